@@ -1,0 +1,58 @@
+#pragma once
+// One interface, two drivers: cgroup v2 (unified) and cgroup v1 (legacy or
+// hybrid, as on hosts whose v2 mount holds no controllers). Which applies is
+// detected from the mounts, never assumed. lit creates cgroups only under a
+// `lit` subtree (e.g. /sys/fs/cgroup/lit/<id> or /sys/fs/cgroup/memory/lit/<id>).
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lit::cgroups {
+
+struct Limits {
+  std::optional<std::int64_t> memory_bytes;  // hard limit; swap limited to the same
+  std::optional<double> cpus;                // 0.5 = half a CPU (quota/period)
+  std::optional<std::int64_t> pids;          // max number of tasks
+};
+
+struct Stats {
+  std::uint64_t memory_bytes = 0, memory_limit = 0;
+  std::uint64_t cpu_usage_ns = 0;
+  std::uint64_t pids = 0;
+};
+
+// A container's cgroup (one directory in v2, one per controller in v1).
+class Cgroup {
+ public:
+  virtual ~Cgroup() = default;
+  virtual void apply(const Limits& limits) = 0;
+  virtual void add_process(pid_t pid) = 0;
+  virtual std::vector<pid_t> processes() const = 0;
+  virtual std::uint64_t oom_kills() const = 0;  // how many tasks the OOM killer killed
+  virtual Stats stats() const = 0;
+  // Kills every process in it (SIGKILL), waits until empty, removes the directories.
+  // Safe to call when it does not exist (already removed).
+  virtual void destroy() = 0;
+  virtual std::vector<std::filesystem::path> paths() const = 0;
+};
+
+class Manager {
+ public:
+  virtual ~Manager() = default;
+  virtual std::string driver() const = 0;  // "v2" or "v1"
+  // Creates (or opens) the cgroup for a container id under the lit subtree.
+  virtual std::unique_ptr<Cgroup> create(const std::string& id) = 0;
+  virtual std::unique_ptr<Cgroup> open(const std::string& id) = 0;
+  // The ids of lit cgroups that exist (for leak checks and cleanup without state).
+  virtual std::vector<std::string> list() const = 0;
+};
+
+// Detects the layout from /proc/self/mountinfo (or a fake root for tests).
+std::unique_ptr<Manager> detect(const std::filesystem::path& sysfs_cgroup = "/sys/fs/cgroup");
+
+}  // namespace lit::cgroups

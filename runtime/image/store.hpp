@@ -1,0 +1,80 @@
+#pragma once
+// The OCI content store: blobs by sha256 digest, layers unpacked once (keyed by
+// their uncompressed diff ID) and shared by every image that uses them, and
+// tags (normalized references) pointing to images.
+//
+// On-disk layout under <root>/images (OCI image-layout semantics):
+//   blobs/sha256/<hex>            manifests, configs, compressed layers
+//   layers/sha256/<diffid-hex>/   unpacked layer (diff/ directory + metadata)
+//   repositories.json             normalized reference -> image id (config digest)
+//   lock                          store-wide flock for writers
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lit::image {
+
+// The parts of an image's config (OCI "config" object) that shape a container.
+struct ImageConfig {
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::vector<std::string> env;  // "K=V"
+  std::string working_dir;
+  std::string user;
+  std::string stop_signal;
+  std::map<std::string, std::string> labels;
+  std::vector<std::string> exposed_ports;  // "80/tcp"
+  nlohmann::json healthcheck;              // docker's Healthcheck object, or null
+};
+
+struct Image {
+  std::string id;               // "sha256:<hex>" of the config blob
+  std::string manifest_digest;  // "sha256:<hex>" (synthesized for docker archives)
+  std::vector<std::string> tags;     // normalized references: "docker.io/library/busybox:latest"
+  std::vector<std::string> diff_ids;  // "sha256:<hex>", bottom layer first
+  ImageConfig config;
+  std::string created;   // RFC 3339, from the config
+  std::string architecture, os;
+  std::int64_t size = 0;  // bytes of unpacked layers
+};
+
+class Store {
+ public:
+  explicit Store(std::filesystem::path images_root);
+
+  // Loads a docker-archive or OCI archive (plain, gzip or zstd). Verifies every
+  // digest; on any error nothing is stored. Returns the images it loaded.
+  std::vector<Image> load_archive(const std::filesystem::path& archive);
+
+  // A plain rootfs tarball becomes a one-layer image tagged `reference`.
+  Image import_rootfs(const std::filesystem::path& tarball, const std::string& reference);
+
+  std::vector<Image> list() const;
+
+  // By reference (normalized as docker does), full id, or unique id prefix.
+  // Throws lit::Error("image not found", ref) with a hint when absent.
+  Image resolve(const std::string& reference) const;
+  std::optional<Image> find(const std::string& reference) const;
+
+  // Unpacked layer directories for overlayfs, bottom layer first.
+  std::vector<std::filesystem::path> layer_dirs(const Image& image) const;
+
+  // Removes a tag, or the image with all its tags when `reference` is an id.
+  // Blobs and layers no longer used by any image are deleted. `in_use` tells
+  // whether a container uses an image id; in use and not `force` -> error.
+  // Returns the lines docker prints ("Untagged: ...", "Deleted: ...").
+  std::vector<std::string> remove(const std::string& reference, bool force,
+                                  const std::function<bool(const std::string& id)>& in_use);
+
+  const std::filesystem::path& root() const { return root_; }
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace lit::image

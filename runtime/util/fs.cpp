@@ -1,0 +1,114 @@
+#include "runtime/util/fs.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <system_error>
+#include <utility>
+
+#include "runtime/util/error.hpp"
+
+namespace lit {
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
+  if (this != &o) reset(o.release());
+  return *this;
+}
+
+void UniqueFd::reset(int fd) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+FileLock::FileLock(const fs::path& path) {
+  fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!fd_) throw Error::sys("open lock", path.string(), errno);
+  while (::flock(fd_.get(), LOCK_EX) < 0) {
+    if (errno != EINTR) throw Error::sys("lock", path.string(), errno);
+  }
+}
+
+FileLock FileLock::try_lock(const fs::path& path, bool& acquired) {
+  FileLock l;
+  l.fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!l.fd_) throw Error::sys("open lock", path.string(), errno);
+  acquired = ::flock(l.fd_.get(), LOCK_EX | LOCK_NB) == 0;
+  return l;
+}
+
+void write_file_atomic(const fs::path& path, std::string_view content, unsigned mode) {
+  fs::path tmp = path;
+  tmp += ".tmp-" + std::to_string(::getpid());
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+  if (!fd) throw Error::sys("create", tmp.string(), errno);
+  size_t off = 0;
+  while (off < content.size()) {
+    ssize_t n = ::write(fd.get(), content.data() + off, content.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::unlink(tmp.c_str());
+      throw Error::sys("write", tmp.string(), e);
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (::fsync(fd.get()) < 0 || ::rename(tmp.c_str(), path.c_str()) < 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    throw Error::sys("save", path.string(), e);
+  }
+}
+
+std::string read_file(const fs::path& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw Error::sys("read", path.string(), errno);
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error::sys("read", path.string(), errno);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+void write_file(const fs::path& path, std::string_view content) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd) throw Error::sys("open", path.string(), errno);
+  ssize_t n = ::write(fd.get(), content.data(), content.size());
+  if (n < 0) throw Error::sys("write " + std::string(content) + " to", path.string(), errno);
+}
+
+void make_dirs(const fs::path& path, unsigned mode) {
+  std::error_code ec;
+  fs::path cur;
+  for (const auto& part : path) {
+    cur /= part;
+    if (::mkdir(cur.c_str(), mode) < 0 && errno != EEXIST) {
+      throw Error::sys("create directory", cur.string(), errno);
+    }
+  }
+}
+
+TempDir::TempDir(const fs::path& parent, std::string_view prefix) {
+  make_dirs(parent);
+  std::string tmpl = (parent / (std::string(prefix) + "XXXXXX")).string();
+  if (::mkdtemp(tmpl.data()) == nullptr) throw Error::sys("create temporary directory in", parent.string(), errno);
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  if (path_.empty()) return;
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+}  // namespace lit

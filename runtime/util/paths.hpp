@@ -1,0 +1,20 @@
+#pragma once
+// Where lit keeps its state. Both roots are overridable (flags or environment)
+// so tests never touch the real ones.
+#include <filesystem>
+
+namespace lit {
+
+struct Paths {
+  std::filesystem::path root;      // persistent: images, layers, volumes, container records
+  std::filesystem::path run_root;  // runtime: live state, locks; empty after a reboot
+
+  // Defaults: /var/lib/lit and /run/lit, overridden by LIT_ROOT and LIT_RUN_ROOT.
+  static Paths from_environment();
+
+  std::filesystem::path images() const { return root / "images"; }
+  std::filesystem::path containers() const { return root / "containers"; }
+  std::filesystem::path run_containers() const { return run_root / "containers"; }
+};
+
+}  // namespace lit

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of lit from Debian's packages.
+# Idempotent: safe to run again; apt-get skips what is already installed.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup.sh: run as root (it installs Debian packages)" >&2
+  exit 1
+fi
+
+packages=(
+  build-essential cmake pkg-config ninja-build
+  libyaml-cpp-dev nlohmann-json3-dev
+  libnl-3-dev libnl-route-3-dev libnftables-dev
+  libseccomp-dev libsdbus-c++-dev
+  libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libcli11-dev
+  libarchive-dev libcurl4-openssl-dev libssl-dev
+  busybox-static zstd gzip python3 python3-jsonschema
+  iproute2 util-linux procps
+)
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${packages[@]}"
