@@ -1,0 +1,62 @@
+#pragma once
+// The runtime's input: a plain container spec, close in spirit to the OCI
+// runtime spec's config.json. It knows nothing of images' formats, projects or
+// YAML: whoever builds it (the CLI's `container run`, later the reconciler)
+// resolves image config + flags into this.
+#include <sys/types.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "runtime/cgroups/cgroup.hpp"
+
+namespace lit::runtime {
+
+struct Mount {
+  std::string destination;            // absolute path inside the container
+  std::string type;                   // "bind" or "tmpfs"
+  std::string source;                 // host path for bind; ignored for tmpfs
+  std::vector<std::string> options;   // "ro", "nosuid", "nodev", "noexec", "size=64m", "mode=1777"
+};
+
+struct ProcessSpec {
+  std::vector<std::string> args;  // args[0] is resolved through PATH from env inside the rootfs
+  std::vector<std::string> env;   // "K=V"
+  std::string cwd = "/";
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> additional_gids;
+  bool terminal = false;    // -t: a pty whose master stays with the caller
+  bool stdin_open = false;  // -i: keep stdin connected
+};
+
+struct SecuritySpec {
+  bool privileged = false;         // all capabilities, no seccomp, no masked paths
+  std::vector<std::string> cap_add;   // "NET_ADMIN" or "CAP_NET_ADMIN", "ALL"
+  std::vector<std::string> cap_drop;
+  bool no_new_privileges = false;
+  bool seccomp = true;             // lit's default profile unless disabled
+  bool read_only_rootfs = false;
+};
+
+enum class NetworkMode { None, Host };
+
+struct ContainerSpec {
+  std::string id;    // 64 hex chars; names kernel objects (cgroup lit/<id>)
+  std::string name;
+  std::vector<std::filesystem::path> layers;  // unpacked image layers, bottom first
+  // Per-container directory: upper/ work/ (overlay), merged/ (mount point),
+  // and the generated etc files (hostname, hosts, resolv.conf).
+  std::filesystem::path bundle;
+  std::string hostname;
+  ProcessSpec process;
+  std::vector<Mount> mounts;
+  cgroups::Limits limits;
+  NetworkMode network = NetworkMode::None;
+  SecuritySpec security;
+  std::map<std::string, std::string> sysctls;
+};
+
+}  // namespace lit::runtime
