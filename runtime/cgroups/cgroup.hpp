@@ -15,13 +15,13 @@
 namespace lit::cgroups {
 
 struct Limits {
-  std::optional<std::int64_t> memory_bytes;  // hard limit; swap limited to the same
-  std::optional<double> cpus;                // 0.5 = half a CPU (quota/period)
-  std::optional<std::int64_t> pids;          // max number of tasks
+  std::optional<std::int64_t> memory_bytes = {};  // hard limit; swap limited to the same
+  std::optional<double> cpus = {};           // 0.5 = half a CPU (quota/period)
+  std::optional<std::int64_t> pids = {};     // max number of tasks
 };
 
 struct Stats {
-  std::uint64_t memory_bytes = 0, memory_limit = 0;
+  std::uint64_t memory_bytes = 0, memory_limit = 0;  // memory_limit 0: unlimited
   std::uint64_t cpu_usage_ns = 0;
   std::uint64_t pids = 0;
 };
@@ -30,6 +30,8 @@ struct Stats {
 class Cgroup {
  public:
   virtual ~Cgroup() = default;
+  // Sets the limits that are given (unset ones are left as they are). Errors name
+  // the file written, e.g. a memory limit below what the cgroup uses now.
   virtual void apply(const Limits& limits) = 0;
   virtual void add_process(pid_t pid) = 0;
   virtual std::vector<pid_t> processes() const = 0;
@@ -54,5 +56,8 @@ class Manager {
 
 // Detects the layout from /proc/self/mountinfo (or a fake root for tests).
 std::unique_ptr<Manager> detect(const std::filesystem::path& sysfs_cgroup = "/sys/fs/cgroup");
+// The same, reading the mount table from a given file (tests use a fake one).
+std::unique_ptr<Manager> detect(const std::filesystem::path& sysfs_cgroup,
+                                const std::filesystem::path& mountinfo);
 
 }  // namespace lit::cgroups

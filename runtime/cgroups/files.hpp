@@ -1,0 +1,42 @@
+#pragma once
+// Small helpers shared by the v1 and v2 drivers: reading and writing cgroup
+// knobs with errors that name the file, listing pids, and tearing a cgroup down.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lit::cgroups {
+
+namespace fs = std::filesystem;
+
+// Throws lit::Error for ids that could escape the lit subtree ("", ".", "..", "a/b").
+void validate_id(const std::string& id);
+
+// Writes value to dir/file; `what` names the setting for the error ("memory limit").
+// A missing file means the controller is not available, which the error says.
+void write_knob(const fs::path& dir, const std::string& file, std::string_view value,
+                const std::string& what);
+
+// The pids listed in a cgroup.procs file; empty when the file does not exist.
+std::vector<pid_t> read_pids(const fs::path& procs_file);
+
+// The first number in a file ("123\n"); nullopt when missing or not a number ("max").
+std::optional<std::uint64_t> read_number(const fs::path& file);
+
+// The value of a "key value" line in a flat-keyed file (memory.events, cpu.stat).
+std::optional<std::uint64_t> read_keyed(const fs::path& file, std::string_view key);
+
+// The names of the directories under dir (the cgroup ids under a lit subtree).
+std::vector<std::string> list_dirs(const fs::path& dir);
+
+// SIGKILLs every process in the given cgroup directories until all of them can
+// be removed, bounded to a few seconds. `kill_file` (v2 cgroup.kill) is written
+// first when it exists. Directories already gone are fine.
+void kill_and_remove(const std::vector<fs::path>& dirs, const fs::path& kill_file = {});
+
+}  // namespace lit::cgroups
