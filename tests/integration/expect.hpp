@@ -1,0 +1,40 @@
+#pragma once
+// Assertions shared by the integration tests.
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <sstream>
+#include <string>
+
+#include "tests/integration/sandbox.hpp"
+
+namespace lit::test {
+
+// lit's own failure as the contract defines it: exit 125 and exactly one
+// "lit: ..." line on stderr (optionally followed by one "hint: ..." line)
+// that mentions `mention` (the flag, file or image the user got wrong).
+inline void expect_lit_error(const Result& r, const std::string& mention) {
+  EXPECT_EQ(r.exit_code, 125) << r;
+  auto lines = r.err_lines();
+  ASSERT_FALSE(lines.empty()) << "no error message\n" << r;
+  EXPECT_TRUE(lines[0].starts_with("lit: ")) << r;
+  EXPECT_NE(lines[0].find(mention), std::string::npos) << "error does not mention '" << mention
+                                                       << "'\n" << r;
+  EXPECT_LE(lines.size(), 2u) << r;
+  if (lines.size() == 2) {
+    EXPECT_TRUE(lines[1].starts_with("hint: ")) << r;
+  }
+}
+
+// True when one line of text contains every word.
+inline bool contains_line_with(const std::string& text, std::initializer_list<std::string> words) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    bool all = true;
+    for (const auto& w : words) all = all && line.find(w) != std::string::npos;
+    if (all) return true;
+  }
+  return false;
+}
+
+}  // namespace lit::test
