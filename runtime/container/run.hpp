@@ -2,13 +2,18 @@
 // Runs one container in the foreground: creates its cgroup, clones the init
 // process into new namespaces, sets up the rootfs inside the container's own
 // mount namespace (so every mount dies with it), waits for it, and tears down
-// everything it made. SIGINT/SIGTERM received meanwhile are forwarded.
+// everything it made. SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2
+// received meanwhile are forwarded to the container's init.
+//
+// Call it from a single-threaded process (the CLI's foreground run): the init
+// is cloned fork-style and keeps using the C++ runtime until it execs.
 #include <sys/types.h>
 
 #include <functional>
 #include <string>
 
 #include "runtime/container/spec.hpp"
+#include "runtime/util/error.hpp"
 
 namespace lit::runtime {
 
@@ -19,13 +24,34 @@ struct ExitStatus {
 };
 
 struct RunHooks {
-  // Called once the container's init is running (before exec of the user's
-  // command completes), e.g. to record its pid in the container record.
+  // Called once the init is in its namespaces and cgroup, before it sets up its
+  // rootfs: e.g. to move a veth into /proc/<pid>/ns/net. Throwing aborts the start.
+  std::function<void(pid_t pid)> before_start;
+  // Called once the user's command was exec'd successfully (the init's pid as
+  // seen from the host), e.g. to record its pid in the container record.
   std::function<void(pid_t pid)> on_start;
 };
 
-// Throws lit::Error (with context) when the container cannot be started;
-// nothing it made is left behind in that case.
+// The container could not be started. exit_code() follows docker's convention,
+// which the CLI should exit with:
+//   127  the command was not found (exec: ENOENT / ENOTDIR, or not in $PATH)
+//   126  the command was found but cannot be executed (EACCES, EPERM, EISDIR, ENOEXEC)
+//   125  any other failure of lit itself (mounts, cgroups, namespaces, ...)
+// It is a lit::Error, so its message carries op/target/errno and the context
+// "start container <name>". Catch it by reference to keep the exit code.
+class StartError : public Error {
+ public:
+  StartError(Error e, int exit_code) : Error(std::move(e)), exit_code_(exit_code) {}
+  int exit_code() const { return exit_code_; }
+
+ private:
+  int exit_code_;
+};
+
+// Throws StartError (with context) when the container cannot be started;
+// nothing it made is left behind in that case. Once started, returns the exit
+// status of the container's init; the cgroup is destroyed (remaining processes
+// killed) before it returns. The bundle directory is left in place.
 ExitStatus run_foreground(const ContainerSpec& spec, const RunHooks& hooks = {});
 
 }  // namespace lit::runtime

@@ -1,0 +1,70 @@
+#include "runtime/container/beneath.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "runtime/util/error.hpp"
+
+namespace lit::runtime {
+namespace {
+
+constexpr unsigned long long kResolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+
+// Splits "/a/b/c" into its parent "/a/b" and name "c" (lexically).
+std::pair<std::string, std::string> split_parent(const std::string& path) {
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  auto slash = p.rfind('/');
+  if (slash == std::string::npos) return {"/", p};
+  return {slash == 0 ? "/" : p.substr(0, slash), p.substr(slash + 1)};
+}
+
+}  // namespace
+
+UniqueFd open_beneath(int root_fd, const std::string& path, int flags) {
+  open_how how{};
+  how.flags = static_cast<unsigned long long>(flags | O_CLOEXEC);
+  how.resolve = kResolve;
+  long fd;
+  do {
+    fd = ::syscall(SYS_openat2, root_fd, path.c_str(), &how, sizeof how);
+  } while (fd < 0 && errno == EAGAIN);
+  return UniqueFd(static_cast<int>(fd));
+}
+
+UniqueFd make_dirs_beneath(int root_fd, const std::string& path, unsigned mode) {
+  UniqueFd fd = open_beneath(root_fd, path, O_PATH | O_DIRECTORY);
+  if (fd) return fd;
+  if (errno != ENOENT) throw Error::sys("open directory in rootfs", path, errno);
+  auto [parent, name] = split_parent(path);
+  if (name.empty() || name == "." || name == "..") throw Error("create directory in rootfs", path, EINVAL);
+  UniqueFd dir = make_dirs_beneath(root_fd, parent, mode);
+  if (::mkdirat(dir.get(), name.c_str(), mode) < 0 && errno != EEXIST) {
+    throw Error::sys("create directory in rootfs", path, errno);
+  }
+  fd = open_beneath(root_fd, path, O_PATH | O_DIRECTORY);
+  if (!fd) throw Error::sys("open directory in rootfs", path, errno);
+  return fd;
+}
+
+UniqueFd make_file_beneath(int root_fd, const std::string& path) {
+  UniqueFd fd = open_beneath(root_fd, path, O_PATH);
+  if (fd) return fd;
+  if (errno != ENOENT) throw Error::sys("open file in rootfs", path, errno);
+  auto [parent, name] = split_parent(path);
+  UniqueFd dir = make_dirs_beneath(root_fd, parent);
+  UniqueFd f(::openat(dir.get(), name.c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!f && errno != EEXIST) throw Error::sys("create file in rootfs", path, errno);
+  fd = open_beneath(root_fd, path, O_PATH);
+  if (!fd) throw Error::sys("open file in rootfs", path, errno);
+  return fd;
+}
+
+std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+}  // namespace lit::runtime

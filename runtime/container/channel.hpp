@@ -1,0 +1,36 @@
+#pragma once
+// The parent <-> init channel: one SOCK_SEQPACKET socketpair (close-on-exec).
+// The parent says "go" once the init is in its cgroup; the init may send the
+// pty master (SCM_RIGHTS) and, on failure, one serialized error. A successful
+// exec closes the init's end, so the parent reads EOF: the container started.
+#include <string>
+
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::runtime {
+
+struct ChannelMessage {
+  enum Kind { Eof, Go, Master, Failure } kind = Eof;
+  UniqueFd fd;           // Master
+  int exit_code = 125;   // Failure: the exit code the CLI should use
+  Error error{""};       // Failure
+};
+
+class Channel {
+ public:
+  // Creates both ends; parent() and child() are then used by each side.
+  static void make_pair(UniqueFd& parent, UniqueFd& child);
+
+  explicit Channel(int fd) : fd_(fd) {}
+  void send_go() const;
+  void send_master(int master_fd) const;
+  // Never throws: the init calls it on its way out.
+  void send_failure(const Error& e, int exit_code) const noexcept;
+  ChannelMessage receive() const;
+
+ private:
+  int fd_;
+};
+
+}  // namespace lit::runtime

@@ -1,0 +1,78 @@
+#include "runtime/container/etc_files.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <sstream>
+
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::runtime {
+namespace {
+
+std::string read_or_empty(const char* path) {
+  try {
+    return read_file(path);
+  } catch (const Error&) {
+    return {};
+  }
+}
+
+// Not write_file_atomic: these are regenerated on every start and an fsync
+// would cost more than the whole start. Unchanged files are left alone, and a
+// changed one is replaced by a new inode: truncating a written ext4 file
+// (auto_da_alloc) or renaming over it forces a flush, costing milliseconds.
+void put(const fs::path& path, const std::string& content) {
+  UniqueFd old(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (old) {
+    std::string current(content.size() + 1, '\0');
+    ssize_t n = ::read(old.get(), current.data(), current.size());
+    if (n == static_cast<ssize_t>(content.size()) && current.compare(0, content.size(), content) == 0) return;
+    ::unlink(path.c_str());
+  }
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd) throw Error::sys("create", path.string(), errno);
+  if (::write(fd.get(), content.data(), content.size()) != static_cast<ssize_t>(content.size())) {
+    throw Error::sys("write", path.string(), errno);
+  }
+}
+
+}  // namespace
+
+std::string hosts_content(const ContainerSpec& spec, const std::string& host_hosts) {
+  if (spec.network == NetworkMode::Host) return host_hosts;
+  std::string s =
+      "127.0.0.1\tlocalhost\n"
+      "::1\tlocalhost ip6-localhost ip6-loopback\n"
+      "fe00::0\tip6-localnet\n"
+      "ff00::0\tip6-mcastprefix\n"
+      "ff02::1\tip6-allnodes\n"
+      "ff02::2\tip6-allrouters\n";
+  if (!spec.hostname.empty()) s += "127.0.0.1\t" + spec.hostname + "\n";
+  return s;
+}
+
+std::string resolv_content(const ContainerSpec& spec, const std::string& host_resolv) {
+  if (spec.network == NetworkMode::Host) return host_resolv;
+  // A host-local resolver (127.0.0.53) is unreachable from another netns.
+  std::istringstream in(host_resolv);
+  std::string out, line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string key, addr;
+    words >> key >> addr;
+    if (key == "nameserver" && (addr.starts_with("127.") || addr == "::1")) continue;
+    out += line + "\n";
+  }
+  return out;
+}
+
+void write_etc_files(const ContainerSpec& spec) {
+  put(spec.bundle / "hostname", spec.hostname + "\n");
+  put(spec.bundle / "hosts", hosts_content(spec, read_or_empty("/etc/hosts")));
+  put(spec.bundle / "resolv.conf", resolv_content(spec, read_or_empty("/etc/resolv.conf")));
+}
+
+}  // namespace lit::runtime

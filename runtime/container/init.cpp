@@ -1,0 +1,102 @@
+#include "runtime/container/init.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "runtime/container/channel.hpp"
+#include "runtime/container/exec.hpp"
+#include "runtime/container/netns.hpp"
+#include "runtime/container/pty.hpp"
+#include "runtime/container/run.hpp"
+#include "runtime/container/sysctl.hpp"
+#include "runtime/security/security.hpp"
+#include "runtime/util/error.hpp"
+
+namespace lit::runtime {
+namespace {
+
+// The command starts as from a fresh exec: default dispositions, nothing
+// blocked (lit blocks the signals it forwards), no inherited fds beyond 0-2.
+void reset_process_state() {
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+  ::umask(022);
+}
+
+void wait_for_go(const Channel& channel) {
+  ChannelMessage m = channel.receive();
+  if (m.kind != ChannelMessage::Go) ::_exit(125);  // lit gave up on us: nothing to report to
+}
+
+void setup_stdio(const ProcessSpec& p) {
+  if (p.terminal || p.stdin_open) return;
+  UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!null) throw Error::sys("open", "/dev/null", errno);
+  check_sys(::dup2(null.get(), STDIN_FILENO), "redirect stdin to", "/dev/null");
+}
+
+void enter_cwd(const std::string& cwd) {
+  if (cwd.empty() || cwd[0] != '/') throw Error("working directory", cwd, EINVAL, "it must be absolute");
+  make_dirs(cwd);  // already inside the new root: "/" is the container's
+  check_sys(::chdir(cwd.c_str()), "enter working directory", cwd);
+}
+
+void run_init(const InitConfig& c, const Channel& channel) {
+  const ContainerSpec& spec = *c.spec;
+  wait_for_go(channel);
+  // Now in its cgroup: this makes that cgroup the root of what it sees.
+  check_sys(::unshare(CLONE_NEWCGROUP), "create cgroup namespace");
+  setup_stdio(spec.process);
+  prepare_rootfs(spec, c.rootfs);
+  pivot_into(spec.bundle / "merged");
+  if (!spec.hostname.empty()) {
+    check_sys(::sethostname(spec.hostname.data(), spec.hostname.size()), "set hostname", spec.hostname);
+  }
+  if (spec.network != NetworkMode::Host) bring_up_loopback();
+  apply_sysctls(spec.sysctls);
+  if (spec.process.terminal) {
+    UniqueFd master = open_container_pty(c.window, spec.process.uid);
+    channel.send_master(master.get());
+  }
+  security::mask_paths(spec.security);
+  enter_cwd(spec.process.cwd);
+  if (spec.security.read_only_rootfs) make_root_readonly();
+  security::apply_process_security(spec.security, spec.process.uid, spec.process.gid,
+                                   spec.process.additional_gids);
+  exec_process(spec.process);
+}
+
+}  // namespace
+
+void container_init(const InitConfig& c) noexcept {
+  Channel channel(c.channel_fd);
+  int code = 125;
+  try {
+    ::setsid();  // out of lit's process group: only signals lit forwards reach it
+    reset_process_state();
+    run_init(c, channel);
+  } catch (const StartError& e) {
+    code = e.exit_code();
+    channel.send_failure(e, code);
+  } catch (const Error& e) {
+    channel.send_failure(e, code);
+  } catch (const std::exception& e) {
+    channel.send_failure(Error("container init", e.what()), code);
+  } catch (...) {
+    channel.send_failure(Error("container init failed"), code);
+  }
+  ::_exit(code);
+}
+
+}  // namespace lit::runtime

@@ -1,0 +1,24 @@
+#pragma once
+// The container's init, from clone to exec: waits until lit has put it into its
+// cgroup, enters its own cgroup namespace, builds and enters the rootfs, applies
+// the process's security and execs the command. Any failure is reported over
+// the channel and the init exits; it never returns.
+#include <sys/ioctl.h>
+
+#include <optional>
+
+#include "runtime/container/rootfs.hpp"
+#include "runtime/container/spec.hpp"
+
+namespace lit::runtime {
+
+struct InitConfig {
+  const ContainerSpec* spec = nullptr;
+  RootfsContext rootfs;
+  int channel_fd = -1;
+  std::optional<winsize> window;  // lit's terminal size, for -t
+};
+
+[[noreturn]] void container_init(const InitConfig& config) noexcept;
+
+}  // namespace lit::runtime

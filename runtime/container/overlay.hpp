@@ -1,0 +1,14 @@
+#pragma once
+// The container's root: overlayfs with the image layers as lowerdirs and the
+// bundle's upper/ and work/, mounted at bundle/merged. Called inside the init's
+// own mount namespace, so the mount never appears on the host.
+#include <filesystem>
+#include <vector>
+
+namespace lit::runtime {
+
+// layers: bottom first (as in ContainerSpec). Creates upper/, work/, merged/.
+void mount_overlay(const std::vector<std::filesystem::path>& layers,
+                   const std::filesystem::path& bundle);
+
+}  // namespace lit::runtime

@@ -1,0 +1,144 @@
+#include "runtime/container/run.hpp"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "runtime/cgroups/cgroup.hpp"
+#include "runtime/container/channel.hpp"
+#include "runtime/container/etc_files.hpp"
+#include "runtime/container/init.hpp"
+#include "runtime/container/pty.hpp"
+#include "runtime/container/supervise.hpp"
+#include "runtime/container/sysctl.hpp"
+
+namespace lit::runtime {
+namespace {
+
+// Destroys the container's cgroup (killing whatever is left in it) on scope exit.
+class CgroupGuard {
+ public:
+  explicit CgroupGuard(std::unique_ptr<cgroups::Cgroup> cg) : cg_(std::move(cg)) {}
+  ~CgroupGuard() {
+    try {
+      cg_->destroy();
+    } catch (...) {  // a destructor must not throw; the leak check reports leftovers
+    }
+  }
+  cgroups::Cgroup* operator->() const { return cg_.get(); }
+
+ private:
+  std::unique_ptr<cgroups::Cgroup> cg_;
+};
+
+// Kills and reaps the init unless it was reaped already.
+class InitGuard {
+ public:
+  explicit InitGuard(pid_t pid) : pid_(pid) {}
+  ~InitGuard() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+  void reaped() { pid_ = -1; }
+
+ private:
+  pid_t pid_;
+};
+
+void validate(const ContainerSpec& spec) {
+  if (spec.process.args.empty()) throw Error("run", spec.name, 0, "no command specified");
+  if (spec.layers.empty()) throw Error("run", spec.name, 0, "the image has no layers");
+  struct stat st {};
+  if (::stat(spec.bundle.c_str(), &st) < 0 || !S_ISDIR(st.st_mode)) {
+    throw Error::sys("open bundle", spec.bundle.string(), errno ? errno : ENOTDIR);
+  }
+  validate_sysctls(spec.sysctls, spec.network);
+}
+
+pid_t clone_init(const ContainerSpec& spec) {
+  unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+  if (spec.network != NetworkMode::Host) flags |= CLONE_NEWNET;
+  // fork-style clone (no new stack): the child continues here with a copy of memory.
+  long pid = ::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, nullptr);
+  if (pid < 0) throw Error::sys("create container namespaces", "", errno);
+  return static_cast<pid_t>(pid);
+}
+
+// Reads the init's messages until its exec closes the channel.
+UniqueFd await_exec(const Channel& channel, pid_t pid, InitGuard& init) {
+  UniqueFd master;
+  for (;;) {
+    ChannelMessage m = channel.receive();
+    if (m.kind == ChannelMessage::Eof) return master;
+    if (m.kind == ChannelMessage::Master) master = std::move(m.fd);
+    if (m.kind == ChannelMessage::Failure) {
+      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+      init.reaped();
+      throw StartError(std::move(m.error), m.exit_code);
+    }
+  }
+}
+
+ExitStatus run(const ContainerSpec& spec, const RunHooks& hooks) {
+  validate(spec);
+  write_etc_files(spec);
+  CgroupGuard cgroup(cgroups::detect()->create(spec.id));
+  cgroup->apply(spec.limits);
+
+  InitConfig config{&spec, RootfsContext{cgroup->paths()}, -1, std::nullopt};
+  if (spec.process.terminal) config.window = terminal_size();
+  UniqueFd parent_end, child_end;
+  Channel::make_pair(parent_end, child_end);
+  config.channel_fd = child_end.get();
+  ForwardedSignals signals;
+
+  pid_t pid = clone_init(spec);
+  if (pid == 0) container_init(config);
+  InitGuard init(pid);
+  child_end.reset();
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd) throw Error::sys("open pidfd of", std::to_string(pid), errno);
+  cgroup->add_process(pid);
+  if (hooks.before_start) hooks.before_start(pid);
+  Channel channel(parent_end.get());
+  channel.send_go();
+  UniqueFd master = await_exec(channel, pid, init);
+  if (hooks.on_start) hooks.on_start(pid);
+
+  std::optional<RawTerminal> raw;
+  if (master) raw.emplace();
+  ExitStatus status = supervise({pid, pidfd.get(), master.get(), spec.process.stdin_open}, signals);
+  init.reaped();
+  raw.reset();
+  try {
+    status.oom_killed = cgroup->oom_kills() > 0;
+  } catch (const Error&) {  // the status matters more than the OOM flag
+  }
+  return status;
+}
+
+}  // namespace
+
+ExitStatus run_foreground(const ContainerSpec& spec, const RunHooks& hooks) {
+  std::string context = "start container " + (spec.name.empty() ? spec.id : spec.name);
+  try {
+    return run(spec, hooks);
+  } catch (StartError& e) {
+    e.context(context);
+    throw;
+  } catch (Error& e) {
+    StartError s(std::move(e), 125);
+    s.context(context);
+    throw s;
+  }
+}
+
+}  // namespace lit::runtime
