@@ -1,0 +1,36 @@
+#pragma once
+// lit's default seccomp profile (libseccomp), in the spirit of docker's: allow
+// by default, EPERM for syscalls that reach past the container, with the ones a
+// kept capability legitimately needs (mount with SYS_ADMIN, ...) let through.
+#include <string>
+#include <vector>
+
+namespace lit::security {
+
+// A built, not yet loaded, filter. Owns the libseccomp context.
+class SeccompFilter {
+ public:
+  SeccompFilter(SeccompFilter&& o) noexcept;
+  SeccompFilter& operator=(SeccompFilter&&) = delete;
+  SeccompFilter(const SeccompFilter&) = delete;
+  ~SeccompFilter();
+
+  // Syscalls answered with an error (clone only for namespace flags), in rule order.
+  const std::vector<std::string>& blocked() const { return blocked_; }
+  // The filter in libseccomp's human-readable PFC form (for tests and debugging).
+  std::string pfc() const;
+  // Installs it for the calling thread. Without no_new_privs this needs CAP_SYS_ADMIN.
+  void load();
+
+ private:
+  friend SeccompFilter build_default_seccomp(const std::vector<int>& caps);
+  explicit SeccompFilter(void* ctx) : ctx_(ctx) {}
+  void* ctx_ = nullptr;
+  std::vector<std::string> blocked_;
+};
+
+// The default profile for a process that keeps these capabilities. Syscalls the
+// installed libseccomp does not know are skipped.
+SeccompFilter build_default_seccomp(const std::vector<int>& caps);
+
+}  // namespace lit::security
