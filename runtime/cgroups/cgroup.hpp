@@ -16,8 +16,8 @@ namespace lit::cgroups {
 
 struct Limits {
   std::optional<std::int64_t> memory_bytes = {};  // hard limit; swap limited to the same
-  std::optional<double> cpus = {};           // 0.5 = half a CPU (quota/period)
-  std::optional<std::int64_t> pids = {};     // max number of tasks
+  std::optional<double> cpus = {};                // 0.5 = half a CPU (quota/period)
+  std::optional<std::int64_t> pids = {};          // max number of tasks
 };
 
 struct Stats {

@@ -35,7 +35,8 @@ std::unique_ptr<Manager> detect(const fs::path& sysfs_cgroup, const fs::path& mo
   }
   const fs::path root = sysfs_cgroup.lexically_normal();
   for (const auto& m : mounts) {
-    if (m.unified && m.mount_point.lexically_normal() == root) return make_v2_manager(m.mount_point);
+    if (m.unified && m.mount_point.lexically_normal() == root)
+      return make_v2_manager(m.mount_point);
   }
   std::map<std::string, fs::path> v1;
   for (const auto& m : mounts) {

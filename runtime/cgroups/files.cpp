@@ -102,8 +102,7 @@ std::int64_t cpu_quota_us(double cpus) {
   auto quota = static_cast<std::int64_t>(cpus * static_cast<double>(kCpuPeriodUs) + 0.5);
   // The kernel refuses quotas under 1ms.
   if (quota < 1000) {
-    throw Error("cpu limit too small", std::to_string(cpus) + " cpus", 0,
-                "use at least 0.01 cpus");
+    throw Error("cpu limit too small", std::to_string(cpus) + " cpus", 0, "use at least 0.01 cpus");
   }
   return quota;
 }

@@ -32,12 +32,14 @@ class V1Cgroup final : public Cgroup {
       write_knob(d, "cpu.cfs_period_us", std::to_string(kCpuPeriodUs), "cpu limit");
       write_knob(d, "cpu.cfs_quota_us", std::to_string(cpu_quota_us(*limits.cpus)), "cpu limit");
     }
-    if (limits.pids) write_knob(dir("pids", "pids limit"), "pids.max", std::to_string(*limits.pids), "pids limit");
+    if (limits.pids)
+      write_knob(dir("pids", "pids limit"), "pids.max", std::to_string(*limits.pids), "pids limit");
   }
 
   void add_process(pid_t pid) override {
     for (const auto& d : paths()) {
-      write_knob(d, "cgroup.procs", std::to_string(pid), "cgroup of process " + std::to_string(pid));
+      write_knob(d, "cgroup.procs", std::to_string(pid),
+                 "cgroup of process " + std::to_string(pid));
     }
   }
 
@@ -121,7 +123,8 @@ class V1Manager final : public Manager {
     try {
       for (const auto& d : cg->paths()) {
         fs::path lit = d.parent_path();
-        if (::mkdir(lit.c_str(), 0755) < 0 && errno != EEXIST) throw Error::sys("create cgroup", lit.string(), errno);
+        if (::mkdir(lit.c_str(), 0755) < 0 && errno != EEXIST)
+          throw Error::sys("create cgroup", lit.string(), errno);
         if (::mkdir(d.c_str(), 0755) == 0) {
           made.push_back(d);
         } else if (errno != EEXIST) {

@@ -3,8 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <sstream>
 
 #include "runtime/cgroups/drivers.hpp"
@@ -50,17 +50,20 @@ class V2Cgroup final : public Cgroup {
     if (limits.memory_bytes) {
       write_knob(dir_, "memory.max", std::to_string(*limits.memory_bytes), "memory limit");
       // Without swap.max = 0 the container could swap past its limit.
-      if (fs::exists(dir_ / "memory.swap.max")) write_knob(dir_, "memory.swap.max", "0", "swap limit");
+      if (fs::exists(dir_ / "memory.swap.max"))
+        write_knob(dir_, "memory.swap.max", "0", "swap limit");
     }
     if (limits.cpus) {
-      std::string v = std::to_string(cpu_quota_us(*limits.cpus)) + " " + std::to_string(kCpuPeriodUs);
+      std::string v =
+          std::to_string(cpu_quota_us(*limits.cpus)) + " " + std::to_string(kCpuPeriodUs);
       write_knob(dir_, "cpu.max", v, "cpu limit");
     }
     if (limits.pids) write_knob(dir_, "pids.max", std::to_string(*limits.pids), "pids limit");
   }
 
   void add_process(pid_t pid) override {
-    write_knob(dir_, "cgroup.procs", std::to_string(pid), "cgroup of process " + std::to_string(pid));
+    write_knob(dir_, "cgroup.procs", std::to_string(pid),
+               "cgroup of process " + std::to_string(pid));
   }
 
   std::vector<pid_t> processes() const override { return read_pids(dir_ / "cgroup.procs"); }

@@ -19,16 +19,47 @@ namespace lit::security {
 namespace {
 
 // Indexed by capability number, as in <linux/capability.h>.
-constexpr std::array<std::string_view, 41> kNames = {
-    "CHOWN",           "DAC_OVERRIDE",   "DAC_READ_SEARCH", "FOWNER",        "FSETID",
-    "KILL",            "SETGID",         "SETUID",          "SETPCAP",       "LINUX_IMMUTABLE",
-    "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN",       "NET_RAW",       "IPC_LOCK",
-    "IPC_OWNER",       "SYS_MODULE",     "SYS_RAWIO",       "SYS_CHROOT",    "SYS_PTRACE",
-    "SYS_PACCT",       "SYS_ADMIN",      "SYS_BOOT",        "SYS_NICE",      "SYS_RESOURCE",
-    "SYS_TIME",        "SYS_TTY_CONFIG", "MKNOD",           "LEASE",         "AUDIT_WRITE",
-    "AUDIT_CONTROL",   "SETFCAP",        "MAC_OVERRIDE",    "MAC_ADMIN",     "SYSLOG",
-    "WAKE_ALARM",      "BLOCK_SUSPEND",  "AUDIT_READ",      "PERFMON",       "BPF",
-    "CHECKPOINT_RESTORE"};
+constexpr std::array<std::string_view, 41> kNames = {"CHOWN",
+                                                     "DAC_OVERRIDE",
+                                                     "DAC_READ_SEARCH",
+                                                     "FOWNER",
+                                                     "FSETID",
+                                                     "KILL",
+                                                     "SETGID",
+                                                     "SETUID",
+                                                     "SETPCAP",
+                                                     "LINUX_IMMUTABLE",
+                                                     "NET_BIND_SERVICE",
+                                                     "NET_BROADCAST",
+                                                     "NET_ADMIN",
+                                                     "NET_RAW",
+                                                     "IPC_LOCK",
+                                                     "IPC_OWNER",
+                                                     "SYS_MODULE",
+                                                     "SYS_RAWIO",
+                                                     "SYS_CHROOT",
+                                                     "SYS_PTRACE",
+                                                     "SYS_PACCT",
+                                                     "SYS_ADMIN",
+                                                     "SYS_BOOT",
+                                                     "SYS_NICE",
+                                                     "SYS_RESOURCE",
+                                                     "SYS_TIME",
+                                                     "SYS_TTY_CONFIG",
+                                                     "MKNOD",
+                                                     "LEASE",
+                                                     "AUDIT_WRITE",
+                                                     "AUDIT_CONTROL",
+                                                     "SETFCAP",
+                                                     "MAC_OVERRIDE",
+                                                     "MAC_ADMIN",
+                                                     "SYSLOG",
+                                                     "WAKE_ALARM",
+                                                     "BLOCK_SUSPEND",
+                                                     "AUDIT_READ",
+                                                     "PERFMON",
+                                                     "BPF",
+                                                     "CHECKPOINT_RESTORE"};
 static_assert(kNames.size() == CAP_LAST_CAP + 1);
 
 std::string upper(std::string_view s) {
@@ -102,9 +133,10 @@ void set_capabilities(const std::vector<int>& caps) {
 
 const std::vector<std::string>& default_capabilities() {
   static const std::vector<std::string> caps = {
-      "CHOWN",  "DAC_OVERRIDE", "FSETID",           "FOWNER",     "MKNOD", "NET_RAW",     "SETGID",
-      "SETUID", "SETFCAP",      "SETPCAP",          "NET_BIND_SERVICE", "SYS_CHROOT", "KILL",
-      "AUDIT_WRITE"};
+      "CHOWN",   "DAC_OVERRIDE", "FSETID",           "FOWNER",
+      "MKNOD",   "NET_RAW",      "SETGID",           "SETUID",
+      "SETFCAP", "SETPCAP",      "NET_BIND_SERVICE", "SYS_CHROOT",
+      "KILL",    "AUDIT_WRITE"};
   return caps;
 }
 
@@ -132,12 +164,16 @@ std::vector<int> resolve_capabilities(const runtime::SecuritySpec& spec) {
   std::set<int> drop, add;
   bool drop_all = false, add_all = false;
   for (const auto& n : spec.cap_drop) {
-    if (is_all(n)) drop_all = true;
-    else drop.insert(lookup(n, "cap_drop"));
+    if (is_all(n))
+      drop_all = true;
+    else
+      drop.insert(lookup(n, "cap_drop"));
   }
   for (const auto& n : spec.cap_add) {
-    if (is_all(n)) add_all = true;
-    else add.insert(lookup(n, "cap_add"));
+    if (is_all(n))
+      add_all = true;
+    else
+      add.insert(lookup(n, "cap_add"));
   }
 
   std::set<int> caps;

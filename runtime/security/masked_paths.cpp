@@ -12,10 +12,17 @@
 namespace lit::security {
 namespace {
 
-constexpr const char* kMasked[] = {
-    "/proc/asound",     "/proc/acpi",        "/proc/kcore",       "/proc/keys",
-    "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-    "/proc/scsi",       "/sys/firmware",     "/sys/devices/virtual/powercap"};
+constexpr const char* kMasked[] = {"/proc/asound",
+                                   "/proc/acpi",
+                                   "/proc/kcore",
+                                   "/proc/keys",
+                                   "/proc/latency_stats",
+                                   "/proc/timer_list",
+                                   "/proc/timer_stats",
+                                   "/proc/sched_debug",
+                                   "/proc/scsi",
+                                   "/sys/firmware",
+                                   "/sys/devices/virtual/powercap"};
 
 constexpr const char* kReadOnly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
                                      "/proc/sysrq-trigger"};
@@ -30,9 +37,9 @@ bool exists(const char* path, struct stat& st) {
 void mask(const char* path) {
   struct stat st {};
   if (!exists(path, st)) return;
-  int rc = S_ISDIR(st.st_mode)
-               ? ::mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr)
-               : ::mount("/dev/null", path, nullptr, MS_BIND, nullptr);
+  int rc = S_ISDIR(st.st_mode) ? ::mount("tmpfs", path, "tmpfs",
+                                         MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr)
+                               : ::mount("/dev/null", path, nullptr, MS_BIND, nullptr);
   if (rc < 0) throw Error::sys("mask", path, errno);
 }
 
@@ -43,8 +50,8 @@ unsigned long kept_flags(const char* path) {
   if (::statvfs(path, &sv) < 0) throw Error::sys("inspect mount of", path, errno);
   unsigned long flags = 0;
   const std::pair<unsigned long, unsigned long> map[] = {
-      {ST_NOSUID, MS_NOSUID},     {ST_NODEV, MS_NODEV},         {ST_NOEXEC, MS_NOEXEC},
-      {ST_NOATIME, MS_NOATIME},   {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME}};
+      {ST_NOSUID, MS_NOSUID},   {ST_NODEV, MS_NODEV},           {ST_NOEXEC, MS_NOEXEC},
+      {ST_NOATIME, MS_NOATIME}, {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME}};
   for (auto [st, ms] : map) {
     if (sv.f_flag & st) flags |= ms;
   }

@@ -24,40 +24,70 @@ struct Blocked {
 };
 
 constexpr Blocked kBlocked[] = {
-    {"acct", CAP_SYS_PACCT},          {"add_key"},
-    {"bpf", CAP_SYS_ADMIN, CAP_BPF},  {"clock_adjtime", CAP_SYS_TIME},
-    {"clock_settime", CAP_SYS_TIME},  {"create_module", CAP_SYS_MODULE},
-    {"delete_module", CAP_SYS_MODULE}, {"finit_module", CAP_SYS_MODULE},
-    {"get_kernel_syms", CAP_SYS_MODULE}, {"get_mempolicy", CAP_SYS_NICE},
-    {"init_module", CAP_SYS_MODULE},  {"ioperm", CAP_SYS_RAWIO},
-    {"iopl", CAP_SYS_RAWIO},          {"kcmp", CAP_SYS_PTRACE},
-    {"kexec_file_load", CAP_SYS_BOOT}, {"kexec_load", CAP_SYS_BOOT},
-    {"keyctl"},                       {"lookup_dcookie", CAP_SYS_ADMIN},
-    {"mbind", CAP_SYS_NICE},          {"mount", CAP_SYS_ADMIN},
-    {"mount_setattr", CAP_SYS_ADMIN}, {"move_mount", CAP_SYS_ADMIN},
-    {"open_tree", CAP_SYS_ADMIN},     {"fsopen", CAP_SYS_ADMIN},
-    {"fsconfig", CAP_SYS_ADMIN},      {"fsmount", CAP_SYS_ADMIN},
-    {"fspick", CAP_SYS_ADMIN},        {"move_pages", CAP_SYS_NICE},
-    {"name_to_handle_at", CAP_SYS_ADMIN}, {"nfsservctl"},
-    {"open_by_handle_at", CAP_DAC_READ_SEARCH}, {"perf_event_open", CAP_SYS_ADMIN, CAP_PERFMON},
-    {"pivot_root"},                   {"process_vm_readv", CAP_SYS_PTRACE},
-    {"process_vm_writev", CAP_SYS_PTRACE}, {"query_module", CAP_SYS_MODULE},
-    {"quotactl", CAP_SYS_ADMIN},      {"quotactl_fd", CAP_SYS_ADMIN},
-    {"reboot", CAP_SYS_BOOT},         {"request_key"},
-    {"set_mempolicy", CAP_SYS_NICE},  {"setns", CAP_SYS_ADMIN},
-    {"settimeofday", CAP_SYS_TIME},   {"stime", CAP_SYS_TIME},
-    {"swapon"},                       {"swapoff"},
-    {"syslog", CAP_SYS_ADMIN, CAP_SYSLOG}, {"sysfs"},
-    {"_sysctl"},                      {"umount", CAP_SYS_ADMIN},
-    {"umount2", CAP_SYS_ADMIN},       {"unshare", CAP_SYS_ADMIN},
-    {"uselib"},                       {"userfaultfd"},
-    {"ustat"},                        {"vhangup", CAP_SYS_TTY_CONFIG},
-    {"vm86"},                         {"vm86old"},
+    {"acct", CAP_SYS_PACCT},
+    {"add_key"},
+    {"bpf", CAP_SYS_ADMIN, CAP_BPF},
+    {"clock_adjtime", CAP_SYS_TIME},
+    {"clock_settime", CAP_SYS_TIME},
+    {"create_module", CAP_SYS_MODULE},
+    {"delete_module", CAP_SYS_MODULE},
+    {"finit_module", CAP_SYS_MODULE},
+    {"get_kernel_syms", CAP_SYS_MODULE},
+    {"get_mempolicy", CAP_SYS_NICE},
+    {"init_module", CAP_SYS_MODULE},
+    {"ioperm", CAP_SYS_RAWIO},
+    {"iopl", CAP_SYS_RAWIO},
+    {"kcmp", CAP_SYS_PTRACE},
+    {"kexec_file_load", CAP_SYS_BOOT},
+    {"kexec_load", CAP_SYS_BOOT},
+    {"keyctl"},
+    {"lookup_dcookie", CAP_SYS_ADMIN},
+    {"mbind", CAP_SYS_NICE},
+    {"mount", CAP_SYS_ADMIN},
+    {"mount_setattr", CAP_SYS_ADMIN},
+    {"move_mount", CAP_SYS_ADMIN},
+    {"open_tree", CAP_SYS_ADMIN},
+    {"fsopen", CAP_SYS_ADMIN},
+    {"fsconfig", CAP_SYS_ADMIN},
+    {"fsmount", CAP_SYS_ADMIN},
+    {"fspick", CAP_SYS_ADMIN},
+    {"move_pages", CAP_SYS_NICE},
+    {"name_to_handle_at", CAP_SYS_ADMIN},
+    {"nfsservctl"},
+    {"open_by_handle_at", CAP_DAC_READ_SEARCH},
+    {"perf_event_open", CAP_SYS_ADMIN, CAP_PERFMON},
+    {"pivot_root"},
+    {"process_vm_readv", CAP_SYS_PTRACE},
+    {"process_vm_writev", CAP_SYS_PTRACE},
+    {"query_module", CAP_SYS_MODULE},
+    {"quotactl", CAP_SYS_ADMIN},
+    {"quotactl_fd", CAP_SYS_ADMIN},
+    {"reboot", CAP_SYS_BOOT},
+    {"request_key"},
+    {"set_mempolicy", CAP_SYS_NICE},
+    {"setns", CAP_SYS_ADMIN},
+    {"settimeofday", CAP_SYS_TIME},
+    {"stime", CAP_SYS_TIME},
+    {"swapon"},
+    {"swapoff"},
+    {"syslog", CAP_SYS_ADMIN, CAP_SYSLOG},
+    {"sysfs"},
+    {"_sysctl"},
+    {"umount", CAP_SYS_ADMIN},
+    {"umount2", CAP_SYS_ADMIN},
+    {"unshare", CAP_SYS_ADMIN},
+    {"uselib"},
+    {"userfaultfd"},
+    {"ustat"},
+    {"vhangup", CAP_SYS_TTY_CONFIG},
+    {"vm86"},
+    {"vm86old"},
 };
 
 // clone with any of these flags creates namespaces.
-constexpr unsigned long kNamespaceFlags[] = {CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC,   CLONE_NEWUSER,
-                                             CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP};
+constexpr unsigned long kNamespaceFlags[] = {CLONE_NEWNS,    CLONE_NEWUTS, CLONE_NEWIPC,
+                                             CLONE_NEWUSER,  CLONE_NEWPID, CLONE_NEWNET,
+                                             CLONE_NEWCGROUP};
 
 bool keeps(const std::vector<int>& caps, int cap) {
   return cap >= 0 && std::find(caps.begin(), caps.end(), cap) != caps.end();
@@ -80,7 +110,8 @@ void add_compat_arches(scmp_filter_ctx ctx) {
 #endif
   for (auto a : arches) {
     int rc = seccomp_arch_add(ctx, a);
-    if (rc < 0 && rc != -EEXIST) throw Error::sys("add seccomp architecture", std::to_string(a), -rc);
+    if (rc < 0 && rc != -EEXIST)
+      throw Error::sys("add seccomp architecture", std::to_string(a), -rc);
   }
 }
 

@@ -35,7 +35,8 @@ TEST(CgroupDetect, PureV2WhenCgroup2IsTheRoot) {
 
 TEST(CgroupDetect, HybridWithEmptyUnifiedIsV1) {
   FakeTree t;
-  for (const char* c : {"cpu", "cpuacct", "memory", "pids"}) t.mount(c, "cgroup", std::string("rw,") + c);
+  for (const char* c : {"cpu", "cpuacct", "memory", "pids"})
+    t.mount(c, "cgroup", std::string("rw,") + c);
   t.mount("systemd", "cgroup", "rw,xattr,name=systemd");
   t.mount("unified", "cgroup2", "rw");
   FakeTree::write(t.root() / "unified" / "cgroup.controllers", "");

@@ -57,7 +57,8 @@ TEST(CgroupV2Fake, MissingControllerFileIsNamedInTheError) {
     cg->apply({.pids = 5});
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find((f.cg / "pids.max").string()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find((f.cg / "pids.max").string()), std::string::npos)
+        << e.what();
     EXPECT_NE(std::string(e.what()).find("pids limit"), std::string::npos) << e.what();
   }
 }
@@ -110,7 +111,8 @@ TEST(CgroupV1Fake, CreatesOneDirPerControllerUnderLit) {
   auto m = detect(f.t.root(), f.t.mountinfo());
   auto cg = m->create("c2");
   std::vector<fs::path> want;
-  for (const char* c : {"cpu", "cpuacct", "memory", "pids"}) want.push_back(f.t.root() / c / "lit" / "c2");
+  for (const char* c : {"cpu", "cpuacct", "memory", "pids"})
+    want.push_back(f.t.root() / c / "lit" / "c2");
   EXPECT_EQ(cg->paths(), want);
   for (const auto& p : want) EXPECT_TRUE(fs::is_directory(p)) << p;
   EXPECT_FALSE(fs::exists(f.t.root() / "freezer" / "lit"));  // not a controller lit uses
@@ -142,7 +144,8 @@ TEST(CgroupV1Fake, StatsFromEachController) {
   auto cg = detect(f.t.root(), f.t.mountinfo())->open("c1");
   FakeTree::write(f.dir("memory") / "memory.usage_in_bytes", "8192\n");
   FakeTree::write(f.dir("memory") / "memory.limit_in_bytes", "9223372036854771712\n");
-  FakeTree::write(f.dir("memory") / "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 4\n");
+  FakeTree::write(f.dir("memory") / "memory.oom_control",
+                  "oom_kill_disable 0\nunder_oom 0\noom_kill 4\n");
   FakeTree::write(f.dir("cpuacct") / "cpuacct.usage", "123456789\n");
   FakeTree::write(f.dir("pids") / "pids.current", "2\n");
   FakeTree::write(f.dir("memory") / "cgroup.procs", "7\n9\n");
@@ -170,7 +173,8 @@ TEST(CgroupV1Fake, PidsLimitWithoutPidsControllerIsAClearError) {
     cg->apply({.pids = 5});
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("pids cgroup controller is not mounted"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("pids cgroup controller is not mounted"),
+              std::string::npos)
         << e.what();
   }
 }

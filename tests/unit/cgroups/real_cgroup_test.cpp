@@ -116,7 +116,8 @@ TEST_F(RealCgroup, MemoryLimitOomKillsAndIsCounted) {
   EXPECT_NE(std::find(procs.begin(), procs.end(), child.pid()), procs.end());
   child.go();
   int status = child.wait();
-  ASSERT_TRUE(WIFSIGNALED(status)) << "child survived allocating 100MB, exit " << WEXITSTATUS(status);
+  ASSERT_TRUE(WIFSIGNALED(status))
+      << "child survived allocating 100MB, exit " << WEXITSTATUS(status);
   EXPECT_EQ(WTERMSIG(status), SIGKILL);
   EXPECT_GE(cg_->oom_kills(), 1u);
 }

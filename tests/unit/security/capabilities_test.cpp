@@ -13,7 +13,9 @@ namespace {
 
 using runtime::SecuritySpec;
 
-bool has(const std::vector<int>& caps, int c) { return std::find(caps.begin(), caps.end(), c) != caps.end(); }
+bool has(const std::vector<int>& caps, int c) {
+  return std::find(caps.begin(), caps.end(), c) != caps.end();
+}
 
 TEST(Capabilities, NamesInAnyCaseWithOrWithoutPrefix) {
   EXPECT_EQ(capability_from_name("SYS_ADMIN"), CAP_SYS_ADMIN);
@@ -27,8 +29,8 @@ TEST(Capabilities, NamesInAnyCaseWithOrWithoutPrefix) {
 
 TEST(Capabilities, DefaultsAreDockers) {
   auto caps = resolve_capabilities({});
-  const int want[] = {CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,   CAP_FOWNER,
-                      CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,   CAP_SETUID,
+  const int want[] = {CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,
+                      CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,           CAP_SETUID,
                       CAP_SETFCAP, CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
                       CAP_KILL,    CAP_AUDIT_WRITE};
   EXPECT_EQ(caps.size(), std::size(want));

@@ -35,7 +35,8 @@ inline std::string in_child(const std::function<std::string()>& body) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   if (WIFSIGNALED(status)) return "child killed by signal " + std::to_string(WTERMSIG(status));
-  if (WEXITSTATUS(status) != 0 && msg.empty()) return "child exited " + std::to_string(WEXITSTATUS(status));
+  if (WEXITSTATUS(status) != 0 && msg.empty())
+    return "child exited " + std::to_string(WEXITSTATUS(status));
   return msg;
 }
 

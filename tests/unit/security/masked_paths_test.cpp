@@ -24,7 +24,8 @@ using testing::in_child;
 
 std::string private_mount_ns() {
   if (::unshare(CLONE_NEWNS) < 0) return "unshare failed";
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) return "make / private failed";
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
+    return "make / private failed";
   return "";
 }
 
@@ -58,7 +59,8 @@ class MaskPaths : public ::testing::Test {
 };
 
 TEST_F(MaskPaths, HidesFilesAndDirsAndMakesProcSysReadOnly) {
-  fs::path file = first_existing({"/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug"});
+  fs::path file =
+      first_existing({"/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug"});
   fs::path dir = first_existing({"/proc/acpi", "/sys/firmware", "/proc/scsi", "/proc/asound"});
   ASSERT_FALSE(file.empty());
   ASSERT_FALSE(dir.empty());
@@ -70,7 +72,8 @@ TEST_F(MaskPaths, HidesFilesAndDirsAndMakesProcSysReadOnly) {
     if (!is_dev_null(file)) m += file.string() + " is not /dev/null; ";
     if (!read_file(file).empty()) m += file.string() + " still has content; ";
     if (!fs::is_empty(dir)) m += dir.string() + " is not empty; ";
-    if (::mkdir((dir / "x").c_str(), 0755) == 0 || errno != EROFS) m += dir.string() + " is writable; ";
+    if (::mkdir((dir / "x").c_str(), 0755) == 0 || errno != EROFS)
+      m += dir.string() + " is writable; ";
     if (!write_refused_rofs("/proc/sys/kernel/hostname")) m += "/proc/sys is writable; ";
     if (fs::exists("/proc/sysrq-trigger") && !write_refused_rofs("/proc/sysrq-trigger")) {
       m += "/proc/sysrq-trigger is writable; ";
@@ -93,8 +96,10 @@ TEST_F(MaskPaths, PrivilegedIsANoOp) {
     std::string m;
     if (is_dev_null(file)) m += file.string() + " masked; ";
     int fd = ::open("/proc/sys/kernel/hostname", O_WRONLY | O_CLOEXEC);
-    if (fd < 0) m += "/proc/sys not writable; ";
-    else ::close(fd);
+    if (fd < 0)
+      m += "/proc/sys not writable; ";
+    else
+      ::close(fd);
     return m;
   });
   EXPECT_EQ(msg, "");

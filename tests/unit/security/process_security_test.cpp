@@ -49,9 +49,9 @@ TEST_F(ProcessSecurity, RootKeepsExactlyTheResolvedSet) {
   std::string want = mask_hex(resolve_capabilities(s));
   auto msg = in_child([&] {
     apply_process_security(s, 0, 0, {});
-    return expect_field("CapEff", want) + expect_field("CapPrm", want) + expect_field("CapBnd", want) +
-           expect_field("CapInh", std::string(16, '0')) + expect_field("NoNewPrivs", "0") +
-           expect_field("Seccomp", "2");
+    return expect_field("CapEff", want) + expect_field("CapPrm", want) +
+           expect_field("CapBnd", want) + expect_field("CapInh", std::string(16, '0')) +
+           expect_field("NoNewPrivs", "0") + expect_field("Seccomp", "2");
   });
   EXPECT_EQ(msg, "");
 }
@@ -63,10 +63,11 @@ TEST_F(ProcessSecurity, NonRootUserHasNoEffectiveCapabilities) {
   auto msg = in_child([&] {
     apply_process_security(s, 1000, 1001, {1001, 2000});
     std::string m = expect_field("CapEff", std::string(16, '0')) +
-                    expect_field("CapPrm", std::string(16, '0')) + expect_field("CapBnd", bounding) +
-                    expect_field("NoNewPrivs", "1") + expect_field("Seccomp", "2") +
-                    expect_field("Uid", "1000\t1000\t1000\t1000") +
-                    expect_field("Gid", "1001\t1001\t1001\t1001") + expect_field("Groups", "1001 2000");
+                    expect_field("CapPrm", std::string(16, '0')) +
+                    expect_field("CapBnd", bounding) + expect_field("NoNewPrivs", "1") +
+                    expect_field("Seccomp", "2") + expect_field("Uid", "1000\t1000\t1000\t1000") +
+                    expect_field("Gid", "1001\t1001\t1001\t1001") +
+                    expect_field("Groups", "1001 2000");
     if (::setuid(0) == 0) m += "could become root again; ";
     return m;
   });
@@ -79,7 +80,8 @@ TEST_F(ProcessSecurity, SeccompLoadsWithoutNoNewPrivsForNonRoot) {
     apply_process_security(s, 1000, 1000, {});
     std::string m = expect_field("Seccomp", "2") + expect_field("NoNewPrivs", "0");
     // keyctl is allowed by the kernel for anyone; only the filter refuses it.
-    if (::syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0) != -1 || errno != EPERM)
+    if (::syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0) != -1 ||
+        errno != EPERM)
       m += "keyctl not refused; ";
     if (::syscall(SYS_clone3, nullptr, 0) != -1 || errno != ENOSYS) m += "clone3 not ENOSYS; ";
     return m;
@@ -101,7 +103,8 @@ TEST_F(ProcessSecurity, SeccompDisabledAndPrivileged) {
   std::string all = mask_hex(permitted_capabilities());
   EXPECT_EQ(in_child([&] {
               apply_process_security(priv, 0, 0, {});
-              return expect_field("Seccomp", "0") + expect_field("CapEff", all) + expect_field("CapBnd", all);
+              return expect_field("Seccomp", "0") + expect_field("CapEff", all) +
+                     expect_field("CapBnd", all);
             }),
             "");
 }
@@ -117,7 +120,9 @@ TEST_F(ProcessSecurity, AskingForACapabilityLitLacksIsAClearError) {
       apply_process_security(s, 0, 0, {});
       return "no error";
     } catch (const Error& e) {
-      return std::string(e.what()) == "keep capability NET_ADMIN: Operation not permitted" ? "" : e.what();
+      return std::string(e.what()) == "keep capability NET_ADMIN: Operation not permitted"
+                 ? ""
+                 : e.what();
     }
   });
   EXPECT_EQ(msg, "");

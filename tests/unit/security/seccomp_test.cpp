@@ -28,14 +28,15 @@ bool blocks(const SeccompFilter& f, const std::string& name) {
 TEST(Seccomp, DefaultProfileBlocksDangerousSyscallsButNotPtrace) {
   auto f = build_default_seccomp(resolve_capabilities({}));
   for (const char* s : {"mount", "umount2", "unshare", "setns", "keyctl", "add_key", "bpf",
-                        "kexec_load", "init_module", "reboot", "open_by_handle_at", "clone", "clone3",
-                        "perf_event_open", "userfaultfd", "pivot_root"}) {
+                        "kexec_load", "init_module", "reboot", "open_by_handle_at", "clone",
+                        "clone3", "perf_event_open", "userfaultfd", "pivot_root"}) {
     EXPECT_TRUE(blocks(f, s)) << s;
   }
   EXPECT_FALSE(blocks(f, "ptrace"));
   EXPECT_FALSE(blocks(f, "read"));
   // Every rule is for a syscall this libseccomp knows.
-  for (const auto& s : f.blocked()) EXPECT_NE(seccomp_syscall_resolve_name(s.c_str()), __NR_SCMP_ERROR) << s;
+  for (const auto& s : f.blocked())
+    EXPECT_NE(seccomp_syscall_resolve_name(s.c_str()), __NR_SCMP_ERROR) << s;
 }
 
 TEST(Seccomp, PfcShowsErrnoActions) {
@@ -43,14 +44,17 @@ TEST(Seccomp, PfcShowsErrnoActions) {
   std::string pfc = f.pfc();
   EXPECT_NE(pfc.find("ERRNO(1)"), std::string::npos);   // EPERM
   EXPECT_NE(pfc.find("ERRNO(38)"), std::string::npos);  // ENOSYS for clone3
+#if defined(__x86_64__)
   EXPECT_NE(pfc.find("x86_64"), std::string::npos) << "native arch filtered";
+#endif
 }
 
 TEST(Seccomp, KeptCapabilitiesRelaxTheirSyscalls) {
   SecuritySpec s;
   s.cap_add = {"SYS_ADMIN", "SYS_TIME"};
   auto f = build_default_seccomp(resolve_capabilities(s));
-  for (const char* name : {"mount", "umount2", "unshare", "setns", "clone", "clone3", "settimeofday"}) {
+  for (const char* name :
+       {"mount", "umount2", "unshare", "setns", "clone", "clone3", "settimeofday"}) {
     EXPECT_FALSE(blocks(f, name)) << name;
   }
   for (const char* name : {"kexec_load", "init_module", "reboot", "keyctl", "swapon"}) {
@@ -66,7 +70,8 @@ TEST(Seccomp, LoadedFilterRefusesNamespacesAndKeepsTheRest) {
     auto f = build_default_seccomp(resolve_capabilities({}));
     f.load();
     if (::unshare(CLONE_NEWNS) == 0 || errno != EPERM) return "unshare(CLONE_NEWNS) not refused";
-    if (::mount("none", "/tmp", "tmpfs", 0, nullptr) == 0 || errno != EPERM) return "mount not refused";
+    if (::mount("none", "/tmp", "tmpfs", 0, nullptr) == 0 || errno != EPERM)
+      return "mount not refused";
     if (::syscall(SYS_clone, CLONE_NEWUTS | SIGCHLD, 0, 0, 0, 0) != -1 || errno != EPERM)
       return "clone(CLONE_NEWUTS) not refused";
     if (::syscall(SYS_clone3, nullptr, 0) != -1 || errno != ENOSYS) return "clone3 not ENOSYS";
