@@ -115,7 +115,8 @@ ExitStatus run(const ContainerSpec& spec, const RunHooks& hooks) {
 
   std::optional<RawTerminal> raw;
   if (master) raw.emplace();
-  ExitStatus status = supervise({pid, pidfd.get(), master.get(), spec.process.stdin_open}, signals);
+  bool copy_stdin = master && spec.process.stdin_open;
+  ExitStatus status = supervise({pid, pidfd.get(), master.get(), copy_stdin}, signals);
   init.reaped();
   raw.reset();
   try {
