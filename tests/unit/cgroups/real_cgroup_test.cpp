@@ -187,6 +187,14 @@ TEST_F(RealCgroup, MemoryLimitBelowUsageNamesTheFile) {
   }
 }
 
+TEST_F(RealCgroup, MemoryLimitCanBeRaisedAndLowered) {
+  // v1 wants memory+swap >= memory at every step: the driver orders the writes.
+  for (std::int64_t mib : {32, 64, 16, 128}) {
+    cg_->apply({.memory_bytes = mib << 20});
+    EXPECT_EQ(cg_->stats().memory_limit, static_cast<std::uint64_t>(mib) << 20);
+  }
+}
+
 TEST_F(RealCgroup, DestroyIsIdempotentAndOpenFindsIt) {
   auto again = manager_->open(id_);
   EXPECT_EQ(again->paths(), cg_->paths());
