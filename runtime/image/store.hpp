@@ -4,10 +4,14 @@
 // tags (normalized references) pointing to images.
 //
 // On-disk layout under <root>/images (OCI image-layout semantics):
-//   blobs/sha256/<hex>            manifests, configs, compressed layers
-//   layers/sha256/<diffid-hex>/   unpacked layer (diff/ directory + metadata)
-//   repositories.json             normalized reference -> image id (config digest)
-//   lock                          store-wide flock for writers
+//   blobs/sha256/<hex>                 manifests and configs (compressed layer
+//                                      blobs are not kept: the unpacked layer is)
+//   layers/sha256/<diffid-hex>/diff/   unpacked layer, an overlayfs lowerdir
+//   state.json                         images, layers and tags (reference -> id),
+//                                      replaced atomically: the commit point
+//   tmp/                               staging for loads; cleared under the lock
+//   lock                               store-wide flock for writers
+// Writers (load, import, remove) hold the lock; readers read state.json as is.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -50,23 +54,33 @@ class Store {
   // Loads a docker-archive or OCI archive (plain, gzip or zstd). Verifies every
   // digest; on any error nothing is stored. Returns the images it loaded.
   std::vector<Image> load_archive(const std::filesystem::path& archive);
+  // The same from an open stream (stdin); `name` is used in messages.
+  std::vector<Image> load_archive(int fd, const std::string& name);
 
   // A plain rootfs tarball becomes a one-layer image tagged `reference`.
+  // An empty `reference` leaves the image untagged.
   Image import_rootfs(const std::filesystem::path& tarball, const std::string& reference);
+  Image import_rootfs(int fd, const std::string& name, const std::string& reference);
 
+  // Newest first (by created), as `docker images` lists them.
   std::vector<Image> list() const;
 
-  // By reference (normalized as docker does), full id, or unique id prefix.
-  // Throws lit::Error("image not found", ref) with a hint when absent.
+  // By reference (normalized as docker does), "sha256:<hex>", or a unique id
+  // prefix of at least 4 hex digits (with or without "sha256:"). Throws
+  // lit::Error "image not found: REF" with a hint when absent, and errors for
+  // an invalid reference or an ambiguous prefix (find too).
   Image resolve(const std::string& reference) const;
   std::optional<Image> find(const std::string& reference) const;
 
-  // Unpacked layer directories for overlayfs, bottom layer first.
+  // Unpacked layer directories for overlayfs, bottom layer first; throws when
+  // one is missing from the store.
   std::vector<std::filesystem::path> layer_dirs(const Image& image) const;
 
   // Removes a tag, or the image with all its tags when `reference` is an id.
   // Blobs and layers no longer used by any image are deleted. `in_use` tells
-  // whether a container uses an image id; in use and not `force` -> error.
+  // whether a container uses an image id; in use and not `force` -> error;
+  // in use and `force` -> only untagged (the image stays for its containers).
+  // An id with several tags needs `force`, as in docker.
   // Returns the lines docker prints ("Untagged: ...", "Deleted: ...").
   std::vector<std::string> remove(const std::string& reference, bool force,
                                   const std::function<bool(const std::string& id)>& in_use);

@@ -1,0 +1,218 @@
+#include "runtime/image/transaction.hpp"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <set>
+
+#include "runtime/image/config.hpp"
+#include "runtime/image/digest.hpp"
+#include "runtime/image/lookup.hpp"
+#include "runtime/image/reference.hpp"
+#include "runtime/image/unpack.hpp"
+#include "runtime/util/error.hpp"
+
+namespace lit::image {
+namespace fs = std::filesystem;
+namespace {
+
+FileLock lock_store(const fs::path& root) {
+  make_dirs(root / "blobs" / "sha256", 0700);
+  make_dirs(root / "layers" / "sha256", 0700);
+  make_dirs(root / "tmp", 0700);
+  return FileLock(root / "lock");
+}
+
+std::string short_id(const std::string& id) { return id.substr(7, 12); }
+
+}  // namespace
+
+Transaction::Transaction(fs::path root) : root_(std::move(root)), lock_(lock_store(root_)) {
+  state_ = load_state(root_ / "state.json");
+  collect_garbage();
+  staging_.emplace(root_ / "tmp", "tx-");
+}
+
+Transaction::~Transaction() {
+  if (committed_) return;
+  for (const auto& p : installed_) {
+    std::error_code ec;
+    fs::remove_all(p, ec);
+  }
+}
+
+// Under the lock, anything in tmp/ or not referenced by state.json was left
+// by a writer that crashed before (or after) its commit point.
+void Transaction::collect_garbage() {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root_ / "tmp", ec)) discard(e.path());
+  std::set<std::string> blobs;
+  for (const auto& [id, rec] : state_.images) {
+    blobs.insert(id);
+    blobs.insert(rec.manifest_digest);
+  }
+  for (const auto& e : fs::directory_iterator(root_ / "blobs" / "sha256", ec)) {
+    if (!blobs.contains("sha256:" + e.path().filename().string())) discard(e.path());
+  }
+  for (const auto& e : fs::directory_iterator(root_ / "layers" / "sha256", ec)) {
+    if (!state_.layers.contains("sha256:" + e.path().filename().string())) discard(e.path());
+  }
+}
+
+void Transaction::discard(const fs::path& path) {
+  std::error_code ec;
+  fs::remove_all(path, ec);
+  if (ec) spdlog::warn("image store: cannot remove {}: {}", path.string(), ec.message());
+}
+
+fs::path Transaction::new_layer_dir() {
+  fs::path dir = staging() / ("layer-" + std::to_string(seq_++));
+  make_dirs(dir / "diff", 0700);
+  ::chmod((dir / "diff").c_str(), 0755);
+  return dir;
+}
+
+void Transaction::ensure_layer(const StagedFile& file, const std::string& expected, const std::string& what,
+                               const std::string& archive) {
+  std::string actual;
+  if (auto v = verified_.find(file.path.string()); v != verified_.end()) {
+    actual = v->second;
+  } else {
+    UniqueFd fd(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw Error::sys("open", file.path.string(), errno);
+    if (state_.layers.contains(expected) || new_layers_.contains(expected)) {
+      actual = digest_layer(fd.get(), what).diff_id;  // shared layer: verify, do not unpack again
+    } else {
+      fs::path dir = new_layer_dir();
+      UnpackResult r = unpack_layer(fd.get(), dir / "diff", what);
+      actual = r.diff_id;
+      if (actual == expected) {
+        new_layers_[expected] = dir;
+        state_.layers[expected] = r.content_size;
+      }
+    }
+    verified_[file.path.string()] = actual;
+  }
+  if (actual != expected) {
+    throw Error("digest mismatch", "in " + archive + ": " + what + " has diff_id " + actual +
+                                       " but the image config lists " + expected);
+  }
+}
+
+void Transaction::put_blob(const std::string& digest, const std::string& content) {
+  std::error_code ec;
+  if (!fs::exists(blob_path(root_, digest), ec)) new_blobs_[digest] = content;
+}
+
+void Transaction::add_image(const PendingImage& p, const std::string& archive) {
+  const std::string what = archive + ": config " + p.id;
+  nlohmann::json cfg = parse_config_blob(p.config, what);
+  std::vector<std::string> diff_ids = config_diff_ids(cfg, what);
+  if (diff_ids.size() != p.layers.size()) {
+    corrupt(archive, "image " + short_id(p.id) + ": config lists " + std::to_string(diff_ids.size()) +
+                         " layers but the manifest has " + std::to_string(p.layers.size()));
+  }
+  for (std::size_t i = 0; i < diff_ids.size(); ++i) {
+    ensure_layer(*p.layers[i].file, diff_ids[i], "layer " + p.layers[i].source, archive);
+  }
+  put_blob(p.id, p.config);
+  put_blob(p.manifest_digest, p.manifest);
+  auto [it, fresh] = state_.images.try_emplace(p.id);
+  if (fresh) it->second = ImageRecord{p.manifest_digest, diff_ids, now_rfc3339()};
+  for (const auto& t : p.tags) state_.tags[t] = p.id;
+}
+
+std::string Transaction::add_rootfs(int fd, const std::string& name, const std::string& tag) {
+  fs::path dir = new_layer_dir();
+  UnpackResult r = unpack_layer(fd, dir / "diff", "rootfs " + name);
+  if (!state_.layers.contains(r.diff_id)) {
+    new_layers_[r.diff_id] = dir;
+    state_.layers[r.diff_id] = r.content_size;
+  }
+  const std::string created = now_rfc3339();
+  const std::string config = import_config(r.diff_id, created, "Imported from " + name);
+  const std::string manifest =
+      make_manifest(config, {{"application/vnd.oci.image.layer.v1.tar", r.diff_id, r.tar_size}});
+  const std::string id = sha256_digest(config);
+  put_blob(id, config);
+  put_blob(sha256_digest(manifest), manifest);
+  state_.images[id] = ImageRecord{sha256_digest(manifest), {r.diff_id}, created};
+  if (!tag.empty()) state_.tags[tag] = id;
+  return id;
+}
+
+void Transaction::commit() {
+  for (const auto& [diff, dir] : new_layers_) {
+    fs::path final = layer_path(root_, diff);
+    if (::rename(dir.c_str(), final.c_str()) < 0) throw Error::sys("install layer", final.string(), errno);
+    installed_.push_back(final);
+  }
+  for (const auto& [digest, content] : new_blobs_) {
+    fs::path p = blob_path(root_, digest);
+    write_file_atomic(p, content, 0644);
+    installed_.push_back(p);
+  }
+  // Layer files reach the disk before the index that makes them visible.
+  UniqueFd rootfd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (rootfd) ::syncfs(rootfd.get());
+  save_state(root_ / "state.json", state_);
+  committed_ = true;
+  new_layers_.clear();
+  new_blobs_.clear();
+}
+
+std::vector<std::string> Transaction::remove(const std::string& reference, bool force,
+                                             const std::function<bool(const std::string&)>& in_use) {
+  std::optional<Match> m = lookup(state_, reference);
+  if (!m) {
+    throw Error("image not found:", reference, 0, "`lit image ls` lists the images in the store");
+  }
+  const std::string id = m->id;
+  const std::vector<std::string> tags = state_.tags_of(id);
+  std::vector<std::string> lines;
+  auto untag = [&](const std::string& t) {
+    state_.tags.erase(t);
+    lines.push_back("Untagged: " + familiar(t));
+  };
+  if (!m->tag.empty() && tags.size() > 1) {  // other tags keep the image
+    untag(m->tag);
+    commit();
+    return lines;
+  }
+  if (m->tag.empty() && tags.size() > 1 && !force) {
+    throw Error("cannot remove image", short_id(id) + ": it is referenced by " + std::to_string(tags.size()) + " tags",
+                0, "use -f, or remove the tags one by one");
+  }
+  const bool used = in_use && in_use(id);
+  const std::string shown = m->tag.empty() ? short_id(id) : familiar(m->tag);
+  if (used && !force) {
+    throw Error("image in use:", shown + " (" + short_id(id) + ") is used by a container", 0,
+                "remove the container first, or use -f to untag the image anyway");
+  }
+  for (const auto& t : m->tag.empty() ? tags : std::vector<std::string>{m->tag}) untag(t);
+  if (used) {  // forced: untagged only, the image stays for its containers
+    commit();
+    return lines;
+  }
+  const ImageRecord rec = state_.images.at(id);
+  state_.images.erase(id);
+  lines.push_back("Deleted: " + id);
+  std::vector<fs::path> doomed = {blob_path(root_, id)};
+  if (std::ranges::none_of(state_.images, [&](const auto& kv) { return kv.second.manifest_digest == rec.manifest_digest; })) {
+    doomed.push_back(blob_path(root_, rec.manifest_digest));
+  }
+  for (const auto& d : rec.diff_ids) {
+    if (state_.layers.contains(d) && !state_.layer_used(d)) {
+      state_.layers.erase(d);
+      doomed.push_back(layer_path(root_, d));
+      lines.push_back("Deleted: " + d);
+    }
+  }
+  commit();
+  for (const auto& p : doomed) discard(p);  // after the commit point: a crash leaves garbage, not holes
+  return lines;
+}
+
+}  // namespace lit::image

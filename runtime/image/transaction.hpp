@@ -1,0 +1,58 @@
+#pragma once
+// One writer's session on the store: holds the store-wide lock, stages new
+// layers and blobs under tmp/, and makes them visible in commit() with one
+// atomic write of state.json. Destroyed uncommitted, it removes everything it
+// staged or moved into place, so a failed load leaves nothing behind.
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/image/formats.hpp"
+#include "runtime/image/state.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::image {
+
+class Transaction {
+ public:
+  explicit Transaction(std::filesystem::path root);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  const std::filesystem::path& staging() const { return staging_->path(); }
+
+  // Verifies and stages one image from an archive (layers unpacked once).
+  void add_image(const PendingImage& image, const std::string& archive_name);
+  // A rootfs tarball as a one-layer image; returns its id. `tag` is normalized or empty.
+  std::string add_rootfs(int fd, const std::string& name, const std::string& tag);
+  // Untags and/or deletes, committing itself; returns docker's lines.
+  std::vector<std::string> remove(const std::string& reference, bool force,
+                                  const std::function<bool(const std::string&)>& in_use);
+
+  void commit();
+
+ private:
+  void collect_garbage();
+  void ensure_layer(const StagedFile& file, const std::string& expected, const std::string& what,
+                    const std::string& archive);
+  std::filesystem::path new_layer_dir();
+  void put_blob(const std::string& digest, const std::string& content);
+  void discard(const std::filesystem::path& path);
+
+  std::filesystem::path root_;
+  FileLock lock_;
+  std::optional<TempDir> staging_;
+  StoreState state_;
+  std::map<std::string, std::filesystem::path> new_layers_;  // diff id -> staged dir
+  std::map<std::string, std::string> verified_;               // staged file -> its diff id
+  std::map<std::string, std::string> new_blobs_;              // digest -> content
+  std::vector<std::filesystem::path> installed_;              // moved into place, not yet committed
+  bool committed_ = false;
+  int seq_ = 0;
+};
+
+}  // namespace lit::image

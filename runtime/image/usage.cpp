@@ -1,0 +1,28 @@
+#include "runtime/image/usage.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/util/fs.hpp"
+
+namespace lit::image {
+
+std::map<std::string, std::vector<ContainerUse>> containers_by_image(const std::filesystem::path& dir) {
+  std::map<std::string, std::vector<ContainerUse>> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    auto file = e.path() / "container.json";
+    try {
+      nlohmann::json j = nlohmann::json::parse(read_file(file));
+      std::string image_id = j.value("image_id", "");
+      if (image_id.empty()) continue;
+      out[image_id].push_back({j.value("id", e.path().filename().string()), j.value("name", "")});
+    } catch (const std::exception& err) {
+      spdlog::debug("skipping container record {}: {}", file.string(), err.what());
+    }
+  }
+  return out;
+}
+
+}  // namespace lit::image

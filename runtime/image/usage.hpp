@@ -1,0 +1,19 @@
+#pragma once
+// Which containers use which images, read from the container records another
+// part of lit writes (<root>/containers/<id>/container.json). Read only;
+// unreadable records are skipped.
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lit::image {
+
+struct ContainerUse {
+  std::string id, name;
+};
+
+// image id ("sha256:...") -> the containers created from it.
+std::map<std::string, std::vector<ContainerUse>> containers_by_image(const std::filesystem::path& containers_dir);
+
+}  // namespace lit::image
