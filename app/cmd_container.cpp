@@ -1,12 +1,220 @@
-// lit container ...: run, ls, rm.
+// lit container ...: run, ls, rm, inspect. Parsing and rendering only; the use
+// cases live in runtime/container/lifecycle.hpp.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
 #include "app/context.hpp"
+#include "runtime/container/lifecycle.hpp"
+#include "runtime/container/record.hpp"
+#include "runtime/util/error.hpp"
 
 namespace lit::app {
+
+using runtime::ContainerRecord;
+using runtime::CreateFlags;
+
+// Declared here rather than in a header: the run flags are also used by the unit
+// tests, which check that everything after IMAGE goes to the container.
+void add_run_flags(CLI::App& cmd, CreateFlags& f);
+
+void add_run_flags(CLI::App& cmd, CreateFlags& f) {
+  // docker's -h is --hostname; help stays on --help.
+  cmd.set_help_flag("--help", "Print this help message and exit");
+  // Everything after IMAGE belongs to the container's command, options included.
+  cmd.positionals_at_end(true);
+  auto each = [](CLI::Option* o) { return o->allow_extra_args(false); };
+  cmd.add_flag("--rm", f.auto_remove, "Remove the container when it exits");
+  cmd.add_option("--name", f.name, "Container name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)");
+  each(cmd.add_option("-e,--env", f.env, "Set an environment variable K=V (K alone: from lit's environment)"));
+  each(cmd.add_option("--env-file", f.env_files, "Read environment variables from a file"));
+  cmd.add_option("-w,--workdir", f.workdir, "Working directory inside the container");
+  cmd.add_option("-u,--user", f.user, "User: UID[:GID] or NAME[:GROUP]");
+  cmd.add_option("-h,--hostname", f.hostname, "Container host name (default: the short id)");
+  each(cmd.add_option("-v,--volume", f.volumes, "Bind mount or volume: SRC:DST[:ro|rw] or DST"));
+  each(cmd.add_option("--tmpfs", f.tmpfs, "Mount a tmpfs: DST[:size=64m,mode=1777]"));
+  cmd.add_option("-m,--memory", f.memory, "Memory limit (b, k, m, g; at least 6m)");
+  cmd.add_option("--cpus", f.cpus, "Number of CPUs (decimal, e.g. 0.5)");
+  cmd.add_option("--pids-limit", f.pids_limit, "Maximum number of processes (-1: unlimited)");
+  cmd.add_option("--network,--net", f.network, "Network mode: none or host")->capture_default_str();
+  cmd.add_flag("-i,--interactive", f.interactive, "Keep stdin open");
+  cmd.add_flag("-t,--tty", f.tty, "Allocate a pseudo-terminal");
+  cmd.add_option_function<std::string>(
+      "--entrypoint", [&f](const std::string& e) { f.entrypoint = e; },
+      "Override the image's entrypoint (drops the image's command too)");
+  each(cmd.add_option("--cap-add", f.cap_add, "Add a Linux capability"));
+  each(cmd.add_option("--cap-drop", f.cap_drop, "Drop a Linux capability"));
+  cmd.add_flag("--privileged", f.privileged, "All capabilities, no seccomp, no masked paths");
+  cmd.add_flag("--read-only", f.read_only, "Mount the root file system read-only");
+  each(cmd.add_option("--security-opt", f.security_opts,
+                      "no-new-privileges[:true|false] or seccomp=unconfined"));
+  each(cmd.add_option("-l,--label", f.labels, "Set a label K=V"));
+  cmd.add_option("IMAGE", f.image, "Image reference or id")->required();
+  cmd.add_option("COMMAND", f.command, "Command and arguments (default: the image's)");
+}
+
+namespace {
+
+std::string short_id(const std::string& id) { return id.substr(0, 12); }
+
+// docker ps: the joined args cut to 20 characters with an ellipsis, quoted.
+std::string command_column(const std::vector<std::string>& args) {
+  std::string s;
+  for (const auto& a : args) s += (s.empty() ? "" : " ") + a;
+  if (s.size() > 20) s = s.substr(0, 19) + "…";
+  return "\"" + s + "\"";
+}
+
+std::string ago(const std::string& when, std::chrono::system_clock::time_point now) {
+  auto tp = runtime::parse_rfc3339(when).value_or(now);
+  return runtime::human_duration(std::chrono::duration_cast<std::chrono::seconds>(now - tp)) +
+         " ago";
+}
+
+// Columns separated by three spaces, each as wide as its widest cell (tabwriter style).
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  auto display_len = [](const std::string& s) {  // counts UTF-8 code points
+    return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) {
+      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }));
+  };
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i) {
+      if (width.size() <= i) width.push_back(0);
+      width[i] = std::max(width[i], display_len(r[i]));
+    }
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - display_len(r[i]) + 3, ' ');
+    }
+    std::printf("%s\n", line.c_str());
+  }
+}
+
+nlohmann::json inspect_json(const ContainerRecord& r) {
+  auto j = runtime::to_json(r);
+  auto st = runtime::observed_state(r);
+  j["state"]["status"] = st.status;
+  j["state"]["pid"] = st.pid;
+  j["state"]["exit_code"] = st.exit_code;
+  return j;
+}
+
+void register_run(CLI::App& container, Context& ctx) {
+  auto flags = std::make_shared<CreateFlags>();
+  auto* run = container.add_subcommand("run", "Create and run a container in the foreground");
+  add_run_flags(*run, *flags);
+  run->callback([&ctx, flags] {
+    ContainerRecord rec = runtime::create_container(ctx.paths, *flags);
+    try {
+      ctx.exit_code = runtime::run_created(ctx.paths, rec).code;
+    } catch (const runtime::StartError& e) {
+      // docker's convention: 127 command not found, 126 not executable, 125 lit itself.
+      std::fprintf(stderr, "lit: %s\n", e.what());
+      if (!e.hint().empty()) std::fprintf(stderr, "hint: %s\n", e.hint().c_str());
+      ctx.exit_code = e.exit_code();
+    }
+  });
+}
+
+void register_ls(CLI::App& container, Context& ctx) {
+  struct Opts {
+    bool all = false, quiet = false;
+    std::string format;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* ls = container.add_subcommand("ls", "List containers (running ones unless -a)");
+  ls->alias("list");
+  ls->add_flag("-a,--all", o->all, "Show all containers, not only running ones");
+  ls->add_flag("-q,--quiet", o->quiet, "Only print container ids");
+  ls->add_option("--format", o->format, "Output format: table (default) or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  ls->callback([&ctx, o] {
+    auto now = std::chrono::system_clock::now();
+    std::vector<std::vector<std::string>> rows{
+        {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES"}};
+    for (const auto& r : runtime::RecordStore(ctx.paths.containers()).list()) {
+      auto st = runtime::observed_state(r);
+      if (!o->all && st.status != "running") continue;
+      if (o->quiet) {
+        std::printf("%s\n", short_id(r.id).c_str());
+      } else if (o->format == "json") {
+        nlohmann::json j = {{"ID", short_id(r.id)},         {"Image", r.image},
+                            {"Command", command_column(r.args)}, {"CreatedAt", r.created},
+                            {"RunningFor", ago(r.created, now)}, {"State", st.status},
+                            {"Status", runtime::status_text(st, now)}, {"Names", r.name},
+                            {"Labels", r.labels}};
+        std::printf("%s\n", j.dump().c_str());
+      } else {
+        rows.push_back({short_id(r.id), r.image, command_column(r.args), ago(r.created, now),
+                        runtime::status_text(st, now), r.name});
+      }
+    }
+    if (!o->quiet && o->format != "json") print_table(rows);
+  });
+}
+
+void register_rm(CLI::App& container, Context& ctx) {
+  struct Opts {
+    bool force = false, volumes = false;
+    std::vector<std::string> names;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* rm = container.add_subcommand("rm", "Remove containers");
+  rm->alias("remove");
+  rm->add_flag("-f,--force", o->force, "Kill and remove running containers");
+  rm->add_flag("-v,--volumes", o->volumes, "Remove the container's anonymous volumes too");
+  rm->add_option("CONTAINER", o->names, "Container names or id prefixes")->required();
+  rm->callback([&ctx, o] {
+    runtime::RecordStore records(ctx.paths.containers());
+    for (const auto& name : o->names) {
+      try {
+        runtime::remove_container(ctx.paths, records.lookup(name), o->force, o->volumes);
+        std::printf("%s\n", name.c_str());
+      } catch (const Error& e) {  // like docker: report it, go on with the others
+        std::fprintf(stderr, "lit: %s\n", e.what());
+        if (!e.hint().empty()) std::fprintf(stderr, "hint: %s\n", e.hint().c_str());
+        ctx.exit_code = kExitLitFailure;
+      }
+    }
+  });
+}
+
+void register_inspect(CLI::App& container, Context& ctx) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto* inspect = container.add_subcommand("inspect", "Show containers' records as JSON");
+  inspect->add_option("CONTAINER", *names, "Container names or id prefixes")->required();
+  inspect->callback([&ctx, names] {
+    runtime::RecordStore records(ctx.paths.containers());
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& name : *names) {
+      try {
+        out.push_back(inspect_json(records.lookup(name)));
+      } catch (const Error& e) {
+        std::fprintf(stderr, "lit: %s\n", e.what());
+        ctx.exit_code = kExitLitFailure;
+      }
+    }
+    std::printf("%s\n", out.dump(4).c_str());
+  });
+}
+
+}  // namespace
 
 void register_container_commands(CLI::App& app, Context& ctx) {
   auto* container = app.add_subcommand("container", "Manage containers");
   container->require_subcommand(1);
-  (void)ctx;
+  register_run(*container, ctx);
+  register_ls(*container, ctx);
+  register_rm(*container, ctx);
+  register_inspect(*container, ctx);
 }
 
 }  // namespace lit::app

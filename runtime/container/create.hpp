@@ -1,0 +1,95 @@
+#pragma once
+// From `container run` flags and an image's config to a ContainerSpec, merged
+// as docker merges them (entrypoint/cmd, env precedence, workdir, user).
+#include <sys/types.h>
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/container/options.hpp"
+#include "runtime/container/spec.hpp"
+#include "runtime/image/store.hpp"
+#include "runtime/util/paths.hpp"
+
+namespace lit::runtime {
+
+// The flags as the user typed them; parsed and validated by build_spec.
+struct CreateFlags {
+  std::string image;
+  std::vector<std::string> command;  // after IMAGE: overrides the image's Cmd
+  std::optional<std::string> entrypoint;
+  std::string name;
+  std::vector<std::string> env;        // -e K=V or K
+  std::vector<std::string> env_files;  // --env-file
+  std::string workdir;
+  std::string user;
+  std::string hostname;
+  std::vector<std::string> volumes;
+  std::vector<std::string> tmpfs;
+  std::string memory, cpus, pids_limit;
+  std::string network = "none";
+  bool interactive = false, tty = false;
+  std::vector<std::string> cap_add, cap_drop;
+  bool privileged = false, read_only = false;
+  std::vector<std::string> security_opts;
+  std::vector<std::string> labels;
+  bool auto_remove = false;  // --rm
+};
+
+// Checks every flag's syntax (sizes, cpus, volumes, user, names...) without
+// touching the image or the disk, so a typo is reported before anything else.
+void check_flags(const CreateFlags& flags);
+
+// The user a container runs as, as runc resolves it against the image's files.
+struct ResolvedUser {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> additional_gids;
+  std::string home = "/";
+};
+
+// The top-most copy of `relative` (e.g. "etc/passwd") in layers given bottom
+// first; nullopt when absent or hidden by an overlay whiteout above it.
+std::optional<std::filesystem::path> find_in_layers(
+    const std::vector<std::filesystem::path>& layers, const std::filesystem::path& relative);
+
+// "name", "uid", "name:group", "uid:gid"... against etc/passwd and etc/group.
+// Unknown names -> lit::Error "unable to find user NAME: no matching entries in passwd file".
+ResolvedUser resolve_user(const std::string& user_spec,
+                          const std::vector<std::filesystem::path>& layers);
+
+// Entrypoint + Cmd as docker merges them; throws "no command specified" naming the image.
+std::vector<std::string> merge_args(const CreateFlags& flags, const image::ImageConfig& config);
+
+// Image Env, then env files in order, then -e in order (later wins), plus
+// docker's defaults: PATH if missing, HOSTNAME, TERM=xterm with -t.
+std::vector<std::string> merge_env(const CreateFlags& flags, const image::ImageConfig& config,
+                                   const std::string& hostname, const EnvLookup& lookup);
+
+// What identifies a new container and where its files go.
+struct Identity {
+  std::string id;
+  std::string name;
+  std::filesystem::path bundle;
+  std::filesystem::path volumes_root;  // named volumes: <volumes_root>/<name>/_data
+};
+
+// A spec plus what must exist on the host before it can run.
+struct CreatePlan {
+  ContainerSpec spec;
+  std::map<std::string, std::string> labels;
+  std::vector<std::string> volumes;            // named and anonymous, created on demand
+  std::vector<std::string> anonymous_volumes;  // removed with the container (--rm, rm -v)
+  std::vector<std::filesystem::path> bind_sources;  // created as directories when missing
+};
+
+// Parses every flag (throwing before anything is created) and merges them with
+// the image. Pure apart from reading the image's passwd/group and the env files.
+CreatePlan build_spec(const CreateFlags& flags, const image::Image& image,
+                      const std::vector<std::filesystem::path>& layers, const Identity& identity,
+                      const EnvLookup& lookup = process_env_lookup());
+
+}  // namespace lit::runtime

@@ -1,0 +1,166 @@
+#include "runtime/container/lifecycle.hpp"
+
+#include <signal.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "runtime/cgroups/cgroup.hpp"
+#include "runtime/image/store.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::runtime {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path volumes_root(const Paths& paths) { return paths.root / "volumes"; }
+
+void remove_volumes(const Paths& paths, const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    std::error_code ec;
+    fs::remove_all(volumes_root(paths) / name, ec);
+  }
+}
+
+// Undoes a half-made container when creation fails after its record exists.
+class CreationGuard {
+ public:
+  CreationGuard(const Paths& paths, RecordStore& records) : paths_(paths), records_(records) {}
+  ~CreationGuard() {
+    if (done_) return;
+    try {
+      if (!id_.empty()) records_.remove(id_);
+    } catch (...) {  // best effort: the original error is what the user needs
+    }
+    remove_volumes(paths_, anonymous_);
+  }
+  void record(std::string id) { id_ = std::move(id); }
+  void volumes(std::vector<std::string> v) { anonymous_ = std::move(v); }
+  void commit() { done_ = true; }
+
+ private:
+  const Paths& paths_;
+  RecordStore& records_;
+  std::string id_;
+  std::vector<std::string> anonymous_;
+  bool done_ = false;
+};
+
+void create_host_dirs(const Paths& paths, const CreatePlan& plan) {
+  // docker creates a missing bind source as a directory.
+  for (const auto& src : plan.bind_sources) {
+    std::error_code ec;
+    if (!fs::exists(src, ec)) make_dirs(src, 0755);
+  }
+  for (const auto& name : plan.volumes) make_dirs(volumes_root(paths) / name / "_data", 0755);
+}
+
+}  // namespace
+
+ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
+                                 const EnvLookup& lookup) {
+  check_flags(flags);
+  image::Store store(paths.images());
+  image::Image img = store.resolve(flags.image);
+  RecordStore records(paths.containers());
+
+  ContainerRecord rec;
+  rec.id = generate_id();
+  rec.name = flags.name.empty() ? records.unused_name() : flags.name;
+  Identity identity{rec.id, rec.name, records.bundle(rec.id), volumes_root(paths)};
+  CreatePlan plan = build_spec(flags, img, store.layer_dirs(img), identity, lookup);
+  rec.image = flags.image;
+  rec.image_id = img.id;
+  rec.created = now_rfc3339();
+  rec.args = plan.spec.process.args;
+  rec.labels = plan.labels;
+  rec.auto_remove = flags.auto_remove;
+  rec.anonymous_volumes = plan.anonymous_volumes;
+  rec.spec = plan.spec;
+
+  CreationGuard guard(paths, records);
+  records.create(rec);
+  guard.record(rec.id);
+  guard.volumes(plan.anonymous_volumes);
+  create_host_dirs(paths, plan);
+  guard.commit();
+  return rec;
+}
+
+namespace {
+
+void finish(RecordStore& records, const std::string& id, int code, bool oom, std::string error) {
+  records.update(id, [&](ContainerRecord& r) {
+    r.state.status = "exited";
+    r.state.pid = 0;
+    r.state.exit_code = code;
+    r.state.oom_killed = oom;
+    r.state.finished_at = now_rfc3339();
+    r.state.error = std::move(error);
+  });
+}
+
+// --rm: the record may already be gone (`rm -f` while it ran).
+void discard(const Paths& paths, RecordStore& records, const ContainerRecord& record) {
+  if (records.read(record.id)) records.remove(record.id);
+  remove_volumes(paths, record.anonymous_volumes);
+}
+
+}  // namespace
+
+ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
+  RecordStore records(paths.containers());
+  RunHooks hooks;
+  hooks.on_start = [&](pid_t pid) {
+    records.update(record.id, [&](ContainerRecord& r) {
+      r.state.status = "running";
+      r.state.pid = pid;
+      r.state.pid_start_time = process_start_time(pid);
+      r.state.started_at = now_rfc3339();
+    });
+  };
+  ExitStatus status;
+  try {
+    status = run_foreground(record.spec, hooks);
+  } catch (const StartError& e) {
+    if (record.auto_remove)
+      discard(paths, records, record);
+    else
+      finish(records, record.id, e.exit_code(), false, e.what());
+    throw;
+  } catch (const std::exception& e) {
+    if (record.auto_remove)
+      discard(paths, records, record);
+    else
+      finish(records, record.id, 125, false, e.what());
+    throw;
+  }
+  if (record.auto_remove)
+    discard(paths, records, record);
+  else
+    finish(records, record.id, status.code, status.oom_killed, "");
+  return status;
+}
+
+void remove_container(const Paths& paths, const ContainerRecord& record, bool force,
+                      bool volumes) {
+  RecordStore records(paths.containers());
+  ContainerState st = observed_state(record);
+  if (st.status == "running") {
+    if (!force)
+      throw Error("cannot remove container \"" + record.name + "\": container is running")
+          .with_hint("stop it first, or force the removal: lit container rm -f " + record.name);
+    // The cgroup holds every process of the container, including those that escaped init.
+    auto cgroup = cgroups::detect()->open(record.id);
+    cgroup->destroy();
+    if (process_alive(st.pid, st.pid_start_time) && ::kill(st.pid, SIGKILL) < 0 && errno != ESRCH)
+      throw Error::sys("kill container " + record.name + " pid", std::to_string(st.pid), errno);
+  }
+  records.remove(record.id);
+  if (volumes) remove_volumes(paths, record.anonymous_volumes);
+}
+
+}  // namespace lit::runtime

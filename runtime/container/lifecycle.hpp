@@ -1,0 +1,30 @@
+#pragma once
+// Container use cases on top of the runtime core: create (record + bundle +
+// volumes), run in the foreground keeping the record true, and remove.
+#include <string>
+
+#include "runtime/container/create.hpp"
+#include "runtime/container/record.hpp"
+#include "runtime/container/run.hpp"
+#include "runtime/util/paths.hpp"
+
+namespace lit::runtime {
+
+// Resolves the image, builds the spec (every flag checked first), then creates
+// the record (status "created") with its bundle dir, bind sources and volumes.
+// On failure nothing of the container is left.
+ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
+                                 const EnvLookup& lookup = process_env_lookup());
+
+// Runs a created container in the foreground: the record becomes "running"
+// (pid) once the command is exec'd, then "exited" (code, oom_killed). With the
+// record's auto_remove, record, bundle and anonymous volumes are removed after
+// it exits, also when it fails to start. Rethrows StartError after recording it.
+ExitStatus run_created(const Paths& paths, const ContainerRecord& record);
+
+// Removes record, bundle and, with `volumes`, its anonymous volumes. A running
+// container needs `force`, which kills its cgroup's processes first.
+void remove_container(const Paths& paths, const ContainerRecord& record, bool force,
+                      bool volumes);
+
+}  // namespace lit::runtime

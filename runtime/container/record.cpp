@@ -1,0 +1,422 @@
+#include "runtime/container/record.hpp"
+
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <sstream>
+
+#include "runtime/container/options.hpp"
+#include "runtime/util/error.hpp"
+
+namespace lit::runtime {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// ---- JSON ------------------------------------------------------------------
+
+json to_json(const ContainerSpec& s) {
+  json mounts = json::array();
+  for (const auto& m : s.mounts)
+    mounts.push_back({{"destination", m.destination}, {"type", m.type}, {"source", m.source},
+                      {"options", m.options}});
+  json layers = json::array();
+  for (const auto& l : s.layers) layers.push_back(l.string());
+  json limits = json::object();
+  if (s.limits.memory_bytes) limits["memory_bytes"] = *s.limits.memory_bytes;
+  if (s.limits.cpus) limits["cpus"] = *s.limits.cpus;
+  if (s.limits.pids) limits["pids"] = *s.limits.pids;
+  const auto& p = s.process;
+  return {{"id", s.id},
+          {"name", s.name},
+          {"layers", layers},
+          {"bundle", s.bundle.string()},
+          {"hostname", s.hostname},
+          {"process",
+           {{"args", p.args},
+            {"env", p.env},
+            {"cwd", p.cwd},
+            {"uid", p.uid},
+            {"gid", p.gid},
+            {"additional_gids", p.additional_gids},
+            {"terminal", p.terminal},
+            {"stdin_open", p.stdin_open}}},
+          {"mounts", mounts},
+          {"limits", limits},
+          {"network", s.network == NetworkMode::Host ? "host" : "none"},
+          {"security",
+           {{"privileged", s.security.privileged},
+            {"cap_add", s.security.cap_add},
+            {"cap_drop", s.security.cap_drop},
+            {"no_new_privileges", s.security.no_new_privileges},
+            {"seccomp", s.security.seccomp},
+            {"read_only_rootfs", s.security.read_only_rootfs}}},
+          {"sysctls", s.sysctls}};
+}
+
+ContainerSpec spec_from_json(const json& j) {
+  ContainerSpec s;
+  s.id = j.at("id");
+  s.name = j.at("name");
+  for (const auto& l : j.at("layers")) s.layers.emplace_back(l.get<std::string>());
+  s.bundle = j.at("bundle").get<std::string>();
+  s.hostname = j.at("hostname");
+  const auto& p = j.at("process");
+  s.process.args = p.at("args");
+  s.process.env = p.at("env");
+  s.process.cwd = p.at("cwd");
+  s.process.uid = p.at("uid");
+  s.process.gid = p.at("gid");
+  s.process.additional_gids = p.at("additional_gids").get<std::vector<gid_t>>();
+  s.process.terminal = p.at("terminal");
+  s.process.stdin_open = p.at("stdin_open");
+  for (const auto& m : j.at("mounts"))
+    s.mounts.push_back({m.at("destination"), m.at("type"), m.at("source"), m.at("options")});
+  const auto& lim = j.at("limits");
+  if (lim.contains("memory_bytes")) s.limits.memory_bytes = lim["memory_bytes"].get<std::int64_t>();
+  if (lim.contains("cpus")) s.limits.cpus = lim["cpus"].get<double>();
+  if (lim.contains("pids")) s.limits.pids = lim["pids"].get<std::int64_t>();
+  s.network = j.at("network") == "host" ? NetworkMode::Host : NetworkMode::None;
+  const auto& sec = j.at("security");
+  s.security.privileged = sec.at("privileged");
+  s.security.cap_add = sec.at("cap_add");
+  s.security.cap_drop = sec.at("cap_drop");
+  s.security.no_new_privileges = sec.at("no_new_privileges");
+  s.security.seccomp = sec.at("seccomp");
+  s.security.read_only_rootfs = sec.at("read_only_rootfs");
+  s.sysctls = j.at("sysctls");
+  return s;
+}
+
+json to_json(const ContainerRecord& r) {
+  const auto& st = r.state;
+  return {{"id", r.id},
+          {"name", r.name},
+          {"image", r.image},
+          {"image_id", r.image_id},
+          {"created", r.created},
+          {"args", r.args},
+          {"labels", r.labels},
+          {"auto_remove", r.auto_remove},
+          {"anonymous_volumes", r.anonymous_volumes},
+          {"state",
+           {{"status", st.status},
+            {"pid", st.pid},
+            {"pid_start_time", st.pid_start_time},
+            {"exit_code", st.exit_code},
+            {"oom_killed", st.oom_killed},
+            {"started_at", st.started_at},
+            {"finished_at", st.finished_at},
+            {"error", st.error}}},
+          {"spec", to_json(r.spec)}};
+}
+
+ContainerRecord record_from_json(const json& j) {
+  ContainerRecord r;
+  r.id = j.at("id");
+  r.name = j.at("name");
+  r.image = j.at("image");
+  r.image_id = j.at("image_id");
+  r.created = j.at("created");
+  r.args = j.at("args");
+  r.labels = j.at("labels");
+  r.auto_remove = j.at("auto_remove");
+  r.anonymous_volumes = j.at("anonymous_volumes");
+  const auto& st = j.at("state");
+  r.state.status = st.at("status");
+  r.state.pid = st.at("pid");
+  r.state.pid_start_time = st.at("pid_start_time");
+  r.state.exit_code = st.at("exit_code");
+  r.state.oom_killed = st.at("oom_killed");
+  r.state.started_at = st.at("started_at");
+  r.state.finished_at = st.at("finished_at");
+  r.state.error = st.at("error");
+  r.spec = spec_from_json(j.at("spec"));
+  return r;
+}
+
+// ---- identity and time -----------------------------------------------------
+
+std::string generate_id() {
+  std::array<unsigned char, 32> buf{};
+  size_t got = 0;
+  while (got < buf.size()) {
+    ssize_t n = ::getrandom(buf.data() + got, buf.size() - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    check_sys(n, "getrandom");
+    got += static_cast<size_t>(n);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char c : buf) {
+    id += kHex[c >> 4];
+    id += kHex[c & 15];
+  }
+  return id;
+}
+
+std::string generate_name() {
+  // A short selection of docker's namesgenerator lists.
+  static constexpr std::array kLeft = {
+      "admiring", "adoring",  "agitated", "amazing",  "angry",    "awesome",  "blissful",
+      "bold",     "brave",    "charming", "clever",   "cool",     "compassionate",
+      "dazzling", "determined", "eager",  "ecstatic", "elegant",  "epic",     "festive",
+      "focused",  "friendly", "funny",    "gallant",  "gifted",   "happy",    "hopeful",
+      "inspiring", "jolly",   "keen",     "kind",     "laughing", "loving",   "lucid",
+      "magical",  "modest",   "nice",     "nifty",    "optimistic", "peaceful", "pensive",
+      "priceless", "quirky",  "relaxed",  "serene",   "sharp",    "stoic",    "sweet",
+      "tender",   "trusting", "upbeat",   "vibrant",  "vigilant", "wizardly", "youthful",
+      "zealous",  "zen"};
+  static constexpr std::array kRight = {
+      "albattani", "allen",   "archimedes", "babbage",  "bardeen",  "bell",     "blackwell",
+      "bohr",      "curie",   "darwin",     "dijkstra", "einstein", "euclid",   "euler",
+      "faraday",   "fermat",  "fermi",      "feynman",  "franklin", "galileo",  "gauss",
+      "goldberg",  "goodall", "hamilton",   "hawking",  "heisenberg", "hopper", "hypatia",
+      "johnson",   "kepler",  "knuth",      "lamport",  "leakey",   "liskov",   "lovelace",
+      "mayer",     "mccarthy", "meitner",   "mendel",   "morse",    "newton",   "noether",
+      "pascal",    "pasteur", "payne",      "perlman",  "pike",     "planck",   "ritchie",
+      "shannon",   "sinoussi", "tesla",     "thompson", "torvalds", "turing",   "wilson",
+      "wright",    "yalow"};
+  std::string id = generate_id();  // random bytes, reused as indexes
+  unsigned a = static_cast<unsigned>(std::stoul(id.substr(0, 8), nullptr, 16));
+  unsigned b = static_cast<unsigned>(std::stoul(id.substr(8, 8), nullptr, 16));
+  return std::string(kLeft[a % kLeft.size()]) + "_" + kRight[b % kRight.size()];
+}
+
+std::string now_rfc3339() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::system_clock::to_time_t(now);
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() %
+            1000000000;
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long long>(ns));
+  return buf;
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::string& text) {
+  std::tm tm{};
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6)
+    return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  std::time_t t = ::timegm(&tm);
+  auto tp = std::chrono::system_clock::from_time_t(t);
+  std::string rest = text.substr(static_cast<size_t>(consumed));
+  if (!rest.empty() && rest[0] == '.') {
+    size_t i = 1;
+    long long frac = 0, scale = 1000000000;
+    while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i])) && i <= 9) {
+      frac = frac * 10 + (rest[i] - '0');
+      scale /= 10;
+      ++i;
+    }
+    tp += std::chrono::duration_cast<std::chrono::system_clock::duration>(
+        std::chrono::nanoseconds(frac * scale));
+  }
+  return tp;
+}
+
+std::uint64_t process_start_time(pid_t pid) {
+  std::string stat;
+  try {
+    stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  } catch (const Error&) {
+    return 0;
+  }
+  // The command name (field 2) may contain spaces and ')': count fields after the last ')'.
+  auto close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream in(stat.substr(close + 1));
+  std::string field;
+  for (int i = 3; i <= 22 && (in >> field); ++i) {
+    if (i == 22) return std::stoull(field);
+  }
+  return 0;
+}
+
+bool process_alive(pid_t pid, std::uint64_t start_time) {
+  if (pid <= 0) return false;
+  if (::kill(pid, 0) < 0 && errno == ESRCH) return false;
+  return process_start_time(pid) == start_time;
+}
+
+// ---- the store -------------------------------------------------------------
+
+RecordStore::RecordStore(fs::path containers_dir) : root_(std::move(containers_dir)) {}
+
+void RecordStore::write(const ContainerRecord& record) const {
+  write_file_atomic(dir(record.id) / "container.json", to_json(record).dump(2) + "\n", 0600);
+}
+
+void RecordStore::create(const ContainerRecord& record) {
+  if (!is_valid_name(record.name))
+    throw Error("invalid container name \"" + record.name +
+                "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  make_dirs(root_, 0700);
+  FileLock names(root_ / "lock");  // name check and creation are one step
+  for (const auto& other : list()) {
+    if (other.name == record.name)
+      throw Error("the container name \"/" + record.name + "\" is already in use by container \"" +
+                  other.id + "\"")
+          .with_hint("remove it (lit container rm " + record.name + ") or choose another --name");
+  }
+  if (::mkdir(dir(record.id).c_str(), 0700) < 0)
+    throw Error::sys("create container directory", dir(record.id).string(), errno);
+  try {
+    make_dirs(bundle(record.id), 0700);
+    FileLock l = lock(record.id);
+    write(record);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(dir(record.id), ec);
+    throw;
+  }
+}
+
+std::string RecordStore::unused_name() const {
+  auto records = list();
+  for (;;) {
+    std::string name = generate_name();
+    if (name == "boring_wozniak") continue;  // docker's one exception, kept for fun
+    bool taken = std::any_of(records.begin(), records.end(),
+                             [&](const ContainerRecord& r) { return r.name == name; });
+    if (!taken) return name;
+  }
+}
+
+std::optional<ContainerRecord> RecordStore::read(const std::string& id) const {
+  fs::path file = dir(id) / "container.json";
+  std::string text;
+  try {
+    text = read_file(file);
+  } catch (const Error& e) {
+    if (e.err() == ENOENT || e.err() == ENOTDIR) return std::nullopt;
+    throw;
+  }
+  try {
+    return record_from_json(json::parse(text));
+  } catch (const json::exception& e) {
+    throw Error("read container record", file.string()).context(e.what());
+  }
+}
+
+std::vector<ContainerRecord> RecordStore::list() const {
+  std::vector<ContainerRecord> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(root_, ec)) {
+    if (!entry.is_directory(ec)) continue;
+    // Skips directories mid-creation or mid-removal (no record file).
+    if (auto r = read(entry.path().filename().string())) out.push_back(std::move(*r));
+  }
+  std::sort(out.begin(), out.end(), [](const ContainerRecord& a, const ContainerRecord& b) {
+    return a.created > b.created;  // newest first, as docker lists them
+  });
+  return out;
+}
+
+ContainerRecord RecordStore::lookup(const std::string& name_or_id) const {
+  if (name_or_id.empty()) throw Error("no such container: \"\"");
+  auto records = list();
+  for (const auto& r : records)
+    if (r.id == name_or_id) return r;
+  std::string name = name_or_id.front() == '/' ? name_or_id.substr(1) : name_or_id;
+  for (const auto& r : records)
+    if (r.name == name) return r;
+  std::vector<const ContainerRecord*> matches;
+  for (const auto& r : records)
+    if (r.id.starts_with(name_or_id)) matches.push_back(&r);
+  if (matches.size() == 1) return *matches.front();
+  if (matches.empty()) throw Error("no such container: " + name_or_id);
+  std::string ids;
+  for (const auto* m : matches) ids += (ids.empty() ? "" : ", ") + m->id.substr(0, 12);
+  throw Error("container id prefix \"" + name_or_id + "\" is ambiguous: it matches " + ids)
+      .with_hint("give more characters of the id, or the name");
+}
+
+bool RecordStore::update(const std::string& id, const std::function<void(ContainerRecord&)>& change) {
+  std::error_code ec;
+  if (!fs::exists(dir(id), ec)) return false;
+  std::optional<FileLock> l;
+  try {
+    l.emplace(lock(id));
+  } catch (const Error& e) {
+    if (e.err() == ENOENT) return false;  // removed between the check and the lock
+    throw;
+  }
+  auto record = read(id);
+  if (!record) return false;
+  change(*record);
+  write(*record);
+  return true;
+}
+
+void RecordStore::remove(const std::string& id) {
+  {
+    FileLock l = lock(id);
+    if (::unlink((dir(id) / "container.json").c_str()) < 0 && errno != ENOENT)
+      throw Error::sys("remove container record", (dir(id) / "container.json").string(), errno);
+  }
+  std::error_code ec;
+  fs::remove_all(dir(id), ec);
+  if (ec) throw Error::sys("remove container directory", dir(id).string(), ec.value());
+}
+
+// ---- observed state and presentation -----------------------------------------
+
+ContainerState observed_state(const ContainerRecord& record) {
+  ContainerState st = record.state;
+  if (st.status == "running" && !process_alive(st.pid, st.pid_start_time)) {
+    st.status = "exited";
+    st.pid = 0;
+    if (st.exit_code == 0) st.exit_code = 255;  // its supervisor died before recording it
+  }
+  return st;
+}
+
+std::string human_duration(std::chrono::seconds d) {
+  // go-units' HumanDuration, which docker uses in ps.
+  long s = static_cast<long>(d.count());
+  auto n = [](long v, const char* unit) { return std::to_string(v) + " " + unit; };
+  if (s < 1) return "Less than a second";
+  if (s == 1) return "1 second";
+  if (s < 60) return n(s, "seconds");
+  long minutes = s / 60;
+  if (minutes == 1) return "About a minute";
+  if (minutes < 60) return n(minutes, "minutes");
+  long hours = static_cast<long>(static_cast<double>(s) / 3600.0 + 0.5);
+  if (hours == 1) return "About an hour";
+  if (hours < 48) return n(hours, "hours");
+  if (hours < 24 * 7 * 2) return n(hours / 24, "days");
+  if (hours < 24 * 30 * 2) return n(hours / 24 / 7, "weeks");
+  if (hours < 24 * 365 * 2) return n(hours / 24 / 30, "months");
+  return n(s / 3600 / 24 / 365, "years");
+}
+
+std::string status_text(const ContainerState& state, std::chrono::system_clock::time_point now) {
+  auto since = [&](const std::string& when) {
+    auto tp = parse_rfc3339(when);
+    return human_duration(std::chrono::duration_cast<std::chrono::seconds>(now - tp.value_or(now)));
+  };
+  if (state.status == "running") return "Up " + since(state.started_at);
+  if (state.status == "exited") {
+    std::string s = "Exited (" + std::to_string(state.exit_code) + ")";
+    if (!state.finished_at.empty()) s += " " + since(state.finished_at) + " ago";
+    return s;
+  }
+  return "Created";
+}
+
+}  // namespace lit::runtime

@@ -1,0 +1,113 @@
+#pragma once
+// Container records: <root>/containers/<id>/container.json, written atomically
+// and guarded by a per-container flock (<id>/lock), plus the store-wide lock
+// (<root>/containers/lock) that keeps names unique. A record's status is always
+// checked against the live process (pid + its start time), so a container
+// whose supervisor died is reported as exited, never as running forever.
+//
+// Other components rely on the JSON field names "id", "name", "image", "image_id".
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/container/spec.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::runtime {
+
+struct ContainerState {
+  std::string status = "created";  // "created" | "running" | "exited"
+  pid_t pid = 0;
+  std::uint64_t pid_start_time = 0;  // /proc/<pid>/stat field 22: tells a reused pid apart
+  int exit_code = 0;
+  bool oom_killed = false;
+  std::string started_at, finished_at;  // RFC 3339
+  std::string error;                    // why it could not start
+};
+
+struct ContainerRecord {
+  std::string id;
+  std::string name;
+  std::string image;     // as the user typed it
+  std::string image_id;  // "sha256:..."
+  std::string created;   // RFC 3339
+  std::vector<std::string> args;
+  std::map<std::string, std::string> labels;
+  bool auto_remove = false;
+  std::vector<std::string> anonymous_volumes;
+  ContainerSpec spec;
+  ContainerState state;
+};
+
+nlohmann::json to_json(const ContainerSpec& spec);
+ContainerSpec spec_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const ContainerRecord& record);
+ContainerRecord record_from_json(const nlohmann::json& j);
+
+// 64 random hex characters (getrandom).
+std::string generate_id();
+// docker-style "adjective_surname".
+std::string generate_name();
+
+// Now as RFC 3339 with nanoseconds, UTC ("2024-05-01T12:00:00.123456789Z").
+std::string now_rfc3339();
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::string& text);
+
+// /proc/<pid>/stat field 22 (start time in clock ticks since boot); 0 if gone.
+std::uint64_t process_start_time(pid_t pid);
+// True when pid is alive and is still the process that started at start_time.
+bool process_alive(pid_t pid, std::uint64_t start_time);
+
+class RecordStore {
+ public:
+  explicit RecordStore(std::filesystem::path containers_dir);
+
+  std::filesystem::path dir(const std::string& id) const { return root_ / id; }
+  std::filesystem::path bundle(const std::string& id) const { return root_ / id / "bundle"; }
+
+  // Creates <id>/ (with bundle/) and writes the record. The name must be valid
+  // and unused: `the container name "/x" is already in use by container "<id>"`.
+  void create(const ContainerRecord& record);
+
+  // A name nobody uses yet (generate_name, retried on collision).
+  std::string unused_name() const;
+
+  std::optional<ContainerRecord> read(const std::string& id) const;
+  std::vector<ContainerRecord> list() const;
+
+  // By full id, exact name, or unique id prefix. Throws "no such container: X"
+  // or, for a prefix matching several, an error listing them.
+  ContainerRecord lookup(const std::string& name_or_id) const;
+
+  // Read-modify-write under the container's lock. False when the record is
+  // gone (removed meanwhile), in which case `change` is not called.
+  bool update(const std::string& id, const std::function<void(ContainerRecord&)>& change);
+
+  // Deletes the record first (so no one sees a half-removed container), then the directory.
+  void remove(const std::string& id);
+
+  FileLock lock(const std::string& id) const { return FileLock(dir(id) / "lock"); }
+
+ private:
+  void write(const ContainerRecord& record) const;
+  std::filesystem::path root_;
+};
+
+// The record's state corrected by what is alive: "running" whose process is
+// gone becomes "exited" (exit code 255 unless one was recorded).
+ContainerState observed_state(const ContainerRecord& record);
+
+// docker's presentation: "5 seconds", "About a minute", "3 hours"...
+std::string human_duration(std::chrono::seconds d);
+// "Up 5 seconds", "Exited (1) 3 seconds ago", "Created".
+std::string status_text(const ContainerState& state, std::chrono::system_clock::time_point now);
+
+}  // namespace lit::runtime
