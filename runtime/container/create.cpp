@@ -195,6 +195,12 @@ std::string valid_hostname(const std::string& h) {
   return h;
 }
 
+std::string host_name() {
+  char buf[256] = {};
+  check_sys(::gethostname(buf, sizeof buf - 1), "gethostname");
+  return buf;
+}
+
 void add_mount(std::vector<Mount>& mounts, std::set<std::string>& seen, Mount m) {
   if (!seen.insert(m.destination).second)
     throw Error("duplicate mount point " + m.destination + ": given twice by -v/--tmpfs");
@@ -268,8 +274,10 @@ CreatePlan build_spec(const CreateFlags& flags, const image::Image& image,
   spec.name = identity.name;
   spec.layers = layers;
   spec.bundle = identity.bundle;
-  spec.hostname = flags.hostname.empty() ? identity.id.substr(0, 12) : valid_hostname(flags.hostname);
   spec.network = parse_network(flags.network);
+  spec.hostname = !flags.hostname.empty() ? valid_hostname(flags.hostname)
+                  : spec.network == NetworkMode::Host ? host_name()  // as docker does
+                                                      : identity.id.substr(0, 12);
   apply_limits(flags, spec.limits);
   apply_security(flags, spec.security);
   for (const auto& l : flags.labels) {

@@ -53,7 +53,12 @@ void create_host_dirs(const Paths& paths, const CreatePlan& plan) {
   // docker creates a missing bind source as a directory.
   for (const auto& src : plan.bind_sources) {
     std::error_code ec;
-    if (!fs::exists(src, ec)) make_dirs(src, 0755);
+    if (fs::exists(src, ec)) continue;
+    try {
+      make_dirs(src, 0755);
+    } catch (Error& e) {
+      throw e.context("create the missing source of volume " + src.string());
+    }
   }
   for (const auto& name : plan.volumes) make_dirs(volumes_root(paths) / name / "_data", 0755);
 }

@@ -12,6 +12,8 @@
 #include <ctime>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "runtime/container/options.hpp"
 #include "runtime/util/error.hpp"
 
@@ -319,7 +321,11 @@ std::vector<ContainerRecord> RecordStore::list() const {
   for (const auto& entry : fs::directory_iterator(root_, ec)) {
     if (!entry.is_directory(ec)) continue;
     // Skips directories mid-creation or mid-removal (no record file).
-    if (auto r = read(entry.path().filename().string())) out.push_back(std::move(*r));
+    try {
+      if (auto r = read(entry.path().filename().string())) out.push_back(std::move(*r));
+    } catch (const Error& e) {  // one bad record must not hide the others
+      spdlog::warn("skipping container: {}", e.what());
+    }
   }
   std::sort(out.begin(), out.end(), [](const ContainerRecord& a, const ContainerRecord& b) {
     return a.created > b.created;  // newest first, as docker lists them

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <fstream>
@@ -201,7 +202,6 @@ TEST_F(LayersTest, BuildSpecMergesImageAndFlags) {
   f.tmpfs = {"/tmp:size=1m"};
   f.labels = {"a=1"};
   f.security_opts = {"no-new-privileges"};
-  f.network = "host";
   Identity id{std::string(64, 'a'), "web", "/b/bundle", "/root/volumes"};
   auto plan = build_spec(f, img, {lower}, id, no_env());
   const auto& s = plan.spec;
@@ -215,7 +215,7 @@ TEST_F(LayersTest, BuildSpecMergesImageAndFlags) {
                                       "HOME=/home/app"}));
   EXPECT_EQ(s.limits.memory_bytes, 64 << 20);
   EXPECT_EQ(s.limits.pids, 100);
-  EXPECT_EQ(s.network, NetworkMode::Host);
+  EXPECT_EQ(s.network, NetworkMode::None);
   EXPECT_TRUE(s.security.no_new_privileges);
   ASSERT_EQ(s.mounts.size(), 4u);
   EXPECT_EQ(s.mounts[0].source, "/host/data");
@@ -237,6 +237,14 @@ TEST_F(LayersTest, BuildSpecMergesImageAndFlags) {
   EXPECT_EQ(plan.spec.process.cwd, "/w");
   EXPECT_EQ(plan.spec.hostname, "box");
   EXPECT_TRUE(plan.spec.process.terminal);
+
+  f.hostname.clear();
+  f.network = "host";  // docker: the host's name
+  plan = build_spec(f, img, {lower}, id, no_env());
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  EXPECT_EQ(plan.spec.network, NetworkMode::Host);
+  EXPECT_EQ(plan.spec.hostname, host);
 
   img.config = {};
   img.config.cmd = {"x"};
