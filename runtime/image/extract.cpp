@@ -74,7 +74,7 @@ Extractor::Extractor(int root_fd, const UnpackOptions& options, std::string what
     : fs_(root_fd, options.use_openat2), options_(options), what_(std::move(what)) {}
 
 void Extractor::fail(const std::string& why) const {
-  throw Error("unpack " + what_, "entry \"" + entry_ + "\": " + why);
+  throw Error("unpack " + what_ + ": entry \"" + entry_ + "\":", why);
 }
 
 void Extractor::entry(archive* a, archive_entry* e) {

@@ -85,6 +85,10 @@ UniqueFd LayerFs::open_dir(const std::vector<std::string>& comps, std::size_t n,
     UniqueFd next = open_next();
     if (!next && errno == ENOENT && create) {
       if (::mkdirat(cur.get(), comps[i].c_str(), 0755) < 0) {
+        if (errno == EEXIST) {
+          throw Error(join_components(comps, i + 1) +
+                      " is a symlink or file that does not lead to a directory inside the layer");
+        }
         throw Error::sys("create directory in layer", join_components(comps, i + 1), errno);
       }
       next = open_next();

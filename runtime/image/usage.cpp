@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "runtime/util/fs.hpp"
@@ -22,6 +23,7 @@ std::map<std::string, std::vector<ContainerUse>> containers_by_image(const std::
       spdlog::debug("skipping container record {}: {}", file.string(), err.what());
     }
   }
+  for (auto& [id, list] : out) std::ranges::sort(list, {}, &ContainerUse::name);  // stable output
   return out;
 }
 
