@@ -334,7 +334,7 @@ std::set<std::string> LitTest::container_ids() const {
   std::set<std::string> ids;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(root_ / "containers", ec))
-    ids.insert(e.path().filename().string());
+    if (e.is_directory()) ids.insert(e.path().filename().string());  // not the lock file
   return ids;
 }
 

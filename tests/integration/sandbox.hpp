@@ -83,7 +83,7 @@ class LitTest : public ::testing::Test {
   // Loads the docker-archive fixture; fails the test when that does not work.
   void load_test_image();
 
-  // Names of container records (<root>/containers/*), for "nothing left behind".
+  // Container record directories (<root>/containers/<id>/), for "nothing left behind".
   std::set<std::string> container_ids() const;
   // Every file under <root>/images, with its size, to see that a failed
   // command changed nothing in the store.
@@ -95,8 +95,10 @@ class LitTest : public ::testing::Test {
   fs::path root_;      // --root
   fs::path run_root_;  // --run-root
 
- private:
+  // Reports (as test failures) and then removes what lit left behind.
   void check_no_leaks();
+
+ private:
   std::set<fs::path> cgroups_before_;
 };
 
