@@ -30,7 +30,8 @@ void add_run_flags(CLI::App& cmd, CreateFlags& f) {
   auto each = [](CLI::Option* o) { return o->allow_extra_args(false); };
   cmd.add_flag("--rm", f.auto_remove, "Remove the container when it exits");
   cmd.add_option("--name", f.name, "Container name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)");
-  each(cmd.add_option("-e,--env", f.env, "Set an environment variable K=V (K alone: from lit's environment)"));
+  each(cmd.add_option("-e,--env", f.env,
+                      "Set an environment variable K=V (K alone: from lit's environment)"));
   each(cmd.add_option("--env-file", f.env_files, "Read environment variables from a file"));
   cmd.add_option("-w,--workdir", f.workdir, "Working directory inside the container");
   cmd.add_option("-u,--user", f.user, "User: UID[:GID] or NAME[:GROUP]");
@@ -79,9 +80,8 @@ std::string ago(const std::string& when, std::chrono::system_clock::time_point n
 void print_table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width;
   auto display_len = [](const std::string& s) {  // counts UTF-8 code points
-    return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    }));
+    return static_cast<size_t>(std::count_if(
+        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
   };
   for (const auto& r : rows)
     for (size_t i = 0; i < r.size(); ++i) {
@@ -146,10 +146,14 @@ void register_ls(CLI::App& container, Context& ctx) {
       if (o->quiet) {
         std::printf("%s\n", short_id(r.id).c_str());
       } else if (o->format == "json") {
-        nlohmann::json j = {{"ID", short_id(r.id)},         {"Image", r.image},
-                            {"Command", command_column(r.args)}, {"CreatedAt", r.created},
-                            {"RunningFor", ago(r.created, now)}, {"State", st.status},
-                            {"Status", runtime::status_text(st, now)}, {"Names", r.name},
+        nlohmann::json j = {{"ID", short_id(r.id)},
+                            {"Image", r.image},
+                            {"Command", command_column(r.args)},
+                            {"CreatedAt", r.created},
+                            {"RunningFor", ago(r.created, now)},
+                            {"State", st.status},
+                            {"Status", runtime::status_text(st, now)},
+                            {"Names", r.name},
                             {"Labels", r.labels}};
         std::printf("%s\n", j.dump().c_str());
       } else {

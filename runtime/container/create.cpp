@@ -69,7 +69,8 @@ std::vector<std::vector<std::string>> read_colon_file(const std::optional<fs::pa
 
 }  // namespace
 
-std::optional<fs::path> find_in_layers(const std::vector<fs::path>& layers, const fs::path& relative) {
+std::optional<fs::path> find_in_layers(const std::vector<fs::path>& layers,
+                                       const fs::path& relative) {
   for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
     fs::path candidate = *it / relative;
     std::error_code ec;
@@ -164,7 +165,10 @@ std::vector<std::string> merge_args(const CreateFlags& flags, const image::Image
                                            : config.cmd;
   args.insert(args.end(), cmd.begin(), cmd.end());
   if (args.empty()) {
-    throw Error("no command specified: image " + flags.image + " has no entrypoint or cmd")
+    throw Error(flags.entrypoint
+                    ? "no command specified: --entrypoint is empty and no command follows image " +
+                          flags.image
+                    : "no command specified: image " + flags.image + " has no entrypoint or cmd")
         .with_hint("give the command after the image name: lit container run " + flags.image +
                    " sh");
   }
@@ -191,7 +195,8 @@ namespace {
 std::string valid_hostname(const std::string& h) {
   bool ok = !h.empty() && h.size() <= 253 && h.front() != '-' && h.front() != '.';
   for (char c : h) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.');
-  if (!ok) throw Error("invalid value \"" + h + "\" for flag --hostname: use letters, digits, - and .");
+  if (!ok)
+    throw Error("invalid value \"" + h + "\" for flag --hostname: use letters, digits, - and .");
   return h;
 }
 
@@ -275,7 +280,7 @@ CreatePlan build_spec(const CreateFlags& flags, const image::Image& image,
   spec.layers = layers;
   spec.bundle = identity.bundle;
   spec.network = parse_network(flags.network);
-  spec.hostname = !flags.hostname.empty() ? valid_hostname(flags.hostname)
+  spec.hostname = !flags.hostname.empty()             ? valid_hostname(flags.hostname)
                   : spec.network == NetworkMode::Host ? host_name()  // as docker does
                                                       : identity.id.substr(0, 12);
   apply_limits(flags, spec.limits);
@@ -290,7 +295,7 @@ CreatePlan build_spec(const CreateFlags& flags, const image::Image& image,
   ProcessSpec& p = spec.process;
   p.args = merge_args(flags, image.config);
   p.env = merge_env(flags, image.config, spec.hostname, lookup);
-  p.cwd = !flags.workdir.empty() ? flags.workdir
+  p.cwd = !flags.workdir.empty()              ? flags.workdir
           : !image.config.working_dir.empty() ? image.config.working_dir
                                               : "/";
   if (p.cwd.front() != '/')

@@ -81,8 +81,8 @@ struct Identity {
 struct CreatePlan {
   ContainerSpec spec;
   std::map<std::string, std::string> labels;
-  std::vector<std::string> volumes;            // named and anonymous, created on demand
-  std::vector<std::string> anonymous_volumes;  // removed with the container (--rm, rm -v)
+  std::vector<std::string> volumes;                 // named and anonymous, created on demand
+  std::vector<std::string> anonymous_volumes;       // removed with the container (--rm, rm -v)
   std::vector<std::filesystem::path> bind_sources;  // created as directories when missing
 };
 

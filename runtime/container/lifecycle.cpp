@@ -1,6 +1,7 @@
 #include "runtime/container/lifecycle.hpp"
 
 #include <signal.h>
+#include <spdlog/spdlog.h>
 
 #include <cerrno>
 #include <system_error>
@@ -120,12 +121,16 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
   RecordStore records(paths.containers());
   RunHooks hooks;
   hooks.on_start = [&](pid_t pid) {
-    records.update(record.id, [&](ContainerRecord& r) {
-      r.state.status = "running";
-      r.state.pid = pid;
-      r.state.pid_start_time = process_start_time(pid);
-      r.state.started_at = now_rfc3339();
-    });
+    try {
+      records.update(record.id, [&](ContainerRecord& r) {
+        r.state.status = "running";
+        r.state.pid = pid;
+        r.state.pid_start_time = process_start_time(pid);
+        r.state.started_at = now_rfc3339();
+      });
+    } catch (const std::exception& e) {  // the container runs anyway; only ls is off
+      spdlog::warn("record container {} as running: {}", record.name, e.what());
+    }
   };
   ExitStatus status;
   try {
@@ -150,8 +155,7 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
   return status;
 }
 
-void remove_container(const Paths& paths, const ContainerRecord& record, bool force,
-                      bool volumes) {
+void remove_container(const Paths& paths, const ContainerRecord& record, bool force, bool volumes) {
   RecordStore records(paths.containers());
   ContainerState st = observed_state(record);
   if (st.status == "running") {

@@ -24,7 +24,6 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record);
 
 // Removes record, bundle and, with `volumes`, its anonymous volumes. A running
 // container needs `force`, which kills its cgroup's processes first.
-void remove_container(const Paths& paths, const ContainerRecord& record, bool force,
-                      bool volumes);
+void remove_container(const Paths& paths, const ContainerRecord& record, bool force, bool volumes);
 
 }  // namespace lit::runtime

@@ -15,8 +15,8 @@ namespace lit::runtime {
 namespace {
 
 Error invalid(std::string_view flag, std::string_view value, std::string_view why) {
-  return Error("invalid value \"" + std::string(value) + "\" for flag " + std::string(flag) +
-               ": " + std::string(why));
+  return Error("invalid value \"" + std::string(value) + "\" for flag " + std::string(flag) + ": " +
+               std::string(why));
 }
 
 std::vector<std::string> split(std::string_view s, char sep) {
@@ -77,7 +77,8 @@ std::optional<std::int64_t> parse_size(std::string_view text) {
 
 std::int64_t parse_memory(std::string_view value, std::string_view flag) {
   auto bytes = parse_size(value);
-  if (!bytes) throw invalid(flag, value, "not a size (use a number with unit b, k, m or g, e.g. 64m)");
+  if (!bytes)
+    throw invalid(flag, value, "not a size (use a number with unit b, k, m or g, e.g. 64m)");
   if (*bytes < kMinMemoryBytes) throw invalid(flag, value, "the minimum memory limit is 6MB");
   return *bytes;
 }
@@ -265,8 +266,7 @@ std::vector<std::string> parse_env_file_content(std::string_view content,
   return out;
 }
 
-std::vector<std::string> read_env_file(const std::filesystem::path& file,
-                                       const EnvLookup& lookup) {
+std::vector<std::string> read_env_file(const std::filesystem::path& file, const EnvLookup& lookup) {
   std::string content;
   try {
     content = read_file(file);

@@ -64,8 +64,7 @@ std::optional<std::string> parse_env_arg(std::string_view value, const EnvLookup
 std::vector<std::string> parse_env_file_content(std::string_view content,
                                                 std::string_view file_name,
                                                 const EnvLookup& lookup);
-std::vector<std::string> read_env_file(const std::filesystem::path& file,
-                                       const EnvLookup& lookup);
+std::vector<std::string> read_env_file(const std::filesystem::path& file, const EnvLookup& lookup);
 
 // --label K=V (a bare K gets an empty value, as docker does).
 std::pair<std::string, std::string> parse_label(std::string_view value);

@@ -1,5 +1,6 @@
 #include "runtime/container/record.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,8 +12,6 @@
 #include <cstdio>
 #include <ctime>
 #include <sstream>
-
-#include <spdlog/spdlog.h>
 
 #include "runtime/container/options.hpp"
 #include "runtime/util/error.hpp"
@@ -27,7 +26,9 @@ using nlohmann::json;
 json to_json(const ContainerSpec& s) {
   json mounts = json::array();
   for (const auto& m : s.mounts)
-    mounts.push_back({{"destination", m.destination}, {"type", m.type}, {"source", m.source},
+    mounts.push_back({{"destination", m.destination},
+                      {"type", m.type},
+                      {"source", m.source},
                       {"options", m.options}});
   json layers = json::array();
   for (const auto& l : s.layers) layers.push_back(l.string());
@@ -167,24 +168,24 @@ std::string generate_id() {
 std::string generate_name() {
   // A short selection of docker's namesgenerator lists.
   static constexpr std::array kLeft = {
-      "admiring", "adoring",  "agitated", "amazing",  "angry",    "awesome",  "blissful",
-      "bold",     "brave",    "charming", "clever",   "cool",     "compassionate",
-      "dazzling", "determined", "eager",  "ecstatic", "elegant",  "epic",     "festive",
-      "focused",  "friendly", "funny",    "gallant",  "gifted",   "happy",    "hopeful",
-      "inspiring", "jolly",   "keen",     "kind",     "laughing", "loving",   "lucid",
-      "magical",  "modest",   "nice",     "nifty",    "optimistic", "peaceful", "pensive",
-      "priceless", "quirky",  "relaxed",  "serene",   "sharp",    "stoic",    "sweet",
-      "tender",   "trusting", "upbeat",   "vibrant",  "vigilant", "wizardly", "youthful",
-      "zealous",  "zen"};
+      "admiring",   "adoring", "agitated", "amazing",    "angry",    "awesome",       "blissful",
+      "bold",       "brave",   "charming", "clever",     "cool",     "compassionate", "dazzling",
+      "determined", "eager",   "ecstatic", "elegant",    "epic",     "festive",       "focused",
+      "friendly",   "funny",   "gallant",  "gifted",     "happy",    "hopeful",       "inspiring",
+      "jolly",      "keen",    "kind",     "laughing",   "loving",   "lucid",         "magical",
+      "modest",     "nice",    "nifty",    "optimistic", "peaceful", "pensive",       "priceless",
+      "quirky",     "relaxed", "serene",   "sharp",      "stoic",    "sweet",         "tender",
+      "trusting",   "upbeat",  "vibrant",  "vigilant",   "wizardly", "youthful",      "zealous",
+      "zen"};
   static constexpr std::array kRight = {
-      "albattani", "allen",   "archimedes", "babbage",  "bardeen",  "bell",     "blackwell",
-      "bohr",      "curie",   "darwin",     "dijkstra", "einstein", "euclid",   "euler",
-      "faraday",   "fermat",  "fermi",      "feynman",  "franklin", "galileo",  "gauss",
-      "goldberg",  "goodall", "hamilton",   "hawking",  "heisenberg", "hopper", "hypatia",
-      "johnson",   "kepler",  "knuth",      "lamport",  "leakey",   "liskov",   "lovelace",
-      "mayer",     "mccarthy", "meitner",   "mendel",   "morse",    "newton",   "noether",
-      "pascal",    "pasteur", "payne",      "perlman",  "pike",     "planck",   "ritchie",
-      "shannon",   "sinoussi", "tesla",     "thompson", "torvalds", "turing",   "wilson",
+      "albattani", "allen",    "archimedes", "babbage",  "bardeen",    "bell",    "blackwell",
+      "bohr",      "curie",    "darwin",     "dijkstra", "einstein",   "euclid",  "euler",
+      "faraday",   "fermat",   "fermi",      "feynman",  "franklin",   "galileo", "gauss",
+      "goldberg",  "goodall",  "hamilton",   "hawking",  "heisenberg", "hopper",  "hypatia",
+      "johnson",   "kepler",   "knuth",      "lamport",  "leakey",     "liskov",  "lovelace",
+      "mayer",     "mccarthy", "meitner",    "mendel",   "morse",      "newton",  "noether",
+      "pascal",    "pasteur",  "payne",      "perlman",  "pike",       "planck",  "ritchie",
+      "shannon",   "sinoussi", "tesla",      "thompson", "torvalds",   "turing",  "wilson",
       "wright",    "yalow"};
   std::string id = generate_id();  // random bytes, reused as indexes
   unsigned a = static_cast<unsigned>(std::stoul(id.substr(0, 8), nullptr, 16));
@@ -352,7 +353,8 @@ ContainerRecord RecordStore::lookup(const std::string& name_or_id) const {
       .with_hint("give more characters of the id, or the name");
 }
 
-bool RecordStore::update(const std::string& id, const std::function<void(ContainerRecord&)>& change) {
+bool RecordStore::update(const std::string& id,
+                         const std::function<void(ContainerRecord&)>& change) {
   std::error_code ec;
   if (!fs::exists(dir(id), ec)) return false;
   std::optional<FileLock> l;

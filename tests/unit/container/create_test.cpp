@@ -77,7 +77,7 @@ TEST(MergeArgs, DockerEntrypointAndCmdCombinations) {
   EXPECT_EQ(merge_args(f, cfg), (std::vector<std::string>{"a", "b"}));
   f.command.clear();
   EXPECT_EQ(error_of([&] { merge_args(f, cfg); }),
-            "no command specified: image img has no entrypoint or cmd");
+            "no command specified: --entrypoint is empty and no command follows image img");
   lit::image::ImageConfig empty;
   CreateFlags g;
   g.image = "scratchy";
@@ -210,9 +210,8 @@ TEST_F(LayersTest, BuildSpecMergesImageAndFlags) {
   EXPECT_EQ(s.process.cwd, "/srv");
   EXPECT_EQ(s.process.uid, 1000u);
   EXPECT_EQ(s.process.additional_gids, (std::vector<gid_t>{10, 29}));
-  EXPECT_EQ(s.process.env,
-            (std::vector<std::string>{"PATH=/bin:/usr/bin", "HOSTNAME=aaaaaaaaaaaa", "IMG=1",
-                                      "HOME=/home/app"}));
+  EXPECT_EQ(s.process.env, (std::vector<std::string>{"PATH=/bin:/usr/bin", "HOSTNAME=aaaaaaaaaaaa",
+                                                     "IMG=1", "HOME=/home/app"}));
   EXPECT_EQ(s.limits.memory_bytes, 64 << 20);
   EXPECT_EQ(s.limits.pids, 100);
   EXPECT_EQ(s.network, NetworkMode::None);
@@ -258,15 +257,16 @@ TEST(BuildSpec, RejectsDuplicateMountPoints) {
   f.volumes = {"/a:/data"};
   f.tmpfs = {"/data"};
   Identity id{std::string(64, 'a'), "web", "/b", "/v"};
-  EXPECT_NE(error_of([&] { build_spec(f, busybox(), {}, id, no_env()); }).find("duplicate mount point /data"),
+  EXPECT_NE(error_of([&] {
+              build_spec(f, busybox(), {}, id, no_env());
+            }).find("duplicate mount point /data"),
             std::string::npos);
 }
 
 TEST(CheckFlags, ReportsTheBadFlag) {
   CreateFlags f;
   f.memory = "12q";
-  EXPECT_EQ(error_of([&] { check_flags(f); })
-                .rfind("invalid value \"12q\" for flag --memory: ", 0),
+  EXPECT_EQ(error_of([&] { check_flags(f); }).rfind("invalid value \"12q\" for flag --memory: ", 0),
             0u);
   f = {};
   f.name = "bad name";
@@ -285,7 +285,8 @@ TEST(CheckFlags, ReportsTheBadFlag) {
 }
 
 TEST(RunFlags, EverythingAfterImageBelongsToTheContainer) {
-  auto f = parse_run({"--rm", "-e", "A=1", "-e", "B", "-it", "busybox", "ls", "-l", "--rm", "-e", "x"});
+  auto f =
+      parse_run({"--rm", "-e", "A=1", "-e", "B", "-it", "busybox", "ls", "-l", "--rm", "-e", "x"});
   EXPECT_TRUE(f.auto_remove);
   EXPECT_TRUE(f.interactive);
   EXPECT_TRUE(f.tty);
@@ -293,8 +294,8 @@ TEST(RunFlags, EverythingAfterImageBelongsToTheContainer) {
   EXPECT_EQ(f.image, "busybox");
   EXPECT_EQ(f.command, (std::vector<std::string>{"ls", "-l", "--rm", "-e", "x"}));
 
-  f = parse_run({"-v", "/a:/b", "-v", "/c:/d", "--name", "web", "-h", "box", "--entrypoint", "",
-                 "img"});
+  f = parse_run(
+      {"-v", "/a:/b", "-v", "/c:/d", "--name", "web", "-h", "box", "--entrypoint", "", "img"});
   EXPECT_EQ(f.volumes, (std::vector<std::string>{"/a:/b", "/c:/d"}));
   EXPECT_EQ(f.hostname, "box");
   EXPECT_EQ(f.name, "web");

@@ -1,8 +1,9 @@
+#include "runtime/container/options.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
 
-#include "runtime/container/options.hpp"
 #include "runtime/util/error.hpp"
 
 using namespace lit::runtime;
@@ -41,11 +42,14 @@ TEST(Options, MemorySizesAsDocker) {
 }
 
 TEST(Options, MemoryErrorsNameFlagAndValue) {
-  EXPECT_EQ(error_of([] { parse_memory("12q"); }).rfind("invalid value \"12q\" for flag --memory: ", 0), 0u)
+  EXPECT_EQ(
+      error_of([] { parse_memory("12q"); }).rfind("invalid value \"12q\" for flag --memory: ", 0),
+      0u)
       << error_of([] { parse_memory("12q"); });
   for (const char* bad : {"", "m", "-5m", "1..2m", "12mm", "0x10"})
     EXPECT_THROW(parse_memory(bad), lit::Error) << bad;
-  EXPECT_NE(error_of([] { parse_memory("4m"); }).find("minimum memory limit is 6MB"), std::string::npos);
+  EXPECT_NE(error_of([] { parse_memory("4m"); }).find("minimum memory limit is 6MB"),
+            std::string::npos);
   EXPECT_EQ(parse_memory("6m"), 6 << 20);
 }
 
@@ -83,7 +87,8 @@ TEST(Options, VolumeForms) {
   EXPECT_EQ(anon.kind, VolumeArg::Kind::Anonymous);
   EXPECT_EQ(anon.destination, "/scratch");
 
-  EXPECT_NE(error_of([] { parse_volume("./data:/d"); }).find("absolute host path"), std::string::npos);
+  EXPECT_NE(error_of([] { parse_volume("./data:/d"); }).find("absolute host path"),
+            std::string::npos);
   EXPECT_THROW(parse_volume("/h:relative"), lit::Error);
   EXPECT_THROW(parse_volume("/h:/"), lit::Error);
   EXPECT_THROW(parse_volume("/h:/d:bogus"), lit::Error);
@@ -137,7 +142,8 @@ TEST(Options, EnvFileAsDockerReadsIt) {
       "MISSING\n"
       "C=\n";
   auto out = parse_env_file_content(content, "f.env", env);
-  EXPECT_EQ(out, (std::vector<std::string>{"A=1", "B=two words \"quoted\"", "FROM_HOST=yes", "C="}));
+  EXPECT_EQ(out,
+            (std::vector<std::string>{"A=1", "B=two words \"quoted\"", "FROM_HOST=yes", "C="}));
   EXPECT_EQ(error_of([&] { parse_env_file_content("A=1\nBAD NAME=2\n", "f.env", env); }),
             "env file f.env line 2: variable \"BAD NAME\" contains whitespace");
   EXPECT_THROW(parse_env_file_content("=x\n", "f.env", env), lit::Error);
