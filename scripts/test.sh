@@ -22,7 +22,7 @@ ninja -C "$build"
 # Serial on purpose: integration tests compare lit's cgroup tree before and after.
 log="$build/ctest.log"
 set +e
-ctest --test-dir "$build" --output-on-failure --timeout 300 2>&1 | tee "$log"
+ctest --test-dir "$build" --output-on-failure --timeout 120 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 echo
