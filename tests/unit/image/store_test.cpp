@@ -100,6 +100,25 @@ TEST_F(StoreTest, LoadsDockerArchiveWithBlobsLayoutAndCompressedLayers) {
   EXPECT_EQ(layer_count(), 4u);  // the base layer is shared by all three images
 }
 
+TEST_F(StoreTest, DockerArchiveSymlinkedLayerAndEmptyLayer) {
+  // Old `docker save` writes a repeated layer as a symlink to the first copy;
+  // an empty layer is a tar of only its end-of-archive blocks.
+  auto img = lit::test::make_test_image({base_layer(), TarBuilder(), base_layer()});
+  ASSERT_EQ(img.layers[1].size() % 512, 0u);
+  TarBuilder tar;
+  tar.file(lit::test::hex(img.id) + ".json", img.config)
+      .file("l0/layer.tar", img.layers[0])
+      .file("l1/layer.tar", img.layers[1])
+      .symlink("l2/layer.tar", "../l0/layer.tar");
+  nlohmann::json m = {{{"Config", lit::test::hex(img.id) + ".json"}, {"RepoTags", {"rep:1"}},
+                       {"Layers", {"l0/layer.tar", "l1/layer.tar", "l2/layer.tar"}}}};
+  tar.file("manifest.json", m.dump());
+  auto loaded = store.load_archive(write(tar.bytes()));
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(store.layer_dirs(loaded[0]).size(), 3u);
+  EXPECT_EQ(layer_count(), 2u);
+}
+
 TEST_F(StoreTest, LoadsOciArchiveWithGzipAndZstdLayers) {
   auto img = lit::test::make_test_image({base_layer(), app_layer()});
   auto loaded = store.load_archive(write(lit::test::oci_archive(img, {.outer = Compression::zstd})));
