@@ -33,7 +33,7 @@ LogFollower::LogFollower(std::filesystem::path path, std::optional<LogCursor> cu
   std::filesystem::path rotated = path_;
   rotated += ".1";
   UniqueFd old(::open(rotated.c_str(), O_RDONLY | O_CLOEXEC));
-  struct stat st{};
+  struct stat st {};
   if (old && ::fstat(old.get(), &st) == 0 && st.st_dev == cursor->dev && st.st_ino == cursor->ino) {
     file_ = std::move(old);
     dev_ = st.st_dev;
@@ -50,7 +50,7 @@ void LogFollower::open_live(bool at_end) {
     if (errno != ENOENT) throw Error::sys("open log file", path_.string(), errno);
     return;  // not written yet: poll() opens it when it appears
   }
-  struct stat st{};
+  struct stat st {};
   if (::fstat(file_.get(), &st) < 0) throw Error::sys("stat log file", path_.string(), errno);
   dev_ = st.st_dev;
   ino_ = st.st_ino;
@@ -59,7 +59,7 @@ void LogFollower::open_live(bool at_end) {
 
 void LogFollower::read_available(const LogQuery& q, std::vector<LogEntry>& out) {
   if (!file_) return;
-  struct stat st{};
+  struct stat st {};
   if (::fstat(file_.get(), &st) == 0 && static_cast<uint64_t>(st.st_size) < offset_) {
     offset_ = 0;  // truncated (max-file=1 starts its one file over)
     carry_.clear();
@@ -86,7 +86,7 @@ void LogFollower::read_available(const LogQuery& q, std::vector<LogEntry>& out) 
 std::vector<LogEntry> LogFollower::poll(const LogQuery& q) {
   std::vector<LogEntry> out;
   read_available(q, out);
-  struct stat st{};
+  struct stat st {};
   const bool exists = ::stat(path_.c_str(), &st) == 0;
   if (exists && (!file_ || st.st_dev != dev_ || st.st_ino != ino_)) {
     // Rotated: the old file is complete now (read it to its end above), the new one

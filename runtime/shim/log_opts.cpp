@@ -25,10 +25,14 @@ uint64_t parse_log_size(std::string_view value, std::string_view option) {
   std::string_view unit(end, static_cast<size_t>(v.data() + v.size() - end));
   if (unit.size() == 2 && unit[1] == 'b' && unit[0] != 'b') unit.remove_suffix(1);
   uint64_t mult = 0;
-  if (unit.empty() || unit == "b") mult = 1;
-  else if (unit == "k") mult = 1024;
-  else if (unit == "m") mult = 1024 * 1024;
-  else if (unit == "g") mult = 1024ull * 1024 * 1024;
+  if (unit.empty() || unit == "b")
+    mult = 1;
+  else if (unit == "k")
+    mult = 1024;
+  else if (unit == "m")
+    mult = 1024 * 1024;
+  else if (unit == "g")
+    mult = 1024ull * 1024 * 1024;
   if (ec != std::errc() || end == v.data() || mult == 0 || n == 0 ||
       n > std::numeric_limits<uint64_t>::max() / mult)
     throw Error("invalid --log-opt " + std::string(option) + "=" + std::string(value), {}, 0,
@@ -39,7 +43,8 @@ uint64_t parse_log_size(std::string_view value, std::string_view option) {
 void apply_log_opt(LogOptions& opts, std::string_view kv) {
   const size_t eq = kv.find('=');
   if (eq == std::string_view::npos)
-    throw Error("invalid --log-opt " + std::string(kv), {}, 0, "expected KEY=VALUE, e.g. max-size=10m");
+    throw Error("invalid --log-opt " + std::string(kv), {}, 0,
+                "expected KEY=VALUE, e.g. max-size=10m");
   const std::string_view key = kv.substr(0, eq), value = kv.substr(eq + 1);
   if (key == "max-size") {
     opts.max_size = parse_log_size(value, key);

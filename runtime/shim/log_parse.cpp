@@ -49,14 +49,30 @@ bool parse_string(std::string_view s, size_t& i, std::string& out) {
     }
     if (++i >= s.size()) return false;
     switch (s[i]) {
-      case '"': out += '"'; break;
-      case '\\': out += '\\'; break;
-      case '/': out += '/'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '/':
+        out += '/';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
       case 'u': {
         uint32_t cp = 0, lo = 0;
         if (!hex4(s, i + 1, cp)) return false;
@@ -71,7 +87,8 @@ bool parse_string(std::string_view s, size_t& i, std::string& out) {
         append_utf8(out, cp);
         break;
       }
-      default: return false;
+      default:
+        return false;
     }
   }
   return false;
@@ -97,12 +114,18 @@ bool parse_go_duration(std::string_view s, int64_t& ns) {
     const std::string_view unit = s.substr(0, u);
     s.remove_prefix(u);
     double mult = 0;
-    if (unit == "ns") mult = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s") mult = 1e3;
-    else if (unit == "ms") mult = 1e6;
-    else if (unit == "s") mult = 1e9;
-    else if (unit == "m") mult = 60e9;
-    else if (unit == "h") mult = 3600e9;
+    if (unit == "ns")
+      mult = 1;
+    else if (unit == "us" || unit == "\xC2\xB5s")
+      mult = 1e3;
+    else if (unit == "ms")
+      mult = 1e6;
+    else if (unit == "s")
+      mult = 1e9;
+    else if (unit == "m")
+      mult = 60e9;
+    else if (unit == "h")
+      mult = 3600e9;
     if (mult == 0) return false;
     total += v * mult;
   }

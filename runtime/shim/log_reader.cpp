@@ -37,7 +37,8 @@ uint64_t read_forward(int fd, uint64_t size, const std::filesystem::path& p, con
   while (off < size) {
     const size_t old = buf.size();
     buf.resize(old + kChunk);
-    const size_t n = pread_some(fd, buf.data() + old, std::min<uint64_t>(kChunk, size - off), off, p);
+    const size_t n =
+        pread_some(fd, buf.data() + old, std::min<uint64_t>(kChunk, size - off), off, p);
     buf.resize(old + n);
     if (n == 0) break;
     off += n;
@@ -125,7 +126,7 @@ std::vector<LogEntry> read_logs(const std::filesystem::path& path, const LogQuer
     UniqueFd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd && errno == ENOENT) continue;
     if (!fd) throw Error::sys("open log file", p.string(), errno);
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd.get(), &st) < 0) throw Error::sys("stat log file", p.string(), errno);
     files.push_back({std::move(p), std::move(fd), st});
   }

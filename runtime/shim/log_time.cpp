@@ -97,10 +97,9 @@ size_t format_rfc3339_nano(int64_t time_ns, char (&out)[40]) {
 
 bool parse_rfc3339(std::string_view s, int64_t& time_ns) {
   int64_t y, mo, d, h, mi, sec;
-  if (!take_digits(s, 4, y) || !take_char(s, '-') || !take_digits(s, 2, mo) ||
-      !take_char(s, '-') || !take_digits(s, 2, d) || !take_char(s, 'T') ||
-      !take_digits(s, 2, h) || !take_char(s, ':') || !take_digits(s, 2, mi) ||
-      !take_char(s, ':') || !take_digits(s, 2, sec))
+  if (!take_digits(s, 4, y) || !take_char(s, '-') || !take_digits(s, 2, mo) || !take_char(s, '-') ||
+      !take_digits(s, 2, d) || !take_char(s, 'T') || !take_digits(s, 2, h) || !take_char(s, ':') ||
+      !take_digits(s, 2, mi) || !take_char(s, ':') || !take_digits(s, 2, sec))
     return false;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
   int64_t frac = 0;
@@ -128,9 +127,9 @@ bool parse_rfc3339(std::string_view s, int64_t& time_ns) {
   } else {
     return false;
   }
-  const int64_t secs = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) *
-                           86400 +
-                       h * 3600 + mi * 60 + sec - offset;
+  const int64_t secs =
+      days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
+      mi * 60 + sec - offset;
   time_ns = secs * 1000000000 + frac;
   return true;
 }

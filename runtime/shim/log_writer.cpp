@@ -40,7 +40,7 @@ const char* stream_name(Stream s) { return s == Stream::Stderr ? "stderr" : "std
 
 LogWriter::LogWriter(std::filesystem::path path, LogOptions opts)
     : path_(std::move(path)), opts_(opts), fd_(open_log(path_)) {
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd_.get(), &st) < 0) throw Error::sys("stat log file", path_.string(), errno);
   size_ = static_cast<uint64_t>(st.st_size);
 }

@@ -59,10 +59,10 @@ class LogWriter {
   std::filesystem::path path_;
   LogOptions opts_;
   UniqueFd fd_;
-  uint64_t size_ = 0;        // bytes in the live file
-  std::string pending_[2];   // unterminated fragment per stream
-  std::string batch_;        // encoded entries not yet written
-  std::string entry_;        // scratch for one encoded entry
+  uint64_t size_ = 0;       // bytes in the live file
+  std::string pending_[2];  // unterminated fragment per stream
+  std::string batch_;       // encoded entries not yet written
+  std::string entry_;       // scratch for one encoded entry
 };
 
 }  // namespace lit::shim

@@ -36,9 +36,12 @@ RestartPolicy parse_restart_policy(std::string_view v) {
 
 std::string to_string(const RestartPolicy& p) {
   switch (p.mode) {
-    case RestartMode::No: return "no";
-    case RestartMode::Always: return "always";
-    case RestartMode::UnlessStopped: return "unless-stopped";
+    case RestartMode::No:
+      return "no";
+    case RestartMode::Always:
+      return "always";
+    case RestartMode::UnlessStopped:
+      return "unless-stopped";
     case RestartMode::OnFailure:
       return p.max_retries ? "on-failure:" + std::to_string(p.max_retries) : "on-failure";
   }
@@ -67,9 +70,12 @@ RestartDecision decide_restart(const RestartPolicy& p, const ExitFacts& f) {
     restart = p.restart_on_unhealthy && retries_left(p, f.restart_count);
   } else {
     switch (p.mode) {
-      case RestartMode::No: break;
+      case RestartMode::No:
+        break;
       case RestartMode::Always:
-      case RestartMode::UnlessStopped: restart = true; break;
+      case RestartMode::UnlessStopped:
+        restart = true;
+        break;
       case RestartMode::OnFailure:
         restart = f.exit_code != 0 && retries_left(p, f.restart_count);
         break;

@@ -27,12 +27,12 @@ inline constexpr int64_t kMaxBackoffMs = 60 * 1000;
 inline constexpr int64_t kBackoffResetAfterMs = 10 * 1000;
 
 struct ExitFacts {
-  int exit_code = 0;             // 128+signal when killed, as reported to the user
-  bool stopped_by_user = false;  // lit stop / kill / rm: never restarted
-  bool killed_unhealthy = false; // the shim killed it because it turned unhealthy
-  unsigned restart_count = 0;    // restarts so far (reset by a user's start)
-  int64_t ran_ms = 0;            // how long this run lasted
-  int64_t last_delay_ms = 0;     // the previous back-off, 0 before the first restart
+  int exit_code = 0;              // 128+signal when killed, as reported to the user
+  bool stopped_by_user = false;   // lit stop / kill / rm: never restarted
+  bool killed_unhealthy = false;  // the shim killed it because it turned unhealthy
+  unsigned restart_count = 0;     // restarts so far (reset by a user's start)
+  int64_t ran_ms = 0;             // how long this run lasted
+  int64_t last_delay_ms = 0;      // the previous back-off, 0 before the first restart
 };
 
 struct RestartDecision {

@@ -8,10 +8,14 @@ std::string count(int64_t n, const char* unit) { return std::to_string(n) + " " 
 
 const char* health_suffix(Health h) {
   switch (h) {
-    case Health::Starting: return " (health: starting)";
-    case Health::Healthy: return " (healthy)";
-    case Health::Unhealthy: return " (unhealthy)";
-    case Health::None: break;
+    case Health::Starting:
+      return " (health: starting)";
+    case Health::Healthy:
+      return " (healthy)";
+    case Health::Unhealthy:
+      return " (unhealthy)";
+    case Health::None:
+      break;
   }
   return "";
 }
@@ -40,17 +44,21 @@ std::string status_text(const StatusFacts& f, int64_t now) {
   switch (f.state) {
     case RunState::Running:
       return "Up " + human_duration(now - f.started_ns) + health_suffix(f.health);
-    case RunState::Paused: return "Up " + human_duration(now - f.started_ns) + " (Paused)";
+    case RunState::Paused:
+      return "Up " + human_duration(now - f.started_ns) + " (Paused)";
     case RunState::Restarting:
       return "Restarting (" + std::to_string(f.exit_code) + ") " +
              human_duration(now - f.finished_ns) + " ago";
-    case RunState::Removing: return "Removal In Progress";
-    case RunState::Dead: return "Dead";
+    case RunState::Removing:
+      return "Removal In Progress";
+    case RunState::Dead:
+      return "Dead";
     case RunState::Exited:
       if (f.finished_ns == 0) return f.started_ns == 0 ? "Created" : "";
-      return "Exited (" + std::to_string(f.exit_code) + ") " +
-             human_duration(now - f.finished_ns) + " ago";
-    case RunState::Created: break;
+      return "Exited (" + std::to_string(f.exit_code) + ") " + human_duration(now - f.finished_ns) +
+             " ago";
+    case RunState::Created:
+      break;
   }
   return "Created";
 }

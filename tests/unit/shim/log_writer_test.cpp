@@ -67,7 +67,7 @@ TEST(ShimLogWriter, WritesDockerJsonFileEntries) {
   ASSERT_EQ(e.size(), 4u);
   EXPECT_EQ(e[1]["log"], "oops\n");
   EXPECT_EQ(e[1]["stream"], "stderr");
-  EXPECT_EQ(e[2]["log"], "world\n");  // joined across two reads
+  EXPECT_EQ(e[2]["log"], "world\n");     // joined across two reads
   EXPECT_EQ(e[3]["log"], "no newline");  // flushed at close, as a partial entry
   EXPECT_EQ(e[3]["time"], "2025-11-25T12:00:00.123456793Z");
 }
@@ -84,7 +84,12 @@ TEST(ShimLogWriter, EscapingRoundTripsThroughAJsonParser) {
     LogWriter w(path, {});
     w.write(Stream::Stdout, valid, kT);
     // Invalid: stray continuation, truncated sequence, overlong '/', surrogate, > U+10FFFF.
-    w.write(Stream::Stdout, "a\x80" "b\xE2\x82" "c\xC0\xAF" "d\xED\xA0\x80" "e\xF4\x90\x80\x80\n",
+    w.write(Stream::Stdout,
+            "a\x80"
+            "b\xE2\x82"
+            "c\xC0\xAF"
+            "d\xED\xA0\x80"
+            "e\xF4\x90\x80\x80\n",
             kT);
   }
   const auto e = entries_of(path);

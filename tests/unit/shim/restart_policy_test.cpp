@@ -93,8 +93,8 @@ TEST(ShimRestartPolicy, BackoffDoublesFrom100msUpToAMinute) {
     delays.push_back(d.delay_ms);
     f = failed(1, d.restart_count, d.delay_ms);
   }
-  EXPECT_EQ(delays, (std::vector<int64_t>{100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600,
-                                          51200, 60000, 60000}));
+  EXPECT_EQ(delays, (std::vector<int64_t>{100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600, 51200,
+                                          60000, 60000}));
   f.ran_ms = 10000;  // a run of 10 s resets the back-off
   EXPECT_EQ(decide_restart(p, f).delay_ms, 100);
   f.ran_ms = 9999;
