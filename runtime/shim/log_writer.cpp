@@ -34,6 +34,16 @@ std::filesystem::path numbered(const std::filesystem::path& path, unsigned i) {
   return p;
 }
 
+// Where to split a line that is too long: at most `limit` bytes, moved back to the
+// start of a UTF-8 sequence so that a character is not broken into two U+FFFDs.
+size_t utf8_cut(std::string_view data, size_t limit) {
+  size_t cut = limit;
+  if (cut >= data.size()) return cut;
+  for (int k = 0; k < 3 && cut > 0 && (static_cast<unsigned char>(data[cut]) & 0xC0) == 0x80; ++k)
+    --cut;
+  return cut == 0 ? limit : cut;
+}
+
 }  // namespace
 
 const char* stream_name(Stream s) { return s == Stream::Stderr ? "stderr" : "stdout"; }
@@ -63,8 +73,9 @@ void LogWriter::write(Stream s, std::string_view data, int64_t time_ns) {
         pending.append(data);
         break;
       }
-      pending.append(data.substr(0, room));  // too long: a partial entry, as docker
-      data.remove_prefix(room);
+      const size_t cut = utf8_cut(data, room);  // too long: a partial entry, as docker
+      pending.append(data.substr(0, cut));
+      data.remove_prefix(cut);
       add_entry(s, pending, time_ns);
       pending.clear();
       continue;

@@ -115,6 +115,19 @@ TEST(ShimLogWriter, SplitsLinesLongerThan16KiBIntoPartialEntries) {
   EXPECT_EQ(e[2]["log"].get<std::string>(), std::string(40000 - 32768, 'x') + "\n");
 }
 
+TEST(ShimLogWriter, SplitsLongLinesBetweenUtf8Characters) {
+  lit::TempDir dir("/tmp", "shim-log-");
+  const auto path = dir.path() / "container.log";
+  {
+    LogWriter w(path, {});
+    w.write(Stream::Stdout, std::string(16383, 'x') + "\xE2\x82\xAC" + "\n", kT);  // a euro sign
+  }
+  const auto e = entries_of(path);
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0]["log"].get<std::string>(), std::string(16383, 'x'));
+  EXPECT_EQ(e[1]["log"].get<std::string>(), "\xE2\x82\xAC\n");
+}
+
 TEST(ShimLogWriter, RotationCapsDiskUseAtMaxSizeTimesMaxFile) {
   lit::TempDir dir("/tmp", "shim-log-");
   const auto path = dir.path() / "container.log";
