@@ -86,6 +86,7 @@ ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
   rec.auto_remove = flags.auto_remove;
   rec.anonymous_volumes = plan.anonymous_volumes;
   rec.spec = plan.spec;
+  rec.spec.volatile_rootfs = flags.auto_remove;  // its writable layer dies with it
 
   CreationGuard guard(paths, records);
   records.create(rec);
@@ -127,7 +128,7 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
         r.state.pid = pid;
         r.state.pid_start_time = process_start_time(pid);
         r.state.started_at = now_rfc3339();
-      });
+      }, Durability::NoSync);  // a pid means nothing after a crash: observed_state copes
     } catch (const std::exception& e) {  // the container runs anyway; only ls is off
       spdlog::warn("record container {} as running: {}", record.name, e.what());
     }

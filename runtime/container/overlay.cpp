@@ -25,7 +25,7 @@ void check_path(const fs::path& p) {
 // Too many layers for one page of mount data: the new mount API takes each
 // lowerdir separately ("lowerdir+", Linux 6.8+).
 void mount_with_fsconfig(const std::vector<fs::path>& layers, const fs::path& upper,
-                         const fs::path& work, const fs::path& merged) {
+                         const fs::path& work, const fs::path& merged, bool volatile_upper) {
   UniqueFd fsfd(::fsopen("overlay", FSOPEN_CLOEXEC));
   if (!fsfd) throw Error::sys("open overlay filesystem for", merged.string(), errno);
   auto set = [&](const char* key, const fs::path& value) {
@@ -36,6 +36,8 @@ void mount_with_fsconfig(const std::vector<fs::path>& layers, const fs::path& up
   for (auto it = layers.rbegin(); it != layers.rend(); ++it) set("lowerdir+", *it);
   set("upperdir", upper);
   set("workdir", work);
+  if (volatile_upper && ::fsconfig(fsfd.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) < 0)
+    throw Error::sys("set overlay volatile", merged.string(), errno);
   if (::fsconfig(fsfd.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
     throw Error::sys("create overlay for", merged.string(), errno);
   }
@@ -46,9 +48,18 @@ void mount_with_fsconfig(const std::vector<fs::path>& layers, const fs::path& up
   }
 }
 
+// A volatile mount leaves work/work/incompat/volatile behind, and overlay
+// refuses to mount over it again; the upper layer is disposable, so drop the marker.
+void clear_volatile_marker(const fs::path& work) {
+  fs::path marker = work / "work" / "incompat" / "volatile";
+  if (::rmdir(marker.c_str()) < 0 && errno != ENOENT)
+    throw Error::sys("remove overlay volatile marker", marker.string(), errno);
+}
+
 }  // namespace
 
-void mount_overlay(const std::vector<fs::path>& layers, const fs::path& bundle) {
+void mount_overlay(const std::vector<fs::path>& layers, const fs::path& bundle,
+                   bool volatile_upper) {
   if (layers.empty()) throw Error("mount overlay", bundle.string(), 0, "the image has no layers");
   const fs::path upper = bundle / "upper", work = bundle / "work", merged = bundle / "merged";
   for (const auto& p : {upper, work, merged}) {
@@ -61,9 +72,11 @@ void mount_overlay(const std::vector<fs::path>& layers, const fs::path& bundle) 
     if (!lower.empty()) lower += ':';
     lower += it->string();
   }
+  if (volatile_upper) clear_volatile_marker(work);
   std::string data = "lowerdir=" + lower + ",upperdir=" + upper.string() + ",workdir=" + work.string();
+  if (volatile_upper) data += ",volatile";
   if (data.size() >= static_cast<size_t>(::getpagesize())) {
-    mount_with_fsconfig(layers, upper, work, merged);
+    mount_with_fsconfig(layers, upper, work, merged, volatile_upper);
     return;
   }
   if (::mount("overlay", merged.c_str(), "overlay", 0, data.c_str()) < 0) {

@@ -8,7 +8,9 @@
 namespace lit::runtime {
 
 // layers: bottom first (as in ContainerSpec). Creates upper/, work/, merged/.
+// volatile_upper: never sync upper/ (fsync is a no-op, unmount skips the host
+// fs commit); only for writable layers that are discarded after the run.
 void mount_overlay(const std::vector<std::filesystem::path>& layers,
-                   const std::filesystem::path& bundle);
+                   const std::filesystem::path& bundle, bool volatile_upper = false);
 
 }  // namespace lit::runtime

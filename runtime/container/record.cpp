@@ -61,7 +61,8 @@ json to_json(const ContainerSpec& s) {
             {"no_new_privileges", s.security.no_new_privileges},
             {"seccomp", s.security.seccomp},
             {"read_only_rootfs", s.security.read_only_rootfs}}},
-          {"sysctls", s.sysctls}};
+          {"sysctls", s.sysctls},
+          {"volatile_rootfs", s.volatile_rootfs}};
 }
 
 ContainerSpec spec_from_json(const json& j) {
@@ -95,6 +96,7 @@ ContainerSpec spec_from_json(const json& j) {
   s.security.seccomp = sec.at("seccomp");
   s.security.read_only_rootfs = sec.at("read_only_rootfs");
   s.sysctls = j.at("sysctls");
+  s.volatile_rootfs = j.value("volatile_rootfs", false);  // absent in older records
   return s;
 }
 
@@ -260,8 +262,9 @@ bool process_alive(pid_t pid, std::uint64_t start_time) {
 
 RecordStore::RecordStore(fs::path containers_dir) : root_(std::move(containers_dir)) {}
 
-void RecordStore::write(const ContainerRecord& record) const {
-  write_file_atomic(dir(record.id) / "container.json", to_json(record).dump(2) + "\n", 0600);
+void RecordStore::write(const ContainerRecord& record, Durability durability) const {
+  write_file_atomic(dir(record.id) / "container.json", to_json(record).dump(2) + "\n", 0600,
+                    durability);
 }
 
 void RecordStore::create(const ContainerRecord& record) {
@@ -354,7 +357,8 @@ ContainerRecord RecordStore::lookup(const std::string& name_or_id) const {
 }
 
 bool RecordStore::update(const std::string& id,
-                         const std::function<void(ContainerRecord&)>& change) {
+                         const std::function<void(ContainerRecord&)>& change,
+                         Durability durability) {
   std::error_code ec;
   if (!fs::exists(dir(id), ec)) return false;
   std::optional<FileLock> l;
@@ -367,7 +371,7 @@ bool RecordStore::update(const std::string& id,
   auto record = read(id);
   if (!record) return false;
   change(*record);
-  write(*record);
+  write(*record, durability);
   return true;
 }
 

@@ -89,7 +89,8 @@ class RecordStore {
 
   // Read-modify-write under the container's lock. False when the record is
   // gone (removed meanwhile), in which case `change` is not called.
-  bool update(const std::string& id, const std::function<void(ContainerRecord&)>& change);
+  bool update(const std::string& id, const std::function<void(ContainerRecord&)>& change,
+              Durability durability = Durability::Sync);
 
   // Deletes the record first (so no one sees a half-removed container), then the directory.
   void remove(const std::string& id);
@@ -97,7 +98,7 @@ class RecordStore {
   FileLock lock(const std::string& id) const { return FileLock(dir(id) / "lock"); }
 
  private:
-  void write(const ContainerRecord& record) const;
+  void write(const ContainerRecord& record, Durability durability = Durability::Sync) const;
   std::filesystem::path root_;
 };
 

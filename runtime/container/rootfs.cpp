@@ -55,7 +55,7 @@ void bind_etc_files(int root_fd, const fs::path& bundle) {
 void prepare_rootfs(const ContainerSpec& spec, const RootfsContext& ctx) {
   // Nothing mounted below may propagate back to the host's namespace.
   check_sys(::mount("", "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "make mounts private", "/");
-  mount_overlay(spec.layers, spec.bundle);
+  mount_overlay(spec.layers, spec.bundle, spec.volatile_rootfs);
   fs::path merged = spec.bundle / "merged";
   UniqueFd root(::open(merged.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root) throw Error::sys("open", merged.string(), errno);

@@ -57,6 +57,9 @@ struct ContainerSpec {
   NetworkMode network = NetworkMode::None;
   SecuritySpec security;
   std::map<std::string, std::string> sysctls;
+  // The writable layer is thrown away after the run (--rm): overlay may skip
+  // syncing it ("volatile"), sparing a host journal commit at unmount.
+  bool volatile_rootfs = false;
 };
 
 }  // namespace lit::runtime

@@ -40,7 +40,8 @@ FileLock FileLock::try_lock(const fs::path& path, bool& acquired) {
   return l;
 }
 
-void write_file_atomic(const fs::path& path, std::string_view content, unsigned mode) {
+void write_file_atomic(const fs::path& path, std::string_view content, unsigned mode,
+                       Durability durability) {
   fs::path tmp = path;
   tmp += ".tmp-" + std::to_string(::getpid());
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
@@ -56,7 +57,8 @@ void write_file_atomic(const fs::path& path, std::string_view content, unsigned 
     }
     off += static_cast<size_t>(n);
   }
-  if (::fsync(fd.get()) < 0 || ::rename(tmp.c_str(), path.c_str()) < 0) {
+  bool synced = durability == Durability::NoSync || ::fsync(fd.get()) == 0;
+  if (!synced || ::rename(tmp.c_str(), path.c_str()) < 0) {
     int e = errno;
     ::unlink(tmp.c_str());
     throw Error::sys("save", path.string(), e);

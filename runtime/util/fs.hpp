@@ -46,9 +46,14 @@ class FileLock {
   UniqueFd fd_;
 };
 
+// Sync: fsync before the rename, so the new content survives a crash. NoSync:
+// for short-lived state (a pid, "running") where an fsync costs more than it saves.
+enum class Durability { Sync, NoSync };
+
 // Writes content to path atomically: temporary file in the same directory,
-// fsync, rename. A crash leaves the old or the new file, never a torn one.
-void write_file_atomic(const fs::path& path, std::string_view content, unsigned mode = 0644);
+// (fsync,) rename. A crash leaves the old or the new file, never a torn one.
+void write_file_atomic(const fs::path& path, std::string_view content, unsigned mode = 0644,
+                       Durability durability = Durability::Sync);
 
 // Reads a whole file; throws lit::Error naming the path on failure.
 std::string read_file(const fs::path& path);
