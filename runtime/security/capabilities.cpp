@@ -71,13 +71,17 @@ std::string upper(std::string_view s) {
 }  // namespace
 
 int last_capability() {
-  try {
-    int n = std::stoi(read_file("/proc/sys/kernel/cap_last_cap"));
-    if (n > 0 && n < 64) return n;
-  } catch (const std::exception&) {
-    // Without /proc (unusual), fall back to what lit was built against.
-  }
-  return CAP_LAST_CAP;
+  // Read once: the init asks for every capability it drops (~80 reads before exec).
+  static const int last = [] {
+    try {
+      int n = std::stoi(read_file("/proc/sys/kernel/cap_last_cap"));
+      if (n > 0 && n < 64) return n;
+    } catch (const std::exception&) {
+      // Without /proc (unusual), fall back to what lit was built against.
+    }
+    return CAP_LAST_CAP;
+  }();
+  return last;
 }
 
 std::optional<int> capability_from_name(std::string_view name) {
