@@ -122,13 +122,20 @@ class V1Manager final : public Manager {
     std::vector<fs::path> made;
     try {
       for (const auto& d : cg->paths()) {
-        fs::path lit = d.parent_path();
-        if (::mkdir(lit.c_str(), 0755) < 0 && errno != EEXIST)
-          throw Error::sys("create cgroup", lit.string(), errno);
-        if (::mkdir(d.c_str(), 0755) == 0) {
-          made.push_back(d);
-        } else if (errno != EEXIST) {
-          throw Error::sys("create cgroup", d.string(), errno);
+        // A concurrent destroy may remove the empty `lit` parent between the two
+        // mkdirs (ENOENT): make it again.
+        for (int attempt = 0;; ++attempt) {
+          fs::path lit = d.parent_path();
+          if (::mkdir(lit.c_str(), 0755) < 0 && errno != EEXIST)
+            throw Error::sys("create cgroup", lit.string(), errno);
+          if (::mkdir(d.c_str(), 0755) == 0) {
+            made.push_back(d);
+          } else if (errno == ENOENT && attempt < 3) {
+            continue;
+          } else if (errno != EEXIST) {
+            throw Error::sys("create cgroup", d.string(), errno);
+          }
+          break;
         }
       }
     } catch (...) {

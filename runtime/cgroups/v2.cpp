@@ -98,14 +98,17 @@ class V2Manager final : public Manager {
   std::unique_ptr<Cgroup> create(const std::string& id) override {
     validate_id(id);
     fs::path lit = mount_ / "lit";
-    enable_controllers(mount_);
-    if (::mkdir(lit.c_str(), 0755) < 0 && errno != EEXIST) {
-      throw Error::sys("create cgroup", lit.string(), errno);
-    }
-    enable_controllers(lit);
     fs::path dir = lit / id;
-    if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) {
-      throw Error::sys("create cgroup", dir.string(), errno);
+    enable_controllers(mount_);
+    // A concurrent destroy may remove the empty `lit` parent before our mkdir
+    // (ENOENT): make it again.
+    for (int attempt = 0;; ++attempt) {
+      if (::mkdir(lit.c_str(), 0755) < 0 && errno != EEXIST) {
+        throw Error::sys("create cgroup", lit.string(), errno);
+      }
+      enable_controllers(lit);
+      if (::mkdir(dir.c_str(), 0755) == 0 || errno == EEXIST) break;
+      if (errno != ENOENT || attempt >= 3) throw Error::sys("create cgroup", dir.string(), errno);
     }
     return std::make_unique<V2Cgroup>(dir);
   }
