@@ -16,7 +16,7 @@ $lit image ls
 echo "--- inside a container (--memory 64m --hostname demo) ---"
 $lit container run --rm --memory 64m --pids-limit 64 --hostname demo localhost/lit-test sh -c '
   echo "hostname:     $(hostname)"
-  echo "my pid:       $$ (PID 1: $(cat /proc/1/cmdline | tr "\0" " "))"
+  echo "my pid:       $$ (PID 1 is $(cat /proc/1/comm), this shell)"
   echo "processes:    $(ls -d /proc/[0-9]* | wc -l) visible"
   if [ -f /sys/fs/cgroup/memory.max ]; then
     echo "memory limit: $(cat /sys/fs/cgroup/memory.max) bytes (cgroup v2)"
