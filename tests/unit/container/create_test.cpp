@@ -10,6 +10,7 @@
 
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
+#include "tests/unit/error_of.hpp"
 
 namespace lit::app {
 void add_run_flags(CLI::App& cmd, runtime::CreateFlags& f);
@@ -17,17 +18,9 @@ void add_run_flags(CLI::App& cmd, runtime::CreateFlags& f);
 
 using namespace lit::runtime;
 namespace fs = std::filesystem;
+using lit::testing::error_of;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const lit::Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 EnvLookup no_env() {
   return [](const std::string&) -> std::optional<std::string> { return std::nullopt; };

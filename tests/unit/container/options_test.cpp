@@ -5,8 +5,10 @@
 #include <map>
 
 #include "runtime/util/error.hpp"
+#include "tests/unit/error_of.hpp"
 
 using namespace lit::runtime;
+using lit::testing::error_of;
 
 namespace {
 
@@ -16,15 +18,6 @@ EnvLookup fake_env(std::map<std::string, std::string> vars) {
     if (it == vars.end()) return std::nullopt;
     return it->second;
   };
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const lit::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

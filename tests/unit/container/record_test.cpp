@@ -8,21 +8,14 @@
 #include <set>
 
 #include "runtime/util/error.hpp"
+#include "tests/unit/error_of.hpp"
 
 using namespace lit::runtime;
 namespace fs = std::filesystem;
+using lit::testing::error_of;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const lit::Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 ContainerRecord make(const std::string& id, const std::string& name) {
   ContainerRecord r;

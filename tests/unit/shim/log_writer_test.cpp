@@ -7,9 +7,11 @@
 #include "runtime/shim/log_time.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
+#include "tests/unit/error_of.hpp"
 
 using namespace lit::shim;
 namespace fs = std::filesystem;
+using lit::testing::error_of;
 
 namespace {
 
@@ -21,15 +23,6 @@ std::vector<nlohmann::json> entries_of(const fs::path& p) {
     out.push_back(nlohmann::json::parse(text.substr(start, nl - start)));
   EXPECT_EQ(start, text.size()) << "file ends in a complete line";
   return out;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const lit::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 constexpr int64_t kT = 1764072000123456789;  // 2025-11-25T12:00:00.123456789Z
