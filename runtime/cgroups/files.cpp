@@ -57,29 +57,33 @@ std::vector<pid_t> read_pids(const fs::path& procs_file) {
   return pids;
 }
 
-std::optional<std::uint64_t> read_number(const fs::path& file) {
-  std::string text;
+namespace {
+
+// A knob's text, or nothing when the file does not exist (controller absent).
+std::optional<std::string> read_knob(const fs::path& file) {
   try {
-    text = read_file(file);
+    return read_file(file);
   } catch (const Error& e) {
     if (e.err() == ENOENT) return std::nullopt;
     throw;
   }
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> read_number(const fs::path& file) {
+  auto text = read_knob(file);
+  if (!text) return std::nullopt;
   std::uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
   if (ec != std::errc()) return std::nullopt;
   return v;
 }
 
 std::optional<std::uint64_t> read_keyed(const fs::path& file, std::string_view key) {
-  std::string text;
-  try {
-    text = read_file(file);
-  } catch (const Error& e) {
-    if (e.err() == ENOENT) return std::nullopt;
-    throw;
-  }
-  std::istringstream in(text);
+  auto text = read_knob(file);
+  if (!text) return std::nullopt;
+  std::istringstream in(*text);
   std::string k;
   std::uint64_t v;
   while (in >> k >> v) {

@@ -386,6 +386,7 @@ void LitTest::check_no_leaks() {
     for (pid_t p : pids) kill(p, SIGKILL);
     for (int i = 0; i < 100 && !cgroup_pids(dir).empty(); ++i) std::this_thread::sleep_for(20ms);
     rmdir(dir.c_str());
+    rmdir(dir.parent_path().c_str());  // the `lit` parent too, as lit does; busy is fine
   }
   // Mounts under or naming our roots (overlay options name the layer dirs).
   auto mounts = read_mountinfo();
