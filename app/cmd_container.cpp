@@ -54,6 +54,25 @@ void add_run_flags(CLI::App& cmd, CreateFlags& f) {
   each(cmd.add_option("--security-opt", f.security_opts,
                       "no-new-privileges[:true|false] or seccomp=unconfined"));
   each(cmd.add_option("-l,--label", f.labels, "Set a label K=V"));
+  cmd.add_flag("-d,--detach", f.detach, "Run in the background under a supervisor; print the ID");
+  cmd.add_option("--restart", f.restart, "Restart policy: no, always, on-failure[:N], unless-stopped")
+      ->capture_default_str();
+  cmd.add_flag("--restart-on-unhealthy", f.restart_on_unhealthy,
+               "Kill and restart (per --restart) a container that turns unhealthy");
+  each(cmd.add_option("--log-opt", f.log_opts, "Log option: max-size=10m, max-file=3"));
+  cmd.add_option_function<std::string>(
+      "--health-cmd", [&f](const std::string& c) { f.health_cmd = c; },
+      "Command run by the shell inside the container to check its health");
+  cmd.add_option("--health-interval", f.health_interval, "Time between checks (default 30s)");
+  cmd.add_option("--health-timeout", f.health_timeout, "Time a check may take (default 30s)");
+  cmd.add_option("--health-start-period", f.health_start_period,
+                 "Grace period before failures count (default 0s)");
+  cmd.add_option("--health-retries", f.health_retries,
+                 "Failures in a row before unhealthy (default 3)");
+  cmd.add_flag("--no-healthcheck", f.no_healthcheck, "Disable the image's HEALTHCHECK");
+  cmd.add_flag("--init", f.init, "Run lit's init as PID 1: forwards signals, reaps zombies");
+  cmd.add_option("--stop-signal", f.stop_signal, "Signal that stops the container (default SIGTERM)");
+  cmd.add_option("--stop-timeout", f.stop_timeout, "Seconds to wait before SIGKILL (default 10)");
   cmd.add_option("IMAGE", f.image, "Image reference or id")->required();
   cmd.add_option("COMMAND", f.command, "Command and arguments (default: the image's)");
 }
@@ -214,6 +233,9 @@ void register_inspect(CLI::App& container, Context& ctx) {
 
 void register_container_commands(CLI::App& app, Context& ctx) {
   auto* container = app.add_subcommand("container", "Manage containers");
+  register_lifecycle_commands(*container, ctx);
+  register_exec_commands(*container, ctx);
+  register_inspection_commands(*container, ctx);
   container->require_subcommand(1);
   register_run(*container, ctx);
   register_ls(*container, ctx);

@@ -18,5 +18,9 @@ struct Context {
 // One function per command group, each in its own file (cmd_image.cpp, ...).
 void register_image_commands(CLI::App& app, Context& ctx);
 void register_container_commands(CLI::App& app, Context& ctx);
+// Subcommands of `lit container`, each group in its own file.
+void register_lifecycle_commands(CLI::App& container, Context& ctx);   // cmd_lifecycle.cpp
+void register_exec_commands(CLI::App& container, Context& ctx);        // cmd_exec.cpp
+void register_inspection_commands(CLI::App& container, Context& ctx);  // cmd_inspect.cpp
 
 }  // namespace lit::app

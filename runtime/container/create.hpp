@@ -37,6 +37,17 @@ struct CreateFlags {
   std::vector<std::string> security_opts;
   std::vector<std::string> labels;
   bool auto_remove = false;  // --rm
+  // Lifecycle (issue 3): detached runs, the supervisor's policies, --init.
+  bool detach = false;                // -d
+  std::string restart = "no";         // --restart no|always|on-failure[:N]|unless-stopped
+  bool restart_on_unhealthy = false;  // --restart-on-unhealthy
+  std::vector<std::string> log_opts;  // --log-opt max-size=10m / max-file=3
+  std::optional<std::string> health_cmd;  // --health-cmd (a shell command)
+  std::string health_interval, health_timeout, health_start_period, health_retries;
+  bool no_healthcheck = false;  // --no-healthcheck
+  bool init = false;            // --init
+  std::string stop_signal;      // --stop-signal (default: the image's, else SIGTERM)
+  std::string stop_timeout;     // --stop-timeout seconds (default 10)
 };
 
 // Checks every flag's syntax (sizes, cpus, volumes, user, names...) without

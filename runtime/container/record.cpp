@@ -62,7 +62,8 @@ json to_json(const ContainerSpec& s) {
             {"seccomp", s.security.seccomp},
             {"read_only_rootfs", s.security.read_only_rootfs}}},
           {"sysctls", s.sysctls},
-          {"volatile_rootfs", s.volatile_rootfs}};
+          {"volatile_rootfs", s.volatile_rootfs},
+          {"init", s.init}};
 }
 
 ContainerSpec spec_from_json(const json& j) {
@@ -97,8 +98,76 @@ ContainerSpec spec_from_json(const json& j) {
   s.security.read_only_rootfs = sec.at("read_only_rootfs");
   s.sysctls = j.at("sysctls");
   s.volatile_rootfs = j.value("volatile_rootfs", false);  // absent in older records
+  s.init = j.value("init", false);
   return s;
 }
+
+namespace {
+
+json health_to_json(const shim::HealthState& h) {
+  json log = json::array();
+  for (const auto& p : h.log)
+    log.push_back({{"start_ns", p.start_ns},
+                   {"end_ns", p.end_ns},
+                   {"exit_code", p.exit_code},
+                   {"output", p.output}});
+  const char* status = h.status == shim::Health::Healthy     ? "healthy"
+                       : h.status == shim::Health::Unhealthy ? "unhealthy"
+                                                             : "starting";
+  return {{"status", status}, {"failing_streak", h.failing_streak}, {"log", log}};
+}
+
+shim::HealthState health_from_json(const json& j) {
+  shim::HealthState h;
+  std::string status = j.at("status");
+  h.status = status == "healthy"     ? shim::Health::Healthy
+             : status == "unhealthy" ? shim::Health::Unhealthy
+                                     : shim::Health::Starting;
+  h.failing_streak = j.at("failing_streak");
+  for (const auto& p : j.at("log"))
+    h.log.push_back({p.at("start_ns"), p.at("end_ns"), p.at("exit_code"), p.at("output")});
+  return h;
+}
+
+json lifecycle_to_json(const LifecycleConfig& c) {
+  json j = {{"restart", c.restart},
+            {"restart_on_unhealthy", c.restart_on_unhealthy},
+            {"log_max_size", c.log.max_size},
+            {"log_max_file", c.log.max_file},
+            {"stop_signal", c.stop_signal},
+            {"stop_timeout", c.stop_timeout}};
+  if (c.healthcheck) {
+    const auto& h = *c.healthcheck;
+    j["healthcheck"] = {{"test", h.test},
+                        {"interval_ns", h.config.interval_ns},
+                        {"timeout_ns", h.config.timeout_ns},
+                        {"start_period_ns", h.config.start_period_ns},
+                        {"retries", h.config.retries}};
+  }
+  return j;
+}
+
+LifecycleConfig lifecycle_from_json(const json& j) {
+  LifecycleConfig c;
+  c.restart = j.at("restart");
+  c.restart_on_unhealthy = j.at("restart_on_unhealthy");
+  c.log.max_size = j.at("log_max_size");
+  c.log.max_file = j.at("log_max_file");
+  c.stop_signal = j.at("stop_signal");
+  c.stop_timeout = j.at("stop_timeout");
+  if (auto h = j.find("healthcheck"); h != j.end()) {
+    HealthCheck hc;
+    hc.test = h->at("test");
+    hc.config.interval_ns = h->at("interval_ns");
+    hc.config.timeout_ns = h->at("timeout_ns");
+    hc.config.start_period_ns = h->at("start_period_ns");
+    hc.config.retries = h->at("retries");
+    c.healthcheck = hc;
+  }
+  return c;
+}
+
+}  // namespace
 
 json to_json(const ContainerRecord& r) {
   const auto& st = r.state;
@@ -119,7 +188,14 @@ json to_json(const ContainerRecord& r) {
             {"oom_killed", st.oom_killed},
             {"started_at", st.started_at},
             {"finished_at", st.finished_at},
-            {"error", st.error}}},
+            {"error", st.error},
+            {"shim_pid", st.shim_pid},
+            {"shim_start_time", st.shim_start_time},
+            {"boot_id", st.boot_id},
+            {"restart_count", st.restart_count},
+            {"manually_stopped", st.manually_stopped},
+            {"health", st.health ? health_to_json(*st.health) : json(nullptr)}}},
+          {"lifecycle", lifecycle_to_json(r.lifecycle)},
           {"spec", to_json(r.spec)}};
 }
 
@@ -143,6 +219,13 @@ ContainerRecord record_from_json(const json& j) {
   r.state.started_at = st.at("started_at");
   r.state.finished_at = st.at("finished_at");
   r.state.error = st.at("error");
+  r.state.shim_pid = st.value("shim_pid", 0);
+  r.state.shim_start_time = st.value("shim_start_time", std::uint64_t{0});
+  r.state.boot_id = st.value("boot_id", "");
+  r.state.restart_count = st.value("restart_count", 0u);
+  r.state.manually_stopped = st.value("manually_stopped", false);
+  if (auto h = st.find("health"); h != st.end() && h->is_object()) r.state.health = health_from_json(*h);
+  if (auto l = j.find("lifecycle"); l != j.end()) r.lifecycle = lifecycle_from_json(*l);
   r.spec = spec_from_json(j.at("spec"));
   return r;
 }

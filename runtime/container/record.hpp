@@ -19,18 +19,45 @@
 #include <vector>
 
 #include "runtime/container/spec.hpp"
+#include "runtime/shim/health_state.hpp"
+#include "runtime/shim/log_writer.hpp"
 #include "runtime/util/fs.hpp"
 
 namespace lit::runtime {
 
 struct ContainerState {
-  std::string status = "created";  // "created" | "running" | "exited"
-  pid_t pid = 0;
+  // "created" | "running" | "restarting" (waiting out a back-off) | "exited"
+  std::string status = "created";
+  pid_t pid = 0;                     // the container's init, as the host sees it
   std::uint64_t pid_start_time = 0;  // /proc/<pid>/stat field 22: tells a reused pid apart
   int exit_code = 0;
   bool oom_killed = false;
   std::string started_at, finished_at;  // RFC 3339
   std::string error;                    // why it could not start
+  // The supervisor (lit-shim) of a detached container; 0 for a foreground run.
+  pid_t shim_pid = 0;
+  std::uint64_t shim_start_time = 0;
+  std::string boot_id;  // /proc/sys/kernel/random/boot_id when the pids were recorded
+  unsigned restart_count = 0;
+  bool manually_stopped = false;  // stop/kill by the user: the policy does not restart it
+  std::optional<shim::HealthState> health;  // set when the container has a health check
+};
+
+// A health check as docker's Healthcheck: test is ["CMD", args...] or
+// ["CMD-SHELL", "command"].
+struct HealthCheck {
+  std::vector<std::string> test;
+  shim::HealthConfig config;
+};
+
+// How the supervisor treats the container (not part of the runtime spec).
+struct LifecycleConfig {
+  std::string restart = "no";  // as `--restart` takes it: "on-failure:3"
+  bool restart_on_unhealthy = false;
+  shim::LogOptions log;
+  std::optional<HealthCheck> healthcheck;
+  int stop_signal = 15;    // SIGTERM unless --stop-signal or the image's StopSignal
+  int stop_timeout = 10;   // seconds between the stop signal and SIGKILL
 };
 
 struct ContainerRecord {
@@ -43,6 +70,7 @@ struct ContainerRecord {
   std::map<std::string, std::string> labels;
   bool auto_remove = false;
   std::vector<std::string> anonymous_volumes;
+  LifecycleConfig lifecycle;
   ContainerSpec spec;
   ContainerState state;
 };

@@ -60,6 +60,10 @@ struct ContainerSpec {
   // The writable layer is thrown away after the run (--rm): overlay may skip
   // syncing it ("volatile"), sparing a host journal commit at unmount.
   bool volatile_rootfs = false;
+  // --init: lit's own minimal init (the lit-init binary next to lit, bind-mounted
+  // read-only into the container) runs as PID 1, forwards signals, reaps zombies
+  // and runs process.args as its child.
+  bool init = false;
 };
 
 }  // namespace lit::runtime
