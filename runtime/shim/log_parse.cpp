@@ -98,42 +98,6 @@ void skip_space(std::string_view s, size_t& i) {
   while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')) ++i;
 }
 
-// Go's time.ParseDuration subset: "10m", "1h30m", "1.5h", "300ms", "90s".
-bool parse_go_duration(std::string_view s, int64_t& ns) {
-  if (s.empty()) return false;
-  double total = 0;
-  while (!s.empty()) {
-    size_t n = 0;
-    while (n < s.size() && ((s[n] >= '0' && s[n] <= '9') || s[n] == '.')) ++n;
-    double v = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + n, v);
-    if (n == 0 || ec != std::errc() || end != s.data() + n) return false;
-    s.remove_prefix(n);
-    size_t u = 0;
-    while (u < s.size() && !((s[u] >= '0' && s[u] <= '9') || s[u] == '.')) ++u;
-    const std::string_view unit = s.substr(0, u);
-    s.remove_prefix(u);
-    double mult = 0;
-    if (unit == "ns")
-      mult = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s")
-      mult = 1e3;
-    else if (unit == "ms")
-      mult = 1e6;
-    else if (unit == "s")
-      mult = 1e9;
-    else if (unit == "m")
-      mult = 60e9;
-    else if (unit == "h")
-      mult = 3600e9;
-    if (mult == 0) return false;
-    total += v * mult;
-  }
-  if (total > 9.2e18) return false;
-  ns = static_cast<int64_t>(total);
-  return true;
-}
-
 // "1764072000" or "1764072000.123456789": integer math keeps nanoseconds exact.
 bool parse_unix_time(std::string_view s, int64_t& ns) {
   const size_t dot = s.find('.');
@@ -201,6 +165,41 @@ int64_t parse_since(std::string_view value, int64_t now) {
   if (parse_go_duration(value, d)) return now - d;
   throw Error("invalid --since " + std::string(value), {}, 0,
               "use a time like 2026-11-25T12:00:00Z, a Unix timestamp, or a duration like 10m");
+}
+
+bool parse_go_duration(std::string_view s, int64_t& ns) {
+  if (s.empty()) return false;
+  double total = 0;
+  while (!s.empty()) {
+    size_t n = 0;
+    while (n < s.size() && ((s[n] >= '0' && s[n] <= '9') || s[n] == '.')) ++n;
+    double v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + n, v);
+    if (n == 0 || ec != std::errc() || end != s.data() + n) return false;
+    s.remove_prefix(n);
+    size_t u = 0;
+    while (u < s.size() && !((s[u] >= '0' && s[u] <= '9') || s[u] == '.')) ++u;
+    const std::string_view unit = s.substr(0, u);
+    s.remove_prefix(u);
+    double mult = 0;
+    if (unit == "ns")
+      mult = 1;
+    else if (unit == "us" || unit == "\xC2\xB5s")
+      mult = 1e3;
+    else if (unit == "ms")
+      mult = 1e6;
+    else if (unit == "s")
+      mult = 1e9;
+    else if (unit == "m")
+      mult = 60e9;
+    else if (unit == "h")
+      mult = 3600e9;
+    if (mult == 0) return false;
+    total += v * mult;
+  }
+  if (total > 9.2e18) return false;
+  ns = static_cast<int64_t>(total);
+  return true;
 }
 
 }  // namespace lit::shim

@@ -17,4 +17,8 @@ size_t format_rfc3339_nano(int64_t time_ns, char (&out)[40]);
 // Returns false on malformed input (the caller names the flag or file in its error).
 bool parse_rfc3339(std::string_view text, int64_t& time_ns);
 
+// Go's time.ParseDuration subset, as docker's flags take durations: "10m",
+// "1h30m", "1.5h", "300ms", "90s". False on malformed input.
+bool parse_go_duration(std::string_view s, int64_t& ns);
+
 }  // namespace lit::shim
