@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "app/context.hpp"
+#include "runtime/container/detached.hpp"
 #include "runtime/container/lifecycle.hpp"
 #include "runtime/container/record.hpp"
+#include "runtime/shim/status_text.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::app {
@@ -91,7 +93,7 @@ std::string command_column(const std::vector<std::string>& args) {
 
 std::string ago(const std::string& when, std::chrono::system_clock::time_point now) {
   auto tp = runtime::parse_rfc3339(when).value_or(now);
-  return runtime::human_duration(std::chrono::duration_cast<std::chrono::seconds>(now - tp)) +
+  return shim::human_duration(std::chrono::duration_cast<std::chrono::nanoseconds>(now - tp).count()) +
          " ago";
 }
 
@@ -123,16 +125,25 @@ nlohmann::json inspect_json(const ContainerRecord& r) {
   j["state"]["status"] = st.status;
   j["state"]["pid"] = st.pid;
   j["state"]["exit_code"] = st.exit_code;
+  j["state"]["error"] = st.error;
   return j;
 }
 
 void register_run(CLI::App& container, Context& ctx) {
   auto flags = std::make_shared<CreateFlags>();
-  auto* run = container.add_subcommand("run", "Create and run a container in the foreground");
+  auto* run = container.add_subcommand("run", "Create and run a container (in the foreground unless -d)");
   add_run_flags(*run, *flags);
   run->callback([&ctx, flags] {
+    if (flags->detach && flags->tty)
+      throw Error("run -d -t: a detached container with a terminal is not supported yet", {}, 0,
+                  "drop -t (use -d -i to keep its stdin open), or run it in the foreground");
     ContainerRecord rec = runtime::create_container(ctx.paths, *flags);
     try {
+      if (flags->detach) {
+        runtime::launch_supervisor(ctx.paths, rec);
+        std::printf("%s\n", rec.id.c_str());
+        return;
+      }
       ctx.exit_code = runtime::run_created(ctx.paths, rec).code;
     } catch (const runtime::StartError& e) {
       // docker's convention: 127 command not found, 126 not executable, 125 lit itself.
@@ -196,17 +207,9 @@ void register_rm(CLI::App& container, Context& ctx) {
   rm->add_flag("-v,--volumes", o->volumes, "Remove the container's anonymous volumes too");
   rm->add_option("CONTAINER", o->names, "Container names or id prefixes")->required();
   rm->callback([&ctx, o] {
-    runtime::RecordStore records(ctx.paths.containers());
-    for (const auto& name : o->names) {
-      try {
-        runtime::remove_container(ctx.paths, records.lookup(name), o->force, o->volumes);
-        std::printf("%s\n", name.c_str());
-      } catch (const Error& e) {  // like docker: report it, go on with the others
-        std::fprintf(stderr, "lit: %s\n", e.what());
-        if (!e.hint().empty()) std::fprintf(stderr, "hint: %s\n", e.hint().c_str());
-        ctx.exit_code = kExitLitFailure;
-      }
-    }
+    for_each_container(ctx, o->names, [&](const ContainerRecord& r) {
+      runtime::remove_container(ctx.paths, r, o->force, o->volumes);
+    });
   });
 }
 
@@ -230,6 +233,25 @@ void register_inspect(CLI::App& container, Context& ctx) {
 }
 
 }  // namespace
+
+void report(Context& ctx, const Error& e) {
+  std::fprintf(stderr, "lit: %s\n", e.what());
+  if (!e.hint().empty()) std::fprintf(stderr, "hint: %s\n", e.hint().c_str());
+  ctx.exit_code = kExitLitFailure;
+}
+
+void for_each_container(Context& ctx, const std::vector<std::string>& names,
+                        const std::function<void(const ContainerRecord&)>& fn) {
+  runtime::RecordStore records(ctx.paths.containers());
+  for (const auto& name : names) {
+    try {
+      fn(records.lookup(name));
+      std::printf("%s\n", name.c_str());
+    } catch (const Error& e) {  // like docker: report it, go on with the others
+      report(ctx, e);
+    }
+  }
+}
 
 void register_container_commands(CLI::App& app, Context& ctx) {
   auto* container = app.add_subcommand("container", "Manage containers");

@@ -18,13 +18,6 @@ namespace {
 
 using image::Image;
 
-// One failed item of a multi-item command: reported, and the others go on.
-void report(Context& ctx, const lit::Error& e) {
-  std::fprintf(stderr, "lit: %s\n", e.what());
-  if (!e.hint().empty()) std::fprintf(stderr, "hint: %s\n", e.hint().c_str());
-  ctx.exit_code = kExitLitFailure;
-}
-
 void print_table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> width;
   for (const auto& r : rows) {

@@ -1,11 +1,189 @@
-// lit container start, stop, kill, restart, wait.
+// lit container start, stop, kill, restart, wait; and the hidden helper
+// commands the supervisor (lit-shim) runs: __spawn, __exited, __health.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "app/context.hpp"
+#include "runtime/container/control.hpp"
+#include "runtime/container/detached.hpp"
 
 namespace lit::app {
 
+using runtime::ContainerRecord;
+
+namespace {
+
+void register_start(CLI::App& container, Context& ctx) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto* cmd = container.add_subcommand("start", "Start stopped containers (detached)");
+  cmd->add_option("CONTAINER", *names, "Container names or id prefixes")->required();
+  cmd->callback([&ctx, names] {
+    for_each_container(ctx, *names, [&](const ContainerRecord& r) {
+      try {
+        runtime::start_container(ctx.paths, r);
+      } catch (runtime::StartError& e) {
+        e.context("start container " + r.name);
+        throw;
+      }
+    });
+  });
+}
+
+struct StopOpts {
+  std::vector<std::string> names;
+  std::optional<int> timeout;
+};
+
+void add_stop_options(CLI::App* cmd, StopOpts& o) {
+  cmd->add_option("-t,--time,--timeout", o.timeout,
+                  "Seconds to wait for the stop signal to work before SIGKILL (default: the "
+                  "container's --stop-timeout, 10)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("CONTAINER", o.names, "Container names or id prefixes")->required();
+}
+
+void register_stop(CLI::App& container, Context& ctx) {
+  auto o = std::make_shared<StopOpts>();
+  auto* cmd = container.add_subcommand("stop", "Stop running containers: stop signal, then SIGKILL");
+  add_stop_options(cmd, *o);
+  cmd->callback([&ctx, o] {
+    for_each_container(ctx, o->names,
+                       [&](const ContainerRecord& r) { runtime::stop_container(ctx.paths, r, o->timeout); });
+  });
+}
+
+void register_restart(CLI::App& container, Context& ctx) {
+  auto o = std::make_shared<StopOpts>();
+  auto* cmd = container.add_subcommand("restart", "Stop, then start containers");
+  add_stop_options(cmd, *o);
+  cmd->callback([&ctx, o] {
+    for_each_container(ctx, o->names, [&](const ContainerRecord& r) {
+      runtime::stop_container(ctx.paths, r, o->timeout);
+      auto now = runtime::RecordStore(ctx.paths.containers()).read(r.id);
+      if (!now) throw Error("no such container: " + r.name);
+      runtime::start_container(ctx.paths, *now);
+    });
+  });
+}
+
+void register_kill(CLI::App& container, Context& ctx) {
+  struct Opts {
+    std::vector<std::string> names;
+    std::string signal = "KILL";
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = container.add_subcommand("kill", "Send a signal to running containers (default SIGKILL)");
+  cmd->add_option("-s,--signal", o->signal, "Signal name or number")->capture_default_str();
+  cmd->add_option("CONTAINER", o->names, "Container names or id prefixes")->required();
+  cmd->callback([&ctx, o] {
+    int sig = runtime::parse_signal(o->signal, "--signal");
+    for_each_container(ctx, o->names,
+                       [&](const ContainerRecord& r) { runtime::kill_container(ctx.paths, r, sig); });
+  });
+}
+
+void register_wait(CLI::App& container, Context& ctx) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto* cmd = container.add_subcommand("wait", "Wait until containers stop; print their exit codes");
+  cmd->add_option("CONTAINER", *names, "Container names or id prefixes")->required();
+  cmd->callback([&ctx, names] {
+    runtime::RecordStore records(ctx.paths.containers());
+    for (const auto& name : *names) {
+      try {
+        std::printf("%d\n", runtime::wait_container(ctx.paths, records.lookup(name)));
+        std::fflush(stdout);
+      } catch (const Error& e) {
+        report(ctx, e);
+      }
+    }
+  });
+}
+
+// ---- helper commands of lit-shim (hidden) ----
+
+void register_spawn(CLI::App& container, Context& ctx) {
+  struct Opts {
+    std::string id;
+    int out = -1, err = -1, in = -1, ready = -1;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = container.add_subcommand("__spawn", "(lit-shim) start a detached container");
+  cmd->group("");
+  cmd->add_option("ID", o->id)->required();
+  cmd->add_option("--stdout-fd", o->out);
+  cmd->add_option("--stderr-fd", o->err);
+  cmd->add_option("--stdin-fd", o->in);
+  cmd->add_option("--ready-fd", o->ready);
+  cmd->callback([&ctx, o] {
+    ::signal(SIGPIPE, SIG_IGN);  // the CLI waiting on the ready fd may be gone
+    auto tell = [&](const std::string& text) {
+      if (o->ready >= 0) [[maybe_unused]] auto n = ::write(o->ready, text.data(), text.size());
+    };
+    try {
+      pid_t pid = runtime::spawn_for_supervisor(ctx.paths, o->id, {o->in, o->out, o->err});
+      std::printf("%d\n", pid);
+      std::fflush(stdout);
+      tell("ok\n");
+    } catch (const runtime::StartError& e) {
+      tell(std::to_string(e.exit_code()) + "\n" + e.what() + "\n" + e.hint() + "\n");
+      ctx.exit_code = e.exit_code();
+    }
+  });
+}
+
+void register_exited(CLI::App& container, Context& ctx) {
+  struct Opts {
+    std::string id;
+    runtime::ExitReport report;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = container.add_subcommand("__exited", "(lit-shim) record a container's exit");
+  cmd->group("");
+  cmd->add_option("ID", o->id)->required();
+  cmd->add_option("--code", o->report.status.code);
+  cmd->add_option("--signal", o->report.status.signal);
+  cmd->add_option("--ran-ms", o->report.ran_ms);
+  cmd->add_option("--last-delay-ms", o->report.last_delay_ms);
+  cmd->add_flag("--start-failed", o->report.start_failed);
+  cmd->add_flag("--first", o->report.first_start);
+  cmd->add_flag("--unhealthy", o->report.killed_unhealthy);
+  cmd->callback([&ctx, o] {
+    auto d = runtime::record_exit(ctx.paths, o->id, o->report);
+    if (d.restart)
+      std::printf("restart %lld\n", static_cast<long long>(d.delay_ms));
+    else
+      std::printf("exit\n");
+  });
+}
+
+void register_health(CLI::App& container, Context& ctx) {
+  auto id = std::make_shared<std::string>();
+  auto* cmd = container.add_subcommand("__health", "(lit-shim) run one health probe");
+  cmd->group("");
+  cmd->add_option("ID", *id)->required();
+  // Exit 3 tells the shim to kill the container (it turned unhealthy, --restart-on-unhealthy).
+  cmd->callback([&ctx, id] {
+    if (runtime::probe_health(ctx.paths, *id)) ctx.exit_code = 3;
+  });
+}
+
+}  // namespace
+
 void register_lifecycle_commands(CLI::App& container, Context& ctx) {
-  (void)container;
-  (void)ctx;
+  register_start(container, ctx);
+  register_stop(container, ctx);
+  register_restart(container, ctx);
+  register_kill(container, ctx);
+  register_wait(container, ctx);
+  register_spawn(container, ctx);
+  register_exited(container, ctx);
+  register_health(container, ctx);
 }
 
 }  // namespace lit::app

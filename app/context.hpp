@@ -2,7 +2,12 @@
 // What every CLI command receives: the resolved state roots and the place to
 // put its exit status. Commands register themselves on the CLI11 app.
 #include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
 
+#include "runtime/container/record.hpp"
+#include "runtime/util/error.hpp"
 #include "runtime/util/paths.hpp"
 
 namespace lit::app {
@@ -14,6 +19,15 @@ struct Context {
   Paths paths;
   int exit_code = 0;  // set by the command that ran
 };
+
+// Prints "lit: message" (and its hint) and sets the exit code, for commands
+// that go on with their other arguments after a failure, as docker does.
+void report(Context& ctx, const Error& e);
+
+// Looks up each name (name or unique id prefix) and runs fn on its record;
+// a failure is reported and the next name is tried.
+void for_each_container(Context& ctx, const std::vector<std::string>& names,
+                        const std::function<void(const runtime::ContainerRecord&)>& fn);
 
 // One function per command group, each in its own file (cmd_image.cpp, ...).
 void register_image_commands(CLI::App& app, Context& ctx);

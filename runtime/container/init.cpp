@@ -4,6 +4,7 @@
 #include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "runtime/container/pty.hpp"
 #include "runtime/container/run.hpp"
 #include "runtime/container/sysctl.hpp"
+#include "runtime/init/init_binary.hpp"
 #include "runtime/security/security.hpp"
 #include "runtime/util/error.hpp"
 
@@ -39,6 +41,20 @@ void wait_for_go(const Channel& channel) {
   if (m.kind != ChannelMessage::Go) ::_exit(125);  // lit gave up on us: nothing to report to
 }
 
+// Detached: the supervisor's pipes (or /dev/null) become 0, 1 and 2.
+void setup_detached_stdio(const int (&fds)[3]) {
+  UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!null) throw Error::sys("open", "/dev/null", errno);
+  for (int i = 0; i < 3; ++i)
+    check_sys(::dup2(fds[i] >= 0 ? fds[i] : null.get(), i), "set up the container's stdio");
+}
+
+// Ties the init's life to its supervisor's. The kernel clears this when the
+// credentials change, so it is set again right before exec.
+void die_with_parent(bool enabled) {
+  if (enabled) check_sys(::prctl(PR_SET_PDEATHSIG, SIGKILL), "set the parent-death signal");
+}
+
 void setup_stdio(const ProcessSpec& p) {
   if (p.terminal || p.stdin_open) return;
   UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
@@ -57,7 +73,10 @@ void run_init(const InitConfig& c, const Channel& channel) {
   wait_for_go(channel);
   // Now in its cgroup: this makes that cgroup the root of what it sees.
   check_sys(::unshare(CLONE_NEWCGROUP), "create cgroup namespace");
-  setup_stdio(spec.process);
+  if (c.die_with_parent)
+    setup_detached_stdio(c.stdio);
+  else
+    setup_stdio(spec.process);
   prepare_rootfs(spec, c.rootfs);
   pivot_into(spec.bundle / "merged");
   if (!spec.hostname.empty()) {
@@ -74,7 +93,8 @@ void run_init(const InitConfig& c, const Channel& channel) {
   if (spec.security.read_only_rootfs) make_root_readonly();
   security::apply_process_security(spec.security, spec.process.uid, spec.process.gid,
                                    spec.process.additional_gids);
-  exec_process(spec.process);
+  die_with_parent(c.die_with_parent);
+  exec_process(spec.init ? under_init(spec.process) : spec.process);
 }
 
 }  // namespace
@@ -84,6 +104,7 @@ void container_init(const InitConfig& c) noexcept {
   int code = 125;
   try {
     ::setsid();  // out of lit's process group: only signals lit forwards reach it
+    die_with_parent(c.die_with_parent);
     reset_process_state();
     run_init(c, channel);
   } catch (const StartError& e) {

@@ -7,6 +7,8 @@
 #include <system_error>
 
 #include "runtime/cgroups/cgroup.hpp"
+#include "runtime/container/control.hpp"
+#include "runtime/container/lifecycle_config.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -71,6 +73,7 @@ ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
   check_flags(flags);
   image::Store store(paths.images());
   image::Image img = store.resolve(flags.image);
+  LifecycleConfig lifecycle = build_lifecycle(flags, img.config);
   RecordStore records(paths.containers());
 
   ContainerRecord rec;
@@ -85,6 +88,7 @@ ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
   rec.labels = plan.labels;
   rec.auto_remove = flags.auto_remove;
   rec.anonymous_volumes = plan.anonymous_volumes;
+  rec.lifecycle = lifecycle;
   rec.spec = plan.spec;
   rec.spec.volatile_rootfs = flags.auto_remove;  // its writable layer dies with it
 
@@ -110,13 +114,13 @@ void finish(RecordStore& records, const std::string& id, int code, bool oom, std
   });
 }
 
-// --rm: the record may already be gone (`rm -f` while it ran).
-void discard(const Paths& paths, RecordStore& records, const ContainerRecord& record) {
+}  // namespace
+
+void discard_container(const Paths& paths, const ContainerRecord& record) {
+  RecordStore records(paths.containers());
   if (records.read(record.id)) records.remove(record.id);
   remove_volumes(paths, record.anonymous_volumes);
 }
-
-}  // namespace
 
 ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
   RecordStore records(paths.containers());
@@ -138,19 +142,19 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
     status = run_foreground(record.spec, hooks);
   } catch (const StartError& e) {
     if (record.auto_remove)
-      discard(paths, records, record);
+      discard_container(paths, record);
     else
       finish(records, record.id, e.exit_code(), false, e.what());
     throw;
   } catch (const std::exception& e) {
     if (record.auto_remove)
-      discard(paths, records, record);
+      discard_container(paths, record);
     else
       finish(records, record.id, 125, false, e.what());
     throw;
   }
   if (record.auto_remove)
-    discard(paths, records, record);
+    discard_container(paths, record);
   else
     finish(records, record.id, status.code, status.oom_killed, "");
   return status;
@@ -159,16 +163,12 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
 void remove_container(const Paths& paths, const ContainerRecord& record, bool force, bool volumes) {
   RecordStore records(paths.containers());
   ContainerState st = observed_state(record);
-  if (st.status == "running") {
+  if (st.status == "running" || st.status == "restarting") {
     if (!force)
-      throw Error("cannot remove container \"" + record.name + "\": container is running")
+      throw Error("cannot remove container \"" + record.name + "\": container is " + st.status)
           .with_hint("stop it first, or force the removal: lit container rm -f " + record.name);
-    // The cgroup holds every process of the container, including those that escaped init.
-    auto cgroup = cgroups::detect()->open(record.id);
-    cgroup->destroy();
-    if (process_alive(st.pid, st.pid_start_time) && ::kill(st.pid, SIGKILL) < 0 && errno != ESRCH)
-      throw Error::sys("kill container " + record.name + " pid", std::to_string(st.pid), errno);
   }
+  kill_all(paths, record);
   records.remove(record.id);
   if (volumes) remove_volumes(paths, record.anonymous_volumes);
 }

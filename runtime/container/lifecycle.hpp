@@ -22,6 +22,10 @@ ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
 // it exits, also when it fails to start. Rethrows StartError after recording it.
 ExitStatus run_created(const Paths& paths, const ContainerRecord& record);
 
+// --rm: removes record, bundle and anonymous volumes of a container that has
+// exited (the record may already be gone: `rm -f` while it ran).
+void discard_container(const Paths& paths, const ContainerRecord& record);
+
 // Removes record, bundle and, with `volumes`, its anonymous volumes. A running
 // container needs `force`, which kills its cgroup's processes first.
 void remove_container(const Paths& paths, const ContainerRecord& record, bool force, bool volumes);

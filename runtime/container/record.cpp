@@ -337,7 +337,17 @@ std::uint64_t process_start_time(pid_t pid) {
 
 bool process_alive(pid_t pid, std::uint64_t start_time) {
   if (pid <= 0) return false;
-  if (::kill(pid, 0) < 0 && errno == ESRCH) return false;
+  std::string stat;
+  try {
+    stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  } catch (const Error&) {
+    return false;
+  }
+  // A zombie has exited: it only waits for its parent (maybe slow) to reap it.
+  auto close = stat.rfind(')');
+  if (close == std::string::npos || close + 2 >= stat.size()) return false;
+  char state = stat[close + 2];
+  if (state == 'Z' || state == 'X') return false;
   return process_start_time(pid) == start_time;
 }
 
@@ -471,47 +481,62 @@ void RecordStore::remove(const std::string& id) {
 
 // ---- observed state and presentation -----------------------------------------
 
+std::string current_boot_id() {
+  static const std::string id = [] {
+    try {
+      std::string text = read_file("/proc/sys/kernel/random/boot_id");
+      while (!text.empty() && text.back() == '\n') text.pop_back();
+      return text;
+    } catch (const Error&) {
+      return std::string();
+    }
+  }();
+  return id;
+}
+
+bool supervisor_alive(const ContainerState& st) {
+  return st.shim_pid > 0 && (st.boot_id.empty() || st.boot_id == current_boot_id()) &&
+         process_alive(st.shim_pid, st.shim_start_time);
+}
+
 ContainerState observed_state(const ContainerRecord& record) {
   ContainerState st = record.state;
-  if (st.status == "running" && !process_alive(st.pid, st.pid_start_time)) {
+  if (st.status != "running" && st.status != "restarting") return st;
+  const bool other_boot = !st.boot_id.empty() && st.boot_id != current_boot_id();
+  const bool detached = st.shim_pid > 0;
+  const bool shim_gone = detached && !supervisor_alive(st);
+  const bool init_gone = other_boot || (st.status == "running" && !process_alive(st.pid, st.pid_start_time));
+  if (init_gone || (st.status == "restarting" && shim_gone)) {
     st.status = "exited";
     st.pid = 0;
-    if (st.exit_code == 0) st.exit_code = 255;  // its supervisor died before recording it
+    if (st.exit_code == 0) st.exit_code = 255;  // nobody was left to record it
+    if (other_boot)
+      st.error = "the machine restarted while the container ran";
+    else if (shim_gone)
+      st.error = "its supervisor (lit-shim) died; the exit status is unknown";
+    else if (!detached && st.error.empty())
+      st.error = "lit exited before the container did; the exit status is unknown";
+  } else if (shim_gone) {
+    st.error = "its supervisor (lit-shim) died: output is no longer logged, nor restarts done";
   }
   return st;
 }
 
-std::string human_duration(std::chrono::seconds d) {
-  // go-units' HumanDuration, which docker uses in ps.
-  long s = static_cast<long>(d.count());
-  auto n = [](long v, const char* unit) { return std::to_string(v) + " " + unit; };
-  if (s < 1) return "Less than a second";
-  if (s == 1) return "1 second";
-  if (s < 60) return n(s, "seconds");
-  long minutes = s / 60;
-  if (minutes == 1) return "About a minute";
-  if (minutes < 60) return n(minutes, "minutes");
-  long hours = static_cast<long>(static_cast<double>(s) / 3600.0 + 0.5);
-  if (hours == 1) return "About an hour";
-  if (hours < 48) return n(hours, "hours");
-  if (hours < 24 * 7 * 2) return n(hours / 24, "days");
-  if (hours < 24 * 30 * 2) return n(hours / 24 / 7, "weeks");
-  if (hours < 24 * 365 * 2) return n(hours / 24 / 30, "months");
-  return n(s / 3600 / 24 / 365, "years");
-}
-
 std::string status_text(const ContainerState& state, std::chrono::system_clock::time_point now) {
-  auto since = [&](const std::string& when) {
+  auto ns = [](const std::string& when) -> int64_t {
     auto tp = parse_rfc3339(when);
-    return human_duration(std::chrono::duration_cast<std::chrono::seconds>(now - tp.value_or(now)));
+    return tp ? std::chrono::duration_cast<std::chrono::nanoseconds>(tp->time_since_epoch()).count() : 0;
   };
-  if (state.status == "running") return "Up " + since(state.started_at);
-  if (state.status == "exited") {
-    std::string s = "Exited (" + std::to_string(state.exit_code) + ")";
-    if (!state.finished_at.empty()) s += " " + since(state.finished_at) + " ago";
-    return s;
-  }
-  return "Created";
+  shim::StatusFacts f;
+  f.state = state.status == "running"      ? shim::RunState::Running
+            : state.status == "restarting" ? shim::RunState::Restarting
+            : state.status == "exited"     ? shim::RunState::Exited
+                                           : shim::RunState::Created;
+  f.started_ns = ns(state.started_at);
+  f.finished_ns = ns(state.finished_at);
+  f.exit_code = state.exit_code;
+  if (state.health) f.health = state.health->status;
+  return shim::status_text(f, std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
 }
 
 }  // namespace lit::runtime

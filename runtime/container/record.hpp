@@ -130,13 +130,20 @@ class RecordStore {
   std::filesystem::path root_;
 };
 
-// The record's state corrected by what is alive: "running" whose process is
-// gone becomes "exited" (exit code 255 unless one was recorded).
+// This boot's /proc/sys/kernel/random/boot_id: pids recorded in another boot mean nothing.
+std::string current_boot_id();
+
+// Whether the container's supervisor (lit-shim) is alive.
+bool supervisor_alive(const ContainerState& state);
+
+// The record's state corrected by what is alive, so it is never stale:
+// "running" whose init is gone, whose supervisor died, or from an earlier boot
+// becomes "exited" (exit code 255 unless one was recorded, and `error` says
+// why); "restarting" without a live supervisor becomes "exited" too.
 ContainerState observed_state(const ContainerRecord& record);
 
-// docker's presentation: "5 seconds", "About a minute", "3 hours"...
-std::string human_duration(std::chrono::seconds d);
-// "Up 5 seconds", "Exited (1) 3 seconds ago", "Created".
+// docker's presentation: "Up 5 seconds (healthy)", "Exited (1) 3 seconds ago",
+// "Restarting (1) 2 seconds ago", "Created".
 std::string status_text(const ContainerState& state, std::chrono::system_clock::time_point now);
 
 }  // namespace lit::runtime

@@ -25,12 +25,15 @@ class CgroupGuard {
  public:
   explicit CgroupGuard(std::unique_ptr<cgroups::Cgroup> cg) : cg_(std::move(cg)) {}
   ~CgroupGuard() {
+    if (!cg_) return;
     try {
       cg_->destroy();
     } catch (...) {  // a destructor must not throw; the leak check reports leftovers
     }
   }
   cgroups::Cgroup* operator->() const { return cg_.get(); }
+  // The container outlives this process (detached): its supervisor destroys it.
+  void release() { cg_.release(); }
 
  private:
   std::unique_ptr<cgroups::Cgroup> cg_;
@@ -62,9 +65,11 @@ void validate(const ContainerSpec& spec) {
   validate_sysctls(spec.sysctls, spec.network);
 }
 
-pid_t clone_init(const ContainerSpec& spec) {
+pid_t clone_init(const ContainerSpec& spec, bool as_sibling) {
   unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
   if (spec.network != NetworkMode::Host) flags |= CLONE_NEWNET;
+  // Detached: the init becomes the child of our parent, the supervisor, which reaps it.
+  if (as_sibling) flags |= CLONE_PARENT;
   // fork-style clone (no new stack): the child continues here with a copy of memory.
   long pid = ::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, nullptr);
   if (pid < 0) throw Error::sys("create container namespaces", "", errno);
@@ -87,6 +92,38 @@ UniqueFd await_exec(const Channel& channel, pid_t pid, InitGuard& init) {
   }
 }
 
+// Starts the init of a detached container and leaves it running.
+pid_t start(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHooks& hooks) {
+  validate(spec);
+  if (spec.process.terminal) throw Error("run", spec.name, 0, "a detached container cannot have a terminal (-t) yet");
+  write_etc_files(spec);
+  CgroupGuard cgroup(cgroups::detect()->create(spec.id));
+  cgroup->apply(spec.limits);
+
+  InitConfig config{&spec, RootfsContext{cgroup->paths()}, -1, std::nullopt};
+  config.stdio[0] = stdio.in;
+  config.stdio[1] = stdio.out;
+  config.stdio[2] = stdio.err;
+  config.die_with_parent = true;
+  UniqueFd parent_end, child_end;
+  Channel::make_pair(parent_end, child_end);
+  config.channel_fd = child_end.get();
+
+  pid_t pid = clone_init(spec, true);
+  if (pid == 0) container_init(config);
+  InitGuard init(pid);
+  child_end.reset();
+  cgroup->add_process(pid);
+  if (hooks.before_start) hooks.before_start(pid);
+  Channel channel(parent_end.get());
+  channel.send_go();
+  await_exec(channel, pid, init);
+  if (hooks.on_start) hooks.on_start(pid);
+  init.reaped();  // the supervisor's child now, and its to reap
+  cgroup.release();
+  return pid;
+}
+
 ExitStatus run(const ContainerSpec& spec, const RunHooks& hooks) {
   validate(spec);
   write_etc_files(spec);
@@ -100,7 +137,7 @@ ExitStatus run(const ContainerSpec& spec, const RunHooks& hooks) {
   config.channel_fd = child_end.get();
   ForwardedSignals signals;
 
-  pid_t pid = clone_init(spec);
+  pid_t pid = clone_init(spec, false);
   if (pid == 0) container_init(config);
   InitGuard init(pid);
   child_end.reset();
@@ -128,10 +165,13 @@ ExitStatus run(const ContainerSpec& spec, const RunHooks& hooks) {
 
 }  // namespace
 
-ExitStatus run_foreground(const ContainerSpec& spec, const RunHooks& hooks) {
+namespace {
+
+template <typename F>
+auto with_start_context(const ContainerSpec& spec, F&& f) {
   std::string context = "start container " + (spec.name.empty() ? spec.id : spec.name);
   try {
-    return run(spec, hooks);
+    return f();
   } catch (StartError& e) {
     e.context(context);
     throw;
@@ -140,6 +180,16 @@ ExitStatus run_foreground(const ContainerSpec& spec, const RunHooks& hooks) {
     s.context(context);
     throw s;
   }
+}
+
+}  // namespace
+
+ExitStatus run_foreground(const ContainerSpec& spec, const RunHooks& hooks) {
+  return with_start_context(spec, [&] { return run(spec, hooks); });
+}
+
+pid_t start_detached(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHooks& hooks) {
+  return with_start_context(spec, [&] { return start(spec, stdio, hooks); });
 }
 
 }  // namespace lit::runtime

@@ -54,4 +54,19 @@ class StartError : public Error {
 // killed) before it returns. The bundle directory is left in place.
 ExitStatus run_foreground(const ContainerSpec& spec, const RunHooks& hooks = {});
 
+// Host fds the init of a detached container gets as its stdin, stdout and
+// stderr (-1: /dev/null), e.g. the pipes its supervisor logs.
+struct DetachedStdio {
+  int in = -1, out = -1, err = -1;
+};
+
+// Starts a container for its supervisor (lit-shim), which must be the calling
+// process's parent: the init is cloned as our sibling (CLONE_PARENT), so the
+// supervisor reaps it, and it is SIGKILLed if the supervisor dies (pdeathsig).
+// Returns the init's pid once the command was exec'd; its cgroup then stays for
+// the supervisor to destroy. Throws StartError like run_foreground, leaving
+// nothing behind.
+pid_t start_detached(const ContainerSpec& spec, const DetachedStdio& stdio,
+                     const RunHooks& hooks = {});
+
 }  // namespace lit::runtime

@@ -1,5 +1,7 @@
 #include "runtime/image/display.hpp"
 
+#include "runtime/shim/status_text.hpp"
+
 #include <cstdio>
 
 #include "runtime/image/reference.hpp"
@@ -25,21 +27,7 @@ std::string human_size(std::int64_t bytes) {
   return buf;
 }
 
-std::string human_duration(std::int64_t s) {
-  if (s < 1) return "Less than a second";
-  if (s == 1) return "1 second";
-  if (s < 60) return std::to_string(s) + " seconds";
-  const std::int64_t minutes = s / 60;
-  if (minutes == 1) return "About a minute";
-  if (minutes < 60) return std::to_string(minutes) + " minutes";
-  const std::int64_t hours = (s + 1800) / 3600;  // rounded, as docker does
-  if (hours == 1) return "About an hour";
-  if (hours < 48) return std::to_string(hours) + " hours";
-  if (hours < 24 * 7 * 2) return std::to_string(hours / 24) + " days";
-  if (hours < 24 * 30 * 2) return std::to_string(hours / 24 / 7) + " weeks";
-  if (hours < 24 * 365 * 2) return std::to_string(hours / 24 / 30) + " months";
-  return std::to_string(s / 3600 / 24 / 365) + " years";
-}
+std::string human_duration(std::int64_t s) { return shim::human_duration(s * 1'000'000'000); }
 
 std::optional<std::time_t> parse_rfc3339(std::string_view t) {
   int Y, M, D, h, m, s, used = 0;

@@ -1,0 +1,360 @@
+#include "runtime/shim/supervisor.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "runtime/shim/log_time.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::shim {
+namespace {
+
+constexpr int kHandled[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+
+// fds the child gets: {target, source}; source -1 is /dev/null.
+using FdMap = std::vector<std::pair<int, int>>;
+
+pid_t spawn(const std::vector<std::string>& args, const FdMap& fds) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::signal(SIGPIPE, SIG_DFL);
+  int null = ::open("/dev/null", O_RDWR);
+  int top = 0;
+  std::vector<std::pair<int, int>> moved;  // out of the targets' way first
+  for (auto [target, source] : fds) {
+    moved.emplace_back(target, ::fcntl(source >= 0 ? source : null, F_DUPFD, 64));
+    top = std::max(top, target);
+  }
+  for (auto [target, source] : moved) ::dup2(source, target);
+  ::close_range(static_cast<unsigned>(top) + 1, ~0U, 0);
+  ::execv(argv[0], argv.data());
+  ::_exit(127);
+}
+
+int wait_for(pid_t pid) {
+  int st = 0;
+  while (::waitpid(pid, &st, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  return st;
+}
+
+std::string read_all(int fd) {
+  std::string out;
+  char buf[512];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+struct Pipe {
+  UniqueFd read, write;
+  Pipe() {
+    int fds[2] = {-1, -1};
+    if (::pipe2(fds, O_CLOEXEC) == 0) {
+      read.reset(fds[0]);
+      write.reset(fds[1]);
+    }
+  }
+};
+
+int exit_code_of(int wait_status) {
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return WEXITSTATUS(wait_status);
+}
+
+// One run of the container, as __exited needs to hear about it.
+struct Outcome {
+  int code = 0, signal = 0;
+  bool start_failed = false, killed_unhealthy = false;
+  int64_t ran_ms = 0;
+};
+
+class Supervisor {
+ public:
+  explicit Supervisor(const SupervisorConfig& c) : c_(c) {}
+
+  int run() {
+    if (!setup()) return 1;
+    for (bool first = true;; first = false) {
+      Outcome o = run_once(first);
+      int64_t delay = report_exit(o, first);
+      if (delay < 0 || !back_off(delay)) return 0;
+      last_delay_ms_ = delay;
+    }
+  }
+
+ private:
+  bool setup() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int sig : kHandled) sigaddset(&set, sig);
+    ::sigprocmask(SIG_BLOCK, &set, nullptr);
+    sigfd_.reset(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (c_.health_interval_ns > 0) timerfd_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+    if (c_.keep_stdin) stdin_ = std::make_unique<Pipe>();
+    try {
+      log_ = std::make_unique<LogWriter>(c_.log_path, c_.log);
+    } catch (const std::exception& e) {
+      fail_ready(std::string("open the container log: ") + e.what());
+      return false;
+    }
+    return sigfd_ && (c_.health_interval_ns == 0 || timerfd_);
+  }
+
+  void fail_ready(const std::string& message) {
+    if (c_.ready_fd < 0) return;
+    std::string reply = "125\n" + message + "\n";
+    [[maybe_unused]] ssize_t n = ::write(c_.ready_fd, reply.data(), reply.size());
+  }
+
+  std::vector<std::string> lit(std::vector<std::string> rest) const {
+    std::vector<std::string> args = {c_.lit, "--root", c_.root, "--run-root", c_.run_root, "container"};
+    args.insert(args.end(), rest.begin(), rest.end());
+    return args;
+  }
+
+  // __spawn starts the init as our child and prints its pid; false if it failed.
+  bool start(bool first, Pipe& out, Pipe& err, Outcome& o) {
+    Pipe status;
+    std::vector<std::string> args = lit({"__spawn", c_.id, "--stdout-fd", "3", "--stderr-fd", "4"});
+    FdMap fds = {{0, -1}, {1, status.write.get()}, {2, -1}, {3, out.write.get()}, {4, err.write.get()}};
+    if (first && c_.ready_fd >= 0) {
+      args.insert(args.end(), {"--ready-fd", "5"});
+      fds.emplace_back(5, c_.ready_fd);
+    }
+    if (stdin_) {
+      args.insert(args.end(), {"--stdin-fd", "6"});
+      fds.emplace_back(6, stdin_->read.get());
+    }
+    pid_t helper = spawn(args, fds);
+    status.write.reset();
+    out.write.reset();
+    err.write.reset();
+    std::string pid_text = read_all(status.read.get());
+    int st = wait_for(helper);
+    if (helper < 0 || st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+      // The ready fd stays open until __exited has cleaned up (--rm): the CLI
+      // returns only once nothing of the failed container is left.
+      o.start_failed = true;
+      o.code = helper < 0 || st < 0 ? 125 : exit_code_of(st);
+      return false;
+    }
+    if (first && c_.ready_fd >= 0) ::close(c_.ready_fd);  // `run -d` returns now
+    init_ = 0;
+    std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), init_);
+    return init_ > 0;
+  }
+
+  void arm_health(bool on) {
+    if (!timerfd_) return;
+    itimerspec t{};
+    if (on) {
+      t.it_value.tv_sec = c_.health_interval_ns / 1'000'000'000;
+      t.it_value.tv_nsec = c_.health_interval_ns % 1'000'000'000;
+      t.it_interval = t.it_value;
+    }
+    ::timerfd_settime(timerfd_.get(), 0, &t, nullptr);
+  }
+
+  Outcome run_once(bool first) {
+    Outcome o;
+    Pipe out, err;
+    if (!out.read || !err.read) {
+      o.start_failed = true;
+      o.code = 125;
+      return o;
+    }
+    if (!start(first, out, err, o)) return o;
+    const int64_t started = now_ns();
+    ::fcntl(out.read.get(), F_SETFL, O_NONBLOCK);
+    ::fcntl(err.read.get(), F_SETFL, O_NONBLOCK);
+    arm_health(true);
+    supervise(out.read, err.read, o);
+    arm_health(false);
+    if (health_ > 0) {  // the container is gone: its probe has nothing left to say
+      ::kill(health_, SIGKILL);
+      wait_for(health_);
+      health_ = -1;
+    }
+    log_->close(now_ns());
+    o.ran_ms = (now_ns() - started) / 1'000'000;
+    return o;
+  }
+
+  // Logs both streams until the init has exited and its output is drained.
+  void supervise(UniqueFd& out, UniqueFd& err, Outcome& o) {
+    bool exited = false;
+    while (!exited || out || err) {
+      pollfd fds[4] = {{out.get(), POLLIN, 0}, {err.get(), POLLIN, 0}, {sigfd_.get(), POLLIN, 0},
+                       {timerfd_.get(), POLLIN, 0}};
+      // After the init's exit its namespace is gone; a second is plenty to drain.
+      int n = ::poll(fds, 4, exited ? 1000 : -1);
+      if (n < 0 && errno != EINTR) break;
+      if (n == 0) break;
+      if (fds[0].revents) pump(out, Stream::Stdout);
+      if (fds[1].revents) pump(err, Stream::Stderr);
+      if (fds[2].revents) on_signals(exited, o);
+      if (fds[3].revents) on_health_timer(exited);
+    }
+  }
+
+  void pump(UniqueFd& fd, Stream s) {
+    char buf[65536];
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    if (n <= 0) {
+      fd.reset();
+      return;
+    }
+    try {
+      log_->write(s, std::string_view(buf, static_cast<size_t>(n)), now_ns());
+    } catch (const std::exception&) {  // a full disk must not block the container: drop
+    }
+  }
+
+  void on_signals(bool& exited, Outcome& o) {
+    signalfd_siginfo info{};
+    while (::read(sigfd_.get(), &info, sizeof info) == sizeof info) {
+      int sig = static_cast<int>(info.ssi_signo);
+      if (sig != SIGCHLD) {
+        if (!exited) ::kill(init_, sig);  // e.g. the host shutting down: pass it on
+        continue;
+      }
+      int st = 0;
+      pid_t p;
+      while ((p = ::waitpid(-1, &st, WNOHANG)) > 0) {
+        if (p == init_) {
+          exited = true;
+          o.code = exit_code_of(st);
+          o.signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+        } else if (p == health_) {
+          health_ = -1;
+          // __health exits 3 when the container just turned unhealthy and must go.
+          if (!exited && WIFEXITED(st) && WEXITSTATUS(st) == 3) {
+            o.killed_unhealthy = true;
+            ::kill(init_, SIGKILL);
+          }
+        }
+      }
+    }
+  }
+
+  void on_health_timer(bool exited) {
+    uint64_t ticks = 0;
+    [[maybe_unused]] ssize_t n = ::read(timerfd_.get(), &ticks, sizeof ticks);
+    if (exited || health_ > 0) return;  // one probe at a time, as docker
+    health_ = spawn(lit({"__health", c_.id}), {{0, -1}, {1, -1}, {2, -1}});
+  }
+
+  // __exited records the exit and answers "restart <ms>" or "exit"; -1 for exit.
+  int64_t report_exit(const Outcome& o, bool first) {
+    std::vector<std::string> args =
+        lit({"__exited", c_.id, "--code", std::to_string(o.code), "--signal", std::to_string(o.signal),
+             "--ran-ms", std::to_string(o.ran_ms), "--last-delay-ms", std::to_string(last_delay_ms_)});
+    if (o.start_failed) args.push_back("--start-failed");
+    if (o.start_failed && first) args.push_back("--first");
+    if (o.killed_unhealthy) args.push_back("--unhealthy");
+    Pipe answer;
+    pid_t helper = spawn(args, {{0, -1}, {1, answer.write.get()}, {2, -1}});
+    answer.write.reset();
+    std::string text = read_all(answer.read.get());
+    wait_for(helper);
+    if (!text.starts_with("restart ")) return -1;
+    int64_t ms = -1;
+    std::from_chars(text.data() + 8, text.data() + text.size(), ms);
+    return ms;
+  }
+
+  // Waits out the back-off; false when told to stop meanwhile (lit stop, shutdown).
+  bool back_off(int64_t ms) {
+    const int64_t until = now_ns() + ms * 1'000'000;
+    for (;;) {
+      int64_t left = (until - now_ns()) / 1'000'000;
+      if (left <= 0) return true;
+      pollfd p{sigfd_.get(), POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+      signalfd_siginfo info{};
+      while (::read(sigfd_.get(), &info, sizeof info) == sizeof info) {
+        if (info.ssi_signo != SIGCHLD) return false;
+        while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+        }
+      }
+    }
+  }
+
+  const SupervisorConfig& c_;
+  UniqueFd sigfd_, timerfd_;
+  std::unique_ptr<Pipe> stdin_;
+  std::unique_ptr<LogWriter> log_;
+  pid_t init_ = -1, health_ = -1;
+  int64_t last_delay_ms_ = 0;
+};
+
+bool parse_number(const char* text, int64_t& out) {
+  const char* end = text + std::strlen(text);
+  auto [p, ec] = std::from_chars(text, end, out);
+  return ec == std::errc() && p == end;
+}
+
+}  // namespace
+
+bool parse_supervisor_args(int argc, char** argv, SupervisorConfig& c, std::string& error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--keep-stdin") {
+      c.keep_stdin = true;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      error = "missing value for " + std::string(a);
+      return false;
+    }
+    const char* v = argv[++i];
+    int64_t n = 0;
+    if (a == "--id") c.id = v;
+    else if (a == "--lit") c.lit = v;
+    else if (a == "--root") c.root = v;
+    else if (a == "--run-root") c.run_root = v;
+    else if (a == "--log") c.log_path = v;
+    else if (a == "--log-max-size" && parse_number(v, n) && n > 0) c.log.max_size = static_cast<uint64_t>(n);
+    else if (a == "--log-max-file" && parse_number(v, n) && n > 0) c.log.max_file = static_cast<unsigned>(n);
+    else if (a == "--health-interval-ns" && parse_number(v, n) && n >= 0) c.health_interval_ns = n;
+    else if (a == "--ready-fd" && parse_number(v, n) && n >= 0) c.ready_fd = static_cast<int>(n);
+    else {
+      error = "bad argument " + std::string(a) + " " + v;
+      return false;
+    }
+  }
+  if (c.id.empty() || c.lit.empty() || c.root.empty() || c.run_root.empty() || c.log_path.empty()) {
+    error = "--id, --lit, --root, --run-root and --log are required";
+    return false;
+  }
+  return true;
+}
+
+int run_supervisor(const SupervisorConfig& c) { return Supervisor(c).run(); }
+
+}  // namespace lit::shim

@@ -1,0 +1,32 @@
+#pragma once
+// The per-container supervisor, lit-shim: the parent of one detached
+// container's init. It keeps the container's stdout and stderr in its log
+// file, reaps the init, runs health probes on time and brings the container
+// back per its restart policy. Every decision and every record write is done
+// by short-lived `lit container __spawn/__exited/__health` commands it runs, so
+// the resident process is only this poll loop (see runtime/container/detached.hpp).
+#include <cstdint>
+#include <string>
+
+#include "runtime/shim/log_writer.hpp"
+
+namespace lit::shim {
+
+struct SupervisorConfig {
+  std::string id;        // the container
+  std::string lit;       // lit's executable, for the helper commands
+  std::string root, run_root;
+  std::string log_path;  // <root>/containers/<id>/container.log
+  LogOptions log;
+  int64_t health_interval_ns = 0;  // 0: no health check
+  bool keep_stdin = false;         // -i: stdin is a pipe held open, never written
+  int ready_fd = -1;               // `run -d` waits for "ok" or an error on it, then EOF
+};
+
+// lit-shim's command line; false with a message in `error` on bad usage.
+bool parse_supervisor_args(int argc, char** argv, SupervisorConfig& c, std::string& error);
+
+// Supervises the container until it is stopped for good; the shim's exit code.
+int run_supervisor(const SupervisorConfig& c);
+
+}  // namespace lit::shim
