@@ -1,11 +1,47 @@
 // lit container exec.
+#include <cstdio>
+#include <memory>
+#include <string>
+
 #include "app/context.hpp"
+#include "runtime/container/exec_in.hpp"
+#include "runtime/container/record.hpp"
 
 namespace lit::app {
 
 void register_exec_commands(CLI::App& container, Context& ctx) {
-  (void)container;
-  (void)ctx;
+  struct Opts {
+    runtime::ExecOptions exec;
+    bool detach = false;
+    std::string name;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = container.add_subcommand("exec", "Run a command in a running container");
+  // Everything after CONTAINER belongs to the command, options included.
+  cmd->positionals_at_end(true);
+  cmd->add_flag("-i,--interactive", o->exec.interactive, "Keep stdin open");
+  cmd->add_flag("-t,--tty", o->exec.tty, "Allocate a pseudo-terminal");
+  cmd->add_flag("-d,--detach", o->detach, "Run the command in the background");
+  cmd->add_option("-e,--env", o->exec.env, "Set an environment variable K=V (K alone: from lit's)")
+      ->allow_extra_args(false);
+  cmd->add_option("-w,--workdir", o->exec.workdir, "Working directory inside the container");
+  cmd->add_option("-u,--user", o->exec.user, "User: UID[:GID] or NAME[:GROUP]");
+  cmd->add_option("CONTAINER", o->name, "Container name or id prefix")->required();
+  cmd->add_option("COMMAND", o->exec.args, "Command and arguments")->required();
+  cmd->callback([&ctx, o] {
+    runtime::ContainerRecord rec = runtime::RecordStore(ctx.paths.containers()).lookup(o->name);
+    try {
+      if (o->detach)
+        runtime::exec_detached(rec, o->exec);
+      else
+        ctx.exit_code = runtime::exec_in(rec, o->exec).code;
+    } catch (const runtime::StartError& e) {
+      // docker's convention: 127 command not found, 126 not executable, 125 lit itself.
+      std::fprintf(stderr, "lit: %s\n", e.what());
+      if (!e.hint().empty()) std::fprintf(stderr, "hint: %s\n", e.hint().c_str());
+      ctx.exit_code = e.exit_code();
+    }
+  });
 }
 
 }  // namespace lit::app

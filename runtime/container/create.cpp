@@ -10,6 +10,7 @@
 #include <set>
 
 #include "runtime/container/record.hpp"
+#include "runtime/init/init_binary.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -307,6 +308,8 @@ CreatePlan build_spec(const CreateFlags& flags, const image::Image& image,
   p.gid = user.gid;
   p.additional_gids = user.additional_gids;
   if (!get_env(p.env, "HOME")) p.env.push_back("HOME=" + user.home);  // as runc's init does
+  spec.init = flags.init;
+  if (spec.init) lit_init_binary();  // missing: said now, before anything is created
   return plan;
 }
 

@@ -13,6 +13,7 @@
 #include "runtime/container/mount_util.hpp"
 #include "runtime/container/overlay.hpp"
 #include "runtime/container/spec_mounts.hpp"
+#include "runtime/init/init_binary.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -63,6 +64,7 @@ void prepare_rootfs(const ContainerSpec& spec, const RootfsContext& ctx) {
   mount_sys(root.get(), spec.network);
   mount_cgroupfs(root.get(), ctx.cgroup_paths);
   setup_dev(root.get());
+  if (spec.init) mount_init_binary(root.get());
   bind_etc_files(root.get(), spec.bundle);
   apply_spec_mounts(root.get(), spec.mounts);
 }
