@@ -24,6 +24,8 @@ struct Stats {
   std::uint64_t memory_bytes = 0, memory_limit = 0;  // memory_limit 0: unlimited
   std::uint64_t cpu_usage_ns = 0;
   std::uint64_t pids = 0;
+  // Inactive page cache in memory_bytes, which `stats` leaves out as docker does.
+  std::uint64_t memory_inactive_file = 0;
 };
 
 // A container's cgroup (one directory in v2, one per controller in v1).

@@ -62,6 +62,8 @@ class V1Cgroup final : public Cgroup {
     if (auto it = dirs_.find("memory"); it != dirs_.end()) {
       s.memory_bytes = read_number(it->second / "memory.usage_in_bytes").value_or(0);
       s.memory_limit = limit_or_zero(read_number(it->second / "memory.limit_in_bytes"));
+      s.memory_inactive_file =
+          read_keyed(it->second / "memory.stat", "total_inactive_file").value_or(0);
     }
     if (auto it = dirs_.find("cpuacct"); it != dirs_.end()) {
       s.cpu_usage_ns = read_number(it->second / "cpuacct.usage").value_or(0);

@@ -76,6 +76,7 @@ class V2Cgroup final : public Cgroup {
     Stats s;
     s.memory_bytes = read_number(dir_ / "memory.current").value_or(0);
     s.memory_limit = read_number(dir_ / "memory.max").value_or(0);  // "max" -> 0
+    s.memory_inactive_file = read_keyed(dir_ / "memory.stat", "inactive_file").value_or(0);
     s.cpu_usage_ns = read_keyed(dir_ / "cpu.stat", "usage_usec").value_or(0) * 1000;
     s.pids = read_number(dir_ / "pids.current").value_or(0);
     return s;
