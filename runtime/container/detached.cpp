@@ -185,7 +185,9 @@ shim::RestartDecision record_exit(const Paths& paths, const std::string& id, con
                           rec->state.restart_count,
                           report.ran_ms,
                           report.last_delay_ms};
-    d = shim::decide_restart(shim::parse_restart_policy(rec->lifecycle.restart), facts);
+    shim::RestartPolicy policy = shim::parse_restart_policy(rec->lifecycle.restart);
+    policy.restart_on_unhealthy = rec->lifecycle.restart_on_unhealthy;
+    d = shim::decide_restart(policy, facts);
   }
   bool present = records.update(id, [&](ContainerRecord& r) {
     if (!report.start_failed) {  // a failed start was recorded by __spawn, with its error

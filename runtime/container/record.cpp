@@ -505,7 +505,9 @@ ContainerState observed_state(const ContainerRecord& record) {
   const bool other_boot = !st.boot_id.empty() && st.boot_id != current_boot_id();
   const bool detached = st.shim_pid > 0;
   const bool shim_gone = detached && !supervisor_alive(st);
-  const bool init_gone = other_boot || (st.status == "running" && !process_alive(st.pid, st.pid_start_time));
+  // A live supervisor records its container's exit itself, in a moment: trust it.
+  const bool init_gone = other_boot || (st.status == "running" && (!detached || shim_gone) &&
+                                        !process_alive(st.pid, st.pid_start_time));
   if (init_gone || (st.status == "restarting" && shim_gone)) {
     st.status = "exited";
     st.pid = 0;

@@ -54,7 +54,8 @@ std::string status_text(const StatusFacts& f, int64_t now) {
     case RunState::Dead:
       return "Dead";
     case RunState::Exited:
-      if (f.finished_ns == 0) return f.started_ns == 0 ? "Created" : "";
+      // An exit nobody recorded the time of (its supervisor died) is still an exit.
+      if (f.finished_ns == 0) return "Exited (" + std::to_string(f.exit_code) + ")";
       return "Exited (" + std::to_string(f.exit_code) + ") " + human_duration(now - f.finished_ns) +
              " ago";
     case RunState::Created:

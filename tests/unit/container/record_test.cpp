@@ -172,6 +172,29 @@ TEST(Record, LivenessChecksPidAndStartTime) {
   r.state.pid = ::getpid();
   r.state.pid_start_time = process_start_time(::getpid());
   EXPECT_EQ(observed_state(r).status, "running");
+
+  // Pids from another boot mean nothing, even if a process has them now.
+  r.state.boot_id = "another-boot";
+  st = observed_state(r);
+  EXPECT_EQ(st.status, "exited");
+  EXPECT_NE(st.error.find("restarted"), std::string::npos) << st.error;
+
+  // A detached container whose supervisor is gone: exited, and why.
+  r.state.boot_id = current_boot_id();
+  r.state.pid = child;
+  r.state.shim_pid = child;
+  r.state.shim_start_time = 12345;
+  st = observed_state(r);
+  EXPECT_EQ(st.status, "exited");
+  EXPECT_NE(st.error.find("supervisor"), std::string::npos) << st.error;
+  r.state.status = "restarting";
+  EXPECT_EQ(observed_state(r).status, "exited");
+
+  // ...while a live supervisor is trusted to record the exit itself.
+  r.state.status = "running";
+  r.state.shim_pid = ::getpid();
+  r.state.shim_start_time = process_start_time(::getpid());
+  EXPECT_EQ(observed_state(r).status, "running");
 }
 
 TEST(Record, TimeAndStatusText) {
