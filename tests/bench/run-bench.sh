@@ -8,53 +8,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 runs=${1:-${RUNS:-30}}
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "run-bench.sh: run as root" >&2
-  exit 1
-fi
-
-# --- outside the sandbox: install peers, configure podman, build lit -------
-if [ -z "${LIT_BENCH_INSIDE:-}" ]; then
-  missing=()
-  for tool in podman runc crun hyperfine; do
-    command -v "$tool" >/dev/null || missing+=("$tool")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    echo "installing peers: ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
-  fi
-  # podman fails every container on this kind of host without these settings.
-  if [ ! -e /etc/containers/containers.conf ]; then
-    mkdir -p /etc/containers
-    cat >/etc/containers/containers.conf <<'CONF'
-[containers]
-default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]
-[engine]
-runtime = "runc"
-CONF
-    echo "wrote /etc/containers/containers.conf (ulimits, runtime=runc) for podman"
-  fi
-  if [ -z "${LIT:-}" ]; then
-    cmake -S "$repo" -B "$repo/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-      -DLIT_BUILD_TESTS=OFF >/dev/null
-    ninja -C "$repo/build-bench" lit >/dev/null
-    LIT=$repo/build-bench/lit
-  fi
-  # Everything below happens in a throwaway mount + network namespace.
-  exec env LIT_BENCH_INSIDE=1 LIT="$LIT" RUNS="$runs" \
-    unshare -n -m --propagation private bash "${BASH_SOURCE[0]}" "$runs"
-fi
-
-# --- inside the sandbox ------------------------------------------------------
-ip link set lo up
-work=$(mktemp -d /var/tmp/lit-bench-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-bash "$repo/tests/fixtures/build-images.sh" "$work/fixtures" >/dev/null
-image=localhost/lit-test:latest
-
-# lit: its own throwaway state roots.
-lit=("$LIT" --root "$work/lit" --run-root "$work/lit-run")
-"${lit[@]}" image load -i "$work/fixtures/busybox-docker.tar" >/dev/null
+. "$repo/tests/bench/common.sh"
+bench_enter "${BASH_SOURCE[0]}" "$runs"
 "${lit[@]}" container run --rm --network none "$image" true  # smoke test
 
 # crun/runc: an OCI bundle whose rootfs is the fixture's flattened rootfs.
@@ -73,9 +28,6 @@ cfg["hostname"] = "bench"
 json.dump(cfg, open(path, "w"), indent=2)
 PY
 
-# podman: its own throwaway storage, loading the same docker-archive.
-podman=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver overlay)
-"${podman[@]}" load -i "$work/fixtures/busybox-docker.tar" >/dev/null
 "${podman[@]}" run --rm --network=none "$image" true  # smoke test
 
 results=$work/results

@@ -316,7 +316,9 @@ Result LitTest::lit(const std::vector<std::string>& args, const RunOptions& opts
   std::vector<std::string> argv{LIT_BINARY, "--root", root_.string(), "--run-root",
                                 run_root_.string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run_process(argv, opts);
+  Result r = run_process(argv, opts);
+  container_ids();  // remembers the ids, for the leak check
+  return r;
 }
 
 Result LitTest::run(const std::vector<std::string>& args, const RunOptions& opts) {
@@ -335,7 +337,21 @@ std::set<std::string> LitTest::container_ids() const {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(root_ / "containers", ec))
     if (e.is_directory()) ids.insert(e.path().filename().string());  // not the lock file
+  seen_ids_.insert(ids.begin(), ids.end());
   return ids;
+}
+
+// A cgroup is this test's when its container id was seen in our root, or when
+// one of its processes runs on a rootfs made from our root (a --rm container
+// whose record is already gone).
+bool LitTest::ours(const fs::path& cgroup) const {
+  if (seen_ids_.count(cgroup.filename().string())) return true;
+  for (pid_t pid : cgroup_pids(cgroup)) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/mountinfo");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    if (text.find(base_.string()) != std::string::npos) return true;
+  }
+  return false;
 }
 
 std::set<std::string> LitTest::store_snapshot() const {
@@ -358,8 +374,9 @@ std::set<std::string> LitTest::store_snapshot() const {
 
 std::set<fs::path> LitTest::new_lit_cgroups() const {
   std::set<fs::path> fresh;
+  container_ids();
   for (const auto& dir : lit_cgroup_dirs())
-    if (!cgroups_before_.count(dir)) fresh.insert(dir);
+    if (!cgroups_before_.count(dir) && ours(dir)) fresh.insert(dir);
   return fresh;
 }
 

@@ -88,7 +88,9 @@ class LitTest : public ::testing::Test {
   // Every file under <root>/images, with its size, to see that a failed
   // command changed nothing in the store.
   std::set<std::string> store_snapshot() const;
-  // lit cgroup directories that did not exist when the test started.
+  // lit cgroup directories that did not exist when the test started and that
+  // belong to this test's containers (other lit users on the host may run
+  // containers meanwhile: they are not ours to judge or remove).
   std::set<fs::path> new_lit_cgroups() const;
 
   fs::path base_;      // the temporary directory holding both roots
@@ -99,7 +101,9 @@ class LitTest : public ::testing::Test {
   void check_no_leaks();
 
  private:
+  bool ours(const fs::path& cgroup) const;
   std::set<fs::path> cgroups_before_;
+  mutable std::set<std::string> seen_ids_;  // every container id this test's lit made
 };
 
 }  // namespace lit::test

@@ -1,0 +1,57 @@
+# Shared set-up of the benchmarks; sourced by run-bench.sh and lifecycle-bench.sh.
+# bench_enter SCRIPT ARGS...: outside the sandbox, installs the peers, writes
+# podman's containers.conf when absent, builds lit (unless $LIT is set), then
+# re-runs SCRIPT inside a throwaway mount + network namespace. Inside, it
+# brings lo up, makes $work and the fixtures, and loads the image into lit
+# ("${lit[@]}") and podman ("${podman[@]}"), both with throwaway state roots.
+bench_enter() {
+  local script=$1
+  shift
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "$(basename "$script"): run as root" >&2
+    exit 1
+  fi
+  if [ -n "${LIT_BENCH_INSIDE:-}" ]; then
+    bench_inside
+    return
+  fi
+  local missing=() tool
+  for tool in podman runc crun hyperfine; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing peers: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+  fi
+  # podman fails every container on this kind of host without these settings.
+  if [ ! -e /etc/containers/containers.conf ]; then
+    mkdir -p /etc/containers
+    cat >/etc/containers/containers.conf <<'CONF'
+[containers]
+default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]
+[engine]
+runtime = "runc"
+CONF
+    echo "wrote /etc/containers/containers.conf (ulimits, runtime=runc) for podman"
+  fi
+  if [ -z "${LIT:-}" ]; then
+    cmake -S "$repo" -B "$repo/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DLIT_BUILD_TESTS=OFF >/dev/null
+    ninja -C "$repo/build-bench" lit lit-shim >/dev/null
+    LIT=$repo/build-bench/lit
+  fi
+  # Everything else happens in a throwaway mount + network namespace.
+  exec env LIT_BENCH_INSIDE=1 LIT="$LIT" unshare -n -m --propagation private bash "$script" "$@"
+}
+
+bench_inside() {
+  ip link set lo up
+  work=$(mktemp -d /var/tmp/lit-bench-XXXXXX)
+  trap 'rm -rf "$work"' EXIT
+  bash "$repo/tests/fixtures/build-images.sh" "$work/fixtures" >/dev/null
+  image=localhost/lit-test:latest
+  lit=("$LIT" --root "$work/lit" --run-root "$work/lit-run")
+  "${lit[@]}" image load -i "$work/fixtures/busybox-docker.tar" >/dev/null
+  podman=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver overlay)
+  "${podman[@]}" load -i "$work/fixtures/busybox-docker.tar" >/dev/null
+}
