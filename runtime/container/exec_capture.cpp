@@ -77,7 +77,8 @@ CapturedExec exec_capture(const ContainerRecord& r, const std::vector<std::strin
   for (;;) {
     pollfd pfds[2] = {{pidfd.get(), POLLIN, 0}, {output_open ? out_r.get() : -1, POLLIN, 0}};
     int n = ::poll(pfds, 2, remaining_ms(deadline));
-    if (n < 0 && errno != EINTR) throw Error::sys("wait for exec'd process", std::to_string(s.pid), errno);
+    if (n < 0 && errno != EINTR)
+      throw Error::sys("wait for exec'd process", std::to_string(s.pid), errno);
     if (n == 0) {
       // Its process group too: what the probe started must not outlive the timeout.
       ::kill(-s.pid, SIGKILL);
@@ -86,7 +87,8 @@ CapturedExec exec_capture(const ContainerRecord& r, const std::vector<std::strin
       guard.reaped();
       return {-1, true, std::move(result.output)};
     }
-    if (pfds[1].revents) output_open = read_some(out_r.get(), result.output, max_output) != Read::Closed;
+    if (pfds[1].revents)
+      output_open = read_some(out_r.get(), result.output, max_output) != Read::Closed;
     if (pfds[0].revents) break;
   }
   result.exit_code = wait_status(s.pid);

@@ -49,7 +49,7 @@ ProcessSpec exec_process_spec(const ContainerRecord& r, const ExecOptions& o) {
   p.stdin_open = o.interactive;
   if (!o.workdir.empty()) {
     if (o.workdir[0] != '/')
-      throw Error("working directory", o.workdir, EINVAL, "").with_hint("-w takes an absolute path");
+      throw Error("invalid working directory \"" + o.workdir + "\": it must be an absolute path");
     p.cwd = o.workdir;
   }
   if (!o.user.empty()) {
@@ -86,7 +86,8 @@ ExitStatus exec_in(const ContainerRecord& r, const ExecOptions& o) {
     if (!pidfd) throw Error::sys("open pidfd of", std::to_string(s.pid), errno);
     std::optional<RawTerminal> raw;
     if (s.master) raw.emplace();
-    ExitStatus status = supervise({s.pid, pidfd.get(), s.master.get(), o.tty && o.interactive}, signals);
+    ExitStatus status =
+        supervise({s.pid, pidfd.get(), s.master.get(), o.tty && o.interactive}, signals);
     guard.reaped();
     return status;
   });

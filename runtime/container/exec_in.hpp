@@ -20,12 +20,13 @@
 namespace lit::runtime {
 
 struct ExecOptions {
-  std::vector<std::string> args;  // args[0] looked up in the container's PATH
-  std::vector<std::string> env;   // -e K=V (K alone: from lit's environment), over the container's
-  std::string workdir;            // -w; empty: the container's working directory
-  std::string user;               // -u as `run` takes it; empty: the container's user
-  bool interactive = false;       // -i: stdin stays connected (else /dev/null)
-  bool tty = false;               // -t: a pty from the container's /dev/pts
+  std::vector<std::string> args = {};  // args[0] looked up in the container's PATH
+  std::vector<std::string> env =
+      {};                    // -e K=V (K alone: from lit's environment), over the container's
+  std::string workdir = {};  // -w; empty: the container's working directory
+  std::string user = {};     // -u as `run` takes it; empty: the container's user
+  bool interactive = false;  // -i: stdin stays connected (else /dev/null)
+  bool tty = false;          // -t: a pty from the container's /dev/pts
 };
 
 // The process as it will run: env, cwd and identity resolved against the

@@ -79,10 +79,12 @@ void attach_pty(const ProcessSpec& p, const ExecStdio& s, const Channel& channel
   UniqueFd master(::open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!master) throw Error::sys("open", "/dev/pts/ptmx", errno);
   check_sys(::unlockpt(master.get()), "unlock pty", "/dev/pts/ptmx");
-  if (s.window) check_sys(::ioctl(master.get(), TIOCSWINSZ, &*s.window), "set terminal size", "/dev/pts");
+  if (s.window)
+    check_sys(::ioctl(master.get(), TIOCSWINSZ, &*s.window), "set terminal size", "/dev/pts");
   UniqueFd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY));
   if (!slave) throw Error::sys("open pty slave", "/dev/pts", errno);
-  if (p.uid != 0) check_sys(::fchown(slave.get(), p.uid, static_cast<gid_t>(-1)), "chown pty", "/dev/pts");
+  if (p.uid != 0)
+    check_sys(::fchown(slave.get(), p.uid, static_cast<gid_t>(-1)), "chown pty", "/dev/pts");
   check_sys(::ioctl(slave.get(), TIOCSCTTY, 0), "set controlling terminal", "/dev/pts");
   for (int fd = 0; fd < 3; ++fd) check_sys(::dup2(slave.get(), fd), "attach pty", "/dev/pts");
   channel.send_master(master.get());
@@ -115,7 +117,8 @@ void spawn_sibling(const ChildPlan& c, const Channel& channel) {
   if (pid < 0) throw Error::sys("create a process in container", c.record->name, errno);
   if (pid == 0) run_process(c, channel);
   pid_t p = static_cast<pid_t>(pid);
-  if (::write(c.pid_pipe, &p, sizeof p) != sizeof p) throw Error::sys("report the exec'd pid", "", errno);
+  if (::write(c.pid_pipe, &p, sizeof p) != sizeof p)
+    throw Error::sys("report the exec'd pid", "", errno);
 }
 
 // Detached: a child whose parent exits inside the container's pid namespace is
@@ -138,7 +141,8 @@ void spawn_orphan(const ChildPlan& c, const Channel& channel) {
   Channel channel(c.channel_fd);
   child_main(channel, [&] {
     if (channel.receive().kind != ChannelMessage::Go) ::_exit(125);  // lit gave up
-    check_sys(::setns(c.init_pidfd, kNamespaces), "join the namespaces of container", c.record->name);
+    check_sys(::setns(c.init_pidfd, kNamespaces), "join the namespaces of container",
+              c.record->name);
     if (c.detached)
       spawn_orphan(c, channel);
     else
@@ -173,15 +177,16 @@ UniqueFd open_running_init(const ContainerRecord& r) {
   UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, st.pid, 0)));
   if (!fd) {
     if (errno == ESRCH) throw not_running(r);
-    throw Error::sys("open the init of container " + r.name + ", pid", std::to_string(st.pid), errno);
+    throw Error::sys("open the init of container " + r.name + ", pid", std::to_string(st.pid),
+                     errno);
   }
   // The pid may have been reused since the record was read: the start time tells.
   if (!process_alive(st.pid, st.pid_start_time)) throw not_running(r);
   return fd;
 }
 
-SpawnedExec spawn_in_container(const ContainerRecord& r, const ProcessSpec& p, const ExecStdio& stdio,
-                               bool detached) {
+SpawnedExec spawn_in_container(const ContainerRecord& r, const ProcessSpec& p,
+                               const ExecStdio& stdio, bool detached) {
   UniqueFd init = open_running_init(r);
   auto cgroup = cgroups::detect()->open(r.id);
   UniqueFd parent_end, child_end;
@@ -212,7 +217,8 @@ SpawnedExec spawn_in_container(const ContainerRecord& r, const ProcessSpec& p, c
     if (m.kind == ChannelMessage::Master) out.master = std::move(m.fd);
     if (m.kind == ChannelMessage::Failure) throw StartError(std::move(m.error), m.exit_code);
   }
-  if (!detached && out.pid <= 0) throw Error("exec in container " + r.name + ": the helper process died");
+  if (!detached && out.pid <= 0)
+    throw Error("exec in container " + r.name + ": the helper process died");
   process_guard.reaped();
   return out;
 }

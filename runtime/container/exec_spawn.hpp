@@ -15,7 +15,7 @@
 namespace lit::runtime {
 
 struct ExecStdio {
-  int fds[3] = {-1, -1, -1};  // host fds to become 0, 1, 2; -1 keeps lit's own
+  int fds[3] = {-1, -1, -1};      // host fds to become 0, 1, 2; -1 keeps lit's own
   std::optional<winsize> window;  // with process.terminal: the pty's size
 };
 

@@ -27,7 +27,8 @@ void mount_init_binary(int root_fd) {
   // Reached again by path: the fd names the covered inode, not the new mount.
   UniqueFd mnt = open_beneath(root_fd, kInitPath, O_PATH);
   if (!mnt) throw Error::sys("open", kInitPath, errno);
-  mount_on(mnt.get(), kInitPath, "", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV);
+  mount_on(mnt.get(), kInitPath, "", nullptr,
+           MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV);
 }
 
 ProcessSpec under_init(ProcessSpec process) {

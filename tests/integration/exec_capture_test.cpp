@@ -97,7 +97,8 @@ TEST_F(ExecCaptureTest, StoppedContainerThrows) {
     runtime::exec_capture(rec, {"true"}, 1s, 100);
     ADD_FAILURE() << "no error for a stopped container";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("container gone is not running"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("container gone is not running"), std::string::npos)
+        << e.what();
   }
   EXPECT_EQ(lit({"container", "rm", "gone"}).exit_code, 0);
 }

@@ -19,7 +19,8 @@ using Clock = std::chrono::steady_clock;
 class ExecTest : public RunTest {
  protected:
   // `lit container run -d --name NAME FLAGS... IMAGE sh -c SCRIPT`
-  void start(const std::string& name, const std::string& script, std::vector<std::string> flags = {}) {
+  void start(const std::string& name, const std::string& script,
+             std::vector<std::string> flags = {}) {
     std::vector<std::string> args{"-d", "--name", name};
     args.insert(args.end(), flags.begin(), flags.end());
     args.insert(args.end(), {kTestImage, "sh", "-c", script});
@@ -61,15 +62,21 @@ TEST_F(ExecTest, SeesTheContainersPid1AndFiles) {
   start("web", "echo written-by-container > /tmp/note; exec sleep 100");
   Result pid1 = exec({"web", "cat", "/proc/1/cmdline"});
   EXPECT_EQ(pid1.exit_code, 0) << pid1;
-  EXPECT_EQ(pid1.out, std::string("sleep\0" "100\0", 10)) << pid1;
-  Result file = exec({"web", "sh", "-c", "while ! test -e /tmp/note; do sleep 0.05; done; cat /tmp/note"});
+  EXPECT_EQ(pid1.out, std::string("sleep\0"
+                                  "100\0",
+                                  10))
+      << pid1;
+  Result file =
+      exec({"web", "sh", "-c", "while ! test -e /tmp/note; do sleep 0.05; done; cat /tmp/note"});
   EXPECT_EQ(file.exit_code, 0) << file;
   EXPECT_EQ(file.out, "written-by-container\n") << file;
   // Same hostname and pid namespace: it is the next process in there, not PID 1.
   Result ns = exec({"web", "sh", "-c", "hostname; echo $$"});
   ASSERT_EQ(ns.out_lines().size(), 2u) << ns;
   Result host = lit({"container", "inspect", "web"});
-  EXPECT_NE(host.out.find(ns.out_lines()[0]), std::string::npos) << "hostname is not the id prefix\n" << ns;
+  EXPECT_NE(host.out.find(ns.out_lines()[0]), std::string::npos)
+      << "hostname is not the id prefix\n"
+      << ns;
   EXPECT_NE(ns.out_lines()[1], "1") << ns;
   remove("web");
 }
@@ -92,8 +99,8 @@ TEST_F(ExecTest, EnvWorkdirAndUser) {
   Result dflt = exec({"who", "sh", "-c", "id -u; pwd; echo $FROM_RUN $LIT_IMAGE_VAR"});
   EXPECT_EQ(dflt.exit_code, 0) << dflt;
   EXPECT_EQ(dflt.out, "65534\n/data\nrun from-image\n") << dflt;
-  Result set = exec({"-u", "app", "-w", "/tmp", "-e", "FROM_RUN=exec", "-e", "NEW=1", "who", "sh", "-c",
-                     "id -u; id -g; pwd; echo $FROM_RUN $NEW $HOME"});
+  Result set = exec({"-u", "app", "-w", "/tmp", "-e", "FROM_RUN=exec", "-e", "NEW=1", "who", "sh",
+                     "-c", "id -u; id -g; pwd; echo $FROM_RUN $NEW $HOME"});
   EXPECT_EQ(set.exit_code, 0) << set;
   EXPECT_EQ(set.out, "1000\n1000\n/tmp\nexec 1 /home/app\n") << set;
   Result bad_user = exec({"-u", "nobody-here", "who", "true"});
@@ -105,7 +112,8 @@ TEST_F(ExecTest, EnvWorkdirAndUser) {
 
 TEST_F(ExecTest, SameSecurityAsTheContainer) {
   start("caps", "exec sleep 100", {"--cap-drop", "ALL", "--security-opt", "no-new-privileges"});
-  Result r = exec({"caps", "sh", "-c", "grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status"});
+  Result r = exec(
+      {"caps", "sh", "-c", "grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status"});
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_TRUE(contains_line_with(r.out, {"CapEff:", "0000000000000000"})) << r;
   EXPECT_TRUE(contains_line_with(r.out, {"CapBnd:", "0000000000000000"})) << r;
@@ -131,7 +139,9 @@ TEST_F(ExecTest, JoinsTheContainersCgroup) {
   }
   EXPECT_TRUE(found) << "exec -d's process is not in the container's cgroup";
   Result ps = exec({"cg", "ps", "-o", "pid,ppid,comm"});
-  EXPECT_TRUE(contains_line_with(ps.out, {" 1 ", "sleep"})) << "not adopted by the container's init\n" << ps;
+  EXPECT_TRUE(contains_line_with(ps.out, {" 1 ", "sleep"}))
+      << "not adopted by the container's init\n"
+      << ps;
   remove("cg");
 }
 
@@ -153,8 +163,17 @@ TEST_F(ExecTest, StdinOnlyWithInteractive) {
 
 TEST_F(ExecTest, TerminalWithTty) {
   start("tty", "exec sleep 100");
-  std::vector<std::string> argv{LIT_BINARY, "--root", root_.string(), "--run-root", run_root_.string(),
-                                "container", "exec", "-t", "tty", "sh", "-c",
+  std::vector<std::string> argv{LIT_BINARY,
+                                "--root",
+                                root_.string(),
+                                "--run-root",
+                                run_root_.string(),
+                                "container",
+                                "exec",
+                                "-t",
+                                "tty",
+                                "sh",
+                                "-c",
                                 "stty size; test -t 0 && echo stdin-is-tty; echo $TERM"};
   Result r = run_on_pty(argv, 33, 99, 30s);
   EXPECT_EQ(r.exit_code, 0) << r;
@@ -175,7 +194,9 @@ TEST_F(ExecTest, SigtermToLitReachesTheProcess) {
       sent = true;
     }
   };
-  Result r = exec({"sig", "sh", "-c", "trap 'echo got-term; exit 42' TERM; echo ready; sleep 100 & wait"}, opts);
+  Result r =
+      exec({"sig", "sh", "-c", "trap 'echo got-term; exit 42' TERM; echo ready; sleep 100 & wait"},
+           opts);
   EXPECT_TRUE(sent) << r;
   EXPECT_FALSE(r.timed_out) << r;
   EXPECT_EQ(r.exit_code, 42) << r;

@@ -65,8 +65,9 @@ TEST_F(InitTest, OrphanedZombiesAreReaped) {
   start("plain", {}, script);
   start("inited", {"--init"}, script);
   // Without an init, PID 1 is `sleep`, which never waits: the orphan stays a zombie.
-  EXPECT_TRUE(eventually([&] { return contains_line_with(states("plain"), {"Z", "sleep"}); }))
-      << states("plain");
+  EXPECT_TRUE(eventually([&] {
+    return contains_line_with(states("plain"), {"Z", "sleep"});
+  })) << states("plain");
   std::string with_init = states("inited");
   EXPECT_TRUE(contains_line_with(with_init, {"init"})) << with_init;
   EXPECT_FALSE(contains_line_with(with_init, {"Z "})) << with_init;
@@ -100,8 +101,9 @@ TEST_F(InitTest, MissingLitInitIsAClearError) {
   fs::path lonely = base_ / "bin" / "lit";
   fs::create_directories(lonely.parent_path());
   fs::copy_file(LIT_BINARY, lonely);
-  Result r = run_process({lonely.string(), "--root", root_.string(), "--run-root", run_root_.string(),
-                          "container", "run", "--rm", "--init", kTestImage, "true"});
+  Result r =
+      run_process({lonely.string(), "--root", root_.string(), "--run-root", run_root_.string(),
+                   "container", "run", "--rm", "--init", kTestImage, "true"});
   expect_lit_error(r, "lit-init");
   EXPECT_TRUE(container_ids().empty()) << "a container was created anyway";
 }
