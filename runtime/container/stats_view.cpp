@@ -117,13 +117,15 @@ std::vector<std::string> stats_cells(const StatsRow& row) {
 
 nlohmann::json stats_json(const StatsRow& row) {
   auto c = stats_cells(row);
-  return {{"ID", c[0]},     {"Name", c[1]},      {"Container", c[1]}, {"CPUPerc", c[2]},
-          {"MemUsage", c[3]}, {"MemPerc", c[4]}, {"NetIO", c[5]},     {"BlockIO", c[6]},
-          {"PIDs", c[7]}};
+  return {{"ID", c[0]},      {"Name", c[1]},     {"Container", c[1]},
+          {"CPUPerc", c[2]}, {"MemUsage", c[3]}, {"MemPerc", c[4]},
+          {"NetIO", c[5]},   {"BlockIO", c[6]},  {"PIDs", c[7]}};
 }
 
 StatsCollector::StatsCollector(cgroups::Manager& cgroups, fs::path proc_root)
-    : cgroups_(cgroups), proc_root_(std::move(proc_root)), host_memory_(host_memory_bytes(proc_root_)) {}
+    : cgroups_(cgroups),
+      proc_root_(std::move(proc_root)),
+      host_memory_(host_memory_bytes(proc_root_)) {}
 
 StatsSample StatsCollector::sample(const ContainerRecord& r) const {
   StatsSample s;

@@ -90,7 +90,8 @@ ProcClock host_clock(const fs::path& proc_root) {
   c.ticks_per_second = ::sysconf(_SC_CLK_TCK);
   std::istringstream in(read_file(proc_root / "stat"));
   for (std::string line; std::getline(in, line);) {
-    if (line.starts_with("btime ")) c.boot_time = static_cast<std::time_t>(std::stoll(line.substr(6)));
+    if (line.starts_with("btime "))
+      c.boot_time = static_cast<std::time_t>(std::stoll(line.substr(6)));
   }
   return c;
 }
@@ -111,9 +112,9 @@ std::string ps_time(std::uint64_t s) {
   char buf[48];
   const auto days = s / 86400, h = s / 3600 % 24, m = s / 60 % 60, sec = s % 60;
   if (days > 0) {
-    std::snprintf(buf, sizeof buf, "%llu-%02llu:%02llu:%02llu", static_cast<unsigned long long>(days),
-                  static_cast<unsigned long long>(h), static_cast<unsigned long long>(m),
-                  static_cast<unsigned long long>(sec));
+    std::snprintf(buf, sizeof buf, "%llu-%02llu:%02llu:%02llu",
+                  static_cast<unsigned long long>(days), static_cast<unsigned long long>(h),
+                  static_cast<unsigned long long>(m), static_cast<unsigned long long>(sec));
   } else {
     std::snprintf(buf, sizeof buf, "%02llu:%02llu:%02llu", static_cast<unsigned long long>(h),
                   static_cast<unsigned long long>(m), static_cast<unsigned long long>(sec));
@@ -124,7 +125,8 @@ std::string ps_time(std::uint64_t s) {
 std::string ps_tty(unsigned tty_nr) {
   if (tty_nr == 0) return "?";
   // /proc/<pid>/stat encodes the device as the kernel's new_encode_dev does.
-  const unsigned major = (tty_nr >> 8) & 0xfff, minor = (tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00);
+  const unsigned major = (tty_nr >> 8) & 0xfff,
+                 minor = (tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00);
   if (major >= 136 && major <= 143) return "pts/" + std::to_string((major - 136) * 256 + minor);
   if (major == 4 && minor < 64) return "tty" + std::to_string(minor);
   if (major == 4) return "ttyS" + std::to_string(minor - 64);
@@ -136,7 +138,8 @@ unsigned ps_cpu_percent(const ProcessInfo& p, const ProcClock& clock) {
   const std::time_t started = clock.boot_time + static_cast<std::time_t>(p.start_ticks / hz);
   const std::time_t seconds = clock.now - started;
   if (seconds <= 0) return 0;
-  const auto pcpu = p.cpu_ticks * 100 / static_cast<std::uint64_t>(hz) / static_cast<std::uint64_t>(seconds);
+  const auto pcpu =
+      p.cpu_ticks * 100 / static_cast<std::uint64_t>(hz) / static_cast<std::uint64_t>(seconds);
   return static_cast<unsigned>(std::min<std::uint64_t>(pcpu, 99));
 }
 
@@ -147,7 +150,8 @@ std::string host_user_name(uid_t uid) {
   return std::to_string(uid);
 }
 
-std::vector<std::string> top_row(const ProcessInfo& p, const ProcClock& clock, const UserName& user) {
+std::vector<std::string> top_row(const ProcessInfo& p, const ProcClock& clock,
+                                 const UserName& user) {
   const long hz = clock.ticks_per_second > 0 ? clock.ticks_per_second : 100;
   std::string cmd;
   for (const auto& a : p.args) cmd += (cmd.empty() ? "" : " ") + a;

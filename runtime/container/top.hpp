@@ -39,7 +39,7 @@ ProcClock host_clock(const std::filesystem::path& proc_root = "/proc");
 // ps's columns, each as procps formats it.
 std::string ps_stime(std::time_t start, std::time_t now);  // "14:05", "Nov25" or "2024"
 std::string ps_time(std::uint64_t cpu_seconds);            // "00:01:02" or "2-03:04:05"
-std::string ps_tty(unsigned tty_nr);                        // "?", "pts/0", "tty1"
+std::string ps_tty(unsigned tty_nr);                       // "?", "pts/0", "tty1"
 unsigned ps_cpu_percent(const ProcessInfo& p, const ProcClock& clock);  // C: 0..99
 
 using UserName = std::function<std::string(uid_t)>;

@@ -99,7 +99,8 @@ TEST_F(LogsTest, SinceLeavesOutOlderLines) {
   EXPECT_EQ(logs({"--since", "10m", "since"}).out, "old\n");
   auto future = std::chrono::duration_cast<std::chrono::seconds>(
                     std::chrono::system_clock::now().time_since_epoch())
-                    .count() + 3600;
+                    .count() +
+                3600;
   EXPECT_EQ(logs({"--since", std::to_string(future), "since"}).out, "");
   expect_lit_error(logs({"--since", "yesterday", "since"}), "--since");
   remove("since");
@@ -131,10 +132,11 @@ TEST_F(LogsTest, FollowShowsNewLinesAndEndsWhenTheContainerExits) {
 
 TEST_F(LogsTest, FollowContinuesAcrossRotation) {
   // 1 KiB files: the lines below rotate the log several times while -f reads.
-  detach("rotate",
-         "echo start; while [ ! -e /tmp/go ]; do sleep 0.05; done;"
-         " for i in $(seq 1 200); do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; sleep 0.005; done",
-         {"--log-opt", "max-size=1k", "--log-opt", "max-file=3"});
+  detach(
+      "rotate",
+      "echo start; while [ ! -e /tmp/go ]; do sleep 0.05; done;"
+      " for i in $(seq 1 200); do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; sleep 0.005; done",
+      {"--log-opt", "max-size=1k", "--log-opt", "max-file=3"});
   bool triggered = false;
   RunOptions opts;
   opts.timeout = 60s;

@@ -118,8 +118,8 @@ TEST_F(StatsTest, TopListsTheContainersProcesses) {
   ASSERT_EQ(rows.size(), 4u);
   const passwd* pw = getpwuid(1000);
   const std::string user_1000 = pw ? pw->pw_name : "1000";
-  EXPECT_EQ(rows[0], (std::vector<std::string>{"UID", "PID", "PPID", "C", "STIME", "TTY", "TIME",
-                                               "CMD"}));
+  EXPECT_EQ(rows[0],
+            (std::vector<std::string>{"UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"}));
   // Host pids, as docker shows them: the shell is the parent of both sleeps.
   const std::string shell = rows[1][1];
   std::vector<std::string> cmds;

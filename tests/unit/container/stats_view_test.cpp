@@ -147,7 +147,9 @@ TEST_F(FakeProcStats, BlockIoSumsProcessesSkippingGoneOnes) {
   EXPECT_EQ(io.written, 2100u);
 }
 
-TEST_F(FakeProcStats, HostMemoryFromMeminfo) { EXPECT_EQ(host_memory_bytes(tmp.path()), 2048u * 1024); }
+TEST_F(FakeProcStats, HostMemoryFromMeminfo) {
+  EXPECT_EQ(host_memory_bytes(tmp.path()), 2048u * 1024);
+}
 
 TEST_F(FakeProcStats, CollectorComputesCpuAgainstThePreviousRound) {
   FakeManager m;

@@ -40,7 +40,11 @@ std::string root_name(uid_t uid) { return uid == 0 ? "root" : "u" + std::to_stri
 }  // namespace
 
 TEST_F(FakeProc, ReadsCommandWithSpacesAndParens) {
-  add(42, "we (ird) name", fields('S', 7, 0, 150, 50, 1000), std::string("sleep\0" "100\0", 10), 33);
+  add(42, "we (ird) name", fields('S', 7, 0, 150, 50, 1000),
+      std::string("sleep\0"
+                  "100\0",
+                  10),
+      33);
   auto p = read_process(tmp.path(), 42);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->pid, 42);
@@ -57,7 +61,10 @@ TEST_F(FakeProc, GoneProcessIsNullopt) { EXPECT_FALSE(read_process(tmp.path(), 9
 TEST_F(FakeProc, RowAsPsEf) {
   ::setenv("TZ", "UTC", 1);
   ::tzset();
-  add(42, "sleep", fields('S', 7, 0x8803, 6000, 500, 1000), std::string("sleep\0" "100\0", 10));
+  add(42, "sleep", fields('S', 7, 0x8803, 6000, 500, 1000),
+      std::string("sleep\0"
+                  "100\0",
+                  10));
   ProcClock clock{.boot_time = 1764072000, .now = 1764072000 + 10 + 200, .ticks_per_second = 100};
   auto row = top_row(*read_process(tmp.path(), 42), clock, root_name);
   // Started at boot+10s (12:00:10 UTC), used 65 s of CPU in 200 s: 32%.
