@@ -81,14 +81,39 @@ bool terminating(int sig, int stop_signal) {
   return sig == SIGKILL || sig == SIGTERM || sig == SIGINT || sig == SIGQUIT || sig == stop_signal;
 }
 
+// User commands on one container run one at a time (two `start`s must not
+// make two supervisors); each then acts on the record as it is now. The
+// supervisor's own record updates use the record lock, not this one.
+struct Operation {
+  FileLock lock;
+  ContainerRecord record;
+};
+
+FileLock operation_lock(const RecordStore& records, const ContainerRecord& r) {
+  try {
+    return FileLock(records.dir(r.id) / "op.lock");
+  } catch (const Error&) {
+    throw Error("no such container: " + r.name);
+  }
+}
+
+Operation begin(const RecordStore& records, const ContainerRecord& r) {
+  FileLock lock = operation_lock(records, r);
+  auto now = records.read(r.id);
+  if (!now) throw Error("no such container: " + r.name);
+  return {std::move(lock), std::move(*now)};
+}
+
 }  // namespace
 
-void start_container(const Paths& paths, const ContainerRecord& record) {
+void start_container(const Paths& paths, const ContainerRecord& current) {
+  RecordStore records(paths.containers());
+  Operation op = begin(records, current);
+  const ContainerRecord& record = op.record;
   ContainerState st = observed_state(record);
   if (st.status == "running" || st.status == "restarting") return;
   // A supervisor still finishing the previous run (e.g. writing the last log lines).
   if (UniqueFd shim = open_pidfd(st.shim_pid, st.shim_start_time)) wait_exit(shim.get(), 5s);
-  RecordStore records(paths.containers());
   bool present = records.update(record.id, [](ContainerRecord& r) {
     r.state.manually_stopped = false;
     r.state.restart_count = 0;
@@ -98,9 +123,11 @@ void start_container(const Paths& paths, const ContainerRecord& record) {
   launch_supervisor(paths, record);
 }
 
-void stop_container(const Paths& paths, const ContainerRecord& record,
+void stop_container(const Paths& paths, const ContainerRecord& current,
                     std::optional<int> timeout_seconds) {
   RecordStore records(paths.containers());
+  Operation op = begin(records, current);
+  const ContainerRecord& record = op.record;
   ContainerState st = observed_state(record);
   if (st.status == "restarting") {
     mark_stopped(records, record.id);
@@ -136,8 +163,11 @@ void kill_container(const Paths& paths, const ContainerRecord& record, int signa
   send(init.get(), signal, record.name);
 }
 
-void kill_all(const Paths& paths, const ContainerRecord& record) {
+void kill_all(const Paths& paths, const ContainerRecord& current,
+              const std::function<void(const ContainerRecord&)>& then) {
   RecordStore records(paths.containers());
+  Operation op = begin(records, current);
+  const ContainerRecord& record = op.record;
   const ContainerState& st = record.state;
   if (st.status == "running" || st.status == "restarting" || supervisor_alive(st)) {
     mark_stopped(records, record.id);
@@ -151,6 +181,7 @@ void kill_all(const Paths& paths, const ContainerRecord& record) {
   }
   // Whatever is left (a supervisor killed with -9 leaves an empty cgroup).
   cgroups::detect()->open(record.id)->destroy();
+  if (then) then(record);
 }
 
 int wait_container(const Paths& paths, const ContainerRecord& record) {

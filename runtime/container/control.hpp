@@ -3,6 +3,7 @@
 // live processes (through pidfds checked against the recorded start time, so
 // a reused pid is never signalled) and leave the recording of exits to the
 // container's supervisor.
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -27,8 +28,10 @@ void stop_container(const Paths& paths, const ContainerRecord& record,
 void kill_container(const Paths& paths, const ContainerRecord& record, int signal);
 
 // rm -f: SIGKILLs the container, ends its supervisor (after it recorded the
-// exit, or by force) and destroys its cgroup, whatever the record says.
-void kill_all(const Paths& paths, const ContainerRecord& record);
+// exit, or by force) and destroys its cgroup, whatever the record says; then
+// runs `then` (e.g. removing the record) before another command may act.
+void kill_all(const Paths& paths, const ContainerRecord& record,
+              const std::function<void(const ContainerRecord&)>& then = {});
 
 // Blocks until the container is not running; its exit code.
 int wait_container(const Paths& paths, const ContainerRecord& record);

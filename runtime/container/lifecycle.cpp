@@ -168,9 +168,10 @@ void remove_container(const Paths& paths, const ContainerRecord& record, bool fo
       throw Error("cannot remove container \"" + record.name + "\": container is " + st.status)
           .with_hint("stop it first, or force the removal: lit container rm -f " + record.name);
   }
-  kill_all(paths, record);
-  records.remove(record.id);
-  if (volumes) remove_volumes(paths, record.anonymous_volumes);
+  kill_all(paths, record, [&](const ContainerRecord& r) {
+    records.remove(r.id);
+    if (volumes) remove_volumes(paths, r.anonymous_volumes);
+  });
 }
 
 }  // namespace lit::runtime

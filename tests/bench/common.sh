@@ -40,14 +40,19 @@ CONF
     ninja -C "$repo/build-bench" lit lit-shim >/dev/null
     LIT=$repo/build-bench/lit
   fi
-  # Everything else happens in a throwaway mount + network namespace.
-  exec env LIT_BENCH_INSIDE=1 LIT="$LIT" unshare -n -m --propagation private bash "$script" "$@"
+  # Everything else happens in a throwaway mount + network namespace; its
+  # scratch directory is removed from out here, where no mount of it is left.
+  work=$(mktemp -d /var/tmp/lit-bench-XXXXXX)
+  local rc=0
+  env LIT_BENCH_INSIDE=1 LIT="$LIT" LIT_BENCH_WORK="$work" \
+    unshare -n -m --propagation private bash "$script" "$@" || rc=$?
+  rm -rf "$work"
+  exit "$rc"
 }
 
 bench_inside() {
   ip link set lo up
-  work=$(mktemp -d /var/tmp/lit-bench-XXXXXX)
-  trap 'rm -rf "$work"' EXIT
+  work=$LIT_BENCH_WORK
   bash "$repo/tests/fixtures/build-images.sh" "$work/fixtures" >/dev/null
   image=localhost/lit-test:latest
   lit=("$LIT" --root "$work/lit" --run-root "$work/lit-run")

@@ -16,7 +16,6 @@ bench_enter "${BASH_SOURCE[0]}" "$n"
 cleanup() {
   "${lit[@]}" container rm -f $("${lit[@]}" container ls -aq) >/dev/null 2>&1 || true
   "${podman[@]}" rm -f -t 0 -a >/dev/null 2>&1 || true
-  rm -rf "$work"
 }
 trap cleanup EXIT
 

@@ -261,6 +261,39 @@ TEST_F(DetachedTest, StartWaitAndKill) {
   remove("kk");
 }
 
+TEST_F(DetachedTest, RestartReplacesTheProcess) {
+  detach("sleep 100", {"--name", "rr"});
+  pid_t before = inspect("rr")["state"]["pid"];
+  Result r = lit({"container", "restart", "-t", "0", "rr"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "rr\n");
+  auto j = inspect("rr");
+  EXPECT_EQ(j["state"]["status"], "running");
+  EXPECT_NE(j["state"]["pid"], before);
+  EXPECT_FALSE(alive(before));
+  remove("rr");
+}
+
+TEST_F(DetachedTest, ConcurrentStartsMakeOneSupervisor) {
+  detach("sleep 100", {"--name", "cs"});
+  ASSERT_EQ(lit({"container", "stop", "-t", "0", "cs"}).exit_code, 0);
+  std::vector<std::string> argv{LIT_BINARY, "--root", root_.string(), "--run-root",
+                                run_root_.string(), "container", "start", "cs"};
+  std::vector<std::thread> starts;
+  std::vector<Result> results(4);
+  for (auto& res : results) starts.emplace_back([&] { res = run_process(argv); });
+  for (auto& t : starts) t.join();
+  for (const auto& res : results) EXPECT_EQ(res.exit_code, 0) << res;
+  int shims = 0;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    std::ifstream in(e.path() / "cmdline");
+    std::string cmd((std::istreambuf_iterator<char>(in)), {});
+    if (cmd.find("lit-shim") != std::string::npos && cmd.find(root_.string()) != std::string::npos) ++shims;
+  }
+  EXPECT_EQ(shims, 1);
+  remove("cs");
+}
+
 TEST_F(DetachedTest, DetachedRmRemovesItselfAfterExit) {
   std::string id = detach("exit 0", {"--rm", "--name", "gone"});
   EXPECT_TRUE(eventually([&] { return !fs::exists(root_ / "containers" / id); }));
