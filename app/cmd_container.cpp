@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/context.hpp"
+#include "app/table.hpp"
 #include "runtime/container/detached.hpp"
 #include "runtime/container/lifecycle.hpp"
 #include "runtime/container/record.hpp"
@@ -97,27 +98,7 @@ std::string ago(const std::string& when, std::chrono::system_clock::time_point n
          " ago";
 }
 
-// Columns separated by three spaces, each as wide as its widest cell (tabwriter style).
-void print_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width;
-  auto display_len = [](const std::string& s) {  // counts UTF-8 code points
-    return static_cast<size_t>(std::count_if(
-        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-  };
-  for (const auto& r : rows)
-    for (size_t i = 0; i < r.size(); ++i) {
-      if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], display_len(r[i]));
-    }
-  for (const auto& r : rows) {
-    std::string line;
-    for (size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) line += std::string(width[i] - display_len(r[i]) + 3, ' ');
-    }
-    std::printf("%s\n", line.c_str());
-  }
-}
+void print_table(const TableRows& rows) { std::fputs(format_table(rows).c_str(), stdout); }
 
 nlohmann::json inspect_json(const ContainerRecord& r) {
   auto j = runtime::to_json(r);

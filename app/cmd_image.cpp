@@ -7,6 +7,7 @@
 #include <set>
 
 #include "app/context.hpp"
+#include "app/table.hpp"
 #include "runtime/image/display.hpp"
 #include "runtime/image/reference.hpp"
 #include "runtime/image/store.hpp"
@@ -18,21 +19,7 @@ namespace {
 
 using image::Image;
 
-void print_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width;
-  for (const auto& r : rows) {
-    width.resize(std::max(width.size(), r.size()));
-    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
-  }
-  for (const auto& r : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 3, ' ');
-    }
-    std::printf("%s\n", line.c_str());
-  }
-}
+void print_table(const TableRows& rows) { std::fputs(format_table(rows).c_str(), stdout); }
 
 void print_loaded(const std::vector<Image>& images) {
   for (const auto& img : images) {

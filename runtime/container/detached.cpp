@@ -13,6 +13,7 @@
 #include "runtime/cgroups/cgroup.hpp"
 #include "runtime/container/exec_in.hpp"
 #include "runtime/container/lifecycle.hpp"
+#include "runtime/container/logs.hpp"
 #include "runtime/shim/log_time.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -30,10 +31,6 @@ fs::path helper_executable(const std::string& name) {
     throw Error::sys("find " + name, helper.string(), errno)
         .with_hint(name + " is installed next to lit; reinstall lit or rebuild it");
   return helper;
-}
-
-fs::path log_path(const Paths& paths, const std::string& id) {
-  return paths.containers() / id / "container.log";
 }
 
 namespace {
@@ -58,7 +55,7 @@ std::vector<std::string> shim_args(const Paths& paths, const ContainerRecord& r)
                                    "--lit", self.string(),
                                    "--root", paths.root.string(),
                                    "--run-root", paths.run_root.string(),
-                                   "--log", log_path(paths, r.id).string(),
+                                   "--log", container_log_path(RecordStore(paths.containers()), r.id).string(),
                                    "--log-max-size", std::to_string(r.lifecycle.log.max_size),
                                    "--log-max-file", std::to_string(r.lifecycle.log.max_file),
                                    "--ready-fd", "3"};

@@ -23,9 +23,6 @@ namespace lit::runtime {
 // naming it when missing.
 std::filesystem::path helper_executable(const std::string& name);
 
-// The container's log file (docker's json-file format), kept with its record.
-std::filesystem::path log_path(const Paths& paths, const std::string& id);
-
 // Launches the container's supervisor and returns once the container runs.
 // The record must be "created" or "exited". Throws StartError (with docker's
 // exit code: 125/126/127) when the container could not start.
