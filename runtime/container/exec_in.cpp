@@ -20,17 +20,7 @@ namespace {
 // Failures past the "is it running" check read "exec in container web: ...".
 template <typename F>
 auto with_exec_context(const ContainerRecord& r, F&& f) {
-  std::string context = "exec in container " + r.name;
-  try {
-    return f();
-  } catch (StartError& e) {
-    e.context(context);
-    throw;
-  } catch (Error& e) {
-    StartError s(std::move(e), 125);
-    s.context(context);
-    throw s;
-  }
+  return with_start_context("exec in container " + r.name, std::forward<F>(f));
 }
 
 UniqueFd open_dev_null() {

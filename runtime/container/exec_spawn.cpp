@@ -42,26 +42,6 @@ struct ChildPlan {
   bool detached;
 };
 
-// Runs `step` in a forked child: any failure goes to lit over the channel and
-// the child exits with the failure's exit code; success exits 0.
-template <typename F>
-[[noreturn]] void child_main(const Channel& channel, F&& step) noexcept {
-  int code = 125;
-  try {
-    step();
-    code = 0;
-  } catch (const StartError& e) {
-    code = e.exit_code();
-    channel.send_failure(e, code);
-  } catch (const Error& e) {
-    channel.send_failure(e, code);
-  } catch (const std::exception& e) {
-    channel.send_failure(Error("exec", e.what()), code);
-  } catch (...) {
-    channel.send_failure(Error("exec failed"), code);
-  }
-  ::_exit(code);
-}
 
 // The command starts as from a fresh exec: default dispositions, nothing blocked.
 void reset_signals() {
@@ -98,7 +78,7 @@ void setup_stdio(const ProcessSpec& p, const ExecStdio& s, const Channel& channe
 
 // In the container's namespaces and cgroup: the last steps, as the container's init took them.
 [[noreturn]] void run_process(const ChildPlan& c, const Channel& channel) noexcept {
-  child_main(channel, [&] {
+  run_child(channel, "exec", [&] {
     ::setsid();  // out of lit's process group: only signals lit forwards reach it
     reset_signals();
     setup_stdio(*c.process, *c.stdio, channel);
@@ -127,7 +107,7 @@ void spawn_orphan(const ChildPlan& c, const Channel& channel) {
   pid_t middle = ::fork();
   if (middle < 0) throw Error::sys("create a process in container", c.record->name, errno);
   if (middle == 0) {
-    child_main(channel, [&] {
+    run_child(channel, "exec", [&] {
       pid_t pid = ::fork();
       if (pid < 0) throw Error::sys("create a process in container", c.record->name, errno);
       if (pid == 0) run_process(c, channel);
@@ -139,7 +119,7 @@ void spawn_orphan(const ChildPlan& c, const Channel& channel) {
 
 [[noreturn]] void helper_main(const ChildPlan& c) noexcept {
   Channel channel(c.channel_fd);
-  child_main(channel, [&] {
+  run_child(channel, "exec", [&] {
     if (channel.receive().kind != ChannelMessage::Go) ::_exit(125);  // lit gave up
     check_sys(::setns(c.init_pidfd, kNamespaces), "join the namespaces of container",
               c.record->name);

@@ -101,23 +101,12 @@ void run_init(const InitConfig& c, const Channel& channel) {
 
 void container_init(const InitConfig& c) noexcept {
   Channel channel(c.channel_fd);
-  int code = 125;
-  try {
+  run_child(channel, "container init", [&] {
     ::setsid();  // out of lit's process group: only signals lit forwards reach it
     die_with_parent(c.die_with_parent);
     reset_process_state();
     run_init(c, channel);
-  } catch (const StartError& e) {
-    code = e.exit_code();
-    channel.send_failure(e, code);
-  } catch (const Error& e) {
-    channel.send_failure(e, code);
-  } catch (const std::exception& e) {
-    channel.send_failure(Error("container init", e.what()), code);
-  } catch (...) {
-    channel.send_failure(Error("container init failed"), code);
-  }
-  ::_exit(code);
+  });
 }
 
 }  // namespace lit::runtime

@@ -167,29 +167,18 @@ ExitStatus run(const ContainerSpec& spec, const RunHooks& hooks) {
 
 namespace {
 
-template <typename F>
-auto with_start_context(const ContainerSpec& spec, F&& f) {
-  std::string context = "start container " + (spec.name.empty() ? spec.id : spec.name);
-  try {
-    return f();
-  } catch (StartError& e) {
-    e.context(context);
-    throw;
-  } catch (Error& e) {
-    StartError s(std::move(e), 125);
-    s.context(context);
-    throw s;
-  }
+std::string start_context(const ContainerSpec& spec) {
+  return "start container " + (spec.name.empty() ? spec.id : spec.name);
 }
 
 }  // namespace
 
 ExitStatus run_foreground(const ContainerSpec& spec, const RunHooks& hooks) {
-  return with_start_context(spec, [&] { return run(spec, hooks); });
+  return with_start_context(start_context(spec), [&] { return run(spec, hooks); });
 }
 
 pid_t start_detached(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHooks& hooks) {
-  return with_start_context(spec, [&] { return start(spec, stdio, hooks); });
+  return with_start_context(start_context(spec), [&] { return start(spec, stdio, hooks); });
 }
 
 }  // namespace lit::runtime

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "runtime/container/spec.hpp"
+#include "runtime/container/start_error.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::runtime {
@@ -30,22 +31,6 @@ struct RunHooks {
   // Called once the user's command was exec'd successfully (the init's pid as
   // seen from the host), e.g. to record its pid in the container record.
   std::function<void(pid_t pid)> on_start;
-};
-
-// The container could not be started. exit_code() follows docker's convention,
-// which the CLI should exit with:
-//   127  the command was not found (exec: ENOENT / ENOTDIR, or not in $PATH)
-//   126  the command was found but cannot be executed (EACCES, EPERM, EISDIR, ENOEXEC)
-//   125  any other failure of lit itself (mounts, cgroups, namespaces, ...)
-// It is a lit::Error, so its message carries op/target/errno and the context
-// "start container <name>". Catch it by reference to keep the exit code.
-class StartError : public Error {
- public:
-  StartError(Error e, int exit_code) : Error(std::move(e)), exit_code_(exit_code) {}
-  int exit_code() const { return exit_code_; }
-
- private:
-  int exit_code_;
 };
 
 // Throws StartError (with context) when the container cannot be started;

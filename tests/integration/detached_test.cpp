@@ -20,16 +20,8 @@ using Clock = std::chrono::steady_clock;
 
 class DetachedTest : public RunTest {
  protected:
-  // `lit container run -d FLAGS... IMAGE sh -c SCRIPT`; returns the new id.
   std::string detach(const std::string& script, std::vector<std::string> flags = {}) {
-    std::vector<std::string> args{"-d"};
-    args.insert(args.end(), flags.begin(), flags.end());
-    args.insert(args.end(), {kTestImage, "sh", "-c", script});
-    Result r = run(args);
-    EXPECT_EQ(r.exit_code, 0) << r;
-    auto lines = r.out_lines();
-    EXPECT_EQ(lines.size(), 1u) << r;
-    return lines.empty() ? "" : lines[0];
+    return detach_sh(script, std::move(flags));
   }
 
   nlohmann::json inspect(const std::string& name) {

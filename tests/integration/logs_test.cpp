@@ -14,11 +14,8 @@ class LogsTest : public RunTest {
   // `lit container run -d --name NAME FLAGS... IMAGE sh -c SCRIPT`.
   void detach(const std::string& name, const std::string& script,
               std::vector<std::string> flags = {}) {
-    std::vector<std::string> args{"-d", "--name", name};
-    args.insert(args.end(), flags.begin(), flags.end());
-    args.insert(args.end(), {kTestImage, "sh", "-c", script});
-    Result r = run(args);
-    ASSERT_EQ(r.exit_code, 0) << r;
+    flags.insert(flags.begin(), {"--name", name});
+    ASSERT_FALSE(detach_sh(script, flags).empty());
   }
   // Runs a script to its end (logs are complete once wait returns).
   void run_to_end(const std::string& name, const std::string& script) {

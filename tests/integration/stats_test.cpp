@@ -15,11 +15,8 @@ class StatsTest : public RunTest {
  protected:
   void detach(const std::string& name, const std::string& script,
               std::vector<std::string> flags = {}) {
-    std::vector<std::string> args{"-d", "--name", name};
-    args.insert(args.end(), flags.begin(), flags.end());
-    args.insert(args.end(), {kTestImage, "sh", "-c", script});
-    Result r = run(args);
-    ASSERT_EQ(r.exit_code, 0) << r;
+    flags.insert(flags.begin(), {"--name", name});
+    ASSERT_FALSE(detach_sh(script, flags).empty());
   }
   // Polls `stats --no-stream --format json` until pred holds for the row of name.
   nlohmann::json stats_of(const std::string& name,
