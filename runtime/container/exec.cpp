@@ -1,5 +1,7 @@
 #include "runtime/container/exec.hpp"
 
+#include <signal.h>
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -54,6 +56,15 @@ void exec_process(const ProcessSpec& process) {
   }
   if (denied) fail(cmd, EACCES);
   throw StartError(Error("exec", "\"" + cmd + "\": executable file not found in $PATH"), 127);
+}
+
+void reset_signals() {
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
 }  // namespace lit::runtime

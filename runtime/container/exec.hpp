@@ -10,6 +10,10 @@ namespace lit::runtime {
 
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+// Default dispositions and nothing blocked, as after a fresh exec (lit blocks
+// the signals it forwards, and the child inherits that).
+void reset_signals();
+
 // PATH from "K=V" entries, or kDefaultPath.
 std::string path_from_env(const std::vector<std::string>& env);
 

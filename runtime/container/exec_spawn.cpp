@@ -43,16 +43,6 @@ struct ChildPlan {
 };
 
 
-// The command starts as from a fresh exec: default dispositions, nothing blocked.
-void reset_signals() {
-  for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
-  }
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-}
-
 // After setns, /dev/pts is the container's devpts: the pty is the container's
 // own, and only the master travels to lit.
 void attach_pty(const ProcessSpec& p, const ExecStdio& s, const Channel& channel) {

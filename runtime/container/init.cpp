@@ -26,12 +26,7 @@ namespace {
 // The command starts as from a fresh exec: default dispositions, nothing
 // blocked (lit blocks the signals it forwards), no inherited fds beyond 0-2.
 void reset_process_state() {
-  for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
-  }
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  reset_signals();
   ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
   ::umask(022);
 }
