@@ -1,0 +1,108 @@
+#pragma once
+// lit's network records: <root>/networks/<name>.json, one per network, written
+// atomically; every change (create, remove, attach, detach) happens under the
+// store-wide lock <root>/networks/lock, so names, subnets and addresses stay
+// unique across concurrent lit commands. Reads need no lock.
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "network/cidr.hpp"
+#include "network/ipam.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::network {
+
+// One container's attachment to a network.
+struct Endpoint {
+  std::string container_id;
+  std::string container_name;  // for DNS and messages
+  Ipv4 address;
+  std::vector<std::string> aliases;  // --network-alias
+  bool static_address = false;       // given with --ip
+};
+
+struct NetworkRecord {
+  std::string name;
+  std::string id;  // 64 hex characters
+  Cidr subnet;
+  Ipv4 gateway;
+  bool internal = false;  // no egress
+  std::string created;    // RFC 3339
+  std::map<std::string, std::string> labels;
+  std::map<std::string, Endpoint> endpoints;  // by container id
+};
+
+nlohmann::json to_json(const NetworkRecord& record);
+NetworkRecord network_from_json(const nlohmann::json& j);
+
+// What `lit network create` asks for; subnet and gateway as the user typed them.
+struct NetworkCreate {
+  std::string name;
+  std::optional<std::string> subnet;   // --subnet; chosen from the pool when absent
+  std::optional<std::string> gateway;  // --gateway; the first host address when absent
+  bool internal = false;
+  std::map<std::string, std::string> labels;
+};
+
+// What `run --network N [--ip IP] [--network-alias A]` or `network connect` asks for.
+struct AttachRequest {
+  std::string container_id;
+  std::string container_name;
+  std::optional<std::string> ip;  // --ip
+  std::vector<std::string> aliases;
+};
+
+// Where the store's records live under lit's persistent root.
+inline std::filesystem::path networks_dir(const std::filesystem::path& root) {
+  return root / "networks";
+}
+
+class NetworkStore {
+ public:
+  // Returns the host's routes when a subnet must be chosen (read_host_routes by default).
+  using RouteSource = std::function<std::vector<Cidr>()>;
+
+  explicit NetworkStore(std::filesystem::path dir, SubnetPool pool = subnet_pool_from_environment(),
+                        RouteSource routes = read_host_routes);
+
+  // Validates, picks a subnet when none is given, and writes the record. Refuses
+  // an invalid or taken name and a subnet overlapping another lit network's.
+  NetworkRecord create(const NetworkCreate& request);
+
+  std::vector<NetworkRecord> list() const;  // sorted by name
+  // By exact name, full id, or unique id prefix; nullopt when none matches.
+  // Throws when a prefix is ambiguous.
+  std::optional<NetworkRecord> find(const std::string& name_or_id) const;
+  // As find, but throws "no such network: X".
+  NetworkRecord lookup(const std::string& name_or_id) const;
+
+  // Removes the record; refused while containers are attached:
+  // "network X is in use by container(s) a, b". Returns what was removed.
+  NetworkRecord remove(const std::string& name_or_id);
+
+  // Gives the container an address (the lowest free one, or its --ip) and
+  // records it. Refused when the container is already attached. Returns the endpoint.
+  Endpoint attach(const std::string& name_or_id, const AttachRequest& request);
+  // Releases the container's address; false when it was not attached.
+  bool detach(const std::string& name_or_id, const std::string& container_id);
+
+  // The networks a container is attached to (e.g. to detach it from all on removal).
+  std::vector<NetworkRecord> networks_of(const std::string& container_id) const;
+
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  FileLock lock() const;
+  std::filesystem::path file(const std::string& name) const { return dir_ / (name + ".json"); }
+  void write(const NetworkRecord& record) const;
+  std::filesystem::path dir_;
+  SubnetPool pool_;
+  RouteSource routes_;
+};
+
+}  // namespace lit::network
