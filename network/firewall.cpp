@@ -1,0 +1,123 @@
+#include "network/firewall.hpp"
+
+#include <string>
+
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::network {
+namespace {
+
+using nlohmann::json;
+
+std::string port_name(const std::string& ip, uint16_t port, Proto proto) {
+  return (ip.empty() ? std::string() : ip + ":") + std::to_string(port) + "/" +
+         std::string(proto_name(proto));
+}
+
+bool same_port(const std::string& ip_a, uint16_t port_a, Proto proto_a, const std::string& ip_b,
+               uint16_t port_b, Proto proto_b) {
+  // "" is every address, so it overlaps with any specific one.
+  return port_a == port_b && proto_a == proto_b && (ip_a.empty() || ip_b.empty() || ip_a == ip_b);
+}
+
+void check_conflicts(const ContainerPorts& ctr, const std::vector<Published>& taken) {
+  std::string owner = nft::container_owner(ctr.id);
+  for (size_t i = 0; i < ctr.ports.size(); ++i) {
+    const PortMapping& p = ctr.ports[i];
+    std::string name = port_name(p.host_ip, p.host_port, p.proto);
+    for (size_t j = 0; j < i; ++j) {
+      const PortMapping& q = ctr.ports[j];
+      if (same_port(p.host_ip, p.host_port, p.proto, q.host_ip, q.host_port, q.proto))
+        throw Error("publish host port", name, 0, "it is given twice in -p");
+    }
+    for (const auto& t : taken)
+      if (t.owner != owner && same_port(p.host_ip, p.host_port, p.proto, t.host_ip, t.host_port, t.proto))
+        throw Error("publish host port", name + ": already published by lit container " +
+                                             t.owner.substr(4), 0, "choose another host port");
+    if (port_in_use(p.host_ip, p.host_port, p.proto))
+      throw Error("publish host port", name + ": already in use on this host", 0,
+                  "choose another host port");
+  }
+}
+
+}  // namespace
+
+Firewall::Firewall(std::filesystem::path lock_file) : lock_file_(std::move(lock_file)) {
+  make_dirs(lock_file_.parent_path());
+}
+
+std::optional<json> Firewall::table() { return nft_.list_lit_table(); }
+
+std::vector<Published> Firewall::published() {
+  auto t = table();
+  return t ? nft::published_ports(*t) : std::vector<Published>{};
+}
+
+void Firewall::apply_network(const NetworkRules& net) {
+  json add = nft::network_rules(net);  // validates before anything changes
+  FileLock lock(lock_file_);
+  std::string owner = nft::network_owner(net.id);
+  json cmds = nft::ensure_table();
+  if (auto t = table())
+    for (auto& c : nft::delete_rules(nft::rules_owned_by(*t, owner))) cmds.push_back(c);
+  for (auto& c : add) cmds.push_back(c);
+  nft_.run(nft::batch(cmds), "apply rules of " + owner);
+}
+
+void Firewall::publish(const ContainerPorts& ctr) {
+  json add = nft::port_rules(ctr);
+  FileLock lock(lock_file_);
+  std::string owner = nft::container_owner(ctr.id);
+  auto t = table();
+  check_conflicts(ctr, t ? nft::published_ports(*t) : std::vector<Published>{});
+  json cmds = nft::ensure_table();
+  if (t)
+    for (auto& c : nft::delete_rules(nft::rules_owned_by(*t, owner))) cmds.push_back(c);
+  for (auto& c : add) cmds.push_back(c);
+  nft_.run(nft::batch(cmds), "publish ports of " + owner);
+}
+
+void Firewall::choose_host_ports(std::vector<PortMapping>& ports) {
+  std::vector<Published> taken = published();
+  for (auto& p : ports) {
+    if (p.host_port != 0) continue;
+    // The kernel's pick is free of sockets; lit's own DNATs bind none, so skip those.
+    for (int attempt = 0; p.host_port == 0; ++attempt) {
+      uint16_t cand = pick_free_port(p.proto, p.host_ip);
+      bool clash = false;
+      for (const auto& t : taken) clash |= same_port(p.host_ip, cand, p.proto, t.host_ip, t.host_port, t.proto);
+      for (const auto& q : ports) clash |= &q != &p && same_port(p.host_ip, cand, p.proto, q.host_ip, q.host_port, q.proto);
+      if (!clash) p.host_port = cand;
+      else if (attempt > 100) throw Error("choose a free host port", "", 0, "give one with -p HOST:CONTAINER");
+    }
+  }
+}
+
+size_t Firewall::remove_owner(std::string_view owner) {
+  FileLock lock(lock_file_);
+  auto t = table();
+  if (!t) return 0;
+  auto refs = nft::rules_owned_by(*t, owner);
+  if (!refs.empty()) nft_.run(nft::batch(nft::delete_rules(refs)), "remove rules of " + std::string(owner));
+  return refs.size();
+}
+
+bool Firewall::remove_table_if_empty() {
+  FileLock lock(lock_file_);
+  auto t = table();
+  if (!t) return true;
+  if (nft::rule_count(*t) != 0) return false;
+  nft_.run(nft::batch(nft::delete_table()), "delete table inet lit");
+  return true;
+}
+
+void Firewall::delete_table() {
+  FileLock lock(lock_file_);
+  if (table()) nft_.run(nft::batch(nft::delete_table()), "delete table inet lit");
+}
+
+void enable_route_localnet() { write_file("/proc/sys/net/ipv4/conf/all/route_localnet", "1"); }
+void enable_ip_forward() { write_file("/proc/sys/net/ipv4/ip_forward", "1"); }
+
+}  // namespace lit::network
