@@ -1,0 +1,320 @@
+#include "network/dns/server.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "network/dns/config.hpp"
+#include "network/dns/packet.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::network::dns {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kUpstreamTimeout = std::chrono::seconds(2);
+constexpr uint32_t kTtl = 5;  // short: containers come and go
+constexpr size_t kMaxUdp = 512;
+
+sockaddr_in address(uint32_t ip, int port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(ip);
+  return a;
+}
+
+// A socket on addr:port; IP_FREEBIND lets it bind before the bridge has the address.
+UniqueFd bound_socket(int type, uint32_t ip, int port) {
+  UniqueFd fd(::socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) return fd;
+  int one = 1;
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  ::setsockopt(fd.get(), IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
+  sockaddr_in a = address(ip, port);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) return {};
+  if (type == SOCK_STREAM && ::listen(fd.get(), 64) < 0) return {};
+  return fd;
+}
+
+struct Listener {
+  uint32_t ip;
+  UniqueFd udp, tcp;
+};
+
+// A TCP client: reads one length-prefixed query, gets one answer.
+struct TcpClient {
+  uint64_t serial;  // fds are reused; a late upstream answer must not reach a newer client
+  UniqueFd fd;
+  uint32_t listen_ip;
+  std::vector<uint8_t> in;
+  Clock::time_point deadline;
+};
+
+// A query forwarded upstream, waiting for its answer.
+struct Pending {
+  uint16_t client_id;
+  Query query;
+  int udp_fd = -1;  // answer over this listener's UDP socket to `client`...
+  sockaddr_in client{};
+  uint64_t tcp_client = 0;  // ...or over this TCP connection (its serial)
+  Clock::time_point deadline;
+};
+
+class Server {
+ public:
+  Server(std::string config_path, int port) : path_(std::move(config_path)), port_(port) {}
+
+  int run() {
+    namespace fs = std::filesystem;
+    inotify_.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    if (!inotify_) return 1;
+    std::string dir = fs::path(path_).parent_path().string();
+    if (::inotify_add_watch(inotify_.get(), dir.c_str(), IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE) < 0) return 1;
+    upstream_.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!upstream_ || !reload()) return 0;
+    while (!listeners_.empty()) {
+      poll_once();
+      expire();
+    }
+    return 0;
+  }
+
+ private:
+  // Re-reads the config; false when no network is left (time to go).
+  bool reload() {
+    std::string text;
+    try {
+      text = read_file(path_);
+    } catch (const std::exception&) {
+      listeners_.clear();
+      return false;
+    }
+    config_ = parse_config(text);
+    std::map<uint32_t, Listener> next;
+    for (uint32_t ip : config_.listen) {
+      if (auto it = listeners_.find(ip); it != listeners_.end()) {
+        next.emplace(ip, std::move(it->second));
+        continue;
+      }
+      Listener l{ip, bound_socket(SOCK_DGRAM, ip, port_), bound_socket(SOCK_STREAM, ip, port_)};
+      if (l.udp) next.emplace(ip, std::move(l));
+    }
+    listeners_ = std::move(next);
+    return !listeners_.empty();
+  }
+
+  void poll_once() {
+    std::vector<pollfd> fds;
+    std::vector<std::pair<int, uint32_t>> roles;  // kind (0 udp, 1 tcp listen, 2 tcp client), ip
+    fds.push_back({inotify_.get(), POLLIN, 0});
+    fds.push_back({upstream_.get(), POLLIN, 0});
+    for (auto& [ip, l] : listeners_) {
+      fds.push_back({l.udp.get(), POLLIN, 0});
+      fds.push_back({l.tcp.get(), POLLIN, 0});
+    }
+    for (auto& c : tcp_) fds.push_back({c->fd.get(), POLLIN, 0});
+    int n = ::poll(fds.data(), fds.size(), timeout_ms());
+    if (n <= 0) return;
+    if (fds[0].revents) on_config_change();
+    if (fds[1].revents) on_upstream();
+    size_t i = 2;
+    for (auto& [ip, l] : listeners_) {
+      if (i < fds.size() && fds[i].revents) on_udp(l);
+      if (i + 1 < fds.size() && fds[i + 1].revents) on_accept(l);
+      i += 2;
+    }
+    for (size_t k = 0; k < tcp_.size() && i < fds.size(); ++i) {
+      if (fds[i].revents && !on_tcp(*tcp_[k])) {
+        tcp_.erase(tcp_.begin() + static_cast<long>(k));
+        continue;
+      }
+      ++k;
+    }
+  }
+
+  int timeout_ms() const {
+    auto next = Clock::time_point::max();
+    for (const auto& [id, p] : pending_) next = std::min(next, p.deadline);
+    for (const auto& c : tcp_) next = std::min(next, c->deadline);
+    if (next == Clock::time_point::max()) return -1;
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count();
+    return static_cast<int>(std::max<long>(0, ms) + 1);
+  }
+
+  void on_config_change() {
+    char buf[4096];
+    while (::read(inotify_.get(), buf, sizeof buf) > 0) {
+    }
+    reload();
+  }
+
+  // The reply to a query on `ip`, or nullopt when it must go upstream.
+  std::optional<std::vector<uint8_t>> answer(uint32_t ip, const Query& q) {
+    if (q.opcode != 0) return build_error(q, Rcode::NotImp);
+    auto it = config_.names.find({ip, q.question.name});
+    if (it == config_.names.end()) {
+      if (config_.upstreams.empty()) return build_error(q, Rcode::ServFail);
+      return std::nullopt;
+    }
+    if (q.question.type != kTypeA && q.question.type != kTypeAny) return build_error(q, Rcode::NoError);
+    std::vector<uint32_t> addrs = it->second;
+    size_t turn = rotation_[it->first]++ % addrs.size();  // round robin over replicas
+    std::rotate(addrs.begin(), addrs.begin() + static_cast<long>(turn), addrs.end());
+    if (addrs.size() > 25) addrs.resize(25);  // stays under 512 bytes over UDP
+    return build_a_answer(q, addrs, kTtl);
+  }
+
+  void on_udp(Listener& l) {
+    uint8_t buf[kMaxUdp * 8];
+    for (;;) {
+      sockaddr_in from{};
+      socklen_t len = sizeof from;
+      ssize_t n = ::recvfrom(l.udp.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+      if (n < 0) return;
+      std::span<const uint8_t> msg(buf, static_cast<size_t>(n));
+      auto q = parse_query(msg);
+      std::vector<uint8_t> reply;
+      if (!q) {
+        auto id = message_id(msg);
+        if (!id || (buf[2] & 0x80)) continue;  // not even a header, or a response: drop
+        reply = build_format_error(*id);
+      } else if (auto r = answer(l.ip, *q)) {
+        reply = std::move(*r);
+      } else {
+        Pending p{q->id, *q, l.udp.get(), from, 0, Clock::now() + kUpstreamTimeout};
+        forward(msg, std::move(p));
+        continue;
+      }
+      ::sendto(l.udp.get(), reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
+    }
+  }
+
+  void forward(std::span<const uint8_t> msg, Pending p) {
+    uint16_t id = 0;
+    do {
+      if (::getrandom(&id, sizeof id, 0) != sizeof id) id = static_cast<uint16_t>(id + 1);
+    } while (pending_.count(id));
+    std::vector<uint8_t> out(msg.begin(), msg.end());
+    set_message_id(out, id);
+    for (uint32_t up : config_.upstreams) {
+      sockaddr_in a = address(up, 53);
+      ::sendto(upstream_.get(), out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    }
+    pending_.emplace(id, std::move(p));
+  }
+
+  void reply_to(const Pending& p, std::vector<uint8_t> msg) {
+    set_message_id(msg, p.client_id);
+    if (p.udp_fd >= 0) {
+      ::sendto(p.udp_fd, msg.data(), msg.size(), 0, reinterpret_cast<const sockaddr*>(&p.client),
+               sizeof p.client);
+      return;
+    }
+    for (auto& c : tcp_)
+      if (c->serial == p.tcp_client) send_tcp(c->fd.get(), msg);
+  }
+
+  void on_upstream() {
+    uint8_t buf[65536];
+    for (;;) {
+      sockaddr_in from{};
+      socklen_t len = sizeof from;
+      ssize_t n = ::recvfrom(upstream_.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+      if (n < 0) return;
+      auto id = message_id(std::span<const uint8_t>(buf, static_cast<size_t>(n)));
+      if (!id) continue;
+      auto it = pending_.find(*id);
+      if (it == pending_.end()) continue;  // late, or a second upstream's copy
+      reply_to(it->second, std::vector<uint8_t>(buf, buf + n));
+      pending_.erase(it);
+    }
+  }
+
+  void expire() {
+    auto now = Clock::now();
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (it->second.deadline > now) {
+        ++it;
+        continue;
+      }
+      reply_to(it->second, build_error(it->second.query, Rcode::ServFail));
+      it = pending_.erase(it);
+    }
+    std::erase_if(tcp_, [&](const auto& c) { return c->deadline <= now; });
+  }
+
+  void on_accept(Listener& l) {
+    for (;;) {
+      UniqueFd fd(::accept4(l.tcp.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+      if (!fd) return;
+      auto c = std::make_unique<TcpClient>();
+      c->serial = ++serials_;
+      c->fd = std::move(fd);
+      c->listen_ip = l.ip;
+      c->deadline = Clock::now() + std::chrono::seconds(5);
+      tcp_.push_back(std::move(c));
+    }
+  }
+
+  static void send_tcp(int fd, const std::vector<uint8_t>& msg) {
+    std::vector<uint8_t> framed = {static_cast<uint8_t>(msg.size() >> 8), static_cast<uint8_t>(msg.size())};
+    framed.insert(framed.end(), msg.begin(), msg.end());
+    [[maybe_unused]] ssize_t n = ::send(fd, framed.data(), framed.size(), MSG_NOSIGNAL);
+  }
+
+  // False when the connection is done (closed or broken).
+  bool on_tcp(TcpClient& c) {
+    uint8_t buf[4096];
+    ssize_t n = ::read(c.fd.get(), buf, sizeof buf);
+    if (n == 0 || (n < 0 && errno != EAGAIN)) return false;
+    if (n > 0) c.in.insert(c.in.end(), buf, buf + n);
+    while (c.in.size() >= 2) {
+      size_t len = (static_cast<size_t>(c.in[0]) << 8) | c.in[1];
+      if (c.in.size() < 2 + len) break;
+      std::span<const uint8_t> msg(c.in.data() + 2, len);
+      auto q = parse_query(msg);
+      if (!q) {
+        auto id = message_id(msg);
+        if (id) send_tcp(c.fd.get(), build_format_error(*id));
+      } else if (auto r = answer(c.listen_ip, *q)) {
+        send_tcp(c.fd.get(), *r);
+      } else {
+        Pending p{q->id, *q, -1, {}, c.serial, Clock::now() + kUpstreamTimeout};
+        forward(msg, std::move(p));
+      }
+      c.in.erase(c.in.begin(), c.in.begin() + static_cast<long>(2 + len));
+      c.deadline = Clock::now() + std::chrono::seconds(5);
+    }
+    return true;
+  }
+
+  std::string path_;
+  int port_;
+  UniqueFd inotify_, upstream_;
+  Config config_;
+  std::map<uint32_t, Listener> listeners_;
+  std::vector<std::unique_ptr<TcpClient>> tcp_;
+  std::map<uint16_t, Pending> pending_;
+  std::map<std::pair<uint32_t, std::string>, size_t> rotation_;
+  uint64_t serials_ = 0;
+};
+
+}  // namespace
+
+int run_server(const std::string& config_path, int port) { return Server(config_path, port).run(); }
+
+}  // namespace lit::network::dns
