@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -231,7 +232,12 @@ TEST_F(LinksTest, OnlyLitLinksAreManaged) {
 TEST_F(LinksTest, AttachedContainerHasEth0WithAddressDefaultRouteAndLoopback) {
   network::ensure_bridge("lit-t", cidr("10.99.0.1", 24), 1400);
   FakeContainer c;
+  struct stat before {
+  }, after{};
+  ASSERT_EQ(stat("/proc/thread-self/ns/net", &before), 0);
   network::attach_container(link_for(c, "litc1", "10.99.0.2"));
+  ASSERT_EQ(stat("/proc/thread-self/ns/net", &after), 0);
+  EXPECT_EQ(before.st_ino, after.st_ino) << "the calling thread was left in another namespace";
 
   json eth0 = c.ip_json("addr show dev eth0").at(0);
   EXPECT_EQ(ipv4_addrs(eth0), std::vector<std::string>{"10.99.0.2/24"});
