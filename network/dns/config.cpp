@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <sstream>
 
 namespace lit::network::dns {
 
@@ -29,13 +28,35 @@ std::string format_ipv4(uint32_t addr) {
   return buf;
 }
 
+namespace {
+
+// Up to four whitespace-separated words of each line: no iostreams, which
+// would double the server's size (it stays resident).
+template <typename F>
+void each_line(std::string_view text, F&& f) {
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    std::string w[4];
+    for (auto& word : w) {
+      size_t start = line.find_first_not_of(" \t\r");
+      if (start == std::string_view::npos) break;
+      line.remove_prefix(start);
+      size_t end = line.find_first_of(" \t\r");
+      word = std::string(line.substr(0, end));
+      line.remove_prefix(end == std::string_view::npos ? line.size() : end);
+    }
+    f(w[0], w[1], w[2], w[3]);
+  }
+}
+
+}  // namespace
+
 Config parse_config(std::string_view text) {
   Config c;
-  std::istringstream in{std::string(text)};
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream words(line);
-    std::string kind, a, b, d;
-    words >> kind >> a >> b >> d;
+  each_line(text, [&](const std::string& kind, const std::string& a, const std::string& b,
+                      const std::string& d) {
     if (kind == "listen") {
       if (auto ip = parse_ipv4(a)) c.listen.push_back(*ip);
     } else if (kind == "upstream") {
@@ -45,7 +66,7 @@ Config parse_config(std::string_view text) {
       auto addr = parse_ipv4(d);
       if (listen && addr && !b.empty()) c.add_name(*listen, b, *addr);
     }
-  }
+  });
   return c;
 }
 
@@ -60,16 +81,13 @@ std::string render_config(const Config& c) {
 
 std::vector<uint32_t> resolv_conf_nameservers(std::string_view text) {
   std::vector<uint32_t> out;
-  std::istringstream in{std::string(text)};
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream words(line);
-    std::string kind, addr;
-    words >> kind >> addr;
-    if (kind != "nameserver") continue;
-    // 127.x resolvers (systemd-resolved's stub) are unreachable from a container's
-    // network, but lit's server runs on the host side, where they work.
+  // 127.x resolvers (systemd-resolved's stub) are unreachable from a container's
+  // network, but lit's server runs on the host side, where they work.
+  each_line(text, [&](const std::string& kind, const std::string& addr, const std::string&,
+                      const std::string&) {
+    if (kind != "nameserver") return;
     if (auto ip = parse_ipv4(addr)) out.push_back(*ip);
-  }
+  });
   return out;
 }
 
