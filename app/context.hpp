@@ -32,6 +32,7 @@ void for_each_container(Context& ctx, const std::vector<std::string>& names,
 // One function per command group, each in its own file (cmd_image.cpp, ...).
 void register_image_commands(CLI::App& app, Context& ctx);
 void register_container_commands(CLI::App& app, Context& ctx);
+void register_network_commands(CLI::App& app, Context& ctx);  // cmd_network.cpp
 // Subcommands of `lit container`, each group in its own file.
 void register_lifecycle_commands(CLI::App& container, Context& ctx);   // cmd_lifecycle.cpp
 void register_exec_commands(CLI::App& container, Context& ctx);        // cmd_exec.cpp

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
 
   app::register_image_commands(cli, ctx);
   app::register_container_commands(cli, ctx);
+  app::register_network_commands(cli, ctx);
 
   try {
     cli.parse(argc, argv);

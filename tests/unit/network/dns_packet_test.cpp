@@ -1,9 +1,9 @@
-#include "network/dns/packet.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "network/dns/packet.hpp"
 
 namespace lit::network::dns {
 namespace {
@@ -15,7 +15,8 @@ std::vector<uint8_t> encode_name(const std::string& name) {
     size_t dot = name.find('.', start);
     if (dot == std::string::npos) dot = name.size();
     out.push_back(static_cast<uint8_t>(dot - start));
-    out.insert(out.end(), name.begin() + static_cast<long>(start), name.begin() + static_cast<long>(dot));
+    out.insert(out.end(), name.begin() + static_cast<long>(start),
+               name.begin() + static_cast<long>(dot));
     start = dot + 1;
   }
   out.push_back(0);
@@ -23,8 +24,8 @@ std::vector<uint8_t> encode_name(const std::string& name) {
 }
 
 std::vector<uint8_t> query(uint16_t id, const std::string& name, uint16_t type = kTypeA) {
-  std::vector<uint8_t> m = {static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id), 0x01, 0x00,
-                            0, 1, 0, 0, 0, 0, 0, 0};
+  std::vector<uint8_t> m = {
+      static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
   auto n = encode_name(name);
   m.insert(m.end(), n.begin(), n.end());
   m.insert(m.end(), {static_cast<uint8_t>(type >> 8), static_cast<uint8_t>(type), 0, 1});
@@ -47,9 +48,9 @@ TEST(DnsPacket, AnswerCarriesEveryAddressInOrder) {
   auto a = build_a_answer(*q, {0x0A5A0002, 0x0A5A0003}, 5);
   EXPECT_EQ(a[0], 0);
   EXPECT_EQ(a[1], 7);
-  EXPECT_EQ(a[2] & 0x80, 0x80);   // a response
-  EXPECT_EQ(a[3] & 0x0F, 0);      // NOERROR
-  EXPECT_EQ(a[7], 2);             // two answers
+  EXPECT_EQ(a[2] & 0x80, 0x80);  // a response
+  EXPECT_EQ(a[3] & 0x0F, 0);     // NOERROR
+  EXPECT_EQ(a[7], 2);            // two answers
   // The last 4 bytes are the second address.
   EXPECT_EQ(std::vector<uint8_t>(a.end() - 4, a.end()), (std::vector<uint8_t>{10, 90, 0, 3}));
   // Each answer's name points back at the question.

@@ -1,0 +1,139 @@
+// lit network create, ls, inspect, rm. A network is a record (network/store.hpp)
+// plus its bridge (network/links.hpp), made and removed together.
+#include <arpa/inet.h>
+
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "app/context.hpp"
+#include "app/table.hpp"
+#include "network/links.hpp"
+#include "network/store.hpp"
+
+namespace lit::app {
+namespace {
+
+network::NetworkStore store(const Context& ctx) {
+  return network::NetworkStore(network::networks_dir(ctx.paths.root));
+}
+
+network::Ipv4Interface gateway_interface(const network::NetworkRecord& r) {
+  network::Ipv4Interface i;
+  i.addr.s_addr = htonl(r.gateway.value());
+  i.prefix_len = r.subnet.prefix();
+  return i;
+}
+
+nlohmann::json inspect_json(const network::NetworkRecord& r) {
+  auto j = network::to_json(r);
+  j["driver"] = "bridge";
+  j["bridge"] = network::bridge_name(r.id);
+  return j;
+}
+
+void register_create(CLI::App& parent, Context& ctx) {
+  auto req = std::make_shared<network::NetworkCreate>();
+  auto labels = std::make_shared<std::vector<std::string>>();
+  auto* cmd = parent.add_subcommand("create", "Create a bridge network");
+  cmd->add_option("--subnet", req->subnet, "Subnet in CIDR form (default: a free /24 of 10.90.0.0/16)");
+  cmd->add_option("--gateway", req->gateway, "Gateway address (default: the subnet's first address)");
+  cmd->add_flag("--internal", req->internal, "No traffic to or from outside the network");
+  cmd->add_option("-l,--label", *labels, "Set a label K=V")->allow_extra_args(false);
+  cmd->add_option("NAME", req->name, "Network name")->required();
+  cmd->callback([&ctx, req, labels] {
+    for (const auto& l : *labels) {
+      auto eq = l.find('=');
+      req->labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
+    }
+    auto networks = store(ctx);
+    network::NetworkRecord r = networks.create(*req);
+    try {
+      network::ensure_bridge(network::bridge_name(r.id), gateway_interface(r));
+    } catch (Error& e) {
+      try {
+        networks.remove(r.id);  // nothing half-made: no record without its bridge
+      } catch (...) {
+      }
+      throw e.context("create network " + r.name);
+    }
+    std::printf("%s\n", r.id.c_str());
+  });
+}
+
+void register_ls(CLI::App& parent, Context& ctx) {
+  struct Opts {
+    bool quiet = false;
+    std::string format;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = parent.add_subcommand("ls", "List networks");
+  cmd->alias("list");
+  cmd->add_flag("-q,--quiet", o->quiet, "Only print network ids");
+  cmd->add_option("--format", o->format, "Output format: table (default) or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  cmd->callback([&ctx, o] {
+    TableRows rows{{"NETWORK ID", "NAME", "DRIVER", "SUBNET", "GATEWAY"}};
+    for (const auto& r : store(ctx).list()) {
+      if (o->quiet)
+        std::printf("%s\n", r.id.substr(0, 12).c_str());
+      else if (o->format == "json")
+        std::printf("%s\n", inspect_json(r).dump().c_str());
+      else
+        rows.push_back({r.id.substr(0, 12), r.name, "bridge", r.subnet.to_string(), r.gateway.to_string()});
+    }
+    if (!o->quiet && o->format != "json") std::fputs(format_table(rows).c_str(), stdout);
+  });
+}
+
+void register_inspect(CLI::App& parent, Context& ctx) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto* cmd = parent.add_subcommand("inspect", "Show networks as JSON");
+  cmd->add_option("NETWORK", *names, "Network names or id prefixes")->required();
+  cmd->callback([&ctx, names] {
+    auto networks = store(ctx);
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& name : *names) {
+      try {
+        out.push_back(inspect_json(networks.lookup(name)));
+      } catch (const Error& e) {
+        report(ctx, e);
+      }
+    }
+    std::printf("%s\n", out.dump(4).c_str());
+  });
+}
+
+void register_rm(CLI::App& parent, Context& ctx) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto* cmd = parent.add_subcommand("rm", "Remove networks (refused while containers use them)");
+  cmd->alias("remove");
+  cmd->add_option("NETWORK", *names, "Network names or id prefixes")->required();
+  cmd->callback([&ctx, names] {
+    auto networks = store(ctx);
+    for (const auto& name : *names) {
+      try {
+        network::NetworkRecord r = networks.remove(name);
+        network::delete_link(network::bridge_name(r.id));
+        std::printf("%s\n", name.c_str());
+      } catch (const Error& e) {
+        report(ctx, e);
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void register_network_commands(CLI::App& app, Context& ctx) {
+  auto* network = app.add_subcommand("network", "Manage networks");
+  network->require_subcommand(1);
+  register_create(*network, ctx);
+  register_ls(*network, ctx);
+  register_inspect(*network, ctx);
+  register_rm(*network, ctx);
+}
+
+}  // namespace lit::app
