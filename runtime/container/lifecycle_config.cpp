@@ -37,10 +37,16 @@ int64_t image_ns(const nlohmann::json& hc, const char* key, int64_t fallback) {
 // docker's rules: --health-cmd replaces the image's test; each timing flag
 // overrides the image's value, which overrides the default.
 std::optional<HealthCheck> build_healthcheck(const CreateFlags& f, const nlohmann::json& image) {
-  const bool timing_flags = !f.health_interval.empty() || !f.health_timeout.empty() ||
-                            !f.health_start_period.empty() || !f.health_retries.empty();
+  // The first timing flag given, to name it in errors.
+  const std::string timing = !f.health_interval.empty()       ? "--health-interval"
+                             : !f.health_timeout.empty()      ? "--health-timeout"
+                             : !f.health_start_period.empty() ? "--health-start-period"
+                             : !f.health_retries.empty()      ? "--health-retries"
+                                                              : "";
+  const bool timing_flags = !timing.empty();
   if (f.no_healthcheck && (f.health_cmd || timing_flags))
-    throw Error("--no-healthcheck conflicts with --health-* options", {}, 0, "use one or the other");
+    throw Error("--no-healthcheck conflicts with " + (f.health_cmd ? std::string("--health-cmd") : timing), {}, 0,
+                "use one or the other");
   if (f.no_healthcheck) return std::nullopt;
   const bool has_image = image.is_object() && image.contains("Test") && image["Test"].is_array();
   HealthCheck hc;
@@ -51,7 +57,8 @@ std::optional<HealthCheck> build_healthcheck(const CreateFlags& f, const nlohman
     hc.test = image["Test"].get<std::vector<std::string>>();
   }
   if (hc.test.empty() || hc.test[0] == "NONE") {
-    if (timing_flags) throw Error("--health-* options need a health check", {}, 0, "add --health-cmd");
+    if (timing_flags)
+      throw Error(timing + " needs a health check: the image has none", {}, 0, "add --health-cmd");
     return std::nullopt;
   }
   const nlohmann::json none = nlohmann::json::object();
