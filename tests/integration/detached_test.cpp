@@ -61,6 +61,17 @@ class DetachedTest : public RunTest {
     return n;
   }
 
+  // lit-shim processes of this test's root.
+  int supervisors() const {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator("/proc")) {
+      std::ifstream in(e.path() / "cmdline");
+      std::string cmd((std::istreambuf_iterator<char>(in)), {});
+      if (cmd.find("lit-shim") != std::string::npos && cmd.find(root_.string()) != std::string::npos) ++n;
+    }
+    return n;
+  }
+
   void remove(const std::string& name) {
     Result r = lit({"container", "rm", "-f", name});
     EXPECT_EQ(r.exit_code, 0) << r;
@@ -276,19 +287,15 @@ TEST_F(DetachedTest, ConcurrentStartsMakeOneSupervisor) {
   for (auto& res : results) starts.emplace_back([&] { res = run_process(argv); });
   for (auto& t : starts) t.join();
   for (const auto& res : results) EXPECT_EQ(res.exit_code, 0) << res;
-  int shims = 0;
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    std::ifstream in(e.path() / "cmdline");
-    std::string cmd((std::istreambuf_iterator<char>(in)), {});
-    if (cmd.find("lit-shim") != std::string::npos && cmd.find(root_.string()) != std::string::npos) ++shims;
-  }
-  EXPECT_EQ(shims, 1);
+  EXPECT_EQ(supervisors(), 1);
   remove("cs");
 }
 
 TEST_F(DetachedTest, DetachedRmRemovesItselfAfterExit) {
   std::string id = detach("exit 0", {"--rm", "--name", "gone"});
   EXPECT_TRUE(eventually([&] { return !fs::exists(root_ / "containers" / id); }));
+  // The supervisor exits right after removing it.
+  EXPECT_TRUE(eventually([&] { return supervisors() == 0; }));
 }
 
 TEST_F(DetachedTest, FailedStartReportsTheCommandsExitCode) {
