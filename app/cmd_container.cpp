@@ -44,7 +44,11 @@ void add_run_flags(CLI::App& cmd, CreateFlags& f) {
   cmd.add_option("-m,--memory", f.memory, "Memory limit (b, k, m, g; at least 6m)");
   cmd.add_option("--cpus", f.cpus, "Number of CPUs (decimal, e.g. 0.5)");
   cmd.add_option("--pids-limit", f.pids_limit, "Maximum number of processes (-1: unlimited)");
-  cmd.add_option("--network,--net", f.network, "Network mode: none or host")->capture_default_str();
+  cmd.add_option("--network,--net", f.network, "none, host, or a lit network's name")->capture_default_str();
+  cmd.add_option("--ip", f.ip, "IPv4 address on the network (default: the next free one)");
+  each(cmd.add_option("--network-alias", f.network_aliases, "Another name of the container on the network"));
+  each(cmd.add_option("-p,--publish", f.publish,
+                      "Publish a port: [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/tcp|udp], ranges allowed"));
   cmd.add_flag("-i,--interactive", f.interactive, "Keep stdin open");
   cmd.add_flag("-t,--tty", f.tty, "Allocate a pseudo-terminal");
   cmd.add_option_function<std::string>(
@@ -90,6 +94,15 @@ std::string command_column(const std::vector<std::string>& args) {
   for (const auto& a : args) s += (s.empty() ? "" : " ") + a;
   if (s.size() > 20) s = s.substr(0, 19) + "…";
   return "\"" + s + "\"";
+}
+
+// docker ps's PORTS: "0.0.0.0:8080->80/tcp, 127.0.0.1:5353->53/udp".
+std::string ports_column(const std::vector<runtime::PortBinding>& ports) {
+  std::string s;
+  for (const auto& p : ports)
+    s += (s.empty() ? "" : ", ") + (p.host_ip.empty() ? std::string("0.0.0.0") : p.host_ip) + ":" +
+         std::to_string(p.host_port) + "->" + std::to_string(p.container_port) + "/" + p.proto;
+  return s;
 }
 
 std::string ago(const std::string& when, std::chrono::system_clock::time_point now) {
@@ -150,10 +163,11 @@ void register_ls(CLI::App& container, Context& ctx) {
   ls->callback([&ctx, o] {
     auto now = std::chrono::system_clock::now();
     std::vector<std::vector<std::string>> rows{
-        {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES"}};
+        {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"}};
     for (const auto& r : runtime::RecordStore(ctx.paths.containers()).list()) {
       auto st = runtime::observed_state(r);
       if (!o->all && st.status != "running") continue;
+      std::string ports = st.status == "running" ? ports_column(r.state.ports) : "";
       if (o->quiet) {
         std::printf("%s\n", short_id(r.id).c_str());
       } else if (o->format == "json") {
@@ -164,12 +178,13 @@ void register_ls(CLI::App& container, Context& ctx) {
                             {"RunningFor", ago(r.created, now)},
                             {"State", st.status},
                             {"Status", runtime::status_text(st, now)},
+                            {"Ports", ports},
                             {"Names", r.name},
                             {"Labels", r.labels}};
         std::printf("%s\n", j.dump().c_str());
       } else {
         rows.push_back({short_id(r.id), r.image, command_column(r.args), ago(r.created, now),
-                        runtime::status_text(st, now), r.name});
+                        runtime::status_text(st, now), ports, r.name});
       }
     }
     if (!o->quiet && o->format != "json") print_table(rows);

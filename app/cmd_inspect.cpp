@@ -1,4 +1,4 @@
-// lit container logs, stats, top: parsing and rendering; the reading lives in
+// lit container logs, stats, top, port: parsing and rendering; the reading lives in
 // runtime/container/{logs,stats_view,top}.hpp.
 #include <spdlog/spdlog.h>
 
@@ -128,9 +128,40 @@ void register_top(CLI::App& container, Context& ctx) {
   });
 }
 
+// docker port: "80/tcp -> 0.0.0.0:8080", or only "0.0.0.0:8080" when asked for one port.
+void register_port(CLI::App& container, Context& ctx) {
+  struct Opts {
+    std::string name, port;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = container.add_subcommand("port", "List a running container's published ports");
+  cmd->add_option("CONTAINER", o->name, "Container name or id prefix")->required();
+  cmd->add_option("PRIVATE_PORT", o->port, "Only this container port: PORT[/tcp|udp]");
+  cmd->callback([&ctx, o] {
+    auto rec = runtime::RecordStore(ctx.paths.containers()).lookup(o->name);
+    if (runtime::observed_state(rec).status != "running") return;  // as docker: nothing is bound
+    std::string want = o->port;
+    if (!want.empty() && want.find('/') == std::string::npos) want += "/tcp";
+    bool found = false;
+    for (const auto& p : rec.state.ports) {
+      std::string inside = std::to_string(p.container_port) + "/" + p.proto;
+      std::string outside = (p.host_ip.empty() ? "0.0.0.0" : p.host_ip) + ":" + std::to_string(p.host_port);
+      if (!want.empty() && inside != want) continue;
+      found = true;
+      if (want.empty())
+        std::printf("%s -> %s\n", inside.c_str(), outside.c_str());
+      else
+        std::printf("%s\n", outside.c_str());
+    }
+    if (!want.empty() && !found)
+      throw Error("no public port '" + want + "' published for " + rec.name);
+  });
+}
+
 }  // namespace
 
 void register_inspection_commands(CLI::App& container, Context& ctx) {
+  register_port(container, ctx);
   register_logs(container, ctx);
   register_stats(container, ctx);
   register_top(container, ctx);

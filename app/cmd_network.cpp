@@ -1,6 +1,5 @@
-// lit network create, ls, inspect, rm. A network is a record (network/store.hpp)
-// plus its bridge (network/links.hpp), made and removed together.
-#include <arpa/inet.h>
+// lit network create, ls, inspect, rm, connect, disconnect. Parsing and
+// rendering only: network/manager.hpp makes records, links, rules and DNS agree.
 
 #include <cstdio>
 #include <memory>
@@ -11,20 +10,15 @@
 #include "app/context.hpp"
 #include "app/table.hpp"
 #include "network/links.hpp"
+#include "network/manager.hpp"
 #include "network/store.hpp"
+#include "runtime/container/record.hpp"
 
 namespace lit::app {
 namespace {
 
 network::NetworkStore store(const Context& ctx) {
   return network::NetworkStore(network::networks_dir(ctx.paths.root));
-}
-
-network::Ipv4Interface gateway_interface(const network::NetworkRecord& r) {
-  network::Ipv4Interface i;
-  i.addr.s_addr = htonl(r.gateway.value());
-  i.prefix_len = r.subnet.prefix();
-  return i;
 }
 
 nlohmann::json inspect_json(const network::NetworkRecord& r) {
@@ -48,17 +42,7 @@ void register_create(CLI::App& parent, Context& ctx) {
       auto eq = l.find('=');
       req->labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
     }
-    auto networks = store(ctx);
-    network::NetworkRecord r = networks.create(*req);
-    try {
-      network::ensure_bridge(network::bridge_name(r.id), gateway_interface(r));
-    } catch (Error& e) {
-      try {
-        networks.remove(r.id);  // nothing half-made: no record without its bridge
-      } catch (...) {
-      }
-      throw e.context("create network " + r.name);
-    }
+    network::NetworkRecord r = network::Manager().create_network(ctx.paths, *req);
     std::printf("%s\n", r.id.c_str());
   });
 }
@@ -112,16 +96,46 @@ void register_rm(CLI::App& parent, Context& ctx) {
   cmd->alias("remove");
   cmd->add_option("NETWORK", *names, "Network names or id prefixes")->required();
   cmd->callback([&ctx, names] {
-    auto networks = store(ctx);
     for (const auto& name : *names) {
       try {
-        network::NetworkRecord r = networks.remove(name);
-        network::delete_link(network::bridge_name(r.id));
+        network::Manager().remove_network(ctx.paths, name);
         std::printf("%s\n", name.c_str());
       } catch (const Error& e) {
         report(ctx, e);
       }
     }
+  });
+}
+
+void register_connect(CLI::App& parent, Context& ctx) {
+  struct Opts {
+    std::string network, container, ip;
+    std::vector<std::string> aliases;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = parent.add_subcommand("connect", "Connect a container to a network (at once if it runs)");
+  cmd->add_option("--ip", o->ip, "IPv4 address on the network (default: the next free one)");
+  cmd->add_option("--alias", o->aliases, "Another name of the container on the network")
+      ->allow_extra_args(false);
+  cmd->add_option("NETWORK", o->network, "Network name or id prefix")->required();
+  cmd->add_option("CONTAINER", o->container, "Container name or id prefix")->required();
+  cmd->callback([&ctx, o] {
+    auto rec = runtime::RecordStore(ctx.paths.containers()).lookup(o->container);
+    network::Manager().connect(ctx.paths, rec, o->network, o->ip, o->aliases);
+  });
+}
+
+void register_disconnect(CLI::App& parent, Context& ctx) {
+  struct Opts {
+    std::string network, container;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = parent.add_subcommand("disconnect", "Disconnect a container from a network");
+  cmd->add_option("NETWORK", o->network, "Network name or id prefix")->required();
+  cmd->add_option("CONTAINER", o->container, "Container name or id prefix")->required();
+  cmd->callback([&ctx, o] {
+    auto rec = runtime::RecordStore(ctx.paths.containers()).lookup(o->container);
+    network::Manager().disconnect(ctx.paths, rec, o->network);
   });
 }
 
@@ -134,6 +148,8 @@ void register_network_commands(CLI::App& app, Context& ctx) {
   register_ls(*network, ctx);
   register_inspect(*network, ctx);
   register_rm(*network, ctx);
+  register_connect(*network, ctx);
+  register_disconnect(*network, ctx);
 }
 
 }  // namespace lit::app

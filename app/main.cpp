@@ -7,11 +7,13 @@
 #include <cstdio>
 
 #include "app/context.hpp"
+#include "network/manager.hpp"
 #include "runtime/util/error.hpp"
 
 int main(int argc, char** argv) {
   using namespace lit;
   app::Context ctx{Paths::from_environment()};
+  network::install_manager();  // containers on lit networks
 
   CLI::App cli{"lit: daemonless, compose-style containers", "lit"};
   cli.require_subcommand(1);

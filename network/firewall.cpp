@@ -78,6 +78,12 @@ void Firewall::publish(const ContainerPorts& ctr) {
   nft_.run(nft::batch(cmds), "publish ports of " + owner);
 }
 
+void Firewall::check_available(const ContainerPorts& ctr) {
+  FileLock lock(lock_file_);
+  auto t = table();
+  check_conflicts(ctr, t ? nft::published_ports(*t) : std::vector<Published>{});
+}
+
 void Firewall::choose_host_ports(std::vector<PortMapping>& ports) {
   std::vector<Published> taken = published();
   for (auto& p : ports) {

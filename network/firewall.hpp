@@ -32,6 +32,9 @@ class Firewall {
   // Same for a container's published ports. A host port published by another
   // lit container, or bound by a host process, is refused before any change.
   void publish(const ContainerPorts& ctr);
+  // The refusal publish() would give, without changing anything (host ports
+  // already chosen): to refuse a container before it is created.
+  void check_available(const ContainerPorts& ctr);
   // Fills in host_port where it is 0 with a port free on the host and not
   // published by lit.
   void choose_host_ports(std::vector<PortMapping>& ports);

@@ -156,6 +156,17 @@ class LinkGuard {
   bool armed_ = true;
 };
 
+// The container's MAC follows from its address (02:6c + the IPv4 bytes, as
+// docker does with 02:42): a container restarted with the same address keeps
+// its MAC, so neighbours' ARP caches stay right and no packet goes astray.
+nl::Address mac_for(const Ipv4Interface& address) {
+  const auto* ip = reinterpret_cast<const unsigned char*>(&address.addr.s_addr);
+  std::array<unsigned char, 6> mac{0x02, 0x6c, ip[0], ip[1], ip[2], ip[3]};
+  nl::Address a(nl_addr_build(AF_LLC, mac.data(), mac.size()));
+  if (!a) throw Error("build MAC address", {}, ENOMEM);
+  return a;
+}
+
 void create_veth(const nl::Socket& sock, const ContainerLink& c, int bridge_index) {
   nl::Link veth(rtnl_link_veth_alloc());
   if (!veth) throw Error("create veth", c.host_name, ENOMEM);
@@ -168,6 +179,8 @@ void create_veth(const nl::Socket& sock, const ContainerLink& c, int bridge_inde
   // inside: IFF_UP on a peer created in another namespace fails with ENOTCONN.
   rtnl_link_set_name(peer.get(), c.inside_name.c_str());
   rtnl_link_set_ns_fd(peer.get(), c.netns_fd);
+  nl::Address mac = mac_for(c.address);
+  rtnl_link_set_addr(peer.get(), mac.get());
   if (c.mtu > 0) {
     rtnl_link_set_mtu(veth.get(), static_cast<unsigned>(c.mtu));
     rtnl_link_set_mtu(peer.get(), static_cast<unsigned>(c.mtu));
@@ -275,6 +288,7 @@ void attach_container(const ContainerLink& c) {
     int bridge_index = nl::ifindex(host, c.bridge);
     create_veth(host, c, bridge_index);
     LinkGuard guard(host, c.host_name);  // deleting the host end deletes its peer too
+    nl::set_hairpin(host, nl::ifindex(host, c.host_name), c.host_name);
     configure_inside(c);
     guard.disarm();
   } catch (Error& e) {

@@ -1,7 +1,11 @@
 // libnl-route-3 RAII wrappers and error mapping. See netlink.hpp.
 #include "network/netlink.hpp"
 
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
@@ -12,6 +16,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <memory>
 #include <thread>
 #include <utility>
 
@@ -135,6 +140,24 @@ void set_up(const Socket& sock, const std::string& name) {
   if (!change) throw Error("set link up", name, ENOMEM);
   rtnl_link_set_flags(change.get(), IFF_UP);
   sock.check(rtnl_link_change(sock.get(), link.get(), change.get(), 0), "set link up", name);
+}
+
+void set_hairpin(const Socket& sock, int port_ifindex, const std::string& name) {
+  // libnl-route has no setter that sends bridge port flags: a raw RTM_SETLINK
+  // of family AF_BRIDGE carrying IFLA_PROTINFO { IFLA_BRPORT_MODE = 1 }.
+  std::unique_ptr<nl_msg, decltype(&nlmsg_free)> msg(nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST), &nlmsg_free);
+  if (!msg) throw Error("set hairpin mode on", name, ENOMEM);
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_BRIDGE;
+  ifi.ifi_index = port_ifindex;
+  nlattr* protinfo = nullptr;
+  if (nlmsg_append(msg.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0 ||
+      !(protinfo = nla_nest_start(msg.get(), IFLA_PROTINFO | NLA_F_NESTED)) ||
+      nla_put_u8(msg.get(), IFLA_BRPORT_MODE, 1) < 0)
+    throw Error("set hairpin mode on", name, ENOMEM);
+  nla_nest_end(msg.get(), protinfo);
+  sock.check(nl_send_auto(sock.get(), msg.get()), "set hairpin mode on", name);
+  sock.check(nl_wait_for_ack(sock.get()), "set hairpin mode on", name);
 }
 
 bool delete_link(const Socket& sock, const std::string& name) {

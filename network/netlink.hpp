@@ -79,6 +79,10 @@ int ifindex(const Socket& sock, const std::string& name);
 // Sets IFF_UP on an existing link.
 void set_up(const Socket& sock, const std::string& name);
 
+// Turns on hairpin mode of a bridge port (`bridge link set dev X hairpin on`):
+// a frame may leave by the port it came in, so a container reaches itself
+// through a published port when the bridge's traffic passes netfilter.
+void set_hairpin(const Socket& sock, int port_ifindex, const std::string& name);
 // Deletes a link by name; returns false when it did not exist.
 bool delete_link(const Socket& sock, const std::string& name);
 

@@ -54,7 +54,8 @@ json to_json(const NetworkRecord& r) {
     containers[id] = {{"name", e.container_name},
                       {"address", e.address.to_string()},
                       {"aliases", e.aliases},
-                      {"static", e.static_address}};
+                      {"static", e.static_address},
+                      {"active", e.active}};
   }
   return {{"name", r.name},
           {"id", r.id},
@@ -85,7 +86,7 @@ NetworkRecord network_from_json(const json& j) {
     if (!address) throw Error("bad address of container " + id + " in network record " + r.name);
     r.endpoints[id] =
         Endpoint{id, c.value("name", ""), *address, c.value("aliases", std::vector<std::string>{}),
-                 c.value("static", false)};
+                 c.value("static", false), c.value("active", false)};
   }
   return r;
 }
@@ -236,6 +237,20 @@ bool NetworkStore::detach(const std::string& name_or_id, const std::string& cont
   if (r.endpoints.erase(container_id) == 0) return false;
   write(r);
   return true;
+}
+
+size_t NetworkStore::set_active(const std::string& container_id, bool active) {
+  FileLock held = lock();
+  size_t n = 0;
+  for (auto& r : list()) {
+    auto it = r.endpoints.find(container_id);
+    if (it == r.endpoints.end()) continue;
+    ++n;
+    if (it->second.active == active) continue;
+    it->second.active = active;
+    write(r);
+  }
+  return n;
 }
 
 std::vector<NetworkRecord> NetworkStore::networks_of(const std::string& container_id) const {

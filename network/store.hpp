@@ -24,6 +24,7 @@ struct Endpoint {
   Ipv4 address;
   std::vector<std::string> aliases;  // --network-alias
   bool static_address = false;       // given with --ip
+  bool active = false;               // the container runs: DNS answers its names
 };
 
 struct NetworkRecord {
@@ -90,6 +91,10 @@ class NetworkStore {
   Endpoint attach(const std::string& name_or_id, const AttachRequest& request);
   // Releases the container's address; false when it was not attached.
   bool detach(const std::string& name_or_id, const std::string& container_id);
+
+  // Marks the container's endpoints (on every network) running or not; returns
+  // how many there were.
+  size_t set_active(const std::string& container_id, bool active);
 
   // The networks a container is attached to (e.g. to detach it from all on removal).
   std::vector<NetworkRecord> networks_of(const std::string& container_id) const;

@@ -65,6 +65,10 @@ Config parse_config(std::string_view text) {
       auto listen = parse_ipv4(a);
       auto addr = parse_ipv4(d);
       if (listen && addr && !b.empty()) c.add_name(*listen, b, *addr);
+    } else if (kind == "scope") {
+      auto client = parse_ipv4(a);
+      auto listen = parse_ipv4(b);
+      if (client && listen) c.scopes[*client].push_back(*listen);
     }
   });
   return c;
@@ -76,6 +80,8 @@ std::string render_config(const Config& c) {
   for (auto u : c.upstreams) out += "upstream " + format_ipv4(u) + "\n";
   for (const auto& [key, addrs] : c.names)
     for (auto a : addrs) out += "name " + format_ipv4(key.first) + " " + key.second + " " + format_ipv4(a) + "\n";
+  for (const auto& [client, listens] : c.scopes)
+    for (auto l : listens) out += "scope " + format_ipv4(client) + " " + format_ipv4(l) + "\n";
   return out;
 }
 

@@ -5,6 +5,8 @@
 //   listen 10.90.0.1            one line per lit network: its gateway address
 //   upstream 192.168.1.1        resolvers for everything else (the host's)
 //   name 10.90.0.1 web 10.90.0.2
+//   scope 10.90.0.5 10.90.1.1   queries from 10.90.0.5 also see the names
+//                               listed under 10.90.1.1 (a container on both)
 // A name is answered only on the listen address it is listed under, so a
 // container resolves only names of the networks it is attached to. A name
 // listed several times answers with all its addresses, rotated per query.
@@ -22,6 +24,7 @@ struct Config {
   std::vector<uint32_t> listen;     // IPv4, host byte order
   std::vector<uint32_t> upstreams;  // IPv4, host byte order, port 53
   std::map<std::pair<uint32_t, std::string>, std::vector<uint32_t>> names;  // (listen, name) -> addresses
+  std::map<uint32_t, std::vector<uint32_t>> scopes;  // client address -> further listen addresses
 
   void add_name(uint32_t listen_addr, const std::string& name, uint32_t addr);
 };

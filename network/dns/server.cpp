@@ -60,6 +60,7 @@ struct TcpClient {
   uint64_t serial;  // fds are reused; a late upstream answer must not reach a newer client
   UniqueFd fd;
   uint32_t listen_ip;
+  uint32_t peer_ip;
   std::vector<uint8_t> in;
   Clock::time_point deadline;
 };
@@ -163,9 +164,20 @@ class Server {
   }
 
   // The reply to a query on `ip`, or nullopt when it must go upstream.
-  std::optional<std::vector<uint8_t>> answer(uint32_t ip, const Query& q) {
+  // The names a client sees: those of the network it asked on, then those of
+  // the other networks its container is attached to.
+  auto find_name(uint32_t ip, uint32_t client, const std::string& name) const {
+    auto it = config_.names.find({ip, name});
+    if (it != config_.names.end()) return it;
+    if (auto s = config_.scopes.find(client); s != config_.scopes.end())
+      for (uint32_t other : s->second)
+        if (it = config_.names.find({other, name}); it != config_.names.end()) return it;
+    return config_.names.end();
+  }
+
+  std::optional<std::vector<uint8_t>> answer(uint32_t ip, uint32_t client, const Query& q) {
     if (q.opcode != 0) return build_error(q, Rcode::NotImp);
-    auto it = config_.names.find({ip, q.question.name});
+    auto it = find_name(ip, client, q.question.name);
     if (it == config_.names.end()) {
       if (config_.upstreams.empty()) return build_error(q, Rcode::ServFail);
       return std::nullopt;
@@ -192,7 +204,7 @@ class Server {
         auto id = message_id(msg);
         if (!id || (buf[2] & 0x80)) continue;  // not even a header, or a response: drop
         reply = build_format_error(*id);
-      } else if (auto r = answer(l.ip, *q)) {
+      } else if (auto r = answer(l.ip, ntohl(from.sin_addr.s_addr), *q)) {
         reply = std::move(*r);
       } else {
         Pending p{q->id, *q, l.udp.get(), from, 0, Clock::now() + kUpstreamTimeout};
@@ -259,12 +271,15 @@ class Server {
 
   void on_accept(Listener& l) {
     for (;;) {
-      UniqueFd fd(::accept4(l.tcp.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+      sockaddr_in peer{};
+      socklen_t len = sizeof peer;
+      UniqueFd fd(::accept4(l.tcp.get(), reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC));
       if (!fd) return;
       auto c = std::make_unique<TcpClient>();
       c->serial = ++serials_;
       c->fd = std::move(fd);
       c->listen_ip = l.ip;
+      c->peer_ip = ntohl(peer.sin_addr.s_addr);
       c->deadline = Clock::now() + std::chrono::seconds(5);
       tcp_.push_back(std::move(c));
     }
@@ -290,7 +305,7 @@ class Server {
       if (!q) {
         auto id = message_id(msg);
         if (id) send_tcp(c.fd.get(), build_format_error(*id));
-      } else if (auto r = answer(c.listen_ip, *q)) {
+      } else if (auto r = answer(c.listen_ip, c.peer_ip, *q)) {
         send_tcp(c.fd.get(), *r);
       } else {
         Pending p{q->id, *q, -1, {}, c.serial, Clock::now() + kUpstreamTimeout};

@@ -256,7 +256,16 @@ void check_flags(const CreateFlags& flags) {
     throw Error("invalid container name \"" + flags.name +
                 "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
   if (!flags.hostname.empty()) valid_hostname(flags.hostname);
-  parse_network(flags.network);
+  if (parse_network(flags.network) != NetworkMode::Bridge) {
+    // docker ignores -p on these networks silently; a user would wonder why nothing listens.
+    const char* flag = !flags.publish.empty()         ? "-p/--publish"
+                       : !flags.ip.empty()            ? "--ip"
+                       : !flags.network_aliases.empty() ? "--network-alias"
+                                                      : nullptr;
+    if (flag)
+      throw Error(std::string(flag) + " needs a lit network, but --network is " + flags.network)
+          .with_hint("create one (lit network create NAME) and add --network NAME");
+  }
   cgroups::Limits limits;
   apply_limits(flags, limits);
   SecuritySpec security;

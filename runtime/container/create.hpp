@@ -30,7 +30,10 @@ struct CreateFlags {
   std::vector<std::string> volumes;
   std::vector<std::string> tmpfs;
   std::string memory, cpus, pids_limit;
-  std::string network = "none";
+  std::string network = "none";              // none, host, or a lit network's name
+  std::string ip;                             // --ip on that network
+  std::vector<std::string> network_aliases;   // --network-alias
+  std::vector<std::string> publish;           // -p [HOST_IP:][HOST_PORT:]PORT[/proto]
   bool interactive = false, tty = false;
   std::vector<std::string> cap_add, cap_drop;
   bool privileged = false, read_only = false;

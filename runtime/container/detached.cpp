@@ -129,7 +129,8 @@ pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const Deta
   auto rec = records.read(id);
   if (!rec) throw StartError(Error("no such container: " + id), 125);
   const pid_t shim = ::getppid();
-  RunHooks hooks;
+  std::vector<PortBinding> ports;
+  RunHooks hooks = network_start_hook(paths, *rec, ports);
   hooks.on_start = [&](pid_t pid) {
     bool present = records.update(id, [&](ContainerRecord& r) {
       r.state.status = "running";
@@ -142,6 +143,7 @@ pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const Deta
       r.state.exit_code = 0;
       r.state.oom_killed = false;
       r.state.error.clear();
+      r.state.ports = ports;
       if (r.lifecycle.healthcheck) r.state.health = shim::HealthState{};
     }, Durability::NoSync);  // pids mean nothing after a crash; the boot id says so
     if (!present) throw Error("container " + rec->name + " was removed while it started");
@@ -149,6 +151,7 @@ pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const Deta
   try {
     return start_detached(rec->spec, stdio, hooks);
   } catch (const StartError& e) {
+    network_stop(paths, *rec);
     records.update(id, [&](ContainerRecord& r) {
       r.state.status = "exited";
       r.state.pid = 0;
@@ -163,7 +166,8 @@ pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const Deta
 shim::RestartDecision record_exit(const Paths& paths, const std::string& id, const ExitReport& report) {
   RecordStore records(paths.containers());
   auto rec = records.read(id);
-  if (!rec) return {};  // removed (rm -f): nothing to restart
+  if (!rec) return {};  // removed (rm -f): nothing to restart, its network is released
+  network_stop(paths, *rec);
   ExitStatus st = report.status;
   if (!report.start_failed) {
     try {
@@ -195,6 +199,7 @@ shim::RestartDecision record_exit(const Paths& paths, const std::string& id, con
     }
     r.state.status = d.restart ? "restarting" : "exited";
     r.state.pid = 0;
+    r.state.ports.clear();
     if (d.restart) r.state.restart_count = d.restart_count;
   });
   if (!present) return {};

@@ -50,7 +50,9 @@ std::string hosts_content(const ContainerSpec& spec, const std::string& host_hos
       "ff00::0\tip6-mcastprefix\n"
       "ff02::1\tip6-allnodes\n"
       "ff02::2\tip6-allrouters\n";
-  if (!spec.hostname.empty()) s += "127.0.0.1\t" + spec.hostname + "\n";
+  // On a lit network the host name is the container's address there, as docker does.
+  const std::string self = spec.address.empty() ? "127.0.0.1" : spec.address;
+  if (!spec.hostname.empty()) s += self + "\t" + spec.hostname + "\n";
   return s;
 }
 
@@ -63,10 +65,15 @@ std::string resolv_content(const ContainerSpec& spec, const std::string& host_re
     std::istringstream words(line);
     std::string key, addr;
     words >> key >> addr;
-    if (key == "nameserver" && (addr.starts_with("127.") || addr == "::1")) continue;
+    if (key == "nameserver" && (addr.starts_with("127.") || addr == "::1" || !spec.dns_servers.empty()))
+      continue;
     out += line + "\n";
   }
-  return out;
+  // On a lit network: lit's DNS server answers the network's names and forwards
+  // the rest to the host's resolvers, so it replaces them; search and options stay.
+  std::string servers;
+  for (const auto& s : spec.dns_servers) servers += "nameserver " + s + "\n";
+  return servers + out;
 }
 
 void write_etc_files(const ContainerSpec& spec) {

@@ -39,9 +39,11 @@ class CreationGuard {
     } catch (...) {  // best effort: the original error is what the user needs
     }
     remove_volumes(paths_, anonymous_);
+    if (networks_ && network_hooks()) network_hooks()->remove(paths_, *networks_);
   }
   void record(std::string id) { id_ = std::move(id); }
   void volumes(std::vector<std::string> v) { anonymous_ = std::move(v); }
+  void networks(const ContainerRecord* rec) { networks_ = rec; }
   void commit() { done_ = true; }
 
  private:
@@ -49,6 +51,7 @@ class CreationGuard {
   RecordStore& records_;
   std::string id_;
   std::vector<std::string> anonymous_;
+  const ContainerRecord* networks_ = nullptr;  // addresses allocated for it
   bool done_ = false;
 };
 
@@ -93,6 +96,15 @@ ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
   rec.spec.volatile_rootfs = flags.auto_remove;  // its writable layer dies with it
 
   CreationGuard guard(paths, records);
+  if (rec.spec.network == NetworkMode::Bridge) {
+    NetworkHooks* net = network_hooks();
+    if (!net) throw Error("--network " + flags.network + ": networks are not available here");
+    rec.networks = {NetworkAttachment{flags.network, "", flags.ip, !flags.ip.empty(),
+                                      flags.network_aliases, "", 0, "eth0"}};
+    rec.publish = flags.publish;
+    net->create(paths, rec);
+    guard.networks(&rec);
+  }
   records.create(rec);
   guard.record(rec.id);
   guard.volumes(plan.anonymous_volumes);
@@ -111,20 +123,39 @@ void finish(RecordStore& records, const std::string& id, int code, bool oom, std
     r.state.oom_killed = oom;
     r.state.finished_at = now_rfc3339();
     r.state.error = std::move(error);
+    r.state.ports.clear();
   });
 }
 
 }  // namespace
 
 void discard_container(const Paths& paths, const ContainerRecord& record) {
+  if (NetworkHooks* net = network_hooks()) net->remove(paths, record);
   RecordStore records(paths.containers());
   if (records.read(record.id)) records.remove(record.id);
   remove_volumes(paths, record.anonymous_volumes);
 }
 
+RunHooks network_start_hook(const Paths& paths, const ContainerRecord& record,
+                            std::vector<PortBinding>& ports) {
+  RunHooks hooks;
+  if (record.spec.network == NetworkMode::Bridge) {
+    NetworkHooks* net = network_hooks();
+    if (!net) throw StartError(Error("start container " + record.name + ": networks are not available here"), 125);
+    hooks.before_start = [&paths, &record, &ports, net](pid_t pid) { ports = net->start(paths, record, pid); };
+  }
+  return hooks;
+}
+
+void network_stop(const Paths& paths, const ContainerRecord& record) {
+  if (NetworkHooks* net = network_hooks(); net && record.spec.network == NetworkMode::Bridge)
+    net->stop(paths, record);
+}
+
 ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
   RecordStore records(paths.containers());
-  RunHooks hooks;
+  std::vector<PortBinding> ports;
+  RunHooks hooks = network_start_hook(paths, record, ports);
   hooks.on_start = [&](pid_t pid) {
     try {
       records.update(record.id, [&](ContainerRecord& r) {
@@ -132,6 +163,7 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
         r.state.pid = pid;
         r.state.pid_start_time = process_start_time(pid);
         r.state.started_at = now_rfc3339();
+        r.state.ports = ports;
       }, Durability::NoSync);  // a pid means nothing after a crash: observed_state copes
     } catch (const std::exception& e) {  // the container runs anyway; only ls is off
       spdlog::warn("record container {} as running: {}", record.name, e.what());
@@ -140,13 +172,16 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
   ExitStatus status;
   try {
     status = run_foreground(record.spec, hooks);
+    network_stop(paths, record);
   } catch (const StartError& e) {
+    network_stop(paths, record);
     if (record.auto_remove)
       discard_container(paths, record);
     else
       finish(records, record.id, e.exit_code(), false, e.what());
     throw;
   } catch (const std::exception& e) {
+    network_stop(paths, record);
     if (record.auto_remove)
       discard_container(paths, record);
     else
@@ -169,6 +204,7 @@ void remove_container(const Paths& paths, const ContainerRecord& record, bool fo
           .with_hint("stop it first, or force the removal: lit container rm -f " + record.name);
   }
   kill_all(paths, record, [&](const ContainerRecord& r) {
+    if (NetworkHooks* net = network_hooks()) net->remove(paths, r);
     records.remove(r.id);
     if (volumes) remove_volumes(paths, r.anonymous_volumes);
   });

@@ -2,6 +2,7 @@
 // Container use cases on top of the runtime core: create (record + bundle +
 // volumes), run in the foreground keeping the record true, and remove.
 #include <string>
+#include <vector>
 
 #include "runtime/container/create.hpp"
 #include "runtime/container/record.hpp"
@@ -21,6 +22,13 @@ ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
 // record's auto_remove, record, bundle and anonymous volumes are removed after
 // it exits, also when it fails to start. Rethrows StartError after recording it.
 ExitStatus run_created(const Paths& paths, const ContainerRecord& record);
+
+// The hook that attaches a bridge-networked container when it starts (the
+// network manager's start), storing the ports it bound in `ports`; empty hooks
+// for none/host. network_stop undoes it after the container exited.
+RunHooks network_start_hook(const Paths& paths, const ContainerRecord& record,
+                            std::vector<PortBinding>& ports);
+void network_stop(const Paths& paths, const ContainerRecord& record);
 
 // --rm: removes record, bundle and anonymous volumes of a container that has
 // exited (the record may already be gone: `rm -f` while it ran).

@@ -286,7 +286,13 @@ std::pair<std::string, std::string> parse_label(std::string_view value) {
 NetworkMode parse_network(std::string_view value) {
   if (value == "none") return NetworkMode::None;
   if (value == "host") return NetworkMode::Host;
-  throw invalid("--network", value, "only \"none\" and \"host\" are supported");
+  if (value == "bridge" || value == "default")
+    throw invalid("--network", value,
+                  "lit has no default bridge network; create one (lit network create NAME) and "
+                  "use --network NAME");
+  if (value.empty() || value.starts_with("container:"))
+    throw invalid("--network", value, "use none, host or the name of a lit network");
+  return NetworkMode::Bridge;
 }
 
 void apply_security_opt(std::string_view value, SecuritySpec& security) {

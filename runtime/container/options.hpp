@@ -69,7 +69,7 @@ std::vector<std::string> read_env_file(const std::filesystem::path& file, const 
 // --label K=V (a bare K gets an empty value, as docker does).
 std::pair<std::string, std::string> parse_label(std::string_view value);
 
-// --network none|host.
+// --network none|host|NAME (a lit network: Bridge).
 NetworkMode parse_network(std::string_view value);
 
 // --security-opt no-new-privileges[:true|false] | seccomp=unconfined; applied to `security`.

@@ -53,7 +53,9 @@ json to_json(const ContainerSpec& s) {
             {"stdin_open", p.stdin_open}}},
           {"mounts", mounts},
           {"limits", limits},
-          {"network", s.network == NetworkMode::Host ? "host" : "none"},
+          {"network", network_mode_name(s.network)},
+          {"address", s.address},
+          {"dns_servers", s.dns_servers},
           {"security",
            {{"privileged", s.security.privileged},
             {"cap_add", s.security.cap_add},
@@ -88,7 +90,9 @@ ContainerSpec spec_from_json(const json& j) {
   if (lim.contains("memory_bytes")) s.limits.memory_bytes = lim["memory_bytes"].get<std::int64_t>();
   if (lim.contains("cpus")) s.limits.cpus = lim["cpus"].get<double>();
   if (lim.contains("pids")) s.limits.pids = lim["pids"].get<std::int64_t>();
-  s.network = j.at("network") == "host" ? NetworkMode::Host : NetworkMode::None;
+  s.network = network_mode_from_name(j.at("network").get<std::string>());
+  s.address = j.value("address", "");
+  s.dns_servers = j.value("dns_servers", std::vector<std::string>{});
   const auto& sec = j.at("security");
   s.security.privileged = sec.at("privileged");
   s.security.cap_add = sec.at("cap_add");
@@ -169,6 +173,65 @@ LifecycleConfig lifecycle_from_json(const json& j) {
 
 }  // namespace
 
+namespace {
+
+json ports_to_json(const std::vector<PortBinding>& ports) {
+  json out = json::array();
+  for (const auto& p : ports)
+    out.push_back({{"host_ip", p.host_ip},
+                   {"host_port", p.host_port},
+                   {"container_port", p.container_port},
+                   {"proto", p.proto}});
+  return out;
+}
+
+std::vector<PortBinding> ports_from_json(const json& j) {
+  std::vector<PortBinding> out;
+  for (const auto& p : j)
+    out.push_back({p.at("host_ip"), p.at("host_port"), p.at("container_port"), p.at("proto")});
+  return out;
+}
+
+json networks_to_json(const std::vector<NetworkAttachment>& networks) {
+  json out = json::array();
+  for (const auto& n : networks)
+    out.push_back({{"network", n.network},
+                   {"network_id", n.network_id},
+                   {"ip", n.ip},
+                   {"static_ip", n.static_ip},
+                   {"aliases", n.aliases},
+                   {"gateway", n.gateway},
+                   {"prefix_len", n.prefix_len},
+                   {"interface", n.interface}});
+  return out;
+}
+
+std::vector<NetworkAttachment> networks_from_json(const json& j) {
+  std::vector<NetworkAttachment> out;
+  for (const auto& n : j)
+    out.push_back({n.at("network"), n.value("network_id", ""), n.value("ip", ""),
+                   n.value("static_ip", false), n.value("aliases", std::vector<std::string>{}),
+                   n.value("gateway", ""), n.value("prefix_len", 0u), n.value("interface", "")});
+  return out;
+}
+
+}  // namespace
+
+std::string_view network_mode_name(NetworkMode mode) {
+  switch (mode) {
+    case NetworkMode::Host: return "host";
+    case NetworkMode::Bridge: return "bridge";
+    case NetworkMode::None: break;
+  }
+  return "none";
+}
+
+NetworkMode network_mode_from_name(std::string_view name) {
+  if (name == "host") return NetworkMode::Host;
+  if (name == "bridge") return NetworkMode::Bridge;
+  return NetworkMode::None;
+}
+
 json to_json(const ContainerRecord& r) {
   const auto& st = r.state;
   return {{"id", r.id},
@@ -194,8 +257,11 @@ json to_json(const ContainerRecord& r) {
             {"boot_id", st.boot_id},
             {"restart_count", st.restart_count},
             {"manually_stopped", st.manually_stopped},
-            {"health", st.health ? health_to_json(*st.health) : json(nullptr)}}},
+            {"health", st.health ? health_to_json(*st.health) : json(nullptr)},
+            {"ports", ports_to_json(st.ports)}}},
           {"lifecycle", lifecycle_to_json(r.lifecycle)},
+          {"networks", networks_to_json(r.networks)},
+          {"publish", r.publish},
           {"spec", to_json(r.spec)}};
 }
 
@@ -225,7 +291,10 @@ ContainerRecord record_from_json(const json& j) {
   r.state.restart_count = st.value("restart_count", 0u);
   r.state.manually_stopped = st.value("manually_stopped", false);
   if (auto h = st.find("health"); h != st.end() && h->is_object()) r.state.health = health_from_json(*h);
+  if (auto p = st.find("ports"); p != st.end()) r.state.ports = ports_from_json(*p);
   if (auto l = j.find("lifecycle"); l != j.end()) r.lifecycle = lifecycle_from_json(*l);
+  if (auto n = j.find("networks"); n != j.end()) r.networks = networks_from_json(*n);
+  r.publish = j.value("publish", std::vector<std::string>{});
   r.spec = spec_from_json(j.at("spec"));
   return r;
 }

@@ -16,8 +16,10 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "runtime/container/networking.hpp"
 #include "runtime/container/spec.hpp"
 #include "runtime/shim/health_state.hpp"
 #include "runtime/shim/log_writer.hpp"
@@ -41,6 +43,7 @@ struct ContainerState {
   unsigned restart_count = 0;
   bool manually_stopped = false;  // stop/kill by the user: the policy does not restart it
   std::optional<shim::HealthState> health;  // set when the container has a health check
+  std::vector<PortBinding> ports;  // published ports as bound by the last start
 };
 
 // A health check as docker's Healthcheck: test is ["CMD", args...] or
@@ -71,9 +74,15 @@ struct ContainerRecord {
   bool auto_remove = false;
   std::vector<std::string> anonymous_volumes;
   LifecycleConfig lifecycle;
+  std::vector<NetworkAttachment> networks;  // bridge networks, the first one primary
+  std::vector<std::string> publish;         // -p as given
   ContainerSpec spec;
   ContainerState state;
 };
+
+// "none", "host", "bridge" in records.
+std::string_view network_mode_name(NetworkMode mode);
+NetworkMode network_mode_from_name(std::string_view name);
 
 nlohmann::json to_json(const ContainerSpec& spec);
 ContainerSpec spec_from_json(const nlohmann::json& j);

@@ -41,7 +41,9 @@ struct SecuritySpec {
   bool read_only_rootfs = false;
 };
 
-enum class NetworkMode { None, Host };
+// None: a network namespace with loopback only. Host: the host's. Bridge: a
+// namespace of its own, attached to lit networks by the network manager.
+enum class NetworkMode { None, Host, Bridge };
 
 struct ContainerSpec {
   std::string id;    // 64 hex chars; names kernel objects (cgroup lit/<id>)
@@ -55,6 +57,10 @@ struct ContainerSpec {
   std::vector<Mount> mounts;
   cgroups::Limits limits;
   NetworkMode network = NetworkMode::None;
+  // Bridge: the container's address on its first network (its /etc/hosts
+  // entry) and the nameservers of its /etc/resolv.conf (lit's DNS server).
+  std::string address;
+  std::vector<std::string> dns_servers;
   SecuritySpec security;
   std::map<std::string, std::string> sysctls;
   // The writable layer is thrown away after the run (--rm): overlay may skip

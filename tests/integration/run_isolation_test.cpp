@@ -41,12 +41,12 @@ TEST_F(RunTest, NetworkNoneHasOnlyLoopback) {
 
 TEST_F(RunTest, NetworkHostSharesTheSandboxNamespace) {
   // A bridge link exists only in this test's network namespace (no dummy module here).
-  Result ip = run_process({"ip", "link", "add", "littest0", "type", "bridge"});
+  Result ip = run_process({"ip", "link", "add", "tsttest0", "type", "bridge"});
   ASSERT_EQ(ip.exit_code, 0) << ip;
   Result r = sh("readlink /proc/self/ns/net; cat /proc/net/dev", {"--network", "host"});
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out_lines().at(0), own_netns());
-  EXPECT_EQ(interfaces(r.out), (std::set<std::string>{"lo", "littest0"})) << r;
+  EXPECT_EQ(interfaces(r.out), (std::set<std::string>{"lo", "tsttest0"})) << r;
 }
 
 TEST_F(RunTest, DevHasTheStandardDevicesOnly) {

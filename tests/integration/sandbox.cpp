@@ -24,6 +24,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include "network/firewall.hpp"
+#include "network/links.hpp"
+
 extern char** environ;
 
 namespace lit::test {
@@ -404,6 +407,21 @@ void LitTest::check_no_leaks() {
     for (int i = 0; i < 100 && !cgroup_pids(dir).empty(); ++i) std::this_thread::sleep_for(20ms);
     rmdir(dir.c_str());
     rmdir(dir.parent_path().c_str());  // the `lit` parent too, as lit does; busy is fine
+  }
+  // Links and lit's nftables table: the test's network namespace is its own,
+  // so whatever lit made there is this test's.
+  try {
+    for (const auto& link : network::lit_links()) {
+      ADD_FAILURE() << "leaked link " << link;
+      network::delete_link(link);
+    }
+    network::Firewall fw(base_ / "leak-check" / "firewall.lock");
+    if (auto table = fw.table()) {
+      ADD_FAILURE() << "leaked nftables table inet lit: " << table->dump();
+      fw.delete_table();
+    }
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "check links and nftables: " << e.what();
   }
   // Mounts under or naming our roots (overlay options name the layer dirs).
   auto mounts = read_mountinfo();

@@ -150,7 +150,10 @@ TEST(Options, LabelsNetworkSecurity) {
   EXPECT_THROW(parse_label("=x"), lit::Error);
   EXPECT_EQ(parse_network("host"), NetworkMode::Host);
   EXPECT_EQ(parse_network("none"), NetworkMode::None);
-  EXPECT_THROW(parse_network("bridge"), lit::Error);
+  EXPECT_EQ(parse_network("front"), NetworkMode::Bridge);  // a lit network's name
+  EXPECT_NE(error_of([] { parse_network("bridge"); }).find("lit network create"), std::string::npos);
+  EXPECT_THROW(parse_network("container:web"), lit::Error);
+  EXPECT_THROW(parse_network(""), lit::Error);
 
   SecuritySpec s;
   apply_security_opt("no-new-privileges", s);

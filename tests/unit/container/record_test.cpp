@@ -71,6 +71,23 @@ TEST(Record, JsonRoundTripKeepsSpecAndFieldNames) {
   EXPECT_EQ(back.state.exit_code, 3);
 }
 
+TEST(Record, NetworksPortsAndBridgeModeSurviveARoundTrip) {
+  auto r = make(std::string(64, 'b'), "web");
+  r.spec.network = NetworkMode::Bridge;
+  r.spec.address = "10.90.0.2";
+  r.spec.dns_servers = {"10.90.0.1"};
+  r.networks = {{"front", std::string(64, 'c'), "10.90.0.2", false, {"www"}, "10.90.0.1", 24, "eth0"}};
+  r.publish = {"8080:80", "53/udp"};
+  r.state.ports = {{"", 8080, 80, "tcp"}, {"127.0.0.1", 40000, 53, "udp"}};
+  auto back = record_from_json(nlohmann::json::parse(to_json(r).dump()));
+  EXPECT_EQ(to_json(back), to_json(r));
+  EXPECT_EQ(back.spec.network, NetworkMode::Bridge);
+  EXPECT_EQ(back.networks.at(0).aliases, (std::vector<std::string>{"www"}));
+  EXPECT_EQ(back.networks.at(0).interface, "eth0");
+  EXPECT_EQ(back.state.ports, r.state.ports);
+  EXPECT_EQ(back.publish, r.publish);
+}
+
 TEST(Record, IdsAndNames) {
   std::set<std::string> ids;
   for (int i = 0; i < 20; ++i) {

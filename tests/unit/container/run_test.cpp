@@ -41,6 +41,19 @@ TEST(EtcFiles, ResolvDropsHostLocalNameserversOnlyInOwnNetns) {
   EXPECT_EQ(resolv_content(s, host), host);
 }
 
+TEST(EtcFiles, OnALitNetworkLitsDnsReplacesTheHostsResolversAndTheNameIsTheAddress) {
+  ContainerSpec s;
+  s.network = NetworkMode::Bridge;
+  s.hostname = "abc";
+  s.address = "10.90.0.5";
+  s.dns_servers = {"10.90.0.1"};
+  std::string host = "nameserver 127.0.0.53\nnameserver 1.1.1.1\nsearch example\noptions ndots:2\n";
+  EXPECT_EQ(resolv_content(s, host), "nameserver 10.90.0.1\nsearch example\noptions ndots:2\n");
+  std::string h = hosts_content(s, "");
+  EXPECT_NE(h.find("10.90.0.5\tabc\n"), std::string::npos) << h;
+  EXPECT_EQ(h.find("127.0.0.1\tabc"), std::string::npos) << h;
+}
+
 TEST(Sysctls, OnlyNamespacedKeysAreAccepted) {
   EXPECT_NO_THROW(validate_sysctls({{"kernel.shmmax", "1"}, {"net.ipv4.ip_forward", "1"}}, NetworkMode::None));
   EXPECT_THROW(validate_sysctls({{"net.ipv4.ip_forward", "1"}}, NetworkMode::Host), Error);

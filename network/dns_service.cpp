@@ -1,0 +1,151 @@
+#include "network/dns_service.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <map>
+#include <chrono>
+#include <thread>
+
+#include "runtime/container/detached.hpp"
+#include "runtime/container/record.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::network {
+
+namespace fs = std::filesystem;
+
+dns::Config dns_config(const std::vector<NetworkRecord>& networks,
+                       const std::vector<uint32_t>& upstreams) {
+  dns::Config c;
+  c.upstreams = upstreams;
+  std::map<std::string, std::vector<std::pair<uint32_t, uint32_t>>> joined;  // id -> (address, gateway)
+  for (const auto& net : networks) {
+    const uint32_t listen = net.gateway.value();
+    c.listen.push_back(listen);
+    for (const auto& [id, e] : net.endpoints) {
+      if (!e.active) continue;
+      joined[id].emplace_back(e.address.value(), listen);
+      std::vector<std::string> names = e.aliases;
+      if (!e.container_name.empty()) names.push_back(e.container_name);
+      names.push_back(id.substr(0, 12));
+      for (const auto& n : names) {
+        c.add_name(listen, n, e.address.value());
+        c.add_name(listen, n + "." + net.name, e.address.value());
+      }
+    }
+  }
+  // A container on several networks resolves the names of all of them,
+  // whichever of its addresses it asks from.
+  for (const auto& [id, memberships] : joined)
+    for (const auto& [address, _] : memberships)
+      for (const auto& [other_address, gateway] : memberships)
+        if (other_address != address) c.scopes[address].push_back(gateway);
+  return c;
+}
+
+namespace {
+
+std::vector<uint32_t> host_upstreams() {
+  try {
+    return dns::resolv_conf_nameservers(read_file("/etc/resolv.conf"));
+  } catch (const Error&) {
+    return {};  // no resolv.conf: names of lit networks still resolve
+  }
+}
+
+struct PidFile {
+  pid_t pid = 0;
+  uint64_t start = 0;
+};
+
+std::optional<PidFile> read_pid_file(const fs::path& file) {
+  std::string text;
+  try {
+    text = read_file(file);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  PidFile p;
+  auto sp = text.find(' ');
+  if (sp == std::string::npos) return std::nullopt;
+  std::from_chars(text.data(), text.data() + sp, p.pid);
+  std::from_chars(text.data() + sp + 1, text.data() + text.size(), p.start);
+  if (p.pid <= 0) return std::nullopt;
+  return p;
+}
+
+}  // namespace
+
+DnsService::DnsService(const Paths& paths)
+    : paths_(paths),
+      dir_(paths.run_root / "dns"),
+      pid_file_(paths.run_root / "network" / "dns.pid"),
+      lock_file_(paths.run_root / "network" / "dns.lock") {}
+
+std::optional<pid_t> DnsService::running() const {
+  auto p = read_pid_file(pid_file_);
+  if (!p || !runtime::process_alive(p->pid, p->start)) return std::nullopt;
+  return p->pid;
+}
+
+void DnsService::sync(bool start) {
+  make_dirs(lock_file_.parent_path(), 0700);
+  FileLock lock(lock_file_);
+  auto networks = NetworkStore(networks_dir(paths_.root)).list();
+  if (networks.empty()) {
+    stop_server();
+    return;
+  }
+  make_dirs(dir_, 0700);
+  write_file_atomic(config_path(), dns::render_config(dns_config(networks, host_upstreams())), 0644,
+                    Durability::NoSync);
+  if (start && !running()) launch();
+}
+
+// posix_spawn in a new session: the server outlives this short lit command
+// and is nobody's child that waits (init reaps it).
+void DnsService::launch() {
+  fs::path binary = runtime::helper_executable("lit-dns");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  for (int fd = 0; fd < 3; ++fd)
+    posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0);
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+  std::string config = config_path().string();
+  char* argv[] = {const_cast<char*>(binary.c_str()), config.data(), nullptr};
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, binary.c_str(), &actions, &attr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) throw Error::sys("start the DNS server", binary.string(), rc);
+  write_file_atomic(pid_file_, std::to_string(pid) + " " + std::to_string(runtime::process_start_time(pid)),
+                    0644, Durability::NoSync);
+}
+
+// The server exits by itself once its config names no network; removing the
+// config makes it go at once, and waiting for it means a network created next
+// never meets a server on its way out.
+void DnsService::stop_server() {
+  auto pid = running();
+  std::error_code ec;
+  fs::remove(config_path(), ec);
+  if (pid) {
+    using namespace std::chrono;
+    auto deadline = steady_clock::now() + seconds(2);
+    while (running() && steady_clock::now() < deadline) std::this_thread::sleep_for(milliseconds(2));
+    if (running()) ::kill(*pid, SIGKILL);  // still the process lit started: checked by start time
+  }
+  fs::remove(pid_file_, ec);
+}
+
+}  // namespace lit::network
