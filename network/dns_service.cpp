@@ -21,8 +21,8 @@ namespace lit::network {
 
 namespace fs = std::filesystem;
 
-dns::Config dns_config(const std::vector<NetworkRecord>& networks,
-                       const std::vector<uint32_t>& upstreams) {
+dns::Config dns_config(const std::vector<NetworkRecord>& networks, const std::vector<uint32_t>& upstreams,
+                       const std::function<bool(const Endpoint&)>& running) {
   dns::Config c;
   c.upstreams = upstreams;
   std::map<std::string, std::vector<std::pair<uint32_t, uint32_t>>> joined;  // id -> (address, gateway)
@@ -30,7 +30,7 @@ dns::Config dns_config(const std::vector<NetworkRecord>& networks,
     const uint32_t listen = net.gateway.value();
     c.listen.push_back(listen);
     for (const auto& [id, e] : net.endpoints) {
-      if (!e.active) continue;
+      if (!running(e)) continue;
       joined[id].emplace_back(e.address.value(), listen);
       std::vector<std::string> names = e.aliases;
       if (!e.container_name.empty()) names.push_back(e.container_name);

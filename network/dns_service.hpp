@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -21,8 +22,9 @@ namespace lit::network {
 // listen address, and each running container's name, aliases and short id,
 // plain and as NAME.NETWORK, on the networks it is attached to; a container on
 // several networks is scoped to all of them.
-dns::Config dns_config(const std::vector<NetworkRecord>& networks,
-                       const std::vector<uint32_t>& upstreams);
+dns::Config dns_config(
+    const std::vector<NetworkRecord>& networks, const std::vector<uint32_t>& upstreams,
+    const std::function<bool(const Endpoint&)>& running = [](const Endpoint& e) { return e.running(); });
 
 class DnsService {
  public:

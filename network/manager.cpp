@@ -109,6 +109,22 @@ void follow_primary(ContainerRecord& r) {
   if (!r.networks.empty()) r.spec.dns_servers.push_back(r.networks[0].gateway);
 }
 
+// Ports published for a container whose process is gone (killed with its
+// supervisor, or before a reboot, so its exit was never recorded) are freed.
+void release_stale_ports(const NetworkStore& networks, Firewall& fw) {
+  std::set<std::string> live;
+  for (const auto& net : networks.list())
+    for (const auto& [id, e] : net.endpoints)
+      if (e.running()) live.insert(nft::container_owner(id));
+  std::set<std::string> stale;
+  for (const auto& p : fw.published())
+    if (p.owner.starts_with("ctr:") && !live.contains(p.owner)) stale.insert(p.owner);
+  for (const auto& owner : stale) {
+    spdlog::info("free ports of {}: its process is gone", owner);
+    fw.remove_owner(owner);
+  }
+}
+
 template <typename F>
 void best_effort(const char* what, const std::string& name, F&& f) noexcept {
   try {
@@ -156,7 +172,11 @@ void Manager::create(const Paths& paths, ContainerRecord& rec) {
       attached.push_back(a.network_id);
     }
     std::erase_if(ports, [](const PortMapping& p) { return p.host_port == 0; });
-    if (!ports.empty()) firewall(paths).check_available(ContainerPorts{rec.id, "", "", ports});
+    if (!ports.empty()) {
+      Firewall fw = firewall(paths);
+      release_stale_ports(networks, fw);
+      fw.check_available(ContainerPorts{rec.id, "", "", ports});
+    }
   } catch (...) {
     for (const auto& id : attached) best_effort("release address", rec.name, [&] { networks.detach(id, rec.id); });
     throw;
@@ -183,14 +203,15 @@ std::vector<PortBinding> Manager::start(const Paths& paths, const ContainerRecor
       ensure_network(fw, joined.back());
       link_into(netns.get(), rec, a, i == 0);
     }
+    networks.set_running(rec.id, pid, runtime::process_start_time(pid));
     if (!rec.publish.empty()) {
+      release_stale_ports(networks, fw);
       ContainerPorts ports = container_ports(rec, joined.front(), fw);
       enable_route_localnet();  // published ports answer on 127.0.0.1 too
       fw.publish(ports);
       for (const auto& p : ports.ports)
         bound.push_back({p.host_ip, p.host_port, p.container_port, std::string(proto_name(p.proto))});
     }
-    networks.set_active(rec.id, true);
     DnsService(paths).sync(true);
   } catch (Error& e) {
     stop(paths, rec);
@@ -203,7 +224,7 @@ void Manager::stop(const Paths& paths, const ContainerRecord& rec) noexcept {
   best_effort("unpublish ports", rec.name,
               [&] { firewall(paths).remove_owner(nft::container_owner(rec.id)); });
   best_effort("remove DNS names", rec.name, [&] {
-    if (store(paths).set_active(rec.id, false) > 0) DnsService(paths).sync(false);
+    if (store(paths).set_running(rec.id, 0, 0) > 0) DnsService(paths).sync(false);
   });
   // The veths die with the container's namespace, but not at once: deleting
   // them now lets a restart reuse their names and `ip link` show none.
@@ -237,7 +258,7 @@ ContainerRecord Manager::connect(const Paths& paths, const ContainerRecord& rec,
       ensure_network(fw, networks.lookup(a.network_id));
       UniqueFd netns = open_netns(st.pid);
       link_into(netns.get(), rec, a, false);
-      networks.set_active(rec.id, true);
+      networks.set_running(rec.id, st.pid, rec.state.pid_start_time);
       DnsService(paths).sync(true);
     }
     records.update(rec.id, [&](ContainerRecord& r) {

@@ -55,7 +55,8 @@ json to_json(const NetworkRecord& r) {
                       {"address", e.address.to_string()},
                       {"aliases", e.aliases},
                       {"static", e.static_address},
-                      {"active", e.active}};
+                      {"pid", e.pid},
+                      {"pid_start", e.pid_start}};
   }
   return {{"name", r.name},
           {"id", r.id},
@@ -86,7 +87,7 @@ NetworkRecord network_from_json(const json& j) {
     if (!address) throw Error("bad address of container " + id + " in network record " + r.name);
     r.endpoints[id] =
         Endpoint{id, c.value("name", ""), *address, c.value("aliases", std::vector<std::string>{}),
-                 c.value("static", false), c.value("active", false)};
+                 c.value("static", false), c.value("pid", pid_t{0}), c.value("pid_start", uint64_t{0})};
   }
   return r;
 }
@@ -239,15 +240,18 @@ bool NetworkStore::detach(const std::string& name_or_id, const std::string& cont
   return true;
 }
 
-size_t NetworkStore::set_active(const std::string& container_id, bool active) {
+bool Endpoint::running() const { return pid > 0 && runtime::process_alive(pid, pid_start); }
+
+size_t NetworkStore::set_running(const std::string& container_id, pid_t pid, uint64_t pid_start) {
   FileLock held = lock();
   size_t n = 0;
   for (auto& r : list()) {
     auto it = r.endpoints.find(container_id);
     if (it == r.endpoints.end()) continue;
     ++n;
-    if (it->second.active == active) continue;
-    it->second.active = active;
+    if (it->second.pid == pid && it->second.pid_start == pid_start) continue;
+    it->second.pid = pid;
+    it->second.pid_start = pid_start;
     write(r);
   }
   return n;

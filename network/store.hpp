@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sys/types.h>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,13 @@ struct Endpoint {
   Ipv4 address;
   std::vector<std::string> aliases;  // --network-alias
   bool static_address = false;       // given with --ip
-  bool active = false;               // the container runs: DNS answers its names
+  // The container's init while it runs (0 when stopped), with its start time:
+  // DNS answers its names, and its published ports stay, only while that
+  // very process lives, so a container killed with its supervisor, or gone
+  // with a reboot, is not served even though nobody recorded its end.
+  pid_t pid = 0;
+  uint64_t pid_start = 0;
+  bool running() const;
 };
 
 struct NetworkRecord {
@@ -92,9 +99,9 @@ class NetworkStore {
   // Releases the container's address; false when it was not attached.
   bool detach(const std::string& name_or_id, const std::string& container_id);
 
-  // Marks the container's endpoints (on every network) running or not; returns
-  // how many there were.
-  size_t set_active(const std::string& container_id, bool active);
+  // Records the container's init on its endpoints (on every network), or
+  // clears it with pid 0; returns how many endpoints there were.
+  size_t set_running(const std::string& container_id, pid_t pid, uint64_t pid_start);
 
   // The networks a container is attached to (e.g. to detach it from all on removal).
   std::vector<NetworkRecord> networks_of(const std::string& container_id) const;

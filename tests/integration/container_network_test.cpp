@@ -358,6 +358,23 @@ TEST_F(ContainerNetworkTest, ConnectAndDisconnectARunningContainer) {
   expect_lit_error(lit({"network", "disconnect", "a", "client"}), "primary");
 }
 
+TEST_F(ContainerNetworkTest, AContainerKilledWithItsSupervisorFreesItsPortAndName) {
+  network({"front"});
+  web("web", {"--network", "front", "-p", "8080:80"});
+  ASSERT_TRUE(eventually([&] { return !fetch("http://127.0.0.1:8080/hostname").empty(); }));
+  auto state = nlohmann::json::parse(lit({"container", "inspect", "web"}).out).at(0).at("state");
+  pid_t shim = state.at("shim_pid"), init = state.at("pid");
+  ASSERT_GT(shim, 0);
+  ASSERT_EQ(kill(shim, SIGKILL), 0);  // nobody is left to record the exit
+  ASSERT_TRUE(eventually([&] { return kill(init, 0) != 0; }));
+
+  web("web2", {"--network", "front", "-p", "8080:80"});
+  const std::string id2 = short_id("web2") + "\n";
+  EXPECT_TRUE(eventually([&] { return fetch("http://127.0.0.1:8080/hostname") == id2; }));
+  EXPECT_NE(exec("web2", "nslookup web").exit_code, 0) << "a dead container's name is still served";
+  EXPECT_EQ(exec("web2", "nslookup web2").exit_code, 0);
+}
+
 TEST_F(ContainerNetworkTest, BadNetworkFlagsAreRefusedBeforeAnythingIsMade) {
   network({"front"});
   expect_lit_error(run({"--network", "nope", kTestImage, "true"}), "nope");

@@ -3,11 +3,16 @@
 #include "network/dns_service.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "runtime/container/record.hpp"
 
 namespace lit::network {
 namespace {
 
 uint32_t ip(const char* text) { return *dns::parse_ipv4(text); }
+
+bool pid_set(const Endpoint& e) { return e.pid != 0; }
 
 NetworkRecord net(const std::string& name, const char* subnet, const char* gateway) {
   NetworkRecord r;
@@ -20,7 +25,8 @@ NetworkRecord net(const std::string& name, const char* subnet, const char* gatew
 
 void add(NetworkRecord& r, const std::string& id, const std::string& name, const char* address,
          bool active, std::vector<std::string> aliases = {}) {
-  r.endpoints[id] = Endpoint{id, name, *Ipv4::try_parse(address), std::move(aliases), false, active};
+  // Pid 1 stands for "running" here: dns_config is given the liveness test below.
+  r.endpoints[id] = Endpoint{id, name, *Ipv4::try_parse(address), std::move(aliases), false, active ? 1 : 0, 0};
 }
 
 TEST(DnsConfig, RunningContainersAreServedOnTheirNetworksOnly) {
@@ -31,7 +37,7 @@ TEST(DnsConfig, RunningContainersAreServedOnTheirNetworksOnly) {
   add(back, db, "db", "10.90.1.2", true);
   add(front, stopped, "old", "10.90.0.3", false);
 
-  dns::Config c = dns_config({front, back}, {ip("192.168.1.1")});
+  dns::Config c = dns_config({front, back}, {ip("192.168.1.1")}, pid_set);
   EXPECT_EQ(c.listen, (std::vector<uint32_t>{ip("10.90.0.1"), ip("10.90.1.1")}));
   EXPECT_EQ(c.upstreams, (std::vector<uint32_t>{ip("192.168.1.1")}));
   auto served = [&](const char* listen, const std::string& name) {
@@ -54,7 +60,7 @@ TEST(DnsConfig, ReplicasShareAName) {
   auto front = net("front", "10.90.0.0/24", "10.90.0.1");
   add(front, std::string(64, '1'), "app-1", "10.90.0.2", true, {"app"});
   add(front, std::string(64, '2'), "app-2", "10.90.0.3", true, {"app"});
-  dns::Config c = dns_config({front}, {});
+  dns::Config c = dns_config({front}, {}, pid_set);
   auto it = c.names.find({ip("10.90.0.1"), "app"});
   ASSERT_NE(it, c.names.end());
   EXPECT_EQ(it->second.size(), 2u);
@@ -67,7 +73,7 @@ TEST(DnsConfig, AContainerOnTwoNetworksSeesTheNamesOfBoth) {
   add(front, api, "api", "10.90.0.2", true);
   add(back, api, "api", "10.90.1.2", true);
   add(back, std::string(64, '2'), "db", "10.90.1.3", true);
-  dns::Config c = dns_config({front, back}, {});
+  dns::Config c = dns_config({front, back}, {}, pid_set);
   EXPECT_EQ(c.scopes[ip("10.90.0.2")], std::vector<uint32_t>{ip("10.90.1.1")});
   EXPECT_EQ(c.scopes[ip("10.90.1.2")], std::vector<uint32_t>{ip("10.90.0.1")});
   EXPECT_FALSE(c.scopes.contains(ip("10.90.1.3"))) << "db is on one network only";
@@ -75,6 +81,17 @@ TEST(DnsConfig, AContainerOnTwoNetworksSeesTheNamesOfBoth) {
   dns::Config back_again = dns::parse_config(dns::render_config(c));
   EXPECT_EQ(back_again.scopes, c.scopes);
   EXPECT_EQ(back_again.names, c.names);
+}
+
+TEST(DnsConfig, AContainerWhoseProcessIsGoneIsNotServed) {
+  // Killed with its supervisor, or before a reboot: the record says it runs,
+  // the process does not exist.
+  auto front = net("front", "10.90.0.0/24", "10.90.0.1");
+  front.endpoints["x"] = Endpoint{"x", "ghost", *Ipv4::try_parse("10.90.0.9"), {}, false, 999999999, 1};
+  EXPECT_FALSE(dns_config({front}, {}).names.contains({ip("10.90.0.1"), "ghost"}));
+  front.endpoints["x"].pid = getpid();
+  front.endpoints["x"].pid_start = runtime::process_start_time(getpid());
+  EXPECT_TRUE(dns_config({front}, {}).names.contains({ip("10.90.0.1"), "ghost"}));
 }
 
 TEST(DnsConfig, NoNetworkMeansNothingToListenOn) {
