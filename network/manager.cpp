@@ -10,6 +10,7 @@
 #include "network/dns_service.hpp"
 #include "network/firewall.hpp"
 #include "network/links.hpp"
+#include "network/netlink.hpp"
 #include "network/ports.hpp"
 #include "runtime/util/error.hpp"
 
@@ -41,6 +42,17 @@ void ensure_network(Firewall& fw, const NetworkRecord& r) {
   ensure_bridge(bridge_name(r.id), interface_of(r.gateway, r.subnet.prefix()));
   fw.apply_network(rules_of(r));
   if (!r.internal) enable_ip_forward();
+}
+
+// At a container's start: the bridge and the rules are made together and die
+// together (a reboot), so an existing bridge means both are there. This spares
+// each start an nftables round trip (~9 ms here).
+void ensure_network_for_start(Firewall& fw, const NetworkRecord& r) {
+  if (nl::get_link(nl::Socket::connect(), bridge_name(r.id))) {
+    if (!r.internal) enable_ip_forward();
+    return;
+  }
+  ensure_network(fw, r);
 }
 
 // "eth3" -> 3.
@@ -200,7 +212,7 @@ std::vector<PortBinding> Manager::start(const Paths& paths, const ContainerRecor
     for (size_t i = 0; i < rec.networks.size(); ++i) {
       const NetworkAttachment& a = rec.networks[i];
       joined.push_back(networks.lookup(a.network_id));
-      ensure_network(fw, joined.back());
+      ensure_network_for_start(fw, joined.back());
       link_into(netns.get(), rec, a, i == 0);
     }
     networks.set_running(rec.id, pid, runtime::process_start_time(pid));
@@ -221,8 +233,9 @@ std::vector<PortBinding> Manager::start(const Paths& paths, const ContainerRecor
 }
 
 void Manager::stop(const Paths& paths, const ContainerRecord& rec) noexcept {
-  best_effort("unpublish ports", rec.name,
-              [&] { firewall(paths).remove_owner(nft::container_owner(rec.id)); });
+  if (!rec.publish.empty())
+    best_effort("unpublish ports", rec.name,
+                [&] { firewall(paths).remove_owner(nft::container_owner(rec.id)); });
   best_effort("remove DNS names", rec.name, [&] {
     if (store(paths).set_running(rec.id, 0, 0) > 0) DnsService(paths).sync(false);
   });

@@ -100,8 +100,8 @@ FileLock NetworkStore::lock() const {
   return FileLock(dir_ / "lock");
 }
 
-void NetworkStore::write(const NetworkRecord& record) const {
-  write_file_atomic(file(record.name), to_json(record).dump(2) + "\n", 0644);
+void NetworkStore::write(const NetworkRecord& record, Durability durability) const {
+  write_file_atomic(file(record.name), to_json(record).dump(2) + "\n", 0644, durability);
 }
 
 std::vector<NetworkRecord> NetworkStore::list() const {
@@ -252,7 +252,7 @@ size_t NetworkStore::set_running(const std::string& container_id, pid_t pid, uin
     if (it->second.pid == pid && it->second.pid_start == pid_start) continue;
     it->second.pid = pid;
     it->second.pid_start = pid_start;
-    write(r);
+    write(r, Durability::NoSync);  // a pid means nothing after a crash: running() checks it
   }
   return n;
 }

@@ -111,7 +111,7 @@ class NetworkStore {
  private:
   FileLock lock() const;
   std::filesystem::path file(const std::string& name) const { return dir_ / (name + ".json"); }
-  void write(const NetworkRecord& record) const;
+  void write(const NetworkRecord& record, Durability durability = Durability::Sync) const;
   std::filesystem::path dir_;
   SubnetPool pool_;
   RouteSource routes_;

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "network/firewall.hpp"
+#include "network/links.hpp"
 #include "tests/integration/dns_fixture.hpp"
 #include "tests/integration/expect.hpp"
 #include "tests/integration/sandbox.hpp"
@@ -373,6 +374,21 @@ TEST_F(ContainerNetworkTest, AContainerKilledWithItsSupervisorFreesItsPortAndNam
   EXPECT_TRUE(eventually([&] { return fetch("http://127.0.0.1:8080/hostname") == id2; }));
   EXPECT_NE(exec("web2", "nslookup web").exit_code, 0) << "a dead container's name is still served";
   EXPECT_EQ(exec("web2", "nslookup web2").exit_code, 0);
+}
+
+TEST_F(ContainerNetworkTest, StartRemakesTheBridgeAndRulesLostWithAReboot) {
+  network({"front"});
+  web("web", {"--network", "front", "-p", "8080:80"});
+  ASSERT_EQ(lit({"container", "stop", "-t", "1", "web"}).exit_code, 0);
+  // What a reboot takes: the bridge and lit's nftables table (the records stay).
+  auto net = nlohmann::json::parse(lit({"network", "inspect", "front"}).out).at(0);
+  network::delete_link(net.at("bridge"));
+  network::Firewall(base_ / "test-firewall.lock").delete_table();
+
+  ASSERT_EQ(lit({"container", "start", "web"}).exit_code, 0);
+  EXPECT_TRUE(eventually([&] { return fetch("http://127.0.0.1:8080/hostname") == short_id("web") + "\n"; }));
+  sleeper("client", {"--network", "front"});
+  EXPECT_EQ(fetch_in("client", "http://web/hostname"), short_id("web") + "\n");
 }
 
 TEST_F(ContainerNetworkTest, BadNetworkFlagsAreRefusedBeforeAnythingIsMade) {
