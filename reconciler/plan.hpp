@@ -1,0 +1,164 @@
+#pragma once
+// The planner: a pure function from what the project wants (DesiredState) and
+// what exists for it (ObservedState, found by label) to an ordered Plan of
+// actions, as docker compose v2's convergence does. No I/O: the applier runs the
+// plan, `lit up --dry-run` prints it, and unit tests check it.
+//
+// Invariants of a Plan: actions are in a topological order (every index in
+// Action::after is smaller than the action's own index); actions with no path
+// between them may run in parallel; an unchanged project gives an empty plan.
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lit::reconciler {
+
+// ---- desired state (from the model) ----
+
+enum class Condition { Started, Healthy, CompletedSuccessfully };
+
+struct Dependency {
+  std::string service{};
+  Condition condition = Condition::Started;
+  bool required = true;  // false: a missing dependency is a warning, not an error
+};
+
+struct DesiredService {
+  std::string name{};
+  std::string hash{};  // config_hash() of everything that shapes its containers
+  int replicas = 1;
+  std::optional<std::string> container_name{};  // then replicas must be 1
+  // network_mode: service:X must appear here too (as a Started dependency).
+  std::vector<Dependency> depends_on{};
+  std::vector<std::string> networks{};  // full names, as in DesiredNetwork::name
+  std::vector<std::string> volumes{};   // named volumes only, full names
+};
+
+struct DesiredNetwork {
+  std::string name{};  // kernel-level name, e.g. "myproj_default"
+  std::string hash{};  // of subnet, gateway, internal, driver options...
+  bool external = false;
+};
+
+struct DesiredVolume {
+  std::string name{};  // e.g. "myproj_data"
+  bool external = false;
+};
+
+struct DesiredState {
+  std::string project{};
+  std::vector<DesiredService> services{};  // active services only
+  // Services defined but disabled by an inactive profile: their containers are
+  // not orphans (compose leaves them alone).
+  std::vector<std::string> inactive_services{};
+  std::vector<DesiredNetwork> networks{};
+  std::vector<DesiredVolume> volumes{};
+};
+
+// ---- observed state (from the runtime and network manager, by label) ----
+
+struct ObservedContainer {
+  std::string id{};
+  std::string name{};
+  std::string service{};  // label
+  int number = 0;       // replica index label, 1-based (0: missing or invalid)
+  std::string hash{};     // config hash label
+  std::string status{};   // "created" | "running" | "restarting" | "exited" | "dead" | ...
+  int exit_code = 0;
+  std::string health{};  // "" | "starting" | "healthy" | "unhealthy"
+};
+
+struct ObservedNetwork {
+  std::string name{};
+  std::string hash{};                   // label ("" for external networks)
+  std::vector<std::string> attached{};  // ids of every container attached to it
+};
+
+struct ObservedVolume {
+  std::string name{};
+};
+
+// The project's labeled objects, plus the external networks and volumes the
+// project declares when they exist (looked up by name).
+struct ObservedState {
+  std::vector<ObservedContainer> containers{};
+  std::vector<ObservedNetwork> networks{};
+  std::vector<ObservedVolume> volumes{};
+};
+
+// ---- the plan ----
+
+enum class ActionKind {
+  CreateNetwork,
+  RecreateNetwork,  // remove then create; attached containers are removed first
+  RemoveNetwork,
+  CreateVolume,
+  RemoveVolume,
+  CreateContainer,    // create and start replica `number` of `service`
+  StartContainer,     // start the stopped container `container_id`
+  RecreateContainer,  // replace `container_id` by a new one with the same name
+  RemoveContainer,    // stop (if running) and remove `container_id`
+};
+
+struct Action {
+  ActionKind kind{};
+  std::string target{};        // network, volume or container name
+  std::string service{};       // container actions
+  int number = 0;            // container actions: replica index
+  std::string container_id{};  // the existing container (start, recreate, remove)
+  std::string reason{};        // human text: "missing", "config changed (hash ab -> cd)"
+  // Conditions to check on the dependencies' containers before starting this one
+  // (create, start, recreate); they may have no action of their own in the plan.
+  std::vector<Dependency> wait_for{};
+  std::vector<std::size_t> after{};  // indices of actions that must finish first
+};
+
+struct Plan {
+  std::vector<Action> actions{};
+  std::vector<std::string> warnings{};  // e.g. orphans left without --remove-orphans
+  bool empty() const { return actions.empty(); }
+};
+
+struct UpOptions {
+  bool force_recreate = false;
+  bool no_recreate = false;
+  bool remove_orphans = false;
+  std::map<std::string, int> scale{};   // --scale SERVICE=N
+  std::vector<std::string> services{};  // selected (plus their dependencies); empty: all
+};
+
+struct DownOptions {
+  bool volumes = false;  // -v: also the project's (non-external) volumes
+  bool remove_orphans = false;
+};
+
+// `lit up`: throws lit::Error on a dependency cycle, an unknown dependency,
+// service, network or volume, a missing external network or volume, a
+// container_name with more than one replica, or a changed network still used by
+// a container this plan does not remove.
+Plan plan_up(const DesiredState& desired, const ObservedState& observed, const UpOptions& opts);
+
+// `lit down`: containers removed dependants first, then networks, then (with -v)
+// volumes. Without a project file, pass the observed containers' services.
+Plan plan_down(const DesiredState& desired, const ObservedState& observed,
+               const DownOptions& opts);
+
+// Service names, dependencies before dependants (ties in name order). Throws
+// lit::Error naming a cycle ("a -> b -> a") or an unknown required dependency.
+std::vector<std::string> service_order(const DesiredState& desired);
+
+// "<project>-<service>-<number>", or the service's container_name.
+std::string container_name(const std::string& project, const DesiredService& service, int number);
+
+// For each action, the indices of the actions that wait for it (the reverse
+// edges), so an applier can start an action when its last prerequisite ends.
+std::vector<std::vector<std::size_t>> dependants_of(const Plan& plan);
+
+// One line per action in plan order, e.g. "create container myproj-web-1 (missing)".
+std::string render_plan(const Plan& plan);
+const char* to_string(ActionKind kind);  // "create network", "recreate container", ...
+const char* to_string(Condition condition);  // "service_started", ...
+
+}  // namespace lit::reconciler

@@ -1,0 +1,48 @@
+// The plan as text (`lit up --dry-run`) and its reverse edges (for the applier).
+#include "reconciler/plan.hpp"
+
+namespace lit::reconciler {
+
+const char* to_string(ActionKind kind) {
+  switch (kind) {
+    case ActionKind::CreateNetwork: return "create network";
+    case ActionKind::RecreateNetwork: return "recreate network";
+    case ActionKind::RemoveNetwork: return "remove network";
+    case ActionKind::CreateVolume: return "create volume";
+    case ActionKind::RemoveVolume: return "remove volume";
+    case ActionKind::CreateContainer: return "create container";
+    case ActionKind::StartContainer: return "start container";
+    case ActionKind::RecreateContainer: return "recreate container";
+    case ActionKind::RemoveContainer: return "remove container";
+  }
+  return "?";
+}
+
+const char* to_string(Condition condition) {
+  switch (condition) {
+    case Condition::Started: return "service_started";
+    case Condition::Healthy: return "service_healthy";
+    case Condition::CompletedSuccessfully: return "service_completed_successfully";
+  }
+  return "?";
+}
+
+std::string render_plan(const Plan& plan) {
+  std::string out;
+  for (const auto& a : plan.actions) {
+    out += to_string(a.kind);
+    out += " " + a.target;
+    if (!a.reason.empty()) out += " (" + a.reason + ")";
+    out += "\n";
+  }
+  return out;
+}
+
+std::vector<std::vector<std::size_t>> dependants_of(const Plan& plan) {
+  std::vector<std::vector<std::size_t>> out(plan.actions.size());
+  for (std::size_t i = 0; i < plan.actions.size(); ++i)
+    for (std::size_t before : plan.actions[i].after) out[before].push_back(i);
+  return out;
+}
+
+}  // namespace lit::reconciler
