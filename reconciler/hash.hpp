@@ -3,10 +3,9 @@
 // stored as a label on each container so `lit up` recreates only what changed.
 // Unlike docker's, it covers the contents of env_file, configs and secrets files.
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace lit::reconciler {
 

@@ -63,7 +63,7 @@ struct ObservedContainer {
   std::string id{};
   std::string name{};
   std::string service{};  // label
-  int number = 0;       // replica index label, 1-based (0: missing or invalid)
+  int number = 0;         // replica index label, 1-based (0: missing or invalid)
   std::string hash{};     // config hash label
   std::string status{};   // "created" | "running" | "restarting" | "exited" | "dead" | ...
   int exit_code = 0;
@@ -106,7 +106,7 @@ struct Action {
   ActionKind kind{};
   std::string target{};        // network, volume or container name
   std::string service{};       // container actions
-  int number = 0;            // container actions: replica index
+  int number = 0;              // container actions: replica index
   std::string container_id{};  // the existing container (start, recreate, remove)
   std::string reason{};        // human text: "missing", "config changed (hash ab -> cd)"
   // Conditions to check on the dependencies' containers before starting this one
@@ -142,8 +142,7 @@ Plan plan_up(const DesiredState& desired, const ObservedState& observed, const U
 
 // `lit down`: containers removed dependants first, then networks, then (with -v)
 // volumes. Without a project file, pass the observed containers' services.
-Plan plan_down(const DesiredState& desired, const ObservedState& observed,
-               const DownOptions& opts);
+Plan plan_down(const DesiredState& desired, const ObservedState& observed, const DownOptions& opts);
 
 // Service names, dependencies before dependants (ties in name order). Throws
 // lit::Error naming a cycle ("a -> b -> a") or an unknown required dependency.
@@ -158,7 +157,7 @@ std::vector<std::vector<std::size_t>> dependants_of(const Plan& plan);
 
 // One line per action in plan order, e.g. "create container myproj-web-1 (missing)".
 std::string render_plan(const Plan& plan);
-const char* to_string(ActionKind kind);  // "create network", "recreate container", ...
+const char* to_string(ActionKind kind);      // "create network", "recreate container", ...
 const char* to_string(Condition condition);  // "service_started", ...
 
 }  // namespace lit::reconciler

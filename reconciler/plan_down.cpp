@@ -11,8 +11,12 @@ namespace lit::reconciler {
 namespace {
 
 Action removal(const ObservedContainer& c, std::string reason) {
-  return {.kind = ActionKind::RemoveContainer, .target = c.name, .service = c.service,
-          .number = c.number, .container_id = c.id, .reason = std::move(reason)};
+  return {.kind = ActionKind::RemoveContainer,
+          .target = c.name,
+          .service = c.service,
+          .number = c.number,
+          .container_id = c.id,
+          .reason = std::move(reason)};
 }
 
 bool declared_external(const DesiredState& d, const std::string& name) {
@@ -22,7 +26,8 @@ bool declared_external(const DesiredState& d, const std::string& name) {
                      [&](const auto& v) { return v.external && v.name == name; });
 }
 
-std::vector<const ObservedContainer*> containers_of(const ObservedState& o, const std::string& service) {
+std::vector<const ObservedContainer*> containers_of(const ObservedState& o,
+                                                    const std::string& service) {
   std::vector<const ObservedContainer*> out;
   for (const auto& c : o.containers)
     if (c.service == service) out.push_back(&c);
@@ -32,12 +37,14 @@ std::vector<const ObservedContainer*> containers_of(const ObservedState& o, cons
 
 }  // namespace
 
-Plan plan_down(const DesiredState& desired, const ObservedState& observed, const DownOptions& opts) {
+Plan plan_down(const DesiredState& desired, const ObservedState& observed,
+               const DownOptions& opts) {
   detail::ServiceGraph g = detail::build_graph(desired);
   Plan plan;
   plan.warnings = g.warnings;
   std::set<std::string> removed;  // container ids
-  auto remove = [&](const ObservedContainer& c, std::string reason, std::vector<std::size_t> after) {
+  auto remove = [&](const ObservedContainer& c, std::string reason,
+                    std::vector<std::size_t> after) {
     Action a = removal(c, std::move(reason));
     a.after = std::move(after);
     removed.insert(c.id);
@@ -58,7 +65,8 @@ Plan plan_down(const DesiredState& desired, const ObservedState& observed, const
     std::vector<std::size_t> prereq, mine;
     auto deps = g.dependants.find(*it);
     if (deps != g.dependants.end())
-      for (const auto& d : deps->second) prereq.insert(prereq.end(), done[d].begin(), done[d].end());
+      for (const auto& d : deps->second)
+        prereq.insert(prereq.end(), done[d].begin(), done[d].end());
     for (auto* c : containers_of(observed, *it)) mine.push_back(remove(*c, "", prereq));
     done[*it] = mine.empty() ? prereq : mine;
   }
@@ -77,12 +85,14 @@ Plan plan_down(const DesiredState& desired, const ObservedState& observed, const
                               ": not removed");
       continue;
     }
-    detail::add_action(plan, {.kind = ActionKind::RemoveNetwork, .target = n.name, .after = all_containers});
+    detail::add_action(
+        plan, {.kind = ActionKind::RemoveNetwork, .target = n.name, .after = all_containers});
   }
   if (opts.volumes)
     for (const auto& v : observed.volumes)
       if (!declared_external(desired, v.name))
-        detail::add_action(plan, {.kind = ActionKind::RemoveVolume, .target = v.name, .after = all_containers});
+        detail::add_action(
+            plan, {.kind = ActionKind::RemoveVolume, .target = v.name, .after = all_containers});
   return plan;
 }
 

@@ -21,9 +21,10 @@ void add_dependencies(const DesiredState& desired, ServiceGraph& g) {
         continue;
       }
       bool disabled = contains(desired.inactive_services, d.service);
-      std::string what = "service \"" + s.name + "\" depends on " +
-                         (disabled ? "service \"" + d.service + "\", which is disabled by its profile"
-                                   : "undefined service \"" + d.service + "\"");
+      std::string what =
+          "service \"" + s.name + "\" depends on " +
+          (disabled ? "service \"" + d.service + "\", which is disabled by its profile"
+                    : "undefined service \"" + d.service + "\"");
       if (d.required) throw Error(what);
       g.warnings.push_back(what + " (optional: ignored)");
     }
@@ -116,8 +117,8 @@ std::string orphan_warning(const std::vector<const ObservedContainer*>& orphans)
   for (auto* c : orphans) names.insert(c->service);
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-  return "orphan containers found for service" + std::string(names.size() > 1 ? "s " : " ") +
-         list + ": run with --remove-orphans to remove them";
+  return "orphan containers found for service" + std::string(names.size() > 1 ? "s " : " ") + list +
+         ": run with --remove-orphans to remove them";
 }
 
 std::string orphan_reason(const ObservedContainer& c) {

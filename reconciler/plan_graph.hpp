@@ -15,7 +15,7 @@ struct ServiceGraph {
   // Dependencies that name a defined service (optional missing ones dropped).
   std::map<std::string, std::vector<Dependency>> deps{};
   std::map<std::string, std::vector<std::string>> dependants{};  // reverse of deps
-  std::vector<std::string> order{};     // dependencies first, ties by name
+  std::vector<std::string> order{};                              // dependencies first, ties by name
   std::vector<std::string> warnings{};  // optional dependencies that are missing
 };
 

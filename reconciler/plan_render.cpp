@@ -5,24 +5,36 @@ namespace lit::reconciler {
 
 const char* to_string(ActionKind kind) {
   switch (kind) {
-    case ActionKind::CreateNetwork: return "create network";
-    case ActionKind::RecreateNetwork: return "recreate network";
-    case ActionKind::RemoveNetwork: return "remove network";
-    case ActionKind::CreateVolume: return "create volume";
-    case ActionKind::RemoveVolume: return "remove volume";
-    case ActionKind::CreateContainer: return "create container";
-    case ActionKind::StartContainer: return "start container";
-    case ActionKind::RecreateContainer: return "recreate container";
-    case ActionKind::RemoveContainer: return "remove container";
+    case ActionKind::CreateNetwork:
+      return "create network";
+    case ActionKind::RecreateNetwork:
+      return "recreate network";
+    case ActionKind::RemoveNetwork:
+      return "remove network";
+    case ActionKind::CreateVolume:
+      return "create volume";
+    case ActionKind::RemoveVolume:
+      return "remove volume";
+    case ActionKind::CreateContainer:
+      return "create container";
+    case ActionKind::StartContainer:
+      return "start container";
+    case ActionKind::RecreateContainer:
+      return "recreate container";
+    case ActionKind::RemoveContainer:
+      return "remove container";
   }
   return "?";
 }
 
 const char* to_string(Condition condition) {
   switch (condition) {
-    case Condition::Started: return "service_started";
-    case Condition::Healthy: return "service_healthy";
-    case Condition::CompletedSuccessfully: return "service_completed_successfully";
+    case Condition::Started:
+      return "service_started";
+    case Condition::Healthy:
+      return "service_healthy";
+    case Condition::CompletedSuccessfully:
+      return "service_completed_successfully";
   }
   return "?";
 }

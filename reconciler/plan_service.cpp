@@ -56,8 +56,11 @@ std::optional<Step> replica_step(const ObservedContainer& c, const DesiredServic
 }
 
 Step removal(const ObservedContainer& c, std::string reason) {
-  return {.kind = ActionKind::RemoveContainer, .container = &c, .number = c.number,
-          .name = c.name, .reason = std::move(reason)};
+  return {.kind = ActionKind::RemoveContainer,
+          .container = &c,
+          .number = c.number,
+          .name = c.name,
+          .reason = std::move(reason)};
 }
 
 }  // namespace
@@ -81,28 +84,33 @@ ServicePlan plan_service(const std::string& project, const DesiredService& s, in
   for (const auto& [number, same] : by_number) {
     const ObservedContainer* best = best_of(same, container_name(project, s, number), s.hash);
     for (auto* c : same)
-      if (c != best) out.removals.push_back(removal(*c, "duplicate of replica " + std::to_string(number)));
+      if (c != best)
+        out.removals.push_back(removal(*c, "duplicate of replica " + std::to_string(number)));
     kept.push_back(best);
   }
   std::size_t want = static_cast<std::size_t>(replicas);
   for (std::size_t i = kept.size(); i > want; --i)
     out.removals.push_back(removal(*kept[i - 1], "scaled down from " + std::to_string(kept.size()) +
-                                                    " to " + std::to_string(replicas)));
+                                                     " to " + std::to_string(replicas)));
   if (kept.size() > want) kept.resize(want);
 
   std::set<int> used;
   for (auto* c : kept) {
     std::string name = container_name(project, s, c->number);
-    out.replicas.push_back({.number = c->number, .name = name, .existing = c,
+    out.replicas.push_back({.number = c->number,
+                            .name = name,
+                            .existing = c,
                             .step = replica_step(*c, s, name, opts)});
     used.insert(c->number);
   }
   for (int n = 1; out.replicas.size() < want; ++n) {
     if (used.count(n)) continue;
     std::string name = container_name(project, s, n);
-    out.replicas.push_back({.number = n, .name = name,
-                            .step = Step{.kind = ActionKind::CreateContainer, .number = n,
-                                         .name = name, .reason = "missing"}});
+    out.replicas.push_back(
+        {.number = n,
+         .name = name,
+         .step = Step{
+             .kind = ActionKind::CreateContainer, .number = n, .name = name, .reason = "missing"}});
   }
   std::sort(out.replicas.begin(), out.replicas.end(),
             [](const auto& a, const auto& b) { return a.number < b.number; });

@@ -23,8 +23,11 @@ void check_options(const ServiceGraph& g, const DesiredState& desired, const UpO
   if (opts.force_recreate && opts.no_recreate)
     throw Error("--force-recreate and --no-recreate cannot be used together");
   for (const auto& [name, n] : opts.scale) {
-    if (!g.by_name.count(name)) throw Error("--scale " + name + "=" + std::to_string(n) + ": no such service " + quoted(name));
-    if (n < 0) throw Error("--scale " + name + "=" + std::to_string(n) + ": replicas cannot be negative");
+    if (!g.by_name.count(name))
+      throw Error("--scale " + name + "=" + std::to_string(n) + ": no such service " +
+                  quoted(name));
+    if (n < 0)
+      throw Error("--scale " + name + "=" + std::to_string(n) + ": replicas cannot be negative");
   }
   for (const auto& name : opts.services) {
     if (g.by_name.count(name)) continue;
@@ -83,7 +86,7 @@ struct UpPlanner {
   std::map<std::string, ServicePlan> services{};
   std::vector<const ObservedContainer*> orphans{};
   Plan plan{};
-  std::map<std::string, std::size_t> removed{};  // container id -> its remove action
+  std::map<std::string, std::size_t> removed{};          // container id -> its remove action
   std::map<std::string, std::size_t> resource_action{};  // network/volume name -> action
 
   void plan_services() {
@@ -101,9 +104,12 @@ struct UpPlanner {
   void emit_removals() {
     if (opts.remove_orphans) {
       for (auto* c : orphans)
-        removed[c->id] = add({.kind = ActionKind::RemoveContainer, .target = c->name,
-                                .service = c->service, .number = c->number, .container_id = c->id,
-                                .reason = detail::orphan_reason(*c)});
+        removed[c->id] = add({.kind = ActionKind::RemoveContainer,
+                              .target = c->name,
+                              .service = c->service,
+                              .number = c->number,
+                              .container_id = c->id,
+                              .reason = detail::orphan_reason(*c)});
     } else if (!orphans.empty()) {
       plan.warnings.push_back(detail::orphan_warning(orphans));
     }
@@ -136,12 +142,16 @@ struct UpPlanner {
     for (auto& [svc, sp] : services)
       for (auto& r : sp.replicas) {
         if (!r.existing || r.existing->id != id) continue;
-        detail::Step remove{.kind = ActionKind::RemoveContainer, .container = r.existing,
-                            .number = r.number, .name = r.existing->name,
+        detail::Step remove{.kind = ActionKind::RemoveContainer,
+                            .container = r.existing,
+                            .number = r.number,
+                            .name = r.existing->name,
                             .reason = "network " + network + " is recreated"};
         removed[id] = add(container_action(remove, svc));
-        r.step = detail::Step{.kind = ActionKind::CreateContainer, .number = r.number,
-                              .name = r.name, .reason = "network " + network + " was recreated"};
+        r.step = detail::Step{.kind = ActionKind::CreateContainer,
+                              .number = r.number,
+                              .name = r.name,
+                              .reason = "network " + network + " was recreated"};
         return true;
       }
     return false;
@@ -158,7 +168,8 @@ struct UpPlanner {
         continue;
       }
       if (it == observed.networks.end()) {
-        resource_action[n->name] = add({.kind = ActionKind::CreateNetwork, .target = n->name, .reason = "missing"});
+        resource_action[n->name] =
+            add({.kind = ActionKind::CreateNetwork, .target = n->name, .reason = "missing"});
         continue;
       }
       if (it->hash == n->hash) continue;
@@ -179,7 +190,8 @@ struct UpPlanner {
       if (v->external)
         throw Error("volume " + v->name + " is declared as external, but could not be found")
             .with_hint("create it with `lit volume create " + v->name + "`");
-      resource_action[v->name] = add({.kind = ActionKind::CreateVolume, .target = v->name, .reason = "missing"});
+      resource_action[v->name] =
+          add({.kind = ActionKind::CreateVolume, .target = v->name, .reason = "missing"});
     }
   }
 
@@ -191,7 +203,8 @@ struct UpPlanner {
       if (!selected.count(name)) continue;
       const DesiredService& s = *g.by_name.at(name);
       std::vector<std::size_t> prereq, mine;
-      for (const auto& d : g.deps.at(name)) prereq.insert(prereq.end(), done[d.service].begin(), done[d.service].end());
+      for (const auto& d : g.deps.at(name))
+        prereq.insert(prereq.end(), done[d.service].begin(), done[d.service].end());
       for (const auto& n : s.networks)
         if (resource_action.count(n)) prereq.push_back(resource_action[n]);
       for (const auto& v : s.volumes)
@@ -204,7 +217,8 @@ struct UpPlanner {
         mine.push_back(add(std::move(a)));
       }
       if (mine.empty())
-        for (const auto& d : g.deps.at(name)) mine.insert(mine.end(), done[d.service].begin(), done[d.service].end());
+        for (const auto& d : g.deps.at(name))
+          mine.insert(mine.end(), done[d.service].begin(), done[d.service].end());
       done[name] = std::move(mine);
     }
   }
@@ -213,9 +227,8 @@ struct UpPlanner {
 
   Plan run() {
     check_options(g, desired, opts);
-    selected = opts.services.empty()
-                   ? std::set<std::string>(g.order.begin(), g.order.end())
-                   : detail::with_dependencies(g, opts.services);
+    selected = opts.services.empty() ? std::set<std::string>(g.order.begin(), g.order.end())
+                                     : detail::with_dependencies(g, opts.services);
     Resources r = needed_resources(desired, g, selected, opts.services.empty());
     plan.warnings = g.warnings;
     plan_services();
@@ -231,7 +244,8 @@ struct UpPlanner {
 }  // namespace
 
 Plan plan_up(const DesiredState& desired, const ObservedState& observed, const UpOptions& opts) {
-  UpPlanner p{.desired = desired, .observed = observed, .opts = opts, .g = detail::build_graph(desired)};
+  UpPlanner p{
+      .desired = desired, .observed = observed, .opts = opts, .g = detail::build_graph(desired)};
   return p.run();
 }
 

@@ -23,22 +23,27 @@ DesiredService svc(std::string name, std::vector<std::string> deps = {}) {
 ObservedContainer container(const std::string& service, int number,
                             const std::string& status = "running") {
   std::string n = std::to_string(number);
-  return {.id = "id-" + service + "-" + n, .name = "p-" + service + "-" + n, .service = service,
-          .number = number, .hash = "h", .status = status};
+  return {.id = "id-" + service + "-" + n,
+          .name = "p-" + service + "-" + n,
+          .service = service,
+          .number = number,
+          .hash = "h",
+          .status = status};
 }
 
 struct Fixture {
-  DesiredState d{.project = "p",
-                 .services = {svc("web", {"api"}), svc("api", {"db"}), svc("db")},
-                 .networks = {{.name = "p_default", .hash = "n"}, {.name = "shared", .external = true}},
-                 .volumes = {{.name = "p_data"}, {.name = "keep", .external = true}}};
-  ObservedState o{
-      .containers = {container("db", 1), container("api", 1), container("api", 2, "exited"),
-                     container("web", 1)},
-      .networks = {{.name = "p_default", .hash = "n",
-                    .attached = {"id-db-1", "id-api-1", "id-web-1"}},
-                   {.name = "shared", .attached = {"id-web-1", "foreign"}}},
-      .volumes = {{.name = "p_data"}, {.name = "keep"}}};
+  DesiredState d{
+      .project = "p",
+      .services = {svc("web", {"api"}), svc("api", {"db"}), svc("db")},
+      .networks = {{.name = "p_default", .hash = "n"}, {.name = "shared", .external = true}},
+      .volumes = {{.name = "p_data"}, {.name = "keep", .external = true}}};
+  ObservedState o{.containers = {container("db", 1), container("api", 1),
+                                 container("api", 2, "exited"), container("web", 1)},
+                  .networks = {{.name = "p_default",
+                                .hash = "n",
+                                .attached = {"id-db-1", "id-api-1", "id-web-1"}},
+                               {.name = "shared", .attached = {"id-web-1", "foreign"}}},
+                  .volumes = {{.name = "p_data"}, {.name = "keep"}}};
 };
 
 std::vector<std::string> lines(const Plan& plan) {

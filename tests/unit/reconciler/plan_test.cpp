@@ -17,7 +17,9 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 DesiredService svc(std::string name, std::string hash, std::vector<Dependency> deps = {}) {
-  return {.name = std::move(name), .hash = std::move(hash), .depends_on = std::move(deps),
+  return {.name = std::move(name),
+          .hash = std::move(hash),
+          .depends_on = std::move(deps),
           .networks = {"p_default"}};
 }
 
@@ -26,14 +28,19 @@ Dependency on(std::string service, Condition c = Condition::Started) {
 }
 
 DesiredState project(std::vector<DesiredService> services) {
-  return {.project = "p", .services = std::move(services),
+  return {.project = "p",
+          .services = std::move(services),
           .networks = {{.name = "p_default", .hash = "net1"}}};
 }
 
 ObservedContainer running(const std::string& service, int number, const std::string& hash) {
   std::string n = std::to_string(number);
-  return {.id = "id-" + service + "-" + n, .name = "p-" + service + "-" + n, .service = service,
-          .number = number, .hash = hash, .status = "running"};
+  return {.id = "id-" + service + "-" + n,
+          .name = "p-" + service + "-" + n,
+          .service = service,
+          .number = number,
+          .hash = hash,
+          .status = "running"};
 }
 
 // Everything of `d` exists and runs with the desired hash.
@@ -72,10 +79,10 @@ TEST(PlanUp, CreatesEverythingFromNothingInDependencyOrder) {
   d.services[1].volumes = {"p_data"};
   d.volumes = {{.name = "p_data"}};
   Plan plan = plan_up(d, {}, {});
-  EXPECT_THAT(lines(plan), ElementsAre("create network p_default (missing)",
-                                       "create volume p_data (missing)",
-                                       "create container p-db-1 (missing)",
-                                       "create container p-web-1 (missing)"));
+  EXPECT_THAT(
+      lines(plan),
+      ElementsAre("create network p_default (missing)", "create volume p_data (missing)",
+                  "create container p-db-1 (missing)", "create container p-web-1 (missing)"));
   EXPECT_THAT(after(plan, "p-db-1"), ElementsAre(0, 1));
   EXPECT_THAT(after(plan, "p-web-1"), ElementsAre(0, 2));
   const Action& web = plan.actions[3];
@@ -115,8 +122,9 @@ TEST(PlanUp, DependantWorkWaitsForARecreatedDependency) {
   o.containers[0].hash = "w1";
   o.containers[1].hash = "d1";
   Plan plan = plan_up(d, o, {});
-  EXPECT_THAT(lines(plan), ElementsAre("recreate container p-db-1 (config changed (hash d1 -> d2))",
-                                       "recreate container p-web-1 (config changed (hash w1 -> w2))"));
+  EXPECT_THAT(lines(plan),
+              ElementsAre("recreate container p-db-1 (config changed (hash d1 -> d2))",
+                          "recreate container p-web-1 (config changed (hash w1 -> w2))"));
   EXPECT_THAT(plan.actions[1].after, ElementsAre(0));
 }
 
@@ -171,19 +179,20 @@ TEST(PlanUp, OrphansAreAWarningUnlessRemoveOrphans) {
   EXPECT_THAT(plan.warnings, ElementsAre("orphan containers found for services old, older: run "
                                          "with --remove-orphans to remove them"));
   plan = plan_up(d, o, {.remove_orphans = true});
-  EXPECT_THAT(lines(plan),
-              ElementsAre("remove container p-old-1 (orphan: service 'old' is no longer in the project)",
-                          "remove container p-older-1 (orphan: service 'older' is no longer in the project)"));
+  EXPECT_THAT(
+      lines(plan),
+      ElementsAre(
+          "remove container p-old-1 (orphan: service 'old' is no longer in the project)",
+          "remove container p-older-1 (orphan: service 'older' is no longer in the project)"));
   EXPECT_THAT(plan.warnings, IsEmpty());
 }
 
 TEST(PlanUp, IndependentServicesHaveNoEdgesBetweenThem) {
   DesiredState d = project({svc("a", "a1"), svc("b", "b1"), svc("c", "c1", {on("a"), on("b")})});
   Plan plan = plan_up(d, {}, {});
-  EXPECT_THAT(lines(plan), ElementsAre("create network p_default (missing)",
-                                       "create container p-a-1 (missing)",
-                                       "create container p-b-1 (missing)",
-                                       "create container p-c-1 (missing)"));
+  EXPECT_THAT(lines(plan),
+              ElementsAre("create network p_default (missing)", "create container p-a-1 (missing)",
+                          "create container p-b-1 (missing)", "create container p-c-1 (missing)"));
   EXPECT_THAT(after(plan, "p-a-1"), ElementsAre(0));
   EXPECT_THAT(after(plan, "p-b-1"), ElementsAre(0));
   EXPECT_THAT(after(plan, "p-c-1"), ElementsAre(0, 1, 2));
@@ -193,8 +202,8 @@ TEST(PlanUp, IndependentServicesHaveNoEdgesBetweenThem) {
 
 TEST(PlanUp, OrderingPassesThroughAnUnchangedService) {
   // front -> mid -> back; only front and back change: front still waits for back.
-  DesiredState d = project({svc("front", "f2", {on("mid")}), svc("mid", "m1", {on("back")}),
-                            svc("back", "b2")});
+  DesiredState d =
+      project({svc("front", "f2", {on("mid")}), svc("mid", "m1", {on("back")}), svc("back", "b2")});
   ObservedState o = matching(d);
   o.containers[0].hash = "f1";
   o.containers[2].hash = "b1";
@@ -207,7 +216,8 @@ TEST(PlanUp, OrderingPassesThroughAnUnchangedService) {
 TEST(PlanUp, DependencyCyclesAndUnknownDependenciesAreErrors) {
   EXPECT_EQ(error_of([] {
               plan_up(project({svc("a", "1", {on("b")}), svc("b", "1", {on("c")}),
-                               svc("c", "1", {on("a")})}), {}, {});
+                               svc("c", "1", {on("a")})}),
+                      {}, {});
             }),
             "dependency cycle between services: a -> b -> c -> a");
   EXPECT_EQ(error_of([] { plan_up(project({svc("a", "1", {on("a")})}), {}, {}); }),
@@ -235,7 +245,9 @@ TEST(PlanUp, SelectedServicesPullInTheirDependencies) {
               ElementsAre("create network p_default (missing)", "create container p-db-1 (missing)",
                           "create container p-api-1 (missing)"));
   EXPECT_EQ(error_of([&] { plan_up(d, {}, {.services = {"nope"}}); }), "no such service: nope");
-  EXPECT_EQ(error_of([&] { plan_up(d, {}, {.scale = {{"nope", 2}}}); }),
+  EXPECT_EQ(error_of([&] {
+              plan_up(d, {}, {.scale = {{"nope", 2}}});
+            }),
             "--scale nope=2: no such service \"nope\"");
 }
 
@@ -259,7 +271,9 @@ TEST(PlanUp, ContainerNameReplacesTheGeneratedNameAndAllowsOneReplica) {
   d.services[0].container_name = "postgres";
   EXPECT_THAT(lines(plan_up(d, {}, {})), ElementsAre("create network p_default (missing)",
                                                      "create container postgres (missing)"));
-  EXPECT_EQ(error_of([&] { plan_up(d, {}, {.scale = {{"db", 2}}}); }),
+  EXPECT_EQ(error_of([&] {
+              plan_up(d, {}, {.scale = {{"db", 2}}});
+            }),
             "service \"db\" sets container_name \"postgres\" and cannot have 2 replicas: container "
             "names must be unique");
 }
