@@ -19,7 +19,7 @@ namespace lit::reconciler {
 
 enum class Condition { Started, Healthy, CompletedSuccessfully };
 
-struct Dependency {
+struct DesiredDependency {
   std::string service{};
   Condition condition = Condition::Started;
   bool required = true;  // false: a missing dependency is a warning, not an error
@@ -31,7 +31,7 @@ struct DesiredService {
   int replicas = 1;
   std::optional<std::string> container_name{};  // then replicas must be 1
   // network_mode: service:X must appear here too (as a Started dependency).
-  std::vector<Dependency> depends_on{};
+  std::vector<DesiredDependency> depends_on{};
   std::vector<std::string> networks{};  // full names, as in DesiredNetwork::name
   std::vector<std::string> volumes{};   // named volumes only, full names
 };
@@ -111,7 +111,7 @@ struct Action {
   std::string reason{};        // human text: "missing", "config changed (hash ab -> cd)"
   // Conditions to check on the dependencies' containers before starting this one
   // (create, start, recreate); they may have no action of their own in the plan.
-  std::vector<Dependency> wait_for{};
+  std::vector<DesiredDependency> wait_for{};
   std::vector<std::size_t> after{};  // indices of actions that must finish first
 };
 

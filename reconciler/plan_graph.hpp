@@ -13,7 +13,7 @@ namespace lit::reconciler::detail {
 struct ServiceGraph {
   std::map<std::string, const DesiredService*> by_name;
   // Dependencies that name a defined service (optional missing ones dropped).
-  std::map<std::string, std::vector<Dependency>> deps{};
+  std::map<std::string, std::vector<DesiredDependency>> deps{};
   std::map<std::string, std::vector<std::string>> dependants{};  // reverse of deps
   std::vector<std::string> order{};                              // dependencies first, ties by name
   std::vector<std::string> warnings{};  // optional dependencies that are missing

@@ -39,13 +39,13 @@ void check_options(const ServiceGraph& g, const DesiredState& desired, const UpO
 
 // The networks and volumes to ensure: all the project's, or with selected
 // services only theirs.
-struct Resources {
+struct NeededResources {
   std::vector<const DesiredNetwork*> networks;
   std::vector<const DesiredVolume*> volumes;
 };
 
-Resources needed_resources(const DesiredState& desired, const ServiceGraph& g,
-                           const std::set<std::string>& selected, bool all) {
+NeededResources needed_resources(const DesiredState& desired, const ServiceGraph& g,
+                                 const std::set<std::string>& selected, bool all) {
   std::set<std::string> nets, vols;
   for (const auto& name : selected) {
     const DesiredService& s = *g.by_name.at(name);
@@ -62,7 +62,7 @@ Resources needed_resources(const DesiredState& desired, const ServiceGraph& g,
       vols.insert(v);
     }
   }
-  Resources r;
+  NeededResources r;
   for (const auto& n : desired.networks)
     if (all || nets.count(n.name)) r.networks.push_back(&n);
   for (const auto& v : desired.volumes)
@@ -157,7 +157,7 @@ struct UpPlanner {
     return false;
   }
 
-  void emit_networks(const Resources& r) {
+  void emit_networks(const NeededResources& r) {
     for (const DesiredNetwork* n : r.networks) {
       auto it = std::find_if(observed.networks.begin(), observed.networks.end(),
                              [&](const auto& o) { return o.name == n->name; });
@@ -182,7 +182,7 @@ struct UpPlanner {
     }
   }
 
-  void emit_volumes(const Resources& r) {
+  void emit_volumes(const NeededResources& r) {
     for (const DesiredVolume* v : r.volumes) {
       bool exists = std::any_of(observed.volumes.begin(), observed.volumes.end(),
                                 [&](const auto& o) { return o.name == v->name; });
@@ -229,7 +229,7 @@ struct UpPlanner {
     check_options(g, desired, opts);
     selected = opts.services.empty() ? std::set<std::string>(g.order.begin(), g.order.end())
                                      : detail::with_dependencies(g, opts.services);
-    Resources r = needed_resources(desired, g, selected, opts.services.empty());
+    NeededResources r = needed_resources(desired, g, selected, opts.services.empty());
     plan.warnings = g.warnings;
     plan_services();
     orphans = detail::find_orphans(desired, g, observed);

@@ -16,14 +16,14 @@ using lit::testing::error_of;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-DesiredService svc(std::string name, std::string hash, std::vector<Dependency> deps = {}) {
+DesiredService svc(std::string name, std::string hash, std::vector<DesiredDependency> deps = {}) {
   return {.name = std::move(name),
           .hash = std::move(hash),
           .depends_on = std::move(deps),
           .networks = {"p_default"}};
 }
 
-Dependency on(std::string service, Condition c = Condition::Started) {
+DesiredDependency on(std::string service, Condition c = Condition::Started) {
   return {.service = std::move(service), .condition = c};
 }
 
