@@ -47,6 +47,13 @@ void add_run_flags(CLI::App& cmd, CreateFlags& f) {
   cmd.add_option("--network,--net", f.network, "none, host, or a lit network's name")->capture_default_str();
   cmd.add_option("--ip", f.ip, "IPv4 address on the network (default: the next free one)");
   each(cmd.add_option("--network-alias", f.network_aliases, "Another name of the container on the network"));
+  each(cmd.add_option("--add-host", f.add_hosts, "Add a line to /etc/hosts: NAME:IP"));
+  each(cmd.add_option("--dns", f.dns, "Nameserver for /etc/resolv.conf"));
+  each(cmd.add_option("--dns-search", f.dns_search, "Search domain for /etc/resolv.conf"));
+  each(cmd.add_option("--dns-option", f.dns_options, "Option for /etc/resolv.conf"));
+  each(cmd.add_option("--sysctl", f.sysctls, "Namespaced kernel parameter K=V"));
+  each(cmd.add_option("--ulimit", f.ulimits, "Resource limit NAME=SOFT[:HARD], e.g. nofile=1024:2048"));
+  cmd.add_option("--shm-size", f.shm_size, "Size of /dev/shm (default 64m)");
   each(cmd.add_option("-p,--publish", f.publish,
                       "Publish a port: [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/tcp|udp], ranges allowed"));
   cmd.add_flag("-i,--interactive", f.interactive, "Keep stdin open");

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "runtime/container/record.hpp"
+#include "runtime/container/sysctl.hpp"
 #include "runtime/init/init_binary.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -230,6 +231,26 @@ void apply_security(const CreateFlags& flags, SecuritySpec& s) {
   for (const auto& o : flags.security_opts) apply_security_opt(o, s);
 }
 
+// --add-host, --dns*, --sysctl, --ulimit, --shm-size.
+void apply_extras(const CreateFlags& flags, ContainerSpec& spec) {
+  for (const auto& h : flags.add_hosts) spec.extra_hosts.push_back(parse_add_host(h));
+  for (const auto& d : flags.dns) spec.dns_servers.push_back(parse_dns(d));
+  spec.dns_search = flags.dns_search;
+  spec.dns_options = flags.dns_options;
+  for (const auto& s : flags.sysctls) {
+    auto [key, value] = parse_sysctl(s);
+    spec.sysctls.insert_or_assign(key, value);
+  }
+  for (const auto& u : flags.ulimits) spec.rlimits.push_back(parse_ulimit(u));
+  if (!flags.shm_size.empty()) {
+    auto bytes = parse_size(flags.shm_size);
+    if (!bytes || *bytes <= 0)
+      throw Error("invalid value \"" + flags.shm_size + "\" for flag --shm-size: use a size such as 64m");
+    spec.shm_size = *bytes;
+  }
+  validate_sysctls(spec.sysctls, parse_network(flags.network));
+}
+
 void add_volumes(const CreateFlags& flags, const Identity& identity, CreatePlan& plan,
                  std::set<std::string>& seen) {
   for (const auto& v : flags.volumes) {
@@ -271,6 +292,8 @@ void check_flags(const CreateFlags& flags) {
   SecuritySpec security;
   apply_security(flags, security);
   for (const auto& l : flags.labels) parse_label(l);
+  ContainerSpec extras;
+  apply_extras(flags, extras);
   for (const auto& v : flags.volumes) parse_volume(v);
   for (const auto& t : flags.tmpfs) parse_tmpfs(t);
   for (const auto& e : flags.env) parse_env_arg(e, [](const std::string&) { return std::nullopt; });
@@ -295,6 +318,7 @@ CreatePlan build_spec(const CreateFlags& flags, const image::Image& image,
                                                       : identity.id.substr(0, 12);
   apply_limits(flags, spec.limits);
   apply_security(flags, spec.security);
+  apply_extras(flags, spec);
   for (const auto& l : flags.labels) {
     auto [key, value] = parse_label(l);
     plan.labels.insert_or_assign(key, value);

@@ -34,6 +34,11 @@ struct CreateFlags {
   std::string ip;                             // --ip on that network
   std::vector<std::string> network_aliases;   // --network-alias
   std::vector<std::string> publish;           // -p [HOST_IP:][HOST_PORT:]PORT[/proto]
+  std::vector<std::string> add_hosts;         // --add-host NAME:IP
+  std::vector<std::string> dns, dns_search, dns_options;  // --dns, --dns-search, --dns-option
+  std::vector<std::string> sysctls;           // --sysctl K=V
+  std::vector<std::string> ulimits;           // --ulimit nofile=1024[:2048]
+  std::string shm_size;                       // --shm-size 64m
   bool interactive = false, tty = false;
   std::vector<std::string> cap_add, cap_drop;
   bool privileged = false, read_only = false;

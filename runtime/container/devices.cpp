@@ -52,7 +52,7 @@ UniqueFd make_subdir(int dev_fd, const char* name, unsigned mode) {
 
 }  // namespace
 
-void setup_dev(int root_fd) {
+void setup_dev(int root_fd, std::int64_t shm_size) {
   UniqueFd mountpoint = make_dirs_beneath(root_fd, "/dev");
   mount_on(mountpoint.get(), "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME,
            "mode=755,size=65536k");
@@ -66,7 +66,7 @@ void setup_dev(int root_fd) {
            "newinstance,ptmxmode=0666,mode=0620,gid=5");
   UniqueFd shm = make_subdir(dev.get(), "shm", 01777);
   mount_on(shm.get(), "/dev/shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-           "mode=1777,size=65536k");
+           ("mode=1777,size=" + std::to_string(shm_size)).c_str());
   UniqueFd mqueue = make_subdir(dev.get(), "mqueue", 0755);
   mount_on(mqueue.get(), "/dev/mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC);
   for (const auto& l : kLinks) {

@@ -42,7 +42,11 @@ void put(const fs::path& path, const std::string& content) {
 }  // namespace
 
 std::string hosts_content(const ContainerSpec& spec, const std::string& host_hosts) {
-  if (spec.network == NetworkMode::Host) return host_hosts;
+  if (spec.network == NetworkMode::Host) {
+    std::string s = host_hosts;
+    for (const auto& [name, ip] : spec.extra_hosts) s += ip + "\t" + name + "\n";
+    return s;
+  }
   std::string s =
       "127.0.0.1\tlocalhost\n"
       "::1\tlocalhost ip6-localhost ip6-loopback\n"
@@ -53,6 +57,7 @@ std::string hosts_content(const ContainerSpec& spec, const std::string& host_hos
   // On a lit network the host name is the container's address there, as docker does.
   const std::string self = spec.address.empty() ? "127.0.0.1" : spec.address;
   if (!spec.hostname.empty()) s += self + "\t" + spec.hostname + "\n";
+  for (const auto& [name, ip] : spec.extra_hosts) s += ip + "\t" + name + "\n";
   return s;
 }
 
@@ -67,13 +72,20 @@ std::string resolv_content(const ContainerSpec& spec, const std::string& host_re
     words >> key >> addr;
     if (key == "nameserver" && (addr.starts_with("127.") || addr == "::1" || !spec.dns_servers.empty()))
       continue;
+    if ((key == "search" || key == "domain") && !spec.dns_search.empty()) continue;
+    if (key == "options" && !spec.dns_options.empty()) continue;
     out += line + "\n";
   }
   // On a lit network: lit's DNS server answers the network's names and forwards
   // the rest to the host's resolvers, so it replaces them; search and options stay.
   std::string servers;
   for (const auto& s : spec.dns_servers) servers += "nameserver " + s + "\n";
-  return servers + out;
+  auto words_line = [](const char* key, const std::vector<std::string>& words) {
+    std::string l = key;
+    for (const auto& w : words) l += " " + w;
+    return words.empty() ? std::string() : l + "\n";
+  };
+  return servers + words_line("search", spec.dns_search) + words_line("options", spec.dns_options) + out;
 }
 
 void write_etc_files(const ContainerSpec& spec) {

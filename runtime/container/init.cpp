@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,6 +80,11 @@ void run_init(const InitConfig& c, const Channel& channel) {
   }
   if (spec.network != NetworkMode::Host) bring_up_loopback();
   apply_sysctls(spec.sysctls);
+  for (const auto& r : spec.rlimits) {  // before capabilities are dropped: raising needs CAP_SYS_RESOURCE
+    rlimit lim{r.soft, r.hard};
+    check_sys(::setrlimit(static_cast<__rlimit_resource>(r.resource), &lim), "set ulimit",
+              std::to_string(r.resource));
+  }
   if (spec.process.terminal) {
     UniqueFd master = open_container_pty(c.window, spec.process.uid);
     channel.send_master(master.get());

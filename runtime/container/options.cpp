@@ -1,11 +1,15 @@
 #include "runtime/container/options.hpp"
 
+#include <arpa/inet.h>
+#include <sys/resource.h>
+
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <map>
 
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -281,6 +285,63 @@ std::pair<std::string, std::string> parse_label(std::string_view value) {
   std::string key(value.substr(0, eq));
   if (key.empty()) throw invalid("--label", value, "the label key is empty");
   return {key, eq == std::string_view::npos ? "" : std::string(value.substr(eq + 1))};
+}
+
+namespace {
+bool is_ip(const std::string& text) {
+  unsigned char buf[16];
+  return ::inet_pton(AF_INET, text.c_str(), buf) == 1 || ::inet_pton(AF_INET6, text.c_str(), buf) == 1;
+}
+}  // namespace
+
+std::pair<std::string, std::string> parse_add_host(std::string_view value) {
+  // docker: NAME:IP, where IP may itself contain colons (IPv6); NAME=IP too.
+  auto sep = value.find('=');
+  if (sep == std::string_view::npos) sep = value.find(':');
+  std::string name(value.substr(0, sep == std::string_view::npos ? 0 : sep));
+  std::string ip(sep == std::string_view::npos ? "" : value.substr(sep + 1));
+  if (name.empty() || ip.empty()) throw invalid("--add-host", value, "use NAME:IP");
+  if (ip == "host-gateway")
+    throw invalid("--add-host", value, "host-gateway is not supported yet; give the address");
+  if (!is_ip(ip)) throw invalid("--add-host", value, ip + " is not an IPv4 or IPv6 address");
+  return {name, ip};
+}
+
+std::string parse_dns(std::string_view value) {
+  if (!is_ip(std::string(value))) throw invalid("--dns", value, "not an IPv4 or IPv6 address");
+  return std::string(value);
+}
+
+ContainerSpec::Rlimit parse_ulimit(std::string_view value) {
+  static const std::map<std::string, int, std::less<>> kNames = {
+      {"core", RLIMIT_CORE},       {"cpu", RLIMIT_CPU},         {"data", RLIMIT_DATA},
+      {"fsize", RLIMIT_FSIZE},     {"locks", RLIMIT_LOCKS},     {"memlock", RLIMIT_MEMLOCK},
+      {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},     {"nofile", RLIMIT_NOFILE},
+      {"nproc", RLIMIT_NPROC},     {"rss", RLIMIT_RSS},         {"rtprio", RLIMIT_RTPRIO},
+      {"rttime", RLIMIT_RTTIME},   {"sigpending", RLIMIT_SIGPENDING}, {"stack", RLIMIT_STACK}};
+  auto eq = value.find('=');
+  auto it = eq == std::string_view::npos ? kNames.end() : kNames.find(value.substr(0, eq));
+  if (it == kNames.end()) throw invalid("--ulimit", value, "use NAME=SOFT[:HARD], e.g. nofile=1024:2048");
+  auto number = [&](std::string_view t) -> std::uint64_t {
+    if (t == "-1" || t == "unlimited") return RLIM_INFINITY;
+    std::uint64_t v = 0;
+    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (ec != std::errc() || p != t.data() + t.size() || t.empty())
+      throw invalid("--ulimit", value, "limits are numbers (or -1 for unlimited)");
+    return v;
+  };
+  std::string_view limits = value.substr(eq + 1);
+  auto colon = limits.find(':');
+  ContainerSpec::Rlimit r{it->second, number(limits.substr(0, colon)), 0};
+  r.hard = colon == std::string_view::npos ? r.soft : number(limits.substr(colon + 1));
+  if (r.soft > r.hard) throw invalid("--ulimit", value, "the soft limit is above the hard one");
+  return r;
+}
+
+std::pair<std::string, std::string> parse_sysctl(std::string_view value) {
+  auto eq = value.find('=');
+  if (eq == std::string_view::npos || eq == 0) throw invalid("--sysctl", value, "use KEY=VALUE");
+  return {std::string(value.substr(0, eq)), std::string(value.substr(eq + 1))};
 }
 
 NetworkMode parse_network(std::string_view value) {

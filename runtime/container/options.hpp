@@ -69,6 +69,15 @@ std::vector<std::string> read_env_file(const std::filesystem::path& file, const 
 // --label K=V (a bare K gets an empty value, as docker does).
 std::pair<std::string, std::string> parse_label(std::string_view value);
 
+// --add-host NAME:IP (or NAME=IP) -> {name, ip}; the address must be IPv4 or IPv6.
+std::pair<std::string, std::string> parse_add_host(std::string_view value);
+// --ulimit NAME=SOFT[:HARD] (docker's names: nofile, nproc, core, memlock, stack...).
+ContainerSpec::Rlimit parse_ulimit(std::string_view value);
+// --sysctl K=V.
+std::pair<std::string, std::string> parse_sysctl(std::string_view value);
+// --dns: an IPv4 or IPv6 address.
+std::string parse_dns(std::string_view value);
+
 // --network none|host|NAME (a lit network: Bridge).
 NetworkMode parse_network(std::string_view value);
 

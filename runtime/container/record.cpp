@@ -23,6 +23,14 @@ using nlohmann::json;
 
 // ---- JSON ------------------------------------------------------------------
 
+namespace {
+json rlimits_to_json(const std::vector<ContainerSpec::Rlimit>& rlimits) {
+  json out = json::array();
+  for (const auto& r : rlimits) out.push_back({{"resource", r.resource}, {"soft", r.soft}, {"hard", r.hard}});
+  return out;
+}
+}  // namespace
+
 json to_json(const ContainerSpec& s) {
   json mounts = json::array();
   for (const auto& m : s.mounts)
@@ -56,6 +64,11 @@ json to_json(const ContainerSpec& s) {
           {"network", network_mode_name(s.network)},
           {"address", s.address},
           {"dns_servers", s.dns_servers},
+          {"dns_search", s.dns_search},
+          {"dns_options", s.dns_options},
+          {"extra_hosts", s.extra_hosts},
+          {"rlimits", rlimits_to_json(s.rlimits)},
+          {"shm_size", s.shm_size},
           {"security",
            {{"privileged", s.security.privileged},
             {"cap_add", s.security.cap_add},
@@ -93,6 +106,12 @@ ContainerSpec spec_from_json(const json& j) {
   s.network = network_mode_from_name(j.at("network").get<std::string>());
   s.address = j.value("address", "");
   s.dns_servers = j.value("dns_servers", std::vector<std::string>{});
+  s.dns_search = j.value("dns_search", std::vector<std::string>{});
+  s.dns_options = j.value("dns_options", std::vector<std::string>{});
+  s.extra_hosts = j.value("extra_hosts", std::vector<std::pair<std::string, std::string>>{});
+  if (auto r = j.find("rlimits"); r != j.end())
+    for (const auto& l : *r) s.rlimits.push_back({l.at("resource"), l.at("soft"), l.at("hard")});
+  s.shm_size = j.value("shm_size", std::int64_t{64} << 20);
   const auto& sec = j.at("security");
   s.security.privileged = sec.at("privileged");
   s.security.cap_add = sec.at("cap_add");

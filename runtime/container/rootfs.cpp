@@ -63,7 +63,7 @@ void prepare_rootfs(const ContainerSpec& spec, const RootfsContext& ctx) {
   mount_proc(root.get());
   mount_sys(root.get(), spec.network);
   mount_cgroupfs(root.get(), ctx.cgroup_paths);
-  setup_dev(root.get());
+  setup_dev(root.get(), spec.shm_size);
   if (spec.init) mount_init_binary(root.get());
   bind_etc_files(root.get(), spec.bundle);
   apply_spec_mounts(root.get(), spec.mounts);

@@ -6,7 +6,9 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <cstdint>
 #include <map>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -61,6 +63,17 @@ struct ContainerSpec {
   // entry) and the nameservers of its /etc/resolv.conf (lit's DNS server).
   std::string address;
   std::vector<std::string> dns_servers;
+  // --dns-search, --dns-option: resolv.conf's search and options (empty: the host's).
+  std::vector<std::string> dns_search, dns_options;
+  // --add-host: extra /etc/hosts lines, {name, address}.
+  std::vector<std::pair<std::string, std::string>> extra_hosts;
+  // --ulimit: setrlimit before the command runs.
+  struct Rlimit {
+    int resource = 0;  // RLIMIT_*
+    std::uint64_t soft = 0, hard = 0;
+  };
+  std::vector<Rlimit> rlimits;
+  std::int64_t shm_size = 64 << 20;  // --shm-size: /dev/shm's size in bytes
   SecuritySpec security;
   std::map<std::string, std::string> sysctls;
   // The writable layer is thrown away after the run (--rm): overlay may skip

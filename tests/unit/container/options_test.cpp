@@ -1,6 +1,7 @@
 #include "runtime/container/options.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <map>
 
@@ -142,6 +143,26 @@ TEST(Options, EnvFileAsDockerReadsIt) {
   EXPECT_THROW(parse_env_file_content("=x\n", "f.env", env), lit::Error);
   EXPECT_NE(error_of([&] { read_env_file("/nonexistent/x.env", env); }).find("/nonexistent/x.env"),
             std::string::npos);
+}
+
+TEST(Options, UlimitAddHostDnsSysctl) {
+  auto u = parse_ulimit("nofile=1024:2048");
+  EXPECT_EQ(u.resource, RLIMIT_NOFILE);
+  EXPECT_EQ(u.soft, 1024u);
+  EXPECT_EQ(u.hard, 2048u);
+  EXPECT_EQ(parse_ulimit("core=-1").hard, RLIM_INFINITY);
+  EXPECT_EQ(parse_ulimit("nproc=5").hard, 5u);
+  EXPECT_THROW(parse_ulimit("nofile"), lit::Error);
+  EXPECT_THROW(parse_ulimit("bogus=1"), lit::Error);
+  EXPECT_THROW(parse_ulimit("nofile=9:3"), lit::Error);
+  EXPECT_EQ(parse_add_host("db:10.0.0.2"), (std::pair<std::string, std::string>{"db", "10.0.0.2"}));
+  EXPECT_EQ(parse_add_host("v6:fd00::1"), (std::pair<std::string, std::string>{"v6", "fd00::1"}));
+  EXPECT_EQ(parse_add_host("x=1.2.3.4"), (std::pair<std::string, std::string>{"x", "1.2.3.4"}));
+  EXPECT_NE(error_of([] { parse_add_host("x:host-gateway"); }).find("--add-host"), std::string::npos);
+  EXPECT_THROW(parse_dns("resolver"), lit::Error);
+  EXPECT_EQ(parse_sysctl("net.core.somaxconn=1024"),
+            (std::pair<std::string, std::string>{"net.core.somaxconn", "1024"}));
+  EXPECT_THROW(parse_sysctl("=1"), lit::Error);
 }
 
 TEST(Options, LabelsNetworkSecurity) {
