@@ -23,6 +23,7 @@ struct DesiredDependency {
   std::string service{};
   Condition condition = Condition::Started;
   bool required = true;  // false: a missing dependency is a warning, not an error
+  bool restart = false;  // restart this service when the dependency is recreated
 };
 
 struct DesiredService {
@@ -99,6 +100,7 @@ enum class ActionKind {
   CreateContainer,    // create and start replica `number` of `service`
   StartContainer,     // start the stopped container `container_id`
   RecreateContainer,  // replace `container_id` by a new one with the same name
+  RestartContainer,   // stop and start `container_id` (depends_on restart: true)
   RemoveContainer,    // stop (if running) and remove `container_id`
 };
 

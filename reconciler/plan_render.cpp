@@ -21,6 +21,8 @@ const char* to_string(ActionKind kind) {
       return "start container";
     case ActionKind::RecreateContainer:
       return "recreate container";
+    case ActionKind::RestartContainer:
+      return "restart container";
     case ActionKind::RemoveContainer:
       return "remove container";
   }

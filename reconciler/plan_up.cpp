@@ -201,14 +201,8 @@ struct UpPlanner {
     std::map<std::string, std::vector<std::size_t>> done;
     for (const auto& name : g.order) {
       if (!selected.count(name)) continue;
-      const DesiredService& s = *g.by_name.at(name);
-      std::vector<std::size_t> prereq, mine;
-      for (const auto& d : g.deps.at(name))
-        prereq.insert(prereq.end(), done[d.service].begin(), done[d.service].end());
-      for (const auto& n : s.networks)
-        if (resource_action.count(n)) prereq.push_back(resource_action[n]);
-      for (const auto& v : s.volumes)
-        if (resource_action.count(v)) prereq.push_back(resource_action[v]);
+      std::vector<std::size_t> prereq = prerequisites(name, done), mine;
+      add_restarts(name);
       for (const ReplicaPlan& r : services[name].replicas) {
         if (!r.step) continue;
         Action a = container_action(*r.step, name);
@@ -221,6 +215,44 @@ struct UpPlanner {
           mine.insert(mine.end(), done[d.service].begin(), done[d.service].end());
       done[name] = std::move(mine);
     }
+  }
+
+  std::vector<std::size_t> prerequisites(const std::string& name,
+                                         std::map<std::string, std::vector<std::size_t>>& done) {
+    const DesiredService& s = *g.by_name.at(name);
+    std::vector<std::size_t> out;
+    for (const auto& d : g.deps.at(name))
+      out.insert(out.end(), done[d.service].begin(), done[d.service].end());
+    for (const auto& n : s.networks)
+      if (resource_action.count(n)) out.push_back(resource_action[n]);
+    for (const auto& v : s.volumes)
+      if (resource_action.count(v)) out.push_back(resource_action[v]);
+    return out;
+  }
+
+  // depends_on restart: true: running containers left as they are restart
+  // when that dependency's containers are replaced (as compose does).
+  void add_restarts(const std::string& name) {
+    std::string because;
+    for (const auto& d : g.deps.at(name))
+      if (d.restart && replaced(d.service)) because = d.service;
+    if (because.empty()) return;
+    for (ReplicaPlan& r : services[name].replicas)
+      if (!r.step && r.existing)
+        r.step = detail::Step{.kind = ActionKind::RestartContainer,
+                              .container = r.existing,
+                              .number = r.number,
+                              .name = r.name,
+                              .reason = "dependency '" + because + "' was recreated"};
+  }
+
+  bool replaced(const std::string& service) {
+    for (const ReplicaPlan& r : services[service].replicas)
+      if (r.step && r.existing &&
+          (r.step->kind == ActionKind::RecreateContainer ||
+           r.step->kind == ActionKind::CreateContainer))
+        return true;
+    return false;
   }
 
   std::size_t add(Action a) { return detail::add_action(plan, std::move(a)); }

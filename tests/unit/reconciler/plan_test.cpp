@@ -128,6 +128,25 @@ TEST(PlanUp, DependantWorkWaitsForARecreatedDependency) {
   EXPECT_THAT(plan.actions[1].after, ElementsAre(0));
 }
 
+TEST(PlanUp, DependsOnRestartRestartsDependantsOfARecreatedService) {
+  DesiredState d =
+      project({svc("web", "w1", {on("db")}), svc("api", "a1", {on("db")}), svc("db", "d2")});
+  d.services[0].depends_on[0].restart = true;
+  ObservedState o = matching(d);
+  o.containers[2].hash = "d1";
+  Plan plan = plan_up(d, o, {});
+  EXPECT_THAT(lines(plan),
+              ElementsAre("recreate container p-db-1 (config changed (hash d1 -> d2))",
+                          "restart container p-web-1 (dependency 'db' was recreated)"));
+  EXPECT_EQ(plan.actions[1].kind, ActionKind::RestartContainer);
+  EXPECT_EQ(plan.actions[1].container_id, "id-web-1");
+  EXPECT_THAT(plan.actions[1].after, ElementsAre(0));
+  // A dependency that is only started again does not restart anything.
+  o.containers[2].hash = "d2";
+  o.containers[2].status = "exited";
+  EXPECT_THAT(lines(plan_up(d, o, {})), ElementsAre("start container p-db-1 (exited with code 0)"));
+}
+
 TEST(PlanUp, StartsStoppedContainersWithTheSameHash) {
   DesiredState d = project({svc("job", "j1"), svc("web", "w1", {on("job")}), svc("api", "a1")});
   ObservedState o = matching(d);
