@@ -120,7 +120,7 @@ measure() {
   echo "$key failed: $(cat "$res/$key.err")" >&2
 }
 
-# not_run KEY... REASON-FILE: marks scenarios whose set-up failed.
+# not_run REASON-FILE KEY...: marks scenarios whose set-up failed.
 not_run() {
   local reason=$1 key
   shift
@@ -168,7 +168,7 @@ dns() {
   if out=$("$work/dns-latency" "$2" "$3" "$queries" 2>"$res/$1.stderr"); then
     echo "$out" >>"$res/$1"
   else
-    echo "$2 did not answer every query for $3 ($out answered)" | tee "$res/$1.err" >&2
+    echo "$2 did not answer every query for $3 (p50 p90 p99 answered: $out)" | tee "$res/$1.err" >&2
   fi
 }
 
