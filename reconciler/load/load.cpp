@@ -1,0 +1,205 @@
+// load_project: discovery -> .env -> parse, interpolate, merge each file ->
+// extends -> project name -> profiles -> normalize -> cross-checks.
+#include "reconciler/load/load.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+
+#include "reconciler/load/dotenv.hpp"
+#include "reconciler/load/extends.hpp"
+#include "reconciler/load/merge.hpp"
+#include "reconciler/load/normalize.hpp"
+#include "reconciler/load/profiles.hpp"
+#include "reconciler/load/shorthand.hpp"
+#include "reconciler/load/values.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::reconciler {
+
+namespace fs = std::filesystem;
+using namespace load;
+
+namespace {
+
+std::optional<std::string> process_env(const std::string& k) {
+  const char* v = std::getenv(k.c_str());
+  return v ? std::optional<std::string>(v) : std::nullopt;
+}
+
+// A file as messages show it: relative to the project dir when inside it.
+std::string display_name(const fs::path& file, const fs::path& project_dir) {
+  fs::path rel = file.lexically_relative(project_dir);
+  if (!rel.empty() && *rel.begin() != "..") return rel.string();
+  return file.string();
+}
+
+std::vector<std::string> resolve_files(const LoadOptions& o, const fs::path& cwd) {
+  if (o.files.empty()) {
+    auto found = discover_files(cwd.string());
+    if (found.empty())
+      throw Error("no project file found in " + cwd.string() + " or its parents",
+                  {}, 0, "create lit.yml or compose.yaml, or name one with -f");
+    return found;
+  }
+  std::vector<std::string> out;
+  for (const auto& f : o.files) {
+    fs::path p = fs::path(f).is_absolute() ? fs::path(f) : cwd / f;
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec)) throw Error("-f " + f + ": no such file");
+    out.push_back(p.lexically_normal().string());
+  }
+  return out;
+}
+
+// .env in the project dir (or the --env-file files), read with the process environment.
+std::map<std::string, std::string> read_dotenv(const LoadOptions& o, const fs::path& project_dir,
+                                               const EnvLookup& env, const fs::path& cwd) {
+  std::map<std::string, std::string> vars;
+  std::vector<fs::path> files;
+  for (const auto& f : o.env_files) files.push_back(fs::path(f).is_absolute() ? fs::path(f) : cwd / f);
+  bool explicit_files = !files.empty();
+  if (!explicit_files) files.push_back(project_dir / ".env");
+  for (const auto& f : files) {
+    std::error_code ec;
+    if (!fs::is_regular_file(f, ec)) {
+      if (explicit_files) throw Error("--env-file " + f.string() + ": no such file");
+      continue;
+    }
+    Lookup chained = [&](const std::string& k) -> std::optional<std::string> {
+      if (auto v = env(k)) return v;
+      if (auto it = vars.find(k); it != vars.end()) return it->second;
+      return std::nullopt;
+    };
+    for (auto& [k, v] : parse_dotenv(read_file(f), display_name(f, project_dir), chained)) vars[k] = v;
+  }
+  return vars;
+}
+
+void check_top_level_keys(const Node& root, Diag& diag) {
+  static const std::set<std::string> known = {"name", "services", "networks", "volumes", "secrets", "configs"};
+  for (const auto& e : root.entries) {
+    if (e.key == "version") diag.warn(e.key_loc, "version", "obsolete, ignored");
+    else if (!known.count(e.key) && e.key.rfind("x-", 0) != 0) diag.unsupported(e.key_loc, e.key);
+  }
+}
+
+bool valid_project_name(const std::string& n) {
+  return !n.empty() && normalize_project_name(n) == n;
+}
+
+std::string project_name(const LoadOptions& o, const Node& root, const fs::path& project_dir,
+                         const Lookup& lookup) {
+  const char* rule = "use lowercase letters, digits, dashes and underscores, starting with a letter or digit";
+  if (!o.project_name.empty()) {
+    if (!valid_project_name(o.project_name))
+      throw Error("-p " + o.project_name + ": invalid project name: " + rule);
+    return o.project_name;
+  }
+  if (auto v = lookup("COMPOSE_PROJECT_NAME"); v && !v->empty()) {
+    if (!valid_project_name(*v)) throw Error("COMPOSE_PROJECT_NAME=" + *v + ": invalid project name: " + rule);
+    return *v;
+  }
+  if (const Node* n = root.find("name")) {
+    std::string name = as_string(*n, "name");
+    if (!valid_project_name(name)) fail(*n, "name", "invalid project name '" + name + "': " + rule);
+    return name;
+  }
+  std::string name = normalize_project_name(project_dir.filename().string());
+  if (name.empty())
+    throw Error("cannot derive a project name from directory " + project_dir.string(), {}, 0,
+                "set `name:` in the project file or use -p");
+  return name;
+}
+
+struct Loaded {
+  Node root;
+  std::map<std::string, std::vector<CopySpec>> copies;  // shorthand filesystem.copy per service
+};
+
+// Each file: parse, shorthand, top-level checks, interpolation, canonical shapes, merge.
+Loaded read_and_merge(const std::vector<std::string>& files, const fs::path& project_dir,
+                      const Lookup& lookup, Diag& diag) {
+  Loaded out;
+  out.root = Node::map();
+  for (const auto& f : files) {
+    std::string shown = display_name(f, project_dir);
+    Node root = parse_yaml_file(f, shown);
+    if (root.is_null()) root = Node::map(Loc{shown, 1, 1});
+    if (!root.is_map()) fail(root, "", "expected a mapping at the top of the file, got " + kind_name(root));
+    if (is_shorthand(root)) {
+      auto copies = expand_shorthand(root, project_dir.string(), diag);
+      out.copies[root.find("services")->entries[0].key] = copies;
+    }
+    check_top_level_keys(root, diag);
+    root.erase("version");
+    interpolate_tree(root, lookup, "", diag);
+    if (const Node* s = root.find("services"); s && !s->is_map() && !s->is_null())
+      fail(*s, "services", "expected a mapping of services, got " + kind_name(*s));
+    canonicalize_services(root);
+    merge_into(out.root, root, "");
+  }
+  return out;
+}
+
+}  // namespace
+
+Project load_project(const LoadOptions& o) {
+  std::error_code ec;
+  fs::path cwd = o.working_dir.empty() ? fs::current_path(ec) : fs::absolute(o.working_dir, ec);
+  cwd = cwd.lexically_normal();
+  EnvLookup env = o.environment ? o.environment : EnvLookup(process_env);
+  std::vector<std::string> files = resolve_files(o, cwd);
+  fs::path project_dir = o.project_dir.empty() ? fs::path(files[0]).parent_path()
+                                               : (cwd / o.project_dir).lexically_normal();
+  if (project_dir.string().size() > 1 && project_dir.string().back() == '/')
+    project_dir = project_dir.parent_path();
+
+  auto dotenv = read_dotenv(o, project_dir, env, cwd);
+  Lookup lookup = [&](const std::string& k) -> std::optional<std::string> {
+    if (auto v = env(k)) return v;
+    if (auto it = dotenv.find(k); it != dotenv.end()) return it->second;
+    return std::nullopt;
+  };
+
+  Diag diag;
+  diag.strict = o.strict;
+  Loaded loaded = read_and_merge(files, project_dir, lookup, diag);
+  Node& root = loaded.root;
+  resolve_extends(root, [&](const std::string& file, const Loc& at) {
+    fs::path p = fs::path(file).is_absolute() ? fs::path(file) : project_dir / file;
+    std::error_code e2;
+    if (!fs::is_regular_file(p, e2)) fail(at, "extends.file", "no such file " + p.string());
+    Node other = parse_yaml_file(p.string(), display_name(p, project_dir));
+    interpolate_tree(other, lookup, "", diag);
+    canonicalize_services(other);
+    return other;
+  });
+
+  Project project;
+  project.working_dir = project_dir.string();
+  project.files = files;
+  project.name = project_name(o, root, project_dir, lookup);
+  NormContext ctx{diag, project_dir.string(), lookup};
+  normalize_top_level(root, project, ctx);
+
+  Node services = root.find("services") ? *root.find("services") : Node::map();
+  if (services.is_null()) services = Node::map();
+  std::set<std::string> active = active_services(services, o, lookup, project.disabled_services);
+  for (const auto& e : services.entries) {
+    if (!active.count(e.key)) continue;
+    Service s = normalize_service(e.key, e.value, project, ctx);
+    if (auto c = loaded.copies.find(e.key); c != loaded.copies.end()) s.copy = c->second;
+    project.services[e.key] = std::move(s);
+  }
+  check_references(services, project);
+  bool uses_default = false;
+  for (const auto& [_, s] : project.services) uses_default |= s.networks.count("default") > 0;
+  if (uses_default && !project.networks.count("default"))
+    project.networks["default"] = Network{project.name + "_default", "bridge", {}, false, false, false, false, {}, {}};
+  project.warnings = std::move(diag.warnings);
+  return project;
+}
+
+}  // namespace lit::reconciler

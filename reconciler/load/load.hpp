@@ -1,0 +1,40 @@
+#pragma once
+// The loader's entry point: project files (lit.yml or compose files, override
+// files, -f files, .env, --env-file, profiles) -> one normalized Project.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reconciler/model.hpp"
+
+namespace lit::reconciler {
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+struct LoadOptions {
+  std::string working_dir;             // where discovery starts; "" = the current directory
+  std::vector<std::string> files;      // -f, in order; empty = discovery
+  std::string project_dir;             // --project-directory; "" = the first file's directory
+  std::string project_name;            // -p; "" = COMPOSE_PROJECT_NAME, `name:`, the directory
+  std::vector<std::string> env_files;  // --env-file (replace the project's .env)
+  std::vector<std::string> profiles;   // --profile; empty = COMPOSE_PROFILES
+  // Services named on the command line: active whatever their profiles, with
+  // the services they depend on.
+  std::vector<std::string> services;
+  EnvLookup environment;               // empty = the process environment
+  bool strict = false;                 // unsupported keys are errors, not warnings
+};
+
+// Throws lit::Error "FILE:LINE:COL: key.path: what is wrong" for bad input.
+Project load_project(const LoadOptions& options);
+
+// The files discovery picks in `dir` or its nearest parent that has one: lit.yml
+// (lit.yaml), else compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml,
+// each followed by its override file when present. Empty when none is found.
+std::vector<std::string> discover_files(const std::string& dir);
+
+// A directory's name as a project name: lowercased, only [a-z0-9_-], starting alphanumeric.
+std::string normalize_project_name(const std::string& dir_name);
+
+}  // namespace lit::reconciler

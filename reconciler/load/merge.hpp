@@ -1,0 +1,20 @@
+#pragma once
+// Compose's rules for combining files (-f a -f b, override files) and extends:
+// mappings merge key by key, scalars and command/entrypoint/healthcheck.test are
+// replaced, volumes merge by target, secrets/configs by source, other lists
+// (ports, expose, dns, cap_add...) are appended without duplicates.
+#include "reconciler/load/tree.hpp"
+
+namespace lit::reconciler::load {
+
+// Rewrites a file's short forms that merge differently than they read
+// (environment/labels lists -> mappings, networks/depends_on lists -> mappings,
+// build/env_file/extends strings -> long forms), so that merging sees one shape.
+void canonicalize_services(Node& root);
+void canonicalize_service(Node& service, const std::string& path);
+
+// Merges `over` onto `base`; `path` is base's key path ("" for a file's root,
+// "services.web" for a service), which selects the list rules.
+void merge_into(Node& base, const Node& over, const std::string& path);
+
+}  // namespace lit::reconciler::load

@@ -1,0 +1,48 @@
+#pragma once
+// From the merged, interpolated tree to the model: one function per key family.
+// Each reads one node, checks it and throws located errors; unsupported keys
+// become warnings through Diag.
+#include <string>
+
+#include "reconciler/load/diag.hpp"
+#include "reconciler/load/interpolate.hpp"
+#include "reconciler/load/tree.hpp"
+#include "reconciler/model.hpp"
+
+namespace lit::reconciler::load {
+
+struct NormContext {
+  Diag& diag;
+  std::string project_dir;  // absolute; relative paths resolve against it
+  Lookup lookup;            // process environment over .env
+};
+
+// Top-level networks, volumes, secrets, configs (project.name must be set).
+void normalize_top_level(const Node& root, Project& project, NormContext& ctx);
+
+// One service; references to networks, volumes, secrets and configs are checked
+// against `project` (its top-level definitions are already normalized).
+Service normalize_service(const std::string& name, const Node& node, const Project& project,
+                          NormContext& ctx);
+
+// Key families of a service (service_*.cpp).
+void normalize_ports(const Node& n, const std::string& path, Service& s, Diag& diag);
+void normalize_expose(const Node& n, const std::string& path, Service& s);
+void normalize_volumes(const Node& n, const std::string& path, Service& s, const Project& project,
+                       NormContext& ctx);
+void normalize_tmpfs(const Node& n, const std::string& path, Service& s);
+Healthcheck normalize_healthcheck(const Node& n, const std::string& path, NormContext& ctx);
+void normalize_depends_on(const Node& n, const std::string& path, Service& s);
+void normalize_networks(const Node& n, const std::string& path, Service& s, const Project& project);
+void normalize_deploy(const Node& n, const std::string& path, Service& s, NormContext& ctx);
+Build normalize_build(const Node& n, const std::string& path, NormContext& ctx);
+void normalize_file_refs(const Node& n, const std::string& path, bool secrets, Service& s,
+                         const Project& project);
+void normalize_environment(const Node* env, const Node* env_file, const std::string& path,
+                           Service& s, NormContext& ctx);
+
+// Host paths: "~" expanded from HOME, relative paths made absolute against the
+// project dir, "." and ".." folded.
+std::string host_path(const std::string& p, NormContext& ctx);
+
+}  // namespace lit::reconciler::load

@@ -1,0 +1,233 @@
+#pragma once
+// The normalized project: what reconciler::load_project makes of lit.yml or
+// compose files after discovery, merging, interpolation, extends, profiles and
+// normalization. Every short form is expanded to one long form here, so the
+// planner and the applier never see YAML, and to_json() is canonical (sorted
+// keys, defaults filled in): a hash over it sees every change of a service.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace lit::reconciler {
+
+// A duration as docker prints it (Go's time.Duration format: "1m30s", "500ms").
+struct Duration {
+  std::string text;
+  std::int64_t nanoseconds = 0;
+  bool operator==(const Duration&) const = default;
+};
+
+// One published port: host_ip:published -> target/protocol. Port ranges are
+// expanded to one mapping per port.
+struct PortMapping {
+  std::string host_ip;             // "" = every address of the host
+  std::uint16_t published = 0;     // 0 = a free port chosen at start
+  std::uint16_t target = 0;
+  std::string protocol = "tcp";    // tcp | udp | sctp
+  // The runtime's -p form "[IP:][HOST:]CONTAINER[/proto]" (proto only when not tcp).
+  std::string to_publish_spec() const;
+  bool operator==(const PortMapping&) const = default;
+};
+
+enum class MountType { volume, bind, tmpfs };
+
+// A service's volume, bind mount or tmpfs (`volumes:` and `tmpfs:` keys).
+struct Mount {
+  MountType type = MountType::volume;
+  // volume: the key in Project::volumes ("" = anonymous volume); bind: an
+  // absolute host path (relative paths resolved against the project dir); tmpfs: "".
+  std::string source;
+  std::string target;  // absolute path inside the container
+  bool read_only = false;
+  bool create_host_path = true;          // bind: create a missing source directory
+  std::optional<std::int64_t> tmpfs_size;  // bytes
+  std::optional<std::uint32_t> tmpfs_mode;
+  bool volume_nocopy = false;
+  bool operator==(const Mount&) const = default;
+};
+
+enum class DependCondition { service_started, service_healthy, service_completed_successfully };
+
+struct Dependency {
+  DependCondition condition = DependCondition::service_started;
+  bool restart = false;
+  bool required = true;
+  bool operator==(const Dependency&) const = default;
+};
+
+struct Healthcheck {
+  // ["CMD", arg...], ["CMD-SHELL", "cmd"] or ["NONE"]; empty = the image's own test.
+  std::vector<std::string> test;
+  bool disable = false;  // `disable: true` or test NONE
+  std::optional<Duration> interval, timeout, start_period, start_interval;
+  std::optional<int> retries;
+  bool operator==(const Healthcheck&) const = default;
+};
+
+// A service's attachment to one of the project's networks (key of Project::networks).
+struct ServiceNetwork {
+  std::vector<std::string> aliases;
+  std::string ipv4_address, ipv6_address;
+  int priority = 0;
+  bool operator==(const ServiceNetwork&) const = default;
+};
+
+// Limits from mem_limit / cpus / pids_limit / ... and deploy.resources.limits.
+struct Resources {
+  std::optional<std::int64_t> memory;              // bytes
+  std::optional<std::int64_t> memory_reservation;  // bytes
+  std::optional<std::int64_t> memswap;             // bytes (-1 = unlimited)
+  std::optional<double> cpus;
+  std::optional<std::int64_t> cpu_shares;
+  std::optional<std::int64_t> pids;
+  bool operator==(const Resources&) const = default;
+};
+
+struct Ulimit {
+  std::int64_t soft = 0, hard = 0;
+  bool operator==(const Ulimit&) const = default;
+};
+
+struct Logging {
+  std::string driver;  // "" = lit's default (json-file)
+  std::map<std::string, std::string> options;
+  bool operator==(const Logging&) const = default;
+};
+
+// `build:` in full; lit's image builder (a later issue) consumes it.
+struct Build {
+  std::string context;  // absolute path (or a URL, kept as written)
+  std::string dockerfile;
+  std::string dockerfile_inline;
+  std::map<std::string, std::optional<std::string>> args;  // nullopt: from the environment at build
+  std::string target;
+  std::map<std::string, std::string> labels;
+  std::vector<std::string> cache_from, cache_to, tags, platforms, extra_hosts;
+  std::string network;
+  std::optional<std::int64_t> shm_size;
+  bool no_cache = false, pull = false;
+  bool operator==(const Build&) const = default;
+};
+
+// One file copied into a layer on top of the base image (the shorthand's
+// filesystem.copy "SRC:DEST"); needs the image builder.
+struct CopySpec {
+  std::string source;  // absolute host path
+  std::string target;  // absolute path in the image
+  bool operator==(const CopySpec&) const = default;
+};
+
+// A service's use of a secret or config, resolved against the top-level definition.
+struct FileRef {
+  std::string source;  // key in Project::secrets / Project::configs
+  std::string target;  // absolute; secrets default to /run/secrets/<source>, configs to /<source>
+  std::string uid, gid;
+  std::optional<std::uint32_t> mode;
+  // Resolved from the top-level definition (exactly one is set unless external):
+  std::string file;                    // absolute host path
+  std::string environment;             // variable name (its value is in `content`)
+  std::optional<std::string> content;  // configs' `content:` or the environment value
+  bool operator==(const FileRef&) const = default;
+};
+
+struct Service {
+  std::string name;
+  std::string image;  // "" only with build / copy
+  std::optional<Build> build;
+  std::vector<CopySpec> copy;  // shorthand filesystem.copy: needs the image builder
+  std::string pull_policy;
+  std::string platform;
+  std::optional<std::vector<std::string>> command;     // nullopt: the image's
+  std::optional<std::vector<std::string>> entrypoint;  // nullopt: the image's
+  std::vector<std::string> environment;  // "K=V", env_file entries then environment, sorted by key
+  std::vector<std::string> env_files;    // absolute paths, in order (their contents are in environment)
+  std::vector<PortMapping> ports;
+  std::vector<std::string> expose;  // "8080" or "8080/udp"
+  std::vector<Mount> volumes;       // includes `tmpfs:` entries as MountType::tmpfs
+  std::map<std::string, ServiceNetwork> networks;  // empty only with network_mode
+  std::string network_mode;  // "" (networks), host, none, service:NAME, container:NAME
+  std::map<std::string, Dependency> depends_on;
+  std::optional<Healthcheck> healthcheck;
+  std::string restart = "no";  // no | always | on-failure[:N] | unless-stopped
+  int replicas = 1;
+  Resources resources;
+  std::string user, working_dir, hostname, domainname, container_name;
+  std::optional<bool> init;
+  std::string stop_signal;
+  std::optional<Duration> stop_grace_period;
+  std::vector<std::string> cap_add, cap_drop, security_opt;
+  bool privileged = false, read_only = false, tty = false, stdin_open = false;
+  std::map<std::string, std::string> labels;
+  std::optional<Logging> logging;
+  std::vector<std::string> extra_hosts;  // "host:ip"
+  std::vector<std::string> dns, dns_search, dns_opt;
+  std::map<std::string, std::string> sysctls;
+  std::map<std::string, Ulimit> ulimits;
+  std::optional<std::int64_t> shm_size;  // bytes
+  std::vector<FileRef> secrets, configs;
+  std::vector<std::string> profiles;
+  bool operator==(const Service&) const = default;
+};
+
+struct IpamPool {
+  std::string subnet, gateway, ip_range;
+  bool operator==(const IpamPool&) const = default;
+};
+
+struct Network {
+  std::string name;  // the resource name: "<project>_<key>" unless `name:` or external
+  std::string driver = "bridge";
+  std::map<std::string, std::string> driver_opts;
+  bool internal = false, external = false, attachable = false, enable_ipv6 = false;
+  std::vector<IpamPool> ipam;
+  std::map<std::string, std::string> labels;
+  bool operator==(const Network&) const = default;
+};
+
+struct Volume {
+  std::string name;  // "<project>_<key>" unless `name:` or external
+  std::string driver = "local";
+  std::map<std::string, std::string> driver_opts;
+  bool external = false;
+  std::map<std::string, std::string> labels;
+  bool operator==(const Volume&) const = default;
+};
+
+// A top-level secret or config definition.
+struct FileSource {
+  std::string name;
+  std::string file;                    // absolute host path
+  std::string environment;             // variable name
+  std::optional<std::string> content;  // configs' inline `content:` or the environment value
+  bool external = false;
+  bool operator==(const FileSource&) const = default;
+};
+
+struct Project {
+  std::string name;
+  std::string working_dir;          // absolute project directory
+  std::vector<std::string> files;   // absolute paths of the files loaded, in merge order
+  std::map<std::string, Service> services;  // active services only
+  std::vector<std::string> disabled_services;  // defined, but in no active profile
+  std::map<std::string, Network> networks;  // includes "default" when a service uses it
+  std::map<std::string, Volume> volumes;
+  std::map<std::string, FileSource> secrets, configs;
+  std::vector<std::string> warnings;  // "FILE:LINE:COL: key.path: message"
+};
+
+std::string to_string(MountType t);
+std::string to_string(DependCondition c);
+
+// Canonical JSON (sorted keys, every field present or explicitly absent by
+// rule: optionals are omitted when unset). Used by `lit config` and config hashes.
+nlohmann::json to_json(const Service& s);
+nlohmann::json to_json(const Project& p);
+
+// Service names in an order where every service comes after its depends_on.
+std::vector<std::string> start_order(const Project& p);
+
+}  // namespace lit::reconciler
