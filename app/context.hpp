@@ -15,9 +15,19 @@ namespace lit::app {
 // Exit status for lit's own failures, as docker uses.
 inline constexpr int kExitLitFailure = 125;
 
+// The project flags compose takes before the command: lit -f F -p NAME up.
+struct ProjectFlags {
+  std::vector<std::string> files;      // -f, repeatable
+  std::string project_name;            // -p
+  std::string project_directory;       // --project-directory
+  std::vector<std::string> env_files;  // --env-file
+  std::vector<std::string> profiles;   // --profile
+};
+
 struct Context {
   Paths paths;
   int exit_code = 0;  // set by the command that ran
+  ProjectFlags project{};
 };
 
 // Prints "lit: message" (and its hint) and sets the exit code, for commands
@@ -33,6 +43,7 @@ void for_each_container(Context& ctx, const std::vector<std::string>& names,
 void register_image_commands(CLI::App& app, Context& ctx);
 void register_container_commands(CLI::App& app, Context& ctx);
 void register_network_commands(CLI::App& app, Context& ctx);  // cmd_network.cpp
+void register_project_commands(CLI::App& app, Context& ctx);  // cmd_project.cpp: up, down, ps, config
 // Subcommands of `lit container`, each group in its own file.
 void register_lifecycle_commands(CLI::App& container, Context& ctx);   // cmd_lifecycle.cpp
 void register_exec_commands(CLI::App& container, Context& ctx);        // cmd_exec.cpp

@@ -26,6 +26,12 @@ int main(int argc, char** argv) {
   cli.add_option("--log-level", log_level, "Log level: trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
+  auto each = [](CLI::Option* o) { return o->allow_extra_args(false); };
+  each(cli.add_option("-f,--file", ctx.project.files, "Project file (repeatable; default: lit.yml or compose.yaml)"));
+  cli.add_option("-p,--project-name", ctx.project.project_name, "Project name (default: name: or the directory)");
+  cli.add_option("--project-directory", ctx.project.project_directory, "Project directory (default: the first file's)");
+  each(cli.add_option("--env-file", ctx.project.env_files, "Environment file for interpolation (default: .env)"));
+  each(cli.add_option("--profile", ctx.project.profiles, "Activate a profile (repeatable)"));
   cli.parse_complete_callback([&] {
     spdlog::set_level(spdlog::level::from_str(log_level));
     spdlog::set_pattern("lit: %l: %v");
@@ -36,6 +42,7 @@ int main(int argc, char** argv) {
   app::register_image_commands(cli, ctx);
   app::register_container_commands(cli, ctx);
   app::register_network_commands(cli, ctx);
+  app::register_project_commands(cli, ctx);
 
   try {
     cli.parse(argc, argv);

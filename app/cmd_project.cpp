@@ -1,0 +1,185 @@
+// The project commands: lit up, down, ps, config. Parsing and rendering; the
+// work is reconciler's: load -> desired/observed -> plan -> apply.
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "app/context.hpp"
+#include "app/table.hpp"
+#include "reconciler/apply/apply.hpp"
+#include "reconciler/apply/service_flags.hpp"
+#include "reconciler/apply/state.hpp"
+#include "reconciler/load/load.hpp"
+#include "reconciler/plan.hpp"
+#include "runtime/container/record.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::app {
+namespace {
+
+using namespace lit::reconciler;
+
+Project load(const Context& ctx, const std::vector<std::string>& services = {}) {
+  LoadOptions o;
+  o.files = ctx.project.files;
+  o.project_name = ctx.project.project_name;
+  o.project_dir = ctx.project.project_directory;
+  o.env_files = ctx.project.env_files;
+  o.profiles = ctx.project.profiles;
+  o.services = services;
+  Project p = load_project(o);
+  for (const auto& w : p.warnings) std::fprintf(stderr, "lit: warning: %s\n", w.c_str());
+  return p;
+}
+
+// `up`, `down` and friends on one project run one at a time.
+FileLock project_lock(const Context& ctx, const std::string& project) {
+  auto dir = ctx.paths.run_root / "projects";
+  make_dirs(dir, 0700);
+  return FileLock(dir / (project + ".lock"));
+}
+
+void print_line(const std::string& line) {
+  std::fprintf(stderr, " ✔ %s\n", line.c_str());
+}
+
+int finish(const ApplyResult& r) {
+  for (const auto& e : r.errors) std::fprintf(stderr, "lit: %s\n", e.c_str());
+  return r.ok() ? 0 : 1;
+}
+
+void register_up(CLI::App& app, Context& ctx) {
+  struct Opts {
+    bool detach = false, wait = false, dry_run = false, force_recreate = false, no_recreate = false,
+         remove_orphans = false;
+    int wait_timeout = 120;
+    std::vector<std::string> scale, services;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("up", "Create and start the project's services, converging on the file");
+  cmd->add_flag("-d,--detach", o->detach, "Run in the background");
+  cmd->add_flag("--wait", o->wait, "Return when every service runs and is healthy (implies -d)");
+  cmd->add_option("--wait-timeout", o->wait_timeout, "Seconds --wait waits (default 120)");
+  cmd->add_flag("--dry-run", o->dry_run, "Print the plan; change nothing");
+  cmd->add_flag("--force-recreate", o->force_recreate, "Recreate containers even when unchanged");
+  cmd->add_flag("--no-recreate", o->no_recreate, "Keep existing containers even when changed");
+  cmd->add_flag("--remove-orphans", o->remove_orphans, "Remove containers of services no longer in the file");
+  cmd->add_option("--scale", o->scale, "SERVICE=N replicas")->allow_extra_args(false);
+  cmd->add_option("SERVICE", o->services, "Only these services (and their dependencies)");
+  cmd->callback([&ctx, o] {
+    if (!o->detach && !o->wait && !o->dry_run)
+      throw Error("lit up in the foreground (streaming logs) is not supported yet")
+          .with_hint("run lit up -d (and lit logs -f to follow)");
+    Project project = load(ctx, o->services);
+    UpOptions up;
+    up.force_recreate = o->force_recreate;
+    up.no_recreate = o->no_recreate;
+    up.remove_orphans = o->remove_orphans;
+    up.services = o->services;
+    for (const auto& s : o->scale) {
+      auto eq = s.find('=');
+      if (eq == std::string::npos) throw Error("invalid value \"" + s + "\" for flag --scale: use SERVICE=N");
+      up.scale[s.substr(0, eq)] = std::stoi(s.substr(eq + 1));
+    }
+    FileLock held = project_lock(ctx, project.name);
+    Desired desired = desired_state(ctx.paths, project);
+    ObservedState observed = observe(ctx.paths, project.name, desired.state);
+    Plan plan = plan_up(desired.state, observed, up);
+    for (const auto& w : plan.warnings) std::fprintf(stderr, "lit: warning: %s\n", w.c_str());
+    if (o->dry_run) {
+      std::fputs(plan.empty() ? "nothing to do\n" : render_plan(plan).c_str(), stdout);
+      return;
+    }
+    ctx.exit_code = finish(apply_plan(ctx.paths, &project, &desired, plan, {}, print_line));
+    if (ctx.exit_code == 0 && o->wait) {
+      auto failures = wait_until_ready(ctx.paths, project, std::chrono::seconds(o->wait_timeout));
+      for (const auto& f : failures) std::fprintf(stderr, "lit: %s\n", f.c_str());
+      if (!failures.empty()) ctx.exit_code = 1;
+    }
+  });
+}
+
+void register_down(CLI::App& app, Context& ctx) {
+  struct Opts {
+    bool volumes = false, remove_orphans = false;
+    std::optional<int> timeout;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("down", "Stop and remove the project's containers and networks");
+  cmd->add_flag("-v,--volumes", o->volumes, "Remove the project's named volumes too");
+  cmd->add_flag("--remove-orphans", o->remove_orphans, "Remove containers of services no longer in the file");
+  cmd->add_option("-t,--timeout", o->timeout, "Seconds to wait for a stop before SIGKILL");
+  cmd->callback([&ctx, o] {
+    Project project = load(ctx);
+    FileLock held = project_lock(ctx, project.name);
+    Desired desired = desired_state(ctx.paths, project);
+    ObservedState observed = observe(ctx.paths, project.name, desired.state);
+    Plan plan = plan_down(desired.state, observed, {o->volumes, o->remove_orphans});
+    ApplyOptions apply;
+    apply.stop_timeout = o->timeout;
+    ctx.exit_code = finish(apply_plan(ctx.paths, &project, &desired, plan, apply, print_line));
+  });
+}
+
+void register_ps(CLI::App& app, Context& ctx) {
+  struct Opts {
+    bool all = false, quiet = false;
+    std::string format;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("ps", "List the project's containers");
+  cmd->add_flag("-a,--all", o->all, "Stopped containers too");
+  cmd->add_flag("-q,--quiet", o->quiet, "Only ids");
+  cmd->add_option("--format", o->format, "table (default) or json")->check(CLI::IsMember({"table", "json"}));
+  cmd->callback([&ctx, o] {
+    Project project = load(ctx);
+    auto now = std::chrono::system_clock::now();
+    TableRows rows{{"NAME", "IMAGE", "SERVICE", "STATUS", "PORTS"}};
+    for (const auto& r : runtime::RecordStore(ctx.paths.containers()).list()) {
+      auto p = r.labels.find(kProjectLabel);
+      if (p == r.labels.end() || p->second != project.name) continue;
+      auto st = runtime::observed_state(r);
+      if (!o->all && st.status != "running" && st.status != "restarting") continue;
+      std::string ports;
+      if (st.status == "running")
+        for (const auto& b : r.state.ports)
+          ports += (ports.empty() ? "" : ", ") + (b.host_ip.empty() ? std::string("0.0.0.0") : b.host_ip) + ":" +
+                   std::to_string(b.host_port) + "->" + std::to_string(b.container_port) + "/" + b.proto;
+      std::string service = r.labels.count(kServiceLabel) ? r.labels.at(kServiceLabel) : "";
+      if (o->quiet) {
+        std::printf("%s\n", r.id.substr(0, 12).c_str());
+      } else if (o->format == "json") {
+        nlohmann::json j = {{"ID", r.id.substr(0, 12)}, {"Name", r.name}, {"Image", r.image},
+                            {"Service", service}, {"Project", project.name}, {"State", st.status},
+                            {"Status", runtime::status_text(st, now)}, {"ExitCode", st.exit_code},
+                            {"Publishers", ports}};
+        std::printf("%s\n", j.dump().c_str());
+      } else {
+        rows.push_back({r.name, r.image, service, runtime::status_text(st, now), ports});
+      }
+    }
+    if (!o->quiet && o->format != "json") std::fputs(format_table(rows).c_str(), stdout);
+  });
+}
+
+void register_config(CLI::App& app, Context& ctx) {
+  auto format = std::make_shared<std::string>("json");
+  auto* cmd = app.add_subcommand("config", "Print the normalized, interpolated project");
+  cmd->add_option("--format", *format, "json (default)")->check(CLI::IsMember({"json"}));
+  cmd->callback([&ctx] { std::printf("%s\n", to_json(load(ctx)).dump(2).c_str()); });
+}
+
+}  // namespace
+
+void register_project_commands(CLI::App& app, Context& ctx) {
+  register_up(app, ctx);
+  register_down(app, ctx);
+  register_ps(app, ctx);
+  register_config(app, ctx);
+}
+
+}  // namespace lit::app

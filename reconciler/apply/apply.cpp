@@ -1,0 +1,244 @@
+#include "reconciler/apply/apply.hpp"
+
+#include <filesystem>
+#include <thread>
+
+#include "network/manager.hpp"
+#include "reconciler/apply/service_flags.hpp"
+#include "runtime/container/control.hpp"
+#include "runtime/container/detached.hpp"
+#include "runtime/container/lifecycle.hpp"
+#include "runtime/container/record.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::reconciler {
+
+namespace fs = std::filesystem;
+using runtime::ContainerRecord;
+
+namespace {
+
+struct ServiceView {
+  std::vector<ContainerRecord> records;
+  std::vector<runtime::ContainerState> states;
+};
+
+ServiceView containers_of(const Paths& paths, const std::string& project, const std::string& service) {
+  ServiceView v;
+  for (auto& r : runtime::RecordStore(paths.containers()).list()) {
+    auto p = r.labels.find(kProjectLabel);
+    auto s = r.labels.find(kServiceLabel);
+    if (p == r.labels.end() || p->second != project || s == r.labels.end() || s->second != service) continue;
+    v.states.push_back(runtime::observed_state(r));
+    v.records.push_back(std::move(r));
+  }
+  return v;
+}
+
+// "" when the condition holds, "wait" while it may still come, else why it never will.
+std::string condition_status(const Paths& paths, const std::string& project, const DesiredDependency& dep) {
+  ServiceView v = containers_of(paths, project, dep.service);
+  if (v.records.empty()) return dep.required ? "wait" : "";
+  for (size_t i = 0; i < v.records.size(); ++i) {
+    const auto& st = v.states[i];
+    const auto& health = v.records[i].state.health;
+    switch (dep.condition) {
+      case Condition::Started:
+        if (st.status == "created") return "wait";
+        break;
+      case Condition::Healthy:
+        if (!health) return "service " + dep.service + " has no health check (needed by service_healthy)";
+        if (st.status == "exited") return "service " + dep.service + " exited before it was healthy";
+        if (health->status == shim::Health::Unhealthy) return "service " + dep.service + " is unhealthy";
+        if (health->status != shim::Health::Healthy) return "wait";
+        break;
+      case Condition::CompletedSuccessfully:
+        if (st.status != "exited") return "wait";
+        if (st.exit_code != 0)
+          return "service " + dep.service + " exited with code " + std::to_string(st.exit_code);
+        break;
+    }
+  }
+  return "";
+}
+
+void wait_for(const Paths& paths, const std::string& project, const Action& a, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (const auto& dep : a.wait_for) {
+    for (;;) {
+      std::string why = condition_status(paths, project, dep);
+      if (why.empty()) break;
+      if (why != "wait") throw Error("dependency failed to start: " + why);
+      if (std::chrono::steady_clock::now() > deadline)
+        throw Error("dependency " + dep.service + " did not become " + to_string(dep.condition) + " in " +
+                    std::to_string(timeout.count()) + " s");
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+}
+
+void remove_container(const Paths& paths, const std::string& id, const ApplyOptions& o) {
+  runtime::RecordStore records(paths.containers());
+  auto rec = records.read(id);
+  if (!rec) return;  // gone meanwhile
+  runtime::stop_container(paths, *rec, o.stop_timeout);
+  if (auto again = records.read(id)) runtime::remove_container(paths, *again, true, false);
+}
+
+void create_container(const Paths& paths, const Project& project, const Desired& desired, const Action& a) {
+  const Service& s = project.services.at(a.service);
+  ReplicaFlags rf = replica_flags(project, s, a.target, a.number, desired.hashes.at(a.service));
+  ContainerRecord rec = runtime::create_container(paths, rf.flags);
+  try {
+    network::Manager manager;
+    for (const auto& n : rf.extra_networks) rec = manager.connect(paths, rec, n.network, n.ip, n.aliases);
+    runtime::launch_supervisor(paths, rec);
+  } catch (...) {
+    // A container that cannot start stays, as with docker compose, so its
+    // error is in `inspect`; the next `up` retries it.
+    throw;
+  }
+}
+
+network::NetworkCreate network_request(const Project& project, const std::string& name, const std::string& hash) {
+  for (const auto& [key, n] : project.networks) {
+    if (n.name != name) continue;
+    if (n.driver != "bridge") throw Error("network " + key + ": driver " + n.driver + " is not supported (bridge only)");
+    network::NetworkCreate req;
+    req.name = n.name;
+    if (!n.ipam.empty() && !n.ipam[0].subnet.empty()) req.subnet = n.ipam[0].subnet;
+    if (!n.ipam.empty() && !n.ipam[0].gateway.empty()) req.gateway = n.ipam[0].gateway;
+    req.internal = n.internal;
+    req.labels = n.labels;
+    req.labels[kProjectLabel] = project.name;
+    req.labels[kNetworkLabel] = key;
+    req.labels[kHashLabel] = hash;
+    return req;
+  }
+  throw Error("network " + name + " is not in the project");
+}
+
+std::string network_hash_of(const Desired& d, const std::string& name) {
+  for (const auto& n : d.state.networks)
+    if (n.name == name) return n.hash;
+  return "";
+}
+
+// Runs one action; throws on failure.
+std::string run(const Paths& paths, const Project* project, const Desired* desired, const Action& a,
+                const ApplyOptions& o) {
+  auto need = [&] {
+    if (!project || !desired) throw Error(std::string(to_string(a.kind)) + " " + a.target + ": needs the project file");
+  };
+  switch (a.kind) {
+    case ActionKind::CreateNetwork:
+      need();
+      network::Manager().create_network(paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
+      return "Network " + a.target + "  Created";
+    case ActionKind::RecreateNetwork:
+      need();
+      network::Manager().remove_network(paths, a.target);
+      network::Manager().create_network(paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
+      return "Network " + a.target + "  Recreated";
+    case ActionKind::RemoveNetwork:
+      network::Manager().remove_network(paths, a.target);
+      return "Network " + a.target + "  Removed";
+    case ActionKind::CreateVolume:
+      make_dirs(fs::path(volume_dir(paths, a.target)) / "_data", 0755);
+      return "Volume " + a.target + "  Created";
+    case ActionKind::RemoveVolume: {
+      std::error_code ec;
+      fs::remove_all(volume_dir(paths, a.target), ec);
+      if (ec) throw Error::sys("remove volume", a.target, ec.value());
+      return "Volume " + a.target + "  Removed";
+    }
+    case ActionKind::CreateContainer:
+      need();
+      wait_for(paths, project->name, a, o.dependency_timeout);
+      create_container(paths, *project, *desired, a);
+      return "Container " + a.target + "  Started";
+    case ActionKind::StartContainer: {
+      if (project) wait_for(paths, project->name, a, o.dependency_timeout);
+      runtime::start_container(paths, runtime::RecordStore(paths.containers()).lookup(a.container_id));
+      return "Container " + a.target + "  Started";
+    }
+    case ActionKind::RecreateContainer:
+      need();
+      remove_container(paths, a.container_id, o);
+      wait_for(paths, project->name, a, o.dependency_timeout);
+      create_container(paths, *project, *desired, a);
+      return "Container " + a.target + "  Recreated";
+    case ActionKind::RestartContainer: {
+      runtime::RecordStore records(paths.containers());
+      runtime::stop_container(paths, records.lookup(a.container_id), o.stop_timeout);
+      runtime::start_container(paths, records.lookup(a.container_id));
+      return "Container " + a.target + "  Restarted";
+    }
+    case ActionKind::RemoveContainer:
+      remove_container(paths, a.container_id, o);
+      return "Container " + a.target + "  Removed";
+  }
+  return "";
+}
+
+}  // namespace
+
+ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired* desired, const Plan& plan,
+                       const ApplyOptions& options, const Progress& progress) {
+  ApplyResult result;
+  std::vector<bool> failed(plan.actions.size(), false);
+  for (size_t i = 0; i < plan.actions.size(); ++i) {
+    const Action& a = plan.actions[i];
+    bool blocked = false;
+    for (size_t before : a.after) blocked = blocked || failed[before];
+    if (blocked) {
+      failed[i] = true;
+      result.errors.push_back(std::string(to_string(a.kind)) + " " + a.target + ": skipped, something it depends on failed");
+      continue;
+    }
+    try {
+      std::string done = run(paths, project, desired, a, options);
+      if (progress) progress(done);
+    } catch (const Error& e) {
+      failed[i] = true;
+      result.errors.push_back(std::string(to_string(a.kind)) + " " + a.target + ": " + e.what());
+    }
+  }
+  return result;
+}
+
+std::vector<std::string> wait_until_ready(const Paths& paths, const Project& project, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    std::vector<std::string> pending, failures;
+    for (const auto& [name, s] : project.services) {
+      ServiceView v = containers_of(paths, project.name, name);
+      if (v.records.empty()) pending.push_back(name + ": no container");
+      for (size_t i = 0; i < v.records.size(); ++i) {
+        const auto& st = v.states[i];
+        const auto& h = v.records[i].state.health;
+        const std::string who = v.records[i].name;
+        if (st.status == "exited") {
+          if (st.exit_code != 0 || s.restart == "always" || s.restart == "unless-stopped")
+            failures.push_back(who + " exited with code " + std::to_string(st.exit_code));
+        } else if (st.status != "running") {
+          pending.push_back(who + " is " + st.status);
+        } else if (h && h->status == shim::Health::Unhealthy) {
+          failures.push_back(who + " is unhealthy");
+        } else if (h && h->status != shim::Health::Healthy) {
+          pending.push_back(who + " is not healthy yet");
+        }
+      }
+    }
+    if (!failures.empty()) return failures;
+    if (pending.empty()) return {};
+    if (std::chrono::steady_clock::now() > deadline) {
+      for (auto& p : pending) p += " after " + std::to_string(timeout.count()) + " s";
+      return pending;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+}  // namespace lit::reconciler

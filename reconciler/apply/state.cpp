@@ -1,0 +1,133 @@
+#include "reconciler/apply/state.hpp"
+
+#include <charconv>
+#include <filesystem>
+
+#include "network/store.hpp"
+#include "reconciler/apply/service_flags.hpp"
+#include "reconciler/hash.hpp"
+#include "runtime/container/record.hpp"
+#include "runtime/image/store.hpp"
+#include "runtime/util/error.hpp"
+
+namespace lit::reconciler {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Condition condition_of(DependCondition c) {
+  switch (c) {
+    case DependCondition::service_healthy: return Condition::Healthy;
+    case DependCondition::service_completed_successfully: return Condition::CompletedSuccessfully;
+    case DependCondition::service_started: break;
+  }
+  return Condition::Started;
+}
+
+std::string service_hash(const Paths& paths, const Service& s) {
+  std::vector<std::string> extra;
+  if (!s.image.empty()) {
+    try {
+      extra.push_back(image::Store(paths.images()).resolve(s.image).id);  // a new image recreates
+    } catch (Error& e) {
+      throw e.context("service " + s.name + ": image " + s.image)
+          .with_hint("load it first: lit image load -i FILE (registry pull comes in a later release)");
+    }
+  }
+  std::vector<fs::path> files(s.env_files.begin(), s.env_files.end());
+  for (const auto* refs : {&s.secrets, &s.configs})
+    for (const auto& r : *refs)
+      if (!r.file.empty()) files.emplace_back(r.file);
+  for (auto& c : read_hash_inputs(files, "service " + s.name)) extra.push_back(std::move(c));
+  return config_hash(to_json(s), extra);
+}
+
+std::string health_name(shim::Health h) {
+  switch (h) {
+    case shim::Health::Starting: return "starting";
+    case shim::Health::Healthy: return "healthy";
+    case shim::Health::Unhealthy: return "unhealthy";
+    case shim::Health::None: break;
+  }
+  return "";
+}
+
+std::string network_hash(const Network& n) {
+  nlohmann::json j = {{"driver", n.driver}, {"internal", n.internal}, {"driver_opts", n.driver_opts}};
+  for (const auto& pool : n.ipam) j["ipam"].push_back({{"subnet", pool.subnet}, {"gateway", pool.gateway}});
+  return config_hash(j, {});
+}
+
+}  // namespace
+
+std::string volume_dir(const Paths& paths, const std::string& volume_name) {
+  return (paths.root / "volumes" / volume_name).string();
+}
+
+Desired desired_state(const Paths& paths, const Project& project) {
+  Desired d;
+  d.state.project = project.name;
+  d.state.inactive_services = project.disabled_services;
+  for (const auto& [name, s] : project.services) {
+    DesiredService ds;
+    ds.name = name;
+    ds.hash = service_hash(paths, s);
+    d.hashes[name] = ds.hash;
+    ds.replicas = s.replicas;
+    if (!s.container_name.empty()) ds.container_name = s.container_name;
+    for (const auto& [dep, how] : s.depends_on)
+      ds.depends_on.push_back({dep, condition_of(how.condition), how.required, how.restart});
+    for (const auto& [key, _] : s.networks)
+      if (auto it = project.networks.find(key); it != project.networks.end()) ds.networks.push_back(it->second.name);
+    for (const auto& m : s.volumes)
+      if (m.type == MountType::volume && !m.source.empty())
+        if (auto it = project.volumes.find(m.source); it != project.volumes.end()) ds.volumes.push_back(it->second.name);
+    d.state.services.push_back(std::move(ds));
+  }
+  for (const auto& [key, n] : project.networks)
+    d.state.networks.push_back({n.name, n.external ? "" : network_hash(n), n.external});
+  for (const auto& [key, v] : project.volumes) d.state.volumes.push_back({v.name, v.external});
+  return d;
+}
+
+ObservedState observe(const Paths& paths, const std::string& project_name, const DesiredState& desired) {
+  ObservedState o;
+  for (const auto& r : runtime::RecordStore(paths.containers()).list()) {
+    auto label = [&](const char* key) {
+      auto it = r.labels.find(key);
+      return it == r.labels.end() ? std::string() : it->second;
+    };
+    if (label(kProjectLabel) != project_name) continue;
+    auto st = runtime::observed_state(r);
+    ObservedContainer c;
+    c.id = r.id;
+    c.name = r.name;
+    c.service = label(kServiceLabel);
+    std::string number = label(kNumberLabel);
+    std::from_chars(number.data(), number.data() + number.size(), c.number);
+    c.hash = label(kHashLabel);
+    c.status = st.status;
+    c.exit_code = st.exit_code;
+    if (r.state.health && st.status == "running") c.health = health_name(r.state.health->status);
+    o.containers.push_back(std::move(c));
+  }
+  std::map<std::string, bool> external;
+  for (const auto& n : desired.networks) external[n.name] = n.external;
+  for (const auto& n : network::NetworkStore(network::networks_dir(paths.root)).list()) {
+    auto p = n.labels.find(kProjectLabel);
+    bool ours = p != n.labels.end() && p->second == project_name;
+    if (!ours && !external.contains(n.name)) continue;
+    ObservedNetwork on{n.name, "", {}};
+    if (auto h = n.labels.find(kHashLabel); h != n.labels.end() && ours) on.hash = h->second;
+    for (const auto& [id, _] : n.endpoints) on.attached.push_back(id);
+    o.networks.push_back(std::move(on));
+  }
+  for (const auto& v : desired.volumes) {
+    std::error_code ec;
+    if (fs::exists(volume_dir(paths, v.name), ec)) o.volumes.push_back({v.name});
+  }
+  return o;
+}
+
+}  // namespace lit::reconciler

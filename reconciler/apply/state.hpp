@@ -1,0 +1,32 @@
+#pragma once
+// The two inputs of the planner, made from the real world: what the project
+// file wants (desired_state: hashes over the normalized services, the image
+// digests and the files they read) and what exists for the project (observe:
+// containers and networks found by their lit.project label, never trusting a
+// record's stale status).
+#include <map>
+#include <string>
+
+#include "reconciler/model.hpp"
+#include "reconciler/plan.hpp"
+#include "runtime/util/paths.hpp"
+
+namespace lit::reconciler {
+
+struct Desired {
+  DesiredState state;
+  std::map<std::string, std::string> hashes;  // service -> config hash
+};
+
+// Throws lit::Error naming the service when its image is not in the store, or
+// a file it reads (env_file, secrets, configs) cannot be read.
+Desired desired_state(const Paths& paths, const Project& project);
+
+// The project's containers (every status) and networks, by label; the
+// declared external networks and volumes when they exist.
+ObservedState observe(const Paths& paths, const std::string& project_name, const DesiredState& desired);
+
+// The volumes directory lit's runtime uses for a named volume.
+std::string volume_dir(const Paths& paths, const std::string& volume_name);
+
+}  // namespace lit::reconciler
