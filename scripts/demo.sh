@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's demo: installs dependencies, builds lit, builds the busybox test
-# image offline, loads it, and runs one container that prints its isolated view.
+# image offline, loads it, runs one container that prints its isolated view,
+# then brings up the demo project (lit.yml) with `lit up -d --wait` and curls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,3 +26,12 @@ $lit container run --rm --memory 64m --pids-limit 64 --hostname demo localhost/l
   fi
   echo "network:      $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | tr "\n" " ")"
   echo "root fs:      $(grep " / " /proc/self/mounts | cut -d" " -f3)"'
+
+echo "--- the demo project (lit.yml): lit up -d --wait ---"
+$lit up -d --wait
+$lit ps -a
+echo "--- curl http://127.0.0.1:8080/ (the web service's published port) ---"
+curl -fsS http://127.0.0.1:8080/
+echo "--- what the client service got, by service name (web, api) ---"
+$lit container logs litdemo-client-1
+echo "(stop and remove it all with: ./build/lit down -v)"

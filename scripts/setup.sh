@@ -17,7 +17,7 @@ packages=(
   libgtest-dev libgmock-dev libcli11-dev
   libarchive-dev libcurl4-openssl-dev libssl-dev
   busybox-static zstd gzip python3 python3-jsonschema
-  iproute2 util-linux procps
+  iproute2 util-linux procps curl
 )
 
 export DEBIAN_FRONTEND=noninteractive
