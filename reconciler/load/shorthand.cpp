@@ -28,7 +28,9 @@ void filesystem(const Node& fs, Node& svc, std::vector<CopySpec>& copies,
         namespace stdfs = std::filesystem;
         stdfs::path src(items[i].substr(0, colon));
         if (src.is_relative()) src = stdfs::path(project_dir) / src;
-        copies.push_back({src.lexically_normal().string(), items[i].substr(colon + 1)});
+        std::string source = src.lexically_normal().string();
+        if (source.size() > 1 && source.back() == '/') source.pop_back();
+        copies.push_back({source, items[i].substr(colon + 1)});
       }
     } else if (e.key.rfind("x-", 0) != 0) diag.unsupported(e.key_loc, p);
   }

@@ -68,7 +68,8 @@ std::int64_t as_bytes(const Node& n, const std::string& path) {
 }
 
 std::uint32_t as_mode(const Node& n, const std::string& path) {
-  const std::string& t = scalar_text(n, path, "a file mode");
+  std::string t = scalar_text(n, path, "a file mode");
+  if (t.rfind("0o", 0) == 0) t = t.substr(2);  // YAML 1.2 octal
   bool ok = !t.empty() && t.size() <= 6 &&
             std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '7'; });
   if (!ok) fail(n, path, "expected an octal file mode such as 0440, got '" + t + "'");
