@@ -69,6 +69,7 @@ std::set<std::string> active_services(const Node& services, const LoadOptions& o
   }
   for (const auto& e : services.entries)
     if (!active.count(e.key)) disabled.push_back(e.key);
+  std::sort(disabled.begin(), disabled.end());
   return active;
 }
 

@@ -55,5 +55,42 @@ TEST(LoadDemo, RootLitYmlLoadsWithoutWarnings) {
   EXPECT_EQ(start_order(p).back(), "client");
 }
 
+// Every example project under examples/ loads without error or warning (the
+// schema agreement test validates the same files against lit.schema.json).
+TEST(LoadExamples, EveryExampleLoads) {
+  int loaded = 0;
+  for (const auto& e : std::filesystem::directory_iterator(kRepo / "examples")) {
+    if (!e.is_directory()) continue;
+    auto files = discover_files(e.path().string());
+    if (files.empty() || files.front().find(e.path().string() + "/") != 0) continue;  // e.g. web/
+    LoadOptions o;
+    o.working_dir = e.path().string();
+    o.environment = no_env;
+    SCOPED_TRACE(e.path().string());
+    Project p = load_project(o);
+    EXPECT_FALSE(p.services.empty());
+    EXPECT_TRUE(p.warnings.empty()) << p.warnings.front();
+    ++loaded;
+  }
+  EXPECT_GE(loaded, 3);
+}
+
+TEST(LoadExamples, ProfilesExample) {
+  LoadOptions o;
+  o.working_dir = (kRepo / "examples/profiles").string();
+  o.environment = no_env;
+  Project p = load_project(o);
+  EXPECT_EQ(p.services.count("shell"), 0u);
+  EXPECT_EQ(p.disabled_services, (std::vector<std::string>{"shell", "web-debug"}));
+  EXPECT_EQ(p.services.at("web").ports[0].to_publish_spec(), "127.0.0.1:8081:8080");
+  o.profiles = {"debug"};
+  p = load_project(o);
+  const Service& dbg = p.services.at("web-debug");
+  EXPECT_EQ(dbg.restart, "unless-stopped");
+  ASSERT_EQ(dbg.ports.size(), 2u);
+  EXPECT_EQ(dbg.ports[1].to_publish_spec(), "127.0.0.1:8082:8080");
+  EXPECT_EQ(dbg.volumes[0].source, (kRepo / "examples/web").string());
+}
+
 }  // namespace
 }  // namespace lit::reconciler
