@@ -16,7 +16,7 @@ packages=(
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libcli11-dev
   libarchive-dev libcurl4-openssl-dev libssl-dev
-  busybox-static zstd gzip python3 python3-jsonschema
+  busybox-static zstd gzip python3 python3-jsonschema python3-yaml
   iproute2 util-linux procps curl
 )
 

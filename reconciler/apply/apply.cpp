@@ -1,6 +1,8 @@
 #include "reconciler/apply/apply.hpp"
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "network/manager.hpp"
@@ -184,27 +186,52 @@ std::string run(const Paths& paths, const Project* project, const Desired* desir
 
 }  // namespace
 
+// Each action runs on its own thread once all the actions it comes after have
+// finished, so independent services start in parallel (the plan's edges carry
+// every ordering that matters: networks first, depends_on, removals).
 ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired* desired, const Plan& plan,
                        const ApplyOptions& options, const Progress& progress) {
-  ApplyResult result;
-  std::vector<bool> failed(plan.actions.size(), false);
-  for (size_t i = 0; i < plan.actions.size(); ++i) {
+  enum class State { Pending, Done, Failed };
+  const size_t n = plan.actions.size();
+  std::vector<State> state(n, State::Pending);
+  std::vector<std::string> errors(n);
+  std::mutex m;
+  std::condition_variable changed;
+  auto work = [&](size_t i) {
     const Action& a = plan.actions[i];
     bool blocked = false;
-    for (size_t before : a.after) blocked = blocked || failed[before];
+    {
+      std::unique_lock lock(m);
+      changed.wait(lock, [&] {
+        for (size_t before : a.after)
+          if (state[before] == State::Pending) return false;
+        return true;
+      });
+      for (size_t before : a.after) blocked = blocked || state[before] == State::Failed;
+    }
+    std::string done, error;
     if (blocked) {
-      failed[i] = true;
-      result.errors.push_back(std::string(to_string(a.kind)) + " " + a.target + ": skipped, something it depends on failed");
-      continue;
+      error = std::string(to_string(a.kind)) + " " + a.target + ": skipped, something it depends on failed";
+    } else {
+      try {
+        done = run(paths, project, desired, a, options);
+      } catch (const std::exception& e) {
+        error = std::string(to_string(a.kind)) + " " + a.target + ": " + e.what();
+      }
     }
-    try {
-      std::string done = run(paths, project, desired, a, options);
-      if (progress) progress(done);
-    } catch (const Error& e) {
-      failed[i] = true;
-      result.errors.push_back(std::string(to_string(a.kind)) + " " + a.target + ": " + e.what());
-    }
-  }
+    std::lock_guard lock(m);
+    if (!done.empty() && progress) progress(done);
+    errors[i] = error;
+    state[i] = error.empty() ? State::Done : State::Failed;
+    changed.notify_all();
+  };
+  std::vector<std::thread> threads;
+  threads.reserve(n);
+  for (size_t i = 0; i < n; ++i) threads.emplace_back(work, i);
+  for (auto& t : threads) t.join();
+  ApplyResult result;
+  for (auto& e : errors)
+    if (!e.empty()) result.errors.push_back(std::move(e));
   return result;
 }
 

@@ -40,6 +40,11 @@ std::string service_hash(const Paths& paths, const Service& s) {
     for (const auto& r : *refs)
       if (!r.file.empty()) files.emplace_back(r.file);
   for (auto& c : read_hash_inputs(files, "service " + s.name)) extra.push_back(std::move(c));
+  // Secrets and configs from the environment or inline: to_json leaves their
+  // values out (lit config must not print them), the hash must see them.
+  for (const auto* refs : {&s.secrets, &s.configs})
+    for (const auto& r : *refs)
+      if (r.content) extra.push_back(*r.content);
   return config_hash(to_json(s), extra);
 }
 
