@@ -103,15 +103,6 @@ std::string command_column(const std::vector<std::string>& args) {
   return "\"" + s + "\"";
 }
 
-// docker ps's PORTS: "0.0.0.0:8080->80/tcp, 127.0.0.1:5353->53/udp".
-std::string ports_column(const std::vector<runtime::PortBinding>& ports) {
-  std::string s;
-  for (const auto& p : ports)
-    s += (s.empty() ? "" : ", ") + (p.host_ip.empty() ? std::string("0.0.0.0") : p.host_ip) + ":" +
-         std::to_string(p.host_port) + "->" + std::to_string(p.container_port) + "/" + p.proto;
-  return s;
-}
-
 std::string ago(const std::string& when, std::chrono::system_clock::time_point now) {
   auto tp = runtime::parse_rfc3339(when).value_or(now);
   return shim::human_duration(std::chrono::duration_cast<std::chrono::nanoseconds>(now - tp).count()) +

@@ -144,11 +144,7 @@ void register_ps(CLI::App& app, Context& ctx) {
       if (p == r.labels.end() || p->second != project.name) continue;
       auto st = runtime::observed_state(r);
       if (!o->all && st.status != "running" && st.status != "restarting") continue;
-      std::string ports;
-      if (st.status == "running")
-        for (const auto& b : r.state.ports)
-          ports += (ports.empty() ? "" : ", ") + (b.host_ip.empty() ? std::string("0.0.0.0") : b.host_ip) + ":" +
-                   std::to_string(b.host_port) + "->" + std::to_string(b.container_port) + "/" + b.proto;
+      std::string ports = st.status == "running" ? ports_column(r.state.ports) : "";
       std::string service = r.labels.count(kServiceLabel) ? r.labels.at(kServiceLabel) : "";
       if (o->quiet) {
         std::printf("%s\n", r.id.substr(0, 12).c_str());

@@ -4,10 +4,15 @@
 #include <string>
 #include <vector>
 
+#include "runtime/container/networking.hpp"
+
 namespace lit::app {
 
 using TableRows = std::vector<std::vector<std::string>>;
 
 std::string format_table(const TableRows& rows);
+
+// docker ps's PORTS: "0.0.0.0:8080->80/tcp, 127.0.0.1:5353->53/udp".
+std::string ports_column(const std::vector<runtime::PortBinding>& ports);
 
 }  // namespace lit::app

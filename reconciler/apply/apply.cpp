@@ -91,16 +91,12 @@ void remove_container(const Paths& paths, const std::string& id, const ApplyOpti
 void create_container(const Paths& paths, const Project& project, const Desired& desired, const Action& a) {
   const Service& s = project.services.at(a.service);
   ReplicaFlags rf = replica_flags(project, s, a.target, a.number, desired.hashes.at(a.service));
+  // A container that cannot start stays, as with docker compose, so its
+  // error is in `inspect`; the next `up` retries it.
   ContainerRecord rec = runtime::create_container(paths, rf.flags);
-  try {
-    network::Manager manager;
-    for (const auto& n : rf.extra_networks) rec = manager.connect(paths, rec, n.network, n.ip, n.aliases);
-    runtime::launch_supervisor(paths, rec);
-  } catch (...) {
-    // A container that cannot start stays, as with docker compose, so its
-    // error is in `inspect`; the next `up` retries it.
-    throw;
-  }
+  network::Manager manager;
+  for (const auto& n : rf.extra_networks) rec = manager.connect(paths, rec, n.network, n.ip, n.aliases);
+  runtime::launch_supervisor(paths, rec);
 }
 
 network::NetworkCreate network_request(const Project& project, const std::string& name, const std::string& hash) {

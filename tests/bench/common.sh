@@ -60,3 +60,14 @@ bench_inside() {
   podman=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver overlay)
   "${podman[@]}" load -i "$work/fixtures/busybox-docker.tar" >/dev/null
 }
+
+# our_pids NAME: pids of processes named NAME in this network namespace only,
+# so concurrent runs elsewhere on the host are never counted or touched.
+our_pids() {
+  local self pid
+  self=$(readlink /proc/self/ns/net)
+  for pid in $(pgrep -x "$1" || true); do
+    [ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$self" ] && echo "$pid"
+  done
+  return 0
+}

@@ -42,17 +42,6 @@ res=$work/results
 mkdir -p "$res"
 loop_pid=
 
-# Our own lit-dns and aardvark-dns: same name AND in this network namespace,
-# so concurrent runs elsewhere on the host are never counted or touched.
-our_pids() {
-  local self pid
-  self=$(readlink /proc/self/ns/net)
-  for pid in $(pgrep -x "$1" || true); do
-    [ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$self" ] && echo "$pid"
-  done
-  return 0
-}
-
 cleanup() {
   set +e
   [ -n "$loop_pid" ] && kill "$loop_pid" 2>/dev/null

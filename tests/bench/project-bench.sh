@@ -39,16 +39,6 @@ pcompose=(podman-compose --podman-path "$work/podman-wrap")
 res=$work/results
 mkdir -p "$res"
 
-# Our own lit-dns and aardvark-dns: same name AND in this network namespace.
-our_pids() {
-  local self pid
-  self=$(readlink /proc/self/ns/net)
-  for pid in $(pgrep -x "$1" || true); do
-    [ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$self" ] && echo "$pid"
-  done
-  return 0
-}
-
 cleanup() {
   set +e
   local n pid
