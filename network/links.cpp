@@ -17,6 +17,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <spdlog/spdlog.h>
+
 #include "network/netlink.hpp"
 #include "runtime/util/error.hpp"
 
@@ -286,6 +288,12 @@ void attach_container(const ContainerLink& c) {
   try {
     nl::Socket host = nl::Socket::connect();
     int bridge_index = nl::ifindex(host, c.bridge);
+    // The name is derived from this container's ID and slot, so a link of that
+    // name is a leftover of this very attachment: the kernel frees a veth
+    // only when its namespace is torn down, asynchronously, after the last
+    // process died (a start killed half-way leaves one for a while).
+    if (nl::delete_link(host, c.host_name))
+      spdlog::info("removed stale veth {} of an earlier start", c.host_name);
     create_veth(host, c, bridge_index);
     LinkGuard guard(host, c.host_name);  // deleting the host end deletes its peer too
     nl::set_hairpin(host, nl::ifindex(host, c.host_name), c.host_name);

@@ -148,8 +148,9 @@ class ContainerNetworkTest : public LitTest {
   void make_outside() {
     outside_ = fork();
     if (outside_ == 0) {
+      // Waits for the parent to move tst-out1 in (a fixed sleep lost that race under load).
       execlp("unshare", "unshare", "-n", "sh", "-c",
-             "sleep 0.5; ip link set lo up; ip addr add 203.0.113.2/24 dev tst-out1; "
+             "until ip link show tst-out1 >/dev/null 2>&1; do sleep 0.05; done; ip link set lo up; ip addr add 203.0.113.2/24 dev tst-out1; "
              "ip link set tst-out1 up; ip route add default via 203.0.113.1; "
              "mkdir -p /tmp/outside-$$ && echo outside-says-hi > /tmp/outside-$$/index.html && "
              "exec busybox httpd -f -p 80 -h /tmp/outside-$$",

@@ -299,6 +299,21 @@ TEST_F(LinksTest, TwoContainersTalkTcpThroughTheBridge) {
     EXPECT_FALSE(l.value("ifname", "").starts_with("lit")) << l;
 }
 
+TEST_F(LinksTest, AStaleVethOfAnEarlierStartIsReplaced) {
+  // A start killed half-way leaves its veth until the kernel tears down the
+  // old namespace; here the old namespace is kept alive to make that last.
+  network::ensure_bridge("lit-t", cidr("10.99.0.1", 24), 0);
+  FakeContainer old_start;
+  network::attach_container(link_for(old_start, "litc1", "10.99.0.2"));
+  FakeContainer new_start;
+  EXPECT_NO_THROW(network::attach_container(link_for(new_start, "litc1", "10.99.0.2")));
+  EXPECT_NE(old_start.sh("ip link show eth0").exit_code, 0) << "the old eth0 survived";
+  EXPECT_EQ(ipv4_addrs(new_start.ip_json("addr show dev eth0").at(0)),
+            std::vector<std::string>{"10.99.0.2/24"});
+  network::detach_container("litc1");
+  network::delete_link("lit-t");
+}
+
 TEST_F(LinksTest, FailedAttachLeavesNoVethBehind) {
   network::ensure_bridge("lit-t", cidr("10.99.0.1", 24), 0);
   FakeContainer c;
