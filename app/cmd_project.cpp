@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/context.hpp"
+#include "app/progress.hpp"
 #include "app/table.hpp"
 #include "reconciler/apply/apply.hpp"
 #include "reconciler/apply/service_flags.hpp"
@@ -43,11 +44,12 @@ FileLock project_lock(const Context& ctx, const std::string& project) {
   return FileLock(dir / (project + ".lock"));
 }
 
-void print_line(const std::string& line) {
-  std::fprintf(stderr, " ✔ %s\n", line.c_str());
-}
-
-int finish(const ApplyResult& r) {
+// Runs a plan with the progress view the user chose, then reports its errors.
+int apply_with_progress(const Context& ctx, const Project& project, const Desired& desired, const Plan& plan,
+                        const ApplyOptions& options) {
+  ProgressView view(parse_progress_mode(ctx.project.progress), "Running");
+  ApplyResult r = apply_plan(ctx.paths, &project, &desired, plan, options, view.sink());
+  view.stop();
   for (const auto& e : r.errors) std::fprintf(stderr, "lit: %s\n", e.c_str());
   return r.ok() ? 0 : 1;
 }
@@ -94,7 +96,7 @@ void register_up(CLI::App& app, Context& ctx) {
       std::fputs(plan.empty() ? "nothing to do\n" : render_plan(plan).c_str(), stdout);
       return;
     }
-    ctx.exit_code = finish(apply_plan(ctx.paths, &project, &desired, plan, {}, print_line));
+    ctx.exit_code = apply_with_progress(ctx, project, desired, plan, {});
     if (ctx.exit_code == 0 && o->wait) {
       auto failures = wait_until_ready(ctx.paths, project, std::chrono::seconds(o->wait_timeout));
       for (const auto& f : failures) std::fprintf(stderr, "lit: %s\n", f.c_str());
@@ -121,7 +123,7 @@ void register_down(CLI::App& app, Context& ctx) {
     Plan plan = plan_down(desired.state, observed, {o->volumes, o->remove_orphans});
     ApplyOptions apply;
     apply.stop_timeout = o->timeout;
-    ctx.exit_code = finish(apply_plan(ctx.paths, &project, &desired, plan, apply, print_line));
+    ctx.exit_code = apply_with_progress(ctx, project, desired, plan, apply);
   });
 }
 

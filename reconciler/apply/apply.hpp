@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "reconciler/apply/progress.hpp"
 #include "reconciler/apply/state.hpp"
 #include "reconciler/model.hpp"
 #include "reconciler/plan.hpp"
@@ -21,9 +22,6 @@ struct ApplyOptions {
   std::optional<int> stop_timeout;  // -t: seconds before SIGKILL when stopping
   std::chrono::seconds dependency_timeout{300};
 };
-
-// One line per finished action ("Container myproj-web-1  Started").
-using Progress = std::function<void(const std::string&)>;
 
 struct ApplyResult {
   std::vector<std::string> errors;  // one line each; empty on success
