@@ -2,7 +2,9 @@
 // work is reconciler's: load -> desired/observed -> plan -> apply.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <optional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -44,14 +46,16 @@ FileLock project_lock(const Context& ctx, const std::string& project) {
   return FileLock(dir / (project + ".lock"));
 }
 
-// Runs a plan with the progress view the user chose, then reports its errors.
+// Runs a plan with the progress view the user chose (then, with --wait, waits
+// for the services in the same view) and reports what failed.
 int apply_with_progress(const Context& ctx, const Project& project, const Desired& desired, const Plan& plan,
-                        const ApplyOptions& options) {
+                        const ApplyOptions& options, std::optional<std::chrono::seconds> wait = {}) {
   ProgressView view(parse_progress_mode(ctx.project.progress), "Running");
-  ApplyResult r = apply_plan(ctx.paths, &project, &desired, plan, options, view.sink());
+  std::vector<std::string> failures = apply_plan(ctx.paths, &project, &desired, plan, options, view.sink()).errors;
+  if (failures.empty() && wait) failures = wait_until_ready(ctx.paths, project, *wait, view.sink());
   view.stop();
-  for (const auto& e : r.errors) std::fprintf(stderr, "lit: %s\n", e.c_str());
-  return r.ok() ? 0 : 1;
+  for (const auto& f : failures) std::fprintf(stderr, "lit: %s\n", f.c_str());
+  return failures.empty() ? 0 : 1;
 }
 
 void register_up(CLI::App& app, Context& ctx) {
@@ -96,12 +100,9 @@ void register_up(CLI::App& app, Context& ctx) {
       std::fputs(plan.empty() ? "nothing to do\n" : render_plan(plan).c_str(), stdout);
       return;
     }
-    ctx.exit_code = apply_with_progress(ctx, project, desired, plan, {});
-    if (ctx.exit_code == 0 && o->wait) {
-      auto failures = wait_until_ready(ctx.paths, project, std::chrono::seconds(o->wait_timeout));
-      for (const auto& f : failures) std::fprintf(stderr, "lit: %s\n", f.c_str());
-      if (!failures.empty()) ctx.exit_code = 1;
-    }
+    std::optional<std::chrono::seconds> wait;
+    if (o->wait) wait = std::chrono::seconds(o->wait_timeout);
+    ctx.exit_code = apply_with_progress(ctx, project, desired, plan, {}, wait);
   });
 }
 

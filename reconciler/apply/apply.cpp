@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <functional>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -273,8 +274,15 @@ ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired
   return result;
 }
 
-std::vector<std::string> wait_until_ready(const Paths& paths, const Project& project, std::chrono::seconds timeout) {
+std::vector<std::string> wait_until_ready(const Paths& paths, const Project& project, std::chrono::seconds timeout,
+                                          const Progress& progress) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::map<std::string, std::string> shown;  // container -> the status last reported
+  auto report = [&](const std::string& who, const std::string& status, ProgressState st, const std::string& text = "") {
+    if (!progress || shown[who] == status) return;
+    shown[who] = status;
+    progress({"Container " + who, status, st, text});
+  };
   for (;;) {
     std::vector<std::string> pending, failures;
     for (const auto& [name, s] : project.services) {
@@ -285,14 +293,23 @@ std::vector<std::string> wait_until_ready(const Paths& paths, const Project& pro
         const auto& h = v.records[i].state.health;
         const std::string who = v.records[i].name;
         if (st.status == "exited") {
-          if (st.exit_code != 0 || s.restart == "always" || s.restart == "unless-stopped")
+          if (st.exit_code != 0 || s.restart == "always" || s.restart == "unless-stopped") {
             failures.push_back(who + " exited with code " + std::to_string(st.exit_code));
+            report(who, "Error", ProgressState::Error, "exited with code " + std::to_string(st.exit_code));
+          } else {
+            report(who, "Exited", ProgressState::Done);
+          }
         } else if (st.status != "running") {
           pending.push_back(who + " is " + st.status);
+          report(who, "Waiting", ProgressState::Working);
         } else if (h && h->status == shim::Health::Unhealthy) {
           failures.push_back(who + " is unhealthy");
+          report(who, "Error", ProgressState::Error, "unhealthy");
         } else if (h && h->status != shim::Health::Healthy) {
           pending.push_back(who + " is not healthy yet");
+          report(who, "Waiting", ProgressState::Working);
+        } else {
+          report(who, h ? "Healthy" : "Running", ProgressState::Done);
         }
       }
     }

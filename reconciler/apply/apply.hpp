@@ -35,7 +35,8 @@ ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired
 
 // --wait: until every service's containers run (healthy when they have a
 // health check) and one-shot ones exited 0; the failures, if any.
+// Reports each container's way there ("Waiting" -> "Healthy") to progress.
 std::vector<std::string> wait_until_ready(const Paths& paths, const Project& project,
-                                          std::chrono::seconds timeout);
+                                          std::chrono::seconds timeout, const Progress& progress = {});
 
 }  // namespace lit::reconciler

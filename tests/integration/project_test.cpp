@@ -187,7 +187,7 @@ namespace {
 
 TEST_F(ProjectTest, ProgressIsALiveViewOnATerminalAndLinesOrJsonOtherwise) {
   // Without a terminal: one plain line per phase, in order for each resource.
-  Result r = project({"up", "-d"});
+  Result r = project({"up", "-d", "--wait"});
   ASSERT_EQ(r.exit_code, 0) << r;
   auto lines = r.err_lines();
   auto at = [&](const std::string& line) {
@@ -196,7 +196,10 @@ TEST_F(ProjectTest, ProgressIsALiveViewOnATerminalAndLinesOrJsonOtherwise) {
   EXPECT_LT(at(" Network shop_default  Creating"), at(" Network shop_default  Created")) << r;
   EXPECT_LT(at(" Container shop-web-1  Started"), at(" Container shop-api-1  Waiting")) << r;
   EXPECT_LT(at(" Container shop-api-1  Waiting"), at(" Container shop-api-1  Started")) << r;
-  EXPECT_LT(at(" Container shop-api-1  Started"), static_cast<long>(lines.size())) << r;
+  EXPECT_LT(at(" Container shop-api-1  Started"), at(" Container shop-api-1  Running")) << r;
+  // --wait reports each container's end state: web has a health check, api not.
+  EXPECT_LT(at(" Container shop-web-1  Healthy"), static_cast<long>(lines.size())) << r;
+  EXPECT_LT(at(" Container shop-api-1  Running"), static_cast<long>(lines.size())) << r;
 
   // --progress json: one object per event.
   r = project({"--progress", "json", "down", "-t", "1"});
