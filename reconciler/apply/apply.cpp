@@ -120,6 +120,7 @@ network::NetworkCreate network_request(const Project& project, const std::string
     if (!n.ipam.empty() && !n.ipam[0].subnet.empty()) req.subnet = n.ipam[0].subnet;
     if (!n.ipam.empty() && !n.ipam[0].gateway.empty()) req.gateway = n.ipam[0].gateway;
     req.internal = n.internal;
+    network::apply_driver_options(req, n.driver_opts);
     req.labels = n.labels;
     req.labels[kProjectLabel] = project.name;
     req.labels[kNetworkLabel] = key;
