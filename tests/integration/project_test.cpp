@@ -177,5 +177,33 @@ TEST_F(ProjectTest, BadFileIsAClearErrorAndChangesNothing) {
   EXPECT_TRUE(container_ids().empty());
 }
 
+TEST_F(ProjectTest, ConfigPrintsYamlJsonAndListingsAndTheHashUpStores) {
+  Result yaml = project({"config"});
+  ASSERT_EQ(yaml.exit_code, 0) << yaml;
+  EXPECT_TRUE(contains_line_with(yaml.out, {"name: shop"})) << yaml;
+  EXPECT_TRUE(contains_line_with(yaml.out, {"COLOR=blue"})) << yaml;
+  Result json = project({"config", "--format", "json"});
+  ASSERT_EQ(json.exit_code, 0) << json;
+  EXPECT_EQ(nlohmann::json::parse(json.out).at("name"), "shop");
+  EXPECT_EQ(project({"config", "--services"}).out, "api\nweb\n");
+  EXPECT_EQ(project({"config", "--volumes"}).out, "data\n");
+  EXPECT_EQ(project({"config", "--networks"}).out, "default\n");
+  EXPECT_EQ(project({"config", "--images"}).out, "localhost/lit-test:latest\nlocalhost/lit-test:latest\n");
+  Result quiet = project({"config", "-q"});
+  EXPECT_EQ(quiet.exit_code, 0) << quiet;
+  EXPECT_EQ(quiet.out, "");
+
+  Result hashes = project({"config", "--hash", "*"});
+  ASSERT_EQ(hashes.exit_code, 0) << hashes;
+  ASSERT_EQ(hashes.out_lines().size(), 2u) << hashes;
+  EXPECT_TRUE(hashes.out_lines()[0].starts_with("api ")) << hashes;
+  ASSERT_EQ(project({"up", "-d", "--wait"}).exit_code, 0);
+  Result web = project({"config", "--hash", "web"});
+  auto labels = nlohmann::json::parse(lit({"container", "inspect", "shop-web-1"}).out).at(0).at("labels");
+  EXPECT_EQ(web.out, "web " + labels.at("lit.config-hash").get<std::string>() + "\n");
+  EXPECT_NE(project({"config", "--hash", "web"}, {"COLOR=red"}).out, web.out);
+  expect_lit_error(project({"config", "--hash", "nosuch"}), "--hash");
+}
+
 }  // namespace
 }  // namespace lit::test
