@@ -268,6 +268,11 @@ void add_volumes(const CreateFlags& flags, const Identity& identity, CreatePlan&
     add_mount(plan.spec.mounts, seen, std::move(m));
   }
   for (const auto& t : flags.tmpfs) add_mount(plan.spec.mounts, seen, parse_tmpfs(t));
+  for (const auto& f : flags.content_files) {
+    fs::path source = identity.bundle / "files" / std::to_string(plan.content_files.size());
+    add_mount(plan.spec.mounts, seen, Mount{f.target, "bind", source.string(), {"ro"}});
+    plan.content_files.emplace_back(source, f);
+  }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "runtime/container/lifecycle.hpp"
 
 #include <signal.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
@@ -69,6 +70,16 @@ void create_host_dirs(const Paths& paths, const CreatePlan& plan) {
   for (const auto& name : plan.volumes) make_dirs(volumes_root(paths) / name / "_data", 0755);
 }
 
+// Inside the record's directory, so removing the container removes them.
+void write_content_files(const CreatePlan& plan) {
+  for (const auto& [path, f] : plan.content_files) {
+    make_dirs(path.parent_path(), 0700);
+    write_file_atomic(path, f.content, f.mode);
+    if ((f.uid || f.gid) && ::chown(path.c_str(), f.uid.value_or(-1), f.gid.value_or(-1)) < 0)
+      throw Error::sys("chown", path.string(), errno);
+  }
+}
+
 }  // namespace
 
 ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
@@ -109,6 +120,7 @@ ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
   guard.record(rec.id);
   guard.volumes(plan.anonymous_volumes);
   create_host_dirs(paths, plan);
+  write_content_files(plan);
   guard.commit();
   return rec;
 }

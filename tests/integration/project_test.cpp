@@ -205,5 +205,56 @@ TEST_F(ProjectTest, ConfigPrintsYamlJsonAndListingsAndTheHashUpStores) {
   expect_lit_error(project({"config", "--hash", "nosuch"}), "--hash");
 }
 
+TEST_F(ProjectTest, SecretFromEnvironmentAndConfigFromContentAreMountedAndTracked) {
+  write(R"(name: shop
+services:
+  app:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    secrets: [token]
+    configs:
+      - source: settings
+        target: /etc/app/settings.conf
+secrets:
+  token:
+    environment: TOKEN
+configs:
+  settings:
+    content: |
+      level = debug
+)");
+  Result r = project({"up", "-d"}, {"TOKEN=first-s3cret"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto cat = [&](const std::string& path) {
+    return lit({"container", "exec", "shop-app-1", "sh", "-c", "stat -c %a " + path + " && cat " + path}).out;
+  };
+  EXPECT_EQ(cat("/run/secrets/token"), "400\nfirst-s3cret");
+  EXPECT_EQ(cat("/etc/app/settings.conf"), "444\nlevel = debug\n");
+  EXPECT_NE(lit({"container", "exec", "shop-app-1", "sh", "-c", "echo x > /run/secrets/token"}).exit_code, 0);
+  // lit config shows the content, never the secret's value.
+  Result config = project({"config"}, {"TOKEN=first-s3cret"});
+  EXPECT_EQ(config.out.find("first-s3cret"), std::string::npos) << config;
+  EXPECT_NE(config.out.find("level = debug"), std::string::npos) << config;
+
+  // The same value: nothing to do. A new value: the service is recreated with it.
+  EXPECT_EQ(project({"up", "--dry-run"}, {"TOKEN=first-s3cret"}).out, "nothing to do\n");
+  // (By container, not `lit ps`: the project does not load without TOKEN.)
+  auto app_id = [&] { return nlohmann::json::parse(lit({"container", "inspect", "shop-app-1"}).out).at(0).at("id"); };
+  auto before = app_id();
+  r = project({"up", "-d"}, {"TOKEN=second-s3cret"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(app_id(), before);
+  EXPECT_EQ(cat("/run/secrets/token"), "400\nsecond-s3cret");
+
+  // An unset variable: an error naming the file, line and key; nothing changes.
+  r = project({"up", "-d"});
+  EXPECT_EQ(r.exit_code, 125) << r;
+  EXPECT_NE(r.err.find("compose.yaml:12:18: secrets.token.environment: variable TOKEN is not set"),
+            std::string::npos) << r;
+  EXPECT_EQ(cat("/run/secrets/token"), "400\nsecond-s3cret");
+  EXPECT_EQ(project({"down", "-t", "1"}, {"TOKEN=second-s3cret"}).exit_code, 0);
+  EXPECT_EQ(lit({"container", "ls", "-a", "-q"}).out, "");
+}
+
 }  // namespace
 }  // namespace lit::test
