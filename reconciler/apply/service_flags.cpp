@@ -93,9 +93,11 @@ void add_mounts(const Project& p, const Service& s, runtime::CreateFlags& f) {
 void add_networks(const Project& p, const Service& s, ReplicaFlags& out) {
   runtime::CreateFlags& f = out.flags;
   if (!s.network_mode.empty()) {
-    if (s.network_mode != "host" && s.network_mode != "none")
-      throw unsupported(s, "network_mode", s.network_mode + " is not supported yet (use host, none or networks)");
-    f.network = s.network_mode;
+    f.network = s.network_mode;  // host, none, container:NAME
+    if (s.network_mode.starts_with("service:")) {
+      out.network_service = s.network_mode.substr(8);
+      f.network = "none";  // until the applier knows the replica to join
+    }
     return;
   }
   std::vector<std::pair<std::string, const ServiceNetwork*>> nets;

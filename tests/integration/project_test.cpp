@@ -205,6 +205,66 @@ TEST_F(ProjectTest, ConfigPrintsYamlJsonAndListingsAndTheHashUpStores) {
   expect_lit_error(project({"config", "--hash", "nosuch"}), "--hash");
 }
 
+TEST_F(ProjectTest, NetworkModeServiceSidecarReachesWebOnLoopbackAndFollowsItsRecreation) {
+  write(R"(name: shop
+services:
+  web:
+    image: localhost/lit-test:latest
+    command: ["httpd", "-f", "-p", "80", "-h", "/etc"]
+    environment:
+      COLOR: ${COLOR:-blue}
+  sidecar:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    network_mode: service:web
+)");
+  // web's page over the sidecar's 127.0.0.1: they share one network namespace.
+  auto fetch_in_sidecar = [&] {
+    std::string body;
+    eventually([&] {
+      Result r = lit({"container", "exec", "shop-sidecar-1", "timeout", "3", "wget", "-q", "-O", "-",
+                      "http://127.0.0.1/hostname"});
+      body = r.exit_code == 0 ? r.out : "";
+      return !body.empty();
+    });
+    return body;
+  };
+  Result r = project({"up", "-d"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto before = ids();
+  ASSERT_EQ(before.size(), 2u) << project({"ps", "-a"});
+  EXPECT_EQ(fetch_in_sidecar(), before["web"] + "\n");
+
+  // web recreated takes its namespace along: the sidecar is recreated into the new one.
+  Result dry = project({"up", "--dry-run"}, {"COLOR=red"});
+  EXPECT_TRUE(contains_line_with(dry.out, {"recreate container shop-web-1"})) << dry;
+  EXPECT_TRUE(contains_line_with(dry.out, {"recreate container shop-sidecar-1"})) << dry;
+  r = project({"up", "-d"}, {"COLOR=red"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto after = ids();
+  EXPECT_NE(after["web"], before["web"]);
+  EXPECT_NE(after["sidecar"], before["sidecar"]);
+  EXPECT_EQ(fetch_in_sidecar(), after["web"] + "\n");
+  EXPECT_EQ(project({"up", "--dry-run"}, {"COLOR=red"}).out, "nothing to do\n");
+
+  // Ports belong to the namespace's owner: publishing them on the sidecar is refused.
+  write(R"(name: shop
+services:
+  web:
+    image: localhost/lit-test:latest
+    command: ["httpd", "-f", "-p", "80", "-h", "/etc"]
+  sidecar:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    network_mode: service:web
+    ports: ["8082:80"]
+)");
+  r = project({"up", "-d"});
+  EXPECT_NE(r.exit_code, 0) << r;
+  EXPECT_NE(r.err.find("conflicting options: port publishing and the container type network mode"),
+            std::string::npos) << r;
+}
+
 TEST_F(ProjectTest, SecretFromEnvironmentAndConfigFromContentAreMountedAndTracked) {
   write(R"(name: shop
 services:

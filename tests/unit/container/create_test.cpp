@@ -277,6 +277,18 @@ TEST(CheckFlags, ReportsTheBadFlag) {
   EXPECT_NO_THROW(check_flags(f));
 }
 
+TEST(CheckFlags, ContainerNetworkModeRefusesWhatBelongsToTheTarget) {
+  CreateFlags f;
+  f.network = "container:web";
+  EXPECT_NO_THROW(check_flags(f));
+  f.publish = {"8080:80"};
+  EXPECT_EQ(error_of([&] { check_flags(f); }),
+            "conflicting options: port publishing and the container type network mode");
+  f.publish.clear();
+  f.dns = {"1.1.1.1"};
+  EXPECT_EQ(error_of([&] { check_flags(f); }), "conflicting options: dns and the container type network mode");
+}
+
 TEST(BuildSpec, ContentFilesAreMountedReadOnlyFromTheBundle) {
   CreateFlags f;
   f.image = "img";
