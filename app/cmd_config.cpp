@@ -3,6 +3,7 @@
 // listing flags (--services, --volumes, --networks, --images, --hash, -q).
 #include <cstdio>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -45,7 +46,16 @@ void print_hashes(const Context& ctx, const Project& project, const std::string&
     if (!project.services.contains(name))
       throw Error("invalid value \"" + which + "\" for flag --hash: no such service: " + name)
           .with_hint("use a service name of the project, a comma-separated list, or '*'");
-  Desired desired = desired_state(ctx.paths, project);
+  // Only what these hashes read: a service elsewhere in the file whose image
+  // is not loaded must not fail them. (A service in another's network
+  // namespace has that one's hash in its own.)
+  Project only = project;
+  std::set<std::string> keep;
+  for (std::string name : names)
+    while (keep.insert(name).second && project.services.at(name).network_mode.starts_with("service:"))
+      name = project.services.at(name).network_mode.substr(8);
+  std::erase_if(only.services, [&](const auto& kv) { return !keep.contains(kv.first); });
+  Desired desired = desired_state(ctx.paths, only);
   for (const auto& name : names) std::printf("%s %s\n", name.c_str(), desired.hashes.at(name).c_str());
 }
 
