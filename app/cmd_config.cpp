@@ -52,11 +52,13 @@ void print_hashes(const Context& ctx, const Project& project, const std::string&
   Project only = project;
   std::set<std::string> keep;
   for (std::string name : names)
-    while (keep.insert(name).second && project.services.at(name).network_mode.starts_with("service:"))
+    while (keep.insert(name).second &&
+           project.services.at(name).network_mode.starts_with("service:"))
       name = project.services.at(name).network_mode.substr(8);
   std::erase_if(only.services, [&](const auto& kv) { return !keep.contains(kv.first); });
   Desired desired = desired_state(ctx.paths, only);
-  for (const auto& name : names) std::printf("%s %s\n", name.c_str(), desired.hashes.at(name).c_str());
+  for (const auto& name : names)
+    std::printf("%s %s\n", name.c_str(), desired.hashes.at(name).c_str());
 }
 
 }  // namespace
@@ -64,13 +66,17 @@ void print_hashes(const Context& ctx, const Project& project, const std::string&
 void register_config(CLI::App& app, Context& ctx, ProjectLoader load) {
   auto o = std::make_shared<ConfigOpts>();
   auto* cmd = app.add_subcommand("config", "Print the normalized, interpolated project");
-  cmd->add_option("--format", o->format, "yaml (default) or json")->check(CLI::IsMember({"yaml", "json"}));
-  auto* services = cmd->add_flag("--services", o->services, "Print the service names, one per line");
+  cmd->add_option("--format", o->format, "yaml (default) or json")
+      ->check(CLI::IsMember({"yaml", "json"}));
+  auto* services =
+      cmd->add_flag("--services", o->services, "Print the service names, one per line");
   auto* volumes = cmd->add_flag("--volumes", o->volumes, "Print the volume names, one per line");
-  auto* networks = cmd->add_flag("--networks", o->networks, "Print the network names, one per line");
+  auto* networks =
+      cmd->add_flag("--networks", o->networks, "Print the network names, one per line");
   auto* images = cmd->add_flag("--images", o->images, "Print the services' images, one per line");
   auto* quiet = cmd->add_flag("-q,--quiet", o->quiet, "Only validate the project; print nothing");
-  auto* hash = cmd->add_option("--hash", o->hash, "Print \"service hash\" for SERVICE[,SERVICE...] or '*'");
+  auto* hash =
+      cmd->add_option("--hash", o->hash, "Print \"service hash\" for SERVICE[,SERVICE...] or '*'");
   std::vector<CLI::Option*> modes{services, volumes, networks, images, quiet, hash};
   for (auto* a : modes)
     for (auto* b : modes)

@@ -21,8 +21,8 @@ std::string lower(std::string s) {
 // null, a YAML 1.1 / 1.2 bool, a number (also .inf, .nan, 0x1F, 0o17).
 bool reads_as_non_string(const std::string& s) {
   if (s.empty() || YAML::IsNullString(s)) return true;
-  static const char* const kWords[] = {"true", "false", "yes", "no", "on", "off", "y", "n",
-                                       ".inf", "-.inf", "+.inf", ".nan"};
+  static const char* const kWords[] = {"true", "false", "yes",  "no",    "on",    "off",
+                                       "y",    "n",     ".inf", "-.inf", "+.inf", ".nan"};
   std::string l = lower(s);
   for (const char* w : kWords)
     if (l == w) return true;

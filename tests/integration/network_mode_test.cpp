@@ -23,7 +23,8 @@ class NetworkModeTest : public LitTest {
 
   void TearDown() override {
     if (!IsSkipped()) {
-      for (const auto& id : lit({"container", "ls", "-a", "-q"}).out_lines()) lit({"container", "rm", "-f", id});
+      for (const auto& id : lit({"container", "ls", "-a", "-q"}).out_lines())
+        lit({"container", "rm", "-f", id});
       for (const auto& n : lit({"network", "ls", "-q"}).out_lines()) lit({"network", "rm", n});
     }
     LitTest::TearDown();
@@ -53,10 +54,10 @@ class NetworkModeTest : public LitTest {
   // A busybox httpd on a lit network, serving /etc (so /hostname names it).
   void start_web() {
     ASSERT_EQ(lit({"network", "create", "front"}).exit_code, 0);
-    Result r = run({"-d", "--name", "web", "--network", "front", kTestImage, "httpd", "-f", "-p", "80", "-h", "/etc"});
+    Result r = run({"-d", "--name", "web", "--network", "front", kTestImage, "httpd", "-f", "-p",
+                    "80", "-h", "/etc"});
     ASSERT_EQ(r.exit_code, 0) << r;
   }
-
 };
 
 TEST_F(NetworkModeTest, ContainerJoinsTheTargetsNetworkNamespace) {
@@ -64,7 +65,8 @@ TEST_F(NetworkModeTest, ContainerJoinsTheTargetsNetworkNamespace) {
   const auto web = inspect("web");
   const std::string web_ip = web.at("networks").at(0).at("ip");
   const std::string web_id = web.at("id").get<std::string>().substr(0, 12);
-  Result r = run({"-d", "--name", "side", "--network", "container:web", kTestImage, "sleep", "600"});
+  Result r =
+      run({"-d", "--name", "side", "--network", "container:web", kTestImage, "sleep", "600"});
   ASSERT_EQ(r.exit_code, 0) << r;
 
   // web's eth0 and its address, web's server on 127.0.0.1.
@@ -82,7 +84,8 @@ TEST_F(NetworkModeTest, ContainerJoinsTheTargetsNetworkNamespace) {
 
 TEST_F(NetworkModeTest, PublishingPortsIsRefused) {
   start_web();
-  Result r = run({"--name", "side", "--network", "container:web", "-p", "8080:80", kTestImage, "true"});
+  Result r =
+      run({"--name", "side", "--network", "container:web", "-p", "8080:80", kTestImage, "true"});
   expect_lit_error(r, "conflicting options: port publishing and the container type network mode");
   EXPECT_EQ(lit({"container", "ls", "-a", "-q"}).out_lines().size(), 1u);  // web only
 }

@@ -51,7 +51,8 @@ TEST(SecretHash, EnvironmentValueIsHashedButNotPrinted) {
   write_file_atomic(dir.path() / "lit.yml", kProject);
   Loaded a = load_with(dir, "s3cret-one", "debug");
   EXPECT_EQ(to_json(a.project).dump().find("s3cret-one"), std::string::npos);
-  EXPECT_NE(to_json(a.project).dump().find("level = debug"), std::string::npos);  // content is shown
+  EXPECT_NE(to_json(a.project).dump().find("level = debug"),
+            std::string::npos);  // content is shown
   EXPECT_EQ(a.hash, load_with(dir, "s3cret-one", "debug").hash);
   EXPECT_NE(a.hash, load_with(dir, "s3cret-two", "debug").hash);
   EXPECT_NE(a.hash, load_with(dir, "s3cret-one", "info").hash);

@@ -33,7 +33,8 @@ json to_json(const YAML::Node& n) {
   if (n.Tag() == "!") return s;
   if (s == "true" || s == "false") return s == "true";
   if (std::regex_match(s, std::regex("-?[0-9]+"))) return std::stoll(s);
-  if (std::regex_match(s, std::regex("-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?"))) return std::stod(s);
+  if (std::regex_match(s, std::regex("-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?")))
+    return std::stod(s);
   return s;
 }
 
@@ -52,10 +53,10 @@ TEST(YamlOut, EveryGoldenProjectReadsBackAsItsJson) {
 }
 
 TEST(YamlOut, StringsThatLookLikeOtherScalarsStayStrings) {
-  json j = {{"a", "80"},    {"b", "true"}, {"c", "no"},   {"d", ""},     {"e", "null"},
-            {"f", "~"},     {"g", "1e3"},  {"h", "0x1F"}, {"i", ".inf"}, {"k", "line1\nline2\n"},
-            {"l", "a: b"},  {"m", "- x"},  {"n", "#c"},   {"o", "'q'"},  {"p", " lead"},
-            {"q", "*ref"},  {"r", "80:80"}};
+  json j = {{"a", "80"},   {"b", "true"}, {"c", "no"},   {"d", ""},     {"e", "null"},
+            {"f", "~"},    {"g", "1e3"},  {"h", "0x1F"}, {"i", ".inf"}, {"k", "line1\nline2\n"},
+            {"l", "a: b"}, {"m", "- x"},  {"n", "#c"},   {"o", "'q'"},  {"p", " lead"},
+            {"q", "*ref"}, {"r", "80:80"}};
   EXPECT_EQ(round_trip(j), j) << to_yaml(j);
 }
 
