@@ -165,20 +165,17 @@ void register_ps(CLI::App& app, Context& ctx) {
   });
 }
 
-void register_config(CLI::App& app, Context& ctx) {
-  auto format = std::make_shared<std::string>("json");
-  auto* cmd = app.add_subcommand("config", "Print the normalized, interpolated project");
-  cmd->add_option("--format", *format, "json (default)")->check(CLI::IsMember({"json"}));
-  cmd->callback([&ctx] { std::printf("%s\n", to_json(load(ctx)).dump(2).c_str()); });
-}
-
 }  // namespace
+
+// cmd_config.cpp: lit config, given the loader the other project commands use.
+void register_config(CLI::App& app, Context& ctx,
+                     Project (*load)(const Context&, const std::vector<std::string>&));
 
 void register_project_commands(CLI::App& app, Context& ctx) {
   register_up(app, ctx);
   register_down(app, ctx);
   register_ps(app, ctx);
-  register_config(app, ctx);
+  register_config(app, ctx, load);
 }
 
 }  // namespace lit::app

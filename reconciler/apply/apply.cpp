@@ -97,10 +97,28 @@ void remove_container(const Paths& paths, const std::string& id, const ApplyOpti
   if (auto again = records.read(id)) runtime::remove_container(paths, *again, true, false);
 }
 
+// network_mode service:NAME joins NAME's first running replica, as docker compose does.
+std::string network_of_service(const Paths& paths, const std::string& project, const std::string& service) {
+  ServiceView v = containers_of(paths, project, service);
+  const ContainerRecord* first = nullptr;
+  int first_number = 0;
+  for (size_t i = 0; i < v.records.size(); ++i) {
+    if (v.states[i].status != "running") continue;
+    auto l = v.records[i].labels.find(kNumberLabel);
+    int number = l == v.records[i].labels.end() ? 0 : std::atoi(l->second.c_str());
+    if (!first || number < first_number) first = &v.records[i], first_number = number;
+  }
+  if (!first)
+    throw Error("network_mode service:" + service + ": service " + service + " has no running container")
+        .with_hint("start it first (lit up " + service + ")");
+  return "container:" + first->id;
+}
+
 void create_container(const Paths& paths, const Project& project, const Desired& desired, const Action& a,
                       const Step& step) {
   const Service& s = project.services.at(a.service);
   ReplicaFlags rf = replica_flags(project, s, a.target, a.number, desired.hashes.at(a.service));
+  if (!rf.network_service.empty()) rf.flags.network = network_of_service(paths, project.name, rf.network_service);
   step("Creating");
   // A container that cannot start stays, as with docker compose, so its
   // error is in `inspect`; the next `up` retries it.

@@ -1,6 +1,7 @@
 #include "reconciler/apply/service_flags.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "runtime/util/error.hpp"
 
@@ -19,6 +20,14 @@ std::string quote(const std::string& word) {
   std::string q = "'";
   for (char c : word) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
+}
+
+unsigned numeric_id(const Service& s, const std::string& key, const std::string& text) {
+  unsigned v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size())
+    throw unsupported(s, key, "expected a numeric id, got '" + text + "'");
+  return v;
 }
 
 void add_command(const Service& s, runtime::CreateFlags& f) {
@@ -60,11 +69,20 @@ void add_mounts(const Project& p, const Service& s, runtime::CreateFlags& f) {
     }
   }
   for (const auto* refs : {&s.secrets, &s.configs}) {
+    const bool secret = refs == &s.secrets;
     for (const auto& r : *refs) {
-      if (r.file.empty())
-        throw unsupported(s, refs == &s.secrets ? "secrets" : "configs",
-                          r.source + " is not a file; lit mounts file sources only so far");
-      f.volumes.push_back(r.file + ":" + r.target + ":ro");
+      if (!r.file.empty()) {
+        f.volumes.push_back(r.file + ":" + r.target + ":ro");
+        continue;
+      }
+      if (!r.content)
+        throw unsupported(s, secret ? "secrets" : "configs",
+                          r.source + " is external; lit mounts file, environment and content sources only");
+      // From the environment or inline: the runtime writes it into the container's directory.
+      runtime::ContentFile cf{r.target, *r.content, r.mode.value_or(secret ? 0400 : 0444), {}, {}};
+      if (!r.uid.empty()) cf.uid = numeric_id(s, r.source + ".uid", r.uid);
+      if (!r.gid.empty()) cf.gid = numeric_id(s, r.source + ".gid", r.gid);
+      f.content_files.push_back(std::move(cf));
     }
   }
 }
@@ -75,9 +93,11 @@ void add_mounts(const Project& p, const Service& s, runtime::CreateFlags& f) {
 void add_networks(const Project& p, const Service& s, ReplicaFlags& out) {
   runtime::CreateFlags& f = out.flags;
   if (!s.network_mode.empty()) {
-    if (s.network_mode != "host" && s.network_mode != "none")
-      throw unsupported(s, "network_mode", s.network_mode + " is not supported yet (use host, none or networks)");
-    f.network = s.network_mode;
+    f.network = s.network_mode;  // host, none, container:NAME
+    if (s.network_mode.starts_with("service:")) {
+      out.network_service = s.network_mode.substr(8);
+      f.network = "none";  // until the applier knows the replica to join
+    }
     return;
   }
   std::vector<std::pair<std::string, const ServiceNetwork*>> nets;

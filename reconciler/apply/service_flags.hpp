@@ -27,10 +27,13 @@ struct ExtraNetwork {
 struct ReplicaFlags {
   runtime::CreateFlags flags;
   std::vector<ExtraNetwork> extra_networks;
+  // network_mode service:NAME: the applier sets flags.network to
+  // container:<ID> of that service's first running replica.
+  std::string network_service;
 };
 
 // Throws lit::Error naming the service and key for what lit cannot run yet
-// (build:, filesystem.copy, network_mode service:, secrets without a file...).
+// (build:, filesystem.copy, external secrets...).
 ReplicaFlags replica_flags(const Project& project, const Service& service, const std::string& name,
                            int number, const std::string& hash);
 

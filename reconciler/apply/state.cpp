@@ -48,6 +48,28 @@ std::string service_hash(const Paths& paths, const Service& s) {
   return config_hash(to_json(s), extra);
 }
 
+// The service whose network namespace s joins (network_mode service:NAME), or "".
+std::string network_target(const Service& s) {
+  return s.network_mode.starts_with("service:") ? s.network_mode.substr(8) : "";
+}
+
+// A service in another's network namespace has its target's hash in its own: a
+// recreated target takes its namespace along, so the dependant must be
+// recreated with it to join the new one (docker compose does the same).
+std::string joined_hash(const Paths& paths, const Project& project, const std::string& name,
+                        std::map<std::string, std::string>& done, int depth = 0) {
+  if (auto it = done.find(name); it != done.end()) return it->second;
+  const Service& s = project.services.at(name);
+  std::string hash = service_hash(paths, s);
+  std::string target = network_target(s);
+  if (!target.empty() && project.services.contains(target)) {
+    if (depth > static_cast<int>(project.services.size()))
+      throw Error("service " + name + ": network_mode service: forms a cycle");
+    hash = config_hash(nlohmann::json(hash), {joined_hash(paths, project, target, done, depth + 1)});
+  }
+  return done[name] = hash;
+}
+
 std::string health_name(shim::Health h) {
   switch (h) {
     case shim::Health::Starting: return "starting";
@@ -77,12 +99,13 @@ Desired desired_state(const Paths& paths, const Project& project) {
   for (const auto& [name, s] : project.services) {
     DesiredService ds;
     ds.name = name;
-    ds.hash = service_hash(paths, s);
-    d.hashes[name] = ds.hash;
+    ds.hash = joined_hash(paths, project, name, d.hashes);
     ds.replicas = s.replicas;
     if (!s.container_name.empty()) ds.container_name = s.container_name;
     for (const auto& [dep, how] : s.depends_on)
       ds.depends_on.push_back({dep, condition_of(how.condition), how.required, how.restart});
+    if (std::string target = network_target(s); !target.empty() && !s.depends_on.contains(target))
+      ds.depends_on.push_back({target, Condition::Started, true, false});  // its namespace must exist first
     for (const auto& [key, _] : s.networks)
       if (auto it = project.networks.find(key); it != project.networks.end()) ds.networks.push_back(it->second.name);
     for (const auto& m : s.volumes)

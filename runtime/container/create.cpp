@@ -268,6 +268,11 @@ void add_volumes(const CreateFlags& flags, const Identity& identity, CreatePlan&
     add_mount(plan.spec.mounts, seen, std::move(m));
   }
   for (const auto& t : flags.tmpfs) add_mount(plan.spec.mounts, seen, parse_tmpfs(t));
+  for (const auto& f : flags.content_files) {
+    fs::path source = identity.bundle / "files" / std::to_string(plan.content_files.size());
+    add_mount(plan.spec.mounts, seen, Mount{f.target, "bind", source.string(), {"ro"}});
+    plan.content_files.emplace_back(source, f);
+  }
 }
 
 }  // namespace
@@ -277,6 +282,16 @@ void check_flags(const CreateFlags& flags) {
     throw Error("invalid container name \"" + flags.name +
                 "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
   if (!flags.hostname.empty()) valid_hostname(flags.hostname);
+  if (parse_network(flags.network) == NetworkMode::Container) {
+    // As docker: the namespace and its ports, addresses and names are the target's.
+    const char* what = !flags.publish.empty()     ? "port publishing"
+                       : !flags.dns.empty()       ? "dns"
+                       : !flags.add_hosts.empty() ? "extra hosts"
+                                                  : nullptr;
+    if (what)
+      throw Error(std::string("conflicting options: ") + what + " and the container type network mode")
+          .with_hint("publish ports, DNS servers and hosts on the container whose network it joins");
+  }
   if (parse_network(flags.network) != NetworkMode::Bridge) {
     // docker ignores -p on these networks silently; a user would wonder why nothing listens.
     const char* flag = !flags.publish.empty()         ? "-p/--publish"
@@ -313,6 +328,7 @@ CreatePlan build_spec(const CreateFlags& flags, const image::Image& image,
   spec.layers = layers;
   spec.bundle = identity.bundle;
   spec.network = parse_network(flags.network);
+  if (spec.network == NetworkMode::Container) spec.network_container = flags.network.substr(10);  // resolved to an id at create
   spec.hostname = !flags.hostname.empty()             ? valid_hostname(flags.hostname)
                   : spec.network == NetworkMode::Host ? host_name()  // as docker does
                                                       : identity.id.substr(0, 12);

@@ -16,6 +16,17 @@
 
 namespace lit::runtime {
 
+// A file whose content lit writes into the container's own directory and
+// bind-mounts read-only at `target` (a project's secret or config from the
+// environment or inline `content:`); removed with the container.
+struct ContentFile {
+  std::string target;  // absolute path inside the container
+  std::string content;
+  unsigned mode = 0444;
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+};
+
 // The flags as the user typed them; parsed and validated by build_spec.
 struct CreateFlags {
   std::string image;
@@ -56,6 +67,7 @@ struct CreateFlags {
   bool init = false;            // --init
   std::string stop_signal;      // --stop-signal (default: the image's, else SIGTERM)
   std::string stop_timeout;     // --stop-timeout seconds (default 10)
+  std::vector<ContentFile> content_files;  // no flag: the reconciler's secrets and configs
 };
 
 // Checks every flag's syntax (sizes, cpus, volumes, user, names...) without
@@ -103,6 +115,8 @@ struct CreatePlan {
   std::vector<std::string> volumes;                 // named and anonymous, created on demand
   std::vector<std::string> anonymous_volumes;       // removed with the container (--rm, rm -v)
   std::vector<std::filesystem::path> bind_sources;  // created as directories when missing
+  // flags.content_files, each with where it is written (under the bundle).
+  std::vector<std::pair<std::filesystem::path, ContentFile>> content_files;
 };
 
 // Parses every flag (throwing before anything is created) and merges them with

@@ -130,8 +130,7 @@ pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const Deta
   if (!rec) throw StartError(Error("no such container: " + id), 125);
   const pid_t shim = ::getppid();
   std::vector<PortBinding> ports;
-  RunHooks hooks = network_start_hook(paths, *rec, ports);
-  hooks.on_start = [&](pid_t pid) {
+  auto on_start = [&](pid_t pid) {
     bool present = records.update(id, [&](ContainerRecord& r) {
       r.state.status = "running";
       r.state.pid = pid;
@@ -149,6 +148,9 @@ pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const Deta
     if (!present) throw Error("container " + rec->name + " was removed while it started");
   };
   try {
+    // In the try: a network that cannot be joined is a start failure like any other.
+    RunHooks hooks = network_start_hook(paths, *rec, ports);
+    hooks.on_start = on_start;
     return start_detached(rec->spec, stdio, hooks);
   } catch (const StartError& e) {
     network_stop(paths, *rec);

@@ -90,6 +90,7 @@ std::string resolv_content(const ContainerSpec& spec, const std::string& host_re
 
 void write_etc_files(const ContainerSpec& spec) {
   put(spec.bundle / "hostname", spec.hostname + "\n");
+  if (spec.network == NetworkMode::Container) return;  // the target's, copied by open_joined_netns
   put(spec.bundle / "hosts", hosts_content(spec, read_or_empty("/etc/hosts")));
   put(spec.bundle / "resolv.conf", resolv_content(spec, read_or_empty("/etc/resolv.conf")));
 }

@@ -1,6 +1,7 @@
 #include "runtime/container/lifecycle.hpp"
 
 #include <signal.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
@@ -9,6 +10,7 @@
 #include "runtime/cgroups/cgroup.hpp"
 #include "runtime/container/control.hpp"
 #include "runtime/container/lifecycle_config.hpp"
+#include "runtime/container/netns_join.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -69,6 +71,16 @@ void create_host_dirs(const Paths& paths, const CreatePlan& plan) {
   for (const auto& name : plan.volumes) make_dirs(volumes_root(paths) / name / "_data", 0755);
 }
 
+// Inside the record's directory, so removing the container removes them.
+void write_content_files(const CreatePlan& plan) {
+  for (const auto& [path, f] : plan.content_files) {
+    make_dirs(path.parent_path(), 0700);
+    write_file_atomic(path, f.content, f.mode);
+    if ((f.uid || f.gid) && ::chown(path.c_str(), f.uid.value_or(-1), f.gid.value_or(-1)) < 0)
+      throw Error::sys("chown", path.string(), errno);
+  }
+}
+
 }  // namespace
 
 ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
@@ -95,6 +107,8 @@ ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
   rec.spec = plan.spec;
   rec.spec.volatile_rootfs = flags.auto_remove;  // its writable layer dies with it
 
+  if (rec.spec.network == NetworkMode::Container)  // its id: a name may be reused by another container
+    rec.spec.network_container = records.lookup(rec.spec.network_container).id;
   CreationGuard guard(paths, records);
   if (rec.spec.network == NetworkMode::Bridge) {
     NetworkHooks* net = network_hooks();
@@ -109,6 +123,7 @@ ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
   guard.record(rec.id);
   guard.volumes(plan.anonymous_volumes);
   create_host_dirs(paths, plan);
+  write_content_files(plan);
   guard.commit();
   return rec;
 }
@@ -144,6 +159,7 @@ RunHooks network_start_hook(const Paths& paths, const ContainerRecord& record,
     if (!net) throw StartError(Error("start container " + record.name + ": networks are not available here"), 125);
     hooks.before_start = [&paths, &record, &ports, net](pid_t pid) { ports = net->start(paths, record, pid); };
   }
+  if (record.spec.network == NetworkMode::Container) hooks.netns = open_joined_netns(paths, record);
   return hooks;
 }
 
@@ -155,8 +171,7 @@ void network_stop(const Paths& paths, const ContainerRecord& record) {
 ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
   RecordStore records(paths.containers());
   std::vector<PortBinding> ports;
-  RunHooks hooks = network_start_hook(paths, record, ports);
-  hooks.on_start = [&](pid_t pid) {
+  auto on_start = [&](pid_t pid) {
     try {
       records.update(record.id, [&](ContainerRecord& r) {
         r.state.status = "running";
@@ -171,6 +186,9 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
   };
   ExitStatus status;
   try {
+    // In the try: a network that cannot be joined is a start failure like any other.
+    RunHooks hooks = network_start_hook(paths, record, ports);
+    hooks.on_start = on_start;
     status = run_foreground(record.spec, hooks);
     network_stop(paths, record);
   } catch (const StartError& e) {

@@ -351,8 +351,11 @@ NetworkMode parse_network(std::string_view value) {
     throw invalid("--network", value,
                   "lit has no default bridge network; create one (lit network create NAME) and "
                   "use --network NAME");
-  if (value.empty() || value.starts_with("container:"))
-    throw invalid("--network", value, "use none, host or the name of a lit network");
+  if (value.starts_with("container:")) {
+    if (value.size() == 10) throw invalid("--network", value, "use container:NAME or container:ID");
+    return NetworkMode::Container;
+  }
+  if (value.empty()) throw invalid("--network", value, "use none, host, container:NAME or the name of a lit network");
   return NetworkMode::Bridge;
 }
 

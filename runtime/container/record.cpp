@@ -61,7 +61,8 @@ json to_json(const ContainerSpec& s) {
             {"stdin_open", p.stdin_open}}},
           {"mounts", mounts},
           {"limits", limits},
-          {"network", network_mode_name(s.network)},
+          {"network", s.network == NetworkMode::Container ? "container:" + s.network_container
+                                                          : std::string(network_mode_name(s.network))},
           {"address", s.address},
           {"dns_servers", s.dns_servers},
           {"dns_search", s.dns_search},
@@ -103,7 +104,9 @@ ContainerSpec spec_from_json(const json& j) {
   if (lim.contains("memory_bytes")) s.limits.memory_bytes = lim["memory_bytes"].get<std::int64_t>();
   if (lim.contains("cpus")) s.limits.cpus = lim["cpus"].get<double>();
   if (lim.contains("pids")) s.limits.pids = lim["pids"].get<std::int64_t>();
-  s.network = network_mode_from_name(j.at("network").get<std::string>());
+  std::string network = j.at("network").get<std::string>();
+  s.network = network_mode_from_name(network.starts_with("container:") ? "container" : network);
+  if (s.network == NetworkMode::Container) s.network_container = network.substr(10);
   s.address = j.value("address", "");
   s.dns_servers = j.value("dns_servers", std::vector<std::string>{});
   s.dns_search = j.value("dns_search", std::vector<std::string>{});
@@ -240,6 +243,7 @@ std::string_view network_mode_name(NetworkMode mode) {
   switch (mode) {
     case NetworkMode::Host: return "host";
     case NetworkMode::Bridge: return "bridge";
+    case NetworkMode::Container: return "container";
     case NetworkMode::None: break;
   }
   return "none";
@@ -248,6 +252,7 @@ std::string_view network_mode_name(NetworkMode mode) {
 NetworkMode network_mode_from_name(std::string_view name) {
   if (name == "host") return NetworkMode::Host;
   if (name == "bridge") return NetworkMode::Bridge;
+  if (name == "container") return NetworkMode::Container;
   return NetworkMode::None;
 }
 

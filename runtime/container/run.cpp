@@ -55,8 +55,10 @@ class InitGuard {
   pid_t pid_;
 };
 
-void validate(const ContainerSpec& spec) {
+void validate(const ContainerSpec& spec, const RunHooks& hooks) {
   if (spec.process.args.empty()) throw Error("run", spec.name, 0, "no command specified");
+  if (spec.network == NetworkMode::Container && !hooks.netns)
+    throw Error("run", spec.name, 0, "no network namespace of container " + spec.network_container + " to join");
   if (spec.layers.empty()) throw Error("run", spec.name, 0, "the image has no layers");
   struct stat st {};
   if (::stat(spec.bundle.c_str(), &st) < 0 || !S_ISDIR(st.st_mode)) {
@@ -67,7 +69,7 @@ void validate(const ContainerSpec& spec) {
 
 pid_t clone_init(const ContainerSpec& spec, bool as_sibling) {
   unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
-  if (spec.network != NetworkMode::Host) flags |= CLONE_NEWNET;
+  if (spec.network != NetworkMode::Host && spec.network != NetworkMode::Container) flags |= CLONE_NEWNET;
   // Detached: the init becomes the child of our parent, the supervisor, which reaps it.
   if (as_sibling) flags |= CLONE_PARENT;
   // fork-style clone (no new stack): the child continues here with a copy of memory.
@@ -94,7 +96,7 @@ UniqueFd await_exec(const Channel& channel, pid_t pid, InitGuard& init) {
 
 // Starts the init of a detached container and leaves it running.
 pid_t start(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHooks& hooks) {
-  validate(spec);
+  validate(spec, hooks);
   if (spec.process.terminal) throw Error("run", spec.name, 0, "a detached container cannot have a terminal (-t) yet");
   write_etc_files(spec);
   CgroupGuard cgroup(cgroups::detect()->create(spec.id));
@@ -105,6 +107,7 @@ pid_t start(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHook
   config.stdio[1] = stdio.out;
   config.stdio[2] = stdio.err;
   config.die_with_parent = true;
+  config.netns_fd = hooks.netns.get();
   UniqueFd parent_end, child_end;
   Channel::make_pair(parent_end, child_end);
   config.channel_fd = child_end.get();
@@ -125,13 +128,14 @@ pid_t start(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHook
 }
 
 ExitStatus run(const ContainerSpec& spec, const RunHooks& hooks) {
-  validate(spec);
+  validate(spec, hooks);
   write_etc_files(spec);
   CgroupGuard cgroup(cgroups::detect()->create(spec.id));
   cgroup->apply(spec.limits);
 
   InitConfig config{&spec, RootfsContext{cgroup->paths()}, -1, std::nullopt};
   if (spec.process.terminal) config.window = terminal_size();
+  config.netns_fd = hooks.netns.get();
   UniqueFd parent_end, child_end;
   Channel::make_pair(parent_end, child_end);
   config.channel_fd = child_end.get();

@@ -15,6 +15,7 @@
 #include "runtime/container/spec.hpp"
 #include "runtime/container/start_error.hpp"
 #include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
 
 namespace lit::runtime {
 
@@ -31,6 +32,9 @@ struct RunHooks {
   // Called once the user's command was exec'd successfully (the init's pid as
   // seen from the host), e.g. to record its pid in the container record.
   std::function<void(pid_t pid)> on_start;
+  // NetworkMode::Container: the joined container's network namespace (its
+  // init's /proc/PID/ns/net), entered by the init before anything else.
+  UniqueFd netns;
 };
 
 // Throws StartError (with context) when the container cannot be started;

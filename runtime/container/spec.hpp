@@ -45,7 +45,8 @@ struct SecuritySpec {
 
 // None: a network namespace with loopback only. Host: the host's. Bridge: a
 // namespace of its own, attached to lit networks by the network manager.
-enum class NetworkMode { None, Host, Bridge };
+// Container: another running container's (`--network container:NAME`).
+enum class NetworkMode { None, Host, Bridge, Container };
 
 struct ContainerSpec {
   std::string id;    // 64 hex chars; names kernel objects (cgroup lit/<id>)
@@ -59,6 +60,9 @@ struct ContainerSpec {
   std::vector<Mount> mounts;
   cgroups::Limits limits;
   NetworkMode network = NetworkMode::None;
+  // Container: the id of the container whose network namespace it joins at
+  // start (and whose /etc/hosts and /etc/resolv.conf it gets).
+  std::string network_container;
   // Bridge: the container's address on its first network (its /etc/hosts
   // entry) and the nameservers of its /etc/resolv.conf (lit's DNS server).
   std::string address;

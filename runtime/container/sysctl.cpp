@@ -16,7 +16,7 @@ constexpr std::array<const char*, 8> kIpcKeys = {"kernel.msgmax", "kernel.msgmnb
 bool namespaced(const std::string& key, NetworkMode network) {
   if (std::find(kIpcKeys.begin(), kIpcKeys.end(), key) != kIpcKeys.end()) return true;
   if (key.starts_with("fs.mqueue.")) return true;
-  return key.starts_with("net.") && network != NetworkMode::Host;
+  return key.starts_with("net.") && network != NetworkMode::Host && network != NetworkMode::Container;
 }
 
 }  // namespace

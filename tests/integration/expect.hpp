@@ -2,9 +2,12 @@
 // Assertions shared by the integration tests.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
 #include <initializer_list>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "tests/integration/sandbox.hpp"
 
@@ -35,6 +38,17 @@ inline bool contains_line_with(const std::string& text, std::initializer_list<st
     if (all) return true;
   }
   return false;
+}
+
+// Polls `ok` until it holds or `timeout` passes: for a real condition that
+// needs a moment (a server in a container starting to listen).
+inline bool eventually(const std::function<bool()>& ok, std::chrono::milliseconds timeout = 10s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!ok()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(50ms);
+  }
+  return true;
 }
 
 }  // namespace lit::test

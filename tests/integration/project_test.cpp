@@ -179,6 +179,145 @@ TEST_F(ProjectTest, BadFileIsAClearErrorAndChangesNothing) {
   EXPECT_TRUE(container_ids().empty());
 }
 
+TEST_F(ProjectTest, ConfigPrintsYamlJsonAndListingsAndTheHashUpStores) {
+  Result yaml = project({"config"});
+  ASSERT_EQ(yaml.exit_code, 0) << yaml;
+  EXPECT_TRUE(contains_line_with(yaml.out, {"name: shop"})) << yaml;
+  EXPECT_TRUE(contains_line_with(yaml.out, {"COLOR=blue"})) << yaml;
+  Result json = project({"config", "--format", "json"});
+  ASSERT_EQ(json.exit_code, 0) << json;
+  EXPECT_EQ(nlohmann::json::parse(json.out).at("name"), "shop");
+  EXPECT_EQ(project({"config", "--services"}).out, "api\nweb\n");
+  EXPECT_EQ(project({"config", "--volumes"}).out, "data\n");
+  EXPECT_EQ(project({"config", "--networks"}).out, "default\n");
+  EXPECT_EQ(project({"config", "--images"}).out, "localhost/lit-test:latest\nlocalhost/lit-test:latest\n");
+  Result quiet = project({"config", "-q"});
+  EXPECT_EQ(quiet.exit_code, 0) << quiet;
+  EXPECT_EQ(quiet.out, "");
+
+  Result hashes = project({"config", "--hash", "*"});
+  ASSERT_EQ(hashes.exit_code, 0) << hashes;
+  ASSERT_EQ(hashes.out_lines().size(), 2u) << hashes;
+  EXPECT_TRUE(hashes.out_lines()[0].starts_with("api ")) << hashes;
+  ASSERT_EQ(project({"up", "-d", "--wait"}).exit_code, 0);
+  Result web = project({"config", "--hash", "web"});
+  auto labels = nlohmann::json::parse(lit({"container", "inspect", "shop-web-1"}).out).at(0).at("labels");
+  EXPECT_EQ(web.out, "web " + labels.at("lit.config-hash").get<std::string>() + "\n");
+  EXPECT_NE(project({"config", "--hash", "web"}, {"COLOR=red"}).out, web.out);
+  expect_lit_error(project({"config", "--hash", "nosuch"}), "--hash");
+}
+
+TEST_F(ProjectTest, NetworkModeServiceSidecarReachesWebOnLoopbackAndFollowsItsRecreation) {
+  write(R"(name: shop
+services:
+  web:
+    image: localhost/lit-test:latest
+    command: ["httpd", "-f", "-p", "80", "-h", "/etc"]
+    environment:
+      COLOR: ${COLOR:-blue}
+  sidecar:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    network_mode: service:web
+)");
+  // web's page over the sidecar's 127.0.0.1: they share one network namespace.
+  auto fetch_in_sidecar = [&] {
+    std::string body;
+    eventually([&] {
+      Result r = lit({"container", "exec", "shop-sidecar-1", "timeout", "3", "wget", "-q", "-O", "-",
+                      "http://127.0.0.1/hostname"});
+      body = r.exit_code == 0 ? r.out : "";
+      return !body.empty();
+    });
+    return body;
+  };
+  Result r = project({"up", "-d"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto before = ids();
+  ASSERT_EQ(before.size(), 2u) << project({"ps", "-a"});
+  EXPECT_EQ(fetch_in_sidecar(), before["web"] + "\n");
+
+  // web recreated takes its namespace along: the sidecar is recreated into the new one.
+  Result dry = project({"up", "--dry-run"}, {"COLOR=red"});
+  EXPECT_TRUE(contains_line_with(dry.out, {"recreate container shop-web-1"})) << dry;
+  EXPECT_TRUE(contains_line_with(dry.out, {"recreate container shop-sidecar-1"})) << dry;
+  r = project({"up", "-d"}, {"COLOR=red"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto after = ids();
+  EXPECT_NE(after["web"], before["web"]);
+  EXPECT_NE(after["sidecar"], before["sidecar"]);
+  EXPECT_EQ(fetch_in_sidecar(), after["web"] + "\n");
+  EXPECT_EQ(project({"up", "--dry-run"}, {"COLOR=red"}).out, "nothing to do\n");
+
+  // Ports belong to the namespace's owner: publishing them on the sidecar is refused.
+  write(R"(name: shop
+services:
+  web:
+    image: localhost/lit-test:latest
+    command: ["httpd", "-f", "-p", "80", "-h", "/etc"]
+  sidecar:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    network_mode: service:web
+    ports: ["8082:80"]
+)");
+  r = project({"up", "-d"});
+  EXPECT_NE(r.exit_code, 0) << r;
+  EXPECT_NE(r.err.find("conflicting options: port publishing and the container type network mode"),
+            std::string::npos) << r;
+}
+
+TEST_F(ProjectTest, SecretFromEnvironmentAndConfigFromContentAreMountedAndTracked) {
+  write(R"(name: shop
+services:
+  app:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    secrets: [token]
+    configs:
+      - source: settings
+        target: /etc/app/settings.conf
+secrets:
+  token:
+    environment: TOKEN
+configs:
+  settings:
+    content: |
+      level = debug
+)");
+  Result r = project({"up", "-d"}, {"TOKEN=first-s3cret"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto cat = [&](const std::string& path) {
+    return lit({"container", "exec", "shop-app-1", "sh", "-c", "stat -c %a " + path + " && cat " + path}).out;
+  };
+  EXPECT_EQ(cat("/run/secrets/token"), "400\nfirst-s3cret");
+  EXPECT_EQ(cat("/etc/app/settings.conf"), "444\nlevel = debug\n");
+  EXPECT_NE(lit({"container", "exec", "shop-app-1", "sh", "-c", "echo x > /run/secrets/token"}).exit_code, 0);
+  // lit config shows the content, never the secret's value.
+  Result config = project({"config"}, {"TOKEN=first-s3cret"});
+  EXPECT_EQ(config.out.find("first-s3cret"), std::string::npos) << config;
+  EXPECT_NE(config.out.find("level = debug"), std::string::npos) << config;
+
+  // The same value: nothing to do. A new value: the service is recreated with it.
+  EXPECT_EQ(project({"up", "--dry-run"}, {"TOKEN=first-s3cret"}).out, "nothing to do\n");
+  // (By container, not `lit ps`: the project does not load without TOKEN.)
+  auto app_id = [&] { return nlohmann::json::parse(lit({"container", "inspect", "shop-app-1"}).out).at(0).at("id"); };
+  auto before = app_id();
+  r = project({"up", "-d"}, {"TOKEN=second-s3cret"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(app_id(), before);
+  EXPECT_EQ(cat("/run/secrets/token"), "400\nsecond-s3cret");
+
+  // An unset variable: an error naming the file, line and key; nothing changes.
+  r = project({"up", "-d"});
+  EXPECT_EQ(r.exit_code, 125) << r;
+  EXPECT_NE(r.err.find("compose.yaml:12:18: secrets.token.environment: variable TOKEN is not set"),
+            std::string::npos) << r;
+  EXPECT_EQ(cat("/run/secrets/token"), "400\nsecond-s3cret");
+  EXPECT_EQ(project({"down", "-t", "1"}, {"TOKEN=second-s3cret"}).exit_code, 0);
+  EXPECT_EQ(lit({"container", "ls", "-a", "-q"}).out, "");
+}
+
 }  // namespace
 }  // namespace lit::test
 

@@ -277,6 +277,38 @@ TEST(CheckFlags, ReportsTheBadFlag) {
   EXPECT_NO_THROW(check_flags(f));
 }
 
+TEST(CheckFlags, ContainerNetworkModeRefusesWhatBelongsToTheTarget) {
+  CreateFlags f;
+  f.network = "container:web";
+  EXPECT_NO_THROW(check_flags(f));
+  f.publish = {"8080:80"};
+  EXPECT_EQ(error_of([&] { check_flags(f); }),
+            "conflicting options: port publishing and the container type network mode");
+  f.publish.clear();
+  f.dns = {"1.1.1.1"};
+  EXPECT_EQ(error_of([&] { check_flags(f); }), "conflicting options: dns and the container type network mode");
+}
+
+TEST(BuildSpec, ContentFilesAreMountedReadOnlyFromTheBundle) {
+  CreateFlags f;
+  f.image = "img";
+  f.command = {"true"};
+  f.content_files = {{"/run/secrets/token", "s3cret", 0400, {}, {}}, {"/etc/app.conf", "a=1\n", 0444, {}, {}}};
+  Identity id{std::string(64, 'a'), "c", "/b/bundle", "/v"};
+  CreatePlan plan = build_spec(f, busybox(), {}, id, no_env());
+  ASSERT_EQ(plan.content_files.size(), 2u);
+  EXPECT_EQ(plan.content_files[0].first, fs::path("/b/bundle/files/0"));
+  EXPECT_EQ(plan.content_files[1].second.content, "a=1\n");
+  bool found = false;
+  for (const auto& m : plan.spec.mounts)
+    if (m.destination == "/run/secrets/token") {
+      found = true;
+      EXPECT_EQ(m.source, "/b/bundle/files/0");
+      EXPECT_EQ(m.options, (std::vector<std::string>{"ro"}));
+    }
+  EXPECT_TRUE(found);
+}
+
 TEST(RunFlags, EverythingAfterImageBelongsToTheContainer) {
   auto f =
       parse_run({"--rm", "-e", "A=1", "-e", "B", "-it", "busybox", "ls", "-l", "--rm", "-e", "x"});

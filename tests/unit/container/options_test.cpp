@@ -173,7 +173,8 @@ TEST(Options, LabelsNetworkSecurity) {
   EXPECT_EQ(parse_network("none"), NetworkMode::None);
   EXPECT_EQ(parse_network("front"), NetworkMode::Bridge);  // a lit network's name
   EXPECT_NE(error_of([] { parse_network("bridge"); }).find("lit network create"), std::string::npos);
-  EXPECT_THROW(parse_network("container:web"), lit::Error);
+  EXPECT_EQ(parse_network("container:web"), NetworkMode::Container);
+  EXPECT_THROW(parse_network("container:"), lit::Error);
   EXPECT_THROW(parse_network(""), lit::Error);
 
   SecuritySpec s;

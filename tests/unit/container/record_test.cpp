@@ -71,6 +71,17 @@ TEST(Record, JsonRoundTripKeepsSpecAndFieldNames) {
   EXPECT_EQ(back.state.exit_code, 3);
 }
 
+TEST(Record, ContainerNetworkModeKeepsItsTarget) {
+  auto r = make(std::string(64, 'b'), "side");
+  r.spec.network = NetworkMode::Container;
+  r.spec.network_container = std::string(64, 'w');
+  auto j = to_json(r);
+  EXPECT_EQ(j.at("spec").at("network"), "container:" + std::string(64, 'w'));  // as inspect shows it
+  auto back = record_from_json(nlohmann::json::parse(j.dump()));
+  EXPECT_EQ(back.spec.network, NetworkMode::Container);
+  EXPECT_EQ(back.spec.network_container, r.spec.network_container);
+}
+
 TEST(Record, NetworksPortsAndBridgeModeSurviveARoundTrip) {
   auto r = make(std::string(64, 'b'), "web");
   r.spec.network = NetworkMode::Bridge;

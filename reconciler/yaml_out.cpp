@@ -1,0 +1,85 @@
+#include "reconciler/yaml_out.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+namespace lit::reconciler {
+
+namespace {
+
+using nlohmann::json;
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// A plain scalar YAML readers would take for something else than this string:
+// null, a YAML 1.1 / 1.2 bool, a number (also .inf, .nan, 0x1F, 0o17).
+bool reads_as_non_string(const std::string& s) {
+  if (s.empty() || YAML::IsNullString(s)) return true;
+  static const char* const kWords[] = {"true", "false", "yes",  "no",    "on",    "off",
+                                       "y",    "n",     ".inf", "-.inf", "+.inf", ".nan"};
+  std::string l = lower(s);
+  for (const char* w : kWords)
+    if (l == w) return true;
+  char* end = nullptr;
+  std::strtod(s.c_str(), &end);
+  if (end != s.c_str() && *end == '\0') return true;
+  return l.starts_with("0o") || l.starts_with("0x") || l.starts_with("0b");
+}
+
+void emit(YAML::Emitter& out, const json& v) {
+  switch (v.type()) {
+    case json::value_t::object:
+      if (v.empty()) {
+        out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
+        return;
+      }
+      out << YAML::BeginMap;
+      for (const auto& [k, item] : v.items()) {
+        out << YAML::Key;
+        if (reads_as_non_string(k)) out << YAML::DoubleQuoted;
+        out << k << YAML::Value;
+        emit(out, item);
+      }
+      out << YAML::EndMap;
+      return;
+    case json::value_t::array:
+      if (v.empty()) {
+        out << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
+        return;
+      }
+      out << YAML::BeginSeq;
+      for (const auto& item : v) emit(out, item);
+      out << YAML::EndSeq;
+      return;
+    case json::value_t::string: {
+      const auto& s = v.get_ref<const std::string&>();
+      if (reads_as_non_string(s) || s.find('\n') != std::string::npos) out << YAML::DoubleQuoted;
+      out << s;
+      return;
+    }
+    case json::value_t::null:
+      out << YAML::Null;
+      return;
+    default:
+      // Numbers and bools as JSON writes them: the shortest text that reads back exactly.
+      out << v.dump();
+      return;
+  }
+}
+
+}  // namespace
+
+std::string to_yaml(const json& value) {
+  YAML::Emitter out;
+  out.SetIndent(2);
+  emit(out, value);
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace lit::reconciler
