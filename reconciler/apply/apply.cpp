@@ -32,6 +32,7 @@ ServiceView containers_of(const Paths& paths, const std::string& project, const 
     auto p = r.labels.find(kProjectLabel);
     auto s = r.labels.find(kServiceLabel);
     if (p == r.labels.end() || p->second != project || s == r.labels.end() || s->second != service) continue;
+    if (is_oneoff(r.labels)) continue;  // `lit run` containers are not the service's replicas
     v.states.push_back(runtime::observed_state(r));
     v.records.push_back(std::move(r));
   }
@@ -93,10 +94,7 @@ void create_container(const Paths& paths, const Project& project, const Desired&
   ReplicaFlags rf = replica_flags(project, s, a.target, a.number, desired.hashes.at(a.service));
   // A container that cannot start stays, as with docker compose, so its
   // error is in `inspect`; the next `up` retries it.
-  ContainerRecord rec = runtime::create_container(paths, rf.flags);
-  network::Manager manager;
-  for (const auto& n : rf.extra_networks) rec = manager.connect(paths, rec, n.network, n.ip, n.aliases);
-  runtime::launch_supervisor(paths, rec);
+  runtime::launch_supervisor(paths, create_replica(paths, rf));
 }
 
 network::NetworkCreate network_request(const Project& project, const std::string& name, const std::string& hash) {
@@ -176,11 +174,28 @@ std::string run(const Paths& paths, const Project* project, const Desired* desir
     case ActionKind::RemoveContainer:
       remove_container(paths, a.container_id, o);
       return "Container " + a.target + "  Removed";
+    case ActionKind::StopContainer:
+      runtime::stop_container(paths, runtime::RecordStore(paths.containers()).lookup(a.container_id),
+                              o.stop_timeout);
+      return "Container " + a.target + "  Stopped";
   }
   return "";
 }
 
 }  // namespace
+
+ContainerRecord create_replica(const Paths& paths, const ReplicaFlags& rf) {
+  ContainerRecord rec = runtime::create_container(paths, rf.flags);
+  try {
+    network::Manager manager;
+    for (const auto& n : rf.extra_networks) rec = manager.connect(paths, rec, n.network, n.ip, n.aliases);
+  } catch (...) {
+    if (auto now = runtime::RecordStore(paths.containers()).read(rec.id))
+      runtime::remove_container(paths, *now, true, false);
+    throw;
+  }
+  return rec;
+}
 
 // Each action runs on its own thread once all the actions it comes after have
 // finished, so independent services start in parallel (the plan's edges carry
