@@ -116,7 +116,10 @@ TEST(PlanUpDown, OneOffsAreNeitherReplicasNorOrphansButDownRemovesThem) {
   Plan down = plan_down(p.d, p.o, {.remove_orphans = true});
   auto l = lines(down);
   EXPECT_EQ(std::count(l.begin(), l.end(), "remove container p-web-run-3"), 1) << render_plan(down);
-  EXPECT_EQ(std::count(l.begin(), l.end(), "remove container p-gone-run-4"), 1) << render_plan(down);
+  EXPECT_EQ(std::count(l.begin(), l.end(),
+                       "remove container p-gone-run-4 (orphan: service 'gone' is no longer in the project)"),
+            1)
+      << render_plan(down);
   EXPECT_EQ(l.back(), "remove network p_default");
 }
 
