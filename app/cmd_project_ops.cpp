@@ -61,7 +61,8 @@ void check_services(const Project& p, const std::vector<std::string>& names) {
 Project load_with(const Context& ctx, const std::string& service) {
   Project p = load(ctx);
   if (p.services.count(service)) return p;
-  if (std::find(p.disabled_services.begin(), p.disabled_services.end(), service) == p.disabled_services.end())
+  if (std::find(p.disabled_services.begin(), p.disabled_services.end(), service) ==
+      p.disabled_services.end())
     throw no_such_service(p, service);
   return load(ctx, {service});
 }
@@ -88,8 +89,10 @@ void register_exec(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("exec", "Run a command in a running container of a service");
   cmd->positionals_at_end(true);  // everything after SERVICE belongs to the command
   cmd->add_flag("-d,--detach", o->detach, "Run the command in the background");
-  cmd->add_flag("-T,--no-TTY", o->no_tty, "No pseudo-terminal (default: one when stdin is a terminal)");
-  cmd->add_option("-e,--env", o->exec.env, "Set an environment variable K=V")->allow_extra_args(false);
+  cmd->add_flag("-T,--no-TTY", o->no_tty,
+                "No pseudo-terminal (default: one when stdin is a terminal)");
+  cmd->add_option("-e,--env", o->exec.env, "Set an environment variable K=V")
+      ->allow_extra_args(false);
   cmd->add_option("-w,--workdir", o->exec.workdir, "Working directory inside the container");
   cmd->add_option("-u,--user", o->exec.user, "User: UID[:GID] or NAME[:GROUP]");
   cmd->add_option("--index", o->index, "Which replica (default 1)")->check(CLI::PositiveNumber);
@@ -163,9 +166,10 @@ ContainerRecord create_oneoff(Context& ctx, const Project& project, const RunOpt
       throw Error("run " + o.service + ": its dependencies could not be started");
     }
   }
-  std::string name = o.name.empty() ? project.name + "-" + o.service + "-run-" + random_suffix() : o.name;
-  ReplicaFlags rf = replica_flags(project, oneoff_service(project.services.at(o.service), o), name, 1,
-                                  desired.hashes.at(o.service));
+  std::string name =
+      o.name.empty() ? project.name + "-" + o.service + "-run-" + random_suffix() : o.name;
+  ReplicaFlags rf = replica_flags(project, oneoff_service(project.services.at(o.service), o), name,
+                                  1, desired.hashes.at(o.service));
   runtime::CreateFlags& f = rf.flags;
   f.labels.push_back(std::string(kOneoffLabel) + "=True");
   // compose gives one-offs no network aliases: the service's name stays its replicas'.
@@ -187,11 +191,13 @@ void register_run(CLI::App& app, Context& ctx) {
   auto each = [](CLI::Option* opt) { return opt->allow_extra_args(false); };
   cmd->add_flag("--rm", o->rm, "Remove the container when it exits");
   cmd->add_flag("-d,--detach", o->detach, "Run in the background; print the container ID");
-  cmd->add_flag("-T,--no-TTY", o->no_tty, "No pseudo-terminal (default: one when stdin is a terminal)");
+  cmd->add_flag("-T,--no-TTY", o->no_tty,
+                "No pseudo-terminal (default: one when stdin is a terminal)");
   cmd->add_flag("--no-deps", o->no_deps, "Do not start the services it depends on");
   cmd->add_flag("-P,--service-ports", o->service_ports, "Publish the service's ports");
   each(cmd->add_option("-e,--env", o->env, "Set an environment variable K=V"));
-  each(cmd->add_option("-p,--publish", o->publish, "Publish a port: [HOST_IP:][HOST_PORT:]CONTAINER_PORT"));
+  each(cmd->add_option("-p,--publish", o->publish,
+                       "Publish a port: [HOST_IP:][HOST_PORT:]CONTAINER_PORT"));
   each(cmd->add_option("-v,--volume", o->volumes, "Bind mount or volume: SRC:DST[:ro]"));
   cmd->add_option("-w,--workdir", o->workdir, "Working directory inside the container");
   cmd->add_option("-u,--user", o->user, "User: UID[:GID] or NAME[:GROUP]");
@@ -218,7 +224,8 @@ void register_run(CLI::App& app, Context& ctx) {
 
 // ---- start, stop, restart ----
 
-void register_lifecycle(CLI::App& app, Context& ctx, const char* name, Lifecycle what, const char* help) {
+void register_lifecycle(CLI::App& app, Context& ctx, const char* name, Lifecycle what,
+                        const char* help) {
   struct Opts {
     std::vector<std::string> services;
     std::optional<int> timeout;
@@ -237,9 +244,9 @@ void register_lifecycle(CLI::App& app, Context& ctx, const char* name, Lifecycle
     ObservedState observed = observe(ctx.paths, project.name, desired.state);
     if (what == Lifecycle::Start) {
       std::set<std::string> wanted(o->services.begin(), o->services.end());
-      bool any = std::any_of(observed.containers.begin(), observed.containers.end(), [&](const auto& c) {
-        return !c.oneoff && (wanted.empty() || wanted.count(c.service));
-      });
+      bool any = std::any_of(
+          observed.containers.begin(), observed.containers.end(),
+          [&](const auto& c) { return !c.oneoff && (wanted.empty() || wanted.count(c.service)); });
       if (!any) throw Error("no containers to start").with_hint("create them with lit up -d");
     }
     Plan plan = plan_lifecycle(desired.state, observed, what, o->services);
@@ -259,7 +266,8 @@ void register_images(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("images", "List the images the project's containers use");
   cmd->add_flag("-q,--quiet", o->quiet, "Only image ids");
-  cmd->add_option("--format", o->format, "table (default) or json")->check(CLI::IsMember({"table", "json"}));
+  cmd->add_option("--format", o->format, "table (default) or json")
+      ->check(CLI::IsMember({"table", "json"}));
   cmd->callback([&ctx, o] {
     Project project = load(ctx);
     image::Store store(ctx.paths.images());
@@ -277,12 +285,17 @@ void register_images(CLI::App& app, Context& ctx) {
       std::optional<image::Image> img = store.find(r.image_id);
       std::int64_t size = img ? img->size : 0;
       if (o->quiet) {
-        if (printed.insert(r.image_id).second) std::printf("%s\n", image::short_id(r.image_id).c_str());
+        if (printed.insert(r.image_id).second)
+          std::printf("%s\n", image::short_id(r.image_id).c_str());
       } else if (o->format == "json") {
-        json.push_back({{"ID", r.image_id}, {"ContainerName", r.name}, {"Repository", repo}, {"Tag", tag},
+        json.push_back({{"ID", r.image_id},
+                        {"ContainerName", r.name},
+                        {"Repository", repo},
+                        {"Tag", tag},
                         {"Size", size}});
       } else {
-        rows.push_back({r.name, repo, tag, image::short_id(r.image_id), img ? image::human_size(size) : "N/A"});
+        rows.push_back({r.name, repo, tag, image::short_id(r.image_id),
+                        img ? image::human_size(size) : "N/A"});
       }
     }
     if (o->quiet) return;
@@ -300,7 +313,8 @@ std::string combined_status(const std::vector<std::string>& statuses) {
   std::map<std::string, int> count;
   for (const auto& s : statuses) ++count[s];
   std::string out;
-  for (const auto& [s, n] : count) out += (out.empty() ? "" : ", ") + s + "(" + std::to_string(n) + ")";
+  for (const auto& [s, n] : count)
+    out += (out.empty() ? "" : ", ") + s + "(" + std::to_string(n) + ")";
   return out;
 }
 
@@ -313,7 +327,8 @@ void register_ls(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("ls", "List the projects on this host (running ones unless -a)");
   cmd->add_flag("-a,--all", o->all, "Stopped projects too");
   cmd->add_flag("-q,--quiet", o->quiet, "Only project names");
-  cmd->add_option("--format", o->format, "table (default) or json")->check(CLI::IsMember({"table", "json"}));
+  cmd->add_option("--format", o->format, "table (default) or json")
+      ->check(CLI::IsMember({"table", "json"}));
   cmd->callback([&ctx, o] {
     struct Seen {
       std::vector<std::string> statuses;
@@ -352,14 +367,17 @@ void register_ls(CLI::App& app, Context& ctx) {
 
 void register_pull(CLI::App& app, Context& ctx) {
   auto services = std::make_shared<std::vector<std::string>>();
-  auto* cmd = app.add_subcommand("pull", "Check the services' images are present (no registry client yet)");
+  auto* cmd =
+      app.add_subcommand("pull", "Check the services' images are present (no registry client yet)");
   cmd->add_option("SERVICE", *services, "Only these services (default: all)");
   cmd->callback([&ctx, services] {
     Project project = load(ctx, *services);
     check_services(project, *services);
     image::Store store(ctx.paths.images());
     for (const auto& [name, s] : project.services) {
-      if (!services->empty() && std::find(services->begin(), services->end(), name) == services->end()) continue;
+      if (!services->empty() &&
+          std::find(services->begin(), services->end(), name) == services->end())
+        continue;
       if (s.image.empty()) {
         std::printf("service %s: no image to pull (it is built from build:)\n", name.c_str());
         continue;
@@ -369,9 +387,11 @@ void register_pull(CLI::App& app, Context& ctx) {
           std::printf("service %s: image %s is present\n", name.c_str(), s.image.c_str());
           continue;
         }
-        report(ctx, Error("service " + name + ": image " + s.image +
-                          ": pulling from registries is not supported yet: load the image with lit image "
-                          "load -i FILE"));
+        report(
+            ctx,
+            Error("service " + name + ": image " + s.image +
+                  ": pulling from registries is not supported yet: load the image with lit image "
+                  "load -i FILE"));
       } catch (const Error& e) {
         report(ctx, Error("service " + name + ": " + e.what()));
       }
@@ -408,8 +428,10 @@ void refuse_build(const reconciler::Project& project, const std::vector<std::str
 void register_project_ops_commands(CLI::App& app, Context& ctx) {
   register_exec(app, ctx);
   register_run(app, ctx);
-  register_lifecycle(app, ctx, "start", Lifecycle::Start, "Start the services' existing containers");
-  register_lifecycle(app, ctx, "stop", Lifecycle::Stop, "Stop the services' containers (dependants first)");
+  register_lifecycle(app, ctx, "start", Lifecycle::Start,
+                     "Start the services' existing containers");
+  register_lifecycle(app, ctx, "stop", Lifecycle::Stop,
+                     "Stop the services' containers (dependants first)");
   register_lifecycle(app, ctx, "restart", Lifecycle::Restart, "Restart the services' containers");
   register_images(app, ctx);
   register_ls(app, ctx);

@@ -18,9 +18,12 @@ bool container_action(ActionKind k) {
          k != ActionKind::RemoveVolume;
 }
 
-bool running(const ObservedContainer& c) { return c.status == "running" || c.status == "restarting"; }
+bool running(const ObservedContainer& c) {
+  return c.status == "running" || c.status == "restarting";
+}
 
-std::vector<const ObservedContainer*> replicas_of(const ObservedState& o, const std::string& service) {
+std::vector<const ObservedContainer*> replicas_of(const ObservedState& o,
+                                                  const std::string& service) {
   std::vector<const ObservedContainer*> out;
   for (const auto& c : o.containers)
     if (c.service == service && !c.oneoff) out.push_back(&c);

@@ -32,7 +32,8 @@ class ProjectFixture : public LitTest {
   // `lit --project-directory DIR -f DIR/compose.yaml args...`
   Result project(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
                  RunOptions o = {}) {
-    std::vector<std::string> full{"--project-directory", dir_.string(), "-f", (dir_ / "compose.yaml").string()};
+    std::vector<std::string> full{"--project-directory", dir_.string(), "-f",
+                                  (dir_ / "compose.yaml").string()};
     full.insert(full.end(), args.begin(), args.end());
     o.extra_env.insert(o.extra_env.end(), env.begin(), env.end());
     return lit(full, o);

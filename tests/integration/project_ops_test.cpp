@@ -1,6 +1,7 @@
 // The project commands beyond up/down, end to end in the test's sandbox: exec
 // into a service, run one-offs (which up and ps leave alone, down removes),
 // stop/start/restart in dependency order, images, ls, pull and build.
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/expect.hpp"
@@ -47,9 +48,13 @@ class ProjectOpsTest : public ProjectFixture {
 
   // The project command on a fresh terminal (stdin, stdout and stderr a pty).
   Result project_on_pty(const std::vector<std::string>& args) {
-    std::vector<std::string> argv{LIT_BINARY,         "--root", root_.string(),
-                                  "--run-root",       run_root_.string(),
-                                  "-f",               (dir_ / "compose.yaml").string()};
+    std::vector<std::string> argv{LIT_BINARY,
+                                  "--root",
+                                  root_.string(),
+                                  "--run-root",
+                                  run_root_.string(),
+                                  "-f",
+                                  (dir_ / "compose.yaml").string()};
     argv.insert(argv.end(), args.begin(), args.end());
     Result r = run_on_pty(argv, 24, 80, 30s);
     container_ids();  // remembers the ids, for the leak check
@@ -85,7 +90,8 @@ TEST_F(ProjectOpsTest, ExecRunsInTheServiceContainerAndPropagatesItsExitCode) {
   EXPECT_NE(r.out.find("term=."), std::string::npos) << r;
 
   expect_lit_error(project({"exec", "-T", "nosuch", "true"}), "no such service: nosuch in ");
-  expect_lit_error(project({"exec", "-T", "--index", "2", "web", "true"}), "service web is not running");
+  expect_lit_error(project({"exec", "-T", "--index", "2", "web", "true"}),
+                   "service web is not running");
 
   ASSERT_EQ(project({"stop", "-t", "1", "web"}).exit_code, 0);
   expect_lit_error(project({"exec", "-T", "web", "true"}), "service web is not running");
@@ -102,16 +108,19 @@ TEST_F(ProjectOpsTest, RunRmRunsAOneOffWithTheServiceEnvironmentAndLeavesNothing
   EXPECT_EQ(ps["shop-db-1"].at("State"), "running");
   EXPECT_EQ(container_ids().size(), 1u) << "the --rm one-off was left behind";
 
-  // --no-deps with the dependency stopped leaves it stopped; -e and -w apply.
+  // --no-deps with the dependency stopped leaves it stopped; -e, -w and -v apply.
   ASSERT_EQ(project({"stop", "-t", "1"}).exit_code, 0);
-  r = project({"run", "--rm", "-T", "--no-deps", "-e", "GREETING=bye", "-w", "/etc", "web", "sh", "-c",
-               "echo $GREETING $(pwd)"});
-  EXPECT_EQ(r.out, "bye /etc\n") << r;
+  std::ofstream(dir_ / "note.txt") << "from the host";
+  r = project({"run", "--rm", "-T", "--no-deps", "-e", "GREETING=bye", "-w", "/etc", "-v",
+               dir_.string() + ":/host:ro", "web", "sh", "-c",
+               "echo $GREETING $(pwd) $(cat /host/note.txt)"});
+  EXPECT_EQ(r.out, "bye /etc from the host\n") << r;
   EXPECT_EQ(ps_all().at("shop-db-1").at("State"), "exited");
   EXPECT_EQ(container_ids().size(), 1u);
 
   // --name and --entrypoint; the one-off reaches its dependency by name.
-  r = project({"run", "--rm", "-T", "--name", "job1", "--entrypoint", "sh -c", "web", "nslookup db >/dev/null && hostname"});
+  r = project({"run", "--rm", "-T", "--name", "job1", "--entrypoint", "sh -c", "web",
+               "nslookup db >/dev/null && hostname"});
   EXPECT_EQ(r.exit_code, 0) << r;
   expect_lit_error(project({"run", "--rm", "nosuch"}), "no such service: nosuch in ");
 }
@@ -127,7 +136,8 @@ TEST_F(ProjectOpsTest, RunDoesNotDisturbUpAndDownRemovesOneOffs) {
   // ps -a shows it under a one-off name; plain ps and up leave it alone.
   bool shown = false;
   for (const auto& [name, j] : ps_all())
-    if (j.at("ID") == oneoff) shown = name.starts_with("shop-web-run-") && j.at("State") == "running";
+    if (j.at("ID") == oneoff)
+      shown = name.starts_with("shop-web-run-") && j.at("State") == "running";
   EXPECT_TRUE(shown) << project({"ps", "-a"});
   EXPECT_EQ(project({"ps", "-q"}).out.find(oneoff), std::string::npos);
   r = project({"up", "--dry-run"});
@@ -150,7 +160,8 @@ TEST_F(ProjectOpsTest, StopStartRestartFollowDependencyOrder) {
   Result r = project({"stop", "-t", "1"});
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(lines_with(r.err, "Stopped"),
-            (std::vector<std::string>{" ✔ Container shop-web-1  Stopped", " ✔ Container shop-db-1  Stopped"}))
+            (std::vector<std::string>{" ✔ Container shop-web-1  Stopped",
+                                      " ✔ Container shop-db-1  Stopped"}))
       << r;
   for (const auto& [name, j] : ps_all()) EXPECT_EQ(j.at("State"), "exited") << name;
   EXPECT_EQ(project({"ps", "-q"}).out, "");
@@ -158,7 +169,8 @@ TEST_F(ProjectOpsTest, StopStartRestartFollowDependencyOrder) {
   r = project({"start"});
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(lines_with(r.err, "Started"),
-            (std::vector<std::string>{" ✔ Container shop-db-1  Started", " ✔ Container shop-web-1  Started"}))
+            (std::vector<std::string>{" ✔ Container shop-db-1  Started",
+                                      " ✔ Container shop-web-1  Started"}))
       << r;
   auto after = ps_all();
   for (const auto& [name, j] : after) {
@@ -174,7 +186,8 @@ TEST_F(ProjectOpsTest, StopStartRestartFollowDependencyOrder) {
   r = project({"restart", "-t", "1"});
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(lines_with(r.err, "Restarted"),
-            (std::vector<std::string>{" ✔ Container shop-db-1  Restarted", " ✔ Container shop-web-1  Restarted"}))
+            (std::vector<std::string>{" ✔ Container shop-db-1  Restarted",
+                                      " ✔ Container shop-web-1  Restarted"}))
       << r;
   for (const auto& [name, j] : ps_all()) EXPECT_EQ(j.at("State"), "running") << name;
   expect_lit_error(project({"stop", "nosuch"}), "no such service: nosuch");
@@ -193,9 +206,12 @@ TEST_F(ProjectOpsTest, ImagesListsTheImageOfEachContainer) {
   ASSERT_EQ(r.exit_code, 0) << r;
   auto lines = r.out_lines();
   ASSERT_EQ(lines.size(), 3u) << r;
-  EXPECT_TRUE(contains_line_with(lines[0], {"CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"})) << r;
-  EXPECT_TRUE(contains_line_with(lines[1], {"shop-db-1", "localhost/lit-test", "latest", id, size})) << r;
-  EXPECT_TRUE(contains_line_with(lines[2], {"shop-web-1", "localhost/lit-test", "latest", id})) << r;
+  EXPECT_TRUE(contains_line_with(lines[0], {"CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"}))
+      << r;
+  EXPECT_TRUE(contains_line_with(lines[1], {"shop-db-1", "localhost/lit-test", "latest", id, size}))
+      << r;
+  EXPECT_TRUE(contains_line_with(lines[2], {"shop-web-1", "localhost/lit-test", "latest", id}))
+      << r;
 
   EXPECT_EQ(project({"images", "-q"}).out, id + "\n");
   auto j = nlohmann::json::parse(project({"images", "--format", "json"}).out);
@@ -220,7 +236,8 @@ TEST_F(ProjectOpsTest, LsShowsTheProjectWithItsStatus) {
 
   ASSERT_EQ(project({"stop", "-t", "1", "web"}).exit_code, 0);
   auto j = nlohmann::json::parse(lit({"ls", "--format", "json"}).out);
-  nlohmann::json want = {{{"Name", "shop"}, {"Status", "exited(1), running(1)"}, {"ConfigFiles", file}}};
+  nlohmann::json want = {
+      {{"Name", "shop"}, {"Status", "exited(1), running(1)"}, {"ConfigFiles", file}}};
   EXPECT_EQ(j, want);
 
   // A stopped project is listed with -a only.
@@ -243,7 +260,9 @@ services:
     image: example.com/team/missing:1.0
 )");
   r = project({"pull"});
-  expect_lit_error(r, "service web: image example.com/team/missing:1.0: pulling from registries is not supported yet");
+  expect_lit_error(r,
+                   "service web: image example.com/team/missing:1.0: pulling from registries is "
+                   "not supported yet");
   EXPECT_NE(r.err.find("lit image load -i FILE"), std::string::npos) << r;
 
   write(R"(name: shop

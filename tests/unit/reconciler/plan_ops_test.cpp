@@ -23,7 +23,8 @@ struct Project3 {
 
   Project3() {
     using Edge = std::pair<const char*, const char*>;
-    for (auto [name, dep] : std::initializer_list<Edge>{{"web", "api"}, {"api", "db"}, {"db", ""}}) {
+    for (auto [name, dep] :
+         std::initializer_list<Edge>{{"web", "api"}, {"api", "db"}, {"db", ""}}) {
       DesiredService s{.name = name, .hash = "h", .networks = {"p_default"}};
       if (*dep) s.depends_on.push_back({.service = dep});
       d.services.push_back(s);
@@ -31,7 +32,8 @@ struct Project3 {
     }
   }
 
-  ObservedContainer& add(const std::string& service, int number, const std::string& status, bool oneoff = false) {
+  ObservedContainer& add(const std::string& service, int number, const std::string& status,
+                         bool oneoff = false) {
     std::string n = oneoff ? "run-" + std::to_string(o.containers.size()) : std::to_string(number);
     o.containers.push_back({.id = "id-" + service + "-" + n,
                             .name = "p-" + service + "-" + n,
@@ -63,7 +65,8 @@ TEST(PlanLifecycle, StopsDependantsFirstAndOnlyRunningContainers) {
   Project3 p;
   p.add("web", 2, "exited");
   Plan plan = plan_lifecycle(p.d, p.o, Lifecycle::Stop, {});
-  EXPECT_THAT(lines(plan), ElementsAre("stop container p-web-1", "stop container p-api-1", "stop container p-db-1"));
+  EXPECT_THAT(lines(plan), ElementsAre("stop container p-web-1", "stop container p-api-1",
+                                       "stop container p-db-1"));
   EXPECT_THAT(plan.actions[1].after, ElementsAre(0));
   EXPECT_THAT(plan.actions[2].after, ElementsAre(1));
 }
@@ -72,7 +75,8 @@ TEST(PlanLifecycle, StartsDependenciesFirstWaitingOnTheirConditions) {
   Project3 p;
   p.set_status("exited");
   Plan plan = plan_lifecycle(p.d, p.o, Lifecycle::Start, {});
-  EXPECT_THAT(lines(plan), ElementsAre("start container p-db-1", "start container p-api-1", "start container p-web-1"));
+  EXPECT_THAT(lines(plan), ElementsAre("start container p-db-1", "start container p-api-1",
+                                       "start container p-web-1"));
   EXPECT_THAT(plan.actions[2].after, ElementsAre(1));
   ASSERT_EQ(plan.actions[2].wait_for.size(), 1u);
   EXPECT_EQ(plan.actions[2].wait_for[0].service, "api");
@@ -85,23 +89,27 @@ TEST(PlanLifecycle, SelectedServicesOnlyKeepingTheOrderThroughOthers) {
   Plan plan = plan_lifecycle(p.d, p.o, Lifecycle::Restart, {"web", "db"});
   EXPECT_THAT(lines(plan), ElementsAre("restart container p-db-1", "restart container p-web-1"));
   EXPECT_THAT(plan.actions[1].after, ElementsAre(0));  // through api, which has no action
-  EXPECT_EQ(error_of([&] { plan_lifecycle(p.d, p.o, Lifecycle::Stop, {"nope"}); }), "no such service: nope");
+  EXPECT_EQ(error_of([&] { plan_lifecycle(p.d, p.o, Lifecycle::Stop, {"nope"}); }),
+            "no such service: nope");
 }
 
 TEST(PlanLifecycle, LeavesOneOffsAlone) {
   Project3 p;
   p.add("web", 1, "running", true);
-  EXPECT_THAT(lines(plan_lifecycle(p.d, p.o, Lifecycle::Stop, {"web"})), ElementsAre("stop container p-web-1"));
+  EXPECT_THAT(lines(plan_lifecycle(p.d, p.o, Lifecycle::Stop, {"web"})),
+              ElementsAre("stop container p-web-1"));
 }
 
 TEST(PlanRunDependencies, StartsWhatTheServiceNeedsButNotTheServiceItself) {
   Project3 p;
   p.o = {};
   Plan plan = plan_run_dependencies(p.d, p.o, "api", true);
-  EXPECT_THAT(lines(plan), ElementsAre("create network p_default (missing)", "create container p-db-1 (missing)"));
+  EXPECT_THAT(lines(plan), ElementsAre("create network p_default (missing)",
+                                       "create container p-db-1 (missing)"));
   EXPECT_THAT(plan.actions[1].after, ElementsAre(0));
   // --no-deps: the network only.
-  EXPECT_THAT(lines(plan_run_dependencies(p.d, p.o, "api", false)), ElementsAre("create network p_default (missing)"));
+  EXPECT_THAT(lines(plan_run_dependencies(p.d, p.o, "api", false)),
+              ElementsAre("create network p_default (missing)"));
   // Everything up: nothing to do.
   EXPECT_THAT(lines(plan_run_dependencies(p.d, Project3().o, "web", true)), IsEmpty());
 }
@@ -116,9 +124,11 @@ TEST(PlanUpDown, OneOffsAreNeitherReplicasNorOrphansButDownRemovesThem) {
   Plan down = plan_down(p.d, p.o, {.remove_orphans = true});
   auto l = lines(down);
   EXPECT_EQ(std::count(l.begin(), l.end(), "remove container p-web-run-3"), 1) << render_plan(down);
-  EXPECT_EQ(std::count(l.begin(), l.end(),
-                       "remove container p-gone-run-4 (orphan: service 'gone' is no longer in the project)"),
-            1)
+  EXPECT_EQ(
+      std::count(
+          l.begin(), l.end(),
+          "remove container p-gone-run-4 (orphan: service 'gone' is no longer in the project)"),
+      1)
       << render_plan(down);
   EXPECT_EQ(l.back(), "remove network p_default");
 }
