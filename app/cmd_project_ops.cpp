@@ -194,7 +194,7 @@ void register_run(CLI::App& app, Context& ctx) {
   cmd->add_flag("-T,--no-TTY", o->no_tty,
                 "No pseudo-terminal (default: one when stdin is a terminal)");
   cmd->add_flag("--no-deps", o->no_deps, "Do not start the services it depends on");
-  cmd->add_flag("-P,--service-ports", o->service_ports, "Publish the service's ports");
+  cmd->add_flag("--service-ports", o->service_ports, "Publish the service's ports");
   each(cmd->add_option("-e,--env", o->env, "Set an environment variable K=V"));
   each(cmd->add_option("-p,--publish", o->publish,
                        "Publish a port: [HOST_IP:][HOST_PORT:]CONTAINER_PORT"));

@@ -152,6 +152,36 @@ TEST_F(ProjectOpsTest, RunDoesNotDisturbUpAndDownRemovesOneOffs) {
   EXPECT_EQ(lit({"network", "ls", "-q"}).out, "");
 }
 
+TEST_F(ProjectOpsTest, RunPublishesTheServicePortsOnlyWhenAsked) {
+  write(R"(name: shop
+services:
+  web:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    init: true
+    ports: ["8086:80"]
+)");
+  auto ports_of = [&](const std::vector<std::string>& run_args) {
+    std::vector<std::string> args{"run", "-d"};
+    args.insert(args.end(), run_args.begin(), run_args.end());
+    args.push_back("web");
+    Result r = project(args);
+    EXPECT_EQ(r.exit_code, 0) << r;
+    for (const auto& line : lit({"container", "ls", "--format", "json"}).out_lines()) {
+      auto j = nlohmann::json::parse(line);
+      if (r.out.starts_with(j.at("ID").get<std::string>())) return j.at("Ports").get<std::string>();
+    }
+    ADD_FAILURE() << "one-off not running\n" << r;
+    return std::string();
+  };
+  EXPECT_EQ(ports_of({}), "");
+  EXPECT_NE(ports_of({"--service-ports"}).find("8086->80/tcp"), std::string::npos);
+  EXPECT_NE(ports_of({"-p", "8087:80"}).find("8087->80/tcp"), std::string::npos);
+  Result r = project({"down", "-t", "1"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(container_ids().empty());
+}
+
 TEST_F(ProjectOpsTest, StopStartRestartFollowDependencyOrder) {
   expect_lit_error(project({"start"}), "no containers to start");
   ASSERT_EQ(project({"up", "-d", "--wait"}).exit_code, 0);
