@@ -82,6 +82,12 @@ TEST_F(ProjectOpsTest, ExecRunsInTheServiceContainerAndPropagatesItsExitCode) {
   r = project({"exec", "-T", "-e", "X=42", "-w", "/etc", "db", "sh", "-c", "echo $ROLE $X $(pwd)"});
   EXPECT_EQ(r.out, "database 42 /etc\n") << r;
   EXPECT_EQ(project({"exec", "-T", "web", "sh", "-c", "exit 7"}).exit_code, 7);
+  // -d returns at once; the command runs on in the container.
+  r = project({"exec", "-d", "web", "sh", "-c", "echo detached > /tmp/out"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  r = project({"exec", "-T", "web", "timeout", "10", "sh", "-c",
+               "until [ -s /tmp/out ]; do sleep 0.05; done; cat /tmp/out"});
+  EXPECT_EQ(r.out, "detached\n") << r;
   // A terminal of its own by default when stdin is one, as compose (-t sets
   // TERM); -T: none (the command inherits lit's stdio as it is).
   r = project_on_pty({"exec", "web", "sh", "-c", "echo term=$TERM"});
