@@ -36,8 +36,18 @@ void register_create(CLI::App& parent, Context& ctx) {
   cmd->add_option("--gateway", req->gateway, "Gateway address (default: the subnet's first address)");
   cmd->add_flag("--internal", req->internal, "No traffic to or from outside the network");
   cmd->add_option("-l,--label", *labels, "Set a label K=V")->allow_extra_args(false);
+  auto opts = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("-o,--opt", *opts, "Driver option K=V: mtu=N (default 65535)")->allow_extra_args(false);
   cmd->add_option("NAME", req->name, "Network name")->required();
-  cmd->callback([&ctx, req, labels] {
+  cmd->callback([&ctx, req, labels, opts] {
+    std::map<std::string, std::string> options;
+    for (const auto& o : *opts) {
+      auto eq = o.find('=');
+      if (eq == std::string::npos)
+        throw Error("invalid value \"" + o + "\" for flag --opt: use KEY=VALUE, e.g. mtu=1500");
+      options[o.substr(0, eq)] = o.substr(eq + 1);
+    }
+    network::apply_driver_options(*req, options);
     for (const auto& l : *labels) {
       auto eq = l.find('=');
       req->labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);

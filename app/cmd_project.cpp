@@ -2,7 +2,9 @@
 // work is reconciler's: load -> desired/observed -> plan -> apply.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <optional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -10,6 +12,7 @@
 
 #include "app/context.hpp"
 #include "app/project.hpp"
+#include "app/progress.hpp"
 #include "app/table.hpp"
 #include "reconciler/apply/apply.hpp"
 #include "reconciler/apply/service_flags.hpp"
@@ -42,13 +45,14 @@ FileLock project_lock(const Context& ctx, const std::string& project) {
   return FileLock(dir / (project + ".lock"));
 }
 
-void print_line(const std::string& line) {
-  std::fprintf(stderr, " ✔ %s\n", line.c_str());
-}
-
-int finish(const ApplyResult& r) {
-  for (const auto& e : r.errors) std::fprintf(stderr, "lit: %s\n", e.c_str());
-  return r.ok() ? 0 : 1;
+int apply_with_progress(const Context& ctx, const Project& project, const Desired& desired, const Plan& plan,
+                        const ApplyOptions& options, std::optional<std::chrono::seconds> wait) {
+  ProgressView view(parse_progress_mode(ctx.project.progress), "Running");
+  std::vector<std::string> failures = apply_plan(ctx.paths, &project, &desired, plan, options, view.sink()).errors;
+  if (failures.empty() && wait) failures = wait_until_ready(ctx.paths, project, *wait, view.sink());
+  view.stop();
+  for (const auto& f : failures) std::fprintf(stderr, "lit: %s\n", f.c_str());
+  return failures.empty() ? 0 : 1;
 }
 
 namespace {
@@ -97,12 +101,9 @@ void register_up(CLI::App& app, Context& ctx) {
       std::fputs(plan.empty() ? "nothing to do\n" : render_plan(plan).c_str(), stdout);
       return;
     }
-    ctx.exit_code = finish(apply_plan(ctx.paths, &project, &desired, plan, {}, print_line));
-    if (ctx.exit_code == 0 && o->wait) {
-      auto failures = wait_until_ready(ctx.paths, project, std::chrono::seconds(o->wait_timeout));
-      for (const auto& f : failures) std::fprintf(stderr, "lit: %s\n", f.c_str());
-      if (!failures.empty()) ctx.exit_code = 1;
-    }
+    std::optional<std::chrono::seconds> wait;
+    if (o->wait) wait = std::chrono::seconds(o->wait_timeout);
+    ctx.exit_code = apply_with_progress(ctx, project, desired, plan, {}, wait);
   });
 }
 
@@ -124,7 +125,7 @@ void register_down(CLI::App& app, Context& ctx) {
     Plan plan = plan_down(desired.state, observed, {o->volumes, o->remove_orphans});
     ApplyOptions apply;
     apply.stop_timeout = o->timeout;
-    ctx.exit_code = finish(apply_plan(ctx.paths, &project, &desired, plan, apply, print_line));
+    ctx.exit_code = apply_with_progress(ctx, project, desired, plan, apply);
   });
 }
 

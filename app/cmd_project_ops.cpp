@@ -159,13 +159,8 @@ ContainerRecord create_oneoff(Context& ctx, const Project& project, const RunOpt
   ObservedState observed = observe(ctx.paths, project.name, desired.state);
   Plan plan = plan_run_dependencies(desired.state, observed, o.service, !o.no_deps);
   for (const auto& w : plan.warnings) std::fprintf(stderr, "lit: warning: %s\n", w.c_str());
-  if (!plan.empty()) {
-    ApplyResult r = apply_plan(ctx.paths, &project, &desired, plan, {}, print_line);
-    if (!r.ok()) {
-      finish(r);
-      throw Error("run " + o.service + ": its dependencies could not be started");
-    }
-  }
+  if (!plan.empty() && apply_with_progress(ctx, project, desired, plan, {}) != 0)
+    throw Error("run " + o.service + ": its dependencies could not be started");
   std::string name =
       o.name.empty() ? project.name + "-" + o.service + "-run-" + random_suffix() : o.name;
   ReplicaFlags rf = replica_flags(project, oneoff_service(project.services.at(o.service), o), name,
@@ -252,7 +247,7 @@ void register_lifecycle(CLI::App& app, Context& ctx, const char* name, Lifecycle
     Plan plan = plan_lifecycle(desired.state, observed, what, o->services);
     ApplyOptions apply;
     apply.stop_timeout = o->timeout;
-    ctx.exit_code = finish(apply_plan(ctx.paths, &project, &desired, plan, apply, print_line));
+    ctx.exit_code = apply_with_progress(ctx, project, desired, plan, apply);
   });
 }
 

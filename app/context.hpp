@@ -24,6 +24,7 @@ struct ProjectFlags {
   std::string project_directory;       // --project-directory
   std::vector<std::string> env_files;  // --env-file
   std::vector<std::string> profiles;   // --profile
+  std::string progress = "auto";       // --progress: auto, tty, plain, json, quiet
 };
 
 struct Context {

@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   cli.add_option("--project-directory", ctx.project.project_directory, "Project directory (default: the first file's)");
   each(cli.add_option("--env-file", ctx.project.env_files, "Environment file for interpolation (default: .env)"));
   each(cli.add_option("--profile", ctx.project.profiles, "Activate a profile (repeatable)"));
+  cli.add_option("--progress", ctx.project.progress, "Progress output: auto, tty, plain, json, quiet")
+      ->check(CLI::IsMember({"auto", "tty", "plain", "json", "quiet"}));
   cli.parse_complete_callback([&] {
     spdlog::set_level(spdlog::level::from_str(log_level));
     spdlog::set_pattern("lit: %l: %v");

@@ -1,6 +1,8 @@
 #pragma once
 // What the project commands share (cmd_project.cpp, cmd_project_ops.cpp):
 // loading the project of the global flags, its lock, and progress output.
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,11 +20,12 @@ reconciler::Project load(const Context& ctx, const std::vector<std::string>& ser
 // `up`, `down` and friends on one project run one at a time.
 FileLock project_lock(const Context& ctx, const std::string& project);
 
-// " ✔ Container shop-web-1  Started" on stderr, as compose prints progress.
-void print_line(const std::string& line);
-
-// Prints the applier's errors; the exit status (0 or 1, as compose).
-int finish(const reconciler::ApplyResult& r);
+// Runs a plan with the progress view the user chose (then, with --wait, waits
+// for the services in the same view) and reports what failed; the exit status
+// (0 or 1, as compose).
+int apply_with_progress(const Context& ctx, const reconciler::Project& project, const reconciler::Desired& desired,
+                        const reconciler::Plan& plan, const reconciler::ApplyOptions& options,
+                        std::optional<std::chrono::seconds> wait = {});
 
 // `lit build` and `lit up --build`: throws naming the selected services (all
 // when empty) that have build:, until the image builder exists.

@@ -39,7 +39,7 @@ NetworkRules rules_of(const NetworkRecord& r) {
 // The bridge with its gateway and the network's rules, (re)made: idempotent,
 // so a start after a reboot (or after someone deleted the bridge) repairs them.
 void ensure_network(Firewall& fw, const NetworkRecord& r) {
-  ensure_bridge(bridge_name(r.id), interface_of(r.gateway, r.subnet.prefix()));
+  ensure_bridge(bridge_name(r.id), interface_of(r.gateway, r.subnet.prefix()), r.mtu);
   fw.apply_network(rules_of(r));
   if (!r.internal) enable_ip_forward();
 }
@@ -93,8 +93,10 @@ void attach_record(NetworkStore& networks, const ContainerRecord& rec, NetworkAt
 }
 
 // Links one attachment into the container's namespace.
-void link_into(int netns_fd, const ContainerRecord& rec, const NetworkAttachment& a, bool primary) {
+void link_into(int netns_fd, const ContainerRecord& rec, const NetworkAttachment& a, const NetworkRecord& net,
+               bool primary) {
   ContainerLink link;
+  link.mtu = net.mtu;
   link.netns_fd = netns_fd;
   link.bridge = bridge_name(a.network_id);
   link.host_name = veth_name(rec.id, interface_index(a.interface));
@@ -213,7 +215,7 @@ std::vector<PortBinding> Manager::start(const Paths& paths, const ContainerRecor
       const NetworkAttachment& a = rec.networks[i];
       joined.push_back(networks.lookup(a.network_id));
       ensure_network_for_start(fw, joined.back());
-      link_into(netns.get(), rec, a, i == 0);
+      link_into(netns.get(), rec, a, joined.back(), i == 0);
     }
     networks.set_running(rec.id, pid, runtime::process_start_time(pid));
     if (!rec.publish.empty()) {
@@ -268,9 +270,10 @@ ContainerRecord Manager::connect(const Paths& paths, const ContainerRecord& rec,
     auto st = runtime::observed_state(rec);
     if (st.status == "running") {
       Firewall fw = firewall(paths);
-      ensure_network(fw, networks.lookup(a.network_id));
+      NetworkRecord net = networks.lookup(a.network_id);
+      ensure_network(fw, net);
       UniqueFd netns = open_netns(st.pid);
-      link_into(netns.get(), rec, a, false);
+      link_into(netns.get(), rec, a, net, false);
       networks.set_running(rec.id, st.pid, rec.state.pid_start_time);
       DnsService(paths).sync(true);
     }

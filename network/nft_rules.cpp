@@ -106,8 +106,14 @@ json network_rules(const NetworkRules& net) {
                         rule("forward", owner, {out, not_in, drop})});
   // Into another lit network: dropped, unless it is a published port (DNAT).
   json other_lit = match(meta("oifname"), "==", kBridgeGlob);
+  // TCP leaving the network announces no larger segments than the outgoing
+  // route carries (lit's bridges have the veth maximum MTU); never raised.
+  json syn = match({{"&", json::array({payload("tcp", "flags"), json::array({"syn", "rst"})})}}, "==", "syn");
+  json clamp = {{"mangle", {{"key", {{"tcp option", {{"name", "maxseg"}, {"field", "size"}}}}},
+                            {"value", {{"rt", {{"key", "mtu"}}}}}}}};
   return json::array(
       {rule("forward", owner, {in, not_out, other_lit, ct_dnat("!"), drop}),
+       rule("forward", owner, {in, not_out, syn, clamp}),
        rule("postrouting", owner,
             {ipv4_only(), match(payload("ip", "saddr"), "==", subnet), not_out,
              {{"masquerade", nullptr}}})});

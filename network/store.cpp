@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 
 #include "runtime/container/record.hpp"
 #include "runtime/util/error.hpp"
@@ -63,6 +64,7 @@ json to_json(const NetworkRecord& r) {
           {"subnet", r.subnet.to_string()},
           {"gateway", r.gateway.to_string()},
           {"internal", r.internal},
+          {"mtu", r.mtu},
           {"created", r.created},
           {"labels", r.labels},
           {"containers", containers}};
@@ -78,6 +80,7 @@ NetworkRecord network_from_json(const json& j) {
   r.subnet = *subnet;
   r.gateway = *gateway;
   r.internal = j.value("internal", false);
+  r.mtu = j.value("mtu", kLegacyMtu);
   r.created = j.value("created", "");
   r.labels = j.value("labels", std::map<std::string, std::string>{});
   const json none = json::object();
@@ -85,9 +88,13 @@ NetworkRecord network_from_json(const json& j) {
   for (const auto& [id, c] : containers.items()) {
     auto address = Ipv4::try_parse(c.at("address").get<std::string>());
     if (!address) throw Error("bad address of container " + id + " in network record " + r.name);
-    r.endpoints[id] =
-        Endpoint{id, c.value("name", ""), *address, c.value("aliases", std::vector<std::string>{}),
-                 c.value("static", false), c.value("pid", pid_t{0}), c.value("pid_start", uint64_t{0})};
+    r.endpoints[id] = Endpoint{id,
+                               c.value("name", ""),
+                               *address,
+                               c.value("aliases", std::vector<std::string>{}),
+                               c.value("static", false),
+                               c.value("pid", pid_t{0}),
+                               c.value("pid_start", uint64_t{0})};
   }
   return r;
 }
@@ -189,6 +196,7 @@ NetworkRecord NetworkStore::create(const NetworkCreate& request) {
   r.gateway = gateway.value_or(default_gateway(*subnet));
   validate_addressing(r.subnet, r.gateway);
   r.internal = request.internal;
+  r.mtu = request.mtu;
   r.created = runtime::now_rfc3339();
   r.labels = request.labels;
   write(r);
@@ -262,6 +270,23 @@ std::vector<NetworkRecord> NetworkStore::networks_of(const std::string& containe
   for (auto& r : list())
     if (r.endpoints.contains(container_id)) out.push_back(std::move(r));
   return out;
+}
+
+void apply_driver_options(NetworkCreate& request,
+                          const std::map<std::string, std::string>& options) {
+  for (const auto& [key, value] : options) {
+    if (key != "mtu" && key != "com.docker.network.driver.mtu")
+      throw Error("network " + request.name + ": driver option " + key + " is not supported")
+          .with_hint("lit's bridge driver takes mtu (or com.docker.network.driver.mtu)");
+    int mtu = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), mtu);
+    if (value.empty() || ec != std::errc{} || end != value.data() + value.size() || mtu < 68 ||
+        mtu > 65535)
+      throw Error("network " + request.name + ": invalid value \"" + value +
+                  "\" for driver option " + key)
+          .with_hint("use a number from 68 to 65535");
+    request.mtu = mtu;
+  }
 }
 
 }  // namespace lit::network

@@ -8,6 +8,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
+# (nftables: the CLI, only for tests that read lit's rules back; lit uses libnftables.)
 packages=(
   build-essential cmake pkg-config ninja-build
   libyaml-cpp-dev nlohmann-json3-dev
@@ -17,7 +18,7 @@ packages=(
   libgtest-dev libgmock-dev libcli11-dev
   libarchive-dev libcurl4-openssl-dev libssl-dev
   busybox-static zstd gzip python3 python3-jsonschema python3-yaml
-  iproute2 util-linux procps curl
+  iproute2 nftables util-linux procps curl
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -1,7 +1,9 @@
 #include "reconciler/apply/apply.hpp"
 
 #include <condition_variable>
+#include <functional>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -20,6 +22,9 @@ namespace fs = std::filesystem;
 using runtime::ContainerRecord;
 
 namespace {
+
+// Reports the phase an action has reached ("Creating", "Starting"...).
+using Step = std::function<void(const char* status)>;
 
 struct ServiceView {
   std::vector<ContainerRecord> records;
@@ -66,7 +71,9 @@ std::string condition_status(const Paths& paths, const std::string& project, con
   return "";
 }
 
-void wait_for(const Paths& paths, const std::string& project, const Action& a, std::chrono::seconds timeout) {
+void wait_for(const Paths& paths, const std::string& project, const Action& a, std::chrono::seconds timeout,
+              const Step& step) {
+  if (!a.wait_for.empty()) step("Waiting");
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (const auto& dep : a.wait_for) {
     for (;;) {
@@ -81,20 +88,26 @@ void wait_for(const Paths& paths, const std::string& project, const Action& a, s
   }
 }
 
-void remove_container(const Paths& paths, const std::string& id, const ApplyOptions& o) {
+void remove_container(const Paths& paths, const std::string& id, const ApplyOptions& o, const Step& step) {
   runtime::RecordStore records(paths.containers());
   auto rec = records.read(id);
   if (!rec) return;  // gone meanwhile
+  step("Stopping");
   runtime::stop_container(paths, *rec, o.stop_timeout);
+  step("Removing");
   if (auto again = records.read(id)) runtime::remove_container(paths, *again, true, false);
 }
 
-void create_container(const Paths& paths, const Project& project, const Desired& desired, const Action& a) {
+void create_container(const Paths& paths, const Project& project, const Desired& desired, const Action& a,
+                      const Step& step) {
   const Service& s = project.services.at(a.service);
   ReplicaFlags rf = replica_flags(project, s, a.target, a.number, desired.hashes.at(a.service));
+  step("Creating");
   // A container that cannot start stays, as with docker compose, so its
   // error is in `inspect`; the next `up` retries it.
-  runtime::launch_supervisor(paths, create_replica(paths, rf));
+  ContainerRecord rec = create_replica(paths, rf);
+  step("Starting");
+  runtime::launch_supervisor(paths, rec);
 }
 
 network::NetworkCreate network_request(const Project& project, const std::string& name, const std::string& hash) {
@@ -106,6 +119,7 @@ network::NetworkCreate network_request(const Project& project, const std::string
     if (!n.ipam.empty() && !n.ipam[0].subnet.empty()) req.subnet = n.ipam[0].subnet;
     if (!n.ipam.empty() && !n.ipam[0].gateway.empty()) req.gateway = n.ipam[0].gateway;
     req.internal = n.internal;
+    network::apply_driver_options(req, n.driver_opts);
     req.labels = n.labels;
     req.labels[kProjectLabel] = project.name;
     req.labels[kNetworkLabel] = key;
@@ -121,63 +135,88 @@ std::string network_hash_of(const Desired& d, const std::string& name) {
   return "";
 }
 
-// Runs one action; throws on failure.
+// What an action's progress events are about: "Container shop-web-1".
+std::string progress_id(const Action& a) {
+  switch (a.kind) {
+    case ActionKind::CreateNetwork:
+    case ActionKind::RecreateNetwork:
+    case ActionKind::RemoveNetwork:
+      return "Network " + a.target;
+    case ActionKind::CreateVolume:
+    case ActionKind::RemoveVolume:
+      return "Volume " + a.target;
+    default:
+      return "Container " + a.target;
+  }
+}
+
+// Runs one action, reporting its phases; returns its final status ("Started");
+// throws on failure.
 std::string run(const Paths& paths, const Project* project, const Desired* desired, const Action& a,
-                const ApplyOptions& o) {
+                const ApplyOptions& o, const Step& step) {
   auto need = [&] {
     if (!project || !desired) throw Error(std::string(to_string(a.kind)) + " " + a.target + ": needs the project file");
   };
   switch (a.kind) {
     case ActionKind::CreateNetwork:
       need();
+      step("Creating");
       network::Manager().create_network(paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
-      return "Network " + a.target + "  Created";
+      return "Created";
     case ActionKind::RecreateNetwork:
       need();
+      step("Recreating");
       network::Manager().remove_network(paths, a.target);
       network::Manager().create_network(paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
-      return "Network " + a.target + "  Recreated";
+      return "Recreated";
     case ActionKind::RemoveNetwork:
+      step("Removing");
       network::Manager().remove_network(paths, a.target);
-      return "Network " + a.target + "  Removed";
+      return "Removed";
     case ActionKind::CreateVolume:
+      step("Creating");
       make_dirs(fs::path(volume_dir(paths, a.target)) / "_data", 0755);
-      return "Volume " + a.target + "  Created";
+      return "Created";
     case ActionKind::RemoveVolume: {
+      step("Removing");
       std::error_code ec;
       fs::remove_all(volume_dir(paths, a.target), ec);
       if (ec) throw Error::sys("remove volume", a.target, ec.value());
-      return "Volume " + a.target + "  Removed";
+      return "Removed";
     }
     case ActionKind::CreateContainer:
       need();
-      wait_for(paths, project->name, a, o.dependency_timeout);
-      create_container(paths, *project, *desired, a);
-      return "Container " + a.target + "  Started";
+      wait_for(paths, project->name, a, o.dependency_timeout, step);
+      create_container(paths, *project, *desired, a, step);
+      return "Started";
     case ActionKind::StartContainer: {
-      if (project) wait_for(paths, project->name, a, o.dependency_timeout);
+      if (project) wait_for(paths, project->name, a, o.dependency_timeout, step);
+      step("Starting");
       runtime::start_container(paths, runtime::RecordStore(paths.containers()).lookup(a.container_id));
-      return "Container " + a.target + "  Started";
+      return "Started";
     }
     case ActionKind::RecreateContainer:
       need();
-      remove_container(paths, a.container_id, o);
-      wait_for(paths, project->name, a, o.dependency_timeout);
-      create_container(paths, *project, *desired, a);
-      return "Container " + a.target + "  Recreated";
+      step("Recreate");
+      remove_container(paths, a.container_id, o, step);
+      wait_for(paths, project->name, a, o.dependency_timeout, step);
+      create_container(paths, *project, *desired, a, step);
+      return "Recreated";
     case ActionKind::RestartContainer: {
       runtime::RecordStore records(paths.containers());
+      step("Restarting");
       runtime::stop_container(paths, records.lookup(a.container_id), o.stop_timeout);
       runtime::start_container(paths, records.lookup(a.container_id));
-      return "Container " + a.target + "  Restarted";
+      return "Restarted";
     }
     case ActionKind::RemoveContainer:
-      remove_container(paths, a.container_id, o);
-      return "Container " + a.target + "  Removed";
+      remove_container(paths, a.container_id, o, step);
+      return "Removed";
     case ActionKind::StopContainer:
+      step("Stopping");
       runtime::stop_container(paths, runtime::RecordStore(paths.containers()).lookup(a.container_id),
                               o.stop_timeout);
-      return "Container " + a.target + "  Stopped";
+      return "Stopped";
   }
   return "";
 }
@@ -206,8 +245,13 @@ ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired
   const size_t n = plan.actions.size();
   std::vector<State> state(n, State::Pending);
   std::vector<std::string> errors(n);
-  std::mutex m;
+  std::mutex m, progress_mutex;
   std::condition_variable changed;
+  auto emit = [&](const Action& a, const std::string& status, ProgressState st, const std::string& text = "") {
+    if (!progress) return;
+    std::lock_guard lock(progress_mutex);
+    progress({progress_id(a), status, st, text});
+  };
   auto work = [&](size_t i) {
     const Action& a = plan.actions[i];
     bool blocked = false;
@@ -220,18 +264,20 @@ ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired
       });
       for (size_t before : a.after) blocked = blocked || state[before] == State::Failed;
     }
-    std::string done, error;
+    std::string error;
     if (blocked) {
       error = std::string(to_string(a.kind)) + " " + a.target + ": skipped, something it depends on failed";
     } else {
       try {
-        done = run(paths, project, desired, a, options);
+        std::string done = run(paths, project, desired, a, options,
+                               [&](const char* status) { emit(a, status, ProgressState::Working); });
+        emit(a, done, ProgressState::Done);
       } catch (const std::exception& e) {
         error = std::string(to_string(a.kind)) + " " + a.target + ": " + e.what();
+        emit(a, "Error", ProgressState::Error, e.what());
       }
     }
     std::lock_guard lock(m);
-    if (!done.empty() && progress) progress(done);
     errors[i] = error;
     state[i] = error.empty() ? State::Done : State::Failed;
     changed.notify_all();
@@ -246,8 +292,15 @@ ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired
   return result;
 }
 
-std::vector<std::string> wait_until_ready(const Paths& paths, const Project& project, std::chrono::seconds timeout) {
+std::vector<std::string> wait_until_ready(const Paths& paths, const Project& project, std::chrono::seconds timeout,
+                                          const Progress& progress) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::map<std::string, std::string> shown;  // container -> the status last reported
+  auto report = [&](const std::string& who, const std::string& status, ProgressState st, const std::string& text = "") {
+    if (!progress || shown[who] == status) return;
+    shown[who] = status;
+    progress({"Container " + who, status, st, text});
+  };
   for (;;) {
     std::vector<std::string> pending, failures;
     for (const auto& [name, s] : project.services) {
@@ -258,14 +311,23 @@ std::vector<std::string> wait_until_ready(const Paths& paths, const Project& pro
         const auto& h = v.records[i].state.health;
         const std::string who = v.records[i].name;
         if (st.status == "exited") {
-          if (st.exit_code != 0 || s.restart == "always" || s.restart == "unless-stopped")
+          if (st.exit_code != 0 || s.restart == "always" || s.restart == "unless-stopped") {
             failures.push_back(who + " exited with code " + std::to_string(st.exit_code));
+            report(who, "Error", ProgressState::Error, "exited with code " + std::to_string(st.exit_code));
+          } else {
+            report(who, "Exited", ProgressState::Done);
+          }
         } else if (st.status != "running") {
           pending.push_back(who + " is " + st.status);
+          report(who, "Waiting", ProgressState::Working);
         } else if (h && h->status == shim::Health::Unhealthy) {
           failures.push_back(who + " is unhealthy");
+          report(who, "Error", ProgressState::Error, "unhealthy");
         } else if (h && h->status != shim::Health::Healthy) {
           pending.push_back(who + " is not healthy yet");
+          report(who, "Waiting", ProgressState::Working);
+        } else {
+          report(who, h ? "Healthy" : "Running", ProgressState::Done);
         }
       }
     }

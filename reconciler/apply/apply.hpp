@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "reconciler/apply/service_flags.hpp"
+#include "reconciler/apply/progress.hpp"
 #include "reconciler/apply/state.hpp"
 #include "reconciler/model.hpp"
 #include "reconciler/plan.hpp"
@@ -23,9 +24,6 @@ struct ApplyOptions {
   std::optional<int> stop_timeout;  // -t: seconds before SIGKILL when stopping
   std::chrono::seconds dependency_timeout{300};
 };
-
-// One line per finished action ("Container myproj-web-1  Started").
-using Progress = std::function<void(const std::string&)>;
 
 struct ApplyResult {
   std::vector<std::string> errors;  // one line each; empty on success
@@ -43,7 +41,8 @@ runtime::ContainerRecord create_replica(const Paths& paths, const ReplicaFlags& 
 
 // --wait: until every service's containers run (healthy when they have a
 // health check) and one-shot ones exited 0; the failures, if any.
+// Reports each container's way there ("Waiting" -> "Healthy") to progress.
 std::vector<std::string> wait_until_ready(const Paths& paths, const Project& project,
-                                          std::chrono::seconds timeout);
+                                          std::chrono::seconds timeout, const Progress& progress = {});
 
 }  // namespace lit::reconciler

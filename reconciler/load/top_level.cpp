@@ -1,6 +1,8 @@
 // Top-level networks, volumes, secrets and configs, with compose's resource names.
+#include "network/store.hpp"
 #include "reconciler/load/normalize.hpp"
 #include "reconciler/load/values.hpp"
+#include "runtime/util/error.hpp"
 
 namespace lit::reconciler::load {
 
@@ -16,6 +18,25 @@ void string_map(const Node& n, const std::string& path, std::map<std::string, st
   for (auto& [k, v] : as_kv(n, path)) out[k] = v.value_or("");
 }
 
+// The bridge driver's options lit applies (mtu), checked here so a bad value
+// is an error at its line; others are warned about and dropped.
+void network_driver_opts(const Node& n, const std::string& path, Network& net, NormContext& ctx) {
+  for (auto& [k, v] : as_kv(n, path)) {
+    const Node& value = n.find(k) ? *n.find(k) : n;  // the list form has no node per key
+    if (k == "mtu" || k == "com.docker.network.driver.mtu") {
+      network::NetworkCreate check;
+      try {
+        network::apply_driver_options(check, {{k, v.value_or("")}});
+      } catch (const lit::Error&) {
+        fail(value, sub(path, k), "expected an MTU from 68 to 65535, got '" + v.value_or("") + "'");
+      }
+      net.driver_opts[k] = v.value_or("");
+    } else {
+      ctx.diag.warn(value.loc, sub(path, k), "driver option not supported by lit, ignored");
+    }
+  }
+}
+
 Network network(const std::string& key, const Node& n, const std::string& path,
                 const std::string& project, NormContext& ctx) {
   Network net;
@@ -24,7 +45,7 @@ Network network(const std::string& key, const Node& n, const std::string& path,
   for (const auto& e : n.entries) {
     std::string p = sub(path, e.key);
     if (e.key == "driver") net.driver = as_string(e.value, p);
-    else if (e.key == "driver_opts") string_map(e.value, p, net.driver_opts);
+    else if (e.key == "driver_opts") network_driver_opts(e.value, p, net, ctx);
     else if (e.key == "internal") net.internal = as_bool(e.value, p);
     else if (e.key == "external") net.external = as_bool(e.value, p);
     else if (e.key == "attachable") net.attachable = as_bool(e.value, p);

@@ -153,6 +153,7 @@ class ContainerNetworkTest : public LitTest {
              "until ip link show tst-out1 >/dev/null 2>&1; do sleep 0.05; done; ip link set lo up; ip addr add 203.0.113.2/24 dev tst-out1; "
              "ip link set tst-out1 up; ip route add default via 203.0.113.1; "
              "mkdir -p /tmp/outside-$$ && echo outside-says-hi > /tmp/outside-$$/index.html && "
+             "head -c 300000 /dev/zero > /tmp/outside-$$/big && "
              "exec busybox httpd -f -p 80 -h /tmp/outside-$$",
              nullptr);
       _exit(127);
@@ -334,6 +335,32 @@ TEST_F(ContainerNetworkTest, EgressIsNattedExceptOnInternalNetworks) {
   sleeper("in", {"--network", "closed"});
   EXPECT_EQ(fetch_in("out", "http://203.0.113.2/"), "outside-says-hi\n");
   EXPECT_EQ(fetch_in("in", "http://203.0.113.2/"), "") << "an internal network reached outside";
+  // lit's bridge carries 64 kB frames; the outside link only 1500 bytes: a
+  // download larger than any window still arrives whole.
+  EXPECT_EQ(exec("out", "ip -o link show eth0").out.find("mtu 65535") != std::string::npos, true)
+      << exec("out", "ip -o link show eth0");
+  EXPECT_EQ(exec("out", "timeout 5 wget -q -O - http://203.0.113.2/big | wc -c").out, "300000\n");
+}
+
+TEST_F(ContainerNetworkTest, MtuIsTheVethMaximumUnlessTheNetworkSetsOne) {
+  network({"big"});
+  network({"-o", "mtu=1400", "small"});
+  sleeper("on-big", {"--network", "big"});
+  sleeper("on-small", {"--network", "small"});
+  auto mtu_of = [&](const std::string& c) { return exec(c, "cat /sys/class/net/eth0/mtu").out; };
+  EXPECT_EQ(mtu_of("on-big"), "65535\n");
+  EXPECT_EQ(mtu_of("on-small"), "1400\n");
+  auto inspect = nlohmann::json::parse(lit({"network", "inspect", "small"}).out);
+  const auto& net = inspect.is_array() ? inspect.at(0) : inspect;
+  EXPECT_EQ(net.at("mtu"), 1400) << net;
+  Result bridge = sh("ip -o link show " + net.at("bridge").get<std::string>());
+  EXPECT_NE(bridge.out.find(" mtu 1400 "), std::string::npos) << bridge;
+
+  // Bad options: one line naming the option, no network made.
+  expect_lit_error(lit({"network", "create", "-o", "mtu=12", "tiny"}), "mtu");
+  expect_lit_error(lit({"network", "create", "-o", "vlan=3", "tagged"}), "vlan");
+  EXPECT_EQ(lit({"network", "inspect", "tiny"}).exit_code, 125);
+  EXPECT_EQ(lit({"network", "inspect", "tagged"}).exit_code, 125);
 }
 
 TEST_F(ContainerNetworkTest, ConnectAndDisconnectARunningContainer) {

@@ -61,7 +61,7 @@ TEST_F(FirewallTest, RulesAreReadBackRemovedByOwnerAndOtherTablesUntouched) {
   fw_->apply_network(kNet1);
   fw_->apply_network(kNet2);
   fw_->publish(web());
-  EXPECT_EQ(owned("net:n1"), 2u);
+  EXPECT_EQ(owned("net:n1"), 3u);
   EXPECT_EQ(owned("net:n2"), 2u);
   EXPECT_EQ(owned("ctr:c1"), 6u);
   Result listed = sh("nft list table inet lit");
@@ -73,15 +73,15 @@ TEST_F(FirewallTest, RulesAreReadBackRemovedByOwnerAndOtherTablesUntouched) {
   // Applying again replaces, never duplicates.
   fw_->apply_network(kNet1);
   fw_->publish(web());
-  EXPECT_EQ(owned("net:n1"), 2u);
+  EXPECT_EQ(owned("net:n1"), 3u);
   EXPECT_EQ(owned("ctr:c1"), 6u);
 
   EXPECT_EQ(fw_->remove_owner("ctr:c1"), 6u);
   EXPECT_EQ(owned("ctr:c1"), 0u);
-  EXPECT_EQ(owned("net:n1"), 2u);
+  EXPECT_EQ(owned("net:n1"), 3u);
   EXPECT_EQ(owned("net:n2"), 2u);
   EXPECT_FALSE(fw_->remove_table_if_empty());
-  EXPECT_EQ(fw_->remove_owner("net:n1"), 2u);
+  EXPECT_EQ(fw_->remove_owner("net:n1"), 3u);
   EXPECT_EQ(fw_->remove_owner("net:n2"), 2u);
   EXPECT_EQ(fw_->remove_owner("net:n2"), 0u);
   EXPECT_TRUE(fw_->remove_table_if_empty());

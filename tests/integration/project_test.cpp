@@ -6,6 +6,10 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "tests/integration/expect.hpp"
@@ -143,6 +147,50 @@ TEST_F(ProjectTest, BadFileIsAClearErrorAndChangesNothing) {
   EXPECT_NE(r.err.find("compose.yaml:4"), std::string::npos) << r;
   EXPECT_NE(r.err.find("ports"), std::string::npos) << r;
   EXPECT_TRUE(container_ids().empty());
+}
+
+}  // namespace
+}  // namespace lit::test
+
+namespace lit::test {
+namespace {
+
+TEST_F(ProjectTest, ProgressIsALiveViewOnATerminalAndLinesOrJsonOtherwise) {
+  // Without a terminal: one plain line per phase, in order for each resource.
+  Result r = project({"up", "-d", "--wait"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto lines = r.err_lines();
+  auto at = [&](const std::string& line) {
+    return std::find(lines.begin(), lines.end(), line) - lines.begin();
+  };
+  EXPECT_LT(at(" Network shop_default  Creating"), at(" Network shop_default  Created")) << r;
+  EXPECT_LT(at(" Container shop-web-1  Started"), at(" Container shop-api-1  Waiting")) << r;
+  EXPECT_LT(at(" Container shop-api-1  Waiting"), at(" Container shop-api-1  Started")) << r;
+  EXPECT_LT(at(" Container shop-api-1  Started"), at(" Container shop-api-1  Running")) << r;
+  // --wait reports each container's end state: web has a health check, api not.
+  EXPECT_LT(at(" Container shop-web-1  Healthy"), static_cast<long>(lines.size())) << r;
+  EXPECT_LT(at(" Container shop-api-1  Running"), static_cast<long>(lines.size())) << r;
+
+  // --progress json: one object per event.
+  r = project({"--progress", "json", "down", "-t", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  std::set<std::string> done;
+  for (const auto& line : r.err_lines()) {
+    auto j = nlohmann::json::parse(line);
+    if (j.at("state") == "done") done.insert(j.at("id").get<std::string>() + " " + j.at("status").get<std::string>());
+  }
+  EXPECT_EQ(done, (std::set<std::string>{"Container shop-web-1 Removed", "Container shop-api-1 Removed",
+                                         "Network shop_default Removed"}))
+      << r;
+
+  // On a terminal: the view redrawn in place, ending with every item done.
+  Result tty = run_on_pty({LIT_BINARY, "--root", root_.string(), "--run-root", run_root_.string(),
+                           "--project-directory", dir_.string(), "-f", (dir_ / "compose.yaml").string(), "up", "-d"},
+                          24, 100);
+  ASSERT_EQ(tty.exit_code, 0) << tty;
+  EXPECT_NE(tty.out.find("\x1b[2K"), std::string::npos) << "no redraw: " << tty;
+  EXPECT_NE(tty.out.find("[+] Running 3/3"), std::string::npos) << tty;  // the network and 2 containers (the volume stayed)
+  EXPECT_NE(tty.out.find("✔\x1b[0m Container shop-api-1  Started"), std::string::npos) << tty;
 }
 
 }  // namespace

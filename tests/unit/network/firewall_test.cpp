@@ -108,7 +108,7 @@ TEST(NftRules, EnsureTableMakesInetLitWithFourBaseChains) {
 
 TEST(NftRules, NetworkIsolatesAndMasquerades) {
   json cmds = nft::network_rules({"n1", "lit-n1", "10.90.1.0/24", false});
-  ASSERT_EQ(cmds.size(), 2u);
+  ASSERT_EQ(cmds.size(), 3u);
   const json& fwd = body(cmds[0], "add", "rule");
   EXPECT_EQ(fwd["family"], "inet");
   EXPECT_EQ(fwd["table"], "lit");
@@ -119,7 +119,17 @@ TEST(NftRules, NetworkIsolatesAndMasquerades) {
   EXPECT_TRUE(has_expr(fwd, m(meta("oifname"), "==", "lit-*")));
   EXPECT_TRUE(has_expr(fwd, m(kCtStatus, "!", "dnat")));  // published ports stay reachable
   EXPECT_EQ(fwd["expr"].back(), (json{{"drop", nullptr}}));
-  const json& nat = body(cmds[1], "add", "rule");
+  // TCP SYNs leaving the network get their MSS lowered to the outgoing route's MTU.
+  const json& clamp = body(cmds[1], "add", "rule");
+  EXPECT_EQ(clamp["chain"], "forward");
+  EXPECT_EQ(clamp["comment"], "net:n1");
+  EXPECT_TRUE(has_expr(clamp, m(meta("iifname"), "==", "lit-n1")));
+  EXPECT_TRUE(has_expr(clamp, m(meta("oifname"), "!=", "lit-n1")));
+  EXPECT_TRUE(has_expr(clamp, m(json{{"&", json::array({pl("tcp", "flags"), json::array({"syn", "rst"})})}}, "==", "syn")));
+  EXPECT_EQ(clamp["expr"].back(),
+            (json{{"mangle", {{"key", {{"tcp option", {{"name", "maxseg"}, {"field", "size"}}}}},
+                              {"value", {{"rt", {{"key", "mtu"}}}}}}}}));
+  const json& nat = body(cmds[2], "add", "rule");
   EXPECT_EQ(nat["chain"], "postrouting");
   EXPECT_EQ(nat["comment"], "net:n1");
   EXPECT_TRUE(has_expr(nat, m(pl("ip", "saddr"), "==", pfx("10.90.1.0", 24))));
@@ -226,15 +236,15 @@ TEST(NftRules, ReadersFindRulesByOwnerInLitsTableOnly) {
   json cmds = nft::network_rules({"n1", "lit-n1", "10.90.1.0/24", false});
   for (auto& c : nft::port_rules(web())) cmds.push_back(c);
   json listing = listing_of(cmds);
-  EXPECT_EQ(nft::rule_count(listing), 8u);
+  EXPECT_EQ(nft::rule_count(listing), 9u);
   EXPECT_EQ(nft::rules_owned_by(listing, "net:n1"),
-            (std::vector<nft::RuleRef>{{"forward", 10}, {"postrouting", 11}}));
+            (std::vector<nft::RuleRef>{{"forward", 10}, {"forward", 11}, {"postrouting", 12}}));
   EXPECT_EQ(nft::rules_owned_by(listing, "ctr:c1").size(), 6u);
   EXPECT_TRUE(nft::rules_owned_by(listing, "ctr:c").empty());  // exact, not a prefix
   json del = nft::delete_rules(nft::rules_owned_by(listing, "net:n1"));
-  ASSERT_EQ(del.size(), 2u);
-  EXPECT_EQ(body(del[1], "delete", "rule"),
-            (json{{"family", "inet"}, {"table", "lit"}, {"chain", "postrouting"}, {"handle", 11}}));
+  ASSERT_EQ(del.size(), 3u);
+  EXPECT_EQ(body(del[2], "delete", "rule"),
+            (json{{"family", "inet"}, {"table", "lit"}, {"chain", "postrouting"}, {"handle", 12}}));
 
   auto pub = nft::published_ports(listing);
   ASSERT_EQ(pub.size(), 2u);
