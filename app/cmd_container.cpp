@@ -138,10 +138,7 @@ void register_run(CLI::App& container, Context& ctx) {
       }
       ctx.exit_code = runtime::run_created(ctx.paths, rec).code;
     } catch (const runtime::StartError& e) {
-      // docker's convention: 127 command not found, 126 not executable, 125 lit itself.
-      std::fprintf(stderr, "lit: %s\n", e.what());
-      if (!e.hint().empty()) std::fprintf(stderr, "hint: %s\n", e.hint().c_str());
-      ctx.exit_code = e.exit_code();
+      ctx.exit_code = start_failed(e);
     }
   });
 }
@@ -232,6 +229,12 @@ void report(Context& ctx, const Error& e) {
   std::fprintf(stderr, "lit: %s\n", e.what());
   if (!e.hint().empty()) std::fprintf(stderr, "hint: %s\n", e.hint().c_str());
   ctx.exit_code = kExitLitFailure;
+}
+
+int start_failed(const runtime::StartError& e) {
+  std::fprintf(stderr, "lit: %s\n", e.what());
+  if (!e.hint().empty()) std::fprintf(stderr, "hint: %s\n", e.hint().c_str());
+  return e.exit_code();
 }
 
 void for_each_container(Context& ctx, const std::vector<std::string>& names,

@@ -29,19 +29,20 @@ void register_exec_commands(CLI::App& container, Context& ctx) {
   cmd->add_option("CONTAINER", o->name, "Container name or id prefix")->required();
   cmd->add_option("COMMAND", o->exec.args, "Command and arguments")->required();
   cmd->callback([&ctx, o] {
-    runtime::ContainerRecord rec = runtime::RecordStore(ctx.paths.containers()).lookup(o->name);
-    try {
-      if (o->detach)
-        runtime::exec_detached(rec, o->exec);
-      else
-        ctx.exit_code = runtime::exec_in(rec, o->exec).code;
-    } catch (const runtime::StartError& e) {
-      // docker's convention: 127 command not found, 126 not executable, 125 lit itself.
-      std::fprintf(stderr, "lit: %s\n", e.what());
-      if (!e.hint().empty()) std::fprintf(stderr, "hint: %s\n", e.hint().c_str());
-      ctx.exit_code = e.exit_code();
-    }
+    exec_command(ctx, runtime::RecordStore(ctx.paths.containers()).lookup(o->name), o->exec, o->detach);
   });
+}
+
+void exec_command(Context& ctx, const runtime::ContainerRecord& rec, const runtime::ExecOptions& options,
+                  bool detach) {
+  try {
+    if (detach)
+      runtime::exec_detached(rec, options);
+    else
+      ctx.exit_code = runtime::exec_in(rec, options).code;
+  } catch (const runtime::StartError& e) {
+    ctx.exit_code = start_failed(e);
+  }
 }
 
 }  // namespace lit::app

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/context.hpp"
+#include "app/project.hpp"
 #include "app/progress.hpp"
 #include "app/table.hpp"
 #include "reconciler/apply/apply.hpp"
@@ -22,11 +23,10 @@
 #include "runtime/util/fs.hpp"
 
 namespace lit::app {
-namespace {
 
 using namespace lit::reconciler;
 
-Project load(const Context& ctx, const std::vector<std::string>& services = {}) {
+Project load(const Context& ctx, const std::vector<std::string>& services) {
   LoadOptions o;
   o.files = ctx.project.files;
   o.project_name = ctx.project.project_name;
@@ -39,17 +39,14 @@ Project load(const Context& ctx, const std::vector<std::string>& services = {}) 
   return p;
 }
 
-// `up`, `down` and friends on one project run one at a time.
 FileLock project_lock(const Context& ctx, const std::string& project) {
   auto dir = ctx.paths.run_root / "projects";
   make_dirs(dir, 0700);
   return FileLock(dir / (project + ".lock"));
 }
 
-// Runs a plan with the progress view the user chose (then, with --wait, waits
-// for the services in the same view) and reports what failed.
 int apply_with_progress(const Context& ctx, const Project& project, const Desired& desired, const Plan& plan,
-                        const ApplyOptions& options, std::optional<std::chrono::seconds> wait = {}) {
+                        const ApplyOptions& options, std::optional<std::chrono::seconds> wait) {
   ProgressView view(parse_progress_mode(ctx.project.progress), "Running");
   std::vector<std::string> failures = apply_plan(ctx.paths, &project, &desired, plan, options, view.sink()).errors;
   if (failures.empty() && wait) failures = wait_until_ready(ctx.paths, project, *wait, view.sink());
@@ -58,10 +55,12 @@ int apply_with_progress(const Context& ctx, const Project& project, const Desire
   return failures.empty() ? 0 : 1;
 }
 
+namespace {
+
 void register_up(CLI::App& app, Context& ctx) {
   struct Opts {
     bool detach = false, wait = false, dry_run = false, force_recreate = false, no_recreate = false,
-         remove_orphans = false;
+         remove_orphans = false, build = false;
     int wait_timeout = 120;
     std::vector<std::string> scale, services;
   };
@@ -71,6 +70,7 @@ void register_up(CLI::App& app, Context& ctx) {
   cmd->add_flag("--wait", o->wait, "Return when every service runs and is healthy (implies -d)");
   cmd->add_option("--wait-timeout", o->wait_timeout, "Seconds --wait waits (default 120)");
   cmd->add_flag("--dry-run", o->dry_run, "Print the plan; change nothing");
+  cmd->add_flag("--build", o->build, "Build images before starting (not supported yet with build:)");
   cmd->add_flag("--force-recreate", o->force_recreate, "Recreate containers even when unchanged");
   cmd->add_flag("--no-recreate", o->no_recreate, "Keep existing containers even when changed");
   cmd->add_flag("--remove-orphans", o->remove_orphans, "Remove containers of services no longer in the file");
@@ -81,6 +81,7 @@ void register_up(CLI::App& app, Context& ctx) {
       throw Error("lit up in the foreground (streaming logs) is not supported yet")
           .with_hint("run lit up -d (and lit logs -f to follow)");
     Project project = load(ctx, o->services);
+    if (o->build) refuse_build(project, o->services);
     UpOptions up;
     up.force_recreate = o->force_recreate;
     up.no_recreate = o->no_recreate;
@@ -145,6 +146,7 @@ void register_ps(CLI::App& app, Context& ctx) {
     for (const auto& r : runtime::RecordStore(ctx.paths.containers()).list()) {
       auto p = r.labels.find(kProjectLabel);
       if (p == r.labels.end() || p->second != project.name) continue;
+      if (!o->all && is_oneoff(r.labels)) continue;  // compose: `lit run` containers with -a only
       auto st = runtime::observed_state(r);
       if (!o->all && st.status != "running" && st.status != "restarting") continue;
       std::string ports = st.status == "running" ? ports_column(r.state.ports) : "";
@@ -176,6 +178,7 @@ void register_project_commands(CLI::App& app, Context& ctx) {
   register_down(app, ctx);
   register_ps(app, ctx);
   register_config(app, ctx, load);
+  register_project_ops_commands(app, ctx);
 }
 
 }  // namespace lit::app

@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "runtime/container/exec_in.hpp"
 #include "runtime/container/record.hpp"
+#include "runtime/container/start_error.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/paths.hpp"
 
@@ -35,6 +37,15 @@ struct Context {
 // that go on with their other arguments after a failure, as docker does.
 void report(Context& ctx, const Error& e);
 
+// A container that could not start or exec: prints the error (and hint) and
+// returns docker's exit status: 127 command not found, 126 not executable, 125 lit.
+int start_failed(const runtime::StartError& e);
+
+// `container exec` and `lit exec`: runs the command (detached or in the
+// foreground, its status in ctx.exit_code).
+void exec_command(Context& ctx, const runtime::ContainerRecord& rec, const runtime::ExecOptions& options,
+                  bool detach);
+
 // Looks up each name (name or unique id prefix) and runs fn on its record;
 // a failure is reported and the next name is tried.
 void for_each_container(Context& ctx, const std::vector<std::string>& names,
@@ -45,6 +56,8 @@ void register_image_commands(CLI::App& app, Context& ctx);
 void register_container_commands(CLI::App& app, Context& ctx);
 void register_network_commands(CLI::App& app, Context& ctx);  // cmd_network.cpp
 void register_project_commands(CLI::App& app, Context& ctx);  // cmd_project.cpp: up, down, ps, config
+// cmd_project_ops.cpp: exec, run, start, stop, restart, images, ls, pull, build
+void register_project_ops_commands(CLI::App& app, Context& ctx);
 // Subcommands of `lit container`, each group in its own file.
 void register_lifecycle_commands(CLI::App& container, Context& ctx);   // cmd_lifecycle.cpp
 void register_exec_commands(CLI::App& container, Context& ctx);        // cmd_exec.cpp

@@ -69,6 +69,7 @@ struct ObservedContainer {
   std::string status{};   // "created" | "running" | "restarting" | "exited" | "dead" | ...
   int exit_code = 0;
   std::string health{};  // "" | "starting" | "healthy" | "unhealthy"
+  bool oneoff = false;   // made by `lit run`: never a replica, an orphan or scaled
 };
 
 struct ObservedNetwork {
@@ -102,6 +103,7 @@ enum class ActionKind {
   RecreateContainer,  // replace `container_id` by a new one with the same name
   RestartContainer,   // stop and start `container_id` (depends_on restart: true)
   RemoveContainer,    // stop (if running) and remove `container_id`
+  StopContainer,      // stop `container_id` (lit stop)
 };
 
 struct Action {
@@ -145,6 +147,19 @@ Plan plan_up(const DesiredState& desired, const ObservedState& observed, const U
 // `lit down`: containers removed dependants first, then networks, then (with -v)
 // volumes. Without a project file, pass the observed containers' services.
 Plan plan_down(const DesiredState& desired, const ObservedState& observed, const DownOptions& opts);
+
+// `lit run SERVICE`: the actions `up SERVICE` would take for its dependencies
+// (with_dependencies, as compose starts them) or else only its networks and
+// volumes, without SERVICE's own containers. Throws as plan_up does.
+Plan plan_run_dependencies(const DesiredState& desired, const ObservedState& observed,
+                           const std::string& service, bool with_dependencies);
+
+// `lit start` / `stop` / `restart` of the existing replicas of `services`
+// (empty: all): start and restart in dependency order, waiting on the
+// depends_on conditions; stop dependants first. Throws naming an unknown service.
+enum class Lifecycle { Start, Stop, Restart };
+Plan plan_lifecycle(const DesiredState& desired, const ObservedState& observed, Lifecycle what,
+                    const std::vector<std::string>& services);
 
 // Service names, dependencies before dependants (ties in name order). Throws
 // lit::Error naming a cycle ("a -> b -> a") or an unknown required dependency.

@@ -25,6 +25,8 @@ const char* to_string(ActionKind kind) {
       return "restart container";
     case ActionKind::RemoveContainer:
       return "remove container";
+    case ActionKind::StopContainer:
+      return "stop container";
   }
   return "?";
 }

@@ -276,8 +276,11 @@ struct UpPlanner {
 }  // namespace
 
 Plan plan_up(const DesiredState& desired, const ObservedState& observed, const UpOptions& opts) {
+  // One-off containers (lit run) are neither replicas nor orphans, as in compose.
+  ObservedState replicas = observed;
+  std::erase_if(replicas.containers, [](const ObservedContainer& c) { return c.oneoff; });
   UpPlanner p{
-      .desired = desired, .observed = observed, .opts = opts, .g = detail::build_graph(desired)};
+      .desired = desired, .observed = replicas, .opts = opts, .g = detail::build_graph(desired)};
   return p.run();
 }
 

@@ -37,6 +37,7 @@ ServiceView containers_of(const Paths& paths, const std::string& project, const 
     auto p = r.labels.find(kProjectLabel);
     auto s = r.labels.find(kServiceLabel);
     if (p == r.labels.end() || p->second != project || s == r.labels.end() || s->second != service) continue;
+    if (is_oneoff(r.labels)) continue;  // `lit run` containers are not the service's replicas
     v.states.push_back(runtime::observed_state(r));
     v.records.push_back(std::move(r));
   }
@@ -122,9 +123,7 @@ void create_container(const Paths& paths, const Project& project, const Desired&
   step("Creating");
   // A container that cannot start stays, as with docker compose, so its
   // error is in `inspect`; the next `up` retries it.
-  ContainerRecord rec = runtime::create_container(paths, rf.flags);
-  network::Manager manager;
-  for (const auto& n : rf.extra_networks) rec = manager.connect(paths, rec, n.network, n.ip, n.aliases);
+  ContainerRecord rec = create_replica(paths, rf);
   step("Starting");
   runtime::launch_supervisor(paths, rec);
 }
@@ -231,11 +230,29 @@ std::string run(const Paths& paths, const Project* project, const Desired* desir
     case ActionKind::RemoveContainer:
       remove_container(paths, a.container_id, o, step);
       return "Removed";
+    case ActionKind::StopContainer:
+      step("Stopping");
+      runtime::stop_container(paths, runtime::RecordStore(paths.containers()).lookup(a.container_id),
+                              o.stop_timeout);
+      return "Stopped";
   }
   return "";
 }
 
 }  // namespace
+
+ContainerRecord create_replica(const Paths& paths, const ReplicaFlags& rf) {
+  ContainerRecord rec = runtime::create_container(paths, rf.flags);
+  try {
+    network::Manager manager;
+    for (const auto& n : rf.extra_networks) rec = manager.connect(paths, rec, n.network, n.ip, n.aliases);
+  } catch (...) {
+    if (auto now = runtime::RecordStore(paths.containers()).read(rec.id))
+      runtime::remove_container(paths, *now, true, false);
+    throw;
+  }
+  return rec;
+}
 
 // Each action runs on its own thread once all the actions it comes after have
 // finished, so independent services start in parallel (the plan's edges carry

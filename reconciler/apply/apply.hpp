@@ -10,10 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "reconciler/apply/service_flags.hpp"
 #include "reconciler/apply/progress.hpp"
 #include "reconciler/apply/state.hpp"
 #include "reconciler/model.hpp"
 #include "reconciler/plan.hpp"
+#include "runtime/container/record.hpp"
 #include "runtime/util/paths.hpp"
 
 namespace lit::reconciler {
@@ -32,6 +34,10 @@ struct ApplyResult {
 // may pass nullptr for both.
 ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired* desired, const Plan& plan,
                        const ApplyOptions& options, const Progress& progress);
+
+// Creates the container of `flags` and connects it to its extra networks
+// (not started); on a failure nothing of it is left.
+runtime::ContainerRecord create_replica(const Paths& paths, const ReplicaFlags& flags);
 
 // --wait: until every service's containers run (healthy when they have a
 // health check) and one-shot ones exited 0; the failures, if any.

@@ -198,6 +198,9 @@ ReplicaFlags replica_flags(const Project& project, const Service& s, const std::
   f.labels.push_back(std::string(kServiceLabel) + "=" + s.name);
   f.labels.push_back(std::string(kNumberLabel) + "=" + std::to_string(number));
   f.labels.push_back(std::string(kHashLabel) + "=" + hash);
+  std::string files;
+  for (const auto& file : project.files) files += (files.empty() ? "" : ",") + file;
+  f.labels.push_back(std::string(kConfigFilesLabel) + "=" + files);
   if (s.logging) {
     if (!s.logging->driver.empty() && s.logging->driver != "json-file" && s.logging->driver != "local")
       throw unsupported(s, "logging.driver", s.logging->driver + " is not supported (lit logs json-file)");

@@ -2,6 +2,7 @@
 // One replica of a service as `lit container run` flags: the reconciler
 // creates containers through the same path as the CLI, so a service behaves
 // exactly like the equivalent `lit container run -d ...`.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,15 @@ inline constexpr const char* kServiceLabel = "lit.service";
 inline constexpr const char* kNumberLabel = "lit.number";
 inline constexpr const char* kHashLabel = "lit.config-hash";
 inline constexpr const char* kNetworkLabel = "lit.network";
+// A `lit run` container ("True", as compose's com.docker.compose.oneoff).
+inline constexpr const char* kOneoffLabel = "lit.oneoff";
+// The project's files, comma-separated, for `lit ls` (not part of the config hash).
+inline constexpr const char* kConfigFilesLabel = "lit.project.config-files";
+
+inline bool is_oneoff(const std::map<std::string, std::string>& labels) {
+  auto it = labels.find(kOneoffLabel);
+  return it != labels.end() && it->second == "True";
+}
 
 // A network the container joins after the first one (`network connect`).
 struct ExtraNetwork {

@@ -135,6 +135,7 @@ ObservedState observe(const Paths& paths, const std::string& project_name, const
     std::string number = label(kNumberLabel);
     std::from_chars(number.data(), number.data() + number.size(), c.number);
     c.hash = label(kHashLabel);
+    c.oneoff = is_oneoff(r.labels);
     c.status = st.status;
     c.exit_code = st.exit_code;
     if (r.state.health && st.status == "running") c.health = health_name(r.state.health->status);

@@ -1,0 +1,437 @@
+// The rest of compose's project commands, on the project of the global flags:
+// exec, run, start, stop, restart, images, ls, pull, build. Parsing and
+// rendering; containers are found by their lit.* labels, plans made by the
+// reconciler and run by its applier, containers run by the runtime.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "app/context.hpp"
+#include "app/project.hpp"
+#include "app/table.hpp"
+#include "reconciler/apply/apply.hpp"
+#include "reconciler/apply/service_flags.hpp"
+#include "reconciler/apply/state.hpp"
+#include "reconciler/plan.hpp"
+#include "runtime/container/detached.hpp"
+#include "runtime/container/lifecycle.hpp"
+#include "runtime/container/record.hpp"
+#include "runtime/image/display.hpp"
+#include "runtime/image/reference.hpp"
+#include "runtime/image/store.hpp"
+
+namespace lit::app {
+namespace {
+
+using namespace lit::reconciler;
+using runtime::ContainerRecord;
+
+std::string label(const ContainerRecord& r, const char* key) {
+  auto it = r.labels.find(key);
+  return it == r.labels.end() ? std::string() : it->second;
+}
+
+std::string joined(const std::vector<std::string>& items, const char* sep) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
+  return out;
+}
+
+Error no_such_service(const Project& p, const std::string& name) {
+  return Error("no such service: " + name + " in " + joined(p.files, ", "));
+}
+
+void check_services(const Project& p, const std::vector<std::string>& names) {
+  for (const auto& n : names)
+    if (!p.services.count(n)) throw no_such_service(p, n);
+}
+
+// The project of the flags with `service` active (a service in an inactive
+// profile can be run by name, as in compose); throws naming it when undefined.
+Project load_with(const Context& ctx, const std::string& service) {
+  Project p = load(ctx);
+  if (p.services.count(service)) return p;
+  if (std::find(p.disabled_services.begin(), p.disabled_services.end(), service) ==
+      p.disabled_services.end())
+    throw no_such_service(p, service);
+  return load(ctx, {service});
+}
+
+// Every container of the project, one-offs included, by name.
+std::vector<ContainerRecord> project_records(const Context& ctx, const std::string& project) {
+  std::vector<ContainerRecord> out;
+  for (auto& r : runtime::RecordStore(ctx.paths.containers()).list())
+    if (label(r, kProjectLabel) == project) out.push_back(std::move(r));
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
+// ---- exec ----
+
+void register_exec(CLI::App& app, Context& ctx) {
+  struct Opts {
+    runtime::ExecOptions exec;
+    bool detach = false, no_tty = false;
+    int index = 1;
+    std::string service;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("exec", "Run a command in a running container of a service");
+  cmd->positionals_at_end(true);  // everything after SERVICE belongs to the command
+  cmd->add_flag("-d,--detach", o->detach, "Run the command in the background");
+  cmd->add_flag("-T,--no-TTY", o->no_tty,
+                "No pseudo-terminal (default: one when stdin is a terminal)");
+  cmd->add_option("-e,--env", o->exec.env, "Set an environment variable K=V")
+      ->allow_extra_args(false);
+  cmd->add_option("-w,--workdir", o->exec.workdir, "Working directory inside the container");
+  cmd->add_option("-u,--user", o->exec.user, "User: UID[:GID] or NAME[:GROUP]");
+  cmd->add_option("--index", o->index, "Which replica (default 1)")->check(CLI::PositiveNumber);
+  cmd->add_option("SERVICE", o->service, "Service name")->required();
+  cmd->add_option("COMMAND", o->exec.args, "Command and arguments")->required();
+  cmd->callback([&ctx, o] {
+    Project project = load(ctx);
+    check_services(project, {o->service});
+    std::optional<ContainerRecord> target;
+    for (auto& r : project_records(ctx, project.name)) {
+      if (label(r, kServiceLabel) != o->service || is_oneoff(r.labels)) continue;
+      if (label(r, kNumberLabel) != std::to_string(o->index)) continue;
+      if (runtime::observed_state(r).status == "running") target = std::move(r);
+    }
+    if (!target)
+      throw Error("service " + o->service + " is not running" +
+                  (o->index == 1 ? "" : " container #" + std::to_string(o->index)))
+          .with_hint("start it with lit up -d " + o->service);
+    // As compose: stdin attached, a terminal when there is one.
+    o->exec.interactive = !o->detach;
+    o->exec.tty = !o->detach && !o->no_tty && ::isatty(STDIN_FILENO);
+    exec_command(ctx, *target, o->exec, o->detach);
+  });
+}
+
+// ---- run ----
+
+struct RunOpts {
+  bool rm = false, detach = false, no_tty = false, no_deps = false, service_ports = false;
+  std::vector<std::string> env, publish, volumes, command;
+  std::string workdir, user, name, service;
+  std::optional<std::string> entrypoint;
+};
+
+std::vector<std::string> words(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+// The service as the one-off runs it: run's overrides on top, without the
+// service's ports (unless --service-ports), container_name or restart policy.
+Service oneoff_service(const Service& base, const RunOpts& o) {
+  Service s = base;
+  if (!o.command.empty()) s.command = o.command;
+  if (o.entrypoint) s.entrypoint = words(*o.entrypoint);
+  if (!o.service_ports) s.ports.clear();
+  s.container_name.clear();
+  s.restart = "no";
+  if (!o.workdir.empty()) s.working_dir = o.workdir;
+  if (!o.user.empty()) s.user = o.user;
+  s.environment.insert(s.environment.end(), o.env.begin(), o.env.end());  // later entries win
+  return s;
+}
+
+std::string random_suffix() { return runtime::generate_id().substr(0, 12); }
+
+// Creates the one-off after bringing up what it needs (its dependencies unless
+// --no-deps, its networks and volumes), all under the project's lock.
+ContainerRecord create_oneoff(Context& ctx, const Project& project, const RunOpts& o) {
+  FileLock held = project_lock(ctx, project.name);
+  Desired desired = desired_state(ctx.paths, project);
+  ObservedState observed = observe(ctx.paths, project.name, desired.state);
+  Plan plan = plan_run_dependencies(desired.state, observed, o.service, !o.no_deps);
+  for (const auto& w : plan.warnings) std::fprintf(stderr, "lit: warning: %s\n", w.c_str());
+  if (!plan.empty() && apply_with_progress(ctx, project, desired, plan, {}) != 0)
+    throw Error("run " + o.service + ": its dependencies could not be started");
+  std::string name =
+      o.name.empty() ? project.name + "-" + o.service + "-run-" + random_suffix() : o.name;
+  ReplicaFlags rf = replica_flags(project, oneoff_service(project.services.at(o.service), o), name,
+                                  1, desired.hashes.at(o.service));
+  runtime::CreateFlags& f = rf.flags;
+  f.labels.push_back(std::string(kOneoffLabel) + "=True");
+  // compose gives one-offs no network aliases: the service's name stays its replicas'.
+  f.network_aliases.clear();
+  for (auto& n : rf.extra_networks) n.aliases.clear();
+  f.publish.insert(f.publish.end(), o.publish.begin(), o.publish.end());
+  f.volumes.insert(f.volumes.end(), o.volumes.begin(), o.volumes.end());
+  f.auto_remove = o.rm;
+  f.detach = o.detach;
+  f.interactive = !o.detach;
+  f.tty = !o.detach && !o.no_tty && ::isatty(STDIN_FILENO);
+  return create_replica(ctx.paths, rf);
+}
+
+void register_run(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<RunOpts>();
+  auto* cmd = app.add_subcommand("run", "Run a one-off command in a new container of a service");
+  cmd->positionals_at_end(true);  // everything after SERVICE belongs to the command
+  auto each = [](CLI::Option* opt) { return opt->allow_extra_args(false); };
+  cmd->add_flag("--rm", o->rm, "Remove the container when it exits");
+  cmd->add_flag("-d,--detach", o->detach, "Run in the background; print the container ID");
+  cmd->add_flag("-T,--no-TTY", o->no_tty,
+                "No pseudo-terminal (default: one when stdin is a terminal)");
+  cmd->add_flag("--no-deps", o->no_deps, "Do not start the services it depends on");
+  cmd->add_flag("--service-ports", o->service_ports, "Publish the service's ports");
+  each(cmd->add_option("-e,--env", o->env, "Set an environment variable K=V"));
+  each(cmd->add_option("-p,--publish", o->publish,
+                       "Publish a port: [HOST_IP:][HOST_PORT:]CONTAINER_PORT"));
+  each(cmd->add_option("-v,--volume", o->volumes, "Bind mount or volume: SRC:DST[:ro]"));
+  cmd->add_option("-w,--workdir", o->workdir, "Working directory inside the container");
+  cmd->add_option("-u,--user", o->user, "User: UID[:GID] or NAME[:GROUP]");
+  cmd->add_option("--name", o->name, "Container name (default: PROJECT-SERVICE-run-RANDOM)");
+  cmd->add_option_function<std::string>(
+      "--entrypoint", [o](const std::string& e) { o->entrypoint = e; }, "Override the entrypoint");
+  cmd->add_option("SERVICE", o->service, "Service name")->required();
+  cmd->add_option("COMMAND", o->command, "Command and arguments (default: the service's)");
+  cmd->callback([&ctx, o] {
+    Project project = load_with(ctx, o->service);
+    ContainerRecord rec = create_oneoff(ctx, project, *o);
+    try {
+      if (o->detach) {
+        runtime::launch_supervisor(ctx.paths, rec);
+        std::printf("%s\n", rec.id.c_str());
+        return;
+      }
+      ctx.exit_code = runtime::run_created(ctx.paths, rec).code;
+    } catch (const runtime::StartError& e) {
+      ctx.exit_code = start_failed(e);
+    }
+  });
+}
+
+// ---- start, stop, restart ----
+
+void register_lifecycle(CLI::App& app, Context& ctx, const char* name, Lifecycle what,
+                        const char* help) {
+  struct Opts {
+    std::vector<std::string> services;
+    std::optional<int> timeout;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand(name, help);
+  if (what != Lifecycle::Start)
+    cmd->add_option("-t,--timeout", o->timeout, "Seconds to wait for a stop before SIGKILL")
+        ->check(CLI::NonNegativeNumber);
+  cmd->add_option("SERVICE", o->services, "Only these services (default: all)");
+  cmd->callback([&ctx, o, what] {
+    Project project = load(ctx);
+    check_services(project, o->services);
+    FileLock held = project_lock(ctx, project.name);
+    Desired desired = desired_state(ctx.paths, project);
+    ObservedState observed = observe(ctx.paths, project.name, desired.state);
+    if (what == Lifecycle::Start) {
+      std::set<std::string> wanted(o->services.begin(), o->services.end());
+      bool any = std::any_of(
+          observed.containers.begin(), observed.containers.end(),
+          [&](const auto& c) { return !c.oneoff && (wanted.empty() || wanted.count(c.service)); });
+      if (!any) throw Error("no containers to start").with_hint("create them with lit up -d");
+    }
+    Plan plan = plan_lifecycle(desired.state, observed, what, o->services);
+    ApplyOptions apply;
+    apply.stop_timeout = o->timeout;
+    ctx.exit_code = apply_with_progress(ctx, project, desired, plan, apply);
+  });
+}
+
+// ---- images ----
+
+void register_images(CLI::App& app, Context& ctx) {
+  struct Opts {
+    bool quiet = false;
+    std::string format;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("images", "List the images the project's containers use");
+  cmd->add_flag("-q,--quiet", o->quiet, "Only image ids");
+  cmd->add_option("--format", o->format, "table (default) or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  cmd->callback([&ctx, o] {
+    Project project = load(ctx);
+    image::Store store(ctx.paths.images());
+    TableRows rows{{"CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"}};
+    nlohmann::json json = nlohmann::json::array();
+    std::set<std::string> printed;
+    for (const auto& r : project_records(ctx, project.name)) {
+      std::string repo = r.image, tag = "<none>";
+      try {
+        image::Reference ref = image::parse_reference(r.image);
+        repo = ref.familiar_name();
+        if (!ref.tag.empty()) tag = ref.tag;
+      } catch (const Error&) {  // an id, not a reference
+      }
+      std::optional<image::Image> img = store.find(r.image_id);
+      std::int64_t size = img ? img->size : 0;
+      if (o->quiet) {
+        if (printed.insert(r.image_id).second)
+          std::printf("%s\n", image::short_id(r.image_id).c_str());
+      } else if (o->format == "json") {
+        json.push_back({{"ID", r.image_id},
+                        {"ContainerName", r.name},
+                        {"Repository", repo},
+                        {"Tag", tag},
+                        {"Size", size}});
+      } else {
+        rows.push_back({r.name, repo, tag, image::short_id(r.image_id),
+                        img ? image::human_size(size) : "N/A"});
+      }
+    }
+    if (o->quiet) return;
+    if (o->format == "json")
+      std::printf("%s\n", json.dump().c_str());
+    else
+      std::fputs(format_table(rows).c_str(), stdout);
+  });
+}
+
+// ---- ls ----
+
+// compose's combined status: each status with its count, in name order.
+std::string combined_status(const std::vector<std::string>& statuses) {
+  std::map<std::string, int> count;
+  for (const auto& s : statuses) ++count[s];
+  std::string out;
+  for (const auto& [s, n] : count)
+    out += (out.empty() ? "" : ", ") + s + "(" + std::to_string(n) + ")";
+  return out;
+}
+
+void register_ls(CLI::App& app, Context& ctx) {
+  struct Opts {
+    bool all = false, quiet = false;
+    std::string format;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("ls", "List the projects on this host (running ones unless -a)");
+  cmd->add_flag("-a,--all", o->all, "Stopped projects too");
+  cmd->add_flag("-q,--quiet", o->quiet, "Only project names");
+  cmd->add_option("--format", o->format, "table (default) or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  cmd->callback([&ctx, o] {
+    struct Seen {
+      std::vector<std::string> statuses;
+      std::string files;
+    };
+    std::map<std::string, Seen> projects;  // by name, as compose sorts them
+    for (const auto& r : runtime::RecordStore(ctx.paths.containers()).list()) {
+      std::string name = label(r, kProjectLabel);
+      if (name.empty()) continue;
+      Seen& p = projects[name];
+      p.statuses.push_back(runtime::observed_state(r).status);
+      if (std::string files = label(r, kConfigFilesLabel); !files.empty()) p.files = files;
+    }
+    TableRows rows{{"NAME", "STATUS", "CONFIG FILES"}};
+    nlohmann::json json = nlohmann::json::array();
+    for (const auto& [name, p] : projects) {
+      bool running = std::find(p.statuses.begin(), p.statuses.end(), "running") != p.statuses.end();
+      if (!o->all && !running) continue;
+      std::string status = combined_status(p.statuses);
+      if (o->quiet)
+        std::printf("%s\n", name.c_str());
+      else if (o->format == "json")
+        json.push_back({{"Name", name}, {"Status", status}, {"ConfigFiles", p.files}});
+      else
+        rows.push_back({name, status, p.files});
+    }
+    if (o->quiet) return;
+    if (o->format == "json")
+      std::printf("%s\n", json.dump().c_str());
+    else
+      std::fputs(format_table(rows).c_str(), stdout);
+  });
+}
+
+// ---- pull, build ----
+
+void register_pull(CLI::App& app, Context& ctx) {
+  auto services = std::make_shared<std::vector<std::string>>();
+  auto* cmd =
+      app.add_subcommand("pull", "Check the services' images are present (no registry client yet)");
+  cmd->add_option("SERVICE", *services, "Only these services (default: all)");
+  cmd->callback([&ctx, services] {
+    Project project = load(ctx, *services);
+    check_services(project, *services);
+    image::Store store(ctx.paths.images());
+    for (const auto& [name, s] : project.services) {
+      if (!services->empty() &&
+          std::find(services->begin(), services->end(), name) == services->end())
+        continue;
+      if (s.image.empty()) {
+        std::printf("service %s: no image to pull (it is built from build:)\n", name.c_str());
+        continue;
+      }
+      try {
+        if (store.find(s.image)) {
+          std::printf("service %s: image %s is present\n", name.c_str(), s.image.c_str());
+          continue;
+        }
+        report(
+            ctx,
+            Error("service " + name + ": image " + s.image +
+                  ": pulling from registries is not supported yet: load the image with lit image "
+                  "load -i FILE"));
+      } catch (const Error& e) {
+        report(ctx, Error("service " + name + ": " + e.what()));
+      }
+    }
+  });
+}
+
+void register_build(CLI::App& app, Context& ctx) {
+  auto services = std::make_shared<std::vector<std::string>>();
+  auto* cmd = app.add_subcommand("build", "Build the services' images (not supported yet)");
+  cmd->add_option("SERVICE", *services, "Only these services (default: all)");
+  cmd->callback([&ctx, services] {
+    Project project = load(ctx, *services);
+    check_services(project, *services);
+    refuse_build(project, *services);
+    std::fprintf(stderr, "lit: no service to build (none has build:)\n");
+  });
+}
+
+}  // namespace
+
+void refuse_build(const reconciler::Project& project, const std::vector<std::string>& services) {
+  std::vector<std::string> built;
+  for (const auto& [name, s] : project.services)
+    if ((s.build || !s.copy.empty()) &&
+        (services.empty() || std::find(services.begin(), services.end(), name) != services.end()))
+      built.push_back(name);
+  if (built.empty()) return;
+  throw Error("service " + joined(built, ", ") +
+              ": building images is not supported yet: the image builder comes with a later issue")
+      .with_hint("build the image elsewhere, load it with lit image load -i FILE, and set image:");
+}
+
+void register_project_ops_commands(CLI::App& app, Context& ctx) {
+  register_exec(app, ctx);
+  register_run(app, ctx);
+  register_lifecycle(app, ctx, "start", Lifecycle::Start,
+                     "Start the services' existing containers");
+  register_lifecycle(app, ctx, "stop", Lifecycle::Stop,
+                     "Stop the services' containers (dependants first)");
+  register_lifecycle(app, ctx, "restart", Lifecycle::Restart, "Restart the services' containers");
+  register_images(app, ctx);
+  register_ls(app, ctx);
+  register_pull(app, ctx);
+  register_build(app, ctx);
+}
+
+}  // namespace lit::app

@@ -1,0 +1,34 @@
+#pragma once
+// What the project commands share (cmd_project.cpp, cmd_project_ops.cpp):
+// loading the project of the global flags, its lock, and progress output.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/context.hpp"
+#include "reconciler/apply/apply.hpp"
+#include "reconciler/model.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::app {
+
+// The project of -f / -p / --project-directory / --env-file / --profile;
+// naming services activates their profiles. Prints the loader's warnings.
+reconciler::Project load(const Context& ctx, const std::vector<std::string>& services = {});
+
+// `up`, `down` and friends on one project run one at a time.
+FileLock project_lock(const Context& ctx, const std::string& project);
+
+// Runs a plan with the progress view the user chose (then, with --wait, waits
+// for the services in the same view) and reports what failed; the exit status
+// (0 or 1, as compose).
+int apply_with_progress(const Context& ctx, const reconciler::Project& project, const reconciler::Desired& desired,
+                        const reconciler::Plan& plan, const reconciler::ApplyOptions& options,
+                        std::optional<std::chrono::seconds> wait = {});
+
+// `lit build` and `lit up --build`: throws naming the selected services (all
+// when empty) that have build:, until the image builder exists.
+void refuse_build(const reconciler::Project& project, const std::vector<std::string>& services);
+
+}  // namespace lit::app

@@ -1,0 +1,55 @@
+#pragma once
+// The fixture of the project tests: a project directory "shop" in the test's
+// sandbox with its compose.yaml, the CLI run on it, and `down` then the leak
+// check at the end.
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/integration/sandbox.hpp"
+
+namespace lit::test {
+
+class ProjectFixture : public LitTest {
+ protected:
+  void SetUp() override {
+    LitTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    load_test_image();
+    dir_ = base_ / "shop";
+    fs::create_directories(dir_);
+  }
+
+  void TearDown() override {
+    if (!IsSkipped()) project({"down", "-v", "-t", "1"});
+    LitTest::TearDown();
+  }
+
+  void write(const std::string& text) { std::ofstream(dir_ / "compose.yaml") << text; }
+
+  // `lit --project-directory DIR -f DIR/compose.yaml args...`
+  Result project(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
+                 RunOptions o = {}) {
+    std::vector<std::string> full{"--project-directory", dir_.string(), "-f",
+                                  (dir_ / "compose.yaml").string()};
+    full.insert(full.end(), args.begin(), args.end());
+    o.extra_env.insert(o.extra_env.end(), env.begin(), env.end());
+    return lit(full, o);
+  }
+
+  // service -> container id, from `lit ps -a --format json` (one-offs too).
+  std::map<std::string, std::string> ids() {
+    std::map<std::string, std::string> out;
+    for (const auto& line : project({"ps", "-a", "--format", "json"}).out_lines()) {
+      auto j = nlohmann::json::parse(line);
+      out[j.at("Service")] = j.at("ID");
+    }
+    return out;
+  }
+
+  fs::path dir_;
+};
+
+}  // namespace lit::test
