@@ -3,12 +3,18 @@
 // put its exit status. Commands register themselves on the CLI11 app.
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "runtime/container/record.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/paths.hpp"
+
+namespace lit::reconciler {
+struct Project;
+struct DesiredState;
+}  // namespace lit::reconciler
 
 namespace lit::app {
 
@@ -44,6 +50,20 @@ void register_image_commands(CLI::App& app, Context& ctx);
 void register_container_commands(CLI::App& app, Context& ctx);
 void register_network_commands(CLI::App& app, Context& ctx);  // cmd_network.cpp
 void register_project_commands(CLI::App& app, Context& ctx);  // cmd_project.cpp: up, down, ps, config
+// The project of the -f/-p flags, its warnings printed; `services` as `up SERVICE...` (cmd_project.cpp).
+reconciler::Project load_project_of(const Context& ctx, const std::vector<std::string>& services = {});
+
+// cmd_project_logs.cpp: `lit logs`, and the attached mode of `lit up`.
+void register_project_logs(CLI::App& app, Context& ctx);
+struct AttachFlags;
+// Adds --abort-on-container-exit, --exit-code-from, --attach, -t... to `up` (after -d and --wait).
+std::shared_ptr<AttachFlags> add_attach_flags(CLI::App& up);
+// Checks the flags against the project before anything changes; the function
+// returned attaches once the plan is applied and returns up's exit status.
+std::function<int()> prepare_attach(Context& ctx, const AttachFlags& flags,
+                                    const reconciler::DesiredState& desired,
+                                    const std::vector<std::string>& services,
+                                    std::function<void(const std::string&)> progress);
 // Subcommands of `lit container`, each group in its own file.
 void register_lifecycle_commands(CLI::App& container, Context& ctx);   // cmd_lifecycle.cpp
 void register_exec_commands(CLI::App& container, Context& ctx);        // cmd_exec.cpp
