@@ -2,9 +2,11 @@
 // Assertions shared by the integration tests.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <initializer_list>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "tests/integration/sandbox.hpp"
 
@@ -35,6 +37,18 @@ inline bool contains_line_with(const std::string& text, std::initializer_list<st
     if (all) return true;
   }
   return false;
+}
+
+// Retries `ok` until it holds or `timeout` passes: what a container does takes
+// a moment to show. True when it held.
+template <typename F>
+bool eventually(F&& ok, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!ok()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
 }
 
 }  // namespace lit::test

@@ -6,12 +6,9 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <thread>
 
-#include "tests/integration/expect.hpp"
-#include "tests/integration/sandbox.hpp"
+#include "tests/integration/project_fixture.hpp"
 
 namespace lit::test {
 namespace {
@@ -38,48 +35,18 @@ volumes:
   data: {}
 )";
 
-class ProjectTest : public LitTest {
+class ProjectTest : public ProjectFixture {
  protected:
   void SetUp() override {
-    LitTest::SetUp();
+    ProjectFixture::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    load_test_image();
-    dir_ = base_ / "shop";
-    fs::create_directories(dir_);
     write(kCompose);
-  }
-
-  void TearDown() override {
-    if (!IsSkipped()) project({"down", "-v", "-t", "1"});
-    LitTest::TearDown();
-  }
-
-  void write(const std::string& text) { std::ofstream(dir_ / "compose.yaml") << text; }
-
-  Result project(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
-    std::vector<std::string> full{"--project-directory", dir_.string(), "-f", (dir_ / "compose.yaml").string()};
-    full.insert(full.end(), args.begin(), args.end());
-    RunOptions o;
-    o.extra_env = env;
-    return lit(full, o);
-  }
-
-  // service -> container id, from `lit ps -a --format json`.
-  std::map<std::string, std::string> ids() {
-    std::map<std::string, std::string> out;
-    for (const auto& line : project({"ps", "-a", "--format", "json"}).out_lines()) {
-      auto j = nlohmann::json::parse(line);
-      out[j.at("Service")] = j.at("ID");
-    }
-    return out;
   }
 
   static std::string fetch(const std::string& url) {
     Result r = run_process({"busybox", "timeout", "3", "busybox", "wget", "-q", "-O", "-", url});
     return r.exit_code == 0 ? r.out : "";
   }
-
-  fs::path dir_;
 };
 
 TEST_F(ProjectTest, UpRunsServicesThatReachEachOtherAndDownLeavesNothing) {
@@ -144,9 +111,7 @@ services:
 
 TEST_F(ProjectTest, UpKilledMidwayIsRecoveredByTheNextUpAndDown) {
   // SIGKILL `lit up` while it waits for web to be healthy, after web exists.
-  std::vector<std::string> argv{LIT_BINARY, "--root", root_.string(), "--run-root", run_root_.string(),
-                                "--project-directory", dir_.string(), "-f", (dir_ / "compose.yaml").string(),
-                                "up", "-d"};
+  std::vector<std::string> argv = project_argv({"up", "-d"});
   pid_t pid = fork();
   if (pid == 0) {
     std::vector<char*> args;
