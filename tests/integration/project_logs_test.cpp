@@ -170,6 +170,18 @@ TEST_F(ProjectLogsTest, AttachedUpShowsTheOutputAndReturnsWhenServicesExit) {
   EXPECT_EQ(st["shop-worker-1"], std::make_pair(std::string("exited"), 0));
 }
 
+TEST_F(ProjectLogsTest, AttachChoosesWhoseOutputIsShown) {
+  write(kTurns);
+  RunOptions opts;
+  opts.timeout = 60s;
+  Result r = project_with({"up", "--attach", "worker"}, opts);
+  EXPECT_FALSE(r.timed_out) << r;
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(log_lines(r.out), "worker-1  | b1\nworker-1  | b2\n") << r;
+  EXPECT_TRUE(contains_line_with(r.err, {"Attaching to worker-1"})) << r;
+  expect_lit_error(project({"up", "--no-attach", "nope"}), "nope");
+}
+
 TEST_F(ProjectLogsTest, ExitCodeFromReturnsThatServicesCodeAndStopsTheOthers) {
   write(R"(name: shop
 services:
