@@ -31,14 +31,10 @@ runtime::LogStyle log_style(bool no_color, bool no_prefix, bool timestamps) {
   return {!no_prefix, !no_color && ::isatty(STDOUT_FILENO) == 1, timestamps};
 }
 
-bool listed(const std::vector<std::string>& names, const std::string& name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
 void check_services(const std::string& flag, const std::vector<std::string>& names,
                     const std::vector<std::string>& known) {
   for (const auto& n : names)
-    if (!listed(known, n))
+    if (std::count(known.begin(), known.end(), n) == 0)
       throw Error("invalid value \"" + n + "\" for flag " + flag + ": no such service");
 }
 
@@ -109,7 +105,7 @@ std::function<int()> prepare_attach(Context& ctx, const AttachFlags& f,
   // dependencies), else to all; --attach chooses, --no-attach leaves out.
   const auto& base = !f.attach.empty() ? f.attach : !services.empty() ? services : o.services;
   for (const auto& s : base)
-    if (!listed(f.no_attach, s)) o.attach.push_back(s);
+    if (std::count(f.no_attach.begin(), f.no_attach.end(), s) == 0) o.attach.push_back(s);
   o.abort_on_exit = f.abort_on_exit;
   o.exit_code_from = f.exit_code_from;
   o.stop_timeout = f.timeout;

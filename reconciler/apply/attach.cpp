@@ -113,7 +113,7 @@ int attach_project(const Paths& paths, const std::string& project, const AttachO
   std::vector<LogTarget> shown;
   std::vector<std::string> ids, names;
   for (const auto& t : all) {
-    if (!o.attach.empty() && !listed(o.attach, t.service)) continue;
+    if (!listed(o.attach, t.service)) continue;
     shown.push_back(t);
     ids.push_back(t.id);
     names.push_back(t.name);

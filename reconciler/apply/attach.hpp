@@ -19,7 +19,7 @@ namespace lit::reconciler {
 struct AttachOptions {
   // The services `up` brought up: their containers are stopped on Ctrl-C.
   std::vector<std::string> services;
-  // Whose logs are shown and whose exits end the attachment.
+  // Whose logs are shown and whose exits end the attachment (none: until Ctrl-C).
   std::vector<std::string> attach;
   bool abort_on_exit = false;       // --abort-on-container-exit
   std::string exit_code_from;       // --exit-code-from SERVICE (aborts on exit too)
