@@ -64,6 +64,7 @@ std::function<int()> prepare_attach(Context& ctx, const AttachFlags& flags,
                                     const reconciler::DesiredState& desired,
                                     const std::vector<std::string>& services,
                                     std::function<void(const std::string&)> progress);
+
 // Subcommands of `lit container`, each group in its own file.
 void register_lifecycle_commands(CLI::App& container, Context& ctx);   // cmd_lifecycle.cpp
 void register_exec_commands(CLI::App& container, Context& ctx);        // cmd_exec.cpp
