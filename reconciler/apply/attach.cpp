@@ -112,14 +112,14 @@ int attach_project(const Paths& paths, const std::string& project, const AttachO
   const auto all = log_targets(paths, project, o.services);
   std::vector<LogTarget> shown;
   std::vector<std::string> ids, names;
+  std::string list;
   for (const auto& t : all) {
     if (!listed(o.attach, t.service)) continue;
     shown.push_back(t);
     ids.push_back(t.id);
     names.push_back(t.name);
+    list += (list.size() ? ", " : "") + t.name;
   }
-  std::string list;
-  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
   std::fprintf(stderr, "Attaching to %s\n", list.c_str());
 
   runtime::RecordStore store(paths.containers());

@@ -108,6 +108,9 @@ TEST_F(ProjectLogsTest, LogsMergesContainersInTimeOrderWithPrefixes) {
       r.out, std::regex(R"(web-1  \| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z a3\n)")))
       << r;
 
+  EXPECT_EQ(project({"logs", "--since", "1h"}).out, kTurnsMerged);
+  EXPECT_EQ(project({"logs", "--since", "2200-01-01T00:00:00Z"}).out, "");
+
   expect_lit_error(project({"logs", "nope"}), "nope");
   expect_lit_error(project({"logs", "--tail", "many"}), "--tail");
 }
