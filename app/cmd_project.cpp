@@ -1,11 +1,13 @@
-// The project commands: lit up, down, ps, config. Parsing and rendering; the
+// The project commands: lit up, down, ps, config (logs and up's attached
+// mode: cmd_project_logs.cpp). Parsing and rendering; the
 // work is reconciler's: load -> desired/observed -> plan -> apply.
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
-#include <optional>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -76,10 +78,8 @@ void register_up(CLI::App& app, Context& ctx) {
   cmd->add_flag("--remove-orphans", o->remove_orphans, "Remove containers of services no longer in the file");
   cmd->add_option("--scale", o->scale, "SERVICE=N replicas")->allow_extra_args(false);
   cmd->add_option("SERVICE", o->services, "Only these services (and their dependencies)");
-  cmd->callback([&ctx, o] {
-    if (!o->detach && !o->wait && !o->dry_run)
-      throw Error("lit up in the foreground (streaming logs) is not supported yet")
-          .with_hint("run lit up -d (and lit logs -f to follow)");
+  auto attach_flags = add_attach_flags(*cmd);
+  cmd->callback([&ctx, o, attach_flags] {
     Project project = load(ctx, o->services);
     if (o->build) refuse_build(project, o->services);
     UpOptions up;
@@ -92,7 +92,7 @@ void register_up(CLI::App& app, Context& ctx) {
       if (eq == std::string::npos) throw Error("invalid value \"" + s + "\" for flag --scale: use SERVICE=N");
       up.scale[s.substr(0, eq)] = std::stoi(s.substr(eq + 1));
     }
-    FileLock held = project_lock(ctx, project.name);
+    std::optional<FileLock> held = project_lock(ctx, project.name);
     Desired desired = desired_state(ctx.paths, project);
     ObservedState observed = observe(ctx.paths, project.name, desired.state);
     Plan plan = plan_up(desired.state, observed, up);
@@ -101,9 +101,16 @@ void register_up(CLI::App& app, Context& ctx) {
       std::fputs(plan.empty() ? "nothing to do\n" : render_plan(plan).c_str(), stdout);
       return;
     }
+    std::function<int()> attach;
+    if (!o->detach && !o->wait)
+      attach = prepare_attach(ctx, *attach_flags, desired.state, o->services, [](const ProgressEvent& e) {
+        if (e.state != ProgressState::Working) std::fputs(plain_line(e).c_str(), stderr);
+      });
     std::optional<std::chrono::seconds> wait;
     if (o->wait) wait = std::chrono::seconds(o->wait_timeout);
     ctx.exit_code = apply_with_progress(ctx, project, desired, plan, {}, wait);
+    held.reset();  // attached for as long as the containers run: down and friends may act meanwhile
+    if (ctx.exit_code == 0 && attach) ctx.exit_code = attach();
   });
 }
 
@@ -179,6 +186,7 @@ void register_project_commands(CLI::App& app, Context& ctx) {
   register_ps(app, ctx);
   register_config(app, ctx, load);
   register_project_ops_commands(app, ctx);
+  register_project_logs(app, ctx);
 }
 
 }  // namespace lit::app

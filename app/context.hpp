@@ -3,6 +3,7 @@
 // put its exit status. Commands register themselves on the CLI11 app.
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,9 @@ void register_network_commands(CLI::App& app, Context& ctx);  // cmd_network.cpp
 void register_project_commands(CLI::App& app, Context& ctx);  // cmd_project.cpp: up, down, ps, config
 // cmd_project_ops.cpp: exec, run, start, stop, restart, images, ls, pull, build
 void register_project_ops_commands(CLI::App& app, Context& ctx);
+// cmd_project_logs.cpp: `lit logs` (the attached mode of `lit up`: app/project.hpp).
+void register_project_logs(CLI::App& app, Context& ctx);
+
 // Subcommands of `lit container`, each group in its own file.
 void register_lifecycle_commands(CLI::App& container, Context& ctx);   // cmd_lifecycle.cpp
 void register_exec_commands(CLI::App& container, Context& ctx);        // cmd_exec.cpp

@@ -2,6 +2,8 @@
 // What the project commands share (cmd_project.cpp, cmd_project_ops.cpp):
 // loading the project of the global flags, its lock, and progress output.
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +28,17 @@ FileLock project_lock(const Context& ctx, const std::string& project);
 int apply_with_progress(const Context& ctx, const reconciler::Project& project, const reconciler::Desired& desired,
                         const reconciler::Plan& plan, const reconciler::ApplyOptions& options,
                         std::optional<std::chrono::seconds> wait = {});
+
+// The attached mode of `lit up` (cmd_project_logs.cpp).
+struct AttachFlags;
+// Adds --abort-on-container-exit, --exit-code-from, --attach, -t... to `up` (after -d and --wait).
+std::shared_ptr<AttachFlags> add_attach_flags(CLI::App& up);
+// Checks the flags against the project before anything changes; the function
+// returned attaches once the plan is applied and returns up's exit status.
+std::function<int()> prepare_attach(Context& ctx, const AttachFlags& flags,
+                                    const reconciler::DesiredState& desired,
+                                    const std::vector<std::string>& services,
+                                    reconciler::Progress progress);
 
 // `lit build` and `lit up --build`: throws naming the selected services (all
 // when empty) that have build:, until the image builder exists.

@@ -61,6 +61,13 @@ void LogPrinter::print(const shim::LogEntry& e) {
   if (pending_.size() >= 64 * 1024) flush();
 }
 
+void LogPrinter::write(std::string_view text) {
+  if (pending_stream_ != 0) flush();
+  pending_stream_ = 0;
+  pending_.append(text);
+  if (pending_.size() >= 64 * 1024) flush();
+}
+
 void LogPrinter::flush() {
   if (pending_.empty()) return;
   std::string data = std::move(pending_);

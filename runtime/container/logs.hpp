@@ -28,6 +28,8 @@ class LogPrinter {
   ~LogPrinter();  // flushes, best effort
 
   void print(const shim::LogEntry& e);
+  // Text formatted already (prefixed lines of several containers), to the stdout fd.
+  void write(std::string_view text);
   void flush();
 
  private:

@@ -17,8 +17,6 @@
 namespace lit::runtime {
 namespace {
 
-constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
-
 void write_all(int fd, const char* p, size_t n) {
   while (n > 0) {
     ssize_t w = ::write(fd, p, n);
@@ -62,10 +60,9 @@ ExitStatus reap(pid_t pid) {
   return s;
 }
 
-void on_signal(const Supervised& s, int sigfd) {
-  signalfd_siginfo info{};
-  if (::read(sigfd, &info, sizeof info) != sizeof info) return;
-  int sig = static_cast<int>(info.ssi_signo);
+void on_signal(const Supervised& s, const ForwardedSignals& signals) {
+  const int sig = signals.next();
+  if (sig == 0) return;
   if (sig == SIGWINCH) {
     if (auto ws = terminal_size(); ws && s.master >= 0) ::ioctl(s.master, TIOCSWINSZ, &*ws);
     return;
@@ -75,10 +72,13 @@ void on_signal(const Supervised& s, int sigfd) {
 
 }  // namespace
 
-ForwardedSignals::ForwardedSignals() {
+ForwardedSignals::ForwardedSignals()
+    : ForwardedSignals({SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) {}
+
+ForwardedSignals::ForwardedSignals(std::initializer_list<int> signals) {
   sigset_t set;
   sigemptyset(&set);
-  for (int sig : kForwarded) sigaddset(&set, sig);
+  for (int sig : signals) sigaddset(&set, sig);
   check_sys(::sigprocmask(SIG_BLOCK, &set, &old_), "block signals");
   fd_.reset(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!fd_) {
@@ -86,6 +86,12 @@ ForwardedSignals::ForwardedSignals() {
     ::sigprocmask(SIG_SETMASK, &old_, nullptr);
     throw Error::sys("create signalfd", "", e);
   }
+}
+
+int ForwardedSignals::next() const {
+  signalfd_siginfo info{};
+  if (::read(fd_.get(), &info, sizeof info) != sizeof info) return 0;
+  return static_cast<int>(info.ssi_signo);
 }
 
 ForwardedSignals::~ForwardedSignals() { ::sigprocmask(SIG_SETMASK, &old_, nullptr); }
@@ -103,7 +109,7 @@ ExitStatus supervise(const Supervised& s, const ForwardedSignals& signals) {
     int n = ::poll(fds, 4, exited ? 1000 : -1);
     if (n < 0 && errno != EINTR) throw Error::sys("wait for container", std::to_string(s.pid), errno);
     if (n == 0) break;  // drained as far as anyone will write
-    if (fds[1].revents) on_signal(s, signals.fd());
+    if (fds[1].revents) on_signal(s, signals);
     if (fds[2].revents) master_open = pump(s.master, STDOUT_FILENO);
     if (fds[3].revents && !pump(STDIN_FILENO, s.master)) stdin_open = false;
     if (fds[0].revents) {

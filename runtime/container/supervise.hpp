@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <initializer_list>
+
 #include "runtime/container/run.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -16,10 +18,14 @@ namespace lit::runtime {
 class ForwardedSignals {
  public:
   ForwardedSignals();
+  // Only these signals (an attached `lit up` handles SIGINT and SIGTERM itself).
+  explicit ForwardedSignals(std::initializer_list<int> signals);
   ~ForwardedSignals();
   ForwardedSignals(const ForwardedSignals&) = delete;
   ForwardedSignals& operator=(const ForwardedSignals&) = delete;
   int fd() const { return fd_.get(); }
+  // The next pending signal, 0 when none is.
+  int next() const;
 
  private:
   sigset_t old_{};

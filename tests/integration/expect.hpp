@@ -40,13 +40,14 @@ inline bool contains_line_with(const std::string& text, std::initializer_list<st
   return false;
 }
 
-// Polls `ok` until it holds or `timeout` passes: for a real condition that
-// needs a moment (a server in a container starting to listen).
-inline bool eventually(const std::function<bool()>& ok, std::chrono::milliseconds timeout = 10s) {
+// Retries `ok` until it holds or `timeout` passes: what a container does takes
+// a moment to show. True when it held.
+template <typename F>
+bool eventually(F&& ok, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!ok()) {
     if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(50ms);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return true;
 }

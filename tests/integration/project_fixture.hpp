@@ -1,13 +1,14 @@
 #pragma once
-// The fixture of the project tests: a project directory "shop" in the test's
-// sandbox with its compose.yaml, the CLI run on it, and `down` then the leak
-// check at the end.
+// Fixture for project (compose file) tests: the test image loaded, a project
+// directory with its compose.yaml, `project(...)` running lit on it, and a
+// `down -v` at the end before the leak check.
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "tests/integration/expect.hpp"
 #include "tests/integration/sandbox.hpp"
 
 namespace lit::test {
@@ -29,13 +30,32 @@ class ProjectFixture : public LitTest {
 
   void write(const std::string& text) { std::ofstream(dir_ / "compose.yaml") << text; }
 
+  // The lit command line for args on this project, for run_process and friends.
+  std::vector<std::string> project_argv(const std::vector<std::string>& args) const {
+    std::vector<std::string> full{LIT_BINARY,
+                                  "--root",
+                                  root_.string(),
+                                  "--run-root",
+                                  run_root_.string(),
+                                  "--project-directory",
+                                  dir_.string(),
+                                  "-f",
+                                  (dir_ / "compose.yaml").string()};
+    full.insert(full.end(), args.begin(), args.end());
+    return full;
+  }
+
   // `lit --project-directory DIR -f DIR/compose.yaml args...`
   Result project(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
                  RunOptions o = {}) {
+    o.extra_env.insert(o.extra_env.end(), env.begin(), env.end());
+    return project_with(args, o);
+  }
+
+  Result project_with(const std::vector<std::string>& args, const RunOptions& o) {
     std::vector<std::string> full{"--project-directory", dir_.string(), "-f",
                                   (dir_ / "compose.yaml").string()};
     full.insert(full.end(), args.begin(), args.end());
-    o.extra_env.insert(o.extra_env.end(), env.begin(), env.end());
     return lit(full, o);
   }
 

@@ -116,9 +116,7 @@ services:
 
 TEST_F(ProjectTest, UpKilledMidwayIsRecoveredByTheNextUpAndDown) {
   // SIGKILL `lit up` while it waits for web to be healthy, after web exists.
-  std::vector<std::string> argv{LIT_BINARY, "--root", root_.string(), "--run-root", run_root_.string(),
-                                "--project-directory", dir_.string(), "-f", (dir_ / "compose.yaml").string(),
-                                "up", "-d"};
+  std::vector<std::string> argv = project_argv({"up", "-d"});
   pid_t pid = fork();
   if (pid == 0) {
     std::vector<char*> args;

@@ -1,0 +1,119 @@
+// lit logs, and lit up's attached mode: flags and wiring. Merging, following,
+// prefixing and stopping live in reconciler/logs and reconciler/apply/attach.
+#include <unistd.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/context.hpp"
+#include "app/project.hpp"
+#include "reconciler/apply/attach.hpp"
+#include "reconciler/load/load.hpp"
+#include "reconciler/logs.hpp"
+#include "runtime/container/logs.hpp"
+#include "runtime/shim/log_time.hpp"
+
+namespace lit::app {
+
+// The flags `lit up` takes for its attached mode, as compose's.
+struct AttachFlags {
+  bool abort_on_exit = false, no_color = false, no_prefix = false, timestamps = false;
+  std::string exit_code_from;
+  std::vector<std::string> attach, no_attach;
+  std::optional<int> timeout;
+};
+
+namespace {
+
+// Prefixes in color only on a terminal, as compose's --ansi auto.
+runtime::LogStyle log_style(bool no_color, bool no_prefix, bool timestamps) {
+  return {!no_prefix, !no_color && ::isatty(STDOUT_FILENO) == 1, timestamps};
+}
+
+void check_services(const std::string& flag, const std::vector<std::string>& names,
+                    const std::vector<std::string>& known) {
+  for (const auto& n : names)
+    if (std::count(known.begin(), known.end(), n) == 0)
+      throw Error("invalid value \"" + n + "\" for flag " + flag + ": no such service");
+}
+
+}  // namespace
+
+void register_project_logs(CLI::App& app, Context& ctx) {
+  struct Opts {
+    bool follow = false, timestamps = false, no_color = false, no_prefix = false;
+    std::string tail = "all", since;
+    std::vector<std::string> services;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand(
+      "logs", "Print the output of the project's containers, merged in time order");
+  cmd->add_flag("-f,--follow", o->follow, "Follow new output until the containers stop");
+  cmd->add_option("-n,--tail", o->tail,
+                  "Lines to show from the end of each container's log, or \"all\"")
+      ->capture_default_str();
+  cmd->add_flag("-t,--timestamps", o->timestamps, "Show each line's time (RFC3339Nano)");
+  cmd->add_option("--since", o->since,
+                  "Only lines since a time (2026-01-02T15:04:05Z, Unix seconds) or a duration "
+                  "before now (10m, 1h30m)");
+  cmd->add_flag("--no-color", o->no_color, "Prefixes without colors");
+  cmd->add_flag("--no-log-prefix", o->no_prefix, "No \"service-1 | \" before each line");
+  cmd->add_option("SERVICE", o->services, "Only these services' containers");
+  cmd->callback([&ctx, o] {
+    reconciler::ProjectLogOptions opts;
+    opts.query.tail = runtime::parse_tail(o->tail);
+    if (!o->since.empty()) opts.query.since_ns = shim::parse_since(o->since, shim::now_ns());
+    opts.follow = o->follow;
+    opts.style = log_style(o->no_color, o->no_prefix, o->timestamps);
+    auto project = load(ctx, o->services);  // names an unknown service
+    auto targets = reconciler::log_targets(ctx.paths, project.name, o->services);
+    reconciler::print_project_logs(ctx.paths, targets, opts, STDOUT_FILENO);
+  });
+}
+
+std::shared_ptr<AttachFlags> add_attach_flags(CLI::App& up) {
+  auto f = std::make_shared<AttachFlags>();
+  auto exclusive = [&up](CLI::Option* opt) {
+    return opt->excludes(up.get_option("--detach"))->excludes(up.get_option("--wait"));
+  };
+  exclusive(up.add_flag("--abort-on-container-exit", f->abort_on_exit,
+                        "Stop all containers when one exits"));
+  exclusive(up.add_option("--exit-code-from", f->exit_code_from,
+                          "Return this service's exit code (implies --abort-on-container-exit)"));
+  exclusive(up.add_option("--attach", f->attach, "Show only these services' output")
+                ->allow_extra_args(false));
+  exclusive(up.add_option("--no-attach", f->no_attach, "Do not show these services' output")
+                ->allow_extra_args(false));
+  up.add_option("-t,--timeout", f->timeout, "Seconds to wait for a stop on Ctrl-C before SIGKILL");
+  up.add_flag("--no-color", f->no_color, "Prefixes without colors");
+  up.add_flag("--no-log-prefix", f->no_prefix, "No \"service-1 | \" before each line");
+  up.add_flag("--timestamps", f->timestamps, "Show each line's time (RFC3339Nano)");
+  return f;
+}
+
+std::function<int()> prepare_attach(Context& ctx, const AttachFlags& f,
+                                    const reconciler::DesiredState& desired,
+                                    const std::vector<std::string>& services,
+                                    reconciler::Progress progress) {
+  reconciler::AttachOptions o;
+  o.services = reconciler::services_of_up(desired, services);
+  if (!f.exit_code_from.empty()) check_services("--exit-code-from", {f.exit_code_from}, o.services);
+  check_services("--attach", f.attach, o.services);
+  check_services("--no-attach", f.no_attach, o.services);
+  // compose attaches to the services named on the command line (not their
+  // dependencies), else to all; --attach chooses, --no-attach leaves out.
+  const auto& base = !f.attach.empty() ? f.attach : !services.empty() ? services : o.services;
+  for (const auto& s : base)
+    if (std::count(f.no_attach.begin(), f.no_attach.end(), s) == 0) o.attach.push_back(s);
+  o.abort_on_exit = f.abort_on_exit;
+  o.exit_code_from = f.exit_code_from;
+  o.stop_timeout = f.timeout;
+  o.style = log_style(f.no_color, f.no_prefix, f.timestamps);
+  return [&ctx, o, project = desired.project, progress] {
+    return reconciler::attach_project(ctx.paths, project, o, progress, STDOUT_FILENO);
+  };
+}
+
+}  // namespace lit::app

@@ -1,0 +1,177 @@
+#include "reconciler/apply/attach.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "reconciler/logs.hpp"
+#include "reconciler/plan_graph.hpp"
+#include "runtime/container/control.hpp"
+#include "runtime/container/logs.hpp"
+#include "runtime/container/multi_logs.hpp"
+#include "runtime/container/supervise.hpp"
+#include "runtime/util/error.hpp"
+
+namespace lit::reconciler {
+
+namespace {
+
+constexpr int kExitInterrupted = 130;  // compose's status after Ctrl-C (or SIGTERM)
+
+// Stops the project's containers, all at once, each as `lit stop` does (stop
+// signal, timeout, SIGKILL); force() kills what still runs.
+class Stopper {
+ public:
+  Stopper(const Paths& paths, std::vector<LogTarget> targets, std::optional<int> timeout,
+          const Progress& progress)
+      : paths_(paths), targets_(std::move(targets)), timeout_(timeout), progress_(progress) {}
+  ~Stopper() { join(); }
+
+  void start() {
+    if (!threads_.empty()) return;
+    running_ = targets_.size();
+    for (const auto& t : targets_) threads_.emplace_back([this, &t] { stop(t); });
+  }
+
+  void force() {
+    runtime::RecordStore store(paths_.containers());
+    for (const auto& t : targets_) {
+      auto rec = store.read(t.id);
+      if (!rec || runtime::observed_state(*rec).status != "running") continue;
+      try {
+        runtime::kill_container(paths_, *rec, SIGKILL);
+      } catch (const Error&) {  // exited meanwhile
+      }
+    }
+  }
+
+  bool busy() const { return running_ > 0; }
+
+  // Every failure, once the threads are done.
+  std::vector<std::string> join() {
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+    return errors_;
+  }
+
+ private:
+  void stop(const LogTarget& t) {
+    try {
+      if (auto rec = runtime::RecordStore(paths_.containers()).read(t.id)) {
+        runtime::stop_container(paths_, *rec, timeout_);
+        std::lock_guard lock(mutex_);
+        progress_({"Container " + rec->name, "Stopped", ProgressState::Done});
+      }
+    } catch (const Error& e) {
+      std::lock_guard lock(mutex_);
+      errors_.push_back("stop " + t.name + ": " + e.what());
+    }
+    --running_;
+  }
+
+  const Paths& paths_;
+  std::vector<LogTarget> targets_;
+  std::optional<int> timeout_;
+  const Progress& progress_;
+  std::vector<std::thread> threads_;
+  std::atomic<std::size_t> running_{0};
+  std::mutex mutex_;
+  std::vector<std::string> errors_;
+};
+
+std::optional<int> exit_code_of(const runtime::RecordStore& store, const std::string& id) {
+  auto rec = store.read(id);
+  if (!rec) return std::nullopt;  // removed: nothing to report
+  return runtime::observed_state(*rec).exit_code;
+}
+
+bool listed(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+}  // namespace
+
+std::vector<std::string> services_of_up(const DesiredState& desired,
+                                        const std::vector<std::string>& named) {
+  auto graph = detail::build_graph(desired);
+  if (named.empty()) return graph.order;
+  auto set = detail::with_dependencies(graph, named);
+  return {set.begin(), set.end()};
+}
+
+int attach_project(const Paths& paths, const std::string& project, const AttachOptions& o,
+                   const Progress& progress, int out_fd) {
+  // Blocked from here on (threads started later inherit the mask): Ctrl-C is
+  // read from the signalfd, never lost between two polls.
+  runtime::ForwardedSignals signals({SIGINT, SIGTERM});
+  const auto all = log_targets(paths, project, o.services);
+  std::vector<LogTarget> shown;
+  std::vector<std::string> ids, names;
+  std::string list;
+  for (const auto& t : all) {
+    if (!listed(o.attach, t.service)) continue;
+    shown.push_back(t);
+    ids.push_back(t.id);
+    names.push_back(t.name);
+    list += (list.size() ? ", " : "") + t.name;
+  }
+  std::fprintf(stderr, "Attaching to %s\n", list.c_str());
+
+  runtime::RecordStore store(paths.containers());
+  runtime::MultiLogReader reader(store, ids, {});
+  runtime::PrefixedLogFormatter format(names, o.style);
+  runtime::LogPrinter out(out_fd, out_fd, false);
+  for (const auto& e : reader.read_existing(true)) out.write(format.format(e));
+  out.flush();
+
+  Stopper stopper(paths, all, o.stop_timeout, progress);
+  const bool cascade = o.abort_on_exit || !o.exit_code_from.empty();
+  std::string code_from = o.exit_code_from;
+  bool aborting = false, interrupted = false;
+  int exit_code = 0;
+  // With nothing attached, compose waits for Ctrl-C.
+  while (!reader.all_done() || stopper.busy() || (shown.empty() && !interrupted)) {
+    std::vector<std::size_t> done;
+    auto entries = reader.poll(done);
+    if (!aborting)
+      for (const auto& e : entries) out.write(format.format(e));
+    for (auto i : done) {
+      auto code = exit_code_of(store, shown[i].id);
+      if (!aborting) {
+        out.write(format.finish(i));
+        if (code) out.write(format.status(i, "exited with code " + std::to_string(*code)));
+      }
+      if (!cascade) continue;
+      if (!aborting) {
+        aborting = true;
+        out.write("Aborting on container exit...\n");
+        out.flush();
+        stopper.start();
+      }
+      if (code_from.empty()) code_from = shown[i].service;
+      if (code_from == shown[i].service && code) exit_code = *code;
+    }
+    out.flush();
+    if (!reader.wait(250, signals.fd())) continue;
+    while (signals.next() != 0) {
+      if (interrupted) {
+        stopper.force();
+        continue;
+      }
+      interrupted = aborting = true;
+      std::fputs("Gracefully stopping... (press Ctrl+C again to force)\n", stderr);
+      stopper.start();
+    }
+  }
+  auto errors = stopper.join();
+  for (const auto& e : errors) std::fprintf(stderr, "lit: %s\n", e.c_str());
+  if (interrupted) return kExitInterrupted;
+  return errors.empty() ? exit_code : 1;
+}
+
+}  // namespace lit::reconciler

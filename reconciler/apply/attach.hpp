@@ -1,0 +1,42 @@
+#pragma once
+// `lit up` without -d, as docker compose's attached mode: after the plan is
+// applied, the services' logs are streamed (each container's log so far, then
+// what it writes) until every attached container has exited for good. Ctrl-C
+// stops the project's containers (a second one kills them); with
+// --abort-on-container-exit the first exit stops the others.
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "reconciler/apply/apply.hpp"
+#include "reconciler/plan.hpp"
+#include "runtime/container/log_prefix.hpp"
+#include "runtime/util/paths.hpp"
+
+namespace lit::reconciler {
+
+struct AttachOptions {
+  // The services `up` brought up: their containers are stopped on Ctrl-C.
+  std::vector<std::string> services;
+  // Whose logs are shown and whose exits end the attachment (none: until Ctrl-C).
+  std::vector<std::string> attach;
+  bool abort_on_exit = false;       // --abort-on-container-exit
+  std::string exit_code_from;       // --exit-code-from SERVICE (aborts on exit too)
+  std::optional<int> stop_timeout;  // -t: seconds before SIGKILL (else stop_grace_period)
+  runtime::LogStyle style;
+};
+
+// Exit status of `lit up` as compose's: 0 when the attached containers exited on
+// their own, 130 after Ctrl-C (or SIGTERM), the exit code of --exit-code-from's
+// service (or of the first container to exit, with --abort-on-container-exit).
+// Logs go to out_fd; notices and the stop progress to stderr and `progress`.
+int attach_project(const Paths& paths, const std::string& project, const AttachOptions& options,
+                   const Progress& progress, int out_fd);
+
+// The services `lit up SERVICE...` acts on: the named ones with everything they
+// depend on, or all of them.
+std::vector<std::string> services_of_up(const DesiredState& desired,
+                                        const std::vector<std::string>& named);
+
+}  // namespace lit::reconciler
