@@ -129,17 +129,7 @@ void register_run(CLI::App& container, Context& ctx) {
     if (flags->detach && flags->tty)
       throw Error("run -d -t: a detached container with a terminal is not supported yet", {}, 0,
                   "drop -t (use -d -i to keep its stdin open), or run it in the foreground");
-    ContainerRecord rec = runtime::create_container(ctx.paths, *flags);
-    try {
-      if (flags->detach) {
-        runtime::launch_supervisor(ctx.paths, rec);
-        std::printf("%s\n", rec.id.c_str());
-        return;
-      }
-      ctx.exit_code = runtime::run_created(ctx.paths, rec).code;
-    } catch (const runtime::StartError& e) {
-      ctx.exit_code = start_failed(e);
-    }
+    start_created(ctx, runtime::create_container(ctx.paths, *flags), flags->detach);
   });
 }
 
@@ -235,6 +225,19 @@ int start_failed(const runtime::StartError& e) {
   std::fprintf(stderr, "lit: %s\n", e.what());
   if (!e.hint().empty()) std::fprintf(stderr, "hint: %s\n", e.hint().c_str());
   return e.exit_code();
+}
+
+void start_created(Context& ctx, const ContainerRecord& rec, bool detach) {
+  try {
+    if (detach) {
+      runtime::launch_supervisor(ctx.paths, rec);
+      std::printf("%s\n", rec.id.c_str());
+      return;
+    }
+    ctx.exit_code = runtime::run_created(ctx.paths, rec).code;
+  } catch (const runtime::StartError& e) {
+    ctx.exit_code = start_failed(e);
+  }
 }
 
 void for_each_container(Context& ctx, const std::vector<std::string>& names,

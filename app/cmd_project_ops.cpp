@@ -203,17 +203,7 @@ void register_run(CLI::App& app, Context& ctx) {
   cmd->add_option("COMMAND", o->command, "Command and arguments (default: the service's)");
   cmd->callback([&ctx, o] {
     Project project = load_with(ctx, o->service);
-    ContainerRecord rec = create_oneoff(ctx, project, *o);
-    try {
-      if (o->detach) {
-        runtime::launch_supervisor(ctx.paths, rec);
-        std::printf("%s\n", rec.id.c_str());
-        return;
-      }
-      ctx.exit_code = runtime::run_created(ctx.paths, rec).code;
-    } catch (const runtime::StartError& e) {
-      ctx.exit_code = start_failed(e);
-    }
+    start_created(ctx, create_oneoff(ctx, project, *o), o->detach);
   });
 }
 

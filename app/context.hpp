@@ -42,6 +42,10 @@ void report(Context& ctx, const Error& e);
 // returns docker's exit status: 127 command not found, 126 not executable, 125 lit.
 int start_failed(const runtime::StartError& e);
 
+// Starts a created container: detached (prints its ID, the supervisor keeps
+// it) or in the foreground (its exit status in ctx.exit_code).
+void start_created(Context& ctx, const runtime::ContainerRecord& rec, bool detach);
+
 // `container exec` and `lit exec`: runs the command (detached or in the
 // foreground, its status in ctx.exit_code).
 void exec_command(Context& ctx, const runtime::ContainerRecord& rec, const runtime::ExecOptions& options,
