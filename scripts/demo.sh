@@ -33,5 +33,5 @@ $lit ps -a
 echo "--- curl http://127.0.0.1:8080/ (the web service's published port) ---"
 curl -fsS http://127.0.0.1:8080/
 echo "--- what the client service got, by service name (web, api) ---"
-$lit container logs litdemo-client-1
+$lit logs client
 echo "(stop and remove it all with: ./build/lit down -v)"
