@@ -183,10 +183,12 @@ services:
     command: ["httpd", "-f", "-p", "80", "-h", "/etc"]
     environment:
       COLOR: ${COLOR:-blue}
+    stop_grace_period: 1s
   sidecar:
     image: localhost/lit-test:latest
     command: ["sleep", "600"]
     network_mode: service:web
+    stop_grace_period: 1s  # sleep as PID 1 ignores SIGTERM: recreating waits for the kill
 )");
   // web's page over the sidecar's 127.0.0.1: they share one network namespace.
   auto fetch_in_sidecar = [&] {
