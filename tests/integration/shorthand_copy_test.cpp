@@ -78,6 +78,10 @@ TEST_F(ShorthandCopyTest, ServesCopiedFilesAndAnEditRecreates) {
   EXPECT_EQ(in_container("cat /etc/hello.txt").out, "hello v2\n");
   EXPECT_EQ(fetch("http://127.0.0.1:8080/index.html"), "<h1>copied</h1>\n");
 
+  // A one-off runs the derived image too.
+  Result run = project({"run", "--rm", "--entrypoint", "cat", "site", "/etc/hello.txt"});
+  EXPECT_EQ(run.out, "hello v2\n") << run;
+
   // down leaves the derived image, as compose leaves built images.
   ASSERT_EQ(project({"down", "-t", "1"}).exit_code, 0);
   EXPECT_TRUE(ids().empty());
