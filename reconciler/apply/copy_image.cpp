@@ -19,7 +19,9 @@ UniqueFd copy_tar(const Paths& paths, const Service& s) {
     return image::write_tree_tar(copies, paths.root / "build-tmp");
   } catch (Error& e) {
     throw e.context("service " + s.name + ": filesystem.copy")
-        .with_hint("fix the SOURCE of filesystem.copy in the project file (relative to the project directory)");
+        .with_hint(
+            "fix the SOURCE of filesystem.copy in the project file (relative to the project "
+            "directory)");
   }
 }
 

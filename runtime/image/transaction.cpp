@@ -159,9 +159,12 @@ std::string Transaction::add_layer(const std::string& base_id, int fd, const std
   const ImageRecord rec = base->second;
   const std::string what = "image " + short_id(base_id);
   nlohmann::json cfg = parse_config_blob(read_file(blob_path(root_, base_id)), what + " config");
-  nlohmann::json manifest = nlohmann::json::parse(read_file(blob_path(root_, rec.manifest_digest)), nullptr, false);
-  if (!manifest.is_object() || !manifest["layers"].is_array() || manifest["layers"].size() != rec.diff_ids.size()) {
-    throw Error("invalid image manifest", what + ": " + rec.manifest_digest, 0, "remove the image and load it again");
+  nlohmann::json manifest =
+      nlohmann::json::parse(read_file(blob_path(root_, rec.manifest_digest)), nullptr, false);
+  if (!manifest.is_object() || !manifest["layers"].is_array() ||
+      manifest["layers"].size() != rec.diff_ids.size()) {
+    throw Error("invalid image manifest", what + ": " + rec.manifest_digest, 0,
+                "remove the image and load it again");
   }
   std::vector<LayerDescriptor> layers;
   for (const auto& l : manifest["layers"])

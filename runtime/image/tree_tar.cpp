@@ -37,7 +37,8 @@ class TarWriter {
   void add(const fs::path& host, const std::string& name) {
     struct stat st {};
     if (::lstat(host.c_str(), &st) < 0) throw Error::sys("read copy source", host.string(), errno);
-    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) return;  // sockets, devices: not copied
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+      return;  // sockets, devices: not copied
     std::unique_ptr<archive_entry, EntryFree> e(archive_entry_new());
     archive_entry_copy_sourcepath(e.get(), host.c_str());
     if (archive_read_disk_entry_from_file(disk_, e.get(), -1, &st) != ARCHIVE_OK)
@@ -108,21 +109,24 @@ UniqueFd unnamed_file(const fs::path& dir) {
 UniqueFd write_tree_tar(const std::vector<TreeCopy>& copies, const fs::path& tmp_dir) {
   for (const auto& c : copies) {  // every source checked before any work
     struct stat st {};
-    if (::lstat(c.source.c_str(), &st) < 0) throw Error::sys("copy source", c.source.string(), errno);
+    if (::lstat(c.source.c_str(), &st) < 0)
+      throw Error::sys("copy source", c.source.string(), errno);
   }
   make_dirs(tmp_dir, 0700);
   UniqueFd fd = unnamed_file(tmp_dir);
   std::unique_ptr<archive, DiskFree> disk(archive_read_disk_new());
   archive_read_disk_set_symlink_physical(disk.get());
   archive_read_disk_set_behavior(disk.get(), ARCHIVE_READDISK_NO_XATTR | ARCHIVE_READDISK_NO_ACL |
-                                                 ARCHIVE_READDISK_NO_FFLAGS | ARCHIVE_READDISK_NO_SPARSE);
+                                                 ARCHIVE_READDISK_NO_FFLAGS |
+                                                 ARCHIVE_READDISK_NO_SPARSE);
   TarWriter tar(fd.get(), disk.get());
   for (const auto& c : copies) {
     std::string name = fs::path(c.target).lexically_normal().relative_path().string();
     while (name.size() > 1 && name.back() == '/') name.pop_back();
     struct stat st {};
     ::lstat(c.source.c_str(), &st);
-    if (S_ISDIR(st.st_mode) && name.empty()) {  // copy into "/": the contents, no entry for the root
+    if (S_ISDIR(st.st_mode) &&
+        name.empty()) {  // copy into "/": the contents, no entry for the root
       std::vector<fs::path> children;
       for (const auto& e : fs::directory_iterator(c.source)) children.push_back(e.path());
       std::ranges::sort(children);
@@ -132,7 +136,8 @@ UniqueFd write_tree_tar(const std::vector<TreeCopy>& copies, const fs::path& tmp
     }
   }
   tar.finish();
-  if (::lseek(fd.get(), 0, SEEK_SET) < 0) throw Error::sys("rewind temporary tar", tmp_dir.string(), errno);
+  if (::lseek(fd.get(), 0, SEEK_SET) < 0)
+    throw Error::sys("rewind temporary tar", tmp_dir.string(), errno);
   return fd;
 }
 

@@ -70,7 +70,8 @@ TEST_F(ShorthandCopyTest, ServesCopiedFilesAndAnEditRecreates) {
   put("hello.txt", "hello v2\n");
   const auto images_before = lit({"image", "ls", "-q"}).out;
   dry = project({"up", "--dry-run"});
-  EXPECT_TRUE(contains_line_with(dry.out, {"recreate container site-site-1", "config changed"})) << dry;
+  EXPECT_TRUE(contains_line_with(dry.out, {"recreate container site-site-1", "config changed"}))
+      << dry;
   EXPECT_EQ(lit({"image", "ls", "-q"}).out, images_before);
   r = project({"up", "-d", "--wait"});
   ASSERT_EQ(r.exit_code, 0) << r;
@@ -93,7 +94,9 @@ TEST_F(ShorthandCopyTest, MissingSourceIsRefusedNamingItAndNothingIsMade) {
   const auto images_before = lit({"image", "ls", "-q"}).out;
   Result r = project({"up", "-d"});
   EXPECT_EQ(r.exit_code, 125) << r;
-  EXPECT_TRUE(contains_line_with(r.err, {"service site", "filesystem.copy", (dir_ / "hello.txt").string()})) << r;
+  EXPECT_TRUE(
+      contains_line_with(r.err, {"service site", "filesystem.copy", (dir_ / "hello.txt").string()}))
+      << r;
   EXPECT_TRUE(ids().empty());
   EXPECT_EQ(lit({"image", "ls", "-q"}).out, images_before);
   EXPECT_EQ(lit({"network", "ls", "-q"}).out, "");

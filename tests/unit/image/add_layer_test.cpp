@@ -36,8 +36,11 @@ class AddLayerTest : public ::testing::Test {
   }
 
   Image base() {
-    auto img = lit::test::make_test_image(
-        {TarBuilder().dir("bin").file("bin/sh", "#!shell", 0755).dir("etc").file("etc/os-release", "lit\n")});
+    auto img = lit::test::make_test_image({TarBuilder()
+                                               .dir("bin")
+                                               .file("bin/sh", "#!shell", 0755)
+                                               .dir("etc")
+                                               .file("etc/os-release", "lit\n")});
     store.load_archive(input(lit::test::docker_archive(img)).get(), "base.tar");
     return store.resolve("team/app");
   }

@@ -1,11 +1,12 @@
 // write_tree_tar: host files as a deterministic layer tar (filesystem.copy).
+#include "runtime/image/tree_tar.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <utime.h>
 
 #include <fstream>
 
-#include "runtime/image/tree_tar.hpp"
 #include "runtime/image/unpack.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -51,7 +52,7 @@ TEST_F(TreeTarTest, DirectoryContentsGoUnderTargetFileToItsPathSymlinksKept) {
   ASSERT_TRUE(fs::is_symlink(out / "www" / "link"));
   EXPECT_EQ(fs::read_symlink(out / "www" / "link"), "/etc/passwd");
   EXPECT_FALSE(fs::exists(out / "www" / "site"));  // the contents, not the directory itself
-  EXPECT_TRUE(fs::is_empty(tmp.path() / "t"));       // the temporary tar has no name
+  EXPECT_TRUE(fs::is_empty(tmp.path() / "t"));     // the temporary tar has no name
 }
 
 TEST_F(TreeTarTest, SameFilesGiveTheSameDiffIdWhateverTheirTimesAndAnEditChangesIt) {
@@ -70,7 +71,8 @@ TEST_F(TreeTarTest, MissingSourceIsAnErrorNamingIt) {
     lit::image::write_tree_tar(copies(), tmp.path() / "t");
     FAIL() << "no error";
   } catch (const lit::Error& e) {
-    EXPECT_NE(std::string(e.what()).find((src / "hello.txt").string()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find((src / "hello.txt").string()), std::string::npos)
+        << e.what();
   }
 }
 
