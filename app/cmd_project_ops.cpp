@@ -20,6 +20,7 @@
 #include "app/project.hpp"
 #include "app/table.hpp"
 #include "reconciler/apply/apply.hpp"
+#include "reconciler/apply/copy_image.hpp"
 #include "reconciler/apply/service_flags.hpp"
 #include "reconciler/apply/state.hpp"
 #include "reconciler/plan.hpp"
@@ -163,6 +164,7 @@ ContainerRecord create_oneoff(Context& ctx, const Project& project, const RunOpt
     throw Error("run " + o.service + ": its dependencies could not be started");
   std::string name =
       o.name.empty() ? project.name + "-" + o.service + "-run-" + random_suffix() : o.name;
+  if (!project.services.at(o.service).copy.empty()) ensure_copy_image(ctx.paths, project, project.services.at(o.service));
   ReplicaFlags rf = replica_flags(project, oneoff_service(project.services.at(o.service), o), name,
                                   1, desired.hashes.at(o.service));
   runtime::CreateFlags& f = rf.flags;
@@ -401,7 +403,7 @@ void register_build(CLI::App& app, Context& ctx) {
 void refuse_build(const reconciler::Project& project, const std::vector<std::string>& services) {
   std::vector<std::string> built;
   for (const auto& [name, s] : project.services)
-    if ((s.build || !s.copy.empty()) &&
+    if (s.build &&  // filesystem.copy images are made at up/run (ensure_copy_image)
         (services.empty() || std::find(services.begin(), services.end(), name) != services.end()))
       built.push_back(name);
   if (built.empty()) return;

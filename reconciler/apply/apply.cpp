@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "network/manager.hpp"
+#include "reconciler/apply/copy_image.hpp"
 #include "reconciler/apply/service_flags.hpp"
 #include "runtime/container/control.hpp"
 #include "runtime/container/detached.hpp"
@@ -118,6 +119,7 @@ std::string network_of_service(const Paths& paths, const std::string& project, c
 void create_container(const Paths& paths, const Project& project, const Desired& desired, const Action& a,
                       const Step& step) {
   const Service& s = project.services.at(a.service);
+  if (!s.copy.empty()) ensure_copy_image(paths, project, s);
   ReplicaFlags rf = replica_flags(project, s, a.target, a.number, desired.hashes.at(a.service));
   if (!rf.network_service.empty()) rf.flags.network = network_of_service(paths, project.name, rf.network_service);
   step("Creating");

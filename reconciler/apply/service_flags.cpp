@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "reconciler/apply/copy_image.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::reconciler {
@@ -162,13 +163,13 @@ std::string shell_join(const std::vector<std::string>& argv) {
 
 ReplicaFlags replica_flags(const Project& project, const Service& s, const std::string& name, int number,
                            const std::string& hash) {
-  if (s.image.empty() || s.build || !s.copy.empty())
-    throw unsupported(s, s.copy.empty() ? "build" : "filesystem.copy",
-                      "building images is not supported yet (a later release adds the image builder)")
+  if (s.image.empty() || s.build)
+    throw unsupported(s, "build", "building images is not supported yet (a later release adds the image builder)")
         .with_hint("build the image elsewhere, load it with `lit image load`, and set image:");
   ReplicaFlags out;
   runtime::CreateFlags& f = out.flags;
-  f.image = s.image;
+  // filesystem.copy: the derived image apply makes (ensure_copy_image) first.
+  f.image = s.copy.empty() ? s.image : copy_image_reference(project, s);
   f.name = name;
   f.detach = true;
   add_command(s, f);

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "network/store.hpp"
+#include "reconciler/apply/copy_image.hpp"
 #include "reconciler/apply/service_flags.hpp"
 #include "reconciler/hash.hpp"
 #include "runtime/container/record.hpp"
@@ -35,6 +36,7 @@ std::string service_hash(const Paths& paths, const Service& s) {
           .with_hint("load it first: lit image load -i FILE (registry pull comes in a later release)");
     }
   }
+  if (!s.copy.empty()) extra.push_back(copy_layer_diff_id(paths, s));  // an edited file recreates
   std::vector<fs::path> files(s.env_files.begin(), s.env_files.end());
   for (const auto* refs : {&s.secrets, &s.configs})
     for (const auto& r : *refs)

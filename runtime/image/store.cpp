@@ -63,6 +63,15 @@ Image Store::import_rootfs(int fd, const std::string& name, const std::string& r
   return make_image(root_, load_state(root_ / "state.json"), id);
 }
 
+Image Store::add_layer(const Image& base, int tar_fd, const std::string& name, const std::string& reference) {
+  std::string tag;
+  if (!reference.empty()) tag = tag_reference(reference);
+  Transaction tx(root_);
+  std::string id = tx.add_layer(base.id, tar_fd, name, tag);
+  tx.commit();
+  return make_image(root_, load_state(root_ / "state.json"), id);
+}
+
 std::vector<Image> Store::list() const {
   StoreState st = load_state(root_ / "state.json");
   std::vector<Image> out;

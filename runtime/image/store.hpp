@@ -62,6 +62,11 @@ class Store {
   Image import_rootfs(const std::filesystem::path& tarball, const std::string& reference);
   Image import_rootfs(int fd, const std::string& name, const std::string& reference);
 
+  // `base` plus one layer from a tar stream (`name` is used in messages and the
+  // history), tagged `reference` (or untagged when empty). Deterministic: the
+  // same base and tar bytes give the same image id, stored once.
+  Image add_layer(const Image& base, int tar_fd, const std::string& name, const std::string& reference);
+
   // Newest first (by created), as `docker images` lists them.
   std::vector<Image> list() const;
 

@@ -124,13 +124,20 @@ void Transaction::add_image(const PendingImage& p, const std::string& archive) {
   for (const auto& t : p.tags) state_.tags[t] = p.id;
 }
 
-std::string Transaction::add_rootfs(int fd, const std::string& name, const std::string& tag) {
+// Unpacks a tar stream into staging; kept (by diff id) only when the store
+// does not have that layer already.
+UnpackResult Transaction::stage_layer(int fd, const std::string& what) {
   fs::path dir = new_layer_dir();
-  UnpackResult r = unpack_layer(fd, dir / "diff", "rootfs " + name);
+  UnpackResult r = unpack_layer(fd, dir / "diff", what);
   if (!state_.layers.contains(r.diff_id)) {
     new_layers_[r.diff_id] = dir;
     state_.layers[r.diff_id] = r.content_size;
   }
+  return r;
+}
+
+std::string Transaction::add_rootfs(int fd, const std::string& name, const std::string& tag) {
+  UnpackResult r = stage_layer(fd, "rootfs " + name);
   const std::string created = now_rfc3339();
   const std::string config = import_config(r.diff_id, created, "Imported from " + name);
   const std::string manifest =
@@ -139,6 +146,44 @@ std::string Transaction::add_rootfs(int fd, const std::string& name, const std::
   put_blob(id, config);
   put_blob(sha256_digest(manifest), manifest);
   state_.images[id] = ImageRecord{sha256_digest(manifest), {r.diff_id}, created};
+  if (!tag.empty()) state_.tags[tag] = id;
+  return id;
+}
+
+std::string Transaction::add_layer(const std::string& base_id, int fd, const std::string& name,
+                                   const std::string& tag) {
+  auto base = state_.images.find(base_id);
+  if (base == state_.images.end()) {
+    throw Error("image not found:", base_id, 0, "`lit image ls` lists the images in the store");
+  }
+  const ImageRecord rec = base->second;
+  const std::string what = "image " + short_id(base_id);
+  nlohmann::json cfg = parse_config_blob(read_file(blob_path(root_, base_id)), what + " config");
+  nlohmann::json manifest =
+      nlohmann::json::parse(read_file(blob_path(root_, rec.manifest_digest)), nullptr, false);
+  if (!manifest.is_object() || !manifest["layers"].is_array() ||
+      manifest["layers"].size() != rec.diff_ids.size()) {
+    throw Error("invalid image manifest", what + ": " + rec.manifest_digest, 0,
+                "remove the image and load it again");
+  }
+  std::vector<LayerDescriptor> layers;
+  for (const auto& l : manifest["layers"])
+    layers.push_back({l.value("mediaType", ""), l.value("digest", ""), l.value("size", std::uint64_t{0})});
+
+  UnpackResult r = stage_layer(fd, "layer " + name);
+  cfg["rootfs"]["diff_ids"].push_back(r.diff_id);
+  if (!cfg["history"].is_array()) cfg["history"] = nlohmann::json::array();
+  cfg["history"].push_back({{"created", cfg.value("created", "")}, {"created_by", "lit: COPY " + name}});
+  const std::string config = cfg.dump();
+  layers.push_back({"application/vnd.oci.image.layer.v1.tar", r.diff_id, r.tar_size});
+  const std::string manifest_blob = make_manifest(config, layers);
+  const std::string id = sha256_digest(config);
+  put_blob(id, config);
+  put_blob(sha256_digest(manifest_blob), manifest_blob);
+  std::vector<std::string> diff_ids = rec.diff_ids;
+  diff_ids.push_back(r.diff_id);
+  auto [it, fresh] = state_.images.try_emplace(id);
+  if (fresh) it->second = ImageRecord{sha256_digest(manifest_blob), diff_ids, now_rfc3339()};
   if (!tag.empty()) state_.tags[tag] = id;
   return id;
 }

@@ -12,6 +12,7 @@
 
 #include "runtime/image/formats.hpp"
 #include "runtime/image/state.hpp"
+#include "runtime/image/unpack.hpp"
 #include "runtime/util/fs.hpp"
 
 namespace lit::image {
@@ -29,6 +30,10 @@ class Transaction {
   void add_image(const PendingImage& image, const std::string& archive_name);
   // A rootfs tarball as a one-layer image; returns its id. `tag` is normalized or empty.
   std::string add_rootfs(int fd, const std::string& name, const std::string& tag);
+  // Image `base_id` plus one layer read from fd (a tar stream); returns the new
+  // image's id. Its config is the base's with the layer appended, `created`
+  // kept, so the same base and content always give the same id.
+  std::string add_layer(const std::string& base_id, int fd, const std::string& name, const std::string& tag);
   // Untags and/or deletes, committing itself; returns docker's lines.
   std::vector<std::string> remove(const std::string& reference, bool force,
                                   const std::function<bool(const std::string&)>& in_use);
@@ -40,6 +45,7 @@ class Transaction {
   void ensure_layer(const StagedFile& file, const std::string& expected, const std::string& what,
                     const std::string& archive);
   std::filesystem::path new_layer_dir();
+  UnpackResult stage_layer(int fd, const std::string& what);
   void put_blob(const std::string& digest, const std::string& content);
   void discard(const std::filesystem::path& path);
 
