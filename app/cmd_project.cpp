@@ -127,7 +127,7 @@ void register_down(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, o] {
     Project project = load(ctx);
     FileLock held = project_lock(ctx, project.name);
-    Desired desired = desired_state(ctx.paths, project);
+    Desired desired = desired_state(ctx.paths, project, Hashes::Skip);
     ObservedState observed = observe(ctx.paths, project.name, desired.state);
     Plan plan = plan_down(desired.state, observed, {o->volumes, o->remove_orphans});
     ApplyOptions apply;

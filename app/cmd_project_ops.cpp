@@ -227,7 +227,7 @@ void register_lifecycle(CLI::App& app, Context& ctx, const char* name, Lifecycle
     Project project = load(ctx);
     check_services(project, o->services);
     FileLock held = project_lock(ctx, project.name);
-    Desired desired = desired_state(ctx.paths, project);
+    Desired desired = desired_state(ctx.paths, project, Hashes::Skip);
     ObservedState observed = observe(ctx.paths, project.name, desired.state);
     if (what == Lifecycle::Start) {
       std::set<std::string> wanted(o->services.begin(), o->services.end());

@@ -94,14 +94,14 @@ std::string volume_dir(const Paths& paths, const std::string& volume_name) {
   return (paths.root / "volumes" / volume_name).string();
 }
 
-Desired desired_state(const Paths& paths, const Project& project) {
+Desired desired_state(const Paths& paths, const Project& project, Hashes hashes) {
   Desired d;
   d.state.project = project.name;
   d.state.inactive_services = project.disabled_services;
   for (const auto& [name, s] : project.services) {
     DesiredService ds;
     ds.name = name;
-    ds.hash = joined_hash(paths, project, name, d.hashes);
+    if (hashes == Hashes::Compute) ds.hash = joined_hash(paths, project, name, d.hashes);
     ds.replicas = s.replicas;
     if (!s.container_name.empty()) ds.container_name = s.container_name;
     for (const auto& [dep, how] : s.depends_on)

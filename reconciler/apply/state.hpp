@@ -20,7 +20,10 @@ struct Desired {
 
 // Throws lit::Error naming the service when its image is not in the store, or
 // a file it reads (env_file, secrets, configs) cannot be read.
-Desired desired_state(const Paths& paths, const Project& project);
+// Commands that only stop, start or remove what exists (down, stop, start,
+// restart) skip the hashes: they need no image, and no copy source, present.
+enum class Hashes { Compute, Skip };
+Desired desired_state(const Paths& paths, const Project& project, Hashes hashes = Hashes::Compute);
 
 // The project's containers (every status) and networks, by label; the
 // declared external networks and volumes when they exist.

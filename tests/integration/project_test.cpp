@@ -334,3 +334,24 @@ TEST_F(ProjectTest, ProgressIsALiveViewOnATerminalAndLinesOrJsonOtherwise) {
 
 }  // namespace
 }  // namespace lit::test
+
+namespace lit::test {
+namespace {
+
+TEST_F(ProjectTest, StopAndDownWorkWhenTheImageIsGone) {
+  // Only `up` needs the images (for the config hashes); removing what exists must not.
+  write("name: shop\nservices:\n  api:\n    image: localhost/lit-test:latest\n"
+        "    command: [\"sleep\", \"600\"]\n    stop_grace_period: 1s\n");
+  ASSERT_EQ(project({"up", "-d"}).exit_code, 0);
+  Result r = lit({"image", "rm", "-f", "localhost/lit-test:latest"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  expect_lit_error(project({"up", "-d"}), "localhost/lit-test");
+  r = project({"stop"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  r = project({"down", "-t", "1"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(ids().empty());
+}
+
+}  // namespace
+}  // namespace lit::test
