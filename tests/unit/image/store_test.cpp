@@ -14,15 +14,9 @@ using lit::image::Image;
 using lit::image::Store;
 using lit::test::Compression;
 using lit::test::TarBuilder;
+using lit::test::count_entries;
 
 namespace {
-
-std::size_t count_entries(const fs::path& dir) {
-  std::error_code ec;
-  std::size_t n = 0;
-  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); ++it) ++n;
-  return n;
-}
 
 class StoreTest : public ::testing::Test {
  protected:

@@ -14,6 +14,16 @@
 
 namespace lit::test {
 
+// Entries directly in dir (0 when it does not exist): "nothing left in tmp/".
+inline std::size_t count_entries(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::size_t n = 0;
+  for (auto it = std::filesystem::directory_iterator(dir, ec);
+       !ec && it != std::filesystem::directory_iterator(); ++it)
+    ++n;
+  return n;
+}
+
 enum class Compression { none, gzip, zstd };
 
 inline la_ssize_t append_cb(archive*, void* ud, const void* buf, size_t n) {
@@ -49,13 +59,16 @@ inline std::string compress(const std::string& data, Compression c) {
 
 class TarBuilder {
  public:
-  TarBuilder& file(const std::string& path, const std::string& content, mode_t mode = 0644, int uid = 0,
-                   int gid = 0) {
+  TarBuilder& file(const std::string& path, const std::string& content, mode_t mode = 0644,
+                   int uid = 0, int gid = 0) {
     return add(path, AE_IFREG, mode, content, {}, uid, gid);
   }
-  TarBuilder& dir(const std::string& path, mode_t mode = 0755) { return add(path, AE_IFDIR, mode, {}, {}); }
+  TarBuilder& dir(const std::string& path, mode_t mode = 0755) {
+    return add(path, AE_IFDIR, mode, {}, {});
+  }
   TarBuilder& symlink(const std::string& path, const std::string& target) {
-    return add(path, AE_IFLNK, 0777, {}, [target](archive_entry* e) { archive_entry_set_symlink(e, target.c_str()); });
+    return add(path, AE_IFLNK, 0777, {},
+               [target](archive_entry* e) { archive_entry_set_symlink(e, target.c_str()); });
   }
   TarBuilder& hardlink(const std::string& path, const std::string& target) {
     return add(path, AE_IFREG, 0644, {}, [target](archive_entry* e) {
@@ -91,9 +104,11 @@ class TarBuilder {
       archive_entry_set_uid(e, en.uid);
       archive_entry_set_gid(e, en.gid);
       archive_entry_set_mtime(e, 1700000000, 0);
-      archive_entry_set_size(e, en.type == AE_IFREG ? static_cast<la_int64_t>(en.content.size()) : 0);
+      archive_entry_set_size(e,
+                             en.type == AE_IFREG ? static_cast<la_int64_t>(en.content.size()) : 0);
       if (en.extra) en.extra(e);
-      if (archive_write_header(a, e) != ARCHIVE_OK) throw std::runtime_error(archive_error_string(a));
+      if (archive_write_header(a, e) != ARCHIVE_OK)
+        throw std::runtime_error(archive_error_string(a));
       if (!en.content.empty()) archive_write_data(a, en.content.data(), en.content.size());
       archive_entry_free(e);
     }
