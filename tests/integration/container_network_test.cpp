@@ -27,17 +27,6 @@ constexpr const char* kUpstream = "127.0.0.20";    // the fake resolver the host
 
 Result sh(const std::string& command) { return run_process({"sh", "-c", command}); }
 
-// Retries until `ok` or about 10 s: a server in a container needs a moment to listen.
-template <typename F>
-bool eventually(F&& ok) {
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!ok()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return true;
-}
-
 class ContainerNetworkTest : public LitTest {
  protected:
   void SetUp() override {
@@ -111,11 +100,6 @@ class ContainerNetworkTest : public LitTest {
     return r.exit_code == 0 ? r.out : "";
   }
 
-  // GET url from the sandbox host.
-  static std::string fetch(const std::string& url) {
-    Result r = run_process({"busybox", "timeout", "3", "busybox", "wget", "-q", "-O", "-", url});
-    return r.exit_code == 0 ? r.out : "";
-  }
 
   std::string short_id(const std::string& name) {
     Result r = lit({"container", "inspect", name});

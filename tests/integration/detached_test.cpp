@@ -40,16 +40,6 @@ class DetachedTest : public RunTest {
     return "";
   }
 
-  // Polls until pred() holds; false after the timeout.
-  bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
-    auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return pred();
-  }
-
   std::string log_text(const std::string& id) {
     std::ifstream in(root_ / "containers" / id / "container.log");
     return {std::istreambuf_iterator<char>(in), {}};

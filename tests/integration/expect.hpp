@@ -40,6 +40,12 @@ inline bool contains_line_with(const std::string& text, std::initializer_list<st
   return false;
 }
 
+// GET url from the sandbox host (busybox wget, 3 s): the body, or "" when it fails.
+inline std::string fetch(const std::string& url) {
+  Result r = run_process({"busybox", "timeout", "3", "busybox", "wget", "-q", "-O", "-", url});
+  return r.exit_code == 0 ? r.out : "";
+}
+
 // Retries `ok` until it holds or `timeout` passes: what a container does takes
 // a moment to show. True when it held.
 template <typename F>

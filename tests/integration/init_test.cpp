@@ -32,14 +32,6 @@ class InitTest : public RunTest {
     return nlohmann::json::parse(r.out).at(0)["state"]["exit_code"].get<int>();
   }
 
-  bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
-    for (auto deadline = Clock::now() + timeout; Clock::now() < deadline;) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return pred();
-  }
-
   void remove(const std::string& name) {
     Result r = lit({"container", "rm", "-f", name});
     EXPECT_EQ(r.exit_code, 0) << r;

@@ -47,11 +47,6 @@ class ProjectTest : public ProjectFixture {
     if (IsSkipped() || HasFatalFailure()) return;
     write(kCompose);
   }
-
-  static std::string fetch(const std::string& url) {
-    Result r = run_process({"busybox", "timeout", "3", "busybox", "wget", "-q", "-O", "-", url});
-    return r.exit_code == 0 ? r.out : "";
-  }
 };
 
 TEST_F(ProjectTest, UpRunsServicesThatReachEachOtherAndDownLeavesNothing) {

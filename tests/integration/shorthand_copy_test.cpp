@@ -39,11 +39,6 @@ class ShorthandCopyTest : public ProjectFixture {
   Result in_container(const std::string& script) {
     return lit({"container", "exec", "site-site-1", "sh", "-c", script});
   }
-
-  static std::string fetch(const std::string& url) {
-    Result r = run_process({"busybox", "timeout", "3", "busybox", "wget", "-q", "-O", "-", url});
-    return r.exit_code == 0 ? r.out : "";
-  }
 };
 
 TEST_F(ShorthandCopyTest, ServesCopiedFilesAndAnEditRecreates) {
