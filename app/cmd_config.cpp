@@ -9,13 +9,12 @@
 #include <vector>
 
 #include "app/context.hpp"
+#include "app/project.hpp"
 #include "reconciler/apply/state.hpp"
 #include "reconciler/load/load.hpp"
 #include "reconciler/yaml_out.hpp"
 
 namespace lit::app {
-
-using ProjectLoader = reconciler::Project (*)(const Context&, const std::vector<std::string>&);
 
 namespace {
 
@@ -63,7 +62,7 @@ void print_hashes(const Context& ctx, const Project& project, const std::string&
 
 }  // namespace
 
-void register_config(CLI::App& app, Context& ctx, ProjectLoader load) {
+void register_config(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<ConfigOpts>();
   auto* cmd = app.add_subcommand("config", "Print the normalized, interpolated project");
   cmd->add_option("--format", o->format, "yaml (default) or json")
@@ -81,8 +80,8 @@ void register_config(CLI::App& app, Context& ctx, ProjectLoader load) {
   for (auto* a : modes)
     for (auto* b : modes)
       if (a != b) a->excludes(b);
-  cmd->callback([&ctx, o, load] {
-    Project project = load(ctx, {});
+  cmd->callback([&ctx, o] {
+    Project project = load(ctx);
     if (o->quiet) return;
     if (o->services) return print_keys(project.services);
     if (o->volumes) return print_keys(project.volumes);

@@ -176,15 +176,11 @@ void register_ps(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-// cmd_config.cpp: lit config, given the loader the other project commands use.
-void register_config(CLI::App& app, Context& ctx,
-                     Project (*load)(const Context&, const std::vector<std::string>&));
-
 void register_project_commands(CLI::App& app, Context& ctx) {
   register_up(app, ctx);
   register_down(app, ctx);
   register_ps(app, ctx);
-  register_config(app, ctx, load);
+  register_config(app, ctx);
   register_project_ops_commands(app, ctx);
   register_project_logs(app, ctx);
 }

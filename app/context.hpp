@@ -65,6 +65,7 @@ void register_project_commands(CLI::App& app, Context& ctx);  // cmd_project.cpp
 void register_project_ops_commands(CLI::App& app, Context& ctx);
 // cmd_project_logs.cpp: `lit logs` (the attached mode of `lit up`: app/project.hpp).
 void register_project_logs(CLI::App& app, Context& ctx);
+void register_config(CLI::App& app, Context& ctx);  // cmd_config.cpp: lit config
 
 // Subcommands of `lit container`, each group in its own file.
 void register_lifecycle_commands(CLI::App& container, Context& ctx);   // cmd_lifecycle.cpp
