@@ -143,6 +143,13 @@ class ContainerNetworkTest : public LitTest {
       _exit(127);
     }
     std::string pid = std::to_string(outside_);
+    // The peer goes into the child's namespace: only once `unshare -n` made it
+    // (before that, /proc/PID/ns/net is still ours and the peer would land here).
+    auto netns_of = [](const std::string& p) {
+      std::error_code ec;
+      return fs::read_symlink("/proc/" + p + "/ns/net", ec).string();
+    };
+    ASSERT_TRUE(eventually([&] { return netns_of(pid) != netns_of("self"); }));
     Result r = sh("ip link add tst-out0 type veth peer name tst-out1 netns /proc/" + pid +
                   "/ns/net && ip addr add 203.0.113.1/24 dev tst-out0 && ip link set tst-out0 up");
     ASSERT_EQ(r.exit_code, 0) << r;
