@@ -235,6 +235,8 @@ std::vector<PortBinding> Manager::start(const Paths& paths, const ContainerRecor
 }
 
 void Manager::stop(const Paths& paths, const ContainerRecord& rec) noexcept {
+  // Only a container on lit networks has ports, names or links (connect refuses the others).
+  if (rec.spec.network != runtime::NetworkMode::Bridge) return;
   if (!rec.publish.empty())
     best_effort("unpublish ports", rec.name,
                 [&] { firewall(paths).remove_owner(nft::container_owner(rec.id)); });
@@ -248,6 +250,7 @@ void Manager::stop(const Paths& paths, const ContainerRecord& rec) noexcept {
 }
 
 void Manager::remove(const Paths& paths, const ContainerRecord& rec) noexcept {
+  if (rec.spec.network != runtime::NetworkMode::Bridge) return;  // holds no addresses
   stop(paths, rec);
   best_effort("release addresses", rec.name, [&] {
     NetworkStore networks = store(paths);

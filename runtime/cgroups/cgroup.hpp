@@ -2,7 +2,8 @@
 // One interface, two drivers: cgroup v2 (unified) and cgroup v1 (legacy or
 // hybrid, as on hosts whose v2 mount holds no controllers). Which applies is
 // detected from the mounts, never assumed. lit creates cgroups only under a
-// `lit` subtree (e.g. /sys/fs/cgroup/lit/<id> or /sys/fs/cgroup/memory/lit/<id>).
+// `lit` subtree (e.g. /sys/fs/cgroup/lit/<id> or /sys/fs/cgroup/memory/lit/<id>);
+// a container's go with it, the (empty) `lit` parents stay.
 #include <sys/types.h>
 
 #include <cstdint>
@@ -36,6 +37,11 @@ class Cgroup {
   // the file written, e.g. a memory limit below what the cgroup uses now.
   virtual void apply(const Limits& limits) = 0;
   virtual void add_process(pid_t pid) = 0;
+  // Moves the calling process, which must be single-threaded (a freshly cloned
+  // container init or exec helper), into the cgroup. Cheaper than add_process
+  // from the parent: in v1 a task moving itself skips the kernel's global
+  // threadgroup lock, whose first writer waits a whole RCU grace period (~10 ms).
+  virtual void join_self() = 0;
   virtual std::vector<pid_t> processes() const = 0;
   virtual std::uint64_t oom_kills() const = 0;  // how many tasks the OOM killer killed
   virtual Stats stats() const = 0;

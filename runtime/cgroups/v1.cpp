@@ -43,6 +43,13 @@ class V1Cgroup final : public Cgroup {
     }
   }
 
+  // "0" in `tasks` is the writing thread itself: the kernel moves it without
+  // the threadgroup lock (cgroup_procs_write_start). Single-threaded, the
+  // thread is the whole process.
+  void join_self() override {
+    for (const auto& d : paths()) write_knob(d, "tasks", "0", "cgroup of the container's process");
+  }
+
   std::vector<pid_t> processes() const override {
     std::set<pid_t> all;
     for (const auto& d : paths()) {

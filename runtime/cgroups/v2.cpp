@@ -66,6 +66,12 @@ class V2Cgroup final : public Cgroup {
                "cgroup of process " + std::to_string(pid));
   }
 
+  // v2 moves only whole processes through cgroup.procs (cgroup.threads is for
+  // threaded cgroups), so this takes the threadgroup lock like add_process.
+  void join_self() override {
+    write_knob(dir_, "cgroup.procs", "0", "cgroup of the container's process");
+  }
+
   std::vector<pid_t> processes() const override { return read_pids(dir_ / "cgroup.procs"); }
 
   std::uint64_t oom_kills() const override {

@@ -149,7 +149,7 @@ pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const Deta
   };
   try {
     // In the try: a network that cannot be joined is a start failure like any other.
-    RunHooks hooks = network_start_hook(paths, *rec, ports);
+    RunHooks hooks = start_hooks(paths, *rec, ports);
     hooks.on_start = on_start;
     return start_detached(rec->spec, stdio, hooks);
   } catch (const StartError& e) {

@@ -40,8 +40,9 @@ struct ChildPlan {
   int channel_fd;
   int pid_pipe;  // write end: the process's pid, for lit (not detached)
   bool detached;
+  cgroups::Cgroup* cgroup;  // the container's, joined by the helper itself
+  const security::SeccompProgram* seccomp;  // made before the fork (nullptr: none)
 };
-
 
 // After setns, /dev/pts is the container's devpts: the pty is the container's
 // own, and only the master travels to lit.
@@ -76,7 +77,8 @@ void setup_stdio(const ProcessSpec& p, const ExecStdio& s, const Channel& channe
     const std::string& cwd = c.process->cwd.empty() ? "/" : c.process->cwd;
     check_sys(::chdir(cwd.c_str()), "enter working directory", cwd);
     const ProcessSpec& p = *c.process;
-    security::apply_process_security(c.record->spec.security, p.uid, p.gid, p.additional_gids);
+    security::apply_process_security(c.record->spec.security, p.uid, p.gid, p.additional_gids,
+                                     c.seccomp);
     exec_process(p);
   });
 }
@@ -110,6 +112,8 @@ void spawn_orphan(const ChildPlan& c, const Channel& channel) {
 [[noreturn]] void helper_main(const ChildPlan& c) noexcept {
   Channel channel(c.channel_fd);
   run_child(channel, "exec", [&] {
+    // Joined before the namespaces: the process is born in the container's cgroup.
+    c.cgroup->join_self();
     if (channel.receive().kind != ChannelMessage::Go) ::_exit(125);  // lit gave up
     check_sys(::setns(c.init_pidfd, kNamespaces), "join the namespaces of container",
               c.record->name);
@@ -164,7 +168,9 @@ SpawnedExec spawn_in_container(const ContainerRecord& r, const ProcessSpec& p,
   int pipe_fds[2];
   check_sys(::pipe2(pipe_fds, O_CLOEXEC), "create pipe");
   UniqueFd pid_r(pipe_fds[0]), pid_w(pipe_fds[1]);
-  ChildPlan plan{&r, &p, &stdio, init.get(), child_end.get(), pid_w.get(), detached};
+  auto seccomp = security::seccomp_program_for(r.spec.security);
+  ChildPlan plan{&r,          &p,       &stdio,       init.get(), child_end.get(), pid_w.get(),
+                 detached,    cgroup.get(), seccomp ? &*seccomp : nullptr};
 
   pid_t helper = ::fork();
   if (helper < 0) throw Error::sys("fork", "", errno);
@@ -172,8 +178,6 @@ SpawnedExec spawn_in_container(const ContainerRecord& r, const ProcessSpec& p,
   ChildGuard helper_guard(helper);
   child_end.reset();
   pid_w.reset();
-  // Joined before the namespaces: the process is born in the container's cgroup.
-  cgroup->add_process(helper);
   Channel channel(parent_end.get());
   channel.send_go();
   SpawnedExec out;

@@ -97,7 +97,7 @@ void run_init(const InitConfig& c, const Channel& channel) {
   enter_cwd(spec.process.cwd);
   if (spec.security.read_only_rootfs) make_root_readonly();
   security::apply_process_security(spec.security, spec.process.uid, spec.process.gid,
-                                   spec.process.additional_gids);
+                                   spec.process.additional_gids, c.seccomp);
   die_with_parent(c.die_with_parent);
   exec_process(spec.init ? under_init(spec.process) : spec.process);
 }
@@ -108,6 +108,9 @@ void container_init(const InitConfig& c) noexcept {
   Channel channel(c.channel_fd);
   run_child(channel, "container init", [&] {
     ::setsid();  // out of lit's process group: only signals lit forwards reach it
+    // The init moves itself (cheaper than lit moving it), while lit does its
+    // before-start work; the command's exec comes later, so nothing escapes it.
+    if (c.cgroup) c.cgroup->join_self();
     die_with_parent(c.die_with_parent);
     reset_process_state();
     run_init(c, channel);

@@ -119,7 +119,8 @@ ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
     net->create(paths, rec);
     guard.networks(&rec);
   }
-  records.create(rec);
+  // A --rm container's record matters only while it runs: no fsync (~0.5 ms).
+  records.create(rec, flags.auto_remove ? Durability::NoSync : Durability::Sync);
   guard.record(rec.id);
   guard.volumes(plan.anonymous_volumes);
   create_host_dirs(paths, plan);
@@ -146,14 +147,14 @@ void finish(RecordStore& records, const std::string& id, int code, bool oom, std
 
 void discard_container(const Paths& paths, const ContainerRecord& record) {
   if (NetworkHooks* net = network_hooks()) net->remove(paths, record);
-  RecordStore records(paths.containers());
-  if (records.read(record.id)) records.remove(record.id);
+  RecordStore(paths.containers()).remove(record.id);  // a missing one is fine
   remove_volumes(paths, record.anonymous_volumes);
 }
 
-RunHooks network_start_hook(const Paths& paths, const ContainerRecord& record,
-                            std::vector<PortBinding>& ports) {
+RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
+                     std::vector<PortBinding>& ports) {
   RunHooks hooks;
+  hooks.seccomp_cache = paths.run_root / "seccomp";
   if (record.spec.network == NetworkMode::Bridge) {
     NetworkHooks* net = network_hooks();
     if (!net) throw StartError(Error("start container " + record.name + ": networks are not available here"), 125);
@@ -187,7 +188,7 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
   ExitStatus status;
   try {
     // In the try: a network that cannot be joined is a start failure like any other.
-    RunHooks hooks = network_start_hook(paths, record, ports);
+    RunHooks hooks = start_hooks(paths, record, ports);
     hooks.on_start = on_start;
     status = run_foreground(record.spec, hooks);
     network_stop(paths, record);

@@ -23,11 +23,12 @@ ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
 // it exits, also when it fails to start. Rethrows StartError after recording it.
 ExitStatus run_created(const Paths& paths, const ContainerRecord& record);
 
-// The hook that attaches a bridge-networked container when it starts (the
-// network manager's start), storing the ports it bound in `ports`; empty hooks
-// for none/host. network_stop undoes it after the container exited.
-RunHooks network_start_hook(const Paths& paths, const ContainerRecord& record,
-                            std::vector<PortBinding>& ports);
+// What starting a container needs from outside it: the hook that attaches a
+// bridge-networked container (the network manager's start), storing the ports
+// it bound in `ports`; a joined network namespace; the seccomp cache in the run
+// root. network_stop undoes the attachment after the container exited.
+RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
+                     std::vector<PortBinding>& ports);
 void network_stop(const Paths& paths, const ContainerRecord& record);
 
 // --rm: removes record, bundle and anonymous volumes of a container that has

@@ -453,7 +453,7 @@ void RecordStore::write(const ContainerRecord& record, Durability durability) co
                     durability);
 }
 
-void RecordStore::create(const ContainerRecord& record) {
+void RecordStore::create(const ContainerRecord& record, Durability durability) {
   if (!is_valid_name(record.name))
     throw Error("invalid container name \"" + record.name +
                 "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
@@ -470,7 +470,7 @@ void RecordStore::create(const ContainerRecord& record) {
   try {
     make_dirs(bundle(record.id), 0700);
     FileLock l = lock(record.id);
-    write(record);
+    write(record, durability);
   } catch (...) {
     std::error_code ec;
     fs::remove_all(dir(record.id), ec);
@@ -498,6 +498,8 @@ std::optional<ContainerRecord> RecordStore::read(const std::string& id) const {
     if (e.err() == ENOENT || e.err() == ENOTDIR) return std::nullopt;
     throw;
   }
+  // Empty: the unsynced record of a --rm container that a power loss cut short.
+  if (text.empty()) return std::nullopt;
   try {
     return record_from_json(json::parse(text));
   } catch (const json::exception& e) {
@@ -563,13 +565,17 @@ bool RecordStore::update(const std::string& id,
 
 void RecordStore::remove(const std::string& id) {
   {
-    FileLock l = lock(id);
+    std::optional<FileLock> l;
+    try {
+      l.emplace(lock(id));
+    } catch (const Error& e) {
+      if (e.err() == ENOENT) return;  // removed already
+      throw;
+    }
     if (::unlink((dir(id) / "container.json").c_str()) < 0 && errno != ENOENT)
       throw Error::sys("remove container record", (dir(id) / "container.json").string(), errno);
   }
-  std::error_code ec;
-  fs::remove_all(dir(id), ec);
-  if (ec) throw Error::sys("remove container directory", dir(id).string(), ec.value());
+  remove_tree(dir(id));
 }
 
 // ---- observed state and presentation -----------------------------------------

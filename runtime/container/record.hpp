@@ -112,7 +112,9 @@ class RecordStore {
 
   // Creates <id>/ (with bundle/) and writes the record. The name must be valid
   // and unused: `the container name "/x" is already in use by container "<id>"`.
-  void create(const ContainerRecord& record);
+  // NoSync suits a container that does not outlive its run (--rm): after a
+  // power loss its record may be empty, which read() takes for no record.
+  void create(const ContainerRecord& record, Durability durability = Durability::Sync);
 
   // A name nobody uses yet (generate_name, retried on collision).
   std::string unused_name() const;

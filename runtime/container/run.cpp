@@ -16,6 +16,7 @@
 #include "runtime/container/pty.hpp"
 #include "runtime/container/supervise.hpp"
 #include "runtime/container/sysctl.hpp"
+#include "runtime/security/security.hpp"
 
 namespace lit::runtime {
 namespace {
@@ -32,6 +33,7 @@ class CgroupGuard {
     }
   }
   cgroups::Cgroup* operator->() const { return cg_.get(); }
+  cgroups::Cgroup* get() const { return cg_.get(); }
   // The container outlives this process (detached): its supervisor destroys it.
   void release() { cg_.release(); }
 
@@ -102,7 +104,9 @@ pid_t start(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHook
   CgroupGuard cgroup(cgroups::detect()->create(spec.id));
   cgroup->apply(spec.limits);
 
-  InitConfig config{&spec, RootfsContext{cgroup->paths()}, -1, std::nullopt};
+  InitConfig config{&spec, cgroup.get(), RootfsContext{cgroup->paths()}, -1, std::nullopt};
+  auto seccomp = security::seccomp_program_for(spec.security, hooks.seccomp_cache);
+  if (seccomp) config.seccomp = &*seccomp;
   config.stdio[0] = stdio.in;
   config.stdio[1] = stdio.out;
   config.stdio[2] = stdio.err;
@@ -116,7 +120,6 @@ pid_t start(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHook
   if (pid == 0) container_init(config);
   InitGuard init(pid);
   child_end.reset();
-  cgroup->add_process(pid);
   if (hooks.before_start) hooks.before_start(pid);
   Channel channel(parent_end.get());
   channel.send_go();
@@ -133,7 +136,9 @@ ExitStatus run(const ContainerSpec& spec, const RunHooks& hooks) {
   CgroupGuard cgroup(cgroups::detect()->create(spec.id));
   cgroup->apply(spec.limits);
 
-  InitConfig config{&spec, RootfsContext{cgroup->paths()}, -1, std::nullopt};
+  InitConfig config{&spec, cgroup.get(), RootfsContext{cgroup->paths()}, -1, std::nullopt};
+  auto seccomp = security::seccomp_program_for(spec.security, hooks.seccomp_cache);
+  if (seccomp) config.seccomp = &*seccomp;
   if (spec.process.terminal) config.window = terminal_size();
   config.netns_fd = hooks.netns.get();
   UniqueFd parent_end, child_end;
@@ -147,7 +152,6 @@ ExitStatus run(const ContainerSpec& spec, const RunHooks& hooks) {
   child_end.reset();
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   if (!pidfd) throw Error::sys("open pidfd of", std::to_string(pid), errno);
-  cgroup->add_process(pid);
   if (hooks.before_start) hooks.before_start(pid);
   Channel channel(parent_end.get());
   channel.send_go();

@@ -35,6 +35,8 @@ struct RunHooks {
   // NetworkMode::Container: the joined container's network namespace (its
   // init's /proc/PID/ns/net), entered by the init before anything else.
   UniqueFd netns;
+  // Where compiled seccomp programs are kept between containers (empty: none kept).
+  std::filesystem::path seccomp_cache;
 };
 
 // Throws StartError (with context) when the container cannot be started;

@@ -47,14 +47,21 @@ std::vector<int> holdable(const runtime::SecuritySpec& spec, const std::vector<i
 
 }  // namespace
 
+std::optional<SeccompProgram> seccomp_program_for(const runtime::SecuritySpec& spec,
+                                                  const std::filesystem::path& cache_dir) {
+  if (!spec.seccomp || spec.privileged) return std::nullopt;
+  return default_seccomp_program(holdable(spec, resolve_capabilities(spec)), cache_dir);
+}
+
 void apply_process_security(const runtime::SecuritySpec& spec, uid_t uid, gid_t gid,
-                            const std::vector<gid_t>& additional_gids) {
+                            const std::vector<gid_t>& additional_gids,
+                            const SeccompProgram* program) {
   const std::vector<int> caps = holdable(spec, resolve_capabilities(spec));
-  std::optional<SeccompFilter> filter;
-  if (spec.seccomp && !spec.privileged) filter.emplace(build_default_seccomp(caps));
+  std::optional<SeccompProgram> made;
+  if (!program && (made = seccomp_program_for(spec))) program = &*made;
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the
   // container rarely keeps: load it now (as runc does); it allows what follows.
-  if (filter && !spec.no_new_privileges) filter->load();
+  if (program && !spec.no_new_privileges) load_program(*program);
 
   drop_bounding_set(caps);
   set_identity(uid, gid, additional_gids);
@@ -63,7 +70,7 @@ void apply_process_security(const runtime::SecuritySpec& spec, uid_t uid, gid_t 
   if (spec.no_new_privileges) {
     check_sys(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "set", "no_new_privs");
   }
-  if (filter && spec.no_new_privileges) filter->load();
+  if (program && spec.no_new_privileges) load_program(*program);
 }
 
 }  // namespace lit::security

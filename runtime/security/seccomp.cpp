@@ -1,13 +1,21 @@
 #include "runtime/security/seccomp.hpp"
 
 #include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <optional>
 #include <utility>
 
 #include "runtime/util/error.hpp"
@@ -115,6 +123,62 @@ void add_compat_arches(scmp_filter_ctx ctx) {
   }
 }
 
+// Everything the generated program depends on, as text: the cache file is
+// named by its hash and starts with it, so a changed profile, libseccomp or
+// capability set never reads another's program.
+std::string fingerprint(const std::vector<int>& caps) {
+  const scmp_version* v = seccomp_version();
+  std::string f = "lit-seccomp-1 libseccomp " + std::to_string(v->major) + "." +
+                  std::to_string(v->minor) + "." + std::to_string(v->micro) + "\n";
+  for (const auto& b : kBlocked)
+    f += std::string(b.name) + " " + std::to_string(b.cap1) + " " + std::to_string(b.cap2) + "\n";
+  for (unsigned long flag : kNamespaceFlags) f += "ns " + std::to_string(flag) + "\n";
+  std::vector<int> sorted = caps;
+  std::sort(sorted.begin(), sorted.end());
+  f += "caps";
+  for (int c : sorted) f += " " + std::to_string(c);
+  return f;
+}
+
+// FNV-1a, 64 bits, as 16 hex digits: names the file and catches a torn one.
+// (Not a defence against tampering: the run root is root's alone.)
+std::string fnv1a(std::string_view data) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : data) h = (h ^ c) * 1099511628211ull;
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+constexpr size_t kChecksumSize = 16;
+
+// The file: the fingerprint, a NUL, the program, then fnv1a of all before it.
+std::string cache_bytes(const std::string& fp, const SeccompProgram& p) {
+  std::string bytes = fp + '\0';
+  bytes.append(reinterpret_cast<const char*>(p.data()), p.size() * sizeof(sock_filter));
+  return bytes + fnv1a(bytes);
+}
+
+std::optional<SeccompProgram> read_cached(const fs::path& file, const std::string& fp) {
+  std::string bytes;
+  try {
+    bytes = read_file(file);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  if (bytes.size() < fp.size() + 1 + kChecksumSize) return std::nullopt;
+  size_t end = bytes.size() - kChecksumSize;
+  if (bytes.compare(end, kChecksumSize, fnv1a(std::string_view(bytes).substr(0, end))) != 0)
+    return std::nullopt;
+  if (bytes.compare(0, fp.size(), fp) != 0 || bytes[fp.size()] != '\0') return std::nullopt;
+  size_t start = fp.size() + 1, body = end - start;
+  if (body == 0 || body % sizeof(sock_filter) != 0 || body / sizeof(sock_filter) > BPF_MAXINSNS)
+    return std::nullopt;
+  SeccompProgram p(body / sizeof(sock_filter));
+  std::memcpy(p.data(), bytes.data() + start, body);
+  return p;
+}
+
 }  // namespace
 
 SeccompFilter::SeccompFilter(SeccompFilter&& o) noexcept
@@ -130,6 +194,41 @@ std::string SeccompFilter::pfc() const {
   int rc = seccomp_export_pfc(ctx_, fd.get());
   if (rc < 0) throw Error::sys("export", "seccomp filter", -rc);
   return read_file("/proc/self/fd/" + std::to_string(fd.get()));
+}
+
+SeccompProgram SeccompFilter::program() const {
+  UniqueFd fd(::memfd_create("lit-seccomp-bpf", MFD_CLOEXEC));
+  if (!fd) throw Error::sys("create memfd for", "seccomp filter", errno);
+  int rc = seccomp_export_bpf(ctx_, fd.get());
+  if (rc < 0) throw Error::sys("export", "seccomp filter", -rc);
+  std::string bytes = read_file("/proc/self/fd/" + std::to_string(fd.get()));
+  if (bytes.empty() || bytes.size() % sizeof(sock_filter) != 0)
+    throw Error("export seccomp filter", "", 0, "libseccomp returned no whole program");
+  SeccompProgram p(bytes.size() / sizeof(sock_filter));
+  std::memcpy(p.data(), bytes.data(), bytes.size());
+  return p;
+}
+
+void load_program(const SeccompProgram& program) {
+  sock_fprog prog{static_cast<unsigned short>(program.size()),
+                  const_cast<sock_filter*>(program.data())};
+  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+    throw Error::sys("load", "seccomp filter", errno);
+}
+
+SeccompProgram default_seccomp_program(const std::vector<int>& caps, const fs::path& cache_dir) {
+  if (cache_dir.empty()) return build_default_seccomp(caps).program();
+  const std::string fp = fingerprint(caps);
+  fs::path file = cache_dir / (fnv1a(fp) + ".bpf");
+  if (auto cached = read_cached(file, fp)) return *cached;
+  SeccompProgram p = build_default_seccomp(caps).program();
+  try {
+    make_dirs(cache_dir, 0700);
+    write_file_atomic(file, cache_bytes(fp, p), 0600, Durability::NoSync);
+  } catch (const Error& e) {  // the container starts anyway; the next one compiles again
+    spdlog::debug("keep seccomp program in {}: {}", cache_dir.string(), e.what());
+  }
+  return p;
 }
 
 void SeccompFilter::load() {

@@ -2,10 +2,16 @@
 // lit's default seccomp profile (libseccomp), in the spirit of docker's: allow
 // by default, EPERM for syscalls that reach past the container, with the ones a
 // kept capability legitimately needs (mount with SYS_ADMIN, ...) let through.
+#include <linux/filter.h>
+
+#include <filesystem>
 #include <string>
 #include <vector>
 
 namespace lit::security {
+
+// A compiled filter: the classic BPF program the kernel runs for each syscall.
+using SeccompProgram = std::vector<sock_filter>;
 
 // A built, not yet loaded, filter. Owns the libseccomp context.
 class SeccompFilter {
@@ -21,9 +27,22 @@ class SeccompFilter {
   std::string pfc() const;
   // Installs it for the calling thread. Without no_new_privs this needs CAP_SYS_ADMIN.
   void load();
+  // The BPF program libseccomp generates for it (what load() installs).
+  SeccompProgram program() const;
 
  private:
   friend SeccompFilter build_default_seccomp(const std::vector<int>& caps);
+
+// The default profile's program for these capabilities. Generating it costs
+// about a millisecond of libseccomp work per container, so with a cache
+// directory the program is kept there, named by a digest of everything it is
+// made from (the profile, libseccomp's version, the capabilities), with a
+// checksum; a file that does not check out is made again.
+SeccompProgram default_seccomp_program(const std::vector<int>& caps,
+                                       const std::filesystem::path& cache_dir = {});
+
+// Installs a program for the calling thread, as SeccompFilter::load does.
+void load_program(const SeccompProgram& program);
   explicit SeccompFilter(void* ctx) : ctx_(ctx) {}
   void* ctx_ = nullptr;
   std::vector<std::string> blocked_;
@@ -32,5 +51,16 @@ class SeccompFilter {
 // The default profile for a process that keeps these capabilities. Syscalls the
 // installed libseccomp does not know are skipped.
 SeccompFilter build_default_seccomp(const std::vector<int>& caps);
+
+// The default profile's program for these capabilities. Generating it costs
+// about a millisecond of libseccomp work per container, so with a cache
+// directory the program is kept there, named by a digest of everything it is
+// made from (the profile, libseccomp's version, the capabilities), with a
+// checksum; a file that does not check out is made again.
+SeccompProgram default_seccomp_program(const std::vector<int>& caps,
+                                       const std::filesystem::path& cache_dir = {});
+
+// Installs a program for the calling thread, as SeccompFilter::load does.
+void load_program(const SeccompProgram& program);
 
 }  // namespace lit::security

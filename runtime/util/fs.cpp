@@ -1,5 +1,6 @@
 #include "runtime/util/fs.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -7,6 +8,8 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <memory>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -88,6 +91,50 @@ void write_file(const fs::path& path, std::string_view content) {
   ssize_t n = ::write(fd.get(), content.data(), content.size());
   if (n < 0) throw Error::sys("write " + std::string(content) + " to", path.string(), errno);
 }
+
+namespace {
+
+void remove_at(int parent, const char* name, unsigned char type, const std::string& path);
+
+// Removes what the directory fd holds; closes fd.
+void remove_entries(int fd, const std::string& path) {
+  DIR* dir = ::fdopendir(fd);
+  if (dir == nullptr) {
+    int e = errno;
+    ::close(fd);
+    throw Error::sys("open directory", path, e);
+  }
+  std::unique_ptr<DIR, int (*)(DIR*)> guard(dir, &::closedir);
+  errno = 0;
+  while (dirent* e = ::readdir(dir)) {
+    std::string_view name = e->d_name;
+    if (name != "." && name != "..") remove_at(::dirfd(dir), e->d_name, e->d_type, path + "/" + e->d_name);
+    errno = 0;
+  }
+  if (errno != 0) throw Error::sys("read directory", path, errno);
+}
+
+void remove_at(int parent, const char* name, unsigned char type, const std::string& path) {
+  if (type != DT_DIR && type != DT_UNKNOWN) {
+    if (::unlinkat(parent, name, 0) == 0 || errno == ENOENT) return;
+    if (errno != EISDIR) throw Error::sys("remove", path, errno);
+  }
+  if (::unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT) return;
+  if (errno == ENOTDIR) {
+    if (::unlinkat(parent, name, 0) == 0 || errno == ENOENT) return;
+    throw Error::sys("remove", path, errno);
+  }
+  if (errno != ENOTEMPTY && errno != EEXIST) throw Error::sys("remove", path, errno);
+  int fd = ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) throw Error::sys("open directory", path, errno);
+  remove_entries(fd, path);
+  if (::unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    throw Error::sys("remove", path, errno);
+}
+
+}  // namespace
+
+void remove_tree(const fs::path& path) { remove_at(AT_FDCWD, path.c_str(), DT_UNKNOWN, path.string()); }
 
 void make_dirs(const fs::path& path, unsigned mode) {
   std::error_code ec;

@@ -61,6 +61,11 @@ std::string read_file(const fs::path& path);
 // Writes a small string to an existing file (cgroup and proc knobs); no atomic rename.
 void write_file(const fs::path& path, std::string_view content);
 
+// rm -r: removes path and everything below it, never following a symlink; a
+// missing path is fine. Leaner than std::filesystem::remove_all (an empty
+// directory is removed without being opened); errors name the entry.
+void remove_tree(const fs::path& path);
+
 // mkdir -p with the given mode for created directories.
 void make_dirs(const fs::path& path, unsigned mode = 0755);
 

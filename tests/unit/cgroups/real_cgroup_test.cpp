@@ -10,6 +10,9 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
 
 #include "runtime/cgroups/cgroup.hpp"
 #include "runtime/cgroups/drivers.hpp"
@@ -97,6 +100,39 @@ TEST_F(RealCgroup, CreatedOnlyUnderLitAndListed) {
   }
   auto ids = manager_->list();
   EXPECT_NE(std::find(ids.begin(), ids.end(), id_), ids.end());
+}
+
+// What /proc/PID/cgroup says of the process: one line per hierarchy.
+std::string proc_cgroup(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The container init joins its own cgroup (in v1 that skips the kernel's global
+// threadgroup lock); afterwards it is in the cgroup of every hierarchy lit uses.
+TEST_F(RealCgroup, AProcessJoinsItselfInEveryHierarchy) {
+  Cgroup* cg = cg_.get();
+  Child child([cg](int out) {
+    int ok = 1;
+    try {
+      cg->join_self();
+    } catch (...) {
+      ok = 0;
+    }
+    (void)!::write(out, &ok, sizeof ok);
+    ::pause();
+    return 0;
+  });
+  child.go();
+  ASSERT_EQ(child.read_int(), 1) << "join_self threw in the child";
+  auto procs = cg_->processes();
+  EXPECT_NE(std::find(procs.begin(), procs.end(), child.pid()), procs.end());
+  std::string where = proc_cgroup(child.pid());
+  size_t lines = 0;
+  for (size_t at = where.find("/lit/" + id_); at != std::string::npos;
+       at = where.find("/lit/" + id_, at + 1))
+    ++lines;
+  EXPECT_EQ(lines, cg_->paths().size()) << where;
 }
 
 TEST_F(RealCgroup, MemoryLimitOomKillsAndIsCounted) {
@@ -222,6 +258,27 @@ TEST(RealCgroupV2Unified, KillsAndRemoves) {
   cg->destroy();
   EXPECT_FALSE(fs::exists(dir));
   ::rmdir((unified / "lit").c_str());  // only when empty: leaves other lit cgroups alone
+  int status = child.wait();
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+TEST(RealCgroupV2Unified, AProcessJoinsItself) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to create cgroups";
+  fs::path unified = "/sys/fs/cgroup/unified";
+  if (!fs::exists(unified / "cgroup.procs")) GTEST_SKIP() << "no cgroup2 at " << unified;
+  auto m = make_v2_manager(unified);
+  auto cg = m->create("lit-unittest-" + std::to_string(::getpid()) + "-v2-join");
+  Cgroup* raw = cg.get();
+  Child child([raw](int) {
+    raw->join_self();
+    ::pause();
+    return 0;
+  });
+  child.go();
+  for (int i = 0; i < 200 && cg->processes().empty(); ++i) ::usleep(5000);
+  EXPECT_EQ(cg->processes(), std::vector<pid_t>{child.pid()});
+  cg->destroy();
+  ::rmdir((unified / "lit").c_str());
   int status = child.wait();
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 }

@@ -171,6 +171,20 @@ TEST_F(RecordStoreTest, ListSkipsDirectoriesWithoutRecord) {
   EXPECT_EQ(store.list().size(), 1u);
 }
 
+// A --rm container's record is written without fsync: after a power loss it
+// may be empty, which is no record (and no warning), not a corrupt one.
+TEST_F(RecordStoreTest, AnEmptyRecordIsNoRecordAndRemoveIsIdempotent) {
+  auto r = make(generate_id(), "scratch");
+  store.create(r, lit::Durability::NoSync);
+  EXPECT_EQ(store.read(r.id)->name, "scratch");
+  std::ofstream(store.dir(r.id) / "container.json", std::ios::trunc).flush();
+  EXPECT_FALSE(store.read(r.id).has_value());
+  EXPECT_TRUE(store.list().empty());
+  store.remove(r.id);
+  EXPECT_FALSE(fs::exists(store.dir(r.id)));
+  EXPECT_NO_THROW(store.remove(r.id));  // gone already
+}
+
 TEST(Record, CorruptRecordNamesTheFile) {
   lit::TempDir tmp(fs::temp_directory_path(), "lit-records-");
   RecordStore store(tmp.path());

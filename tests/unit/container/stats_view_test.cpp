@@ -40,6 +40,7 @@ struct FakeCgroup final : lit::cgroups::Cgroup {
   std::vector<pid_t> pids;
   void apply(const lit::cgroups::Limits&) override {}
   void add_process(pid_t) override {}
+  void join_self() override {}
   std::vector<pid_t> processes() const override { return pids; }
   std::uint64_t oom_kills() const override { return 0; }
   lit::cgroups::Stats stats() const override { return s; }

@@ -11,6 +11,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
 
 #include "runtime/security/security.hpp"
 #include "tests/unit/security/in_child.hpp"
@@ -18,6 +23,7 @@
 namespace lit::security {
 namespace {
 
+namespace fs = std::filesystem;
 using runtime::SecuritySpec;
 using testing::in_child;
 
@@ -80,6 +86,81 @@ TEST(Seccomp, LoadedFilterRefusesNamespacesAndKeepsTheRest) {
     if (p == 0) ::_exit(7);
     int st = 0;
     if (p < 0 || ::waitpid(p, &st, 0) != p || WEXITSTATUS(st) != 7) return "fork broken";
+    return "";
+  });
+  EXPECT_EQ(msg, "");
+}
+
+bool same(const SeccompProgram& a, const SeccompProgram& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(sock_filter)) == 0;
+}
+
+std::vector<fs::path> files_in(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path());
+  return out;
+}
+
+class SeccompCache : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("lit-seccomp-cache-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(SeccompCache, KeepsTheProgramLibseccompMakesAndReadsItBack) {
+  auto caps = resolve_capabilities({});
+  auto fresh = build_default_seccomp(caps).program();
+  auto first = default_seccomp_program(caps, dir_);
+  EXPECT_TRUE(same(first, fresh));
+  auto files = files_in(dir_);
+  ASSERT_EQ(files.size(), 1u);
+  auto mtime = fs::last_write_time(files[0]);
+  auto second = default_seccomp_program(caps, dir_);
+  EXPECT_TRUE(same(second, fresh));
+  EXPECT_EQ(files_in(dir_).size(), 1u);
+  EXPECT_EQ(fs::last_write_time(files[0]), mtime) << "read back, not written again";
+}
+
+TEST_F(SeccompCache, OtherCapabilitiesGetTheirOwnProgram) {
+  SecuritySpec admin;
+  admin.cap_add = {"SYS_ADMIN"};
+  auto plain = default_seccomp_program(resolve_capabilities({}), dir_);
+  auto relaxed = default_seccomp_program(resolve_capabilities(admin), dir_);
+  EXPECT_EQ(files_in(dir_).size(), 2u);
+  EXPECT_FALSE(same(plain, relaxed));
+  EXPECT_TRUE(same(relaxed, build_default_seccomp(resolve_capabilities(admin)).program()));
+}
+
+TEST_F(SeccompCache, ADamagedFileIsMadeAgain) {
+  auto caps = resolve_capabilities({});
+  auto fresh = default_seccomp_program(caps, dir_);
+  fs::path file = files_in(dir_).at(0);
+  for (auto damage : {std::function<void(std::string&)>([](std::string& b) { b[b.size() / 2] ^= 1; }),
+                      std::function<void(std::string&)>([](std::string& b) { b.resize(b.size() - 9); }),
+                      std::function<void(std::string&)>([](std::string& b) { b.clear(); })}) {
+    std::string bytes;
+    {
+      std::ifstream in(file, std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    damage(bytes);
+    std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+    EXPECT_TRUE(same(default_seccomp_program(caps, dir_), fresh));
+  }
+}
+
+TEST_F(SeccompCache, ACachedProgramRefusesNamespaces) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root: without the filter, root could unshare";
+  auto caps = resolve_capabilities({});
+  default_seccomp_program(caps, dir_);  // written
+  auto msg = in_child([&]() -> std::string {
+    load_program(default_seccomp_program(caps, dir_));  // read back
+    if (::unshare(CLONE_NEWNS) == 0 || errno != EPERM) return "unshare(CLONE_NEWNS) not refused";
+    if (::getpid() <= 0) return "getpid broken";
     return "";
   });
   EXPECT_EQ(msg, "");
