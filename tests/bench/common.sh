@@ -55,9 +55,14 @@ bench_inside() {
   work=$LIT_BENCH_WORK
   bash "$repo/tests/fixtures/build-images.sh" "$work/fixtures" >/dev/null
   image=localhost/lit-test:latest
-  lit=("$LIT" --root "$work/lit" --run-root "$work/lit-run")
+  # Runtime state lives on a tmpfs, as each tool's default does (/run/lit,
+  # /run/crun, /run/runc, /run/containers/storage); persistent state on disk.
+  run=$work/run
+  mkdir -p "$run"
+  mount -t tmpfs -o mode=0700 bench-run "$run"
+  lit=("$LIT" --root "$work/lit" --run-root "$run/lit")
   "${lit[@]}" image load -i "$work/fixtures/busybox-docker.tar" >/dev/null
-  podman=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver overlay)
+  podman=(podman --root "$work/podman" --runroot "$run/podman" --storage-driver overlay)
   "${podman[@]}" load -i "$work/fixtures/busybox-docker.tar" >/dev/null
 }
 

@@ -57,15 +57,15 @@ PY
 
 cd "$bundle"
 measure lit "${lit[@]}" container run --rm --network none "$image" true
-measure runc runc --root "$work/runc-state" run bench-runc
+measure runc runc --root "$run/runc" run bench-runc
 measure podman "${podman[@]}" run --rm --network=none "$image" true
 # crun refuses hybrid cgroups whose cgroup2 mount has a controller: detach that
 # mount in a nested private namespace (the workaround from PEERS.md); lit needs none.
 export -f measure
-export runs results work
+export runs results work run
 unshare -m --propagation private bash -c '
   umount /sys/fs/cgroup/unified 2>/dev/null || true
-  measure crun crun --root "$work/crun-state" run bench-crun'
+  measure crun crun --root "$run/crun" run bench-crun'
 
 python3 - "$results" <<'PY'
 import json, os, sys
