@@ -88,11 +88,11 @@ std::string resolv_content(const ContainerSpec& spec, const std::string& host_re
   return servers + words_line("search", spec.dns_search) + words_line("options", spec.dns_options) + out;
 }
 
-void write_etc_files(const ContainerSpec& spec) {
-  put(spec.bundle / "hostname", spec.hostname + "\n");
+void write_etc_files(const ContainerSpec& spec, const fs::path& dir) {
+  put(dir / "hostname", spec.hostname + "\n");
   if (spec.network == NetworkMode::Container) return;  // the target's, copied by open_joined_netns
-  put(spec.bundle / "hosts", hosts_content(spec, read_or_empty("/etc/hosts")));
-  put(spec.bundle / "resolv.conf", resolv_content(spec, read_or_empty("/etc/resolv.conf")));
+  put(dir / "hosts", hosts_content(spec, read_or_empty("/etc/hosts")));
+  put(dir / "resolv.conf", resolv_content(spec, read_or_empty("/etc/resolv.conf")));
 }
 
 }  // namespace lit::runtime

@@ -1,13 +1,13 @@
 #pragma once
 // The container's /etc/hostname, /etc/hosts and /etc/resolv.conf, generated in
-// the bundle before start and bind-mounted by the init (so the image's own
+// its run directory before each start and bind-mounted by the init (so the image's own
 // files are untouched and the files can be rewritten while it runs).
 #include "runtime/container/spec.hpp"
 
 namespace lit::runtime {
 
-// Writes bundle/{hostname,hosts,resolv.conf}.
-void write_etc_files(const ContainerSpec& spec);
+// Writes dir/{hostname,hosts,resolv.conf} (dir: the container's run directory).
+void write_etc_files(const ContainerSpec& spec, const std::filesystem::path& dir);
 
 // The generated contents (pure, for tests). host_* are the host's files' text.
 std::string hosts_content(const ContainerSpec& spec, const std::string& host_hosts);

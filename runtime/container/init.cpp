@@ -78,7 +78,7 @@ void run_init(const InitConfig& c, const Channel& channel) {
   else
     setup_stdio(spec.process);
   prepare_rootfs(spec, c.rootfs);
-  pivot_into(spec.bundle / "merged");
+  pivot_into(c.rootfs.rootfs);
   if (!spec.hostname.empty()) {
     check_sys(::sethostname(spec.hostname.data(), spec.hostname.size()), "set hostname", spec.hostname);
   }

@@ -9,6 +9,7 @@
 
 #include "runtime/cgroups/cgroup.hpp"
 #include "runtime/container/control.hpp"
+#include "runtime/container/init_layer.hpp"
 #include "runtime/container/lifecycle_config.hpp"
 #include "runtime/container/netns_join.hpp"
 #include "runtime/image/store.hpp"
@@ -148,6 +149,7 @@ void finish(RecordStore& records, const std::string& id, int code, bool oom, std
 void discard_container(const Paths& paths, const ContainerRecord& record) {
   if (NetworkHooks* net = network_hooks()) net->remove(paths, record);
   RecordStore(paths.containers()).remove(record.id);  // a missing one is fine
+  remove_tree(paths.run_container(record.id));
   remove_volumes(paths, record.anonymous_volumes);
 }
 
@@ -155,6 +157,12 @@ RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
                      std::vector<PortBinding>& ports) {
   RunHooks hooks;
   hooks.seccomp_cache = paths.run_root / "seccomp";
+  hooks.run_dir = paths.run_container(record.id);
+  try {
+    hooks.init_layer = ensure_init_layer(paths.root / "init-layer");
+  } catch (const Error& e) {  // the container copies /etc up instead
+    spdlog::debug("init layer: {}", e.what());
+  }
   if (record.spec.network == NetworkMode::Bridge) {
     NetworkHooks* net = network_hooks();
     if (!net) throw StartError(Error("start container " + record.name + ": networks are not available here"), 125);
@@ -225,6 +233,7 @@ void remove_container(const Paths& paths, const ContainerRecord& record, bool fo
   kill_all(paths, record, [&](const ContainerRecord& r) {
     if (NetworkHooks* net = network_hooks()) net->remove(paths, r);
     records.remove(r.id);
+    remove_tree(paths.run_container(r.id));
     if (volumes) remove_volumes(paths, r.anonymous_volumes);
   });
 }

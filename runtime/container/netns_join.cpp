@@ -36,9 +36,13 @@ UniqueFd open_joined_netns(const Paths& paths, const ContainerRecord& record) {
                            target->name + ": it exited"),
                      125);
   try {
+    // A target started by an older lit keeps its files in its bundle.
+    fs::path from = paths.run_container(target->id);
+    if (!fs::exists(from / "hosts")) from = target->spec.bundle;
+    fs::path to = paths.run_container(record.id);
+    make_dirs(to, 0700);
     for (const char* name : {"hosts", "resolv.conf"})
-      write_file_atomic(record.spec.bundle / name, read_file(target->spec.bundle / name), 0644,
-                        Durability::NoSync);
+      write_file_atomic(to / name, read_file(from / name), 0644, Durability::NoSync);
   } catch (Error& e) {
     throw StartError(
         std::move(e.context(context + ": copy the etc files of container " + target->name)), 125);

@@ -58,10 +58,12 @@ void clear_volatile_marker(const fs::path& work) {
 
 }  // namespace
 
-void mount_overlay(const std::vector<fs::path>& layers, const fs::path& bundle,
-                   bool volatile_upper) {
-  if (layers.empty()) throw Error("mount overlay", bundle.string(), 0, "the image has no layers");
-  const fs::path upper = bundle / "upper", work = bundle / "work", merged = bundle / "merged";
+void mount_overlay(const std::vector<fs::path>& image_layers, const fs::path& bundle,
+                   const fs::path& merged, bool volatile_upper, const fs::path& init_layer) {
+  if (image_layers.empty()) throw Error("mount overlay", bundle.string(), 0, "the image has no layers");
+  std::vector<fs::path> layers = image_layers;
+  if (!init_layer.empty()) layers.push_back(init_layer);
+  const fs::path upper = bundle / "upper", work = bundle / "work";
   for (const auto& p : {upper, work, merged}) {
     if (::mkdir(p.c_str(), 0755) < 0 && errno != EEXIST) throw Error::sys("create directory", p.string(), errno);
   }

@@ -1,16 +1,19 @@
 #pragma once
 // The container's root: overlayfs with the image layers as lowerdirs and the
-// bundle's upper/ and work/, mounted at bundle/merged. Called inside the init's
-// own mount namespace, so the mount never appears on the host.
+// bundle's upper/ and work/, mounted on a directory of the caller's (the
+// container's run directory). Called inside the init's own mount namespace, so
+// the mount never appears on the host.
 #include <filesystem>
 #include <vector>
 
 namespace lit::runtime {
 
-// layers: bottom first (as in ContainerSpec). Creates upper/, work/, merged/.
-// volatile_upper: never sync upper/ (fsync is a no-op, unmount skips the host
-// fs commit); only for writable layers that are discarded after the run.
+// layers: bottom first (as in ContainerSpec). Creates upper/ and work/ (and
+// the mount point). volatile_upper: never sync upper/ (fsync is a no-op,
+// unmount skips the host fs commit); only for writable layers that are
+// discarded after the run. init_layer (if not empty) goes above the image's.
 void mount_overlay(const std::vector<std::filesystem::path>& layers,
-                   const std::filesystem::path& bundle, bool volatile_upper = false);
+                   const std::filesystem::path& bundle, const std::filesystem::path& target,
+                   bool volatile_upper = false, const std::filesystem::path& init_layer = {});
 
 }  // namespace lit::runtime

@@ -13,6 +13,7 @@
 #include "runtime/container/channel.hpp"
 #include "runtime/container/etc_files.hpp"
 #include "runtime/container/init.hpp"
+#include "runtime/container/init_layer.hpp"
 #include "runtime/container/pty.hpp"
 #include "runtime/container/supervise.hpp"
 #include "runtime/container/sysctl.hpp"
@@ -80,6 +81,18 @@ pid_t clone_init(const ContainerSpec& spec, bool as_sibling) {
   return static_cast<pid_t>(pid);
 }
 
+// The etc files and mount point where the init will find them: the run
+// directory (or, for callers without one, the bundle, with merged/).
+RootfsContext prepare_run_dir(const ContainerSpec& spec, const RunHooks& hooks,
+                              const cgroups::Cgroup& cgroup) {
+  RootfsContext ctx{cgroup.paths(), hooks.run_dir, hooks.run_dir / "rootfs", {}};
+  if (hooks.run_dir.empty()) ctx = {cgroup.paths(), spec.bundle, spec.bundle / "merged", {}};
+  make_dirs(ctx.rootfs, 0700);
+  write_etc_files(spec, ctx.etc_dir);
+  if (!hooks.init_layer.empty() && init_layer_fits(spec.layers)) ctx.init_layer = hooks.init_layer;
+  return ctx;
+}
+
 // Reads the init's messages until its exec closes the channel.
 UniqueFd await_exec(const Channel& channel, pid_t pid, InitGuard& init) {
   UniqueFd master;
@@ -100,11 +113,10 @@ UniqueFd await_exec(const Channel& channel, pid_t pid, InitGuard& init) {
 pid_t start(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHooks& hooks) {
   validate(spec, hooks);
   if (spec.process.terminal) throw Error("run", spec.name, 0, "a detached container cannot have a terminal (-t) yet");
-  write_etc_files(spec);
   CgroupGuard cgroup(cgroups::detect()->create(spec.id));
   cgroup->apply(spec.limits);
 
-  InitConfig config{&spec, cgroup.get(), RootfsContext{cgroup->paths()}, -1, std::nullopt};
+  InitConfig config{&spec, cgroup.get(), prepare_run_dir(spec, hooks, *cgroup.get()), -1, std::nullopt};
   auto seccomp = security::seccomp_program_for(spec.security, hooks.seccomp_cache);
   if (seccomp) config.seccomp = &*seccomp;
   config.stdio[0] = stdio.in;
@@ -132,11 +144,10 @@ pid_t start(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHook
 
 ExitStatus run(const ContainerSpec& spec, const RunHooks& hooks) {
   validate(spec, hooks);
-  write_etc_files(spec);
   CgroupGuard cgroup(cgroups::detect()->create(spec.id));
   cgroup->apply(spec.limits);
 
-  InitConfig config{&spec, cgroup.get(), RootfsContext{cgroup->paths()}, -1, std::nullopt};
+  InitConfig config{&spec, cgroup.get(), prepare_run_dir(spec, hooks, *cgroup.get()), -1, std::nullopt};
   auto seccomp = security::seccomp_program_for(spec.security, hooks.seccomp_cache);
   if (seccomp) config.seccomp = &*seccomp;
   if (spec.process.terminal) config.window = terminal_size();

@@ -37,6 +37,12 @@ struct RunHooks {
   UniqueFd netns;
   // Where compiled seccomp programs are kept between containers (empty: none kept).
   std::filesystem::path seccomp_cache;
+  // The container's runtime directory (Paths::run_container): its etc files and
+  // rootfs mount point. Empty: the bundle holds them.
+  std::filesystem::path run_dir;
+  // A shared layer with empty /etc/hostname, hosts and resolv.conf to bind over
+  // (see init_layer.hpp); empty: none.
+  std::filesystem::path init_layer;
 };
 
 // Throws StartError (with context) when the container cannot be started;

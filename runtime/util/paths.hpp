@@ -2,6 +2,7 @@
 // Where lit keeps its state. Both roots are overridable (flags or environment)
 // so tests never touch the real ones.
 #include <filesystem>
+#include <string>
 
 namespace lit {
 
@@ -15,6 +16,9 @@ struct Paths {
   std::filesystem::path images() const { return root / "images"; }
   std::filesystem::path containers() const { return root / "containers"; }
   std::filesystem::path run_containers() const { return run_root / "containers"; }
+  // A container's runtime files (its /etc/hostname, hosts, resolv.conf and its
+  // rootfs mount point): remade at every start, gone with the container.
+  std::filesystem::path run_container(const std::string& id) const { return run_containers() / id; }
 };
 
 }  // namespace lit

@@ -68,6 +68,25 @@ TEST_F(RunTest, WritesStayInTheContainersUpperDir) {
   EXPECT_TRUE(container_ids().empty()) << "rm left the record";
 }
 
+// The image has no /etc/hostname, hosts or resolv.conf: lit's shared init
+// layer holds their mount points, so nothing is copied up for them, and the
+// files lit generates live in the run directory until the container is removed.
+TEST_F(RunTest, EtcFilesNeedNoCopyUpAndGoWithTheContainer) {
+  Result r = run({"--name", "etc", "--hostname", "etc-host", kTestImage, "sh", "-c",
+                  "cat /etc/hostname; grep -c localhost /etc/hosts; test -f /etc/resolv.conf"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out_lines().at(0), "etc-host") << r;
+  auto ids = container_ids();
+  ASSERT_EQ(ids.size(), 1u);
+  const std::string id = *ids.begin();
+  fs::path upper = root_ / "containers" / id / "bundle" / "upper";
+  ASSERT_TRUE(fs::is_directory(upper));
+  EXPECT_TRUE(fs::is_empty(upper)) << "something was copied up into " << upper;
+  EXPECT_EQ(read_text(run_root_ / "containers" / id / "hostname"), "etc-host\n");
+  EXPECT_EQ(lit({"container", "rm", "etc"}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(run_root_ / "containers" / id)) << "rm left the run directory";
+}
+
 constexpr const char* kWhiteoutScript =
     "ls /etc/opaque-dir; cat /etc/layer2.txt;"
     "test -e /etc/lower-only.txt && echo PRESENT || echo ABSENT";

@@ -406,7 +406,6 @@ void LitTest::check_no_leaks() {
     for (pid_t p : pids) kill(p, SIGKILL);
     for (int i = 0; i < 100 && !cgroup_pids(dir).empty(); ++i) std::this_thread::sleep_for(20ms);
     rmdir(dir.c_str());
-    rmdir(dir.parent_path().c_str());  // the `lit` parent too, as lit does; busy is fine
   }
   // Links and lit's nftables table: the test's network namespace is its own,
   // so whatever lit made there is this test's.
@@ -422,6 +421,13 @@ void LitTest::check_no_leaks() {
     }
   } catch (const std::exception& e) {
     ADD_FAILURE() << "check links and nftables: " << e.what();
+  }
+  // Run directories (etc files, rootfs mount point) of containers that are gone.
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(run_root_ / "containers", ec)) {
+    if (fs::exists(root_ / "containers" / e.path().filename())) continue;
+    ADD_FAILURE() << "leaked run directory " << e.path();
+    fs::remove_all(e.path(), ec);
   }
   // Mounts under or naming our roots (overlay options name the layer dirs).
   auto mounts = read_mountinfo();
