@@ -100,7 +100,13 @@ TEST_F(StatsTest, UnknownContainerIsOneLineError) {
 TEST_F(StatsTest, TopListsTheContainersProcesses) {
   detach("procs", kThree, {"-u", "1000"});
   std::vector<std::vector<std::string>> rows;
-  for (int i = 0; i < 50 && rows.size() != 4; ++i) {  // until both sleeps were forked
+  // Until both sleeps were forked and exec'd (a forked child shows the shell's
+  // command line until its exec).
+  auto settled = [&] {
+    return rows.size() == 4 && rows[2].size() > 7 && rows[2][7] == "sleep" && rows[3].size() > 7 &&
+           rows[3][7] == "sleep";
+  };
+  for (int i = 0; i < 50 && !settled(); ++i) {
     Result r = lit({"container", "top", "procs"});
     ASSERT_EQ(r.exit_code, 0) << r;
     rows.clear();
@@ -110,7 +116,7 @@ TEST_F(StatsTest, TopListsTheContainersProcesses) {
       for (std::string w; in >> w;) cells.push_back(w);
       rows.push_back(cells);
     }
-    if (rows.size() != 4) std::this_thread::sleep_for(100ms);
+    if (!settled()) std::this_thread::sleep_for(100ms);
   }
   ASSERT_EQ(rows.size(), 4u);
   const passwd* pw = getpwuid(1000);
