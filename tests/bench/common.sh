@@ -64,6 +64,7 @@ bench_inside() {
   "${lit[@]}" image load -i "$work/fixtures/busybox-docker.tar" >/dev/null
   podman=(podman --root "$work/podman" --runroot "$run/podman" --storage-driver overlay)
   "${podman[@]}" load -i "$work/fixtures/busybox-docker.tar" >/dev/null
+  sync  # the set-up's writes are on disk before anything is timed
 }
 
 # our_pids NAME: pids of processes named NAME in this network namespace only,
