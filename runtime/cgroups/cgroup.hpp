@@ -2,8 +2,8 @@
 // One interface, two drivers: cgroup v2 (unified) and cgroup v1 (legacy or
 // hybrid, as on hosts whose v2 mount holds no controllers). Which applies is
 // detected from the mounts, never assumed. lit creates cgroups only under a
-// `lit` subtree (e.g. /sys/fs/cgroup/lit/<id> or /sys/fs/cgroup/memory/lit/<id>);
-// a container's go with it, the (empty) `lit` parents stay.
+// `lit` subtree (e.g. /sys/fs/cgroup/lit/<id> or /sys/fs/cgroup/memory/lit/<id>),
+// removed with the last container.
 #include <sys/types.h>
 
 #include <cstdint>

@@ -150,9 +150,11 @@ void kill_and_remove(const std::vector<fs::path>& dirs, const fs::path& kill_fil
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  // The shared `lit` parent stays, empty, as the root of lit's subtree (as
-  // docker's and podman's do): making and removing a memory cgroup for every
-  // container run costs more than the directory.
+  // The shared `lit` parent goes with its last child, so nothing of lit stays
+  // on the host; busy (other containers) or already gone is fine.
+  for (const auto& dir : dirs) {
+    if (dir.parent_path().filename() == "lit") ::rmdir(dir.parent_path().c_str());
+  }
 }
 
 }  // namespace lit::cgroups

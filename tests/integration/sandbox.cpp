@@ -406,6 +406,7 @@ void LitTest::check_no_leaks() {
     for (pid_t p : pids) kill(p, SIGKILL);
     for (int i = 0; i < 100 && !cgroup_pids(dir).empty(); ++i) std::this_thread::sleep_for(20ms);
     rmdir(dir.c_str());
+    rmdir(dir.parent_path().c_str());  // the `lit` parent too, as lit does; busy is fine
   }
   // Links and lit's nftables table: the test's network namespace is its own,
   // so whatever lit made there is this test's.
