@@ -188,20 +188,23 @@ SeccompFilter::~SeccompFilter() {
   if (ctx_ != nullptr) seccomp_release(ctx_);
 }
 
-std::string SeccompFilter::pfc() const {
-  UniqueFd fd(::memfd_create("lit-seccomp-pfc", MFD_CLOEXEC));
+namespace {
+
+// libseccomp exports only to a file descriptor: a memfd, read back.
+std::string export_filter(void* ctx, int (*exporter)(const scmp_filter_ctx, int)) {
+  UniqueFd fd(::memfd_create("lit-seccomp-export", MFD_CLOEXEC));
   if (!fd) throw Error::sys("create memfd for", "seccomp filter", errno);
-  int rc = seccomp_export_pfc(ctx_, fd.get());
+  int rc = exporter(ctx, fd.get());
   if (rc < 0) throw Error::sys("export", "seccomp filter", -rc);
   return read_file("/proc/self/fd/" + std::to_string(fd.get()));
 }
 
+}  // namespace
+
+std::string SeccompFilter::pfc() const { return export_filter(ctx_, seccomp_export_pfc); }
+
 SeccompProgram SeccompFilter::program() const {
-  UniqueFd fd(::memfd_create("lit-seccomp-bpf", MFD_CLOEXEC));
-  if (!fd) throw Error::sys("create memfd for", "seccomp filter", errno);
-  int rc = seccomp_export_bpf(ctx_, fd.get());
-  if (rc < 0) throw Error::sys("export", "seccomp filter", -rc);
-  std::string bytes = read_file("/proc/self/fd/" + std::to_string(fd.get()));
+  std::string bytes = export_filter(ctx_, seccomp_export_bpf);
   if (bytes.empty() || bytes.size() % sizeof(sock_filter) != 0)
     throw Error("export seccomp filter", "", 0, "libseccomp returned no whole program");
   SeccompProgram p(bytes.size() / sizeof(sock_filter));

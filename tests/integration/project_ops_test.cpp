@@ -48,15 +48,7 @@ class ProjectOpsTest : public ProjectFixture {
 
   // The project command on a fresh terminal (stdin, stdout and stderr a pty).
   Result project_on_pty(const std::vector<std::string>& args) {
-    std::vector<std::string> argv{LIT_BINARY,
-                                  "--root",
-                                  root_.string(),
-                                  "--run-root",
-                                  run_root_.string(),
-                                  "-f",
-                                  (dir_ / "compose.yaml").string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    Result r = run_on_pty(argv, 24, 80, 30s);
+    Result r = run_on_pty(project_argv(args), 24, 80, 30s);
     container_ids();  // remembers the ids, for the leak check
     return r;
   }
