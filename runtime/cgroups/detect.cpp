@@ -26,12 +26,10 @@ bool has_controllers(const fs::path& v2_mount) {
   return read_file(v2_mount / "cgroup.controllers").find_first_not_of(" \n") != std::string::npos;
 }
 
-}  // namespace
-
-std::unique_ptr<Manager> detect(const fs::path& sysfs_cgroup, const fs::path& mountinfo) {
+std::unique_ptr<Manager> detect_from(const fs::path& sysfs_cgroup, const std::vector<CgroupMount>& table) {
   std::vector<CgroupMount> mounts;
-  for (auto& m : parse_cgroup_mounts(read_file(mountinfo))) {
-    if (is_under(m.mount_point, sysfs_cgroup)) mounts.push_back(std::move(m));
+  for (const auto& m : table) {
+    if (is_under(m.mount_point, sysfs_cgroup)) mounts.push_back(m);
   }
   const fs::path root = sysfs_cgroup.lexically_normal();
   for (const auto& m : mounts) {
@@ -55,8 +53,14 @@ std::unique_ptr<Manager> detect(const fs::path& sysfs_cgroup, const fs::path& mo
               "mount cgroup2 at /sys/fs/cgroup, or the v1 memory, cpu and pids controllers");
 }
 
+}  // namespace
+
+std::unique_ptr<Manager> detect(const fs::path& sysfs_cgroup, const fs::path& mountinfo) {
+  return detect_from(sysfs_cgroup, parse_cgroup_mounts(read_file(mountinfo)));
+}
+
 std::unique_ptr<Manager> detect(const fs::path& sysfs_cgroup) {
-  return detect(sysfs_cgroup, "/proc/self/mountinfo");
+  return detect_from(sysfs_cgroup, host_cgroup_mounts());
 }
 
 }  // namespace lit::cgroups

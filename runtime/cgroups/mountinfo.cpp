@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "runtime/util/fs.hpp"
+
 namespace lit::cgroups {
 namespace {
 
@@ -63,10 +65,19 @@ std::vector<CgroupMount> parse_cgroup_mounts(std::string_view mountinfo) {
     CgroupMount m;
     m.mount_point = unescape(fields[4]);
     m.unified = fstype == "cgroup2";
-    if (!m.unified && dash + 3 < fields.size()) m.controllers = controllers_of(fields[dash + 3]);
+    if (!m.unified && dash + 3 < fields.size()) {
+      m.controllers = controllers_of(fields[dash + 3]);
+      for (auto& opt : split(fields[dash + 3], ','))
+        if (opt != "rw" && opt != "ro") m.options += (m.options.empty() ? "" : ",") + opt;
+    }
     out.push_back(std::move(m));
   }
   return out;
+}
+
+const std::vector<CgroupMount>& host_cgroup_mounts() {
+  static const std::vector<CgroupMount> mounts = parse_cgroup_mounts(read_file("/proc/self/mountinfo"));
+  return mounts;
 }
 
 }  // namespace lit::cgroups
