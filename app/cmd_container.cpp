@@ -129,6 +129,7 @@ void register_run(CLI::App& container, Context& ctx) {
     if (flags->detach && flags->tty)
       throw Error("run -d -t: a detached container with a terminal is not supported yet", {}, 0,
                   "drop -t (use -d -i to keep its stdin open), or run it in the foreground");
+    flags->foreground_run = !flags->detach;
     start_created(ctx, runtime::create_container(ctx.paths, *flags), flags->detach);
   });
 }
@@ -149,7 +150,7 @@ void register_ls(CLI::App& container, Context& ctx) {
     auto now = std::chrono::system_clock::now();
     std::vector<std::vector<std::string>> rows{
         {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"}};
-    for (const auto& r : runtime::RecordStore(ctx.paths.containers()).list()) {
+    for (const auto& r : runtime::RecordStore(ctx.paths).list()) {
       auto st = runtime::observed_state(r);
       if (!o->all && st.status != "running") continue;
       std::string ports = st.status == "running" ? ports_column(r.state.ports) : "";
@@ -199,7 +200,7 @@ void register_inspect(CLI::App& container, Context& ctx) {
   auto* inspect = container.add_subcommand("inspect", "Show containers' records as JSON");
   inspect->add_option("CONTAINER", *names, "Container names or id prefixes")->required();
   inspect->callback([&ctx, names] {
-    runtime::RecordStore records(ctx.paths.containers());
+    runtime::RecordStore records(ctx.paths);
     nlohmann::json out = nlohmann::json::array();
     for (const auto& name : *names) {
       try {
@@ -242,7 +243,7 @@ void start_created(Context& ctx, const ContainerRecord& rec, bool detach) {
 
 void for_each_container(Context& ctx, const std::vector<std::string>& names,
                         const std::function<void(const ContainerRecord&)>& fn) {
-  runtime::RecordStore records(ctx.paths.containers());
+  runtime::RecordStore records(ctx.paths);
   for (const auto& name : names) {
     try {
       fn(records.lookup(name));

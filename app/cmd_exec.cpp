@@ -29,7 +29,7 @@ void register_exec_commands(CLI::App& container, Context& ctx) {
   cmd->add_option("CONTAINER", o->name, "Container name or id prefix")->required();
   cmd->add_option("COMMAND", o->exec.args, "Command and arguments")->required();
   cmd->callback([&ctx, o] {
-    exec_command(ctx, runtime::RecordStore(ctx.paths.containers()).lookup(o->name), o->exec, o->detach);
+    exec_command(ctx, runtime::RecordStore(ctx.paths).lookup(o->name), o->exec, o->detach);
   });
 }
 

@@ -139,7 +139,7 @@ void add_rm(CLI::App& parent, Context& ctx) {
   cmd->add_flag("-f,--force", *force, "Remove even when tagged several times; untag only when a container uses it");
   cmd->callback([&ctx, refs, force] {
     image::Store store(ctx.paths.images());
-    const auto users = image::containers_by_image(ctx.paths.containers());
+    const auto users = image::containers_by_image({ctx.paths.containers(), ctx.paths.run_containers()});
     for (const auto& r : *refs) {
       std::string names;
       auto in_use = [&](const std::string& id) {

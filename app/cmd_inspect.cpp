@@ -39,7 +39,7 @@ void register_logs(CLI::App& container, Context& ctx) {
                    "before now (10m, 1h30m)");
   logs->add_option("CONTAINER", o->name, "Container name or id prefix")->required();
   logs->callback([&ctx, o] {
-    runtime::RecordStore store(ctx.paths.containers());
+    runtime::RecordStore store(ctx.paths);
     shim::LogQuery q;
     q.tail = runtime::parse_tail(o->tail);
     if (!o->since.empty()) q.since_ns = shim::parse_since(o->since, shim::now_ns());
@@ -93,7 +93,7 @@ void register_stats(CLI::App& container, Context& ctx) {
       ->check(CLI::IsMember({"table", "json"}));
   stats->add_option("CONTAINER", o->names, "Container names or id prefixes");
   stats->callback([&ctx, o] {
-    runtime::RecordStore store(ctx.paths.containers());
+    runtime::RecordStore store(ctx.paths);
     auto cgroups = cgroups::detect();
     runtime::StatsCollector collector(*cgroups);
     // CPU % needs two samples: the first round only primes the collector.
@@ -116,7 +116,7 @@ void register_top(CLI::App& container, Context& ctx) {
   top->allow_extras();  // docker passes ps options on; lit's columns are fixed
   top->callback([&ctx, name, top] {
     if (!top->remaining().empty()) spdlog::warn("top: ps options are ignored");
-    auto record = runtime::RecordStore(ctx.paths.containers()).lookup(*name);
+    auto record = runtime::RecordStore(ctx.paths).lookup(*name);
     if (runtime::observed_state(record).status != "running") {
       throw Error("container " + *name + " is not running", {}, 0,
                   "start it first: lit container start " + *name);
@@ -138,7 +138,7 @@ void register_port(CLI::App& container, Context& ctx) {
   cmd->add_option("CONTAINER", o->name, "Container name or id prefix")->required();
   cmd->add_option("PRIVATE_PORT", o->port, "Only this container port: PORT[/tcp|udp]");
   cmd->callback([&ctx, o] {
-    auto rec = runtime::RecordStore(ctx.paths.containers()).lookup(o->name);
+    auto rec = runtime::RecordStore(ctx.paths).lookup(o->name);
     if (runtime::observed_state(rec).status != "running") return;  // as docker: nothing is bound
     std::string want = o->port;
     if (!want.empty() && want.find('/') == std::string::npos) want += "/tcp";

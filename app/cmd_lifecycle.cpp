@@ -65,7 +65,7 @@ void register_restart(CLI::App& container, Context& ctx) {
   cmd->callback([&ctx, o] {
     for_each_container(ctx, o->names, [&](const ContainerRecord& r) {
       runtime::stop_container(ctx.paths, r, o->timeout);
-      auto now = runtime::RecordStore(ctx.paths.containers()).read(r.id);
+      auto now = runtime::RecordStore(ctx.paths).read(r.id);
       if (!now) throw Error("no such container: " + r.name);
       runtime::start_container(ctx.paths, *now);
     });
@@ -93,7 +93,7 @@ void register_wait(CLI::App& container, Context& ctx) {
   auto* cmd = container.add_subcommand("wait", "Wait until containers stop; print their exit codes");
   cmd->add_option("CONTAINER", *names, "Container names or id prefixes")->required();
   cmd->callback([&ctx, names] {
-    runtime::RecordStore records(ctx.paths.containers());
+    runtime::RecordStore records(ctx.paths);
     for (const auto& name : *names) {
       try {
         std::printf("%d\n", runtime::wait_container(ctx.paths, records.lookup(name)));

@@ -130,7 +130,7 @@ void register_connect(CLI::App& parent, Context& ctx) {
   cmd->add_option("NETWORK", o->network, "Network name or id prefix")->required();
   cmd->add_option("CONTAINER", o->container, "Container name or id prefix")->required();
   cmd->callback([&ctx, o] {
-    auto rec = runtime::RecordStore(ctx.paths.containers()).lookup(o->container);
+    auto rec = runtime::RecordStore(ctx.paths).lookup(o->container);
     network::Manager().connect(ctx.paths, rec, o->network, o->ip, o->aliases);
   });
 }
@@ -144,7 +144,7 @@ void register_disconnect(CLI::App& parent, Context& ctx) {
   cmd->add_option("NETWORK", o->network, "Network name or id prefix")->required();
   cmd->add_option("CONTAINER", o->container, "Container name or id prefix")->required();
   cmd->callback([&ctx, o] {
-    auto rec = runtime::RecordStore(ctx.paths.containers()).lookup(o->container);
+    auto rec = runtime::RecordStore(ctx.paths).lookup(o->container);
     network::Manager().disconnect(ctx.paths, rec, o->network);
   });
 }

@@ -150,7 +150,7 @@ void register_ps(CLI::App& app, Context& ctx) {
     Project project = load(ctx);
     auto now = std::chrono::system_clock::now();
     TableRows rows{{"NAME", "IMAGE", "SERVICE", "STATUS", "PORTS"}};
-    for (const auto& r : runtime::RecordStore(ctx.paths.containers()).list()) {
+    for (const auto& r : runtime::RecordStore(ctx.paths).list()) {
       auto p = r.labels.find(kProjectLabel);
       if (p == r.labels.end() || p->second != project.name) continue;
       if (!o->all && is_oneoff(r.labels)) continue;  // compose: `lit run` containers with -a only

@@ -71,7 +71,7 @@ Project load_with(const Context& ctx, const std::string& service) {
 // Every container of the project, one-offs included, by name.
 std::vector<ContainerRecord> project_records(const Context& ctx, const std::string& project) {
   std::vector<ContainerRecord> out;
-  for (auto& r : runtime::RecordStore(ctx.paths.containers()).list())
+  for (auto& r : runtime::RecordStore(ctx.paths).list())
     if (label(r, kProjectLabel) == project) out.push_back(std::move(r));
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return out;
@@ -176,6 +176,7 @@ ContainerRecord create_oneoff(Context& ctx, const Project& project, const RunOpt
   f.volumes.insert(f.volumes.end(), o.volumes.begin(), o.volumes.end());
   f.auto_remove = o.rm;
   f.detach = o.detach;
+  f.foreground_run = !o.detach;
   f.interactive = !o.detach;
   f.tty = !o.detach && !o.no_tty && ::isatty(STDIN_FILENO);
   return create_replica(ctx.paths, rf);
@@ -322,7 +323,7 @@ void register_ls(CLI::App& app, Context& ctx) {
       std::string files;
     };
     std::map<std::string, Seen> projects;  // by name, as compose sorts them
-    for (const auto& r : runtime::RecordStore(ctx.paths.containers()).list()) {
+    for (const auto& r : runtime::RecordStore(ctx.paths).list()) {
       std::string name = label(r, kProjectLabel);
       if (name.empty()) continue;
       Seen& p = projects[name];

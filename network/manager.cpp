@@ -267,7 +267,7 @@ ContainerRecord Manager::connect(const Paths& paths, const ContainerRecord& rec,
   NetworkStore networks = store(paths);
   NetworkAttachment a{network, "", ip, !ip.empty(), aliases, "", 0, next_interface(rec.networks)};
   attach_record(networks, rec, a);
-  runtime::RecordStore records(paths.containers());
+  runtime::RecordStore records(paths);
   ContainerRecord updated = rec;
   try {
     auto st = runtime::observed_state(rec);
@@ -311,7 +311,7 @@ ContainerRecord Manager::disconnect(const Paths& paths, const ContainerRecord& r
   networks.detach(net.id, rec.id);
   DnsService(paths).sync(false);
   ContainerRecord updated = rec;
-  runtime::RecordStore(paths.containers()).update(rec.id, [&](ContainerRecord& r) {
+  runtime::RecordStore(paths).update(rec.id, [&](ContainerRecord& r) {
     std::erase_if(r.networks, [&](const NetworkAttachment& a) { return a.network_id == net.id; });
     follow_primary(r);
     updated = r;

@@ -32,7 +32,7 @@ std::vector<LogTarget> log_targets(const Paths& paths, const std::string& projec
 
 void print_project_logs(const Paths& paths, const std::vector<LogTarget>& targets,
                         const ProjectLogOptions& options, int fd) {
-  runtime::RecordStore store(paths.containers());
+  runtime::RecordStore store(paths);
   std::vector<std::string> ids, names;
   for (const auto& t : targets) {
     ids.push_back(t.id);

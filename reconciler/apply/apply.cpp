@@ -34,7 +34,7 @@ struct ServiceView {
 
 ServiceView containers_of(const Paths& paths, const std::string& project, const std::string& service) {
   ServiceView v;
-  for (auto& r : runtime::RecordStore(paths.containers()).list()) {
+  for (auto& r : runtime::RecordStore(paths).list()) {
     auto p = r.labels.find(kProjectLabel);
     auto s = r.labels.find(kServiceLabel);
     if (p == r.labels.end() || p->second != project || s == r.labels.end() || s->second != service) continue;
@@ -90,7 +90,7 @@ void wait_for(const Paths& paths, const std::string& project, const Action& a, s
 }
 
 void remove_container(const Paths& paths, const std::string& id, const ApplyOptions& o, const Step& step) {
-  runtime::RecordStore records(paths.containers());
+  runtime::RecordStore records(paths);
   auto rec = records.read(id);
   if (!rec) return;  // gone meanwhile
   step("Stopping");
@@ -212,7 +212,7 @@ std::string run(const Paths& paths, const Project* project, const Desired* desir
     case ActionKind::StartContainer: {
       if (project) wait_for(paths, project->name, a, o.dependency_timeout, step);
       step("Starting");
-      runtime::start_container(paths, runtime::RecordStore(paths.containers()).lookup(a.container_id));
+      runtime::start_container(paths, runtime::RecordStore(paths).lookup(a.container_id));
       return "Started";
     }
     case ActionKind::RecreateContainer:
@@ -223,7 +223,7 @@ std::string run(const Paths& paths, const Project* project, const Desired* desir
       create_container(paths, *project, *desired, a, step);
       return "Recreated";
     case ActionKind::RestartContainer: {
-      runtime::RecordStore records(paths.containers());
+      runtime::RecordStore records(paths);
       step("Restarting");
       runtime::stop_container(paths, records.lookup(a.container_id), o.stop_timeout);
       runtime::start_container(paths, records.lookup(a.container_id));
@@ -234,7 +234,7 @@ std::string run(const Paths& paths, const Project* project, const Desired* desir
       return "Removed";
     case ActionKind::StopContainer:
       step("Stopping");
-      runtime::stop_container(paths, runtime::RecordStore(paths.containers()).lookup(a.container_id),
+      runtime::stop_container(paths, runtime::RecordStore(paths).lookup(a.container_id),
                               o.stop_timeout);
       return "Stopped";
   }
@@ -249,7 +249,7 @@ ContainerRecord create_replica(const Paths& paths, const ReplicaFlags& rf) {
     network::Manager manager;
     for (const auto& n : rf.extra_networks) rec = manager.connect(paths, rec, n.network, n.ip, n.aliases);
   } catch (...) {
-    if (auto now = runtime::RecordStore(paths.containers()).read(rec.id))
+    if (auto now = runtime::RecordStore(paths).read(rec.id))
       runtime::remove_container(paths, *now, true, false);
     throw;
   }

@@ -39,7 +39,7 @@ class Stopper {
   }
 
   void force() {
-    runtime::RecordStore store(paths_.containers());
+    runtime::RecordStore store(paths_);
     for (const auto& t : targets_) {
       auto rec = store.read(t.id);
       if (!rec || runtime::observed_state(*rec).status != "running") continue;
@@ -62,7 +62,7 @@ class Stopper {
  private:
   void stop(const LogTarget& t) {
     try {
-      if (auto rec = runtime::RecordStore(paths_.containers()).read(t.id)) {
+      if (auto rec = runtime::RecordStore(paths_).read(t.id)) {
         runtime::stop_container(paths_, *rec, timeout_);
         std::lock_guard lock(mutex_);
         progress_({"Container " + rec->name, "Stopped", ProgressState::Done});
@@ -122,7 +122,7 @@ int attach_project(const Paths& paths, const std::string& project, const AttachO
   }
   std::fprintf(stderr, "Attaching to %s\n", list.c_str());
 
-  runtime::RecordStore store(paths.containers());
+  runtime::RecordStore store(paths);
   runtime::MultiLogReader reader(store, ids, {});
   runtime::PrefixedLogFormatter format(names, o.style);
   runtime::LogPrinter out(out_fd, out_fd, false);

@@ -123,7 +123,7 @@ Desired desired_state(const Paths& paths, const Project& project, Hashes hashes)
 
 ObservedState observe(const Paths& paths, const std::string& project_name, const DesiredState& desired) {
   ObservedState o;
-  for (const auto& r : runtime::RecordStore(paths.containers()).list()) {
+  for (const auto& r : runtime::RecordStore(paths).list()) {
     auto label = [&](const char* key) {
       auto it = r.labels.find(key);
       return it == r.labels.end() ? std::string() : it->second;

@@ -107,7 +107,7 @@ Operation begin(const RecordStore& records, const ContainerRecord& r) {
 }  // namespace
 
 void start_container(const Paths& paths, const ContainerRecord& current) {
-  RecordStore records(paths.containers());
+  RecordStore records(paths);
   Operation op = begin(records, current);
   const ContainerRecord& record = op.record;
   ContainerState st = observed_state(record);
@@ -125,7 +125,7 @@ void start_container(const Paths& paths, const ContainerRecord& current) {
 
 void stop_container(const Paths& paths, const ContainerRecord& current,
                     std::optional<int> timeout_seconds) {
-  RecordStore records(paths.containers());
+  RecordStore records(paths);
   Operation op = begin(records, current);
   const ContainerRecord& record = op.record;
   ContainerState st = observed_state(record);
@@ -158,14 +158,14 @@ void kill_container(const Paths& paths, const ContainerRecord& record, int signa
   if (!init)
     throw Error("cannot kill container " + record.name + ": container is not running")
         .with_hint("see its state with: lit container ls -a");
-  RecordStore records(paths.containers());
+  RecordStore records(paths);
   if (terminating(signal, record.lifecycle.stop_signal)) mark_stopped(records, record.id);
   send(init.get(), signal, record.name);
 }
 
 void kill_all(const Paths& paths, const ContainerRecord& current,
               const std::function<void(const ContainerRecord&)>& then) {
-  RecordStore records(paths.containers());
+  RecordStore records(paths);
   Operation op = begin(records, current);
   const ContainerRecord& record = op.record;
   const ContainerState& st = record.state;
@@ -185,7 +185,7 @@ void kill_all(const Paths& paths, const ContainerRecord& current,
 }
 
 int wait_container(const Paths& paths, const ContainerRecord& record) {
-  RecordStore records(paths.containers());
+  RecordStore records(paths);
   for (;;) {
     auto rec = records.read(record.id);
     if (!rec) throw Error("no such container: " + record.name);

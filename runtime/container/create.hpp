@@ -58,6 +58,9 @@ struct CreateFlags {
   bool auto_remove = false;  // --rm
   // Lifecycle (issue 3): detached runs, the supervisor's policies, --init.
   bool detach = false;                // -d
+  // Set by `run` without -d: the container lives as long as that lit command
+  // does, so with --rm its record can stay in the run root (RecordHome::RunRoot).
+  bool foreground_run = false;
   std::string restart = "no";         // --restart no|always|on-failure[:N]|unless-stopped
   bool restart_on_unhealthy = false;  // --restart-on-unhealthy
   std::vector<std::string> log_opts;  // --log-opt max-size=10m / max-file=3

@@ -55,7 +55,7 @@ std::vector<std::string> shim_args(const Paths& paths, const ContainerRecord& r)
                                    "--lit", self.string(),
                                    "--root", paths.root.string(),
                                    "--run-root", paths.run_root.string(),
-                                   "--log", container_log_path(RecordStore(paths.containers()), r.id).string(),
+                                   "--log", container_log_path(RecordStore(paths), r.id).string(),
                                    "--log-max-size", std::to_string(r.lifecycle.log.max_size),
                                    "--log-max-file", std::to_string(r.lifecycle.log.max_file),
                                    "--ready-fd", "3"};
@@ -125,7 +125,7 @@ void launch_supervisor(const Paths& paths, const ContainerRecord& record) {
 }
 
 pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const DetachedStdio& stdio) {
-  RecordStore records(paths.containers());
+  RecordStore records(paths);
   auto rec = records.read(id);
   if (!rec) throw StartError(Error("no such container: " + id), 125);
   const pid_t shim = ::getppid();
@@ -166,7 +166,7 @@ pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const Deta
 }
 
 shim::RestartDecision record_exit(const Paths& paths, const std::string& id, const ExitReport& report) {
-  RecordStore records(paths.containers());
+  RecordStore records(paths);
   auto rec = records.read(id);
   if (!rec) return {};  // removed (rm -f): nothing to restart, its network is released
   network_stop(paths, *rec);
@@ -226,7 +226,7 @@ int64_t started_ns(const ContainerRecord& r) {
 }  // namespace
 
 bool probe_health(const Paths& paths, const std::string& id) {
-  RecordStore records(paths.containers());
+  RecordStore records(paths);
   auto rec = records.read(id);
   if (!rec || !rec->lifecycle.healthcheck || observed_state(*rec).status != "running") return false;
   const HealthCheck& hc = *rec->lifecycle.healthcheck;

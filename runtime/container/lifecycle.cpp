@@ -90,7 +90,7 @@ ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
   image::Store store(paths.images());
   image::Image img = store.resolve(flags.image);
   LifecycleConfig lifecycle = build_lifecycle(flags, img.config);
-  RecordStore records(paths.containers());
+  RecordStore records(paths);
 
   ContainerRecord rec;
   rec.id = generate_id();
@@ -120,8 +120,10 @@ ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
     net->create(paths, rec);
     guard.networks(&rec);
   }
-  // A --rm container's record matters only while it runs: no fsync (~0.5 ms).
-  records.create(rec, flags.auto_remove ? Durability::NoSync : Durability::Sync);
+  // A --rm container's record matters only while it runs: no fsync (~0.5 ms),
+  // and in the foreground it lives in the run root (no disk writes at all).
+  records.create(rec, flags.auto_remove ? Durability::NoSync : Durability::Sync,
+                 flags.auto_remove && flags.foreground_run ? RecordHome::RunRoot : RecordHome::Disk);
   guard.record(rec.id);
   guard.volumes(plan.anonymous_volumes);
   create_host_dirs(paths, plan);
@@ -148,7 +150,7 @@ void finish(RecordStore& records, const std::string& id, int code, bool oom, std
 
 void discard_container(const Paths& paths, const ContainerRecord& record) {
   if (NetworkHooks* net = network_hooks()) net->remove(paths, record);
-  RecordStore(paths.containers()).remove(record.id);  // a missing one is fine
+  RecordStore(paths).remove(record.id);  // a missing one is fine
   remove_tree(paths.run_container(record.id));
   remove_volumes(paths, record.anonymous_volumes);
 }
@@ -178,7 +180,7 @@ void network_stop(const Paths& paths, const ContainerRecord& record) {
 }
 
 ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
-  RecordStore records(paths.containers());
+  RecordStore records(paths);
   std::vector<PortBinding> ports;
   auto on_start = [&](pid_t pid) {
     try {
@@ -223,7 +225,7 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
 }
 
 void remove_container(const Paths& paths, const ContainerRecord& record, bool force, bool volumes) {
-  RecordStore records(paths.containers());
+  RecordStore records(paths);
   ContainerState st = observed_state(record);
   if (st.status == "running" || st.status == "restarting") {
     if (!force)

@@ -11,7 +11,7 @@
 namespace lit::runtime {
 
 UniqueFd open_joined_netns(const Paths& paths, const ContainerRecord& record) {
-  RecordStore records(paths.containers());
+  RecordStore records(paths);
   const std::string& id = record.spec.network_container;
   const std::string context = "start container " + record.name;
   auto target = records.read(id);

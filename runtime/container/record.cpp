@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <set>
 #include <sstream>
 
 #include "runtime/container/options.hpp"
@@ -446,17 +447,30 @@ bool process_alive(pid_t pid, std::uint64_t start_time) {
 
 // ---- the store -------------------------------------------------------------
 
-RecordStore::RecordStore(fs::path containers_dir) : root_(std::move(containers_dir)) {}
+RecordStore::RecordStore(const Paths& paths)
+    : root_(paths.containers()), run_(paths.run_containers()) {}
 
-void RecordStore::write(const ContainerRecord& record, Durability durability) const {
-  write_file_atomic(dir(record.id) / "container.json", to_json(record).dump(2) + "\n", 0600,
-                    durability);
+RecordStore::RecordStore(fs::path containers_dir, fs::path run_containers_dir)
+    : root_(std::move(containers_dir)), run_(std::move(run_containers_dir)) {}
+
+fs::path RecordStore::dir(const std::string& id) const {
+  if (!run_.empty()) {
+    fs::path in_run = run_ / id;
+    if (::access((in_run / "container.json").c_str(), F_OK) == 0) return in_run;
+  }
+  return root_ / id;
 }
 
-void RecordStore::create(const ContainerRecord& record, Durability durability) {
+void RecordStore::write(const fs::path& dir, const ContainerRecord& record,
+                        Durability durability) const {
+  write_file_atomic(dir / "container.json", to_json(record).dump(2) + "\n", 0600, durability);
+}
+
+void RecordStore::create(const ContainerRecord& record, Durability durability, RecordHome home) {
   if (!is_valid_name(record.name))
     throw Error("invalid container name \"" + record.name +
                 "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  if (run_.empty()) home = RecordHome::Disk;
   make_dirs(root_, 0700);
   FileLock names(root_ / "lock");  // name check and creation are one step
   for (const auto& other : list()) {
@@ -465,15 +479,20 @@ void RecordStore::create(const ContainerRecord& record, Durability durability) {
                   other.id + "\"")
           .with_hint("remove it (lit container rm " + record.name + ") or choose another --name");
   }
-  if (::mkdir(dir(record.id).c_str(), 0700) < 0)
-    throw Error::sys("create container directory", dir(record.id).string(), errno);
+  remove_orphans_of_earlier_boots();
+  const fs::path record_dir = home == RecordHome::RunRoot ? run_ / record.id : root_ / record.id;
+  if (home == RecordHome::RunRoot) make_dirs(run_, 0700);
+  if (::mkdir(record_dir.c_str(), 0700) < 0)
+    throw Error::sys("create container directory", record_dir.string(), errno);
   try {
-    make_dirs(bundle(record.id), 0700);
-    FileLock l = lock(record.id);
-    write(record, durability);
+    if (home == RecordHome::RunRoot && ::mkdir(bundle(record.id).c_str(), 0700) < 0)
+      throw Error::sys("create container directory", bundle(record.id).string(), errno);
+    FileLock l(record_dir / "lock");
+    write(record_dir, record, durability);
   } catch (...) {
     std::error_code ec;
-    fs::remove_all(dir(record.id), ec);
+    fs::remove_all(record_dir, ec);
+    if (home == RecordHome::RunRoot) fs::remove_all(bundle(record.id), ec);
     throw;
   }
 }
@@ -507,14 +526,23 @@ std::optional<ContainerRecord> RecordStore::read(const std::string& id) const {
   }
 }
 
+std::vector<std::string> RecordStore::ids() const {
+  std::set<std::string> out;
+  for (const fs::path& root : {root_, run_}) {
+    if (root.empty()) continue;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(root, ec))
+      if (entry.is_directory(ec)) out.insert(entry.path().filename().string());
+  }
+  return {out.begin(), out.end()};
+}
+
 std::vector<ContainerRecord> RecordStore::list() const {
   std::vector<ContainerRecord> out;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(root_, ec)) {
-    if (!entry.is_directory(ec)) continue;
+  for (const auto& id : ids()) {
     // Skips directories mid-creation or mid-removal (no record file).
     try {
-      if (auto r = read(entry.path().filename().string())) out.push_back(std::move(*r));
+      if (auto r = read(id)) out.push_back(std::move(*r));
     } catch (const Error& e) {  // one bad record must not hide the others
       spdlog::warn("skipping container: {}", e.what());
     }
@@ -523,6 +551,33 @@ std::vector<ContainerRecord> RecordStore::list() const {
     return a.created > b.created;  // newest first, as docker lists them
   });
   return out;
+}
+
+void RecordStore::remove_orphans_of_earlier_boots() const {
+  std::optional<std::time_t> booted;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(root_, ec)) {
+    const std::string id = entry.path().filename().string();
+    if (!entry.is_directory(ec) || id.size() != 64) continue;
+    if (::access((root_ / id / "container.json").c_str(), F_OK) == 0) continue;
+    if (!run_.empty() && ::access((run_ / id / "container.json").c_str(), F_OK) == 0) continue;
+    struct stat st {};
+    if (::stat(entry.path().c_str(), &st) < 0) continue;
+    if (!booted) {  // now minus the time since boot
+      timespec real{}, since_boot{};
+      ::clock_gettime(CLOCK_REALTIME, &real);
+      ::clock_gettime(CLOCK_BOOTTIME, &since_boot);
+      booted = real.tv_sec - since_boot.tv_sec;
+    }
+    // Made in this boot: a container being created or removed right now.
+    if (st.st_mtim.tv_sec >= *booted) continue;
+    spdlog::info("removing {}: the writable layer of a --rm container of an earlier boot", entry.path().string());
+    try {
+      remove_tree(entry.path());
+    } catch (const Error& e) {
+      spdlog::warn("{}", e.what());
+    }
+  }
 }
 
 ContainerRecord RecordStore::lookup(const std::string& name_or_id) const {
@@ -547,35 +602,36 @@ ContainerRecord RecordStore::lookup(const std::string& name_or_id) const {
 bool RecordStore::update(const std::string& id,
                          const std::function<void(ContainerRecord&)>& change,
                          Durability durability) {
-  std::error_code ec;
-  if (!fs::exists(dir(id), ec)) return false;
+  const fs::path where = dir(id);
   std::optional<FileLock> l;
   try {
-    l.emplace(lock(id));
+    l.emplace(FileLock(where / "lock"));
   } catch (const Error& e) {
-    if (e.err() == ENOENT) return false;  // removed between the check and the lock
+    if (e.err() == ENOENT) return false;  // removed already, or meanwhile
     throw;
   }
   auto record = read(id);
   if (!record) return false;
   change(*record);
-  write(*record, durability);
+  write(where, *record, durability);
   return true;
 }
 
 void RecordStore::remove(const std::string& id) {
+  const fs::path where = dir(id);
   {
     std::optional<FileLock> l;
     try {
-      l.emplace(lock(id));
+      l.emplace(FileLock(where / "lock"));
     } catch (const Error& e) {
       if (e.err() == ENOENT) return;  // removed already
       throw;
     }
-    if (::unlink((dir(id) / "container.json").c_str()) < 0 && errno != ENOENT)
-      throw Error::sys("remove container record", (dir(id) / "container.json").string(), errno);
+    if (::unlink((where / "container.json").c_str()) < 0 && errno != ENOENT)
+      throw Error::sys("remove container record", (where / "container.json").string(), errno);
   }
-  remove_tree(dir(id));
+  remove_tree(where);
+  if (where != bundle(id)) remove_tree(bundle(id));
 }
 
 // ---- observed state and presentation -----------------------------------------

@@ -52,8 +52,10 @@ struct ContainerSpec {
   std::string id;    // 64 hex chars; names kernel objects (cgroup lit/<id>)
   std::string name;
   std::vector<std::filesystem::path> layers;  // unpacked image layers, bottom first
-  // Per-container directory: upper/ work/ (overlay), merged/ (mount point),
-  // and the generated etc files (hostname, hosts, resolv.conf).
+  // The container's directory on disk (<root>/containers/<id>; <id>/bundle for
+  // containers of an older lit): upper/ and work/ (overlay) and files/ (the
+  // files lit writes for it). A run without a run directory (RunHooks) also
+  // puts merged/ (the mount point) and the etc files here.
   std::filesystem::path bundle;
   std::string hostname;
   ProcessSpec process;

@@ -9,18 +9,22 @@
 
 namespace lit::image {
 
-std::map<std::string, std::vector<ContainerUse>> containers_by_image(const std::filesystem::path& dir) {
+std::map<std::string, std::vector<ContainerUse>> containers_by_image(
+    const std::vector<std::filesystem::path>& dirs) {
   std::map<std::string, std::vector<ContainerUse>> out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    auto file = e.path() / "container.json";
-    try {
-      nlohmann::json j = nlohmann::json::parse(read_file(file));
-      std::string image_id = j.value("image_id", "");
-      if (image_id.empty()) continue;
-      out[image_id].push_back({j.value("id", e.path().filename().string()), j.value("name", "")});
-    } catch (const std::exception& err) {
-      spdlog::debug("skipping container record {}: {}", file.string(), err.what());
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+      auto file = e.path() / "container.json";
+      if (!std::filesystem::exists(file, ec)) continue;  // a run directory of a record on disk
+      try {
+        nlohmann::json j = nlohmann::json::parse(read_file(file));
+        std::string image_id = j.value("image_id", "");
+        if (image_id.empty()) continue;
+        out[image_id].push_back({j.value("id", e.path().filename().string()), j.value("name", "")});
+      } catch (const std::exception& err) {
+        spdlog::debug("skipping container record {}: {}", file.string(), err.what());
+      }
     }
   }
   for (auto& [id, list] : out) std::ranges::sort(list, {}, &ContainerUse::name);  // stable output

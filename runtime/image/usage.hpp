@@ -1,6 +1,6 @@
 #pragma once
 // Which containers use which images, read from the container records another
-// part of lit writes (<root>/containers/<id>/container.json). Read only;
+// part of lit writes (<dir>/<id>/container.json, in the lit root and in the run root). Read only;
 // unreadable records are skipped.
 #include <filesystem>
 #include <map>
@@ -14,6 +14,7 @@ struct ContainerUse {
 };
 
 // image id ("sha256:...") -> the containers created from it.
-std::map<std::string, std::vector<ContainerUse>> containers_by_image(const std::filesystem::path& containers_dir);
+std::map<std::string, std::vector<ContainerUse>> containers_by_image(
+    const std::vector<std::filesystem::path>& containers_dirs);
 
 }  // namespace lit::image

@@ -17,7 +17,8 @@ struct Paths {
   std::filesystem::path containers() const { return root / "containers"; }
   std::filesystem::path run_containers() const { return run_root / "containers"; }
   // A container's runtime files (its /etc/hostname, hosts, resolv.conf and its
-  // rootfs mount point): remade at every start, gone with the container.
+  // rootfs mount point): remade at every start, gone with the container. A
+  // foreground --rm container keeps its record here too (RecordHome::RunRoot).
   std::filesystem::path run_container(const std::string& id) const { return run_containers() / id; }
 };
 

@@ -2,6 +2,7 @@
 // back (output, exit status, records), plus rejected input.
 #include <csignal>
 #include <fstream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/run_fixture.hpp"
@@ -79,12 +80,44 @@ TEST_F(RunTest, EtcFilesNeedNoCopyUpAndGoWithTheContainer) {
   auto ids = container_ids();
   ASSERT_EQ(ids.size(), 1u);
   const std::string id = *ids.begin();
-  fs::path upper = root_ / "containers" / id / "bundle" / "upper";
+  fs::path upper = root_ / "containers" / id / "upper";
   ASSERT_TRUE(fs::is_directory(upper));
   EXPECT_TRUE(fs::is_empty(upper)) << "something was copied up into " << upper;
   EXPECT_EQ(read_text(run_root_ / "containers" / id / "hostname"), "etc-host\n");
   EXPECT_EQ(lit({"container", "rm", "etc"}).exit_code, 0);
   EXPECT_FALSE(fs::exists(run_root_ / "containers" / id)) << "rm left the run directory";
+}
+
+// A foreground --rm container keeps its record in the run root while it runs
+// (ls, inspect and rm see it as any other); on disk it has only its writable
+// layer. After it exits neither is left.
+TEST_F(RunTest, ForegroundRmRecordLivesInTheRunRootAndGoes) {
+  RunOptions opts;
+  opts.timeout = 30s;
+  bool checked = false;
+  std::string listed, layer_entries, id;
+  opts.on_stdout = [&](pid_t, const std::string& out) {
+    if (checked || out.find("ready") == std::string::npos) return;
+    checked = true;
+    listed = lit({"container", "ls", "--format", "json"}).out;
+    for (const auto& e : fs::directory_iterator(run_root_ / "containers"))
+      if (fs::exists(e.path() / "container.json")) id = e.path().filename().string();
+    std::set<std::string> entries;
+    if (!id.empty())
+      for (const auto& e : fs::directory_iterator(root_ / "containers" / id))
+        entries.insert(e.path().filename().string());
+    for (const auto& e : entries) layer_entries += e + " ";
+    lit({"container", "kill", "scratch"});
+  };
+  Result r = sh("echo ready; sleep 20", {"--name", "scratch"}, opts);
+  ASSERT_TRUE(checked) << r;
+  EXPECT_FALSE(r.timed_out) << r;
+  EXPECT_EQ(r.exit_code, 137) << r;
+  EXPECT_NE(listed.find("\"scratch\""), std::string::npos) << listed;
+  ASSERT_EQ(id.size(), 64u) << listed;
+  EXPECT_EQ(layer_entries, "upper work ") << "on disk in the container's directory";
+  EXPECT_FALSE(fs::exists(root_ / "containers" / id));
+  EXPECT_FALSE(fs::exists(run_root_ / "containers" / id));
 }
 
 constexpr const char* kWhiteoutScript =

@@ -338,8 +338,10 @@ void LitTest::load_test_image() {
 std::set<std::string> LitTest::container_ids() const {
   std::set<std::string> ids;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(root_ / "containers", ec))
-    if (e.is_directory()) ids.insert(e.path().filename().string());  // not the lock file
+  // On disk, and in the run root (the records of foreground --rm containers).
+  for (const auto& dir : {root_ / "containers", run_root_ / "containers"})
+    for (const auto& e : fs::directory_iterator(dir, ec))
+      if (e.is_directory()) ids.insert(e.path().filename().string());  // not the lock file
   seen_ids_.insert(ids.begin(), ids.end());
   return ids;
 }

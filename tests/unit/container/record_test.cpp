@@ -1,6 +1,8 @@
 #include "runtime/container/record.hpp"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -183,6 +185,62 @@ TEST_F(RecordStoreTest, AnEmptyRecordIsNoRecordAndRemoveIsIdempotent) {
   store.remove(r.id);
   EXPECT_FALSE(fs::exists(store.dir(r.id)));
   EXPECT_NO_THROW(store.remove(r.id));  // gone already
+}
+
+// A foreground --rm container keeps its record in the run root; its writable
+// layer is on disk. Both are one container to list, lookup, update and remove.
+TEST(Record, ARunRootRecordIsOneContainerWithItsLayerOnDisk) {
+  lit::TempDir tmp(fs::temp_directory_path(), "lit-records-");
+  RecordStore store(tmp.path() / "containers", tmp.path() / "run");
+  auto kept = make(generate_id(), "kept");
+  auto scratch = make(generate_id(), "scratch");
+  store.create(kept);
+  store.create(scratch, lit::Durability::NoSync, RecordHome::RunRoot);
+  EXPECT_EQ(store.dir(scratch.id), tmp.path() / "run" / scratch.id);
+  EXPECT_TRUE(fs::exists(tmp.path() / "run" / scratch.id / "container.json"));
+  EXPECT_FALSE(fs::exists(tmp.path() / "containers" / scratch.id / "container.json"));
+  EXPECT_TRUE(fs::is_directory(store.bundle(scratch.id)));
+  EXPECT_EQ(store.bundle(scratch.id), tmp.path() / "containers" / scratch.id);
+  // A disk record's run directory (its etc files) does not move its record.
+  fs::create_directories(tmp.path() / "run" / kept.id);
+  EXPECT_EQ(store.dir(kept.id), tmp.path() / "containers" / kept.id);
+
+  EXPECT_EQ(store.list().size(), 2u);  // each once, though both have two directories
+  EXPECT_EQ(store.lookup("scratch").id, scratch.id);
+  EXPECT_EQ(error_of([&] { store.create(make(generate_id(), "scratch")); }),
+            "the container name \"/scratch\" is already in use by container \"" + scratch.id + "\"");
+  EXPECT_TRUE(store.update(scratch.id, [](ContainerRecord& c) { c.state.status = "running"; }));
+  EXPECT_EQ(store.read(scratch.id)->state.status, "running");
+
+  store.remove(scratch.id);
+  EXPECT_FALSE(fs::exists(tmp.path() / "run" / scratch.id));
+  EXPECT_FALSE(fs::exists(tmp.path() / "containers" / scratch.id));
+  EXPECT_EQ(store.list().size(), 1u);
+  EXPECT_TRUE(store.read(kept.id).has_value());
+}
+
+// A reboot empties the run root: the writable layers of --rm runs it cut short
+// stay on disk without a record, and the next create removes them. A
+// directory without a record made in this boot (a container being created or
+// removed right now) is left alone.
+TEST(Record, CreateRemovesRecordlessLayersOfEarlierBoots) {
+  lit::TempDir tmp(fs::temp_directory_path(), "lit-records-");
+  RecordStore store(tmp.path() / "containers", tmp.path() / "run");
+  const fs::path old_layer = tmp.path() / "containers" / std::string(64, 'e');
+  const fs::path new_layer = tmp.path() / "containers" / std::string(64, 'f');
+  fs::create_directories(old_layer / "upper" / "etc");
+  std::ofstream(old_layer / "upper" / "etc" / "written") << "data";
+  fs::create_directories(new_layer / "upper");
+  const timespec long_ago[2] = {{1000, 0}, {1000, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, old_layer.c_str(), long_ago, 0), 0);
+  auto kept = make(generate_id(), "kept");
+  store.create(kept);
+  ASSERT_EQ(::utimensat(AT_FDCWD, store.dir(kept.id).c_str(), long_ago, 0), 0);
+
+  store.create(make(generate_id(), "next"));
+  EXPECT_FALSE(fs::exists(old_layer));
+  EXPECT_TRUE(fs::exists(new_layer));
+  EXPECT_TRUE(store.read(kept.id).has_value());  // an old container with a record stays
 }
 
 TEST(Record, CorruptRecordNamesTheFile) {

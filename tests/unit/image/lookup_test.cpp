@@ -60,11 +60,11 @@ TEST(Usage, ReadsContainerRecordsAndSkipsBrokenOnes) {
   rec("c2", R"({"id":"c2","name":"web-2","image":"busybox","image_id":"sha256:aa"})");
   rec("c3", "{not json");
   std::filesystem::create_directories(dir.path() / "c4");  // no record at all
-  auto users = containers_by_image(dir.path());
+  auto users = containers_by_image({dir.path()});
   ASSERT_EQ(users.size(), 1u);
   ASSERT_EQ(users["sha256:aa"].size(), 2u);
   EXPECT_EQ(users["sha256:aa"][0].name, "web-1");
-  EXPECT_TRUE(containers_by_image(dir.path() / "absent").empty());
+  EXPECT_TRUE(containers_by_image({dir.path() / "absent"}).empty());
 }
 
 }  // namespace
