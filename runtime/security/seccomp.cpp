@@ -128,7 +128,7 @@ void add_compat_arches(scmp_filter_ctx ctx) {
 // capability set never reads another's program.
 std::string fingerprint(const std::vector<int>& caps) {
   const scmp_version* v = seccomp_version();
-  std::string f = "lit-seccomp-1 libseccomp " + std::to_string(v->major) + "." +
+  std::string f = "lit-seccomp-2 libseccomp " + std::to_string(v->major) + "." +
                   std::to_string(v->minor) + "." + std::to_string(v->micro) + "\n";
   for (const auto& b : kBlocked)
     f += std::string(b.name) + " " + std::to_string(b.cap1) + " " + std::to_string(b.cap2) + "\n";
@@ -246,6 +246,14 @@ SeccompFilter build_default_seccomp(const std::vector<int>& caps) {
   // lit sets no_new_privs itself, only when asked; libseccomp would always set it.
   int rc = seccomp_attr_set(raw, SCMP_FLTATR_CTL_NNP, 0);
   if (rc < 0) throw Error::sys("configure", "seccomp filter", -rc);
+  // A binary tree of syscall numbers instead of one linear chain per
+  // architecture: a few more instructions, but every syscall the container
+  // makes is decided in ~log(n) steps, and loading it is ~3.5x cheaper (the
+  // kernel emulates the filter for every syscall number to build its cache
+  // of always-allowed ones: ~290 us for the chain here, ~80 us for the tree).
+  // libseccomp before 2.5 lacks it; the chain does the same job.
+  if (int opt = seccomp_attr_set(raw, SCMP_FLTATR_CTL_OPTIMIZE, 2); opt < 0)
+    spdlog::debug("seccomp filter: no binary tree optimization ({})", std::strerror(-opt));
   add_compat_arches(raw);
   for (const auto& b : kBlocked) {
     int nr = seccomp_syscall_resolve_name(b.name);
