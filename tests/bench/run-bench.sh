@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
 # Side-by-side start-up benchmark: lit vs crun, runc and podman running `true`
 # in the busybox fixture, all measured in one run so the ratios are comparable.
-# Run by hand as root (not in CI): bash tests/bench/run-bench.sh [RUNS]
-# Env: LIT=path/to/lit (default: builds build-bench/lit), RUNS (default 30).
+# Run by hand as root (not in CI): bash tests/bench/run-bench.sh [RUNS] [ROUNDS]
+# Env: LIT=path/to/lit (default: builds build-bench/lit), RUNS (default 30),
+# ROUNDS (default 3): the tools take turns, RUNS runs each per round, so load
+# and the disk's state drift over all of them alike; medians are of all runs.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 runs=${1:-${RUNS:-30}}
+rounds=${2:-${ROUNDS:-3}}
 
 . "$repo/tests/bench/common.sh"
-bench_enter "${BASH_SOURCE[0]}" "$runs"
+bench_enter "${BASH_SOURCE[0]}" "$runs" "$rounds"
 "${lit[@]}" container run --rm --network none "$image" true  # smoke test
+# The same lit with its root on a tmpfs: what lit costs without the disk
+# (the container's upper/ and work/ are the only files it makes there).
+mkdir -p "$work/lit-tmpfs"
+mount -t tmpfs -o mode=0700 bench-lit-root "$work/lit-tmpfs"
+lit_tmpfs=("$LIT" --root "$work/lit-tmpfs/root" --run-root "$run/lit-tmpfs")
+"${lit_tmpfs[@]}" image load -i "$work/fixtures/busybox-docker.tar" >/dev/null
 
 # crun/runc: an OCI bundle whose rootfs is the fixture's flattened rootfs.
 bundle=$work/bundle
@@ -28,7 +37,6 @@ cfg["hostname"] = "bench"
 json.dump(cfg, open(path, "w"), indent=2)
 PY
 
-"${podman[@]}" run --rm --network=none "$image" true  # smoke test
 
 results=$work/results
 mkdir -p "$results"
@@ -56,30 +64,42 @@ PY
 }
 
 cd "$bundle"
-measure lit "${lit[@]}" container run --rm --network none "$image" true
-measure runc runc --root "$run/runc" run bench-runc
-measure podman "${podman[@]}" run --rm --network=none "$image" true
 # crun refuses hybrid cgroups whose cgroup2 mount has a controller: detach that
 # mount in a nested private namespace (the workaround from PEERS.md); lit needs none.
 export -f measure
 export runs results work run
-unshare -m --propagation private bash -c '
-  umount /sys/fs/cgroup/unified 2>/dev/null || true
-  measure crun crun --root "$run/crun" run bench-crun'
+"${podman[@]}" run --rm --network=none "$image" true  # smoke test
+for round in $(seq "$rounds"); do
+  measure "lit.$round" "${lit[@]}" container run --rm --network none "$image" true
+  measure "lit-tmpfs.$round" "${lit_tmpfs[@]}" container run --rm --network none "$image" true
+  measure "runc.$round" runc --root "$run/runc" run bench-runc
+  measure "podman.$round" "${podman[@]}" run --rm --network=none "$image" true
+  unshare -m --propagation private bash -c '
+    umount /sys/fs/cgroup/unified 2>/dev/null || true
+    measure crun.'"$round"' crun --root "$run/crun" run bench-crun'
+done
 
-python3 - "$results" <<'PY'
-import json, os, sys
-d = sys.argv[1]
+python3 - "$results" "$rounds" <<'PY'
+import json, os, statistics, sys
+d, rounds = sys.argv[1], int(sys.argv[2])
 med = {}
-for name in ["lit", "crun", "runc", "podman"]:
-    r = json.load(open(os.path.join(d, name + ".json")))["results"][0]
-    med[name] = r["median"] * 1000
+per_round = {}
+for name in ["lit", "lit-tmpfs", "crun", "runc", "podman"]:
+    times = []
+    per_round[name] = []
+    for r in range(1, rounds + 1):
+        t = json.load(open(os.path.join(d, "%s.%d.json" % (name, r))))["results"][0]["times"]
+        per_round[name].append(statistics.median(t) * 1000)
+        times += t
+    med[name] = statistics.median(times) * 1000
 print()
-print("%-8s %10s" % ("runtime", "median ms"))
+print("%-10s %10s   %s" % ("runtime", "median ms", "per round"))
 for name, ms in med.items():
-    print("%-8s %10.1f" % (name, ms))
+    print("%-10s %10.1f   %s" % (name, ms, " ".join("%.1f" % x for x in per_round[name])))
 print()
-print("lit/crun    %.2f" % (med["lit"] / med["crun"]))
+print("lit/crun    %.2f   (per round: %s)" % (med["lit"] / med["crun"],
+      " ".join("%.2f" % (a / b) for a, b in zip(per_round["lit"], per_round["crun"]))))
+print("lit-tmpfs/crun %.2f (lit with its root on a tmpfs)" % (med["lit-tmpfs"] / med["crun"]))
 print("lit/runc    %.2f" % (med["lit"] / med["runc"]))
 print("podman/lit  %.2f" % (med["podman"] / med["lit"]))
 PY
