@@ -453,11 +453,12 @@ RecordStore::RecordStore(const Paths& paths)
 RecordStore::RecordStore(fs::path containers_dir, fs::path run_containers_dir)
     : root_(std::move(containers_dir)), run_(std::move(run_containers_dir)) {}
 
+namespace {
+bool holds_record(const fs::path& dir) { return ::access((dir / "container.json").c_str(), F_OK) == 0; }
+}  // namespace
+
 fs::path RecordStore::dir(const std::string& id) const {
-  if (!run_.empty()) {
-    fs::path in_run = run_ / id;
-    if (::access((in_run / "container.json").c_str(), F_OK) == 0) return in_run;
-  }
+  if (!run_.empty() && holds_record(run_ / id)) return run_ / id;
   return root_ / id;
 }
 
@@ -559,8 +560,7 @@ void RecordStore::remove_orphans_of_earlier_boots() const {
   for (const auto& entry : fs::directory_iterator(root_, ec)) {
     const std::string id = entry.path().filename().string();
     if (!entry.is_directory(ec) || id.size() != 64) continue;
-    if (::access((root_ / id / "container.json").c_str(), F_OK) == 0) continue;
-    if (!run_.empty() && ::access((run_ / id / "container.json").c_str(), F_OK) == 0) continue;
+    if (holds_record(dir(id))) continue;
     struct stat st {};
     if (::stat(entry.path().c_str(), &st) < 0) continue;
     if (!booted) {  // now minus the time since boot

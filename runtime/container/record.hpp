@@ -1,6 +1,8 @@
 #pragma once
-// Container records: <root>/containers/<id>/container.json, written atomically
-// and guarded by a per-container flock (<id>/lock), plus the store-wide lock
+// Container records: <root>/containers/<id>/container.json (or, for a
+// foreground --rm container, <run-root>/containers/<id>/container.json),
+// written atomically and guarded by a per-container flock (lock, next to the
+// record), plus the store-wide lock
 // (<root>/containers/lock) that keeps names unique. A record's status is always
 // checked against the live process (pid + its start time), so a container
 // whose supervisor died is reported as exited, never as running forever.
@@ -153,8 +155,6 @@ class RecordStore {
   // Deletes the record first (so no one sees a half-removed container), then
   // its directories (a run-root record's too).
   void remove(const std::string& id);
-
-  FileLock lock(const std::string& id) const { return FileLock(dir(id) / "lock"); }
 
  private:
   void write(const std::filesystem::path& dir, const ContainerRecord& record,
