@@ -89,7 +89,7 @@ TEST_F(RunTest, EtcFilesNeedNoCopyUpAndGoWithTheContainer) {
 }
 
 // A foreground --rm container keeps its record in the run root while it runs
-// (ls, inspect and rm see it as any other); on disk it has only its writable
+// (ls and kill find it as any other); on disk it has only its writable
 // layer. After it exits neither is left.
 TEST_F(RunTest, ForegroundRmRecordLivesInTheRunRootAndGoes) {
   RunOptions opts;
