@@ -254,12 +254,16 @@ void for_each_container(Context& ctx, const std::vector<std::string>& names,
   }
 }
 
-void register_container_commands(CLI::App& app, Context& ctx) {
+void register_container_commands(CLI::App& app, Context& ctx, bool run_only) {
   auto* container = app.add_subcommand("container", "Manage containers");
+  container->require_subcommand(1);
+  if (run_only) {
+    register_run(*container, ctx);
+    return;
+  }
   register_lifecycle_commands(*container, ctx);
   register_exec_commands(*container, ctx);
   register_inspection_commands(*container, ctx);
-  container->require_subcommand(1);
   register_run(*container, ctx);
   register_ls(*container, ctx);
   register_rm(*container, ctx);

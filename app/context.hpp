@@ -58,7 +58,8 @@ void for_each_container(Context& ctx, const std::vector<std::string>& names,
 
 // One function per command group, each in its own file (cmd_image.cpp, ...).
 void register_image_commands(CLI::App& app, Context& ctx);
-void register_container_commands(CLI::App& app, Context& ctx);
+// run_only: `container run` alone (the others are not built: lit start-up).
+void register_container_commands(CLI::App& app, Context& ctx, bool run_only = false);
 void register_network_commands(CLI::App& app, Context& ctx);  // cmd_network.cpp
 void register_project_commands(CLI::App& app, Context& ctx);  // cmd_project.cpp: up, down, ps, config
 // cmd_project_ops.cpp: exec, run, start, stop, restart, images, ls, pull, build
