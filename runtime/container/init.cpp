@@ -69,8 +69,8 @@ void run_init(const InitConfig& c, const Channel& channel) {
   wait_for_go(channel);
   // Before the rootfs: its /sys then shows the joined namespace's devices.
   if (c.netns_fd >= 0)
-    check_sys(::setns(c.netns_fd, CLONE_NEWNET), "join the network namespace of container",
-              spec.network_container);
+    check_sys(::setns(c.netns_fd, CLONE_NEWNET), "join the network namespace",
+              spec.network_container.empty() ? "made for it" : "of container " + spec.network_container);
   // Now in its cgroup: this makes that cgroup the root of what it sees.
   check_sys(::unshare(CLONE_NEWCGROUP), "create cgroup namespace");
   if (c.die_with_parent)
@@ -82,7 +82,8 @@ void run_init(const InitConfig& c, const Channel& channel) {
   if (!spec.hostname.empty()) {
     check_sys(::sethostname(spec.hostname.data(), spec.hostname.size()), "set hostname", spec.hostname);
   }
-  if (spec.network != NetworkMode::Host && spec.network != NetworkMode::Container) bring_up_loopback();
+  // A joined namespace is set up already (a background one has its loopback up).
+  if (c.netns_fd < 0 && spec.network != NetworkMode::Host) bring_up_loopback();
   apply_sysctls(spec.sysctls);
   for (const auto& r : spec.rlimits) {  // before capabilities are dropped: raising needs CAP_SYS_RESOURCE
     rlimit lim{r.soft, r.hard};

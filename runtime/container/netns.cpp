@@ -1,6 +1,8 @@
 #include "runtime/container/netns.hpp"
 
+#include <fcntl.h>
 #include <net/if.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -21,6 +23,30 @@ void bring_up_loopback() {
   check_sys(::ioctl(sock.get(), SIOCGIFFLAGS, &req), "get flags of", "lo");
   req.ifr_flags = static_cast<short>(req.ifr_flags | IFF_UP | IFF_RUNNING);
   check_sys(::ioctl(sock.get(), SIOCSIFFLAGS, &req), "bring up", "lo");
+}
+
+BackgroundNetns::BackgroundNetns() : thread_([this] { make(); }) {}
+
+BackgroundNetns::~BackgroundNetns() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void BackgroundNetns::make() noexcept {
+  try {
+    // Only this thread moves: its siblings keep the host's network.
+    check_sys(::unshare(CLONE_NEWNET), "create network namespace");
+    bring_up_loopback();
+    fd_ = UniqueFd(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+    if (!fd_) throw Error::sys("open", "/proc/thread-self/ns/net", errno);
+  } catch (...) {
+    error_ = std::current_exception();
+  }
+}
+
+UniqueFd BackgroundNetns::take() {
+  if (thread_.joinable()) thread_.join();
+  if (error_) std::rethrow_exception(error_);
+  return std::move(fd_);
 }
 
 }  // namespace lit::runtime

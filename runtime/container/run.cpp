@@ -14,6 +14,7 @@
 #include "runtime/container/etc_files.hpp"
 #include "runtime/container/init.hpp"
 #include "runtime/container/init_layer.hpp"
+#include "runtime/container/netns.hpp"
 #include "runtime/container/pty.hpp"
 #include "runtime/container/supervise.hpp"
 #include "runtime/container/sysctl.hpp"
@@ -70,9 +71,18 @@ void validate(const ContainerSpec& spec, const RunHooks& hooks) {
   validate_sysctls(spec.sysctls, spec.network);
 }
 
-pid_t clone_init(const ContainerSpec& spec, bool as_sibling) {
+// A network namespace made in the background: for --network none, whose
+// namespace needs nothing from outside (bridge's gets its veth by the init's pid).
+void start_background_netns(std::optional<BackgroundNetns>& netns, const ContainerSpec& spec,
+                            const RunHooks& hooks) {
+  if (spec.network == NetworkMode::None && !hooks.netns) netns.emplace();
+}
+
+// The init joins netns_fd (another container's, or one made in the background);
+// without one it gets a new namespace unless it shares the host's.
+pid_t clone_init(const ContainerSpec& spec, int netns_fd, bool as_sibling) {
   unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
-  if (spec.network != NetworkMode::Host && spec.network != NetworkMode::Container) flags |= CLONE_NEWNET;
+  if (netns_fd < 0 && spec.network != NetworkMode::Host) flags |= CLONE_NEWNET;
   // Detached: the init becomes the child of our parent, the supervisor, which reaps it.
   if (as_sibling) flags |= CLONE_PARENT;
   // fork-style clone (no new stack): the child continues here with a copy of memory.
@@ -113,6 +123,8 @@ UniqueFd await_exec(const Channel& channel, pid_t pid, InitGuard& init) {
 pid_t start(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHooks& hooks) {
   validate(spec, hooks);
   if (spec.process.terminal) throw Error("run", spec.name, 0, "a detached container cannot have a terminal (-t) yet");
+  std::optional<BackgroundNetns> netns;
+  start_background_netns(netns, spec, hooks);
   CgroupGuard cgroup(cgroups::detect()->create(spec.id));
   cgroup->apply(spec.limits);
 
@@ -123,12 +135,13 @@ pid_t start(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHook
   config.stdio[1] = stdio.out;
   config.stdio[2] = stdio.err;
   config.die_with_parent = true;
-  config.netns_fd = hooks.netns.get();
+  UniqueFd own_netns = netns ? netns->take() : UniqueFd();
+  config.netns_fd = own_netns ? own_netns.get() : hooks.netns.get();
   UniqueFd parent_end, child_end;
   Channel::make_pair(parent_end, child_end);
   config.channel_fd = child_end.get();
 
-  pid_t pid = clone_init(spec, true);
+  pid_t pid = clone_init(spec, config.netns_fd, true);
   if (pid == 0) container_init(config);
   InitGuard init(pid);
   child_end.reset();
@@ -144,6 +157,8 @@ pid_t start(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHook
 
 ExitStatus run(const ContainerSpec& spec, const RunHooks& hooks) {
   validate(spec, hooks);
+  std::optional<BackgroundNetns> netns;
+  start_background_netns(netns, spec, hooks);
   CgroupGuard cgroup(cgroups::detect()->create(spec.id));
   cgroup->apply(spec.limits);
 
@@ -151,13 +166,14 @@ ExitStatus run(const ContainerSpec& spec, const RunHooks& hooks) {
   auto seccomp = security::seccomp_program_for(spec.security, hooks.seccomp_cache);
   if (seccomp) config.seccomp = &*seccomp;
   if (spec.process.terminal) config.window = terminal_size();
-  config.netns_fd = hooks.netns.get();
+  UniqueFd own_netns = netns ? netns->take() : UniqueFd();
+  config.netns_fd = own_netns ? own_netns.get() : hooks.netns.get();
   UniqueFd parent_end, child_end;
   Channel::make_pair(parent_end, child_end);
   config.channel_fd = child_end.get();
   ForwardedSignals signals;
 
-  pid_t pid = clone_init(spec, false);
+  pid_t pid = clone_init(spec, config.netns_fd, false);
   if (pid == 0) container_init(config);
   InitGuard init(pid);
   child_end.reset();
