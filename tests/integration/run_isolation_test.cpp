@@ -39,6 +39,22 @@ TEST_F(RunTest, NetworkNoneHasOnlyLoopback) {
   EXPECT_NE(lo.out.find("0x9"), std::string::npos) << "lo is not up\n" << lo;  // IFF_UP|IFF_LOOPBACK
 }
 
+// Each --network none container has a namespace of its own, loopback up, in the
+// foreground and detached (both made on a thread while lit prepares the rest).
+TEST_F(RunTest, NetworkNoneNamespaceIsEachContainersOwn) {
+  Result d = run({"-d", "--name", "other", "--network", "none", kTestImage, "sleep", "60"});
+  ASSERT_EQ(d.exit_code, 0) << d;
+  Result theirs = lit({"container", "exec", "other", "sh", "-c",
+                       "readlink /proc/self/ns/net; cat /sys/class/net/lo/flags"});
+  Result ours = sh("readlink /proc/self/ns/net", {"--network", "none"});
+  lit({"container", "rm", "-f", "other"});
+  ASSERT_EQ(theirs.exit_code, 0) << theirs;
+  ASSERT_EQ(ours.exit_code, 0) << ours;
+  EXPECT_NE(theirs.out_lines().at(0), ours.out_lines().at(0)) << "two containers share a network namespace";
+  EXPECT_NE(theirs.out_lines().at(0), own_netns()) << "shares the sandbox's network namespace";
+  EXPECT_EQ(theirs.out_lines().at(1), "0x9") << "lo is not up in the detached container\n" << theirs;
+}
+
 TEST_F(RunTest, NetworkHostSharesTheSandboxNamespace) {
   // A bridge link exists only in this test's network namespace (no dummy module here).
   Result ip = run_process({"ip", "link", "add", "tsttest0", "type", "bridge"});
