@@ -473,6 +473,7 @@ void RecordStore::create(const ContainerRecord& record, Durability durability, R
                 "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
   if (run_.empty()) home = RecordHome::Disk;
   make_dirs(root_, 0700);
+  spread_subdirectories(root_);  // a best effort: only ext2/3/4 have the flag
   FileLock names(root_ / "lock");  // name check and creation are one step
   for (const auto& other : list()) {
     if (other.name == record.name)

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +12,7 @@
 #include <set>
 
 #include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
 #include "tests/unit/error_of.hpp"
 
 using namespace lit::runtime;
@@ -325,4 +328,20 @@ TEST(Record, TimeAndStatusText) {
   st.health = lit::shim::HealthState{};
   st.health->status = lit::shim::Health::Healthy;
   EXPECT_EQ(status_text(st, now), "Up 5 seconds (healthy)");
+}
+
+// chattr +T: each container's directories go to a block group of their own
+// instead of piling up (and their freed inodes with them) in one.
+TEST_F(RecordStoreTest, ContainersDirectoryIsMarkedTopOfUnrelatedTrees) {
+  lit::UniqueFd probe(::open(tmp.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_TRUE(probe);
+  int flags = 0;
+  if (::ioctl(probe.get(), FS_IOC_GETFLAGS, &flags) < 0)
+    GTEST_SKIP() << tmp.path() << ": its filesystem has no inode flags (tmpfs?); ext4 has";
+  store.create(make(std::string(64, 'e'), "spread"), lit::Durability::NoSync, RecordHome::Disk);
+  lit::UniqueFd dir(::open((tmp.path() / "containers").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_TRUE(dir);
+  ASSERT_EQ(::ioctl(dir.get(), FS_IOC_GETFLAGS, &flags), 0);
+  EXPECT_TRUE(flags & FS_TOPDIR_FL) << "lsattr -d " << (tmp.path() / "containers") << " shows no T";
+  EXPECT_TRUE(fs::is_directory(tmp.path() / "containers" / std::string(64, 'e')));
 }
