@@ -57,30 +57,30 @@ void Channel::make_pair(UniqueFd& parent, UniqueFd& child) {
   child.reset(sv[1]);
 }
 
-void Channel::send_go() const {
-  while (::send(fd_, &kGo, 1, MSG_NOSIGNAL) < 0) {
-    if (errno != EINTR) throw Error::sys("signal container init", "", errno);
-  }
-}
-
-void Channel::send_master(int master_fd) const {
-  char byte = kMaster;
-  iovec iov{&byte, 1};
+// One kind byte, with fd (if >= 0) as SCM_RIGHTS.
+void Channel::send(char kind, int fd, const char* what) const {
+  iovec iov{&kind, 1};
   alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof(int))] = {};
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  msg.msg_control = ctl;
-  msg.msg_controllen = sizeof ctl;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &master_fd, sizeof(int));
+  if (fd >= 0) {
+    msg.msg_control = ctl;
+    msg.msg_controllen = sizeof ctl;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  }
   while (::sendmsg(fd_, &msg, MSG_NOSIGNAL) < 0) {
-    if (errno != EINTR) throw Error::sys("send pty master to lit", "", errno);
+    if (errno != EINTR) throw Error::sys(what, "", errno);
   }
 }
+
+void Channel::send_go(int netns_fd) const { send(kGo, netns_fd, "signal container init"); }
+
+void Channel::send_master(int master_fd) const { send(kMaster, master_fd, "send pty master to lit"); }
 
 void Channel::send_failure(const Error& e, int exit_code) const noexcept {
   try {

@@ -12,7 +12,7 @@ namespace lit::runtime {
 
 struct ChannelMessage {
   enum Kind { Eof, Go, Master, Failure } kind = Eof;
-  UniqueFd fd;           // Master
+  UniqueFd fd;           // Master; Go: the network namespace to join, if any
   int exit_code = 125;   // Failure: the exit code the CLI should use
   Error error{""};       // Failure
 };
@@ -23,13 +23,16 @@ class Channel {
   static void make_pair(UniqueFd& parent, UniqueFd& child);
 
   explicit Channel(int fd) : fd_(fd) {}
-  void send_go() const;
+  // With fd >= 0, the network namespace the init is to join comes with it.
+  void send_go(int netns_fd = -1) const;
   void send_master(int master_fd) const;
   // Never throws: the init calls it on its way out.
   void send_failure(const Error& e, int exit_code) const noexcept;
   ChannelMessage receive() const;
 
  private:
+  void send(char kind, int fd, const char* what) const;
+
   int fd_;
 };
 

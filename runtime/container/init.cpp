@@ -32,9 +32,11 @@ void reset_process_state() {
   ::umask(022);
 }
 
-void wait_for_go(const Channel& channel) {
+// Returns the network namespace that came with "go", if any.
+UniqueFd wait_for_go(const Channel& channel) {
   ChannelMessage m = channel.receive();
   if (m.kind != ChannelMessage::Go) ::_exit(125);  // lit gave up on us: nothing to report to
+  return std::move(m.fd);
 }
 
 // Detached: the supervisor's pipes (or /dev/null) become 0, 1 and 2.
@@ -66,11 +68,14 @@ void enter_cwd(const std::string& cwd) {
 
 void run_init(const InitConfig& c, const Channel& channel) {
   const ContainerSpec& spec = *c.spec;
-  wait_for_go(channel);
+  UniqueFd sent_netns = wait_for_go(channel);
+  if (c.netns_with_go && !sent_netns) throw Error("join the network namespace made for it: lit sent none");
+  const int netns_fd = c.netns_with_go ? sent_netns.get() : c.netns_fd;
   // Before the rootfs: its /sys then shows the joined namespace's devices.
-  if (c.netns_fd >= 0)
-    check_sys(::setns(c.netns_fd, CLONE_NEWNET), "join the network namespace",
+  if (netns_fd >= 0)
+    check_sys(::setns(netns_fd, CLONE_NEWNET), "join the network namespace",
               spec.network_container.empty() ? "made for it" : "of container " + spec.network_container);
+  sent_netns.reset();
   // Now in its cgroup: this makes that cgroup the root of what it sees.
   check_sys(::unshare(CLONE_NEWCGROUP), "create cgroup namespace");
   if (c.die_with_parent)
@@ -83,7 +88,7 @@ void run_init(const InitConfig& c, const Channel& channel) {
     check_sys(::sethostname(spec.hostname.data(), spec.hostname.size()), "set hostname", spec.hostname);
   }
   // A joined namespace is set up already (a background one has its loopback up).
-  if (c.netns_fd < 0 && spec.network != NetworkMode::Host) bring_up_loopback();
+  if (netns_fd < 0 && spec.network != NetworkMode::Host) bring_up_loopback();
   apply_sysctls(spec.sysctls);
   for (const auto& r : spec.rlimits) {  // before capabilities are dropped: raising needs CAP_SYS_RESOURCE
     rlimit lim{r.soft, r.hard};

@@ -6,47 +6,82 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
 
 namespace lit::runtime {
+namespace {
 
-void bring_up_loopback() {
-  UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!sock) throw Error::sys("open socket to configure", "lo", errno);
+// 0 once lo is up, else the errno of the step that failed, named in *step.
+// Allocates nothing: BackgroundNetns's thread uses it.
+int set_loopback_up(const char** step) noexcept {
+  *step = "open socket to configure";
+  int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) return errno;
   ifreq req{};
   std::strncpy(req.ifr_name, "lo", IFNAMSIZ - 1);
-  check_sys(::ioctl(sock.get(), SIOCGIFFLAGS, &req), "get flags of", "lo");
-  req.ifr_flags = static_cast<short>(req.ifr_flags | IFF_UP | IFF_RUNNING);
-  check_sys(::ioctl(sock.get(), SIOCSIFFLAGS, &req), "bring up", "lo");
+  int err = 0;
+  *step = "get flags of";
+  if (::ioctl(sock, SIOCGIFFLAGS, &req) < 0) {
+    err = errno;
+  } else {
+    *step = "bring up";
+    req.ifr_flags = static_cast<short>(req.ifr_flags | IFF_UP | IFF_RUNNING);
+    if (::ioctl(sock, SIOCSIFFLAGS, &req) < 0) err = errno;
+  }
+  ::close(sock);
+  return err;
 }
 
-BackgroundNetns::BackgroundNetns() : thread_([this] { make(); }) {}
+}  // namespace
+
+void bring_up_loopback() {
+  const char* step = nullptr;
+  if (int err = set_loopback_up(&step)) throw Error::sys(step, "lo", err);
+}
+
+BackgroundNetns::BackgroundNetns() {
+  int err = ::pthread_create(&thread_, nullptr, &BackgroundNetns::make, this);
+  if (err != 0) throw Error::sys("start a thread to create the network namespace", "", err);
+  joinable_ = true;
+}
 
 BackgroundNetns::~BackgroundNetns() {
-  if (thread_.joinable()) thread_.join();
+  join();
+  if (fd_ >= 0) ::close(fd_);
 }
 
-void BackgroundNetns::make() noexcept {
-  try {
-    // Only this thread moves: its siblings keep the host's network.
-    check_sys(::unshare(CLONE_NEWNET), "create network namespace");
-    bring_up_loopback();
-    fd_ = UniqueFd(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-    if (!fd_) throw Error::sys("open", "/proc/thread-self/ns/net", errno);
-  } catch (...) {
-    error_ = std::current_exception();
+void BackgroundNetns::join() noexcept {
+  if (joinable_) ::pthread_join(thread_, nullptr);
+  joinable_ = false;
+}
+
+void* BackgroundNetns::make(void* self) noexcept {
+  auto* me = static_cast<BackgroundNetns*>(self);
+  // Only this thread moves: its siblings keep the host's network.
+  if (::unshare(CLONE_NEWNET) < 0) {
+    me->err_ = errno;
+    me->failed_ = "create network namespace";
+  } else if (int err = set_loopback_up(&me->failed_)) {
+    me->err_ = err;
+    me->target_ = "lo";
+  } else if ((me->fd_ = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0) {
+    me->err_ = errno;
+    me->failed_ = "open";
+    me->target_ = "/proc/thread-self/ns/net";
   }
+  return nullptr;
 }
 
 UniqueFd BackgroundNetns::take() {
-  if (thread_.joinable()) thread_.join();
-  if (error_) std::rethrow_exception(error_);
-  return std::move(fd_);
+  join();
+  if (err_ != 0) throw Error::sys(failed_, target_, err_);
+  return UniqueFd(std::exchange(fd_, -1));
 }
 
 }  // namespace lit::runtime

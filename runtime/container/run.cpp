@@ -78,11 +78,12 @@ void start_background_netns(std::optional<BackgroundNetns>& netns, const Contain
   if (spec.network == NetworkMode::None && !hooks.netns) netns.emplace();
 }
 
-// The init joins netns_fd (another container's, or one made in the background);
-// without one it gets a new namespace unless it shares the host's.
-pid_t clone_init(const ContainerSpec& spec, int netns_fd, bool as_sibling) {
+// An init that joins a namespace (another container's, or one made in the
+// background) is cloned without one; otherwise it gets a new namespace unless
+// it shares the host's.
+pid_t clone_init(const ContainerSpec& spec, bool joins_netns, bool as_sibling) {
   unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
-  if (netns_fd < 0 && spec.network != NetworkMode::Host) flags |= CLONE_NEWNET;
+  if (!joins_netns && spec.network != NetworkMode::Host) flags |= CLONE_NEWNET;
   // Detached: the init becomes the child of our parent, the supervisor, which reaps it.
   if (as_sibling) flags |= CLONE_PARENT;
   // fork-style clone (no new stack): the child continues here with a copy of memory.
@@ -135,19 +136,20 @@ pid_t start(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHook
   config.stdio[1] = stdio.out;
   config.stdio[2] = stdio.err;
   config.die_with_parent = true;
-  UniqueFd own_netns = netns ? netns->take() : UniqueFd();
-  config.netns_fd = own_netns ? own_netns.get() : hooks.netns.get();
+  config.netns_fd = hooks.netns.get();
+  config.netns_with_go = netns.has_value();
   UniqueFd parent_end, child_end;
   Channel::make_pair(parent_end, child_end);
   config.channel_fd = child_end.get();
 
-  pid_t pid = clone_init(spec, config.netns_fd, true);
+  pid_t pid = clone_init(spec, config.netns_fd >= 0 || config.netns_with_go, true);
   if (pid == 0) container_init(config);
   InitGuard init(pid);
   child_end.reset();
   if (hooks.before_start) hooks.before_start(pid);
+  UniqueFd own_netns = netns ? netns->take() : UniqueFd();
   Channel channel(parent_end.get());
-  channel.send_go();
+  channel.send_go(own_netns.get());
   await_exec(channel, pid, init);
   if (hooks.on_start) hooks.on_start(pid);
   init.reaped();  // the supervisor's child now, and its to reap
@@ -166,22 +168,24 @@ ExitStatus run(const ContainerSpec& spec, const RunHooks& hooks) {
   auto seccomp = security::seccomp_program_for(spec.security, hooks.seccomp_cache);
   if (seccomp) config.seccomp = &*seccomp;
   if (spec.process.terminal) config.window = terminal_size();
-  UniqueFd own_netns = netns ? netns->take() : UniqueFd();
-  config.netns_fd = own_netns ? own_netns.get() : hooks.netns.get();
+  config.netns_fd = hooks.netns.get();
+  config.netns_with_go = netns.has_value();
   UniqueFd parent_end, child_end;
   Channel::make_pair(parent_end, child_end);
   config.channel_fd = child_end.get();
   ForwardedSignals signals;
 
-  pid_t pid = clone_init(spec, config.netns_fd, false);
+  pid_t pid = clone_init(spec, config.netns_fd >= 0 || config.netns_with_go, false);
   if (pid == 0) container_init(config);
   InitGuard init(pid);
   child_end.reset();
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   if (!pidfd) throw Error::sys("open pidfd of", std::to_string(pid), errno);
   if (hooks.before_start) hooks.before_start(pid);
+  // The thread has been making it while the init was cloned and joined its cgroup.
+  UniqueFd own_netns = netns ? netns->take() : UniqueFd();
   Channel channel(parent_end.get());
-  channel.send_go();
+  channel.send_go(own_netns.get());
   UniqueFd master = await_exec(channel, pid, init);
   if (hooks.on_start) hooks.on_start(pid);
 

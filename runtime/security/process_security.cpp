@@ -2,6 +2,7 @@
 // capabilities, no_new_privs, seccomp.
 #include <grp.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,12 +17,17 @@
 namespace lit::security {
 namespace {
 
+// The system calls, not glibc's wrappers: those change every thread of the
+// process, and the init (a fork-style clone of lit, made while lit may still
+// run a thread, see BackgroundNetns) has only itself but a copy of lit's
+// thread list, so they would wait forever for threads that are not there.
 void set_identity(uid_t uid, gid_t gid, const std::vector<gid_t>& groups) {
   // Keep the permitted set across the uid change; capset below picks what stays.
   check_sys(::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), "keep capabilities across", "setuid");
-  check_sys(::setgroups(groups.size(), groups.data()), "set supplementary groups", {});
-  check_sys(::setresgid(gid, gid, gid), "set gid", std::to_string(gid));
-  check_sys(::setresuid(uid, uid, uid), "set uid", std::to_string(uid));
+  check_sys(static_cast<int>(::syscall(SYS_setgroups, groups.size(), groups.data())),
+            "set supplementary groups", {});
+  check_sys(static_cast<int>(::syscall(SYS_setresgid, gid, gid, gid)), "set gid", std::to_string(gid));
+  check_sys(static_cast<int>(::syscall(SYS_setresuid, uid, uid, uid)), "set uid", std::to_string(uid));
   check_sys(::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), "reset keep-capabilities after", "setuid");
 }
 
