@@ -1,5 +1,5 @@
 // lit container ...: run, ls, rm, inspect. Parsing and rendering only; the use
-// cases live in runtime/container/lifecycle.hpp.
+// cases live in runtime/lifecycle/lifecycle.hpp.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "app/context.hpp"
-#include "app/table.hpp"
-#include "runtime/container/detached.hpp"
-#include "runtime/container/lifecycle.hpp"
-#include "runtime/container/record.hpp"
-#include "runtime/shim/status_text.hpp"
+#include "app/views/table.hpp"
+#include "runtime/lifecycle/detached.hpp"
+#include "runtime/lifecycle/lifecycle.hpp"
+#include "runtime/state/record.hpp"
+#include "app/views/status_text.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::app {

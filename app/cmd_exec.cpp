@@ -4,8 +4,8 @@
 #include <string>
 
 #include "app/context.hpp"
-#include "runtime/container/exec_in.hpp"
-#include "runtime/container/record.hpp"
+#include "runtime/exec/exec_in.hpp"
+#include "runtime/state/record.hpp"
 
 namespace lit::app {
 

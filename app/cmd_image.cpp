@@ -7,8 +7,8 @@
 #include <set>
 
 #include "app/context.hpp"
-#include "app/table.hpp"
-#include "runtime/image/display.hpp"
+#include "app/views/table.hpp"
+#include "app/views/image_display.hpp"
 #include "runtime/image/reference.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/image/usage.hpp"

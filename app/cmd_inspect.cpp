@@ -1,5 +1,5 @@
 // lit container logs, stats, top, port: parsing and rendering; the reading lives in
-// runtime/container/{logs,stats_view,top}.hpp.
+// runtime/logs/logs.hpp, app/views/{stats_view,top}.hpp.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -10,12 +10,12 @@
 #include <vector>
 
 #include "app/context.hpp"
-#include "app/table.hpp"
+#include "app/views/table.hpp"
 #include "runtime/cgroups/cgroup.hpp"
-#include "runtime/container/logs.hpp"
-#include "runtime/container/record.hpp"
-#include "runtime/container/stats_view.hpp"
-#include "runtime/container/top.hpp"
+#include "runtime/logs/logs.hpp"
+#include "runtime/state/record.hpp"
+#include "app/views/stats_view.hpp"
+#include "app/views/top.hpp"
 #include "runtime/shim/log_time.hpp"
 #include "runtime/util/error.hpp"
 

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "app/context.hpp"
-#include "runtime/container/control.hpp"
-#include "runtime/container/detached.hpp"
+#include "runtime/lifecycle/control.hpp"
+#include "runtime/lifecycle/detached.hpp"
 
 namespace lit::app {
 

@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "app/context.hpp"
-#include "app/table.hpp"
+#include "app/views/table.hpp"
 #include "network/links.hpp"
 #include "network/manager.hpp"
 #include "network/store.hpp"
-#include "runtime/container/record.hpp"
+#include "runtime/state/record.hpp"
 
 namespace lit::app {
 namespace {

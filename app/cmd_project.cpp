@@ -15,13 +15,13 @@
 #include "app/context.hpp"
 #include "app/project.hpp"
 #include "app/progress.hpp"
-#include "app/table.hpp"
+#include "app/views/table.hpp"
 #include "reconciler/apply/apply.hpp"
 #include "reconciler/apply/service_flags.hpp"
 #include "reconciler/apply/state.hpp"
 #include "reconciler/load/load.hpp"
 #include "reconciler/plan.hpp"
-#include "runtime/container/record.hpp"
+#include "runtime/state/record.hpp"
 #include "runtime/util/fs.hpp"
 
 namespace lit::app {

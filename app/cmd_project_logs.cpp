@@ -12,7 +12,7 @@
 #include "reconciler/apply/attach.hpp"
 #include "reconciler/load/load.hpp"
 #include "reconciler/logs.hpp"
-#include "runtime/container/logs.hpp"
+#include "runtime/logs/logs.hpp"
 #include "runtime/shim/log_time.hpp"
 
 namespace lit::app {

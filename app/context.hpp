@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "runtime/container/exec_in.hpp"
-#include "runtime/container/record.hpp"
-#include "runtime/container/start_error.hpp"
+#include "runtime/exec/exec_in.hpp"
+#include "runtime/state/record.hpp"
+#include "runtime/process/start_error.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/paths.hpp"
 

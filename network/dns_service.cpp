@@ -12,8 +12,8 @@
 #include <chrono>
 #include <thread>
 
-#include "runtime/container/detached.hpp"
-#include "runtime/container/record.hpp"
+#include "runtime/lifecycle/detached.hpp"
+#include "runtime/state/record.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "network/store.hpp"
-#include "runtime/container/networking.hpp"
-#include "runtime/container/record.hpp"
+#include "runtime/lifecycle/networking.hpp"
+#include "runtime/state/record.hpp"
 #include "runtime/util/paths.hpp"
 
 namespace lit::network {

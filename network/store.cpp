@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <charconv>
 
-#include "runtime/container/record.hpp"
+#include "runtime/state/record.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::network {

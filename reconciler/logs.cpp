@@ -4,8 +4,8 @@
 #include <tuple>
 
 #include "reconciler/apply/state.hpp"
-#include "runtime/container/logs.hpp"
-#include "runtime/container/multi_logs.hpp"
+#include "runtime/logs/logs.hpp"
+#include "runtime/logs/multi_logs.hpp"
 
 namespace lit::reconciler {
 

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "reconciler/plan.hpp"
-#include "runtime/container/log_prefix.hpp"
-#include "runtime/shim/log_reader.hpp"
+#include "runtime/logs/log_prefix.hpp"
+#include "runtime/logs/log_reader.hpp"
 #include "runtime/util/paths.hpp"
 
 namespace lit::reconciler {

@@ -15,7 +15,7 @@
 #include "reconciler/apply/state.hpp"
 #include "reconciler/model.hpp"
 #include "reconciler/plan.hpp"
-#include "runtime/container/record.hpp"
+#include "runtime/state/record.hpp"
 #include "runtime/util/paths.hpp"
 
 namespace lit::reconciler {

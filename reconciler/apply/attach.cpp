@@ -11,10 +11,10 @@
 
 #include "reconciler/logs.hpp"
 #include "reconciler/plan_graph.hpp"
-#include "runtime/container/control.hpp"
-#include "runtime/container/logs.hpp"
-#include "runtime/container/multi_logs.hpp"
-#include "runtime/container/supervise.hpp"
+#include "runtime/lifecycle/control.hpp"
+#include "runtime/logs/logs.hpp"
+#include "runtime/logs/multi_logs.hpp"
+#include "runtime/process/supervise.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::reconciler {

@@ -11,7 +11,7 @@
 
 #include "reconciler/apply/apply.hpp"
 #include "reconciler/plan.hpp"
-#include "runtime/container/log_prefix.hpp"
+#include "runtime/logs/log_prefix.hpp"
 #include "runtime/util/paths.hpp"
 
 namespace lit::reconciler {

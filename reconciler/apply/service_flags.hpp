@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "reconciler/model.hpp"
-#include "runtime/container/create.hpp"
+#include "runtime/spec/create.hpp"
 
 namespace lit::reconciler {
 

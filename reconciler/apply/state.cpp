@@ -7,7 +7,7 @@
 #include "reconciler/apply/copy_image.hpp"
 #include "reconciler/apply/service_flags.hpp"
 #include "reconciler/hash.hpp"
-#include "runtime/container/record.hpp"
+#include "runtime/state/record.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/util/error.hpp"
 

@@ -5,9 +5,9 @@
 
 #include <cerrno>
 
-#include "runtime/container/beneath.hpp"
-#include "runtime/container/detached.hpp"
-#include "runtime/container/mount_util.hpp"
+#include "runtime/rootfs/beneath.hpp"
+#include "runtime/lifecycle/detached.hpp"
+#include "runtime/rootfs/mount_util.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::runtime {

@@ -4,7 +4,7 @@
 // so it works on any image and leaves no file in the container's writable layer.
 #include <filesystem>
 
-#include "runtime/container/spec.hpp"
+#include "runtime/spec/spec.hpp"
 
 namespace lit::runtime {
 

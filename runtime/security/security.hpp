@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/container/spec.hpp"
+#include "runtime/spec/spec.hpp"
 #include "runtime/security/seccomp.hpp"
 
 namespace lit::security {

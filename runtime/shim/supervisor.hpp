@@ -4,7 +4,7 @@
 // file, reaps the init, runs health probes on time and brings the container
 // back per its restart policy. Every decision and every record write is done
 // by short-lived `lit container __spawn/__exited/__health` commands it runs, so
-// the resident process is only this poll loop (see runtime/container/detached.hpp).
+// the resident process is only this poll loop (see runtime/lifecycle/detached.hpp).
 #include <cstdint>
 #include <string>
 

@@ -3,8 +3,8 @@
 #include <chrono>
 #include <thread>
 
-#include "runtime/container/exec_in.hpp"
-#include "runtime/container/record.hpp"
+#include "runtime/exec/exec_in.hpp"
+#include "runtime/state/record.hpp"
 #include "tests/integration/run_fixture.hpp"
 
 namespace lit::test {

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "runtime/container/record.hpp"
+#include "runtime/state/record.hpp"
 
 namespace lit::network {
 namespace {

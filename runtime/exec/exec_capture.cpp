@@ -1,0 +1,102 @@
+// exec_capture: a health probe's run, with its output kept and a deadline.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "runtime/exec/exec_in.hpp"
+#include "runtime/exec/exec_spawn.hpp"
+#include "runtime/util/error.hpp"
+
+namespace lit::runtime {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+enum class Read { Data, Empty, Closed };
+
+// Keeps the first `max` bytes; reads (and drops) the rest so the writer never blocks.
+Read read_some(int fd, std::string& out, size_t max) {
+  char buf[4096];
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  if (n < 0) return errno == EINTR || errno == EAGAIN ? Read::Empty : Read::Closed;
+  if (n == 0) return Read::Closed;
+  if (out.size() < max) out.append(buf, std::min(static_cast<size_t>(n), max - out.size()));
+  return Read::Data;
+}
+
+int wait_status(pid_t pid) {
+  int st = 0;
+  while (::waitpid(pid, &st, 0) < 0) {
+    if (errno != EINTR) throw Error::sys("wait for exec'd process", std::to_string(pid), errno);
+  }
+  return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+int remaining_ms(Clock::time_point deadline) {
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return left < 0 ? 0 : static_cast<int>(std::min<long long>(left, 1 << 30));
+}
+
+}  // namespace
+
+CapturedExec exec_capture(const ContainerRecord& r, const std::vector<std::string>& args,
+                          std::chrono::nanoseconds timeout, size_t max_output) {
+  const auto deadline = Clock::now() + timeout;
+  ExecOptions options;
+  options.args = args;
+  ProcessSpec p = exec_process_spec(r, options);
+  int fds[2];
+  check_sys(::pipe2(fds, O_CLOEXEC), "create pipe");
+  UniqueFd out_r(fds[0]), out_w(fds[1]);
+  UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!null) throw Error::sys("open", "/dev/null", errno);
+  ExecStdio stdio;
+  stdio.fds[0] = null.get();
+  stdio.fds[1] = stdio.fds[2] = out_w.get();
+
+  CapturedExec result;
+  SpawnedExec s;
+  try {
+    s = spawn_in_container(r, p, stdio, false);
+  } catch (const StartError& e) {
+    if (e.exit_code() == 125) throw;
+    return {e.exit_code(), false, std::string(e.what()).substr(0, max_output)};  // 126/127
+  }
+  ChildGuard guard(s.pid);
+  out_w.reset();
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, s.pid, 0)));
+  if (!pidfd) throw Error::sys("open pidfd of", std::to_string(s.pid), errno);
+  ::fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
+
+  bool output_open = true;
+  for (;;) {
+    pollfd pfds[2] = {{pidfd.get(), POLLIN, 0}, {output_open ? out_r.get() : -1, POLLIN, 0}};
+    int n = ::poll(pfds, 2, remaining_ms(deadline));
+    if (n < 0 && errno != EINTR)
+      throw Error::sys("wait for exec'd process", std::to_string(s.pid), errno);
+    if (n == 0) {
+      // Its process group too: what the probe started must not outlive the timeout.
+      ::kill(-s.pid, SIGKILL);
+      ::kill(s.pid, SIGKILL);
+      wait_status(s.pid);
+      guard.reaped();
+      return {-1, true, std::move(result.output)};
+    }
+    if (pfds[1].revents)
+      output_open = read_some(out_r.get(), result.output, max_output) != Read::Closed;
+    if (pfds[0].revents) break;
+  }
+  result.exit_code = wait_status(s.pid);
+  guard.reaped();
+  // What it wrote before exiting; a background child holding the pipe is not waited for.
+  while (output_open && read_some(out_r.get(), result.output, max_output) == Read::Data) {
+  }
+  return result;
+}
+
+}  // namespace lit::runtime

@@ -1,0 +1,200 @@
+#include "runtime/exec/exec_spawn.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "runtime/cgroups/cgroup.hpp"
+#include "runtime/process/channel.hpp"
+#include "runtime/process/exec.hpp"
+#include "runtime/process/run.hpp"
+#include "runtime/security/security.hpp"
+#include "runtime/util/error.hpp"
+
+namespace lit::runtime {
+namespace {
+
+constexpr int kNamespaces =
+    CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWCGROUP;
+
+Error not_running(const ContainerRecord& r) {
+  return Error("container " + r.name + " is not running")
+      .with_hint("start it first: lit container start " + r.name);
+}
+
+// What the forked helper and the process need; built before fork.
+struct ChildPlan {
+  const ContainerRecord* record;
+  const ProcessSpec* process;
+  const ExecStdio* stdio;
+  int init_pidfd;
+  int channel_fd;
+  int pid_pipe;  // write end: the process's pid, for lit (not detached)
+  bool detached;
+  cgroups::Cgroup* cgroup;  // the container's, joined by the helper itself
+  const security::SeccompProgram* seccomp;  // made before the fork (nullptr: none)
+};
+
+// After setns, /dev/pts is the container's devpts: the pty is the container's
+// own, and only the master travels to lit.
+void attach_pty(const ProcessSpec& p, const ExecStdio& s, const Channel& channel) {
+  UniqueFd master(::open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!master) throw Error::sys("open", "/dev/pts/ptmx", errno);
+  check_sys(::unlockpt(master.get()), "unlock pty", "/dev/pts/ptmx");
+  if (s.window)
+    check_sys(::ioctl(master.get(), TIOCSWINSZ, &*s.window), "set terminal size", "/dev/pts");
+  UniqueFd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY));
+  if (!slave) throw Error::sys("open pty slave", "/dev/pts", errno);
+  if (p.uid != 0)
+    check_sys(::fchown(slave.get(), p.uid, static_cast<gid_t>(-1)), "chown pty", "/dev/pts");
+  check_sys(::ioctl(slave.get(), TIOCSCTTY, 0), "set controlling terminal", "/dev/pts");
+  for (int fd = 0; fd < 3; ++fd) check_sys(::dup2(slave.get(), fd), "attach pty", "/dev/pts");
+  channel.send_master(master.get());
+}
+
+void setup_stdio(const ProcessSpec& p, const ExecStdio& s, const Channel& channel) {
+  if (p.terminal) return attach_pty(p, s, channel);
+  for (int i = 0; i < 3; ++i)
+    if (s.fds[i] >= 0) check_sys(::dup2(s.fds[i], i), "set up the exec'd process's stdio");
+}
+
+// In the container's namespaces and cgroup: the last steps, as the container's init took them.
+[[noreturn]] void run_process(const ChildPlan& c, const Channel& channel) noexcept {
+  run_child(channel, "exec", [&] {
+    ::setsid();  // out of lit's process group: only signals lit forwards reach it
+    reset_signals();
+    setup_stdio(*c.process, *c.stdio, channel);
+    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);  // nothing of lit's leaks into the container
+    const std::string& cwd = c.process->cwd.empty() ? "/" : c.process->cwd;
+    check_sys(::chdir(cwd.c_str()), "enter working directory", cwd);
+    const ProcessSpec& p = *c.process;
+    security::apply_process_security(c.record->spec.security, p.uid, p.gid, p.additional_gids,
+                                     c.seccomp);
+    exec_process(p);
+  });
+}
+
+// As lit's child (CLONE_PARENT): lit waits for it, forwards signals, reads its pid here.
+void spawn_sibling(const ChildPlan& c, const Channel& channel) {
+  long pid = ::syscall(SYS_clone, CLONE_PARENT | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+  if (pid < 0) throw Error::sys("create a process in container", c.record->name, errno);
+  if (pid == 0) run_process(c, channel);
+  pid_t p = static_cast<pid_t>(pid);
+  if (::write(c.pid_pipe, &p, sizeof p) != sizeof p)
+    throw Error::sys("report the exec'd pid", "", errno);
+}
+
+// Detached: a child whose parent exits inside the container's pid namespace is
+// adopted by the container's init, like any daemon started in it.
+void spawn_orphan(const ChildPlan& c, const Channel& channel) {
+  pid_t middle = ::fork();
+  if (middle < 0) throw Error::sys("create a process in container", c.record->name, errno);
+  if (middle == 0) {
+    run_child(channel, "exec", [&] {
+      pid_t pid = ::fork();
+      if (pid < 0) throw Error::sys("create a process in container", c.record->name, errno);
+      if (pid == 0) run_process(c, channel);
+    });
+  }
+  while (::waitpid(middle, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
+[[noreturn]] void helper_main(const ChildPlan& c) noexcept {
+  Channel channel(c.channel_fd);
+  run_child(channel, "exec", [&] {
+    // Joined before the namespaces: the process is born in the container's cgroup.
+    c.cgroup->join_self();
+    if (channel.receive().kind != ChannelMessage::Go) ::_exit(125);  // lit gave up
+    check_sys(::setns(c.init_pidfd, kNamespaces), "join the namespaces of container",
+              c.record->name);
+    if (c.detached)
+      spawn_orphan(c, channel);
+    else
+      spawn_sibling(c, channel);
+  });
+}
+
+pid_t read_pid(int fd) {
+  pid_t pid = -1;
+  ssize_t n;
+  while ((n = ::read(fd, &pid, sizeof pid)) < 0 && errno == EINTR) {
+  }
+  return n == sizeof pid ? pid : -1;
+}
+
+void reap(pid_t pid) {
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
+}  // namespace
+
+ChildGuard::~ChildGuard() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  reap(pid_);
+}
+
+UniqueFd open_running_init(const ContainerRecord& r) {
+  ContainerState st = observed_state(r);
+  if (st.status != "running" || st.pid <= 0) throw not_running(r);
+  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, st.pid, 0)));
+  if (!fd) {
+    if (errno == ESRCH) throw not_running(r);
+    throw Error::sys("open the init of container " + r.name + ", pid", std::to_string(st.pid),
+                     errno);
+  }
+  // The pid may have been reused since the record was read: the start time tells.
+  if (!process_alive(st.pid, st.pid_start_time)) throw not_running(r);
+  return fd;
+}
+
+SpawnedExec spawn_in_container(const ContainerRecord& r, const ProcessSpec& p,
+                               const ExecStdio& stdio, bool detached) {
+  UniqueFd init = open_running_init(r);
+  auto cgroup = cgroups::detect()->open(r.id);
+  UniqueFd parent_end, child_end;
+  Channel::make_pair(parent_end, child_end);
+  int pipe_fds[2];
+  check_sys(::pipe2(pipe_fds, O_CLOEXEC), "create pipe");
+  UniqueFd pid_r(pipe_fds[0]), pid_w(pipe_fds[1]);
+  auto seccomp = security::seccomp_program_for(r.spec.security);
+  ChildPlan plan{&r,          &p,       &stdio,       init.get(), child_end.get(), pid_w.get(),
+                 detached,    cgroup.get(), seccomp ? &*seccomp : nullptr};
+
+  pid_t helper = ::fork();
+  if (helper < 0) throw Error::sys("fork", "", errno);
+  if (helper == 0) helper_main(plan);
+  ChildGuard helper_guard(helper);
+  child_end.reset();
+  pid_w.reset();
+  Channel channel(parent_end.get());
+  channel.send_go();
+  SpawnedExec out;
+  if (!detached) out.pid = read_pid(pid_r.get());
+  reap(helper);
+  helper_guard.reaped();
+  ChildGuard process_guard(out.pid);
+  for (;;) {
+    ChannelMessage m = channel.receive();
+    if (m.kind == ChannelMessage::Eof) break;
+    if (m.kind == ChannelMessage::Master) out.master = std::move(m.fd);
+    if (m.kind == ChannelMessage::Failure) throw StartError(std::move(m.error), m.exit_code);
+  }
+  if (!detached && out.pid <= 0)
+    throw Error("exec in container " + r.name + ": the helper process died");
+  process_guard.reaped();
+  return out;
+}
+
+}  // namespace lit::runtime

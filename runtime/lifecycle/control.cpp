@@ -1,0 +1,225 @@
+#include "runtime/lifecycle/control.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <thread>
+
+#include "runtime/cgroups/cgroup.hpp"
+#include "runtime/lifecycle/detached.hpp"
+#include "runtime/util/error.hpp"
+
+namespace lit::runtime {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// A pidfd for the recorded process, or none if it is gone (its pid may have
+// been reused: the start time tells).
+UniqueFd open_pidfd(pid_t pid, std::uint64_t start_time) {
+  if (pid <= 0) return {};
+  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!fd || process_start_time(pid) != start_time) return {};
+  return fd;
+}
+
+// True when the process behind the pidfd exited within the timeout.
+bool wait_exit(int pidfd, std::chrono::milliseconds timeout) {
+  pollfd p{pidfd, POLLIN, 0};
+  for (;;) {
+    int n = ::poll(&p, 1, static_cast<int>(timeout.count()));
+    if (n < 0 && errno == EINTR) continue;
+    return n > 0;
+  }
+}
+
+void send(int pidfd, int sig, const std::string& name) {
+  if (::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) < 0 && errno != ESRCH)
+    throw Error::sys("send signal " + std::to_string(sig) + " to container", name, errno);
+}
+
+// Waits until the container's supervisor has recorded the exit of the init
+// `st` describes and (without a restart) exited, so that what follows (start,
+// rm, ls) sees a settled container. Bounded: a hung supervisor is reported by
+// observed_state, not waited for forever.
+void wait_settled(const RecordStore& records, const std::string& id, const ContainerState& st) {
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto rec = records.read(id);
+    if (!rec) return;
+    const auto& now = rec->state;
+    bool recorded = now.status != "running" || now.pid != st.pid;
+    if (recorded && (now.status == "restarting" || !supervisor_alive(now))) return;
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+// Ends the supervisor of a container that is not running (waiting out a
+// back-off, or hung): SIGTERM, then SIGKILL.
+void end_supervisor(const ContainerState& st) {
+  UniqueFd shim = open_pidfd(st.shim_pid, st.shim_start_time);
+  if (!shim) return;
+  ::syscall(SYS_pidfd_send_signal, shim.get(), SIGTERM, nullptr, 0);
+  if (wait_exit(shim.get(), 5s)) return;
+  ::syscall(SYS_pidfd_send_signal, shim.get(), SIGKILL, nullptr, 0);
+  wait_exit(shim.get(), 5s);
+}
+
+void mark_stopped(RecordStore& records, const std::string& id) {
+  records.update(id, [](ContainerRecord& r) { r.state.manually_stopped = true; });
+}
+
+bool terminating(int sig, int stop_signal) {
+  return sig == SIGKILL || sig == SIGTERM || sig == SIGINT || sig == SIGQUIT || sig == stop_signal;
+}
+
+// User commands on one container run one at a time (two `start`s must not
+// make two supervisors); each then acts on the record as it is now. The
+// supervisor's own record updates use the record lock, not this one.
+struct Operation {
+  FileLock lock;
+  ContainerRecord record;
+};
+
+FileLock operation_lock(const RecordStore& records, const ContainerRecord& r) {
+  try {
+    return FileLock(records.dir(r.id) / "op.lock");
+  } catch (const Error&) {
+    throw Error("no such container: " + r.name);
+  }
+}
+
+Operation begin(const RecordStore& records, const ContainerRecord& r) {
+  FileLock lock = operation_lock(records, r);
+  auto now = records.read(r.id);
+  if (!now) throw Error("no such container: " + r.name);
+  return {std::move(lock), std::move(*now)};
+}
+
+}  // namespace
+
+void start_container(const Paths& paths, const ContainerRecord& current) {
+  RecordStore records(paths);
+  Operation op = begin(records, current);
+  const ContainerRecord& record = op.record;
+  ContainerState st = observed_state(record);
+  if (st.status == "running" || st.status == "restarting") return;
+  // A supervisor still finishing the previous run (e.g. writing the last log lines).
+  if (UniqueFd shim = open_pidfd(st.shim_pid, st.shim_start_time)) wait_exit(shim.get(), 5s);
+  bool present = records.update(record.id, [](ContainerRecord& r) {
+    r.state.manually_stopped = false;
+    r.state.restart_count = 0;
+    r.state.status = "created";
+  });
+  if (!present) throw Error("no such container: " + record.name);
+  launch_supervisor(paths, record);
+}
+
+void stop_container(const Paths& paths, const ContainerRecord& current,
+                    std::optional<int> timeout_seconds) {
+  RecordStore records(paths);
+  Operation op = begin(records, current);
+  const ContainerRecord& record = op.record;
+  ContainerState st = observed_state(record);
+  if (st.status == "restarting") {
+    mark_stopped(records, record.id);
+    end_supervisor(st);
+    records.update(record.id, [](ContainerRecord& r) {
+      if (r.state.status == "restarting") r.state.status = "exited";
+    });
+    return;
+  }
+  if (st.status != "running") return;
+  mark_stopped(records, record.id);
+  UniqueFd init = open_pidfd(st.pid, st.pid_start_time);
+  if (init) {
+    send(init.get(), record.lifecycle.stop_signal, record.name);
+    auto grace = std::chrono::seconds(std::max(0, timeout_seconds.value_or(record.lifecycle.stop_timeout)));
+    if (!wait_exit(init.get(), grace)) {
+      // The init's death takes every process of its pid namespace with it.
+      send(init.get(), SIGKILL, record.name);
+      wait_exit(init.get(), 10s);
+    }
+  }
+  wait_settled(records, record.id, st);
+}
+
+void kill_container(const Paths& paths, const ContainerRecord& record, int signal) {
+  ContainerState st = observed_state(record);
+  UniqueFd init = st.status == "running" ? open_pidfd(st.pid, st.pid_start_time) : UniqueFd();
+  if (!init)
+    throw Error("cannot kill container " + record.name + ": container is not running")
+        .with_hint("see its state with: lit container ls -a");
+  RecordStore records(paths);
+  if (terminating(signal, record.lifecycle.stop_signal)) mark_stopped(records, record.id);
+  send(init.get(), signal, record.name);
+}
+
+void kill_all(const Paths& paths, const ContainerRecord& current,
+              const std::function<void(const ContainerRecord&)>& then) {
+  RecordStore records(paths);
+  Operation op = begin(records, current);
+  const ContainerRecord& record = op.record;
+  const ContainerState& st = record.state;
+  if (st.status == "running" || st.status == "restarting" || supervisor_alive(st)) {
+    mark_stopped(records, record.id);
+    if (UniqueFd init = open_pidfd(st.pid, st.pid_start_time)) {
+      send(init.get(), SIGKILL, record.name);
+      wait_exit(init.get(), 10s);
+    }
+    if (UniqueFd shim = open_pidfd(st.shim_pid, st.shim_start_time)) {
+      if (!wait_exit(shim.get(), 5s)) end_supervisor(st);
+    }
+  }
+  // Whatever is left (a supervisor killed with -9 leaves an empty cgroup).
+  cgroups::detect()->open(record.id)->destroy();
+  if (then) then(record);
+}
+
+int wait_container(const Paths& paths, const ContainerRecord& record) {
+  RecordStore records(paths);
+  for (;;) {
+    auto rec = records.read(record.id);
+    if (!rec) throw Error("no such container: " + record.name);
+    ContainerState st = observed_state(*rec);
+    if (st.status == "created" || st.status == "exited") return st.exit_code;
+    if (st.status == "running") {
+      if (UniqueFd init = open_pidfd(st.pid, st.pid_start_time)) wait_exit(init.get(), std::chrono::milliseconds(-1));
+      wait_settled(records, record.id, st);
+      auto after = records.read(record.id);
+      return after ? observed_state(*after).exit_code : st.exit_code;
+    }
+    std::this_thread::sleep_for(20ms);  // restarting: wait for the next run's end
+  }
+}
+
+int parse_signal(const std::string& text, const std::string& flag) {
+  static const std::pair<const char*, int> kNames[] = {
+      {"HUP", SIGHUP},   {"INT", SIGINT},     {"QUIT", SIGQUIT}, {"ILL", SIGILL},   {"TRAP", SIGTRAP},
+      {"ABRT", SIGABRT}, {"IOT", SIGIOT},     {"BUS", SIGBUS},   {"FPE", SIGFPE},   {"KILL", SIGKILL},
+      {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},   {"USR2", SIGUSR2}, {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},
+      {"TERM", SIGTERM}, {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT}, {"STOP", SIGSTOP},
+      {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},   {"TTOU", SIGTTOU}, {"URG", SIGURG},   {"XCPU", SIGXCPU},
+      {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
+      {"PWR", SIGPWR},   {"SYS", SIGSYS}};
+  int n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec == std::errc() && end == text.data() + text.size() && n > 0 && n < NSIG) return n;
+  std::string name = text;
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::toupper(c); });
+  if (name.starts_with("SIG")) name = name.substr(3);
+  for (auto [known, sig] : kNames)
+    if (name == known) return sig;
+  throw Error("invalid " + flag + " \"" + text + "\"", {}, 0,
+              "use a signal name like SIGTERM, TERM or KILL, or its number");
+}
+
+}  // namespace lit::runtime

@@ -1,0 +1,42 @@
+#pragma once
+// Commands on existing containers: start, stop, kill, wait. They act on the
+// live processes (through pidfds checked against the recorded start time, so
+// a reused pid is never signalled) and leave the recording of exits to the
+// container's supervisor.
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "runtime/state/record.hpp"
+#include "runtime/util/paths.hpp"
+
+namespace lit::runtime {
+
+// Starts a created or exited container detached (a new supervisor); nothing
+// to do when it runs already. Throws StartError when it cannot start.
+void start_container(const Paths& paths, const ContainerRecord& record);
+
+// The stop signal (the container's, or `signal`), then SIGKILL after the
+// timeout (the container's stop timeout unless given); returns once the exit
+// is recorded. The restart policy does not bring it back. Stopping a stopped
+// container is not an error, as in docker.
+void stop_container(const Paths& paths, const ContainerRecord& record,
+                    std::optional<int> timeout_seconds = std::nullopt);
+
+// Sends a signal to the container's init. Throws when it is not running.
+// A terminating signal counts as stopped by the user (no restart).
+void kill_container(const Paths& paths, const ContainerRecord& record, int signal);
+
+// rm -f: SIGKILLs the container, ends its supervisor (after it recorded the
+// exit, or by force) and destroys its cgroup, whatever the record says; then
+// runs `then` (e.g. removing the record) before another command may act.
+void kill_all(const Paths& paths, const ContainerRecord& record,
+              const std::function<void(const ContainerRecord&)>& then = {});
+
+// Blocks until the container is not running; its exit code.
+int wait_container(const Paths& paths, const ContainerRecord& record);
+
+// Parses "SIGTERM", "TERM", "term" or "15"; throws naming `flag`.
+int parse_signal(const std::string& text, const std::string& flag);
+
+}  // namespace lit::runtime

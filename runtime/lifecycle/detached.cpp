@@ -1,0 +1,261 @@
+#include "runtime/lifecycle/detached.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+
+#include "runtime/cgroups/cgroup.hpp"
+#include "runtime/exec/exec_in.hpp"
+#include "runtime/lifecycle/lifecycle.hpp"
+#include "runtime/logs/logs.hpp"
+#include "runtime/shim/log_time.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::runtime {
+
+namespace fs = std::filesystem;
+
+fs::path helper_executable(const std::string& name) {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) throw Error::sys("find lit's own executable", "/proc/self/exe", ec.value());
+  fs::path helper = self.parent_path() / name;
+  if (::access(helper.c_str(), X_OK) < 0)
+    throw Error::sys("find " + name, helper.string(), errno)
+        .with_hint(name + " is installed next to lit; reinstall lit or rebuild it");
+  return helper;
+}
+
+namespace {
+
+std::string read_all(int fd) {
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+std::vector<std::string> shim_args(const Paths& paths, const ContainerRecord& r) {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) throw Error::sys("find lit's own executable", "/proc/self/exe", ec.value());
+  std::vector<std::string> args = {helper_executable("lit-shim").string(),
+                                   "--id", r.id,
+                                   "--lit", self.string(),
+                                   "--root", paths.root.string(),
+                                   "--run-root", paths.run_root.string(),
+                                   "--log", container_log_path(RecordStore(paths), r.id).string(),
+                                   "--log-max-size", std::to_string(r.lifecycle.log.max_size),
+                                   "--log-max-file", std::to_string(r.lifecycle.log.max_file),
+                                   "--ready-fd", "3"};
+  if (r.lifecycle.healthcheck) {
+    args.push_back("--health-interval-ns");
+    args.push_back(std::to_string(r.lifecycle.healthcheck->config.interval_ns));
+  }
+  if (r.spec.process.stdin_open) args.push_back("--keep-stdin");
+  return args;
+}
+
+// The shim is a grandchild in its own session: it is nobody's child that
+// waits, and neither the terminal's signals nor the CLI's death reach it.
+void fork_shim(const std::vector<std::string>& args, int ready_fd) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) throw Error::sys("start the supervisor", args[0], errno);
+  if (pid == 0) {
+    ::setsid();
+    pid_t shim = ::fork();
+    if (shim != 0) ::_exit(shim < 0 ? 1 : 0);
+    int w = ::fcntl(ready_fd, F_DUPFD, 10);
+    int null = ::open("/dev/null", O_RDWR);
+    if (w < 0 || null < 0 || ::dup2(w, 3) < 0) ::_exit(126);
+    for (int i = 0; i < 3; ++i) ::dup2(null, i);
+    ::close_range(4, ~0U, 0);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  int st = 0;
+  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+    throw Error("start the supervisor", args[0], 0, "fork failed");
+}
+
+}  // namespace
+
+void launch_supervisor(const Paths& paths, const ContainerRecord& record) {
+  const std::string context = "start container " + record.name;
+  std::vector<std::string> args = shim_args(paths, record);
+  int fds[2];
+  check_sys(::pipe2(fds, O_CLOEXEC), "create pipe");
+  UniqueFd rd(fds[0]), wr(fds[1]);
+  fork_shim(args, wr.get());
+  wr.reset();
+  // "ok", or the start's exit code and one-line error, then EOF.
+  std::string reply = read_all(rd.get());
+  if (reply.starts_with("ok")) return;
+  if (reply.empty())
+    throw StartError(Error(context, {}, 0, "its supervisor (lit-shim) exited before the container started"), 125);
+  // "<exit code>\n<message>\n<hint>\n", as __spawn writes it.
+  std::vector<std::string> lines;
+  for (size_t at = 0; at < reply.size();) {
+    size_t nl = reply.find('\n', at);
+    if (nl == std::string::npos) nl = reply.size();
+    lines.push_back(reply.substr(at, nl - at));
+    at = nl + 1;
+  }
+  int code = 125;
+  std::from_chars(lines[0].data(), lines[0].data() + lines[0].size(), code);
+  Error e(lines.size() > 1 ? lines[1] : context + ": failed");
+  if (lines.size() > 2 && !lines[2].empty()) e.with_hint(lines[2]);
+  throw StartError(std::move(e), code);
+}
+
+pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const DetachedStdio& stdio) {
+  RecordStore records(paths);
+  auto rec = records.read(id);
+  if (!rec) throw StartError(Error("no such container: " + id), 125);
+  const pid_t shim = ::getppid();
+  std::vector<PortBinding> ports;
+  auto on_start = [&](pid_t pid) {
+    bool present = records.update(id, [&](ContainerRecord& r) {
+      r.state.status = "running";
+      r.state.pid = pid;
+      r.state.pid_start_time = process_start_time(pid);
+      r.state.shim_pid = shim;
+      r.state.shim_start_time = process_start_time(shim);
+      r.state.boot_id = current_boot_id();
+      r.state.started_at = now_rfc3339();
+      r.state.exit_code = 0;
+      r.state.oom_killed = false;
+      r.state.error.clear();
+      r.state.ports = ports;
+      if (r.lifecycle.healthcheck) r.state.health = shim::HealthState{};
+    }, Durability::NoSync);  // pids mean nothing after a crash; the boot id says so
+    if (!present) throw Error("container " + rec->name + " was removed while it started");
+  };
+  try {
+    // In the try: a network that cannot be joined is a start failure like any other.
+    RunHooks hooks = start_hooks(paths, *rec, ports);
+    hooks.on_start = on_start;
+    return start_detached(rec->spec, stdio, hooks);
+  } catch (const StartError& e) {
+    network_stop(paths, *rec);
+    records.update(id, [&](ContainerRecord& r) {
+      r.state.status = "exited";
+      r.state.pid = 0;
+      r.state.exit_code = e.exit_code();
+      r.state.finished_at = now_rfc3339();
+      r.state.error = e.what();
+    });
+    throw;
+  }
+}
+
+shim::RestartDecision record_exit(const Paths& paths, const std::string& id, const ExitReport& report) {
+  RecordStore records(paths);
+  auto rec = records.read(id);
+  if (!rec) return {};  // removed (rm -f): nothing to restart, its network is released
+  network_stop(paths, *rec);
+  ExitStatus st = report.status;
+  if (!report.start_failed) {
+    try {
+      auto cgroup = cgroups::detect()->open(id);
+      st.oom_killed = cgroup->oom_kills() > 0;
+      cgroup->destroy();
+    } catch (const Error& e) {
+      spdlog::warn("clean up the cgroup of container {}: {}", rec->name, e.what());
+    }
+  }
+  shim::RestartDecision d;
+  if (!(report.start_failed && report.first_start)) {
+    shim::ExitFacts facts{st.code,
+                          rec->state.manually_stopped,
+                          report.killed_unhealthy,
+                          rec->state.restart_count,
+                          report.ran_ms,
+                          report.last_delay_ms};
+    shim::RestartPolicy policy = shim::parse_restart_policy(rec->lifecycle.restart);
+    policy.restart_on_unhealthy = rec->lifecycle.restart_on_unhealthy;
+    d = shim::decide_restart(policy, facts);
+  }
+  bool present = records.update(id, [&](ContainerRecord& r) {
+    if (!report.start_failed) {  // a failed start was recorded by __spawn, with its error
+      r.state.exit_code = st.code;
+      r.state.oom_killed = st.oom_killed;
+      r.state.finished_at = now_rfc3339();
+      r.state.error.clear();
+    }
+    r.state.status = d.restart ? "restarting" : "exited";
+    r.state.pid = 0;
+    r.state.ports.clear();
+    if (d.restart) r.state.restart_count = d.restart_count;
+  });
+  if (!present) return {};
+  if (!d.restart && rec->auto_remove) discard_container(paths, *rec);
+  return d;
+}
+
+namespace {
+
+// docker's Healthcheck.Test: ["CMD", args...] or ["CMD-SHELL", "command"].
+std::vector<std::string> probe_command(const std::vector<std::string>& test) {
+  if (!test.empty() && test[0] == "CMD-SHELL" && test.size() == 2) return {"/bin/sh", "-c", test[1]};
+  if (!test.empty() && test[0] == "CMD") return {test.begin() + 1, test.end()};
+  return {};
+}
+
+int64_t started_ns(const ContainerRecord& r) {
+  int64_t ns = 0;
+  return shim::parse_rfc3339(r.state.started_at, ns) ? ns : 0;
+}
+
+}  // namespace
+
+bool probe_health(const Paths& paths, const std::string& id) {
+  RecordStore records(paths);
+  auto rec = records.read(id);
+  if (!rec || !rec->lifecycle.healthcheck || observed_state(*rec).status != "running") return false;
+  const HealthCheck& hc = *rec->lifecycle.healthcheck;
+  auto args = probe_command(hc.test);
+  if (args.empty()) return false;
+
+  shim::ProbeResult probe;
+  probe.start_ns = shim::now_ns();
+  try {
+    CapturedExec out = exec_capture(*rec, args, std::chrono::nanoseconds(hc.config.timeout_ns),
+                                    shim::kMaxProbeOutput);
+    probe.exit_code = out.timed_out ? -1 : out.exit_code;
+    probe.output = out.timed_out ? "Health check exceeded timeout (" +
+                                       std::to_string(hc.config.timeout_ns / 1'000'000) + "ms)"
+                                 : out.output;
+  } catch (const Error& e) {
+    probe.exit_code = -1;
+    probe.output = e.what();
+  }
+  probe.end_ns = shim::now_ns();
+
+  bool turned_unhealthy = false;
+  records.update(id, [&](ContainerRecord& r) {
+    if (r.state.pid != rec->state.pid || r.state.status != "running") return;  // restarted meanwhile
+    if (!r.state.health) r.state.health = shim::HealthState{};
+    bool changed = shim::record_probe(*r.state.health, hc.config, started_ns(r), probe);
+    turned_unhealthy = changed && r.state.health->status == shim::Health::Unhealthy;
+  }, Durability::NoSync);
+  return turned_unhealthy && rec->lifecycle.restart_on_unhealthy;
+}
+
+}  // namespace lit::runtime

@@ -1,0 +1,56 @@
+#pragma once
+// Detached containers, lit's side. `run -d` and `start` launch a supervisor
+// (the lit-shim executable, one per container, no daemon), which then asks lit
+// to do the heavy steps as short-lived helper commands:
+//   lit container __spawn ID    start the container (its init becomes the shim's child)
+//   lit container __exited ID   record an exit, clean up, decide a restart
+//   lit container __health ID   run one health probe and record it
+// so the resident shim stays tiny and every rule lives here, in one place.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "runtime/state/record.hpp"
+#include "runtime/process/run.hpp"
+#include "runtime/lifecycle/restart_policy.hpp"
+#include "runtime/util/paths.hpp"
+
+namespace lit::runtime {
+
+// An executable installed next to lit's own ("lit-shim", "lit-init"); throws
+// naming it when missing.
+std::filesystem::path helper_executable(const std::string& name);
+
+// Launches the container's supervisor and returns once the container runs.
+// The record must be "created" or "exited". Throws StartError (with docker's
+// exit code: 125/126/127) when the container could not start.
+void launch_supervisor(const Paths& paths, const ContainerRecord& record);
+
+// __spawn: starts the container as the caller's sibling, records it running
+// (pid, supervisor pid = our parent) and returns the init's pid. On failure the
+// record gets the error and exit code, and StartError is rethrown.
+pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const DetachedStdio& stdio);
+
+// What the supervisor tells __exited about one run of the container.
+struct ExitReport {
+  ExitStatus status;
+  bool start_failed = false;      // __spawn failed; status.code is its exit code
+  bool first_start = false;       // ...on `run -d`/`start` itself: never restarted
+  bool killed_unhealthy = false;  // the shim killed it for turning unhealthy
+  int64_t ran_ms = 0;
+  int64_t last_delay_ms = 0;
+};
+
+// __exited: records the exit (OOM flag from the cgroup), destroys the cgroup,
+// applies the restart policy, and with --rm removes the container when it is
+// not restarted. A container removed meanwhile is never restarted.
+shim::RestartDecision record_exit(const Paths& paths, const std::string& id, const ExitReport& report);
+
+// __health: runs one probe of the container's health check inside it and
+// records the result. True when the container just turned unhealthy and its
+// policy says to kill it (--restart-on-unhealthy).
+bool probe_health(const Paths& paths, const std::string& id);
+
+}  // namespace lit::runtime

@@ -1,0 +1,243 @@
+#include "runtime/lifecycle/lifecycle.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "runtime/cgroups/cgroup.hpp"
+#include "runtime/lifecycle/control.hpp"
+#include "runtime/rootfs/init_layer.hpp"
+#include "runtime/spec/lifecycle_config.hpp"
+#include "runtime/process/netns_join.hpp"
+#include "runtime/image/store.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::runtime {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path volumes_root(const Paths& paths) { return paths.root / "volumes"; }
+
+void remove_volumes(const Paths& paths, const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    std::error_code ec;
+    fs::remove_all(volumes_root(paths) / name, ec);
+  }
+}
+
+// Undoes a half-made container when creation fails after its record exists.
+class CreationGuard {
+ public:
+  CreationGuard(const Paths& paths, RecordStore& records) : paths_(paths), records_(records) {}
+  ~CreationGuard() {
+    if (done_) return;
+    try {
+      if (!id_.empty()) records_.remove(id_);
+    } catch (...) {  // best effort: the original error is what the user needs
+    }
+    remove_volumes(paths_, anonymous_);
+    if (networks_ && network_hooks()) network_hooks()->remove(paths_, *networks_);
+  }
+  void record(std::string id) { id_ = std::move(id); }
+  void volumes(std::vector<std::string> v) { anonymous_ = std::move(v); }
+  void networks(const ContainerRecord* rec) { networks_ = rec; }
+  void commit() { done_ = true; }
+
+ private:
+  const Paths& paths_;
+  RecordStore& records_;
+  std::string id_;
+  std::vector<std::string> anonymous_;
+  const ContainerRecord* networks_ = nullptr;  // addresses allocated for it
+  bool done_ = false;
+};
+
+void create_host_dirs(const Paths& paths, const CreatePlan& plan) {
+  // docker creates a missing bind source as a directory.
+  for (const auto& src : plan.bind_sources) {
+    std::error_code ec;
+    if (fs::exists(src, ec)) continue;
+    try {
+      make_dirs(src, 0755);
+    } catch (Error& e) {
+      throw e.context("create the missing source of volume " + src.string());
+    }
+  }
+  for (const auto& name : plan.volumes) make_dirs(volumes_root(paths) / name / "_data", 0755);
+}
+
+// Inside the record's directory, so removing the container removes them.
+void write_content_files(const CreatePlan& plan) {
+  for (const auto& [path, f] : plan.content_files) {
+    make_dirs(path.parent_path(), 0700);
+    write_file_atomic(path, f.content, f.mode);
+    if ((f.uid || f.gid) && ::chown(path.c_str(), f.uid.value_or(-1), f.gid.value_or(-1)) < 0)
+      throw Error::sys("chown", path.string(), errno);
+  }
+}
+
+}  // namespace
+
+ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
+                                 const EnvLookup& lookup) {
+  check_flags(flags);
+  image::Store store(paths.images());
+  image::Image img = store.resolve(flags.image);
+  LifecycleConfig lifecycle = build_lifecycle(flags, img.config);
+  RecordStore records(paths);
+
+  ContainerRecord rec;
+  rec.id = generate_id();
+  rec.name = flags.name.empty() ? records.unused_name() : flags.name;
+  Identity identity{rec.id, rec.name, records.bundle(rec.id), volumes_root(paths)};
+  CreatePlan plan = build_spec(flags, img, store.layer_dirs(img), identity, lookup);
+  rec.image = flags.image;
+  rec.image_id = img.id;
+  rec.created = now_rfc3339();
+  rec.args = plan.spec.process.args;
+  rec.labels = plan.labels;
+  rec.auto_remove = flags.auto_remove;
+  rec.anonymous_volumes = plan.anonymous_volumes;
+  rec.lifecycle = lifecycle;
+  rec.spec = plan.spec;
+  rec.spec.volatile_rootfs = flags.auto_remove;  // its writable layer dies with it
+
+  if (rec.spec.network == NetworkMode::Container)  // its id: a name may be reused by another container
+    rec.spec.network_container = records.lookup(rec.spec.network_container).id;
+  CreationGuard guard(paths, records);
+  if (rec.spec.network == NetworkMode::Bridge) {
+    NetworkHooks* net = network_hooks();
+    if (!net) throw Error("--network " + flags.network + ": networks are not available here");
+    rec.networks = {NetworkAttachment{flags.network, "", flags.ip, !flags.ip.empty(),
+                                      flags.network_aliases, "", 0, "eth0"}};
+    rec.publish = flags.publish;
+    net->create(paths, rec);
+    guard.networks(&rec);
+  }
+  // A --rm container's record matters only while it runs: no fsync (~0.5 ms),
+  // and in the foreground it lives in the run root (no disk writes at all).
+  records.create(rec, flags.auto_remove ? Durability::NoSync : Durability::Sync,
+                 flags.auto_remove && flags.foreground_run ? RecordHome::RunRoot : RecordHome::Disk);
+  guard.record(rec.id);
+  guard.volumes(plan.anonymous_volumes);
+  create_host_dirs(paths, plan);
+  write_content_files(plan);
+  guard.commit();
+  return rec;
+}
+
+namespace {
+
+void finish(RecordStore& records, const std::string& id, int code, bool oom, std::string error) {
+  records.update(id, [&](ContainerRecord& r) {
+    r.state.status = "exited";
+    r.state.pid = 0;
+    r.state.exit_code = code;
+    r.state.oom_killed = oom;
+    r.state.finished_at = now_rfc3339();
+    r.state.error = std::move(error);
+    r.state.ports.clear();
+  });
+}
+
+}  // namespace
+
+void discard_container(const Paths& paths, const ContainerRecord& record) {
+  if (NetworkHooks* net = network_hooks()) net->remove(paths, record);
+  RecordStore(paths).remove(record.id);  // a missing one is fine
+  remove_tree(paths.run_container(record.id));
+  remove_volumes(paths, record.anonymous_volumes);
+}
+
+RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
+                     std::vector<PortBinding>& ports) {
+  RunHooks hooks;
+  hooks.seccomp_cache = paths.run_root / "seccomp";
+  hooks.run_dir = paths.run_container(record.id);
+  try {
+    hooks.init_layer = ensure_init_layer(paths.root / "init-layer");
+  } catch (const Error& e) {  // the container copies /etc up instead
+    spdlog::debug("init layer: {}", e.what());
+  }
+  if (record.spec.network == NetworkMode::Bridge) {
+    NetworkHooks* net = network_hooks();
+    if (!net) throw StartError(Error("start container " + record.name + ": networks are not available here"), 125);
+    hooks.before_start = [&paths, &record, &ports, net](pid_t pid) { ports = net->start(paths, record, pid); };
+  }
+  if (record.spec.network == NetworkMode::Container) hooks.netns = open_joined_netns(paths, record);
+  return hooks;
+}
+
+void network_stop(const Paths& paths, const ContainerRecord& record) {
+  if (NetworkHooks* net = network_hooks(); net && record.spec.network == NetworkMode::Bridge)
+    net->stop(paths, record);
+}
+
+ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
+  RecordStore records(paths);
+  std::vector<PortBinding> ports;
+  auto on_start = [&](pid_t pid) {
+    try {
+      records.update(record.id, [&](ContainerRecord& r) {
+        r.state.status = "running";
+        r.state.pid = pid;
+        r.state.pid_start_time = process_start_time(pid);
+        r.state.started_at = now_rfc3339();
+        r.state.ports = ports;
+      }, Durability::NoSync);  // a pid means nothing after a crash: observed_state copes
+    } catch (const std::exception& e) {  // the container runs anyway; only ls is off
+      spdlog::warn("record container {} as running: {}", record.name, e.what());
+    }
+  };
+  ExitStatus status;
+  try {
+    // In the try: a network that cannot be joined is a start failure like any other.
+    RunHooks hooks = start_hooks(paths, record, ports);
+    hooks.on_start = on_start;
+    status = run_foreground(record.spec, hooks);
+    network_stop(paths, record);
+  } catch (const StartError& e) {
+    network_stop(paths, record);
+    if (record.auto_remove)
+      discard_container(paths, record);
+    else
+      finish(records, record.id, e.exit_code(), false, e.what());
+    throw;
+  } catch (const std::exception& e) {
+    network_stop(paths, record);
+    if (record.auto_remove)
+      discard_container(paths, record);
+    else
+      finish(records, record.id, 125, false, e.what());
+    throw;
+  }
+  if (record.auto_remove)
+    discard_container(paths, record);
+  else
+    finish(records, record.id, status.code, status.oom_killed, "");
+  return status;
+}
+
+void remove_container(const Paths& paths, const ContainerRecord& record, bool force, bool volumes) {
+  RecordStore records(paths);
+  ContainerState st = observed_state(record);
+  if (st.status == "running" || st.status == "restarting") {
+    if (!force)
+      throw Error("cannot remove container \"" + record.name + "\": container is " + st.status)
+          .with_hint("stop it first, or force the removal: lit container rm -f " + record.name);
+  }
+  kill_all(paths, record, [&](const ContainerRecord& r) {
+    if (NetworkHooks* net = network_hooks()) net->remove(paths, r);
+    records.remove(r.id);
+    remove_tree(paths.run_container(r.id));
+    if (volumes) remove_volumes(paths, r.anonymous_volumes);
+  });
+}
+
+}  // namespace lit::runtime

@@ -1,0 +1,42 @@
+#pragma once
+// Container use cases on top of the runtime core: create (record + bundle +
+// volumes), run in the foreground keeping the record true, and remove.
+#include <string>
+#include <vector>
+
+#include "runtime/spec/create.hpp"
+#include "runtime/state/record.hpp"
+#include "runtime/process/run.hpp"
+#include "runtime/util/paths.hpp"
+
+namespace lit::runtime {
+
+// Resolves the image, builds the spec (every flag checked first), then creates
+// the record (status "created") with its bundle dir, bind sources and volumes.
+// On failure nothing of the container is left.
+ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
+                                 const EnvLookup& lookup = process_env_lookup());
+
+// Runs a created container in the foreground: the record becomes "running"
+// (pid) once the command is exec'd, then "exited" (code, oom_killed). With the
+// record's auto_remove, record, bundle and anonymous volumes are removed after
+// it exits, also when it fails to start. Rethrows StartError after recording it.
+ExitStatus run_created(const Paths& paths, const ContainerRecord& record);
+
+// What starting a container needs from outside it: the hook that attaches a
+// bridge-networked container (the network manager's start), storing the ports
+// it bound in `ports`; a joined network namespace; the seccomp cache in the run
+// root. network_stop undoes the attachment after the container exited.
+RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
+                     std::vector<PortBinding>& ports);
+void network_stop(const Paths& paths, const ContainerRecord& record);
+
+// --rm: removes record, bundle and anonymous volumes of a container that has
+// exited (the record may already be gone: `rm -f` while it ran).
+void discard_container(const Paths& paths, const ContainerRecord& record);
+
+// Removes record, bundle and, with `volumes`, its anonymous volumes. A running
+// container needs `force`, which kills its cgroup's processes first.
+void remove_container(const Paths& paths, const ContainerRecord& record, bool force, bool volumes);
+
+}  // namespace lit::runtime

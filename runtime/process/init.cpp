@@ -1,0 +1,126 @@
+#include "runtime/process/init.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "runtime/process/channel.hpp"
+#include "runtime/process/exec.hpp"
+#include "runtime/process/netns.hpp"
+#include "runtime/process/pty.hpp"
+#include "runtime/process/run.hpp"
+#include "runtime/spec/sysctl.hpp"
+#include "runtime/init/init_binary.hpp"
+#include "runtime/security/security.hpp"
+#include "runtime/util/error.hpp"
+
+namespace lit::runtime {
+namespace {
+
+// The command starts as from a fresh exec: default dispositions, nothing
+// blocked (lit blocks the signals it forwards), no inherited fds beyond 0-2.
+void reset_process_state() {
+  reset_signals();
+  ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+  ::umask(022);
+}
+
+// Returns the network namespace that came with "go", if any.
+UniqueFd wait_for_go(const Channel& channel) {
+  ChannelMessage m = channel.receive();
+  if (m.kind != ChannelMessage::Go) ::_exit(125);  // lit gave up on us: nothing to report to
+  return std::move(m.fd);
+}
+
+// Detached: the supervisor's pipes (or /dev/null) become 0, 1 and 2.
+void setup_detached_stdio(const int (&fds)[3]) {
+  UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!null) throw Error::sys("open", "/dev/null", errno);
+  for (int i = 0; i < 3; ++i)
+    check_sys(::dup2(fds[i] >= 0 ? fds[i] : null.get(), i), "set up the container's stdio");
+}
+
+// Ties the init's life to its supervisor's. The kernel clears this when the
+// credentials change, so it is set again right before exec.
+void die_with_parent(bool enabled) {
+  if (enabled) check_sys(::prctl(PR_SET_PDEATHSIG, SIGKILL), "set the parent-death signal");
+}
+
+void setup_stdio(const ProcessSpec& p) {
+  if (p.terminal || p.stdin_open) return;
+  UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!null) throw Error::sys("open", "/dev/null", errno);
+  check_sys(::dup2(null.get(), STDIN_FILENO), "redirect stdin to", "/dev/null");
+}
+
+void enter_cwd(const std::string& cwd) {
+  if (cwd.empty() || cwd[0] != '/') throw Error("working directory", cwd, EINVAL, "it must be absolute");
+  make_dirs(cwd);  // already inside the new root: "/" is the container's
+  check_sys(::chdir(cwd.c_str()), "enter working directory", cwd);
+}
+
+void run_init(const InitConfig& c, const Channel& channel) {
+  const ContainerSpec& spec = *c.spec;
+  UniqueFd sent_netns = wait_for_go(channel);
+  if (c.netns_with_go && !sent_netns) throw Error("join the network namespace made for it: lit sent none");
+  const int netns_fd = c.netns_with_go ? sent_netns.get() : c.netns_fd;
+  // Before the rootfs: its /sys then shows the joined namespace's devices.
+  if (netns_fd >= 0)
+    check_sys(::setns(netns_fd, CLONE_NEWNET), "join the network namespace",
+              spec.network_container.empty() ? "made for it" : "of container " + spec.network_container);
+  sent_netns.reset();
+  // Now in its cgroup: this makes that cgroup the root of what it sees.
+  check_sys(::unshare(CLONE_NEWCGROUP), "create cgroup namespace");
+  if (c.die_with_parent)
+    setup_detached_stdio(c.stdio);
+  else
+    setup_stdio(spec.process);
+  prepare_rootfs(spec, c.rootfs);
+  pivot_into(c.rootfs.rootfs);
+  if (!spec.hostname.empty()) {
+    check_sys(::sethostname(spec.hostname.data(), spec.hostname.size()), "set hostname", spec.hostname);
+  }
+  // A joined namespace is set up already (a background one has its loopback up).
+  if (netns_fd < 0 && spec.network != NetworkMode::Host) bring_up_loopback();
+  apply_sysctls(spec.sysctls);
+  for (const auto& r : spec.rlimits) {  // before capabilities are dropped: raising needs CAP_SYS_RESOURCE
+    rlimit lim{r.soft, r.hard};
+    check_sys(::setrlimit(static_cast<__rlimit_resource>(r.resource), &lim), "set ulimit",
+              std::to_string(r.resource));
+  }
+  if (spec.process.terminal) {
+    UniqueFd master = open_container_pty(c.window, spec.process.uid);
+    channel.send_master(master.get());
+  }
+  security::mask_paths(spec.security);
+  enter_cwd(spec.process.cwd);
+  if (spec.security.read_only_rootfs) make_root_readonly();
+  security::apply_process_security(spec.security, spec.process.uid, spec.process.gid,
+                                   spec.process.additional_gids, c.seccomp);
+  die_with_parent(c.die_with_parent);
+  exec_process(spec.init ? under_init(spec.process) : spec.process);
+}
+
+}  // namespace
+
+void container_init(const InitConfig& c) noexcept {
+  Channel channel(c.channel_fd);
+  run_child(channel, "container init", [&] {
+    ::setsid();  // out of lit's process group: only signals lit forwards reach it
+    // The init moves itself (cheaper than lit moving it), while lit does its
+    // before-start work; the command's exec comes later, so nothing escapes it.
+    if (c.cgroup) c.cgroup->join_self();
+    die_with_parent(c.die_with_parent);
+    reset_process_state();
+    run_init(c, channel);
+  });
+}
+
+}  // namespace lit::runtime

@@ -1,0 +1,223 @@
+#include "runtime/process/run.hpp"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "runtime/cgroups/cgroup.hpp"
+#include "runtime/process/channel.hpp"
+#include "runtime/rootfs/etc_files.hpp"
+#include "runtime/process/init.hpp"
+#include "runtime/rootfs/init_layer.hpp"
+#include "runtime/process/netns.hpp"
+#include "runtime/process/pty.hpp"
+#include "runtime/process/supervise.hpp"
+#include "runtime/spec/sysctl.hpp"
+#include "runtime/security/security.hpp"
+
+namespace lit::runtime {
+namespace {
+
+// Destroys the container's cgroup (killing whatever is left in it) on scope exit.
+class CgroupGuard {
+ public:
+  explicit CgroupGuard(std::unique_ptr<cgroups::Cgroup> cg) : cg_(std::move(cg)) {}
+  ~CgroupGuard() {
+    if (!cg_) return;
+    try {
+      cg_->destroy();
+    } catch (...) {  // a destructor must not throw; the leak check reports leftovers
+    }
+  }
+  cgroups::Cgroup* operator->() const { return cg_.get(); }
+  cgroups::Cgroup* get() const { return cg_.get(); }
+  // The container outlives this process (detached): its supervisor destroys it.
+  void release() { cg_.release(); }
+
+ private:
+  std::unique_ptr<cgroups::Cgroup> cg_;
+};
+
+// Kills and reaps the init unless it was reaped already.
+class InitGuard {
+ public:
+  explicit InitGuard(pid_t pid) : pid_(pid) {}
+  ~InitGuard() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+  void reaped() { pid_ = -1; }
+
+ private:
+  pid_t pid_;
+};
+
+void validate(const ContainerSpec& spec, const RunHooks& hooks) {
+  if (spec.process.args.empty()) throw Error("run", spec.name, 0, "no command specified");
+  if (spec.network == NetworkMode::Container && !hooks.netns)
+    throw Error("run", spec.name, 0, "no network namespace of container " + spec.network_container + " to join");
+  if (spec.layers.empty()) throw Error("run", spec.name, 0, "the image has no layers");
+  struct stat st {};
+  if (::stat(spec.bundle.c_str(), &st) < 0 || !S_ISDIR(st.st_mode)) {
+    throw Error::sys("open bundle", spec.bundle.string(), errno ? errno : ENOTDIR);
+  }
+  validate_sysctls(spec.sysctls, spec.network);
+}
+
+// A network namespace made in the background: for --network none, whose
+// namespace needs nothing from outside (bridge's gets its veth by the init's pid).
+void start_background_netns(std::optional<BackgroundNetns>& netns, const ContainerSpec& spec,
+                            const RunHooks& hooks) {
+  if (spec.network == NetworkMode::None && !hooks.netns) netns.emplace();
+}
+
+// An init that joins a namespace (another container's, or one made in the
+// background) is cloned without one; otherwise it gets a new namespace unless
+// it shares the host's.
+pid_t clone_init(const ContainerSpec& spec, bool joins_netns, bool as_sibling) {
+  unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+  if (!joins_netns && spec.network != NetworkMode::Host) flags |= CLONE_NEWNET;
+  // Detached: the init becomes the child of our parent, the supervisor, which reaps it.
+  if (as_sibling) flags |= CLONE_PARENT;
+  // fork-style clone (no new stack): the child continues here with a copy of memory.
+  long pid = ::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, nullptr);
+  if (pid < 0) throw Error::sys("create container namespaces", "", errno);
+  return static_cast<pid_t>(pid);
+}
+
+// The etc files and mount point where the init will find them: the run
+// directory (or, for callers without one, the bundle, with merged/).
+RootfsContext prepare_run_dir(const ContainerSpec& spec, const RunHooks& hooks,
+                              const cgroups::Cgroup& cgroup) {
+  RootfsContext ctx{cgroup.paths(), hooks.run_dir, hooks.run_dir / "rootfs", {}};
+  if (hooks.run_dir.empty()) ctx = {cgroup.paths(), spec.bundle, spec.bundle / "merged", {}};
+  make_dirs(ctx.rootfs, 0700);
+  write_etc_files(spec, ctx.etc_dir);
+  if (!hooks.init_layer.empty() && init_layer_fits(spec.layers)) ctx.init_layer = hooks.init_layer;
+  return ctx;
+}
+
+// Reads the init's messages until its exec closes the channel.
+UniqueFd await_exec(const Channel& channel, pid_t pid, InitGuard& init) {
+  UniqueFd master;
+  for (;;) {
+    ChannelMessage m = channel.receive();
+    if (m.kind == ChannelMessage::Eof) return master;
+    if (m.kind == ChannelMessage::Master) master = std::move(m.fd);
+    if (m.kind == ChannelMessage::Failure) {
+      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+      init.reaped();
+      throw StartError(std::move(m.error), m.exit_code);
+    }
+  }
+}
+
+// Starts the init of a detached container and leaves it running.
+pid_t start(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHooks& hooks) {
+  validate(spec, hooks);
+  if (spec.process.terminal) throw Error("run", spec.name, 0, "a detached container cannot have a terminal (-t) yet");
+  std::optional<BackgroundNetns> netns;
+  start_background_netns(netns, spec, hooks);
+  CgroupGuard cgroup(cgroups::detect()->create(spec.id));
+  cgroup->apply(spec.limits);
+
+  InitConfig config{&spec, cgroup.get(), prepare_run_dir(spec, hooks, *cgroup.get()), -1, std::nullopt};
+  auto seccomp = security::seccomp_program_for(spec.security, hooks.seccomp_cache);
+  if (seccomp) config.seccomp = &*seccomp;
+  config.stdio[0] = stdio.in;
+  config.stdio[1] = stdio.out;
+  config.stdio[2] = stdio.err;
+  config.die_with_parent = true;
+  config.netns_fd = hooks.netns.get();
+  config.netns_with_go = netns.has_value();
+  UniqueFd parent_end, child_end;
+  Channel::make_pair(parent_end, child_end);
+  config.channel_fd = child_end.get();
+
+  pid_t pid = clone_init(spec, config.netns_fd >= 0 || config.netns_with_go, true);
+  if (pid == 0) container_init(config);
+  InitGuard init(pid);
+  child_end.reset();
+  if (hooks.before_start) hooks.before_start(pid);
+  UniqueFd own_netns = netns ? netns->take() : UniqueFd();
+  Channel channel(parent_end.get());
+  channel.send_go(own_netns.get());
+  await_exec(channel, pid, init);
+  if (hooks.on_start) hooks.on_start(pid);
+  init.reaped();  // the supervisor's child now, and its to reap
+  cgroup.release();
+  return pid;
+}
+
+ExitStatus run(const ContainerSpec& spec, const RunHooks& hooks) {
+  validate(spec, hooks);
+  std::optional<BackgroundNetns> netns;
+  start_background_netns(netns, spec, hooks);
+  CgroupGuard cgroup(cgroups::detect()->create(spec.id));
+  cgroup->apply(spec.limits);
+
+  InitConfig config{&spec, cgroup.get(), prepare_run_dir(spec, hooks, *cgroup.get()), -1, std::nullopt};
+  auto seccomp = security::seccomp_program_for(spec.security, hooks.seccomp_cache);
+  if (seccomp) config.seccomp = &*seccomp;
+  if (spec.process.terminal) config.window = terminal_size();
+  config.netns_fd = hooks.netns.get();
+  config.netns_with_go = netns.has_value();
+  UniqueFd parent_end, child_end;
+  Channel::make_pair(parent_end, child_end);
+  config.channel_fd = child_end.get();
+  ForwardedSignals signals;
+
+  pid_t pid = clone_init(spec, config.netns_fd >= 0 || config.netns_with_go, false);
+  if (pid == 0) container_init(config);
+  InitGuard init(pid);
+  child_end.reset();
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd) throw Error::sys("open pidfd of", std::to_string(pid), errno);
+  if (hooks.before_start) hooks.before_start(pid);
+  // The thread has been making it while the init was cloned and joined its cgroup.
+  UniqueFd own_netns = netns ? netns->take() : UniqueFd();
+  Channel channel(parent_end.get());
+  channel.send_go(own_netns.get());
+  UniqueFd master = await_exec(channel, pid, init);
+  if (hooks.on_start) hooks.on_start(pid);
+
+  std::optional<RawTerminal> raw;
+  if (master) raw.emplace();
+  bool copy_stdin = master && spec.process.stdin_open;
+  ExitStatus status = supervise({pid, pidfd.get(), master.get(), copy_stdin}, signals);
+  init.reaped();
+  raw.reset();
+  try {
+    status.oom_killed = cgroup->oom_kills() > 0;
+  } catch (const Error&) {  // the status matters more than the OOM flag
+  }
+  return status;
+}
+
+}  // namespace
+
+namespace {
+
+std::string start_context(const ContainerSpec& spec) {
+  return "start container " + (spec.name.empty() ? spec.id : spec.name);
+}
+
+}  // namespace
+
+ExitStatus run_foreground(const ContainerSpec& spec, const RunHooks& hooks) {
+  return with_start_context(start_context(spec), [&] { return run(spec, hooks); });
+}
+
+pid_t start_detached(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHooks& hooks) {
+  return with_start_context(start_context(spec), [&] { return start(spec, stdio, hooks); });
+}
+
+}  // namespace lit::runtime

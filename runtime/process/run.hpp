@@ -1,0 +1,69 @@
+#pragma once
+// Runs one container in the foreground: creates its cgroup, clones the init
+// process into new namespaces, sets up the rootfs inside the container's own
+// mount namespace (so every mount dies with it), waits for it, and tears down
+// everything it made. SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2
+// received meanwhile are forwarded to the container's init.
+//
+// Call it from a single-threaded process (the CLI's foreground run): the init
+// is cloned fork-style and keeps using the C++ runtime until it execs.
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+
+#include "runtime/spec/spec.hpp"
+#include "runtime/process/start_error.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::runtime {
+
+struct ExitStatus {
+  int code = 0;         // exit code, or 128+signal when killed by a signal
+  int signal = 0;       // the killing signal, 0 if it exited
+  bool oom_killed = false;
+};
+
+struct RunHooks {
+  // Called once the init is in its namespaces and cgroup, before it sets up its
+  // rootfs: e.g. to move a veth into /proc/<pid>/ns/net. Throwing aborts the start.
+  std::function<void(pid_t pid)> before_start;
+  // Called once the user's command was exec'd successfully (the init's pid as
+  // seen from the host), e.g. to record its pid in the container record.
+  std::function<void(pid_t pid)> on_start;
+  // NetworkMode::Container: the joined container's network namespace (its
+  // init's /proc/PID/ns/net), entered by the init before anything else.
+  UniqueFd netns;
+  // Where compiled seccomp programs are kept between containers (empty: none kept).
+  std::filesystem::path seccomp_cache;
+  // The container's runtime directory (Paths::run_container): its etc files and
+  // rootfs mount point. Empty: the bundle holds them.
+  std::filesystem::path run_dir;
+  // A shared layer with empty /etc/hostname, hosts and resolv.conf to bind over
+  // (see init_layer.hpp); empty: none.
+  std::filesystem::path init_layer;
+};
+
+// Throws StartError (with context) when the container cannot be started;
+// nothing it made is left behind in that case. Once started, returns the exit
+// status of the container's init; the cgroup is destroyed (remaining processes
+// killed) before it returns. The bundle directory is left in place.
+ExitStatus run_foreground(const ContainerSpec& spec, const RunHooks& hooks = {});
+
+// Host fds the init of a detached container gets as its stdin, stdout and
+// stderr (-1: /dev/null), e.g. the pipes its supervisor logs.
+struct DetachedStdio {
+  int in = -1, out = -1, err = -1;
+};
+
+// Starts a container for its supervisor (lit-shim), which must be the calling
+// process's parent: the init is cloned as our sibling (CLONE_PARENT), so the
+// supervisor reaps it, and it is SIGKILLed if the supervisor dies (pdeathsig).
+// Returns the init's pid once the command was exec'd; its cgroup then stays for
+// the supervisor to destroy. Throws StartError like run_foreground, leaving
+// nothing behind.
+pid_t start_detached(const ContainerSpec& spec, const DetachedStdio& stdio,
+                     const RunHooks& hooks = {});
+
+}  // namespace lit::runtime

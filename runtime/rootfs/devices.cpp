@@ -1,0 +1,79 @@
+#include "runtime/rootfs/devices.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "runtime/rootfs/beneath.hpp"
+#include "runtime/rootfs/mount_util.hpp"
+#include "runtime/util/error.hpp"
+
+namespace lit::runtime {
+namespace {
+
+struct Node {
+  const char* name;
+  unsigned major, minor;
+};
+constexpr Node kNodes[] = {{"null", 1, 3},    {"zero", 1, 5},    {"full", 1, 7},
+                           {"random", 1, 8},  {"urandom", 1, 9}, {"tty", 5, 0}};
+
+constexpr const char* kLinks[][2] = {{"/proc/self/fd", "fd"},        {"/proc/self/fd/0", "stdin"},
+                                     {"/proc/self/fd/1", "stdout"},  {"/proc/self/fd/2", "stderr"},
+                                     {"pts/ptmx", "ptmx"},           {"/proc/kcore", "core"}};
+
+// mknod as root; where that is refused (a user namespace), bind the host's node.
+void make_node(int dev_fd, const Node& n) {
+  std::string what = std::string("/dev/") + n.name;
+  if (::mknodat(dev_fd, n.name, S_IFCHR | 0666, makedev(n.major, n.minor)) == 0) {
+    if (::fchmodat(dev_fd, n.name, 0666, 0) < 0) throw Error::sys("chmod", what, errno);
+    return;
+  }
+  if (errno != EPERM) throw Error::sys("create device", what, errno);
+  UniqueFd f(::openat(dev_fd, n.name, O_CREAT | O_WRONLY | O_CLOEXEC, 0666));
+  if (!f) throw Error::sys("create", what, errno);
+  UniqueFd target(::openat(dev_fd, n.name, O_PATH | O_CLOEXEC));
+  mount_on(target.get(), what, what.c_str(), nullptr, MS_BIND);
+}
+
+UniqueFd make_subdir(int dev_fd, const char* name, unsigned mode) {
+  if (::mkdirat(dev_fd, name, mode) < 0 && errno != EEXIST) {
+    throw Error::sys("create directory", std::string("/dev/") + name, errno);
+  }
+  UniqueFd fd(::openat(dev_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) throw Error::sys("open", std::string("/dev/") + name, errno);
+  return fd;
+}
+
+}  // namespace
+
+void setup_dev(int root_fd, std::int64_t shm_size) {
+  UniqueFd mountpoint = make_dirs_beneath(root_fd, "/dev");
+  mount_on(mountpoint.get(), "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+           "mode=755,size=65536k");
+  // The fd above still names the directory under the mount: reopen to reach the tmpfs.
+  UniqueFd dev = open_beneath(root_fd, "/dev", O_DIRECTORY | O_RDONLY);
+  if (!dev) throw Error::sys("open", "/dev", errno);
+  for (const auto& n : kNodes) make_node(dev.get(), n);
+
+  UniqueFd pts = make_subdir(dev.get(), "pts", 0755);
+  mount_on(pts.get(), "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+           "newinstance,ptmxmode=0666,mode=0620,gid=5");
+  UniqueFd shm = make_subdir(dev.get(), "shm", 01777);
+  mount_on(shm.get(), "/dev/shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+           ("mode=1777,size=" + std::to_string(shm_size)).c_str());
+  UniqueFd mqueue = make_subdir(dev.get(), "mqueue", 0755);
+  mount_on(mqueue.get(), "/dev/mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  for (const auto& l : kLinks) {
+    if (::symlinkat(l[0], dev.get(), l[1]) < 0 && errno != EEXIST) {
+      throw Error::sys("create symlink", std::string("/dev/") + l[1], errno);
+    }
+  }
+}
+
+}  // namespace lit::runtime

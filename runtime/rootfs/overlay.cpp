@@ -1,0 +1,89 @@
+#include "runtime/rootfs/overlay.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::runtime {
+namespace {
+
+// Overlay's option syntax reserves ',' and ':'; lit's own paths never use them.
+void check_path(const fs::path& p) {
+  if (p.string().find_first_of(",:") != std::string::npos) {
+    throw Error("mount overlay", p.string(), EINVAL,
+                "layer and bundle paths must not contain ',' or ':'");
+  }
+}
+
+// Too many layers for one page of mount data: the new mount API takes each
+// lowerdir separately ("lowerdir+", Linux 6.8+).
+void mount_with_fsconfig(const std::vector<fs::path>& layers, const fs::path& upper,
+                         const fs::path& work, const fs::path& merged, bool volatile_upper) {
+  UniqueFd fsfd(::fsopen("overlay", FSOPEN_CLOEXEC));
+  if (!fsfd) throw Error::sys("open overlay filesystem for", merged.string(), errno);
+  auto set = [&](const char* key, const fs::path& value) {
+    if (::fsconfig(fsfd.get(), FSCONFIG_SET_STRING, key, value.c_str(), 0) < 0) {
+      throw Error::sys(std::string("set overlay ") + key, value.string(), errno);
+    }
+  };
+  for (auto it = layers.rbegin(); it != layers.rend(); ++it) set("lowerdir+", *it);
+  set("upperdir", upper);
+  set("workdir", work);
+  if (volatile_upper && ::fsconfig(fsfd.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) < 0)
+    throw Error::sys("set overlay volatile", merged.string(), errno);
+  if (::fsconfig(fsfd.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
+    throw Error::sys("create overlay for", merged.string(), errno);
+  }
+  UniqueFd mnt(::fsmount(fsfd.get(), FSMOUNT_CLOEXEC, 0));
+  if (!mnt) throw Error::sys("mount overlay on", merged.string(), errno);
+  if (::move_mount(mnt.get(), "", AT_FDCWD, merged.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+    throw Error::sys("mount overlay on", merged.string(), errno);
+  }
+}
+
+// A volatile mount leaves work/work/incompat/volatile behind, and overlay
+// refuses to mount over it again; the upper layer is disposable, so drop the marker.
+void clear_volatile_marker(const fs::path& work) {
+  fs::path marker = work / "work" / "incompat" / "volatile";
+  if (::rmdir(marker.c_str()) < 0 && errno != ENOENT)
+    throw Error::sys("remove overlay volatile marker", marker.string(), errno);
+}
+
+}  // namespace
+
+void mount_overlay(const std::vector<fs::path>& image_layers, const fs::path& bundle,
+                   const fs::path& merged, bool volatile_upper, const fs::path& init_layer) {
+  if (image_layers.empty()) throw Error("mount overlay", bundle.string(), 0, "the image has no layers");
+  std::vector<fs::path> layers = image_layers;
+  if (!init_layer.empty()) layers.push_back(init_layer);
+  const fs::path upper = bundle / "upper", work = bundle / "work";
+  for (const auto& p : {upper, work, merged}) {
+    if (::mkdir(p.c_str(), 0755) < 0 && errno != EEXIST) throw Error::sys("create directory", p.string(), errno);
+  }
+  check_path(bundle);
+  std::string lower;
+  for (auto it = layers.rbegin(); it != layers.rend(); ++it) {  // overlay wants top-most first
+    check_path(*it);
+    if (!lower.empty()) lower += ':';
+    lower += it->string();
+  }
+  if (volatile_upper) clear_volatile_marker(work);
+  std::string data = "lowerdir=" + lower + ",upperdir=" + upper.string() + ",workdir=" + work.string();
+  if (volatile_upper) data += ",volatile";
+  if (data.size() >= static_cast<size_t>(::getpagesize())) {
+    mount_with_fsconfig(layers, upper, work, merged, volatile_upper);
+    return;
+  }
+  if (::mount("overlay", merged.c_str(), "overlay", 0, data.c_str()) < 0) {
+    throw Error::sys("mount overlay on", merged.string(), errno);
+  }
+}
+
+}  // namespace lit::runtime
