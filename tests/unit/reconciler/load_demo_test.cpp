@@ -9,7 +9,7 @@ namespace lit::reconciler {
 namespace {
 
 const std::filesystem::path kRepo =
-    std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
+    std::filesystem::path(LIT_SOURCE_DIR);
 
 std::optional<std::string> no_env(const std::string&) { return std::nullopt; }
 

@@ -22,7 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const fs::path kGolden = fs::path(__FILE__).parent_path() / "golden";
+const fs::path kGolden = fs::path(LIT_SOURCE_DIR) / "tests/unit/reconciler/golden";
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p);
