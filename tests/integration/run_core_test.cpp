@@ -1,5 +1,5 @@
-// run_foreground against a real busybox rootfs (root only), plus the pure
-// helpers (etc files, sysctl policy, PATH) that need no root.
+// run_foreground against a real busybox rootfs (root only); the pure helpers it
+// uses are unit-tested in tests/unit/runtime/{rootfs,spec,process}/.
 #include "runtime/process/run.hpp"
 
 #include <fcntl.h>
@@ -12,9 +12,6 @@
 #include <fstream>
 
 #include "runtime/cgroups/cgroup.hpp"
-#include "runtime/rootfs/etc_files.hpp"
-#include "runtime/process/exec.hpp"
-#include "runtime/spec/sysctl.hpp"
 #include "runtime/util/fs.hpp"
 
 namespace lit::runtime {
@@ -22,52 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-TEST(EtcFiles, HostsForNoNetworkMapHostnameToLoopback) {
-  ContainerSpec s;
-  s.hostname = "web";
-  std::string h = hosts_content(s, "10.0.0.1 hosthost\n");
-  EXPECT_NE(h.find("127.0.0.1\tlocalhost"), std::string::npos);
-  EXPECT_NE(h.find("127.0.0.1\tweb"), std::string::npos);
-  EXPECT_EQ(h.find("hosthost"), std::string::npos);
-  s.network = NetworkMode::Host;
-  EXPECT_EQ(hosts_content(s, "10.0.0.1 hosthost\n"), "10.0.0.1 hosthost\n");
-}
-
-TEST(EtcFiles, ResolvDropsHostLocalNameserversOnlyInOwnNetns) {
-  ContainerSpec s;
-  std::string host = "nameserver 127.0.0.53\nnameserver 1.1.1.1\nsearch example\n";
-  EXPECT_EQ(resolv_content(s, host), "nameserver 1.1.1.1\nsearch example\n");
-  s.network = NetworkMode::Host;
-  EXPECT_EQ(resolv_content(s, host), host);
-}
-
-TEST(EtcFiles, OnALitNetworkLitsDnsReplacesTheHostsResolversAndTheNameIsTheAddress) {
-  ContainerSpec s;
-  s.network = NetworkMode::Bridge;
-  s.hostname = "abc";
-  s.address = "10.90.0.5";
-  s.dns_servers = {"10.90.0.1"};
-  std::string host = "nameserver 127.0.0.53\nnameserver 1.1.1.1\nsearch example\noptions ndots:2\n";
-  EXPECT_EQ(resolv_content(s, host), "nameserver 10.90.0.1\nsearch example\noptions ndots:2\n");
-  std::string h = hosts_content(s, "");
-  EXPECT_NE(h.find("10.90.0.5\tabc\n"), std::string::npos) << h;
-  EXPECT_EQ(h.find("127.0.0.1\tabc"), std::string::npos) << h;
-}
-
-TEST(Sysctls, OnlyNamespacedKeysAreAccepted) {
-  EXPECT_NO_THROW(validate_sysctls({{"kernel.shmmax", "1"}, {"net.ipv4.ip_forward", "1"}}, NetworkMode::None));
-  EXPECT_THROW(validate_sysctls({{"net.ipv4.ip_forward", "1"}}, NetworkMode::Host), Error);
-  EXPECT_THROW(validate_sysctls({{"kernel.hostname", "x"}}, NetworkMode::None), Error);
-  EXPECT_THROW(validate_sysctls({{"net/../../kernel", "x"}}, NetworkMode::None), Error);
-}
-
-TEST(Exec, PathComesFromTheContainersEnvironment) {
-  EXPECT_EQ(path_from_env({"A=1", "PATH=/opt/bin"}), "/opt/bin");
-  EXPECT_EQ(path_from_env({"A=1"}), kDefaultPath);
-}
-
 // A busybox rootfs in two layers, a bundle, and stdout captured to a file.
-class RunTest : public ::testing::Test {
+class RunCoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (namespaces, mounts, cgroups)";
@@ -113,7 +66,7 @@ class RunTest : public ::testing::Test {
   static inline int counter_ = 0;
 };
 
-TEST_F(RunTest, CommandIsPidOneWithItsOwnHostnameAndProcesses) {
+TEST_F(RunCoreTest, CommandIsPidOneWithItsOwnHostnameAndProcesses) {
   ExitStatus st = run_sh("echo $$; hostname; cat /hello; ps -o pid,comm; true");
   EXPECT_EQ(st.code, 0);
   // A fresh /proc: ps sees sh as pid 1 and itself, nothing of the host.
@@ -122,14 +75,14 @@ TEST_F(RunTest, CommandIsPidOneWithItsOwnHostnameAndProcesses) {
   EXPECT_EQ(std::count(out_.begin(), out_.end(), '\n'), 6) << out_;
 }
 
-TEST_F(RunTest, WritesGoToTheUpperDirOnly) {
+TEST_F(RunCoreTest, WritesGoToTheUpperDirOnly) {
   ASSERT_EQ(run_sh("echo data > /new && echo more >> /hello").code, 0);
   EXPECT_TRUE(fs::exists(spec_.bundle / "upper/new"));
   EXPECT_FALSE(fs::exists(dir_->path() / "l1/new"));
   EXPECT_EQ(read_file(dir_->path() / "l2/hello"), "from layer 2\n");
 }
 
-TEST_F(RunTest, ExitCodeAndKillingSignalPropagate) {
+TEST_F(RunCoreTest, ExitCodeAndKillingSignalPropagate) {
   EXPECT_EQ(run_sh("exit 3").code, 3);
   RunHooks hooks;
   hooks.on_start = [](pid_t pid) { ::kill(pid, SIGKILL); };
@@ -139,7 +92,7 @@ TEST_F(RunTest, ExitCodeAndKillingSignalPropagate) {
   EXPECT_FALSE(st.oom_killed);
 }
 
-TEST_F(RunTest, MissingCommandIs127AndNonExecutableIs126) {
+TEST_F(RunCoreTest, MissingCommandIs127AndNonExecutableIs126) {
   spec_.process.args = {"nosuchcmd"};
   try {
     run_foreground(spec_);
@@ -158,21 +111,21 @@ TEST_F(RunTest, MissingCommandIs127AndNonExecutableIs126) {
   }
 }
 
-TEST_F(RunTest, MemoryHogIsOomKilled) {
+TEST_F(RunCoreTest, MemoryHogIsOomKilled) {
   spec_.limits.memory_bytes = 32 << 20;
   ExitStatus st = run_sh("x=a; while true; do x=\"$x$x\"; done");
   EXPECT_EQ(st.code, 137);
   EXPECT_TRUE(st.oom_killed);
 }
 
-TEST_F(RunTest, NothingIsLeftMountedOrInACgroup) {
+TEST_F(RunCoreTest, NothingIsLeftMountedOrInACgroup) {
   ASSERT_EQ(run_sh("true").code, 0);
   EXPECT_EQ(read_file("/proc/self/mountinfo").find(dir_->path().string()), std::string::npos);
   auto ids = cgroups::detect()->list();
   EXPECT_EQ(std::find(ids.begin(), ids.end(), spec_.id), ids.end());
 }
 
-TEST_F(RunTest, ImageSymlinkCannotRedirectAMountToTheHost) {
+TEST_F(RunCoreTest, ImageSymlinkCannotRedirectAMountToTheHost) {
   fs::path escape = dir_->path() / "escaped";
   fs::create_symlink("/../../../../.." + escape.string(), dir_->path() / "l2/evil");
   spec_.mounts.push_back({"/evil", "tmpfs", "", {"size=1m"}});
@@ -181,7 +134,7 @@ TEST_F(RunTest, ImageSymlinkCannotRedirectAMountToTheHost) {
   EXPECT_TRUE(fs::exists(spec_.bundle / "upper" / escape.relative_path()));
 }
 
-TEST_F(RunTest, ReadOnlyBindAndReadOnlyRoot) {
+TEST_F(RunCoreTest, ReadOnlyBindAndReadOnlyRoot) {
   fs::create_directories(dir_->path() / "vol");
   spec_.mounts.push_back({"/data", "bind", (dir_->path() / "vol").string(), {"ro"}});
   spec_.security.read_only_rootfs = true;
