@@ -25,11 +25,4 @@ struct Desired {
 enum class Hashes { Compute, Skip };
 Desired desired_state(const Paths& paths, const Project& project, Hashes hashes = Hashes::Compute);
 
-// The project's containers (every status) and networks, by label; the
-// declared external networks and volumes when they exist.
-ObservedState observe(const Paths& paths, const std::string& project_name, const DesiredState& desired);
-
-// The volumes directory lit's runtime uses for a named volume.
-std::string volume_dir(const Paths& paths, const std::string& volume_name);
-
 }  // namespace lit::reconciler
