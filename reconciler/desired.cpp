@@ -1,13 +1,10 @@
-#include "reconciler/apply/state.hpp"
+#include "reconciler/desired.hpp"
 
-#include <charconv>
 #include <filesystem>
+#include <vector>
 
-#include "network/store.hpp"
 #include "reconciler/apply/copy_image.hpp"
-#include "reconciler/apply/service_flags.hpp"
 #include "reconciler/hash.hpp"
-#include "runtime/state/record.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/util/error.hpp"
 

@@ -1,9 +1,7 @@
 #pragma once
-// The two inputs of the planner, made from the real world: what the project
-// file wants (desired_state: hashes over the normalized services, the image
-// digests and the files they read) and what exists for the project (observe:
-// containers and networks found by their lit.project label, never trusting a
-// record's stale status).
+// What the project file wants, the planner's first input (observe.hpp gives
+// the second): the services with their config hashes over the normalized
+// service, the image digests and the files they read.
 #include <map>
 #include <string>
 

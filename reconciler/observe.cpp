@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <filesystem>
+#include <map>
 
 #include "network/store.hpp"
 #include "reconciler/apply/service_flags.hpp"

@@ -10,6 +10,7 @@
 #include "network/manager.hpp"
 #include "reconciler/apply/copy_image.hpp"
 #include "reconciler/apply/service_flags.hpp"
+#include "reconciler/observe.hpp"
 #include "runtime/lifecycle/control.hpp"
 #include "runtime/lifecycle/detached.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"

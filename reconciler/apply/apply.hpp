@@ -12,7 +12,7 @@
 
 #include "reconciler/apply/service_flags.hpp"
 #include "reconciler/apply/progress.hpp"
-#include "reconciler/apply/state.hpp"
+#include "reconciler/desired.hpp"
 #include "reconciler/model.hpp"
 #include "reconciler/plan.hpp"
 #include "runtime/state/record.hpp"
