@@ -5,8 +5,7 @@
 #include <map>
 
 #include "network/store.hpp"
-#include "reconciler/apply/service_flags.hpp"
-#include "runtime/state/record.hpp"
+#include "reconciler/labels.hpp"
 
 namespace lit::reconciler {
 
@@ -32,20 +31,14 @@ std::string volume_dir(const Paths& paths, const std::string& volume_name) {
 
 ObservedState observe(const Paths& paths, const std::string& project_name, const DesiredState& desired) {
   ObservedState o;
-  for (const auto& r : runtime::RecordStore(paths).list()) {
-    auto label = [&](const char* key) {
-      auto it = r.labels.find(key);
-      return it == r.labels.end() ? std::string() : it->second;
-    };
-    if (label(kProjectLabel) != project_name) continue;
-    auto st = runtime::observed_state(r);
+  for (const auto& [r, st] : project_containers(paths, project_name, {.include_oneoffs = true})) {
     ObservedContainer c;
     c.id = r.id;
     c.name = r.name;
-    c.service = label(kServiceLabel);
-    std::string number = label(kNumberLabel);
+    c.service = label_of(r, kServiceLabel);
+    std::string number = label_of(r, kNumberLabel);
     std::from_chars(number.data(), number.data() + number.size(), c.number);
-    c.hash = label(kHashLabel);
+    c.hash = label_of(r, kHashLabel);
     c.oneoff = is_oneoff(r.labels);
     c.status = st.status;
     c.exit_code = st.exit_code;

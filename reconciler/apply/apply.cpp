@@ -10,6 +10,7 @@
 #include "network/manager.hpp"
 #include "reconciler/apply/copy_image.hpp"
 #include "reconciler/apply/service_flags.hpp"
+#include "reconciler/labels.hpp"
 #include "reconciler/observe.hpp"
 #include "runtime/lifecycle/control.hpp"
 #include "runtime/lifecycle/detached.hpp"
@@ -28,31 +29,12 @@ namespace {
 // Reports the phase an action has reached ("Creating", "Starting"...).
 using Step = std::function<void(const char* status)>;
 
-struct ServiceView {
-  std::vector<ContainerRecord> records;
-  std::vector<runtime::ContainerState> states;
-};
-
-ServiceView containers_of(const Paths& paths, const std::string& project, const std::string& service) {
-  ServiceView v;
-  for (auto& r : runtime::RecordStore(paths).list()) {
-    auto p = r.labels.find(kProjectLabel);
-    auto s = r.labels.find(kServiceLabel);
-    if (p == r.labels.end() || p->second != project || s == r.labels.end() || s->second != service) continue;
-    if (is_oneoff(r.labels)) continue;  // `lit run` containers are not the service's replicas
-    v.states.push_back(runtime::observed_state(r));
-    v.records.push_back(std::move(r));
-  }
-  return v;
-}
-
 // "" when the condition holds, "wait" while it may still come, else why it never will.
 std::string condition_status(const Paths& paths, const std::string& project, const DesiredDependency& dep) {
-  ServiceView v = containers_of(paths, project, dep.service);
-  if (v.records.empty()) return dep.required ? "wait" : "";
-  for (size_t i = 0; i < v.records.size(); ++i) {
-    const auto& st = v.states[i];
-    const auto& health = v.records[i].state.health;
+  auto replicas = project_containers(paths, project, {.service = dep.service});
+  if (replicas.empty()) return dep.required ? "wait" : "";
+  for (const auto& [rec, st] : replicas) {
+    const auto& health = rec.state.health;
     switch (dep.condition) {
       case Condition::Started:
         if (st.status == "created") return "wait";
@@ -102,14 +84,14 @@ void remove_container(const Paths& paths, const std::string& id, const ApplyOpti
 
 // network_mode service:NAME joins NAME's first running replica, as docker compose does.
 std::string network_of_service(const Paths& paths, const std::string& project, const std::string& service) {
-  ServiceView v = containers_of(paths, project, service);
+  auto replicas = project_containers(paths, project, {.service = service});
   const ContainerRecord* first = nullptr;
   int first_number = 0;
-  for (size_t i = 0; i < v.records.size(); ++i) {
-    if (v.states[i].status != "running") continue;
-    auto l = v.records[i].labels.find(kNumberLabel);
-    int number = l == v.records[i].labels.end() ? 0 : std::atoi(l->second.c_str());
-    if (!first || number < first_number) first = &v.records[i], first_number = number;
+  for (const auto& [rec, st] : replicas) {
+    if (st.status != "running") continue;
+    auto l = rec.labels.find(kNumberLabel);
+    int number = l == rec.labels.end() ? 0 : std::atoi(l->second.c_str());
+    if (!first || number < first_number) first = &rec, first_number = number;
   }
   if (!first)
     throw Error("network_mode service:" + service + ": service " + service + " has no running container")
@@ -325,12 +307,11 @@ std::vector<std::string> wait_until_ready(const Paths& paths, const Project& pro
   for (;;) {
     std::vector<std::string> pending, failures;
     for (const auto& [name, s] : project.services) {
-      ServiceView v = containers_of(paths, project.name, name);
-      if (v.records.empty()) pending.push_back(name + ": no container");
-      for (size_t i = 0; i < v.records.size(); ++i) {
-        const auto& st = v.states[i];
-        const auto& h = v.records[i].state.health;
-        const std::string who = v.records[i].name;
+      auto replicas = project_containers(paths, project.name, {.service = name});
+      if (replicas.empty()) pending.push_back(name + ": no container");
+      for (const auto& [rec, st] : replicas) {
+        const auto& h = rec.state.health;
+        const std::string who = rec.name;
         if (st.status == "exited") {
           if (st.exit_code != 0 || s.restart == "always" || s.restart == "unless-stopped") {
             failures.push_back(who + " exited with code " + std::to_string(st.exit_code));
