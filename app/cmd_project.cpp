@@ -16,7 +16,7 @@
 #include "app/project.hpp"
 #include "app/progress.hpp"
 #include "app/views/table.hpp"
-#include "reconciler/apply/apply.hpp"
+#include "reconciler/apply/actions.hpp"
 #include "reconciler/desired.hpp"
 #include "reconciler/labels.hpp"
 #include "reconciler/load/load.hpp"

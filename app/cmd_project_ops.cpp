@@ -19,7 +19,7 @@
 #include "app/context.hpp"
 #include "app/project.hpp"
 #include "app/views/table.hpp"
-#include "reconciler/apply/apply.hpp"
+#include "reconciler/apply/actions.hpp"
 #include "reconciler/apply/copy_image.hpp"
 #include "reconciler/apply/service_flags.hpp"
 #include "reconciler/desired.hpp"
