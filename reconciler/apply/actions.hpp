@@ -4,6 +4,7 @@
 // service's flags, started under their supervisor, stopped, removed), and
 // depends_on conditions observed on the dependency's containers.
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
