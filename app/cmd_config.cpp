@@ -10,7 +10,7 @@
 
 #include "app/context.hpp"
 #include "app/project.hpp"
-#include "reconciler/apply/state.hpp"
+#include "reconciler/desired.hpp"
 #include "reconciler/load/load.hpp"
 #include "reconciler/yaml_out.hpp"
 

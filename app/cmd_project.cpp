@@ -16,10 +16,11 @@
 #include "app/project.hpp"
 #include "app/progress.hpp"
 #include "app/views/table.hpp"
-#include "reconciler/apply/apply.hpp"
-#include "reconciler/apply/service_flags.hpp"
-#include "reconciler/apply/state.hpp"
+#include "reconciler/apply/actions.hpp"
+#include "reconciler/desired.hpp"
+#include "reconciler/labels.hpp"
 #include "reconciler/load/load.hpp"
+#include "reconciler/observe.hpp"
 #include "reconciler/plan.hpp"
 #include "runtime/state/record.hpp"
 #include "runtime/util/fs.hpp"
@@ -150,14 +151,11 @@ void register_ps(CLI::App& app, Context& ctx) {
     Project project = load(ctx);
     auto now = std::chrono::system_clock::now();
     TableRows rows{{"NAME", "IMAGE", "SERVICE", "STATUS", "PORTS"}};
-    for (const auto& r : runtime::RecordStore(ctx.paths).list()) {
-      auto p = r.labels.find(kProjectLabel);
-      if (p == r.labels.end() || p->second != project.name) continue;
-      if (!o->all && is_oneoff(r.labels)) continue;  // compose: `lit run` containers with -a only
-      auto st = runtime::observed_state(r);
+    // compose: `lit run` containers with -a only
+    for (const auto& [r, st] : project_containers(ctx.paths, project.name, {.include_oneoffs = o->all})) {
       if (!o->all && st.status != "running" && st.status != "restarting") continue;
       std::string ports = st.status == "running" ? ports_column(r.state.ports) : "";
-      std::string service = r.labels.count(kServiceLabel) ? r.labels.at(kServiceLabel) : "";
+      std::string service = label_of(r, kServiceLabel);
       if (o->quiet) {
         std::printf("%s\n", r.id.substr(0, 12).c_str());
       } else if (o->format == "json") {

@@ -19,10 +19,12 @@
 #include "app/context.hpp"
 #include "app/project.hpp"
 #include "app/views/table.hpp"
-#include "reconciler/apply/apply.hpp"
+#include "reconciler/apply/actions.hpp"
 #include "reconciler/apply/copy_image.hpp"
 #include "reconciler/apply/service_flags.hpp"
-#include "reconciler/apply/state.hpp"
+#include "reconciler/desired.hpp"
+#include "reconciler/labels.hpp"
+#include "reconciler/observe.hpp"
 #include "reconciler/plan.hpp"
 #include "runtime/lifecycle/detached.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
@@ -36,11 +38,6 @@ namespace {
 
 using namespace lit::reconciler;
 using runtime::ContainerRecord;
-
-std::string label(const ContainerRecord& r, const char* key) {
-  auto it = r.labels.find(key);
-  return it == r.labels.end() ? std::string() : it->second;
-}
 
 std::string joined(const std::vector<std::string>& items, const char* sep) {
   std::string out;
@@ -69,11 +66,10 @@ Project load_with(const Context& ctx, const std::string& service) {
 }
 
 // Every container of the project, one-offs included, by name.
-std::vector<ContainerRecord> project_records(const Context& ctx, const std::string& project) {
-  std::vector<ContainerRecord> out;
-  for (auto& r : runtime::RecordStore(ctx.paths).list())
-    if (label(r, kProjectLabel) == project) out.push_back(std::move(r));
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+std::vector<ProjectContainer> project_records(const Context& ctx, const std::string& project) {
+  auto out = project_containers(ctx.paths, project, {.include_oneoffs = true});
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.record.name < b.record.name; });
   return out;
 }
 
@@ -103,10 +99,10 @@ void register_exec(CLI::App& app, Context& ctx) {
     Project project = load(ctx);
     check_services(project, {o->service});
     std::optional<ContainerRecord> target;
-    for (auto& r : project_records(ctx, project.name)) {
-      if (label(r, kServiceLabel) != o->service || is_oneoff(r.labels)) continue;
-      if (label(r, kNumberLabel) != std::to_string(o->index)) continue;
-      if (runtime::observed_state(r).status == "running") target = std::move(r);
+    for (auto& [r, st] : project_records(ctx, project.name)) {
+      if (label_of(r, kServiceLabel) != o->service || is_oneoff(r.labels)) continue;
+      if (label_of(r, kNumberLabel) != std::to_string(o->index)) continue;
+      if (st.status == "running") target = std::move(r);
     }
     if (!target)
       throw Error("service " + o->service + " is not running" +
@@ -262,7 +258,7 @@ void register_images(CLI::App& app, Context& ctx) {
     TableRows rows{{"CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"}};
     nlohmann::json json = nlohmann::json::array();
     std::set<std::string> printed;
-    for (const auto& r : project_records(ctx, project.name)) {
+    for (const auto& [r, _] : project_records(ctx, project.name)) {
       std::string repo = r.image, tag = "<none>";
       try {
         image::Reference ref = image::parse_reference(r.image);
@@ -324,11 +320,11 @@ void register_ls(CLI::App& app, Context& ctx) {
     };
     std::map<std::string, Seen> projects;  // by name, as compose sorts them
     for (const auto& r : runtime::RecordStore(ctx.paths).list()) {
-      std::string name = label(r, kProjectLabel);
+      std::string name = label_of(r, kProjectLabel);
       if (name.empty()) continue;
       Seen& p = projects[name];
       p.statuses.push_back(runtime::observed_state(r).status);
-      if (std::string files = label(r, kConfigFilesLabel); !files.empty()) p.files = files;
+      if (std::string files = label_of(r, kConfigFilesLabel); !files.empty()) p.files = files;
     }
     TableRows rows{{"NAME", "STATUS", "CONFIG FILES"}};
     nlohmann::json json = nlohmann::json::array();

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <tuple>
 
-#include "reconciler/apply/state.hpp"
+#include "reconciler/observe.hpp"
 #include "runtime/logs/logs.hpp"
 #include "runtime/logs/multi_logs.hpp"
 

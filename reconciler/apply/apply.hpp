@@ -4,25 +4,36 @@
 // (service_started / service_healthy / service_completed_successfully) hold.
 // An action that fails skips everything that depends on it; the others still
 // run, so the project is left consistent, and every failure is reported.
+// The actions themselves are an ActionRunner's (runner.hpp); actions.hpp runs
+// them with the runtime.
 #include <chrono>
-#include <functional>
+#include <cstddef>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
-#include "reconciler/apply/service_flags.hpp"
 #include "reconciler/apply/progress.hpp"
-#include "reconciler/apply/state.hpp"
-#include "reconciler/model.hpp"
+#include "reconciler/apply/runner.hpp"
+#include "reconciler/desired.hpp"
 #include "reconciler/plan.hpp"
-#include "runtime/state/record.hpp"
-#include "runtime/util/paths.hpp"
 
 namespace lit::reconciler {
 
+// min(4, 2 x the hardware threads): actions mostly wait on the kernel and on
+// other processes, and a few at once start a project as fast as many.
+std::size_t default_apply_workers();
+
 struct ApplyOptions {
   std::optional<int> stop_timeout;  // -t: seconds before SIGKILL when stopping
-  std::chrono::seconds dependency_timeout{300};
+  std::chrono::milliseconds dependency_timeout{std::chrono::seconds(300)};
+  std::size_t workers = default_apply_workers();  // actions running at once, at most
+  // A dependency's containers change outside the process: while nothing in it
+  // changes, a waiting action checks its condition again this often.
+  std::chrono::milliseconds recheck{50};
+  // Once requested, actions not started yet are skipped and waits for
+  // dependencies end; actions already running finish.
+  std::stop_token stop{};
 };
 
 struct ApplyResult {
@@ -30,19 +41,9 @@ struct ApplyResult {
   bool ok() const { return errors.empty(); }
 };
 
-// `project` and `desired` are needed for container creation (up); a down plan
-// may pass nullptr for both.
-ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired* desired, const Plan& plan,
-                       const ApplyOptions& options, const Progress& progress);
-
-// Creates the container of `flags` and connects it to its extra networks
-// (not started); on a failure nothing of it is left.
-runtime::ContainerRecord create_replica(const Paths& paths, const ReplicaFlags& flags);
-
-// --wait: until every service's containers run (healthy when they have a
-// health check) and one-shot ones exited 0; the failures, if any.
-// Reports each container's way there ("Waiting" -> "Healthy") to progress.
-std::vector<std::string> wait_until_ready(const Paths& paths, const Project& project,
-                                          std::chrono::seconds timeout, const Progress& progress = {});
+// Runs the plan's actions on a pool of options.workers threads, each once the
+// actions it comes after have finished; independent ones run in parallel.
+ApplyResult apply_plan(const Plan& plan, ActionRunner& runner, const ApplyOptions& options,
+                       const Progress& progress);
 
 }  // namespace lit::reconciler

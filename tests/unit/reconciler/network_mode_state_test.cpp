@@ -3,7 +3,7 @@
 // recreated X takes the namespace along, so the dependant must be recreated).
 #include <gtest/gtest.h>
 
-#include "reconciler/apply/state.hpp"
+#include "reconciler/desired.hpp"
 #include "reconciler/load/load.hpp"
 #include "runtime/util/fs.hpp"
 

@@ -3,7 +3,7 @@
 // (the config hash desired_state puts on its containers sees them).
 #include <gtest/gtest.h>
 
-#include "reconciler/apply/state.hpp"
+#include "reconciler/desired.hpp"
 #include "reconciler/load/load.hpp"
 #include "runtime/util/fs.hpp"
 

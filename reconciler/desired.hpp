@@ -1,9 +1,7 @@
 #pragma once
-// The two inputs of the planner, made from the real world: what the project
-// file wants (desired_state: hashes over the normalized services, the image
-// digests and the files they read) and what exists for the project (observe:
-// containers and networks found by their lit.project label, never trusting a
-// record's stale status).
+// What the project file wants, the planner's first input (observe.hpp gives
+// the second): the services with their config hashes over the normalized
+// service, the image digests and the files they read.
 #include <map>
 #include <string>
 
@@ -24,12 +22,5 @@ struct Desired {
 // restart) skip the hashes: they need no image, and no copy source, present.
 enum class Hashes { Compute, Skip };
 Desired desired_state(const Paths& paths, const Project& project, Hashes hashes = Hashes::Compute);
-
-// The project's containers (every status) and networks, by label; the
-// declared external networks and volumes when they exist.
-ObservedState observe(const Paths& paths, const std::string& project_name, const DesiredState& desired);
-
-// The volumes directory lit's runtime uses for a named volume.
-std::string volume_dir(const Paths& paths, const std::string& volume_name);
 
 }  // namespace lit::reconciler

@@ -1,13 +1,10 @@
-#include "reconciler/apply/state.hpp"
+#include "reconciler/desired.hpp"
 
-#include <charconv>
 #include <filesystem>
+#include <vector>
 
-#include "network/store.hpp"
 #include "reconciler/apply/copy_image.hpp"
-#include "reconciler/apply/service_flags.hpp"
 #include "reconciler/hash.hpp"
-#include "runtime/state/record.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/util/error.hpp"
 
@@ -72,16 +69,6 @@ std::string joined_hash(const Paths& paths, const Project& project, const std::s
   return done[name] = hash;
 }
 
-std::string health_name(shim::Health h) {
-  switch (h) {
-    case shim::Health::Starting: return "starting";
-    case shim::Health::Healthy: return "healthy";
-    case shim::Health::Unhealthy: return "unhealthy";
-    case shim::Health::None: break;
-  }
-  return "";
-}
-
 std::string network_hash(const Network& n) {
   nlohmann::json j = {{"driver", n.driver}, {"internal", n.internal}, {"driver_opts", n.driver_opts}};
   for (const auto& pool : n.ipam) j["ipam"].push_back({{"subnet", pool.subnet}, {"gateway", pool.gateway}});
@@ -89,10 +76,6 @@ std::string network_hash(const Network& n) {
 }
 
 }  // namespace
-
-std::string volume_dir(const Paths& paths, const std::string& volume_name) {
-  return (paths.root / "volumes" / volume_name).string();
-}
 
 Desired desired_state(const Paths& paths, const Project& project, Hashes hashes) {
   Desired d;
@@ -119,46 +102,6 @@ Desired desired_state(const Paths& paths, const Project& project, Hashes hashes)
     d.state.networks.push_back({n.name, n.external ? "" : network_hash(n), n.external});
   for (const auto& [key, v] : project.volumes) d.state.volumes.push_back({v.name, v.external});
   return d;
-}
-
-ObservedState observe(const Paths& paths, const std::string& project_name, const DesiredState& desired) {
-  ObservedState o;
-  for (const auto& r : runtime::RecordStore(paths).list()) {
-    auto label = [&](const char* key) {
-      auto it = r.labels.find(key);
-      return it == r.labels.end() ? std::string() : it->second;
-    };
-    if (label(kProjectLabel) != project_name) continue;
-    auto st = runtime::observed_state(r);
-    ObservedContainer c;
-    c.id = r.id;
-    c.name = r.name;
-    c.service = label(kServiceLabel);
-    std::string number = label(kNumberLabel);
-    std::from_chars(number.data(), number.data() + number.size(), c.number);
-    c.hash = label(kHashLabel);
-    c.oneoff = is_oneoff(r.labels);
-    c.status = st.status;
-    c.exit_code = st.exit_code;
-    if (r.state.health && st.status == "running") c.health = health_name(r.state.health->status);
-    o.containers.push_back(std::move(c));
-  }
-  std::map<std::string, bool> external;
-  for (const auto& n : desired.networks) external[n.name] = n.external;
-  for (const auto& n : network::NetworkStore(network::networks_dir(paths.root)).list()) {
-    auto p = n.labels.find(kProjectLabel);
-    bool ours = p != n.labels.end() && p->second == project_name;
-    if (!ours && !external.contains(n.name)) continue;
-    ObservedNetwork on{n.name, "", {}};
-    if (auto h = n.labels.find(kHashLabel); h != n.labels.end() && ours) on.hash = h->second;
-    for (const auto& [id, _] : n.endpoints) on.attached.push_back(id);
-    o.networks.push_back(std::move(on));
-  }
-  for (const auto& v : desired.volumes) {
-    std::error_code ec;
-    if (fs::exists(volume_dir(paths, v.name), ec)) o.volumes.push_back({v.name});
-  }
-  return o;
 }
 
 }  // namespace lit::reconciler

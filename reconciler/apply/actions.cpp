@@ -1,0 +1,267 @@
+#include "reconciler/apply/actions.hpp"
+
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "network/manager.hpp"
+#include "reconciler/apply/copy_image.hpp"
+#include "reconciler/apply/service_flags.hpp"
+#include "reconciler/labels.hpp"
+#include "reconciler/observe.hpp"
+#include "runtime/lifecycle/control.hpp"
+#include "runtime/lifecycle/detached.hpp"
+#include "runtime/lifecycle/lifecycle.hpp"
+#include "runtime/state/record.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::reconciler {
+
+namespace fs = std::filesystem;
+using runtime::ContainerRecord;
+
+namespace {
+
+ConditionState holds() { return {ConditionState::Kind::Holds}; }
+ConditionState waiting() { return {ConditionState::Kind::Waiting}; }
+ConditionState never(std::string why) { return {ConditionState::Kind::Never, std::move(why)}; }
+
+void remove_container(const Paths& paths, const std::string& id, std::optional<int> stop_timeout,
+                      ActionContext& ctx) {
+  runtime::RecordStore records(paths);
+  auto rec = records.read(id);
+  if (!rec) return;  // gone meanwhile
+  ctx.step("Stopping");
+  runtime::stop_container(paths, *rec, stop_timeout);
+  ctx.step("Removing");
+  if (auto again = records.read(id)) runtime::remove_container(paths, *again, true, false);
+}
+
+// network_mode service:NAME joins NAME's first running replica, as docker compose does.
+std::string network_of_service(const Paths& paths, const std::string& project, const std::string& service) {
+  auto replicas = project_containers(paths, project, {.service = service});
+  const ContainerRecord* first = nullptr;
+  int first_number = 0;
+  for (const auto& [rec, st] : replicas) {
+    if (st.status != "running") continue;
+    auto l = rec.labels.find(kNumberLabel);
+    int number = l == rec.labels.end() ? 0 : std::atoi(l->second.c_str());
+    if (!first || number < first_number) first = &rec, first_number = number;
+  }
+  if (!first)
+    throw Error("network_mode service:" + service + ": service " + service + " has no running container")
+        .with_hint("start it first (lit up " + service + ")");
+  return "container:" + first->id;
+}
+
+void create_container(const Paths& paths, const Project& project, const Desired& desired, const Action& a,
+                      ActionContext& ctx) {
+  const Service& s = project.services.at(a.service);
+  if (!s.copy.empty()) ensure_copy_image(paths, project, s);
+  ReplicaFlags rf = replica_flags(project, s, a.target, a.number, desired.hashes.at(a.service));
+  if (!rf.network_service.empty()) rf.flags.network = network_of_service(paths, project.name, rf.network_service);
+  ctx.step("Creating");
+  // A container that cannot start stays, as with docker compose, so its
+  // error is in `inspect`; the next `up` retries it.
+  ContainerRecord rec = create_replica(paths, rf);
+  ctx.step("Starting");
+  runtime::launch_supervisor(paths, rec);
+}
+
+network::NetworkCreate network_request(const Project& project, const std::string& name, const std::string& hash) {
+  for (const auto& [key, n] : project.networks) {
+    if (n.name != name) continue;
+    if (n.driver != "bridge") throw Error("network " + key + ": driver " + n.driver + " is not supported (bridge only)");
+    network::NetworkCreate req;
+    req.name = n.name;
+    if (!n.ipam.empty() && !n.ipam[0].subnet.empty()) req.subnet = n.ipam[0].subnet;
+    if (!n.ipam.empty() && !n.ipam[0].gateway.empty()) req.gateway = n.ipam[0].gateway;
+    req.internal = n.internal;
+    network::apply_driver_options(req, n.driver_opts);
+    req.labels = n.labels;
+    req.labels[kProjectLabel] = project.name;
+    req.labels[kNetworkLabel] = key;
+    req.labels[kHashLabel] = hash;
+    return req;
+  }
+  throw Error("network " + name + " is not in the project");
+}
+
+std::string network_hash_of(const Desired& d, const std::string& name) {
+  for (const auto& n : d.state.networks)
+    if (n.name == name) return n.hash;
+  return "";
+}
+
+}  // namespace
+
+ContainerRecord create_replica(const Paths& paths, const ReplicaFlags& rf) {
+  ContainerRecord rec = runtime::create_container(paths, rf.flags);
+  try {
+    network::Manager manager;
+    for (const auto& n : rf.extra_networks) rec = manager.connect(paths, rec, n.network, n.ip, n.aliases);
+  } catch (...) {
+    if (auto now = runtime::RecordStore(paths).read(rec.id))
+      runtime::remove_container(paths, *now, true, false);
+    throw;
+  }
+  return rec;
+}
+
+std::string RuntimeRunner::run(const Action& a, ActionContext& ctx) {
+  const Paths& paths = paths_;
+  const Project* project = project_;
+  const Desired* desired = desired_;
+  auto step = [&](const char* status) { ctx.step(status); };
+  auto need = [&] {
+    if (!project || !desired) throw Error(std::string(to_string(a.kind)) + " " + a.target + ": needs the project file");
+  };
+  switch (a.kind) {
+    case ActionKind::CreateNetwork:
+      need();
+      step("Creating");
+      network::Manager().create_network(paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
+      return "Created";
+    case ActionKind::RecreateNetwork:
+      need();
+      step("Recreating");
+      network::Manager().remove_network(paths, a.target);
+      network::Manager().create_network(paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
+      return "Recreated";
+    case ActionKind::RemoveNetwork:
+      step("Removing");
+      network::Manager().remove_network(paths, a.target);
+      return "Removed";
+    case ActionKind::CreateVolume:
+      step("Creating");
+      make_dirs(fs::path(volume_dir(paths, a.target)) / "_data", 0755);
+      return "Created";
+    case ActionKind::RemoveVolume: {
+      step("Removing");
+      std::error_code ec;
+      fs::remove_all(volume_dir(paths, a.target), ec);
+      if (ec) throw Error::sys("remove volume", a.target, ec.value());
+      return "Removed";
+    }
+    case ActionKind::CreateContainer:
+      need();
+      ctx.wait_for_dependencies();
+      create_container(paths, *project, *desired, a, ctx);
+      return "Started";
+    case ActionKind::StartContainer: {
+      if (project) ctx.wait_for_dependencies();
+      step("Starting");
+      runtime::start_container(paths, runtime::RecordStore(paths).lookup(a.container_id));
+      return "Started";
+    }
+    case ActionKind::RecreateContainer:
+      need();
+      step("Recreate");
+      remove_container(paths, a.container_id, stop_timeout_, ctx);
+      ctx.wait_for_dependencies();
+      create_container(paths, *project, *desired, a, ctx);
+      return "Recreated";
+    case ActionKind::RestartContainer: {
+      runtime::RecordStore records(paths);
+      step("Restarting");
+      runtime::stop_container(paths, records.lookup(a.container_id), stop_timeout_);
+      runtime::start_container(paths, records.lookup(a.container_id));
+      return "Restarted";
+    }
+    case ActionKind::RemoveContainer:
+      remove_container(paths, a.container_id, stop_timeout_, ctx);
+      return "Removed";
+    case ActionKind::StopContainer:
+      step("Stopping");
+      runtime::stop_container(paths, runtime::RecordStore(paths).lookup(a.container_id),
+                              stop_timeout_);
+      return "Stopped";
+  }
+  return "";
+}
+
+ConditionState dependency_condition(const DesiredDependency& dep, const std::vector<ProjectContainer>& replicas) {
+  if (replicas.empty()) return dep.required ? waiting() : holds();
+  for (const auto& [rec, st] : replicas) {
+    const auto& health = rec.state.health;
+    switch (dep.condition) {
+      case Condition::Started:
+        if (st.status == "created") return waiting();
+        break;
+      case Condition::Healthy:
+        if (!health) return never("service " + dep.service + " has no health check (needed by service_healthy)");
+        if (st.status == "exited") return never("service " + dep.service + " exited before it was healthy");
+        if (health->status == shim::Health::Unhealthy) return never("service " + dep.service + " is unhealthy");
+        if (health->status != shim::Health::Healthy) return waiting();
+        break;
+      case Condition::CompletedSuccessfully:
+        if (st.status != "exited") return waiting();
+        if (st.exit_code != 0)
+          return never("service " + dep.service + " exited with code " + std::to_string(st.exit_code));
+        break;
+    }
+  }
+  return holds();
+}
+
+ConditionState RuntimeRunner::condition(const DesiredDependency& dep) {
+  if (!project_) return holds();  // only container actions of a project wait
+  return dependency_condition(dep, project_containers(paths_, project_->name, {.service = dep.service}));
+}
+
+ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired* desired, const Plan& plan,
+                       const ApplyOptions& options, const Progress& progress) {
+  RuntimeRunner runner(paths, project, desired, options.stop_timeout);
+  return apply_plan(plan, runner, options, progress);
+}
+
+std::vector<std::string> wait_until_ready(const Paths& paths, const Project& project, std::chrono::seconds timeout,
+                                          const Progress& progress) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::map<std::string, std::string> shown;  // container -> the status last reported
+  auto report = [&](const std::string& who, const std::string& status, ProgressState st, const std::string& text = "") {
+    if (!progress || shown[who] == status) return;
+    shown[who] = status;
+    progress({"Container " + who, status, st, text});
+  };
+  for (;;) {
+    std::vector<std::string> pending, failures;
+    for (const auto& [name, s] : project.services) {
+      auto replicas = project_containers(paths, project.name, {.service = name});
+      if (replicas.empty()) pending.push_back(name + ": no container");
+      for (const auto& [rec, st] : replicas) {
+        const auto& h = rec.state.health;
+        const std::string who = rec.name;
+        if (st.status == "exited") {
+          if (st.exit_code != 0 || s.restart == "always" || s.restart == "unless-stopped") {
+            failures.push_back(who + " exited with code " + std::to_string(st.exit_code));
+            report(who, "Error", ProgressState::Error, "exited with code " + std::to_string(st.exit_code));
+          } else {
+            report(who, "Exited", ProgressState::Done);
+          }
+        } else if (st.status != "running") {
+          pending.push_back(who + " is " + st.status);
+          report(who, "Waiting", ProgressState::Working);
+        } else if (h && h->status == shim::Health::Unhealthy) {
+          failures.push_back(who + " is unhealthy");
+          report(who, "Error", ProgressState::Error, "unhealthy");
+        } else if (h && h->status != shim::Health::Healthy) {
+          pending.push_back(who + " is not healthy yet");
+          report(who, "Waiting", ProgressState::Working);
+        } else {
+          report(who, h ? "Healthy" : "Running", ProgressState::Done);
+        }
+      }
+    }
+    if (!failures.empty()) return failures;
+    if (pending.empty()) return {};
+    if (std::chrono::steady_clock::now() > deadline) {
+      for (auto& p : pending) p += " after " + std::to_string(timeout.count()) + " s";
+      return pending;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+}  // namespace lit::reconciler

@@ -1,0 +1,59 @@
+#pragma once
+// The plan's actions done for real: networks through the network manager,
+// volumes as directories, containers through the runtime (created from a
+// service's flags, started under their supervisor, stopped, removed), and
+// depends_on conditions observed on the dependency's containers.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reconciler/apply/apply.hpp"
+#include "reconciler/apply/runner.hpp"
+#include "reconciler/apply/service_flags.hpp"
+#include "reconciler/desired.hpp"
+#include "reconciler/labels.hpp"
+#include "reconciler/model.hpp"
+#include "reconciler/plan.hpp"
+#include "runtime/state/record.hpp"
+#include "runtime/util/paths.hpp"
+
+namespace lit::reconciler {
+
+class RuntimeRunner : public ActionRunner {
+ public:
+  // `project` and `desired` are needed for container creation (up); a down
+  // plan may pass nullptr for both.
+  RuntimeRunner(const Paths& paths, const Project* project, const Desired* desired,
+                std::optional<int> stop_timeout)
+      : paths_(paths), project_(project), desired_(desired), stop_timeout_(stop_timeout) {}
+
+  std::string run(const Action& action, ActionContext& context) override;
+  ConditionState condition(const DesiredDependency& dependency) override;
+
+ private:
+  const Paths& paths_;
+  const Project* project_;
+  const Desired* desired_;
+  std::optional<int> stop_timeout_;
+};
+
+// `dependency`'s condition on its service's replicas, as observed.
+ConditionState dependency_condition(const DesiredDependency& dependency,
+                                    const std::vector<ProjectContainer>& replicas);
+
+// apply_plan with a RuntimeRunner.
+ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired* desired, const Plan& plan,
+                       const ApplyOptions& options, const Progress& progress);
+
+// Creates the container of `flags` and connects it to its extra networks
+// (not started); on a failure nothing of it is left.
+runtime::ContainerRecord create_replica(const Paths& paths, const ReplicaFlags& flags);
+
+// --wait: until every service's containers run (healthy when they have a
+// health check) and one-shot ones exited 0; the failures, if any.
+// Reports each container's way there ("Waiting" -> "Healthy") to progress.
+std::vector<std::string> wait_until_ready(const Paths& paths, const Project& project,
+                                          std::chrono::seconds timeout, const Progress& progress = {});
+
+}  // namespace lit::reconciler

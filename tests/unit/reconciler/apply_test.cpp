@@ -1,0 +1,477 @@
+// The applier without root: a fake ActionRunner records what runs when, holds
+// actions until the test releases them and answers the dependency conditions
+// the test sets. Ordering, the bounded pool, depends_on conditions (and their
+// failures and timeouts), skip-after-failure and cancellation; and the
+// conditions as the real runner reads them off observed containers. Every wait
+// here is on an event, with a bound.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "reconciler/apply/actions.hpp"
+#include "reconciler/apply/apply.hpp"
+#include "runtime/util/error.hpp"
+
+namespace lit::reconciler {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::Contains;
+using ::testing::Not;
+
+// How long any awaited event may take before the test fails.
+constexpr auto kBound = std::chrono::seconds(10);
+
+using Kind = ConditionState::Kind;
+
+bool waits(ActionKind k) {
+  return k == ActionKind::CreateContainer || k == ActionKind::StartContainer ||
+         k == ActionKind::RecreateContainer;
+}
+
+// Runs actions as the test scripts them; condition() answers what the test set
+// (Waiting unless set). Container actions that wait do so first, as the real
+// runner's create and start do.
+class FakeRunner : public ActionRunner {
+ public:
+  void fail(const std::string& target, std::string message) {
+    std::lock_guard lock(m_);
+    failures_[target] = std::move(message);
+  }
+  // The action on `target` runs until release(target).
+  void hold(const std::string& target) {
+    std::lock_guard lock(m_);
+    held_.insert(target);
+  }
+  void release(const std::string& target) {
+    std::lock_guard lock(m_);
+    held_.erase(target);
+    cv_.notify_all();
+  }
+  void release_all() {
+    std::lock_guard lock(m_);
+    held_.clear();
+    cv_.notify_all();
+  }
+  void set_condition(const std::string& service, Kind kind, std::string why = "") {
+    std::lock_guard lock(m_);
+    conditions_[service] = {kind, std::move(why)};
+  }
+  // When the action on `target` succeeds, `service`'s conditions hold.
+  void on_success_holds(const std::string& target, const std::string& service) {
+    std::lock_guard lock(m_);
+    makes_hold_[target] = service;
+  }
+
+  // Waits, with a bound, until `pred` holds over the log; false on timeout.
+  bool wait_until(const std::function<bool(const std::vector<std::string>&)>& pred) {
+    std::unique_lock lock(m_);
+    return cv_.wait_for(lock, kBound, [&] { return pred(log_); });
+  }
+  bool started(const std::string& target) {
+    return wait_until([&](const auto& log) { return logged(log, "start " + target); });
+  }
+  std::vector<std::string> log() {
+    std::lock_guard lock(m_);
+    return log_;
+  }
+  int max_running() {
+    std::lock_guard lock(m_);
+    return max_running_;
+  }
+  int running() {
+    std::lock_guard lock(m_);
+    return running_;
+  }
+
+  static bool logged(const std::vector<std::string>& log, const std::string& entry) {
+    return std::find(log.begin(), log.end(), entry) != log.end();
+  }
+
+  std::string run(const Action& a, ActionContext& context) override {
+    record("start " + a.target, +1);
+    struct Ended {
+      FakeRunner* self;
+      std::string target;
+      ~Ended() { self->record("end " + target, -1); }
+    } ended{this, a.target};
+    if (waits(a.kind)) context.wait_for_dependencies();
+    context.step("Working");
+    std::unique_lock lock(m_);
+    if (!cv_.wait_for(lock, kBound, [&] { return !held_.contains(a.target); }))
+      throw Error("held too long");
+    if (auto f = failures_.find(a.target); f != failures_.end()) throw Error(f->second);
+    if (auto h = makes_hold_.find(a.target); h != makes_hold_.end()) conditions_[h->second] = {Kind::Holds};
+    return "Done";
+  }
+
+  ConditionState condition(const DesiredDependency& dep) override {
+    std::lock_guard lock(m_);
+    auto it = conditions_.find(dep.service);
+    return it == conditions_.end() ? ConditionState{Kind::Waiting} : it->second;
+  }
+
+ private:
+  void record(const std::string& entry, int delta) {
+    std::lock_guard lock(m_);
+    log_.push_back(entry);
+    running_ += delta;
+    max_running_ = std::max(max_running_, running_);
+    cv_.notify_all();
+  }
+
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::map<std::string, std::string> failures_, makes_hold_;
+  std::set<std::string> held_;
+  std::map<std::string, ConditionState> conditions_;
+  std::vector<std::string> log_;
+  int running_ = 0, max_running_ = 0;
+};
+
+// The progress events, as "Container web Waiting", awaitable.
+class Events {
+ public:
+  Progress sink() {
+    return [this](const ProgressEvent& e) {
+      std::lock_guard lock(m_);
+      seen_.push_back(e.id + " " + e.status + (e.text.empty() ? "" : " (" + e.text + ")"));
+      cv_.notify_all();
+    };
+  }
+  bool wait_for(const std::string& event) {
+    std::unique_lock lock(m_);
+    return cv_.wait_for(lock, kBound, [&] { return FakeRunner::logged(seen_, event); });
+  }
+  std::vector<std::string> of(const std::string& id) {
+    std::lock_guard lock(m_);
+    std::vector<std::string> out;
+    for (const auto& e : seen_)
+      if (e.starts_with(id + " ")) out.push_back(e.substr(id.size() + 1));
+    return out;
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::vector<std::string> seen_;
+};
+
+Action container(const std::string& name, std::vector<std::size_t> after = {},
+                 std::vector<DesiredDependency> wait_for = {}) {
+  return {.kind = ActionKind::CreateContainer, .target = name, .service = name, .number = 1,
+          .wait_for = std::move(wait_for), .after = std::move(after)};
+}
+
+ApplyOptions fast_options() {
+  ApplyOptions o;
+  o.workers = 4;
+  o.recheck = std::chrono::milliseconds(5);
+  o.dependency_timeout = std::chrono::seconds(30);
+  return o;
+}
+
+// apply_plan on its own thread, so the test can act while it runs. A result
+// that does not come within the bound cancels the apply and releases every
+// held action before failing, so a failing test ends.
+class AsyncApply {
+ public:
+  AsyncApply(const Plan& plan, FakeRunner& runner, ApplyOptions options, Events& events)
+      : runner_(runner) {
+    options.stop = stop_.get_token();
+    result_ = std::async(std::launch::async, [&plan, &runner, options, sink = events.sink()] {
+      return apply_plan(plan, runner, options, sink);
+    });
+  }
+  ~AsyncApply() {
+    if (result_.valid()) abandon();
+  }
+  void cancel() { stop_.request_stop(); }
+  ApplyResult result() {
+    if (result_.wait_for(kBound) != std::future_status::ready) {
+      abandon();
+      ADD_FAILURE() << "apply_plan did not return within the bound";
+      return {};
+    }
+    return result_.get();
+  }
+
+ private:
+  void abandon() {
+    stop_.request_stop();
+    runner_.release_all();
+    result_.wait();
+  }
+
+  FakeRunner& runner_;
+  std::stop_source stop_;
+  std::future<ApplyResult> result_;
+};
+
+TEST(ApplyTest, RunsEachActionOnlyAfterTheActionsItComesAfter) {
+  Plan plan{.actions = {{.kind = ActionKind::CreateNetwork, .target = "n"},
+                        {.kind = ActionKind::CreateVolume, .target = "v"},
+                        container("db", {0, 1}),
+                        container("web", {2}),
+                        container("cache", {0})}};
+  FakeRunner runner;
+  Events events;
+  ApplyResult r = apply_plan(plan, runner, fast_options(), events.sink());
+  EXPECT_THAT(r.errors, IsEmpty());
+  auto log = runner.log();
+  auto at = [&](const std::string& entry) {
+    return std::find(log.begin(), log.end(), entry) - log.begin();
+  };
+  for (const auto& a : plan.actions) {
+    ASSERT_LT(at("start " + a.target), static_cast<long>(log.size())) << a.target << " never ran";
+    for (std::size_t before : a.after)
+      EXPECT_LT(at("end " + plan.actions[before].target), at("start " + a.target))
+          << a.target << " started before " << plan.actions[before].target << " ended";
+  }
+  EXPECT_THAT(events.of("Network n"), ElementsAre("Working", "Done"));
+  EXPECT_THAT(events.of("Container web"), ElementsAre("Working", "Done"));
+}
+
+TEST(ApplyTest, RunsIndependentActionsInParallel) {
+  Plan plan{.actions = {container("a"), container("b")}};
+  FakeRunner runner;
+  runner.hold("a");
+  runner.hold("b");
+  Events events;
+  AsyncApply apply(plan, runner, fast_options(), events);
+  // Neither is released before both have started: they run at the same time.
+  EXPECT_TRUE(runner.started("a"));
+  EXPECT_TRUE(runner.started("b"));
+  runner.release_all();
+  EXPECT_THAT(apply.result().errors, IsEmpty());
+  EXPECT_EQ(runner.max_running(), 2);
+}
+
+TEST(ApplyTest, RunsNoMoreActionsAtOnceThanItHasWorkers) {
+  Plan plan;
+  for (const char* name : {"a", "b", "c", "d", "e", "f"}) plan.actions.push_back(container(name));
+  FakeRunner runner;
+  for (const auto& a : plan.actions) runner.hold(a.target);
+  ApplyOptions options = fast_options();
+  options.workers = 2;
+  Events events;
+  AsyncApply apply(plan, runner, options, events);
+  // Each action is held until the test releases it, one at a time, the one
+  // that started first once two have started: a third starts only then.
+  auto starts = [](const std::vector<std::string>& log) {
+    return static_cast<std::size_t>(
+        std::count_if(log.begin(), log.end(), [](const auto& e) { return e.starts_with("start "); }));
+  };
+  std::set<std::string> released;
+  while (released.size() < plan.actions.size()) {
+    std::size_t want = std::min(released.size() + 2, plan.actions.size());
+    ASSERT_TRUE(runner.wait_until([&](const auto& log) { return starts(log) >= want; }));
+    for (const auto& e : runner.log()) {
+      std::string target = e.substr(e.find(' ') + 1);
+      if (e.starts_with("start ") && released.insert(target).second) {
+        runner.release(target);
+        break;
+      }
+    }
+  }
+  runner.release_all();
+  EXPECT_THAT(apply.result().errors, IsEmpty());
+  EXPECT_EQ(runner.log().size(), 12u);  // each started and ended once
+  EXPECT_EQ(runner.max_running(), 2);
+  EXPECT_GE(default_apply_workers(), 1u);
+  EXPECT_LE(default_apply_workers(), 4u);
+}
+
+TEST(ApplyTest, WaitsForADependencyToStartOutsideTheProcess) {
+  Plan plan{.actions = {container("web", {}, {{.service = "db", .condition = Condition::Started}})}};
+  FakeRunner runner;
+  Events events;
+  AsyncApply apply(plan, runner, fast_options(), events);
+  ASSERT_TRUE(events.wait_for("Container web Waiting"));
+  EXPECT_THAT(runner.log(), ElementsAre("start web"));
+  runner.set_condition("db", Kind::Holds);  // db's container started: seen on a recheck
+  EXPECT_THAT(apply.result().errors, IsEmpty());
+  EXPECT_THAT(events.of("Container web"), ElementsAre("Waiting", "Working", "Done"));
+}
+
+TEST(ApplyTest, AWaitingActionWakesWhenAnActionInTheProcessEnds) {
+  // web has no edge to db (the planner would add one); only db's end wakes it,
+  // since the periodic recheck is an hour away.
+  Plan plan{.actions = {container("db"),
+                        container("web", {}, {{.service = "db", .condition = Condition::Started}})}};
+  FakeRunner runner;
+  runner.hold("db");
+  runner.on_success_holds("db", "db");
+  ApplyOptions options = fast_options();
+  options.recheck = std::chrono::hours(1);
+  Events events;
+  AsyncApply apply(plan, runner, options, events);
+  ASSERT_TRUE(events.wait_for("Container web Waiting"));
+  runner.release("db");
+  EXPECT_THAT(apply.result().errors, IsEmpty());
+  EXPECT_THAT(events.of("Container web"), ElementsAre("Waiting", "Working", "Done"));
+}
+
+TEST(ApplyTest, ADependencyThatNeverWillBeHealthyFailsTheActionAndSkipsItsDependants) {
+  Plan plan{.actions = {container("web", {}, {{.service = "db", .condition = Condition::Healthy}}),
+                        container("front", {0}), container("other")}};
+  FakeRunner runner;
+  runner.set_condition("db", Kind::Never, "service db exited before it was healthy");
+  Events events;
+  ApplyResult r = apply_plan(plan, runner, fast_options(), events.sink());
+  EXPECT_THAT(r.errors,
+              ElementsAre("create container web: dependency failed to start: service db exited "
+                          "before it was healthy",
+                          "create container front: skipped, something it depends on failed"));
+  EXPECT_THAT(events.of("Container web"),
+              ElementsAre("Waiting",
+                          "Error (dependency failed to start: service db exited before it was "
+                          "healthy)"));
+  EXPECT_THAT(runner.log(), Not(Contains("start front")));
+  EXPECT_THAT(runner.log(), Contains("end other"));
+}
+
+TEST(ApplyTest, ADependencyThatDoesNotBecomeReadyInTimeFailsTheAction) {
+  Plan plan{.actions = {
+                container("web", {}, {{.service = "db", .condition = Condition::Healthy}}),
+                container("job", {}, {{.service = "init", .condition = Condition::CompletedSuccessfully}})}};
+  FakeRunner runner;
+  runner.set_condition("init", Kind::Holds);
+  ApplyOptions options = fast_options();
+  options.dependency_timeout = std::chrono::milliseconds(20);
+  Events events;
+  ApplyResult r = apply_plan(plan, runner, options, events.sink());
+  EXPECT_THAT(r.errors, ElementsAre("create container web: dependency db did not become "
+                                    "service_healthy in 20 ms"));
+  EXPECT_THAT(events.of("Container job"), ElementsAre("Waiting", "Working", "Done"));
+}
+
+TEST(ApplyTest, AFailureSkipsOnlyWhatDependsOnItAndEveryFailureIsReported) {
+  Plan plan{.actions = {{.kind = ActionKind::CreateNetwork, .target = "n"},
+                        container("db", {0}),
+                        container("web", {1}),
+                        {.kind = ActionKind::CreateVolume, .target = "v"},
+                        container("cache", {3}),
+                        container("other")}};
+  FakeRunner runner;
+  runner.fail("n", "no bridge");
+  runner.fail("cache", "boom");
+  Events events;
+  ApplyResult r = apply_plan(plan, runner, fast_options(), events.sink());
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(r.errors, ElementsAre("create network n: no bridge",
+                                    "create container db: skipped, something it depends on failed",
+                                    "create container web: skipped, something it depends on failed",
+                                    "create container cache: boom"));
+  auto log = runner.log();
+  EXPECT_THAT(log, Not(Contains("start db")));
+  EXPECT_THAT(log, Not(Contains("start web")));
+  EXPECT_THAT(log, Contains("end v"));
+  EXPECT_THAT(log, Contains("end other"));
+  EXPECT_THAT(events.of("Network n"), ElementsAre("Working", "Error (no bridge)"));
+  EXPECT_THAT(events.of("Container db"), IsEmpty());
+}
+
+TEST(ApplyTest, CancellingSkipsWhatHasNotStartedEndsWaitsAndLetsRunningActionsFinish) {
+  Plan plan{.actions = {container("a"), container("b", {0}),
+                        container("w", {}, {{.service = "x", .condition = Condition::Healthy}})}};
+  FakeRunner runner;
+  runner.hold("a");
+  ApplyOptions options = fast_options();
+  options.recheck = std::chrono::hours(1);  // only the cancellation can end w's wait
+  Events events;
+  AsyncApply apply(plan, runner, options, events);
+  ASSERT_TRUE(runner.started("a"));
+  ASSERT_TRUE(events.wait_for("Container w Waiting"));
+  apply.cancel();
+  EXPECT_TRUE(events.wait_for("Container w Error (cancelled)"));
+  runner.release("a");
+  EXPECT_THAT(apply.result().errors,
+              ElementsAre("create container b: cancelled", "create container w: cancelled"));
+  EXPECT_THAT(events.of("Container a"), ElementsAre("Working", "Done"));
+  EXPECT_THAT(runner.log(), Not(Contains("start b")));
+}
+
+TEST(ApplyTest, AnApplyCancelledBeforeItStartsRunsNothing) {
+  Plan plan{.actions = {{.kind = ActionKind::CreateNetwork, .target = "n"}, container("a", {0})}};
+  FakeRunner runner;
+  std::stop_source stop;
+  stop.request_stop();
+  ApplyOptions options = fast_options();
+  options.stop = stop.get_token();
+  ApplyResult r = apply_plan(plan, runner, options, {});
+  EXPECT_THAT(r.errors, ElementsAre("create network n: cancelled", "create container a: cancelled"));
+  EXPECT_THAT(runner.log(), IsEmpty());
+}
+
+TEST(ApplyTest, AnEmptyPlanDoesNothing) {
+  FakeRunner runner;
+  EXPECT_TRUE(apply_plan(Plan{}, runner, fast_options(), {}).ok());
+}
+
+// ---- the real runner's conditions, on observed containers ----
+
+ProjectContainer replica(const std::string& status, std::optional<shim::Health> health = {},
+                         int exit_code = 0) {
+  ProjectContainer c;
+  c.record.name = "p-db-1";
+  if (health) {
+    c.record.state.health.emplace();
+    c.record.state.health->status = *health;
+  }
+  c.state.status = status;
+  c.state.exit_code = exit_code;
+  return c;
+}
+
+ConditionState condition(Condition how, std::vector<ProjectContainer> replicas, bool required = true) {
+  return dependency_condition({.service = "db", .condition = how, .required = required}, replicas);
+}
+
+MATCHER_P2(IsCondition, kind, why, "") { return arg.kind == kind && arg.why == why; }
+
+TEST(DependencyConditionTest, ServiceStarted) {
+  EXPECT_THAT(condition(Condition::Started, {}), IsCondition(Kind::Waiting, ""));
+  EXPECT_THAT(condition(Condition::Started, {}, false), IsCondition(Kind::Holds, ""));
+  EXPECT_THAT(condition(Condition::Started, {replica("created")}), IsCondition(Kind::Waiting, ""));
+  EXPECT_THAT(condition(Condition::Started, {replica("running")}), IsCondition(Kind::Holds, ""));
+  EXPECT_THAT(condition(Condition::Started, {replica("exited", {}, 1)}), IsCondition(Kind::Holds, ""));
+  EXPECT_THAT(condition(Condition::Started, {replica("running"), replica("created")}),
+              IsCondition(Kind::Waiting, ""));
+}
+
+TEST(DependencyConditionTest, ServiceHealthy) {
+  using shim::Health;
+  EXPECT_THAT(condition(Condition::Healthy, {replica("running")}),
+              IsCondition(Kind::Never, "service db has no health check (needed by service_healthy)"));
+  EXPECT_THAT(condition(Condition::Healthy, {replica("running", Health::Starting)}),
+              IsCondition(Kind::Waiting, ""));
+  EXPECT_THAT(condition(Condition::Healthy, {replica("exited", Health::Starting)}),
+              IsCondition(Kind::Never, "service db exited before it was healthy"));
+  EXPECT_THAT(condition(Condition::Healthy, {replica("running", Health::Unhealthy)}),
+              IsCondition(Kind::Never, "service db is unhealthy"));
+  EXPECT_THAT(condition(Condition::Healthy, {replica("running", Health::Healthy)}),
+              IsCondition(Kind::Holds, ""));
+}
+
+TEST(DependencyConditionTest, ServiceCompletedSuccessfully) {
+  EXPECT_THAT(condition(Condition::CompletedSuccessfully, {replica("running")}),
+              IsCondition(Kind::Waiting, ""));
+  EXPECT_THAT(condition(Condition::CompletedSuccessfully, {replica("exited")}), IsCondition(Kind::Holds, ""));
+  EXPECT_THAT(condition(Condition::CompletedSuccessfully, {replica("exited", {}, 3)}),
+              IsCondition(Kind::Never, "service db exited with code 3"));
+}
+
+}  // namespace
+}  // namespace lit::reconciler
