@@ -11,6 +11,7 @@
 #include "runtime/exec/exec_in.hpp"
 #include "runtime/exec/exec_spawn.hpp"
 #include "runtime/util/error.hpp"
+#include "runtime/util/io.hpp"
 
 namespace lit::runtime {
 namespace {
@@ -30,11 +31,9 @@ Read read_some(int fd, std::string& out, size_t max) {
 }
 
 int wait_status(pid_t pid) {
-  int st = 0;
-  while (::waitpid(pid, &st, 0) < 0) {
-    if (errno != EINTR) throw Error::sys("wait for exec'd process", std::to_string(pid), errno);
-  }
-  return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+  int st = wait_status_of(pid);
+  if (st < 0) throw Error::sys("wait for exec'd process", std::to_string(pid), errno);
+  return exit_code_of(st);
 }
 
 int remaining_ms(Clock::time_point deadline) {

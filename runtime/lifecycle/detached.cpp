@@ -17,6 +17,7 @@
 #include "runtime/shim/log_time.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
+#include "runtime/util/io.hpp"
 
 namespace lit::runtime {
 
@@ -34,17 +35,6 @@ fs::path helper_executable(const std::string& name) {
 }
 
 namespace {
-
-std::string read_all(int fd) {
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return out;
-    out.append(buf, static_cast<size_t>(n));
-  }
-}
 
 std::vector<std::string> shim_args(const Paths& paths, const ContainerRecord& r) {
   std::error_code ec;

@@ -9,6 +9,7 @@
 
 #include "runtime/shim/log_time.hpp"
 #include "runtime/util/error.hpp"
+#include "runtime/util/io.hpp"
 
 namespace lit::runtime {
 
@@ -30,13 +31,8 @@ std::optional<size_t> parse_tail(std::string_view value) {
 
 namespace {
 
-void write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw Error::sys("write logs to", fd == 2 ? "stderr" : "stdout", errno);
-    data.remove_prefix(static_cast<size_t>(n));
-  }
+void write_or_throw(int fd, std::string_view data) {
+  if (!write_all(fd, data)) throw Error::sys("write logs to", fd == 2 ? "stderr" : "stdout", errno);
 }
 
 }  // namespace
@@ -72,7 +68,7 @@ void LogPrinter::flush() {
   if (pending_.empty()) return;
   std::string data = std::move(pending_);
   pending_.clear();
-  write_all(fds_[pending_stream_], data);
+  write_or_throw(fds_[pending_stream_], data);
 }
 
 bool container_active(const RecordStore& store, const std::string& id) {

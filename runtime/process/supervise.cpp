@@ -13,26 +13,10 @@
 
 #include "runtime/process/pty.hpp"
 #include "runtime/util/error.hpp"
+#include "runtime/util/io.hpp"
 
 namespace lit::runtime {
 namespace {
-
-void write_all(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) {
-        pollfd pfd{fd, POLLOUT, 0};
-        ::poll(&pfd, 1, -1);
-        continue;
-      }
-      return;  // the reader went away (EPIPE/EIO): drop, as a terminal would
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-}
 
 // Copies what is readable; false at end of input (EOF, or EIO once the pty's
 // slave side is closed by everyone).
@@ -41,22 +25,17 @@ bool pump(int from, int to) {
   ssize_t n = ::read(from, buf, sizeof buf);
   if (n < 0) return errno == EINTR || errno == EAGAIN;
   if (n == 0) return false;
-  write_all(to, buf, static_cast<size_t>(n));
+  // A reader that went away (EPIPE/EIO) drops the output, as a terminal would.
+  (void)write_all(to, std::string_view(buf, static_cast<size_t>(n)));
   return true;
 }
 
 ExitStatus reap(pid_t pid) {
-  int st = 0;
-  while (::waitpid(pid, &st, 0) < 0) {
-    if (errno != EINTR) throw Error::sys("wait for container", std::to_string(pid), errno);
-  }
+  int st = wait_status_of(pid);
+  if (st < 0) throw Error::sys("wait for container", std::to_string(pid), errno);
   ExitStatus s;
-  if (WIFSIGNALED(st)) {
-    s.signal = WTERMSIG(st);
-    s.code = 128 + s.signal;
-  } else {
-    s.code = WEXITSTATUS(st);
-  }
+  s.signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+  s.code = exit_code_of(st);
   return s;
 }
 

@@ -8,6 +8,7 @@
 
 #include "runtime/shim/log_time.hpp"
 #include "runtime/util/error.hpp"
+#include "runtime/util/io.hpp"
 
 namespace lit::shim {
 
@@ -19,13 +20,8 @@ UniqueFd open_log(const std::filesystem::path& path) {
   return UniqueFd(fd);
 }
 
-void write_all(int fd, std::string_view data, const std::filesystem::path& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw Error::sys("write log file", path.string(), errno);
-    data.remove_prefix(static_cast<size_t>(n));
-  }
+void write_or_throw(int fd, std::string_view data, const std::filesystem::path& path) {
+  if (!write_all(fd, data)) throw Error::sys("write log file", path.string(), errno);
 }
 
 std::filesystem::path numbered(const std::filesystem::path& path, unsigned i) {
@@ -122,7 +118,7 @@ void LogWriter::add_entry(Stream s, std::string_view text, int64_t time_ns) {
 
 void LogWriter::flush_batch() {
   if (batch_.empty()) return;
-  write_all(fd_.get(), batch_, path_);
+  write_or_throw(fd_.get(), batch_, path_);
   size_ += batch_.size();
   batch_.clear();
 }

@@ -18,6 +18,7 @@
 
 #include "runtime/shim/log_time.hpp"
 #include "runtime/util/fs.hpp"
+#include "runtime/util/io.hpp"
 
 namespace lit::shim {
 namespace {
@@ -50,25 +51,6 @@ pid_t spawn(const std::vector<std::string>& args, const FdMap& fds) {
   ::_exit(127);
 }
 
-int wait_for(pid_t pid) {
-  int st = 0;
-  while (::waitpid(pid, &st, 0) < 0) {
-    if (errno != EINTR) return -1;
-  }
-  return st;
-}
-
-std::string read_all(int fd) {
-  std::string out;
-  char buf[512];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return out;
-    out.append(buf, static_cast<size_t>(n));
-  }
-}
-
 struct Pipe {
   UniqueFd read, write;
   Pipe() {
@@ -79,11 +61,6 @@ struct Pipe {
     }
   }
 };
-
-int exit_code_of(int wait_status) {
-  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
-  return WEXITSTATUS(wait_status);
-}
 
 // One run of the container, as __exited needs to hear about it.
 struct Outcome {
@@ -154,7 +131,7 @@ class Supervisor {
     out.write.reset();
     err.write.reset();
     std::string pid_text = read_all(status.read.get());
-    int st = wait_for(helper);
+    int st = wait_status_of(helper);
     if (helper < 0 || st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
       // The ready fd stays open until __exited has cleaned up (--rm): the CLI
       // returns only once nothing of the failed container is left.
@@ -196,7 +173,7 @@ class Supervisor {
     arm_health(false);
     if (health_ > 0) {  // the container is gone: its probe has nothing left to say
       ::kill(health_, SIGKILL);
-      wait_for(health_);
+      wait_status_of(health_);
       health_ = -1;
     }
     log_->close(now_ns());
@@ -281,7 +258,7 @@ class Supervisor {
     pid_t helper = spawn(args, {{0, -1}, {1, answer.write.get()}, {2, -1}});
     answer.write.reset();
     std::string text = read_all(answer.read.get());
-    wait_for(helper);
+    wait_status_of(helper);
     if (!text.starts_with("restart ")) return -1;
     int64_t ms = -1;
     std::from_chars(text.data() + 8, text.data() + text.size(), ms);

@@ -1,0 +1,24 @@
+#pragma once
+// Whole reads and writes on file descriptors, and a child's wait status as an
+// exit code, shared by lit, lit-shim and the log code.
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+namespace lit {
+
+// Everything until end of file (EINTR retried); what was read before an error.
+std::string read_all(int fd);
+
+// All of `data` (EINTR retried; on a non-blocking fd, waits until it is
+// writable). False on an error, with errno set (EPIPE: the reader went away).
+bool write_all(int fd, std::string_view data);
+
+// A wait status as a shell reports it: the exit code, or 128 + the signal.
+int exit_code_of(int wait_status);
+
+// waitpid(pid) retried on EINTR: the wait status, or -1 with errno set.
+int wait_status_of(pid_t pid);
+
+}  // namespace lit
