@@ -120,74 +120,90 @@ UniqueFd await_exec(const Channel& channel, pid_t pid, InitGuard& init) {
   }
 }
 
+// What starting a container takes, foreground or detached: checks, the
+// namespace made in the background, the cgroup, the run directory, seccomp, and
+// the handshake with the init (clone, then "go", then its exec). The caller
+// sets its own parts of `config` before clone() and does its own steps
+// between clone() and go().
+class Launch {
+ public:
+  Launch(const ContainerSpec& spec, const RunHooks& hooks) : spec_(spec), hooks_(hooks) {
+    validate(spec, hooks);
+    start_background_netns(netns_, spec, hooks);
+    cgroup_.emplace(cgroups::detect()->create(spec.id));
+    (*cgroup_)->apply(spec.limits);
+    config.spec = &spec;
+    config.cgroup = cgroup_->get();
+    config.rootfs = prepare_run_dir(spec, hooks, *cgroup_->get());
+    seccomp_ = security::seccomp_program_for(spec.security, hooks.seccomp_cache);
+    if (seccomp_) config.seccomp = &*seccomp_;
+    config.netns_fd = hooks.netns.get();
+    config.netns_with_go = netns_.has_value();
+    Channel::make_pair(parent_end_, child_end_);
+    config.channel_fd = child_end_.get();
+  }
+
+  // The init, cloned (as a sibling: the supervisor's child, for a detached one).
+  pid_t clone(bool as_sibling) {
+    pid_t pid = clone_init(spec_, config.netns_fd >= 0 || config.netns_with_go, as_sibling);
+    if (pid == 0) container_init(config);
+    child_end_.reset();
+    return pid;
+  }
+
+  // The before_start hook, "go" with the namespace made meanwhile, and the
+  // wait for the init's exec; then the on_start hook. The pty master with -t.
+  UniqueFd go(pid_t pid, InitGuard& init) {
+    if (hooks_.before_start) hooks_.before_start(pid);
+    // The thread has been making it while the init was cloned and joined its cgroup.
+    UniqueFd own_netns = netns_ ? netns_->take() : UniqueFd();
+    Channel channel(parent_end_.get());
+    channel.send_go(own_netns.get());
+    UniqueFd master = await_exec(channel, pid, init);
+    if (hooks_.on_start) hooks_.on_start(pid);
+    return master;
+  }
+
+  cgroups::Cgroup& cgroup() { return *cgroup_->get(); }
+  // The container outlives this process (detached): its supervisor destroys the cgroup.
+  void release_cgroup() { cgroup_->release(); }
+
+  InitConfig config;
+
+ private:
+  const ContainerSpec& spec_;
+  const RunHooks& hooks_;
+  std::optional<BackgroundNetns> netns_;
+  std::optional<CgroupGuard> cgroup_;
+  std::optional<security::SeccompProgram> seccomp_;
+  UniqueFd parent_end_, child_end_;
+};
+
 // Starts the init of a detached container and leaves it running.
 pid_t start(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHooks& hooks) {
-  validate(spec, hooks);
   if (spec.process.terminal) throw Error("run", spec.name, 0, "a detached container cannot have a terminal (-t) yet");
-  std::optional<BackgroundNetns> netns;
-  start_background_netns(netns, spec, hooks);
-  CgroupGuard cgroup(cgroups::detect()->create(spec.id));
-  cgroup->apply(spec.limits);
-
-  InitConfig config{&spec, cgroup.get(), prepare_run_dir(spec, hooks, *cgroup.get()), -1, std::nullopt};
-  auto seccomp = security::seccomp_program_for(spec.security, hooks.seccomp_cache);
-  if (seccomp) config.seccomp = &*seccomp;
-  config.stdio[0] = stdio.in;
-  config.stdio[1] = stdio.out;
-  config.stdio[2] = stdio.err;
-  config.die_with_parent = true;
-  config.netns_fd = hooks.netns.get();
-  config.netns_with_go = netns.has_value();
-  UniqueFd parent_end, child_end;
-  Channel::make_pair(parent_end, child_end);
-  config.channel_fd = child_end.get();
-
-  pid_t pid = clone_init(spec, config.netns_fd >= 0 || config.netns_with_go, true);
-  if (pid == 0) container_init(config);
+  Launch launch(spec, hooks);
+  launch.config.stdio[0] = stdio.in;
+  launch.config.stdio[1] = stdio.out;
+  launch.config.stdio[2] = stdio.err;
+  launch.config.die_with_parent = true;
+  pid_t pid = launch.clone(true);
   InitGuard init(pid);
-  child_end.reset();
-  if (hooks.before_start) hooks.before_start(pid);
-  UniqueFd own_netns = netns ? netns->take() : UniqueFd();
-  Channel channel(parent_end.get());
-  channel.send_go(own_netns.get());
-  await_exec(channel, pid, init);
-  if (hooks.on_start) hooks.on_start(pid);
+  launch.go(pid, init);
   init.reaped();  // the supervisor's child now, and its to reap
-  cgroup.release();
+  launch.release_cgroup();
   return pid;
 }
 
 ExitStatus run(const ContainerSpec& spec, const RunHooks& hooks) {
-  validate(spec, hooks);
-  std::optional<BackgroundNetns> netns;
-  start_background_netns(netns, spec, hooks);
-  CgroupGuard cgroup(cgroups::detect()->create(spec.id));
-  cgroup->apply(spec.limits);
-
-  InitConfig config{&spec, cgroup.get(), prepare_run_dir(spec, hooks, *cgroup.get()), -1, std::nullopt};
-  auto seccomp = security::seccomp_program_for(spec.security, hooks.seccomp_cache);
-  if (seccomp) config.seccomp = &*seccomp;
-  if (spec.process.terminal) config.window = terminal_size();
-  config.netns_fd = hooks.netns.get();
-  config.netns_with_go = netns.has_value();
-  UniqueFd parent_end, child_end;
-  Channel::make_pair(parent_end, child_end);
-  config.channel_fd = child_end.get();
+  Launch launch(spec, hooks);
+  if (spec.process.terminal) launch.config.window = terminal_size();
   ForwardedSignals signals;
-
-  pid_t pid = clone_init(spec, config.netns_fd >= 0 || config.netns_with_go, false);
-  if (pid == 0) container_init(config);
+  pid_t pid = launch.clone(false);
   InitGuard init(pid);
-  child_end.reset();
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   if (!pidfd) throw Error::sys("open pidfd of", std::to_string(pid), errno);
-  if (hooks.before_start) hooks.before_start(pid);
-  // The thread has been making it while the init was cloned and joined its cgroup.
-  UniqueFd own_netns = netns ? netns->take() : UniqueFd();
-  Channel channel(parent_end.get());
-  channel.send_go(own_netns.get());
-  UniqueFd master = await_exec(channel, pid, init);
-  if (hooks.on_start) hooks.on_start(pid);
+  UniqueFd master = launch.go(pid, init);
 
   std::optional<RawTerminal> raw;
   if (master) raw.emplace();
@@ -196,7 +212,7 @@ ExitStatus run(const ContainerSpec& spec, const RunHooks& hooks) {
   init.reaped();
   raw.reset();
   try {
-    status.oom_killed = cgroup->oom_kills() > 0;
+    status.oom_killed = launch.cgroup().oom_kills() > 0;
   } catch (const Error&) {  // the status matters more than the OOM flag
   }
   return status;
