@@ -60,7 +60,8 @@ std::vector<runtime::ContainerRecord> stats_targets(const runtime::RecordStore& 
     return out;
   }
   for (auto& r : store.list()) {
-    if (all || runtime::observed_state(r).status == "running") out.push_back(std::move(r));
+    if (all || runtime::observed_state(r).status == runtime::ContainerStatus::Running)
+      out.push_back(std::move(r));
   }
   return out;
 }
@@ -117,7 +118,7 @@ void register_top(CLI::App& container, Context& ctx) {
   top->callback([&ctx, name, top] {
     if (!top->remaining().empty()) spdlog::warn("top: ps options are ignored");
     auto record = runtime::RecordStore(ctx.paths).lookup(*name);
-    if (runtime::observed_state(record).status != "running") {
+    if (runtime::observed_state(record).status != runtime::ContainerStatus::Running) {
       throw Error("container " + *name + " is not running", {}, 0,
                   "start it first: lit container start " + *name);
     }
@@ -139,7 +140,8 @@ void register_port(CLI::App& container, Context& ctx) {
   cmd->add_option("PRIVATE_PORT", o->port, "Only this container port: PORT[/tcp|udp]");
   cmd->callback([&ctx, o] {
     auto rec = runtime::RecordStore(ctx.paths).lookup(o->name);
-    if (runtime::observed_state(rec).status != "running") return;  // as docker: nothing is bound
+    if (runtime::observed_state(rec).status != runtime::ContainerStatus::Running)
+      return;  // as docker: nothing is bound
     std::string want = o->port;
     if (!want.empty() && want.find('/') == std::string::npos) want += "/tcp";
     bool found = false;

@@ -130,7 +130,7 @@ StatsCollector::StatsCollector(cgroups::Manager& cgroups, fs::path proc_root)
 StatsSample StatsCollector::sample(const ContainerRecord& r) const {
   StatsSample s;
   s.taken_ns = monotonic_ns();
-  if (observed_state(r).status != "running") return s;
+  if (observed_state(r).status != runtime::ContainerStatus::Running) return s;
   auto cg = cgroups_.open(r.id);
   s.running = true;
   s.cgroup = cg->stats();

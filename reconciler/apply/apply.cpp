@@ -54,16 +54,18 @@ std::string condition_status(const Paths& paths, const std::string& project, con
     const auto& health = v.records[i].state.health;
     switch (dep.condition) {
       case Condition::Started:
-        if (st.status == "created") return "wait";
+        if (st.status == runtime::ContainerStatus::Created) return "wait";
         break;
       case Condition::Healthy:
         if (!health) return "service " + dep.service + " has no health check (needed by service_healthy)";
-        if (st.status == "exited") return "service " + dep.service + " exited before it was healthy";
-        if (health->status == shim::Health::Unhealthy) return "service " + dep.service + " is unhealthy";
-        if (health->status != shim::Health::Healthy) return "wait";
+        if (st.status == runtime::ContainerStatus::Exited)
+          return "service " + dep.service + " exited before it was healthy";
+        if (health->status == runtime::Health::Unhealthy)
+          return "service " + dep.service + " is unhealthy";
+        if (health->status != runtime::Health::Healthy) return "wait";
         break;
       case Condition::CompletedSuccessfully:
-        if (st.status != "exited") return "wait";
+        if (st.status != runtime::ContainerStatus::Exited) return "wait";
         if (st.exit_code != 0)
           return "service " + dep.service + " exited with code " + std::to_string(st.exit_code);
         break;
@@ -105,7 +107,7 @@ std::string network_of_service(const Paths& paths, const std::string& project, c
   const ContainerRecord* first = nullptr;
   int first_number = 0;
   for (size_t i = 0; i < v.records.size(); ++i) {
-    if (v.states[i].status != "running") continue;
+    if (v.states[i].status != runtime::ContainerStatus::Running) continue;
     auto l = v.records[i].labels.find(kNumberLabel);
     int number = l == v.records[i].labels.end() ? 0 : std::atoi(l->second.c_str());
     if (!first || number < first_number) first = &v.records[i], first_number = number;
@@ -330,20 +332,20 @@ std::vector<std::string> wait_until_ready(const Paths& paths, const Project& pro
         const auto& st = v.states[i];
         const auto& h = v.records[i].state.health;
         const std::string who = v.records[i].name;
-        if (st.status == "exited") {
+        if (st.status == runtime::ContainerStatus::Exited) {
           if (st.exit_code != 0 || s.restart == "always" || s.restart == "unless-stopped") {
             failures.push_back(who + " exited with code " + std::to_string(st.exit_code));
             report(who, "Error", ProgressState::Error, "exited with code " + std::to_string(st.exit_code));
           } else {
             report(who, "Exited", ProgressState::Done);
           }
-        } else if (st.status != "running") {
-          pending.push_back(who + " is " + st.status);
+        } else if (st.status != runtime::ContainerStatus::Running) {
+          pending.push_back(who + " is " + std::string(runtime::to_string(st.status)));
           report(who, "Waiting", ProgressState::Working);
-        } else if (h && h->status == shim::Health::Unhealthy) {
+        } else if (h && h->status == runtime::Health::Unhealthy) {
           failures.push_back(who + " is unhealthy");
           report(who, "Error", ProgressState::Error, "unhealthy");
-        } else if (h && h->status != shim::Health::Healthy) {
+        } else if (h && h->status != runtime::Health::Healthy) {
           pending.push_back(who + " is not healthy yet");
           report(who, "Waiting", ProgressState::Working);
         } else {

@@ -72,16 +72,6 @@ std::string joined_hash(const Paths& paths, const Project& project, const std::s
   return done[name] = hash;
 }
 
-std::string health_name(shim::Health h) {
-  switch (h) {
-    case shim::Health::Starting: return "starting";
-    case shim::Health::Healthy: return "healthy";
-    case shim::Health::Unhealthy: return "unhealthy";
-    case shim::Health::None: break;
-  }
-  return "";
-}
-
 std::string network_hash(const Network& n) {
   nlohmann::json j = {{"driver", n.driver}, {"internal", n.internal}, {"driver_opts", n.driver_opts}};
   for (const auto& pool : n.ipam) j["ipam"].push_back({{"subnet", pool.subnet}, {"gateway", pool.gateway}});
@@ -140,7 +130,8 @@ ObservedState observe(const Paths& paths, const std::string& project_name, const
     c.oneoff = is_oneoff(r.labels);
     c.status = st.status;
     c.exit_code = st.exit_code;
-    if (r.state.health && st.status == "running") c.health = health_name(r.state.health->status);
+    if (r.state.health && st.status == runtime::ContainerStatus::Running)
+      c.health = r.state.health->status;
     o.containers.push_back(std::move(c));
   }
   std::map<std::string, bool> external;

@@ -27,7 +27,7 @@ ContainerRecord record(const std::string& name, bool alive) {
   r.id = std::string(64, 'a');
   r.name = name;
   if (alive) {  // this test process stands in for the container's init
-    r.state.status = "running";
+    r.state.status = ContainerStatus::Running;
     r.state.pid = ::getpid();
     r.state.pid_start_time = process_start_time(::getpid());
   }
