@@ -66,13 +66,13 @@ std::vector<runtime::ContainerRecord> stats_targets(const runtime::RecordStore& 
   return out;
 }
 
-void print_stats(const std::vector<runtime::StatsRow>& rows, bool json, bool clear) {
+void print_stats(const std::vector<StatsRow>& rows, bool json, bool clear) {
   std::string text = clear ? "\033[2J\033[H" : "";  // what docker writes between frames
   if (json) {
-    for (const auto& r : rows) text += runtime::stats_json(r).dump() + "\n";
+    for (const auto& r : rows) text += stats_json(r).dump() + "\n";
   } else {
-    TableRows table{runtime::kStatsTitles};
-    for (const auto& r : rows) table.push_back(runtime::stats_cells(r));
+    TableRows table{kStatsTitles};
+    for (const auto& r : rows) table.push_back(stats_cells(r));
     text += format_table(table);
   }
   std::fputs(text.c_str(), stdout);
@@ -96,7 +96,7 @@ void register_stats(CLI::App& container, Context& ctx) {
   stats->callback([&ctx, o] {
     runtime::RecordStore store(ctx.paths);
     auto cgroups = cgroups::detect();
-    runtime::StatsCollector collector(*cgroups);
+    StatsCollector collector(*cgroups);
     // CPU % needs two samples: the first round only primes the collector.
     auto targets = stats_targets(store, o->names, o->all);
     collector.collect(targets);
@@ -122,8 +122,8 @@ void register_top(CLI::App& container, Context& ctx) {
       throw Error("container " + *name + " is not running", {}, 0,
                   "start it first: lit container start " + *name);
     }
-    TableRows table{runtime::kTopTitles};
-    for (auto& row : runtime::top_rows(cgroups::detect()->open(record.id)->processes()))
+    TableRows table{kTopTitles};
+    for (auto& row : top_rows(cgroups::detect()->open(record.id)->processes()))
       table.push_back(std::move(row));
     std::fputs(format_table(table).c_str(), stdout);
   });

@@ -7,6 +7,7 @@
 
 #include "runtime/util/fs.hpp"
 
+using namespace lit::app;
 using namespace lit::runtime;
 namespace fs = std::filesystem;
 
