@@ -105,7 +105,7 @@ std::string command_column(const std::vector<std::string>& args) {
 
 std::string ago(const std::string& when, std::chrono::system_clock::time_point now) {
   auto tp = runtime::parse_rfc3339(when).value_or(now);
-  return shim::human_duration(std::chrono::duration_cast<std::chrono::nanoseconds>(now - tp).count()) +
+  return human_duration(std::chrono::duration_cast<std::chrono::nanoseconds>(now - tp).count()) +
          " ago";
 }
 
@@ -114,7 +114,7 @@ void print_table(const TableRows& rows) { std::fputs(format_table(rows).c_str(),
 nlohmann::json inspect_json(const ContainerRecord& r) {
   auto j = runtime::to_json(r);
   auto st = runtime::observed_state(r);
-  j["state"]["status"] = st.status;
+  j["state"]["status"] = std::string(runtime::to_string(st.status));
   j["state"]["pid"] = st.pid;
   j["state"]["exit_code"] = st.exit_code;
   j["state"]["error"] = st.error;
@@ -152,8 +152,9 @@ void register_ls(CLI::App& container, Context& ctx) {
         {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"}};
     for (const auto& r : runtime::RecordStore(ctx.paths).list()) {
       auto st = runtime::observed_state(r);
-      if (!o->all && st.status != "running") continue;
-      std::string ports = st.status == "running" ? ports_column(r.state.ports) : "";
+      if (!o->all && st.status != runtime::ContainerStatus::Running) continue;
+      std::string ports =
+          st.status == runtime::ContainerStatus::Running ? ports_column(r.state.ports) : "";
       if (o->quiet) {
         std::printf("%s\n", short_id(r.id).c_str());
       } else if (o->format == "json") {
@@ -162,15 +163,15 @@ void register_ls(CLI::App& container, Context& ctx) {
                             {"Command", command_column(r.args)},
                             {"CreatedAt", r.created},
                             {"RunningFor", ago(r.created, now)},
-                            {"State", st.status},
-                            {"Status", runtime::status_text(st, now)},
+                            {"State", std::string(runtime::to_string(st.status))},
+                            {"Status", status_text(st, now)},
                             {"Ports", ports},
                             {"Names", r.name},
                             {"Labels", r.labels}};
         std::printf("%s\n", j.dump().c_str());
       } else {
         rows.push_back({short_id(r.id), r.image, command_column(r.args), ago(r.created, now),
-                        runtime::status_text(st, now), ports, r.name});
+                        status_text(st, now), ports, r.name});
       }
     }
     if (!o->quiet && o->format != "json") print_table(rows);

@@ -60,18 +60,19 @@ std::vector<runtime::ContainerRecord> stats_targets(const runtime::RecordStore& 
     return out;
   }
   for (auto& r : store.list()) {
-    if (all || runtime::observed_state(r).status == "running") out.push_back(std::move(r));
+    if (all || runtime::observed_state(r).status == runtime::ContainerStatus::Running)
+      out.push_back(std::move(r));
   }
   return out;
 }
 
-void print_stats(const std::vector<runtime::StatsRow>& rows, bool json, bool clear) {
+void print_stats(const std::vector<StatsRow>& rows, bool json, bool clear) {
   std::string text = clear ? "\033[2J\033[H" : "";  // what docker writes between frames
   if (json) {
-    for (const auto& r : rows) text += runtime::stats_json(r).dump() + "\n";
+    for (const auto& r : rows) text += stats_json(r).dump() + "\n";
   } else {
-    TableRows table{runtime::kStatsTitles};
-    for (const auto& r : rows) table.push_back(runtime::stats_cells(r));
+    TableRows table{kStatsTitles};
+    for (const auto& r : rows) table.push_back(stats_cells(r));
     text += format_table(table);
   }
   std::fputs(text.c_str(), stdout);
@@ -95,7 +96,7 @@ void register_stats(CLI::App& container, Context& ctx) {
   stats->callback([&ctx, o] {
     runtime::RecordStore store(ctx.paths);
     auto cgroups = cgroups::detect();
-    runtime::StatsCollector collector(*cgroups);
+    StatsCollector collector(*cgroups);
     // CPU % needs two samples: the first round only primes the collector.
     auto targets = stats_targets(store, o->names, o->all);
     collector.collect(targets);
@@ -117,12 +118,12 @@ void register_top(CLI::App& container, Context& ctx) {
   top->callback([&ctx, name, top] {
     if (!top->remaining().empty()) spdlog::warn("top: ps options are ignored");
     auto record = runtime::RecordStore(ctx.paths).lookup(*name);
-    if (runtime::observed_state(record).status != "running") {
+    if (runtime::observed_state(record).status != runtime::ContainerStatus::Running) {
       throw Error("container " + *name + " is not running", {}, 0,
                   "start it first: lit container start " + *name);
     }
-    TableRows table{runtime::kTopTitles};
-    for (auto& row : runtime::top_rows(cgroups::detect()->open(record.id)->processes()))
+    TableRows table{kTopTitles};
+    for (auto& row : top_rows(cgroups::detect()->open(record.id)->processes()))
       table.push_back(std::move(row));
     std::fputs(format_table(table).c_str(), stdout);
   });
@@ -139,7 +140,8 @@ void register_port(CLI::App& container, Context& ctx) {
   cmd->add_option("PRIVATE_PORT", o->port, "Only this container port: PORT[/tcp|udp]");
   cmd->callback([&ctx, o] {
     auto rec = runtime::RecordStore(ctx.paths).lookup(o->name);
-    if (runtime::observed_state(rec).status != "running") return;  // as docker: nothing is bound
+    if (runtime::observed_state(rec).status != runtime::ContainerStatus::Running)
+      return;  // as docker: nothing is bound
     std::string want = o->port;
     if (!want.empty() && want.find('/') == std::string::npos) want += "/tcp";
     bool found = false;

@@ -15,6 +15,7 @@
 #include "app/context.hpp"
 #include "app/project.hpp"
 #include "app/progress.hpp"
+#include "app/views/status_text.hpp"
 #include "app/views/table.hpp"
 #include "reconciler/apply/actions.hpp"
 #include "reconciler/desired.hpp"
@@ -153,19 +154,20 @@ void register_ps(CLI::App& app, Context& ctx) {
     TableRows rows{{"NAME", "IMAGE", "SERVICE", "STATUS", "PORTS"}};
     // compose: `lit run` containers with -a only
     for (const auto& [r, st] : project_containers(ctx.paths, project.name, {.include_oneoffs = o->all})) {
-      if (!o->all && st.status != "running" && st.status != "restarting") continue;
-      std::string ports = st.status == "running" ? ports_column(r.state.ports) : "";
+      if (!o->all && st.status != runtime::ContainerStatus::Running && st.status != runtime::ContainerStatus::Restarting) continue;
+      std::string ports = st.status == runtime::ContainerStatus::Running ? ports_column(r.state.ports) : "";
       std::string service = label_of(r, kServiceLabel);
       if (o->quiet) {
         std::printf("%s\n", r.id.substr(0, 12).c_str());
       } else if (o->format == "json") {
         nlohmann::json j = {{"ID", r.id.substr(0, 12)}, {"Name", r.name}, {"Image", r.image},
-                            {"Service", service}, {"Project", project.name}, {"State", st.status},
-                            {"Status", runtime::status_text(st, now)}, {"ExitCode", st.exit_code},
+                            {"Service", service}, {"Project", project.name},
+                            {"State", std::string(runtime::to_string(st.status))},
+                            {"Status", status_text(st, now)}, {"ExitCode", st.exit_code},
                             {"Publishers", ports}};
         std::printf("%s\n", j.dump().c_str());
       } else {
-        rows.push_back({r.name, r.image, service, runtime::status_text(st, now), ports});
+        rows.push_back({r.name, r.image, service, status_text(st, now), ports});
       }
     }
     if (!o->quiet && o->format != "json") std::fputs(format_table(rows).c_str(), stdout);

@@ -102,7 +102,7 @@ void register_exec(CLI::App& app, Context& ctx) {
     for (auto& [r, st] : project_records(ctx, project.name)) {
       if (label_of(r, kServiceLabel) != o->service || is_oneoff(r.labels)) continue;
       if (label_of(r, kNumberLabel) != std::to_string(o->index)) continue;
-      if (st.status == "running") target = std::move(r);
+      if (st.status == runtime::ContainerStatus::Running) target = std::move(r);
     }
     if (!target)
       throw Error("service " + o->service + " is not running" +
@@ -293,9 +293,9 @@ void register_images(CLI::App& app, Context& ctx) {
 // ---- ls ----
 
 // compose's combined status: each status with its count, in name order.
-std::string combined_status(const std::vector<std::string>& statuses) {
+std::string combined_status(const std::vector<runtime::ContainerStatus>& statuses) {
   std::map<std::string, int> count;
-  for (const auto& s : statuses) ++count[s];
+  for (auto s : statuses) ++count[std::string(runtime::to_string(s))];
   std::string out;
   for (const auto& [s, n] : count)
     out += (out.empty() ? "" : ", ") + s + "(" + std::to_string(n) + ")";
@@ -315,7 +315,7 @@ void register_ls(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"table", "json"}));
   cmd->callback([&ctx, o] {
     struct Seen {
-      std::vector<std::string> statuses;
+      std::vector<runtime::ContainerStatus> statuses;
       std::string files;
     };
     std::map<std::string, Seen> projects;  // by name, as compose sorts them
@@ -329,7 +329,8 @@ void register_ls(CLI::App& app, Context& ctx) {
     TableRows rows{{"NAME", "STATUS", "CONFIG FILES"}};
     nlohmann::json json = nlohmann::json::array();
     for (const auto& [name, p] : projects) {
-      bool running = std::find(p.statuses.begin(), p.statuses.end(), "running") != p.statuses.end();
+      bool running = std::find(p.statuses.begin(), p.statuses.end(),
+                               runtime::ContainerStatus::Running) != p.statuses.end();
       if (!o->all && !running) continue;
       std::string status = combined_status(p.statuses);
       if (o->quiet)

@@ -271,7 +271,7 @@ ContainerRecord Manager::connect(const Paths& paths, const ContainerRecord& rec,
   ContainerRecord updated = rec;
   try {
     auto st = runtime::observed_state(rec);
-    if (st.status == "running") {
+    if (st.status == runtime::ContainerStatus::Running) {
       Firewall fw = firewall(paths);
       NetworkRecord net = networks.lookup(a.network_id);
       ensure_network(fw, net);
@@ -302,7 +302,8 @@ ContainerRecord Manager::disconnect(const Paths& paths, const ContainerRecord& r
   if (it == rec.networks.end())
     throw Error("container " + rec.name + " is not connected to network " + net.name);
   auto st = runtime::observed_state(rec);
-  bool running = st.status == "running" || st.status == "restarting";
+  bool running = st.status == runtime::ContainerStatus::Running ||
+                 st.status == runtime::ContainerStatus::Restarting;
   if (running && it == rec.networks.begin())
     throw Error("disconnect container " + rec.name + " from network " + net.name +
                 ": it is the container's primary network (its default route and published ports)")

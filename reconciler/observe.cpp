@@ -11,20 +11,6 @@ namespace lit::reconciler {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string health_name(shim::Health h) {
-  switch (h) {
-    case shim::Health::Starting: return "starting";
-    case shim::Health::Healthy: return "healthy";
-    case shim::Health::Unhealthy: return "unhealthy";
-    case shim::Health::None: break;
-  }
-  return "";
-}
-
-}  // namespace
-
 std::string volume_dir(const Paths& paths, const std::string& volume_name) {
   return (paths.root / "volumes" / volume_name).string();
 }
@@ -42,7 +28,8 @@ ObservedState observe(const Paths& paths, const std::string& project_name, const
     c.oneoff = is_oneoff(r.labels);
     c.status = st.status;
     c.exit_code = st.exit_code;
-    if (r.state.health && st.status == "running") c.health = health_name(r.state.health->status);
+    if (r.state.health && st.status == runtime::ContainerStatus::Running)
+      c.health = r.state.health->status;
     o.containers.push_back(std::move(c));
   }
   std::map<std::string, bool> external;

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/state/status.hpp"
+
 namespace lit::reconciler {
 
 // ---- desired state (from the model) ----
@@ -66,10 +68,10 @@ struct ObservedContainer {
   std::string service{};  // label
   int number = 0;         // replica index label, 1-based (0: missing or invalid)
   std::string hash{};     // config hash label
-  std::string status{};   // "created" | "running" | "restarting" | "exited" | "dead" | ...
+  runtime::ContainerStatus status = runtime::ContainerStatus::Created;
   int exit_code = 0;
-  std::string health{};  // "" | "starting" | "healthy" | "unhealthy"
-  bool oneoff = false;   // made by `lit run`: never a replica, an orphan or scaled
+  runtime::Health health = runtime::Health::None;  // None unless it runs and has a check
+  bool oneoff = false;  // made by `lit run`: never a replica, an orphan or scaled
 };
 
 struct ObservedNetwork {

@@ -19,7 +19,8 @@ bool container_action(ActionKind k) {
 }
 
 bool running(const ObservedContainer& c) {
-  return c.status == "running" || c.status == "restarting";
+  return c.status == runtime::ContainerStatus::Running ||
+         c.status == runtime::ContainerStatus::Restarting;
 }
 
 std::vector<const ObservedContainer*> replicas_of(const ObservedState& o,

@@ -11,8 +11,11 @@
 namespace lit::reconciler::detail {
 namespace {
 
+using runtime::ContainerStatus;
+
 bool is_up(const ObservedContainer& c) {
-  return c.status == "running" || c.status == "restarting" || c.status == "paused";
+  return c.status == ContainerStatus::Running || c.status == ContainerStatus::Restarting ||
+         c.status == ContainerStatus::Paused;
 }
 
 // Among containers claiming the same replica number (a crash mid-recreate can
@@ -27,9 +30,10 @@ const ObservedContainer* best_of(const std::vector<const ObservedContainer*>& sa
 }
 
 std::string stopped_reason(const ObservedContainer& c) {
-  if (c.status == "created") return "created, never started";
-  if (c.status == "exited") return "exited with code " + std::to_string(c.exit_code);
-  return c.status.empty() ? "not running" : c.status;
+  if (c.status == ContainerStatus::Created) return "created, never started";
+  if (c.status == ContainerStatus::Exited)
+    return "exited with code " + std::to_string(c.exit_code);
+  return std::string(runtime::to_string(c.status));
 }
 
 std::optional<Step> replica_step(const ObservedContainer& c, const DesiredService& s,

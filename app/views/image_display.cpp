@@ -27,7 +27,7 @@ std::string human_size(std::int64_t bytes) {
   return buf;
 }
 
-std::string human_duration(std::int64_t s) { return shim::human_duration(s * 1'000'000'000); }
+std::string human_duration(std::int64_t s) { return app::human_duration(s * 1'000'000'000); }
 
 std::optional<std::time_t> parse_rfc3339(std::string_view t) {
   int Y, M, D, h, m, s, used = 0;

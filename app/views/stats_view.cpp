@@ -9,7 +9,7 @@
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
-namespace lit::runtime {
+namespace lit::app {
 namespace fs = std::filesystem;
 
 namespace {
@@ -78,8 +78,8 @@ double cpu_percent(const StatsSample& prev, const StatsSample& cur) {
          static_cast<double>(cur.taken_ns - prev.taken_ns) * 100.0;
 }
 
-StatsRow stats_row(const ContainerRecord& r, const StatsSample& prev, const StatsSample& cur,
-                   std::uint64_t host_memory) {
+StatsRow stats_row(const runtime::ContainerRecord& r, const StatsSample& prev,
+                   const StatsSample& cur, std::uint64_t host_memory) {
   StatsRow row;
   row.id = r.id.substr(0, 12);
   row.name = r.name;
@@ -127,10 +127,10 @@ StatsCollector::StatsCollector(cgroups::Manager& cgroups, fs::path proc_root)
       proc_root_(std::move(proc_root)),
       host_memory_(host_memory_bytes(proc_root_)) {}
 
-StatsSample StatsCollector::sample(const ContainerRecord& r) const {
+StatsSample StatsCollector::sample(const runtime::ContainerRecord& r) const {
   StatsSample s;
   s.taken_ns = monotonic_ns();
-  if (observed_state(r).status != "running") return s;
+  if (runtime::observed_state(r).status != runtime::ContainerStatus::Running) return s;
   auto cg = cgroups_.open(r.id);
   s.running = true;
   s.cgroup = cg->stats();
@@ -138,7 +138,8 @@ StatsSample StatsCollector::sample(const ContainerRecord& r) const {
   return s;
 }
 
-std::vector<StatsRow> StatsCollector::collect(const std::vector<ContainerRecord>& containers) {
+std::vector<StatsRow> StatsCollector::collect(
+    const std::vector<runtime::ContainerRecord>& containers) {
   std::vector<StatsRow> rows;
   std::map<std::string, StatsSample> now;
   for (const auto& r : containers) {
@@ -151,4 +152,4 @@ std::vector<StatsRow> StatsCollector::collect(const std::vector<ContainerRecord>
   return rows;
 }
 
-}  // namespace lit::runtime
+}  // namespace lit::app

@@ -12,7 +12,7 @@
 #include "runtime/cgroups/cgroup.hpp"
 #include "runtime/state/record.hpp"
 
-namespace lit::runtime {
+namespace lit::app {
 
 struct BlockIo {
   std::uint64_t read = 0, written = 0;  // bytes that reached the storage layer
@@ -45,8 +45,8 @@ std::uint64_t host_memory_bytes(const std::filesystem::path& proc_root = "/proc"
 // of one CPU (docker's figure: 200% is two CPUs busy).
 double cpu_percent(const StatsSample& prev, const StatsSample& cur);
 
-StatsRow stats_row(const ContainerRecord& r, const StatsSample& prev, const StatsSample& cur,
-                   std::uint64_t host_memory);
+StatsRow stats_row(const runtime::ContainerRecord& r, const StatsSample& prev,
+                   const StatsSample& cur, std::uint64_t host_memory);
 
 // go-units' sizes, as docker prints them: binary "1.5MiB" (memory) and
 // decimal with three digits "12.3kB" (network and block I/O).
@@ -64,10 +64,10 @@ nlohmann::json stats_json(const StatsRow& row);
 class StatsCollector {
  public:
   explicit StatsCollector(cgroups::Manager& cgroups, std::filesystem::path proc_root = "/proc");
-  std::vector<StatsRow> collect(const std::vector<ContainerRecord>& containers);
+  std::vector<StatsRow> collect(const std::vector<runtime::ContainerRecord>& containers);
 
  private:
-  StatsSample sample(const ContainerRecord& r) const;
+  StatsSample sample(const runtime::ContainerRecord& r) const;
 
   cgroups::Manager& cgroups_;
   std::filesystem::path proc_root_;
@@ -75,4 +75,4 @@ class StatsCollector {
   std::map<std::string, StatsSample> prev_;
 };
 
-}  // namespace lit::runtime
+}  // namespace lit::app

@@ -1,6 +1,9 @@
 #include "app/views/status_text.hpp"
 
-namespace lit::shim {
+namespace lit::app {
+
+using runtime::ContainerStatus;
+using runtime::Health;
 
 namespace {
 
@@ -42,26 +45,43 @@ std::string human_duration(int64_t ns) {
 
 std::string status_text(const StatusFacts& f, int64_t now) {
   switch (f.state) {
-    case RunState::Running:
+    case ContainerStatus::Running:
       return "Up " + human_duration(now - f.started_ns) + health_suffix(f.health);
-    case RunState::Paused:
+    case ContainerStatus::Paused:
       return "Up " + human_duration(now - f.started_ns) + " (Paused)";
-    case RunState::Restarting:
+    case ContainerStatus::Restarting:
       return "Restarting (" + std::to_string(f.exit_code) + ") " +
              human_duration(now - f.finished_ns) + " ago";
-    case RunState::Removing:
+    case ContainerStatus::Removing:
       return "Removal In Progress";
-    case RunState::Dead:
+    case ContainerStatus::Dead:
       return "Dead";
-    case RunState::Exited:
+    case ContainerStatus::Exited:
       // An exit nobody recorded the time of (its supervisor died) is still an exit.
       if (f.finished_ns == 0) return "Exited (" + std::to_string(f.exit_code) + ")";
       return "Exited (" + std::to_string(f.exit_code) + ") " + human_duration(now - f.finished_ns) +
              " ago";
-    case RunState::Created:
+    case ContainerStatus::Created:
       break;
   }
   return "Created";
 }
 
-}  // namespace lit::shim
+std::string status_text(const runtime::ContainerState& state,
+                        std::chrono::system_clock::time_point now) {
+  auto ns = [](const std::string& when) -> int64_t {
+    auto tp = runtime::parse_rfc3339(when);
+    return tp ? std::chrono::duration_cast<std::chrono::nanoseconds>(tp->time_since_epoch()).count()
+              : 0;
+  };
+  StatusFacts f;
+  f.state = state.status;
+  f.started_ns = ns(state.started_at);
+  f.finished_ns = ns(state.finished_at);
+  f.exit_code = state.exit_code;
+  if (state.health) f.health = state.health->status;
+  return status_text(
+      f, std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
+}
+
+}  // namespace lit::app

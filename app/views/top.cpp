@@ -12,7 +12,7 @@
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
-namespace lit::runtime {
+namespace lit::app {
 namespace fs = std::filesystem;
 
 namespace {
@@ -180,4 +180,4 @@ std::vector<std::vector<std::string>> top_rows(const std::vector<pid_t>& pids,
   return rows;
 }
 
-}  // namespace lit::runtime
+}  // namespace lit::app

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace lit::runtime {
+namespace lit::app {
 
 // What /proc/<pid>/{stat,status,cmdline} say about one process.
 struct ProcessInfo {
@@ -56,4 +56,4 @@ std::vector<std::string> top_row(const ProcessInfo& p, const ProcClock& clock,
 std::vector<std::vector<std::string>> top_rows(const std::vector<pid_t>& pids,
                                                const std::filesystem::path& proc_root = "/proc");
 
-}  // namespace lit::runtime
+}  // namespace lit::app

@@ -44,7 +44,7 @@ std::string network_of_service(const Paths& paths, const std::string& project, c
   const ContainerRecord* first = nullptr;
   int first_number = 0;
   for (const auto& [rec, st] : replicas) {
-    if (st.status != "running") continue;
+    if (st.status != runtime::ContainerStatus::Running) continue;
     auto l = rec.labels.find(kNumberLabel);
     int number = l == rec.labels.end() ? 0 : std::atoi(l->second.c_str());
     if (!first || number < first_number) first = &rec, first_number = number;
@@ -187,16 +187,16 @@ ConditionState dependency_condition(const DesiredDependency& dep, const std::vec
     const auto& health = rec.state.health;
     switch (dep.condition) {
       case Condition::Started:
-        if (st.status == "created") return waiting();
+        if (st.status == runtime::ContainerStatus::Created) return waiting();
         break;
       case Condition::Healthy:
         if (!health) return never("service " + dep.service + " has no health check (needed by service_healthy)");
-        if (st.status == "exited") return never("service " + dep.service + " exited before it was healthy");
-        if (health->status == shim::Health::Unhealthy) return never("service " + dep.service + " is unhealthy");
-        if (health->status != shim::Health::Healthy) return waiting();
+        if (st.status == runtime::ContainerStatus::Exited) return never("service " + dep.service + " exited before it was healthy");
+        if (health->status == runtime::Health::Unhealthy) return never("service " + dep.service + " is unhealthy");
+        if (health->status != runtime::Health::Healthy) return waiting();
         break;
       case Condition::CompletedSuccessfully:
-        if (st.status != "exited") return waiting();
+        if (st.status != runtime::ContainerStatus::Exited) return waiting();
         if (st.exit_code != 0)
           return never("service " + dep.service + " exited with code " + std::to_string(st.exit_code));
         break;
@@ -233,20 +233,20 @@ std::vector<std::string> wait_until_ready(const Paths& paths, const Project& pro
       for (const auto& [rec, st] : replicas) {
         const auto& h = rec.state.health;
         const std::string who = rec.name;
-        if (st.status == "exited") {
+        if (st.status == runtime::ContainerStatus::Exited) {
           if (st.exit_code != 0 || s.restart == "always" || s.restart == "unless-stopped") {
             failures.push_back(who + " exited with code " + std::to_string(st.exit_code));
             report(who, "Error", ProgressState::Error, "exited with code " + std::to_string(st.exit_code));
           } else {
             report(who, "Exited", ProgressState::Done);
           }
-        } else if (st.status != "running") {
-          pending.push_back(who + " is " + st.status);
+        } else if (st.status != runtime::ContainerStatus::Running) {
+          pending.push_back(who + " is " + std::string(runtime::to_string(st.status)));
           report(who, "Waiting", ProgressState::Working);
-        } else if (h && h->status == shim::Health::Unhealthy) {
+        } else if (h && h->status == runtime::Health::Unhealthy) {
           failures.push_back(who + " is unhealthy");
           report(who, "Error", ProgressState::Error, "unhealthy");
-        } else if (h && h->status != shim::Health::Healthy) {
+        } else if (h && h->status != runtime::Health::Healthy) {
           pending.push_back(who + " is not healthy yet");
           report(who, "Waiting", ProgressState::Working);
         } else {

@@ -42,7 +42,8 @@ class Stopper {
     runtime::RecordStore store(paths_);
     for (const auto& t : targets_) {
       auto rec = store.read(t.id);
-      if (!rec || runtime::observed_state(*rec).status != "running") continue;
+      if (!rec || runtime::observed_state(*rec).status != runtime::ContainerStatus::Running)
+        continue;
       try {
         runtime::kill_container(paths_, *rec, SIGKILL);
       } catch (const Error&) {  // exited meanwhile

@@ -147,7 +147,7 @@ ChildGuard::~ChildGuard() {
 
 UniqueFd open_running_init(const ContainerRecord& r) {
   ContainerState st = observed_state(r);
-  if (st.status != "running" || st.pid <= 0) throw not_running(r);
+  if (st.status != ContainerStatus::Running || st.pid <= 0) throw not_running(r);
   UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, st.pid, 0)));
   if (!fd) {
     if (errno == ESRCH) throw not_running(r);

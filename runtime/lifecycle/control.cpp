@@ -56,8 +56,8 @@ void wait_settled(const RecordStore& records, const std::string& id, const Conta
     auto rec = records.read(id);
     if (!rec) return;
     const auto& now = rec->state;
-    bool recorded = now.status != "running" || now.pid != st.pid;
-    if (recorded && (now.status == "restarting" || !supervisor_alive(now))) return;
+    bool recorded = now.status != ContainerStatus::Running || now.pid != st.pid;
+    if (recorded && (now.status == ContainerStatus::Restarting || !supervisor_alive(now))) return;
     std::this_thread::sleep_for(10ms);
   }
 }
@@ -111,13 +111,13 @@ void start_container(const Paths& paths, const ContainerRecord& current) {
   Operation op = begin(records, current);
   const ContainerRecord& record = op.record;
   ContainerState st = observed_state(record);
-  if (st.status == "running" || st.status == "restarting") return;
+  if (st.status == ContainerStatus::Running || st.status == ContainerStatus::Restarting) return;
   // A supervisor still finishing the previous run (e.g. writing the last log lines).
   if (UniqueFd shim = open_pidfd(st.shim_pid, st.shim_start_time)) wait_exit(shim.get(), 5s);
   bool present = records.update(record.id, [](ContainerRecord& r) {
     r.state.manually_stopped = false;
     r.state.restart_count = 0;
-    r.state.status = "created";
+    r.state.status = ContainerStatus::Created;
   });
   if (!present) throw Error("no such container: " + record.name);
   launch_supervisor(paths, record);
@@ -129,15 +129,15 @@ void stop_container(const Paths& paths, const ContainerRecord& current,
   Operation op = begin(records, current);
   const ContainerRecord& record = op.record;
   ContainerState st = observed_state(record);
-  if (st.status == "restarting") {
+  if (st.status == ContainerStatus::Restarting) {
     mark_stopped(records, record.id);
     end_supervisor(st);
     records.update(record.id, [](ContainerRecord& r) {
-      if (r.state.status == "restarting") r.state.status = "exited";
+      if (r.state.status == ContainerStatus::Restarting) r.state.status = ContainerStatus::Exited;
     });
     return;
   }
-  if (st.status != "running") return;
+  if (st.status != ContainerStatus::Running) return;
   mark_stopped(records, record.id);
   UniqueFd init = open_pidfd(st.pid, st.pid_start_time);
   if (init) {
@@ -154,7 +154,8 @@ void stop_container(const Paths& paths, const ContainerRecord& current,
 
 void kill_container(const Paths& paths, const ContainerRecord& record, int signal) {
   ContainerState st = observed_state(record);
-  UniqueFd init = st.status == "running" ? open_pidfd(st.pid, st.pid_start_time) : UniqueFd();
+  UniqueFd init =
+      st.status == ContainerStatus::Running ? open_pidfd(st.pid, st.pid_start_time) : UniqueFd();
   if (!init)
     throw Error("cannot kill container " + record.name + ": container is not running")
         .with_hint("see its state with: lit container ls -a");
@@ -169,7 +170,8 @@ void kill_all(const Paths& paths, const ContainerRecord& current,
   Operation op = begin(records, current);
   const ContainerRecord& record = op.record;
   const ContainerState& st = record.state;
-  if (st.status == "running" || st.status == "restarting" || supervisor_alive(st)) {
+  if (st.status == ContainerStatus::Running || st.status == ContainerStatus::Restarting ||
+      supervisor_alive(st)) {
     mark_stopped(records, record.id);
     if (UniqueFd init = open_pidfd(st.pid, st.pid_start_time)) {
       send(init.get(), SIGKILL, record.name);
@@ -190,8 +192,9 @@ int wait_container(const Paths& paths, const ContainerRecord& record) {
     auto rec = records.read(record.id);
     if (!rec) throw Error("no such container: " + record.name);
     ContainerState st = observed_state(*rec);
-    if (st.status == "created" || st.status == "exited") return st.exit_code;
-    if (st.status == "running") {
+    if (st.status == ContainerStatus::Created || st.status == ContainerStatus::Exited)
+      return st.exit_code;
+    if (st.status == ContainerStatus::Running) {
       if (UniqueFd init = open_pidfd(st.pid, st.pid_start_time)) wait_exit(init.get(), std::chrono::milliseconds(-1));
       wait_settled(records, record.id, st);
       auto after = records.read(record.id);

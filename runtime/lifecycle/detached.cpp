@@ -122,7 +122,7 @@ pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const Deta
   std::vector<PortBinding> ports;
   auto on_start = [&](pid_t pid) {
     bool present = records.update(id, [&](ContainerRecord& r) {
-      r.state.status = "running";
+      r.state.status = ContainerStatus::Running;
       r.state.pid = pid;
       r.state.pid_start_time = process_start_time(pid);
       r.state.shim_pid = shim;
@@ -133,7 +133,7 @@ pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const Deta
       r.state.oom_killed = false;
       r.state.error.clear();
       r.state.ports = ports;
-      if (r.lifecycle.healthcheck) r.state.health = shim::HealthState{};
+      if (r.lifecycle.healthcheck) r.state.health = HealthState{};
     }, Durability::NoSync);  // pids mean nothing after a crash; the boot id says so
     if (!present) throw Error("container " + rec->name + " was removed while it started");
   };
@@ -145,7 +145,7 @@ pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const Deta
   } catch (const StartError& e) {
     network_stop(paths, *rec);
     records.update(id, [&](ContainerRecord& r) {
-      r.state.status = "exited";
+      r.state.status = ContainerStatus::Exited;
       r.state.pid = 0;
       r.state.exit_code = e.exit_code();
       r.state.finished_at = now_rfc3339();
@@ -155,7 +155,7 @@ pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const Deta
   }
 }
 
-shim::RestartDecision record_exit(const Paths& paths, const std::string& id, const ExitReport& report) {
+RestartDecision record_exit(const Paths& paths, const std::string& id, const ExitReport& report) {
   RecordStore records(paths);
   auto rec = records.read(id);
   if (!rec) return {};  // removed (rm -f): nothing to restart, its network is released
@@ -170,17 +170,17 @@ shim::RestartDecision record_exit(const Paths& paths, const std::string& id, con
       spdlog::warn("clean up the cgroup of container {}: {}", rec->name, e.what());
     }
   }
-  shim::RestartDecision d;
+  RestartDecision d;
   if (!(report.start_failed && report.first_start)) {
-    shim::ExitFacts facts{st.code,
-                          rec->state.manually_stopped,
-                          report.killed_unhealthy,
-                          rec->state.restart_count,
-                          report.ran_ms,
-                          report.last_delay_ms};
-    shim::RestartPolicy policy = shim::parse_restart_policy(rec->lifecycle.restart);
+    ExitFacts facts{st.code,
+                    rec->state.manually_stopped,
+                    report.killed_unhealthy,
+                    rec->state.restart_count,
+                    report.ran_ms,
+                    report.last_delay_ms};
+    RestartPolicy policy = parse_restart_policy(rec->lifecycle.restart);
     policy.restart_on_unhealthy = rec->lifecycle.restart_on_unhealthy;
-    d = shim::decide_restart(policy, facts);
+    d = decide_restart(policy, facts);
   }
   bool present = records.update(id, [&](ContainerRecord& r) {
     if (!report.start_failed) {  // a failed start was recorded by __spawn, with its error
@@ -189,7 +189,7 @@ shim::RestartDecision record_exit(const Paths& paths, const std::string& id, con
       r.state.finished_at = now_rfc3339();
       r.state.error.clear();
     }
-    r.state.status = d.restart ? "restarting" : "exited";
+    r.state.status = d.restart ? ContainerStatus::Restarting : ContainerStatus::Exited;
     r.state.pid = 0;
     r.state.ports.clear();
     if (d.restart) r.state.restart_count = d.restart_count;
@@ -218,16 +218,18 @@ int64_t started_ns(const ContainerRecord& r) {
 bool probe_health(const Paths& paths, const std::string& id) {
   RecordStore records(paths);
   auto rec = records.read(id);
-  if (!rec || !rec->lifecycle.healthcheck || observed_state(*rec).status != "running") return false;
+  if (!rec || !rec->lifecycle.healthcheck ||
+      observed_state(*rec).status != ContainerStatus::Running)
+    return false;
   const HealthCheck& hc = *rec->lifecycle.healthcheck;
   auto args = probe_command(hc.test);
   if (args.empty()) return false;
 
-  shim::ProbeResult probe;
+  ProbeResult probe;
   probe.start_ns = shim::now_ns();
   try {
     CapturedExec out = exec_capture(*rec, args, std::chrono::nanoseconds(hc.config.timeout_ns),
-                                    shim::kMaxProbeOutput);
+                                    kMaxProbeOutput);
     probe.exit_code = out.timed_out ? -1 : out.exit_code;
     probe.output = out.timed_out ? "Health check exceeded timeout (" +
                                        std::to_string(hc.config.timeout_ns / 1'000'000) + "ms)"
@@ -240,10 +242,11 @@ bool probe_health(const Paths& paths, const std::string& id) {
 
   bool turned_unhealthy = false;
   records.update(id, [&](ContainerRecord& r) {
-    if (r.state.pid != rec->state.pid || r.state.status != "running") return;  // restarted meanwhile
-    if (!r.state.health) r.state.health = shim::HealthState{};
-    bool changed = shim::record_probe(*r.state.health, hc.config, started_ns(r), probe);
-    turned_unhealthy = changed && r.state.health->status == shim::Health::Unhealthy;
+    if (r.state.pid != rec->state.pid || r.state.status != ContainerStatus::Running)
+      return;  // restarted meanwhile
+    if (!r.state.health) r.state.health = HealthState{};
+    bool changed = record_probe(*r.state.health, hc.config, started_ns(r), probe);
+    turned_unhealthy = changed && r.state.health->status == Health::Unhealthy;
   }, Durability::NoSync);
   return turned_unhealthy && rec->lifecycle.restart_on_unhealthy;
 }

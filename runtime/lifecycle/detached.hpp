@@ -24,7 +24,7 @@ namespace lit::runtime {
 std::filesystem::path helper_executable(const std::string& name);
 
 // Launches the container's supervisor and returns once the container runs.
-// The record must be "created" or "exited". Throws StartError (with docker's
+// The record must be Created or Exited. Throws StartError (with docker's
 // exit code: 125/126/127) when the container could not start.
 void launch_supervisor(const Paths& paths, const ContainerRecord& record);
 
@@ -46,7 +46,7 @@ struct ExitReport {
 // __exited: records the exit (OOM flag from the cgroup), destroys the cgroup,
 // applies the restart policy, and with --rm removes the container when it is
 // not restarted. A container removed meanwhile is never restarted.
-shim::RestartDecision record_exit(const Paths& paths, const std::string& id, const ExitReport& report);
+RestartDecision record_exit(const Paths& paths, const std::string& id, const ExitReport& report);
 
 // __health: runs one probe of the container's health check inside it and
 // records the result. True when the container just turned unhealthy and its

@@ -1,6 +1,6 @@
 #include "runtime/lifecycle/health_state.hpp"
 
-namespace lit::shim {
+namespace lit::runtime {
 
 bool record_probe(HealthState& s, const HealthConfig& c, int64_t started_ns, ProbeResult r) {
   const Health before = s.status;
@@ -18,4 +18,4 @@ bool record_probe(HealthState& s, const HealthConfig& c, int64_t started_ns, Pro
   return s.status != before;
 }
 
-}  // namespace lit::shim
+}  // namespace lit::runtime

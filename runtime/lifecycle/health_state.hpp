@@ -6,9 +6,9 @@
 #include <deque>
 #include <string>
 
-#include "app/views/status_text.hpp"
+#include "runtime/state/status.hpp"
 
-namespace lit::shim {
+namespace lit::runtime {
 
 struct HealthConfig {
   int64_t interval_ns = 30'000'000'000;
@@ -38,4 +38,4 @@ struct HealthState {
 bool record_probe(HealthState& s, const HealthConfig& c, int64_t container_started_ns,
                   ProbeResult r);
 
-}  // namespace lit::shim
+}  // namespace lit::runtime

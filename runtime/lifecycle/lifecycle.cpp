@@ -136,7 +136,7 @@ namespace {
 
 void finish(RecordStore& records, const std::string& id, int code, bool oom, std::string error) {
   records.update(id, [&](ContainerRecord& r) {
-    r.state.status = "exited";
+    r.state.status = ContainerStatus::Exited;
     r.state.pid = 0;
     r.state.exit_code = code;
     r.state.oom_killed = oom;
@@ -185,7 +185,7 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
   auto on_start = [&](pid_t pid) {
     try {
       records.update(record.id, [&](ContainerRecord& r) {
-        r.state.status = "running";
+        r.state.status = ContainerStatus::Running;
         r.state.pid = pid;
         r.state.pid_start_time = process_start_time(pid);
         r.state.started_at = now_rfc3339();
@@ -227,9 +227,10 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
 void remove_container(const Paths& paths, const ContainerRecord& record, bool force, bool volumes) {
   RecordStore records(paths);
   ContainerState st = observed_state(record);
-  if (st.status == "running" || st.status == "restarting") {
+  if (st.status == ContainerStatus::Running || st.status == ContainerStatus::Restarting) {
     if (!force)
-      throw Error("cannot remove container \"" + record.name + "\": container is " + st.status)
+      throw Error("cannot remove container \"" + record.name + "\": container is " +
+                  std::string(to_string(st.status)))
           .with_hint("stop it first, or force the removal: lit container rm -f " + record.name);
   }
   kill_all(paths, record, [&](const ContainerRecord& r) {

@@ -12,13 +12,13 @@
 namespace lit::runtime {
 
 // Resolves the image, builds the spec (every flag checked first), then creates
-// the record (status "created") with its bundle dir, bind sources and volumes.
+// the record (status Created) with its bundle dir, bind sources and volumes.
 // On failure nothing of the container is left.
 ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
                                  const EnvLookup& lookup = process_env_lookup());
 
-// Runs a created container in the foreground: the record becomes "running"
-// (pid) once the command is exec'd, then "exited" (code, oom_killed). With the
+// Runs a created container in the foreground: the record becomes Running
+// (pid) once the command is exec'd, then Exited (code, oom_killed). With the
 // record's auto_remove, record, bundle and anonymous volumes are removed after
 // it exits, also when it fails to start. Rethrows StartError after recording it.
 ExitStatus run_created(const Paths& paths, const ContainerRecord& record);

@@ -4,7 +4,7 @@
 
 #include "runtime/util/error.hpp"
 
-namespace lit::shim {
+namespace lit::runtime {
 
 RestartPolicy parse_restart_policy(std::string_view v) {
   RestartPolicy p;
@@ -90,4 +90,4 @@ bool restart_after_reboot(const RestartPolicy& p, bool stopped_by_user) {
   return p.mode == RestartMode::UnlessStopped && !stopped_by_user;
 }
 
-}  // namespace lit::shim
+}  // namespace lit::runtime

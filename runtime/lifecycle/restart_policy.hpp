@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace lit::shim {
+namespace lit::runtime {
 
 enum class RestartMode { No, Always, OnFailure, UnlessStopped };
 
@@ -50,4 +50,4 @@ inline bool kill_when_unhealthy(const RestartPolicy& p) { return p.restart_on_un
 // After a reboot (no shim survived): bring the container back on the next `lit up`?
 bool restart_after_reboot(const RestartPolicy& p, bool stopped_by_user);
 
-}  // namespace lit::shim
+}  // namespace lit::runtime

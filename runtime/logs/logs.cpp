@@ -74,7 +74,7 @@ void LogPrinter::flush() {
 bool container_active(const RecordStore& store, const std::string& id) {
   auto rec = store.read(id);
   if (!rec) return false;
-  if (observed_state(*rec).status == "running") return true;
+  if (observed_state(*rec).status == ContainerStatus::Running) return true;
   return rec->state.shim_pid > 0 && process_alive(rec->state.shim_pid, rec->state.shim_start_time);
 }
 

@@ -22,9 +22,9 @@ UniqueFd open_joined_netns(const Paths& paths, const ContainerRecord& record) {
                                     " with --network container:NAME of a running container"),
                      125);
   ContainerState st = observed_state(*target);
-  if (st.status != "running" || st.pid <= 0)
+  if (st.status != ContainerStatus::Running || st.pid <= 0)
     throw StartError(Error(context + ": cannot join the network namespace of container " +
-                           target->name + ": it is " + st.status)
+                           target->name + ": it is " + std::string(to_string(st.status)))
                          .with_hint("start it first: lit container start " + target->name),
                      125);
   std::string path = "/proc/" + std::to_string(st.pid) + "/ns/net";

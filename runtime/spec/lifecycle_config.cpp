@@ -63,7 +63,7 @@ std::optional<HealthCheck> build_healthcheck(const CreateFlags& f, const nlohman
   }
   const nlohmann::json none = nlohmann::json::object();
   const nlohmann::json& img = has_image ? image : none;
-  shim::HealthConfig defaults;
+  HealthConfig defaults;
   hc.config.interval_ns = duration_flag("--health-interval", f.health_interval,
                                         image_ns(img, "Interval", defaults.interval_ns));
   hc.config.timeout_ns = duration_flag("--health-timeout", f.health_timeout,
@@ -82,10 +82,10 @@ std::optional<HealthCheck> build_healthcheck(const CreateFlags& f, const nlohman
 
 LifecycleConfig build_lifecycle(const CreateFlags& f, const image::ImageConfig& image) {
   LifecycleConfig c;
-  shim::RestartPolicy policy = shim::parse_restart_policy(f.restart);
-  c.restart = shim::to_string(policy);
+  RestartPolicy policy = parse_restart_policy(f.restart);
+  c.restart = to_string(policy);
   c.restart_on_unhealthy = f.restart_on_unhealthy;
-  if (f.auto_remove && policy.mode != shim::RestartMode::No)
+  if (f.auto_remove && policy.mode != RestartMode::No)
     throw Error("conflicting options: --restart and --rm", {}, 0,
                 "a container removed when it exits cannot be restarted; drop one of them");
   for (const auto& opt : f.log_opts) shim::apply_log_opt(c.log, opt);

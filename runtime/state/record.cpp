@@ -131,25 +131,25 @@ ContainerSpec spec_from_json(const json& j) {
 
 namespace {
 
-json health_to_json(const shim::HealthState& h) {
+json health_to_json(const HealthState& h) {
   json log = json::array();
   for (const auto& p : h.log)
     log.push_back({{"start_ns", p.start_ns},
                    {"end_ns", p.end_ns},
                    {"exit_code", p.exit_code},
                    {"output", p.output}});
-  const char* status = h.status == shim::Health::Healthy     ? "healthy"
-                       : h.status == shim::Health::Unhealthy ? "unhealthy"
-                                                             : "starting";
-  return {{"status", status}, {"failing_streak", h.failing_streak}, {"log", log}};
+  // A checked container's health is never None; were it, it is still starting.
+  const Health status = h.status == Health::None ? Health::Starting : h.status;
+  return {{"status", std::string(to_string(status))},
+          {"failing_streak", h.failing_streak},
+          {"log", log}};
 }
 
-shim::HealthState health_from_json(const json& j) {
-  shim::HealthState h;
-  std::string status = j.at("status");
-  h.status = status == "healthy"     ? shim::Health::Healthy
-             : status == "unhealthy" ? shim::Health::Unhealthy
-                                     : shim::Health::Starting;
+HealthState health_from_json(const json& j) {
+  HealthState h;
+  // Any other word (lit never wrote one) reads as starting, which the next probe settles.
+  const auto status = parse_health(j.at("status").get<std::string>());
+  h.status = status && *status != Health::None ? *status : Health::Starting;
   h.failing_streak = j.at("failing_streak");
   for (const auto& p : j.at("log"))
     h.log.push_back({p.at("start_ns"), p.at("end_ns"), p.at("exit_code"), p.at("output")});
@@ -269,7 +269,7 @@ json to_json(const ContainerRecord& r) {
           {"auto_remove", r.auto_remove},
           {"anonymous_volumes", r.anonymous_volumes},
           {"state",
-           {{"status", st.status},
+           {{"status", std::string(to_string(st.status))},
             {"pid", st.pid},
             {"pid_start_time", st.pid_start_time},
             {"exit_code", st.exit_code},
@@ -302,7 +302,10 @@ ContainerRecord record_from_json(const json& j) {
   r.auto_remove = j.at("auto_remove");
   r.anonymous_volumes = j.at("anonymous_volumes");
   const auto& st = j.at("state");
-  r.state.status = st.at("status");
+  // A word this lit does not know (a newer lit's) reads as Exited: nothing is
+  // signalled, waited for or joined on the strength of it, and `start` may still run it.
+  r.state.status =
+      parse_container_status(st.at("status").get<std::string>()).value_or(ContainerStatus::Exited);
   r.state.pid = st.at("pid");
   r.state.pid_start_time = st.at("pid_start_time");
   r.state.exit_code = st.at("exit_code");
@@ -657,15 +660,16 @@ bool supervisor_alive(const ContainerState& st) {
 
 ContainerState observed_state(const ContainerRecord& record) {
   ContainerState st = record.state;
-  if (st.status != "running" && st.status != "restarting") return st;
+  if (st.status != ContainerStatus::Running && st.status != ContainerStatus::Restarting) return st;
   const bool other_boot = !st.boot_id.empty() && st.boot_id != current_boot_id();
   const bool detached = st.shim_pid > 0;
   const bool shim_gone = detached && !supervisor_alive(st);
   // A live supervisor records its container's exit itself, in a moment: trust it.
-  const bool init_gone = other_boot || (st.status == "running" && (!detached || shim_gone) &&
-                                        !process_alive(st.pid, st.pid_start_time));
-  if (init_gone || (st.status == "restarting" && shim_gone)) {
-    st.status = "exited";
+  const bool init_gone =
+      other_boot || (st.status == ContainerStatus::Running && (!detached || shim_gone) &&
+                     !process_alive(st.pid, st.pid_start_time));
+  if (init_gone || (st.status == ContainerStatus::Restarting && shim_gone)) {
+    st.status = ContainerStatus::Exited;
     st.pid = 0;
     if (st.exit_code == 0) st.exit_code = 255;  // nobody was left to record it
     if (other_boot)
@@ -678,23 +682,6 @@ ContainerState observed_state(const ContainerRecord& record) {
     st.error = "its supervisor (lit-shim) died: output is no longer logged, nor restarts done";
   }
   return st;
-}
-
-std::string status_text(const ContainerState& state, std::chrono::system_clock::time_point now) {
-  auto ns = [](const std::string& when) -> int64_t {
-    auto tp = parse_rfc3339(when);
-    return tp ? std::chrono::duration_cast<std::chrono::nanoseconds>(tp->time_since_epoch()).count() : 0;
-  };
-  shim::StatusFacts f;
-  f.state = state.status == "running"      ? shim::RunState::Running
-            : state.status == "restarting" ? shim::RunState::Restarting
-            : state.status == "exited"     ? shim::RunState::Exited
-                                           : shim::RunState::Created;
-  f.started_ns = ns(state.started_at);
-  f.finished_ns = ns(state.finished_at);
-  f.exit_code = state.exit_code;
-  if (state.health) f.health = state.health->status;
-  return shim::status_text(f, std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
 }
 
 }  // namespace lit::runtime

@@ -25,14 +25,15 @@
 #include "runtime/spec/spec.hpp"
 #include "runtime/lifecycle/health_state.hpp"
 #include "runtime/shim/log_writer.hpp"
+#include "runtime/state/status.hpp"
 #include "runtime/util/fs.hpp"
 #include "runtime/util/paths.hpp"
 
 namespace lit::runtime {
 
 struct ContainerState {
-  // "created" | "running" | "restarting" (waiting out a back-off) | "exited"
-  std::string status = "created";
+  // Created, Running, Restarting (waiting out a back-off) or Exited.
+  ContainerStatus status = ContainerStatus::Created;
   pid_t pid = 0;                     // the container's init, as the host sees it
   std::uint64_t pid_start_time = 0;  // /proc/<pid>/stat field 22: tells a reused pid apart
   int exit_code = 0;
@@ -45,7 +46,7 @@ struct ContainerState {
   std::string boot_id;  // /proc/sys/kernel/random/boot_id when the pids were recorded
   unsigned restart_count = 0;
   bool manually_stopped = false;  // stop/kill by the user: the policy does not restart it
-  std::optional<shim::HealthState> health;  // set when the container has a health check
+  std::optional<HealthState> health;  // set when the container has a health check
   std::vector<PortBinding> ports;  // published ports as bound by the last start
 };
 
@@ -53,7 +54,7 @@ struct ContainerState {
 // ["CMD-SHELL", "command"].
 struct HealthCheck {
   std::vector<std::string> test;
-  shim::HealthConfig config;
+  HealthConfig config;
 };
 
 // How the supervisor treats the container (not part of the runtime spec).
@@ -175,13 +176,9 @@ std::string current_boot_id();
 bool supervisor_alive(const ContainerState& state);
 
 // The record's state corrected by what is alive, so it is never stale:
-// "running" whose init is gone, whose supervisor died, or from an earlier boot
-// becomes "exited" (exit code 255 unless one was recorded, and `error` says
-// why); "restarting" without a live supervisor becomes "exited" too.
+// Running whose init is gone, whose supervisor died, or from an earlier boot
+// becomes Exited (exit code 255 unless one was recorded, and `error` says
+// why); Restarting without a live supervisor becomes Exited too.
 ContainerState observed_state(const ContainerRecord& record);
-
-// docker's presentation: "Up 5 seconds (healthy)", "Exited (1) 3 seconds ago",
-// "Restarting (1) 2 seconds ago", "Created".
-std::string status_text(const ContainerState& state, std::chrono::system_clock::time_point now);
 
 }  // namespace lit::runtime

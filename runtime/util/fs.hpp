@@ -47,7 +47,7 @@ class FileLock {
 };
 
 // Sync: fsync before the rename, so the new content survives a crash. NoSync:
-// for short-lived state (a pid, "running") where an fsync costs more than it saves.
+// for short-lived state (a pid, a status) where an fsync costs more than it saves.
 enum class Durability { Sync, NoSync };
 
 // Writes content to path atomically: temporary file in the same directory,

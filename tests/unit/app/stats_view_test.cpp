@@ -7,6 +7,7 @@
 
 #include "runtime/util/fs.hpp"
 
+using namespace lit::app;
 using namespace lit::runtime;
 namespace fs = std::filesystem;
 
@@ -27,7 +28,7 @@ ContainerRecord record(const std::string& name, bool alive) {
   r.id = std::string(64, 'a');
   r.name = name;
   if (alive) {  // this test process stands in for the container's init
-    r.state.status = "running";
+    r.state.status = ContainerStatus::Running;
     r.state.pid = ::getpid();
     r.state.pid_start_time = process_start_time(::getpid());
   }

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
-using namespace lit::shim;
+using namespace lit::app;
+using lit::runtime::ContainerStatus;
+using lit::runtime::Health;
+using namespace std::chrono_literals;
 
 namespace {
 constexpr int64_t kS = 1000000000;
@@ -37,7 +40,7 @@ TEST(ShimStatusText, HumanDurationMatchesGoUnits) {
 TEST(ShimStatusText, StatusStringsAsDockerShowsThem) {
   StatusFacts f;
   EXPECT_EQ(status_text(f, kNow), "Created");
-  f.state = RunState::Running;
+  f.state = ContainerStatus::Running;
   f.started_ns = kNow - 5 * kS;
   EXPECT_EQ(status_text(f, kNow), "Up 5 seconds");
   f.started_ns = kNow - 70 * kS;
@@ -51,14 +54,35 @@ TEST(ShimStatusText, StatusStringsAsDockerShowsThem) {
   f.health = Health::Unhealthy;
   EXPECT_EQ(status_text(f, kNow), "Up 3 seconds (unhealthy)");
   f = {};
-  f.state = RunState::Exited;
+  f.state = ContainerStatus::Exited;
   f.started_ns = kNow - 10 * kS;
   f.finished_ns = kNow - 3 * kS;
   f.exit_code = 1;
   EXPECT_EQ(status_text(f, kNow), "Exited (1) 3 seconds ago");
-  f.state = RunState::Restarting;
+  f.state = ContainerStatus::Restarting;
   f.finished_ns = kNow - 2 * kS;
   EXPECT_EQ(status_text(f, kNow), "Restarting (1) 2 seconds ago");
-  f.state = RunState::Paused;
+  f.state = ContainerStatus::Paused;
   EXPECT_EQ(status_text(f, kNow), "Up 10 seconds (Paused)");
+}
+
+TEST(AppStatusText, ContainerStateAsDockerShowsIt) {
+  auto tp = lit::runtime::parse_rfc3339("2024-05-01T12:00:00.5Z");
+  ASSERT_TRUE(tp.has_value());
+  auto now = *tp + 5s;
+  lit::runtime::ContainerState st;
+  EXPECT_EQ(status_text(st, now), "Created");
+  st.status = ContainerStatus::Running;
+  st.started_at = "2024-05-01T12:00:00.5Z";
+  EXPECT_EQ(status_text(st, now), "Up 5 seconds");
+  st.status = ContainerStatus::Exited;
+  st.exit_code = 1;
+  st.finished_at = "2024-05-01T12:00:02.5Z";
+  EXPECT_EQ(status_text(st, now), "Exited (1) 3 seconds ago");
+  st.status = ContainerStatus::Restarting;
+  EXPECT_EQ(status_text(st, now), "Restarting (1) 3 seconds ago");
+  st.status = ContainerStatus::Running;
+  st.health = lit::runtime::HealthState{};
+  st.health->status = Health::Healthy;
+  EXPECT_EQ(status_text(st, now), "Up 5 seconds (healthy)");
 }

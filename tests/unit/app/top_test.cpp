@@ -8,7 +8,7 @@
 
 #include "runtime/util/fs.hpp"
 
-using namespace lit::runtime;
+using namespace lit::app;
 namespace fs = std::filesystem;
 
 namespace {

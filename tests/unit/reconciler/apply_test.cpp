@@ -422,7 +422,7 @@ TEST(ApplyTest, AnEmptyPlanDoesNothing) {
 
 // ---- the real runner's conditions, on observed containers ----
 
-ProjectContainer replica(const std::string& status, std::optional<shim::Health> health = {},
+ProjectContainer replica(runtime::ContainerStatus status, std::optional<runtime::Health> health = {},
                          int exit_code = 0) {
   ProjectContainer c;
   c.record.name = "p-db-1";
@@ -444,32 +444,32 @@ MATCHER_P2(IsCondition, kind, why, "") { return arg.kind == kind && arg.why == w
 TEST(DependencyConditionTest, ServiceStarted) {
   EXPECT_THAT(condition(Condition::Started, {}), IsCondition(Kind::Waiting, ""));
   EXPECT_THAT(condition(Condition::Started, {}, false), IsCondition(Kind::Holds, ""));
-  EXPECT_THAT(condition(Condition::Started, {replica("created")}), IsCondition(Kind::Waiting, ""));
-  EXPECT_THAT(condition(Condition::Started, {replica("running")}), IsCondition(Kind::Holds, ""));
-  EXPECT_THAT(condition(Condition::Started, {replica("exited", {}, 1)}), IsCondition(Kind::Holds, ""));
-  EXPECT_THAT(condition(Condition::Started, {replica("running"), replica("created")}),
+  EXPECT_THAT(condition(Condition::Started, {replica(runtime::ContainerStatus::Created)}), IsCondition(Kind::Waiting, ""));
+  EXPECT_THAT(condition(Condition::Started, {replica(runtime::ContainerStatus::Running)}), IsCondition(Kind::Holds, ""));
+  EXPECT_THAT(condition(Condition::Started, {replica(runtime::ContainerStatus::Exited, {}, 1)}), IsCondition(Kind::Holds, ""));
+  EXPECT_THAT(condition(Condition::Started, {replica(runtime::ContainerStatus::Running), replica(runtime::ContainerStatus::Created)}),
               IsCondition(Kind::Waiting, ""));
 }
 
 TEST(DependencyConditionTest, ServiceHealthy) {
-  using shim::Health;
-  EXPECT_THAT(condition(Condition::Healthy, {replica("running")}),
+  using runtime::Health;
+  EXPECT_THAT(condition(Condition::Healthy, {replica(runtime::ContainerStatus::Running)}),
               IsCondition(Kind::Never, "service db has no health check (needed by service_healthy)"));
-  EXPECT_THAT(condition(Condition::Healthy, {replica("running", Health::Starting)}),
+  EXPECT_THAT(condition(Condition::Healthy, {replica(runtime::ContainerStatus::Running, Health::Starting)}),
               IsCondition(Kind::Waiting, ""));
-  EXPECT_THAT(condition(Condition::Healthy, {replica("exited", Health::Starting)}),
+  EXPECT_THAT(condition(Condition::Healthy, {replica(runtime::ContainerStatus::Exited, Health::Starting)}),
               IsCondition(Kind::Never, "service db exited before it was healthy"));
-  EXPECT_THAT(condition(Condition::Healthy, {replica("running", Health::Unhealthy)}),
+  EXPECT_THAT(condition(Condition::Healthy, {replica(runtime::ContainerStatus::Running, Health::Unhealthy)}),
               IsCondition(Kind::Never, "service db is unhealthy"));
-  EXPECT_THAT(condition(Condition::Healthy, {replica("running", Health::Healthy)}),
+  EXPECT_THAT(condition(Condition::Healthy, {replica(runtime::ContainerStatus::Running, Health::Healthy)}),
               IsCondition(Kind::Holds, ""));
 }
 
 TEST(DependencyConditionTest, ServiceCompletedSuccessfully) {
-  EXPECT_THAT(condition(Condition::CompletedSuccessfully, {replica("running")}),
+  EXPECT_THAT(condition(Condition::CompletedSuccessfully, {replica(runtime::ContainerStatus::Running)}),
               IsCondition(Kind::Waiting, ""));
-  EXPECT_THAT(condition(Condition::CompletedSuccessfully, {replica("exited")}), IsCondition(Kind::Holds, ""));
-  EXPECT_THAT(condition(Condition::CompletedSuccessfully, {replica("exited", {}, 3)}),
+  EXPECT_THAT(condition(Condition::CompletedSuccessfully, {replica(runtime::ContainerStatus::Exited)}), IsCondition(Kind::Holds, ""));
+  EXPECT_THAT(condition(Condition::CompletedSuccessfully, {replica(runtime::ContainerStatus::Exited, {}, 3)}),
               IsCondition(Kind::Never, "service db exited with code 3"));
 }
 

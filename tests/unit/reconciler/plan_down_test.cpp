@@ -21,7 +21,7 @@ DesiredService svc(std::string name, std::vector<std::string> deps = {}) {
 }
 
 ObservedContainer container(const std::string& service, int number,
-                            const std::string& status = "running") {
+                            runtime::ContainerStatus status = runtime::ContainerStatus::Running) {
   std::string n = std::to_string(number);
   return {.id = "id-" + service + "-" + n,
           .name = "p-" + service + "-" + n,
@@ -38,7 +38,8 @@ struct Fixture {
       .networks = {{.name = "p_default", .hash = "n"}, {.name = "shared", .external = true}},
       .volumes = {{.name = "p_data"}, {.name = "keep", .external = true}}};
   ObservedState o{.containers = {container("db", 1), container("api", 1),
-                                 container("api", 2, "exited"), container("web", 1)},
+                                 container("api", 2, runtime::ContainerStatus::Exited),
+                                 container("web", 1)},
                   .networks = {{.name = "p_default",
                                 .hash = "n",
                                 .attached = {"id-db-1", "id-api-1", "id-web-1"}},

@@ -28,11 +28,11 @@ struct Project3 {
       DesiredService s{.name = name, .hash = "h", .networks = {"p_default"}};
       if (*dep) s.depends_on.push_back({.service = dep});
       d.services.push_back(s);
-      add(name, 1, "running");
+      add(name, 1, runtime::ContainerStatus::Running);
     }
   }
 
-  ObservedContainer& add(const std::string& service, int number, const std::string& status,
+  ObservedContainer& add(const std::string& service, int number, runtime::ContainerStatus status,
                          bool oneoff = false) {
     std::string n = oneoff ? "run-" + std::to_string(o.containers.size()) : std::to_string(number);
     o.containers.push_back({.id = "id-" + service + "-" + n,
@@ -46,7 +46,7 @@ struct Project3 {
     return o.containers.back();
   }
 
-  void set_status(const std::string& status) {
+  void set_status(runtime::ContainerStatus status) {
     for (auto& c : o.containers) c.status = status;
   }
 };
@@ -63,7 +63,7 @@ std::vector<std::string> lines(const Plan& plan) {
 
 TEST(PlanLifecycle, StopsDependantsFirstAndOnlyRunningContainers) {
   Project3 p;
-  p.add("web", 2, "exited");
+  p.add("web", 2, runtime::ContainerStatus::Exited);
   Plan plan = plan_lifecycle(p.d, p.o, Lifecycle::Stop, {});
   EXPECT_THAT(lines(plan), ElementsAre("stop container p-web-1", "stop container p-api-1",
                                        "stop container p-db-1"));
@@ -73,7 +73,7 @@ TEST(PlanLifecycle, StopsDependantsFirstAndOnlyRunningContainers) {
 
 TEST(PlanLifecycle, StartsDependenciesFirstWaitingOnTheirConditions) {
   Project3 p;
-  p.set_status("exited");
+  p.set_status(runtime::ContainerStatus::Exited);
   Plan plan = plan_lifecycle(p.d, p.o, Lifecycle::Start, {});
   EXPECT_THAT(lines(plan), ElementsAre("start container p-db-1", "start container p-api-1",
                                        "start container p-web-1"));
@@ -95,7 +95,7 @@ TEST(PlanLifecycle, SelectedServicesOnlyKeepingTheOrderThroughOthers) {
 
 TEST(PlanLifecycle, LeavesOneOffsAlone) {
   Project3 p;
-  p.add("web", 1, "running", true);
+  p.add("web", 1, runtime::ContainerStatus::Running, true);
   EXPECT_THAT(lines(plan_lifecycle(p.d, p.o, Lifecycle::Stop, {"web"})),
               ElementsAre("stop container p-web-1"));
 }
@@ -116,8 +116,9 @@ TEST(PlanRunDependencies, StartsWhatTheServiceNeedsButNotTheServiceItself) {
 
 TEST(PlanUpDown, OneOffsAreNeitherReplicasNorOrphansButDownRemovesThem) {
   Project3 p;
-  p.add("web", 1, "running", true);
-  p.add("gone", 1, "exited", true);  // a one-off of a service no longer in the file
+  p.add("web", 1, runtime::ContainerStatus::Running, true);
+  // a one-off of a service no longer in the file
+  p.add("gone", 1, runtime::ContainerStatus::Exited, true);
   Plan up = plan_up(p.d, p.o, {});
   EXPECT_THAT(lines(up), IsEmpty());
   EXPECT_THAT(up.warnings, IsEmpty());

@@ -40,7 +40,7 @@ ObservedContainer running(const std::string& service, int number, const std::str
           .service = service,
           .number = number,
           .hash = hash,
-          .status = "running"};
+          .status = runtime::ContainerStatus::Running};
 }
 
 // Everything of `d` exists and runs with the desired hash.
@@ -143,16 +143,17 @@ TEST(PlanUp, DependsOnRestartRestartsDependantsOfARecreatedService) {
   EXPECT_THAT(plan.actions[1].after, ElementsAre(0));
   // A dependency that is only started again does not restart anything.
   o.containers[2].hash = "d2";
-  o.containers[2].status = "exited";
+  o.containers[2].status = runtime::ContainerStatus::Exited;
   EXPECT_THAT(lines(plan_up(d, o, {})), ElementsAre("start container p-db-1 (exited with code 0)"));
 }
 
 TEST(PlanUp, StartsStoppedContainersWithTheSameHash) {
   DesiredState d = project({svc("job", "j1"), svc("web", "w1", {on("job")}), svc("api", "a1")});
   ObservedState o = matching(d);
-  o.containers[0].status = "exited";  // one-shot done: compose starts it again
-  o.containers[1].status = "created";
-  o.containers[2].status = "restarting";
+  // one-shot done: compose starts it again
+  o.containers[0].status = runtime::ContainerStatus::Exited;
+  o.containers[1].status = runtime::ContainerStatus::Created;
+  o.containers[2].status = runtime::ContainerStatus::Restarting;
   Plan plan = plan_up(d, o, {});
   EXPECT_THAT(lines(plan), ElementsAre("start container p-job-1 (exited with code 0)",
                                        "start container p-web-1 (created, never started)"));
@@ -277,7 +278,7 @@ TEST(PlanUp, ForceRecreateAndNoRecreate) {
               ElementsAre("recreate container p-db-1 (forced (--force-recreate))",
                           "recreate container p-web-1 (forced (--force-recreate))"));
   o.containers[1].hash = "old";
-  o.containers[1].status = "exited";
+  o.containers[1].status = runtime::ContainerStatus::Exited;
   o.containers[1].exit_code = 137;
   EXPECT_THAT(lines(plan_up(d, o, {.no_recreate = true})),
               ElementsAre("start container p-db-1 (exited with code 137)"));
@@ -337,7 +338,7 @@ TEST(PlanUp, DuplicateReplicaLeftByACrashIsRemoved) {
   ObservedContainer tmp = running("web", 1, "w2");  // new one, still under its temporary name
   tmp.id = "id-tmp";
   tmp.name = "abc_p-web-1";
-  tmp.status = "created";
+  tmp.status = runtime::ContainerStatus::Created;
   o.containers.push_back(tmp);
   EXPECT_THAT(lines(plan_up(d, o, {})),
               ElementsAre("remove container abc_p-web-1 (duplicate of replica 1)",
@@ -348,7 +349,7 @@ TEST(PlanUp, DryRunRendering) {
   DesiredState d = project({svc("web", "w2"), svc("api", "a1")});
   d.services[0].replicas = 2;
   ObservedState o = matching(project({svc("web", "w1"), svc("api", "a1")}));
-  o.containers[1].status = "exited";
+  o.containers[1].status = runtime::ContainerStatus::Exited;
   o.containers[1].exit_code = 3;
   o.containers.push_back(running("old", 1, "x"));
   Plan plan = plan_up(d, o, {.remove_orphans = true});

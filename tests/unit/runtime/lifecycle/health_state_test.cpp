@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-using namespace lit::shim;
+using namespace lit::runtime;
 
 namespace {
 constexpr int64_t kS = 1000000000;

@@ -4,7 +4,7 @@
 
 #include "runtime/util/error.hpp"
 
-using namespace lit::shim;
+using namespace lit::runtime;
 
 namespace {
 

@@ -98,7 +98,7 @@ TEST_F(ContainerLogs, FollowPrintsNewLinesUntilTheContainerExits) {
     ::_exit(0);
   }
   store.update(rec.id, [&](ContainerRecord& r) {
-    r.state.status = "running";
+    r.state.status = ContainerStatus::Running;
     r.state.pid = child;
     r.state.pid_start_time = process_start_time(child);
   });

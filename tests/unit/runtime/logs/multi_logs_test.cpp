@@ -49,7 +49,7 @@ class MultiLogs : public ::testing::Test {
       ::_exit(0);
     }
     store.update(ids[i], [&](ContainerRecord& r) {
-      r.state.status = "running";
+      r.state.status = ContainerStatus::Running;
       r.state.pid = child;
       r.state.pid_start_time = process_start_time(child);
     });
