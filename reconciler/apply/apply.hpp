@@ -12,6 +12,7 @@
 
 #include "reconciler/apply/service_flags.hpp"
 #include "reconciler/apply/progress.hpp"
+#include "reconciler/apply/replica_request.hpp"
 #include "reconciler/apply/state.hpp"
 #include "reconciler/model.hpp"
 #include "reconciler/plan.hpp"
@@ -37,7 +38,7 @@ ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired
 
 // Creates the container of `flags` and connects it to its extra networks
 // (not started); on a failure nothing of it is left.
-runtime::ContainerRecord create_replica(const Paths& paths, const ReplicaFlags& flags);
+runtime::ContainerRecord create_replica(const Paths& paths, const ReplicaRequest& replica);
 
 // --wait: until every service's containers run (healthy when they have a
 // health check) and one-shot ones exited 0; the failures, if any.

@@ -1,7 +1,6 @@
 #pragma once
-// One replica of a service as `lit container run` flags: the reconciler
-// creates containers through the same path as the CLI, so a service behaves
-// exactly like the equivalent `lit container run -d ...`.
+// The labels lit puts on a project's containers. (A replica's container
+// request is built in replica_request.hpp.)
 #include <map>
 #include <string>
 #include <vector>
@@ -26,28 +25,5 @@ inline bool is_oneoff(const std::map<std::string, std::string>& labels) {
   auto it = labels.find(kOneoffLabel);
   return it != labels.end() && it->second == "True";
 }
-
-// A network the container joins after the first one (`network connect`).
-struct ExtraNetwork {
-  std::string network;  // resource name
-  std::string ip;
-  std::vector<std::string> aliases;
-};
-
-struct ReplicaFlags {
-  runtime::CreateFlags flags;
-  std::vector<ExtraNetwork> extra_networks;
-  // network_mode service:NAME: the applier sets flags.network to
-  // container:<ID> of that service's first running replica.
-  std::string network_service;
-};
-
-// Throws lit::Error naming the service and key for what lit cannot run yet
-// (build:, filesystem.copy, external secrets...).
-ReplicaFlags replica_flags(const Project& project, const Service& service, const std::string& name,
-                           int number, const std::string& hash);
-
-// A shell command running argv as given (CMD-form health checks).
-std::string shell_join(const std::vector<std::string>& argv);
 
 }  // namespace lit::reconciler
