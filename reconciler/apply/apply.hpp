@@ -36,7 +36,7 @@ struct ApplyResult {
 ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired* desired, const Plan& plan,
                        const ApplyOptions& options, const Progress& progress);
 
-// Creates the container of `flags` and connects it to its extra networks
+// Creates the container of `replica` and connects it to its extra networks
 // (not started); on a failure nothing of it is left.
 runtime::ContainerRecord create_replica(const Paths& paths, const ReplicaRequest& replica);
 
