@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/context.hpp"
+#include "app/run_flags.hpp"
 #include "app/views/table.hpp"
 #include "runtime/lifecycle/detached.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
@@ -19,7 +20,6 @@
 namespace lit::app {
 
 using runtime::ContainerRecord;
-using runtime::CreateFlags;
 
 // Declared here rather than in a header: the run flags are also used by the unit
 // tests, which check that everything after IMAGE goes to the container.
@@ -130,7 +130,8 @@ void register_run(CLI::App& container, Context& ctx) {
       throw Error("run -d -t: a detached container with a terminal is not supported yet", {}, 0,
                   "drop -t (use -d -i to keep its stdin open), or run it in the foreground");
     flags->foreground_run = !flags->detach;
-    start_created(ctx, runtime::create_container(ctx.paths, *flags), flags->detach);
+    runtime::ContainerRequest request = request_from_flags(*flags);
+    start_created(ctx, runtime::create_container(ctx.paths, request), flags->detach);
   });
 }
 

@@ -146,7 +146,8 @@ void register_port(CLI::App& container, Context& ctx) {
     if (!want.empty() && want.find('/') == std::string::npos) want += "/tcp";
     bool found = false;
     for (const auto& p : rec.state.ports) {
-      std::string inside = std::to_string(p.container_port) + "/" + p.proto;
+      std::string inside =
+          std::to_string(p.container_port) + "/" + std::string(runtime::proto_name(p.proto));
       std::string outside = (p.host_ip.empty() ? "0.0.0.0" : p.host_ip) + ":" + std::to_string(p.host_port);
       if (!want.empty() && inside != want) continue;
       found = true;

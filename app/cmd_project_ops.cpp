@@ -21,7 +21,8 @@
 #include "app/views/table.hpp"
 #include "reconciler/apply/actions.hpp"
 #include "reconciler/apply/copy_image.hpp"
-#include "reconciler/apply/service_flags.hpp"
+#include "reconciler/labels.hpp"
+#include "reconciler/apply/replica_request.hpp"
 #include "reconciler/desired.hpp"
 #include "reconciler/labels.hpp"
 #include "reconciler/observe.hpp"
@@ -161,21 +162,22 @@ ContainerRecord create_oneoff(Context& ctx, const Project& project, const RunOpt
   std::string name =
       o.name.empty() ? project.name + "-" + o.service + "-run-" + random_suffix() : o.name;
   if (!project.services.at(o.service).copy.empty()) ensure_copy_image(ctx.paths, project, project.services.at(o.service));
-  ReplicaFlags rf = replica_flags(project, oneoff_service(project.services.at(o.service), o), name,
-                                  1, desired.hashes.at(o.service));
-  runtime::CreateFlags& f = rf.flags;
-  f.labels.push_back(std::string(kOneoffLabel) + "=True");
+  ReplicaRequest rr = replica_request(project, oneoff_service(project.services.at(o.service), o),
+                                      name, 1, desired.hashes.at(o.service));
+  runtime::ContainerRequest& r = rr.request;
+  r.labels[kOneoffLabel] = "True";
   // compose gives one-offs no network aliases: the service's name stays its replicas'.
-  f.network_aliases.clear();
-  for (auto& n : rf.extra_networks) n.aliases.clear();
-  f.publish.insert(f.publish.end(), o.publish.begin(), o.publish.end());
-  f.volumes.insert(f.volumes.end(), o.volumes.begin(), o.volumes.end());
-  f.auto_remove = o.rm;
-  f.detach = o.detach;
-  f.foreground_run = !o.detach;
-  f.interactive = !o.detach;
-  f.tty = !o.detach && !o.no_tty && ::isatty(STDIN_FILENO);
-  return create_replica(ctx.paths, rf);
+  r.network.aliases.clear();
+  for (auto& n : rr.extra_networks) n.aliases.clear();
+  for (const auto& p : o.publish)
+    for (auto& port : runtime::parse_port_spec(p)) r.ports.push_back(std::move(port));
+  for (const auto& v : o.volumes) r.volumes.push_back(runtime::parse_volume(v));
+  r.auto_remove = o.rm;
+  r.detach = o.detach;
+  r.foreground_run = !o.detach;
+  r.interactive = !o.detach;
+  r.tty = !o.detach && !o.no_tty && ::isatty(STDIN_FILENO);
+  return create_replica(ctx.paths, rr);
 }
 
 void register_run(CLI::App& app, Context& ctx) {

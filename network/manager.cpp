@@ -18,7 +18,7 @@ namespace lit::network {
 
 using runtime::ContainerRecord;
 using runtime::NetworkAttachment;
-using runtime::PortBinding;
+using runtime::PublishedPort;
 
 namespace {
 
@@ -72,13 +72,6 @@ std::string next_interface(const std::vector<NetworkAttachment>& networks) {
   return "eth" + std::to_string(i);
 }
 
-std::vector<PortMapping> port_mappings(const std::vector<std::string>& specs) {
-  std::vector<PortMapping> out;
-  for (const auto& s : specs)
-    for (auto& m : parse_port_spec(s)) out.push_back(m);
-  return out;
-}
-
 // Gives the container an address on the network and fills the attachment.
 void attach_record(NetworkStore& networks, const ContainerRecord& rec, NetworkAttachment& a) {
   AttachRequest req{rec.id, rec.name, a.ip.empty() ? std::nullopt : std::optional(a.ip), a.aliases};
@@ -111,7 +104,7 @@ void link_into(int netns_fd, const ContainerRecord& rec, const NetworkAttachment
 
 // A container's published ports on its primary network, host ports chosen.
 ContainerPorts container_ports(const ContainerRecord& rec, const NetworkRecord& primary, Firewall& fw) {
-  ContainerPorts ports{rec.id, rec.networks.at(0).ip, primary.subnet.to_string(), port_mappings(rec.publish)};
+  ContainerPorts ports{rec.id, rec.networks.at(0).ip, primary.subnet.to_string(), rec.publish};
   fw.choose_host_ports(ports.ports);
   return ports;
 }
@@ -177,7 +170,7 @@ NetworkRecord Manager::remove_network(const Paths& paths, const std::string& nam
 }
 
 void Manager::create(const Paths& paths, ContainerRecord& rec) {
-  std::vector<PortMapping> ports = port_mappings(rec.publish);  // -p errors come first
+  std::vector<PortMapping> ports = rec.publish;
   NetworkStore networks = store(paths);
   std::vector<std::string> attached;
   try {
@@ -198,10 +191,10 @@ void Manager::create(const Paths& paths, ContainerRecord& rec) {
   follow_primary(rec);
 }
 
-std::vector<PortBinding> Manager::start(const Paths& paths, const ContainerRecord& rec, pid_t pid) {
+std::vector<PublishedPort> Manager::start(const Paths& paths, const ContainerRecord& rec, pid_t pid) {
   NetworkStore networks = store(paths);
   Firewall fw = firewall(paths);
-  std::vector<PortBinding> bound;
+  std::vector<PublishedPort> bound;
   try {
     if (rec.networks.empty()) {  // disconnected from all: loopback only, as docker
       if (!rec.publish.empty())
@@ -224,7 +217,7 @@ std::vector<PortBinding> Manager::start(const Paths& paths, const ContainerRecor
       enable_route_localnet();  // published ports answer on 127.0.0.1 too
       fw.publish(ports);
       for (const auto& p : ports.ports)
-        bound.push_back({p.host_ip, p.host_port, p.container_port, std::string(proto_name(p.proto))});
+        bound.push_back(p);
     }
     DnsService(paths).sync(true);
   } catch (Error& e) {

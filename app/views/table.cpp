@@ -30,11 +30,12 @@ std::string format_table(const TableRows& rows) {
   return out;
 }
 
-std::string ports_column(const std::vector<runtime::PortBinding>& ports) {
+std::string ports_column(const std::vector<runtime::PublishedPort>& ports) {
   std::string s;
   for (const auto& p : ports)
     s += (s.empty() ? "" : ", ") + (p.host_ip.empty() ? std::string("0.0.0.0") : p.host_ip) + ":" +
-         std::to_string(p.host_port) + "->" + std::to_string(p.container_port) + "/" + p.proto;
+         std::to_string(p.host_port) + "->" + std::to_string(p.container_port) + "/" +
+         std::string(runtime::proto_name(p.proto));
   return s;
 }
 

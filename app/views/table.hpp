@@ -13,6 +13,6 @@ using TableRows = std::vector<std::vector<std::string>>;
 std::string format_table(const TableRows& rows);
 
 // docker ps's PORTS: "0.0.0.0:8080->80/tcp, 127.0.0.1:5353->53/udp".
-std::string ports_column(const std::vector<runtime::PortBinding>& ports);
+std::string ports_column(const std::vector<runtime::PublishedPort>& ports);
 
 }  // namespace lit::app

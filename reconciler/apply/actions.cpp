@@ -6,7 +6,7 @@
 
 #include "network/manager.hpp"
 #include "reconciler/apply/copy_image.hpp"
-#include "reconciler/apply/service_flags.hpp"
+#include "reconciler/apply/replica_request.hpp"
 #include "reconciler/labels.hpp"
 #include "reconciler/observe.hpp"
 #include "runtime/lifecycle/control.hpp"
@@ -38,7 +38,7 @@ void remove_container(const Paths& paths, const std::string& id, std::optional<i
   if (auto again = records.read(id)) runtime::remove_container(paths, *again, true, false);
 }
 
-// network_mode service:NAME joins NAME's first running replica, as docker compose does.
+// network_mode service:NAME joins NAME's first running replica (its id), as docker compose does.
 std::string network_of_service(const Paths& paths, const std::string& project, const std::string& service) {
   auto replicas = project_containers(paths, project, {.service = service});
   const ContainerRecord* first = nullptr;
@@ -52,19 +52,21 @@ std::string network_of_service(const Paths& paths, const std::string& project, c
   if (!first)
     throw Error("network_mode service:" + service + ": service " + service + " has no running container")
         .with_hint("start it first (lit up " + service + ")");
-  return "container:" + first->id;
+  return first->id;
 }
 
 void create_container(const Paths& paths, const Project& project, const Desired& desired, const Action& a,
                       ActionContext& ctx) {
   const Service& s = project.services.at(a.service);
   if (!s.copy.empty()) ensure_copy_image(paths, project, s);
-  ReplicaFlags rf = replica_flags(project, s, a.target, a.number, desired.hashes.at(a.service));
-  if (!rf.network_service.empty()) rf.flags.network = network_of_service(paths, project.name, rf.network_service);
+  ReplicaRequest rr = replica_request(project, s, a.target, a.number, desired.hashes.at(a.service));
+  if (!rr.network_service.empty())
+    rr.request.network = {runtime::NetworkMode::Container,
+                          network_of_service(paths, project.name, rr.network_service), {}, {}};
   ctx.step("Creating");
   // A container that cannot start stays, as with docker compose, so its
   // error is in `inspect`; the next `up` retries it.
-  ContainerRecord rec = create_replica(paths, rf);
+  ContainerRecord rec = create_replica(paths, rr);
   ctx.step("Starting");
   runtime::launch_supervisor(paths, rec);
 }
@@ -96,11 +98,11 @@ std::string network_hash_of(const Desired& d, const std::string& name) {
 
 }  // namespace
 
-ContainerRecord create_replica(const Paths& paths, const ReplicaFlags& rf) {
-  ContainerRecord rec = runtime::create_container(paths, rf.flags);
+ContainerRecord create_replica(const Paths& paths, const ReplicaRequest& rr) {
+  ContainerRecord rec = runtime::create_container(paths, rr.request);
   try {
     network::Manager manager;
-    for (const auto& n : rf.extra_networks) rec = manager.connect(paths, rec, n.network, n.ip, n.aliases);
+    for (const auto& n : rr.extra_networks) rec = manager.connect(paths, rec, n.network, n.ip, n.aliases);
   } catch (...) {
     if (auto now = runtime::RecordStore(paths).read(rec.id))
       runtime::remove_container(paths, *now, true, false);

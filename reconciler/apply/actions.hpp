@@ -10,7 +10,7 @@
 
 #include "reconciler/apply/apply.hpp"
 #include "reconciler/apply/runner.hpp"
-#include "reconciler/apply/service_flags.hpp"
+#include "reconciler/apply/replica_request.hpp"
 #include "reconciler/desired.hpp"
 #include "reconciler/labels.hpp"
 #include "reconciler/model.hpp"
@@ -48,7 +48,7 @@ ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired
 
 // Creates the container of `flags` and connects it to its extra networks
 // (not started); on a failure nothing of it is left.
-runtime::ContainerRecord create_replica(const Paths& paths, const ReplicaFlags& flags);
+runtime::ContainerRecord create_replica(const Paths& paths, const ReplicaRequest& replica);
 
 // --wait: until every service's containers run (healthy when they have a
 // health check) and one-shot ones exited 0; the failures, if any.

@@ -119,7 +119,7 @@ pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const Deta
   auto rec = records.read(id);
   if (!rec) throw StartError(Error("no such container: " + id), 125);
   const pid_t shim = ::getppid();
-  std::vector<PortBinding> ports;
+  std::vector<PublishedPort> ports;
   auto on_start = [&](pid_t pid) {
     bool present = records.update(id, [&](ContainerRecord& r) {
       r.state.status = ContainerStatus::Running;

@@ -84,46 +84,46 @@ void write_content_files(const CreatePlan& plan) {
 
 }  // namespace
 
-ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
-                                 const EnvLookup& lookup) {
-  check_flags(flags);
+ContainerRecord create_container(const Paths& paths, const ContainerRequest& request) {
+  check_request(request);
   image::Store store(paths.images());
-  image::Image img = store.resolve(flags.image);
-  LifecycleConfig lifecycle = build_lifecycle(flags, img.config);
+  image::Image img = store.resolve(request.image);
+  LifecycleConfig lifecycle = build_lifecycle(request, img.config);
   RecordStore records(paths);
 
   ContainerRecord rec;
   rec.id = generate_id();
-  rec.name = flags.name.empty() ? records.unused_name() : flags.name;
+  rec.name = request.name.empty() ? records.unused_name() : request.name;
   Identity identity{rec.id, rec.name, records.bundle(rec.id), volumes_root(paths)};
-  CreatePlan plan = build_spec(flags, img, store.layer_dirs(img), identity, lookup);
-  rec.image = flags.image;
+  CreatePlan plan = build_spec(request, img, store.layer_dirs(img), identity);
+  rec.image = request.image;
   rec.image_id = img.id;
   rec.created = now_rfc3339();
   rec.args = plan.spec.process.args;
   rec.labels = plan.labels;
-  rec.auto_remove = flags.auto_remove;
+  rec.auto_remove = request.auto_remove;
   rec.anonymous_volumes = plan.anonymous_volumes;
   rec.lifecycle = lifecycle;
   rec.spec = plan.spec;
-  rec.spec.volatile_rootfs = flags.auto_remove;  // its writable layer dies with it
+  rec.spec.volatile_rootfs = request.auto_remove;  // its writable layer dies with it
 
   if (rec.spec.network == NetworkMode::Container)  // its id: a name may be reused by another container
     rec.spec.network_container = records.lookup(rec.spec.network_container).id;
   CreationGuard guard(paths, records);
   if (rec.spec.network == NetworkMode::Bridge) {
     NetworkHooks* net = network_hooks();
-    if (!net) throw Error("--network " + flags.network + ": networks are not available here");
-    rec.networks = {NetworkAttachment{flags.network, "", flags.ip, !flags.ip.empty(),
-                                      flags.network_aliases, "", 0, "eth0"}};
-    rec.publish = flags.publish;
+    const NetworkRequest& n = request.network;
+    if (!net) throw Error("--network " + n.name + ": networks are not available here");
+    rec.networks = {NetworkAttachment{n.name, "", n.ip, !n.ip.empty(), n.aliases, "", 0, "eth0"}};
+    rec.publish = request.ports;
     net->create(paths, rec);
     guard.networks(&rec);
   }
   // A --rm container's record matters only while it runs: no fsync (~0.5 ms),
   // and in the foreground it lives in the run root (no disk writes at all).
-  records.create(rec, flags.auto_remove ? Durability::NoSync : Durability::Sync,
-                 flags.auto_remove && flags.foreground_run ? RecordHome::RunRoot : RecordHome::Disk);
+  records.create(rec, request.auto_remove ? Durability::NoSync : Durability::Sync,
+                 request.auto_remove && request.foreground_run ? RecordHome::RunRoot
+                                                               : RecordHome::Disk);
   guard.record(rec.id);
   guard.volumes(plan.anonymous_volumes);
   create_host_dirs(paths, plan);
@@ -156,7 +156,7 @@ void discard_container(const Paths& paths, const ContainerRecord& record) {
 }
 
 RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
-                     std::vector<PortBinding>& ports) {
+                     std::vector<PublishedPort>& ports) {
   RunHooks hooks;
   hooks.seccomp_cache = paths.run_root / "seccomp";
   hooks.run_dir = paths.run_container(record.id);
@@ -181,7 +181,7 @@ void network_stop(const Paths& paths, const ContainerRecord& record) {
 
 ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
   RecordStore records(paths);
-  std::vector<PortBinding> ports;
+  std::vector<PublishedPort> ports;
   auto on_start = [&](pid_t pid) {
     try {
       records.update(record.id, [&](ContainerRecord& r) {

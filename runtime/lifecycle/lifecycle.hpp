@@ -11,11 +11,10 @@
 
 namespace lit::runtime {
 
-// Resolves the image, builds the spec (every flag checked first), then creates
-// the record (status Created) with its bundle dir, bind sources and volumes.
+// Checks the request, resolves the image, builds the spec, then creates the
+// record (status Created) with its bundle dir, bind sources and volumes.
 // On failure nothing of the container is left.
-ContainerRecord create_container(const Paths& paths, const CreateFlags& flags,
-                                 const EnvLookup& lookup = process_env_lookup());
+ContainerRecord create_container(const Paths& paths, const ContainerRequest& request);
 
 // Runs a created container in the foreground: the record becomes Running
 // (pid) once the command is exec'd, then Exited (code, oom_killed). With the
@@ -28,7 +27,7 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record);
 // it bound in `ports`; a joined network namespace; the seccomp cache in the run
 // root. network_stop undoes the attachment after the container exited.
 RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
-                     std::vector<PortBinding>& ports);
+                     std::vector<PublishedPort>& ports);
 void network_stop(const Paths& paths, const ContainerRecord& record);
 
 // --rm: removes record, bundle and anonymous volumes of a container that has

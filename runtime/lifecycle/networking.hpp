@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/spec/published_port.hpp"
 #include "runtime/util/paths.hpp"
 
 namespace lit::runtime {
@@ -28,15 +29,6 @@ struct NetworkAttachment {
   std::string interface;   // inside the container: eth0, eth1...
 };
 
-// A published port as bound at the container's start (`container port`).
-struct PortBinding {
-  std::string host_ip;  // "" for every host address
-  uint16_t host_port = 0;
-  uint16_t container_port = 0;
-  std::string proto = "tcp";
-  bool operator==(const PortBinding&) const = default;
-};
-
 class NetworkHooks {
  public:
   virtual ~NetworkHooks() = default;
@@ -47,8 +39,8 @@ class NetworkHooks {
   // The init is in its namespaces (pid as the host sees it): links into its
   // network namespace, published ports, its names in DNS. Returns the ports
   // bound. Throws leaving nothing behind.
-  virtual std::vector<PortBinding> start(const Paths& paths, const ContainerRecord& rec,
-                                         pid_t pid) = 0;
+  virtual std::vector<PublishedPort> start(const Paths& paths, const ContainerRecord& rec,
+                                           pid_t pid) = 0;
   // The container exited (or is being removed): its ports and DNS names go.
   // Its links died with its network namespace. Never throws; idempotent.
   virtual void stop(const Paths& paths, const ContainerRecord& rec) noexcept = 0;

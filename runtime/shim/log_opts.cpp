@@ -45,7 +45,10 @@ void apply_log_opt(LogOptions& opts, std::string_view kv) {
   if (eq == std::string_view::npos)
     throw Error("invalid --log-opt " + std::string(kv), {}, 0,
                 "expected KEY=VALUE, e.g. max-size=10m");
-  const std::string_view key = kv.substr(0, eq), value = kv.substr(eq + 1);
+  apply_log_opt(opts, kv.substr(0, eq), kv.substr(eq + 1));
+}
+
+void apply_log_opt(LogOptions& opts, std::string_view key, std::string_view value) {
   if (key == "max-size") {
     opts.max_size = parse_log_size(value, key);
   } else if (key == "max-file") {

@@ -26,6 +26,8 @@ inline constexpr size_t kMaxLineBytes = 16 * 1024;
 // Applies one `--log-opt KEY=VALUE` (max-size=10m, max-file=3); throws lit::Error
 // naming the option on a bad value or an unknown key.
 void apply_log_opt(LogOptions& opts, std::string_view key_value);
+// The same for an option given as a key and a value (a service's logging.options).
+void apply_log_opt(LogOptions& opts, std::string_view key, std::string_view value);
 
 // "512", "64k", "10m", "1g" (also "10mb", case-insensitive; binary units as docker).
 uint64_t parse_log_size(std::string_view value, std::string_view option);

@@ -10,7 +10,6 @@
 #include <set>
 
 #include "runtime/state/record.hpp"
-#include "runtime/spec/sysctl.hpp"
 #include "runtime/init/init_binary.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -154,53 +153,38 @@ ResolvedUser resolve_user(const std::string& user_spec, const std::vector<fs::pa
   return out;
 }
 
-std::vector<std::string> merge_args(const CreateFlags& flags, const image::ImageConfig& config) {
-  std::vector<std::string> args;
-  if (flags.entrypoint) {
-    // docker: an explicit --entrypoint (even "") drops the image's Cmd too.
-    if (!flags.entrypoint->empty()) args.push_back(*flags.entrypoint);
-  } else {
-    args = config.entrypoint;
-  }
-  const auto& cmd = !flags.command.empty() ? flags.command
-                    : flags.entrypoint     ? std::vector<std::string>{}
-                                           : config.cmd;
+std::vector<std::string> merge_args(const ContainerRequest& request,
+                                    const image::ImageConfig& config) {
+  // docker: an explicit entrypoint (even an empty one) drops the image's Cmd too.
+  std::vector<std::string> args = request.entrypoint ? *request.entrypoint : config.entrypoint;
+  const auto& cmd = !request.command.empty() ? request.command
+                    : request.entrypoint     ? std::vector<std::string>{}
+                                             : config.cmd;
   args.insert(args.end(), cmd.begin(), cmd.end());
   if (args.empty()) {
-    throw Error(flags.entrypoint
+    throw Error(request.entrypoint
                     ? "no command specified: --entrypoint is empty and no command follows image " +
-                          flags.image
-                    : "no command specified: image " + flags.image + " has no entrypoint or cmd")
-        .with_hint("give the command after the image name: lit container run " + flags.image +
+                          request.image
+                    : "no command specified: image " + request.image + " has no entrypoint or cmd")
+        .with_hint("give the command after the image name: lit container run " + request.image +
                    " sh");
   }
   return args;
 }
 
-std::vector<std::string> merge_env(const CreateFlags& flags, const image::ImageConfig& config,
-                                   const std::string& hostname, const EnvLookup& lookup) {
+std::vector<std::string> merge_env(const ContainerRequest& request,
+                                   const image::ImageConfig& config, const std::string& hostname) {
   std::vector<std::string> user_env;
   for (const auto& e : config.env) set_env(user_env, e);
-  for (const auto& file : flags.env_files)
-    for (const auto& e : read_env_file(file, lookup)) set_env(user_env, e);
-  for (const auto& e : flags.env)
-    if (auto v = parse_env_arg(e, lookup)) set_env(user_env, *v);
+  for (const auto& e : request.env) set_env(user_env, e);
   // docker's daemon defaults come first; the user's values replace them in place.
   std::vector<std::string> env{std::string("PATH=") + kDefaultPath, "HOSTNAME=" + hostname};
-  if (flags.tty) env.push_back("TERM=xterm");
+  if (request.tty) env.push_back("TERM=xterm");
   for (const auto& e : user_env) set_env(env, e);
   return env;
 }
 
 namespace {
-
-std::string valid_hostname(const std::string& h) {
-  bool ok = !h.empty() && h.size() <= 253 && h.front() != '-' && h.front() != '.';
-  for (char c : h) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.');
-  if (!ok)
-    throw Error("invalid value \"" + h + "\" for flag --hostname: use letters, digits, - and .");
-  return h;
-}
 
 std::string host_name() {
   char buf[256] = {};
@@ -214,61 +198,34 @@ void add_mount(std::vector<Mount>& mounts, std::set<std::string>& seen, Mount m)
   mounts.push_back(std::move(m));
 }
 
-void apply_limits(const CreateFlags& flags, cgroups::Limits& limits) {
-  if (!flags.memory.empty()) limits.memory_bytes = parse_memory(flags.memory);
-  if (!flags.cpus.empty()) {
-    long n = ::sysconf(_SC_NPROCESSORS_ONLN);
-    limits.cpus = parse_cpus(flags.cpus, n > 0 ? static_cast<unsigned>(n) : 1);
-  }
-  if (!flags.pids_limit.empty()) limits.pids = parse_pids_limit(flags.pids_limit);
+// Extra hosts, DNS, sysctls, ulimits, /dev/shm.
+void apply_extras(const ContainerRequest& r, ContainerSpec& spec) {
+  spec.extra_hosts = r.extra_hosts;
+  spec.dns_servers = r.dns;
+  spec.dns_search = r.dns_search;
+  spec.dns_options = r.dns_options;
+  spec.sysctls = r.sysctls;
+  spec.rlimits = r.rlimits;
+  if (r.shm_bytes) spec.shm_size = *r.shm_bytes;
 }
 
-void apply_security(const CreateFlags& flags, SecuritySpec& s) {
-  s.privileged = flags.privileged;
-  s.cap_add = flags.cap_add;
-  s.cap_drop = flags.cap_drop;
-  s.read_only_rootfs = flags.read_only;
-  for (const auto& o : flags.security_opts) apply_security_opt(o, s);
-}
-
-// --add-host, --dns*, --sysctl, --ulimit, --shm-size.
-void apply_extras(const CreateFlags& flags, ContainerSpec& spec) {
-  for (const auto& h : flags.add_hosts) spec.extra_hosts.push_back(parse_add_host(h));
-  for (const auto& d : flags.dns) spec.dns_servers.push_back(parse_dns(d));
-  spec.dns_search = flags.dns_search;
-  spec.dns_options = flags.dns_options;
-  for (const auto& s : flags.sysctls) {
-    auto [key, value] = parse_sysctl(s);
-    spec.sysctls.insert_or_assign(key, value);
-  }
-  for (const auto& u : flags.ulimits) spec.rlimits.push_back(parse_ulimit(u));
-  if (!flags.shm_size.empty()) {
-    auto bytes = parse_size(flags.shm_size);
-    if (!bytes || *bytes <= 0)
-      throw Error("invalid value \"" + flags.shm_size + "\" for flag --shm-size: use a size such as 64m");
-    spec.shm_size = *bytes;
-  }
-  validate_sysctls(spec.sysctls, parse_network(flags.network));
-}
-
-void add_volumes(const CreateFlags& flags, const Identity& identity, CreatePlan& plan,
+void add_volumes(const ContainerRequest& r, const Identity& identity, CreatePlan& plan,
                  std::set<std::string>& seen) {
-  for (const auto& v : flags.volumes) {
-    VolumeArg arg = parse_volume(v);
-    Mount m{arg.destination, "bind", arg.source, {}};
-    if (arg.read_only) m.options.push_back("ro");
-    if (arg.kind == VolumeArg::Kind::Bind) {
-      plan.bind_sources.emplace_back(arg.source);
+  for (const auto& v : r.volumes) {
+    Mount m{v.destination, "bind", v.source, {}};
+    if (v.read_only) m.options.push_back("ro");
+    if (v.kind == VolumeMount::Kind::Bind) {
+      plan.bind_sources.emplace_back(v.source);
     } else {
-      std::string name = arg.kind == VolumeArg::Kind::Named ? arg.source : generate_id();
-      if (arg.kind == VolumeArg::Kind::Anonymous) plan.anonymous_volumes.push_back(name);
+      std::string name = v.kind == VolumeMount::Kind::Named ? v.source : generate_id();
+      if (v.kind == VolumeMount::Kind::Anonymous) plan.anonymous_volumes.push_back(name);
       plan.volumes.push_back(name);
       m.source = (identity.volumes_root / name / "_data").string();
     }
     add_mount(plan.spec.mounts, seen, std::move(m));
   }
-  for (const auto& t : flags.tmpfs) add_mount(plan.spec.mounts, seen, parse_tmpfs(t));
-  for (const auto& f : flags.content_files) {
+  for (const auto& t : r.tmpfs) add_mount(plan.spec.mounts, seen, t);
+  for (const auto& f : r.content_files) {
     fs::path source = identity.bundle / "files" / std::to_string(plan.content_files.size());
     add_mount(plan.spec.mounts, seen, Mount{f.target, "bind", source.string(), {"ro"}});
     plan.content_files.emplace_back(source, f);
@@ -277,87 +234,42 @@ void add_volumes(const CreateFlags& flags, const Identity& identity, CreatePlan&
 
 }  // namespace
 
-void check_flags(const CreateFlags& flags) {
-  if (!flags.name.empty() && !is_valid_name(flags.name))
-    throw Error("invalid container name \"" + flags.name +
-                "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
-  if (!flags.hostname.empty()) valid_hostname(flags.hostname);
-  if (parse_network(flags.network) == NetworkMode::Container) {
-    // As docker: the namespace and its ports, addresses and names are the target's.
-    const char* what = !flags.publish.empty()     ? "port publishing"
-                       : !flags.dns.empty()       ? "dns"
-                       : !flags.add_hosts.empty() ? "extra hosts"
-                                                  : nullptr;
-    if (what)
-      throw Error(std::string("conflicting options: ") + what + " and the container type network mode")
-          .with_hint("publish ports, DNS servers and hosts on the container whose network it joins");
-  }
-  if (parse_network(flags.network) != NetworkMode::Bridge) {
-    // docker ignores -p on these networks silently; a user would wonder why nothing listens.
-    const char* flag = !flags.publish.empty()         ? "-p/--publish"
-                       : !flags.ip.empty()            ? "--ip"
-                       : !flags.network_aliases.empty() ? "--network-alias"
-                                                      : nullptr;
-    if (flag)
-      throw Error(std::string(flag) + " needs a lit network, but --network is " + flags.network)
-          .with_hint("create one (lit network create NAME) and add --network NAME");
-  }
-  cgroups::Limits limits;
-  apply_limits(flags, limits);
-  SecuritySpec security;
-  apply_security(flags, security);
-  for (const auto& l : flags.labels) parse_label(l);
-  ContainerSpec extras;
-  apply_extras(flags, extras);
-  for (const auto& v : flags.volumes) parse_volume(v);
-  for (const auto& t : flags.tmpfs) parse_tmpfs(t);
-  for (const auto& e : flags.env) parse_env_arg(e, [](const std::string&) { return std::nullopt; });
-  if (!flags.user.empty()) parse_user(flags.user);
-  if (!flags.workdir.empty() && flags.workdir.front() != '/')
-    throw Error("invalid value \"" + flags.workdir +
-                "\" for flag --workdir: it must be an absolute path");
-}
-
-CreatePlan build_spec(const CreateFlags& flags, const image::Image& image,
-                      const std::vector<fs::path>& layers, const Identity& identity,
-                      const EnvLookup& lookup) {
+CreatePlan build_spec(const ContainerRequest& r, const image::Image& image,
+                      const std::vector<fs::path>& layers, const Identity& identity) {
   CreatePlan plan;
   ContainerSpec& spec = plan.spec;
   spec.id = identity.id;
   spec.name = identity.name;
   spec.layers = layers;
   spec.bundle = identity.bundle;
-  spec.network = parse_network(flags.network);
-  if (spec.network == NetworkMode::Container) spec.network_container = flags.network.substr(10);  // resolved to an id at create
-  spec.hostname = !flags.hostname.empty()             ? valid_hostname(flags.hostname)
+  spec.network = r.network.mode;
+  if (spec.network == NetworkMode::Container) spec.network_container = r.network.name;  // resolved to an id at create
+  spec.hostname = !r.hostname.empty()                 ? r.hostname
                   : spec.network == NetworkMode::Host ? host_name()  // as docker does
                                                       : identity.id.substr(0, 12);
-  apply_limits(flags, spec.limits);
-  apply_security(flags, spec.security);
-  apply_extras(flags, spec);
-  for (const auto& l : flags.labels) {
-    auto [key, value] = parse_label(l);
-    plan.labels.insert_or_assign(key, value);
-  }
+  spec.limits = r.limits;
+  spec.security = r.security;
+  apply_extras(r, spec);
+  plan.labels = r.labels;
   std::set<std::string> seen;
-  add_volumes(flags, identity, plan, seen);
+  add_volumes(r, identity, plan, seen);
 
   ProcessSpec& p = spec.process;
-  p.args = merge_args(flags, image.config);
-  p.env = merge_env(flags, image.config, spec.hostname, lookup);
-  p.cwd = !flags.workdir.empty()              ? flags.workdir
+  p.args = merge_args(r, image.config);
+  p.env = merge_env(r, image.config, spec.hostname);
+  p.cwd = !r.workdir.empty()                  ? r.workdir
           : !image.config.working_dir.empty() ? image.config.working_dir
                                               : "/";
   if (p.cwd.front() != '/')
     throw Error("invalid working directory \"" + p.cwd + "\": it must be an absolute path");
-  p.terminal = flags.tty;
-  p.stdin_open = flags.interactive;
-  ResolvedUser user = resolve_user(flags.user.empty() ? image.config.user : flags.user, layers);
+  p.terminal = r.tty;
+  p.stdin_open = r.interactive;
+  ResolvedUser user = resolve_user(r.user.empty() ? image.config.user : r.user, layers);
   p.uid = user.uid;
   p.gid = user.gid;
   p.additional_gids = user.additional_gids;
   if (!get_env(p.env, "HOME")) p.env.push_back("HOME=" + user.home);  // as runc's init does
-  spec.init = flags.init;
+  spec.init = r.init;
   if (spec.init) lit_init_binary();  // missing: said now, before anything is created
   return plan;
 }

@@ -112,24 +112,29 @@ std::optional<std::int64_t> parse_pids_limit(std::string_view value) {
   return v;
 }
 
-VolumeArg parse_volume(std::string_view value) {
+std::string container_path(std::string_view path) {
+  std::string out = std::filesystem::path(path).lexically_normal().string();
+  if (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+VolumeMount parse_volume(std::string_view value) {
   auto parts = split(value, ':');
   if (parts.empty() || parts.size() > 3 || value.empty())
     throw invalid("--volume", value, "use SRC:DST[:ro|rw] or DST");
-  VolumeArg v;
+  VolumeMount v;
   if (parts.size() == 1) {
-    v.kind = VolumeArg::Kind::Anonymous;
+    v.kind = VolumeMount::Kind::Anonymous;
     v.destination = parts[0];
   } else {
     v.source = parts[0];
     v.destination = parts[1];
     if (v.source.empty()) throw invalid("--volume", value, "the source is empty");
     if (v.source.front() == '/') {
-      v.kind = VolumeArg::Kind::Bind;
-      v.source = std::filesystem::path(v.source).lexically_normal().string();
-      if (v.source.size() > 1 && v.source.back() == '/') v.source.pop_back();
+      v.kind = VolumeMount::Kind::Bind;
+      v.source = container_path(v.source);
     } else if (is_valid_name(v.source)) {
-      v.kind = VolumeArg::Kind::Named;
+      v.kind = VolumeMount::Kind::Named;
     } else {
       throw invalid("--volume", value,
                     "\"" + v.source +
@@ -139,8 +144,7 @@ VolumeArg parse_volume(std::string_view value) {
   }
   if (v.destination.empty() || v.destination.front() != '/')
     throw invalid("--volume", value, "the destination must be an absolute path in the container");
-  v.destination = std::filesystem::path(v.destination).lexically_normal().string();
-  if (v.destination.size() > 1 && v.destination.back() == '/') v.destination.pop_back();
+  v.destination = container_path(v.destination);
   if (v.destination == "/") throw invalid("--volume", value, "the destination cannot be \"/\"");
   if (parts.size() == 3) {
     for (const auto& opt : split(parts[2], ',')) {
@@ -164,8 +168,7 @@ Mount parse_tmpfs(std::string_view value) {
   m.destination = std::string(value.substr(0, colon));
   if (m.destination.empty() || m.destination.front() != '/')
     throw invalid("--tmpfs", value, "the destination must be an absolute path in the container");
-  m.destination = std::filesystem::path(m.destination).lexically_normal().string();
-  if (m.destination.size() > 1 && m.destination.back() == '/') m.destination.pop_back();
+  m.destination = container_path(m.destination);
   if (m.destination == "/") throw invalid("--tmpfs", value, "the destination cannot be \"/\"");
   bool exec = false, suid = false, dev = false;
   std::vector<std::string> extra;
@@ -312,16 +315,22 @@ std::string parse_dns(std::string_view value) {
   return std::string(value);
 }
 
-ContainerSpec::Rlimit parse_ulimit(std::string_view value) {
+std::optional<int> rlimit_resource(std::string_view name) {
   static const std::map<std::string, int, std::less<>> kNames = {
       {"core", RLIMIT_CORE},       {"cpu", RLIMIT_CPU},         {"data", RLIMIT_DATA},
       {"fsize", RLIMIT_FSIZE},     {"locks", RLIMIT_LOCKS},     {"memlock", RLIMIT_MEMLOCK},
       {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},     {"nofile", RLIMIT_NOFILE},
       {"nproc", RLIMIT_NPROC},     {"rss", RLIMIT_RSS},         {"rtprio", RLIMIT_RTPRIO},
       {"rttime", RLIMIT_RTTIME},   {"sigpending", RLIMIT_SIGPENDING}, {"stack", RLIMIT_STACK}};
+  auto it = kNames.find(name);
+  if (it == kNames.end()) return std::nullopt;
+  return it->second;
+}
+
+ContainerSpec::Rlimit parse_ulimit(std::string_view value) {
   auto eq = value.find('=');
-  auto it = eq == std::string_view::npos ? kNames.end() : kNames.find(value.substr(0, eq));
-  if (it == kNames.end()) throw invalid("--ulimit", value, "use NAME=SOFT[:HARD], e.g. nofile=1024:2048");
+  auto resource = eq == std::string_view::npos ? std::nullopt : rlimit_resource(value.substr(0, eq));
+  if (!resource) throw invalid("--ulimit", value, "use NAME=SOFT[:HARD], e.g. nofile=1024:2048");
   auto number = [&](std::string_view t) -> std::uint64_t {
     if (t == "-1" || t == "unlimited") return RLIM_INFINITY;
     std::uint64_t v = 0;
@@ -332,7 +341,7 @@ ContainerSpec::Rlimit parse_ulimit(std::string_view value) {
   };
   std::string_view limits = value.substr(eq + 1);
   auto colon = limits.find(':');
-  ContainerSpec::Rlimit r{it->second, number(limits.substr(0, colon)), 0};
+  ContainerSpec::Rlimit r{*resource, number(limits.substr(0, colon)), 0};
   r.hard = colon == std::string_view::npos ? r.soft : number(limits.substr(colon + 1));
   if (r.soft > r.hard) throw invalid("--ulimit", value, "the soft limit is above the hard one");
   return r;

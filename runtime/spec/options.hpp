@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/spec/request.hpp"
 #include "runtime/spec/spec.hpp"
 
 namespace lit::runtime {
@@ -32,14 +33,11 @@ std::optional<double> parse_cpus(std::string_view value, unsigned online_cpus);
 std::optional<std::int64_t> parse_pids_limit(std::string_view value);
 
 // -v SRC:DST[:OPTS] or -v DST (anonymous volume).
-struct VolumeArg {
-  enum class Kind { Bind, Named, Anonymous };
-  Kind kind = Kind::Bind;
-  std::string source;  // absolute host path (Bind) or volume name (Named)
-  std::string destination;
-  bool read_only = false;
-};
-VolumeArg parse_volume(std::string_view value);
+VolumeMount parse_volume(std::string_view value);
+
+// A path as the container sees it, as -v and --tmpfs take it: lexically
+// normalized, without a trailing "/".
+std::string container_path(std::string_view path);
 
 // --tmpfs DST[:size=64m,mode=1777,...] -> a tmpfs mount with docker's defaults
 // (nosuid, nodev, noexec unless overridden); sizes normalized to bytes.
@@ -73,6 +71,8 @@ std::pair<std::string, std::string> parse_label(std::string_view value);
 std::pair<std::string, std::string> parse_add_host(std::string_view value);
 // --ulimit NAME=SOFT[:HARD] (docker's names: nofile, nproc, core, memlock, stack...).
 ContainerSpec::Rlimit parse_ulimit(std::string_view value);
+// docker's ulimit name ("nofile") -> RLIMIT_NOFILE; nullopt for an unknown one.
+std::optional<int> rlimit_resource(std::string_view name);
 // --sysctl K=V.
 std::pair<std::string, std::string> parse_sysctl(std::string_view value);
 // --dns: an IPv4 or IPv6 address.

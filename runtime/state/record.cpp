@@ -198,20 +198,33 @@ LifecycleConfig lifecycle_from_json(const json& j) {
 
 namespace {
 
-json ports_to_json(const std::vector<PortBinding>& ports) {
+json ports_to_json(const std::vector<PublishedPort>& ports) {
   json out = json::array();
   for (const auto& p : ports)
     out.push_back({{"host_ip", p.host_ip},
                    {"host_port", p.host_port},
                    {"container_port", p.container_port},
-                   {"proto", p.proto}});
+                   {"proto", proto_name(p.proto)}});
   return out;
 }
 
-std::vector<PortBinding> ports_from_json(const json& j) {
-  std::vector<PortBinding> out;
-  for (const auto& p : j)
-    out.push_back({p.at("host_ip"), p.at("host_port"), p.at("container_port"), p.at("proto")});
+Proto proto_from_json(const json& j) {
+  auto p = proto_from_name(j.get<std::string>());
+  if (!p) throw Error("bad protocol in container record: " + j.get<std::string>());
+  return *p;
+}
+
+// A lit before 2026-12 kept "publish" as the -p strings given: read either.
+std::vector<PublishedPort> ports_from_json(const json& j) {
+  std::vector<PublishedPort> out;
+  for (const auto& p : j) {
+    if (p.is_string()) {
+      for (auto& port : parse_port_spec(p.get<std::string>())) out.push_back(std::move(port));
+      continue;
+    }
+    out.push_back({p.at("host_ip"), p.at("host_port"), p.at("container_port"),
+                   proto_from_json(p.at("proto"))});
+  }
   return out;
 }
 
@@ -286,7 +299,7 @@ json to_json(const ContainerRecord& r) {
             {"ports", ports_to_json(st.ports)}}},
           {"lifecycle", lifecycle_to_json(r.lifecycle)},
           {"networks", networks_to_json(r.networks)},
-          {"publish", r.publish},
+          {"publish", ports_to_json(r.publish)},
           {"spec", to_json(r.spec)}};
 }
 
@@ -322,7 +335,7 @@ ContainerRecord record_from_json(const json& j) {
   if (auto p = st.find("ports"); p != st.end()) r.state.ports = ports_from_json(*p);
   if (auto l = j.find("lifecycle"); l != j.end()) r.lifecycle = lifecycle_from_json(*l);
   if (auto n = j.find("networks"); n != j.end()) r.networks = networks_from_json(*n);
-  r.publish = j.value("publish", std::vector<std::string>{});
+  if (auto p = j.find("publish"); p != j.end()) r.publish = ports_from_json(*p);
   r.spec = spec_from_json(j.at("spec"));
   return r;
 }

@@ -47,7 +47,7 @@ struct ContainerState {
   unsigned restart_count = 0;
   bool manually_stopped = false;  // stop/kill by the user: the policy does not restart it
   std::optional<HealthState> health;  // set when the container has a health check
-  std::vector<PortBinding> ports;  // published ports as bound by the last start
+  std::vector<PublishedPort> ports;  // published ports as bound by the last start
 };
 
 // A health check as docker's Healthcheck: test is ["CMD", args...] or
@@ -79,7 +79,7 @@ struct ContainerRecord {
   std::vector<std::string> anonymous_volumes;
   LifecycleConfig lifecycle;
   std::vector<NetworkAttachment> networks;  // bridge networks, the first one primary
-  std::vector<std::string> publish;         // -p as given
+  std::vector<PublishedPort> publish;       // as asked (host_port 0: chosen at start)
   ContainerSpec spec;
   ContainerState state;
 };

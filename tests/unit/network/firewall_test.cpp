@@ -14,7 +14,7 @@ namespace {
 using lit::testing::error_of;
 using nlohmann::json;
 
-std::vector<PortMapping> parse(std::string_view s) { return parse_port_spec(s); }
+std::vector<PortMapping> parse(std::string_view s) { return runtime::parse_port_spec(s); }
 
 TEST(PortSpec, ContainerPortOnlyLeavesTheHostPortToTheCaller) {
   EXPECT_EQ(parse("80"), (std::vector<PortMapping>{{"", 0, 80, Proto::Tcp}}));

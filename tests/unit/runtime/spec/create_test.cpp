@@ -8,15 +8,17 @@
 #include <CLI/CLI.hpp>
 #include <fstream>
 
+#include "app/run_flags.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 #include "tests/unit/error_of.hpp"
 
 namespace lit::app {
-void add_run_flags(CLI::App& cmd, runtime::CreateFlags& f);
+void add_run_flags(CLI::App& cmd, CreateFlags& f);
 }
 
 using namespace lit::runtime;
+using lit::app::CreateFlags;
 namespace fs = std::filesystem;
 using lit::testing::error_of;
 
@@ -25,6 +27,13 @@ namespace {
 EnvLookup no_env() {
   return [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
 }
+
+ContainerRequest req(const CreateFlags& f, const EnvLookup& lookup = no_env()) {
+  return lit::app::request_from_flags(f, lookup);
+}
+
+// `lit container run`'s checks of every flag, before anything is touched.
+void check_flags(const CreateFlags& f) { req(f); }
 
 void write(const fs::path& p, const std::string& content) {
   fs::create_directories(p.parent_path());
@@ -58,23 +67,23 @@ TEST(MergeArgs, DockerEntrypointAndCmdCombinations) {
   cfg.cmd = {"default", "arg"};
   CreateFlags f;
   f.image = "img";
-  EXPECT_EQ(merge_args(f, cfg), (std::vector<std::string>{"/entry", "-x", "default", "arg"}));
+  EXPECT_EQ(merge_args(req(f), cfg), (std::vector<std::string>{"/entry", "-x", "default", "arg"}));
   f.command = {"mine"};
-  EXPECT_EQ(merge_args(f, cfg), (std::vector<std::string>{"/entry", "-x", "mine"}));
+  EXPECT_EQ(merge_args(req(f), cfg), (std::vector<std::string>{"/entry", "-x", "mine"}));
   f.command.clear();
   f.entrypoint = "/other";  // drops the image's Cmd
-  EXPECT_EQ(merge_args(f, cfg), (std::vector<std::string>{"/other"}));
+  EXPECT_EQ(merge_args(req(f), cfg), (std::vector<std::string>{"/other"}));
   f.command = {"a", "b"};
-  EXPECT_EQ(merge_args(f, cfg), (std::vector<std::string>{"/other", "a", "b"}));
+  EXPECT_EQ(merge_args(req(f), cfg), (std::vector<std::string>{"/other", "a", "b"}));
   f.entrypoint = "";  // resets the entrypoint
-  EXPECT_EQ(merge_args(f, cfg), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(merge_args(req(f), cfg), (std::vector<std::string>{"a", "b"}));
   f.command.clear();
-  EXPECT_EQ(error_of([&] { merge_args(f, cfg); }),
+  EXPECT_EQ(error_of([&] { merge_args(req(f), cfg); }),
             "no command specified: --entrypoint is empty and no command follows image img");
   lit::image::ImageConfig empty;
   CreateFlags g;
   g.image = "scratchy";
-  EXPECT_NE(error_of([&] { merge_args(g, empty); }).find("scratchy"), std::string::npos);
+  EXPECT_NE(error_of([&] { merge_args(req(g), empty); }).find("scratchy"), std::string::npos);
 }
 
 TEST(MergeEnv, PrecedenceAndDefaults) {
@@ -91,14 +100,14 @@ TEST(MergeEnv, PrecedenceAndDefaults) {
     if (k == "HOSTVAR") return "from-lit";
     return std::nullopt;
   };
-  auto env = merge_env(f, cfg, "myhost", lookup);
+  auto env = merge_env(req(f, lookup), cfg, "myhost");
   EXPECT_EQ(env, (std::vector<std::string>{
                      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                      "HOSTNAME=myhost", "TERM=xterm", "A=file-a", "Z=image", "B=flag",
                      "HOSTVAR=from-lit"}));
   cfg.env = {"PATH=/custom", "HOSTNAME=fromimage"};
   f = {};
-  env = merge_env(f, cfg, "h", no_env());
+  env = merge_env(req(f), cfg, "h");
   EXPECT_EQ(env, (std::vector<std::string>{"PATH=/custom", "HOSTNAME=fromimage"}));
 }
 
@@ -196,7 +205,7 @@ TEST_F(LayersTest, BuildSpecMergesImageAndFlags) {
   f.labels = {"a=1"};
   f.security_opts = {"no-new-privileges"};
   Identity id{std::string(64, 'a'), "web", "/b/bundle", "/root/volumes"};
-  auto plan = build_spec(f, img, {lower}, id, no_env());
+  auto plan = build_spec(req(f), img, {lower}, id);
   const auto& s = plan.spec;
   EXPECT_EQ(s.hostname, "aaaaaaaaaaaa");
   EXPECT_EQ(s.process.args, (std::vector<std::string>{"sh"}));
@@ -224,7 +233,7 @@ TEST_F(LayersTest, BuildSpecMergesImageAndFlags) {
   f.workdir = "/w";
   f.hostname = "box";
   f.tty = true;
-  plan = build_spec(f, img, {lower}, id, no_env());
+  plan = build_spec(req(f), img, {lower}, id);
   EXPECT_EQ(plan.spec.process.uid, 0u);
   EXPECT_EQ(plan.spec.process.cwd, "/w");
   EXPECT_EQ(plan.spec.hostname, "box");
@@ -232,7 +241,7 @@ TEST_F(LayersTest, BuildSpecMergesImageAndFlags) {
 
   f.hostname.clear();
   f.network = "host";  // docker: the host's name
-  plan = build_spec(f, img, {lower}, id, no_env());
+  plan = build_spec(req(f), img, {lower}, id);
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   EXPECT_EQ(plan.spec.network, NetworkMode::Host);
@@ -240,7 +249,7 @@ TEST_F(LayersTest, BuildSpecMergesImageAndFlags) {
 
   img.config = {};
   img.config.cmd = {"x"};
-  plan = build_spec(CreateFlags{}, img, {lower}, id, no_env());
+  plan = build_spec(ContainerRequest{}, img, {lower}, id);
   EXPECT_EQ(plan.spec.process.cwd, "/");
   EXPECT_EQ(plan.spec.process.uid, 0u);
 }
@@ -251,7 +260,7 @@ TEST(BuildSpec, RejectsDuplicateMountPoints) {
   f.tmpfs = {"/data"};
   Identity id{std::string(64, 'a'), "web", "/b", "/v"};
   EXPECT_NE(error_of([&] {
-              build_spec(f, busybox(), {}, id, no_env());
+              build_spec(req(f), busybox(), {}, id);
             }).find("duplicate mount point /data"),
             std::string::npos);
 }
@@ -290,12 +299,12 @@ TEST(CheckFlags, ContainerNetworkModeRefusesWhatBelongsToTheTarget) {
 }
 
 TEST(BuildSpec, ContentFilesAreMountedReadOnlyFromTheBundle) {
-  CreateFlags f;
-  f.image = "img";
-  f.command = {"true"};
-  f.content_files = {{"/run/secrets/token", "s3cret", 0400, {}, {}}, {"/etc/app.conf", "a=1\n", 0444, {}, {}}};
+  ContainerRequest r;
+  r.image = "img";
+  r.command = {"true"};
+  r.content_files = {{"/run/secrets/token", "s3cret", 0400, {}, {}}, {"/etc/app.conf", "a=1\n", 0444, {}, {}}};
   Identity id{std::string(64, 'a'), "c", "/b/bundle", "/v"};
-  CreatePlan plan = build_spec(f, busybox(), {}, id, no_env());
+  CreatePlan plan = build_spec(r, busybox(), {}, id);
   ASSERT_EQ(plan.content_files.size(), 2u);
   EXPECT_EQ(plan.content_files[0].first, fs::path("/b/bundle/files/0"));
   EXPECT_EQ(plan.content_files[1].second.content, "a=1\n");

@@ -5,12 +5,19 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include "app/run_flags.hpp"
 #include "tests/unit/error_of.hpp"
 
 namespace lit::runtime {
 namespace {
 
+using lit::app::CreateFlags;
 using lit::testing::error_of;
+
+// `run` flags through the CLI's parser, then merged with the image.
+LifecycleConfig build_lifecycle(const CreateFlags& f, const image::ImageConfig& image) {
+  return runtime::build_lifecycle(app::request_from_flags(f), image);
+}
 
 image::ImageConfig image_with_healthcheck() {
   image::ImageConfig c;

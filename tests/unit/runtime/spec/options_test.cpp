@@ -68,17 +68,17 @@ TEST(Options, PidsLimit) {
 
 TEST(Options, VolumeForms) {
   auto b = parse_volume("/host/dir/:/data:ro");
-  EXPECT_EQ(b.kind, VolumeArg::Kind::Bind);
+  EXPECT_EQ(b.kind, VolumeMount::Kind::Bind);
   EXPECT_EQ(b.source, "/host/dir");
   EXPECT_EQ(b.destination, "/data");
   EXPECT_TRUE(b.read_only);
   auto rw = parse_volume("/h:/d:rw,z");
   EXPECT_FALSE(rw.read_only);
   auto named = parse_volume("cache:/var/cache");
-  EXPECT_EQ(named.kind, VolumeArg::Kind::Named);
+  EXPECT_EQ(named.kind, VolumeMount::Kind::Named);
   EXPECT_EQ(named.source, "cache");
   auto anon = parse_volume("/scratch");
-  EXPECT_EQ(anon.kind, VolumeArg::Kind::Anonymous);
+  EXPECT_EQ(anon.kind, VolumeMount::Kind::Anonymous);
   EXPECT_EQ(anon.destination, "/scratch");
 
   EXPECT_NE(error_of([] { parse_volume("./data:/d"); }).find("absolute host path"),

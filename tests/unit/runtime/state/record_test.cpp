@@ -93,8 +93,8 @@ TEST(Record, NetworksPortsAndBridgeModeSurviveARoundTrip) {
   r.spec.address = "10.90.0.2";
   r.spec.dns_servers = {"10.90.0.1"};
   r.networks = {{"front", std::string(64, 'c'), "10.90.0.2", false, {"www"}, "10.90.0.1", 24, "eth0"}};
-  r.publish = {"8080:80", "53/udp"};
-  r.state.ports = {{"", 8080, 80, "tcp"}, {"127.0.0.1", 40000, 53, "udp"}};
+  r.publish = {{"", 8080, 80, Proto::Tcp}, {"", 0, 53, Proto::Udp}};
+  r.state.ports = {{"", 8080, 80, Proto::Tcp}, {"127.0.0.1", 40000, 53, Proto::Udp}};
   auto back = record_from_json(nlohmann::json::parse(to_json(r).dump()));
   EXPECT_EQ(to_json(back), to_json(r));
   EXPECT_EQ(back.spec.network, NetworkMode::Bridge);
@@ -102,6 +102,23 @@ TEST(Record, NetworksPortsAndBridgeModeSurviveARoundTrip) {
   EXPECT_EQ(back.networks.at(0).interface, "eth0");
   EXPECT_EQ(back.state.ports, r.state.ports);
   EXPECT_EQ(back.publish, r.publish);
+}
+
+TEST(Record, PublishWrittenAsPortSpecsByAnOlderLitStillLoads) {
+  auto r = make(std::string(64, 'b'), "web");
+  r.spec.network = NetworkMode::Bridge;
+  nlohmann::json j = to_json(r);
+  j["publish"] = {"127.0.0.1:8080:80", "53/udp", "9000-9001:90-91"};
+  auto back = record_from_json(j);
+  EXPECT_EQ(back.publish, (std::vector<PublishedPort>{{"127.0.0.1", 8080, 80, Proto::Tcp},
+                                                      {"", 0, 53, Proto::Udp},
+                                                      {"", 9000, 90, Proto::Tcp},
+                                                      {"", 9001, 91, Proto::Tcp}}));
+  // Written back in the typed form.
+  EXPECT_TRUE(to_json(back)["publish"][0].is_object());
+  EXPECT_EQ(record_from_json(to_json(back)).publish, back.publish);
+  j.erase("publish");  // older still: no publish at all
+  EXPECT_TRUE(record_from_json(j).publish.empty());
 }
 
 TEST(Record, IdsAndNames) {

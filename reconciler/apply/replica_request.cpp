@@ -1,0 +1,290 @@
+#include "reconciler/apply/replica_request.hpp"
+
+#include <arpa/inet.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "reconciler/apply/copy_image.hpp"
+#include "reconciler/labels.hpp"
+#include "runtime/lifecycle/control.hpp"
+#include "runtime/spec/options.hpp"
+#include "runtime/util/error.hpp"
+
+namespace lit::reconciler {
+
+namespace {
+
+using runtime::ContainerRequest;
+using runtime::VolumeMount;
+
+Error unsupported(const Service& s, const std::string& key, const std::string& why) {
+  return Error("service " + s.name + ": " + key + ": " + why);
+}
+
+std::string quote(const std::string& word) {
+  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=@%+,") ==
+                           std::string::npos)
+    return word;
+  std::string q = "'";
+  for (char c : word) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+unsigned numeric_id(const Service& s, const std::string& key, const std::string& text) {
+  unsigned v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size())
+    throw unsupported(s, key, "expected a numeric id, got '" + text + "'");
+  return v;
+}
+
+void add_command(const Service& s, ContainerRequest& r) {
+  // docker: an entrypoint given in the file drops the image's Cmd as well.
+  if (s.entrypoint) r.entrypoint = *s.entrypoint;
+  if (s.command) r.command = *s.command;
+}
+
+VolumeMount volume_of(const Project& p, const Service& s, const Mount& m) {
+  VolumeMount v{VolumeMount::Kind::Bind, "", runtime::container_path(m.target), m.read_only};
+  if (m.type == MountType::bind) {
+    v.source = runtime::container_path(m.source);
+  } else if (m.source.empty()) {
+    v.kind = VolumeMount::Kind::Anonymous;
+    v.read_only = false;  // as docker: an anonymous volume is writable
+  } else {
+    auto it = p.volumes.find(m.source);
+    v.kind = VolumeMount::Kind::Named;
+    v.source = it == p.volumes.end() ? m.source : it->second.name;
+    if (!runtime::is_valid_name(v.source))
+      throw unsupported(s, "volumes",
+                        "\"" + v.source + "\" is not a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)");
+  }
+  return v;
+}
+
+runtime::Mount tmpfs_of(const Service& s, const Mount& m) {
+  runtime::Mount t{runtime::container_path(m.target), "tmpfs", "tmpfs",
+                   {"nosuid", "nodev", "noexec"}};
+  if (m.tmpfs_size) {
+    if (*m.tmpfs_size <= 0) throw unsupported(s, "tmpfs", "size must be positive");
+    t.options.push_back("size=" + std::to_string(*m.tmpfs_size));
+  }
+  if (m.tmpfs_mode) {
+    if (*m.tmpfs_mode > 07777) throw unsupported(s, "tmpfs", "mode must be at most 7777 (octal)");
+    char mode[16];
+    std::snprintf(mode, sizeof mode, "%o", *m.tmpfs_mode);
+    t.options.push_back(std::string("mode=") + mode);
+  }
+  return t;
+}
+
+void add_mounts(const Project& p, const Service& s, ContainerRequest& r) {
+  for (const auto& m : s.volumes) {
+    if (m.type == MountType::tmpfs)
+      r.tmpfs.push_back(tmpfs_of(s, m));
+    else
+      r.volumes.push_back(volume_of(p, s, m));
+  }
+  for (const auto* refs : {&s.secrets, &s.configs}) {
+    const bool secret = refs == &s.secrets;
+    for (const auto& f : *refs) {
+      if (!f.file.empty()) {
+        r.volumes.push_back({VolumeMount::Kind::Bind, runtime::container_path(f.file),
+                             runtime::container_path(f.target), true});
+        continue;
+      }
+      if (!f.content)
+        throw unsupported(s, secret ? "secrets" : "configs",
+                          f.source +
+                              " is external; lit mounts file, environment and content sources only");
+      // From the environment or inline: the runtime writes it into the container's directory.
+      runtime::ContentFile cf{f.target, *f.content, f.mode.value_or(secret ? 0400 : 0444), {}, {}};
+      if (!f.uid.empty()) cf.uid = numeric_id(s, f.source + ".uid", f.uid);
+      if (!f.gid.empty()) cf.gid = numeric_id(s, f.source + ".gid", f.gid);
+      r.content_files.push_back(std::move(cf));
+    }
+  }
+}
+
+runtime::PublishedPort port_of(const Service& s, const PortMapping& p) {
+  auto proto = runtime::proto_from_name(p.protocol);
+  if (!proto)
+    throw unsupported(s, "ports", "protocol " + p.protocol + " is not supported (tcp or udp)");
+  std::string host_ip = p.host_ip == "0.0.0.0" ? "" : p.host_ip;
+  in_addr a{};
+  if (!host_ip.empty() && inet_pton(AF_INET, host_ip.c_str(), &a) != 1)
+    throw unsupported(s, "ports", "host address " + host_ip + " is not an IPv4 address");
+  return {host_ip, p.published, p.target, *proto};
+}
+
+// The first network (highest priority, then name) is joined at create; the
+// others are connected before the container starts. The service's name is an
+// alias on each, so replicas answer to it.
+void add_networks(const Project& p, const Service& s, ReplicaRequest& out) {
+  runtime::NetworkRequest& n = out.request.network;
+  if (!s.network_mode.empty()) {
+    if (s.network_mode.starts_with("service:")) {
+      out.network_service = s.network_mode.substr(8);  // none until the applier knows the replica
+      return;
+    }
+    n.mode = runtime::parse_network(s.network_mode);  // host, none, container:NAME
+    if (n.mode == runtime::NetworkMode::Container) n.name = s.network_mode.substr(10);
+    if (n.mode == runtime::NetworkMode::Bridge) n.name = s.network_mode;
+    return;
+  }
+  std::vector<std::pair<std::string, const ServiceNetwork*>> nets;
+  for (const auto& [key, sn] : s.networks) nets.emplace_back(key, &sn);
+  std::stable_sort(nets.begin(), nets.end(),
+                   [](const auto& a, const auto& b) { return a.second->priority > b.second->priority; });
+  for (size_t i = 0; i < nets.size(); ++i) {
+    auto it = p.networks.find(nets[i].first);
+    if (it == p.networks.end()) throw unsupported(s, "networks", nets[i].first + " is not defined");
+    std::vector<std::string> aliases = nets[i].second->aliases;
+    aliases.push_back(s.name);
+    if (i == 0)
+      n = {runtime::NetworkMode::Bridge, it->second.name, nets[i].second->ipv4_address, aliases};
+    else
+      out.extra_networks.push_back({it->second.name, nets[i].second->ipv4_address, aliases});
+  }
+}
+
+// As --health-*: durations of at least 1ms, retries at least 1.
+std::int64_t health_duration(const std::string& flag, const Duration& d) {
+  if (d.nanoseconds < 1'000'000)
+    throw Error("invalid " + flag + " \"" + d.text + "\"", {}, 0,
+                "use a duration of at least 1ms, like 30s, 1m30s or 500ms");
+  return d.nanoseconds;
+}
+
+void add_health(const Service& s, ContainerRequest& r) {
+  if (!s.healthcheck) return;
+  const Healthcheck& h = *s.healthcheck;
+  if (h.disable) {
+    r.health.disable = true;
+    return;
+  }
+  std::optional<std::string> cmd;
+  if (!h.test.empty()) {
+    if (h.test[0] == "CMD-SHELL" && h.test.size() == 2)
+      cmd = h.test[1];
+    else if (h.test[0] == "CMD")
+      cmd = shell_join({h.test.begin() + 1, h.test.end()});
+  }
+  if (cmd && cmd->empty())
+    throw Error("invalid --health-cmd: empty", {}, 0, "give a shell command");
+  if (cmd) r.health.test = std::vector<std::string>{"CMD-SHELL", *cmd};
+  if (h.interval) r.health.interval_ns = health_duration("--health-interval", *h.interval);
+  if (h.timeout) r.health.timeout_ns = health_duration("--health-timeout", *h.timeout);
+  if (h.start_period)
+    r.health.start_period_ns = health_duration("--health-start-period", *h.start_period);
+  if (h.retries) {
+    if (*h.retries < 1)
+      throw Error("invalid --health-retries \"" + std::to_string(*h.retries) + "\"", {}, 0,
+                  "use a whole number of at least 1");
+    r.health.retries = static_cast<unsigned>(*h.retries);
+  }
+}
+
+std::uint64_t rlimit_value(const Service& s, const std::string& name, std::int64_t v) {
+  if (v == -1) return RLIM_INFINITY;
+  if (v < 0) throw unsupported(s, "ulimits", name + ": limits are numbers (or -1 for unlimited)");
+  return static_cast<std::uint64_t>(v);
+}
+
+void add_resources(const Service& s, ContainerRequest& r) {
+  const Resources& res = s.resources;
+  r.limits.memory_bytes = res.memory;
+  if (res.cpus && *res.cpus != 0) r.limits.cpus = res.cpus;  // 0: no limit
+  if (res.pids && *res.pids > 0) r.limits.pids = res.pids;   // 0 or -1: unlimited
+  for (const auto& [name, u] : s.ulimits) {
+    auto resource = runtime::rlimit_resource(name);
+    if (!resource) throw unsupported(s, "ulimits", "unknown limit " + name);
+    r.rlimits.push_back({*resource, rlimit_value(s, name, u.soft), rlimit_value(s, name, u.hard)});
+  }
+  r.shm_bytes = s.shm_size;
+}
+
+void add_lifecycle(const Service& s, ContainerRequest& r) {
+  r.restart = runtime::parse_restart_policy(s.restart);
+  if (!s.stop_signal.empty()) r.stop_signal = runtime::parse_signal(s.stop_signal, "--stop-signal");
+  if (s.stop_grace_period)
+    r.stop_timeout =
+        static_cast<int>((s.stop_grace_period->nanoseconds + 999'999'999) / 1'000'000'000);
+  if (s.logging) {
+    const std::string& driver = s.logging->driver;
+    if (!driver.empty() && driver != "json-file" && driver != "local")
+      throw unsupported(s, "logging.driver", driver + " is not supported (lit logs json-file)");
+    for (const auto& [k, v] : s.logging->options) shim::apply_log_opt(r.log, k, v);
+  }
+}
+
+void add_labels(const Project& project, const Service& s, int number, const std::string& hash,
+                ContainerRequest& r) {
+  r.labels = s.labels;
+  r.labels[kProjectLabel] = project.name;
+  r.labels[kServiceLabel] = s.name;
+  r.labels[kNumberLabel] = std::to_string(number);
+  r.labels[kHashLabel] = hash;
+  std::string files;
+  for (const auto& file : project.files) files += (files.empty() ? "" : ",") + file;
+  r.labels[kConfigFilesLabel] = files;
+}
+
+void add_security_and_dns(const Service& s, ContainerRequest& r) {
+  r.security.cap_add = s.cap_add;
+  r.security.cap_drop = s.cap_drop;
+  for (const auto& o : s.security_opt) runtime::apply_security_opt(o, r.security);
+  r.security.privileged = s.privileged;
+  r.security.read_only_rootfs = s.read_only;
+  for (const auto& h : s.extra_hosts) r.extra_hosts.push_back(runtime::parse_add_host(h));
+  for (const auto& d : s.dns) r.dns.push_back(runtime::parse_dns(d));
+  r.dns_search = s.dns_search;
+  r.dns_options = s.dns_opt;
+  r.sysctls = s.sysctls;
+}
+
+}  // namespace
+
+std::string shell_join(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) out += (out.empty() ? "" : " ") + quote(a);
+  return out;
+}
+
+ReplicaRequest replica_request(const Project& project, const Service& s, const std::string& name,
+                               int number, const std::string& hash) {
+  if (s.image.empty() || s.build)
+    throw unsupported(s, "build", "building images is not supported yet (a later release adds the image builder)")
+        .with_hint("build the image elsewhere, load it with `lit image load`, and set image:");
+  ReplicaRequest out;
+  ContainerRequest& r = out.request;
+  // filesystem.copy: the derived image apply makes (ensure_copy_image) first.
+  r.image = s.copy.empty() ? s.image : copy_image_reference(project, s);
+  r.name = name;
+  r.detach = true;
+  add_command(s, r);
+  for (const auto& e : s.environment) {  // "K=V"; a bare K from lit's environment, as -e K
+    if (auto v = runtime::parse_env_arg(e, runtime::process_env_lookup()))
+      runtime::set_env(r.env, *v);
+  }
+  add_mounts(project, s, r);
+  for (const auto& p : s.ports) r.ports.push_back(port_of(s, p));
+  add_networks(project, s, out);
+  add_health(s, r);
+  add_resources(s, r);
+  add_lifecycle(s, r);
+  r.user = s.user;
+  if (!r.user.empty()) runtime::parse_user(r.user);
+  r.workdir = s.working_dir;
+  r.hostname = s.hostname;
+  r.init = s.init.value_or(false);
+  add_security_and_dns(s, r);
+  r.tty = false;  // detached containers have no terminal yet: tty is accepted and ignored
+  r.interactive = s.stdin_open;
+  add_labels(project, s, number, hash, r);
+  return out;
+}
+
+}  // namespace lit::reconciler

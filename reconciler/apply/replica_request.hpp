@@ -1,0 +1,38 @@
+#pragma once
+// One replica of a service as the runtime's typed container request: the
+// reconciler creates containers through the same runtime call as
+// `lit container run -d`, without passing through command-line text.
+#include <string>
+#include <vector>
+
+#include "reconciler/model.hpp"
+#include "runtime/spec/request.hpp"
+
+namespace lit::reconciler {
+
+// A network the container joins after the first one (`network connect`).
+struct ExtraNetwork {
+  std::string network;  // resource name
+  std::string ip;
+  std::vector<std::string> aliases;
+};
+
+struct ReplicaRequest {
+  runtime::ContainerRequest request;
+  std::vector<ExtraNetwork> extra_networks;
+  // network_mode service:NAME: the applier sets request.network to the
+  // container mode, joining that service's first running replica.
+  std::string network_service;
+};
+
+// Throws lit::Error naming the service and key for what lit cannot run yet
+// (build:, filesystem.copy, external secrets, sctp ports...), and in the words
+// of the matching `run` flag for values the runtime refuses (as
+// `lit container run` would).
+ReplicaRequest replica_request(const Project& project, const Service& service,
+                               const std::string& name, int number, const std::string& hash);
+
+// A shell command running argv as given (CMD-form health checks).
+std::string shell_join(const std::vector<std::string>& argv);
+
+}  // namespace lit::reconciler

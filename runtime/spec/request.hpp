@@ -1,0 +1,115 @@
+#pragma once
+// What a caller asks the runtime to create: every setting typed, nothing left
+// as command-line text. `lit container run` (app/run_flags.hpp) and a
+// project's services (reconciler/apply/replica_request.hpp) each build one;
+// create_container merges it with the image as docker does.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/cgroups/cgroup.hpp"
+#include "runtime/lifecycle/restart_policy.hpp"
+#include "runtime/shim/log_writer.hpp"
+#include "runtime/spec/published_port.hpp"
+#include "runtime/spec/spec.hpp"
+
+namespace lit::runtime {
+
+// A file whose content lit writes into the container's own directory and
+// bind-mounts read-only at `target` (a project's secret or config from the
+// environment or inline `content:`); removed with the container.
+struct ContentFile {
+  std::string target;  // absolute path inside the container
+  std::string content;
+  unsigned mode = 0444;
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+};
+
+// A host directory or a volume mounted in the container (-v, a service's volumes:).
+struct VolumeMount {
+  enum class Kind { Bind, Named, Anonymous };
+  Kind kind = Kind::Bind;
+  std::string source;  // absolute host path (Bind) or volume name (Named)
+  std::string destination;  // absolute, normalized, not "/"
+  bool read_only = false;
+};
+
+// Where the container's network namespace comes from.
+struct NetworkRequest {
+  NetworkMode mode = NetworkMode::None;
+  // Bridge: the lit network joined at create. Container: the container whose
+  // namespace it joins (a name or an id; resolved to the id at create).
+  std::string name;
+  std::string ip;                    // Bridge: asked address ("" = the next free one)
+  std::vector<std::string> aliases;  // Bridge: more DNS names on that network
+};
+
+// The network as `--network` names it: none, host, container:NAME or NAME.
+std::string network_text(const NetworkRequest& network);
+
+// Changes to the image's HEALTHCHECK (docker's rules: each set field replaces the image's).
+struct HealthOverride {
+  bool disable = false;                          // --no-healthcheck
+  std::optional<std::vector<std::string>> test;  // ["CMD-SHELL", cmd] or ["CMD", args...]
+  std::optional<std::int64_t> interval_ns, timeout_ns, start_period_ns;
+  std::optional<unsigned> retries;
+};
+
+struct ContainerRequest {
+  std::string image;  // reference or id
+  // Replaces the image's Entrypoint (and drops its Cmd), as --entrypoint does.
+  std::optional<std::vector<std::string>> entrypoint;
+  std::vector<std::string> command;  // empty: the image's Cmd (unless entrypoint is set)
+  std::string name;                  // "" = a generated one
+  // The user's variables, K=V, later entries already applied over earlier ones
+  // (env files, then -e); merged over the image's Env at create.
+  std::vector<std::string> env;
+  std::string user;  // USER[:GROUP], names or ids ("" = the image's)
+  std::string workdir;  // absolute ("" = the image's)
+  std::string hostname;  // "" = the short id (the host's with network host)
+  std::vector<VolumeMount> volumes;
+  std::vector<Mount> tmpfs;  // type "tmpfs", options complete
+  std::vector<ContentFile> content_files;
+  cgroups::Limits limits;
+  NetworkRequest network;
+  std::vector<PublishedPort> ports;
+  std::vector<std::pair<std::string, std::string>> extra_hosts;  // {name, address}
+  std::vector<std::string> dns, dns_search, dns_options;
+  std::map<std::string, std::string> sysctls;
+  std::vector<ContainerSpec::Rlimit> rlimits;
+  std::optional<std::int64_t> shm_bytes;  // nullopt: 64 MB
+  SecuritySpec security;
+  std::map<std::string, std::string> labels;
+  bool tty = false, interactive = false;
+  bool auto_remove = false;  // --rm
+  bool detach = false;       // -d
+  // Set by `run` without -d: the container lives as long as that lit command
+  // does, so with --rm its record can stay in the run root (RecordHome::RunRoot).
+  bool foreground_run = false;
+  RestartPolicy restart;
+  shim::LogOptions log;
+  HealthOverride health;
+  std::optional<int> stop_signal;  // nullopt: the image's StopSignal, else SIGTERM
+  int stop_timeout = 10;           // seconds between the stop signal and SIGKILL
+  bool init = false;               // --init
+};
+
+// What can be checked without the image or the disk: names, network mode
+// against ports/DNS/hosts, limits' ranges, sysctls, paths; throws lit::Error
+// in the words of the matching `run` flag.
+void check_request(const ContainerRequest& request);
+
+// Pieces of check_request, for a caller that checks them in its own order.
+void check_name(const std::string& name);
+void check_hostname(const std::string& hostname);
+// -p, --ip and --network-alias need a lit network; the container mode takes
+// ports, DNS servers and hosts from its target.
+void check_network_use(const NetworkRequest& network, bool ports, bool dns, bool extra_hosts);
+
+}  // namespace lit::runtime

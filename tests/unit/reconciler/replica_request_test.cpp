@@ -1,0 +1,190 @@
+// A service becomes the runtime's typed container request directly: no flag
+// text in between.
+#include "reconciler/apply/replica_request.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#include "reconciler/labels.hpp"
+#include "tests/unit/error_of.hpp"
+
+namespace lit::reconciler {
+namespace {
+
+using lit::testing::error_of;
+using runtime::Proto;
+using runtime::PublishedPort;
+using runtime::VolumeMount;
+
+Project project_with(const Service& s) {
+  Project p;
+  p.name = "proj";
+  p.files = {"/p/lit.yml"};
+  p.volumes["data"].name = "proj_data";
+  p.networks["default"].name = "proj_default";
+  p.services[s.name] = s;
+  return p;
+}
+
+Mount mount(MountType type, std::string source, std::string target, bool read_only) {
+  Mount m;
+  m.type = type;
+  m.source = std::move(source);
+  m.target = std::move(target);
+  m.read_only = read_only;
+  return m;
+}
+
+Service web() {
+  Service s;
+  s.name = "web";
+  s.image = "nginx";
+  s.networks["default"].aliases = {"www"};
+  return s;
+}
+
+TEST(ReplicaRequest, ServiceSettingsBecomeTypedValues) {
+  Service s = web();
+  s.command = std::vector<std::string>{"serve", "--port", "80"};
+  s.environment = {"A=1", "B=two words"};
+  s.ports = {{"127.0.0.1", 8080, 80, "tcp"}, {"", 0, 53, "udp"}, {"0.0.0.0", 9000, 90, "tcp"}};
+  s.volumes = {mount(MountType::volume, "data", "/var/lib/data", true),
+               mount(MountType::bind, "/host/dir/", "/srv/", false),
+               mount(MountType::volume, "", "/cache", false),
+               mount(MountType::tmpfs, "", "/tmp", false)};
+  s.volumes[3].tmpfs_size = 1 << 20;
+  s.volumes[3].tmpfs_mode = 01777;
+  s.resources.cpus = 0.5;
+  s.resources.memory = 64 << 20;
+  s.resources.pids = 100;
+  s.ulimits["nofile"] = {1024, 2048};
+  s.ulimits["core"] = {-1, -1};
+  s.shm_size = 128 << 20;
+  Healthcheck h;
+  h.test = {"CMD", "curl", "-f", "http://localhost/a b"};
+  h.interval = Duration{"5s", 5'000'000'000};
+  h.retries = 2;
+  s.healthcheck = h;
+  s.restart = "on-failure:3";
+  s.stop_signal = "SIGQUIT";
+  s.stop_grace_period = Duration{"1500ms", 1'500'000'000};
+  s.logging = Logging{"json-file", {{"max-size", "1m"}, {"max-file", "5"}}};
+  s.labels = {{"tier", "front"}};
+  s.sysctls = {{"net.core.somaxconn", "1024"}};
+  s.extra_hosts = {"db:10.0.0.5"};
+  s.cap_add = {"NET_ADMIN"};
+  s.security_opt = {"no-new-privileges:true"};
+
+  ReplicaRequest rr = replica_request(project_with(s), s, "proj-web-1", 1, "abc");
+  const runtime::ContainerRequest& r = rr.request;
+  EXPECT_EQ(r.image, "nginx");
+  EXPECT_EQ(r.name, "proj-web-1");
+  EXPECT_TRUE(r.detach);
+  EXPECT_FALSE(r.entrypoint);
+  EXPECT_EQ(r.command, (std::vector<std::string>{"serve", "--port", "80"}));
+  EXPECT_EQ(r.env, (std::vector<std::string>{"A=1", "B=two words"}));
+  EXPECT_EQ(r.ports, (std::vector<PublishedPort>{{"127.0.0.1", 8080, 80, Proto::Tcp},
+                                                 {"", 0, 53, Proto::Udp},
+                                                 {"", 9000, 90, Proto::Tcp}}));
+  ASSERT_EQ(r.volumes.size(), 3u);
+  EXPECT_EQ(r.volumes[0].kind, VolumeMount::Kind::Named);
+  EXPECT_EQ(r.volumes[0].source, "proj_data");
+  EXPECT_EQ(r.volumes[0].destination, "/var/lib/data");
+  EXPECT_TRUE(r.volumes[0].read_only);
+  EXPECT_EQ(r.volumes[1].kind, VolumeMount::Kind::Bind);
+  EXPECT_EQ(r.volumes[1].source, "/host/dir");
+  EXPECT_EQ(r.volumes[1].destination, "/srv");
+  EXPECT_EQ(r.volumes[2].kind, VolumeMount::Kind::Anonymous);
+  EXPECT_EQ(r.volumes[2].destination, "/cache");
+  ASSERT_EQ(r.tmpfs.size(), 1u);
+  EXPECT_EQ(r.tmpfs[0].destination, "/tmp");
+  EXPECT_EQ(r.tmpfs[0].options,
+            (std::vector<std::string>{"nosuid", "nodev", "noexec", "size=1048576", "mode=1777"}));
+  EXPECT_EQ(r.limits.cpus, 0.5);
+  EXPECT_EQ(r.limits.memory_bytes, 64 << 20);
+  EXPECT_EQ(r.limits.pids, 100);
+  ASSERT_EQ(r.rlimits.size(), 2u);  // in name order: core, nofile
+  EXPECT_EQ(r.rlimits[0].resource, RLIMIT_CORE);
+  EXPECT_EQ(r.rlimits[0].soft, RLIM_INFINITY);
+  EXPECT_EQ(r.rlimits[1].resource, RLIMIT_NOFILE);
+  EXPECT_EQ(r.rlimits[1].soft, 1024u);
+  EXPECT_EQ(r.rlimits[1].hard, 2048u);
+  EXPECT_EQ(r.shm_bytes, 128 << 20);
+  ASSERT_TRUE(r.health.test);
+  EXPECT_EQ(*r.health.test,
+            (std::vector<std::string>{"CMD-SHELL", "curl -f 'http://localhost/a b'"}));
+  EXPECT_EQ(r.health.interval_ns, 5'000'000'000);
+  EXPECT_FALSE(r.health.timeout_ns);
+  EXPECT_EQ(r.health.retries, 2u);
+  EXPECT_EQ(r.restart.mode, runtime::RestartMode::OnFailure);
+  EXPECT_EQ(r.restart.max_retries, 3u);
+  EXPECT_EQ(r.stop_signal, SIGQUIT);
+  EXPECT_EQ(r.stop_timeout, 2);  // rounded up to whole seconds
+  EXPECT_EQ(r.log.max_size, 1u << 20);
+  EXPECT_EQ(r.log.max_file, 5u);
+  EXPECT_EQ(r.network.mode, runtime::NetworkMode::Bridge);
+  EXPECT_EQ(r.network.name, "proj_default");
+  EXPECT_EQ(r.network.aliases, (std::vector<std::string>{"www", "web"}));
+  EXPECT_EQ(r.labels.at("tier"), "front");
+  EXPECT_EQ(r.labels.at(kProjectLabel), "proj");
+  EXPECT_EQ(r.labels.at(kServiceLabel), "web");
+  EXPECT_EQ(r.labels.at(kNumberLabel), "1");
+  EXPECT_EQ(r.labels.at(kHashLabel), "abc");
+  EXPECT_EQ(r.labels.at(kConfigFilesLabel), "/p/lit.yml");
+  EXPECT_EQ(r.sysctls.at("net.core.somaxconn"), "1024");
+  EXPECT_EQ(r.extra_hosts, (std::vector<std::pair<std::string, std::string>>{{"db", "10.0.0.5"}}));
+  EXPECT_EQ(r.security.cap_add, (std::vector<std::string>{"NET_ADMIN"}));
+  EXPECT_TRUE(r.security.no_new_privileges);
+  EXPECT_NO_THROW(runtime::check_request(r));
+}
+
+TEST(ReplicaRequest, EntrypointDropsTheImageCommand) {
+  Service s = web();
+  s.entrypoint = std::vector<std::string>{"/bin/sh", "-c"};
+  ReplicaRequest rr = replica_request(project_with(s), s, "proj-web-1", 1, "h");
+  EXPECT_EQ(rr.request.entrypoint, (std::vector<std::string>{"/bin/sh", "-c"}));
+  EXPECT_TRUE(rr.request.command.empty());
+}
+
+TEST(ReplicaRequest, NetworkModes) {
+  Service s = web();
+  s.networks.clear();
+  s.network_mode = "service:db";
+  ReplicaRequest rr = replica_request(project_with(s), s, "proj-web-1", 1, "h");
+  EXPECT_EQ(rr.network_service, "db");
+  EXPECT_EQ(rr.request.network.mode, runtime::NetworkMode::None);  // until the applier knows db's replica
+  s.network_mode = "container:other";
+  rr = replica_request(project_with(s), s, "proj-web-1", 1, "h");
+  EXPECT_EQ(rr.request.network.mode, runtime::NetworkMode::Container);
+  EXPECT_EQ(rr.request.network.name, "other");
+  s.network_mode = "host";
+  EXPECT_EQ(replica_request(project_with(s), s, "proj-web-1", 1, "h").request.network.mode,
+            runtime::NetworkMode::Host);
+}
+
+TEST(ReplicaRequest, WhatTheRuntimeCannotTakeIsSaidNamingTheService) {
+  Service s = web();
+  s.ports = {{"", 80, 80, "sctp"}};
+  EXPECT_EQ(error_of([&] { replica_request(project_with(s), s, "proj-web-1", 1, "h"); }),
+            "service web: ports: protocol sctp is not supported (tcp or udp)");
+  s = web();
+  Healthcheck h;
+  h.test = {"CMD-SHELL", "true"};
+  h.retries = 0;
+  s.healthcheck = h;
+  EXPECT_EQ(error_of([&] { replica_request(project_with(s), s, "proj-web-1", 1, "h"); }),
+            "invalid --health-retries \"0\"");
+  s = web();
+  s.ulimits["bogus"] = {1, 1};
+  EXPECT_EQ(error_of([&] { replica_request(project_with(s), s, "proj-web-1", 1, "h"); }),
+            "service web: ulimits: unknown limit bogus");
+  s = web();
+  s.resources.memory = 1 << 20;  // the runtime's check, as for --memory
+  ReplicaRequest rr = replica_request(project_with(s), s, "proj-web-1", 1, "h");
+  EXPECT_EQ(error_of([&] { runtime::check_request(rr.request); }),
+            "invalid value \"1048576b\" for flag --memory: the minimum memory limit is 6MB");
+}
+
+}  // namespace
+}  // namespace lit::reconciler
