@@ -110,7 +110,8 @@ PendingImage docker_entry(const ArchiveContents& a, const json& m) {
 // Multi-platform index: the manifest for this machine, else the first one.
 json pick_platform(const ArchiveContents& a, const json& index) {
   const json* first = nullptr;
-  for (const auto& d : index.value("manifests", json::array())) {
+  const json manifests = index.value("manifests", json::array());  // outlives `first`
+  for (const auto& d : manifests) {
     if (!first) first = &d;
     const json p = d.value("platform", json::object());
     if (p.value("os", "") == "linux" && p.value("architecture", "") == host_architecture()) return d;
