@@ -157,14 +157,27 @@ PendingImage oci_entry(const ArchiveContents& a, json desc) {
   return img;
 }
 
+// A document of the wrong shape (a number where a descriptor belongs) makes
+// nlohmann::json throw its own errors: they are a corrupt archive too.
+template <typename Read>
+std::vector<PendingImage> reading(const ArchiveContents& a, std::string_view docs, Read read) {
+  try {
+    return read();
+  } catch (const json::exception& e) {
+    corrupt(a.name(), "unexpected JSON in " + std::string(docs) + ": " + e.what());
+  }
+}
+
 }  // namespace
 
 std::vector<PendingImage> read_docker_archive(const ArchiveContents& a) {
   json manifest = parse_json(a, "manifest.json", "docker-archive manifest");
   if (!manifest.is_array() || manifest.empty()) corrupt(a.name(), "manifest.json must be a non-empty array");
-  std::vector<PendingImage> out;
-  for (const auto& m : manifest) out.push_back(docker_entry(a, m));
-  return out;
+  return reading(a, "manifest.json", [&] {
+    std::vector<PendingImage> out;
+    for (const auto& m : manifest) out.push_back(docker_entry(a, m));
+    return out;
+  });
 }
 
 std::vector<PendingImage> read_oci_archive(const ArchiveContents& a) {
@@ -174,9 +187,11 @@ std::vector<PendingImage> read_oci_archive(const ArchiveContents& a) {
       index["manifests"].empty()) {
     corrupt(a.name(), "index.json lists no manifests");
   }
-  std::vector<PendingImage> out;
-  for (const auto& d : index["manifests"]) out.push_back(oci_entry(a, d));
-  return out;
+  return reading(a, "index.json or a blob it names", [&] {
+    std::vector<PendingImage> out;
+    for (const auto& d : index["manifests"]) out.push_back(oci_entry(a, d));
+    return out;
+  });
 }
 
 std::vector<PendingImage> read_image_archive(const ArchiveContents& a) {

@@ -24,11 +24,14 @@ namespace {
 class FormatsTest : public ::testing::Test {
  protected:
   lit::TempDir tmp{fs::temp_directory_path(), "lit-formats-"};
+  int reads_ = 0;
 
   std::vector<PendingImage> read(const TarBuilder& tar) {
-    lit::test::write_bytes(tmp.path() / "x.tar", tar.bytes());
-    lit::UniqueFd fd(::open((tmp.path() / "x.tar").c_str(), O_RDONLY | O_CLOEXEC));
-    auto contents = lit::image::ArchiveContents::stage(fd.get(), "x.tar", tmp.path() / "stage");
+    const fs::path dir = tmp.path() / std::to_string(reads_++);
+    lit::make_dirs(dir);
+    lit::test::write_bytes(dir / "x.tar", tar.bytes());
+    lit::UniqueFd fd(::open((dir / "x.tar").c_str(), O_RDONLY | O_CLOEXEC));
+    auto contents = lit::image::ArchiveContents::stage(fd.get(), "x.tar", dir / "stage");
     return lit::image::read_image_archive(contents);
   }
 
@@ -72,4 +75,29 @@ TEST_F(FormatsTest, IndexWithoutThisPlatformTakesTheFirstManifest) {
   ASSERT_EQ(images.size(), 1u);
   EXPECT_EQ(images[0].manifest_digest, digest);
   EXPECT_EQ(images[0].layers.size(), 1u);
+}
+
+// Found by tests/fuzz/image_manifest_fuzz.cpp: documents of the wrong shape
+// escaped as nlohmann::json errors instead of a corrupt archive.
+TEST_F(FormatsTest, DocumentsOfTheWrongShapeAreACorruptArchive) {
+  const std::string nested = "694";
+  TarBuilder tar;
+  tar.file("oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+  tar.file("blobs/sha256/" + lit::test::hex(sha256_digest(nested)), nested);
+  tar.file("index.json", json{{"manifests",
+                               {{{"mediaType", "application/vnd.oci.image.index.v1+json"},
+                                 {"digest", sha256_digest(nested)}}}}}
+                             .dump());
+  EXPECT_EQ(error_of([&] { read(tar); }),
+            "corrupt archive x.tar: unexpected JSON in index.json or a blob it names: "
+            "[json.exception.type_error.306] cannot use value() with number");
+  std::string digest;
+  TarBuilder platform = nested_index({{{"os", 1}}}, digest);
+  EXPECT_EQ(error_of([&] { read(platform); }),
+            "corrupt archive x.tar: unexpected JSON in index.json or a blob it names: "
+            "[json.exception.type_error.302] type must be string, but is number");
+  TarBuilder docker;
+  docker.file("manifest.json", R"([{"Config":"c.json","Layers":[],"RepoTags":[7]}])");
+  docker.file("c.json", "{}");
+  EXPECT_EQ(read(docker).size(), 1u) << "a RepoTag that is not a string is skipped";
 }
