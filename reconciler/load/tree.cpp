@@ -94,9 +94,17 @@ void apply_merge_key(Node& out, const Node& merged) {
   }
 }
 
-Node convert(const YAML::Node& y, const std::string& file) {
+// `within`: the nodes being converted around y. An alias inside the node its
+// anchor names (`a: &a {b: *a}`) makes the tree a cycle, which has no end.
+Node convert(const YAML::Node& y, const std::string& file, std::vector<YAML::Node>& within) {
   Node n;
   n.loc = loc_of(y, file);
+  if (y.IsSequence() || y.IsMap()) {
+    for (const auto& outer : within)
+      if (outer.is(y))
+        throw Error(n.loc.str() + ": an alias inside this anchored node refers back to it");
+  }
+  within.push_back(y);
   switch (y.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -109,7 +117,7 @@ Node convert(const YAML::Node& y, const std::string& file) {
       break;
     case YAML::NodeType::Sequence:
       n.kind = Node::Kind::seq;
-      for (const auto& it : y) n.items.push_back(convert(it, file));
+      for (const auto& it : y) n.items.push_back(convert(it, file, within));
       break;
     case YAML::NodeType::Map: {
       n.kind = Node::Kind::map;
@@ -120,16 +128,17 @@ Node convert(const YAML::Node& y, const std::string& file) {
           throw Error(kl.str() + ": mapping keys must be strings");
         std::string key = it.first.Scalar();
         if (key == "<<" && it.first.Tag() != "!") {
-          merges.push_back(convert(it.second, file));
+          merges.push_back(convert(it.second, file, within));
           continue;
         }
         if (n.find(key)) throw Error(kl.str() + ": duplicate key '" + key + "'");
-        n.entries.push_back({key, kl, convert(it.second, file)});
+        n.entries.push_back({key, kl, convert(it.second, file, within)});
       }
       for (const auto& m : merges) apply_merge_key(n, m);
       break;
     }
   }
+  within.pop_back();
   return n;
 }
 
@@ -143,7 +152,8 @@ Node parse_yaml(const std::string& text, const std::string& display) {
     throw Error(display + ":" + std::to_string(e.mark.line + 1) + ":" +
                 std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
   }
-  return convert(root, display);
+  std::vector<YAML::Node> within;
+  return convert(root, display, within);
 }
 
 Node parse_yaml_file(const std::string& path, const std::string& display) {
