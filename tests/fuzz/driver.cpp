@@ -128,7 +128,8 @@ int main(int argc, char** argv) {
         }
         default:  // interesting bytes: DNS pointers and label lengths, tar and JSON syntax
           if (!input.empty()) {
-            static const uint8_t kBytes[] = {0xC0, 63, 0, 0xFF, '/', '.', '"', '{', '[', ':', '$', '\n'};
+            static const uint8_t kBytes[] = {0xC0, 63,  0,   0xFF, '/', '.',
+                                             '"',  '{', '[', ':',  '$', '\n'};
             input[rng() % input.size()] = kBytes[rng() % sizeof kBytes];
           }
       }

@@ -44,7 +44,8 @@ struct FixedImage {
 
   FixedImage() {
     config = R"({"architecture":"amd64","os":"linux","config":{"Cmd":["sh"],"Env":["PATH=/bin"]},)"
-             R"("rootfs":{"type":"layers","diff_ids":[")" + sha256_digest(layer) + R"("]}})";
+             R"("rootfs":{"type":"layers","diff_ids":[")" +
+             sha256_digest(layer) + R"("]}})";
     manifest = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
                R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
                sha256_digest(config) + R"(","size":)" + std::to_string(config.size()) +
@@ -83,8 +84,9 @@ std::string archive_for(unsigned mode, const std::string& doc) {
     case 2:
     case 3:
       tar.file("blobs/sha256/" + hex(sha256_digest(doc)), doc);
-      tar.file("index.json", descriptor_index(doc, mode == 2 ? "application/vnd.oci.image.manifest.v1+json"
-                                                             : "application/vnd.oci.image.index.v1+json"));
+      tar.file("index.json",
+               descriptor_index(doc, mode == 2 ? "application/vnd.oci.image.manifest.v1+json"
+                                               : "application/vnd.oci.image.index.v1+json"));
       break;
     case 4:
       tar.file("blobs/sha256/" + hex(sha256_digest(doc)), doc);
@@ -121,11 +123,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string doc(reinterpret_cast<const char*>(data) + 1, size - 1);
   if (mode == 4) read_config(doc);
   const std::string archive = archive_for(mode, doc);
-  if (::ftruncate(input, 0) < 0 || ::pwrite(input, archive.data(), archive.size(), 0) != static_cast<ssize_t>(archive.size()) ||
+  if (::ftruncate(input, 0) < 0 ||
+      ::pwrite(input, archive.data(), archive.size(), 0) != static_cast<ssize_t>(archive.size()) ||
       ::lseek(input, 0, SEEK_SET) < 0)
     die("write the archive to a memfd");
   try {
-    auto contents = lit::image::ArchiveContents::stage(input, "fuzz.tar", scratch.path() + "/stage");
+    auto contents =
+        lit::image::ArchiveContents::stage(input, "fuzz.tar", scratch.path() + "/stage");
     for (const auto& image : lit::image::read_image_archive(contents)) {
       if (image.id != sha256_digest(image.config)) die("image id is not the digest of its config");
       for (const auto& layer : image.layers) {

@@ -31,8 +31,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (::mkdirat(scratch.fd(), "app", 0755) < 0) lit::fuzz::die("create the project directory");
     return scratch.path() + "/app";
   }();
-  int fd = ::openat(scratch.fd(), "app/compose.yaml", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0 || ::write(fd, data, size) != static_cast<ssize_t>(size)) lit::fuzz::die("write compose.yaml");
+  int fd =
+      ::openat(scratch.fd(), "app/compose.yaml", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 || ::write(fd, data, size) != static_cast<ssize_t>(size))
+    lit::fuzz::die("write compose.yaml");
   ::close(fd);
   lit::reconciler::LoadOptions options;
   options.working_dir = dir;

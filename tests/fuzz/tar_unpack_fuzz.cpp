@@ -49,7 +49,8 @@ class Sandbox {
       fd_ = ::dup(scratch_->fd());
     }
     int out = ::openat(fd_, "outside", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (out < 0 || ::write(out, kOutsideContent.data(), kOutsideContent.size()) != 4) die("create outside");
+    if (out < 0 || ::write(out, kOutsideContent.data(), kOutsideContent.size()) != 4)
+      die("create outside");
     ::close(out);
     if (::fstatat(fd_, "outside", &outside_, AT_SYMLINK_NOFOLLOW) < 0) die("stat outside");
     layer_ = base_ + "/layer";
@@ -102,8 +103,8 @@ class Sandbox {
     if (out < 0 || ::fstat(out, &st) < 0 || st.st_ino != outside_.st_ino ||
         st.st_mode != outside_.st_mode || st.st_uid != outside_.st_uid ||
         st.st_nlink != outside_.st_nlink || ::read(out, buf, sizeof buf) != 4 ||
-        std::string_view(buf) != kOutsideContent ||
-        st.st_mtim.tv_sec != outside_.st_mtim.tv_sec || st.st_mtim.tv_nsec != outside_.st_mtim.tv_nsec)
+        std::string_view(buf) != kOutsideContent || st.st_mtim.tv_sec != outside_.st_mtim.tv_sec ||
+        st.st_mtim.tv_nsec != outside_.st_mtim.tv_nsec)
       die("unpack changed " + base_ + "/outside");
     ::close(out);
   }
@@ -112,7 +113,7 @@ class Sandbox {
   std::unique_ptr<lit::fuzz::ScratchDir> scratch_;
   std::string base_, layer_;
   int fd_ = -1;
-  struct stat outside_{};
+  struct stat outside_ {};
 };
 
 }  // namespace

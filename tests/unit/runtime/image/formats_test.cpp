@@ -46,18 +46,18 @@ class FormatsTest : public ::testing::Test {
             .dump();
     manifest_digest = sha256_digest(manifest);
     json manifests = json::array();
-    for (const auto& p : platforms) manifests.push_back({{"digest", manifest_digest}, {"platform", p}});
+    for (const auto& p : platforms)
+      manifests.push_back({{"digest", manifest_digest}, {"platform", p}});
     const std::string nested = json{{"schemaVersion", 2}, {"manifests", manifests}}.dump();
     TarBuilder tar;
     tar.file("oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
     for (const std::string* blob : {&layer, &config, &manifest, &nested})
       tar.file("blobs/sha256/" + lit::test::hex(sha256_digest(*blob)), *blob);
-    tar.file("index.json",
-             json{{"manifests",
-                   {{{"mediaType", "application/vnd.oci.image.index.v1+json"},
-                     {"digest", sha256_digest(nested)},
-                     {"size", nested.size()}}}}}
-                 .dump());
+    tar.file("index.json", json{{"manifests",
+                                 {{{"mediaType", "application/vnd.oci.image.index.v1+json"},
+                                   {"digest", sha256_digest(nested)},
+                                   {"size", nested.size()}}}}}
+                               .dump());
     return tar;
   }
 };
