@@ -94,44 +94,67 @@ void apply_merge_key(Node& out, const Node& merged) {
   }
 }
 
-Node convert(const YAML::Node& y, const std::string& file) {
-  Node n;
-  n.loc = loc_of(y, file);
-  switch (y.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      n.kind = Node::Kind::null;
-      break;
-    case YAML::NodeType::Scalar:
-      n.kind = Node::Kind::scalar;
-      n.text = y.Scalar();
-      n.quoted = y.Tag() == "!";
-      break;
-    case YAML::NodeType::Sequence:
-      n.kind = Node::Kind::seq;
-      for (const auto& it : y) n.items.push_back(convert(it, file));
-      break;
-    case YAML::NodeType::Map: {
-      n.kind = Node::Kind::map;
-      std::vector<Node> merges;
-      for (const auto& it : y) {
-        Loc kl = loc_of(it.first, file);
-        if (!it.first.IsScalar())
-          throw Error(kl.str() + ": mapping keys must be strings");
-        std::string key = it.first.Scalar();
-        if (key == "<<" && it.first.Tag() != "!") {
-          merges.push_back(convert(it.second, file));
-          continue;
-        }
-        if (n.find(key)) throw Error(kl.str() + ": duplicate key '" + key + "'");
-        n.entries.push_back({key, kl, convert(it.second, file)});
-      }
-      for (const auto& m : merges) apply_merge_key(n, m);
-      break;
+// Aliases copy the node they name wherever they appear: a few lines of
+// anchors can stand for billions of nodes (a "billion laughs" file). No real
+// project comes near this many.
+constexpr std::size_t kMaxNodes = 250000;
+
+struct Converter {
+  const std::string& file;
+  // The nodes being converted around the current one. An alias inside the node
+  // its anchor names (`a: &a {b: *a}`) makes the tree a cycle, which has no end.
+  std::vector<YAML::Node> within;
+  std::size_t nodes = 0;
+
+  Node convert(const YAML::Node& y) {
+    Node n;
+    n.loc = loc_of(y, file);
+    if (++nodes > kMaxNodes)
+      throw Error(file + ": more than " + std::to_string(kMaxNodes) +
+                  " values once aliases are expanded");
+    if (y.IsSequence() || y.IsMap()) {
+      for (const auto& outer : within)
+        if (outer.is(y))
+          throw Error(n.loc.str() + ": an alias inside this anchored node refers back to it");
     }
+    within.push_back(y);
+    switch (y.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        n.kind = Node::Kind::null;
+        break;
+      case YAML::NodeType::Scalar:
+        n.kind = Node::Kind::scalar;
+        n.text = y.Scalar();
+        n.quoted = y.Tag() == "!";
+        break;
+      case YAML::NodeType::Sequence:
+        n.kind = Node::Kind::seq;
+        for (const auto& it : y) n.items.push_back(convert(it));
+        break;
+      case YAML::NodeType::Map: {
+        n.kind = Node::Kind::map;
+        std::vector<Node> merges;
+        for (const auto& it : y) {
+          Loc kl = loc_of(it.first, file);
+          if (!it.first.IsScalar())
+            throw Error(kl.str() + ": mapping keys must be strings");
+          std::string key = it.first.Scalar();
+          if (key == "<<" && it.first.Tag() != "!") {
+            merges.push_back(convert(it.second));
+            continue;
+          }
+          if (n.find(key)) throw Error(kl.str() + ": duplicate key '" + key + "'");
+          n.entries.push_back({key, kl, convert(it.second)});
+        }
+        for (const auto& m : merges) apply_merge_key(n, m);
+        break;
+      }
+    }
+    within.pop_back();
+    return n;
   }
-  return n;
-}
+};
 
 }  // namespace
 
@@ -143,7 +166,7 @@ Node parse_yaml(const std::string& text, const std::string& display) {
     throw Error(display + ":" + std::to_string(e.mark.line + 1) + ":" +
                 std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
   }
-  return convert(root, display);
+  return Converter{display, {}, 0}.convert(root);
 }
 
 Node parse_yaml_file(const std::string& path, const std::string& display) {

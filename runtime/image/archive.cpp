@@ -20,6 +20,12 @@ constexpr std::uint64_t kMaxJsonSize = 64u << 20;
 
 using ArchivePtr = std::unique_ptr<archive, decltype(&archive_read_free)>;
 
+// libarchive leaves the message unset on some failures (a corrupt gzip stream).
+const char* message(archive* a) {
+  const char* m = archive_error_string(a);
+  return m ? m : "unknown error";
+}
+
 std::string normalize(std::string_view path, bool& ok) {
   std::vector<std::string> comps;
   ok = clean_entry_path(path, comps);
@@ -35,7 +41,7 @@ StagedFile copy_entry(archive* a, const std::filesystem::path& to, const std::st
   for (;;) {
     la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
     if (n == 0) break;
-    if (n < 0) corrupt(name, std::string("reading ") + entry + ": " + archive_error_string(a));
+    if (n < 0) corrupt(name, std::string("reading ") + entry + ": " + message(a));
     hash.update(buf.data(), static_cast<std::size_t>(n));
     for (la_ssize_t off = 0; off < n;) {
       ssize_t w = ::write(out.get(), buf.data() + off, static_cast<std::size_t>(n - off));
@@ -63,13 +69,13 @@ ArchiveContents ArchiveContents::stage(int fd, std::string name, const std::file
   archive_read_support_filter_all(a.get());
   archive_read_support_format_tar(a.get());
   if (archive_read_open_fd(a.get(), fd, 1 << 16) != ARCHIVE_OK) {
-    corrupt(c.name_, std::string("not a tar archive (") + archive_error_string(a.get()) + ")");
+    corrupt(c.name_, std::string("not a tar archive (") + message(a.get()) + ")");
   }
   for (int index = 0;; ++index) {
     archive_entry* e;
     int r = archive_read_next_header(a.get(), &e);
     if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN) corrupt(c.name_, archive_error_string(a.get()));
+    if (r < ARCHIVE_WARN) corrupt(c.name_, message(a.get()));
     const char* raw = archive_entry_pathname(e);
     bool ok = raw != nullptr;
     std::string path = ok ? normalize(raw, ok) : "";

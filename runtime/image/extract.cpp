@@ -133,7 +133,10 @@ void Extractor::regular(archive* a, archive_entry* e, int parent, const std::str
     la_int64_t offset;
     int r = archive_read_data_block(a, &buf, &size, &offset);
     if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN) fail(std::string("read data: ") + archive_error_string(a));
+    if (r < ARCHIVE_WARN) {
+      const char* msg = archive_error_string(a);  // unset on some failures
+      fail(std::string("read data: ") + (msg ? msg : "unknown error"));
+    }
     const char* p = static_cast<const char*>(buf);
     while (size > 0) {
       ssize_t n = ::pwrite(fd.get(), p, size, offset);

@@ -110,7 +110,8 @@ PendingImage docker_entry(const ArchiveContents& a, const json& m) {
 // Multi-platform index: the manifest for this machine, else the first one.
 json pick_platform(const ArchiveContents& a, const json& index) {
   const json* first = nullptr;
-  for (const auto& d : index.value("manifests", json::array())) {
+  const json manifests = index.value("manifests", json::array());  // outlives `first`
+  for (const auto& d : manifests) {
     if (!first) first = &d;
     const json p = d.value("platform", json::object());
     if (p.value("os", "") == "linux" && p.value("architecture", "") == host_architecture()) return d;
@@ -156,14 +157,27 @@ PendingImage oci_entry(const ArchiveContents& a, json desc) {
   return img;
 }
 
+// A document of the wrong shape (a number where a descriptor belongs) makes
+// nlohmann::json throw its own errors: they are a corrupt archive too.
+template <typename Read>
+std::vector<PendingImage> reading(const ArchiveContents& a, std::string_view docs, Read read) {
+  try {
+    return read();
+  } catch (const json::exception& e) {
+    corrupt(a.name(), "unexpected JSON in " + std::string(docs) + ": " + e.what());
+  }
+}
+
 }  // namespace
 
 std::vector<PendingImage> read_docker_archive(const ArchiveContents& a) {
   json manifest = parse_json(a, "manifest.json", "docker-archive manifest");
   if (!manifest.is_array() || manifest.empty()) corrupt(a.name(), "manifest.json must be a non-empty array");
-  std::vector<PendingImage> out;
-  for (const auto& m : manifest) out.push_back(docker_entry(a, m));
-  return out;
+  return reading(a, "manifest.json", [&] {
+    std::vector<PendingImage> out;
+    for (const auto& m : manifest) out.push_back(docker_entry(a, m));
+    return out;
+  });
 }
 
 std::vector<PendingImage> read_oci_archive(const ArchiveContents& a) {
@@ -173,9 +187,11 @@ std::vector<PendingImage> read_oci_archive(const ArchiveContents& a) {
       index["manifests"].empty()) {
     corrupt(a.name(), "index.json lists no manifests");
   }
-  std::vector<PendingImage> out;
-  for (const auto& d : index["manifests"]) out.push_back(oci_entry(a, d));
-  return out;
+  return reading(a, "index.json or a blob it names", [&] {
+    std::vector<PendingImage> out;
+    for (const auto& d : index["manifests"]) out.push_back(oci_entry(a, d));
+    return out;
+  });
 }
 
 std::vector<PendingImage> read_image_archive(const ArchiveContents& a) {

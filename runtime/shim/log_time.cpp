@@ -130,6 +130,9 @@ bool parse_rfc3339(std::string_view s, int64_t& time_ns) {
   const int64_t secs =
       days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
       mi * 60 + sec - offset;
+  // Nanoseconds in an int64_t reach from 1677 to 2262: other years do not fit.
+  constexpr int64_t kMaxSecs = INT64_MAX / 1000000000 - 1;
+  if (secs < -kMaxSecs || secs > kMaxSecs) return false;
   time_ns = secs * 1000000000 + frac;
   return true;
 }

@@ -14,7 +14,8 @@ int64_t now_ns();
 size_t format_rfc3339_nano(int64_t time_ns, char (&out)[40]);
 
 // Parses RFC3339 with optional fraction (1-9 digits) and "Z" or "+hh:mm"/"-hh:mm".
-// Returns false on malformed input (the caller names the flag or file in its error).
+// Returns false on malformed input, and on times that do not fit in int64_t
+// nanoseconds (before 1677 or after 2262); the caller names the flag or file in its error.
 bool parse_rfc3339(std::string_view text, int64_t& time_ns);
 
 // Go's time.ParseDuration subset, as docker's flags take durations: "10m",

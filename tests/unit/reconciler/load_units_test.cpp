@@ -154,6 +154,31 @@ TEST(Tree, MarksAndErrors) {
   EXPECT_EQ(error_of([] { parse_yaml("a: 1\na: 2\n", "f.yml"); }), "f.yml:2:1: duplicate key 'a'");
 }
 
+// Found by tests/fuzz/project_load_fuzz.cpp: an alias inside the node its
+// anchor names made a cycle, and converting it overflowed the stack.
+TEST(Tree, AliasInsideItsOwnAnchorIsAnError) {
+  EXPECT_EQ(error_of([] { parse_yaml("x: &a\n  b:\n    <<: *a\n", "f.yml"); }),
+            "f.yml:1:4: an alias inside this anchored node refers back to it");
+  EXPECT_EQ(error_of([] { parse_yaml("x: &a [1, *a]\n", "f.yml"); }),
+            "f.yml:1:4: an alias inside this anchored node refers back to it");
+  Node n = parse_yaml("x: &a {k: v}\ny: [*a, *a]\nz: {<<: *a}\n", "f.yml");
+  EXPECT_EQ(n.find("y")->items.size(), 2u) << "the same anchor twice, side by side, is fine";
+  EXPECT_EQ(n.find("z")->find("k")->text, "v");
+}
+
+// Nine aliases of nine aliases ... of nine values: 9^7 nodes from 400 bytes
+// made lit hang and run out of memory.
+TEST(Tree, AliasBombIsAnError) {
+  std::string text = "a: &a [x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b', prev = 'a'; c <= 'g'; prev = c++) {
+    text += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 9; ++i) text += std::string(i ? ", *" : "*") + prev;
+    text += "]\n";
+  }
+  EXPECT_EQ(error_of([&] { parse_yaml(text, "f.yml"); }),
+            "f.yml: more than 250000 values once aliases are expanded");
+}
+
 TEST(Discovery, LitYmlFirstThenComposeWithOverride) {
   TempDir dir(std::filesystem::temp_directory_path(), "lit-load-");
   namespace fs = std::filesystem;

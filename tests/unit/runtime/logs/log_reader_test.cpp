@@ -81,6 +81,8 @@ TEST(ShimLogReader, ParsesSinceLikeDocker) {
   EXPECT_EQ(since_error("yesterday"), "invalid --since yesterday");
   EXPECT_EQ(since_error("10x"), "invalid --since 10x");
   EXPECT_EQ(since_error(""), "invalid --since ");
+  // Found by tests/fuzz/log_parse_fuzz.cpp: it overflowed the nanoseconds.
+  EXPECT_EQ(since_error("2726-11-25"), "invalid --since 2726-11-25");
 }
 
 TEST(ShimLogReader, ReadsAllFilesOldestFirstWithStreamSelection) {

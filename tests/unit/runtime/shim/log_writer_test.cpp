@@ -42,6 +42,19 @@ TEST(ShimLogTime, FormatsAndParsesNanoseconds) {
   EXPECT_FALSE(parse_rfc3339("2025-13-25T12:00:00Z", t));
 }
 
+// Found by tests/fuzz/log_parse_fuzz.cpp: year 2726 overflowed the nanoseconds.
+TEST(ShimLogTime, RejectsTimesOutsideTheNanosecondRange) {
+  int64_t t = 0;
+  EXPECT_FALSE(parse_rfc3339("2726-11-25T00:00:00Z", t));
+  EXPECT_FALSE(parse_rfc3339("9999-12-31T23:59:59.999999999-23:59", t));
+  EXPECT_FALSE(parse_rfc3339("0000-01-01T00:00:00+23:59", t));
+  EXPECT_FALSE(parse_rfc3339("1600-01-01T00:00:00Z", t));
+  ASSERT_TRUE(parse_rfc3339("2262-04-11T23:47:15.999999999Z", t));
+  EXPECT_EQ(t, 9223372035999999999);
+  ASSERT_TRUE(parse_rfc3339("1677-09-21T00:12:45Z", t));
+  EXPECT_EQ(t, -9223372035000000000);
+}
+
 TEST(ShimLogWriter, WritesDockerJsonFileEntries) {
   lit::TempDir dir("/tmp", "shim-log-");
   const auto path = dir.path() / "container.log";
