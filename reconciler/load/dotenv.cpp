@@ -71,7 +71,7 @@ EnvList parse_dotenv(const std::string& text, const std::string& display, const 
       value = *v;
     } else {
       std::string raw = trim(line.substr(eq + 1));
-      char q = raw.empty() ? 0 : raw[0];
+      char q = raw.empty() ? '\0' : raw[0];
       if (q == '\'' || q == '"') {
         // A quoted value may span lines until its closing quote.
         while (true) {

@@ -128,8 +128,6 @@ void normalize_deploy(const Node& n, const std::string& path, Service& s, NormCo
           else ctx.diag.unsupported(l.key_loc, lp);
         }
       }
-    } else if (e.key == "labels") {
-      ctx.diag.unsupported(e.key_loc, p);
     } else if (e.key == "restart_policy" && e.value.is_map()) {
       std::string cond = "any";
       std::string max;

@@ -83,13 +83,15 @@ std::vector<CopySpec> expand_shorthand(Node& root, const std::string& project_di
   std::vector<CopySpec> copies;
   Node out = Node::map(root.loc);
   for (const auto& e : root.entries) {
-    if (e.key == "name" || e.key == "version" || e.key.rfind("x-", 0) == 0) out.entries.push_back(e);
+    // Top-level keys of the project itself stay where they are.
+    if (e.key == "name" || e.key == "version" || e.key.rfind("x-", 0) == 0 || e.key == "volumes" ||
+        e.key == "networks")
+      out.entries.push_back(e);
     else if (e.key == "entrypoint" || e.key == "command") svc.set(e.key, e.value, e.key_loc);
     else if (e.key == "env") svc.set("environment", e.value, e.key_loc);
     else if (e.key == "filesystem") filesystem(e.value, svc, copies, project_dir, diag);
     else if (e.key == "resources") resources(e.value, svc, diag);
     else if (e.key == "network") network(e.value, svc, diag);
-    else if (e.key == "volumes" || e.key == "networks") out.entries.push_back(e);
     else diag.unsupported(e.key_loc, e.key);
   }
   Node services = Node::map(root.loc);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -103,7 +104,7 @@ std::vector<std::string> list_dirs(const fs::path& dir) {
 }
 
 std::int64_t cpu_quota_us(double cpus) {
-  auto quota = static_cast<std::int64_t>(cpus * static_cast<double>(kCpuPeriodUs) + 0.5);
+  auto quota = static_cast<std::int64_t>(std::llround(cpus * static_cast<double>(kCpuPeriodUs)));
   // The kernel refuses quotas under 1ms.
   if (quota < 1000) {
     throw Error("cpu limit too small", std::to_string(cpus) + " cpus", 0, "use at least 0.01 cpus");

@@ -243,7 +243,8 @@ void Extractor::apply_at(int parent, const std::string& name, const Meta& m, boo
 
 void Extractor::finish() {
   // Children before parents, and only directories still reachable without symlinks.
-  for (const auto& [path, m] : std::ranges::reverse_view(dirs_)) {
+  for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
+    const auto& [path, m] = *it;
     std::vector<std::string> comps;
     clean_entry_path(path, comps);
     UniqueFd fd = fs_.open_dir_nofollow(comps);

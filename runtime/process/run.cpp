@@ -28,7 +28,7 @@ class CgroupGuard {
  public:
   explicit CgroupGuard(std::unique_ptr<cgroups::Cgroup> cg) : cg_(std::move(cg)) {}
   ~CgroupGuard() {
-    if (!cg_) return;
+    if (!cg_ || released_) return;
     try {
       cg_->destroy();
     } catch (...) {  // a destructor must not throw; the leak check reports leftovers
@@ -37,10 +37,11 @@ class CgroupGuard {
   cgroups::Cgroup* operator->() const { return cg_.get(); }
   cgroups::Cgroup* get() const { return cg_.get(); }
   // The container outlives this process (detached): its supervisor destroys it.
-  void release() { cg_.release(); }
+  void release() { released_ = true; }
 
  private:
   std::unique_ptr<cgroups::Cgroup> cg_;
+  bool released_ = false;
 };
 
 // Kills and reaps the init unless it was reaped already.
