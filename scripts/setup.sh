@@ -8,7 +8,8 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-# (nftables: the CLI, only for tests that read lit's rules back; lit uses libnftables.)
+# (nftables: the CLI, only for tests that read lit's rules back; lit uses libnftables.
+#  clang-format, clang-tidy: the lint checks of scripts/lint.sh.)
 packages=(
   build-essential cmake pkg-config ninja-build
   libyaml-cpp-dev nlohmann-json3-dev
@@ -19,6 +20,7 @@ packages=(
   libarchive-dev libcurl4-openssl-dev libssl-dev
   busybox-static zstd gzip python3 python3-jsonschema python3-yaml
   iproute2 nftables util-linux procps curl
+  clang-format clang-tidy
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds lit and runs every test: unit, fixture build, integration (the last
-# need root; without it they skip, saying so). Usage: bash scripts/test.sh
+# Builds lit, runs the lint checks (clang-format, clang-tidy) and every test:
+# unit, fixture build, fuzz, integration (the last need root; without it they
+# skip, saying so). Usage: bash scripts/test.sh
 # Env: LIT_BUILD_DIR (default build-ci), LIT_SKIP_SETUP=1 to skip apt-get.
 set -euo pipefail
 
@@ -19,6 +20,12 @@ fi
 cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ninja -C "$build"
 
+# Formatting and clang-tidy (scripts/lint.sh); its result is reported with the tests'.
+set +e
+bash scripts/lint.sh "$build"
+lint_rc=$?
+set -e
+
 # Serial on purpose: integration tests compare lit's cgroup tree before and after.
 log="$build/ctest.log"
 set +e
@@ -28,4 +35,8 @@ set -e
 echo
 echo "== ctest summary =="
 grep -E "tests passed|tests failed|Total Test time" "$log" || true
+if [ "$lint_rc" -ne 0 ]; then
+  echo "lint: failed (see above)"
+  [ "$rc" -ne 0 ] || rc=$lint_rc
+fi
 exit "$rc"
