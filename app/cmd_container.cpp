@@ -10,11 +10,11 @@
 
 #include "app/context.hpp"
 #include "app/run_flags.hpp"
+#include "app/views/status_text.hpp"
 #include "app/views/table.hpp"
 #include "runtime/lifecycle/detached.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
 #include "runtime/state/record.hpp"
-#include "app/views/status_text.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::app {
@@ -44,18 +44,22 @@ void add_run_flags(CLI::App& cmd, CreateFlags& f) {
   cmd.add_option("-m,--memory", f.memory, "Memory limit (b, k, m, g; at least 6m)");
   cmd.add_option("--cpus", f.cpus, "Number of CPUs (decimal, e.g. 0.5)");
   cmd.add_option("--pids-limit", f.pids_limit, "Maximum number of processes (-1: unlimited)");
-  cmd.add_option("--network,--net", f.network, "none, host, or a lit network's name")->capture_default_str();
+  cmd.add_option("--network,--net", f.network, "none, host, or a lit network's name")
+      ->capture_default_str();
   cmd.add_option("--ip", f.ip, "IPv4 address on the network (default: the next free one)");
-  each(cmd.add_option("--network-alias", f.network_aliases, "Another name of the container on the network"));
+  each(cmd.add_option("--network-alias", f.network_aliases,
+                      "Another name of the container on the network"));
   each(cmd.add_option("--add-host", f.add_hosts, "Add a line to /etc/hosts: NAME:IP"));
   each(cmd.add_option("--dns", f.dns, "Nameserver for /etc/resolv.conf"));
   each(cmd.add_option("--dns-search", f.dns_search, "Search domain for /etc/resolv.conf"));
   each(cmd.add_option("--dns-option", f.dns_options, "Option for /etc/resolv.conf"));
   each(cmd.add_option("--sysctl", f.sysctls, "Namespaced kernel parameter K=V"));
-  each(cmd.add_option("--ulimit", f.ulimits, "Resource limit NAME=SOFT[:HARD], e.g. nofile=1024:2048"));
+  each(cmd.add_option("--ulimit", f.ulimits,
+                      "Resource limit NAME=SOFT[:HARD], e.g. nofile=1024:2048"));
   cmd.add_option("--shm-size", f.shm_size, "Size of /dev/shm (default 64m)");
-  each(cmd.add_option("-p,--publish", f.publish,
-                      "Publish a port: [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/tcp|udp], ranges allowed"));
+  each(cmd.add_option(
+      "-p,--publish", f.publish,
+      "Publish a port: [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/tcp|udp], ranges allowed"));
   cmd.add_flag("-i,--interactive", f.interactive, "Keep stdin open");
   cmd.add_flag("-t,--tty", f.tty, "Allocate a pseudo-terminal");
   cmd.add_option_function<std::string>(
@@ -69,7 +73,8 @@ void add_run_flags(CLI::App& cmd, CreateFlags& f) {
                       "no-new-privileges[:true|false] or seccomp=unconfined"));
   each(cmd.add_option("-l,--label", f.labels, "Set a label K=V"));
   cmd.add_flag("-d,--detach", f.detach, "Run in the background under a supervisor; print the ID");
-  cmd.add_option("--restart", f.restart, "Restart policy: no, always, on-failure[:N], unless-stopped")
+  cmd.add_option("--restart", f.restart,
+                 "Restart policy: no, always, on-failure[:N], unless-stopped")
       ->capture_default_str();
   cmd.add_flag("--restart-on-unhealthy", f.restart_on_unhealthy,
                "Kill and restart (per --restart) a container that turns unhealthy");
@@ -85,7 +90,8 @@ void add_run_flags(CLI::App& cmd, CreateFlags& f) {
                  "Failures in a row before unhealthy (default 3)");
   cmd.add_flag("--no-healthcheck", f.no_healthcheck, "Disable the image's HEALTHCHECK");
   cmd.add_flag("--init", f.init, "Run lit's init as PID 1: forwards signals, reaps zombies");
-  cmd.add_option("--stop-signal", f.stop_signal, "Signal that stops the container (default SIGTERM)");
+  cmd.add_option("--stop-signal", f.stop_signal,
+                 "Signal that stops the container (default SIGTERM)");
   cmd.add_option("--stop-timeout", f.stop_timeout, "Seconds to wait before SIGKILL (default 10)");
   cmd.add_option("IMAGE", f.image, "Image reference or id")->required();
   cmd.add_option("COMMAND", f.command, "Command and arguments (default: the image's)");
@@ -123,7 +129,8 @@ nlohmann::json inspect_json(const ContainerRecord& r) {
 
 void register_run(CLI::App& container, Context& ctx) {
   auto flags = std::make_shared<CreateFlags>();
-  auto* run = container.add_subcommand("run", "Create and run a container (in the foreground unless -d)");
+  auto* run =
+      container.add_subcommand("run", "Create and run a container (in the foreground unless -d)");
   add_run_flags(*run, *flags);
   run->callback([&ctx, flags] {
     if (flags->detach && flags->tty)

@@ -33,8 +33,8 @@ void register_exec_commands(CLI::App& container, Context& ctx) {
   });
 }
 
-void exec_command(Context& ctx, const runtime::ContainerRecord& rec, const runtime::ExecOptions& options,
-                  bool detach) {
+void exec_command(Context& ctx, const runtime::ContainerRecord& rec,
+                  const runtime::ExecOptions& options, bool detach) {
   try {
     if (detach)
       runtime::exec_detached(rec, options);

@@ -7,8 +7,8 @@
 #include <set>
 
 #include "app/context.hpp"
-#include "app/views/table.hpp"
 #include "app/views/image_display.hpp"
+#include "app/views/table.hpp"
 #include "runtime/image/reference.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/image/usage.hpp"
@@ -29,7 +29,8 @@ void print_loaded(const std::vector<Image>& images) {
 }
 
 void add_load(CLI::App& parent, Context& ctx) {
-  auto* cmd = parent.add_subcommand("load", "Load images from a docker-archive or OCI archive (tar, gzip or zstd)");
+  auto* cmd = parent.add_subcommand(
+      "load", "Load images from a docker-archive or OCI archive (tar, gzip or zstd)");
   auto input = std::make_shared<std::string>();
   auto quiet = std::make_shared<bool>(false);
   cmd->add_option("-i,--input", *input, "Read from this archive file instead of stdin");
@@ -38,21 +39,24 @@ void add_load(CLI::App& parent, Context& ctx) {
     image::Store store(ctx.paths.images());
     if (!input->empty()) return print_loaded(store.load_archive(*input));
     if (::isatty(STDIN_FILENO)) {
-      throw lit::Error("image load: no archive given", "", 0, "use `lit image load -i FILE` or pipe an archive to stdin");
+      throw lit::Error("image load: no archive given", "", 0,
+                       "use `lit image load -i FILE` or pipe an archive to stdin");
     }
     print_loaded(store.load_archive(STDIN_FILENO, "stdin"));
   });
 }
 
 void add_import(CLI::App& parent, Context& ctx) {
-  auto* cmd = parent.add_subcommand("import", "Create a one-layer image from a rootfs tarball (tar, gzip or zstd)");
+  auto* cmd = parent.add_subcommand(
+      "import", "Create a one-layer image from a rootfs tarball (tar, gzip or zstd)");
   auto file = std::make_shared<std::string>();
   auto ref = std::make_shared<std::string>();
   cmd->add_option("file", *file, "Rootfs tarball, or - for stdin")->required();
   cmd->add_option("reference", *ref, "NAME[:TAG] to tag the image with");
   cmd->callback([&ctx, file, ref] {
     image::Store store(ctx.paths.images());
-    Image img = *file == "-" ? store.import_rootfs(STDIN_FILENO, "stdin", *ref) : store.import_rootfs(*file, *ref);
+    Image img = *file == "-" ? store.import_rootfs(STDIN_FILENO, "stdin", *ref)
+                             : store.import_rootfs(*file, *ref);
     std::printf("%s\n", img.id.c_str());
   });
 }
@@ -96,14 +100,20 @@ void add_ls(CLI::App& parent, Context& ctx) {
     } else if (o->format == "json") {
       nlohmann::json out = nlohmann::json::array();
       for (const auto& r : rows) {
-        out.push_back({{"Repository", r.repository}, {"Tag", r.tag}, {"ID", r.id}, {"Created", r.created},
-                       {"CreatedSince", image::created_ago(r.created, now)}, {"Size", r.size}});
+        out.push_back({{"Repository", r.repository},
+                       {"Tag", r.tag},
+                       {"ID", r.id},
+                       {"Created", r.created},
+                       {"CreatedSince", image::created_ago(r.created, now)},
+                       {"Size", r.size}});
       }
       std::printf("%s\n", out.dump(2).c_str());
     } else {
-      std::vector<std::vector<std::string>> table = {{"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"}};
+      std::vector<std::vector<std::string>> table = {
+          {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"}};
       for (const auto& r : rows) {
-        table.push_back({r.repository, r.tag, id_of(r.id), image::created_ago(r.created, now), image::human_size(r.size)});
+        table.push_back({r.repository, r.tag, id_of(r.id), image::created_ago(r.created, now),
+                         image::human_size(r.size)});
       }
       print_table(table);
     }
@@ -136,23 +146,27 @@ void add_rm(CLI::App& parent, Context& ctx) {
   auto refs = std::make_shared<std::vector<std::string>>();
   auto force = std::make_shared<bool>(false);
   cmd->add_option("image", *refs, "Image references or IDs")->required();
-  cmd->add_flag("-f,--force", *force, "Remove even when tagged several times; untag only when a container uses it");
+  cmd->add_flag("-f,--force", *force,
+                "Remove even when tagged several times; untag only when a container uses it");
   cmd->callback([&ctx, refs, force] {
     image::Store store(ctx.paths.images());
-    const auto users = image::containers_by_image({ctx.paths.containers(), ctx.paths.run_containers()});
+    const auto users =
+        image::containers_by_image({ctx.paths.containers(), ctx.paths.run_containers()});
     for (const auto& r : *refs) {
       std::string names;
       auto in_use = [&](const std::string& id) {
         auto it = users.find(id);
         if (it == users.end()) return false;
-        for (const auto& c : it->second) names += (names.empty() ? "" : ", ") + (c.name.empty() ? c.id : c.name);
+        for (const auto& c : it->second)
+          names += (names.empty() ? "" : ", ") + (c.name.empty() ? c.id : c.name);
         return true;
       };
       try {
         for (const auto& line : store.remove(r, *force, in_use)) std::printf("%s\n", line.c_str());
       } catch (lit::Error& e) {
         if (!names.empty() && !*force) {
-          e.with_hint("remove container " + names + " first (`lit container rm`), or use -f to untag the image anyway");
+          e.with_hint("remove container " + names +
+                      " first (`lit container rm`), or use -f to untag the image anyway");
         }
         report(ctx, e);
       }

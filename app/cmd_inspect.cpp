@@ -10,13 +10,13 @@
 #include <vector>
 
 #include "app/context.hpp"
+#include "app/views/stats_view.hpp"
 #include "app/views/table.hpp"
+#include "app/views/top.hpp"
 #include "runtime/cgroups/cgroup.hpp"
 #include "runtime/logs/logs.hpp"
-#include "runtime/state/record.hpp"
-#include "app/views/stats_view.hpp"
-#include "app/views/top.hpp"
 #include "runtime/shim/log_time.hpp"
+#include "runtime/state/record.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::app {
@@ -148,7 +148,8 @@ void register_port(CLI::App& container, Context& ctx) {
     for (const auto& p : rec.state.ports) {
       std::string inside =
           std::to_string(p.container_port) + "/" + std::string(runtime::proto_name(p.proto));
-      std::string outside = (p.host_ip.empty() ? "0.0.0.0" : p.host_ip) + ":" + std::to_string(p.host_port);
+      std::string outside =
+          (p.host_ip.empty() ? "0.0.0.0" : p.host_ip) + ":" + std::to_string(p.host_port);
       if (!want.empty() && inside != want) continue;
       found = true;
       if (want.empty())

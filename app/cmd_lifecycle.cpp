@@ -50,11 +50,13 @@ void add_stop_options(CLI::App* cmd, StopOpts& o) {
 
 void register_stop(CLI::App& container, Context& ctx) {
   auto o = std::make_shared<StopOpts>();
-  auto* cmd = container.add_subcommand("stop", "Stop running containers: stop signal, then SIGKILL");
+  auto* cmd =
+      container.add_subcommand("stop", "Stop running containers: stop signal, then SIGKILL");
   add_stop_options(cmd, *o);
   cmd->callback([&ctx, o] {
-    for_each_container(ctx, o->names,
-                       [&](const ContainerRecord& r) { runtime::stop_container(ctx.paths, r, o->timeout); });
+    for_each_container(ctx, o->names, [&](const ContainerRecord& r) {
+      runtime::stop_container(ctx.paths, r, o->timeout);
+    });
   });
 }
 
@@ -78,19 +80,22 @@ void register_kill(CLI::App& container, Context& ctx) {
     std::string signal = "KILL";
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = container.add_subcommand("kill", "Send a signal to running containers (default SIGKILL)");
+  auto* cmd =
+      container.add_subcommand("kill", "Send a signal to running containers (default SIGKILL)");
   cmd->add_option("-s,--signal", o->signal, "Signal name or number")->capture_default_str();
   cmd->add_option("CONTAINER", o->names, "Container names or id prefixes")->required();
   cmd->callback([&ctx, o] {
     int sig = runtime::parse_signal(o->signal, "--signal");
-    for_each_container(ctx, o->names,
-                       [&](const ContainerRecord& r) { runtime::kill_container(ctx.paths, r, sig); });
+    for_each_container(ctx, o->names, [&](const ContainerRecord& r) {
+      runtime::kill_container(ctx.paths, r, sig);
+    });
   });
 }
 
 void register_wait(CLI::App& container, Context& ctx) {
   auto names = std::make_shared<std::vector<std::string>>();
-  auto* cmd = container.add_subcommand("wait", "Wait until containers stop; print their exit codes");
+  auto* cmd =
+      container.add_subcommand("wait", "Wait until containers stop; print their exit codes");
   cmd->add_option("CONTAINER", *names, "Container names or id prefixes")->required();
   cmd->callback([&ctx, names] {
     runtime::RecordStore records(ctx.paths);
@@ -123,7 +128,8 @@ void register_spawn(CLI::App& container, Context& ctx) {
   cmd->callback([&ctx, o] {
     ::signal(SIGPIPE, SIG_IGN);  // the CLI waiting on the ready fd may be gone
     auto tell = [&](const std::string& text) {
-      if (o->ready >= 0) [[maybe_unused]] auto n = ::write(o->ready, text.data(), text.size());
+      if (o->ready >= 0) [[maybe_unused]]
+        auto n = ::write(o->ready, text.data(), text.size());
     };
     try {
       pid_t pid = runtime::spawn_for_supervisor(ctx.paths, o->id, {o->in, o->out, o->err});

@@ -32,12 +32,15 @@ void register_create(CLI::App& parent, Context& ctx) {
   auto req = std::make_shared<network::NetworkCreate>();
   auto labels = std::make_shared<std::vector<std::string>>();
   auto* cmd = parent.add_subcommand("create", "Create a bridge network");
-  cmd->add_option("--subnet", req->subnet, "Subnet in CIDR form (default: a free /24 of 10.90.0.0/16)");
-  cmd->add_option("--gateway", req->gateway, "Gateway address (default: the subnet's first address)");
+  cmd->add_option("--subnet", req->subnet,
+                  "Subnet in CIDR form (default: a free /24 of 10.90.0.0/16)");
+  cmd->add_option("--gateway", req->gateway,
+                  "Gateway address (default: the subnet's first address)");
   cmd->add_flag("--internal", req->internal, "No traffic to or from outside the network");
   cmd->add_option("-l,--label", *labels, "Set a label K=V")->allow_extra_args(false);
   auto opts = std::make_shared<std::vector<std::string>>();
-  cmd->add_option("-o,--opt", *opts, "Driver option K=V: mtu=N (default 65535)")->allow_extra_args(false);
+  cmd->add_option("-o,--opt", *opts, "Driver option K=V: mtu=N (default 65535)")
+      ->allow_extra_args(false);
   cmd->add_option("NAME", req->name, "Network name")->required();
   cmd->callback([&ctx, req, labels, opts] {
     std::map<std::string, std::string> options;
@@ -76,7 +79,8 @@ void register_ls(CLI::App& parent, Context& ctx) {
       else if (o->format == "json")
         std::printf("%s\n", inspect_json(r).dump().c_str());
       else
-        rows.push_back({r.id.substr(0, 12), r.name, "bridge", r.subnet.to_string(), r.gateway.to_string()});
+        rows.push_back(
+            {r.id.substr(0, 12), r.name, "bridge", r.subnet.to_string(), r.gateway.to_string()});
     }
     if (!o->quiet && o->format != "json") std::fputs(format_table(rows).c_str(), stdout);
   });
@@ -123,7 +127,8 @@ void register_connect(CLI::App& parent, Context& ctx) {
     std::vector<std::string> aliases;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = parent.add_subcommand("connect", "Connect a container to a network (at once if it runs)");
+  auto* cmd =
+      parent.add_subcommand("connect", "Connect a container to a network (at once if it runs)");
   cmd->add_option("--ip", o->ip, "IPv4 address on the network (default: the next free one)");
   cmd->add_option("--alias", o->aliases, "Another name of the container on the network")
       ->allow_extra_args(false);

@@ -7,14 +7,14 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "app/context.hpp"
-#include "app/project.hpp"
 #include "app/progress.hpp"
+#include "app/project.hpp"
 #include "app/views/status_text.hpp"
 #include "app/views/table.hpp"
 #include "reconciler/apply/actions.hpp"
@@ -49,10 +49,12 @@ FileLock project_lock(const Context& ctx, const std::string& project) {
   return FileLock(dir / (project + ".lock"));
 }
 
-int apply_with_progress(const Context& ctx, const Project& project, const Desired& desired, const Plan& plan,
-                        const ApplyOptions& options, std::optional<std::chrono::seconds> wait) {
+int apply_with_progress(const Context& ctx, const Project& project, const Desired& desired,
+                        const Plan& plan, const ApplyOptions& options,
+                        std::optional<std::chrono::seconds> wait) {
   ProgressView view(parse_progress_mode(ctx.project.progress), "Running");
-  std::vector<std::string> failures = apply_plan(ctx.paths, &project, &desired, plan, options, view.sink()).errors;
+  std::vector<std::string> failures =
+      apply_plan(ctx.paths, &project, &desired, plan, options, view.sink()).errors;
   if (failures.empty() && wait) failures = wait_until_ready(ctx.paths, project, *wait, view.sink());
   view.stop();
   for (const auto& f : failures) std::fprintf(stderr, "lit: %s\n", f.c_str());
@@ -69,15 +71,18 @@ void register_up(CLI::App& app, Context& ctx) {
     std::vector<std::string> scale, services;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = app.add_subcommand("up", "Create and start the project's services, converging on the file");
+  auto* cmd =
+      app.add_subcommand("up", "Create and start the project's services, converging on the file");
   cmd->add_flag("-d,--detach", o->detach, "Run in the background");
   cmd->add_flag("--wait", o->wait, "Return when every service runs and is healthy (implies -d)");
   cmd->add_option("--wait-timeout", o->wait_timeout, "Seconds --wait waits (default 120)");
   cmd->add_flag("--dry-run", o->dry_run, "Print the plan; change nothing");
-  cmd->add_flag("--build", o->build, "Build images before starting (not supported yet with build:)");
+  cmd->add_flag("--build", o->build,
+                "Build images before starting (not supported yet with build:)");
   cmd->add_flag("--force-recreate", o->force_recreate, "Recreate containers even when unchanged");
   cmd->add_flag("--no-recreate", o->no_recreate, "Keep existing containers even when changed");
-  cmd->add_flag("--remove-orphans", o->remove_orphans, "Remove containers of services no longer in the file");
+  cmd->add_flag("--remove-orphans", o->remove_orphans,
+                "Remove containers of services no longer in the file");
   cmd->add_option("--scale", o->scale, "SERVICE=N replicas")->allow_extra_args(false);
   cmd->add_option("SERVICE", o->services, "Only these services (and their dependencies)");
   auto attach_flags = add_attach_flags(*cmd);
@@ -91,7 +96,8 @@ void register_up(CLI::App& app, Context& ctx) {
     up.services = o->services;
     for (const auto& s : o->scale) {
       auto eq = s.find('=');
-      if (eq == std::string::npos) throw Error("invalid value \"" + s + "\" for flag --scale: use SERVICE=N");
+      if (eq == std::string::npos)
+        throw Error("invalid value \"" + s + "\" for flag --scale: use SERVICE=N");
       up.scale[s.substr(0, eq)] = std::stoi(s.substr(eq + 1));
     }
     std::optional<FileLock> held = project_lock(ctx, project.name);
@@ -105,9 +111,11 @@ void register_up(CLI::App& app, Context& ctx) {
     }
     std::function<int()> attach;
     if (!o->detach && !o->wait)
-      attach = prepare_attach(ctx, *attach_flags, desired.state, o->services, [](const ProgressEvent& e) {
-        if (e.state != ProgressState::Working) std::fputs(plain_line(e).c_str(), stderr);
-      });
+      attach = prepare_attach(ctx, *attach_flags, desired.state, o->services,
+                              [](const ProgressEvent& e) {
+                                if (e.state != ProgressState::Working)
+                                  std::fputs(plain_line(e).c_str(), stderr);
+                              });
     std::optional<std::chrono::seconds> wait;
     if (o->wait) wait = std::chrono::seconds(o->wait_timeout);
     ctx.exit_code = apply_with_progress(ctx, project, desired, plan, {}, wait);
@@ -124,7 +132,8 @@ void register_down(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("down", "Stop and remove the project's containers and networks");
   cmd->add_flag("-v,--volumes", o->volumes, "Remove the project's named volumes too");
-  cmd->add_flag("--remove-orphans", o->remove_orphans, "Remove containers of services no longer in the file");
+  cmd->add_flag("--remove-orphans", o->remove_orphans,
+                "Remove containers of services no longer in the file");
   cmd->add_option("-t,--timeout", o->timeout, "Seconds to wait for a stop before SIGKILL");
   cmd->callback([&ctx, o] {
     Project project = load(ctx);
@@ -147,23 +156,32 @@ void register_ps(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("ps", "List the project's containers");
   cmd->add_flag("-a,--all", o->all, "Stopped containers too");
   cmd->add_flag("-q,--quiet", o->quiet, "Only ids");
-  cmd->add_option("--format", o->format, "table (default) or json")->check(CLI::IsMember({"table", "json"}));
+  cmd->add_option("--format", o->format, "table (default) or json")
+      ->check(CLI::IsMember({"table", "json"}));
   cmd->callback([&ctx, o] {
     Project project = load(ctx);
     auto now = std::chrono::system_clock::now();
     TableRows rows{{"NAME", "IMAGE", "SERVICE", "STATUS", "PORTS"}};
     // compose: `lit run` containers with -a only
-    for (const auto& [r, st] : project_containers(ctx.paths, project.name, {.include_oneoffs = o->all})) {
-      if (!o->all && st.status != runtime::ContainerStatus::Running && st.status != runtime::ContainerStatus::Restarting) continue;
-      std::string ports = st.status == runtime::ContainerStatus::Running ? ports_column(r.state.ports) : "";
+    for (const auto& [r, st] :
+         project_containers(ctx.paths, project.name, {.include_oneoffs = o->all})) {
+      if (!o->all && st.status != runtime::ContainerStatus::Running &&
+          st.status != runtime::ContainerStatus::Restarting)
+        continue;
+      std::string ports =
+          st.status == runtime::ContainerStatus::Running ? ports_column(r.state.ports) : "";
       std::string service = label_of(r, kServiceLabel);
       if (o->quiet) {
         std::printf("%s\n", r.id.substr(0, 12).c_str());
       } else if (o->format == "json") {
-        nlohmann::json j = {{"ID", r.id.substr(0, 12)}, {"Name", r.name}, {"Image", r.image},
-                            {"Service", service}, {"Project", project.name},
+        nlohmann::json j = {{"ID", r.id.substr(0, 12)},
+                            {"Name", r.name},
+                            {"Image", r.image},
+                            {"Service", service},
+                            {"Project", project.name},
                             {"State", std::string(runtime::to_string(st.status))},
-                            {"Status", status_text(st, now)}, {"ExitCode", st.exit_code},
+                            {"Status", status_text(st, now)},
+                            {"ExitCode", st.exit_code},
                             {"Publishers", ports}};
         std::printf("%s\n", j.dump().c_str());
       } else {

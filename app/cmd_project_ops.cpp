@@ -18,21 +18,20 @@
 
 #include "app/context.hpp"
 #include "app/project.hpp"
+#include "app/views/image_display.hpp"
 #include "app/views/table.hpp"
 #include "reconciler/apply/actions.hpp"
 #include "reconciler/apply/copy_image.hpp"
-#include "reconciler/labels.hpp"
 #include "reconciler/apply/replica_request.hpp"
 #include "reconciler/desired.hpp"
 #include "reconciler/labels.hpp"
 #include "reconciler/observe.hpp"
 #include "reconciler/plan.hpp"
+#include "runtime/image/reference.hpp"
+#include "runtime/image/store.hpp"
 #include "runtime/lifecycle/detached.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
 #include "runtime/state/record.hpp"
-#include "app/views/image_display.hpp"
-#include "runtime/image/reference.hpp"
-#include "runtime/image/store.hpp"
 
 namespace lit::app {
 namespace {
@@ -161,7 +160,8 @@ ContainerRecord create_oneoff(Context& ctx, const Project& project, const RunOpt
     throw Error("run " + o.service + ": its dependencies could not be started");
   std::string name =
       o.name.empty() ? project.name + "-" + o.service + "-run-" + random_suffix() : o.name;
-  if (!project.services.at(o.service).copy.empty()) ensure_copy_image(ctx.paths, project, project.services.at(o.service));
+  if (!project.services.at(o.service).copy.empty())
+    ensure_copy_image(ctx.paths, project, project.services.at(o.service));
   ReplicaRequest rr = replica_request(project, oneoff_service(project.services.at(o.service), o),
                                       name, 1, desired.hashes.at(o.service));
   runtime::ContainerRequest& r = rr.request;

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "runtime/exec/exec_in.hpp"
-#include "runtime/state/record.hpp"
 #include "runtime/process/start_error.hpp"
+#include "runtime/state/record.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/paths.hpp"
 
@@ -48,8 +48,8 @@ void start_created(Context& ctx, const runtime::ContainerRecord& rec, bool detac
 
 // `container exec` and `lit exec`: runs the command (detached or in the
 // foreground, its status in ctx.exit_code).
-void exec_command(Context& ctx, const runtime::ContainerRecord& rec, const runtime::ExecOptions& options,
-                  bool detach);
+void exec_command(Context& ctx, const runtime::ContainerRecord& rec,
+                  const runtime::ExecOptions& options, bool detach);
 
 // Looks up each name (name or unique id prefix) and runs fn on its record;
 // a failure is reported and the next name is tried.
@@ -61,7 +61,8 @@ void register_image_commands(CLI::App& app, Context& ctx);
 // run_only: `container run` alone (the others are not built: lit start-up).
 void register_container_commands(CLI::App& app, Context& ctx, bool run_only = false);
 void register_network_commands(CLI::App& app, Context& ctx);  // cmd_network.cpp
-void register_project_commands(CLI::App& app, Context& ctx);  // cmd_project.cpp: up, down, ps, config
+void register_project_commands(CLI::App& app,
+                               Context& ctx);  // cmd_project.cpp: up, down, ps, config
 // cmd_project_ops.cpp: exec, run, start, stop, restart, images, ls, pull, build
 void register_project_ops_commands(CLI::App& app, Context& ctx);
 // cmd_project_logs.cpp: `lit logs` (the attached mode of `lit up`: app/project.hpp).

@@ -18,8 +18,8 @@ namespace {
 // that is neither a global option nor its value. Empty when there is none.
 std::string_view command_word(int argc, char** argv, int n = 0) {
   static constexpr std::string_view kWithValue[] = {
-      "--root", "--run-root", "--log-level", "-f", "--file", "-p", "--project-name",
-      "--project-directory", "--env-file", "--profile", "--progress"};
+      "--root",         "--run-root",          "--log-level", "-f",        "--file",    "-p",
+      "--project-name", "--project-directory", "--env-file",  "--profile", "--progress"};
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a.empty() || a[0] != '-') {
@@ -57,19 +57,25 @@ int main(int argc, char** argv) {
   cli.set_version_flag("--version", "lit 0.1.0");
   std::string log_level = "warn";
   std::string root = ctx.paths.root, run_root = ctx.paths.run_root;
-  cli.add_option("--root", root, "Persistent state directory (env LIT_ROOT)")->capture_default_str();
+  cli.add_option("--root", root, "Persistent state directory (env LIT_ROOT)")
+      ->capture_default_str();
   cli.add_option("--run-root", run_root, "Runtime state directory (env LIT_RUN_ROOT)")
       ->capture_default_str();
   cli.add_option("--log-level", log_level, "Log level: trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
   auto each = [](CLI::Option* o) { return o->allow_extra_args(false); };
-  each(cli.add_option("-f,--file", ctx.project.files, "Project file (repeatable; default: lit.yml or compose.yaml)"));
-  cli.add_option("-p,--project-name", ctx.project.project_name, "Project name (default: name: or the directory)");
-  cli.add_option("--project-directory", ctx.project.project_directory, "Project directory (default: the first file's)");
-  each(cli.add_option("--env-file", ctx.project.env_files, "Environment file for interpolation (default: .env)"));
+  each(cli.add_option("-f,--file", ctx.project.files,
+                      "Project file (repeatable; default: lit.yml or compose.yaml)"));
+  cli.add_option("-p,--project-name", ctx.project.project_name,
+                 "Project name (default: name: or the directory)");
+  cli.add_option("--project-directory", ctx.project.project_directory,
+                 "Project directory (default: the first file's)");
+  each(cli.add_option("--env-file", ctx.project.env_files,
+                      "Environment file for interpolation (default: .env)"));
   each(cli.add_option("--profile", ctx.project.profiles, "Activate a profile (repeatable)"));
-  cli.add_option("--progress", ctx.project.progress, "Progress output: auto, tty, plain, json, quiet")
+  cli.add_option("--progress", ctx.project.progress,
+                 "Progress output: auto, tty, plain, json, quiet")
       ->check(CLI::IsMember({"auto", "tty", "plain", "json", "quiet"}));
   cli.parse_complete_callback([&] {
     spdlog::set_level(spdlog::level::from_str(log_level));

@@ -25,8 +25,9 @@ FileLock project_lock(const Context& ctx, const std::string& project);
 // Runs a plan with the progress view the user chose (then, with --wait, waits
 // for the services in the same view) and reports what failed; the exit status
 // (0 or 1, as compose).
-int apply_with_progress(const Context& ctx, const reconciler::Project& project, const reconciler::Desired& desired,
-                        const reconciler::Plan& plan, const reconciler::ApplyOptions& options,
+int apply_with_progress(const Context& ctx, const reconciler::Project& project,
+                        const reconciler::Desired& desired, const reconciler::Plan& plan,
+                        const reconciler::ApplyOptions& options,
                         std::optional<std::chrono::seconds> wait = {});
 
 // The attached mode of `lit up` (cmd_project_logs.cpp).

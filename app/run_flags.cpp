@@ -78,7 +78,8 @@ void add_extras(const CreateFlags& f, ContainerRequest& r) {
   if (!f.shm_size.empty()) {
     auto bytes = runtime::parse_size(f.shm_size);
     if (!bytes || *bytes <= 0)
-      throw Error("invalid value \"" + f.shm_size + "\" for flag --shm-size: use a size such as 64m");
+      throw Error("invalid value \"" + f.shm_size +
+                  "\" for flag --shm-size: use a size such as 64m");
     r.shm_bytes = *bytes;
   }
   runtime::validate_sysctls(r.sysctls, r.network.mode);
@@ -101,9 +102,9 @@ runtime::HealthOverride health_of(const CreateFlags& f) {
                              : !f.health_retries.empty()      ? "--health-retries"
                                                               : "";
   if (f.no_healthcheck && (f.health_cmd || !timing.empty()))
-    throw Error("--no-healthcheck conflicts with " +
-                    (f.health_cmd ? std::string("--health-cmd") : timing),
-                {}, 0, "use one or the other");
+    throw Error(
+        "--no-healthcheck conflicts with " + (f.health_cmd ? std::string("--health-cmd") : timing),
+        {}, 0, "use one or the other");
   runtime::HealthOverride h;
   h.disable = f.no_healthcheck;
   if (f.health_cmd) {

@@ -25,25 +25,25 @@ struct CreateFlags {
   std::vector<std::string> tmpfs;
   std::string memory, cpus, pids_limit;
   std::string network = "none";              // none, host, container:NAME or a lit network's name
-  std::string ip;                             // --ip on that network
-  std::vector<std::string> network_aliases;   // --network-alias
-  std::vector<std::string> publish;           // -p [HOST_IP:][HOST_PORT:]PORT[/proto]
-  std::vector<std::string> add_hosts;         // --add-host NAME:IP
+  std::string ip;                            // --ip on that network
+  std::vector<std::string> network_aliases;  // --network-alias
+  std::vector<std::string> publish;          // -p [HOST_IP:][HOST_PORT:]PORT[/proto]
+  std::vector<std::string> add_hosts;        // --add-host NAME:IP
   std::vector<std::string> dns, dns_search, dns_options;  // --dns, --dns-search, --dns-option
-  std::vector<std::string> sysctls;           // --sysctl K=V
-  std::vector<std::string> ulimits;           // --ulimit nofile=1024[:2048]
-  std::string shm_size;                       // --shm-size 64m
+  std::vector<std::string> sysctls;                       // --sysctl K=V
+  std::vector<std::string> ulimits;                       // --ulimit nofile=1024[:2048]
+  std::string shm_size;                                   // --shm-size 64m
   bool interactive = false, tty = false;
   std::vector<std::string> cap_add, cap_drop;
   bool privileged = false, read_only = false;
   std::vector<std::string> security_opts;
   std::vector<std::string> labels;
-  bool auto_remove = false;  // --rm
-  bool detach = false;       // -d
-  bool foreground_run = false;  // `run` without -d (see ContainerRequest)
-  std::string restart = "no";         // --restart no|always|on-failure[:N]|unless-stopped
-  bool restart_on_unhealthy = false;  // --restart-on-unhealthy
-  std::vector<std::string> log_opts;  // --log-opt max-size=10m / max-file=3
+  bool auto_remove = false;               // --rm
+  bool detach = false;                    // -d
+  bool foreground_run = false;            // `run` without -d (see ContainerRequest)
+  std::string restart = "no";             // --restart no|always|on-failure[:N]|unless-stopped
+  bool restart_on_unhealthy = false;      // --restart-on-unhealthy
+  std::vector<std::string> log_opts;      // --log-opt max-size=10m / max-file=3
   std::optional<std::string> health_cmd;  // --health-cmd (a shell command)
   std::string health_interval, health_timeout, health_start_period, health_retries;
   bool no_healthcheck = false;  // --no-healthcheck

@@ -8,8 +8,8 @@
 
 #include <cerrno>
 #include <charconv>
-#include <map>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "runtime/lifecycle/detached.hpp"
@@ -21,11 +21,13 @@ namespace lit::network {
 
 namespace fs = std::filesystem;
 
-dns::Config dns_config(const std::vector<NetworkRecord>& networks, const std::vector<uint32_t>& upstreams,
+dns::Config dns_config(const std::vector<NetworkRecord>& networks,
+                       const std::vector<uint32_t>& upstreams,
                        const std::function<bool(const Endpoint&)>& running) {
   dns::Config c;
   c.upstreams = upstreams;
-  std::map<std::string, std::vector<std::pair<uint32_t, uint32_t>>> joined;  // id -> (address, gateway)
+  std::map<std::string, std::vector<std::pair<uint32_t, uint32_t>>>
+      joined;  // id -> (address, gateway)
   for (const auto& net : networks) {
     const uint32_t listen = net.gateway.value();
     c.listen.push_back(listen);
@@ -128,7 +130,8 @@ void DnsService::launch() {
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) throw Error::sys("start the DNS server", binary.string(), rc);
-  write_file_atomic(pid_file_, std::to_string(pid) + " " + std::to_string(runtime::process_start_time(pid)),
+  write_file_atomic(pid_file_,
+                    std::to_string(pid) + " " + std::to_string(runtime::process_start_time(pid)),
                     0644, Durability::NoSync);
 }
 
@@ -142,7 +145,8 @@ void DnsService::stop_server() {
   if (pid) {
     using namespace std::chrono;
     auto deadline = steady_clock::now() + seconds(2);
-    while (running() && steady_clock::now() < deadline) std::this_thread::sleep_for(milliseconds(2));
+    while (running() && steady_clock::now() < deadline)
+      std::this_thread::sleep_for(milliseconds(2));
     if (running()) ::kill(*pid, SIGKILL);  // still the process lit started: checked by start time
   }
   fs::remove(pid_file_, ec);

@@ -24,7 +24,9 @@ namespace lit::network {
 // several networks is scoped to all of them.
 dns::Config dns_config(
     const std::vector<NetworkRecord>& networks, const std::vector<uint32_t>& upstreams,
-    const std::function<bool(const Endpoint&)>& running = [](const Endpoint& e) { return e.running(); });
+    const std::function<bool(const Endpoint&)>& running = [](const Endpoint& e) {
+      return e.running();
+    });
 
 class DnsService {
  public:

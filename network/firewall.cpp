@@ -32,9 +32,11 @@ void check_conflicts(const ContainerPorts& ctr, const std::vector<Published>& ta
         throw Error("publish host port", name, 0, "it is given twice in -p");
     }
     for (const auto& t : taken)
-      if (t.owner != owner && same_port(p.host_ip, p.host_port, p.proto, t.host_ip, t.host_port, t.proto))
-        throw Error("publish host port", name + ": already published by lit container " +
-                                             t.owner.substr(4), 0, "choose another host port");
+      if (t.owner != owner &&
+          same_port(p.host_ip, p.host_port, p.proto, t.host_ip, t.host_port, t.proto))
+        throw Error("publish host port",
+                    name + ": already published by lit container " + t.owner.substr(4), 0,
+                    "choose another host port");
     if (port_in_use(p.host_ip, p.host_port, p.proto))
       throw Error("publish host port", name + ": already in use on this host", 0,
                   "choose another host port");
@@ -92,10 +94,14 @@ void Firewall::choose_host_ports(std::vector<PortMapping>& ports) {
     for (int attempt = 0; p.host_port == 0; ++attempt) {
       uint16_t cand = pick_free_port(p.proto, p.host_ip);
       bool clash = false;
-      for (const auto& t : taken) clash |= same_port(p.host_ip, cand, p.proto, t.host_ip, t.host_port, t.proto);
-      for (const auto& q : ports) clash |= &q != &p && same_port(p.host_ip, cand, p.proto, q.host_ip, q.host_port, q.proto);
-      if (!clash) p.host_port = cand;
-      else if (attempt > 100) throw Error("choose a free host port", "", 0, "give one with -p HOST:CONTAINER");
+      for (const auto& t : taken)
+        clash |= same_port(p.host_ip, cand, p.proto, t.host_ip, t.host_port, t.proto);
+      for (const auto& q : ports)
+        clash |= &q != &p && same_port(p.host_ip, cand, p.proto, q.host_ip, q.host_port, q.proto);
+      if (!clash)
+        p.host_port = cand;
+      else if (attempt > 100)
+        throw Error("choose a free host port", "", 0, "give one with -p HOST:CONTAINER");
     }
   }
 }
@@ -105,7 +111,8 @@ size_t Firewall::remove_owner(std::string_view owner) {
   auto t = table();
   if (!t) return 0;
   auto refs = nft::rules_owned_by(*t, owner);
-  if (!refs.empty()) nft_.run(nft::batch(nft::delete_rules(refs)), "remove rules of " + std::string(owner));
+  if (!refs.empty())
+    nft_.run(nft::batch(nft::delete_rules(refs)), "remove rules of " + std::string(owner));
   return refs.size();
 }
 

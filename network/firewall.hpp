@@ -5,11 +5,10 @@
 // network or container deletes exactly its rules.
 #include <cstddef>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "network/nft.hpp"
 #include "network/nft_rules.hpp"

@@ -11,13 +11,12 @@
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
+#include <spdlog/spdlog.h>
 #include <sys/random.h>
 
 #include <array>
 #include <cerrno>
 #include <cstring>
-
-#include <spdlog/spdlog.h>
 
 #include "network/netlink.hpp"
 #include "runtime/util/error.hpp"

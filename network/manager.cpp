@@ -23,7 +23,9 @@ using runtime::PublishedPort;
 namespace {
 
 NetworkStore store(const Paths& paths) { return NetworkStore(networks_dir(paths.root)); }
-Firewall firewall(const Paths& paths) { return Firewall(paths.run_root / "network" / "firewall.lock"); }
+Firewall firewall(const Paths& paths) {
+  return Firewall(paths.run_root / "network" / "firewall.lock");
+}
 
 Ipv4Interface interface_of(Ipv4 address, unsigned prefix_len) {
   Ipv4Interface i;
@@ -86,8 +88,8 @@ void attach_record(NetworkStore& networks, const ContainerRecord& rec, NetworkAt
 }
 
 // Links one attachment into the container's namespace.
-void link_into(int netns_fd, const ContainerRecord& rec, const NetworkAttachment& a, const NetworkRecord& net,
-               bool primary) {
+void link_into(int netns_fd, const ContainerRecord& rec, const NetworkAttachment& a,
+               const NetworkRecord& net, bool primary) {
   ContainerLink link;
   link.mtu = net.mtu;
   link.netns_fd = netns_fd;
@@ -103,7 +105,8 @@ void link_into(int netns_fd, const ContainerRecord& rec, const NetworkAttachment
 }
 
 // A container's published ports on its primary network, host ports chosen.
-ContainerPorts container_ports(const ContainerRecord& rec, const NetworkRecord& primary, Firewall& fw) {
+ContainerPorts container_ports(const ContainerRecord& rec, const NetworkRecord& primary,
+                               Firewall& fw) {
   ContainerPorts ports{rec.id, rec.networks.at(0).ip, primary.subnet.to_string(), rec.publish};
   fw.choose_host_ports(ports.ports);
   return ports;
@@ -185,13 +188,15 @@ void Manager::create(const Paths& paths, ContainerRecord& rec) {
       fw.check_available(ContainerPorts{rec.id, "", "", ports});
     }
   } catch (...) {
-    for (const auto& id : attached) best_effort("release address", rec.name, [&] { networks.detach(id, rec.id); });
+    for (const auto& id : attached)
+      best_effort("release address", rec.name, [&] { networks.detach(id, rec.id); });
     throw;
   }
   follow_primary(rec);
 }
 
-std::vector<PublishedPort> Manager::start(const Paths& paths, const ContainerRecord& rec, pid_t pid) {
+std::vector<PublishedPort> Manager::start(const Paths& paths, const ContainerRecord& rec,
+                                          pid_t pid) {
   NetworkStore networks = store(paths);
   Firewall fw = firewall(paths);
   std::vector<PublishedPort> bound;
@@ -216,8 +221,7 @@ std::vector<PublishedPort> Manager::start(const Paths& paths, const ContainerRec
       ContainerPorts ports = container_ports(rec, joined.front(), fw);
       enable_route_localnet();  // published ports answer on 127.0.0.1 too
       fw.publish(ports);
-      for (const auto& p : ports.ports)
-        bound.push_back(p);
+      for (const auto& p : ports.ports) bound.push_back(p);
     }
     DnsService(paths).sync(true);
   } catch (Error& e) {
@@ -239,7 +243,8 @@ void Manager::stop(const Paths& paths, const ContainerRecord& rec) noexcept {
   // The veths die with the container's namespace, but not at once: deleting
   // them now lets a restart reuse their names and `ip link` show none.
   for (const auto& a : rec.networks)
-    best_effort("delete link", rec.name, [&] { delete_link(veth_name(rec.id, interface_index(a.interface))); });
+    best_effort("delete link", rec.name,
+                [&] { delete_link(veth_name(rec.id, interface_index(a.interface))); });
 }
 
 void Manager::remove(const Paths& paths, const ContainerRecord& rec) noexcept {
@@ -251,10 +256,12 @@ void Manager::remove(const Paths& paths, const ContainerRecord& rec) noexcept {
   });
 }
 
-ContainerRecord Manager::connect(const Paths& paths, const ContainerRecord& rec, const std::string& network,
-                                 const std::string& ip, const std::vector<std::string>& aliases) {
+ContainerRecord Manager::connect(const Paths& paths, const ContainerRecord& rec,
+                                 const std::string& network, const std::string& ip,
+                                 const std::vector<std::string>& aliases) {
   if (rec.spec.network != runtime::NetworkMode::Bridge)
-    throw Error("connect container " + rec.name + " to network " + network + ": it runs with --network " +
+    throw Error("connect container " + rec.name + " to network " + network +
+                ": it runs with --network " +
                 std::string(runtime::network_mode_name(rec.spec.network)))
         .with_hint("only containers started on a lit network can join more");
   NetworkStore networks = store(paths);
@@ -279,7 +286,8 @@ ContainerRecord Manager::connect(const Paths& paths, const ContainerRecord& rec,
       updated = r;
     });
   } catch (...) {
-    best_effort("undo connect", rec.name, [&] { delete_link(veth_name(rec.id, interface_index(a.interface))); });
+    best_effort("undo connect", rec.name,
+                [&] { delete_link(veth_name(rec.id, interface_index(a.interface))); });
     best_effort("undo connect", rec.name, [&] { networks.detach(a.network_id, rec.id); });
     best_effort("undo connect", rec.name, [&] { DnsService(paths).sync(false); });
     throw;
@@ -287,7 +295,8 @@ ContainerRecord Manager::connect(const Paths& paths, const ContainerRecord& rec,
   return updated;
 }
 
-ContainerRecord Manager::disconnect(const Paths& paths, const ContainerRecord& rec, const std::string& network) {
+ContainerRecord Manager::disconnect(const Paths& paths, const ContainerRecord& rec,
+                                    const std::string& network) {
   NetworkStore networks = store(paths);
   NetworkRecord net = networks.lookup(network);
   auto it = std::find_if(rec.networks.begin(), rec.networks.end(),

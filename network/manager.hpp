@@ -36,8 +36,7 @@ class Manager : public runtime::NetworkHooks {
 
   // runtime::NetworkHooks
   void create(const Paths& paths, runtime::ContainerRecord& rec) override;
-  std::vector<runtime::PublishedPort> start(const Paths& paths,
-                                            const runtime::ContainerRecord& rec,
+  std::vector<runtime::PublishedPort> start(const Paths& paths, const runtime::ContainerRecord& rec,
                                             pid_t pid) override;
   void stop(const Paths& paths, const runtime::ContainerRecord& rec) noexcept override;
   void remove(const Paths& paths, const runtime::ContainerRecord& rec) noexcept override;

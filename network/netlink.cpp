@@ -5,8 +5,8 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netlink/attr.h>
-#include <netlink/msg.h>
 #include <netlink/errno.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -145,7 +145,8 @@ void set_up(const Socket& sock, const std::string& name) {
 void set_hairpin(const Socket& sock, int port_ifindex, const std::string& name) {
   // libnl-route has no setter that sends bridge port flags: a raw RTM_SETLINK
   // of family AF_BRIDGE carrying IFLA_PROTINFO { IFLA_BRPORT_MODE = 1 }.
-  std::unique_ptr<nl_msg, decltype(&nlmsg_free)> msg(nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST), &nlmsg_free);
+  std::unique_ptr<nl_msg, decltype(&nlmsg_free)> msg(nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST),
+                                                     &nlmsg_free);
   if (!msg) throw Error("set hairpin mode on", name, ENOMEM);
   ifinfomsg ifi{};
   ifi.ifi_family = AF_BRIDGE;

@@ -1,9 +1,8 @@
 #pragma once
 // A libnftables context speaking JSON both ways (libnftables-json(5)).
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 struct nft_ctx;
 

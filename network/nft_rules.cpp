@@ -41,15 +41,27 @@ json ipv4_only() { return match(meta("nfproto"), "==", "ipv4"); }
 json ct_dnat(std::string_view op) { return match({{"ct", {{"key", "status"}}}}, op, "dnat"); }
 
 json rule(std::string_view chain, std::string_view owner, json expr) {
-  if (owner.size() > kMaxComment) throw Error("nftables rule owner", std::string(owner), 0, "ID too long");
-  return {{"add", {{"rule", {{"family", kFamily}, {"table", kTable}, {"chain", chain},
-                              {"comment", owner}, {"expr", std::move(expr)}}}}}};
+  if (owner.size() > kMaxComment)
+    throw Error("nftables rule owner", std::string(owner), 0, "ID too long");
+  return {{"add",
+           {{"rule",
+             {{"family", kFamily},
+              {"table", kTable},
+              {"chain", chain},
+              {"comment", owner},
+              {"expr", std::move(expr)}}}}}};
 }
 
 json base_chain(std::string_view name, std::string_view type, int prio) {
-  return {{"add", {{"chain", {{"family", kFamily}, {"table", kTable}, {"name", name},
-                               {"type", type}, {"hook", name}, {"prio", prio},
-                               {"policy", "accept"}}}}}};
+  return {{"add",
+           {{"chain",
+             {{"family", kFamily},
+              {"table", kTable},
+              {"name", name},
+              {"type", type},
+              {"hook", name},
+              {"prio", prio},
+              {"policy", "accept"}}}}}};
 }
 
 void check_bridge(const std::string& bridge) {
@@ -65,19 +77,23 @@ json host_match(const PortMapping& p) {
 }
 
 json dnat_expr(const PortMapping& p, const std::string& ctr_ip) {
-  return json::array({ipv4_only(), host_match(p),
-                      match(payload(proto_name(p.proto), "dport"), "==", p.host_port),
-                      {{"dnat", {{"family", "ip"}, {"addr", ctr_ip}, {"port", p.container_port}}}}});
+  return json::array(
+      {ipv4_only(),
+       host_match(p),
+       match(payload(proto_name(p.proto), "dport"), "==", p.host_port),
+       {{"dnat", {{"family", "ip"}, {"addr", ctr_ip}, {"port", p.container_port}}}}});
 }
 
 // Connections from 127.0.0.0/8 (route_localnet) and from the container's own
 // network (hairpin) must come back through the host to be un-NATed.
 json hairpin_expr(const PortMapping& p, const std::string& ctr_ip, const json& subnet) {
   json sources = {{"set", {prefix("loopback", "127.0.0.0/8"), subnet}}};
-  return json::array({ipv4_only(), match(payload("ip", "saddr"), "==", sources),
+  return json::array({ipv4_only(),
+                      match(payload("ip", "saddr"), "==", sources),
                       match(payload("ip", "daddr"), "==", ctr_ip),
                       match(payload(proto_name(p.proto), "dport"), "==", p.container_port),
-                      ct_dnat("in"), {{"masquerade", nullptr}}});
+                      ct_dnat("in"),
+                      {{"masquerade", nullptr}}});
 }
 
 }  // namespace
@@ -89,34 +105,40 @@ json batch(const json& cmds) { return {{"nftables", cmds}}; }
 
 json ensure_table() {
   return json::array({{{"add", {{"table", {{"family", kFamily}, {"name", kTable}}}}}},
-                      base_chain("prerouting", "nat", -100), base_chain("output", "nat", -100),
-                      base_chain("forward", "filter", 0), base_chain("postrouting", "nat", 100)});
+                      base_chain("prerouting", "nat", -100),
+                      base_chain("output", "nat", -100),
+                      base_chain("forward", "filter", 0),
+                      base_chain("postrouting", "nat", 100)});
 }
 
 json network_rules(const NetworkRules& net) {
   check_bridge(net.bridge);
   json subnet = prefix("network subnet", net.subnet);
   std::string owner = network_owner(net.id);
-  json in = match(meta("iifname"), "==", net.bridge), out = match(meta("oifname"), "==", net.bridge);
+  json in = match(meta("iifname"), "==", net.bridge),
+       out = match(meta("oifname"), "==", net.bridge);
   json not_in = match(meta("iifname"), "!=", net.bridge);
   json not_out = match(meta("oifname"), "!=", net.bridge);
   json drop = {{"drop", nullptr}};
   if (net.internal)  // nothing crosses the bridge in either direction
-    return json::array({rule("forward", owner, {in, not_out, drop}),
-                        rule("forward", owner, {out, not_in, drop})});
+    return json::array(
+        {rule("forward", owner, {in, not_out, drop}), rule("forward", owner, {out, not_in, drop})});
   // Into another lit network: dropped, unless it is a published port (DNAT).
   json other_lit = match(meta("oifname"), "==", kBridgeGlob);
   // TCP leaving the network announces no larger segments than the outgoing
   // route carries (lit's bridges have the veth maximum MTU); never raised.
-  json syn = match({{"&", json::array({payload("tcp", "flags"), json::array({"syn", "rst"})})}}, "==", "syn");
-  json clamp = {{"mangle", {{"key", {{"tcp option", {{"name", "maxseg"}, {"field", "size"}}}}},
-                            {"value", {{"rt", {{"key", "mtu"}}}}}}}};
-  return json::array(
-      {rule("forward", owner, {in, not_out, other_lit, ct_dnat("!"), drop}),
-       rule("forward", owner, {in, not_out, syn, clamp}),
-       rule("postrouting", owner,
-            {ipv4_only(), match(payload("ip", "saddr"), "==", subnet), not_out,
-             {{"masquerade", nullptr}}})});
+  json syn = match({{"&", json::array({payload("tcp", "flags"), json::array({"syn", "rst"})})}},
+                   "==", "syn");
+  json clamp = {{"mangle",
+                 {{"key", {{"tcp option", {{"name", "maxseg"}, {"field", "size"}}}}},
+                  {"value", {{"rt", {{"key", "mtu"}}}}}}}};
+  return json::array({rule("forward", owner, {in, not_out, other_lit, ct_dnat("!"), drop}),
+                      rule("forward", owner, {in, not_out, syn, clamp}),
+                      rule("postrouting", owner,
+                           {ipv4_only(),
+                            match(payload("ip", "saddr"), "==", subnet),
+                            not_out,
+                            {{"masquerade", nullptr}}})});
 }
 
 json port_rules(const ContainerPorts& ctr) {
@@ -137,8 +159,10 @@ json port_rules(const ContainerPorts& ctr) {
 json delete_rules(const std::vector<RuleRef>& rules) {
   json cmds = json::array();
   for (const auto& r : rules)
-    cmds.push_back({{"delete", {{"rule", {{"family", kFamily}, {"table", kTable},
-                                          {"chain", r.chain}, {"handle", r.handle}}}}}});
+    cmds.push_back(
+        {{"delete",
+          {{"rule",
+            {{"family", kFamily}, {"table", kTable}, {"chain", r.chain}, {"handle", r.handle}}}}}});
   return cmds;
 }
 

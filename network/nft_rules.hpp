@@ -4,11 +4,10 @@
 // Every rule carries a comment naming its owner ("net:<id>", "ctr:<id>"), so
 // removal deletes exactly that owner's rules, found by handle.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "network/ports.hpp"
 

@@ -16,9 +16,12 @@ namespace {
 
 Condition condition_of(DependCondition c) {
   switch (c) {
-    case DependCondition::service_healthy: return Condition::Healthy;
-    case DependCondition::service_completed_successfully: return Condition::CompletedSuccessfully;
-    case DependCondition::service_started: break;
+    case DependCondition::service_healthy:
+      return Condition::Healthy;
+    case DependCondition::service_completed_successfully:
+      return Condition::CompletedSuccessfully;
+    case DependCondition::service_started:
+      break;
   }
   return Condition::Started;
 }
@@ -30,7 +33,8 @@ std::string service_hash(const Paths& paths, const Service& s) {
       extra.push_back(image::Store(paths.images()).resolve(s.image).id);  // a new image recreates
     } catch (Error& e) {
       throw e.context("service " + s.name + ": image " + s.image)
-          .with_hint("load it first: lit image load -i FILE (registry pull comes in a later release)");
+          .with_hint(
+              "load it first: lit image load -i FILE (registry pull comes in a later release)");
     }
   }
   if (!s.copy.empty()) extra.push_back(copy_layer_diff_id(paths, s));  // an edited file recreates
@@ -64,14 +68,17 @@ std::string joined_hash(const Paths& paths, const Project& project, const std::s
   if (!target.empty() && project.services.contains(target)) {
     if (depth > static_cast<int>(project.services.size()))
       throw Error("service " + name + ": network_mode service: forms a cycle");
-    hash = config_hash(nlohmann::json(hash), {joined_hash(paths, project, target, done, depth + 1)});
+    hash =
+        config_hash(nlohmann::json(hash), {joined_hash(paths, project, target, done, depth + 1)});
   }
   return done[name] = hash;
 }
 
 std::string network_hash(const Network& n) {
-  nlohmann::json j = {{"driver", n.driver}, {"internal", n.internal}, {"driver_opts", n.driver_opts}};
-  for (const auto& pool : n.ipam) j["ipam"].push_back({{"subnet", pool.subnet}, {"gateway", pool.gateway}});
+  nlohmann::json j = {
+      {"driver", n.driver}, {"internal", n.internal}, {"driver_opts", n.driver_opts}};
+  for (const auto& pool : n.ipam)
+    j["ipam"].push_back({{"subnet", pool.subnet}, {"gateway", pool.gateway}});
   return config_hash(j, {});
 }
 
@@ -90,12 +97,15 @@ Desired desired_state(const Paths& paths, const Project& project, Hashes hashes)
     for (const auto& [dep, how] : s.depends_on)
       ds.depends_on.push_back({dep, condition_of(how.condition), how.required, how.restart});
     if (std::string target = network_target(s); !target.empty() && !s.depends_on.contains(target))
-      ds.depends_on.push_back({target, Condition::Started, true, false});  // its namespace must exist first
+      ds.depends_on.push_back(
+          {target, Condition::Started, true, false});  // its namespace must exist first
     for (const auto& [key, _] : s.networks)
-      if (auto it = project.networks.find(key); it != project.networks.end()) ds.networks.push_back(it->second.name);
+      if (auto it = project.networks.find(key); it != project.networks.end())
+        ds.networks.push_back(it->second.name);
     for (const auto& m : s.volumes)
       if (m.type == MountType::volume && !m.source.empty())
-        if (auto it = project.volumes.find(m.source); it != project.volumes.end()) ds.volumes.push_back(it->second.name);
+        if (auto it = project.volumes.find(m.source); it != project.volumes.end())
+          ds.volumes.push_back(it->second.name);
     d.state.services.push_back(std::move(ds));
   }
   for (const auto& [key, n] : project.networks)

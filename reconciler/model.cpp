@@ -11,9 +11,12 @@ using nlohmann::json;
 
 std::string PortMapping::to_publish_spec() const {
   std::string s;
-  if (!host_ip.empty()) s += (host_ip.find(':') != std::string::npos ? "[" + host_ip + "]" : host_ip) + ":";
-  if (published != 0) s += std::to_string(published) + ":";
-  else if (!host_ip.empty()) s += ":";
+  if (!host_ip.empty())
+    s += (host_ip.find(':') != std::string::npos ? "[" + host_ip + "]" : host_ip) + ":";
+  if (published != 0)
+    s += std::to_string(published) + ":";
+  else if (!host_ip.empty())
+    s += ":";
   s += std::to_string(target);
   if (protocol != "tcp") s += "/" + protocol;
   return s;
@@ -21,18 +24,24 @@ std::string PortMapping::to_publish_spec() const {
 
 std::string to_string(MountType t) {
   switch (t) {
-    case MountType::volume: return "volume";
-    case MountType::bind: return "bind";
-    case MountType::tmpfs: return "tmpfs";
+    case MountType::volume:
+      return "volume";
+    case MountType::bind:
+      return "bind";
+    case MountType::tmpfs:
+      return "tmpfs";
   }
   return "?";
 }
 
 std::string to_string(DependCondition c) {
   switch (c) {
-    case DependCondition::service_started: return "service_started";
-    case DependCondition::service_healthy: return "service_healthy";
-    case DependCondition::service_completed_successfully: return "service_completed_successfully";
+    case DependCondition::service_started:
+      return "service_started";
+    case DependCondition::service_healthy:
+      return "service_healthy";
+    case DependCondition::service_completed_successfully:
+      return "service_completed_successfully";
   }
   return "?";
 }
@@ -54,12 +63,17 @@ json map_json(const M& m) {
 }
 
 json port_json(const PortMapping& p) {
-  return {{"host_ip", p.host_ip}, {"published", p.published}, {"target", p.target},
-          {"protocol", p.protocol}, {"spec", p.to_publish_spec()}};
+  return {{"host_ip", p.host_ip},
+          {"published", p.published},
+          {"target", p.target},
+          {"protocol", p.protocol},
+          {"spec", p.to_publish_spec()}};
 }
 
 json mount_json(const Mount& m) {
-  json j = {{"type", to_string(m.type)}, {"source", m.source}, {"target", m.target},
+  json j = {{"type", to_string(m.type)},
+            {"source", m.source},
+            {"target", m.target},
             {"read_only", m.read_only}};
   if (m.type == MountType::bind) j["create_host_path"] = m.create_host_path;
   if (m.type == MountType::volume) j["nocopy"] = m.volume_nocopy;
@@ -92,28 +106,36 @@ json resources_json(const Resources& r) {
 json build_json(const Build& b) {
   json args = json::object();
   for (const auto& [k, v] : b.args) args[k] = v ? json(*v) : json(nullptr);
-  json j = {{"context", b.context}, {"dockerfile", b.dockerfile},
-            {"dockerfile_inline", b.dockerfile_inline}, {"args", args}, {"target", b.target},
-            {"labels", map_json(b.labels)}, {"cache_from", b.cache_from},
-            {"cache_to", b.cache_to}, {"tags", b.tags}, {"platforms", b.platforms},
-            {"extra_hosts", b.extra_hosts}, {"network", b.network},
-            {"no_cache", b.no_cache}, {"pull", b.pull}};
+  json j = {{"context", b.context},
+            {"dockerfile", b.dockerfile},
+            {"dockerfile_inline", b.dockerfile_inline},
+            {"args", args},
+            {"target", b.target},
+            {"labels", map_json(b.labels)},
+            {"cache_from", b.cache_from},
+            {"cache_to", b.cache_to},
+            {"tags", b.tags},
+            {"platforms", b.platforms},
+            {"extra_hosts", b.extra_hosts},
+            {"network", b.network},
+            {"no_cache", b.no_cache},
+            {"pull", b.pull}};
   put_opt(j, "shm_size", b.shm_size);
   return j;
 }
 
 // Environment-sourced values are secrets: never printed (config hashes add them).
 json fileref_json(const FileRef& f) {
-  json j = {{"source", f.source}, {"target", f.target}, {"uid", f.uid}, {"gid", f.gid},
-            {"file", f.file}, {"environment", f.environment}};
+  json j = {{"source", f.source}, {"target", f.target}, {"uid", f.uid},
+            {"gid", f.gid},       {"file", f.file},     {"environment", f.environment}};
   put_opt(j, "mode", f.mode);
   if (f.content && f.environment.empty()) j["content"] = *f.content;
   return j;
 }
 
 json filesource_json(const FileSource& f) {
-  json j = {{"name", f.name}, {"file", f.file}, {"environment", f.environment},
-            {"external", f.external}};
+  json j = {
+      {"name", f.name}, {"file", f.file}, {"environment", f.environment}, {"external", f.external}};
   if (f.content && f.environment.empty()) j["content"] = *f.content;
   return j;
 }
@@ -121,15 +143,18 @@ json filesource_json(const FileSource& f) {
 json networks_json(const std::map<std::string, ServiceNetwork>& nets) {
   json j = json::object();
   for (const auto& [k, n] : nets)
-    j[k] = {{"aliases", n.aliases}, {"ipv4_address", n.ipv4_address},
-            {"ipv6_address", n.ipv6_address}, {"priority", n.priority}};
+    j[k] = {{"aliases", n.aliases},
+            {"ipv4_address", n.ipv4_address},
+            {"ipv6_address", n.ipv6_address},
+            {"priority", n.priority}};
   return j;
 }
 
 json depends_json(const std::map<std::string, Dependency>& deps) {
   json j = json::object();
   for (const auto& [k, d] : deps)
-    j[k] = {{"condition", to_string(d.condition)}, {"restart", d.restart}, {"required", d.required}};
+    j[k] = {
+        {"condition", to_string(d.condition)}, {"restart", d.restart}, {"required", d.required}};
   return j;
 }
 
@@ -143,33 +168,54 @@ json list_json(const std::vector<T>& v, F f) {
 }  // namespace
 
 json to_json(const Service& s) {
-  json j = {
-      {"name", s.name}, {"image", s.image}, {"pull_policy", s.pull_policy},
-      {"platform", s.platform}, {"environment", s.environment}, {"env_files", s.env_files},
-      {"ports", list_json(s.ports, port_json)}, {"expose", s.expose},
-      {"volumes", list_json(s.volumes, mount_json)}, {"networks", networks_json(s.networks)},
-      {"network_mode", s.network_mode}, {"depends_on", depends_json(s.depends_on)},
-      {"restart", s.restart}, {"replicas", s.replicas},
-      {"resources", resources_json(s.resources)}, {"user", s.user},
-      {"working_dir", s.working_dir}, {"hostname", s.hostname}, {"domainname", s.domainname},
-      {"container_name", s.container_name}, {"stop_signal", s.stop_signal},
-      {"cap_add", s.cap_add}, {"cap_drop", s.cap_drop}, {"security_opt", s.security_opt},
-      {"privileged", s.privileged}, {"read_only", s.read_only}, {"tty", s.tty},
-      {"stdin_open", s.stdin_open}, {"labels", map_json(s.labels)},
-      {"extra_hosts", s.extra_hosts}, {"dns", s.dns}, {"dns_search", s.dns_search},
-      {"dns_opt", s.dns_opt}, {"sysctls", map_json(s.sysctls)},
-      {"secrets", list_json(s.secrets, fileref_json)},
-      {"configs", list_json(s.configs, fileref_json)}, {"profiles", s.profiles},
-      {"copy", list_json(s.copy, [](const CopySpec& c) {
-         return json{{"source", c.source}, {"target", c.target}};
-       })}};
+  json j = {{"name", s.name},
+            {"image", s.image},
+            {"pull_policy", s.pull_policy},
+            {"platform", s.platform},
+            {"environment", s.environment},
+            {"env_files", s.env_files},
+            {"ports", list_json(s.ports, port_json)},
+            {"expose", s.expose},
+            {"volumes", list_json(s.volumes, mount_json)},
+            {"networks", networks_json(s.networks)},
+            {"network_mode", s.network_mode},
+            {"depends_on", depends_json(s.depends_on)},
+            {"restart", s.restart},
+            {"replicas", s.replicas},
+            {"resources", resources_json(s.resources)},
+            {"user", s.user},
+            {"working_dir", s.working_dir},
+            {"hostname", s.hostname},
+            {"domainname", s.domainname},
+            {"container_name", s.container_name},
+            {"stop_signal", s.stop_signal},
+            {"cap_add", s.cap_add},
+            {"cap_drop", s.cap_drop},
+            {"security_opt", s.security_opt},
+            {"privileged", s.privileged},
+            {"read_only", s.read_only},
+            {"tty", s.tty},
+            {"stdin_open", s.stdin_open},
+            {"labels", map_json(s.labels)},
+            {"extra_hosts", s.extra_hosts},
+            {"dns", s.dns},
+            {"dns_search", s.dns_search},
+            {"dns_opt", s.dns_opt},
+            {"sysctls", map_json(s.sysctls)},
+            {"secrets", list_json(s.secrets, fileref_json)},
+            {"configs", list_json(s.configs, fileref_json)},
+            {"profiles", s.profiles},
+            {"copy", list_json(s.copy, [](const CopySpec& c) {
+               return json{{"source", c.source}, {"target", c.target}};
+             })}};
   if (s.build) j["build"] = build_json(*s.build);
   put_opt(j, "command", s.command);
   put_opt(j, "entrypoint", s.entrypoint);
   if (s.healthcheck) j["healthcheck"] = health_json(*s.healthcheck);
   put_opt(j, "init", s.init);
   put_dur(j, "stop_grace_period", s.stop_grace_period);
-  if (s.logging) j["logging"] = {{"driver", s.logging->driver}, {"options", map_json(s.logging->options)}};
+  if (s.logging)
+    j["logging"] = {{"driver", s.logging->driver}, {"options", map_json(s.logging->options)}};
   json ul = json::object();
   for (const auto& [k, u] : s.ulimits) ul[k] = {{"soft", u.soft}, {"hard", u.hard}};
   j["ulimits"] = ul;
@@ -184,23 +230,38 @@ json to_json(const Project& p) {
   for (const auto& [k, n] : p.networks) {
     json ipam = json::array();
     for (const auto& pool : n.ipam)
-      ipam.push_back({{"subnet", pool.subnet}, {"gateway", pool.gateway}, {"ip_range", pool.ip_range}});
-    networks[k] = {{"name", n.name}, {"driver", n.driver}, {"driver_opts", map_json(n.driver_opts)},
-                   {"internal", n.internal}, {"external", n.external},
-                   {"attachable", n.attachable}, {"enable_ipv6", n.enable_ipv6},
-                   {"ipam", ipam}, {"labels", map_json(n.labels)}};
+      ipam.push_back(
+          {{"subnet", pool.subnet}, {"gateway", pool.gateway}, {"ip_range", pool.ip_range}});
+    networks[k] = {{"name", n.name},
+                   {"driver", n.driver},
+                   {"driver_opts", map_json(n.driver_opts)},
+                   {"internal", n.internal},
+                   {"external", n.external},
+                   {"attachable", n.attachable},
+                   {"enable_ipv6", n.enable_ipv6},
+                   {"ipam", ipam},
+                   {"labels", map_json(n.labels)}};
   }
   json volumes = json::object();
   for (const auto& [k, v] : p.volumes)
-    volumes[k] = {{"name", v.name}, {"driver", v.driver}, {"driver_opts", map_json(v.driver_opts)},
-                  {"external", v.external}, {"labels", map_json(v.labels)}};
+    volumes[k] = {{"name", v.name},
+                  {"driver", v.driver},
+                  {"driver_opts", map_json(v.driver_opts)},
+                  {"external", v.external},
+                  {"labels", map_json(v.labels)}};
   json secrets = json::object(), configs = json::object();
   for (const auto& [k, f] : p.secrets) secrets[k] = filesource_json(f);
   for (const auto& [k, f] : p.configs) configs[k] = filesource_json(f);
-  return {{"name", p.name}, {"working_dir", p.working_dir}, {"files", p.files},
-          {"services", services}, {"disabled_services", p.disabled_services},
-          {"networks", networks}, {"volumes", volumes}, {"secrets", secrets},
-          {"configs", configs}, {"warnings", p.warnings}};
+  return {{"name", p.name},
+          {"working_dir", p.working_dir},
+          {"files", p.files},
+          {"services", services},
+          {"disabled_services", p.disabled_services},
+          {"networks", networks},
+          {"volumes", volumes},
+          {"secrets", secrets},
+          {"configs", configs},
+          {"warnings", p.warnings}};
 }
 
 std::vector<std::string> start_order(const Project& p) {
@@ -208,8 +269,7 @@ std::vector<std::string> start_order(const Project& p) {
   std::set<std::string> done, visiting;
   std::function<void(const std::string&)> visit = [&](const std::string& name) {
     if (done.count(name) || !p.services.count(name)) return;
-    if (!visiting.insert(name).second)
-      throw Error("dependency cycle through service " + name);
+    if (!visiting.insert(name).second) throw Error("dependency cycle through service " + name);
     for (const auto& [dep, _] : p.services.at(name).depends_on) visit(dep);
     visiting.erase(name);
     done.insert(name);

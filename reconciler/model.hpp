@@ -6,11 +6,10 @@
 // keys, defaults filled in): a hash over it sees every change of a service.
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace lit::reconciler {
 
@@ -24,10 +23,10 @@ struct Duration {
 // One published port: host_ip:published -> target/protocol. Port ranges are
 // expanded to one mapping per port.
 struct PortMapping {
-  std::string host_ip;             // "" = every address of the host
-  std::uint16_t published = 0;     // 0 = a free port chosen at start
+  std::string host_ip;          // "" = every address of the host
+  std::uint16_t published = 0;  // 0 = a free port chosen at start
   std::uint16_t target = 0;
-  std::string protocol = "tcp";    // tcp | udp | sctp
+  std::string protocol = "tcp";  // tcp | udp | sctp
   // The runtime's -p form "[IP:][HOST:]CONTAINER[/proto]" (proto only when not tcp).
   std::string to_publish_spec() const;
   bool operator==(const PortMapping&) const = default;
@@ -43,7 +42,7 @@ struct Mount {
   std::string source;
   std::string target;  // absolute path inside the container
   bool read_only = false;
-  bool create_host_path = true;          // bind: create a missing source directory
+  bool create_host_path = true;            // bind: create a missing source directory
   std::optional<std::int64_t> tmpfs_size;  // bytes
   std::optional<std::uint32_t> tmpfs_mode;
   bool volume_nocopy = false;
@@ -144,10 +143,11 @@ struct Service {
   std::optional<std::vector<std::string>> command;     // nullopt: the image's
   std::optional<std::vector<std::string>> entrypoint;  // nullopt: the image's
   std::vector<std::string> environment;  // "K=V", env_file entries then environment, sorted by key
-  std::vector<std::string> env_files;    // absolute paths, in order (their contents are in environment)
+  std::vector<std::string>
+      env_files;  // absolute paths, in order (their contents are in environment)
   std::vector<PortMapping> ports;
-  std::vector<std::string> expose;  // "8080" or "8080/udp"
-  std::vector<Mount> volumes;       // includes `tmpfs:` entries as MountType::tmpfs
+  std::vector<std::string> expose;                 // "8080" or "8080/udp"
+  std::vector<Mount> volumes;                      // includes `tmpfs:` entries as MountType::tmpfs
   std::map<std::string, ServiceNetwork> networks;  // empty only with network_mode
   std::string network_mode;  // "" (networks), host, none, service:NAME, container:NAME
   std::map<std::string, Dependency> depends_on;
@@ -209,11 +209,11 @@ struct FileSource {
 
 struct Project {
   std::string name;
-  std::string working_dir;          // absolute project directory
-  std::vector<std::string> files;   // absolute paths of the files loaded, in merge order
-  std::map<std::string, Service> services;  // active services only
+  std::string working_dir;                     // absolute project directory
+  std::vector<std::string> files;              // absolute paths of the files loaded, in merge order
+  std::map<std::string, Service> services;     // active services only
   std::vector<std::string> disabled_services;  // defined, but in no active profile
-  std::map<std::string, Network> networks;  // includes "default" when a service uses it
+  std::map<std::string, Network> networks;     // includes "default" when a service uses it
   std::map<std::string, Volume> volumes;
   std::map<std::string, FileSource> secrets, configs;
   std::vector<std::string> warnings;  // "FILE:LINE:COL: key.path: message"

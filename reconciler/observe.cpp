@@ -15,7 +15,8 @@ std::string volume_dir(const Paths& paths, const std::string& volume_name) {
   return (paths.root / "volumes" / volume_name).string();
 }
 
-ObservedState observe(const Paths& paths, const std::string& project_name, const DesiredState& desired) {
+ObservedState observe(const Paths& paths, const std::string& project_name,
+                      const DesiredState& desired) {
   ObservedState o;
   for (const auto& [r, st] : project_containers(paths, project_name, {.include_oneoffs = true})) {
     ObservedContainer c;

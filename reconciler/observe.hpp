@@ -11,7 +11,8 @@ namespace lit::reconciler {
 
 // The project's containers (every status) and networks, by label; the
 // declared external networks and volumes when they exist.
-ObservedState observe(const Paths& paths, const std::string& project_name, const DesiredState& desired);
+ObservedState observe(const Paths& paths, const std::string& project_name,
+                      const DesiredState& desired);
 
 // The volumes directory lit's runtime uses for a named volume.
 std::string volume_dir(const Paths& paths, const std::string& volume_name);

@@ -31,8 +31,7 @@ const ObservedContainer* best_of(const std::vector<const ObservedContainer*>& sa
 
 std::string stopped_reason(const ObservedContainer& c) {
   if (c.status == ContainerStatus::Created) return "created, never started";
-  if (c.status == ContainerStatus::Exited)
-    return "exited with code " + std::to_string(c.exit_code);
+  if (c.status == ContainerStatus::Exited) return "exited with code " + std::to_string(c.exit_code);
   return std::string(runtime::to_string(c.status));
 }
 

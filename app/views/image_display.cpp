@@ -1,9 +1,8 @@
 #include "app/views/image_display.hpp"
 
-#include "app/views/status_text.hpp"
-
 #include <cstdio>
 
+#include "app/views/status_text.hpp"
 #include "runtime/image/reference.hpp"
 
 namespace lit::image {
@@ -32,7 +31,8 @@ std::string human_duration(std::int64_t s) { return app::human_duration(s * 1'00
 std::optional<std::time_t> parse_rfc3339(std::string_view t) {
   int Y, M, D, h, m, s, used = 0;
   std::string str(t);
-  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &s, &used) != 6) return std::nullopt;
+  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &s, &used) != 6)
+    return std::nullopt;
   std::string_view rest = t.substr(static_cast<std::size_t>(used));
   if (!rest.empty() && rest.front() == '.') {
     rest.remove_prefix(1);
@@ -42,7 +42,8 @@ std::optional<std::time_t> parse_rfc3339(std::string_view t) {
   if (rest == "Z" || rest == "z") {
   } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
     int oh = 0, om = 0;
-    if (std::sscanf(std::string(rest.substr(1)).c_str(), "%2d:%2d", &oh, &om) != 2) return std::nullopt;
+    if (std::sscanf(std::string(rest.substr(1)).c_str(), "%2d:%2d", &oh, &om) != 2)
+      return std::nullopt;
     offset = (rest[0] == '+' ? 1 : -1) * (oh * 3600L + om * 60L);
   } else {
     return std::nullopt;
@@ -65,7 +66,9 @@ std::string created_ago(const std::string& created, std::time_t now) {
 
 nlohmann::json inspect_json(const Image& img) {
   using nlohmann::json;
-  auto list_or_null = [](const std::vector<std::string>& v) { return v.empty() ? json(nullptr) : json(v); };
+  auto list_or_null = [](const std::vector<std::string>& v) {
+    return v.empty() ? json(nullptr) : json(v);
+  };
   json repo_tags = json::array();
   for (const auto& t : img.tags) repo_tags.push_back(familiar(t));
   json ports = json::object();

@@ -9,7 +9,8 @@ namespace lit::network::dns {
 
 void Config::add_name(uint32_t listen_addr, const std::string& name, uint32_t addr) {
   std::string lower = name;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   auto& addrs = names[{listen_addr, lower}];
   if (std::find(addrs.begin(), addrs.end(), addr) == addrs.end()) addrs.push_back(addr);
 }
@@ -79,7 +80,8 @@ std::string render_config(const Config& c) {
   for (auto l : c.listen) out += "listen " + format_ipv4(l) + "\n";
   for (auto u : c.upstreams) out += "upstream " + format_ipv4(u) + "\n";
   for (const auto& [key, addrs] : c.names)
-    for (auto a : addrs) out += "name " + format_ipv4(key.first) + " " + key.second + " " + format_ipv4(a) + "\n";
+    for (auto a : addrs)
+      out += "name " + format_ipv4(key.first) + " " + key.second + " " + format_ipv4(a) + "\n";
   for (const auto& [client, listens] : c.scopes)
     for (auto l : listens) out += "scope " + format_ipv4(client) + " " + format_ipv4(l) + "\n";
   return out;

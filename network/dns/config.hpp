@@ -23,7 +23,8 @@ namespace lit::network::dns {
 struct Config {
   std::vector<uint32_t> listen;     // IPv4, host byte order
   std::vector<uint32_t> upstreams;  // IPv4, host byte order, port 53
-  std::map<std::pair<uint32_t, std::string>, std::vector<uint32_t>> names;  // (listen, name) -> addresses
+  std::map<std::pair<uint32_t, std::string>, std::vector<uint32_t>>
+      names;                                         // (listen, name) -> addresses
   std::map<uint32_t, std::vector<uint32_t>> scopes;  // client address -> further listen addresses
 
   void add_name(uint32_t listen_addr, const std::string& name, uint32_t addr);

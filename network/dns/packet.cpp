@@ -101,7 +101,8 @@ std::optional<Query> parse_query(std::span<const uint8_t> msg) {
   return q;
 }
 
-std::vector<uint8_t> build_a_answer(const Query& q, const std::vector<uint32_t>& ipv4, uint32_t ttl) {
+std::vector<uint8_t> build_a_answer(const Query& q, const std::vector<uint32_t>& ipv4,
+                                    uint32_t ttl) {
   std::vector<uint8_t> out = reply_header(q, Rcode::NoError, static_cast<uint16_t>(ipv4.size()));
   for (uint32_t addr : ipv4) {
     put16(out, 0xC000 | kHeaderSize);  // the name: a pointer to the question's

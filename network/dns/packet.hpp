@@ -16,7 +16,14 @@ inline constexpr uint16_t kTypeAAAA = 28;
 inline constexpr uint16_t kTypeAny = 255;
 inline constexpr uint16_t kClassIn = 1;
 
-enum class Rcode : uint8_t { NoError = 0, FormErr = 1, ServFail = 2, NxDomain = 3, NotImp = 4, Refused = 5 };
+enum class Rcode : uint8_t {
+  NoError = 0,
+  FormErr = 1,
+  ServFail = 2,
+  NxDomain = 3,
+  NotImp = 4,
+  Refused = 5
+};
 
 struct Question {
   std::string name;  // lower case, dots between labels, no trailing dot ("web.myproj")

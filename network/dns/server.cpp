@@ -9,8 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -84,7 +84,9 @@ class Server {
     inotify_.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
     if (!inotify_) return 1;
     std::string dir = fs::path(path_).parent_path().string();
-    if (::inotify_add_watch(inotify_.get(), dir.c_str(), IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE) < 0) return 1;
+    if (::inotify_add_watch(inotify_.get(), dir.c_str(), IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE) <
+        0)
+      return 1;
     upstream_.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!upstream_ || !reload()) return 0;
     while (!listeners_.empty()) {
@@ -182,7 +184,8 @@ class Server {
       if (config_.upstreams.empty()) return build_error(q, Rcode::ServFail);
       return std::nullopt;
     }
-    if (q.question.type != kTypeA && q.question.type != kTypeAny) return build_error(q, Rcode::NoError);
+    if (q.question.type != kTypeA && q.question.type != kTypeAny)
+      return build_error(q, Rcode::NoError);
     std::vector<uint32_t> addrs = it->second;
     size_t turn = rotation_[it->first]++ % addrs.size();  // round robin over replicas
     std::rotate(addrs.begin(), addrs.begin() + static_cast<long>(turn), addrs.end());
@@ -195,7 +198,8 @@ class Server {
     for (;;) {
       sockaddr_in from{};
       socklen_t len = sizeof from;
-      ssize_t n = ::recvfrom(l.udp.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+      ssize_t n =
+          ::recvfrom(l.udp.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
       if (n < 0) return;
       std::span<const uint8_t> msg(buf, static_cast<size_t>(n));
       auto q = parse_query(msg);
@@ -224,7 +228,8 @@ class Server {
     set_message_id(out, id);
     for (uint32_t up : config_.upstreams) {
       sockaddr_in a = address(up, 53);
-      ::sendto(upstream_.get(), out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+      ::sendto(upstream_.get(), out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&a),
+               sizeof a);
     }
     pending_.emplace(id, std::move(p));
   }
@@ -245,7 +250,8 @@ class Server {
     for (;;) {
       sockaddr_in from{};
       socklen_t len = sizeof from;
-      ssize_t n = ::recvfrom(upstream_.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+      ssize_t n =
+          ::recvfrom(upstream_.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
       if (n < 0) return;
       auto id = message_id(std::span<const uint8_t>(buf, static_cast<size_t>(n)));
       if (!id) continue;
@@ -273,7 +279,8 @@ class Server {
     for (;;) {
       sockaddr_in peer{};
       socklen_t len = sizeof peer;
-      UniqueFd fd(::accept4(l.tcp.get(), reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC));
+      UniqueFd fd(::accept4(l.tcp.get(), reinterpret_cast<sockaddr*>(&peer), &len,
+                            SOCK_NONBLOCK | SOCK_CLOEXEC));
       if (!fd) return;
       auto c = std::make_unique<TcpClient>();
       c->serial = ++serials_;
@@ -286,7 +293,8 @@ class Server {
   }
 
   static void send_tcp(int fd, const std::vector<uint8_t>& msg) {
-    std::vector<uint8_t> framed = {static_cast<uint8_t>(msg.size() >> 8), static_cast<uint8_t>(msg.size())};
+    std::vector<uint8_t> framed = {static_cast<uint8_t>(msg.size() >> 8),
+                                   static_cast<uint8_t>(msg.size())};
     framed.insert(framed.end(), msg.begin(), msg.end());
     [[maybe_unused]] ssize_t n = ::send(fd, framed.data(), framed.size(), MSG_NOSIGNAL);
   }

@@ -39,7 +39,8 @@ void remove_container(const Paths& paths, const std::string& id, std::optional<i
 }
 
 // network_mode service:NAME joins NAME's first running replica (its id), as docker compose does.
-std::string network_of_service(const Paths& paths, const std::string& project, const std::string& service) {
+std::string network_of_service(const Paths& paths, const std::string& project,
+                               const std::string& service) {
   auto replicas = project_containers(paths, project, {.service = service});
   const ContainerRecord* first = nullptr;
   int first_number = 0;
@@ -50,19 +51,22 @@ std::string network_of_service(const Paths& paths, const std::string& project, c
     if (!first || number < first_number) first = &rec, first_number = number;
   }
   if (!first)
-    throw Error("network_mode service:" + service + ": service " + service + " has no running container")
+    throw Error("network_mode service:" + service + ": service " + service +
+                " has no running container")
         .with_hint("start it first (lit up " + service + ")");
   return first->id;
 }
 
-void create_container(const Paths& paths, const Project& project, const Desired& desired, const Action& a,
-                      ActionContext& ctx) {
+void create_container(const Paths& paths, const Project& project, const Desired& desired,
+                      const Action& a, ActionContext& ctx) {
   const Service& s = project.services.at(a.service);
   if (!s.copy.empty()) ensure_copy_image(paths, project, s);
   ReplicaRequest rr = replica_request(project, s, a.target, a.number, desired.hashes.at(a.service));
   if (!rr.network_service.empty())
     rr.request.network = {runtime::NetworkMode::Container,
-                          network_of_service(paths, project.name, rr.network_service), {}, {}};
+                          network_of_service(paths, project.name, rr.network_service),
+                          {},
+                          {}};
   ctx.step("Creating");
   // A container that cannot start stays, as with docker compose, so its
   // error is in `inspect`; the next `up` retries it.
@@ -71,10 +75,12 @@ void create_container(const Paths& paths, const Project& project, const Desired&
   runtime::launch_supervisor(paths, rec);
 }
 
-network::NetworkCreate network_request(const Project& project, const std::string& name, const std::string& hash) {
+network::NetworkCreate network_request(const Project& project, const std::string& name,
+                                       const std::string& hash) {
   for (const auto& [key, n] : project.networks) {
     if (n.name != name) continue;
-    if (n.driver != "bridge") throw Error("network " + key + ": driver " + n.driver + " is not supported (bridge only)");
+    if (n.driver != "bridge")
+      throw Error("network " + key + ": driver " + n.driver + " is not supported (bridge only)");
     network::NetworkCreate req;
     req.name = n.name;
     if (!n.ipam.empty() && !n.ipam[0].subnet.empty()) req.subnet = n.ipam[0].subnet;
@@ -102,7 +108,8 @@ ContainerRecord create_replica(const Paths& paths, const ReplicaRequest& rr) {
   ContainerRecord rec = runtime::create_container(paths, rr.request);
   try {
     network::Manager manager;
-    for (const auto& n : rr.extra_networks) rec = manager.connect(paths, rec, n.network, n.ip, n.aliases);
+    for (const auto& n : rr.extra_networks)
+      rec = manager.connect(paths, rec, n.network, n.ip, n.aliases);
   } catch (...) {
     if (auto now = runtime::RecordStore(paths).read(rec.id))
       runtime::remove_container(paths, *now, true, false);
@@ -117,19 +124,22 @@ std::string RuntimeRunner::run(const Action& a, ActionContext& ctx) {
   const Desired* desired = desired_;
   auto step = [&](const char* status) { ctx.step(status); };
   auto need = [&] {
-    if (!project || !desired) throw Error(std::string(to_string(a.kind)) + " " + a.target + ": needs the project file");
+    if (!project || !desired)
+      throw Error(std::string(to_string(a.kind)) + " " + a.target + ": needs the project file");
   };
   switch (a.kind) {
     case ActionKind::CreateNetwork:
       need();
       step("Creating");
-      network::Manager().create_network(paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
+      network::Manager().create_network(
+          paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
       return "Created";
     case ActionKind::RecreateNetwork:
       need();
       step("Recreating");
       network::Manager().remove_network(paths, a.target);
-      network::Manager().create_network(paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
+      network::Manager().create_network(
+          paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
       return "Recreated";
     case ActionKind::RemoveNetwork:
       step("Removing");
@@ -183,7 +193,8 @@ std::string RuntimeRunner::run(const Action& a, ActionContext& ctx) {
   return "";
 }
 
-ConditionState dependency_condition(const DesiredDependency& dep, const std::vector<ProjectContainer>& replicas) {
+ConditionState dependency_condition(const DesiredDependency& dep,
+                                    const std::vector<ProjectContainer>& replicas) {
   if (replicas.empty()) return dep.required ? waiting() : holds();
   for (const auto& [rec, st] : replicas) {
     const auto& health = rec.state.health;
@@ -192,15 +203,20 @@ ConditionState dependency_condition(const DesiredDependency& dep, const std::vec
         if (st.status == runtime::ContainerStatus::Created) return waiting();
         break;
       case Condition::Healthy:
-        if (!health) return never("service " + dep.service + " has no health check (needed by service_healthy)");
-        if (st.status == runtime::ContainerStatus::Exited) return never("service " + dep.service + " exited before it was healthy");
-        if (health->status == runtime::Health::Unhealthy) return never("service " + dep.service + " is unhealthy");
+        if (!health)
+          return never("service " + dep.service +
+                       " has no health check (needed by service_healthy)");
+        if (st.status == runtime::ContainerStatus::Exited)
+          return never("service " + dep.service + " exited before it was healthy");
+        if (health->status == runtime::Health::Unhealthy)
+          return never("service " + dep.service + " is unhealthy");
         if (health->status != runtime::Health::Healthy) return waiting();
         break;
       case Condition::CompletedSuccessfully:
         if (st.status != runtime::ContainerStatus::Exited) return waiting();
         if (st.exit_code != 0)
-          return never("service " + dep.service + " exited with code " + std::to_string(st.exit_code));
+          return never("service " + dep.service + " exited with code " +
+                       std::to_string(st.exit_code));
         break;
     }
   }
@@ -209,20 +225,22 @@ ConditionState dependency_condition(const DesiredDependency& dep, const std::vec
 
 ConditionState RuntimeRunner::condition(const DesiredDependency& dep) {
   if (!project_) return holds();  // only container actions of a project wait
-  return dependency_condition(dep, project_containers(paths_, project_->name, {.service = dep.service}));
+  return dependency_condition(dep,
+                              project_containers(paths_, project_->name, {.service = dep.service}));
 }
 
-ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired* desired, const Plan& plan,
-                       const ApplyOptions& options, const Progress& progress) {
+ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired* desired,
+                       const Plan& plan, const ApplyOptions& options, const Progress& progress) {
   RuntimeRunner runner(paths, project, desired, options.stop_timeout);
   return apply_plan(plan, runner, options, progress);
 }
 
-std::vector<std::string> wait_until_ready(const Paths& paths, const Project& project, std::chrono::seconds timeout,
-                                          const Progress& progress) {
+std::vector<std::string> wait_until_ready(const Paths& paths, const Project& project,
+                                          std::chrono::seconds timeout, const Progress& progress) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::map<std::string, std::string> shown;  // container -> the status last reported
-  auto report = [&](const std::string& who, const std::string& status, ProgressState st, const std::string& text = "") {
+  auto report = [&](const std::string& who, const std::string& status, ProgressState st,
+                    const std::string& text = "") {
     if (!progress || shown[who] == status) return;
     shown[who] = status;
     progress({"Container " + who, status, st, text});
@@ -238,7 +256,8 @@ std::vector<std::string> wait_until_ready(const Paths& paths, const Project& pro
         if (st.status == runtime::ContainerStatus::Exited) {
           if (st.exit_code != 0 || s.restart == "always" || s.restart == "unless-stopped") {
             failures.push_back(who + " exited with code " + std::to_string(st.exit_code));
-            report(who, "Error", ProgressState::Error, "exited with code " + std::to_string(st.exit_code));
+            report(who, "Error", ProgressState::Error,
+                   "exited with code " + std::to_string(st.exit_code));
           } else {
             report(who, "Exited", ProgressState::Done);
           }

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "reconciler/apply/apply.hpp"
-#include "reconciler/apply/runner.hpp"
 #include "reconciler/apply/replica_request.hpp"
+#include "reconciler/apply/runner.hpp"
 #include "reconciler/desired.hpp"
 #include "reconciler/labels.hpp"
 #include "reconciler/model.hpp"
@@ -43,8 +43,8 @@ ConditionState dependency_condition(const DesiredDependency& dependency,
                                     const std::vector<ProjectContainer>& replicas);
 
 // apply_plan with a RuntimeRunner.
-ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired* desired, const Plan& plan,
-                       const ApplyOptions& options, const Progress& progress);
+ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired* desired,
+                       const Plan& plan, const ApplyOptions& options, const Progress& progress);
 
 // Creates the container of `flags` and connects it to its extra networks
 // (not started); on a failure nothing of it is left.
@@ -54,6 +54,7 @@ runtime::ContainerRecord create_replica(const Paths& paths, const ReplicaRequest
 // health check) and one-shot ones exited 0; the failures, if any.
 // Reports each container's way there ("Waiting" -> "Healthy") to progress.
 std::vector<std::string> wait_until_ready(const Paths& paths, const Project& project,
-                                          std::chrono::seconds timeout, const Progress& progress = {});
+                                          std::chrono::seconds timeout,
+                                          const Progress& progress = {});
 
 }  // namespace lit::reconciler

@@ -39,7 +39,8 @@ std::string duration_text(std::chrono::milliseconds d) {
 // action finished, the apply was cancelled) wakes them through `changed_`.
 class Applier {
  public:
-  Applier(const Plan& plan, ActionRunner& runner, const ApplyOptions& options, const Progress& progress)
+  Applier(const Plan& plan, ActionRunner& runner, const ApplyOptions& options,
+          const Progress& progress)
       : plan_(plan),
         runner_(runner),
         options_(options),
@@ -55,7 +56,8 @@ class Applier {
   }
 
   ApplyResult run() {
-    const std::size_t n = std::min(std::max<std::size_t>(options_.workers, 1), plan_.actions.size());
+    const std::size_t n =
+        std::min(std::max<std::size_t>(options_.workers, 1), plan_.actions.size());
     std::vector<std::thread> pool;
     pool.reserve(n);
     for (std::size_t i = 0; i < n; ++i) pool.emplace_back([this] { work(); });
@@ -70,7 +72,9 @@ class Applier {
   class Context : public ActionContext {
    public:
     Context(Applier& applier, const Action& action) : applier_(applier), action_(action) {}
-    void step(const char* status) override { applier_.emit(action_, status, ProgressState::Working); }
+    void step(const char* status) override {
+      applier_.emit(action_, status, ProgressState::Working);
+    }
     void wait_for_dependencies() override { applier_.wait_for(action_); }
 
    private:
@@ -78,7 +82,8 @@ class Applier {
     const Action& action_;
   };
 
-  void emit(const Action& a, const std::string& status, ProgressState st, const std::string& text = "") {
+  void emit(const Action& a, const std::string& status, ProgressState st,
+            const std::string& text = "") {
     if (!progress_) return;
     std::lock_guard lock(progress_mutex_);
     progress_({progress_id(a), status, st, text});
@@ -97,11 +102,12 @@ class Applier {
         if (options_.stop.stop_requested()) throw Error("cancelled");
         ConditionState c = runner_.condition(dep);
         if (c.kind == ConditionState::Kind::Holds) break;
-        if (c.kind == ConditionState::Kind::Never) throw Error("dependency failed to start: " + c.why);
+        if (c.kind == ConditionState::Kind::Never)
+          throw Error("dependency failed to start: " + c.why);
         auto now = std::chrono::steady_clock::now();
         if (now > deadline)
-          throw Error("dependency " + dep.service + " did not become " + to_string(dep.condition) + " in " +
-                      duration_text(timeout));
+          throw Error("dependency " + dep.service + " did not become " + to_string(dep.condition) +
+                      " in " + duration_text(timeout));
         std::unique_lock lock(mutex_);
         changed_.wait_until(lock, options_.stop, std::min(now + options_.recheck, deadline),
                             [&] { return generation_ != seen; });
@@ -122,13 +128,15 @@ class Applier {
       const std::size_t i = ready_.front();
       ready_.pop_front();
       const Action& a = plan_.actions[i];
-      bool blocked = std::any_of(a.after.begin(), a.after.end(), [&](std::size_t b) { return failed_[b]; });
+      bool blocked =
+          std::any_of(a.after.begin(), a.after.end(), [&](std::size_t b) { return failed_[b]; });
       lock.unlock();
       std::string error;
       if (options_.stop.stop_requested())
         error = std::string(to_string(a.kind)) + " " + a.target + ": cancelled";
       else if (blocked)
-        error = std::string(to_string(a.kind)) + " " + a.target + ": skipped, something it depends on failed";
+        error = std::string(to_string(a.kind)) + " " + a.target +
+                ": skipped, something it depends on failed";
       else
         error = execute(a);
       lock.lock();

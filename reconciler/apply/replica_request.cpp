@@ -24,8 +24,10 @@ Error unsupported(const Service& s, const std::string& key, const std::string& w
 }
 
 std::string quote(const std::string& word) {
-  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=@%+,") ==
-                           std::string::npos)
+  if (!word.empty() &&
+      word.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=@%+,") ==
+          std::string::npos)
     return word;
   std::string q = "'";
   for (char c : word) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -65,8 +67,8 @@ VolumeMount volume_of(const Project& p, const Service& s, const Mount& m) {
 }
 
 runtime::Mount tmpfs_of(const Service& s, const Mount& m) {
-  runtime::Mount t{runtime::container_path(m.target), "tmpfs", "tmpfs",
-                   {"nosuid", "nodev", "noexec"}};
+  runtime::Mount t{
+      runtime::container_path(m.target), "tmpfs", "tmpfs", {"nosuid", "nodev", "noexec"}};
   if (m.tmpfs_size) {
     if (*m.tmpfs_size <= 0) throw unsupported(s, "tmpfs", "size must be positive");
     t.options.push_back("size=" + std::to_string(*m.tmpfs_size));
@@ -96,9 +98,9 @@ void add_mounts(const Project& p, const Service& s, ContainerRequest& r) {
         continue;
       }
       if (!f.content)
-        throw unsupported(s, secret ? "secrets" : "configs",
-                          f.source +
-                              " is external; lit mounts file, environment and content sources only");
+        throw unsupported(
+            s, secret ? "secrets" : "configs",
+            f.source + " is external; lit mounts file, environment and content sources only");
       // From the environment or inline: the runtime writes it into the container's directory.
       runtime::ContentFile cf{f.target, *f.content, f.mode.value_or(secret ? 0400 : 0444), {}, {}};
       if (!f.uid.empty()) cf.uid = numeric_id(s, f.source + ".uid", f.uid);
@@ -136,8 +138,9 @@ void add_networks(const Project& p, const Service& s, ReplicaRequest& out) {
   }
   std::vector<std::pair<std::string, const ServiceNetwork*>> nets;
   for (const auto& [key, sn] : s.networks) nets.emplace_back(key, &sn);
-  std::stable_sort(nets.begin(), nets.end(),
-                   [](const auto& a, const auto& b) { return a.second->priority > b.second->priority; });
+  std::stable_sort(nets.begin(), nets.end(), [](const auto& a, const auto& b) {
+    return a.second->priority > b.second->priority;
+  });
   for (size_t i = 0; i < nets.size(); ++i) {
     auto it = p.networks.find(nets[i].first);
     if (it == p.networks.end()) throw unsupported(s, "networks", nets[i].first + " is not defined");
@@ -256,7 +259,8 @@ std::string shell_join(const std::vector<std::string>& argv) {
 ReplicaRequest replica_request(const Project& project, const Service& s, const std::string& name,
                                int number, const std::string& hash) {
   if (s.image.empty() || s.build)
-    throw unsupported(s, "build", "building images is not supported yet (a later release adds the image builder)")
+    throw unsupported(
+        s, "build", "building images is not supported yet (a later release adds the image builder)")
         .with_hint("build the image elsewhere, load it with `lit image load`, and set image:");
   ReplicaRequest out;
   ContainerRequest& r = out.request;

@@ -39,7 +39,8 @@ bool is_file(const fs::path& p) {
 
 std::vector<std::string> discover_files(const std::string& dir) {
   std::error_code ec;
-  fs::path d = fs::absolute(dir.empty() ? fs::current_path(ec) : fs::path(dir), ec).lexically_normal();
+  fs::path d =
+      fs::absolute(dir.empty() ? fs::current_path(ec) : fs::path(dir), ec).lexically_normal();
   while (true) {
     for (const auto& c : candidates()) {
       if (!is_file(d / c.file)) continue;

@@ -25,13 +25,27 @@ std::string unescape_double(std::string_view s) {
     }
     char c = s[++i];
     switch (c) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case '"': out += '"'; break;
-      case '\\': out += '\\'; break;
-      case '$': out += "$$"; break;  // stays a literal $ through interpolation
-      default: out += '\\'; out += c;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '$':
+        out += "$$";
+        break;  // stays a literal $ through interpolation
+      default:
+        out += '\\';
+        out += c;
     }
   }
   return out;
@@ -99,7 +113,8 @@ EnvList parse_dotenv(const std::string& text, const std::string& display, const 
           }
         }
       } else {
-        if (std::size_t hash = raw.find(" #"); hash != std::string::npos) raw = trim(raw.substr(0, hash));
+        if (std::size_t hash = raw.find(" #"); hash != std::string::npos)
+          raw = trim(raw.substr(0, hash));
         try {
           value = interpolate(raw, chained);
         } catch (const Error& e) {

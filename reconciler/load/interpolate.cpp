@@ -17,17 +17,19 @@ struct Interp {
   std::string_view whole;
 
   [[noreturn]] void invalid() const {
-    throw Error("invalid interpolation format in '" + std::string(whole) + "'",
-                {}, 0);
+    throw Error("invalid interpolation format in '" + std::string(whole) + "'", {}, 0);
   }
 
   // Index of the '}' closing the '${' whose body starts at `from`.
   std::size_t closing(std::string_view s, std::size_t from) const {
     int depth = 1;
     for (std::size_t i = from; i < s.size(); ++i) {
-      if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '$') ++i;
-      else if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '{') ++depth, ++i;
-      else if (s[i] == '}' && --depth == 0) return i;
+      if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '$')
+        ++i;
+      else if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '{')
+        ++depth, ++i;
+      else if (s[i] == '}' && --depth == 0)
+        return i;
     }
     invalid();
   }
@@ -47,8 +49,10 @@ struct Interp {
     std::string_view arg = rest.substr(1);
     bool missing = !v || (colon && v->empty());
     switch (op) {
-      case '-': return missing ? run(arg) : *v;
-      case '+': return missing ? std::string() : run(arg);
+      case '-':
+        return missing ? run(arg) : *v;
+      case '+':
+        return missing ? std::string() : run(arg);
       case '?':
         if (missing) {
           std::string msg = run(arg);
@@ -56,7 +60,8 @@ struct Interp {
                       (msg.empty() ? std::string() : ": " + msg));
         }
         return *v;
-      default: invalid();
+      default:
+        invalid();
     }
   }
 
@@ -104,7 +109,8 @@ std::string interpolate(std::string_view s, const Lookup& lookup,
 
 void interpolate_tree(Node& n, const Lookup& lookup, const std::string& path, Diag& diag) {
   switch (n.kind) {
-    case Node::Kind::null: return;
+    case Node::Kind::null:
+      return;
     case Node::Kind::scalar: {
       if (n.text.find('$') == std::string::npos) return;
       auto unset = [&](const std::string& name) {

@@ -39,8 +39,8 @@ std::vector<std::string> resolve_files(const LoadOptions& o, const fs::path& cwd
   if (o.files.empty()) {
     auto found = discover_files(cwd.string());
     if (found.empty())
-      throw Error("no project file found in " + cwd.string() + " or its parents",
-                  {}, 0, "create lit.yml or compose.yaml, or name one with -f");
+      throw Error("no project file found in " + cwd.string() + " or its parents", {}, 0,
+                  "create lit.yml or compose.yaml, or name one with -f");
     return found;
   }
   std::vector<std::string> out;
@@ -58,7 +58,8 @@ std::map<std::string, std::string> read_dotenv(const LoadOptions& o, const fs::p
                                                const EnvLookup& env, const fs::path& cwd) {
   std::map<std::string, std::string> vars;
   std::vector<fs::path> files;
-  for (const auto& f : o.env_files) files.push_back(fs::path(f).is_absolute() ? fs::path(f) : cwd / f);
+  for (const auto& f : o.env_files)
+    files.push_back(fs::path(f).is_absolute() ? fs::path(f) : cwd / f);
   bool explicit_files = !files.empty();
   if (!explicit_files) files.push_back(project_dir / ".env");
   for (const auto& f : files) {
@@ -72,16 +73,20 @@ std::map<std::string, std::string> read_dotenv(const LoadOptions& o, const fs::p
       if (auto it = vars.find(k); it != vars.end()) return it->second;
       return std::nullopt;
     };
-    for (auto& [k, v] : parse_dotenv(read_file(f), display_name(f, project_dir), chained)) vars[k] = v;
+    for (auto& [k, v] : parse_dotenv(read_file(f), display_name(f, project_dir), chained))
+      vars[k] = v;
   }
   return vars;
 }
 
 void check_top_level_keys(const Node& root, Diag& diag) {
-  static const std::set<std::string> known = {"name", "services", "networks", "volumes", "secrets", "configs"};
+  static const std::set<std::string> known = {"name",    "services", "networks",
+                                              "volumes", "secrets",  "configs"};
   for (const auto& e : root.entries) {
-    if (e.key == "version") diag.warn(e.key_loc, "version", "obsolete, ignored");
-    else if (!known.count(e.key) && e.key.rfind("x-", 0) != 0) diag.unsupported(e.key_loc, e.key);
+    if (e.key == "version")
+      diag.warn(e.key_loc, "version", "obsolete, ignored");
+    else if (!known.count(e.key) && e.key.rfind("x-", 0) != 0)
+      diag.unsupported(e.key_loc, e.key);
   }
 }
 
@@ -91,14 +96,16 @@ bool valid_project_name(const std::string& n) {
 
 std::string project_name(const LoadOptions& o, const Node& root, const fs::path& project_dir,
                          const Lookup& lookup) {
-  const char* rule = "use lowercase letters, digits, dashes and underscores, starting with a letter or digit";
+  const char* rule =
+      "use lowercase letters, digits, dashes and underscores, starting with a letter or digit";
   if (!o.project_name.empty()) {
     if (!valid_project_name(o.project_name))
       throw Error("-p " + o.project_name + ": invalid project name: " + rule);
     return o.project_name;
   }
   if (auto v = lookup("COMPOSE_PROJECT_NAME"); v && !v->empty()) {
-    if (!valid_project_name(*v)) throw Error("COMPOSE_PROJECT_NAME=" + *v + ": invalid project name: " + rule);
+    if (!valid_project_name(*v))
+      throw Error("COMPOSE_PROJECT_NAME=" + *v + ": invalid project name: " + rule);
     return *v;
   }
   if (const Node* n = root.find("name")) {
@@ -127,7 +134,8 @@ Loaded read_and_merge(const std::vector<std::string>& files, const fs::path& pro
     std::string shown = display_name(f, project_dir);
     Node root = parse_yaml_file(f, shown);
     if (root.is_null()) root = Node::map(Loc{shown, 1, 1});
-    if (!root.is_map()) fail(root, "", "expected a mapping at the top of the file, got " + kind_name(root));
+    if (!root.is_map())
+      fail(root, "", "expected a mapping at the top of the file, got " + kind_name(root));
     if (is_shorthand(root)) {
       auto copies = expand_shorthand(root, project_dir.string(), diag);
       out.copies[root.find("services")->entries[0].key] = copies;
@@ -197,7 +205,8 @@ Project load_project(const LoadOptions& o) {
   bool uses_default = false;
   for (const auto& [_, s] : project.services) uses_default |= s.networks.count("default") > 0;
   if (uses_default && !project.networks.count("default"))
-    project.networks["default"] = Network{project.name + "_default", "bridge", {}, false, false, false, false, {}, {}};
+    project.networks["default"] =
+        Network{project.name + "_default", "bridge", {}, false, false, false, false, {}, {}};
   project.warnings = std::move(diag.warnings);
   return project;
 }

@@ -22,8 +22,8 @@ struct LoadOptions {
   // Services named on the command line: active whatever their profiles, with
   // the services they depend on.
   std::vector<std::string> services;
-  EnvLookup environment;               // empty = the process environment
-  bool strict = false;                 // unsupported keys are errors, not warnings
+  EnvLookup environment;  // empty = the process environment
+  bool strict = false;    // unsupported keys are errors, not warnings
 };
 
 // Throws lit::Error "FILE:LINE:COL: key.path: what is wrong" for bad input.

@@ -135,8 +135,10 @@ void canonicalize_services(Node& root) {
 void merge_into(Node& base, const Node& over, const std::string& path) {
   if (base.is_map() && over.is_map()) {
     for (const auto& e : over.entries) {
-      if (Node* old = base.find(e.key)) merge_into(*old, e.value, sub(path, e.key));
-      else base.entries.push_back(e);
+      if (Node* old = base.find(e.key))
+        merge_into(*old, e.value, sub(path, e.key));
+      else
+        base.entries.push_back(e);
     }
     return;
   }

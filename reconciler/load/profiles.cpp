@@ -50,8 +50,7 @@ std::set<std::string> active_services(const Node& services, const LoadOptions& o
   std::set<std::string> active;
   for (const auto& e : services.entries) {
     auto ps = profiles_of(e.value, e.key);
-    bool on = ps.empty() || all ||
-              std::any_of(ps.begin(), ps.end(), [&](const std::string& p) {
+    bool on = ps.empty() || all || std::any_of(ps.begin(), ps.end(), [&](const std::string& p) {
                 return std::find(profiles.begin(), profiles.end(), p) != profiles.end();
               });
     if (on) active.insert(e.key);
@@ -92,12 +91,14 @@ void check_references(const Node& services, Project& project) {
         continue;
       }
       if (!defined) fail(at->key_loc, p, "no such service '" + it->first + "'");
-      fail(at->key_loc, p, "service '" + it->first + "' is not in an active profile (enable it with --profile)");
+      fail(at->key_loc, p,
+           "service '" + it->first + "' is not in an active profile (enable it with --profile)");
     }
     if (s.network_mode.rfind("service:", 0) == 0) {
       std::string target = s.network_mode.substr(8);
       if (!project.services.count(target))
-        fail(*svc.find("network_mode"), sub(path, "network_mode"), "no active service '" + target + "'");
+        fail(*svc.find("network_mode"), sub(path, "network_mode"),
+             "no active service '" + target + "'");
     }
   }
   // Cycles: depth-first search, reporting the first cycle found with its path.
@@ -110,7 +111,8 @@ void check_references(const Node& services, Project& project) {
       std::string cycle;
       for (auto i = from; i != stack.end(); ++i) cycle += *i + " -> ";
       const Node& svc = *services.find(n);
-      fail(svc.find("depends_on")->loc, "services." + n + ".depends_on", "dependency cycle " + cycle + n);
+      fail(svc.find("depends_on")->loc, "services." + n + ".depends_on",
+           "dependency cycle " + cycle + n);
     }
     state[n] = 1;
     stack.push_back(n);

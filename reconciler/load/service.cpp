@@ -34,7 +34,8 @@ void restart(const KeyCtx& k) {
     std::string n = r.substr(11);
     ok = !n.empty() && std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; });
   }
-  if (!ok) fail(k.value, k.path, "expected no, always, on-failure[:N] or unless-stopped, got '" + r + "'");
+  if (!ok)
+    fail(k.value, k.path, "expected no, always, on-failure[:N] or unless-stopped, got '" + r + "'");
   k.s.restart = r;
 }
 
@@ -46,14 +47,16 @@ void logging(const KeyCtx& k) {
     if (e.key == "driver") {
       l.driver = as_string(e.value, p);
       if (l.driver != "json-file" && l.driver != "local" && l.driver != "none")
-        k.ctx.diag.warn(e.value.loc, p, "log driver '" + l.driver + "' is not supported by lit, json-file is used");
+        k.ctx.diag.warn(e.value.loc, p,
+                        "log driver '" + l.driver + "' is not supported by lit, json-file is used");
     } else if (e.key == "options") {
       for (auto& [ok, ov] : as_kv(e.value, p)) {
         if (ok != "max-size" && ok != "max-file")
           k.ctx.diag.warn(e.value.loc, sub(p, ok), "log option not supported by lit, ignored");
         l.options[ok] = ov.value_or("");
       }
-    } else k.ctx.diag.unsupported(e.key_loc, p);
+    } else
+      k.ctx.diag.unsupported(e.key_loc, p);
   }
   k.s.logging = l;
 }
@@ -100,7 +103,9 @@ void network_mode(const KeyCtx& k) {
   std::string m = str(k);
   bool ok = m == "host" || m == "none" || m == "bridge" || m.rfind("service:", 0) == 0 ||
             m.rfind("container:", 0) == 0;
-  if (!ok) fail(k.value, k.path, "expected host, none, bridge, service:NAME or container:NAME, got '" + m + "'");
+  if (!ok)
+    fail(k.value, k.path,
+         "expected host, none, bridge, service:NAME or container:NAME, got '" + m + "'");
   k.s.network_mode = m == "bridge" ? "" : m;
 }
 
@@ -114,25 +119,32 @@ const std::unordered_map<std::string, Handler>& handlers() {
       {"env_file", [](const KeyCtx&) {}},
       {"ports", [](const KeyCtx& k) { normalize_ports(k.value, k.path, k.s, k.ctx.diag); }},
       {"expose", [](const KeyCtx& k) { normalize_expose(k.value, k.path, k.s); }},
-      {"volumes", [](const KeyCtx& k) { normalize_volumes(k.value, k.path, k.s, k.project, k.ctx); }},
+      {"volumes",
+       [](const KeyCtx& k) { normalize_volumes(k.value, k.path, k.s, k.project, k.ctx); }},
       {"tmpfs", [](const KeyCtx& k) { normalize_tmpfs(k.value, k.path, k.s); }},
       {"networks", [](const KeyCtx& k) { normalize_networks(k.value, k.path, k.s, k.project); }},
       {"network_mode", network_mode},
       {"depends_on", [](const KeyCtx& k) { normalize_depends_on(k.value, k.path, k.s); }},
-      {"healthcheck", [](const KeyCtx& k) { k.s.healthcheck = normalize_healthcheck(k.value, k.path, k.ctx); }},
+      {"healthcheck",
+       [](const KeyCtx& k) { k.s.healthcheck = normalize_healthcheck(k.value, k.path, k.ctx); }},
       {"restart", restart},
       {"deploy", [](const KeyCtx& k) { normalize_deploy(k.value, k.path, k.s, k.ctx); }},
-      {"scale", [](const KeyCtx& k) {
+      {"scale",
+       [](const KeyCtx& k) {
          std::int64_t n = as_int(k.value, k.path);
          if (n < 0) fail(k.value, k.path, "scale must not be negative");
          k.s.replicas = static_cast<int>(n);
        }},
       {"mem_limit", [](const KeyCtx& k) { k.s.resources.memory = as_bytes(k.value, k.path); }},
-      {"mem_reservation", [](const KeyCtx& k) { k.s.resources.memory_reservation = as_bytes(k.value, k.path); }},
-      {"memswap_limit", [](const KeyCtx& k) {
-         k.s.resources.memswap = k.value.is_scalar() && k.value.text == "-1" ? -1 : as_bytes(k.value, k.path);
+      {"mem_reservation",
+       [](const KeyCtx& k) { k.s.resources.memory_reservation = as_bytes(k.value, k.path); }},
+      {"memswap_limit",
+       [](const KeyCtx& k) {
+         k.s.resources.memswap =
+             k.value.is_scalar() && k.value.text == "-1" ? -1 : as_bytes(k.value, k.path);
        }},
-      {"cpus", [](const KeyCtx& k) {
+      {"cpus",
+       [](const KeyCtx& k) {
          double c = as_number(k.value, k.path);
          if (c < 0) fail(k.value, k.path, "cpus must not be negative");
          k.s.resources.cpus = c;
@@ -146,7 +158,8 @@ const std::unordered_map<std::string, Handler>& handlers() {
       {"container_name", [](const KeyCtx& k) { k.s.container_name = str(k); }},
       {"init", [](const KeyCtx& k) { k.s.init = flag(k); }},
       {"stop_signal", [](const KeyCtx& k) { k.s.stop_signal = str(k); }},
-      {"stop_grace_period", [](const KeyCtx& k) {
+      {"stop_grace_period",
+       [](const KeyCtx& k) {
          std::int64_t ns = as_duration_ns(k.value, k.path);
          k.s.stop_grace_period = Duration{format_duration(ns), ns};
        }},
@@ -157,7 +170,8 @@ const std::unordered_map<std::string, Handler>& handlers() {
       {"read_only", [](const KeyCtx& k) { k.s.read_only = flag(k); }},
       {"tty", [](const KeyCtx& k) { k.s.tty = flag(k); }},
       {"stdin_open", [](const KeyCtx& k) { k.s.stdin_open = flag(k); }},
-      {"labels", [](const KeyCtx& k) {
+      {"labels",
+       [](const KeyCtx& k) {
          for (auto& [lk, lv] : as_kv(k.value, k.path)) k.s.labels[lk] = lv.value_or("");
        }},
       {"logging", logging},
@@ -165,17 +179,22 @@ const std::unordered_map<std::string, Handler>& handlers() {
       {"dns", [](const KeyCtx& k) { k.s.dns = list(k); }},
       {"dns_search", [](const KeyCtx& k) { k.s.dns_search = list(k); }},
       {"dns_opt", [](const KeyCtx& k) { k.s.dns_opt = list(k); }},
-      {"sysctls", [](const KeyCtx& k) {
+      {"sysctls",
+       [](const KeyCtx& k) {
          for (auto& [sk, sv] : as_kv(k.value, k.path)) k.s.sysctls[sk] = sv.value_or("");
        }},
       {"ulimits", ulimits},
       {"shm_size", [](const KeyCtx& k) { k.s.shm_size = as_bytes(k.value, k.path); }},
-      {"secrets", [](const KeyCtx& k) { normalize_file_refs(k.value, k.path, true, k.s, k.project); }},
-      {"configs", [](const KeyCtx& k) { normalize_file_refs(k.value, k.path, false, k.s, k.project); }},
+      {"secrets",
+       [](const KeyCtx& k) { normalize_file_refs(k.value, k.path, true, k.s, k.project); }},
+      {"configs",
+       [](const KeyCtx& k) { normalize_file_refs(k.value, k.path, false, k.s, k.project); }},
       {"platform", [](const KeyCtx& k) { k.s.platform = str(k); }},
-      {"pull_policy", [](const KeyCtx& k) {
+      {"pull_policy",
+       [](const KeyCtx& k) {
          std::string p = str(k);
-         if (p != "always" && p != "never" && p != "missing" && p != "if_not_present" && p != "build")
+         if (p != "always" && p != "never" && p != "missing" && p != "if_not_present" &&
+             p != "build")
            fail(k.value, k.path, "expected always, never, missing or build, got '" + p + "'");
          k.s.pull_policy = p == "if_not_present" ? "missing" : p;
        }},
@@ -189,8 +208,9 @@ void check_service(const Node& node, const std::string& path, const Service& s) 
   if (s.image.empty() && !s.build && s.copy.empty())
     fail(node, path, "neither image nor build is set");
   if (!s.container_name.empty() && s.replicas > 1)
-    fail(node, path, "container_name '" + s.container_name + "' cannot be used with " +
-                         std::to_string(s.replicas) + " replicas");
+    fail(node, path,
+         "container_name '" + s.container_name + "' cannot be used with " +
+             std::to_string(s.replicas) + " replicas");
   if (!s.network_mode.empty() && !s.networks.empty())
     fail(*node.find("network_mode"), sub(path, "network_mode"),
          "network_mode and networks are mutually exclusive");

@@ -36,16 +36,22 @@ Healthcheck normalize_healthcheck(const Node& n, const std::string& path, NormCo
         if (first != "NONE" && h.test.size() < 2) fail(e.value, p, "the test has no command");
       }
       if (h.test[0] == "NONE") h.disable = true;
-    } else if (e.key == "interval") h.interval = duration(e.value, p);
-    else if (e.key == "timeout") h.timeout = duration(e.value, p);
-    else if (e.key == "start_period") h.start_period = duration(e.value, p);
-    else if (e.key == "start_interval") h.start_interval = duration(e.value, p);
+    } else if (e.key == "interval")
+      h.interval = duration(e.value, p);
+    else if (e.key == "timeout")
+      h.timeout = duration(e.value, p);
+    else if (e.key == "start_period")
+      h.start_period = duration(e.value, p);
+    else if (e.key == "start_interval")
+      h.start_interval = duration(e.value, p);
     else if (e.key == "retries") {
       std::int64_t r = as_int(e.value, p);
       if (r < 0) fail(e.value, p, "retries must not be negative");
       h.retries = static_cast<int>(r);
-    } else if (e.key == "disable") h.disable = h.disable || as_bool(e.value, p);
-    else ctx.diag.unsupported(e.key_loc, p);
+    } else if (e.key == "disable")
+      h.disable = h.disable || as_bool(e.value, p);
+    else
+      ctx.diag.unsupported(e.key_loc, p);
   }
   return h;
 }
@@ -62,23 +68,31 @@ void normalize_depends_on(const Node& n, const std::string& path, Service& s) {
         std::string cp = sub(p, c.key);
         if (c.key == "condition") {
           std::string v = as_string(c.value, cp);
-          if (v == "service_started") d.condition = DependCondition::service_started;
-          else if (v == "service_healthy") d.condition = DependCondition::service_healthy;
+          if (v == "service_started")
+            d.condition = DependCondition::service_started;
+          else if (v == "service_healthy")
+            d.condition = DependCondition::service_healthy;
           else if (v == "service_completed_successfully")
             d.condition = DependCondition::service_completed_successfully;
           else
-            fail(c.value, cp, "expected service_started, service_healthy or "
-                              "service_completed_successfully, got '" + v + "'");
-        } else if (c.key == "restart") d.restart = as_bool(c.value, cp);
-        else if (c.key == "required") d.required = as_bool(c.value, cp);
-        else fail(c.key_loc, cp, "unknown key (expected condition, restart or required)");
+            fail(c.value, cp,
+                 "expected service_started, service_healthy or "
+                 "service_completed_successfully, got '" +
+                     v + "'");
+        } else if (c.key == "restart")
+          d.restart = as_bool(c.value, cp);
+        else if (c.key == "required")
+          d.required = as_bool(c.value, cp);
+        else
+          fail(c.key_loc, cp, "unknown key (expected condition, restart or required)");
       }
     }
     s.depends_on[e.key] = d;
   }
 }
 
-void normalize_networks(const Node& n, const std::string& path, Service& s, const Project& project) {
+void normalize_networks(const Node& n, const std::string& path, Service& s,
+                        const Project& project) {
   if (n.is_null()) return;
   if (!n.is_map()) fail(n, path, "expected a list of networks or a mapping, got " + kind_name(n));
   for (const auto& e : n.entries) {
@@ -90,11 +104,17 @@ void normalize_networks(const Node& n, const std::string& path, Service& s, cons
       expect_map(e.value, p);
       for (const auto& k : e.value.entries) {
         std::string kp = sub(p, k.key);
-        if (k.key == "aliases") sn.aliases = as_string_list(k.value, kp);
-        else if (k.key == "ipv4_address") sn.ipv4_address = as_string(k.value, kp);
-        else if (k.key == "ipv6_address") sn.ipv6_address = as_string(k.value, kp);
-        else if (k.key == "priority") sn.priority = static_cast<int>(as_int(k.value, kp));
-        else fail(k.key_loc, kp, "unknown key (expected aliases, ipv4_address, ipv6_address or priority)");
+        if (k.key == "aliases")
+          sn.aliases = as_string_list(k.value, kp);
+        else if (k.key == "ipv4_address")
+          sn.ipv4_address = as_string(k.value, kp);
+        else if (k.key == "ipv6_address")
+          sn.ipv6_address = as_string(k.value, kp);
+        else if (k.key == "priority")
+          sn.priority = static_cast<int>(as_int(k.value, kp));
+        else
+          fail(k.key_loc, kp,
+               "unknown key (expected aliases, ipv4_address, ipv6_address or priority)");
       }
     }
     s.networks[e.key] = sn;
@@ -121,29 +141,42 @@ void normalize_deploy(const Node& n, const std::string& path, Service& s, NormCo
         for (const auto& l : r.value.entries) {
           std::string lp = sub(rp, l.key);
           bool limits = r.key == "limits";
-          if (l.key == "memory" && limits) s.resources.memory = as_bytes(l.value, lp);
-          else if (l.key == "memory") s.resources.memory_reservation = as_bytes(l.value, lp);
-          else if (l.key == "cpus" && limits) s.resources.cpus = as_number(l.value, lp);
-          else if (l.key == "pids" && limits) s.resources.pids = as_int(l.value, lp);
-          else ctx.diag.unsupported(l.key_loc, lp);
+          if (l.key == "memory" && limits)
+            s.resources.memory = as_bytes(l.value, lp);
+          else if (l.key == "memory")
+            s.resources.memory_reservation = as_bytes(l.value, lp);
+          else if (l.key == "cpus" && limits)
+            s.resources.cpus = as_number(l.value, lp);
+          else if (l.key == "pids" && limits)
+            s.resources.pids = as_int(l.value, lp);
+          else
+            ctx.diag.unsupported(l.key_loc, lp);
         }
       }
     } else if (e.key == "restart_policy" && e.value.is_map()) {
       std::string cond = "any";
       std::string max;
       for (const auto& r : e.value.entries) {
-        if (r.key == "condition") cond = as_string(r.value, sub(p, r.key));
-        else if (r.key == "max_attempts") max = std::to_string(as_int(r.value, sub(p, r.key)));
-        else ctx.diag.unsupported(r.key_loc, sub(p, r.key));
+        if (r.key == "condition")
+          cond = as_string(r.value, sub(p, r.key));
+        else if (r.key == "max_attempts")
+          max = std::to_string(as_int(r.value, sub(p, r.key)));
+        else
+          ctx.diag.unsupported(r.key_loc, sub(p, r.key));
       }
-      if (cond == "any") s.restart = "always";
-      else if (cond == "on-failure") s.restart = max.empty() ? "on-failure" : "on-failure:" + max;
-      else if (cond == "none") s.restart = "no";
-      else fail(e.value, sub(p, "condition"), "expected none, on-failure or any, got '" + cond + "'");
+      if (cond == "any")
+        s.restart = "always";
+      else if (cond == "on-failure")
+        s.restart = max.empty() ? "on-failure" : "on-failure:" + max;
+      else if (cond == "none")
+        s.restart = "no";
+      else
+        fail(e.value, sub(p, "condition"), "expected none, on-failure or any, got '" + cond + "'");
     } else if (e.key == "mode") {
       std::string m = as_string(e.value, p);
       if (m != "replicated") ctx.diag.unsupported(e.key_loc, p);
-    } else ctx.diag.unsupported(e.key_loc, p);
+    } else
+      ctx.diag.unsupported(e.key_loc, p);
   }
 }
 
@@ -153,24 +186,38 @@ Build normalize_build(const Node& n, const std::string& path, NormContext& ctx) 
   b.context = ".";
   for (const auto& e : n.entries) {
     std::string p = sub(path, e.key);
-    if (e.key == "context") b.context = as_string(e.value, p);
-    else if (e.key == "dockerfile") b.dockerfile = as_string(e.value, p);
-    else if (e.key == "dockerfile_inline") b.dockerfile_inline = as_string(e.value, p);
+    if (e.key == "context")
+      b.context = as_string(e.value, p);
+    else if (e.key == "dockerfile")
+      b.dockerfile = as_string(e.value, p);
+    else if (e.key == "dockerfile_inline")
+      b.dockerfile_inline = as_string(e.value, p);
     else if (e.key == "args")
       for (auto& [k, v] : as_kv(e.value, p)) b.args[k] = v;
-    else if (e.key == "target") b.target = as_string(e.value, p);
+    else if (e.key == "target")
+      b.target = as_string(e.value, p);
     else if (e.key == "labels")
       for (auto& [k, v] : as_kv(e.value, p)) b.labels[k] = v.value_or("");
-    else if (e.key == "cache_from") b.cache_from = as_string_list(e.value, p);
-    else if (e.key == "cache_to") b.cache_to = as_string_list(e.value, p);
-    else if (e.key == "tags") b.tags = as_string_list(e.value, p);
-    else if (e.key == "platforms") b.platforms = as_string_list(e.value, p);
-    else if (e.key == "extra_hosts") b.extra_hosts = as_string_list(e.value, p);
-    else if (e.key == "network") b.network = as_string(e.value, p);
-    else if (e.key == "shm_size") b.shm_size = as_bytes(e.value, p);
-    else if (e.key == "no_cache") b.no_cache = as_bool(e.value, p);
-    else if (e.key == "pull") b.pull = as_bool(e.value, p);
-    else ctx.diag.unsupported(e.key_loc, p);
+    else if (e.key == "cache_from")
+      b.cache_from = as_string_list(e.value, p);
+    else if (e.key == "cache_to")
+      b.cache_to = as_string_list(e.value, p);
+    else if (e.key == "tags")
+      b.tags = as_string_list(e.value, p);
+    else if (e.key == "platforms")
+      b.platforms = as_string_list(e.value, p);
+    else if (e.key == "extra_hosts")
+      b.extra_hosts = as_string_list(e.value, p);
+    else if (e.key == "network")
+      b.network = as_string(e.value, p);
+    else if (e.key == "shm_size")
+      b.shm_size = as_bytes(e.value, p);
+    else if (e.key == "no_cache")
+      b.no_cache = as_bool(e.value, p);
+    else if (e.key == "pull")
+      b.pull = as_bool(e.value, p);
+    else
+      ctx.diag.unsupported(e.key_loc, p);
   }
   if (!b.dockerfile.empty() && !b.dockerfile_inline.empty())
     fail(n, path, "dockerfile and dockerfile_inline are mutually exclusive");
@@ -193,12 +240,18 @@ void normalize_file_refs(const Node& n, const std::string& path, bool secrets, S
     if (it.is_map()) {
       for (const auto& e : it.entries) {
         std::string ep = sub(p, e.key);
-        if (e.key == "source") r.source = as_string(e.value, ep);
-        else if (e.key == "target") r.target = as_string(e.value, ep);
-        else if (e.key == "uid") r.uid = as_string(e.value, ep);
-        else if (e.key == "gid") r.gid = as_string(e.value, ep);
-        else if (e.key == "mode") r.mode = as_mode(e.value, ep);
-        else fail(e.key_loc, ep, "unknown key (expected source, target, uid, gid or mode)");
+        if (e.key == "source")
+          r.source = as_string(e.value, ep);
+        else if (e.key == "target")
+          r.target = as_string(e.value, ep);
+        else if (e.key == "uid")
+          r.uid = as_string(e.value, ep);
+        else if (e.key == "gid")
+          r.gid = as_string(e.value, ep);
+        else if (e.key == "mode")
+          r.mode = as_mode(e.value, ep);
+        else
+          fail(e.key_loc, ep, "unknown key (expected source, target, uid, gid or mode)");
       }
       if (r.source.empty()) fail(it, p, "source: required");
     } else {
@@ -206,9 +259,13 @@ void normalize_file_refs(const Node& n, const std::string& path, bool secrets, S
     }
     auto def = defs.find(r.source);
     if (def == defs.end())
-      fail(it, p, std::string(kind) + " '" + r.source + "' is not declared in the top-level " + kind + "s");
-    if (r.target.empty()) r.target = secrets ? "/run/secrets/" + r.source : "/" + r.source;
-    else if (r.target[0] != '/') r.target = secrets ? "/run/secrets/" + r.target : "/" + r.target;
+      fail(
+          it, p,
+          std::string(kind) + " '" + r.source + "' is not declared in the top-level " + kind + "s");
+    if (r.target.empty())
+      r.target = secrets ? "/run/secrets/" + r.source : "/" + r.source;
+    else if (r.target[0] != '/')
+      r.target = secrets ? "/run/secrets/" + r.target : "/" + r.target;
     r.file = def->second.file;
     r.environment = def->second.environment;
     r.content = def->second.content;
@@ -231,10 +288,14 @@ void normalize_environment(const Node* env, const Node* env_file, const std::str
       bool required = true;
       if (it.is_map()) {
         for (const auto& e : it.entries) {
-          if (e.key == "path") file = as_string(e.value, sub(ip, e.key));
-          else if (e.key == "required") required = as_bool(e.value, sub(ip, e.key));
-          else if (e.key == "format") as_string(e.value, sub(ip, e.key));
-          else fail(e.key_loc, sub(ip, e.key), "unknown key (expected path, required or format)");
+          if (e.key == "path")
+            file = as_string(e.value, sub(ip, e.key));
+          else if (e.key == "required")
+            required = as_bool(e.value, sub(ip, e.key));
+          else if (e.key == "format")
+            as_string(e.value, sub(ip, e.key));
+          else
+            fail(e.key_loc, sub(ip, e.key), "unknown key (expected path, required or format)");
         }
         if (file.empty()) fail(it, ip, "path: required");
       } else {
@@ -258,9 +319,12 @@ void normalize_environment(const Node* env, const Node* env_file, const std::str
   }
   if (env && !env->is_null()) {
     for (auto& [k, v] : as_kv(*env, sub(path, "environment"))) {
-      if (v) vars[k] = *v;
-      else if (auto from = ctx.lookup(k)) vars[k] = *from;
-      else vars.erase(k);
+      if (v)
+        vars[k] = *v;
+      else if (auto from = ctx.lookup(k))
+        vars[k] = *from;
+      else
+        vars.erase(k);
     }
   }
   for (const auto& [k, v] : vars) s.environment.push_back(k + "=" + v);

@@ -60,7 +60,8 @@ void add_mappings(const Node& at, const std::string& path, const std::string& sh
     fail(at, path, "invalid host port '" + published + "' in '" + shown + "'");
   if (has_host && h.size() != t.size()) {
     if (t.size() == 1)
-      fail(at, path, "a host port range for one container port is not supported by lit: '" + shown + "'");
+      fail(at, path,
+           "a host port range for one container port is not supported by lit: '" + shown + "'");
     fail(at, path, "host and container port ranges differ in size in '" + shown + "'");
   }
   if (proto != "tcp" && proto != "udp" && proto != "sctp")
@@ -99,12 +100,17 @@ void short_port(const Node& n, const std::string& path, Service& s) {
     pos = c + 1;
   }
   std::string published, target;
-  if (parts.size() == 1) target = parts[0];
-  else if (parts.size() == 2) published = parts[0], target = parts[1];
-  else if (parts.size() == 3 && ip.empty()) ip = parts[0], published = parts[1], target = parts[2];
-  else fail(n, path, std::string(kShortForm) + ", got '" + spec + "'");
+  if (parts.size() == 1)
+    target = parts[0];
+  else if (parts.size() == 2)
+    published = parts[0], target = parts[1];
+  else if (parts.size() == 3 && ip.empty())
+    ip = parts[0], published = parts[1], target = parts[2];
+  else
+    fail(n, path, std::string(kShortForm) + ", got '" + spec + "'");
   if (!ip.empty() && !valid_ip(ip))
-    fail(n, path, std::string(kShortForm) + ", got '" + spec + "' ('" + ip + "' is not an IP address)");
+    fail(n, path,
+         std::string(kShortForm) + ", got '" + spec + "' ('" + ip + "' is not an IP address)");
   add_mappings(n, path, spec, ip, published, target, proto, s);
 }
 
@@ -112,16 +118,24 @@ void long_port(const Node& n, const std::string& path, Service& s, Diag* diag) {
   std::string ip, published, target, proto = "tcp";
   for (const auto& e : n.entries) {
     std::string p = sub(path, e.key);
-    if (e.key == "target") target = as_string(e.value, p);
-    else if (e.key == "published") published = as_string(e.value, p);
-    else if (e.key == "host_ip") ip = as_string(e.value, p);
-    else if (e.key == "protocol") proto = as_string(e.value, p);
-    else if (e.key == "mode" || e.key == "name" || e.key == "app_protocol") as_string(e.value, p);
-    else if (diag) diag->unsupported(e.key_loc, p);
+    if (e.key == "target")
+      target = as_string(e.value, p);
+    else if (e.key == "published")
+      published = as_string(e.value, p);
+    else if (e.key == "host_ip")
+      ip = as_string(e.value, p);
+    else if (e.key == "protocol")
+      proto = as_string(e.value, p);
+    else if (e.key == "mode" || e.key == "name" || e.key == "app_protocol")
+      as_string(e.value, p);
+    else if (diag)
+      diag->unsupported(e.key_loc, p);
   }
   if (target.empty()) fail(n, path, "target: the container port is required");
-  if (!ip.empty() && !valid_ip(ip)) fail(n, sub(path, "host_ip"), "'" + ip + "' is not an IP address");
-  std::string shown = (ip.empty() ? "" : ip + ":") + (published.empty() ? "" : published + ":") + target;
+  if (!ip.empty() && !valid_ip(ip))
+    fail(n, sub(path, "host_ip"), "'" + ip + "' is not an IP address");
+  std::string shown =
+      (ip.empty() ? "" : ip + ":") + (published.empty() ? "" : published + ":") + target;
   add_mappings(n, path, shown, ip, published, target, proto, s);
 }
 
@@ -132,8 +146,10 @@ void normalize_ports(const Node& n, const std::string& path, Service& s, Diag& d
   if (!n.is_seq()) fail(n, path, "expected a list of ports, got " + kind_name(n));
   for (std::size_t i = 0; i < n.items.size(); ++i) {
     const Node& it = n.items[i];
-    if (it.is_map()) long_port(it, idx(path, i), s, &diag);
-    else short_port(it, idx(path, i), s);
+    if (it.is_map())
+      long_port(it, idx(path, i), s, &diag);
+    else
+      short_port(it, idx(path, i), s);
   }
 }
 

@@ -51,9 +51,12 @@ void short_volume(const Node& n, const std::string& path, Service& s, const Proj
     while (p <= opts.size()) {
       std::size_t comma = opts.find(',', p);
       std::string o = opts.substr(p, comma == std::string::npos ? std::string::npos : comma - p);
-      if (o == "ro") m.read_only = true;
-      else if (o == "rw") m.read_only = false;
-      else if (o == "nocopy") m.volume_nocopy = true;
+      if (o == "ro")
+        m.read_only = true;
+      else if (o == "rw")
+        m.read_only = false;
+      else if (o == "nocopy")
+        m.volume_nocopy = true;
       else if (o == "z" || o == "Z" || o == "cached" || o == "delegated" || o == "consistent" ||
                o == "rprivate" || o == "private" || o == "rshared" || o == "shared" ||
                o == "rslave" || o == "slave")
@@ -64,8 +67,10 @@ void short_volume(const Node& n, const std::string& path, Service& s, const Proj
       p = comma + 1;
     }
   }
-  if (m.type == MountType::bind) m.source = host_path(m.source, ctx);
-  else if (!m.source.empty()) check_volume_declared(n, path, m.source, project);
+  if (m.type == MountType::bind)
+    m.source = host_path(m.source, ctx);
+  else if (!m.source.empty())
+    check_volume_declared(n, path, m.source, project);
   s.volumes.push_back(m);
 }
 
@@ -75,34 +80,52 @@ void long_volume(const Node& n, const std::string& path, Service& s, const Proje
   std::string type;
   for (const auto& e : n.entries) {
     std::string p = sub(path, e.key);
-    if (e.key == "type") type = as_string(e.value, p);
-    else if (e.key == "source") m.source = as_string(e.value, p);
-    else if (e.key == "target") m.target = as_string(e.value, p);
-    else if (e.key == "read_only") m.read_only = as_bool(e.value, p);
-    else if (e.key == "consistency") as_string(e.value, p);
+    if (e.key == "type")
+      type = as_string(e.value, p);
+    else if (e.key == "source")
+      m.source = as_string(e.value, p);
+    else if (e.key == "target")
+      m.target = as_string(e.value, p);
+    else if (e.key == "read_only")
+      m.read_only = as_bool(e.value, p);
+    else if (e.key == "consistency")
+      as_string(e.value, p);
     else if (e.key == "bind" && e.value.is_map()) {
       for (const auto& b : e.value.entries) {
-        if (b.key == "create_host_path") m.create_host_path = as_bool(b.value, sub(p, b.key));
-        else ctx.diag.unsupported(b.key_loc, sub(p, b.key));
+        if (b.key == "create_host_path")
+          m.create_host_path = as_bool(b.value, sub(p, b.key));
+        else
+          ctx.diag.unsupported(b.key_loc, sub(p, b.key));
       }
     } else if (e.key == "volume" && e.value.is_map()) {
       for (const auto& v : e.value.entries) {
-        if (v.key == "nocopy") m.volume_nocopy = as_bool(v.value, sub(p, v.key));
-        else ctx.diag.unsupported(v.key_loc, sub(p, v.key));
+        if (v.key == "nocopy")
+          m.volume_nocopy = as_bool(v.value, sub(p, v.key));
+        else
+          ctx.diag.unsupported(v.key_loc, sub(p, v.key));
       }
     } else if (e.key == "tmpfs" && e.value.is_map()) {
       for (const auto& t : e.value.entries) {
-        if (t.key == "size") m.tmpfs_size = as_bytes(t.value, sub(p, t.key));
-        else if (t.key == "mode") m.tmpfs_mode = as_mode(t.value, sub(p, t.key));
-        else ctx.diag.unsupported(t.key_loc, sub(p, t.key));
+        if (t.key == "size")
+          m.tmpfs_size = as_bytes(t.value, sub(p, t.key));
+        else if (t.key == "mode")
+          m.tmpfs_mode = as_mode(t.value, sub(p, t.key));
+        else
+          ctx.diag.unsupported(t.key_loc, sub(p, t.key));
       }
-    } else ctx.diag.unsupported(e.key_loc, p);
+    } else
+      ctx.diag.unsupported(e.key_loc, p);
   }
-  if (type == "volume") m.type = MountType::volume;
-  else if (type == "bind") m.type = MountType::bind;
-  else if (type == "tmpfs") m.type = MountType::tmpfs;
-  else if (type.empty()) fail(n, path, "type: required (volume, bind or tmpfs)");
-  else fail(*n.find("type"), sub(path, "type"), "expected volume, bind or tmpfs, got '" + type + "'");
+  if (type == "volume")
+    m.type = MountType::volume;
+  else if (type == "bind")
+    m.type = MountType::bind;
+  else if (type == "tmpfs")
+    m.type = MountType::tmpfs;
+  else if (type.empty())
+    fail(n, path, "type: required (volume, bind or tmpfs)");
+  else
+    fail(*n.find("type"), sub(path, "type"), "expected volume, bind or tmpfs, got '" + type + "'");
   if (m.target.empty()) fail(n, path, "target: required");
   check_target(n, sub(path, "target"), m.target);
   if (m.type == MountType::bind) {
@@ -124,8 +147,10 @@ void normalize_volumes(const Node& n, const std::string& path, Service& s, const
   if (!n.is_seq()) fail(n, path, "expected a list of volumes, got " + kind_name(n));
   for (std::size_t i = 0; i < n.items.size(); ++i) {
     const Node& it = n.items[i];
-    if (it.is_map()) long_volume(it, idx(path, i), s, project, ctx);
-    else short_volume(it, idx(path, i), s, project, ctx);
+    if (it.is_map())
+      long_volume(it, idx(path, i), s, project, ctx);
+    else
+      short_volume(it, idx(path, i), s, project, ctx);
   }
 }
 
@@ -146,11 +171,15 @@ void normalize_tmpfs(const Node& n, const std::string& path, Service& s) {
       std::size_t pos = 0;
       while (pos <= opts.size()) {
         std::size_t comma = opts.find(',', pos);
-        std::string o = opts.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        std::string o =
+            opts.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
         Node v = Node::scalar(o.substr(o.find('=') + 1), at.loc);
-        if (o.rfind("size=", 0) == 0) m.tmpfs_size = as_bytes(v, p);
-        else if (o.rfind("mode=", 0) == 0) m.tmpfs_mode = as_mode(v, p);
-        else if (o == "ro") m.read_only = true;
+        if (o.rfind("size=", 0) == 0)
+          m.tmpfs_size = as_bytes(v, p);
+        else if (o.rfind("mode=", 0) == 0)
+          m.tmpfs_mode = as_mode(v, p);
+        else if (o == "ro")
+          m.read_only = true;
         else if (o != "rw" && o != "noexec" && o != "nosuid" && o != "nodev" && o != "exec")
           fail(at, p, "unknown tmpfs option '" + o + "' (expected size=, mode=, ro)");
         if (comma == std::string::npos) break;

@@ -8,15 +8,18 @@ namespace lit::reconciler::load {
 
 namespace {
 
-const char* const kShorthandKeys[] = {"entrypoint", "command", "filesystem", "env", "resources", "network"};
+const char* const kShorthandKeys[] = {"entrypoint", "command",   "filesystem",
+                                      "env",        "resources", "network"};
 
 void filesystem(const Node& fs, Node& svc, std::vector<CopySpec>& copies,
                 const std::string& project_dir, Diag& diag) {
   expect_map(fs, "filesystem");
   for (const auto& e : fs.entries) {
     std::string p = sub("filesystem", e.key);
-    if (e.key == "base") svc.set("image", e.value, e.key_loc);
-    else if (e.key == "workdir") svc.set("working_dir", e.value, e.key_loc);
+    if (e.key == "base")
+      svc.set("image", e.value, e.key_loc);
+    else if (e.key == "workdir")
+      svc.set("working_dir", e.value, e.key_loc);
     else if (e.key == "copy") {
       std::vector<std::string> items = as_string_list(e.value, p);
       for (std::size_t i = 0; i < items.size(); ++i) {
@@ -32,17 +35,22 @@ void filesystem(const Node& fs, Node& svc, std::vector<CopySpec>& copies,
         if (source.size() > 1 && source.back() == '/') source.pop_back();
         copies.push_back({source, items[i].substr(colon + 1)});
       }
-    } else if (e.key.rfind("x-", 0) != 0) diag.unsupported(e.key_loc, p);
+    } else if (e.key.rfind("x-", 0) != 0)
+      diag.unsupported(e.key_loc, p);
   }
 }
 
 void resources(const Node& r, Node& svc, Diag& diag) {
   expect_map(r, "resources");
   for (const auto& e : r.entries) {
-    if (e.key == "cpu" || e.key == "cpus") svc.set("cpus", e.value, e.key_loc);
-    else if (e.key == "memory") svc.set("mem_limit", e.value, e.key_loc);
-    else if (e.key == "pids") svc.set("pids_limit", e.value, e.key_loc);
-    else if (e.key.rfind("x-", 0) != 0) diag.unsupported(e.key_loc, sub("resources", e.key));
+    if (e.key == "cpu" || e.key == "cpus")
+      svc.set("cpus", e.value, e.key_loc);
+    else if (e.key == "memory")
+      svc.set("mem_limit", e.value, e.key_loc);
+    else if (e.key == "pids")
+      svc.set("pids_limit", e.value, e.key_loc);
+    else if (e.key.rfind("x-", 0) != 0)
+      diag.unsupported(e.key_loc, sub("resources", e.key));
   }
 }
 
@@ -59,7 +67,8 @@ void network(const Node& n, Node& svc, Diag& diag) {
     for (std::size_t i = 0; i < ports.size(); ++i) {
       const Node& at = e.value.is_seq() ? e.value.items[i] : e.value;
       std::string port = ports[i].substr(0, ports[i].find('/'));
-      std::string proto = ports[i].find('/') == std::string::npos ? "" : ports[i].substr(ports[i].find('/'));
+      std::string proto =
+          ports[i].find('/') == std::string::npos ? "" : ports[i].substr(ports[i].find('/'));
       seq.items.push_back(Node::scalar(port + ":" + port + proto, at.loc));
     }
     svc.set("ports", std::move(seq), e.key_loc);
@@ -87,12 +96,18 @@ std::vector<CopySpec> expand_shorthand(Node& root, const std::string& project_di
     if (e.key == "name" || e.key == "version" || e.key.rfind("x-", 0) == 0 || e.key == "volumes" ||
         e.key == "networks")
       out.entries.push_back(e);
-    else if (e.key == "entrypoint" || e.key == "command") svc.set(e.key, e.value, e.key_loc);
-    else if (e.key == "env") svc.set("environment", e.value, e.key_loc);
-    else if (e.key == "filesystem") filesystem(e.value, svc, copies, project_dir, diag);
-    else if (e.key == "resources") resources(e.value, svc, diag);
-    else if (e.key == "network") network(e.value, svc, diag);
-    else diag.unsupported(e.key_loc, e.key);
+    else if (e.key == "entrypoint" || e.key == "command")
+      svc.set(e.key, e.value, e.key_loc);
+    else if (e.key == "env")
+      svc.set("environment", e.value, e.key_loc);
+    else if (e.key == "filesystem")
+      filesystem(e.value, svc, copies, project_dir, diag);
+    else if (e.key == "resources")
+      resources(e.value, svc, diag);
+    else if (e.key == "network")
+      network(e.value, svc, diag);
+    else
+      diag.unsupported(e.key_loc, e.key);
   }
   Node services = Node::map(root.loc);
   services.set(service, std::move(svc), name->loc);

@@ -44,14 +44,22 @@ Network network(const std::string& key, const Node& n, const std::string& path,
   if (!n.is_null()) expect_map(n, path);
   for (const auto& e : n.entries) {
     std::string p = sub(path, e.key);
-    if (e.key == "driver") net.driver = as_string(e.value, p);
-    else if (e.key == "driver_opts") network_driver_opts(e.value, p, net, ctx);
-    else if (e.key == "internal") net.internal = as_bool(e.value, p);
-    else if (e.key == "external") net.external = as_bool(e.value, p);
-    else if (e.key == "attachable") net.attachable = as_bool(e.value, p);
-    else if (e.key == "enable_ipv6") net.enable_ipv6 = as_bool(e.value, p);
-    else if (e.key == "name") name = as_string(e.value, p);
-    else if (e.key == "labels") string_map(e.value, p, net.labels);
+    if (e.key == "driver")
+      net.driver = as_string(e.value, p);
+    else if (e.key == "driver_opts")
+      network_driver_opts(e.value, p, net, ctx);
+    else if (e.key == "internal")
+      net.internal = as_bool(e.value, p);
+    else if (e.key == "external")
+      net.external = as_bool(e.value, p);
+    else if (e.key == "attachable")
+      net.attachable = as_bool(e.value, p);
+    else if (e.key == "enable_ipv6")
+      net.enable_ipv6 = as_bool(e.value, p);
+    else if (e.key == "name")
+      name = as_string(e.value, p);
+    else if (e.key == "labels")
+      string_map(e.value, p, net.labels);
     else if (e.key == "ipam") {
       expect_map(e.value, p);
       for (const auto& i : e.value.entries) {
@@ -66,20 +74,27 @@ Network network(const std::string& key, const Node& n, const std::string& path,
             expect_map(pool, cp);
             IpamPool ipam;
             for (const auto& pe : pool.entries) {
-              if (pe.key == "subnet") ipam.subnet = as_string(pe.value, sub(cp, pe.key));
-              else if (pe.key == "gateway") ipam.gateway = as_string(pe.value, sub(cp, pe.key));
-              else if (pe.key == "ip_range") ipam.ip_range = as_string(pe.value, sub(cp, pe.key));
-              else ctx.diag.unsupported(pe.key_loc, sub(cp, pe.key));
+              if (pe.key == "subnet")
+                ipam.subnet = as_string(pe.value, sub(cp, pe.key));
+              else if (pe.key == "gateway")
+                ipam.gateway = as_string(pe.value, sub(cp, pe.key));
+              else if (pe.key == "ip_range")
+                ipam.ip_range = as_string(pe.value, sub(cp, pe.key));
+              else
+                ctx.diag.unsupported(pe.key_loc, sub(cp, pe.key));
             }
             if (ipam.subnet.empty()) fail(pool, cp, "subnet: required");
             net.ipam.push_back(ipam);
           }
-        } else ctx.diag.unsupported(i.key_loc, ip);
+        } else
+          ctx.diag.unsupported(i.key_loc, ip);
       }
-    } else if (e.key.rfind("x-", 0) != 0) ctx.diag.unsupported(e.key_loc, p);
+    } else if (e.key.rfind("x-", 0) != 0)
+      ctx.diag.unsupported(e.key_loc, p);
   }
   if (net.driver != "bridge")
-    fail(*n.find("driver"), sub(path, "driver"), "driver '" + net.driver + "' is not supported by lit (only bridge)");
+    fail(*n.find("driver"), sub(path, "driver"),
+         "driver '" + net.driver + "' is not supported by lit (only bridge)");
   net.name = resource_name(project, key, name, net.external);
   return net;
 }
@@ -91,16 +106,25 @@ Volume volume(const std::string& key, const Node& n, const std::string& path,
   if (!n.is_null()) expect_map(n, path);
   for (const auto& e : n.entries) {
     std::string p = sub(path, e.key);
-    if (e.key == "driver") v.driver = as_string(e.value, p);
-    else if (e.key == "driver_opts") string_map(e.value, p, v.driver_opts);
-    else if (e.key == "external") v.external = as_bool(e.value, p);
-    else if (e.key == "name") name = as_string(e.value, p);
-    else if (e.key == "labels") string_map(e.value, p, v.labels);
-    else if (e.key.rfind("x-", 0) != 0) ctx.diag.unsupported(e.key_loc, p);
+    if (e.key == "driver")
+      v.driver = as_string(e.value, p);
+    else if (e.key == "driver_opts")
+      string_map(e.value, p, v.driver_opts);
+    else if (e.key == "external")
+      v.external = as_bool(e.value, p);
+    else if (e.key == "name")
+      name = as_string(e.value, p);
+    else if (e.key == "labels")
+      string_map(e.value, p, v.labels);
+    else if (e.key.rfind("x-", 0) != 0)
+      ctx.diag.unsupported(e.key_loc, p);
   }
   if (v.driver != "local")
-    fail(*n.find("driver"), sub(path, "driver"), "driver '" + v.driver + "' is not supported by lit (only local)");
-  if (!v.driver_opts.empty()) ctx.diag.warn(n.find("driver_opts")->loc, sub(path, "driver_opts"), "not supported by lit, ignored");
+    fail(*n.find("driver"), sub(path, "driver"),
+         "driver '" + v.driver + "' is not supported by lit (only local)");
+  if (!v.driver_opts.empty())
+    ctx.diag.warn(n.find("driver_opts")->loc, sub(path, "driver_opts"),
+                  "not supported by lit, ignored");
   v.name = resource_name(project, key, name, v.external);
   return v;
 }
@@ -112,23 +136,29 @@ FileSource file_source(const std::string& key, const Node& n, const std::string&
   expect_map(n, path);
   for (const auto& e : n.entries) {
     std::string p = sub(path, e.key);
-    if (e.key == "file") f.file = host_path(as_string(e.value, p), ctx);
+    if (e.key == "file")
+      f.file = host_path(as_string(e.value, p), ctx);
     else if (e.key == "environment") {
       f.environment = as_string(e.value, p);
       auto v = ctx.lookup(f.environment);
       if (!v) fail(e.value, p, "variable " + f.environment + " is not set");
       f.content = *v;
-    } else if (e.key == "content" && config) f.content = as_string(e.value, p);
-    else if (e.key == "external") f.external = as_bool(e.value, p);
-    else if (e.key == "name") name = as_string(e.value, p);
-    else if (e.key.rfind("x-", 0) != 0) ctx.diag.unsupported(e.key_loc, p);
+    } else if (e.key == "content" && config)
+      f.content = as_string(e.value, p);
+    else if (e.key == "external")
+      f.external = as_bool(e.value, p);
+    else if (e.key == "name")
+      name = as_string(e.value, p);
+    else if (e.key.rfind("x-", 0) != 0)
+      ctx.diag.unsupported(e.key_loc, p);
   }
   int sources = !f.file.empty() + !f.environment.empty() + (f.content && f.environment.empty());
   if (f.external) {
     ctx.diag.warn(n.loc, path, "external secrets and configs are not supported by lit");
   } else if (sources != 1) {
-    fail(n, path, config ? "expected exactly one of file, environment or content"
-                         : "expected exactly one of file or environment");
+    fail(n, path,
+         config ? "expected exactly one of file, environment or content"
+                : "expected exactly one of file or environment");
   }
   f.name = resource_name(project, key, name, f.external);
   return f;

@@ -64,10 +64,14 @@ Node Node::seq(Loc loc) {
 
 std::string kind_name(const Node& n) {
   switch (n.kind) {
-    case Node::Kind::null: return "null";
-    case Node::Kind::scalar: return "'" + n.text + "'";
-    case Node::Kind::seq: return "a list";
-    case Node::Kind::map: return "a mapping";
+    case Node::Kind::null:
+      return "null";
+    case Node::Kind::scalar:
+      return "'" + n.text + "'";
+    case Node::Kind::seq:
+      return "a list";
+    case Node::Kind::map:
+      return "a mapping";
   }
   return "?";
 }
@@ -83,7 +87,8 @@ Loc loc_of(const YAML::Node& y, const std::string& file) {
 // `<<: *base` / `<<: [*a, *b]`: keys of the merged maps that the map does not set itself.
 void apply_merge_key(Node& out, const Node& merged) {
   std::vector<const Node*> sources;
-  if (merged.is_map()) sources.push_back(&merged);
+  if (merged.is_map())
+    sources.push_back(&merged);
   else if (merged.is_seq())
     for (const auto& it : merged.items) sources.push_back(&it);
   for (const Node* src : sources) {
@@ -137,8 +142,7 @@ struct Converter {
         std::vector<Node> merges;
         for (const auto& it : y) {
           Loc kl = loc_of(it.first, file);
-          if (!it.first.IsScalar())
-            throw Error(kl.str() + ": mapping keys must be strings");
+          if (!it.first.IsScalar()) throw Error(kl.str() + ": mapping keys must be strings");
           std::string key = it.first.Scalar();
           if (key == "<<" && it.first.Tag() != "!") {
             merges.push_back(convert(it.second));

@@ -8,8 +8,8 @@
 namespace lit::reconciler::load {
 
 struct Loc {
-  std::string file;  // as displayed in messages (relative to the project dir when inside it)
-  int line = 0, col = 0;  // 1-based; 0 = unknown
+  std::string file;         // as displayed in messages (relative to the project dir when inside it)
+  int line = 0, col = 0;    // 1-based; 0 = unknown
   std::string str() const;  // "lit.yml:12:7"
 };
 
@@ -19,8 +19,8 @@ struct Entry;
 struct Node {
   enum class Kind { null, scalar, seq, map };
   Kind kind = Kind::null;
-  std::string text;     // scalar
-  bool quoted = false;  // scalar written in quotes (never a number/bool/null)
+  std::string text;            // scalar
+  bool quoted = false;         // scalar written in quotes (never a number/bool/null)
   std::vector<Node> items;     // seq
   std::vector<Entry> entries;  // map, in document order
   Loc loc;

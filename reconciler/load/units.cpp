@@ -29,7 +29,9 @@ bool read_number(std::string_view s, std::size_t& i, long double& out) {
 }  // namespace
 
 std::int64_t parse_duration(std::string_view s) {
-  auto bad = [&] { return Error("invalid duration '" + std::string(s) + "' (expected e.g. 30s, 1m30s, 500ms)"); };
+  auto bad = [&] {
+    return Error("invalid duration '" + std::string(s) + "' (expected e.g. 30s, 1m30s, 500ms)");
+  };
   if (s == "0") return 0;
   if (s.empty()) throw bad();
   long double total = 0;
@@ -41,13 +43,20 @@ std::int64_t parse_duration(std::string_view s) {
     while (i < s.size() && !is_digit(s[i]) && s[i] != '.') ++i;
     std::string_view unit = s.substr(u, i - u);
     long double scale;
-    if (unit == "ns") scale = 1;
-    else if (unit == "us" || unit == "\u00b5s") scale = 1e3;
-    else if (unit == "ms") scale = 1e6;
-    else if (unit == "s") scale = 1e9;
-    else if (unit == "m") scale = 60e9;
-    else if (unit == "h") scale = 3600e9;
-    else throw bad();
+    if (unit == "ns")
+      scale = 1;
+    else if (unit == "us" || unit == "\u00b5s")
+      scale = 1e3;
+    else if (unit == "ms")
+      scale = 1e6;
+    else if (unit == "s")
+      scale = 1e9;
+    else if (unit == "m")
+      scale = 60e9;
+    else if (unit == "h")
+      scale = 3600e9;
+    else
+      throw bad();
     total += n * scale;
   }
   if (total > static_cast<long double>(std::numeric_limits<std::int64_t>::max())) throw bad();
@@ -79,7 +88,9 @@ std::string format_duration(std::int64_t ns) {
 }
 
 std::int64_t parse_bytes(std::string_view s) {
-  auto bad = [&] { return Error("invalid size '" + std::string(s) + "' (expected e.g. 512m, 1g, 1048576)"); };
+  auto bad = [&] {
+    return Error("invalid size '" + std::string(s) + "' (expected e.g. 512m, 1g, 1048576)");
+  };
   std::size_t i = 0;
   long double n = 0;
   if (!read_number(s, i, n)) throw bad();
@@ -87,13 +98,26 @@ std::int64_t parse_bytes(std::string_view s) {
   long double mult = 1;
   if (i < s.size()) {
     switch (std::tolower(static_cast<unsigned char>(s[i]))) {
-      case 'b': mult = 1; break;
-      case 'k': mult = 1024.0L; break;
-      case 'm': mult = 1024.0L * 1024; break;
-      case 'g': mult = 1024.0L * 1024 * 1024; break;
-      case 't': mult = 1024.0L * 1024 * 1024 * 1024; break;
-      case 'p': mult = 1024.0L * 1024 * 1024 * 1024 * 1024; break;
-      default: throw bad();
+      case 'b':
+        mult = 1;
+        break;
+      case 'k':
+        mult = 1024.0L;
+        break;
+      case 'm':
+        mult = 1024.0L * 1024;
+        break;
+      case 'g':
+        mult = 1024.0L * 1024 * 1024;
+        break;
+      case 't':
+        mult = 1024.0L * 1024 * 1024 * 1024;
+        break;
+      case 'p':
+        mult = 1024.0L * 1024 * 1024 * 1024 * 1024;
+        break;
+      default:
+        throw bad();
     }
     bool unit_b = std::tolower(static_cast<unsigned char>(s[i])) == 'b';
     ++i;
@@ -118,7 +142,8 @@ std::vector<std::string> shell_words(std::string_view s) {
       in_word = false;
     } else if (c == '\'') {
       std::size_t end = s.find('\'', i + 1);
-      if (end == std::string_view::npos) throw Error("unterminated ' quote in '" + std::string(s) + "'");
+      if (end == std::string_view::npos)
+        throw Error("unterminated ' quote in '" + std::string(s) + "'");
       cur.append(s.substr(i + 1, end - i - 1));
       i = end;
       in_word = true;

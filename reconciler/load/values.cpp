@@ -78,7 +78,8 @@ std::uint32_t as_mode(const Node& n, const std::string& path) {
 
 std::int64_t as_duration_ns(const Node& n, const std::string& path) {
   const std::string& t = scalar_text(n, path, "a duration");
-  if (!t.empty() && std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isdigit(c); }))
+  if (!t.empty() &&
+      std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isdigit(c); }))
     return as_int(n, path) * 1000000000LL;
   try {
     return parse_duration(t);
@@ -91,7 +92,8 @@ std::vector<std::string> as_string_list(const Node& n, const std::string& path) 
   if (n.is_scalar()) return {n.text};
   if (!n.is_seq()) fail(n, path, "expected a string or a list of strings, got " + kind_name(n));
   std::vector<std::string> out;
-  for (std::size_t i = 0; i < n.items.size(); ++i) out.push_back(as_string(n.items[i], idx(path, i)));
+  for (std::size_t i = 0; i < n.items.size(); ++i)
+    out.push_back(as_string(n.items[i], idx(path, i)));
   return out;
 }
 
@@ -108,13 +110,15 @@ std::vector<std::string> as_command(const Node& n, const std::string& path) {
 }
 
 std::vector<std::pair<std::string, std::optional<std::string>>> as_kv(const Node& n,
-                                                                       const std::string& path) {
+                                                                      const std::string& path) {
   std::vector<std::pair<std::string, std::optional<std::string>>> out;
   if (n.is_null()) return out;
   if (n.is_map()) {
     for (const auto& e : n.entries) {
-      if (e.value.is_null()) out.emplace_back(e.key, std::nullopt);
-      else out.emplace_back(e.key, as_string(e.value, sub(path, e.key)));
+      if (e.value.is_null())
+        out.emplace_back(e.key, std::nullopt);
+      else
+        out.emplace_back(e.key, as_string(e.value, sub(path, e.key)));
     }
     return out;
   }
@@ -123,8 +127,10 @@ std::vector<std::pair<std::string, std::optional<std::string>>> as_kv(const Node
     std::string item = as_string(n.items[i], idx(path, i));
     std::size_t eq = item.find('=');
     if (eq == 0) fail(n.items[i], idx(path, i), "expected KEY=VALUE, got '" + item + "'");
-    if (eq == std::string::npos) out.emplace_back(item, std::nullopt);
-    else out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+    if (eq == std::string::npos)
+      out.emplace_back(item, std::nullopt);
+    else
+      out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
   }
   return out;
 }

@@ -26,7 +26,7 @@ std::vector<std::string> as_string_list(const Node& n, const std::string& path);
 std::vector<std::string> as_command(const Node& n, const std::string& path);
 // A mapping {K: V} or a list ["K=V"]; a missing value is nullopt ("K" or K: null).
 std::vector<std::pair<std::string, std::optional<std::string>>> as_kv(const Node& n,
-                                                                       const std::string& path);
+                                                                      const std::string& path);
 // Checks that n is a mapping.
 void expect_map(const Node& n, const std::string& path);
 

@@ -26,7 +26,8 @@ bool has_controllers(const fs::path& v2_mount) {
   return read_file(v2_mount / "cgroup.controllers").find_first_not_of(" \n") != std::string::npos;
 }
 
-std::unique_ptr<Manager> detect_from(const fs::path& sysfs_cgroup, const std::vector<CgroupMount>& table) {
+std::unique_ptr<Manager> detect_from(const fs::path& sysfs_cgroup,
+                                     const std::vector<CgroupMount>& table) {
   std::vector<CgroupMount> mounts;
   for (const auto& m : table) {
     if (is_under(m.mount_point, sysfs_cgroup)) mounts.push_back(m);

@@ -4,10 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <set>
 #include <sstream>
 #include <thread>

@@ -76,7 +76,8 @@ std::vector<CgroupMount> parse_cgroup_mounts(std::string_view mountinfo) {
 }
 
 const std::vector<CgroupMount>& host_cgroup_mounts() {
-  static const std::vector<CgroupMount> mounts = parse_cgroup_mounts(read_file("/proc/self/mountinfo"));
+  static const std::vector<CgroupMount> mounts =
+      parse_cgroup_mounts(read_file("/proc/self/mountinfo"));
   return mounts;
 }
 

@@ -7,11 +7,11 @@
 #include <cerrno>
 #include <optional>
 
-#include "runtime/spec/create.hpp"
 #include "runtime/exec/exec_spawn.hpp"
-#include "runtime/spec/options.hpp"
 #include "runtime/process/pty.hpp"
 #include "runtime/process/supervise.hpp"
+#include "runtime/spec/create.hpp"
+#include "runtime/spec/options.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::runtime {

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/state/record.hpp"
 #include "runtime/process/run.hpp"
+#include "runtime/state/record.hpp"
 
 namespace lit::runtime {
 

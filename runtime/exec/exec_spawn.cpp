@@ -40,7 +40,7 @@ struct ChildPlan {
   int channel_fd;
   int pid_pipe;  // write end: the process's pid, for lit (not detached)
   bool detached;
-  cgroups::Cgroup* cgroup;  // the container's, joined by the helper itself
+  cgroups::Cgroup* cgroup;                  // the container's, joined by the helper itself
   const security::SeccompProgram* seccomp;  // made before the fork (nullptr: none)
 };
 
@@ -169,8 +169,15 @@ SpawnedExec spawn_in_container(const ContainerRecord& r, const ProcessSpec& p,
   check_sys(::pipe2(pipe_fds, O_CLOEXEC), "create pipe");
   UniqueFd pid_r(pipe_fds[0]), pid_w(pipe_fds[1]);
   auto seccomp = security::seccomp_program_for(r.spec.security);
-  ChildPlan plan{&r,          &p,       &stdio,       init.get(), child_end.get(), pid_w.get(),
-                 detached,    cgroup.get(), seccomp ? &*seccomp : nullptr};
+  ChildPlan plan{&r,
+                 &p,
+                 &stdio,
+                 init.get(),
+                 child_end.get(),
+                 pid_w.get(),
+                 detached,
+                 cgroup.get(),
+                 seccomp ? &*seccomp : nullptr};
 
   pid_t helper = ::fork();
   if (helper < 0) throw Error::sys("fork", "", errno);

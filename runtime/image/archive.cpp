@@ -32,7 +32,8 @@ std::string normalize(std::string_view path, bool& ok) {
   return join_components(comps, comps.size());
 }
 
-StagedFile copy_entry(archive* a, const std::filesystem::path& to, const std::string& name, const char* entry) {
+StagedFile copy_entry(archive* a, const std::filesystem::path& to, const std::string& name,
+                      const char* entry) {
   UniqueFd out(::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!out) throw Error::sys("create", to.string(), errno);
   Sha256 hash;
@@ -79,7 +80,8 @@ ArchiveContents ArchiveContents::stage(int fd, std::string name, const std::file
     const char* raw = archive_entry_pathname(e);
     bool ok = raw != nullptr;
     std::string path = ok ? normalize(raw, ok) : "";
-    if (!ok) corrupt(c.name_, std::string("entry \"") + (raw ? raw : "") + "\" escapes the archive");
+    if (!ok)
+      corrupt(c.name_, std::string("entry \"") + (raw ? raw : "") + "\" escapes the archive");
     if (const char* hl = archive_entry_hardlink(e)) {
       c.links_[path] = normalize(hl, ok);
     } else if (archive_entry_filetype(e) == AE_IFLNK) {
@@ -117,7 +119,8 @@ const StagedFile& ArchiveContents::get(std::string_view path, std::string_view w
 
 std::string ArchiveContents::read(std::string_view path, std::string_view what) const {
   const StagedFile& f = get(path, what);
-  if (f.size > kMaxJsonSize) corrupt(name_, std::string(path) + " is too large for " + std::string(what));
+  if (f.size > kMaxJsonSize)
+    corrupt(name_, std::string(path) + " is too large for " + std::string(what));
   return read_file(f.path);
 }
 

@@ -31,7 +31,8 @@ std::string string_at(const nlohmann::json& j, const char* key) {
 
 nlohmann::json parse_config_blob(std::string_view blob, std::string_view what) {
   nlohmann::json j = nlohmann::json::parse(blob, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw Error("invalid image config", std::string(what) + ": not a JSON object");
+  if (j.is_discarded() || !j.is_object())
+    throw Error("invalid image config", std::string(what) + ": not a JSON object");
   return j;
 }
 
@@ -96,7 +97,8 @@ std::string now_rfc3339() {
   return buf;
 }
 
-std::string import_config(const std::string& diff_id, const std::string& created, const std::string& comment) {
+std::string import_config(const std::string& diff_id, const std::string& created,
+                          const std::string& comment) {
   nlohmann::json j = {
       {"architecture", host_architecture()},
       {"os", "linux"},
@@ -110,7 +112,8 @@ std::string import_config(const std::string& diff_id, const std::string& created
 
 std::string make_manifest(std::string_view config, const std::vector<LayerDescriptor>& layers) {
   nlohmann::json ls = nlohmann::json::array();
-  for (const auto& l : layers) ls.push_back({{"mediaType", l.media_type}, {"digest", l.digest}, {"size", l.size}});
+  for (const auto& l : layers)
+    ls.push_back({{"mediaType", l.media_type}, {"digest", l.digest}, {"size", l.size}});
   nlohmann::json m = {
       {"schemaVersion", 2},
       {"mediaType", "application/vnd.oci.image.manifest.v1+json"},

@@ -26,7 +26,8 @@ std::string host_architecture();
 std::string now_rfc3339();
 
 // The config of a one-layer image made by `image import`.
-std::string import_config(const std::string& diff_id, const std::string& created, const std::string& comment);
+std::string import_config(const std::string& diff_id, const std::string& created,
+                          const std::string& comment);
 
 // An OCI manifest for a config and layers whose descriptors we know.
 struct LayerDescriptor {

@@ -34,8 +34,9 @@ Extractor::Meta read_meta(archive_entry* e) {
   } else {
     m.times[1] = {0, UTIME_NOW};
   }
-  m.times[0] = archive_entry_atime_is_set(e) ? timespec{archive_entry_atime(e), archive_entry_atime_nsec(e)}
-                                             : m.times[1];
+  m.times[0] = archive_entry_atime_is_set(e)
+                   ? timespec{archive_entry_atime(e), archive_entry_atime_nsec(e)}
+                   : m.times[1];
   archive_entry_xattr_reset(e);
   const char* name;
   const void* value;
@@ -96,13 +97,15 @@ void Extractor::entry(archive* a, archive_entry* e) {
   }
   try {
     UniqueFd parent = fs_.open_dir(comps, comps.size() - 1, true);
-    if (const char* target = archive_entry_hardlink(e)) return hardlink(target, comps, parent.get(), base);
+    if (const char* target = archive_entry_hardlink(e))
+      return hardlink(target, comps, parent.get(), base);
     switch (type) {
       case AE_IFREG:
         return regular(a, e, parent.get(), base, m);
       case AE_IFDIR:
         if (!replace_existing(parent.get(), base, true)) {
-          if (::mkdirat(parent.get(), base.c_str(), 0700) < 0) throw Error::sys("create directory", base, errno);
+          if (::mkdirat(parent.get(), base.c_str(), 0700) < 0)
+            throw Error::sys("create directory", base, errno);
         }
         dirs_[join_components(comps, comps.size())] = m;
         return;
@@ -110,7 +113,8 @@ void Extractor::entry(archive* a, archive_entry* e) {
         const char* target = archive_entry_symlink(e);
         if (target == nullptr) fail("symlink without a target");
         replace_existing(parent.get(), base, false);
-        if (::symlinkat(target, parent.get(), base.c_str()) < 0) throw Error::sys("create symlink", base, errno);
+        if (::symlinkat(target, parent.get(), base.c_str()) < 0)
+          throw Error::sys("create symlink", base, errno);
         return apply_at(parent.get(), base, m, true);
       }
       default:
@@ -123,9 +127,11 @@ void Extractor::entry(archive* a, archive_entry* e) {
   }
 }
 
-void Extractor::regular(archive* a, archive_entry* e, int parent, const std::string& name, const Meta& m) {
+void Extractor::regular(archive* a, archive_entry* e, int parent, const std::string& name,
+                        const Meta& m) {
   replace_existing(parent, name, false);
-  UniqueFd fd(::openat(parent, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  UniqueFd fd(
+      ::openat(parent, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) throw Error::sys("create file", name, errno);
   for (;;) {
     const void* buf;
@@ -155,10 +161,11 @@ void Extractor::regular(archive* a, archive_entry* e, int parent, const std::str
   apply_fd(fd.get(), m, name);
 }
 
-void Extractor::hardlink(const std::string& target, const std::vector<std::string>& path, int parent,
-                         const std::string& name) {
+void Extractor::hardlink(const std::string& target, const std::vector<std::string>& path,
+                         int parent, const std::string& name) {
   std::vector<std::string> t;
-  if (!clean_entry_path(target, t) || t.empty()) fail("hard link target \"" + target + "\" escapes the layer root");
+  if (!clean_entry_path(target, t) || t.empty())
+    fail("hard link target \"" + target + "\" escapes the layer root");
   if (t == path) return;  // a link to itself: nothing to do
   UniqueFd tparent;
   try {
@@ -200,13 +207,14 @@ void Extractor::whiteout(const std::vector<std::string>& dir, const std::string&
   UniqueFd parent = fs_.open_dir(dir, dir.size(), true);
   if (base == kOpaqueMarker) {
     if (::fsetxattr(parent.get(), "trusted.overlay.opaque", "y", 1, 0) < 0) {
-      throw Error::sys("unpack " + what_ + ": mark opaque directory", join_components(dir, dir.size()) + "/",
-                       errno)
+      throw Error::sys("unpack " + what_ + ": mark opaque directory",
+                       join_components(dir, dir.size()) + "/", errno)
           .with_hint("layers with whiteouts need root (trusted.* xattrs)");
     }
     return;
   }
-  if (base.starts_with(std::string(kWhiteoutPrefix) + std::string(kWhiteoutPrefix))) return;  // aufs metadata
+  if (base.starts_with(std::string(kWhiteoutPrefix) + std::string(kWhiteoutPrefix)))
+    return;  // aufs metadata
   const std::string name = base.substr(kWhiteoutPrefix.size());
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
     fail("invalid whiteout name");
@@ -221,24 +229,29 @@ void Extractor::whiteout(const std::vector<std::string>& dir, const std::string&
 }
 
 void Extractor::apply_fd(int fd, const Meta& m, const std::string& where) const {
-  if (options_.preserve_owner && ::fchown(fd, m.uid, m.gid) < 0) throw Error::sys("chown", where, errno);
+  if (options_.preserve_owner && ::fchown(fd, m.uid, m.gid) < 0)
+    throw Error::sys("chown", where, errno);
   // After chown, which clears setuid/setgid and file capabilities.
   if (::fchmod(fd, m.mode) < 0) throw Error::sys("chmod", where, errno);
   for (const auto& [k, v] : m.xattrs) {
     if (::fsetxattr(fd, k.c_str(), v.data(), v.size(), 0) < 0) {
-      spdlog::warn("unpack {}: cannot set xattr {} on {}: {}", what_, k, where, std::strerror(errno));
+      spdlog::warn("unpack {}: cannot set xattr {} on {}: {}", what_, k, where,
+                   std::strerror(errno));
     }
   }
   if (::futimens(fd, m.times) < 0) throw Error::sys("set times", where, errno);
 }
 
 void Extractor::apply_at(int parent, const std::string& name, const Meta& m, bool is_link) const {
-  if (options_.preserve_owner && ::fchownat(parent, name.c_str(), m.uid, m.gid, AT_SYMLINK_NOFOLLOW) < 0) {
+  if (options_.preserve_owner &&
+      ::fchownat(parent, name.c_str(), m.uid, m.gid, AT_SYMLINK_NOFOLLOW) < 0) {
     throw Error::sys("chown", name, errno);
   }
   // The node was just created by us (not a symlink), so following is harmless.
-  if (!is_link && ::fchmodat(parent, name.c_str(), m.mode, 0) < 0) throw Error::sys("chmod", name, errno);
-  if (::utimensat(parent, name.c_str(), m.times, AT_SYMLINK_NOFOLLOW) < 0) throw Error::sys("set times", name, errno);
+  if (!is_link && ::fchmodat(parent, name.c_str(), m.mode, 0) < 0)
+    throw Error::sys("chmod", name, errno);
+  if (::utimensat(parent, name.c_str(), m.times, AT_SYMLINK_NOFOLLOW) < 0)
+    throw Error::sys("set times", name, errno);
 }
 
 void Extractor::finish() {

@@ -30,7 +30,8 @@ void check_named_digest(const ArchiveContents& a, std::string_view path, const S
   if (!p.starts_with("blobs/sha256/")) return;
   std::string expected = "sha256:" + std::string(p.substr(13));
   if (is_sha256_digest(expected) && f.digest != expected) {
-    throw Error("digest mismatch", "in " + a.name() + ": blob " + std::string(path) + " has digest " + f.digest);
+    throw Error("digest mismatch",
+                "in " + a.name() + ": blob " + std::string(path) + " has digest " + f.digest);
   }
 }
 
@@ -38,14 +39,16 @@ const StagedFile& blob(const ArchiveContents& a, const json& desc, std::string_v
   std::string digest = desc.is_object() && desc.contains("digest") && desc["digest"].is_string()
                            ? desc["digest"].get<std::string>()
                            : "";
-  if (!is_sha256_digest(digest)) corrupt(a.name(), std::string(what) + " descriptor has no valid sha256 digest");
+  if (!is_sha256_digest(digest))
+    corrupt(a.name(), std::string(what) + " descriptor has no valid sha256 digest");
   std::string path = "blobs/sha256/" + digest.substr(7);
   const StagedFile& f = a.get(path, what);
   if (f.digest != digest) {
     throw Error("digest mismatch", "in " + a.name() + ": " + std::string(what) + " blob " + digest +
                                        " has content digest " + f.digest);
   }
-  if (desc.contains("size") && desc["size"].is_number_unsigned() && desc["size"].get<std::uint64_t>() != f.size) {
+  if (desc.contains("size") && desc["size"].is_number_unsigned() &&
+      desc["size"].get<std::uint64_t>() != f.size) {
     throw Error("size mismatch", "in " + a.name() + ": " + std::string(what) + " blob " + digest);
   }
   return f;
@@ -56,7 +59,8 @@ std::string media_type_of(const StagedFile& f) {
   UniqueFd fd(::open(f.path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd && ::read(fd.get(), m, sizeof m) == static_cast<ssize_t>(sizeof m)) {
     if (m[0] == 0x1f && m[1] == 0x8b) return "application/vnd.oci.image.layer.v1.tar+gzip";
-    if (m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) return "application/vnd.oci.image.layer.v1.tar+zstd";
+    if (m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
+      return "application/vnd.oci.image.layer.v1.tar+zstd";
   }
   return "application/vnd.oci.image.layer.v1.tar";
 }
@@ -74,8 +78,8 @@ void add_tag(const ArchiveContents& a, PendingImage& img, const std::string& tag
 }
 
 PendingImage docker_entry(const ArchiveContents& a, const json& m) {
-  if (!m.is_object() || !m.contains("Config") || !m["Config"].is_string() || !m.contains("Layers") ||
-      !m["Layers"].is_array()) {
+  if (!m.is_object() || !m.contains("Config") || !m["Config"].is_string() ||
+      !m.contains("Layers") || !m["Layers"].is_array()) {
     corrupt(a.name(), "manifest.json entry needs Config and Layers");
   }
   PendingImage img;
@@ -84,7 +88,8 @@ PendingImage docker_entry(const ArchiveContents& a, const json& m) {
   // Old layout names the config "<hex>.json", new one "blobs/sha256/<hex>".
   std::string stem = std::filesystem::path(cpath).stem().string();
   if (is_sha256_digest("sha256:" + stem) && cfg.digest != "sha256:" + stem) {
-    throw Error("digest mismatch", "in " + a.name() + ": config " + cpath + " has digest " + cfg.digest);
+    throw Error("digest mismatch",
+                "in " + a.name() + ": config " + cpath + " has digest " + cfg.digest);
   }
   img.config = a.read(cpath, "image config");
   img.id = cfg.digest;
@@ -114,15 +119,17 @@ json pick_platform(const ArchiveContents& a, const json& index) {
   for (const auto& d : manifests) {
     if (!first) first = &d;
     const json p = d.value("platform", json::object());
-    if (p.value("os", "") == "linux" && p.value("architecture", "") == host_architecture()) return d;
+    if (p.value("os", "") == "linux" && p.value("architecture", "") == host_architecture())
+      return d;
   }
   if (!first) corrupt(a.name(), "image index has no manifests");
   return *first;
 }
 
 PendingImage oci_entry(const ArchiveContents& a, json desc) {
-  for (int depth = 0; desc.value("mediaType", "") == "application/vnd.oci.image.index.v1+json" ||
-                      desc.value("mediaType", "") == "application/vnd.docker.distribution.manifest.list.v2+json";
+  for (int depth = 0;
+       desc.value("mediaType", "") == "application/vnd.oci.image.index.v1+json" ||
+       desc.value("mediaType", "") == "application/vnd.docker.distribution.manifest.list.v2+json";
        ++depth) {
     if (depth > 4) corrupt(a.name(), "image indexes nested too deeply");
     const StagedFile& f = blob(a, desc, "image index");
@@ -136,7 +143,8 @@ PendingImage oci_entry(const ArchiveContents& a, json desc) {
   img.manifest = read_file(mf.path);
   img.manifest_digest = mf.digest;
   json m = json::parse(img.manifest, nullptr, false);
-  if (m.is_discarded() || !m.is_object() || !m.contains("config") || !m.contains("layers") || !m["layers"].is_array()) {
+  if (m.is_discarded() || !m.is_object() || !m.contains("config") || !m.contains("layers") ||
+      !m["layers"].is_array()) {
     corrupt(a.name(), "manifest " + mf.digest + " is not an image manifest");
   }
   const StagedFile& cf = blob(a, m["config"], "config");
@@ -144,7 +152,8 @@ PendingImage oci_entry(const ArchiveContents& a, json desc) {
   img.id = cf.digest;
   for (const auto& l : m["layers"]) {
     std::string mt = l.value("mediaType", "");
-    if (mt.find("encrypted") != std::string::npos) corrupt(a.name(), "encrypted layers are not supported");
+    if (mt.find("encrypted") != std::string::npos)
+      corrupt(a.name(), "encrypted layers are not supported");
     const StagedFile& f = blob(a, l, "layer");
     img.layers.push_back({&f, "blobs/sha256/" + f.digest.substr(7)});
   }
@@ -152,7 +161,8 @@ PendingImage oci_entry(const ArchiveContents& a, json desc) {
   json ann = desc.value("annotations", json::object());
   std::string name = ann.value("io.containerd.image.name", "");
   std::string ref = ann.value("org.opencontainers.image.ref.name", "");
-  if (name.empty() && (ref.find('/') != std::string::npos || ref.find(':') != std::string::npos)) name = ref;
+  if (name.empty() && (ref.find('/') != std::string::npos || ref.find(':') != std::string::npos))
+    name = ref;
   if (!name.empty()) add_tag(a, img, name);
   return img;
 }
@@ -172,7 +182,8 @@ std::vector<PendingImage> reading(const ArchiveContents& a, std::string_view doc
 
 std::vector<PendingImage> read_docker_archive(const ArchiveContents& a) {
   json manifest = parse_json(a, "manifest.json", "docker-archive manifest");
-  if (!manifest.is_array() || manifest.empty()) corrupt(a.name(), "manifest.json must be a non-empty array");
+  if (!manifest.is_array() || manifest.empty())
+    corrupt(a.name(), "manifest.json must be a non-empty array");
   return reading(a, "manifest.json", [&] {
     std::vector<PendingImage> out;
     for (const auto& m : manifest) out.push_back(docker_entry(a, m));
@@ -181,7 +192,8 @@ std::vector<PendingImage> read_docker_archive(const ArchiveContents& a) {
 }
 
 std::vector<PendingImage> read_oci_archive(const ArchiveContents& a) {
-  if (a.find("oci-layout") == nullptr) corrupt(a.name(), "missing oci-layout (not an OCI image layout)");
+  if (a.find("oci-layout") == nullptr)
+    corrupt(a.name(), "missing oci-layout (not an OCI image layout)");
   json index = parse_json(a, "index.json", "OCI index");
   if (!index.is_object() || !index.contains("manifests") || !index["manifests"].is_array() ||
       index["manifests"].empty()) {

@@ -52,7 +52,8 @@ bool openat2_supported() {
   return supported;
 }
 
-LayerFs::LayerFs(int root, bool use_openat2) : root_(root), openat2_(use_openat2 && openat2_supported()) {}
+LayerFs::LayerFs(int root, bool use_openat2)
+    : root_(root), openat2_(use_openat2 && openat2_supported()) {}
 
 UniqueFd LayerFs::open_one(const std::string& rel, int flags) const {
   open_how how{};
@@ -65,12 +66,14 @@ UniqueFd LayerFs::open_one(const std::string& rel, int flags) const {
   return UniqueFd(static_cast<int>(fd));
 }
 
-UniqueFd LayerFs::open_dir(const std::vector<std::string>& comps, std::size_t n, bool create) const {
+UniqueFd LayerFs::open_dir(const std::vector<std::string>& comps, std::size_t n,
+                           bool create) const {
   const std::string rel = join_components(comps, n);
   if (openat2_) {
     UniqueFd fd = open_one(rel, O_RDONLY | O_DIRECTORY);
     if (fd) return fd;
-    if (errno != ENOENT || !create) throw Error::sys("open directory in layer", rel.empty() ? "/" : rel, errno);
+    if (errno != ENOENT || !create)
+      throw Error::sys("open directory in layer", rel.empty() ? "/" : rel, errno);
   }
   // Walk one component at a time, creating what is missing. With openat2 each
   // prefix is re-resolved in-root (symlinks allowed); without it, none are followed.
@@ -146,7 +149,8 @@ void remove_at(int dirfd, const std::string& name) {
     throw;
   }
   ::closedir(dir);
-  if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) < 0) throw Error::sys("remove directory", name, errno);
+  if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) < 0)
+    throw Error::sys("remove directory", name, errno);
 }
 
 }  // namespace lit::image

@@ -9,20 +9,24 @@
 namespace lit::image {
 namespace {
 
-std::optional<Match> by_prefix(const StoreState& st, const std::string& reference, std::string_view hex) {
+std::optional<Match> by_prefix(const StoreState& st, const std::string& reference,
+                               std::string_view hex) {
   std::vector<std::string> hits;
   for (const auto& [id, rec] : st.images) {
     if (std::string_view(id).substr(7).starts_with(hex)) hits.push_back(id);
   }
   if (hits.empty()) return std::nullopt;
   if (hits.size() > 1) {
-    throw Error("ambiguous image ID", reference + ": matches " + std::to_string(hits.size()) + " images", 0,
+    throw Error("ambiguous image ID",
+                reference + ": matches " + std::to_string(hits.size()) + " images", 0,
                 "give more characters of the ID");
   }
   return Match{hits.front(), {}};
 }
 
-bool id_like(std::string_view hex) { return hex.size() >= kMinIdPrefix && hex.size() <= 64 && is_lower_hex(hex); }
+bool id_like(std::string_view hex) {
+  return hex.size() >= kMinIdPrefix && hex.size() <= 64 && is_lower_hex(hex);
+}
 
 }  // namespace
 
@@ -59,7 +63,8 @@ Image make_image(const std::filesystem::path& root, const StoreState& st, const 
   img.tags = st.tags_of(id);
   img.diff_ids = rec.diff_ids;
   for (const auto& d : rec.diff_ids) {
-    if (auto l = st.layers.find(d); l != st.layers.end()) img.size += static_cast<std::int64_t>(l->second);
+    if (auto l = st.layers.find(d); l != st.layers.end())
+      img.size += static_cast<std::int64_t>(l->second);
   }
   auto cfg_path = blob_path(root, id);
   fill_from_config(img, parse_config_blob(read_file(cfg_path), cfg_path.string()));

@@ -37,19 +37,22 @@ bool valid_path_component(std::string_view s) {
   return true;
 }
 
-// domain := component ('.' component)* [':' port], component := [a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?
+// domain := component ('.' component)* [':' port], component :=
+// [a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?
 bool valid_domain(std::string_view s) {
   std::string_view host = s;
   if (auto colon = s.rfind(':'); colon != std::string_view::npos) {
     std::string_view port = s.substr(colon + 1);
-    if (port.empty() || port.find_first_not_of("0123456789") != std::string_view::npos) return false;
+    if (port.empty() || port.find_first_not_of("0123456789") != std::string_view::npos)
+      return false;
     host = s.substr(0, colon);
   }
   if (host.empty()) return false;
   std::size_t start = 0;
   while (start <= host.size()) {
     std::size_t dot = host.find('.', start);
-    std::string_view c = host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    std::string_view c =
+        host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
     if (c.empty() || c.front() == '-' || c.back() == '-') return false;
     for (char ch : c) {
       if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-') return false;
@@ -72,7 +75,8 @@ bool valid_tag(std::string_view s) {
 // looks like one (has '.' or ':', or is "localhost") and is not uppercase.
 void split_domain(std::string_view name, Reference& ref) {
   auto slash = name.find('/');
-  std::string_view first = slash == std::string_view::npos ? std::string_view{} : name.substr(0, slash);
+  std::string_view first =
+      slash == std::string_view::npos ? std::string_view{} : name.substr(0, slash);
   bool lower = first.find_first_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == std::string_view::npos;
   if (slash == std::string_view::npos ||
       (first.find_first_of(".:") == std::string_view::npos && first != "localhost" && lower)) {
@@ -97,7 +101,8 @@ Reference parse_reference(std::string_view text) {
   if (auto at = rest.find('@'); at != std::string_view::npos) {
     ref.digest = rest.substr(at + 1);
     rest = rest.substr(0, at);
-    if (!is_sha256_digest(ref.digest)) invalid(text, "digest must be sha256:<64 lowercase hex digits>");
+    if (!is_sha256_digest(ref.digest))
+      invalid(text, "digest must be sha256:<64 lowercase hex digits>");
   }
   // A ':' after the last '/' starts the tag; before it, it is a registry port.
   auto colon = rest.rfind(':');
@@ -105,11 +110,15 @@ Reference parse_reference(std::string_view text) {
   if (colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash)) {
     ref.tag = rest.substr(colon + 1);
     rest = rest.substr(0, colon);
-    if (!valid_tag(ref.tag)) invalid(text, "invalid tag \"" + ref.tag + "\" (allowed: [A-Za-z0-9_.-], at most 128, not starting with '.' or '-')");
+    if (!valid_tag(ref.tag))
+      invalid(text, "invalid tag \"" + ref.tag +
+                        "\" (allowed: [A-Za-z0-9_.-], at most 128, not starting with '.' or '-')");
   }
   if (rest.empty()) invalid(text, "missing repository name");
   if (rest.size() == 64 && is_lower_hex(rest)) {
-    invalid(text, "cannot use a 64-character hex string as a repository name (use sha256:<id> for an image id)");
+    invalid(text,
+            "cannot use a 64-character hex string as a repository name (use sha256:<id> for an "
+            "image id)");
   }
   if (rest.size() > kMaxNameLength) invalid(text, "repository name longer than 255 characters");
   split_domain(rest, ref);
@@ -118,10 +127,12 @@ Reference parse_reference(std::string_view text) {
   std::size_t start = 0;
   for (;;) {
     std::size_t sl = path.find('/', start);
-    std::string_view comp = path.substr(start, sl == std::string_view::npos ? std::string_view::npos : sl - start);
+    std::string_view comp =
+        path.substr(start, sl == std::string_view::npos ? std::string_view::npos : sl - start);
     if (!valid_path_component(comp)) {
       for (char c : comp) {
-        if (std::isupper(static_cast<unsigned char>(c))) invalid(text, "repository name must be lowercase");
+        if (std::isupper(static_cast<unsigned char>(c)))
+          invalid(text, "repository name must be lowercase");
       }
       invalid(text, "invalid repository name component \"" + std::string(comp) +
                         "\" (allowed: [a-z0-9] separated by '.', '_', '__' or '-')");

@@ -30,8 +30,9 @@ StoreState load_state(const std::filesystem::path& file) {
   try {
     if (j.is_discarded()) throw std::runtime_error("not JSON");
     for (const auto& [id, r] : j.at("images").items()) {
-      st.images[id] = ImageRecord{r.at("manifest").get<std::string>(),
-                                  r.at("diff_ids").get<std::vector<std::string>>(), r.value("added", "")};
+      st.images[id] =
+          ImageRecord{r.at("manifest").get<std::string>(),
+                      r.at("diff_ids").get<std::vector<std::string>>(), r.value("added", "")};
     }
     st.layers = j.at("layers").get<std::map<std::string, std::uint64_t>>();
     st.tags = j.at("tags").get<std::map<std::string, std::string>>();

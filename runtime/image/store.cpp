@@ -44,7 +44,8 @@ std::vector<Image> Store::load_archive(int fd, const std::string& name) {
   StoreState st = load_state(root_ / "state.json");
   std::vector<Image> out;
   for (const auto& id : ids) {
-    if (std::ranges::none_of(out, [&](const Image& i) { return i.id == id; })) out.push_back(make_image(root_, st, id));
+    if (std::ranges::none_of(out, [&](const Image& i) { return i.id == id; }))
+      out.push_back(make_image(root_, st, id));
   }
   return out;
 }
@@ -63,7 +64,8 @@ Image Store::import_rootfs(int fd, const std::string& name, const std::string& r
   return make_image(root_, load_state(root_ / "state.json"), id);
 }
 
-Image Store::add_layer(const Image& base, int tar_fd, const std::string& name, const std::string& reference) {
+Image Store::add_layer(const Image& base, int tar_fd, const std::string& name,
+                       const std::string& reference) {
   std::string tag;
   if (!reference.empty()) tag = tag_reference(reference);
   Transaction tx(root_);
@@ -76,7 +78,8 @@ std::vector<Image> Store::list() const {
   StoreState st = load_state(root_ / "state.json");
   std::vector<Image> out;
   for (const auto& [id, rec] : st.images) out.push_back(make_image(root_, st, id));
-  std::ranges::stable_sort(out, [](const Image& a, const Image& b) { return a.created > b.created; });
+  std::ranges::stable_sort(out,
+                           [](const Image& a, const Image& b) { return a.created > b.created; });
   return out;
 }
 
@@ -89,8 +92,9 @@ std::optional<Image> Store::find(const std::string& reference) const {
 
 Image Store::resolve(const std::string& reference) const {
   if (auto img = find(reference)) return *img;
-  throw Error("image not found:", reference, 0,
-              "load it with `lit image load -i FILE` or import a rootfs with `lit image import FILE NAME`");
+  throw Error(
+      "image not found:", reference, 0,
+      "load it with `lit image load -i FILE` or import a rootfs with `lit image import FILE NAME`");
 }
 
 std::vector<std::filesystem::path> Store::layer_dirs(const Image& image) const {

@@ -37,12 +37,12 @@ struct ImageConfig {
 };
 
 struct Image {
-  std::string id;               // "sha256:<hex>" of the config blob
-  std::string manifest_digest;  // "sha256:<hex>" (synthesized for docker archives)
-  std::vector<std::string> tags;     // normalized references: "docker.io/library/busybox:latest"
+  std::string id;                     // "sha256:<hex>" of the config blob
+  std::string manifest_digest;        // "sha256:<hex>" (synthesized for docker archives)
+  std::vector<std::string> tags;      // normalized references: "docker.io/library/busybox:latest"
   std::vector<std::string> diff_ids;  // "sha256:<hex>", bottom layer first
   ImageConfig config;
-  std::string created;   // RFC 3339, from the config
+  std::string created;  // RFC 3339, from the config
   std::string architecture, os;
   std::int64_t size = 0;  // bytes of unpacked layers
 };
@@ -65,7 +65,8 @@ class Store {
   // `base` plus one layer from a tar stream (`name` is used in messages and the
   // history), tagged `reference` (or untagged when empty). Deterministic: the
   // same base and tar bytes give the same image id, stored once.
-  Image add_layer(const Image& base, int tar_fd, const std::string& name, const std::string& reference);
+  Image add_layer(const Image& base, int tar_fd, const std::string& name,
+                  const std::string& reference);
 
   // Newest first (by created), as `docker images` lists them.
   std::vector<Image> list() const;

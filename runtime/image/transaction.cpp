@@ -74,8 +74,8 @@ fs::path Transaction::new_layer_dir() {
   return dir;
 }
 
-void Transaction::ensure_layer(const StagedFile& file, const std::string& expected, const std::string& what,
-                               const std::string& archive) {
+void Transaction::ensure_layer(const StagedFile& file, const std::string& expected,
+                               const std::string& what, const std::string& archive) {
   std::string actual;
   if (auto v = verified_.find(file.path.string()); v != verified_.end()) {
     actual = v->second;
@@ -111,8 +111,9 @@ void Transaction::add_image(const PendingImage& p, const std::string& archive) {
   nlohmann::json cfg = parse_config_blob(p.config, what);
   std::vector<std::string> diff_ids = config_diff_ids(cfg, what);
   if (diff_ids.size() != p.layers.size()) {
-    corrupt(archive, "image " + short_id(p.id) + ": config lists " + std::to_string(diff_ids.size()) +
-                         " layers but the manifest has " + std::to_string(p.layers.size()));
+    corrupt(archive, "image " + short_id(p.id) + ": config lists " +
+                         std::to_string(diff_ids.size()) + " layers but the manifest has " +
+                         std::to_string(p.layers.size()));
   }
   for (std::size_t i = 0; i < diff_ids.size(); ++i) {
     ensure_layer(*p.layers[i].file, diff_ids[i], "layer " + p.layers[i].source, archive);
@@ -168,12 +169,14 @@ std::string Transaction::add_layer(const std::string& base_id, int fd, const std
   }
   std::vector<LayerDescriptor> layers;
   for (const auto& l : manifest["layers"])
-    layers.push_back({l.value("mediaType", ""), l.value("digest", ""), l.value("size", std::uint64_t{0})});
+    layers.push_back(
+        {l.value("mediaType", ""), l.value("digest", ""), l.value("size", std::uint64_t{0})});
 
   UnpackResult r = stage_layer(fd, "layer " + name);
   cfg["rootfs"]["diff_ids"].push_back(r.diff_id);
   if (!cfg["history"].is_array()) cfg["history"] = nlohmann::json::array();
-  cfg["history"].push_back({{"created", cfg.value("created", "")}, {"created_by", "lit: COPY " + name}});
+  cfg["history"].push_back(
+      {{"created", cfg.value("created", "")}, {"created_by", "lit: COPY " + name}});
   const std::string config = cfg.dump();
   layers.push_back({"application/vnd.oci.image.layer.v1.tar", r.diff_id, r.tar_size});
   const std::string manifest_blob = make_manifest(config, layers);
@@ -191,7 +194,8 @@ std::string Transaction::add_layer(const std::string& base_id, int fd, const std
 void Transaction::commit() {
   for (const auto& [diff, dir] : new_layers_) {
     fs::path final = layer_path(root_, diff);
-    if (::rename(dir.c_str(), final.c_str()) < 0) throw Error::sys("install layer", final.string(), errno);
+    if (::rename(dir.c_str(), final.c_str()) < 0)
+      throw Error::sys("install layer", final.string(), errno);
     installed_.push_back(final);
   }
   for (const auto& [digest, content] : new_blobs_) {
@@ -208,8 +212,9 @@ void Transaction::commit() {
   new_blobs_.clear();
 }
 
-std::vector<std::string> Transaction::remove(const std::string& reference, bool force,
-                                             const std::function<bool(const std::string&)>& in_use) {
+std::vector<std::string> Transaction::remove(
+    const std::string& reference, bool force,
+    const std::function<bool(const std::string&)>& in_use) {
   std::optional<Match> m = lookup(state_, reference);
   if (!m) {
     throw Error("image not found:", reference, 0, "`lit image ls` lists the images in the store");
@@ -227,8 +232,9 @@ std::vector<std::string> Transaction::remove(const std::string& reference, bool 
     return lines;
   }
   if (m->tag.empty() && tags.size() > 1 && !force) {
-    throw Error("cannot remove image", short_id(id) + ": it is referenced by " + std::to_string(tags.size()) + " tags",
-                0, "use -f, or remove the tags one by one");
+    throw Error("cannot remove image",
+                short_id(id) + ": it is referenced by " + std::to_string(tags.size()) + " tags", 0,
+                "use -f, or remove the tags one by one");
   }
   const bool used = in_use && in_use(id);
   const std::string shown = m->tag.empty() ? short_id(id) : familiar(m->tag);
@@ -245,7 +251,9 @@ std::vector<std::string> Transaction::remove(const std::string& reference, bool 
   state_.images.erase(id);
   lines.push_back("Deleted: " + id);
   std::vector<fs::path> doomed = {blob_path(root_, id)};
-  if (std::ranges::none_of(state_.images, [&](const auto& kv) { return kv.second.manifest_digest == rec.manifest_digest; })) {
+  if (std::ranges::none_of(state_.images, [&](const auto& kv) {
+        return kv.second.manifest_digest == rec.manifest_digest;
+      })) {
     doomed.push_back(blob_path(root_, rec.manifest_digest));
   }
   for (const auto& d : rec.diff_ids) {
@@ -256,7 +264,8 @@ std::vector<std::string> Transaction::remove(const std::string& reference, bool 
     }
   }
   commit();
-  for (const auto& p : doomed) discard(p);  // after the commit point: a crash leaves garbage, not holes
+  for (const auto& p : doomed)
+    discard(p);  // after the commit point: a crash leaves garbage, not holes
   return lines;
 }
 

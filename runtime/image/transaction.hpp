@@ -33,7 +33,8 @@ class Transaction {
   // Image `base_id` plus one layer read from fd (a tar stream); returns the new
   // image's id. Its config is the base's with the layer appended, `created`
   // kept, so the same base and content always give the same id.
-  std::string add_layer(const std::string& base_id, int fd, const std::string& name, const std::string& tag);
+  std::string add_layer(const std::string& base_id, int fd, const std::string& name,
+                        const std::string& tag);
   // Untags and/or deletes, committing itself; returns docker's lines.
   std::vector<std::string> remove(const std::string& reference, bool force,
                                   const std::function<bool(const std::string&)>& in_use);
@@ -54,9 +55,9 @@ class Transaction {
   std::optional<TempDir> staging_;
   StoreState state_;
   std::map<std::string, std::filesystem::path> new_layers_;  // diff id -> staged dir
-  std::map<std::string, std::string> verified_;               // staged file -> its diff id
-  std::map<std::string, std::string> new_blobs_;              // digest -> content
-  std::vector<std::filesystem::path> installed_;              // moved into place, not yet committed
+  std::map<std::string, std::string> verified_;              // staged file -> its diff id
+  std::map<std::string, std::string> new_blobs_;             // digest -> content
+  std::vector<std::filesystem::path> installed_;             // moved into place, not yet committed
   bool committed_ = false;
   int seq_ = 0;
 };

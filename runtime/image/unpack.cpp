@@ -45,7 +45,9 @@ struct Decompressed {
   }
 };
 
-la_ssize_t pull_cb(archive*, void* ud, const void** out) { return static_cast<Decompressed*>(ud)->pull(out); }
+la_ssize_t pull_cb(archive*, void* ud, const void** out) {
+  return static_cast<Decompressed*>(ud)->pull(out);
+}
 
 ArchivePtr open_raw(int fd, std::string_view what) {
   ArchivePtr raw(archive_read_new(), archive_read_free);
@@ -56,7 +58,8 @@ ArchivePtr open_raw(int fd, std::string_view what) {
   if (archive_read_open_fd(raw.get(), fd, 1 << 16) != ARCHIVE_OK ||
       archive_read_next_header(raw.get(), &e) != ARCHIVE_OK) {
     const char* msg = archive_error_string(raw.get());
-    throw Error("read " + std::string(what), std::string(": ") + (msg ? msg : "empty or unreadable stream"));
+    throw Error("read " + std::string(what),
+                std::string(": ") + (msg ? msg : "empty or unreadable stream"));
   }
   return raw;
 }
@@ -93,7 +96,7 @@ UnpackResult unpack_layer(int fd, const std::filesystem::path& dest, std::string
   archive_read_support_format_tar(tar.get());
   archive_read_support_format_empty(tar.get());
   auto tar_error = [&](const std::string& doing) {
-    std::string msg = !src.error.empty() ? src.error
+    std::string msg = !src.error.empty()                ? src.error
                       : archive_error_string(tar.get()) ? archive_error_string(tar.get())
                                                         : "unknown error";
     return Error("unpack " + std::string(what), doing + ": " + msg);

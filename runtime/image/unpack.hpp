@@ -24,16 +24,16 @@
 namespace lit::image {
 
 struct UnpackOptions {
-  bool allow_devices;   // create char/block device nodes from the archive
-  bool preserve_owner;  // chown to the archive's uid/gid
-  bool use_openat2 = true;  // false forces the no-openat2 fallback (tests)
+  bool allow_devices;               // create char/block device nodes from the archive
+  bool preserve_owner;              // chown to the archive's uid/gid
+  bool use_openat2 = true;          // false forces the no-openat2 fallback (tests)
   static UnpackOptions defaults();  // both true when running as root
 };
 
 struct UnpackResult {
-  std::string diff_id;            // sha256 of the uncompressed tar stream
-  std::uint64_t tar_size = 0;     // bytes of the uncompressed tar stream
-  std::uint64_t content_size = 0; // bytes of regular files written
+  std::string diff_id;             // sha256 of the uncompressed tar stream
+  std::uint64_t tar_size = 0;      // bytes of the uncompressed tar stream
+  std::uint64_t content_size = 0;  // bytes of regular files written
 };
 
 // Reads a layer from fd and extracts it into `dest` (an existing, empty

@@ -5,8 +5,8 @@
 
 #include <cerrno>
 
-#include "runtime/rootfs/beneath.hpp"
 #include "runtime/lifecycle/detached.hpp"
+#include "runtime/rootfs/beneath.hpp"
 #include "runtime/rootfs/mount_util.hpp"
 #include "runtime/util/error.hpp"
 

@@ -142,7 +142,8 @@ void stop_container(const Paths& paths, const ContainerRecord& current,
   UniqueFd init = open_pidfd(st.pid, st.pid_start_time);
   if (init) {
     send(init.get(), record.lifecycle.stop_signal, record.name);
-    auto grace = std::chrono::seconds(std::max(0, timeout_seconds.value_or(record.lifecycle.stop_timeout)));
+    auto grace =
+        std::chrono::seconds(std::max(0, timeout_seconds.value_or(record.lifecycle.stop_timeout)));
     if (!wait_exit(init.get(), grace)) {
       // The init's death takes every process of its pid namespace with it.
       send(init.get(), SIGKILL, record.name);
@@ -195,7 +196,8 @@ int wait_container(const Paths& paths, const ContainerRecord& record) {
     if (st.status == ContainerStatus::Created || st.status == ContainerStatus::Exited)
       return st.exit_code;
     if (st.status == ContainerStatus::Running) {
-      if (UniqueFd init = open_pidfd(st.pid, st.pid_start_time)) wait_exit(init.get(), std::chrono::milliseconds(-1));
+      if (UniqueFd init = open_pidfd(st.pid, st.pid_start_time))
+        wait_exit(init.get(), std::chrono::milliseconds(-1));
       wait_settled(records, record.id, st);
       auto after = records.read(record.id);
       return after ? observed_state(*after).exit_code : st.exit_code;
@@ -206,18 +208,20 @@ int wait_container(const Paths& paths, const ContainerRecord& record) {
 
 int parse_signal(const std::string& text, const std::string& flag) {
   static const std::pair<const char*, int> kNames[] = {
-      {"HUP", SIGHUP},   {"INT", SIGINT},     {"QUIT", SIGQUIT}, {"ILL", SIGILL},   {"TRAP", SIGTRAP},
-      {"ABRT", SIGABRT}, {"IOT", SIGIOT},     {"BUS", SIGBUS},   {"FPE", SIGFPE},   {"KILL", SIGKILL},
-      {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},   {"USR2", SIGUSR2}, {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},
-      {"TERM", SIGTERM}, {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT}, {"STOP", SIGSTOP},
-      {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},   {"TTOU", SIGTTOU}, {"URG", SIGURG},   {"XCPU", SIGXCPU},
-      {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
-      {"PWR", SIGPWR},   {"SYS", SIGSYS}};
+      {"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},     {"ILL", SIGILL},
+      {"TRAP", SIGTRAP},     {"ABRT", SIGABRT}, {"IOT", SIGIOT},       {"BUS", SIGBUS},
+      {"FPE", SIGFPE},       {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+      {"USR2", SIGUSR2},     {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM},
+      {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
+      {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
+      {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
+      {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"PWR", SIGPWR},       {"SYS", SIGSYS}};
   int n = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (ec == std::errc() && end == text.data() + text.size() && n > 0 && n < NSIG) return n;
   std::string name = text;
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::toupper(c); });
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return std::toupper(c); });
   if (name.starts_with("SIG")) name = name.substr(3);
   for (auto [known, sig] : kNames)
     if (name == known) return sig;

@@ -41,14 +41,22 @@ std::vector<std::string> shim_args(const Paths& paths, const ContainerRecord& r)
   fs::path self = fs::read_symlink("/proc/self/exe", ec);
   if (ec) throw Error::sys("find lit's own executable", "/proc/self/exe", ec.value());
   std::vector<std::string> args = {helper_executable("lit-shim").string(),
-                                   "--id", r.id,
-                                   "--lit", self.string(),
-                                   "--root", paths.root.string(),
-                                   "--run-root", paths.run_root.string(),
-                                   "--log", container_log_path(RecordStore(paths), r.id).string(),
-                                   "--log-max-size", std::to_string(r.lifecycle.log.max_size),
-                                   "--log-max-file", std::to_string(r.lifecycle.log.max_file),
-                                   "--ready-fd", "3"};
+                                   "--id",
+                                   r.id,
+                                   "--lit",
+                                   self.string(),
+                                   "--root",
+                                   paths.root.string(),
+                                   "--run-root",
+                                   paths.run_root.string(),
+                                   "--log",
+                                   container_log_path(RecordStore(paths), r.id).string(),
+                                   "--log-max-size",
+                                   std::to_string(r.lifecycle.log.max_size),
+                                   "--log-max-file",
+                                   std::to_string(r.lifecycle.log.max_file),
+                                   "--ready-fd",
+                                   "3"};
   if (r.lifecycle.healthcheck) {
     args.push_back("--health-interval-ns");
     args.push_back(std::to_string(r.lifecycle.healthcheck->config.interval_ns));
@@ -98,7 +106,9 @@ void launch_supervisor(const Paths& paths, const ContainerRecord& record) {
   std::string reply = read_all(rd.get());
   if (reply.starts_with("ok")) return;
   if (reply.empty())
-    throw StartError(Error(context, {}, 0, "its supervisor (lit-shim) exited before the container started"), 125);
+    throw StartError(
+        Error(context, {}, 0, "its supervisor (lit-shim) exited before the container started"),
+        125);
   // "<exit code>\n<message>\n<hint>\n", as __spawn writes it.
   std::vector<std::string> lines;
   for (size_t at = 0; at < reply.size();) {
@@ -121,20 +131,23 @@ pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const Deta
   const pid_t shim = ::getppid();
   std::vector<PublishedPort> ports;
   auto on_start = [&](pid_t pid) {
-    bool present = records.update(id, [&](ContainerRecord& r) {
-      r.state.status = ContainerStatus::Running;
-      r.state.pid = pid;
-      r.state.pid_start_time = process_start_time(pid);
-      r.state.shim_pid = shim;
-      r.state.shim_start_time = process_start_time(shim);
-      r.state.boot_id = current_boot_id();
-      r.state.started_at = now_rfc3339();
-      r.state.exit_code = 0;
-      r.state.oom_killed = false;
-      r.state.error.clear();
-      r.state.ports = ports;
-      if (r.lifecycle.healthcheck) r.state.health = HealthState{};
-    }, Durability::NoSync);  // pids mean nothing after a crash; the boot id says so
+    bool present = records.update(
+        id,
+        [&](ContainerRecord& r) {
+          r.state.status = ContainerStatus::Running;
+          r.state.pid = pid;
+          r.state.pid_start_time = process_start_time(pid);
+          r.state.shim_pid = shim;
+          r.state.shim_start_time = process_start_time(shim);
+          r.state.boot_id = current_boot_id();
+          r.state.started_at = now_rfc3339();
+          r.state.exit_code = 0;
+          r.state.oom_killed = false;
+          r.state.error.clear();
+          r.state.ports = ports;
+          if (r.lifecycle.healthcheck) r.state.health = HealthState{};
+        },
+        Durability::NoSync);  // pids mean nothing after a crash; the boot id says so
     if (!present) throw Error("container " + rec->name + " was removed while it started");
   };
   try {
@@ -203,7 +216,8 @@ namespace {
 
 // docker's Healthcheck.Test: ["CMD", args...] or ["CMD-SHELL", "command"].
 std::vector<std::string> probe_command(const std::vector<std::string>& test) {
-  if (!test.empty() && test[0] == "CMD-SHELL" && test.size() == 2) return {"/bin/sh", "-c", test[1]};
+  if (!test.empty() && test[0] == "CMD-SHELL" && test.size() == 2)
+    return {"/bin/sh", "-c", test[1]};
   if (!test.empty() && test[0] == "CMD") return {test.begin() + 1, test.end()};
   return {};
 }
@@ -228,8 +242,8 @@ bool probe_health(const Paths& paths, const std::string& id) {
   ProbeResult probe;
   probe.start_ns = shim::now_ns();
   try {
-    CapturedExec out = exec_capture(*rec, args, std::chrono::nanoseconds(hc.config.timeout_ns),
-                                    kMaxProbeOutput);
+    CapturedExec out =
+        exec_capture(*rec, args, std::chrono::nanoseconds(hc.config.timeout_ns), kMaxProbeOutput);
     probe.exit_code = out.timed_out ? -1 : out.exit_code;
     probe.output = out.timed_out ? "Health check exceeded timeout (" +
                                        std::to_string(hc.config.timeout_ns / 1'000'000) + "ms)"
@@ -241,13 +255,16 @@ bool probe_health(const Paths& paths, const std::string& id) {
   probe.end_ns = shim::now_ns();
 
   bool turned_unhealthy = false;
-  records.update(id, [&](ContainerRecord& r) {
-    if (r.state.pid != rec->state.pid || r.state.status != ContainerStatus::Running)
-      return;  // restarted meanwhile
-    if (!r.state.health) r.state.health = HealthState{};
-    bool changed = record_probe(*r.state.health, hc.config, started_ns(r), probe);
-    turned_unhealthy = changed && r.state.health->status == Health::Unhealthy;
-  }, Durability::NoSync);
+  records.update(
+      id,
+      [&](ContainerRecord& r) {
+        if (r.state.pid != rec->state.pid || r.state.status != ContainerStatus::Running)
+          return;  // restarted meanwhile
+        if (!r.state.health) r.state.health = HealthState{};
+        bool changed = record_probe(*r.state.health, hc.config, started_ns(r), probe);
+        turned_unhealthy = changed && r.state.health->status == Health::Unhealthy;
+      },
+      Durability::NoSync);
   return turned_unhealthy && rec->lifecycle.restart_on_unhealthy;
 }
 

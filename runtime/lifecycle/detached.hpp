@@ -12,9 +12,9 @@
 #include <filesystem>
 #include <string>
 
-#include "runtime/state/record.hpp"
-#include "runtime/process/run.hpp"
 #include "runtime/lifecycle/restart_policy.hpp"
+#include "runtime/process/run.hpp"
+#include "runtime/state/record.hpp"
 #include "runtime/util/paths.hpp"
 
 namespace lit::runtime {

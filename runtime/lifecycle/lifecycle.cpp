@@ -1,18 +1,18 @@
 #include "runtime/lifecycle/lifecycle.hpp"
 
 #include <signal.h>
-#include <unistd.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <system_error>
 
 #include "runtime/cgroups/cgroup.hpp"
+#include "runtime/image/store.hpp"
 #include "runtime/lifecycle/control.hpp"
+#include "runtime/process/netns_join.hpp"
 #include "runtime/rootfs/init_layer.hpp"
 #include "runtime/spec/lifecycle_config.hpp"
-#include "runtime/process/netns_join.hpp"
-#include "runtime/image/store.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -107,7 +107,8 @@ ContainerRecord create_container(const Paths& paths, const ContainerRequest& req
   rec.spec = plan.spec;
   rec.spec.volatile_rootfs = request.auto_remove;  // its writable layer dies with it
 
-  if (rec.spec.network == NetworkMode::Container)  // its id: a name may be reused by another container
+  if (rec.spec.network ==
+      NetworkMode::Container)  // its id: a name may be reused by another container
     rec.spec.network_container = records.lookup(rec.spec.network_container).id;
   CreationGuard guard(paths, records);
   if (rec.spec.network == NetworkMode::Bridge) {
@@ -121,9 +122,9 @@ ContainerRecord create_container(const Paths& paths, const ContainerRequest& req
   }
   // A --rm container's record matters only while it runs: no fsync (~0.5 ms),
   // and in the foreground it lives in the run root (no disk writes at all).
-  records.create(rec, request.auto_remove ? Durability::NoSync : Durability::Sync,
-                 request.auto_remove && request.foreground_run ? RecordHome::RunRoot
-                                                               : RecordHome::Disk);
+  records.create(
+      rec, request.auto_remove ? Durability::NoSync : Durability::Sync,
+      request.auto_remove && request.foreground_run ? RecordHome::RunRoot : RecordHome::Disk);
   guard.record(rec.id);
   guard.volumes(plan.anonymous_volumes);
   create_host_dirs(paths, plan);
@@ -167,8 +168,12 @@ RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
   }
   if (record.spec.network == NetworkMode::Bridge) {
     NetworkHooks* net = network_hooks();
-    if (!net) throw StartError(Error("start container " + record.name + ": networks are not available here"), 125);
-    hooks.before_start = [&paths, &record, &ports, net](pid_t pid) { ports = net->start(paths, record, pid); };
+    if (!net)
+      throw StartError(
+          Error("start container " + record.name + ": networks are not available here"), 125);
+    hooks.before_start = [&paths, &record, &ports, net](pid_t pid) {
+      ports = net->start(paths, record, pid);
+    };
   }
   if (record.spec.network == NetworkMode::Container) hooks.netns = open_joined_netns(paths, record);
   return hooks;
@@ -184,13 +189,16 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
   std::vector<PublishedPort> ports;
   auto on_start = [&](pid_t pid) {
     try {
-      records.update(record.id, [&](ContainerRecord& r) {
-        r.state.status = ContainerStatus::Running;
-        r.state.pid = pid;
-        r.state.pid_start_time = process_start_time(pid);
-        r.state.started_at = now_rfc3339();
-        r.state.ports = ports;
-      }, Durability::NoSync);  // a pid means nothing after a crash: observed_state copes
+      records.update(
+          record.id,
+          [&](ContainerRecord& r) {
+            r.state.status = ContainerStatus::Running;
+            r.state.pid = pid;
+            r.state.pid_start_time = process_start_time(pid);
+            r.state.started_at = now_rfc3339();
+            r.state.ports = ports;
+          },
+          Durability::NoSync);           // a pid means nothing after a crash: observed_state copes
     } catch (const std::exception& e) {  // the container runs anyway; only ls is off
       spdlog::warn("record container {} as running: {}", record.name, e.what());
     }

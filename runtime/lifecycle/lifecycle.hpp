@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "runtime/process/run.hpp"
 #include "runtime/spec/create.hpp"
 #include "runtime/state/record.hpp"
-#include "runtime/process/run.hpp"
 #include "runtime/util/paths.hpp"
 
 namespace lit::runtime {

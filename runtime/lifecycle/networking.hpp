@@ -19,14 +19,14 @@ struct ContainerRecord;
 
 // One network a container is attached to (`--network N`, `network connect`).
 struct NetworkAttachment {
-  std::string network;     // the network's name
-  std::string network_id;  // filled at attach
-  std::string ip;          // asked with --ip, else the one allocated
-  bool static_ip = false;  // --ip given: kept as asked
+  std::string network;               // the network's name
+  std::string network_id;            // filled at attach
+  std::string ip;                    // asked with --ip, else the one allocated
+  bool static_ip = false;            // --ip given: kept as asked
   std::vector<std::string> aliases;  // --network-alias
-  std::string gateway;     // filled at attach
+  std::string gateway;               // filled at attach
   unsigned prefix_len = 0;
-  std::string interface;   // inside the container: eth0, eth1...
+  std::string interface;  // inside the container: eth0, eth1...
 };
 
 class NetworkHooks {

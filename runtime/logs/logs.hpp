@@ -5,8 +5,8 @@
 #include <optional>
 #include <string_view>
 
-#include "runtime/state/record.hpp"
 #include "runtime/logs/log_reader.hpp"
+#include "runtime/state/record.hpp"
 
 namespace lit::runtime {
 

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "runtime/logs/log_merge.hpp"
-#include "runtime/state/record.hpp"
 #include "runtime/logs/log_reader.hpp"
+#include "runtime/state/record.hpp"
 
 namespace lit::runtime {
 

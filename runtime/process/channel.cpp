@@ -80,7 +80,9 @@ void Channel::send(char kind, int fd, const char* what) const {
 
 void Channel::send_go(int netns_fd) const { send(kGo, netns_fd, "signal container init"); }
 
-void Channel::send_master(int master_fd) const { send(kMaster, master_fd, "send pty master to lit"); }
+void Channel::send_master(int master_fd) const {
+  send(kMaster, master_fd, "send pty master to lit");
+}
 
 void Channel::send_failure(const Error& e, int exit_code) const noexcept {
   try {
@@ -116,13 +118,17 @@ ChannelMessage Channel::receive() const {
     }
   }
   switch (buf[0]) {
-    case kGo: m.kind = ChannelMessage::Go; return m;
+    case kGo:
+      m.kind = ChannelMessage::Go;
+      return m;
     case kMaster:
       if (!m.fd) throw Error("read from container init", "pty master missing");
       m.kind = ChannelMessage::Master;
       return m;
-    case kFailure: return decode_failure(buf.data(), static_cast<size_t>(n));
-    default: throw Error("read from container init", "unexpected message");
+    case kFailure:
+      return decode_failure(buf.data(), static_cast<size_t>(n));
+    default:
+      throw Error("read from container init", "unexpected message");
   }
 }
 

@@ -12,9 +12,9 @@ namespace lit::runtime {
 
 struct ChannelMessage {
   enum Kind { Eof, Go, Master, Failure } kind = Eof;
-  UniqueFd fd;           // Master; Go: the network namespace to join, if any
-  int exit_code = 125;   // Failure: the exit code the CLI should use
-  Error error{""};       // Failure
+  UniqueFd fd;          // Master; Go: the network namespace to join, if any
+  int exit_code = 125;  // Failure: the exit code the CLI should use
+  Error error{""};      // Failure
 };
 
 class Channel {

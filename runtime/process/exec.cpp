@@ -1,7 +1,6 @@
 #include "runtime/process/exec.hpp"
 
 #include <signal.h>
-
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,9 +11,9 @@ namespace lit::runtime {
 namespace {
 
 [[noreturn]] void fail(const std::string& cmd, int err) {
-  int code = (err == ENOENT || err == ENOTDIR) ? 127
+  int code = (err == ENOENT || err == ENOTDIR)                                    ? 127
              : (err == EACCES || err == EPERM || err == EISDIR || err == ENOEXEC) ? 126
-                                                                                   : 125;
+                                                                                  : 125;
   throw StartError(Error::sys("exec", "\"" + cmd + "\"", err), code);
 }
 
@@ -50,8 +49,10 @@ void exec_process(const ProcessSpec& process) {
     std::string dir = path.substr(start, end - start);
     std::string candidate = (dir.empty() ? "." : dir) + "/" + cmd;
     ::execve(candidate.c_str(), argv.data(), envp.data());
-    if (errno == EACCES) denied = true;
-    else if (errno != ENOENT && errno != ENOTDIR) fail(cmd, errno);
+    if (errno == EACCES)
+      denied = true;
+    else if (errno != ENOENT && errno != ENOTDIR)
+      fail(cmd, errno);
     start = end + 1;
   }
   if (denied) fail(cmd, EACCES);

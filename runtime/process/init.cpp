@@ -11,14 +11,14 @@
 
 #include <cerrno>
 
+#include "runtime/init/init_binary.hpp"
 #include "runtime/process/channel.hpp"
 #include "runtime/process/exec.hpp"
 #include "runtime/process/netns.hpp"
 #include "runtime/process/pty.hpp"
 #include "runtime/process/run.hpp"
-#include "runtime/spec/sysctl.hpp"
-#include "runtime/init/init_binary.hpp"
 #include "runtime/security/security.hpp"
+#include "runtime/spec/sysctl.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::runtime {
@@ -61,7 +61,8 @@ void setup_stdio(const ProcessSpec& p) {
 }
 
 void enter_cwd(const std::string& cwd) {
-  if (cwd.empty() || cwd[0] != '/') throw Error("working directory", cwd, EINVAL, "it must be absolute");
+  if (cwd.empty() || cwd[0] != '/')
+    throw Error("working directory", cwd, EINVAL, "it must be absolute");
   make_dirs(cwd);  // already inside the new root: "/" is the container's
   check_sys(::chdir(cwd.c_str()), "enter working directory", cwd);
 }
@@ -69,12 +70,14 @@ void enter_cwd(const std::string& cwd) {
 void run_init(const InitConfig& c, const Channel& channel) {
   const ContainerSpec& spec = *c.spec;
   UniqueFd sent_netns = wait_for_go(channel);
-  if (c.netns_with_go && !sent_netns) throw Error("join the network namespace made for it: lit sent none");
+  if (c.netns_with_go && !sent_netns)
+    throw Error("join the network namespace made for it: lit sent none");
   const int netns_fd = c.netns_with_go ? sent_netns.get() : c.netns_fd;
   // Before the rootfs: its /sys then shows the joined namespace's devices.
   if (netns_fd >= 0)
-    check_sys(::setns(netns_fd, CLONE_NEWNET), "join the network namespace",
-              spec.network_container.empty() ? "made for it" : "of container " + spec.network_container);
+    check_sys(
+        ::setns(netns_fd, CLONE_NEWNET), "join the network namespace",
+        spec.network_container.empty() ? "made for it" : "of container " + spec.network_container);
   sent_netns.reset();
   // Now in its cgroup: this makes that cgroup the root of what it sees.
   check_sys(::unshare(CLONE_NEWCGROUP), "create cgroup namespace");
@@ -85,12 +88,14 @@ void run_init(const InitConfig& c, const Channel& channel) {
   prepare_rootfs(spec, c.rootfs);
   pivot_into(c.rootfs.rootfs);
   if (!spec.hostname.empty()) {
-    check_sys(::sethostname(spec.hostname.data(), spec.hostname.size()), "set hostname", spec.hostname);
+    check_sys(::sethostname(spec.hostname.data(), spec.hostname.size()), "set hostname",
+              spec.hostname);
   }
   // A joined namespace is set up already (a background one has its loopback up).
   if (netns_fd < 0 && spec.network != NetworkMode::Host) bring_up_loopback();
   apply_sysctls(spec.sysctls);
-  for (const auto& r : spec.rlimits) {  // before capabilities are dropped: raising needs CAP_SYS_RESOURCE
+  for (const auto& r :
+       spec.rlimits) {  // before capabilities are dropped: raising needs CAP_SYS_RESOURCE
     rlimit lim{r.soft, r.hard};
     check_sys(::setrlimit(static_cast<__rlimit_resource>(r.resource), &lim), "set ulimit",
               std::to_string(r.resource));

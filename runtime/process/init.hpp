@@ -1,16 +1,16 @@
 #pragma once
 // The container's init, from clone to exec: joins its cgroup, waits until lit
-// has set up what the container needs from outside, enters its own cgroup namespace, builds and enters the rootfs, applies
-// the process's security and execs the command. Any failure is reported over
-// the channel and the init exits; it never returns.
+// has set up what the container needs from outside, enters its own cgroup namespace, builds and
+// enters the rootfs, applies the process's security and execs the command. Any failure is reported
+// over the channel and the init exits; it never returns.
 #include <sys/ioctl.h>
 
 #include <optional>
 
 #include "runtime/cgroups/cgroup.hpp"
 #include "runtime/rootfs/rootfs.hpp"
-#include "runtime/spec/spec.hpp"
 #include "runtime/security/seccomp.hpp"
+#include "runtime/spec/spec.hpp"
 
 namespace lit::runtime {
 
@@ -22,7 +22,8 @@ struct InitConfig {
   std::optional<winsize> window;  // lit's terminal size, for -t
   int stdio[3] = {-1, -1, -1};    // detached: host fds to become 0, 1, 2 (-1: /dev/null)
   bool die_with_parent = false;   // detached: SIGKILL when the supervisor dies
-  int netns_fd = -1;  // the namespace to join: Container's (None's made in the background comes with go)
+  int netns_fd =
+      -1;  // the namespace to join: Container's (None's made in the background comes with go)
   bool netns_with_go = false;  // None: joins the namespace sent with "go" (BackgroundNetns)
   const security::SeccompProgram* seccomp = nullptr;  // made by lit before the clone
 };

@@ -16,11 +16,13 @@ UniqueFd open_container_pty(const std::optional<winsize>& size, uid_t uid) {
   UniqueFd master(::open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!master) throw Error::sys("open", "/dev/pts/ptmx", errno);
   check_sys(::unlockpt(master.get()), "unlock pty", "/dev/pts/ptmx");
-  if (size) check_sys(::ioctl(master.get(), TIOCSWINSZ, &*size), "set terminal size", "/dev/pts/ptmx");
+  if (size)
+    check_sys(::ioctl(master.get(), TIOCSWINSZ, &*size), "set terminal size", "/dev/pts/ptmx");
   // TIOCGPTPEER opens the peer of this very master, with no path lookup.
   UniqueFd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY));
   if (!slave) throw Error::sys("open pty slave", "/dev/pts", errno);
-  if (uid != 0) check_sys(::fchown(slave.get(), uid, static_cast<gid_t>(-1)), "chown pty", "/dev/pts");
+  if (uid != 0)
+    check_sys(::fchown(slave.get(), uid, static_cast<gid_t>(-1)), "chown pty", "/dev/pts");
   unsigned n = 0;
   check_sys(::ioctl(master.get(), TIOCGPTN, &n), "get pty number", "/dev/pts/ptmx");
   std::string slave_path = "/dev/pts/" + std::to_string(n);
@@ -35,7 +37,8 @@ UniqueFd open_container_pty(const std::optional<winsize>& size, uid_t uid) {
 
 std::optional<winsize> terminal_size() {
   winsize ws{};
-  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 || ::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) return ws;
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 || ::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+    return ws;
   return std::nullopt;
 }
 

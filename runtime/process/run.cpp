@@ -11,14 +11,14 @@
 
 #include "runtime/cgroups/cgroup.hpp"
 #include "runtime/process/channel.hpp"
-#include "runtime/rootfs/etc_files.hpp"
 #include "runtime/process/init.hpp"
-#include "runtime/rootfs/init_layer.hpp"
 #include "runtime/process/netns.hpp"
 #include "runtime/process/pty.hpp"
 #include "runtime/process/supervise.hpp"
-#include "runtime/spec/sysctl.hpp"
+#include "runtime/rootfs/etc_files.hpp"
+#include "runtime/rootfs/init_layer.hpp"
 #include "runtime/security/security.hpp"
+#include "runtime/spec/sysctl.hpp"
 
 namespace lit::runtime {
 namespace {
@@ -63,7 +63,8 @@ class InitGuard {
 void validate(const ContainerSpec& spec, const RunHooks& hooks) {
   if (spec.process.args.empty()) throw Error("run", spec.name, 0, "no command specified");
   if (spec.network == NetworkMode::Container && !hooks.netns)
-    throw Error("run", spec.name, 0, "no network namespace of container " + spec.network_container + " to join");
+    throw Error("run", spec.name, 0,
+                "no network namespace of container " + spec.network_container + " to join");
   if (spec.layers.empty()) throw Error("run", spec.name, 0, "the image has no layers");
   struct stat st {};
   if (::stat(spec.bundle.c_str(), &st) < 0 || !S_ISDIR(st.st_mode)) {
@@ -182,7 +183,8 @@ class Launch {
 
 // Starts the init of a detached container and leaves it running.
 pid_t start(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHooks& hooks) {
-  if (spec.process.terminal) throw Error("run", spec.name, 0, "a detached container cannot have a terminal (-t) yet");
+  if (spec.process.terminal)
+    throw Error("run", spec.name, 0, "a detached container cannot have a terminal (-t) yet");
   Launch launch(spec, hooks);
   launch.config.stdio[0] = stdio.in;
   launch.config.stdio[1] = stdio.out;

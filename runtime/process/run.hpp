@@ -12,16 +12,16 @@
 #include <functional>
 #include <string>
 
-#include "runtime/spec/spec.hpp"
 #include "runtime/process/start_error.hpp"
+#include "runtime/spec/spec.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
 namespace lit::runtime {
 
 struct ExitStatus {
-  int code = 0;         // exit code, or 128+signal when killed by a signal
-  int signal = 0;       // the killing signal, 0 if it exited
+  int code = 0;    // exit code, or 128+signal when killed by a signal
+  int signal = 0;  // the killing signal, 0 if it exited
   bool oom_killed = false;
 };
 

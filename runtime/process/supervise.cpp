@@ -81,12 +81,14 @@ ExitStatus supervise(const Supervised& s, const ForwardedSignals& signals) {
   ExitStatus status;
   // After the init exits, the pty still holds its last output: drain to EIO.
   while (!exited || master_open) {
-    pollfd fds[4] = {{s.pidfd, POLLIN, 0}, {signals.fd(), POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
+    pollfd fds[4] = {
+        {s.pidfd, POLLIN, 0}, {signals.fd(), POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
     if (exited) fds[0].fd = -1;
     if (master_open) fds[2].fd = s.master;
     if (stdin_open && !exited) fds[3].fd = STDIN_FILENO;
     int n = ::poll(fds, 4, exited ? 1000 : -1);
-    if (n < 0 && errno != EINTR) throw Error::sys("wait for container", std::to_string(s.pid), errno);
+    if (n < 0 && errno != EINTR)
+      throw Error::sys("wait for container", std::to_string(s.pid), errno);
     if (n == 0) break;  // drained as far as anyone will write
     if (fds[1].revents) on_signal(s, signals);
     if (fds[2].revents) master_open = pump(s.master, STDOUT_FILENO);

@@ -35,8 +35,8 @@ class ForwardedSignals {
 struct Supervised {
   pid_t pid;
   int pidfd;
-  int master = -1;         // pty master with -t, else -1
-  bool copy_stdin = false; // -i with -t
+  int master = -1;          // pty master with -t, else -1
+  bool copy_stdin = false;  // -i with -t
 };
 
 // Returns once the init has exited (and was reaped) and the pty is drained.

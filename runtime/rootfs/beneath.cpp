@@ -62,11 +62,13 @@ UniqueFd make_dirs(int root_fd, const std::string& path, unsigned mode, int link
   if (fd) return fd;
   if (errno != ENOENT) throw Error::sys("open directory in rootfs", path, errno);
   auto [parent, name] = split_parent(path);
-  if (name.empty() || name == "." || name == "..") throw Error("create directory in rootfs", path, EINVAL);
+  if (name.empty() || name == "." || name == "..")
+    throw Error("create directory in rootfs", path, EINVAL);
   UniqueFd dir = make_dirs(root_fd, parent, mode, links);
   if (::mkdirat(dir.get(), name.c_str(), mode) < 0) {
     int err = errno;
-    std::string target = err == EEXIST && links < kMaxLinks ? link_target(dir.get(), parent, name) : "";
+    std::string target =
+        err == EEXIST && links < kMaxLinks ? link_target(dir.get(), parent, name) : "";
     if (!target.empty()) return make_dirs(root_fd, target, mode, links + 1);
     if (err != EEXIST) throw Error::sys("create directory in rootfs", path, err);
   }
@@ -92,7 +94,9 @@ UniqueFd make_dirs_beneath(int root_fd, const std::string& path, unsigned mode) 
   return make_dirs(root_fd, path, mode, 0);
 }
 
-UniqueFd make_file_beneath(int root_fd, const std::string& path) { return make_file(root_fd, path, 0); }
+UniqueFd make_file_beneath(int root_fd, const std::string& path) {
+  return make_file(root_fd, path, 0);
+}
 
 std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 

@@ -20,12 +20,12 @@ struct Node {
   const char* name;
   unsigned major, minor;
 };
-constexpr Node kNodes[] = {{"null", 1, 3},    {"zero", 1, 5},    {"full", 1, 7},
-                           {"random", 1, 8},  {"urandom", 1, 9}, {"tty", 5, 0}};
+constexpr Node kNodes[] = {{"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+                           {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
 
-constexpr const char* kLinks[][2] = {{"/proc/self/fd", "fd"},        {"/proc/self/fd/0", "stdin"},
-                                     {"/proc/self/fd/1", "stdout"},  {"/proc/self/fd/2", "stderr"},
-                                     {"pts/ptmx", "ptmx"},           {"/proc/kcore", "core"}};
+constexpr const char* kLinks[][2] = {{"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"},
+                                     {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+                                     {"pts/ptmx", "ptmx"},          {"/proc/kcore", "core"}};
 
 // mknod as root; where that is refused (a user namespace), bind the host's node.
 void make_node(int dev_fd, const Node& n) {

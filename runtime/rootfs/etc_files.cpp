@@ -29,7 +29,9 @@ void put(const fs::path& path, const std::string& content) {
   if (old) {
     std::string current(content.size() + 1, '\0');
     ssize_t n = ::read(old.get(), current.data(), current.size());
-    if (n == static_cast<ssize_t>(content.size()) && current.compare(0, content.size(), content) == 0) return;
+    if (n == static_cast<ssize_t>(content.size()) &&
+        current.compare(0, content.size(), content) == 0)
+      return;
     ::unlink(path.c_str());
   }
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
@@ -70,7 +72,8 @@ std::string resolv_content(const ContainerSpec& spec, const std::string& host_re
     std::istringstream words(line);
     std::string key, addr;
     words >> key >> addr;
-    if (key == "nameserver" && (addr.starts_with("127.") || addr == "::1" || !spec.dns_servers.empty()))
+    if (key == "nameserver" &&
+        (addr.starts_with("127.") || addr == "::1" || !spec.dns_servers.empty()))
       continue;
     if ((key == "search" || key == "domain") && !spec.dns_search.empty()) continue;
     if (key == "options" && !spec.dns_options.empty()) continue;
@@ -85,7 +88,8 @@ std::string resolv_content(const ContainerSpec& spec, const std::string& host_re
     for (const auto& w : words) l += " " + w;
     return words.empty() ? std::string() : l + "\n";
   };
-  return servers + words_line("search", spec.dns_search) + words_line("options", spec.dns_options) + out;
+  return servers + words_line("search", spec.dns_search) + words_line("options", spec.dns_options) +
+         out;
 }
 
 void write_etc_files(const ContainerSpec& spec, const fs::path& dir) {

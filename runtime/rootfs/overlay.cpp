@@ -60,12 +60,14 @@ void clear_volatile_marker(const fs::path& work) {
 
 void mount_overlay(const std::vector<fs::path>& image_layers, const fs::path& bundle,
                    const fs::path& merged, bool volatile_upper, const fs::path& init_layer) {
-  if (image_layers.empty()) throw Error("mount overlay", bundle.string(), 0, "the image has no layers");
+  if (image_layers.empty())
+    throw Error("mount overlay", bundle.string(), 0, "the image has no layers");
   std::vector<fs::path> layers = image_layers;
   if (!init_layer.empty()) layers.push_back(init_layer);
   const fs::path upper = bundle / "upper", work = bundle / "work";
   for (const auto& p : {upper, work, merged}) {
-    if (::mkdir(p.c_str(), 0755) < 0 && errno != EEXIST) throw Error::sys("create directory", p.string(), errno);
+    if (::mkdir(p.c_str(), 0755) < 0 && errno != EEXIST)
+      throw Error::sys("create directory", p.string(), errno);
   }
   check_path(bundle);
   std::string lower;
@@ -75,7 +77,8 @@ void mount_overlay(const std::vector<fs::path>& image_layers, const fs::path& bu
     lower += it->string();
   }
   if (volatile_upper) clear_volatile_marker(work);
-  std::string data = "lowerdir=" + lower + ",upperdir=" + upper.string() + ",workdir=" + work.string();
+  std::string data =
+      "lowerdir=" + lower + ",upperdir=" + upper.string() + ",workdir=" + work.string();
   if (volatile_upper) data += ",volatile";
   if (data.size() >= static_cast<size_t>(::getpagesize())) {
     mount_with_fsconfig(layers, upper, work, merged, volatile_upper);

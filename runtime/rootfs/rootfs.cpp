@@ -7,13 +7,13 @@
 
 #include <cerrno>
 
+#include "runtime/init/init_binary.hpp"
 #include "runtime/rootfs/beneath.hpp"
 #include "runtime/rootfs/cgroupfs.hpp"
 #include "runtime/rootfs/devices.hpp"
 #include "runtime/rootfs/mount_util.hpp"
 #include "runtime/rootfs/overlay.hpp"
 #include "runtime/rootfs/spec_mounts.hpp"
-#include "runtime/init/init_binary.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 

@@ -24,13 +24,21 @@ struct Options {
 Options parse_options(const Mount& m) {
   Options o;
   for (const auto& opt : m.options) {
-    if (opt == "ro") o.readonly = true;
-    else if (opt == "rw" || opt == "bind" || opt == "rbind" || opt == "rprivate") continue;
-    else if (opt == "nosuid") o.flags |= MS_NOSUID;
-    else if (opt == "nodev") o.flags |= MS_NODEV;
-    else if (opt == "noexec") o.flags |= MS_NOEXEC;
-    else if (m.type == "tmpfs") o.data += (o.data.empty() ? "" : ",") + opt;
-    else throw Error("mount " + m.destination, "option " + opt, EINVAL, "bind mounts take ro, nosuid, nodev, noexec");
+    if (opt == "ro")
+      o.readonly = true;
+    else if (opt == "rw" || opt == "bind" || opt == "rbind" || opt == "rprivate")
+      continue;
+    else if (opt == "nosuid")
+      o.flags |= MS_NOSUID;
+    else if (opt == "nodev")
+      o.flags |= MS_NODEV;
+    else if (opt == "noexec")
+      o.flags |= MS_NOEXEC;
+    else if (m.type == "tmpfs")
+      o.data += (o.data.empty() ? "" : ",") + opt;
+    else
+      throw Error("mount " + m.destination, "option " + opt, EINVAL,
+                  "bind mounts take ro, nosuid, nodev, noexec");
   }
   return o;
 }
@@ -59,26 +67,34 @@ void apply_bind(int root_fd, const Mount& m, const Options& o) {
 void apply_tmpfs(int root_fd, const Mount& m, const Options& o) {
   UniqueFd target = make_dirs_beneath(root_fd, m.destination);
   unsigned long flags = o.flags | (o.readonly ? MS_RDONLY : 0);
-  mount_on(target.get(), m.destination, "tmpfs", "tmpfs", flags, o.data.empty() ? nullptr : o.data.c_str());
+  mount_on(target.get(), m.destination, "tmpfs", "tmpfs", flags,
+           o.data.empty() ? nullptr : o.data.c_str());
 }
 
-size_t depth(const std::string& p) { return static_cast<size_t>(std::count(p.begin(), p.end(), '/')); }
+size_t depth(const std::string& p) {
+  return static_cast<size_t>(std::count(p.begin(), p.end(), '/'));
+}
 
 }  // namespace
 
 void apply_spec_mounts(int root_fd, const std::vector<Mount>& mounts) {
   std::vector<const Mount*> order;
   for (const auto& m : mounts) order.push_back(&m);
-  std::stable_sort(order.begin(), order.end(),
-                   [](const Mount* a, const Mount* b) { return depth(a->destination) < depth(b->destination); });
+  std::stable_sort(order.begin(), order.end(), [](const Mount* a, const Mount* b) {
+    return depth(a->destination) < depth(b->destination);
+  });
   for (const Mount* m : order) {
     if (m->destination.empty() || m->destination[0] != '/' || m->destination == "/") {
-      throw Error("mount", m->destination, EINVAL, "the destination must be an absolute path other than /");
+      throw Error("mount", m->destination, EINVAL,
+                  "the destination must be an absolute path other than /");
     }
     Options o = parse_options(*m);
-    if (m->type == "bind") apply_bind(root_fd, *m, o);
-    else if (m->type == "tmpfs") apply_tmpfs(root_fd, *m, o);
-    else throw Error("mount " + m->destination, "type " + m->type, EINVAL, "use bind or tmpfs");
+    if (m->type == "bind")
+      apply_bind(root_fd, *m, o);
+    else if (m->type == "tmpfs")
+      apply_tmpfs(root_fd, *m, o);
+    else
+      throw Error("mount " + m->destination, "type " + m->type, EINVAL, "use bind or tmpfs");
   }
 }
 

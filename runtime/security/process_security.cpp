@@ -26,8 +26,10 @@ void set_identity(uid_t uid, gid_t gid, const std::vector<gid_t>& groups) {
   check_sys(::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), "keep capabilities across", "setuid");
   check_sys(static_cast<int>(::syscall(SYS_setgroups, groups.size(), groups.data())),
             "set supplementary groups", {});
-  check_sys(static_cast<int>(::syscall(SYS_setresgid, gid, gid, gid)), "set gid", std::to_string(gid));
-  check_sys(static_cast<int>(::syscall(SYS_setresuid, uid, uid, uid)), "set uid", std::to_string(uid));
+  check_sys(static_cast<int>(::syscall(SYS_setresgid, gid, gid, gid)), "set gid",
+            std::to_string(gid));
+  check_sys(static_cast<int>(::syscall(SYS_setresuid, uid, uid, uid)), "set uid",
+            std::to_string(uid));
   check_sys(::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), "reset keep-capabilities after", "setuid");
 }
 

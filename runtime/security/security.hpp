@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/spec/spec.hpp"
 #include "runtime/security/seccomp.hpp"
+#include "runtime/spec/spec.hpp"
 
 namespace lit::security {
 

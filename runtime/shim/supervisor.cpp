@@ -90,7 +90,8 @@ class Supervisor {
     for (int sig : kHandled) sigaddset(&set, sig);
     ::sigprocmask(SIG_BLOCK, &set, nullptr);
     sigfd_.reset(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
-    if (c_.health_interval_ns > 0) timerfd_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+    if (c_.health_interval_ns > 0)
+      timerfd_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
     if (c_.keep_stdin) stdin_ = std::make_unique<Pipe>();
     try {
       log_ = std::make_unique<LogWriter>(c_.log_path, c_.log);
@@ -108,7 +109,8 @@ class Supervisor {
   }
 
   std::vector<std::string> lit(std::vector<std::string> rest) const {
-    std::vector<std::string> args = {c_.lit, "--root", c_.root, "--run-root", c_.run_root, "container"};
+    std::vector<std::string> args = {c_.lit,       "--root",    c_.root,
+                                     "--run-root", c_.run_root, "container"};
     args.insert(args.end(), rest.begin(), rest.end());
     return args;
   }
@@ -117,7 +119,8 @@ class Supervisor {
   bool start(bool first, Pipe& out, Pipe& err, Outcome& o) {
     Pipe status;
     std::vector<std::string> args = lit({"__spawn", c_.id, "--stdout-fd", "3", "--stderr-fd", "4"});
-    FdMap fds = {{0, -1}, {1, status.write.get()}, {2, -1}, {3, out.write.get()}, {4, err.write.get()}};
+    FdMap fds = {
+        {0, -1}, {1, status.write.get()}, {2, -1}, {3, out.write.get()}, {4, err.write.get()}};
     if (first && c_.ready_fd >= 0) {
       args.insert(args.end(), {"--ready-fd", "5"});
       fds.emplace_back(5, c_.ready_fd);
@@ -185,7 +188,9 @@ class Supervisor {
   void supervise(UniqueFd& out, UniqueFd& err, Outcome& o) {
     bool exited = false;
     while (!exited || out || err) {
-      pollfd fds[4] = {{out.get(), POLLIN, 0}, {err.get(), POLLIN, 0}, {sigfd_.get(), POLLIN, 0},
+      pollfd fds[4] = {{out.get(), POLLIN, 0},
+                       {err.get(), POLLIN, 0},
+                       {sigfd_.get(), POLLIN, 0},
                        {timerfd_.get(), POLLIN, 0}};
       // After the init's exit its namespace is gone; a second is plenty to drain.
       int n = ::poll(fds, 4, exited ? 1000 : -1);
@@ -248,9 +253,9 @@ class Supervisor {
 
   // __exited records the exit and answers "restart <ms>" or "exit"; -1 for exit.
   int64_t report_exit(const Outcome& o, bool first) {
-    std::vector<std::string> args =
-        lit({"__exited", c_.id, "--code", std::to_string(o.code), "--signal", std::to_string(o.signal),
-             "--ran-ms", std::to_string(o.ran_ms), "--last-delay-ms", std::to_string(last_delay_ms_)});
+    std::vector<std::string> args = lit(
+        {"__exited", c_.id, "--code", std::to_string(o.code), "--signal", std::to_string(o.signal),
+         "--ran-ms", std::to_string(o.ran_ms), "--last-delay-ms", std::to_string(last_delay_ms_)});
     if (o.start_failed) args.push_back("--start-failed");
     if (o.start_failed && first) args.push_back("--first");
     if (o.killed_unhealthy) args.push_back("--unhealthy");
@@ -311,15 +316,24 @@ bool parse_supervisor_args(int argc, char** argv, SupervisorConfig& c, std::stri
     }
     const char* v = argv[++i];
     int64_t n = 0;
-    if (a == "--id") c.id = v;
-    else if (a == "--lit") c.lit = v;
-    else if (a == "--root") c.root = v;
-    else if (a == "--run-root") c.run_root = v;
-    else if (a == "--log") c.log_path = v;
-    else if (a == "--log-max-size" && parse_number(v, n) && n > 0) c.log.max_size = static_cast<uint64_t>(n);
-    else if (a == "--log-max-file" && parse_number(v, n) && n > 0) c.log.max_file = static_cast<unsigned>(n);
-    else if (a == "--health-interval-ns" && parse_number(v, n) && n >= 0) c.health_interval_ns = n;
-    else if (a == "--ready-fd" && parse_number(v, n) && n >= 0) c.ready_fd = static_cast<int>(n);
+    if (a == "--id")
+      c.id = v;
+    else if (a == "--lit")
+      c.lit = v;
+    else if (a == "--root")
+      c.root = v;
+    else if (a == "--run-root")
+      c.run_root = v;
+    else if (a == "--log")
+      c.log_path = v;
+    else if (a == "--log-max-size" && parse_number(v, n) && n > 0)
+      c.log.max_size = static_cast<uint64_t>(n);
+    else if (a == "--log-max-file" && parse_number(v, n) && n > 0)
+      c.log.max_file = static_cast<unsigned>(n);
+    else if (a == "--health-interval-ns" && parse_number(v, n) && n >= 0)
+      c.health_interval_ns = n;
+    else if (a == "--ready-fd" && parse_number(v, n) && n >= 0)
+      c.ready_fd = static_cast<int>(n);
     else {
       error = "bad argument " + std::string(a) + " " + v;
       return false;

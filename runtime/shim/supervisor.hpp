@@ -13,8 +13,8 @@
 namespace lit::shim {
 
 struct SupervisorConfig {
-  std::string id;        // the container
-  std::string lit;       // lit's executable, for the helper commands
+  std::string id;   // the container
+  std::string lit;  // lit's executable, for the helper commands
   std::string root, run_root;
   std::string log_path;  // <root>/containers/<id>/container.log
   LogOptions log;

@@ -9,8 +9,8 @@
 #include <charconv>
 #include <set>
 
-#include "runtime/state/record.hpp"
 #include "runtime/init/init_binary.hpp"
+#include "runtime/state/record.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -243,7 +243,8 @@ CreatePlan build_spec(const ContainerRequest& r, const image::Image& image,
   spec.layers = layers;
   spec.bundle = identity.bundle;
   spec.network = r.network.mode;
-  if (spec.network == NetworkMode::Container) spec.network_container = r.network.name;  // resolved to an id at create
+  if (spec.network == NetworkMode::Container)
+    spec.network_container = r.network.name;  // resolved to an id at create
   spec.hostname = !r.hostname.empty()                 ? r.hostname
                   : spec.network == NetworkMode::Host ? host_name()  // as docker does
                                                       : identity.id.substr(0, 12);

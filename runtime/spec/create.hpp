@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "runtime/image/store.hpp"
 #include "runtime/spec/options.hpp"
 #include "runtime/spec/request.hpp"
 #include "runtime/spec/spec.hpp"
-#include "runtime/image/store.hpp"
 #include "runtime/util/paths.hpp"
 
 namespace lit::runtime {

@@ -7,7 +7,8 @@ namespace {
 
 int64_t image_ns(const nlohmann::json& hc, const char* key, int64_t fallback) {
   auto it = hc.find(key);
-  return it != hc.end() && it->is_number_integer() && it->get<int64_t>() > 0 ? it->get<int64_t>() : fallback;
+  return it != hc.end() && it->is_number_integer() && it->get<int64_t>() > 0 ? it->get<int64_t>()
+                                                                             : fallback;
 }
 
 // The first timing set, named as its flag, for errors.
@@ -41,9 +42,10 @@ std::optional<HealthCheck> build_healthcheck(const HealthOverride& o, const nloh
   hc.config.interval_ns = o.interval_ns.value_or(image_ns(img, "Interval", defaults.interval_ns));
   hc.config.timeout_ns = o.timeout_ns.value_or(image_ns(img, "Timeout", defaults.timeout_ns));
   hc.config.start_period_ns = o.start_period_ns.value_or(image_ns(img, "StartPeriod", 0));
-  unsigned retries = img.contains("Retries") && img["Retries"].is_number_integer() && img["Retries"] > 0
-                         ? img["Retries"].get<unsigned>()
-                         : defaults.retries;
+  unsigned retries =
+      img.contains("Retries") && img["Retries"].is_number_integer() && img["Retries"] > 0
+          ? img["Retries"].get<unsigned>()
+          : defaults.retries;
   hc.config.retries = o.retries.value_or(retries);
   return hc;
 }

@@ -293,7 +293,8 @@ std::pair<std::string, std::string> parse_label(std::string_view value) {
 namespace {
 bool is_ip(const std::string& text) {
   unsigned char buf[16];
-  return ::inet_pton(AF_INET, text.c_str(), buf) == 1 || ::inet_pton(AF_INET6, text.c_str(), buf) == 1;
+  return ::inet_pton(AF_INET, text.c_str(), buf) == 1 ||
+         ::inet_pton(AF_INET6, text.c_str(), buf) == 1;
 }
 }  // namespace
 
@@ -317,11 +318,14 @@ std::string parse_dns(std::string_view value) {
 
 std::optional<int> rlimit_resource(std::string_view name) {
   static const std::map<std::string, int, std::less<>> kNames = {
-      {"core", RLIMIT_CORE},       {"cpu", RLIMIT_CPU},         {"data", RLIMIT_DATA},
-      {"fsize", RLIMIT_FSIZE},     {"locks", RLIMIT_LOCKS},     {"memlock", RLIMIT_MEMLOCK},
-      {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},     {"nofile", RLIMIT_NOFILE},
-      {"nproc", RLIMIT_NPROC},     {"rss", RLIMIT_RSS},         {"rtprio", RLIMIT_RTPRIO},
-      {"rttime", RLIMIT_RTTIME},   {"sigpending", RLIMIT_SIGPENDING}, {"stack", RLIMIT_STACK}};
+      {"core", RLIMIT_CORE},         {"cpu", RLIMIT_CPU},
+      {"data", RLIMIT_DATA},         {"fsize", RLIMIT_FSIZE},
+      {"locks", RLIMIT_LOCKS},       {"memlock", RLIMIT_MEMLOCK},
+      {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
+      {"nofile", RLIMIT_NOFILE},     {"nproc", RLIMIT_NPROC},
+      {"rss", RLIMIT_RSS},           {"rtprio", RLIMIT_RTPRIO},
+      {"rttime", RLIMIT_RTTIME},     {"sigpending", RLIMIT_SIGPENDING},
+      {"stack", RLIMIT_STACK}};
   auto it = kNames.find(name);
   if (it == kNames.end()) return std::nullopt;
   return it->second;
@@ -329,7 +333,8 @@ std::optional<int> rlimit_resource(std::string_view name) {
 
 ContainerSpec::Rlimit parse_ulimit(std::string_view value) {
   auto eq = value.find('=');
-  auto resource = eq == std::string_view::npos ? std::nullopt : rlimit_resource(value.substr(0, eq));
+  auto resource =
+      eq == std::string_view::npos ? std::nullopt : rlimit_resource(value.substr(0, eq));
   if (!resource) throw invalid("--ulimit", value, "use NAME=SOFT[:HARD], e.g. nofile=1024:2048");
   auto number = [&](std::string_view t) -> std::uint64_t {
     if (t == "-1" || t == "unlimited") return RLIM_INFINITY;
@@ -364,7 +369,9 @@ NetworkMode parse_network(std::string_view value) {
     if (value.size() == 10) throw invalid("--network", value, "use container:NAME or container:ID");
     return NetworkMode::Container;
   }
-  if (value.empty()) throw invalid("--network", value, "use none, host, container:NAME or the name of a lit network");
+  if (value.empty())
+    throw invalid("--network", value,
+                  "use none, host, container:NAME or the name of a lit network");
   return NetworkMode::Bridge;
 }
 

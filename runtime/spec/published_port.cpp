@@ -10,7 +10,8 @@
 namespace lit::runtime {
 namespace {
 
-constexpr const char* kSyntax = "use -p [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/tcp|udp], e.g. -p 8080:80";
+constexpr const char* kSyntax =
+    "use -p [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/tcp|udp], e.g. -p 8080:80";
 
 [[noreturn]] void bad(std::string_view spec, const std::string& why) {
   throw Error("invalid -p " + std::string(spec) + ":", why, 0, kSyntax);
@@ -36,7 +37,8 @@ Range parse_range(std::string_view spec, std::string_view what, std::string_view
     return {p, p};
   }
   Range r{parse_port(spec, what, s.substr(0, dash)), parse_port(spec, what, s.substr(dash + 1))};
-  if (r.first > r.last) bad(spec, std::string(what) + " range '" + std::string(s) + "' is reversed");
+  if (r.first > r.last)
+    bad(spec, std::string(what) + " range '" + std::string(s) + "' is reversed");
   return r;
 }
 

@@ -17,7 +17,7 @@ std::optional<Proto> proto_from_name(std::string_view name);
 // One host port forwarded to one container port. Requested, host_port 0 means
 // a free one is chosen at start; bound (ContainerState::ports), it is the one chosen.
 struct PublishedPort {
-  std::string host_ip;          // IPv4; "" means every address of the host
+  std::string host_ip;  // IPv4; "" means every address of the host
   std::uint16_t host_port = 0;
   std::uint16_t container_port = 0;
   Proto proto = Proto::Tcp;

@@ -45,10 +45,14 @@ void check_destination(const std::string& flag, const std::string& destination) 
 
 std::string network_text(const NetworkRequest& network) {
   switch (network.mode) {
-    case NetworkMode::None: return "none";
-    case NetworkMode::Host: return "host";
-    case NetworkMode::Container: return "container:" + network.name;
-    case NetworkMode::Bridge: break;
+    case NetworkMode::None:
+      return "none";
+    case NetworkMode::Host:
+      return "host";
+    case NetworkMode::Container:
+      return "container:" + network.name;
+    case NetworkMode::Bridge:
+      break;
   }
   return network.name;
 }
@@ -69,10 +73,15 @@ void check_hostname(const std::string& h) {
 void check_network_use(const NetworkRequest& network, bool ports, bool dns, bool extra_hosts) {
   if (network.mode == NetworkMode::Container) {
     // As docker: the namespace and its ports, addresses and names are the target's.
-    const char* what = ports ? "port publishing" : dns ? "dns" : extra_hosts ? "extra hosts" : nullptr;
+    const char* what = ports         ? "port publishing"
+                       : dns         ? "dns"
+                       : extra_hosts ? "extra hosts"
+                                     : nullptr;
     if (what)
-      throw Error(std::string("conflicting options: ") + what + " and the container type network mode")
-          .with_hint("publish ports, DNS servers and hosts on the container whose network it joins");
+      throw Error(std::string("conflicting options: ") + what +
+                  " and the container type network mode")
+          .with_hint(
+              "publish ports, DNS servers and hosts on the container whose network it joins");
   }
   if (network.mode != NetworkMode::Bridge) {
     // docker ignores -p on these networks silently; a user would wonder why nothing listens.
@@ -81,7 +90,8 @@ void check_network_use(const NetworkRequest& network, bool ports, bool dns, bool
                        : !network.aliases.empty() ? "--network-alias"
                                                   : nullptr;
     if (flag)
-      throw Error(std::string(flag) + " needs a lit network, but --network is " + network_text(network))
+      throw Error(std::string(flag) + " needs a lit network, but --network is " +
+                  network_text(network))
           .with_hint("create one (lit network create NAME) and add --network NAME");
   }
 }

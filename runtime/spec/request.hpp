@@ -35,7 +35,7 @@ struct ContentFile {
 struct VolumeMount {
   enum class Kind { Bind, Named, Anonymous };
   Kind kind = Kind::Bind;
-  std::string source;  // absolute host path (Bind) or volume name (Named)
+  std::string source;       // absolute host path (Bind) or volume name (Named)
   std::string destination;  // absolute, normalized, not "/"
   bool read_only = false;
 };
@@ -70,8 +70,8 @@ struct ContainerRequest {
   // The user's variables, K=V, later entries already applied over earlier ones
   // (env files, then -e); merged over the image's Env at create.
   std::vector<std::string> env;
-  std::string user;  // USER[:GROUP], names or ids ("" = the image's)
-  std::string workdir;  // absolute ("" = the image's)
+  std::string user;      // USER[:GROUP], names or ids ("" = the image's)
+  std::string workdir;   // absolute ("" = the image's)
   std::string hostname;  // "" = the short id (the host's with network host)
   std::vector<VolumeMount> volumes;
   std::vector<Mount> tmpfs;  // type "tmpfs", options complete

@@ -5,11 +5,11 @@
 // resolves image config + flags into this.
 #include <sys/types.h>
 
-#include <filesystem>
 #include <cstdint>
+#include <filesystem>
 #include <map>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/cgroups/cgroup.hpp"
@@ -17,10 +17,10 @@
 namespace lit::runtime {
 
 struct Mount {
-  std::string destination;            // absolute path inside the container
-  std::string type;                   // "bind" or "tmpfs"
-  std::string source;                 // host path for bind; ignored for tmpfs
-  std::vector<std::string> options;   // "ro", "nosuid", "nodev", "noexec", "size=64m", "mode=1777"
+  std::string destination;           // absolute path inside the container
+  std::string type;                  // "bind" or "tmpfs"
+  std::string source;                // host path for bind; ignored for tmpfs
+  std::vector<std::string> options;  // "ro", "nosuid", "nodev", "noexec", "size=64m", "mode=1777"
 };
 
 struct ProcessSpec {
@@ -35,11 +35,11 @@ struct ProcessSpec {
 };
 
 struct SecuritySpec {
-  bool privileged = false;         // all capabilities, no seccomp, no masked paths
-  std::vector<std::string> cap_add;   // "NET_ADMIN" or "CAP_NET_ADMIN", "ALL"
+  bool privileged = false;           // all capabilities, no seccomp, no masked paths
+  std::vector<std::string> cap_add;  // "NET_ADMIN" or "CAP_NET_ADMIN", "ALL"
   std::vector<std::string> cap_drop;
   bool no_new_privileges = false;
-  bool seccomp = true;             // lit's default profile unless disabled
+  bool seccomp = true;  // lit's default profile unless disabled
   bool read_only_rootfs = false;
 };
 
@@ -49,7 +49,7 @@ struct SecuritySpec {
 enum class NetworkMode { None, Host, Bridge, Container };
 
 struct ContainerSpec {
-  std::string id;    // 64 hex chars; names kernel objects (cgroup lit/<id>)
+  std::string id;  // 64 hex chars; names kernel objects (cgroup lit/<id>)
   std::string name;
   std::vector<std::filesystem::path> layers;  // unpacked image layers, bottom first
   // The container's directory on disk (<root>/containers/<id>; <id>/bundle for

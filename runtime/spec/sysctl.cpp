@@ -9,14 +9,15 @@
 namespace lit::runtime {
 namespace {
 
-constexpr std::array<const char*, 8> kIpcKeys = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
-                                                 "kernel.sem",    "kernel.shmall", "kernel.shmmax",
-                                                 "kernel.shmmni", "kernel.shm_rmid_forced"};
+constexpr std::array<const char*, 8> kIpcKeys = {
+    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+    "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
 
 bool namespaced(const std::string& key, NetworkMode network) {
   if (std::find(kIpcKeys.begin(), kIpcKeys.end(), key) != kIpcKeys.end()) return true;
   if (key.starts_with("fs.mqueue.")) return true;
-  return key.starts_with("net.") && network != NetworkMode::Host && network != NetworkMode::Container;
+  return key.starts_with("net.") && network != NetworkMode::Host &&
+         network != NetworkMode::Container;
 }
 
 }  // namespace
@@ -25,8 +26,9 @@ void validate_sysctls(const std::map<std::string, std::string>& sysctls, Network
   for (const auto& [key, value] : sysctls) {
     bool bad_chars = key.find('/') != std::string::npos || key.find("..") != std::string::npos;
     if (bad_chars || !namespaced(key, network)) {
-      throw Error("sysctl", key, 0, "only namespaced sysctls (kernel.msg*, kernel.sem, kernel.shm*, "
-                                    "fs.mqueue.*, net.* without --network host) can be set");
+      throw Error("sysctl", key, 0,
+                  "only namespaced sysctls (kernel.msg*, kernel.sem, kernel.shm*, "
+                  "fs.mqueue.*, net.* without --network host) can be set");
     }
   }
 }

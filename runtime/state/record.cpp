@@ -27,7 +27,8 @@ using nlohmann::json;
 namespace {
 json rlimits_to_json(const std::vector<ContainerSpec::Rlimit>& rlimits) {
   json out = json::array();
-  for (const auto& r : rlimits) out.push_back({{"resource", r.resource}, {"soft", r.soft}, {"hard", r.hard}});
+  for (const auto& r : rlimits)
+    out.push_back({{"resource", r.resource}, {"soft", r.soft}, {"hard", r.hard}});
   return out;
 }
 }  // namespace
@@ -46,41 +47,42 @@ json to_json(const ContainerSpec& s) {
   if (s.limits.cpus) limits["cpus"] = *s.limits.cpus;
   if (s.limits.pids) limits["pids"] = *s.limits.pids;
   const auto& p = s.process;
-  return {{"id", s.id},
-          {"name", s.name},
-          {"layers", layers},
-          {"bundle", s.bundle.string()},
-          {"hostname", s.hostname},
-          {"process",
-           {{"args", p.args},
-            {"env", p.env},
-            {"cwd", p.cwd},
-            {"uid", p.uid},
-            {"gid", p.gid},
-            {"additional_gids", p.additional_gids},
-            {"terminal", p.terminal},
-            {"stdin_open", p.stdin_open}}},
-          {"mounts", mounts},
-          {"limits", limits},
-          {"network", s.network == NetworkMode::Container ? "container:" + s.network_container
-                                                          : std::string(network_mode_name(s.network))},
-          {"address", s.address},
-          {"dns_servers", s.dns_servers},
-          {"dns_search", s.dns_search},
-          {"dns_options", s.dns_options},
-          {"extra_hosts", s.extra_hosts},
-          {"rlimits", rlimits_to_json(s.rlimits)},
-          {"shm_size", s.shm_size},
-          {"security",
-           {{"privileged", s.security.privileged},
-            {"cap_add", s.security.cap_add},
-            {"cap_drop", s.security.cap_drop},
-            {"no_new_privileges", s.security.no_new_privileges},
-            {"seccomp", s.security.seccomp},
-            {"read_only_rootfs", s.security.read_only_rootfs}}},
-          {"sysctls", s.sysctls},
-          {"volatile_rootfs", s.volatile_rootfs},
-          {"init", s.init}};
+  return {
+      {"id", s.id},
+      {"name", s.name},
+      {"layers", layers},
+      {"bundle", s.bundle.string()},
+      {"hostname", s.hostname},
+      {"process",
+       {{"args", p.args},
+        {"env", p.env},
+        {"cwd", p.cwd},
+        {"uid", p.uid},
+        {"gid", p.gid},
+        {"additional_gids", p.additional_gids},
+        {"terminal", p.terminal},
+        {"stdin_open", p.stdin_open}}},
+      {"mounts", mounts},
+      {"limits", limits},
+      {"network", s.network == NetworkMode::Container ? "container:" + s.network_container
+                                                      : std::string(network_mode_name(s.network))},
+      {"address", s.address},
+      {"dns_servers", s.dns_servers},
+      {"dns_search", s.dns_search},
+      {"dns_options", s.dns_options},
+      {"extra_hosts", s.extra_hosts},
+      {"rlimits", rlimits_to_json(s.rlimits)},
+      {"shm_size", s.shm_size},
+      {"security",
+       {{"privileged", s.security.privileged},
+        {"cap_add", s.security.cap_add},
+        {"cap_drop", s.security.cap_drop},
+        {"no_new_privileges", s.security.no_new_privileges},
+        {"seccomp", s.security.seccomp},
+        {"read_only_rootfs", s.security.read_only_rootfs}}},
+      {"sysctls", s.sysctls},
+      {"volatile_rootfs", s.volatile_rootfs},
+      {"init", s.init}};
 }
 
 ContainerSpec spec_from_json(const json& j) {
@@ -157,12 +159,9 @@ HealthState health_from_json(const json& j) {
 }
 
 json lifecycle_to_json(const LifecycleConfig& c) {
-  json j = {{"restart", c.restart},
-            {"restart_on_unhealthy", c.restart_on_unhealthy},
-            {"log_max_size", c.log.max_size},
-            {"log_max_file", c.log.max_file},
-            {"stop_signal", c.stop_signal},
-            {"stop_timeout", c.stop_timeout}};
+  json j = {{"restart", c.restart},           {"restart_on_unhealthy", c.restart_on_unhealthy},
+            {"log_max_size", c.log.max_size}, {"log_max_file", c.log.max_file},
+            {"stop_signal", c.stop_signal},   {"stop_timeout", c.stop_timeout}};
   if (c.healthcheck) {
     const auto& h = *c.healthcheck;
     j["healthcheck"] = {{"test", h.test},
@@ -255,10 +254,14 @@ std::vector<NetworkAttachment> networks_from_json(const json& j) {
 
 std::string_view network_mode_name(NetworkMode mode) {
   switch (mode) {
-    case NetworkMode::Host: return "host";
-    case NetworkMode::Bridge: return "bridge";
-    case NetworkMode::Container: return "container";
-    case NetworkMode::None: break;
+    case NetworkMode::Host:
+      return "host";
+    case NetworkMode::Bridge:
+      return "bridge";
+    case NetworkMode::Container:
+      return "container";
+    case NetworkMode::None:
+      break;
   }
   return "none";
 }
@@ -331,7 +334,8 @@ ContainerRecord record_from_json(const json& j) {
   r.state.boot_id = st.value("boot_id", "");
   r.state.restart_count = st.value("restart_count", 0u);
   r.state.manually_stopped = st.value("manually_stopped", false);
-  if (auto h = st.find("health"); h != st.end() && h->is_object()) r.state.health = health_from_json(*h);
+  if (auto h = st.find("health"); h != st.end() && h->is_object())
+    r.state.health = health_from_json(*h);
   if (auto p = st.find("ports"); p != st.end()) r.state.ports = ports_from_json(*p);
   if (auto l = j.find("lifecycle"); l != j.end()) r.lifecycle = lifecycle_from_json(*l);
   if (auto n = j.find("networks"); n != j.end()) r.networks = networks_from_json(*n);
@@ -470,7 +474,9 @@ RecordStore::RecordStore(fs::path containers_dir, fs::path run_containers_dir)
     : root_(std::move(containers_dir)), run_(std::move(run_containers_dir)) {}
 
 namespace {
-bool holds_record(const fs::path& dir) { return ::access((dir / "container.json").c_str(), F_OK) == 0; }
+bool holds_record(const fs::path& dir) {
+  return ::access((dir / "container.json").c_str(), F_OK) == 0;
+}
 }  // namespace
 
 fs::path RecordStore::dir(const std::string& id) const {
@@ -489,7 +495,7 @@ void RecordStore::create(const ContainerRecord& record, Durability durability, R
                 "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
   if (run_.empty()) home = RecordHome::Disk;
   make_dirs(root_, 0700);
-  spread_subdirectories(root_);  // a best effort: only ext2/3/4 have the flag
+  spread_subdirectories(root_);    // a best effort: only ext2/3/4 have the flag
   FileLock names(root_ / "lock");  // name check and creation are one step
   for (const auto& other : list()) {
     if (other.name == record.name)
@@ -588,7 +594,8 @@ void RecordStore::remove_orphans_of_earlier_boots() const {
     }
     // Made in this boot: a container being created or removed right now.
     if (st.st_mtim.tv_sec >= *booted) continue;
-    spdlog::info("removing {}: the writable layer of a --rm container of an earlier boot", entry.path().string());
+    spdlog::info("removing {}: the writable layer of a --rm container of an earlier boot",
+                 entry.path().string());
     try {
       remove_tree(entry.path());
     } catch (const Error& e) {
@@ -616,8 +623,7 @@ ContainerRecord RecordStore::lookup(const std::string& name_or_id) const {
       .with_hint("give more characters of the id, or the name");
 }
 
-bool RecordStore::update(const std::string& id,
-                         const std::function<void(ContainerRecord&)>& change,
+bool RecordStore::update(const std::string& id, const std::function<void(ContainerRecord&)>& change,
                          Durability durability) {
   const fs::path where = dir(id);
   std::optional<FileLock> l;

@@ -21,10 +21,10 @@
 #include <string_view>
 #include <vector>
 
-#include "runtime/lifecycle/networking.hpp"
-#include "runtime/spec/spec.hpp"
 #include "runtime/lifecycle/health_state.hpp"
+#include "runtime/lifecycle/networking.hpp"
 #include "runtime/shim/log_writer.hpp"
+#include "runtime/spec/spec.hpp"
 #include "runtime/state/status.hpp"
 #include "runtime/util/fs.hpp"
 #include "runtime/util/paths.hpp"
@@ -45,9 +45,9 @@ struct ContainerState {
   std::uint64_t shim_start_time = 0;
   std::string boot_id;  // /proc/sys/kernel/random/boot_id when the pids were recorded
   unsigned restart_count = 0;
-  bool manually_stopped = false;  // stop/kill by the user: the policy does not restart it
+  bool manually_stopped = false;      // stop/kill by the user: the policy does not restart it
   std::optional<HealthState> health;  // set when the container has a health check
-  std::vector<PublishedPort> ports;  // published ports as bound by the last start
+  std::vector<PublishedPort> ports;   // published ports as bound by the last start
 };
 
 // A health check as docker's Healthcheck: test is ["CMD", args...] or
@@ -63,8 +63,8 @@ struct LifecycleConfig {
   bool restart_on_unhealthy = false;
   shim::LogOptions log;
   std::optional<HealthCheck> healthcheck;
-  int stop_signal = 15;    // SIGTERM unless --stop-signal or the image's StopSignal
-  int stop_timeout = 10;   // seconds between the stop signal and SIGKILL
+  int stop_signal = 15;   // SIGTERM unless --stop-signal or the image's StopSignal
+  int stop_timeout = 10;  // seconds between the stop signal and SIGKILL
 };
 
 struct ContainerRecord {

@@ -110,7 +110,8 @@ void remove_entries(int fd, const std::string& path) {
   errno = 0;
   while (dirent* e = ::readdir(dir)) {
     std::string_view name = e->d_name;
-    if (name != "." && name != "..") remove_at(::dirfd(dir), e->d_name, e->d_type, path + "/" + e->d_name);
+    if (name != "." && name != "..")
+      remove_at(::dirfd(dir), e->d_name, e->d_type, path + "/" + e->d_name);
     errno = 0;
   }
   if (errno != 0) throw Error::sys("read directory", path, errno);
@@ -136,7 +137,9 @@ void remove_at(int parent, const char* name, unsigned char type, const std::stri
 
 }  // namespace
 
-void remove_tree(const fs::path& path) { remove_at(AT_FDCWD, path.c_str(), DT_UNKNOWN, path.string()); }
+void remove_tree(const fs::path& path) {
+  remove_at(AT_FDCWD, path.c_str(), DT_UNKNOWN, path.string());
+}
 
 void make_dirs(const fs::path& path, unsigned mode) {
   std::error_code ec;
@@ -161,7 +164,8 @@ bool spread_subdirectories(const fs::path& dir) noexcept {
 TempDir::TempDir(const fs::path& parent, std::string_view prefix) {
   make_dirs(parent);
   std::string tmpl = (parent / (std::string(prefix) + "XXXXXX")).string();
-  if (::mkdtemp(tmpl.data()) == nullptr) throw Error::sys("create temporary directory in", parent.string(), errno);
+  if (::mkdtemp(tmpl.data()) == nullptr)
+    throw Error::sys("create temporary directory in", parent.string(), errno);
   path_ = tmpl;
 }
 

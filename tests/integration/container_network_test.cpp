@@ -36,14 +36,16 @@ class ContainerNetworkTest : public LitTest {
     // The sandbox host gets an address of its own, and a resolv.conf naming
     // the test's fake upstream (bind-mounted in the test's mount namespace).
     // (A veth pair: this kernel may lack the dummy link type.)
-    ASSERT_EQ(sh(std::string("ip link add tst-host type veth peer name tst-peer && ip addr add ") +
-                 kHostAddress + "/24 dev tst-host && ip link set tst-host up && ip link set tst-peer up")
-                  .exit_code,
-              0);
+    ASSERT_EQ(
+        sh(std::string("ip link add tst-host type veth peer name tst-peer && ip addr add ") +
+           kHostAddress + "/24 dev tst-host && ip link set tst-host up && ip link set tst-peer up")
+            .exit_code,
+        0);
     fs::path resolv = base_ / "resolv.conf";
     // (No search domain: busybox's nslookup would then ask only NAME.DOMAIN.)
     std::ofstream(resolv) << "nameserver " << kUpstream << "\noptions timeout:2\n";
-    ASSERT_EQ(mount(resolv.c_str(), "/etc/resolv.conf", nullptr, MS_BIND, nullptr), 0) << strerror(errno);
+    ASSERT_EQ(mount(resolv.c_str(), "/etc/resolv.conf", nullptr, MS_BIND, nullptr), 0)
+        << strerror(errno);
     ASSERT_EQ(sh(std::string("ip addr add ") + kUpstream + "/8 dev lo").exit_code, 0);
     upstream_.emplace(kUpstream);  // the host's resolver
   }
@@ -60,7 +62,8 @@ class ContainerNetworkTest : public LitTest {
       for (const auto& n : lit({"network", "ls", "-q"}).out_lines()) lit({"network", "rm", n});
       EXPECT_FALSE(dns_server_running()) << "lit-dns still runs after the last network went";
       // The sandbox is per process; undo the set-up for runs of several tests in one.
-      sh(std::string("ip link del tst-host; ip link del tst-out0; ip addr del ") + kUpstream + "/8 dev lo");
+      sh(std::string("ip link del tst-host; ip link del tst-out0; ip addr del ") + kUpstream +
+         "/8 dev lo");
       umount2("/etc/resolv.conf", MNT_DETACH);
     }
     LitTest::TearDown();
@@ -100,7 +103,6 @@ class ContainerNetworkTest : public LitTest {
     return r.exit_code == 0 ? r.out : "";
   }
 
-
   std::string short_id(const std::string& name) {
     Result r = lit({"container", "inspect", name});
     return nlohmann::json::parse(r.out).at(0).at("id").get<std::string>().substr(0, 12);
@@ -134,7 +136,8 @@ class ContainerNetworkTest : public LitTest {
     if (outside_ == 0) {
       // Waits for the parent to move tst-out1 in (a fixed sleep lost that race under load).
       execlp("unshare", "unshare", "-n", "sh", "-c",
-             "until ip link show tst-out1 >/dev/null 2>&1; do sleep 0.05; done; ip link set lo up; ip addr add 203.0.113.2/24 dev tst-out1; "
+             "until ip link show tst-out1 >/dev/null 2>&1; do sleep 0.05; done; ip link set lo up; "
+             "ip addr add 203.0.113.2/24 dev tst-out1; "
              "ip link set tst-out1 up; ip route add default via 203.0.113.1; "
              "mkdir -p /tmp/outside-$$ && echo outside-says-hi > /tmp/outside-$$/index.html && "
              "head -c 300000 /dev/zero > /tmp/outside-$$/big && "
@@ -153,7 +156,8 @@ class ContainerNetworkTest : public LitTest {
     Result r = sh("ip link add tst-out0 type veth peer name tst-out1 netns /proc/" + pid +
                   "/ns/net && ip addr add 203.0.113.1/24 dev tst-out0 && ip link set tst-out0 up");
     ASSERT_EQ(r.exit_code, 0) << r;
-    ASSERT_TRUE(eventually([] { return fetch("http://203.0.113.2/").find("outside-says-hi") == 0; }));
+    ASSERT_TRUE(
+        eventually([] { return fetch("http://203.0.113.2/").find("outside-says-hi") == 0; }));
   }
 
   pid_t outside_ = -1;
@@ -166,7 +170,8 @@ TEST_F(ContainerNetworkTest, ContainersReachEachOtherByNameOverHttp) {
   sleeper("client", {"--network", "front"});
   const std::string web_id = short_id("web");
 
-  EXPECT_TRUE(eventually([&] { return fetch_in("client", "http://web/hostname") == web_id + "\n"; }));
+  EXPECT_TRUE(
+      eventually([&] { return fetch_in("client", "http://web/hostname") == web_id + "\n"; }));
   // Aliases, the NAME.NETWORK form, and the short id resolve too.
   EXPECT_EQ(fetch_in("client", "http://www/hostname"), web_id + "\n");
   EXPECT_EQ(fetch_in("client", "http://web.front/hostname"), web_id + "\n");
@@ -175,7 +180,8 @@ TEST_F(ContainerNetworkTest, ContainersReachEachOtherByNameOverHttp) {
   // The container's files: lit's DNS on the gateway, its own address for its name.
   Result resolv = exec("client", "cat /etc/resolv.conf");
   EXPECT_TRUE(resolv.out.starts_with("nameserver 10.90.0.1\n")) << resolv;
-  EXPECT_NE(resolv.out.find("options timeout:2"), std::string::npos) << resolv;  // the host's options stay
+  EXPECT_NE(resolv.out.find("options timeout:2"), std::string::npos)
+      << resolv;  // the host's options stay
   Result hosts = exec("client", "cat /etc/hosts");
   EXPECT_TRUE(contains_line_with(hosts.out, {address_of("client"), short_id("client")})) << hosts;
   // eth0 with the address, the default route via the gateway.
@@ -197,7 +203,8 @@ TEST_F(ContainerNetworkTest, NetworksAreIsolatedFromEachOther) {
   const std::string ip = address_of("web");
   ASSERT_TRUE(eventually([&] { return !fetch_in("near", "http://web/hostname").empty(); }));
 
-  EXPECT_EQ(fetch_in("far", "http://" + ip + "/hostname"), "") << "reached another network's container";
+  EXPECT_EQ(fetch_in("far", "http://" + ip + "/hostname"), "")
+      << "reached another network's container";
   Result lookup = exec("far", "nslookup web");
   EXPECT_NE(lookup.exit_code, 0) << "resolved another network's name\n" << lookup;
 }
@@ -225,7 +232,8 @@ TEST_F(ContainerNetworkTest, PublishedTcpPortAnswersOnLoopbackTheHostAddressAndH
   EXPECT_EQ(lit({"container", "port", "web"}).out, "");
   ASSERT_EQ(lit({"container", "start", "web"}).exit_code, 0);
   EXPECT_TRUE(eventually([&] { return fetch("http://127.0.0.1:8080/hostname") == id; }))
-      << "the address keeps its MAC, so the host's ARP entry stays right\n" << lit({"container", "ls", "-a"});
+      << "the address keeps its MAC, so the host's ARP entry stays right\n"
+      << lit({"container", "ls", "-a"});
 }
 
 TEST_F(ContainerNetworkTest, RandomHostPortIsChosenAndReported) {
@@ -238,10 +246,13 @@ TEST_F(ContainerNetworkTest, RandomHostPortIsChosenAndReported) {
   EXPECT_GT(host_port, 0);
   EXPECT_NE(host_port, 80);
   EXPECT_TRUE(eventually([&] {
-    return fetch("http://127.0.0.1:" + std::to_string(host_port) + "/hostname") == short_id("web") + "\n";
+    return fetch("http://127.0.0.1:" + std::to_string(host_port) + "/hostname") ==
+           short_id("web") + "\n";
   }));
   // Bound to 127.0.0.1 only: not on the host's other address.
-  EXPECT_EQ(fetch(std::string("http://") + kHostAddress + ":" + std::to_string(host_port) + "/hostname"), "");
+  EXPECT_EQ(
+      fetch(std::string("http://") + kHostAddress + ":" + std::to_string(host_port) + "/hostname"),
+      "");
 }
 
 TEST_F(ContainerNetworkTest, PublishedUdpPortAnswers) {
@@ -252,9 +263,9 @@ TEST_F(ContainerNetworkTest, PublishedUdpPortAnswers) {
   fs::create_directories(dir);
   std::ofstream(dir / "config") << "listen 10.90.0.7\nname 10.90.0.7 hello.test 10.1.2.3\n";
   fs::path dns_binary = fs::path(LIT_BINARY).parent_path() / "lit-dns";
-  Result r = run({"-d", "--name", "udp", "--network", "front", "--ip", "10.90.0.7", "-p", "5353:5300/udp",
-                  "-v", dns_binary.string() + ":/udp-server:ro", "-v", dir.string() + ":/cfg:ro", kTestImage,
-                  "/udp-server", "/cfg/config", "5300"});
+  Result r = run({"-d", "--name", "udp", "--network", "front", "--ip", "10.90.0.7", "-p",
+                  "5353:5300/udp", "-v", dns_binary.string() + ":/udp-server:ro", "-v",
+                  dir.string() + ":/cfg:ro", kTestImage, "/udp-server", "/cfg/config", "5300"});
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(lit({"container", "port", "udp"}).out, "5300/udp -> 0.0.0.0:5353\n");
   Reply reply;
@@ -274,8 +285,9 @@ TEST_F(ContainerNetworkTest, PortConflictIsRefusedAndNothingChanges) {
   const std::string net_before = lit({"network", "inspect", "front"}).out;
   const std::string rules_before = lit_table();
 
-  expect_lit_error(run({"-d", "--name", "second", "--network", "front", "-p", "8080:80", kTestImage, "true"}),
-                   "8080");
+  expect_lit_error(
+      run({"-d", "--name", "second", "--network", "front", "-p", "8080:80", kTestImage, "true"}),
+      "8080");
   // A port a host process holds is refused too.
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a = addr("0.0.0.0", 9090);
@@ -283,7 +295,8 @@ TEST_F(ContainerNetworkTest, PortConflictIsRefusedAndNothingChanges) {
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
   ASSERT_EQ(listen(fd, 1), 0);
-  expect_lit_error(run({"--rm", "--network", "front", "-p", "9090:80", kTestImage, "true"}), "9090");
+  expect_lit_error(run({"--rm", "--network", "front", "-p", "9090:80", kTestImage, "true"}),
+                   "9090");
   close(fd);
 
   EXPECT_EQ(container_ids(), ids);
@@ -365,7 +378,9 @@ TEST_F(ContainerNetworkTest, ConnectAndDisconnectARunningContainer) {
   Result r = lit({"network", "connect", "b", "client"});
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(exec("client", "ip -o link show eth1").exit_code, 0);
-  EXPECT_TRUE(eventually([&] { return fetch_in("client", "http://" + web_ip + "/hostname") == short_id("web") + "\n"; }));
+  EXPECT_TRUE(eventually([&] {
+    return fetch_in("client", "http://" + web_ip + "/hostname") == short_id("web") + "\n";
+  }));
   // Its resolver (on network a's gateway) now answers network b's names too.
   EXPECT_EQ(fetch_in("client", "http://web/hostname"), short_id("web") + "\n");
   expect_lit_error(lit({"network", "rm", "b"}), "in use");
@@ -405,7 +420,8 @@ TEST_F(ContainerNetworkTest, StartRemakesTheBridgeAndRulesLostWithAReboot) {
   network::Firewall(base_ / "test-firewall.lock").delete_table();
 
   ASSERT_EQ(lit({"container", "start", "web"}).exit_code, 0);
-  EXPECT_TRUE(eventually([&] { return fetch("http://127.0.0.1:8080/hostname") == short_id("web") + "\n"; }));
+  EXPECT_TRUE(eventually(
+      [&] { return fetch("http://127.0.0.1:8080/hostname") == short_id("web") + "\n"; }));
   sleeper("client", {"--network", "front"});
   EXPECT_EQ(fetch_in("client", "http://web/hostname"), short_id("web") + "\n");
 }
@@ -415,16 +431,19 @@ TEST_F(ContainerNetworkTest, BadNetworkFlagsAreRefusedBeforeAnythingIsMade) {
   expect_lit_error(run({"--network", "nope", kTestImage, "true"}), "nope");
   expect_lit_error(run({"-p", "80", kTestImage, "true"}), "-p");
   expect_lit_error(run({"--network", "front", "-p", "99999:80", kTestImage, "true"}), "99999");
-  expect_lit_error(run({"--network", "front", "--ip", "10.99.0.5", kTestImage, "true"}), "10.99.0.5");
+  expect_lit_error(run({"--network", "front", "--ip", "10.99.0.5", kTestImage, "true"}),
+                   "10.99.0.5");
   web("web", {"--network", "front", "--ip", "10.90.0.50"});
-  expect_lit_error(run({"--network", "front", "--ip", "10.90.0.50", kTestImage, "true"}), "10.90.0.50");
+  expect_lit_error(run({"--network", "front", "--ip", "10.90.0.50", kTestImage, "true"}),
+                   "10.90.0.50");
   EXPECT_EQ(container_ids().size(), 1u);
 }
 
 TEST_F(ContainerNetworkTest, NothingIsLeftAfterEverythingIsRemoved) {
   network({"front"});
   web("web", {"--network", "front", "-p", "8080:80"});
-  Result fg = run({"--rm", "--network", "front", kTestImage, "sh", "-c", "nslookup web >/dev/null && echo ok"});
+  Result fg = run(
+      {"--rm", "--network", "front", kTestImage, "sh", "-c", "nslookup web >/dev/null && echo ok"});
   EXPECT_EQ(fg.out, "ok\n") << fg;
   ASSERT_TRUE(dns_server_running());
   ASSERT_EQ(lit({"container", "rm", "-f", "web"}).exit_code, 0);

@@ -57,7 +57,9 @@ class DetachedTest : public RunTest {
     for (const auto& e : fs::directory_iterator("/proc")) {
       std::ifstream in(e.path() / "cmdline");
       std::string cmd((std::istreambuf_iterator<char>(in)), {});
-      if (cmd.find("lit-shim") != std::string::npos && cmd.find(root_.string()) != std::string::npos) ++n;
+      if (cmd.find("lit-shim") != std::string::npos &&
+          cmd.find(root_.string()) != std::string::npos)
+        ++n;
     }
     return n;
   }
@@ -94,9 +96,20 @@ TEST_F(DetachedTest, RunDetachedPrintsIdAndKeepsRunning) {
 TEST_F(DetachedTest, SurvivesTheCliAndItsProcessGroupBeingKilled) {
   // A shell runs `run -d` then lingers, like a terminal session; the whole
   // process group is SIGKILLed once the id is out. The container must not care.
-  std::vector<std::string> argv{LIT_BINARY, "--root", root_.string(), "--run-root", run_root_.string(),
-                                "container", "run", "-d", "--name", "orphan", kTestImage,
-                                "sh", "-c", "while true; do echo tick; sleep 0.2; done"};
+  std::vector<std::string> argv{LIT_BINARY,
+                                "--root",
+                                root_.string(),
+                                "--run-root",
+                                run_root_.string(),
+                                "container",
+                                "run",
+                                "-d",
+                                "--name",
+                                "orphan",
+                                kTestImage,
+                                "sh",
+                                "-c",
+                                "while true; do echo tick; sleep 0.2; done"};
   std::string cmd;
   for (const auto& a : argv) cmd += "'" + a + "' ";
   RunOptions opts;
@@ -136,10 +149,15 @@ TEST_F(DetachedTest, LogKeepsBothStreamsInOrderWithTimes) {
 
 TEST_F(DetachedTest, LogRotationCapsDiskUse) {
   // ~600 KB of output against 20 KB x 2 files.
-  std::string id = detach("i=0; while [ $i -lt 6000 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done; echo done-writing; sleep 100",
-                          {"--name", "chatty", "--log-opt", "max-size=20k", "--log-opt", "max-file=2"});
+  std::string id = detach(
+      "i=0; while [ $i -lt 6000 ]; do echo "
+      "line-$i-"
+      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; "
+      "i=$((i+1)); done; echo done-writing; sleep 100",
+      {"--name", "chatty", "--log-opt", "max-size=20k", "--log-opt", "max-file=2"});
   fs::path dir = root_ / "containers" / id;
-  ASSERT_TRUE(eventually([&] { return log_text(id).find("done-writing") != std::string::npos; }, 30s));
+  ASSERT_TRUE(
+      eventually([&] { return log_text(id).find("done-writing") != std::string::npos; }, 30s));
   uintmax_t total = 0;
   int files = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
@@ -154,10 +172,13 @@ TEST_F(DetachedTest, LogRotationCapsDiskUse) {
 
 TEST_F(DetachedTest, OnFailureRestartsExactlyThreeTimes) {
   std::string id = detach("echo run; exit 3", {"--name", "flaky", "--restart", "on-failure:3"});
-  ASSERT_TRUE(eventually([&] {
-    auto j = inspect("flaky");
-    return j["state"]["status"] == "exited" && !alive(j["state"]["shim_pid"].get<pid_t>());
-  }, 20s)) << inspect("flaky").dump(2);
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto j = inspect("flaky");
+        return j["state"]["status"] == "exited" && !alive(j["state"]["shim_pid"].get<pid_t>());
+      },
+      20s))
+      << inspect("flaky").dump(2);
   auto j = inspect("flaky");
   EXPECT_EQ(j["state"]["restart_count"], 3);
   EXPECT_EQ(j["state"]["exit_code"], 3);
@@ -208,9 +229,9 @@ TEST_F(DetachedTest, HealthGoesStartingHealthyUnhealthy) {
 
 TEST_F(DetachedTest, UnhealthyContainerIsRestartedWhenAsked) {
   // Healthy only in its first run's first second: each run turns unhealthy and is replaced.
-  detach("echo boot; sleep 100", {"--name", "sick", "--health-cmd", "false", "--health-interval",
-                                 "200ms", "--health-retries", "1", "--restart", "always",
-                                 "--restart-on-unhealthy"});
+  detach("echo boot; sleep 100",
+         {"--name", "sick", "--health-cmd", "false", "--health-interval", "200ms",
+          "--health-retries", "1", "--restart", "always", "--restart-on-unhealthy"});
   EXPECT_TRUE(eventually([&] { return inspect("sick")["state"]["restart_count"].get<int>() >= 1; }))
       << inspect("sick").dump(2);
   remove("sick");
@@ -271,8 +292,8 @@ TEST_F(DetachedTest, RestartReplacesTheProcess) {
 TEST_F(DetachedTest, ConcurrentStartsMakeOneSupervisor) {
   detach("sleep 100", {"--name", "cs"});
   ASSERT_EQ(lit({"container", "stop", "-t", "0", "cs"}).exit_code, 0);
-  std::vector<std::string> argv{LIT_BINARY, "--root", root_.string(), "--run-root",
-                                run_root_.string(), "container", "start", "cs"};
+  std::vector<std::string> argv{LIT_BINARY,         "--root",    root_.string(), "--run-root",
+                                run_root_.string(), "container", "start",        "cs"};
   std::vector<std::thread> starts;
   std::vector<Result> results(4);
   for (auto& res : results) starts.emplace_back([&] { res = run_process(argv); });
@@ -313,9 +334,11 @@ TEST_F(DetachedTest, KilledSupervisorIsReportedAndRmCleansUp) {
   EXPECT_TRUE(eventually([&] { return !alive(init); }));
   j = inspect("victim");
   EXPECT_EQ(j["state"]["status"], "exited") << j.dump(2);
-  EXPECT_NE(j["state"]["error"].get<std::string>().find("supervisor"), std::string::npos) << j.dump(2);
+  EXPECT_NE(j["state"]["error"].get<std::string>().find("supervisor"), std::string::npos)
+      << j.dump(2);
   EXPECT_TRUE(status_line("victim").starts_with("Exited (255)")) << status_line("victim");
-  EXPECT_FALSE(new_lit_cgroups().empty()) << "expected the dead container's cgroup to remain until rm";
+  EXPECT_FALSE(new_lit_cgroups().empty())
+      << "expected the dead container's cgroup to remain until rm";
   remove("victim");
   EXPECT_TRUE(new_lit_cgroups().empty());
 }
@@ -326,8 +349,9 @@ TEST_F(DetachedTest, BadInputGivesClearErrors) {
   expect_lit_error(lit({"container", "wait", "ghost"}), "no such container: ghost");
   expect_lit_error(run({"-d", "--restart", "sometimes", kTestImage, "true"}), "--restart");
   expect_lit_error(run({"-d", "--rm", "--restart", "always", kTestImage, "true"}), "--restart");
-  expect_lit_error(run({"-d", "--health-interval", "often", "--health-cmd", "true", kTestImage, "true"}),
-                   "--health-interval");
+  expect_lit_error(
+      run({"-d", "--health-interval", "often", "--health-cmd", "true", kTestImage, "true"}),
+      "--health-interval");
   expect_lit_error(run({"-d", "--log-opt", "max-size=lots", kTestImage, "true"}), "max-size");
   expect_lit_error(run({"-d", "--stop-signal", "SIGNOPE", kTestImage, "true"}), "--stop-signal");
   expect_lit_error(lit({"container", "kill", "-s", "BOGUS", "x"}), "--signal");

@@ -27,13 +27,16 @@ inline sockaddr_in addr(const char* ip, int port = 53) {
   return a;
 }
 
-inline std::vector<uint8_t> make_query(uint16_t id, const std::string& name, uint16_t type = kTypeA) {
-  std::vector<uint8_t> m = {static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id), 1, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+inline std::vector<uint8_t> make_query(uint16_t id, const std::string& name,
+                                       uint16_t type = kTypeA) {
+  std::vector<uint8_t> m = {
+      static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id), 1, 0, 0, 1, 0, 0, 0, 0, 0, 0};
   size_t start = 0;
   while (start <= name.size()) {
     size_t dot = std::min(name.find('.', start), name.size());
     m.push_back(static_cast<uint8_t>(dot - start));
-    m.insert(m.end(), name.begin() + static_cast<long>(start), name.begin() + static_cast<long>(dot));
+    m.insert(m.end(), name.begin() + static_cast<long>(start),
+             name.begin() + static_cast<long>(dot));
     start = dot + 1;
   }
   m.push_back(0);
@@ -59,7 +62,7 @@ inline Reply decode(const std::vector<uint8_t>& m, size_t question_size) {
 }
 
 inline Reply ask_udp(const char* server, const std::string& name, uint16_t type = kTypeA,
-              timeval tv = {4, 0}, int port = 53) {
+                     timeval tv = {4, 0}, int port = 53) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   auto q = make_query(0x4242, name, type);
@@ -84,7 +87,8 @@ inline Reply ask_tcp(const char* server, const std::string& name) {
     return {};
   }
   auto q = make_query(7, name);
-  std::vector<uint8_t> framed = {static_cast<uint8_t>(q.size() >> 8), static_cast<uint8_t>(q.size())};
+  std::vector<uint8_t> framed = {static_cast<uint8_t>(q.size() >> 8),
+                                 static_cast<uint8_t>(q.size())};
   framed.insert(framed.end(), q.begin(), q.end());
   send(fd, framed.data(), framed.size(), 0);
   std::vector<uint8_t> buf(4096);

@@ -58,7 +58,8 @@ class DnsServerTest : public LitTest {
       _exit(127);
     }
     // Ready once it answers on the first network (a local name: no upstream involved).
-    for (int i = 0; i < 100 && ask_udp(kNet1, "web", kTypeA, {0, 50000}).rcode < 0; ++i) usleep(10000);
+    for (int i = 0; i < 100 && ask_udp(kNet1, "web", kTypeA, {0, 50000}).rcode < 0; ++i)
+      usleep(10000);
   }
 
   static Config base_config() {

@@ -21,8 +21,9 @@ inline void expect_lit_error(const Result& r, const std::string& mention) {
   auto lines = r.err_lines();
   ASSERT_FALSE(lines.empty()) << "no error message\n" << r;
   EXPECT_TRUE(lines[0].starts_with("lit: ")) << r;
-  EXPECT_NE(lines[0].find(mention), std::string::npos) << "error does not mention '" << mention
-                                                       << "'\n" << r;
+  EXPECT_NE(lines[0].find(mention), std::string::npos)
+      << "error does not mention '" << mention << "'\n"
+      << r;
   EXPECT_LE(lines.size(), 2u) << r;
   if (lines.size() == 2) {
     EXPECT_TRUE(lines[1].starts_with("hint: ")) << r;

@@ -1,14 +1,14 @@
 // lit's nftables table in a real kernel (inside the test's own network
 // namespace): rules applied, read back, removed by owner, the table gone at the
 // end, another table untouched, and a published port actually forwarding.
+#include "network/firewall.hpp"
+
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <netinet/in.h>
-
-#include "network/firewall.hpp"
 #include "runtime/util/fs.hpp"
 #include "tests/integration/sandbox.hpp"
 #include "tests/unit/error_of.hpp"
@@ -47,7 +47,8 @@ class FirewallTest : public ::testing::Test {
 const nft::NetworkRules kNet1{"n1", "lit-n1", "10.90.1.0/24", false};
 const nft::NetworkRules kNet2{"n2", "lit-n2", "10.90.2.0/24", true};
 nft::ContainerPorts web(std::string id = "c1", uint16_t port = 18080) {
-  return {id, "10.90.1.5", "10.90.1.0/24", {{"", port, 80, Proto::Tcp}, {"", 15353, 53, Proto::Udp}}};
+  return {
+      id, "10.90.1.5", "10.90.1.0/24", {{"", port, 80, Proto::Tcp}, {"", 15353, 53, Proto::Udp}}};
 }
 
 TEST_F(FirewallTest, RulesAreReadBackRemovedByOwnerAndOtherTablesUntouched) {
@@ -65,10 +66,14 @@ TEST_F(FirewallTest, RulesAreReadBackRemovedByOwnerAndOtherTablesUntouched) {
   EXPECT_EQ(owned("net:n2"), 2u);
   EXPECT_EQ(owned("ctr:c1"), 6u);
   Result listed = sh("nft list table inet lit");
-  EXPECT_NE(listed.out.find("fib daddr type local tcp dport 18080 dnat ip to 10.90.1.5:80 comment \"ctr:c1\""),
-            std::string::npos) << listed;
-  EXPECT_NE(listed.out.find("ip saddr 10.90.1.0/24 oifname != \"lit-n1\" masquerade comment \"net:n1\""),
-            std::string::npos) << listed;
+  EXPECT_NE(listed.out.find(
+                "fib daddr type local tcp dport 18080 dnat ip to 10.90.1.5:80 comment \"ctr:c1\""),
+            std::string::npos)
+      << listed;
+  EXPECT_NE(
+      listed.out.find("ip saddr 10.90.1.0/24 oifname != \"lit-n1\" masquerade comment \"net:n1\""),
+      std::string::npos)
+      << listed;
 
   // Applying again replaces, never duplicates.
   fw_->apply_network(kNet1);
@@ -120,7 +125,8 @@ TEST_F(FirewallTest, PortConflictsAreRefusedBeforeAnyChange) {
   EXPECT_EQ(sh("nft -a list table inet lit").out, before);  // nothing half-made
 
   // Random host ports: free, and none that lit already publishes.
-  std::vector<PortMapping> ports = {{"", 0, 80, Proto::Tcp}, {"", 0, 81, Proto::Tcp}, {"", 0, 53, Proto::Udp}};
+  std::vector<PortMapping> ports = {
+      {"", 0, 80, Proto::Tcp}, {"", 0, 81, Proto::Tcp}, {"", 0, 53, Proto::Udp}};
   fw_->choose_host_ports(ports);
   for (const auto& p : ports) {
     EXPECT_NE(p.host_port, 0);
@@ -164,18 +170,20 @@ TEST_F(FirewallTest, PublishedPortAnswersOnLoopbackTheHostAddressAndHairpin) {
   std::string setup =
       "set -e; ip link add lit-n1 type bridge; ip addr add 10.90.1.1/24 dev lit-n1;"
       "ip link set lit-n1 up; ip link add lv-c1 type veth peer name eth0 netns " +
-      std::to_string(holder.pid) + "; ip link set lv-c1 master lit-n1 up;"
+      std::to_string(holder.pid) +
+      "; ip link set lv-c1 master lit-n1 up;"
       // With br_netfilter loaded, a container reaching itself through a published
       // port needs hairpin mode on its bridge port (the link layer must set it).
-      "ip link set lv-c1 type bridge_slave hairpin on;" + c1 +
-      "ip addr add 10.90.1.5/24 dev eth0;" + c1 + "ip link set eth0 up;" + c1 + "ip link set lo up;" +
-      c1 + "ip route add default via 10.90.1.1;"
+      "ip link set lv-c1 type bridge_slave hairpin on;" +
+      c1 + "ip addr add 10.90.1.5/24 dev eth0;" + c1 + "ip link set eth0 up;" + c1 +
+      "ip link set lo up;" + c1 +
+      "ip route add default via 10.90.1.1;"
       "ip link add host0 type veth peer name host0p; ip addr add 192.0.2.10/24 dev host0;"
       "ip link set host0p up; ip link set host0 up";
   Result made = sh(setup);
   ASSERT_EQ(made.exit_code, 0) << made;
-  Background httpd({"nsenter", "-t", std::to_string(holder.pid), "-n", "busybox", "httpd", "-f", "-p",
-                    "10.90.1.5:80", "-h", www.string()});
+  Background httpd({"nsenter", "-t", std::to_string(holder.pid), "-n", "busybox", "httpd", "-f",
+                    "-p", "10.90.1.5:80", "-h", www.string()});
   network::enable_route_localnet();
   network::enable_ip_forward();
   fw_->apply_network(kNet1);

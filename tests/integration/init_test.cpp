@@ -65,7 +65,9 @@ TEST_F(InitTest, OrphanedZombiesAreReaped) {
   EXPECT_FALSE(contains_line_with(with_init, {"Z "})) << with_init;
   // A detached exec is adopted, and reaped, by lit-init as well.
   // It writes its pid; once it has exited, its /proc entry goes only if it was reaped.
-  ASSERT_EQ(lit({"container", "exec", "-d", "inited", "sh", "-c", "echo $$ > /tmp/exec.pid"}).exit_code, 0);
+  ASSERT_EQ(
+      lit({"container", "exec", "-d", "inited", "sh", "-c", "echo $$ > /tmp/exec.pid"}).exit_code,
+      0);
   EXPECT_TRUE(eventually([&] {
     return lit({"container", "exec", "inited", "sh", "-c",
                 "test -s /tmp/exec.pid && ! test -e /proc/$(cat /tmp/exec.pid)"})

@@ -42,7 +42,9 @@ TEST_F(NetworkTest, CreateMakesABridgeWithTheGatewayAndRmRemovesIt) {
 
 TEST_F(NetworkTest, SecondNetworkGetsTheNextSubnet) {
   ASSERT_EQ(lit({"network", "create", "a1"}).exit_code, 0);
-  ASSERT_EQ(lit({"network", "create", "--subnet", "10.55.0.0/16", "--gateway", "10.55.0.254", "b2"}).exit_code, 0);
+  ASSERT_EQ(lit({"network", "create", "--subnet", "10.55.0.0/16", "--gateway", "10.55.0.254", "b2"})
+                .exit_code,
+            0);
   ASSERT_EQ(lit({"network", "create", "c3"}).exit_code, 0);
   Result r = lit({"network", "ls", "--format", "json"});
   EXPECT_TRUE(contains_line_with(r.out, {"\"a1\"", "10.90.0.0/24"})) << r;
@@ -55,8 +57,9 @@ TEST_F(NetworkTest, BadInputChangesNothing) {
   ASSERT_EQ(lit({"network", "create", "--subnet", "10.66.0.0/24", "taken"}).exit_code, 0);
   expect_lit_error(lit({"network", "create", "--subnet", "10.66.0.128/25", "overlap"}), "--subnet");
   expect_lit_error(lit({"network", "create", "--subnet", "10.67.0.0/33", "bad"}), "--subnet");
-  expect_lit_error(lit({"network", "create", "--subnet", "10.68.0.0/24", "--gateway", "10.69.0.1", "outside"}),
-                   "--gateway");
+  expect_lit_error(
+      lit({"network", "create", "--subnet", "10.68.0.0/24", "--gateway", "10.69.0.1", "outside"}),
+      "--gateway");
   expect_lit_error(lit({"network", "create", "taken"}), "taken");
   expect_lit_error(lit({"network", "rm", "ghost"}), "no such network: ghost");
   Result r = lit({"network", "ls", "-q"});

@@ -187,18 +187,18 @@ TEST_F(ProjectOpsTest, StopStartRestartFollowDependencyOrder) {
 
   Result r = project({"stop", "-t", "1"});
   ASSERT_EQ(r.exit_code, 0) << r;
-  EXPECT_EQ(lines_with(r.err, "Stopped"),
-            (std::vector<std::string>{" Container shop-web-1  Stopped",
-                                      " Container shop-db-1  Stopped"}))
+  EXPECT_EQ(
+      lines_with(r.err, "Stopped"),
+      (std::vector<std::string>{" Container shop-web-1  Stopped", " Container shop-db-1  Stopped"}))
       << r;
   for (const auto& [name, j] : ps_all()) EXPECT_EQ(j.at("State"), "exited") << name;
   EXPECT_EQ(project({"ps", "-q"}).out, "");
 
   r = project({"start"});
   ASSERT_EQ(r.exit_code, 0) << r;
-  EXPECT_EQ(lines_with(r.err, "Started"),
-            (std::vector<std::string>{" Container shop-db-1  Started",
-                                      " Container shop-web-1  Started"}))
+  EXPECT_EQ(
+      lines_with(r.err, "Started"),
+      (std::vector<std::string>{" Container shop-db-1  Started", " Container shop-web-1  Started"}))
       << r;
   auto after = ps_all();
   for (const auto& [name, j] : after) {

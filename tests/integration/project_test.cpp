@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <fstream>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "tests/integration/expect.hpp"
@@ -56,7 +56,8 @@ TEST_F(ProjectTest, UpRunsServicesThatReachEachOtherAndDownLeavesNothing) {
   ASSERT_EQ(before.size(), 2u) << project({"ps", "-a"});
   // The published port answers; api reaches web by its service name.
   EXPECT_EQ(fetch("http://127.0.0.1:8081/hostname"), before["web"] + "\n");
-  Result byname = lit({"container", "exec", "shop-api-1", "wget", "-q", "-O", "-", "http://web/hostname"});
+  Result byname =
+      lit({"container", "exec", "shop-api-1", "wget", "-q", "-O", "-", "http://web/hostname"});
   EXPECT_EQ(byname.out, before["web"] + "\n") << byname;
 
   // Nothing changed: nothing to do, the same containers.
@@ -67,7 +68,8 @@ TEST_F(ProjectTest, UpRunsServicesThatReachEachOtherAndDownLeavesNothing) {
 
   // One service changed (its interpolated environment): only it is recreated.
   dry = project({"up", "--dry-run"}, {"COLOR=red"});
-  EXPECT_TRUE(contains_line_with(dry.out, {"recreate container shop-web-1", "config changed"})) << dry;
+  EXPECT_TRUE(contains_line_with(dry.out, {"recreate container shop-web-1", "config changed"}))
+      << dry;
   EXPECT_EQ(dry.out.find("shop-api-1"), std::string::npos) << dry;
   r = project({"up", "-d", "--wait"}, {"COLOR=red"});
   ASSERT_EQ(r.exit_code, 0) << r;
@@ -153,7 +155,8 @@ TEST_F(ProjectTest, ConfigPrintsYamlJsonAndListingsAndTheHashUpStores) {
   EXPECT_EQ(project({"config", "--services"}).out, "api\nweb\n");
   EXPECT_EQ(project({"config", "--volumes"}).out, "data\n");
   EXPECT_EQ(project({"config", "--networks"}).out, "default\n");
-  EXPECT_EQ(project({"config", "--images"}).out, "localhost/lit-test:latest\nlocalhost/lit-test:latest\n");
+  EXPECT_EQ(project({"config", "--images"}).out,
+            "localhost/lit-test:latest\nlocalhost/lit-test:latest\n");
   Result quiet = project({"config", "-q"});
   EXPECT_EQ(quiet.exit_code, 0) << quiet;
   EXPECT_EQ(quiet.out, "");
@@ -164,7 +167,8 @@ TEST_F(ProjectTest, ConfigPrintsYamlJsonAndListingsAndTheHashUpStores) {
   EXPECT_TRUE(hashes.out_lines()[0].starts_with("api ")) << hashes;
   ASSERT_EQ(project({"up", "-d", "--wait"}).exit_code, 0);
   Result web = project({"config", "--hash", "web"});
-  auto labels = nlohmann::json::parse(lit({"container", "inspect", "shop-web-1"}).out).at(0).at("labels");
+  auto labels =
+      nlohmann::json::parse(lit({"container", "inspect", "shop-web-1"}).out).at(0).at("labels");
   EXPECT_EQ(web.out, "web " + labels.at("lit.config-hash").get<std::string>() + "\n");
   EXPECT_NE(project({"config", "--hash", "web"}, {"COLOR=red"}).out, web.out);
   expect_lit_error(project({"config", "--hash", "nosuch"}), "--hash");
@@ -189,8 +193,8 @@ services:
   auto fetch_in_sidecar = [&] {
     std::string body;
     eventually([&] {
-      Result r = lit({"container", "exec", "shop-sidecar-1", "timeout", "3", "wget", "-q", "-O", "-",
-                      "http://127.0.0.1/hostname"});
+      Result r = lit({"container", "exec", "shop-sidecar-1", "timeout", "3", "wget", "-q", "-O",
+                      "-", "http://127.0.0.1/hostname"});
       body = r.exit_code == 0 ? r.out : "";
       return !body.empty();
     });
@@ -229,7 +233,8 @@ services:
   r = project({"up", "-d"});
   EXPECT_NE(r.exit_code, 0) << r;
   EXPECT_NE(r.err.find("conflicting options: port publishing and the container type network mode"),
-            std::string::npos) << r;
+            std::string::npos)
+      << r;
 }
 
 TEST_F(ProjectTest, SecretFromEnvironmentAndConfigFromContentAreMountedAndTracked) {
@@ -253,11 +258,15 @@ configs:
   Result r = project({"up", "-d"}, {"TOKEN=first-s3cret"});
   ASSERT_EQ(r.exit_code, 0) << r;
   auto cat = [&](const std::string& path) {
-    return lit({"container", "exec", "shop-app-1", "sh", "-c", "stat -c %a " + path + " && cat " + path}).out;
+    return lit({"container", "exec", "shop-app-1", "sh", "-c",
+                "stat -c %a " + path + " && cat " + path})
+        .out;
   };
   EXPECT_EQ(cat("/run/secrets/token"), "400\nfirst-s3cret");
   EXPECT_EQ(cat("/etc/app/settings.conf"), "444\nlevel = debug\n");
-  EXPECT_NE(lit({"container", "exec", "shop-app-1", "sh", "-c", "echo x > /run/secrets/token"}).exit_code, 0);
+  EXPECT_NE(
+      lit({"container", "exec", "shop-app-1", "sh", "-c", "echo x > /run/secrets/token"}).exit_code,
+      0);
   // lit config shows the content, never the secret's value.
   Result config = project({"config"}, {"TOKEN=first-s3cret"});
   EXPECT_EQ(config.out.find("first-s3cret"), std::string::npos) << config;
@@ -266,7 +275,9 @@ configs:
   // The same value: nothing to do. A new value: the service is recreated with it.
   EXPECT_EQ(project({"up", "--dry-run"}, {"TOKEN=first-s3cret"}).out, "nothing to do\n");
   // (By container, not `lit ps`: the project does not load without TOKEN.)
-  auto app_id = [&] { return nlohmann::json::parse(lit({"container", "inspect", "shop-app-1"}).out).at(0).at("id"); };
+  auto app_id = [&] {
+    return nlohmann::json::parse(lit({"container", "inspect", "shop-app-1"}).out).at(0).at("id");
+  };
   auto before = app_id();
   r = project({"up", "-d"}, {"TOKEN=second-s3cret"});
   ASSERT_EQ(r.exit_code, 0) << r;
@@ -277,7 +288,8 @@ configs:
   r = project({"up", "-d"});
   EXPECT_EQ(r.exit_code, 125) << r;
   EXPECT_NE(r.err.find("compose.yaml:12:18: secrets.token.environment: variable TOKEN is not set"),
-            std::string::npos) << r;
+            std::string::npos)
+      << r;
   EXPECT_EQ(cat("/run/secrets/token"), "400\nsecond-s3cret");
   EXPECT_EQ(project({"down", "-t", "1"}, {"TOKEN=second-s3cret"}).exit_code, 0);
   EXPECT_EQ(lit({"container", "ls", "-a", "-q"}).out, "");
@@ -311,19 +323,23 @@ TEST_F(ProjectTest, ProgressIsALiveViewOnATerminalAndLinesOrJsonOtherwise) {
   std::set<std::string> done;
   for (const auto& line : r.err_lines()) {
     auto j = nlohmann::json::parse(line);
-    if (j.at("state") == "done") done.insert(j.at("id").get<std::string>() + " " + j.at("status").get<std::string>());
+    if (j.at("state") == "done")
+      done.insert(j.at("id").get<std::string>() + " " + j.at("status").get<std::string>());
   }
-  EXPECT_EQ(done, (std::set<std::string>{"Container shop-web-1 Removed", "Container shop-api-1 Removed",
-                                         "Network shop_default Removed"}))
+  EXPECT_EQ(done,
+            (std::set<std::string>{"Container shop-web-1 Removed", "Container shop-api-1 Removed",
+                                   "Network shop_default Removed"}))
       << r;
 
   // On a terminal: the view redrawn in place, ending with every item done.
-  Result tty = run_on_pty({LIT_BINARY, "--root", root_.string(), "--run-root", run_root_.string(),
-                           "--project-directory", dir_.string(), "-f", (dir_ / "compose.yaml").string(), "up", "-d"},
-                          24, 100);
+  Result tty = run_on_pty(
+      {LIT_BINARY, "--root", root_.string(), "--run-root", run_root_.string(),
+       "--project-directory", dir_.string(), "-f", (dir_ / "compose.yaml").string(), "up", "-d"},
+      24, 100);
   ASSERT_EQ(tty.exit_code, 0) << tty;
   EXPECT_NE(tty.out.find("\x1b[2K"), std::string::npos) << "no redraw: " << tty;
-  EXPECT_NE(tty.out.find("[+] Running 3/3"), std::string::npos) << tty;  // the network and 2 containers (the volume stayed)
+  EXPECT_NE(tty.out.find("[+] Running 3/3"), std::string::npos)
+      << tty;  // the network and 2 containers (the volume stayed)
   EXPECT_NE(tty.out.find("✔\x1b[0m Container shop-api-1  Started"), std::string::npos) << tty;
 }
 
@@ -335,8 +351,9 @@ namespace {
 
 TEST_F(ProjectTest, StopAndDownWorkWhenTheImageIsGone) {
   // Only `up` needs the images (for the config hashes); removing what exists must not.
-  write("name: shop\nservices:\n  api:\n    image: localhost/lit-test:latest\n"
-        "    command: [\"sleep\", \"600\"]\n    stop_grace_period: 1s\n");
+  write(
+      "name: shop\nservices:\n  api:\n    image: localhost/lit-test:latest\n"
+      "    command: [\"sleep\", \"600\"]\n    stop_grace_period: 1s\n");
   ASSERT_EQ(project({"up", "-d"}).exit_code, 0);
   Result r = lit({"image", "rm", "-f", "localhost/lit-test:latest"});
   ASSERT_EQ(r.exit_code, 0) << r;

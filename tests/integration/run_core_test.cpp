@@ -1,7 +1,5 @@
 // run_foreground against a real busybox rootfs (root only); the pure helpers it
 // uses are unit-tested in tests/unit/runtime/{rootfs,spec,process}/.
-#include "runtime/process/run.hpp"
-
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -12,6 +10,7 @@
 #include <fstream>
 
 #include "runtime/cgroups/cgroup.hpp"
+#include "runtime/process/run.hpp"
 #include "runtime/util/fs.hpp"
 
 namespace lit::runtime {
@@ -29,7 +28,8 @@ class RunCoreTest : public ::testing::Test {
     fs::path base = dir_->path();
     fs::create_directories(base / "l1/bin");
     fs::copy_file("/bin/busybox", base / "l1/bin/busybox");
-    for (const char* a : {"sh", "cat", "echo", "hostname", "ps", "sleep", "touch", "ls", "mount", "wc"}) {
+    for (const char* a :
+         {"sh", "cat", "echo", "hostname", "ps", "sleep", "touch", "ls", "mount", "wc"}) {
       fs::create_symlink("busybox", base / "l1/bin" / a);
     }
     fs::create_directories(base / "l2");
@@ -99,7 +99,8 @@ TEST_F(RunCoreTest, MissingCommandIs127AndNonExecutableIs126) {
     FAIL() << "started a missing command";
   } catch (const StartError& e) {
     EXPECT_EQ(e.exit_code(), 127);
-    EXPECT_NE(std::string(e.what()).find("start container run-test: exec \"nosuchcmd\""), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("start container run-test: exec \"nosuchcmd\""),
+              std::string::npos)
         << e.what();
   }
   spec_.process.args = {"/hello"};
@@ -138,8 +139,9 @@ TEST_F(RunCoreTest, ReadOnlyBindAndReadOnlyRoot) {
   fs::create_directories(dir_->path() / "vol");
   spec_.mounts.push_back({"/data", "bind", (dir_->path() / "vol").string(), {"ro"}});
   spec_.security.read_only_rootfs = true;
-  ExitStatus st = run_sh("touch /data/a 2>/dev/null || echo ro-bind; touch /b 2>/dev/null || echo ro-root; "
-                         "touch /dev/shm/c && echo shm-rw");
+  ExitStatus st = run_sh(
+      "touch /data/a 2>/dev/null || echo ro-bind; touch /b 2>/dev/null || echo ro-root; "
+      "touch /dev/shm/c && echo shm-rw");
   EXPECT_EQ(st.code, 0);
   EXPECT_EQ(out_, "ro-bind\nro-root\nshm-rw\n");
 }

@@ -8,7 +8,8 @@ namespace lit::test {
 namespace {
 
 TEST_F(RunTest, UlimitsAreSetBeforeTheCommandRuns) {
-  Result r = sh("ulimit -n; ulimit -Hn; ulimit -u", {"--ulimit", "nofile=100:200", "--ulimit", "nproc=77"});
+  Result r = sh("ulimit -n; ulimit -Hn; ulimit -u",
+                {"--ulimit", "nofile=100:200", "--ulimit", "nproc=77"});
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "100\n200\n77\n") << r;
 }
@@ -23,13 +24,17 @@ TEST_F(RunTest, ShmSizeSetsDevShm) {
 
 TEST_F(RunTest, AddHostAndDnsShapeEtcFiles) {
   Result r = sh("cat /etc/hosts /etc/resolv.conf",
-                {"--add-host", "db.local:10.1.2.3", "--add-host", "v6:fd00::1", "--dns", "192.0.2.53",
-                 "--dns-search", "corp.example", "--dns-option", "ndots:3"});
+                {"--add-host", "db.local:10.1.2.3", "--add-host", "v6:fd00::1", "--dns",
+                 "192.0.2.53", "--dns-search", "corp.example", "--dns-option", "ndots:3"});
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_NE(r.out.find("10.1.2.3\tdb.local\n"), std::string::npos) << r;
   EXPECT_NE(r.out.find("fd00::1\tv6\n"), std::string::npos) << r;
-  EXPECT_NE(r.out.find("nameserver 192.0.2.53\nsearch corp.example\noptions ndots:3\n"), std::string::npos) << r;
-  EXPECT_EQ(r.out.find("nameserver 10."), std::string::npos) << "the host's resolvers are replaced\n" << r;
+  EXPECT_NE(r.out.find("nameserver 192.0.2.53\nsearch corp.example\noptions ndots:3\n"),
+            std::string::npos)
+      << r;
+  EXPECT_EQ(r.out.find("nameserver 10."), std::string::npos)
+      << "the host's resolvers are replaced\n"
+      << r;
 }
 
 TEST_F(RunTest, SysctlIsAppliedInsideOnly) {

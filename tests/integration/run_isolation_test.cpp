@@ -36,7 +36,8 @@ TEST_F(RunTest, NetworkNoneHasOnlyLoopback) {
   EXPECT_NE(r.out_lines().at(0), own_netns()) << "shares the sandbox's network namespace";
   EXPECT_EQ(interfaces(r.out), std::set<std::string>{"lo"}) << r;
   Result lo = sh("cat /sys/class/net/lo/operstate /sys/class/net/lo/flags", {"--network", "none"});
-  EXPECT_NE(lo.out.find("0x9"), std::string::npos) << "lo is not up\n" << lo;  // IFF_UP|IFF_LOOPBACK
+  EXPECT_NE(lo.out.find("0x9"), std::string::npos) << "lo is not up\n"
+                                                   << lo;  // IFF_UP|IFF_LOOPBACK
 }
 
 // Each --network none container has a namespace of its own, loopback up, in the
@@ -50,9 +51,11 @@ TEST_F(RunTest, NetworkNoneNamespaceIsEachContainersOwn) {
   lit({"container", "rm", "-f", "other"});
   ASSERT_EQ(theirs.exit_code, 0) << theirs;
   ASSERT_EQ(ours.exit_code, 0) << ours;
-  EXPECT_NE(theirs.out_lines().at(0), ours.out_lines().at(0)) << "two containers share a network namespace";
+  EXPECT_NE(theirs.out_lines().at(0), ours.out_lines().at(0))
+      << "two containers share a network namespace";
   EXPECT_NE(theirs.out_lines().at(0), own_netns()) << "shares the sandbox's network namespace";
-  EXPECT_EQ(theirs.out_lines().at(1), "0x9") << "lo is not up in the detached container\n" << theirs;
+  EXPECT_EQ(theirs.out_lines().at(1), "0x9") << "lo is not up in the detached container\n"
+                                             << theirs;
 }
 
 TEST_F(RunTest, NetworkHostSharesTheSandboxNamespace) {
@@ -83,27 +86,31 @@ TEST_F(RunTest, DevHasTheStandardDevicesOnly) {
   // The host's disks and consoles stay outside.
   for (const char* host_dev : {"vda", "sda", "nvme0", "kmsg", "mem", "tty1", "loop0"})
     EXPECT_EQ(std::find(lines.begin() + 4, lines.end(), host_dev), lines.end())
-        << "/dev/" << host_dev << " visible\n" << r;
+        << "/dev/" << host_dev << " visible\n"
+        << r;
 }
 
 TEST_F(RunTest, DevPtsAndShmAreUsable) {
-  Result r = sh("grep -E ' /dev/(pts|shm|mqueue) ' /proc/mounts | cut -d' ' -f2,3 | sort;"
-                "echo x > /dev/shm/f && cat /dev/shm/f");
+  Result r =
+      sh("grep -E ' /dev/(pts|shm|mqueue) ' /proc/mounts | cut -d' ' -f2,3 | sort;"
+         "echo x > /dev/shm/f && cat /dev/shm/f");
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "/dev/mqueue mqueue\n/dev/pts devpts\n/dev/shm tmpfs\nx\n") << r;
 }
 
 TEST_F(RunTest, SysIsReadOnly) {
-  Result r = sh("grep ' /sys ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1;"
-                "echo 1 2>/dev/null > /sys/kernel/uevent_helper && echo WROTE-SYS; true");
+  Result r =
+      sh("grep ' /sys ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1;"
+         "echo 1 2>/dev/null > /sys/kernel/uevent_helper && echo WROTE-SYS; true");
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "ro\n") << r;
 }
 
 TEST_F(RunTest, SensitiveProcPathsAreMasked) {
-  Result r = sh("head -c 16 /proc/kcore 2>/dev/null | wc -c;"
-                "echo 1 2>/dev/null > /proc/sysrq-trigger && echo WROTE-SYSRQ;"
-                "echo 1 2>/dev/null > /proc/sys/kernel/domainname && echo WROTE-PROCSYS; true");
+  Result r =
+      sh("head -c 16 /proc/kcore 2>/dev/null | wc -c;"
+         "echo 1 2>/dev/null > /proc/sysrq-trigger && echo WROTE-SYSRQ;"
+         "echo 1 2>/dev/null > /proc/sys/kernel/domainname && echo WROTE-PROCSYS; true");
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "0\n") << r;
 }
@@ -126,9 +133,20 @@ TEST_F(RunTest, MountPropagationIsPrivate) {
 }
 
 TEST_F(RunTest, TtyWithWindowSize) {
-  std::vector<std::string> argv{LIT_BINARY, "--root",   root_.string(), "--run-root",
-                                run_root_.string(), "container", "run", "--rm", "-i", "-t",
-                                kTestImage, "sh", "-c", "tty; stty size; exit 4"};
+  std::vector<std::string> argv{LIT_BINARY,
+                                "--root",
+                                root_.string(),
+                                "--run-root",
+                                run_root_.string(),
+                                "container",
+                                "run",
+                                "--rm",
+                                "-i",
+                                "-t",
+                                kTestImage,
+                                "sh",
+                                "-c",
+                                "tty; stty size; exit 4"};
   Result r = run_on_pty(argv, 33, 101, 30s);
   EXPECT_FALSE(r.timed_out) << r;
   EXPECT_EQ(r.exit_code, 4) << r;

@@ -62,8 +62,8 @@ TEST_F(RunTest, LimitsAreWrittenToTheContainersCgroup) {
         if (fs::exists(dir / f)) seen[f] = knob(dir / f);
     }
   };
-  Result r = sh("echo ready; sleep 2",
-                {"--memory", "64m", "--cpus", "0.5", "--pids-limit", "20"}, opts);
+  Result r =
+      sh("echo ready; sleep 2", {"--memory", "64m", "--cpus", "0.5", "--pids-limit", "20"}, opts);
   EXPECT_EQ(r.exit_code, 0) << r;
   ASSERT_FALSE(seen.empty()) << "no lit cgroup found while the container ran\n" << r;
   EXPECT_GT(cgroups_with_pids, 0u) << "the container's process is in none of lit's cgroups";

@@ -2,8 +2,8 @@
 // back (output, exit status, records), plus rejected input.
 #include <csignal>
 #include <fstream>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "tests/integration/run_fixture.hpp"
 
@@ -145,8 +145,9 @@ TEST_F(RunTest, ExitStatusPropagates) {
   EXPECT_EQ(sh("exit 0").exit_code, 0);
   Result missing = run({"--rm", kTestImage, "/no/such/binary"});
   EXPECT_NE(missing.exit_code, 0) << missing;
-  EXPECT_NE(missing.exit_code, 125) << "exec failure inside is not lit's own failure (docker: 127)\n"
-                                    << missing;
+  EXPECT_NE(missing.exit_code, 125)
+      << "exec failure inside is not lit's own failure (docker: 127)\n"
+      << missing;
 }
 
 TEST_F(RunTest, SigtermToLitReachesTheContainer) {
@@ -195,9 +196,10 @@ TEST_F(RunTest, WorkingDirectory) {
 }
 
 TEST_F(RunTest, RunsAsUser) {
-  Result r = sh("id -u; id -g; touch /root/x 2>/dev/null && echo WROTE-ROOT; echo ok > /tmp/x && "
-                "cat /tmp/x",
-                {"-u", "1000"});
+  Result r =
+      sh("id -u; id -g; touch /root/x 2>/dev/null && echo WROTE-ROOT; echo ok > /tmp/x && "
+         "cat /tmp/x",
+         {"-u", "1000"});
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "1000\n1000\nok\n") << r;
   Result both = sh("id -u; id -g", {"-u", "65534:1000"});
@@ -237,9 +239,10 @@ TEST_F(RunTest, ReadWriteVolume) {
 }
 
 TEST_F(RunTest, TmpfsMount) {
-  Result r = sh("grep ' /scratch ' /proc/mounts | cut -d' ' -f3; echo x > /scratch/f && cat "
-                "/scratch/f",
-                {"--tmpfs", "/scratch"});
+  Result r =
+      sh("grep ' /scratch ' /proc/mounts | cut -d' ' -f3; echo x > /scratch/f && cat "
+         "/scratch/f",
+         {"--tmpfs", "/scratch"});
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "tmpfs\nx\n") << r;
 }

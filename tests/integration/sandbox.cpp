@@ -260,7 +260,8 @@ std::vector<MountInfo> read_mountinfo(const fs::path& file) {
     std::string id, parent, dev, root, point, opts, field;
     f >> id >> parent >> dev >> root >> point >> opts;
     MountInfo m{unescape(point), unescape(root), "", "", opts, ""};
-    while (f >> field && field != "-") m.optional_fields += (m.optional_fields.empty() ? "" : " ") + field;
+    while (f >> field && field != "-")
+      m.optional_fields += (m.optional_fields.empty() ? "" : " ") + field;
     std::string super;
     f >> m.fs_type >> m.source >> super;
     m.source = unescape(m.source);

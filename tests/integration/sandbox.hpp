@@ -37,9 +37,9 @@ struct Result {
 std::ostream& operator<<(std::ostream& os, const Result& r);
 
 struct RunOptions {
-  std::string stdin_data;                  // written, then stdin is closed
+  std::string stdin_data;                   // written, then stdin is closed
   std::chrono::milliseconds timeout = 60s;  // then the process group gets SIGKILL
-  std::vector<std::string> extra_env;      // "K=V" added to the inherited environment
+  std::vector<std::string> extra_env;       // "K=V" added to the inherited environment
   // Called after each chunk of stdout arrives, with the child's pid and all
   // stdout so far (e.g. to send a signal once the container says "ready").
   std::function<void(pid_t, const std::string&)> on_stdout;

@@ -1,13 +1,13 @@
 // The harness checks itself: a leak check that cannot see leaks would let
 // every integration test pass while lit leaves mounts and cgroups behind.
+#include "tests/integration/sandbox.hpp"
+
 #include <gtest/gtest-spi.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
-
-#include "tests/integration/sandbox.hpp"
 
 namespace lit::test {
 namespace {

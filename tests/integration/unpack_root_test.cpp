@@ -36,7 +36,10 @@ TEST_F(Unpack, PreservesModeOwnerTimesAndSafeXattrs) {
              .file("home/app/f", "app's", 0600, 1000, 1000)
              .dir("ro", 0555)
              .file("ro/inside", "x")
-             .xattr("cap", "bin", "security.capability", std::string("\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 20))
+             .xattr("cap", "bin", "security.capability",
+                    std::string("\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+                                "\x00\x00\x00\x00",
+                                20))
              .xattr("user", "u", "user.note", "hello")
              .xattr("evil", "e", "trusted.overlay.redirect", "/etc")
              .bytes());

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "lit-shim: %s (it is started by `lit container run -d`)\n", error.c_str());
     return 2;
   }
-  ::signal(SIGPIPE, SIG_IGN);  // a CLI that went away must not take the shim with it
+  ::signal(SIGPIPE, SIG_IGN);      // a CLI that went away must not take the shim with it
   if (::chdir("/") < 0) return 1;  // keep no directory of the caller's busy
   return lit::shim::run_supervisor(config);
 }

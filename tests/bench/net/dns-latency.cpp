@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
     std::printf("nan nan nan 0\n");
     return 1;
   }
-  std::printf("%.1f %.1f %.1f %d\n", percentile(us, 0.5), percentile(us, 0.9), percentile(us, 0.99), good);
+  std::printf("%.1f %.1f %.1f %d\n", percentile(us, 0.5), percentile(us, 0.9), percentile(us, 0.99),
+              good);
   return good == count ? 0 : 1;
 }

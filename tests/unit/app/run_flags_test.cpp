@@ -121,8 +121,8 @@ TEST(RequestFromFlags, NetworkUseIsCheckedBeforeThePortSyntax) {
   EXPECT_EQ(error_of([&] { request_from_flags(f, env_with("", "")); }),
             "-p/--publish needs a lit network, but --network is none");
   f.network = "front";
-  EXPECT_TRUE(error_of([&] { request_from_flags(f, env_with("", "")); })
-                  .starts_with("invalid -p bogus:"));
+  EXPECT_TRUE(
+      error_of([&] { request_from_flags(f, env_with("", "")); }).starts_with("invalid -p bogus:"));
   f.publish = {"80"};
   f.no_healthcheck = true;
   f.health_cmd = "true";

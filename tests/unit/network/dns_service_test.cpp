@@ -26,7 +26,8 @@ NetworkRecord net(const std::string& name, const char* subnet, const char* gatew
 void add(NetworkRecord& r, const std::string& id, const std::string& name, const char* address,
          bool active, std::vector<std::string> aliases = {}) {
   // Pid 1 stands for "running" here: dns_config is given the liveness test below.
-  r.endpoints[id] = Endpoint{id, name, *Ipv4::try_parse(address), std::move(aliases), false, active ? 1 : 0, 0};
+  r.endpoints[id] =
+      Endpoint{id, name, *Ipv4::try_parse(address), std::move(aliases), false, active ? 1 : 0, 0};
 }
 
 TEST(DnsConfig, RunningContainersAreServedOnTheirNetworksOnly) {
@@ -87,7 +88,8 @@ TEST(DnsConfig, AContainerWhoseProcessIsGoneIsNotServed) {
   // Killed with its supervisor, or before a reboot: the record says it runs,
   // the process does not exist.
   auto front = net("front", "10.90.0.0/24", "10.90.0.1");
-  front.endpoints["x"] = Endpoint{"x", "ghost", *Ipv4::try_parse("10.90.0.9"), {}, false, 999999999, 1};
+  front.endpoints["x"] =
+      Endpoint{"x", "ghost", *Ipv4::try_parse("10.90.0.9"), {}, false, 999999999, 1};
   EXPECT_FALSE(dns_config({front}, {}).names.contains({ip("10.90.0.1"), "ghost"}));
   front.endpoints["x"].pid = getpid();
   front.endpoints["x"].pid_start = runtime::process_start_time(getpid());

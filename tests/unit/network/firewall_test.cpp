@@ -36,11 +36,11 @@ TEST(PortSpec, HostAddress) {
 }
 
 TEST(PortSpec, RangesMapPortByPort) {
-  EXPECT_EQ(parse("8000-8002:80-82/udp"),
-            (std::vector<PortMapping>{{"", 8000, 80, Proto::Udp},
-                                      {"", 8001, 81, Proto::Udp},
-                                      {"", 8002, 82, Proto::Udp}}));
-  EXPECT_EQ(parse("80-81"), (std::vector<PortMapping>{{"", 0, 80, Proto::Tcp}, {"", 0, 81, Proto::Tcp}}));
+  EXPECT_EQ(parse("8000-8002:80-82/udp"), (std::vector<PortMapping>{{"", 8000, 80, Proto::Udp},
+                                                                    {"", 8001, 81, Proto::Udp},
+                                                                    {"", 8002, 82, Proto::Udp}}));
+  EXPECT_EQ(parse("80-81"),
+            (std::vector<PortMapping>{{"", 0, 80, Proto::Tcp}, {"", 0, 81, Proto::Tcp}}));
 }
 
 TEST(PortSpec, BadValuesNameTheFlagAndTheValue) {
@@ -125,10 +125,13 @@ TEST(NftRules, NetworkIsolatesAndMasquerades) {
   EXPECT_EQ(clamp["comment"], "net:n1");
   EXPECT_TRUE(has_expr(clamp, m(meta("iifname"), "==", "lit-n1")));
   EXPECT_TRUE(has_expr(clamp, m(meta("oifname"), "!=", "lit-n1")));
-  EXPECT_TRUE(has_expr(clamp, m(json{{"&", json::array({pl("tcp", "flags"), json::array({"syn", "rst"})})}}, "==", "syn")));
+  EXPECT_TRUE(has_expr(
+      clamp,
+      m(json{{"&", json::array({pl("tcp", "flags"), json::array({"syn", "rst"})})}}, "==", "syn")));
   EXPECT_EQ(clamp["expr"].back(),
-            (json{{"mangle", {{"key", {{"tcp option", {{"name", "maxseg"}, {"field", "size"}}}}},
-                              {"value", {{"rt", {{"key", "mtu"}}}}}}}}));
+            (json{{"mangle",
+                   {{"key", {{"tcp option", {{"name", "maxseg"}, {"field", "size"}}}}},
+                    {"value", {{"rt", {{"key", "mtu"}}}}}}}}));
   const json& nat = body(cmds[2], "add", "rule");
   EXPECT_EQ(nat["chain"], "postrouting");
   EXPECT_EQ(nat["comment"], "net:n1");
@@ -155,16 +158,25 @@ TEST(NftRules, InternalNetworkHasNoEgressAndNoMasquerade) {
 }
 
 TEST(NftRules, NetworkRejectsBadInput) {
-  EXPECT_EQ(error_of([] { nft::network_rules({"n", "lit-n", "10.90.1.0", false}); }),
+  EXPECT_EQ(error_of([] {
+              nft::network_rules({"n", "lit-n", "10.90.1.0", false});
+            }),
             "network subnet '10.90.1.0' is not an IPv4 CIDR (a.b.c.d/n)");
-  EXPECT_EQ(error_of([] { nft::network_rules({"n", "lit-n", "10.90.1.0/33", false}); }),
+  EXPECT_EQ(error_of([] {
+              nft::network_rules({"n", "lit-n", "10.90.1.0/33", false});
+            }),
             "network subnet '10.90.1.0/33' is not an IPv4 CIDR (a.b.c.d/n)");
   EXPECT_NE(error_of([] { nft::network_rules({"n", "", "10.90.1.0/24", false}); }), "");
-  EXPECT_NE(error_of([] { nft::network_rules({"n", "lit-0123456789abcdef", "10.90.1.0/24", false}); }), "");
+  EXPECT_NE(error_of([] {
+              nft::network_rules({"n", "lit-0123456789abcdef", "10.90.1.0/24", false});
+            }),
+            "");
 }
 
 nft::ContainerPorts web() {
-  return {"c1", "10.90.1.5", "10.90.1.0/24",
+  return {"c1",
+          "10.90.1.5",
+          "10.90.1.0/24",
           {{"", 8080, 80, Proto::Tcp}, {"127.0.0.1", 5353, 53, Proto::Udp}}};
 }
 
@@ -199,7 +211,8 @@ TEST(NftRules, PublishedPortDnatsFromOutsideAndFromTheHost) {
   EXPECT_TRUE(has_expr(udp, m(pl("ip", "daddr"), "==", "127.0.0.1")));
   EXPECT_FALSE(has_expr(udp, local));
   EXPECT_TRUE(has_expr(udp, m(pl("udp", "dport"), "==", 5353)));
-  EXPECT_EQ(udp["expr"].back(), (json{{"dnat", {{"family", "ip"}, {"addr", "10.90.1.5"}, {"port", 53}}}}));
+  EXPECT_EQ(udp["expr"].back(),
+            (json{{"dnat", {{"family", "ip"}, {"addr", "10.90.1.5"}, {"port", 53}}}}));
 }
 
 TEST(NftRules, PortRulesRejectBadInput) {
@@ -208,7 +221,8 @@ TEST(NftRules, PortRulesRejectBadInput) {
   EXPECT_EQ(error_of([&] { nft::port_rules(c); }), "publish port for ctr:c1");
   c = web();
   c.container_ip = "10.90.1";
-  EXPECT_EQ(error_of([&] { nft::port_rules(c); }), "container address '10.90.1' is not an IPv4 address");
+  EXPECT_EQ(error_of([&] { nft::port_rules(c); }),
+            "container address '10.90.1' is not an IPv4 address");
   c = web();
   c.id = std::string(200, 'a');
   EXPECT_NE(error_of([&] { nft::port_rules(c); }), "");
@@ -258,8 +272,10 @@ TEST(NftRules, ReadersFindRulesByOwnerInLitsTableOnly) {
 }
 
 TEST(NftRules, DeleteAndListTargetOnlyInetLit) {
-  EXPECT_EQ(body(nft::delete_table()[0], "delete", "table"), (json{{"family", "inet"}, {"name", "lit"}}));
-  EXPECT_EQ(body(nft::list_table()[0], "list", "table"), (json{{"family", "inet"}, {"name", "lit"}}));
+  EXPECT_EQ(body(nft::delete_table()[0], "delete", "table"),
+            (json{{"family", "inet"}, {"name", "lit"}}));
+  EXPECT_EQ(body(nft::list_table()[0], "list", "table"),
+            (json{{"family", "inet"}, {"name", "lit"}}));
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 // failures and timeouts), skip-after-failure and cancellation; and the
 // conditions as the real runner reads them off observed containers. Every wait
 // here is on an event, with a bound.
+#include "reconciler/apply/apply.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -19,15 +21,14 @@
 #include <vector>
 
 #include "reconciler/apply/actions.hpp"
-#include "reconciler/apply/apply.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::reconciler {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-using ::testing::Contains;
 using ::testing::Not;
 
 // How long any awaited event may take before the test fails.
@@ -112,7 +113,8 @@ class FakeRunner : public ActionRunner {
     if (!cv_.wait_for(lock, kBound, [&] { return !held_.contains(a.target); }))
       throw Error("held too long");
     if (auto f = failures_.find(a.target); f != failures_.end()) throw Error(f->second);
-    if (auto h = makes_hold_.find(a.target); h != makes_hold_.end()) conditions_[h->second] = {Kind::Holds};
+    if (auto h = makes_hold_.find(a.target); h != makes_hold_.end())
+      conditions_[h->second] = {Kind::Holds};
     return "Done";
   }
 
@@ -170,8 +172,12 @@ class Events {
 
 Action container(const std::string& name, std::vector<std::size_t> after = {},
                  std::vector<DesiredDependency> wait_for = {}) {
-  return {.kind = ActionKind::CreateContainer, .target = name, .service = name, .number = 1,
-          .wait_for = std::move(wait_for), .after = std::move(after)};
+  return {.kind = ActionKind::CreateContainer,
+          .target = name,
+          .service = name,
+          .number = 1,
+          .wait_for = std::move(wait_for),
+          .after = std::move(after)};
 }
 
 ApplyOptions fast_options() {
@@ -270,8 +276,8 @@ TEST(ApplyTest, RunsNoMoreActionsAtOnceThanItHasWorkers) {
   // Each action is held until the test releases it, one at a time, the one
   // that started first once two have started: a third starts only then.
   auto starts = [](const std::vector<std::string>& log) {
-    return static_cast<std::size_t>(
-        std::count_if(log.begin(), log.end(), [](const auto& e) { return e.starts_with("start "); }));
+    return static_cast<std::size_t>(std::count_if(
+        log.begin(), log.end(), [](const auto& e) { return e.starts_with("start "); }));
   };
   std::set<std::string> released;
   while (released.size() < plan.actions.size()) {
@@ -294,7 +300,8 @@ TEST(ApplyTest, RunsNoMoreActionsAtOnceThanItHasWorkers) {
 }
 
 TEST(ApplyTest, WaitsForADependencyToStartOutsideTheProcess) {
-  Plan plan{.actions = {container("web", {}, {{.service = "db", .condition = Condition::Started}})}};
+  Plan plan{
+      .actions = {container("web", {}, {{.service = "db", .condition = Condition::Started}})}};
   FakeRunner runner;
   Events events;
   AsyncApply apply(plan, runner, fast_options(), events);
@@ -308,8 +315,9 @@ TEST(ApplyTest, WaitsForADependencyToStartOutsideTheProcess) {
 TEST(ApplyTest, AWaitingActionWakesWhenAnActionInTheProcessEnds) {
   // web has no edge to db (the planner would add one); only db's end wakes it,
   // since the periodic recheck is an hour away.
-  Plan plan{.actions = {container("db"),
-                        container("web", {}, {{.service = "db", .condition = Condition::Started}})}};
+  Plan plan{
+      .actions = {container("db"),
+                  container("web", {}, {{.service = "db", .condition = Condition::Started}})}};
   FakeRunner runner;
   runner.hold("db");
   runner.on_success_holds("db", "db");
@@ -343,9 +351,10 @@ TEST(ApplyTest, ADependencyThatNeverWillBeHealthyFailsTheActionAndSkipsItsDepend
 }
 
 TEST(ApplyTest, ADependencyThatDoesNotBecomeReadyInTimeFailsTheAction) {
-  Plan plan{.actions = {
-                container("web", {}, {{.service = "db", .condition = Condition::Healthy}}),
-                container("job", {}, {{.service = "init", .condition = Condition::CompletedSuccessfully}})}};
+  Plan plan{
+      .actions = {container("web", {}, {{.service = "db", .condition = Condition::Healthy}}),
+                  container("job", {},
+                            {{.service = "init", .condition = Condition::CompletedSuccessfully}})}};
   FakeRunner runner;
   runner.set_condition("init", Kind::Holds);
   ApplyOptions options = fast_options();
@@ -411,7 +420,8 @@ TEST(ApplyTest, AnApplyCancelledBeforeItStartsRunsNothing) {
   ApplyOptions options = fast_options();
   options.stop = stop.get_token();
   ApplyResult r = apply_plan(plan, runner, options, {});
-  EXPECT_THAT(r.errors, ElementsAre("create network n: cancelled", "create container a: cancelled"));
+  EXPECT_THAT(r.errors,
+              ElementsAre("create network n: cancelled", "create container a: cancelled"));
   EXPECT_THAT(runner.log(), IsEmpty());
 }
 
@@ -422,8 +432,8 @@ TEST(ApplyTest, AnEmptyPlanDoesNothing) {
 
 // ---- the real runner's conditions, on observed containers ----
 
-ProjectContainer replica(runtime::ContainerStatus status, std::optional<runtime::Health> health = {},
-                         int exit_code = 0) {
+ProjectContainer replica(runtime::ContainerStatus status,
+                         std::optional<runtime::Health> health = {}, int exit_code = 0) {
   ProjectContainer c;
   c.record.name = "p-db-1";
   if (health) {
@@ -435,7 +445,8 @@ ProjectContainer replica(runtime::ContainerStatus status, std::optional<runtime:
   return c;
 }
 
-ConditionState condition(Condition how, std::vector<ProjectContainer> replicas, bool required = true) {
+ConditionState condition(Condition how, std::vector<ProjectContainer> replicas,
+                         bool required = true) {
   return dependency_condition({.service = "db", .condition = how, .required = required}, replicas);
 }
 
@@ -444,32 +455,45 @@ MATCHER_P2(IsCondition, kind, why, "") { return arg.kind == kind && arg.why == w
 TEST(DependencyConditionTest, ServiceStarted) {
   EXPECT_THAT(condition(Condition::Started, {}), IsCondition(Kind::Waiting, ""));
   EXPECT_THAT(condition(Condition::Started, {}, false), IsCondition(Kind::Holds, ""));
-  EXPECT_THAT(condition(Condition::Started, {replica(runtime::ContainerStatus::Created)}), IsCondition(Kind::Waiting, ""));
-  EXPECT_THAT(condition(Condition::Started, {replica(runtime::ContainerStatus::Running)}), IsCondition(Kind::Holds, ""));
-  EXPECT_THAT(condition(Condition::Started, {replica(runtime::ContainerStatus::Exited, {}, 1)}), IsCondition(Kind::Holds, ""));
-  EXPECT_THAT(condition(Condition::Started, {replica(runtime::ContainerStatus::Running), replica(runtime::ContainerStatus::Created)}),
+  EXPECT_THAT(condition(Condition::Started, {replica(runtime::ContainerStatus::Created)}),
+              IsCondition(Kind::Waiting, ""));
+  EXPECT_THAT(condition(Condition::Started, {replica(runtime::ContainerStatus::Running)}),
+              IsCondition(Kind::Holds, ""));
+  EXPECT_THAT(condition(Condition::Started, {replica(runtime::ContainerStatus::Exited, {}, 1)}),
+              IsCondition(Kind::Holds, ""));
+  EXPECT_THAT(condition(Condition::Started, {replica(runtime::ContainerStatus::Running),
+                                             replica(runtime::ContainerStatus::Created)}),
               IsCondition(Kind::Waiting, ""));
 }
 
 TEST(DependencyConditionTest, ServiceHealthy) {
   using runtime::Health;
-  EXPECT_THAT(condition(Condition::Healthy, {replica(runtime::ContainerStatus::Running)}),
-              IsCondition(Kind::Never, "service db has no health check (needed by service_healthy)"));
-  EXPECT_THAT(condition(Condition::Healthy, {replica(runtime::ContainerStatus::Running, Health::Starting)}),
-              IsCondition(Kind::Waiting, ""));
-  EXPECT_THAT(condition(Condition::Healthy, {replica(runtime::ContainerStatus::Exited, Health::Starting)}),
-              IsCondition(Kind::Never, "service db exited before it was healthy"));
-  EXPECT_THAT(condition(Condition::Healthy, {replica(runtime::ContainerStatus::Running, Health::Unhealthy)}),
+  EXPECT_THAT(
+      condition(Condition::Healthy, {replica(runtime::ContainerStatus::Running)}),
+      IsCondition(Kind::Never, "service db has no health check (needed by service_healthy)"));
+  EXPECT_THAT(
+      condition(Condition::Healthy, {replica(runtime::ContainerStatus::Running, Health::Starting)}),
+      IsCondition(Kind::Waiting, ""));
+  EXPECT_THAT(
+      condition(Condition::Healthy, {replica(runtime::ContainerStatus::Exited, Health::Starting)}),
+      IsCondition(Kind::Never, "service db exited before it was healthy"));
+  EXPECT_THAT(condition(Condition::Healthy,
+                        {replica(runtime::ContainerStatus::Running, Health::Unhealthy)}),
               IsCondition(Kind::Never, "service db is unhealthy"));
-  EXPECT_THAT(condition(Condition::Healthy, {replica(runtime::ContainerStatus::Running, Health::Healthy)}),
-              IsCondition(Kind::Holds, ""));
+  EXPECT_THAT(
+      condition(Condition::Healthy, {replica(runtime::ContainerStatus::Running, Health::Healthy)}),
+      IsCondition(Kind::Holds, ""));
 }
 
 TEST(DependencyConditionTest, ServiceCompletedSuccessfully) {
-  EXPECT_THAT(condition(Condition::CompletedSuccessfully, {replica(runtime::ContainerStatus::Running)}),
-              IsCondition(Kind::Waiting, ""));
-  EXPECT_THAT(condition(Condition::CompletedSuccessfully, {replica(runtime::ContainerStatus::Exited)}), IsCondition(Kind::Holds, ""));
-  EXPECT_THAT(condition(Condition::CompletedSuccessfully, {replica(runtime::ContainerStatus::Exited, {}, 3)}),
+  EXPECT_THAT(
+      condition(Condition::CompletedSuccessfully, {replica(runtime::ContainerStatus::Running)}),
+      IsCondition(Kind::Waiting, ""));
+  EXPECT_THAT(
+      condition(Condition::CompletedSuccessfully, {replica(runtime::ContainerStatus::Exited)}),
+      IsCondition(Kind::Holds, ""));
+  EXPECT_THAT(condition(Condition::CompletedSuccessfully,
+                        {replica(runtime::ContainerStatus::Exited, {}, 3)}),
               IsCondition(Kind::Never, "service db exited with code 3"));
 }
 

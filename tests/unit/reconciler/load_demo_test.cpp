@@ -8,8 +8,7 @@
 namespace lit::reconciler {
 namespace {
 
-const std::filesystem::path kRepo =
-    std::filesystem::path(LIT_SOURCE_DIR);
+const std::filesystem::path kRepo = std::filesystem::path(LIT_SOURCE_DIR);
 
 std::optional<std::string> no_env(const std::string&) { return std::nullopt; }
 

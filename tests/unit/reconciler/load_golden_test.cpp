@@ -9,9 +9,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "reconciler/load/load.hpp"
 #include "runtime/util/error.hpp"
@@ -40,7 +39,8 @@ std::vector<std::string> cases() {
 }
 
 LoadOptions options_for(const fs::path& dir) {
-  json o = fs::exists(dir / "options.json") ? json::parse(slurp(dir / "options.json")) : json::object();
+  json o =
+      fs::exists(dir / "options.json") ? json::parse(slurp(dir / "options.json")) : json::object();
   LoadOptions opts;
   opts.working_dir = (dir / o.value("working_dir", ".")).lexically_normal().string();
   opts.files = o.value("files", std::vector<std::string>{});
@@ -62,7 +62,8 @@ LoadOptions options_for(const fs::path& dir) {
 void relativize(json& j, const std::string& dir) {
   if (j.is_string()) {
     std::string s = j.get<std::string>();
-    for (std::size_t pos; (pos = s.find(dir)) != std::string::npos;) s.replace(pos, dir.size(), "$CASE");
+    for (std::size_t pos; (pos = s.find(dir)) != std::string::npos;)
+      s.replace(pos, dir.size(), "$CASE");
     j = s;
   } else if (j.is_array() || j.is_object()) {
     for (auto& v : j) relativize(v, dir);
@@ -82,11 +83,14 @@ TEST_P(Golden, MatchesExpected) {
   } catch (const lit::Error& e) {
     error = e.what();
     std::string d = dir.string();
-    for (std::size_t pos; (pos = error.find(d)) != std::string::npos;) error.replace(pos, d.size(), "$CASE");
+    for (std::size_t pos; (pos = error.find(d)) != std::string::npos;)
+      error.replace(pos, d.size(), "$CASE");
   }
   if (update) {
-    if (error.empty()) std::ofstream(dir / "expected.json") << got.dump(2) << "\n";
-    else std::ofstream(dir / "expected_error.txt") << error << "\n";
+    if (error.empty())
+      std::ofstream(dir / "expected.json") << got.dump(2) << "\n";
+    else
+      std::ofstream(dir / "expected_error.txt") << error << "\n";
   }
   if (fs::exists(dir / "expected_error.txt")) {
     std::string want = slurp(dir / "expected_error.txt");

@@ -39,7 +39,8 @@ TEST(Interpolate, ErrorsAndUnsetWarnings) {
   auto e = env({{"EMPTY", ""}});
   EXPECT_EQ(error_of([&] { interpolate("${NO:?set NO please}", e); }),
             "required variable NO is missing a value: set NO please");
-  EXPECT_EQ(error_of([&] { interpolate("${EMPTY:?}", e); }), "required variable EMPTY is missing a value");
+  EXPECT_EQ(error_of([&] { interpolate("${EMPTY:?}", e); }),
+            "required variable EMPTY is missing a value");
   EXPECT_EQ(error_of([&] { interpolate("${EMPTY?}", e); }), "");
   EXPECT_EQ(error_of([&] { interpolate("${A", e); }), "invalid interpolation format in '${A'");
   EXPECT_EQ(error_of([&] { interpolate("${1A}", e); }), "invalid interpolation format in '${1A}'");
@@ -78,7 +79,8 @@ TEST(Units, Durations) {
   EXPECT_EQ(format_duration(1500000000), "1.5s");
   EXPECT_EQ(format_duration(250000000), "250ms");
   EXPECT_EQ(format_duration(0), "0s");
-  EXPECT_EQ(error_of([] { parse_duration("10"); }), "invalid duration '10' (expected e.g. 30s, 1m30s, 500ms)");
+  EXPECT_EQ(error_of([] { parse_duration("10"); }),
+            "invalid duration '10' (expected e.g. 30s, 1m30s, 500ms)");
   EXPECT_NE(error_of([] { parse_duration("5x"); }), "");
 }
 
@@ -193,7 +195,8 @@ TEST(Discovery, LitYmlFirstThenComposeWithOverride) {
   EXPECT_EQ(discover_files(dir.path().string()),
             (std::vector<std::string>{(dir.path() / "lit.yml").string()}));
   fs::create_directories(dir.path() / "a/b");
-  EXPECT_EQ(discover_files((dir.path() / "a/b").string()).front(), (dir.path() / "lit.yml").string());
+  EXPECT_EQ(discover_files((dir.path() / "a/b").string()).front(),
+            (dir.path() / "lit.yml").string());
 }
 
 TEST(ProjectName, FromDirectory) {
@@ -207,20 +210,24 @@ TEST(Load, NoProjectFileIsAClearError) {
   LoadOptions o;
   o.files = {(dir.path() / "nope.yml").string()};
   o.environment = env({});
-  EXPECT_EQ(error_of([&] { load_project(o); }), "-f " + (dir.path() / "nope.yml").string() + ": no such file");
+  EXPECT_EQ(error_of([&] { load_project(o); }),
+            "-f " + (dir.path() / "nope.yml").string() + ": no such file");
 }
 
 TEST(Load, StrictTurnsWarningsIntoErrorsButNotVersion) {
   TempDir dir(std::filesystem::temp_directory_path(), "lit-load-");
-  write_file_atomic(dir.path() / "lit.yml", "version: '3'\nname: x\nservices: {a: {image: i, pid: host}}\n");
+  write_file_atomic(dir.path() / "lit.yml",
+                    "version: '3'\nname: x\nservices: {a: {image: i, pid: host}}\n");
   LoadOptions o;
   o.working_dir = dir.path().string();
   o.environment = env({});
   Project p = load_project(o);
-  EXPECT_EQ(p.warnings, (std::vector<std::string>{"lit.yml:1:1: version: obsolete, ignored",
-                                                  "lit.yml:3:26: services.a.pid: not supported by lit, ignored"}));
+  EXPECT_EQ(p.warnings, (std::vector<std::string>{
+                            "lit.yml:1:1: version: obsolete, ignored",
+                            "lit.yml:3:26: services.a.pid: not supported by lit, ignored"}));
   o.strict = true;
-  EXPECT_EQ(error_of([&] { load_project(o); }), "lit.yml:3:26: services.a.pid: not supported by lit (--strict)");
+  EXPECT_EQ(error_of([&] { load_project(o); }),
+            "lit.yml:3:26: services.a.pid: not supported by lit (--strict)");
 }
 
 }  // namespace

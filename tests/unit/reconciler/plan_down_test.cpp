@@ -37,14 +37,14 @@ struct Fixture {
       .services = {svc("web", {"api"}), svc("api", {"db"}), svc("db")},
       .networks = {{.name = "p_default", .hash = "n"}, {.name = "shared", .external = true}},
       .volumes = {{.name = "p_data"}, {.name = "keep", .external = true}}};
-  ObservedState o{.containers = {container("db", 1), container("api", 1),
-                                 container("api", 2, runtime::ContainerStatus::Exited),
-                                 container("web", 1)},
-                  .networks = {{.name = "p_default",
-                                .hash = "n",
-                                .attached = {"id-db-1", "id-api-1", "id-web-1"}},
-                               {.name = "shared", .attached = {"id-web-1", "foreign"}}},
-                  .volumes = {{.name = "p_data"}, {.name = "keep"}}};
+  ObservedState o{
+      .containers = {container("db", 1), container("api", 1),
+                     container("api", 2, runtime::ContainerStatus::Exited), container("web", 1)},
+      .networks = {{.name = "p_default",
+                    .hash = "n",
+                    .attached = {"id-db-1", "id-api-1", "id-web-1"}},
+                   {.name = "shared", .attached = {"id-web-1", "foreign"}}},
+      .volumes = {{.name = "p_data"}, {.name = "keep"}}};
 };
 
 std::vector<std::string> lines(const Plan& plan) {

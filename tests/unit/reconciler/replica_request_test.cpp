@@ -153,7 +153,8 @@ TEST(ReplicaRequest, NetworkModes) {
   s.network_mode = "service:db";
   ReplicaRequest rr = replica_request(project_with(s), s, "proj-web-1", 1, "h");
   EXPECT_EQ(rr.network_service, "db");
-  EXPECT_EQ(rr.request.network.mode, runtime::NetworkMode::None);  // until the applier knows db's replica
+  EXPECT_EQ(rr.request.network.mode,
+            runtime::NetworkMode::None);  // until the applier knows db's replica
   s.network_mode = "container:other";
   rr = replica_request(project_with(s), s, "proj-web-1", 1, "h");
   EXPECT_EQ(rr.request.network.mode, runtime::NetworkMode::Container);

@@ -42,7 +42,8 @@ json round_trip(const json& j) { return to_json(YAML::Load(to_yaml(j))); }
 
 TEST(YamlOut, EveryGoldenProjectReadsBackAsItsJson) {
   int cases = 0;
-  for (const auto& e : fs::directory_iterator(fs::path(LIT_SOURCE_DIR) / "tests/unit/reconciler/golden")) {
+  for (const auto& e :
+       fs::directory_iterator(fs::path(LIT_SOURCE_DIR) / "tests/unit/reconciler/golden")) {
     fs::path expected = e.path() / "expected.json";
     if (!fs::exists(expected)) continue;
     json j = json::parse(std::ifstream(expected));

@@ -22,7 +22,7 @@ TEST(CgroupMountinfo, ParsesControllersAndEscapes) {
   EXPECT_FALSE(mounts[0].unified);
   EXPECT_EQ(mounts[0].controllers, (std::vector<std::string>{"cpu", "cpuacct"}));
   EXPECT_EQ(mounts[0].options, "cpu,cpuacct");  // what mounting the same hierarchy again takes
-  EXPECT_TRUE(mounts[1].controllers.empty());  // name=systemd is no controller
+  EXPECT_TRUE(mounts[1].controllers.empty());   // name=systemd is no controller
   EXPECT_EQ(mounts[1].options, "xattr,name=systemd");
   EXPECT_EQ(mounts[2].mount_point, "/sys/fs/cgroup/un ified");
   EXPECT_TRUE(mounts[2].unified);

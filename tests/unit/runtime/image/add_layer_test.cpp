@@ -11,8 +11,8 @@
 namespace fs = std::filesystem;
 using lit::image::Image;
 using lit::image::Store;
-using lit::test::TarBuilder;
 using lit::test::count_entries;
+using lit::test::TarBuilder;
 
 namespace {
 

@@ -19,7 +19,8 @@ struct TestImage {
 
 inline std::string hex(const std::string& digest) { return digest.substr(7); }
 
-inline TestImage make_test_image(const std::vector<TarBuilder>& layers, const std::string& cmd = "sh") {
+inline TestImage make_test_image(const std::vector<TarBuilder>& layers,
+                                 const std::string& cmd = "sh") {
   TestImage img;
   for (const auto& l : layers) {
     img.layers.push_back(l.bytes());
@@ -85,14 +86,19 @@ inline std::string oci_archive(const TestImage& img, const OciArchiveOptions& o 
     Compression c = o.layers[i % o.layers.size()];
     std::string blob = compress(img.layers[i], c);
     std::string digest = image::sha256_digest(blob);
-    layers.push_back({{"mediaType", "application/vnd.oci.image.layer.v1.tar"}, {"digest", digest}, {"size", blob.size()}});
+    layers.push_back({{"mediaType", "application/vnd.oci.image.layer.v1.tar"},
+                      {"digest", digest},
+                      {"size", blob.size()}});
     if (o.corrupt_layer && i == 0) blob = compress(img.layers[i] + std::string(512, '\0'), c);
     tar.file("blobs/sha256/" + hex(digest), blob);
   }
   nlohmann::json manifest = {
       {"schemaVersion", 2},
       {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-      {"config", {{"mediaType", "application/vnd.oci.image.config.v1+json"}, {"digest", img.id}, {"size", img.config.size()}}},
+      {"config",
+       {{"mediaType", "application/vnd.oci.image.config.v1+json"},
+        {"digest", img.id},
+        {"size", img.config.size()}}},
       {"layers", layers},
   };
   std::string m = manifest.dump();

@@ -44,7 +44,9 @@ TEST(Lookup, AmbiguousPrefixIsAClearError) {
     lookup(st, "abcd");
     ADD_FAILURE();
   } catch (const lit::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("ambiguous image ID abcd: matches 2 images"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("ambiguous image ID abcd: matches 2 images"),
+              std::string::npos)
+        << e.what();
   }
   EXPECT_THROW(lookup(st, "sha256:abcd"), lit::Error);
   EXPECT_THROW(lookup(st, "sha256:xyz"), lit::Error);

@@ -28,8 +28,10 @@ TEST(Reference, NormalizesLikeDocker) {
       {"localhost/lit-test:latest", "localhost/lit-test:latest", "localhost/lit-test:latest"},
       {"localhost/x", "localhost/x:latest", "localhost/x:latest"},
       {"localhost:5000/x:1", "localhost:5000/x:1", "localhost:5000/x:1"},
-      {"registry.example.com/a/b", "registry.example.com/a/b:latest", "registry.example.com/a/b:latest"},
-      {"my-registry.io:443/a__b/c.d/e-f", "my-registry.io:443/a__b/c.d/e-f:latest", "my-registry.io:443/a__b/c.d/e-f:latest"},
+      {"registry.example.com/a/b", "registry.example.com/a/b:latest",
+       "registry.example.com/a/b:latest"},
+      {"my-registry.io:443/a__b/c.d/e-f", "my-registry.io:443/a__b/c.d/e-f:latest",
+       "my-registry.io:443/a__b/c.d/e-f:latest"},
       {"Registry.Example.com/a", "Registry.Example.com/a:latest", "Registry.Example.com/a:latest"},
   };
   for (const auto& c : cases) {

@@ -1,10 +1,11 @@
 // The image store as a user sees it: load, import, resolve, list, remove,
 // all-or-nothing on bad input.
+#include "runtime/image/store.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-#include "runtime/image/store.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 #include "tests/unit/runtime/image/archive_builder.hpp"
@@ -13,8 +14,8 @@ namespace fs = std::filesystem;
 using lit::image::Image;
 using lit::image::Store;
 using lit::test::Compression;
-using lit::test::TarBuilder;
 using lit::test::count_entries;
+using lit::test::TarBuilder;
 
 namespace {
 
@@ -52,18 +53,26 @@ class StoreTest : public ::testing::Test {
 };
 
 TarBuilder base_layer() {
-  return TarBuilder().dir("bin").file("bin/sh", "#!shell", 0755).dir("etc").file("etc/os-release", "lit\n");
+  return TarBuilder()
+      .dir("bin")
+      .file("bin/sh", "#!shell", 0755)
+      .dir("etc")
+      .file("etc/os-release", "lit\n");
 }
-TarBuilder app_layer(const std::string& text = "app") { return TarBuilder().dir("app").file("app/main", text); }
+TarBuilder app_layer(const std::string& text = "app") {
+  return TarBuilder().dir("app").file("app/main", text);
+}
 
 TEST_F(StoreTest, LoadsDockerArchiveAndFindsItByEveryName) {
   auto img = lit::test::make_test_image({base_layer(), app_layer()});
-  auto loaded = store.load_archive(write(lit::test::docker_archive(img, {.outer = Compression::gzip})));
+  auto loaded =
+      store.load_archive(write(lit::test::docker_archive(img, {.outer = Compression::gzip})));
   ASSERT_EQ(loaded.size(), 1u);
   EXPECT_EQ(loaded[0].id, img.id);
   EXPECT_EQ(loaded[0].tags, std::vector<std::string>{"docker.io/team/app:latest"});
-  for (const std::string& ref : std::vector<std::string>{"team/app", "team/app:latest", "docker.io/team/app:latest", img.id, img.id.substr(7),
-                          img.id.substr(7, 12), img.id.substr(0, 11)}) {
+  for (const std::string& ref :
+       std::vector<std::string>{"team/app", "team/app:latest", "docker.io/team/app:latest", img.id,
+                                img.id.substr(7), img.id.substr(7, 12), img.id.substr(0, 11)}) {
     EXPECT_EQ(store.resolve(ref).id, img.id) << ref;
   }
   Image got = store.resolve("team/app");
@@ -85,8 +94,10 @@ TEST_F(StoreTest, LoadsDockerArchiveAndFindsItByEveryName) {
 TEST_F(StoreTest, LoadsDockerArchiveWithBlobsLayoutAndCompressedLayers) {
   for (auto c : {Compression::none, Compression::gzip, Compression::zstd}) {
     auto img = lit::test::make_test_image({base_layer(), app_layer("v" + std::to_string(int(c)))});
-    store.load_archive(write(lit::test::docker_archive(
-        img, {.tags = {"localhost/lit-test:" + std::to_string(int(c))}, .layers = c, .blobs_layout = true})));
+    store.load_archive(write(
+        lit::test::docker_archive(img, {.tags = {"localhost/lit-test:" + std::to_string(int(c))},
+                                        .layers = c,
+                                        .blobs_layout = true})));
     Image got = store.resolve("localhost/lit-test:" + std::to_string(int(c)));
     EXPECT_EQ(got.id, img.id);
     EXPECT_EQ(got.tags, std::vector<std::string>{"localhost/lit-test:" + std::to_string(int(c))});
@@ -104,7 +115,8 @@ TEST_F(StoreTest, DockerArchiveSymlinkedLayerAndEmptyLayer) {
       .file("l0/layer.tar", img.layers[0])
       .file("l1/layer.tar", img.layers[1])
       .symlink("l2/layer.tar", "../l0/layer.tar");
-  nlohmann::json m = {{{"Config", lit::test::hex(img.id) + ".json"}, {"RepoTags", {"rep:1"}},
+  nlohmann::json m = {{{"Config", lit::test::hex(img.id) + ".json"},
+                       {"RepoTags", {"rep:1"}},
                        {"Layers", {"l0/layer.tar", "l1/layer.tar", "l2/layer.tar"}}}};
   tar.file("manifest.json", m.dump());
   auto loaded = store.load_archive(write(tar.bytes()));
@@ -115,7 +127,8 @@ TEST_F(StoreTest, DockerArchiveSymlinkedLayerAndEmptyLayer) {
 
 TEST_F(StoreTest, LoadsOciArchiveWithGzipAndZstdLayers) {
   auto img = lit::test::make_test_image({base_layer(), app_layer()});
-  auto loaded = store.load_archive(write(lit::test::oci_archive(img, {.outer = Compression::zstd})));
+  auto loaded =
+      store.load_archive(write(lit::test::oci_archive(img, {.outer = Compression::zstd})));
   ASSERT_EQ(loaded.size(), 1u);
   EXPECT_EQ(store.resolve("team/app:latest").id, img.id);
   EXPECT_EQ(lit::read_file(store.layer_dirs(loaded[0])[1] / "app" / "main"), "app");
@@ -127,10 +140,11 @@ TEST_F(StoreTest, LoadsOciArchiveWithGzipAndZstdLayers) {
 
 TEST_F(StoreTest, OciTagComesFromRefNameOnlyWhenItIsAName) {
   auto img = lit::test::make_test_image({base_layer()});
-  auto loaded = store.load_archive(write(lit::test::oci_archive(img, {.containerd_name = "", .ref_name = "latest"})));
+  auto loaded = store.load_archive(
+      write(lit::test::oci_archive(img, {.containerd_name = "", .ref_name = "latest"})));
   EXPECT_TRUE(loaded[0].tags.empty());
-  loaded = store.load_archive(
-      write(lit::test::oci_archive(img, {.containerd_name = "", .ref_name = "localhost/podman-made:1"})));
+  loaded = store.load_archive(write(
+      lit::test::oci_archive(img, {.containerd_name = "", .ref_name = "localhost/podman-made:1"})));
   EXPECT_EQ(loaded[0].tags, std::vector<std::string>{"localhost/podman-made:1"});
 }
 
@@ -183,7 +197,8 @@ TEST_F(StoreTest, CorruptAndForeignArchivesAreClearErrors) {
   EXPECT_NE(err.find("not a tar archive"), std::string::npos) << err;
   err = load_error(TarBuilder().file("hello.txt", "hi").bytes());
   EXPECT_NE(err.find("neither a docker-archive"), std::string::npos) << err;
-  err = load_error(TarBuilder().file("manifest.json", "[{\"Config\":\"missing.json\",\"Layers\":[]}]").bytes());
+  err = load_error(
+      TarBuilder().file("manifest.json", "[{\"Config\":\"missing.json\",\"Layers\":[]}]").bytes());
   EXPECT_NE(err.find("missing missing.json"), std::string::npos) << err;
   expect_nothing_stored();
 }
@@ -196,8 +211,12 @@ TEST_F(StoreTest, SecondBadImageInArchiveRollsBackTheFirst) {
   tar.file(lit::test::hex(good.id) + ".json", good.config).file("g.tar", good.layers[0]);
   tar.file(lit::test::hex(bad.id) + ".json", bad.config).file("b.tar", bad.layers[0]);
   nlohmann::json m = {
-      {{"Config", lit::test::hex(good.id) + ".json"}, {"RepoTags", {"good:1"}}, {"Layers", {"g.tar"}}},
-      {{"Config", lit::test::hex(bad.id) + ".json"}, {"RepoTags", {"bad:1"}}, {"Layers", {"b.tar"}}},
+      {{"Config", lit::test::hex(good.id) + ".json"},
+       {"RepoTags", {"good:1"}},
+       {"Layers", {"g.tar"}}},
+      {{"Config", lit::test::hex(bad.id) + ".json"},
+       {"RepoTags", {"bad:1"}},
+       {"Layers", {"b.tar"}}},
   };
   tar.file("manifest.json", m.dump());
   EXPECT_NE(load_error(tar.bytes()).find("digest mismatch"), std::string::npos);
@@ -210,7 +229,9 @@ TEST_F(StoreTest, ImportMakesAOneLayerImage) {
   EXPECT_EQ(img.tags, std::vector<std::string>{"docker.io/local/thing:1"});
   EXPECT_EQ(img.diff_ids.size(), 1u);
   EXPECT_TRUE(img.config.cmd.empty());
-  EXPECT_EQ(img.config.env, std::vector<std::string>{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"});
+  EXPECT_EQ(img.config.env,
+            std::vector<std::string>{
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"});
   EXPECT_EQ(img.os, "linux");
   EXPECT_EQ(lit::read_file(store.layer_dirs(img)[0] / "etc" / "os-release"), "lit\n");
   EXPECT_EQ(store.resolve("local/thing:1").id, img.id);
@@ -234,7 +255,8 @@ TEST_F(StoreTest, RemoveKeepsLayersSharedWithAnotherImage) {
   store.load_archive(write(lit::test::docker_archive(b, {.tags = {"b:1"}})));
   EXPECT_EQ(layer_count(), 3u);
   auto lines = store.remove("a:1", false, {});
-  EXPECT_EQ(lines, (std::vector<std::string>{"Untagged: a:1", "Deleted: " + a.id, "Deleted: " + a.diff_ids[1]}));
+  EXPECT_EQ(lines, (std::vector<std::string>{"Untagged: a:1", "Deleted: " + a.id,
+                                             "Deleted: " + a.diff_ids[1]}));
   EXPECT_EQ(layer_count(), 2u);
   Image rest = store.resolve("b:1");
   for (const auto& d : store.layer_dirs(rest)) EXPECT_TRUE(fs::is_directory(d));
@@ -267,7 +289,8 @@ TEST_F(StoreTest, RemoveRefusesWhileAContainerUsesTheImage) {
   }
   EXPECT_EQ(store.resolve("team/app").id, img.id);
   // -f untags, but the image and its layers stay for the container.
-  EXPECT_EQ(store.remove("team/app", true, used), std::vector<std::string>{"Untagged: team/app:latest"});
+  EXPECT_EQ(store.remove("team/app", true, used),
+            std::vector<std::string>{"Untagged: team/app:latest"});
   Image kept = store.resolve(img.id);
   EXPECT_TRUE(kept.tags.empty());
   EXPECT_TRUE(fs::is_directory(store.layer_dirs(kept)[0]));

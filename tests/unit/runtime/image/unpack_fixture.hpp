@@ -33,7 +33,9 @@ class Unpack : public ::testing::Test {
     lit::test::write_bytes(outside / "target.txt", "host file\n");
   }
 
-  lit::image::UnpackResult unpack(const std::string& tar, lit::image::UnpackOptions opts = lit::image::UnpackOptions::defaults()) {
+  lit::image::UnpackResult unpack(
+      const std::string& tar,
+      lit::image::UnpackOptions opts = lit::image::UnpackOptions::defaults()) {
     fs::path src = sandbox.path() / "layer.tar";
     lit::test::write_bytes(src, tar);
     lit::UniqueFd fd(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
@@ -43,13 +45,15 @@ class Unpack : public ::testing::Test {
   // Everything in the sandbox except the layer directory and the input tar.
   std::set<std::string> outside_snapshot() const {
     std::set<std::string> out;
-    for (auto it = fs::recursive_directory_iterator(sandbox.path()); it != fs::recursive_directory_iterator(); ++it) {
+    for (auto it = fs::recursive_directory_iterator(sandbox.path());
+         it != fs::recursive_directory_iterator(); ++it) {
       if (it->path() == layer) {
         it.disable_recursion_pending();
         continue;
       }
       if (it->path().filename() == "layer.tar") continue;
-      out.insert(it->path().string() + (it->is_regular_file() ? ":" + lit::read_file(it->path()) : ""));
+      out.insert(it->path().string() +
+                 (it->is_regular_file() ? ":" + lit::read_file(it->path()) : ""));
     }
     return out;
   }

@@ -1,5 +1,7 @@
 // Safe layer extraction: nothing an archive says may touch anything outside
 // the layer directory; whiteouts become overlayfs whiteouts.
+#include "runtime/image/unpack.hpp"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -10,7 +12,6 @@
 #include <set>
 
 #include "runtime/image/digest.hpp"
-#include "runtime/image/unpack.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 #include "tests/unit/runtime/image/tar_builder.hpp"
@@ -48,7 +49,8 @@ TEST_F(Unpack, AbsolutePathLandsInsideTheLayer) {
 
 TEST_F(Unpack, WriteThroughAbsoluteSymlinkNeverLeavesTheLayer) {
   // link -> <sandbox>/outside resolves to <layer>/<sandbox>/outside, which does not exist.
-  expect_throws_with(TarBuilder().symlink("link", outside.string()).file("link/evil", "x").bytes(), "link");
+  expect_throws_with(TarBuilder().symlink("link", outside.string()).file("link/evil", "x").bytes(),
+                     "link");
   EXPECT_FALSE(fs::exists(outside / "evil"));
 }
 
@@ -62,7 +64,12 @@ TEST_F(Unpack, WriteThroughDotDotSymlinkResolvesToTheLayerRoot) {
 }
 
 TEST_F(Unpack, SymlinkInTheLayerIsFollowedInRoot) {
-  unpack(TarBuilder().dir("usr").dir("usr/lib").symlink("lib", "/usr/lib").file("lib/libc.so", "elf").bytes());
+  unpack(TarBuilder()
+             .dir("usr")
+             .dir("usr/lib")
+             .symlink("lib", "/usr/lib")
+             .file("lib/libc.so", "elf")
+             .bytes());
   EXPECT_EQ(lit::read_file(layer / "usr" / "lib" / "libc.so"), "elf");
 }
 
@@ -83,11 +90,14 @@ TEST_F(Unpack, DirectoryEntryReplacesSymlink) {
 }
 
 TEST_F(Unpack, HardlinkToHostFileIsRejected) {
-  expect_throws_with(TarBuilder().hardlink("h", (outside / "target.txt").string()).bytes(), "not in this layer");
-  expect_throws_with(TarBuilder().hardlink("h", "/etc/passwd").bytes(), "not in this layer");
-  expect_throws_with(TarBuilder().hardlink("h", "../outside/target.txt").bytes(), "escapes the layer root");
-  expect_throws_with(TarBuilder().symlink("d", outside.string()).hardlink("h", "d/target.txt").bytes(),
+  expect_throws_with(TarBuilder().hardlink("h", (outside / "target.txt").string()).bytes(),
                      "not in this layer");
+  expect_throws_with(TarBuilder().hardlink("h", "/etc/passwd").bytes(), "not in this layer");
+  expect_throws_with(TarBuilder().hardlink("h", "../outside/target.txt").bytes(),
+                     "escapes the layer root");
+  expect_throws_with(
+      TarBuilder().symlink("d", outside.string()).hardlink("h", "d/target.txt").bytes(),
+      "not in this layer");
   EXPECT_EQ(fs::hard_link_count(outside / "target.txt"), 1u);
   EXPECT_EQ(fs::hard_link_count("/etc/passwd"), 1u);
 }
@@ -105,7 +115,8 @@ TEST_F(Unpack, HardlinkToADirectoryIsRejected) {
 TEST_F(Unpack, DeviceNodesAreSkippedUnlessAllowed) {
   auto opts = lit::image::UnpackOptions::defaults();
   opts.allow_devices = false;
-  unpack(TarBuilder().device("null", AE_IFCHR, 1, 3).fifo("pipe").file("after", "ok").bytes(), opts);
+  unpack(TarBuilder().device("null", AE_IFCHR, 1, 3).fifo("pipe").file("after", "ok").bytes(),
+         opts);
   EXPECT_FALSE(fs::exists(fs::symlink_status(layer / "null")));
   EXPECT_TRUE(fs::is_fifo(layer / "pipe"));
   EXPECT_EQ(lit::read_file(layer / "after"), "ok");
@@ -126,14 +137,22 @@ TEST_F(Unpack, DiffIdIsTheDigestOfTheUncompressedTar) {
 }
 
 TEST_F(Unpack, LaterEntriesReplaceEarlierOnes) {
-  unpack(TarBuilder().dir("x").file("x/child", "c").file("x", "now a file").dir("y").file("z", "z").dir("z").bytes());
+  unpack(TarBuilder()
+             .dir("x")
+             .file("x/child", "c")
+             .file("x", "now a file")
+             .dir("y")
+             .file("z", "z")
+             .dir("z")
+             .bytes());
   EXPECT_EQ(lit::read_file(layer / "x"), "now a file");
   EXPECT_TRUE(fs::is_directory(layer / "z"));
 }
 
 TEST_F(Unpack, GarbageIsAClearError) {
   expect_throws_with(std::string(4096, 'x'), "unpack test layer");
-  expect_throws_with(TarBuilder().file("a", std::string(10000, 'a')).bytes().substr(0, 3000), "test layer");
+  expect_throws_with(TarBuilder().file("a", std::string(10000, 'a')).bytes().substr(0, 3000),
+                     "test layer");
 }
 
 TEST_F(Unpack, WithoutOpenat2SymlinksInPathsAreRefused) {
@@ -142,8 +161,11 @@ TEST_F(Unpack, WithoutOpenat2SymlinksInPathsAreRefused) {
   unpack(TarBuilder().file("a/b/c", "nested").bytes(), opts);
   EXPECT_EQ(lit::read_file(layer / "a" / "b" / "c"), "nested");
   auto before = outside_snapshot();
-  EXPECT_THROW(unpack(TarBuilder().symlink("up", "..").file("up/evil", "x").bytes(), opts), lit::Error);
-  EXPECT_THROW(unpack(TarBuilder().symlink("o", outside.string()).file("o/evil", "x").bytes(), opts), lit::Error);
+  EXPECT_THROW(unpack(TarBuilder().symlink("up", "..").file("up/evil", "x").bytes(), opts),
+               lit::Error);
+  EXPECT_THROW(
+      unpack(TarBuilder().symlink("o", outside.string()).file("o/evil", "x").bytes(), opts),
+      lit::Error);
   EXPECT_FALSE(fs::exists(outside / "evil"));
   EXPECT_EQ(outside_snapshot(), before);
 }

@@ -1,7 +1,8 @@
 // The init's PATH lookup uses the container's environment.
+#include "runtime/process/exec.hpp"
+
 #include <gtest/gtest.h>
 
-#include "runtime/process/exec.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::runtime {

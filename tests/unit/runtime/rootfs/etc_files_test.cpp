@@ -1,7 +1,8 @@
 // The container's /etc/hosts and /etc/resolv.conf as generated for each network mode.
+#include "runtime/rootfs/etc_files.hpp"
+
 #include <gtest/gtest.h>
 
-#include "runtime/rootfs/etc_files.hpp"
 #include "runtime/spec/spec.hpp"
 #include "runtime/util/error.hpp"
 

@@ -46,7 +46,8 @@ TEST_F(InitLayer, IsMadeOnceWithEmptyMountPoints) {
   EXPECT_EQ(ensure_init_layer(dir), dir);  // already there: left as it is
   ASSERT_EQ(::stat((dir / "etc" / "hosts").c_str(), &st), 0);
   EXPECT_EQ(st.st_ino, ino);
-  auto entries = std::distance(fs::directory_iterator(tmp.path() / "root"), fs::directory_iterator{});
+  auto entries =
+      std::distance(fs::directory_iterator(tmp.path() / "root"), fs::directory_iterator{});
   EXPECT_EQ(entries, 1) << "a temporary directory was left next to the layer";
 }
 

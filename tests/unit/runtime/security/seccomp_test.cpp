@@ -71,7 +71,8 @@ TEST(Seccomp, KeptCapabilitiesRelaxTheirSyscalls) {
 }
 
 bool same(const SeccompProgram& a, const SeccompProgram& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(sock_filter)) == 0;
+  return a.size() == b.size() &&
+         std::memcmp(a.data(), b.data(), a.size() * sizeof(sock_filter)) == 0;
 }
 
 std::vector<fs::path> files_in(const fs::path& dir) {
@@ -118,9 +119,10 @@ TEST_F(SeccompCache, ADamagedFileIsMadeAgain) {
   auto caps = resolve_capabilities({});
   auto fresh = default_seccomp_program(caps, dir_);
   fs::path file = files_in(dir_).at(0);
-  for (auto damage : {std::function<void(std::string&)>([](std::string& b) { b[b.size() / 2] ^= 1; }),
-                      std::function<void(std::string&)>([](std::string& b) { b.resize(b.size() - 9); }),
-                      std::function<void(std::string&)>([](std::string& b) { b.clear(); })}) {
+  for (auto damage :
+       {std::function<void(std::string&)>([](std::string& b) { b[b.size() / 2] ^= 1; }),
+        std::function<void(std::string&)>([](std::string& b) { b.resize(b.size() - 9); }),
+        std::function<void(std::string&)>([](std::string& b) { b.clear(); })}) {
     std::string bytes;
     {
       std::ifstream in(file, std::ios::binary);

@@ -259,10 +259,9 @@ TEST(BuildSpec, RejectsDuplicateMountPoints) {
   f.volumes = {"/a:/data"};
   f.tmpfs = {"/data"};
   Identity id{std::string(64, 'a'), "web", "/b", "/v"};
-  EXPECT_NE(error_of([&] {
-              build_spec(req(f), busybox(), {}, id);
-            }).find("duplicate mount point /data"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { build_spec(req(f), busybox(), {}, id); }).find("duplicate mount point /data"),
+      std::string::npos);
 }
 
 TEST(CheckFlags, ReportsTheBadFlag) {
@@ -295,14 +294,16 @@ TEST(CheckFlags, ContainerNetworkModeRefusesWhatBelongsToTheTarget) {
             "conflicting options: port publishing and the container type network mode");
   f.publish.clear();
   f.dns = {"1.1.1.1"};
-  EXPECT_EQ(error_of([&] { check_flags(f); }), "conflicting options: dns and the container type network mode");
+  EXPECT_EQ(error_of([&] { check_flags(f); }),
+            "conflicting options: dns and the container type network mode");
 }
 
 TEST(BuildSpec, ContentFilesAreMountedReadOnlyFromTheBundle) {
   ContainerRequest r;
   r.image = "img";
   r.command = {"true"};
-  r.content_files = {{"/run/secrets/token", "s3cret", 0400, {}, {}}, {"/etc/app.conf", "a=1\n", 0444, {}, {}}};
+  r.content_files = {{"/run/secrets/token", "s3cret", 0400, {}, {}},
+                     {"/etc/app.conf", "a=1\n", 0444, {}, {}}};
   Identity id{std::string(64, 'a'), "c", "/b/bundle", "/v"};
   CreatePlan plan = build_spec(r, busybox(), {}, id);
   ASSERT_EQ(plan.content_files.size(), 2u);

@@ -158,7 +158,8 @@ TEST(Options, UlimitAddHostDnsSysctl) {
   EXPECT_EQ(parse_add_host("db:10.0.0.2"), (std::pair<std::string, std::string>{"db", "10.0.0.2"}));
   EXPECT_EQ(parse_add_host("v6:fd00::1"), (std::pair<std::string, std::string>{"v6", "fd00::1"}));
   EXPECT_EQ(parse_add_host("x=1.2.3.4"), (std::pair<std::string, std::string>{"x", "1.2.3.4"}));
-  EXPECT_NE(error_of([] { parse_add_host("x:host-gateway"); }).find("--add-host"), std::string::npos);
+  EXPECT_NE(error_of([] { parse_add_host("x:host-gateway"); }).find("--add-host"),
+            std::string::npos);
   EXPECT_THROW(parse_dns("resolver"), lit::Error);
   EXPECT_EQ(parse_sysctl("net.core.somaxconn=1024"),
             (std::pair<std::string, std::string>{"net.core.somaxconn", "1024"}));
@@ -172,7 +173,8 @@ TEST(Options, LabelsNetworkSecurity) {
   EXPECT_EQ(parse_network("host"), NetworkMode::Host);
   EXPECT_EQ(parse_network("none"), NetworkMode::None);
   EXPECT_EQ(parse_network("front"), NetworkMode::Bridge);  // a lit network's name
-  EXPECT_NE(error_of([] { parse_network("bridge"); }).find("lit network create"), std::string::npos);
+  EXPECT_NE(error_of([] { parse_network("bridge"); }).find("lit network create"),
+            std::string::npos);
   EXPECT_EQ(parse_network("container:web"), NetworkMode::Container);
   EXPECT_THROW(parse_network("container:"), lit::Error);
   EXPECT_THROW(parse_network(""), lit::Error);

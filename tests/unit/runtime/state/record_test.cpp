@@ -1,7 +1,7 @@
 #include "runtime/state/record.hpp"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -81,7 +81,8 @@ TEST(Record, ContainerNetworkModeKeepsItsTarget) {
   r.spec.network = NetworkMode::Container;
   r.spec.network_container = std::string(64, 'w');
   auto j = to_json(r);
-  EXPECT_EQ(j.at("spec").at("network"), "container:" + std::string(64, 'w'));  // as inspect shows it
+  EXPECT_EQ(j.at("spec").at("network"),
+            "container:" + std::string(64, 'w'));  // as inspect shows it
   auto back = record_from_json(nlohmann::json::parse(j.dump()));
   EXPECT_EQ(back.spec.network, NetworkMode::Container);
   EXPECT_EQ(back.spec.network_container, r.spec.network_container);
@@ -92,7 +93,8 @@ TEST(Record, NetworksPortsAndBridgeModeSurviveARoundTrip) {
   r.spec.network = NetworkMode::Bridge;
   r.spec.address = "10.90.0.2";
   r.spec.dns_servers = {"10.90.0.1"};
-  r.networks = {{"front", std::string(64, 'c'), "10.90.0.2", false, {"www"}, "10.90.0.1", 24, "eth0"}};
+  r.networks = {
+      {"front", std::string(64, 'c'), "10.90.0.2", false, {"www"}, "10.90.0.1", 24, "eth0"}};
   r.publish = {{"", 8080, 80, Proto::Tcp}, {"", 0, 53, Proto::Udp}};
   r.state.ports = {{"", 8080, 80, Proto::Tcp}, {"127.0.0.1", 40000, 53, Proto::Udp}};
   auto back = record_from_json(nlohmann::json::parse(to_json(r).dump()));
@@ -141,7 +143,8 @@ TEST_F(RecordStoreTest, CreateReadUpdateRemove) {
   EXPECT_TRUE(fs::exists(store.dir(r.id) / "container.json"));
   EXPECT_EQ(store.read(r.id)->name, "web");
 
-  EXPECT_TRUE(store.update(r.id, [](ContainerRecord& c) { c.state.status = ContainerStatus::Running; }));
+  EXPECT_TRUE(
+      store.update(r.id, [](ContainerRecord& c) { c.state.status = ContainerStatus::Running; }));
   EXPECT_EQ(store.read(r.id)->state.status, ContainerStatus::Running);
 
   store.remove(r.id);
@@ -227,9 +230,11 @@ TEST(Record, ARunRootRecordIsOneContainerWithItsLayerOnDisk) {
 
   EXPECT_EQ(store.list().size(), 2u);  // each once, though both have two directories
   EXPECT_EQ(store.lookup("scratch").id, scratch.id);
-  EXPECT_EQ(error_of([&] { store.create(make(generate_id(), "scratch")); }),
-            "the container name \"/scratch\" is already in use by container \"" + scratch.id + "\"");
-  EXPECT_TRUE(store.update(scratch.id, [](ContainerRecord& c) { c.state.status = ContainerStatus::Running; }));
+  EXPECT_EQ(
+      error_of([&] { store.create(make(generate_id(), "scratch")); }),
+      "the container name \"/scratch\" is already in use by container \"" + scratch.id + "\"");
+  EXPECT_TRUE(store.update(scratch.id,
+                           [](ContainerRecord& c) { c.state.status = ContainerStatus::Running; }));
   EXPECT_EQ(store.read(scratch.id)->state.status, ContainerStatus::Running);
 
   store.remove(scratch.id);
@@ -361,7 +366,8 @@ TEST_F(RecordStoreTest, ContainersDirectoryIsMarkedTopOfUnrelatedTrees) {
   if (::ioctl(probe.get(), FS_IOC_GETFLAGS, &flags) < 0)
     GTEST_SKIP() << tmp.path() << ": its filesystem has no inode flags (tmpfs?); ext4 has";
   store.create(make(std::string(64, 'e'), "spread"), lit::Durability::NoSync, RecordHome::Disk);
-  lit::UniqueFd dir(::open((tmp.path() / "containers").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  lit::UniqueFd dir(
+      ::open((tmp.path() / "containers").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   ASSERT_TRUE(dir);
   ASSERT_EQ(::ioctl(dir.get(), FS_IOC_GETFLAGS, &flags), 0);
   EXPECT_TRUE(flags & FS_TOPDIR_FL) << "lsattr -d " << (tmp.path() / "containers") << " shows no T";

@@ -66,7 +66,8 @@ TEST_F(RemoveTree, AnErrorNamesThePath) {
     lit::remove_tree(tmp.path() / "file" / "below");  // a path through a file: ENOTDIR
     ADD_FAILURE() << "no error for a path through a file";
   } catch (const lit::Error& e) {
-    EXPECT_NE(std::string(e.what()).find((tmp.path() / "file" / "below").string()), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find((tmp.path() / "file" / "below").string()),
+              std::string::npos)
         << e.what();
     EXPECT_EQ(e.err(), ENOTDIR);
   }
