@@ -13,11 +13,13 @@
 #include <vector>
 
 #include "app/context.hpp"
+#include "app/interrupt.hpp"
 #include "app/progress.hpp"
 #include "app/project.hpp"
 #include "app/views/status_text.hpp"
 #include "app/views/table.hpp"
 #include "reconciler/apply/actions.hpp"
+#include "reconciler/apply/attach.hpp"
 #include "reconciler/desired.hpp"
 #include "reconciler/labels.hpp"
 #include "reconciler/load/load.hpp"
@@ -52,12 +54,17 @@ FileLock project_lock(const Context& ctx, const std::string& project) {
 int apply_with_progress(const Context& ctx, const Project& project, const Desired& desired,
                         const Plan& plan, const ApplyOptions& options,
                         std::optional<std::chrono::seconds> wait) {
+  CancelOnInterrupt interrupt;
+  ApplyOptions cancellable = options;
+  cancellable.stop = interrupt.token();
   ProgressView view(parse_progress_mode(ctx.project.progress), "Running");
   std::vector<std::string> failures =
-      apply_plan(ctx.paths, &project, &desired, plan, options, view.sink()).errors;
-  if (failures.empty() && wait) failures = wait_until_ready(ctx.paths, project, *wait, view.sink());
+      apply_plan(ctx.paths, &project, &desired, plan, cancellable, view.sink()).errors;
+  if (failures.empty() && wait && !interrupt.interrupted())
+    failures = wait_until_ready(ctx.paths, project, *wait, view.sink());
   view.stop();
   for (const auto& f : failures) std::fprintf(stderr, "lit: %s\n", f.c_str());
+  if (interrupt.interrupted()) return kExitInterrupted;
   return failures.empty() ? 0 : 1;
 }
 
@@ -109,7 +116,7 @@ void register_up(CLI::App& app, Context& ctx) {
       std::fputs(plan.empty() ? "nothing to do\n" : render_plan(plan).c_str(), stdout);
       return;
     }
-    std::function<int()> attach;
+    std::function<int(bool)> attach;
     if (!o->detach && !o->wait)
       attach = prepare_attach(ctx, *attach_flags, desired.state, o->services,
                               [](const ProgressEvent& e) {
@@ -120,7 +127,8 @@ void register_up(CLI::App& app, Context& ctx) {
     if (o->wait) wait = std::chrono::seconds(o->wait_timeout);
     ctx.exit_code = apply_with_progress(ctx, project, desired, plan, {}, wait);
     held.reset();  // attached for as long as the containers run: down and friends may act meanwhile
-    if (ctx.exit_code == 0 && attach) ctx.exit_code = attach();
+    if (attach && (ctx.exit_code == 0 || ctx.exit_code == kExitInterrupted))
+      ctx.exit_code = attach(ctx.exit_code == kExitInterrupted);
   });
 }
 

@@ -93,10 +93,10 @@ std::shared_ptr<AttachFlags> add_attach_flags(CLI::App& up) {
   return f;
 }
 
-std::function<int()> prepare_attach(Context& ctx, const AttachFlags& f,
-                                    const reconciler::DesiredState& desired,
-                                    const std::vector<std::string>& services,
-                                    reconciler::Progress progress) {
+std::function<int(bool interrupted)> prepare_attach(Context& ctx, const AttachFlags& f,
+                                                    const reconciler::DesiredState& desired,
+                                                    const std::vector<std::string>& services,
+                                                    reconciler::Progress progress) {
   reconciler::AttachOptions o;
   o.services = reconciler::services_of_up(desired, services);
   if (!f.exit_code_from.empty()) check_services("--exit-code-from", {f.exit_code_from}, o.services);
@@ -111,8 +111,10 @@ std::function<int()> prepare_attach(Context& ctx, const AttachFlags& f,
   o.exit_code_from = f.exit_code_from;
   o.stop_timeout = f.timeout;
   o.style = log_style(f.no_color, f.no_prefix, f.timestamps);
-  return [&ctx, o, project = desired.project, progress] {
-    return reconciler::attach_project(ctx.paths, project, o, progress, STDOUT_FILENO);
+  return [&ctx, o, project = desired.project, progress](bool interrupted) {
+    auto options = o;
+    options.interrupted = interrupted;
+    return reconciler::attach_project(ctx.paths, project, options, progress, STDOUT_FILENO);
   };
 }
 

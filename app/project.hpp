@@ -24,7 +24,8 @@ FileLock project_lock(const Context& ctx, const std::string& project);
 
 // Runs a plan with the progress view the user chose (then, with --wait, waits
 // for the services in the same view) and reports what failed; the exit status
-// (0 or 1, as compose).
+// (0 or 1, as compose; 130 after Ctrl-C, which skips what had not started yet,
+// app/interrupt.hpp).
 int apply_with_progress(const Context& ctx, const reconciler::Project& project,
                         const reconciler::Desired& desired, const reconciler::Plan& plan,
                         const reconciler::ApplyOptions& options,
@@ -36,10 +37,10 @@ struct AttachFlags;
 std::shared_ptr<AttachFlags> add_attach_flags(CLI::App& up);
 // Checks the flags against the project before anything changes; the function
 // returned attaches once the plan is applied and returns up's exit status.
-std::function<int()> prepare_attach(Context& ctx, const AttachFlags& flags,
-                                    const reconciler::DesiredState& desired,
-                                    const std::vector<std::string>& services,
-                                    reconciler::Progress progress);
+std::function<int(bool interrupted)> prepare_attach(Context& ctx, const AttachFlags& flags,
+                                                    const reconciler::DesiredState& desired,
+                                                    const std::vector<std::string>& services,
+                                                    reconciler::Progress progress);
 
 // `lit build` and `lit up --build`: throws naming the selected services (all
 // when empty) that have build:, until the image builder exists.

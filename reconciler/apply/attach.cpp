@@ -21,8 +21,6 @@ namespace lit::reconciler {
 
 namespace {
 
-constexpr int kExitInterrupted = 130;  // compose's status after Ctrl-C (or SIGTERM)
-
 // Stops the project's containers, all at once, each as `lit stop` does (stop
 // signal, timeout, SIGKILL); force() kills what still runs.
 class Stopper {
@@ -135,6 +133,11 @@ int attach_project(const Paths& paths, const std::string& project, const AttachO
   std::string code_from = o.exit_code_from;
   bool aborting = false, interrupted = false;
   int exit_code = 0;
+  if (o.interrupted) {
+    interrupted = aborting = true;
+    std::fputs("Gracefully stopping... (press Ctrl+C again to force)\n", stderr);
+    stopper.start();
+  }
   // With nothing attached, compose waits for Ctrl-C.
   while (!reader.all_done() || stopper.busy() || (shown.empty() && !interrupted)) {
     std::vector<std::size_t> done;

@@ -16,6 +16,9 @@
 
 namespace lit::reconciler {
 
+// compose's exit status after Ctrl-C (or SIGTERM).
+constexpr int kExitInterrupted = 130;
+
 struct AttachOptions {
   // The services `up` brought up: their containers are stopped on Ctrl-C.
   std::vector<std::string> services;
@@ -25,6 +28,8 @@ struct AttachOptions {
   std::string exit_code_from;       // --exit-code-from SERVICE (aborts on exit too)
   std::optional<int> stop_timeout;  // -t: seconds before SIGKILL (else stop_grace_period)
   runtime::LogStyle style;
+  // Ctrl-C came while `up` was still applying: stop the services at once.
+  bool interrupted = false;
 };
 
 // Exit status of `lit up` as compose's: 0 when the attached containers exited on

@@ -195,10 +195,11 @@ Result run_process(const std::vector<std::string>& argv, const RunOptions& opts)
       if (n < 0 && errno != EAGAIN) written = opts.stdin_data.size();
       if (written == opts.stdin_data.size()) close(std::exchange(in_fd, -1));
     }
-    size_t before = r.out.size();
+    size_t before = r.out.size(), before_err = r.err.size();
     if (out_open) out_open = drain(out[0], r.out);
     if (err_open) err_open = drain(err[0], r.err);
     if (opts.on_stdout && r.out.size() != before) opts.on_stdout(pid, r.out);
+    if (opts.on_stderr && r.err.size() != before_err) opts.on_stderr(pid, r.err);
   }
   if (in_fd >= 0) close(in_fd);
   close(out[0]);

@@ -43,6 +43,7 @@ struct RunOptions {
   // Called after each chunk of stdout arrives, with the child's pid and all
   // stdout so far (e.g. to send a signal once the container says "ready").
   std::function<void(pid_t, const std::string&)> on_stdout;
+  std::function<void(pid_t, const std::string&)> on_stderr;  // the same for stderr
 };
 
 // fork/exec argv[0] with pipes for stdin/stdout/stderr, in its own process group.
