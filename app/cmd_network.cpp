@@ -12,6 +12,7 @@
 #include "network/links.hpp"
 #include "network/manager.hpp"
 #include "network/store.hpp"
+#include "runtime/lifecycle/networking.hpp"
 #include "runtime/state/record.hpp"
 
 namespace lit::app {
@@ -136,7 +137,7 @@ void register_connect(CLI::App& parent, Context& ctx) {
   cmd->add_option("CONTAINER", o->container, "Container name or id prefix")->required();
   cmd->callback([&ctx, o] {
     auto rec = runtime::RecordStore(ctx.paths).lookup(o->container);
-    network::Manager().connect(ctx.paths, rec, o->network, o->ip, o->aliases);
+    runtime::connect_container(ctx.paths, rec, {o->network, o->ip, o->aliases});
   });
 }
 
@@ -150,7 +151,7 @@ void register_disconnect(CLI::App& parent, Context& ctx) {
   cmd->add_option("CONTAINER", o->container, "Container name or id prefix")->required();
   cmd->callback([&ctx, o] {
     auto rec = runtime::RecordStore(ctx.paths).lookup(o->container);
-    network::Manager().disconnect(ctx.paths, rec, o->network);
+    runtime::disconnect_container(ctx.paths, rec, o->network);
   });
 }
 

@@ -16,7 +16,6 @@
 
 namespace lit::network {
 
-using runtime::ContainerRecord;
 using runtime::NetworkAttachment;
 using runtime::PublishedPort;
 
@@ -75,8 +74,8 @@ std::string next_interface(const std::vector<NetworkAttachment>& networks) {
 }
 
 // Gives the container an address on the network and fills the attachment.
-void attach_record(NetworkStore& networks, const ContainerRecord& rec, NetworkAttachment& a) {
-  AttachRequest req{rec.id, rec.name, a.ip.empty() ? std::nullopt : std::optional(a.ip), a.aliases};
+void attach_record(NetworkStore& networks, const runtime::Endpoint& ep, NetworkAttachment& a) {
+  AttachRequest req{ep.id, ep.name, a.ip.empty() ? std::nullopt : std::optional(a.ip), a.aliases};
   NetworkRecord net = networks.lookup(a.network);
   Endpoint e = networks.attach(net.id, req);
   a.network = net.name;
@@ -88,35 +87,28 @@ void attach_record(NetworkStore& networks, const ContainerRecord& rec, NetworkAt
 }
 
 // Links one attachment into the container's namespace.
-void link_into(int netns_fd, const ContainerRecord& rec, const NetworkAttachment& a,
+void link_into(int netns_fd, const runtime::Endpoint& ep, const NetworkAttachment& a,
                const NetworkRecord& net, bool primary) {
   ContainerLink link;
   link.mtu = net.mtu;
   link.netns_fd = netns_fd;
   link.bridge = bridge_name(a.network_id);
-  link.host_name = veth_name(rec.id, interface_index(a.interface));
+  link.host_name = veth_name(ep.id, interface_index(a.interface));
   link.inside_name = a.interface;
   auto ip = Ipv4::try_parse(a.ip);
   auto gw = Ipv4::try_parse(a.gateway);
-  if (!ip || !gw) throw Error("bad address of container " + rec.name + " on network " + a.network);
+  if (!ip || !gw) throw Error("bad address of container " + ep.name + " on network " + a.network);
   link.address = interface_of(*ip, a.prefix_len);
   if (primary) link.gateway = interface_of(*gw, 32).addr;
   attach_container(link);
 }
 
 // A container's published ports on its primary network, host ports chosen.
-ContainerPorts container_ports(const ContainerRecord& rec, const NetworkRecord& primary,
+ContainerPorts container_ports(const runtime::Endpoint& ep, const NetworkRecord& primary,
                                Firewall& fw) {
-  ContainerPorts ports{rec.id, rec.networks.at(0).ip, primary.subnet.to_string(), rec.publish};
+  ContainerPorts ports{ep.id, ep.networks.at(0).ip, primary.subnet.to_string(), ep.publish};
   fw.choose_host_ports(ports.ports);
   return ports;
-}
-
-// The spec's /etc/hosts address and nameserver follow the primary network.
-void follow_primary(ContainerRecord& r) {
-  r.spec.address = r.networks.empty() ? "" : r.networks[0].ip;
-  r.spec.dns_servers.clear();
-  if (!r.networks.empty()) r.spec.dns_servers.push_back(r.networks[0].gateway);
 }
 
 // Ports published for a container whose process is gone (killed with its
@@ -172,154 +164,131 @@ NetworkRecord Manager::remove_network(const Paths& paths, const std::string& nam
   return r;
 }
 
-void Manager::create(const Paths& paths, ContainerRecord& rec) {
-  std::vector<PortMapping> ports = rec.publish;
+void Manager::create(const Paths& paths, runtime::Endpoint& ep) {
+  std::vector<PortMapping> ports = ep.publish;
   NetworkStore networks = store(paths);
   std::vector<std::string> attached;
   try {
-    for (auto& a : rec.networks) {
-      attach_record(networks, rec, a);
+    for (auto& a : ep.networks) {
+      attach_record(networks, ep, a);
       attached.push_back(a.network_id);
     }
     std::erase_if(ports, [](const PortMapping& p) { return p.host_port == 0; });
     if (!ports.empty()) {
       Firewall fw = firewall(paths);
       release_stale_ports(networks, fw);
-      fw.check_available(ContainerPorts{rec.id, "", "", ports});
+      fw.check_available(ContainerPorts{ep.id, "", "", ports});
     }
   } catch (...) {
     for (const auto& id : attached)
-      best_effort("release address", rec.name, [&] { networks.detach(id, rec.id); });
+      best_effort("release address", ep.name, [&] { networks.detach(id, ep.id); });
     throw;
   }
-  follow_primary(rec);
 }
 
-std::vector<PublishedPort> Manager::start(const Paths& paths, const ContainerRecord& rec,
-                                          pid_t pid) {
+std::vector<PublishedPort> Manager::start(const Paths& paths, const runtime::Endpoint& ep) {
   NetworkStore networks = store(paths);
   Firewall fw = firewall(paths);
   std::vector<PublishedPort> bound;
   try {
-    if (rec.networks.empty()) {  // disconnected from all: loopback only, as docker
-      if (!rec.publish.empty())
-        throw Error("publish ports of container " + rec.name + ": it is connected to no network")
-            .with_hint("connect it to one: lit network connect NETWORK " + rec.name);
+    if (ep.networks.empty()) {  // disconnected from all: loopback only, as docker
+      if (!ep.publish.empty())
+        throw Error("publish ports of container " + ep.name + ": it is connected to no network")
+            .with_hint("connect it to one: lit network connect NETWORK " + ep.name);
       return bound;
     }
-    UniqueFd netns = open_netns(pid);
+    UniqueFd netns = open_netns(ep.pid);
     std::vector<NetworkRecord> joined;
-    for (size_t i = 0; i < rec.networks.size(); ++i) {
-      const NetworkAttachment& a = rec.networks[i];
+    for (size_t i = 0; i < ep.networks.size(); ++i) {
+      const NetworkAttachment& a = ep.networks[i];
       joined.push_back(networks.lookup(a.network_id));
       ensure_network_for_start(fw, joined.back());
-      link_into(netns.get(), rec, a, joined.back(), i == 0);
+      link_into(netns.get(), ep, a, joined.back(), i == 0);
     }
-    networks.set_running(rec.id, pid, runtime::process_start_time(pid));
-    if (!rec.publish.empty()) {
+    networks.set_running(ep.id, ep.pid, ep.pid_start_time);
+    if (!ep.publish.empty()) {
       release_stale_ports(networks, fw);
-      ContainerPorts ports = container_ports(rec, joined.front(), fw);
+      ContainerPorts ports = container_ports(ep, joined.front(), fw);
       enable_route_localnet();  // published ports answer on 127.0.0.1 too
       fw.publish(ports);
       for (const auto& p : ports.ports) bound.push_back(p);
     }
     DnsService(paths).sync(true);
   } catch (Error& e) {
-    stop(paths, rec);
-    throw e.context("connect container " + rec.name + " to its networks");
+    stop(paths, ep);
+    throw e.context("connect container " + ep.name + " to its networks");
   }
   return bound;
 }
 
-void Manager::stop(const Paths& paths, const ContainerRecord& rec) noexcept {
-  // Only a container on lit networks has ports, names or links (connect refuses the others).
-  if (rec.spec.network != runtime::NetworkMode::Bridge) return;
-  if (!rec.publish.empty())
-    best_effort("unpublish ports", rec.name,
-                [&] { firewall(paths).remove_owner(nft::container_owner(rec.id)); });
-  best_effort("remove DNS names", rec.name, [&] {
-    if (store(paths).set_running(rec.id, 0, 0) > 0) DnsService(paths).sync(false);
+void Manager::stop(const Paths& paths, const runtime::Endpoint& ep) noexcept {
+  if (!ep.publish.empty())
+    best_effort("unpublish ports", ep.name,
+                [&] { firewall(paths).remove_owner(nft::container_owner(ep.id)); });
+  best_effort("remove DNS names", ep.name, [&] {
+    if (store(paths).set_running(ep.id, 0, 0) > 0) DnsService(paths).sync(false);
   });
   // The veths die with the container's namespace, but not at once: deleting
   // them now lets a restart reuse their names and `ip link` show none.
-  for (const auto& a : rec.networks)
-    best_effort("delete link", rec.name,
-                [&] { delete_link(veth_name(rec.id, interface_index(a.interface))); });
+  for (const auto& a : ep.networks)
+    best_effort("delete link", ep.name,
+                [&] { delete_link(veth_name(ep.id, interface_index(a.interface))); });
 }
 
-void Manager::remove(const Paths& paths, const ContainerRecord& rec) noexcept {
-  if (rec.spec.network != runtime::NetworkMode::Bridge) return;  // holds no addresses
-  stop(paths, rec);
-  best_effort("release addresses", rec.name, [&] {
+void Manager::remove(const Paths& paths, const runtime::Endpoint& ep) noexcept {
+  stop(paths, ep);
+  best_effort("release addresses", ep.name, [&] {
     NetworkStore networks = store(paths);
-    for (const auto& net : networks.networks_of(rec.id)) networks.detach(net.id, rec.id);
+    for (const auto& net : networks.networks_of(ep.id)) networks.detach(net.id, ep.id);
   });
 }
 
-ContainerRecord Manager::connect(const Paths& paths, const ContainerRecord& rec,
-                                 const std::string& network, const std::string& ip,
-                                 const std::vector<std::string>& aliases) {
-  if (rec.spec.network != runtime::NetworkMode::Bridge)
-    throw Error("connect container " + rec.name + " to network " + network +
-                ": it runs with --network " +
-                std::string(runtime::network_mode_name(rec.spec.network)))
-        .with_hint("only containers started on a lit network can join more");
+NetworkAttachment Manager::connect(const Paths& paths, const runtime::Endpoint& ep,
+                                   const runtime::ConnectRequest& request,
+                                   const std::function<void(const NetworkAttachment&)>& record) {
   NetworkStore networks = store(paths);
-  NetworkAttachment a{network, "", ip, !ip.empty(), aliases, "", 0, next_interface(rec.networks)};
-  attach_record(networks, rec, a);
-  runtime::RecordStore records(paths);
-  ContainerRecord updated = rec;
+  NetworkAttachment a{request.network, "", request.ip, !request.ip.empty(),
+                      request.aliases, "", 0,          next_interface(ep.networks)};
+  attach_record(networks, ep, a);
   try {
-    auto st = runtime::observed_state(rec);
-    if (st.status == runtime::ContainerStatus::Running) {
+    if (ep.status == runtime::ContainerStatus::Running) {
       Firewall fw = firewall(paths);
       NetworkRecord net = networks.lookup(a.network_id);
       ensure_network(fw, net);
-      UniqueFd netns = open_netns(st.pid);
-      link_into(netns.get(), rec, a, net, false);
-      networks.set_running(rec.id, st.pid, rec.state.pid_start_time);
+      UniqueFd netns = open_netns(ep.pid);
+      link_into(netns.get(), ep, a, net, false);
+      networks.set_running(ep.id, ep.pid, ep.pid_start_time);
       DnsService(paths).sync(true);
     }
-    records.update(rec.id, [&](ContainerRecord& r) {
-      r.networks.push_back(a);
-      follow_primary(r);
-      updated = r;
-    });
+    record(a);
   } catch (...) {
-    best_effort("undo connect", rec.name,
-                [&] { delete_link(veth_name(rec.id, interface_index(a.interface))); });
-    best_effort("undo connect", rec.name, [&] { networks.detach(a.network_id, rec.id); });
-    best_effort("undo connect", rec.name, [&] { DnsService(paths).sync(false); });
+    best_effort("undo connect", ep.name,
+                [&] { delete_link(veth_name(ep.id, interface_index(a.interface))); });
+    best_effort("undo connect", ep.name, [&] { networks.detach(a.network_id, ep.id); });
+    best_effort("undo connect", ep.name, [&] { DnsService(paths).sync(false); });
     throw;
   }
-  return updated;
+  return a;
 }
 
-ContainerRecord Manager::disconnect(const Paths& paths, const ContainerRecord& rec,
-                                    const std::string& network) {
+std::string Manager::disconnect(const Paths& paths, const runtime::Endpoint& ep,
+                                const std::string& network) {
   NetworkStore networks = store(paths);
   NetworkRecord net = networks.lookup(network);
-  auto it = std::find_if(rec.networks.begin(), rec.networks.end(),
+  auto it = std::find_if(ep.networks.begin(), ep.networks.end(),
                          [&](const NetworkAttachment& a) { return a.network_id == net.id; });
-  if (it == rec.networks.end())
-    throw Error("container " + rec.name + " is not connected to network " + net.name);
-  auto st = runtime::observed_state(rec);
-  bool running = st.status == runtime::ContainerStatus::Running ||
-                 st.status == runtime::ContainerStatus::Restarting;
-  if (running && it == rec.networks.begin())
-    throw Error("disconnect container " + rec.name + " from network " + net.name +
+  if (it == ep.networks.end())
+    throw Error("container " + ep.name + " is not connected to network " + net.name);
+  bool running = ep.status == runtime::ContainerStatus::Running ||
+                 ep.status == runtime::ContainerStatus::Restarting;
+  if (running && it == ep.networks.begin())
+    throw Error("disconnect container " + ep.name + " from network " + net.name +
                 ": it is the container's primary network (its default route and published ports)")
         .with_hint("stop the container first");
-  if (running) delete_link(veth_name(rec.id, interface_index(it->interface)));
-  networks.detach(net.id, rec.id);
+  if (running) delete_link(veth_name(ep.id, interface_index(it->interface)));
+  networks.detach(net.id, ep.id);
   DnsService(paths).sync(false);
-  ContainerRecord updated = rec;
-  runtime::RecordStore(paths).update(rec.id, [&](ContainerRecord& r) {
-    std::erase_if(r.networks, [&](const NetworkAttachment& a) { return a.network_id == net.id; });
-    follow_primary(r);
-    updated = r;
-  });
-  return updated;
+  return net.id;
 }
 
 void install_manager() { runtime::install_network_hooks(std::make_unique<Manager>()); }

@@ -1,20 +1,22 @@
 #pragma once
 // The network manager: what `lit network ...` and a container's life on a lit
-// network do to records, links, firewall and DNS together. Every operation
-// either completes or undoes what it did.
+// network do to network records, links, firewall and DNS together. It sees a
+// container as a runtime::Endpoint; the runtime keeps the container's record.
+// Every operation either completes or undoes what it did.
 //   network create  record, bridge, isolation + NAT rules, DNS config
 //   container create    addresses allocated (runtime::NetworkHooks::create)
 //   container start     veths into its namespace, published ports, DNS names
 //   container exit      ports and DNS names removed, veths deleted
 //   container rm        addresses released
+//   network connect     an address and, when it runs, a veth at once (disconnect: the reverse)
 //   network rm      rules, bridge, record; the DNS server stops with the last network
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "network/store.hpp"
 #include "runtime/lifecycle/networking.hpp"
-#include "runtime/state/record.hpp"
 #include "runtime/util/paths.hpp"
 
 namespace lit::network {
@@ -25,21 +27,19 @@ class Manager : public runtime::NetworkHooks {
   // Refused while containers are attached. Returns the removed record.
   NetworkRecord remove_network(const Paths& paths, const std::string& name_or_id);
 
-  // `network connect`: records the attachment and, when the container runs,
-  // attaches it at once (next free ethN, no default route). Returns the updated record.
-  runtime::ContainerRecord connect(const Paths& paths, const runtime::ContainerRecord& rec,
-                                   const std::string& network, const std::string& ip,
-                                   const std::vector<std::string>& aliases);
-  // `network disconnect`: the reverse; its primary network cannot be removed while it runs.
-  runtime::ContainerRecord disconnect(const Paths& paths, const runtime::ContainerRecord& rec,
-                                      const std::string& network);
-
-  // runtime::NetworkHooks
-  void create(const Paths& paths, runtime::ContainerRecord& rec) override;
-  std::vector<runtime::PublishedPort> start(const Paths& paths, const runtime::ContainerRecord& rec,
-                                            pid_t pid) override;
-  void stop(const Paths& paths, const runtime::ContainerRecord& rec) noexcept override;
-  void remove(const Paths& paths, const runtime::ContainerRecord& rec) noexcept override;
+  // runtime::NetworkHooks: a container's side (`network connect` and
+  // `disconnect` through runtime::connect_container and disconnect_container,
+  // which keep the container's record).
+  void create(const Paths& paths, runtime::Endpoint& ep) override;
+  std::vector<runtime::PublishedPort> start(const Paths& paths,
+                                            const runtime::Endpoint& ep) override;
+  void stop(const Paths& paths, const runtime::Endpoint& ep) noexcept override;
+  void remove(const Paths& paths, const runtime::Endpoint& ep) noexcept override;
+  runtime::NetworkAttachment connect(
+      const Paths& paths, const runtime::Endpoint& ep, const runtime::ConnectRequest& request,
+      const std::function<void(const runtime::NetworkAttachment&)>& record) override;
+  std::string disconnect(const Paths& paths, const runtime::Endpoint& ep,
+                         const std::string& network) override;
 };
 
 // Installs a Manager as the runtime's network hooks (lit's main does this).

@@ -12,6 +12,7 @@
 #include "runtime/lifecycle/control.hpp"
 #include "runtime/lifecycle/detached.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
+#include "runtime/lifecycle/networking.hpp"
 #include "runtime/state/record.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -107,9 +108,8 @@ std::string network_hash_of(const Desired& d, const std::string& name) {
 ContainerRecord create_replica(const Paths& paths, const ReplicaRequest& rr) {
   ContainerRecord rec = runtime::create_container(paths, rr.request);
   try {
-    network::Manager manager;
     for (const auto& n : rr.extra_networks)
-      rec = manager.connect(paths, rec, n.network, n.ip, n.aliases);
+      rec = runtime::connect_container(paths, rec, {n.network, n.ip, n.aliases});
   } catch (...) {
     if (auto now = runtime::RecordStore(paths).read(rec.id))
       runtime::remove_container(paths, *now, true, false);

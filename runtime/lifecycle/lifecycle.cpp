@@ -42,7 +42,7 @@ class CreationGuard {
     } catch (...) {  // best effort: the original error is what the user needs
     }
     remove_volumes(paths_, anonymous_);
-    if (networks_ && network_hooks()) network_hooks()->remove(paths_, *networks_);
+    if (networks_) network_remove(paths_, *networks_);
   }
   void record(std::string id) { id_ = std::move(id); }
   void volumes(std::vector<std::string> v) { anonymous_ = std::move(v); }
@@ -117,7 +117,10 @@ ContainerRecord create_container(const Paths& paths, const ContainerRequest& req
     if (!net) throw Error("--network " + n.name + ": networks are not available here");
     rec.networks = {NetworkAttachment{n.name, "", n.ip, !n.ip.empty(), n.aliases, "", 0, "eth0"}};
     rec.publish = request.ports;
-    net->create(paths, rec);
+    Endpoint endpoint = endpoint_of(rec);
+    net->create(paths, endpoint);
+    rec.networks = endpoint.networks;
+    follow_primary_network(rec);
     guard.networks(&rec);
   }
   // A --rm container's record matters only while it runs: no fsync (~0.5 ms),
@@ -150,7 +153,7 @@ void finish(RecordStore& records, const std::string& id, int code, bool oom, std
 }  // namespace
 
 void discard_container(const Paths& paths, const ContainerRecord& record) {
-  if (NetworkHooks* net = network_hooks()) net->remove(paths, record);
+  network_remove(paths, record);
   RecordStore(paths).remove(record.id);  // a missing one is fine
   remove_tree(paths.run_container(record.id));
   remove_volumes(paths, record.anonymous_volumes);
@@ -171,8 +174,11 @@ RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
     if (!net)
       throw StartError(
           Error("start container " + record.name + ": networks are not available here"), 125);
-    hooks.before_start = [&paths, &record, &ports, net](pid_t pid) {
-      ports = net->start(paths, record, pid);
+    hooks.before_start = [&paths, endpoint = endpoint_of(record), &ports, net](pid_t pid) mutable {
+      endpoint.status = ContainerStatus::Running;
+      endpoint.pid = pid;
+      endpoint.pid_start_time = process_start_time(pid);
+      ports = net->start(paths, endpoint);
     };
   }
   if (record.spec.network == NetworkMode::Container) hooks.netns = open_joined_netns(paths, record);
@@ -181,7 +187,12 @@ RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
 
 void network_stop(const Paths& paths, const ContainerRecord& record) {
   if (NetworkHooks* net = network_hooks(); net && record.spec.network == NetworkMode::Bridge)
-    net->stop(paths, record);
+    net->stop(paths, endpoint_of(record));
+}
+
+void network_remove(const Paths& paths, const ContainerRecord& record) noexcept {
+  if (NetworkHooks* net = network_hooks(); net && record.spec.network == NetworkMode::Bridge)
+    net->remove(paths, endpoint_of(record));
 }
 
 ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
@@ -242,7 +253,7 @@ void remove_container(const Paths& paths, const ContainerRecord& record, bool fo
           .with_hint("stop it first, or force the removal: lit container rm -f " + record.name);
   }
   kill_all(paths, record, [&](const ContainerRecord& r) {
-    if (NetworkHooks* net = network_hooks()) net->remove(paths, r);
+    network_remove(paths, r);
     records.remove(r.id);
     remove_tree(paths.run_container(r.id));
     if (volumes) remove_volumes(paths, r.anonymous_volumes);

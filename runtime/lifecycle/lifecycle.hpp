@@ -25,10 +25,13 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record);
 // What starting a container needs from outside it: the hook that attaches a
 // bridge-networked container (the network manager's start), storing the ports
 // it bound in `ports`; a joined network namespace; the seccomp cache in the run
-// root. network_stop undoes the attachment after the container exited.
+// root. network_stop undoes the attachment after the container exited;
+// network_remove also releases its addresses (the container is removed). Both
+// do nothing for a container not on lit networks.
 RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
                      std::vector<PublishedPort>& ports);
 void network_stop(const Paths& paths, const ContainerRecord& record);
+void network_remove(const Paths& paths, const ContainerRecord& record) noexcept;
 
 // --rm: removes record, bundle and anonymous volumes of a container that has
 // exited (the record may already be gone: `rm -f` while it ran).
