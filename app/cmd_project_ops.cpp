@@ -28,6 +28,7 @@
 #include "reconciler/apply/replica_request.hpp"
 #include "reconciler/desired.hpp"
 #include "reconciler/labels.hpp"
+#include "reconciler/load/load.hpp"
 #include "reconciler/observe.hpp"
 #include "reconciler/plan.hpp"
 #include "runtime/image/reference.hpp"
@@ -365,8 +366,9 @@ struct PullJob {
 
 std::vector<PullJob> pull_jobs(const Project& project, const std::vector<std::string>& only) {
   std::vector<PullJob> jobs;
-  for (const auto& [name, s] : project.services) {
+  for (const auto& [name, service] : project.services) {
     if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
+    const auto& s = service;  // a structured binding cannot be captured (before C++20)
     if (s.image.empty()) {
       std::printf("service %s: no image to pull (it is built from build:)\n", name.c_str());
       continue;
@@ -408,12 +410,20 @@ void register_pull(CLI::App& app, Context& ctx) {
     bool quiet = false, ignore_failures = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = app.add_subcommand("pull", "Pull the services' images from their registries");
+  auto* cmd = app.add_subcommand(
+      "pull", "Pull the services' images from their registries (outside a project: one IMAGE)");
   cmd->add_flag("-q,--quiet", o->quiet, "Print nothing but errors");
   cmd->add_flag("--ignore-pull-failures", o->ignore_failures,
                 "Pull what can be pulled; failures are warnings");
   cmd->add_option("SERVICE", o->services, "Only these services (default: all)");
   cmd->callback([&ctx, o] {
+    // Outside any project, `lit pull IMAGE` pulls one image, as docker pull does.
+    if (o->services.size() == 1 && ctx.project.files.empty() &&
+        ctx.project.project_directory.empty() &&
+        discover_files(std::filesystem::current_path().string()).empty()) {
+      pull_with_output(ctx, o->services[0], PullFlags{"", pull_output(o->quiet)});
+      return;
+    }
     Project project = load(ctx, o->services);
     check_services(project, o->services);
     std::vector<PullJob> jobs = pull_jobs(project, o->services);

@@ -102,12 +102,12 @@ std::vector<std::string> split_commas(const char* text) {
   return out;
 }
 
-PullOutput output_for(bool quiet) {
+}  // namespace
+
+PullOutput pull_output(bool quiet) {
   if (quiet) return PullOutput::Quiet;
   return ::isatty(STDOUT_FILENO) ? PullOutput::Terminal : PullOutput::Plain;
 }
-
-}  // namespace
 
 image::PullOptions pull_options(const Context& ctx, const std::string& platform) {
   image::PullOptions o;
@@ -176,7 +176,7 @@ void add_image_pull(CLI::App& parent, Context& ctx) {
   cmd->add_flag("-q,--quiet", o->quiet, "Print only the image's reference");
   cmd->add_option("reference", o->reference, "NAME[:TAG|@DIGEST]")->required();
   cmd->callback([&ctx, o] {
-    pull_with_output(ctx, o->reference, PullFlags{o->platform, output_for(o->quiet)});
+    pull_with_output(ctx, o->reference, PullFlags{o->platform, pull_output(o->quiet)});
   });
 }
 

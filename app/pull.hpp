@@ -21,6 +21,9 @@ struct PullFlags {
   PullOutput output = PullOutput::Plain;
 };
 
+// Quiet, else a terminal's live lines when stdout is one, else plain lines.
+PullOutput pull_output(bool quiet);
+
 // Where lit's credentials and settings are read (REGISTRY_AUTH_FILE, lit's
 // auth.json, docker's config.json) and the insecure registries named in
 // $LIT_INSECURE_REGISTRIES (comma-separated).

@@ -285,6 +285,27 @@ TEST_F(RegistryTest, UnknownImageAndUnreachableRegistry) {
   expect_lit_error(missing, "pull " + ref + ": not found in registry " + registry_);
 }
 
+TEST_F(RegistryTest, PullOutsideAProjectAndOnATerminal) {
+  start_registry();
+  seed("test/busybox:1");
+  const std::string ref = registry_ + "/test/busybox:1";
+  // `lit pull IMAGE` where no project file is found pulls that image.
+  Result top = run_process({"/bin/sh", "-c", "cd / && exec \"$@\"", "sh", LIT_BINARY, "--root",
+                            root_.string(), "--run-root", run_root_.string(), "pull", ref},
+                           slow());
+  ASSERT_EQ(top.exit_code, 0) << top;
+  EXPECT_NE(top.out.find("Status: Downloaded newer image for " + ref), std::string::npos) << top;
+  ASSERT_EQ(lit({"image", "rm", ref}).exit_code, 0);
+
+  // On a terminal each layer's line is rewritten in place.
+  Result tty = run_on_pty({LIT_BINARY, "--root", root_.string(), "--run-root", run_root_.string(),
+                           "image", "pull", ref},
+                          40, 120);
+  EXPECT_NE(tty.out.find("Pull complete"), std::string::npos) << tty;
+  EXPECT_NE(tty.out.find("\x1b[2K"), std::string::npos) << tty;
+  EXPECT_NE(tty.out.find("Status: Downloaded newer image for " + ref), std::string::npos) << tty;
+}
+
 TEST_F(RegistryTest, ProjectPullAndPullOnDemandByUp) {
   start_registry();
   seed("test/busybox:1");
