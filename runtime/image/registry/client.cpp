@@ -1,5 +1,7 @@
 #include "runtime/image/registry/client.hpp"
 
+#include <arpa/inet.h>
+
 #include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -70,7 +72,11 @@ bool is_local_registry(std::string_view domain) {
   } else if (auto colon = host.rfind(':'); colon != std::string_view::npos) {
     host = host.substr(0, colon);
   }
-  return host == "localhost" || host.starts_with("127.") || host == "::1";
+  in_addr v4{};
+  const std::string h(host);
+  const bool loopback_v4 =
+      ::inet_pton(AF_INET, h.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
+  return host == "localhost" || loopback_v4 || host == "::1";
 }
 
 RegistryClient::RegistryClient(std::string domain, std::string repository,
