@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/context.hpp"
+#include "app/pull.hpp"
 #include "app/run_flags.hpp"
 #include "app/views/status_text.hpp"
 #include "app/views/table.hpp"
@@ -93,6 +94,8 @@ void add_run_flags(CLI::App& cmd, CreateFlags& f) {
   cmd.add_option("--stop-signal", f.stop_signal,
                  "Signal that stops the container (default SIGTERM)");
   cmd.add_option("--stop-timeout", f.stop_timeout, "Seconds to wait before SIGKILL (default 10)");
+  cmd.add_option("--pull", f.pull, "Pull the image: always, missing (default) or never")
+      ->check(CLI::IsMember({"always", "missing", "never"}));
   cmd.add_option("IMAGE", f.image, "Image reference or id")->required();
   cmd.add_option("COMMAND", f.command, "Command and arguments (default: the image's)");
 }
@@ -137,6 +140,7 @@ void register_run(CLI::App& container, Context& ctx) {
       throw Error("run -d -t: a detached container with a terminal is not supported yet", {}, 0,
                   "drop -t (use -d -i to keep its stdin open), or run it in the foreground");
     flags->foreground_run = !flags->detach;
+    ensure_image(ctx, flags->image, flags->pull);
     runtime::ContainerRequest request = request_from_flags(*flags);
     start_created(ctx, runtime::create_container(ctx.paths, request), flags->detach);
   });

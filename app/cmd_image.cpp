@@ -7,6 +7,7 @@
 #include <set>
 
 #include "app/context.hpp"
+#include "app/pull.hpp"
 #include "app/views/image_display.hpp"
 #include "app/views/table.hpp"
 #include "runtime/image/reference.hpp"
@@ -180,6 +181,7 @@ void register_image_commands(CLI::App& app, Context& ctx) {
   auto* image = app.add_subcommand("image", "Manage images");
   image->require_subcommand(1);
   add_load(*image, ctx);
+  add_image_pull(*image, ctx);
   add_import(*image, ctx);
   add_ls(*image, ctx);
   add_inspect(*image, ctx);

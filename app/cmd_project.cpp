@@ -16,6 +16,7 @@
 #include "app/interrupt.hpp"
 #include "app/progress.hpp"
 #include "app/project.hpp"
+#include "app/pull.hpp"
 #include "app/views/status_text.hpp"
 #include "app/views/table.hpp"
 #include "reconciler/apply/actions.hpp"
@@ -70,12 +71,28 @@ int apply_with_progress(const Context& ctx, const Project& project, const Desire
 
 namespace {
 
+// Images `lit up` pulls first: by --pull, else each service's pull_policy
+// (missing by default; "build" waits for the builder: missing for now).
+void pull_for_up(Context& ctx, const Project& project, const std::string& flag) {
+  for (const auto& [name, s] : project.services) {
+    if (s.image.empty()) continue;
+    std::string policy = !flag.empty() ? flag : s.pull_policy;
+    if (policy == "build") policy = "missing";
+    try {
+      ensure_image(ctx, s.image, policy);
+    } catch (Error& e) {
+      throw e.context("service " + name);
+    }
+  }
+}
+
 void register_up(CLI::App& app, Context& ctx) {
   struct Opts {
     bool detach = false, wait = false, dry_run = false, force_recreate = false, no_recreate = false,
          remove_orphans = false, build = false;
     int wait_timeout = 120;
     std::vector<std::string> scale, services;
+    std::string pull;  // --pull, empty: each service's pull_policy
   };
   auto o = std::make_shared<Opts>();
   auto* cmd =
@@ -91,11 +108,16 @@ void register_up(CLI::App& app, Context& ctx) {
   cmd->add_flag("--remove-orphans", o->remove_orphans,
                 "Remove containers of services no longer in the file");
   cmd->add_option("--scale", o->scale, "SERVICE=N replicas")->allow_extra_args(false);
+  cmd->add_option("--pull", o->pull,
+                  "Pull images: always, missing or never (default: each service's pull_policy, "
+                  "else missing)")
+      ->check(CLI::IsMember({"always", "missing", "never"}));
   cmd->add_option("SERVICE", o->services, "Only these services (and their dependencies)");
   auto attach_flags = add_attach_flags(*cmd);
   cmd->callback([&ctx, o, attach_flags] {
     Project project = load(ctx, o->services);
     if (o->build) refuse_build(project, o->services);
+    if (!o->dry_run) pull_for_up(ctx, project, o->pull);
     UpOptions up;
     up.force_recreate = o->force_recreate;
     up.no_recreate = o->no_recreate;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -14,10 +15,12 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "app/context.hpp"
 #include "app/project.hpp"
+#include "app/pull.hpp"
 #include "app/views/image_display.hpp"
 #include "app/views/table.hpp"
 #include "reconciler/apply/actions.hpp"
@@ -25,6 +28,7 @@
 #include "reconciler/apply/replica_request.hpp"
 #include "reconciler/desired.hpp"
 #include "reconciler/labels.hpp"
+#include "reconciler/load/load.hpp"
 #include "reconciler/observe.hpp"
 #include "reconciler/plan.hpp"
 #include "runtime/image/reference.hpp"
@@ -352,35 +356,92 @@ void register_ls(CLI::App& app, Context& ctx) {
 
 // ---- pull, build ----
 
-void register_pull(CLI::App& app, Context& ctx) {
-  auto services = std::make_shared<std::vector<std::string>>();
-  auto* cmd =
-      app.add_subcommand("pull", "Check the services' images are present (no registry client yet)");
-  cmd->add_option("SERVICE", *services, "Only these services (default: all)");
-  cmd->callback([&ctx, services] {
-    Project project = load(ctx, *services);
-    check_services(project, *services);
-    image::Store store(ctx.paths.images());
-    for (const auto& [name, s] : project.services) {
-      if (!services->empty() &&
-          std::find(services->begin(), services->end(), name) == services->end())
-        continue;
-      if (s.image.empty()) {
-        std::printf("service %s: no image to pull (it is built from build:)\n", name.c_str());
-        continue;
-      }
+// One image of the project to pull, and the services that use it.
+struct PullJob {
+  std::string image, platform;
+  std::vector<std::string> services;
+  std::optional<image::PullResult> result;
+  std::optional<Error> error;
+};
+
+std::vector<PullJob> pull_jobs(const Project& project, const std::vector<std::string>& only) {
+  std::vector<PullJob> jobs;
+  for (const auto& [name, service] : project.services) {
+    if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
+    const auto& s = service;  // a structured binding cannot be captured (before C++20)
+    if (s.image.empty()) {
+      std::printf("service %s: no image to pull (it is built from build:)\n", name.c_str());
+      continue;
+    }
+    auto same = std::ranges::find_if(
+        jobs, [&](const PullJob& j) { return j.image == s.image && j.platform == s.platform; });
+    if (same != jobs.end())
+      same->services.push_back(name);
+    else
+      jobs.push_back({s.image, s.platform, {name}, std::nullopt, std::nullopt});
+  }
+  return jobs;
+}
+
+// Every image in parallel (a few at once; the store commits one at a time).
+void run_pulls(Context& ctx, std::vector<PullJob>& jobs) {
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i; (i = next++) < jobs.size();) {
+      PullJob& j = jobs[i];
       try {
-        if (store.find(s.image)) {
-          std::printf("service %s: image %s is present\n", name.c_str(), s.image.c_str());
-          continue;
-        }
-        report(
-            ctx,
-            Error("service " + name + ": image " + s.image +
-                  ": pulling from registries is not supported yet: load the image with lit image "
-                  "load -i FILE"));
+        image::Store store(ctx.paths.images());
+        j.result = image::pull_image(store, j.image, pull_options(ctx, j.platform));
       } catch (const Error& e) {
-        report(ctx, Error("service " + name + ": " + e.what()));
+        j.error = e;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t t = 1; t < std::min<std::size_t>(jobs.size(), 4); ++t)
+    threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+}
+
+void register_pull(CLI::App& app, Context& ctx) {
+  struct Opts {
+    std::vector<std::string> services;
+    bool quiet = false, ignore_failures = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand(
+      "pull", "Pull the services' images from their registries (outside a project: one IMAGE)");
+  cmd->add_flag("-q,--quiet", o->quiet, "Print nothing but errors");
+  cmd->add_flag("--ignore-pull-failures", o->ignore_failures,
+                "Pull what can be pulled; failures are warnings");
+  cmd->add_option("SERVICE", o->services, "Only these services (default: all)");
+  cmd->callback([&ctx, o] {
+    // Outside any project, `lit pull IMAGE` pulls one image, as docker pull does.
+    if (o->services.size() == 1 && ctx.project.files.empty() &&
+        ctx.project.project_directory.empty() &&
+        discover_files(std::filesystem::current_path().string()).empty()) {
+      pull_with_output(ctx, o->services[0], PullFlags{"", pull_output(o->quiet)});
+      return;
+    }
+    Project project = load(ctx, o->services);
+    check_services(project, o->services);
+    std::vector<PullJob> jobs = pull_jobs(project, o->services);
+    for (const auto& j : jobs)
+      if (!o->quiet)
+        std::printf("service %s: pulling %s\n", joined(j.services, ", ").c_str(), j.image.c_str());
+    std::fflush(stdout);
+    run_pulls(ctx, jobs);
+    for (const auto& j : jobs) {
+      const std::string names = joined(j.services, ", ");
+      if (j.result && !o->quiet) {
+        std::printf("service %s: pulled %s (%s)\n", names.c_str(), j.image.c_str(),
+                    j.result->manifest_digest.c_str());
+      } else if (j.error && o->ignore_failures) {
+        std::fprintf(stderr, "lit: warning: service %s: %s\n", names.c_str(), j.error->what());
+      } else if (j.error) {
+        Error e = *j.error;
+        report(ctx, e.context("service " + names));
       }
     }
   });

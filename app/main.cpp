@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "app/context.hpp"
+#include "app/pull.hpp"
 #include "network/manager.hpp"
 #include "runtime/util/error.hpp"
 
@@ -97,6 +98,7 @@ int main(int argc, char** argv) {
   }
   if (all || word == "network") app::register_network_commands(cli, ctx);
   if (all) app::register_project_commands(cli, ctx);
+  if (all) app::register_registry_commands(cli, ctx);
 
   try {
     cli.parse(argc, argv);

@@ -13,6 +13,7 @@ namespace lit::app {
 
 struct CreateFlags {
   std::string image;
+  std::string pull = "missing";      // --pull always|missing|never
   std::vector<std::string> command;  // after IMAGE: overrides the image's Cmd
   std::optional<std::string> entrypoint;
   std::string name;

@@ -33,8 +33,7 @@ std::string service_hash(const Paths& paths, const Service& s) {
       extra.push_back(image::Store(paths.images()).resolve(s.image).id);  // a new image recreates
     } catch (Error& e) {
       throw e.context("service " + s.name + ": image " + s.image)
-          .with_hint(
-              "load it first: lit image load -i FILE (registry pull comes in a later release)");
+          .with_hint("pull it with `lit pull`, or load it with `lit image load -i FILE`");
     }
   }
   if (!s.copy.empty()) extra.push_back(copy_layer_diff_id(paths, s));  // an edited file recreates

@@ -9,7 +9,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # (nftables: the CLI, only for tests that read lit's rules back; lit uses libnftables.
-#  clang-format, clang-tidy: the lint checks of scripts/lint.sh.)
+#  clang-format, clang-tidy: the lint checks of scripts/lint.sh.
+#  docker-registry, skopeo, apache2-utils (htpasswd): the registry the pull
+#  tests start on 127.0.0.1, how they seed it, and its basic auth.)
 packages=(
   build-essential cmake pkg-config ninja-build
   libyaml-cpp-dev nlohmann-json3-dev
@@ -21,6 +23,7 @@ packages=(
   busybox-static zstd gzip python3 python3-jsonschema python3-yaml
   iproute2 nftables util-linux procps curl
   clang-format clang-tidy
+  docker-registry skopeo apache2-utils
 )
 
 export DEBIAN_FRONTEND=noninteractive

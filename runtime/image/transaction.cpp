@@ -68,7 +68,12 @@ void Transaction::discard(const fs::path& path) {
 }
 
 fs::path Transaction::new_layer_dir() {
-  fs::path dir = staging() / ("layer-" + std::to_string(seq_++));
+  int seq = 0;
+  {
+    std::lock_guard lock(seq_mu_);
+    seq = seq_++;
+  }
+  fs::path dir = staging() / ("layer-" + std::to_string(seq));
   make_dirs(dir / "diff", 0700);
   ::chmod((dir / "diff").c_str(), 0755);
   return dir;
@@ -189,6 +194,35 @@ std::string Transaction::add_layer(const std::string& base_id, int fd, const std
   if (fresh) it->second = ImageRecord{sha256_digest(manifest_blob), diff_ids, now_rfc3339()};
   if (!tag.empty()) state_.tags[tag] = id;
   return id;
+}
+
+bool Transaction::has_layer(const std::string& diff_id) const {
+  return state_.layers.contains(diff_id) || new_layers_.contains(diff_id);
+}
+
+fs::path Transaction::layer_dir() { return new_layer_dir(); }
+
+void Transaction::adopt_layer(const std::string& diff_id, const fs::path& dir,
+                              std::uint64_t content_size) {
+  if (has_layer(diff_id)) return;  // the same layer twice in one image: the first is kept
+  new_layers_[diff_id] = dir;
+  state_.layers[diff_id] = content_size;
+}
+
+void Transaction::add_pulled(const std::string& config, const std::string& manifest,
+                             const std::string& manifest_digest,
+                             const std::vector<std::string>& diff_ids, const std::string& tag) {
+  for (const auto& d : diff_ids) {
+    if (!has_layer(d)) throw Error("pulled image", "layer " + d + " was not fetched");
+  }
+  const std::string id = sha256_digest(config);
+  put_blob(id, config);
+  put_blob(manifest_digest, manifest);
+  auto [it, fresh] = state_.images.try_emplace(id);
+  if (fresh) it->second.added = now_rfc3339();
+  it->second.manifest_digest = manifest_digest;  // the registry's digest: pull by digest finds it
+  it->second.diff_ids = diff_ids;
+  if (!tag.empty()) state_.tags[tag] = id;
 }
 
 void Transaction::commit() {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,20 @@ class Transaction {
   std::vector<std::string> remove(const std::string& reference, bool force,
                                   const std::function<bool(const std::string&)>& in_use);
 
+  // For a pull: whether the store (or this transaction) has a layer already.
+  bool has_layer(const std::string& diff_id) const;
+  // A fresh staging directory for one layer, its "diff" subdirectory made;
+  // safe to call from several threads (layers are fetched in parallel).
+  std::filesystem::path layer_dir();
+  // A layer unpacked into a layer_dir(), its diff_id checked by the caller.
+  void adopt_layer(const std::string& diff_id, const std::filesystem::path& dir,
+                   std::uint64_t content_size);
+  // A pulled image: its config and the registry's manifest (whose digest
+  // becomes the image's), its layers present or adopted; `tag` normalized or empty.
+  void add_pulled(const std::string& config, const std::string& manifest,
+                  const std::string& manifest_digest, const std::vector<std::string>& diff_ids,
+                  const std::string& tag);
+
   void commit();
 
  private:
@@ -60,6 +75,7 @@ class Transaction {
   std::vector<std::filesystem::path> installed_;             // moved into place, not yet committed
   bool committed_ = false;
   int seq_ = 0;
+  std::mutex seq_mu_;  // layer_dir() from parallel fetches
 };
 
 }  // namespace lit::image

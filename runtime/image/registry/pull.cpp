@@ -1,0 +1,200 @@
+#include "runtime/image/registry/pull.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <thread>
+
+#include "runtime/image/config.hpp"
+#include "runtime/image/digest.hpp"
+#include "runtime/image/lookup.hpp"
+#include "runtime/image/reference.hpp"
+#include "runtime/image/registry/client.hpp"
+#include "runtime/image/transaction.hpp"
+#include "runtime/image/unpack.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::image {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::uint64_t kProgressStep = 256u << 10;
+
+struct Resolved {
+  FetchedManifest fetched;
+  Manifest manifest;
+};
+
+void emit(const PullOptions& o, PullEvent::Kind kind, const std::string& layer,
+          std::uint64_t current = 0, std::uint64_t total = 0, std::string message = {}) {
+  if (o.progress) o.progress(PullEvent{kind, layer, current, total, std::move(message)});
+}
+
+Resolved resolve_manifest(RegistryClient& client, const Reference& ref, const PullOptions& o) {
+  const std::string what = "manifest of " + ref.familiar();
+  Resolved r{client.manifest(ref.digest.empty() ? ref.tag : ref.digest), {}};
+  r.manifest = parse_manifest(r.fetched.bytes, r.fetched.content_type, what);
+  if (!r.manifest.is_index) return r;
+  const Descriptor& d =
+      select_platform(r.manifest, o.platform ? *o.platform : host_platform(), ref.familiar());
+  r.fetched = client.manifest(d.digest);
+  r.manifest = parse_manifest(r.fetched.bytes, r.fetched.content_type, what);
+  if (r.manifest.is_index)
+    throw Error("invalid manifest", what + ": an index inside an index is not supported");
+  return r;
+}
+
+// Writes a whole chunk to the unpacker's socket; false once it has stopped reading.
+bool send_all(int fd, std::string_view chunk) {
+  while (!chunk.empty()) {
+    ssize_t n = ::send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    chunk.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+// One layer: the download feeds a socket that the unpacker reads, so the
+// bytes are hashed, decompressed and extracted as they arrive.
+std::uint64_t fetch_layer(RegistryClient& client, const Descriptor& d, const std::string& diff_id,
+                          const fs::path& dir, const PullOptions& o) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    throw Error::sys("socketpair", "layer " + d.digest, errno);
+  UniqueFd reader(sv[0]), writer(sv[1]);
+  std::optional<UnpackResult> unpacked;
+  std::exception_ptr unpack_error, fetch_error;
+  std::thread unpacker([&] {
+    try {
+      unpacked = unpack_layer(reader.get(), dir / "diff", "layer " + d.digest);
+    } catch (...) {
+      unpack_error = std::current_exception();
+    }
+    reader.reset();  // the download stops at its next write
+  });
+  bool unpacker_gone = false;
+  std::uint64_t sent = 0, reported = 0;
+  try {
+    client.stream_blob(
+        d,
+        [&](std::string_view chunk) {
+          if (!send_all(writer.get(), chunk)) return !(unpacker_gone = true);
+          sent += chunk.size();
+          if (sent - reported >= kProgressStep || sent == d.size) {
+            reported = sent;
+            emit(o, PullEvent::Kind::Downloading, d.digest, sent, d.size);
+          }
+          return true;
+        },
+        "layer");
+  } catch (...) {
+    fetch_error = std::current_exception();
+  }
+  writer.reset();  // end of stream for the unpacker
+  unpacker.join();
+  if (fetch_error && !(unpacker_gone && unpack_error)) std::rethrow_exception(fetch_error);
+  if (unpack_error) std::rethrow_exception(unpack_error);
+  emit(o, PullEvent::Kind::Verified, d.digest);
+  if (unpacked->diff_id != diff_id) {
+    throw Error("digest mismatch", "layer " + d.digest + " has diff_id " + unpacked->diff_id +
+                                       " but the image config lists " + diff_id);
+  }
+  return unpacked->content_size;
+}
+
+struct LayerJob {
+  std::size_t index;
+  fs::path dir;
+  std::uint64_t content_size = 0;
+};
+
+// Runs the jobs, `parallel` at once; rethrows the first failure (by layer order).
+void run_jobs(std::vector<LayerJob>& jobs, unsigned parallel,
+              const std::function<void(LayerJob&)>& work) {
+  std::atomic<std::size_t> next{0};
+  std::vector<std::exception_ptr> errors(jobs.size());
+  std::atomic<bool> failed{false};
+  auto worker = [&] {
+    for (std::size_t i; (i = next++) < jobs.size();) {
+      if (failed) break;  // one layer failed: the pull fails, do not start more
+      try {
+        work(jobs[i]);
+      } catch (...) {
+        errors[i] = std::current_exception();
+        failed = true;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  const std::size_t n = std::min<std::size_t>(std::max(parallel, 1u), jobs.size());
+  for (std::size_t t = 1; t < n; ++t) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+std::optional<Credential> credential_for(const PullOptions& o, const std::string& domain) {
+  return find_credential(o.auth, domain);
+}
+
+bool insecure(const PullOptions& o, const std::string& domain) {
+  return std::ranges::find(o.insecure_registries, domain) != o.insecure_registries.end();
+}
+
+PullResult pull(Store& store, const Reference& ref, const PullOptions& o) {
+  RegistryClient client(ref.domain, ref.path, credential_for(o, ref.domain),
+                        insecure(o, ref.domain));
+  Resolved r = resolve_manifest(client, ref, o);
+  emit(o, PullEvent::Kind::Resolved, "", 0, 0, r.fetched.digest);
+  const std::string config = client.blob(r.manifest.config);
+  const std::string what = "config " + r.manifest.config.digest;
+  const std::vector<std::string> diff_ids = config_diff_ids(parse_config_blob(config, what), what);
+  if (diff_ids.size() != r.manifest.layers.size()) {
+    throw Error("invalid image", "config lists " + std::to_string(diff_ids.size()) +
+                                     " layers but the manifest has " +
+                                     std::to_string(r.manifest.layers.size()));
+  }
+  const std::string tag = ref.tag.empty() ? "" : tag_reference(ref.name() + ":" + ref.tag);
+  Transaction tx(store.root());
+  std::vector<LayerJob> jobs;
+  for (std::size_t i = 0; i < diff_ids.size(); ++i) {
+    const bool earlier = std::find(diff_ids.begin(), diff_ids.begin() + static_cast<long>(i),
+                                   diff_ids[i]) != diff_ids.begin() + static_cast<long>(i);
+    if (tx.has_layer(diff_ids[i]) || earlier) {
+      emit(o, PullEvent::Kind::Exists, r.manifest.layers[i].digest);
+    } else {
+      jobs.push_back({i, tx.layer_dir(), 0});
+      emit(o, PullEvent::Kind::Waiting, r.manifest.layers[i].digest, 0, r.manifest.layers[i].size);
+    }
+  }
+  run_jobs(jobs, o.parallel, [&](LayerJob& job) {
+    const Descriptor& d = r.manifest.layers[job.index];
+    job.content_size = fetch_layer(client, d, diff_ids[job.index], job.dir, o);
+    emit(o, PullEvent::Kind::Complete, d.digest);
+  });
+  for (const auto& job : jobs) tx.adopt_layer(diff_ids[job.index], job.dir, job.content_size);
+  const std::string id = sha256_digest(config);
+  const bool had = store.find("sha256:" + id.substr(7)).has_value();
+  tx.add_pulled(config, r.fetched.bytes, r.fetched.digest, diff_ids, tag);
+  tx.commit();
+  return PullResult{store.resolve(id), r.fetched.digest, !had || !jobs.empty()};
+}
+
+}  // namespace
+
+PullResult pull_image(Store& store, const std::string& reference, const PullOptions& options) {
+  Reference ref = parse_reference(reference);
+  try {
+    return pull(store, ref, options);
+  } catch (Error& e) {
+    throw e.context("pull " + ref.familiar());
+  }
+}
+
+}  // namespace lit::image

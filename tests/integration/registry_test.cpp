@@ -1,0 +1,414 @@
+// `lit image pull`, `lit login/logout` and pulls on demand against real
+// registries on 127.0.0.1 inside the test's network namespace: Debian's
+// docker-registry (plain, and behind htpasswd basic auth), seeded by skopeo
+// with the busybox fixture, and a small bearer-token registry
+// (registry_helper.py fake-registry) that also cuts transfers halfway.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/integration/expect.hpp"
+#include "tests/integration/sandbox.hpp"
+
+extern char** environ;
+
+namespace lit::test {
+namespace {
+
+const fs::path kHelper = fs::path(LIT_SOURCE_DIR) / "tests/integration/registry_helper.py";
+
+RunOptions slow() {
+  RunOptions o;
+  o.timeout = 120s;
+  return o;
+}
+
+RunOptions with_stdin(const std::string& data) {
+  RunOptions o;
+  o.stdin_data = data;
+  return o;
+}
+
+RunOptions with_env(const std::string& kv) {
+  RunOptions o;
+  o.extra_env = {kv};
+  return o;
+}
+
+int free_port() {
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(s);
+  return ntohs(a.sin_port);
+}
+
+bool accepts(int port) {
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(s);
+  return ok;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string line_with(const std::string& text, const std::string& prefix) {
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    if (l.starts_with(prefix)) return l.substr(prefix.size());
+  return "";
+}
+
+class RegistryTest : public LitTest {
+ protected:
+  void SetUp() override {
+    LitTest::SetUp();
+    if (IsSkipped()) return;
+    for (const char* tool : {"/usr/bin/docker-registry", "/usr/bin/skopeo", "/usr/bin/htpasswd"})
+      if (!fs::exists(tool)) GTEST_SKIP() << tool << " is not installed (scripts/setup.sh)";
+  }
+  void TearDown() override {
+    for (pid_t pid : servers_) {
+      ::kill(pid, SIGTERM);
+      ::waitpid(pid, nullptr, 0);
+    }
+    LitTest::TearDown();
+  }
+
+  pid_t spawn(const std::vector<std::string>& argv, const fs::path& log) {
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    pid_t pid = 0;
+    int rc = ::posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    EXPECT_EQ(rc, 0) << "spawn " << argv[0];
+    servers_.push_back(pid);
+    return pid;
+  }
+
+  // docker-registry on a free port; `htpasswd` adds basic auth with user/secret.
+  std::string start_registry(bool htpasswd = false) {
+    port_ = free_port();
+    fs::path dir = base_ / ("registry-" + std::to_string(port_));
+    fs::create_directories(dir / "storage");
+    std::string config =
+        "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n"
+        "    rootdirectory: " +
+        (dir / "storage").string() + "\nhttp:\n  addr: 127.0.0.1:" + std::to_string(port_) + "\n";
+    if (htpasswd) {
+      Result h = run_process({"/usr/bin/htpasswd", "-Bbn", "user", "secret"});
+      EXPECT_EQ(h.exit_code, 0) << h;
+      std::ofstream(dir / "htpasswd") << h.out;
+      config +=
+          "auth:\n  htpasswd:\n    realm: lit-test\n    path: " + (dir / "htpasswd").string() +
+          "\n";
+    }
+    std::ofstream(dir / "config.yml") << config;
+    spawn({"/usr/bin/docker-registry", "serve", (dir / "config.yml").string()}, dir / "log");
+    storage_ = dir / "storage";
+    registry_ = "127.0.0.1:" + std::to_string(port_);
+    EXPECT_TRUE(eventually([&] { return accepts(port_); })) << slurp(dir / "log");
+    return registry_;
+  }
+
+  void seed(const std::string& repo_tag, const std::string& creds = "") {
+    std::vector<std::string> argv = {"/usr/bin/skopeo", "--insecure-policy", "copy", "-q",
+                                     "--dest-tls-verify=false"};
+    if (!creds.empty()) argv.insert(argv.end(), {"--dest-creds", creds});
+    argv.push_back("docker-archive:" + fixture("busybox-docker.tar").string());
+    argv.push_back("docker://" + registry_ + "/" + repo_tag);
+    Result r = run_process(argv, slow());
+    ASSERT_EQ(r.exit_code, 0) << r;
+  }
+
+  void helper(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"/usr/bin/python3", kHelper.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Result r = run_process(argv);
+    ASSERT_EQ(r.exit_code, 0) << r;
+  }
+
+  Result pull(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"image", "pull"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return lit(argv, slow());
+  }
+
+  std::string inspect_field(const std::string& ref, const std::string& key) {
+    Result r = lit({"image", "inspect", ref});
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    if (j.is_discarded() || !j.is_array() || j.empty()) return "";
+    return j[0].value(key, "");
+  }
+
+  std::vector<pid_t> servers_;
+  int port_ = 0;
+  fs::path storage_;
+  std::string registry_;
+};
+
+TEST_F(RegistryTest, PullsByTagAndRunsTheImage) {
+  start_registry();
+  seed("test/busybox:1");
+  const std::string ref = registry_ + "/test/busybox:1";
+  Result r = pull({ref});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("1: Pulling from test/busybox\n"), std::string::npos) << r;
+  EXPECT_NE(r.out.find(": Pull complete"), std::string::npos) << r;
+  EXPECT_TRUE(line_with(r.out, "Digest: sha256:").size() == 64) << r;
+  EXPECT_NE(r.out.find("Status: Downloaded newer image for " + ref), std::string::npos) << r;
+  EXPECT_EQ(r.out_lines().back(), ref) << r;
+
+  Result run_r = run({"--rm", ref, "echo", "hello from the registry"});
+  ASSERT_EQ(run_r.exit_code, 0) << run_r;
+  EXPECT_EQ(run_r.out, "hello from the registry\n");
+
+  Result again = pull({"-q", ref});
+  ASSERT_EQ(again.exit_code, 0) << again;
+  EXPECT_EQ(again.out, ref + "\n");
+  Result plain = pull({ref});
+  EXPECT_NE(plain.out.find(": Already exists"), std::string::npos) << plain;
+  EXPECT_NE(plain.out.find("Status: Image is up to date for " + ref), std::string::npos) << plain;
+}
+
+TEST_F(RegistryTest, PullsByDigest) {
+  start_registry();
+  seed("test/busybox:1");
+  Result first = pull({registry_ + "/test/busybox:1"});
+  ASSERT_EQ(first.exit_code, 0) << first;
+  const std::string digest = "sha256:" + line_with(first.out, "Digest: sha256:");
+  ASSERT_EQ(lit({"image", "rm", registry_ + "/test/busybox:1"}).exit_code, 0);
+  ASSERT_EQ(lit({"image", "ls", "-q"}).out, "");
+
+  const std::string by_digest = registry_ + "/test/busybox@" + digest;
+  Result r = pull({by_digest});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("Digest: " + digest), std::string::npos) << r;
+  Result run_r = run({"--rm", by_digest, "echo", "by digest"});
+  ASSERT_EQ(run_r.exit_code, 0) << run_r;
+  EXPECT_EQ(run_r.out, "by digest\n");
+}
+
+TEST_F(RegistryTest, ChoosesThePlatformOfAnIndex) {
+  start_registry();
+  seed("test/multi:amd64");
+  const std::string base = "http://" + registry_;
+  helper({"push-variant", base, "test/multi", "amd64", "arm64", "arm64"});
+  helper({"push-index", base, "test/multi", "1", "linux/amd64=amd64", "linux/arm64/v8=arm64"});
+  const std::string ref = registry_ + "/test/multi:1";
+
+  Result arm = pull({"--platform", "linux/arm64", ref});
+  ASSERT_EQ(arm.exit_code, 0) << arm;
+  EXPECT_EQ(inspect_field(ref, "Architecture"), "arm64");
+  // The same layers: the second platform's image fetches none of them.
+  Result amd = pull({"--platform", "linux/amd64", ref});
+  ASSERT_EQ(amd.exit_code, 0) << amd;
+  EXPECT_EQ(amd.out.find(": Pull complete"), std::string::npos) << amd;
+  EXPECT_NE(amd.out.find(": Already exists"), std::string::npos) << amd;
+  EXPECT_EQ(inspect_field(ref, "Architecture"), "amd64");
+
+  Result none = pull({"--platform", "linux/s390x", ref});
+  expect_lit_error(none, "pull " + ref + ": no matching platform");
+  EXPECT_NE(none.err.find("available: linux/amd64, linux/arm64/v8"), std::string::npos) << none;
+}
+
+TEST_F(RegistryTest, TamperedBlobIsRefusedAndNothingStored) {
+  start_registry();
+  seed("test/busybox:1");
+  // The largest blob is a layer: flip bytes in its middle.
+  fs::path biggest;
+  for (const auto& e : fs::recursive_directory_iterator(storage_))
+    if (e.is_regular_file() && e.path().filename() == "data" &&
+        (biggest.empty() || e.file_size() > fs::file_size(biggest)))
+      biggest = e.path();
+  ASSERT_FALSE(biggest.empty());
+  const std::string layer = "sha256:" + biggest.parent_path().filename().string();
+  {
+    std::fstream f(biggest, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(biggest) / 2));
+    f.write("XXXXXXXX", 8);
+  }
+  ASSERT_EQ(
+      lit({"image", "import", fixture("busybox-rootfs.tar.gz").string(), "other:1"}).exit_code, 0);
+  const auto before = store_snapshot();
+  const std::string ref = registry_ + "/test/busybox:1";
+  Result r = pull({ref});
+  expect_lit_error(r, "pull " + ref + ": digest mismatch layer " + layer + " from registry " +
+                          registry_ + " has content digest sha256:");
+  EXPECT_EQ(store_snapshot(), before);
+}
+
+TEST_F(RegistryTest, UnknownImageAndUnreachableRegistry) {
+  start_registry();
+  const std::string ref = registry_ + "/test/nothere:1";
+  Result r = pull({ref});
+  expect_lit_error(r, "pull " + ref + ": not found in registry " + registry_ +
+                          " (MANIFEST_UNKNOWN: manifest unknown");
+  EXPECT_NE(r.err.find("hint: check the image's name and tag"), std::string::npos) << r;
+
+  const std::string closed = "127.0.0.1:" + std::to_string(free_port());
+  Result u = pull({closed + "/test/busybox:1"});
+  expect_lit_error(u, "pull " + closed + "/test/busybox:1: registry " + closed + " is unreachable");
+
+  // `container run` pulls a missing image first; --pull never does not.
+  Result never = run({"--rm", "--pull", "never", ref, "true"});
+  expect_lit_error(never, "image not found");
+  Result missing = run({"--rm", ref, "true"});
+  expect_lit_error(missing, "pull " + ref + ": not found in registry " + registry_);
+}
+
+TEST_F(RegistryTest, PullOutsideAProjectAndOnATerminal) {
+  start_registry();
+  seed("test/busybox:1");
+  const std::string ref = registry_ + "/test/busybox:1";
+  // `lit pull IMAGE` where no project file is found pulls that image.
+  Result top = run_process({"/bin/sh", "-c", "cd / && exec \"$@\"", "sh", LIT_BINARY, "--root",
+                            root_.string(), "--run-root", run_root_.string(), "pull", ref},
+                           slow());
+  ASSERT_EQ(top.exit_code, 0) << top;
+  EXPECT_NE(top.out.find("Status: Downloaded newer image for " + ref), std::string::npos) << top;
+  ASSERT_EQ(lit({"image", "rm", ref}).exit_code, 0);
+
+  // On a terminal each layer's line is rewritten in place.
+  Result tty = run_on_pty({LIT_BINARY, "--root", root_.string(), "--run-root", run_root_.string(),
+                           "image", "pull", ref},
+                          40, 120);
+  EXPECT_NE(tty.out.find("Pull complete"), std::string::npos) << tty;
+  EXPECT_NE(tty.out.find("\x1b[2K"), std::string::npos) << tty;
+  EXPECT_NE(tty.out.find("Status: Downloaded newer image for " + ref), std::string::npos) << tty;
+}
+
+TEST_F(RegistryTest, ProjectPullAndPullOnDemandByUp) {
+  start_registry();
+  seed("test/busybox:1");
+  const std::string ref = registry_ + "/test/busybox:1";
+  fs::path dir = base_ / "shop";
+  fs::create_directories(dir);
+  std::ofstream(dir / "compose.yaml") << "name: shop\nservices:\n  web:\n    image: " << ref
+                                      << "\n    command: [\"sleep\", \"300\"]\n"
+                                         "    pull_policy: never\n";
+  auto project = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"-f", (dir / "compose.yaml").string()});
+    return lit(args, slow());
+  };
+  Result never = project({"up", "-d"});
+  expect_lit_error(never, "service web: image " + ref + ": image not found");
+  Result up = project({"up", "-d", "--pull", "missing"});
+  ASSERT_EQ(up.exit_code, 0) << up;
+  EXPECT_NE(up.err.find("Status: Downloaded newer image for " + ref), std::string::npos) << up;
+  EXPECT_NE(project({"ps"}).out.find("shop-web-1"), std::string::npos);
+  ASSERT_EQ(project({"down", "-t", "1"}).exit_code, 0);
+
+  ASSERT_EQ(lit({"image", "rm", ref}).exit_code, 0);
+  Result pull = project({"pull"});
+  ASSERT_EQ(pull.exit_code, 0) << pull;
+  EXPECT_NE(pull.out.find("service web: pulling " + ref + "\n"), std::string::npos) << pull;
+  EXPECT_NE(pull.out.find("service web: pulled " + ref + " (sha256:"), std::string::npos) << pull;
+  EXPECT_NE(lit({"image", "ls"}).out.find(registry_ + "/test/busybox"), std::string::npos);
+}
+
+TEST_F(RegistryTest, BasicAuthLoginPullLogout) {
+  start_registry(true);
+  seed("test/busybox:1", "user:secret");
+  const std::string ref = registry_ + "/test/busybox:1";
+  Result anon = pull({ref});
+  expect_lit_error(anon, "pull " + ref + ": registry " + registry_ + " requires authentication");
+  EXPECT_NE(anon.err.find("hint: log in with `lit login " + registry_ + "`"), std::string::npos)
+      << anon;
+
+  Result bad = lit({"login", "-u", "user", "--password-stdin", registry_}, with_stdin("wrong\n"));
+  expect_lit_error(bad, "login " + registry_ + ": registry " + registry_ +
+                            " refused the credentials of user (401");
+  EXPECT_FALSE(fs::exists(root_ / "auth.json"));
+
+  Result ok = lit({"login", "-u", "user", "--password-stdin", registry_}, with_stdin("secret\n"));
+  ASSERT_EQ(ok.exit_code, 0) << ok;
+  EXPECT_EQ(ok.out, "Login Succeeded!\n");
+  struct stat st {};
+  ASSERT_EQ(::stat((root_ / "auth.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  Result r = pull({ref});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(run({"--rm", ref, "echo", "authenticated"}).out, "authenticated\n");
+
+  // Wrong credentials from a docker config file (REGISTRY_AUTH_FILE comes first).
+  fs::path other = base_ / "other-auth.json";
+  std::ofstream(other) << R"({"auths":{")" << registry_ << R"(":{"auth":"dXNlcjpub3Bl"}}})";
+  Result wrong = lit({"image", "pull", registry_ + "/test/busybox:1"},
+                     with_env("REGISTRY_AUTH_FILE=" + other.string()));
+  expect_lit_error(wrong,
+                   "pull " + ref + ": registry " + registry_ + " refused the credentials of user");
+
+  Result out = lit({"logout", registry_});
+  ASSERT_EQ(out.exit_code, 0) << out;
+  EXPECT_EQ(out.out, "Removing login credentials for " + registry_ + "\n");
+  expect_lit_error(lit({"logout", registry_}), "logout " + registry_ + ": not logged in");
+  expect_lit_error(pull({ref}), "requires authentication");
+}
+
+TEST_F(RegistryTest, BearerTokenAndResumedTransfer) {
+  fs::path layout = base_ / "layout";
+  Result copy = run_process(
+      {"/usr/bin/skopeo", "--insecure-policy", "copy", "-q",
+       "docker-archive:" + fixture("busybox-docker.tar").string(), "oci:" + layout.string() + ":1"},
+      slow());
+  ASSERT_EQ(copy.exit_code, 0) << copy;
+  fs::path port_file = base_ / "fake.port", log = base_ / "fake.log";
+  spawn({"/usr/bin/python3", kHelper.string(), "fake-registry", port_file.string(), log.string(),
+         layout.string()},
+        base_ / "fake.out");
+  ASSERT_TRUE(eventually([&] { return fs::exists(port_file); })) << slurp(base_ / "fake.out");
+  const std::string registry = "127.0.0.1:" + slurp(port_file);
+  const std::string ref = registry + "/test/busybox:1";
+
+  Result r = pull({ref});
+  ASSERT_EQ(r.exit_code, 0) << r << slurp(log);
+  EXPECT_EQ(run({"--rm", ref, "echo", "resumed"}).out, "resumed\n");
+  const std::string requests = slurp(log);
+  // One token for the repository's scope, reused by every request after it.
+  std::size_t tokens = 0;
+  for (std::size_t at = 0; (at = requests.find("GET /token?", at)) != std::string::npos; ++at)
+    ++tokens;
+  EXPECT_EQ(tokens, 1u) << requests;
+  EXPECT_NE(requests.find("scope=repository%3Atest%2Fbusybox%3Apull"), std::string::npos)
+      << requests;
+  EXPECT_NE(requests.find("auth=Bearer lit-test-token-1"), std::string::npos) << requests;
+  // Each large layer was cut halfway once and fetched again from where it stopped.
+  EXPECT_NE(requests.find("range=bytes="), std::string::npos) << requests;
+  EXPECT_EQ(requests.find("range=bytes=0-"), std::string::npos) << requests;
+
+  Result unknown = pull({registry + "/test/busybox:2"});
+  expect_lit_error(unknown,
+                   "pull " + registry + "/test/busybox:2: not found in registry " + registry);
+}
+
+}  // namespace
+}  // namespace lit::test
