@@ -13,6 +13,7 @@
 #include "network/manager.hpp"
 #include "network/store.hpp"
 #include "runtime/state/record.hpp"
+#include "runtime/state/record_store.hpp"
 
 namespace lit::app {
 namespace {

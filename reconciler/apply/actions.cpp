@@ -13,6 +13,7 @@
 #include "runtime/lifecycle/detached.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
 #include "runtime/state/record.hpp"
+#include "runtime/state/record_store.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 

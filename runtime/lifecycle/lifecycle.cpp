@@ -13,6 +13,9 @@
 #include "runtime/process/netns_join.hpp"
 #include "runtime/rootfs/init_layer.hpp"
 #include "runtime/spec/lifecycle_config.hpp"
+#include "runtime/state/ids.hpp"
+#include "runtime/state/liveness.hpp"
+#include "runtime/state/record_store.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
