@@ -15,7 +15,10 @@
 #include "app/views/table.hpp"
 #include "runtime/lifecycle/detached.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
+#include "runtime/state/ids.hpp"
+#include "runtime/state/liveness.hpp"
 #include "runtime/state/record.hpp"
+#include "runtime/state/record_store.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::app {

@@ -6,6 +6,7 @@
 #include "app/context.hpp"
 #include "runtime/exec/exec_in.hpp"
 #include "runtime/state/record.hpp"
+#include "runtime/state/record_store.hpp"
 
 namespace lit::app {
 

@@ -16,7 +16,9 @@
 #include "runtime/cgroups/cgroup.hpp"
 #include "runtime/logs/logs.hpp"
 #include "runtime/shim/log_time.hpp"
+#include "runtime/state/liveness.hpp"
 #include "runtime/state/record.hpp"
+#include "runtime/state/record_store.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::app {

@@ -12,6 +12,7 @@
 #include "app/context.hpp"
 #include "runtime/lifecycle/control.hpp"
 #include "runtime/lifecycle/detached.hpp"
+#include "runtime/state/record_store.hpp"
 
 namespace lit::app {
 

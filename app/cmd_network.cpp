@@ -14,6 +14,7 @@
 #include "network/store.hpp"
 #include "runtime/lifecycle/networking.hpp"
 #include "runtime/state/record.hpp"
+#include "runtime/state/record_store.hpp"
 
 namespace lit::app {
 namespace {

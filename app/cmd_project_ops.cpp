@@ -35,7 +35,10 @@
 #include "runtime/image/store.hpp"
 #include "runtime/lifecycle/detached.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
+#include "runtime/state/ids.hpp"
+#include "runtime/state/liveness.hpp"
 #include "runtime/state/record.hpp"
+#include "runtime/state/record_store.hpp"
 
 namespace lit::app {
 namespace {

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "runtime/lifecycle/detached.hpp"
-#include "runtime/state/record.hpp"
+#include "runtime/state/liveness.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 

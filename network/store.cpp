@@ -7,7 +7,8 @@
 #include <cerrno>
 #include <charconv>
 
-#include "runtime/state/record.hpp"
+#include "runtime/state/ids.hpp"
+#include "runtime/state/liveness.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::network {

@@ -1,5 +1,8 @@
 #include "reconciler/labels.hpp"
 
+#include "runtime/state/liveness.hpp"
+#include "runtime/state/record_store.hpp"
+
 namespace lit::reconciler {
 
 bool is_oneoff(const std::map<std::string, std::string>& labels) {

@@ -6,6 +6,7 @@
 #include "reconciler/observe.hpp"
 #include "runtime/logs/logs.hpp"
 #include "runtime/logs/multi_logs.hpp"
+#include "runtime/state/record_store.hpp"
 
 namespace lit::reconciler {
 

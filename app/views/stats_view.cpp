@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "runtime/state/liveness.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 

@@ -1,5 +1,7 @@
 #include "app/views/status_text.hpp"
 
+#include "runtime/state/ids.hpp"
+
 namespace lit::app {
 
 using runtime::ContainerStatus;

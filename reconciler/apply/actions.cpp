@@ -14,6 +14,7 @@
 #include "runtime/lifecycle/lifecycle.hpp"
 #include "runtime/lifecycle/networking.hpp"
 #include "runtime/state/record.hpp"
+#include "runtime/state/record_store.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 

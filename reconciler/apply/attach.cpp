@@ -15,6 +15,8 @@
 #include "runtime/logs/logs.hpp"
 #include "runtime/logs/multi_logs.hpp"
 #include "runtime/process/supervise.hpp"
+#include "runtime/state/liveness.hpp"
+#include "runtime/state/record_store.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::reconciler {

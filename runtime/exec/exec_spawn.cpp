@@ -18,6 +18,7 @@
 #include "runtime/process/exec.hpp"
 #include "runtime/process/run.hpp"
 #include "runtime/security/security.hpp"
+#include "runtime/state/liveness.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::runtime {

@@ -14,6 +14,8 @@
 
 #include "runtime/cgroups/cgroup.hpp"
 #include "runtime/lifecycle/detached.hpp"
+#include "runtime/state/liveness.hpp"
+#include "runtime/state/record_store.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::runtime {

@@ -15,6 +15,9 @@
 #include "runtime/lifecycle/lifecycle.hpp"
 #include "runtime/logs/logs.hpp"
 #include "runtime/shim/log_time.hpp"
+#include "runtime/state/liveness.hpp"
+#include "runtime/state/record_store.hpp"
+#include "runtime/state/transitions.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 #include "runtime/util/io.hpp"
@@ -134,18 +137,7 @@ pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const Deta
     bool present = records.update(
         id,
         [&](ContainerRecord& r) {
-          r.state.status = ContainerStatus::Running;
-          r.state.pid = pid;
-          r.state.pid_start_time = process_start_time(pid);
-          r.state.shim_pid = shim;
-          r.state.shim_start_time = process_start_time(shim);
-          r.state.boot_id = current_boot_id();
-          r.state.started_at = now_rfc3339();
-          r.state.exit_code = 0;
-          r.state.oom_killed = false;
-          r.state.error.clear();
-          r.state.ports = ports;
-          if (r.lifecycle.healthcheck) r.state.health = HealthState{};
+          mark_running(r, {pid, ports, shim});
         },
         Durability::NoSync);  // pids mean nothing after a crash; the boot id says so
     if (!present) throw Error("container " + rec->name + " was removed while it started");
@@ -158,11 +150,8 @@ pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const Deta
   } catch (const StartError& e) {
     network_stop(paths, *rec);
     records.update(id, [&](ContainerRecord& r) {
-      r.state.status = ContainerStatus::Exited;
-      r.state.pid = 0;
-      r.state.exit_code = e.exit_code();
-      r.state.finished_at = now_rfc3339();
-      r.state.error = e.what();
+      // Nothing new ran: the OOM flag stays as recorded.
+      mark_exited(r.state, {e.exit_code(), r.state.oom_killed, e.what()});
     });
     throw;
   }
@@ -196,12 +185,8 @@ RestartDecision record_exit(const Paths& paths, const std::string& id, const Exi
     d = decide_restart(policy, facts);
   }
   bool present = records.update(id, [&](ContainerRecord& r) {
-    if (!report.start_failed) {  // a failed start was recorded by __spawn, with its error
-      r.state.exit_code = st.code;
-      r.state.oom_killed = st.oom_killed;
-      r.state.finished_at = now_rfc3339();
-      r.state.error.clear();
-    }
+    if (!report.start_failed)  // a failed start was recorded by __spawn, with its error
+      mark_exited(r.state, {st.code, st.oom_killed, ""});
     r.state.status = d.restart ? ContainerStatus::Restarting : ContainerStatus::Exited;
     r.state.pid = 0;
     r.state.ports.clear();

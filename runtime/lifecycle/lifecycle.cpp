@@ -13,6 +13,10 @@
 #include "runtime/process/netns_join.hpp"
 #include "runtime/rootfs/init_layer.hpp"
 #include "runtime/spec/lifecycle_config.hpp"
+#include "runtime/state/ids.hpp"
+#include "runtime/state/liveness.hpp"
+#include "runtime/state/record_store.hpp"
+#include "runtime/state/transitions.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -140,13 +144,7 @@ namespace {
 
 void finish(RecordStore& records, const std::string& id, int code, bool oom, std::string error) {
   records.update(id, [&](ContainerRecord& r) {
-    r.state.status = ContainerStatus::Exited;
-    r.state.pid = 0;
-    r.state.exit_code = code;
-    r.state.oom_killed = oom;
-    r.state.finished_at = now_rfc3339();
-    r.state.error = std::move(error);
-    r.state.ports.clear();
+    mark_exited(r.state, {code, oom, std::move(error)});
   });
 }
 
@@ -203,11 +201,7 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
       records.update(
           record.id,
           [&](ContainerRecord& r) {
-            r.state.status = ContainerStatus::Running;
-            r.state.pid = pid;
-            r.state.pid_start_time = process_start_time(pid);
-            r.state.started_at = now_rfc3339();
-            r.state.ports = ports;
+            mark_running(r, {pid, ports});
           },
           Durability::NoSync);           // a pid means nothing after a crash: observed_state copes
     } catch (const std::exception& e) {  // the container runs anyway; only ls is off

@@ -8,6 +8,8 @@
 #include <charconv>
 
 #include "runtime/shim/log_time.hpp"
+#include "runtime/state/liveness.hpp"
+#include "runtime/state/record_store.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/io.hpp"
 

@@ -5,6 +5,7 @@
 #include <cerrno>
 
 #include "runtime/logs/logs.hpp"
+#include "runtime/state/record_store.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::runtime {

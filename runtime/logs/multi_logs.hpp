@@ -9,7 +9,7 @@
 
 #include "runtime/logs/log_merge.hpp"
 #include "runtime/logs/log_reader.hpp"
-#include "runtime/state/record.hpp"
+#include "runtime/state/record_store.hpp"
 
 namespace lit::runtime {
 

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "runtime/process/start_error.hpp"
+#include "runtime/state/liveness.hpp"
+#include "runtime/state/record_store.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::runtime {

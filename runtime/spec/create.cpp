@@ -10,7 +10,7 @@
 #include <set>
 
 #include "runtime/init/init_binary.hpp"
-#include "runtime/state/record.hpp"
+#include "runtime/state/ids.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 

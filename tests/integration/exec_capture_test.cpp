@@ -5,6 +5,7 @@
 
 #include "runtime/exec/exec_in.hpp"
 #include "runtime/state/record.hpp"
+#include "runtime/state/record_store.hpp"
 #include "tests/integration/run_fixture.hpp"
 
 namespace lit::test {

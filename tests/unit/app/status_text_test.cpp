@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "runtime/state/ids.hpp"
+
 using namespace lit::app;
 using lit::runtime::ContainerStatus;
 using lit::runtime::Health;

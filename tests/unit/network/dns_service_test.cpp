@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "runtime/state/record.hpp"
+#include "runtime/state/liveness.hpp"
 
 namespace lit::network {
 namespace {

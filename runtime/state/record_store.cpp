@@ -1,0 +1,213 @@
+#include "runtime/state/record_store.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <ctime>
+#include <set>
+
+#include "runtime/spec/options.hpp"
+#include "runtime/state/ids.hpp"
+#include "runtime/util/error.hpp"
+
+namespace lit::runtime {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// ---- the store -------------------------------------------------------------
+
+RecordStore::RecordStore(const Paths& paths)
+    : root_(paths.containers()), run_(paths.run_containers()) {}
+
+RecordStore::RecordStore(fs::path containers_dir, fs::path run_containers_dir)
+    : root_(std::move(containers_dir)), run_(std::move(run_containers_dir)) {}
+
+namespace {
+bool holds_record(const fs::path& dir) {
+  return ::access((dir / "container.json").c_str(), F_OK) == 0;
+}
+}  // namespace
+
+fs::path RecordStore::dir(const std::string& id) const {
+  if (!run_.empty() && holds_record(run_ / id)) return run_ / id;
+  return root_ / id;
+}
+
+void RecordStore::write(const fs::path& dir, const ContainerRecord& record,
+                        Durability durability) const {
+  write_file_atomic(dir / "container.json", to_json(record).dump(2) + "\n", 0600, durability);
+}
+
+void RecordStore::create(const ContainerRecord& record, Durability durability, RecordHome home) {
+  if (!is_valid_name(record.name))
+    throw Error("invalid container name \"" + record.name +
+                "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  if (run_.empty()) home = RecordHome::Disk;
+  make_dirs(root_, 0700);
+  spread_subdirectories(root_);    // a best effort: only ext2/3/4 have the flag
+  FileLock names(root_ / "lock");  // name check and creation are one step
+  for (const auto& other : list()) {
+    if (other.name == record.name)
+      throw Error("the container name \"/" + record.name + "\" is already in use by container \"" +
+                  other.id + "\"")
+          .with_hint("remove it (lit container rm " + record.name + ") or choose another --name");
+  }
+  remove_orphans_of_earlier_boots();
+  const fs::path record_dir = home == RecordHome::RunRoot ? run_ / record.id : root_ / record.id;
+  if (home == RecordHome::RunRoot) make_dirs(run_, 0700);
+  if (::mkdir(record_dir.c_str(), 0700) < 0)
+    throw Error::sys("create container directory", record_dir.string(), errno);
+  try {
+    if (home == RecordHome::RunRoot && ::mkdir(bundle(record.id).c_str(), 0700) < 0)
+      throw Error::sys("create container directory", bundle(record.id).string(), errno);
+    FileLock l(record_dir / "lock");
+    write(record_dir, record, durability);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(record_dir, ec);
+    if (home == RecordHome::RunRoot) fs::remove_all(bundle(record.id), ec);
+    throw;
+  }
+}
+
+std::string RecordStore::unused_name() const {
+  auto records = list();
+  for (;;) {
+    std::string name = generate_name();
+    if (name == "boring_wozniak") continue;  // docker's one exception, kept for fun
+    bool taken = std::any_of(records.begin(), records.end(),
+                             [&](const ContainerRecord& r) { return r.name == name; });
+    if (!taken) return name;
+  }
+}
+
+std::optional<ContainerRecord> RecordStore::read(const std::string& id) const {
+  fs::path file = dir(id) / "container.json";
+  std::string text;
+  try {
+    text = read_file(file);
+  } catch (const Error& e) {
+    if (e.err() == ENOENT || e.err() == ENOTDIR) return std::nullopt;
+    throw;
+  }
+  // Empty: the unsynced record of a --rm container that a power loss cut short.
+  if (text.empty()) return std::nullopt;
+  try {
+    return record_from_json(json::parse(text));
+  } catch (const json::exception& e) {
+    throw Error("read container record", file.string()).context(e.what());
+  }
+}
+
+std::vector<std::string> RecordStore::ids() const {
+  std::set<std::string> out;
+  for (const fs::path& root : {root_, run_}) {
+    if (root.empty()) continue;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(root, ec))
+      if (entry.is_directory(ec)) out.insert(entry.path().filename().string());
+  }
+  return {out.begin(), out.end()};
+}
+
+std::vector<ContainerRecord> RecordStore::list() const {
+  std::vector<ContainerRecord> out;
+  for (const auto& id : ids()) {
+    // Skips directories mid-creation or mid-removal (no record file).
+    try {
+      if (auto r = read(id)) out.push_back(std::move(*r));
+    } catch (const Error& e) {  // one bad record must not hide the others
+      spdlog::warn("skipping container: {}", e.what());
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const ContainerRecord& a, const ContainerRecord& b) {
+    return a.created > b.created;  // newest first, as docker lists them
+  });
+  return out;
+}
+
+void RecordStore::remove_orphans_of_earlier_boots() const {
+  std::optional<std::time_t> booted;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(root_, ec)) {
+    const std::string id = entry.path().filename().string();
+    if (!entry.is_directory(ec) || id.size() != 64) continue;
+    if (holds_record(dir(id))) continue;
+    struct stat st {};
+    if (::stat(entry.path().c_str(), &st) < 0) continue;
+    if (!booted) {  // now minus the time since boot
+      timespec real{}, since_boot{};
+      ::clock_gettime(CLOCK_REALTIME, &real);
+      ::clock_gettime(CLOCK_BOOTTIME, &since_boot);
+      booted = real.tv_sec - since_boot.tv_sec;
+    }
+    // Made in this boot: a container being created or removed right now.
+    if (st.st_mtim.tv_sec >= *booted) continue;
+    spdlog::info("removing {}: the writable layer of a --rm container of an earlier boot",
+                 entry.path().string());
+    try {
+      remove_tree(entry.path());
+    } catch (const Error& e) {
+      spdlog::warn("{}", e.what());
+    }
+  }
+}
+
+ContainerRecord RecordStore::lookup(const std::string& name_or_id) const {
+  if (name_or_id.empty()) throw Error("no such container: \"\"");
+  auto records = list();
+  for (const auto& r : records)
+    if (r.id == name_or_id) return r;
+  std::string name = name_or_id.front() == '/' ? name_or_id.substr(1) : name_or_id;
+  for (const auto& r : records)
+    if (r.name == name) return r;
+  std::vector<const ContainerRecord*> matches;
+  for (const auto& r : records)
+    if (r.id.starts_with(name_or_id)) matches.push_back(&r);
+  if (matches.size() == 1) return *matches.front();
+  if (matches.empty()) throw Error("no such container: " + name_or_id);
+  std::string ids;
+  for (const auto* m : matches) ids += (ids.empty() ? "" : ", ") + m->id.substr(0, 12);
+  throw Error("container id prefix \"" + name_or_id + "\" is ambiguous: it matches " + ids)
+      .with_hint("give more characters of the id, or the name");
+}
+
+bool RecordStore::update(const std::string& id, const std::function<void(ContainerRecord&)>& change,
+                         Durability durability) {
+  const fs::path where = dir(id);
+  std::optional<FileLock> l;
+  try {
+    l.emplace(FileLock(where / "lock"));
+  } catch (const Error& e) {
+    if (e.err() == ENOENT) return false;  // removed already, or meanwhile
+    throw;
+  }
+  auto record = read(id);
+  if (!record) return false;
+  change(*record);
+  write(where, *record, durability);
+  return true;
+}
+
+void RecordStore::remove(const std::string& id) {
+  const fs::path where = dir(id);
+  {
+    std::optional<FileLock> l;
+    try {
+      l.emplace(FileLock(where / "lock"));
+    } catch (const Error& e) {
+      if (e.err() == ENOENT) return;  // removed already
+      throw;
+    }
+    if (::unlink((where / "container.json").c_str()) < 0 && errno != ENOENT)
+      throw Error::sys("remove container record", (where / "container.json").string(), errno);
+  }
+  remove_tree(where);
+  if (where != bundle(id)) remove_tree(bundle(id));
+}
+
+}  // namespace lit::runtime
