@@ -178,7 +178,8 @@ bool IgnorePattern::matches(std::string_view path) const {
       if (!now[i]) continue;
       Kind k = tokens[i].kind;
       if (k == Kind::star_star_end || (k == Kind::star && c != U'/')) next[i] = 1;
-      if (k == Kind::star_star) next[i] = 1, next[i + 1] = next[i + 1] || c == U'/';
+      if (k == Kind::star_star && c == U'/') next[i + 1] = 1;
+      if (k == Kind::star_star) next[i] = 1;
       if (token_accepts(tokens[i], c)) next[i + 1] = 1;
     }
     close_over(tokens, next);

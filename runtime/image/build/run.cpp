@@ -15,7 +15,7 @@ std::vector<std::string> csv_fields(const std::string& spec) {
   char quote = 0;
   for (char c : spec) {
     if (quote ? c == quote : c == '"') {
-      quote = quote ? 0 : c;
+      quote = quote ? char(0) : c;
     } else if (!quote && c == ',') {
       out.emplace_back();
     } else {

@@ -132,7 +132,7 @@ std::optional<HeredocWord> heredoc_word(std::string_view word) {
   for (std::size_t k = 0; k < rest.size(); ++k) {
     char c = rest[k];
     if (quote ? c == quote : (c == '\'' || c == '"')) {
-      quote = quote ? 0 : c;
+      quote = quote ? char(0) : c;
       out.expand = false;
     } else if (c == '\\' && quote != '\'' && k + 1 < rest.size()) {
       out.name += rest[++k];
