@@ -177,6 +177,9 @@ ResolvedStage resolve_stage(const Containerfile& cf, std::size_t index, const Bu
 
 namespace {
 
+// A depth-first walk from the target with an explicit stack (a long chain of
+// stages cannot exhaust the call stack): a stage's base first, then the stage
+// (whose COPY --from values are known once substituted), then what it needs.
 struct Planner {
   const Containerfile& cf;
   const BuildArgs& args;
@@ -185,34 +188,56 @@ struct Planner {
   std::vector<std::optional<ResolvedStage>> resolved;
   BuildPlan plan;
 
-  Vars env_of_base(std::size_t i) {
-    const Stage& st = cf.stages[i];
-    Vars globals = global_scope(cf, args);
-    std::string base;
+  struct Frame {
+    std::size_t stage, from;
+    int phase;
+  };
+
+  std::string base_of(std::size_t i) const {
     try {
-      base = substitute(st.base, globals, cf.escape);
+      return substitute(cf.stages[i].base, global_scope(cf, args), cf.escape);
     } catch (const Error&) {
       return {};  // resolve_stage reports it
     }
-    if (auto s = stage_named(cf, base, i)) {
-      visit(*s, i);
-      return resolved[*s]->env;
-    }
-    if (base_env && lower(base) != "scratch") return base_env(base);
+  }
+
+  Vars env_of_base(std::size_t i) const {
+    std::string base = base_of(i);
+    if (auto s = stage_named(cf, base, i)) return resolved[*s]->env;
+    if (base_env && !base.empty() && lower(base) != "scratch") return base_env(base);
     return {};
   }
 
-  void visit(std::size_t i, std::size_t from) {
-    if (state[i] == 2) return;
-    if (state[i] == 1)
-      fail_at(cf.file, cf.stages[from].line,
-              "circular dependency detected on stage " +
-                  (cf.stages[i].name.empty() ? std::to_string(i) : cf.stages[i].name));
-    state[i] = 1;
-    resolved[i] = resolve_stage(cf, i, args, env_of_base(i));
-    for (std::size_t dep : resolved[i]->needs) visit(dep, i);
-    state[i] = 2;
-    plan.stages.push_back(*resolved[i]);
+  void cycle(std::size_t i, std::size_t from) const {
+    fail_at(cf.file, cf.stages[from].line,
+            "circular dependency detected on stage " +
+                (cf.stages[i].name.empty() ? std::to_string(i) : cf.stages[i].name));
+  }
+
+  void step(std::vector<Frame>& stack) {
+    Frame f = stack.back();
+    std::size_t i = f.stage;
+    if (f.phase == 0) {
+      if (state[i] == 2) return stack.pop_back();
+      if (state[i] == 1) cycle(i, f.from);
+      state[i] = 1;
+      stack.back().phase = 1;
+      if (auto b = stage_named(cf, base_of(i), i); b && state[*b] != 2) stack.push_back({*b, i, 0});
+    } else if (f.phase == 1) {
+      resolved[i] = resolve_stage(cf, i, args, env_of_base(i));
+      stack.back().phase = 2;
+      for (auto it = resolved[i]->needs.rbegin(); it != resolved[i]->needs.rend(); ++it)
+        if (state[*it] != 2) stack.push_back({*it, i, 0});
+    } else {
+      state[i] = 2;
+      plan.stages.push_back(*resolved[i]);
+      stack.pop_back();
+    }
+  }
+
+  void run(std::size_t target) {
+    std::vector<Frame> stack{{target, target, 0}};
+    while (!stack.empty()) step(stack);
   }
 };
 
@@ -235,7 +260,7 @@ BuildPlan plan_build(const Containerfile& cf, const BuildArgs& args, const std::
             std::vector<std::optional<ResolvedStage>>(cf.stages.size()),
             {}};
   p.plan.target = t;
-  p.visit(t, t);
+  p.run(t);
   return p.plan;
 }
 

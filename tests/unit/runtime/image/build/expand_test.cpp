@@ -228,4 +228,22 @@ TEST(BuildPlan, CyclesAreErrors) {
             "Containerfile:1: circular dependency detected on stage y");
 }
 
+TEST(BuildPlan, DependenciesReachedTwiceAreBuiltOnce) {
+  auto p = plan_build(parse("FROM a AS x\nFROM x AS y\nCOPY --from=x / /\n"
+                            "FROM a\nCOPY --from=y / /\nCOPY --from=x / /\n"),
+                      {});
+  EXPECT_EQ(order(p), (std::vector<std::size_t>{0, 1, 2}));
+  EXPECT_EQ(p.stages[2].needs, (std::vector<std::size_t>{0, 1}));
+}
+
+TEST(BuildPlan, ALongChainOfStages) {
+  std::string text = "FROM busybox AS s0\n";
+  for (int i = 1; i < 3000; ++i)
+    text += "FROM s" + std::to_string(i - 1) + " AS s" + std::to_string(i) + "\n";
+  auto p = plan_build(parse(text), {});
+  ASSERT_EQ(p.stages.size(), 3000u);
+  EXPECT_EQ(p.stages.front().index, 0u);
+  EXPECT_EQ(p.stages.back().needs, (std::vector<std::size_t>{2998}));
+}
+
 }  // namespace
