@@ -49,7 +49,7 @@ PruneResult prune_images(const fs::path& root, bool all,
                 });
     if (!used) doomed.push_back(blob_path(root, b));
   }
-  if (doomed_ids.empty()) return out;
+  if (doomed_ids.empty() && doomed.empty()) return out;
   tx.commit();
   for (const auto& p : doomed) {  // after the commit point: a crash leaves garbage, not holes
     std::error_code ec;

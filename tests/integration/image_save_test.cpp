@@ -26,7 +26,9 @@ class ImageSaveTest : public LitTest {
                                      "--cgroup-manager",
                                      "cgroupfs"};
     argv.insert(argv.end(), args.begin(), args.end());
-    return run_process(argv, {.timeout = 90s});
+    RunOptions opts;
+    opts.timeout = 90s;
+    return run_process(argv, opts);
   }
 
   fs::path save(const std::string& format) {
@@ -131,7 +133,9 @@ TEST_F(ImageSaveTest, PruneKeepsTaggedAndUsedImages) {
   Result none = lit({"image", "prune", "-f"});
   ASSERT_EQ(none.exit_code, 0) << none;
   EXPECT_EQ(none.out, "Total reclaimed space: 0B\n") << none;
-  Result no = lit({"image", "prune", "-a"}, {.stdin_data = "n\n"});
+  RunOptions answer_no;
+  answer_no.stdin_data = "n\n";
+  Result no = lit({"image", "prune", "-a"}, answer_no);
   EXPECT_EQ(no.exit_code, 0) << no;
   EXPECT_NE(no.out.find("WARNING!"), std::string::npos) << no;
   Result c = run({"--name", "user", kTestImage, "true"});  // an exited container keeps its image
