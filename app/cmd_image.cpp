@@ -1,4 +1,4 @@
-// lit image ...: load, import, ls, inspect, rm.
+// lit image ...: load, import, ls, inspect, rm (save, tag, history, prune: cmd_image_manage.cpp).
 #include <unistd.h>
 
 #include <cstdio>
@@ -177,6 +177,9 @@ void add_rm(CLI::App& parent, Context& ctx) {
 
 }  // namespace
 
+// cmd_image_manage.cpp: save, tag, history, prune.
+void register_image_manage_commands(CLI::App& image, Context& ctx);
+
 void register_image_commands(CLI::App& app, Context& ctx) {
   auto* image = app.add_subcommand("image", "Manage images");
   image->require_subcommand(1);
@@ -186,6 +189,7 @@ void register_image_commands(CLI::App& app, Context& ctx) {
   add_ls(*image, ctx);
   add_inspect(*image, ctx);
   add_rm(*image, ctx);
+  register_image_manage_commands(*image, ctx);
 }
 
 }  // namespace lit::app

@@ -56,6 +56,10 @@ class Transaction {
 
   void commit();
 
+  // The index as staged, for store operations in files of their own (tag.cpp,
+  // prune.cpp): what they change becomes visible at commit().
+  StoreState& state() { return state_; }
+
  private:
   void collect_garbage();
   void ensure_layer(const StagedFile& file, const std::string& expected, const std::string& what,

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "runtime/state/liveness.hpp"
 #include "runtime/state/record.hpp"
+#include "runtime/state/record_store.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::runtime {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime/state/record.hpp"
+#include "runtime/state/record_store.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 #include "tests/unit/error_of.hpp"
