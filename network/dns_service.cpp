@@ -12,8 +12,7 @@
 #include <map>
 #include <thread>
 
-#include "runtime/lifecycle/detached.hpp"
-#include "runtime/state/liveness.hpp"
+#include "runtime/process/identity.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -114,7 +113,7 @@ void DnsService::sync(bool start) {
 // posix_spawn in a new session: the server outlives this short lit command
 // and is nobody's child that waits (init reaps it).
 void DnsService::launch() {
-  fs::path binary = runtime::helper_executable("lit-dns");
+  fs::path binary = helper_executable("lit-dns");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   for (int fd = 0; fd < 3; ++fd)

@@ -12,8 +12,6 @@
 #include "network/links.hpp"
 #include "network/netlink.hpp"
 #include "network/ports.hpp"
-#include "runtime/state/liveness.hpp"
-#include "runtime/state/record_store.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::network {

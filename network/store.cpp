@@ -8,7 +8,7 @@
 #include <charconv>
 
 #include "runtime/state/ids.hpp"
-#include "runtime/state/liveness.hpp"
+#include "runtime/process/identity.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::network {

@@ -5,7 +5,7 @@
 
 #include <cerrno>
 
-#include "runtime/lifecycle/detached.hpp"
+#include "runtime/util/paths.hpp"
 #include "runtime/rootfs/beneath.hpp"
 #include "runtime/rootfs/mount_util.hpp"
 #include "runtime/util/error.hpp"

@@ -26,17 +26,6 @@ namespace lit::runtime {
 
 namespace fs = std::filesystem;
 
-fs::path helper_executable(const std::string& name) {
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) throw Error::sys("find lit's own executable", "/proc/self/exe", ec.value());
-  fs::path helper = self.parent_path() / name;
-  if (::access(helper.c_str(), X_OK) < 0)
-    throw Error::sys("find " + name, helper.string(), errno)
-        .with_hint(name + " is installed next to lit; reinstall lit or rebuild it");
-  return helper;
-}
-
 namespace {
 
 std::vector<std::string> shim_args(const Paths& paths, const ContainerRecord& r) {

@@ -19,10 +19,6 @@
 
 namespace lit::runtime {
 
-// An executable installed next to lit's own ("lit-shim", "lit-init"); throws
-// naming it when missing.
-std::filesystem::path helper_executable(const std::string& name);
-
 // Launches the container's supervisor and returns once the container runs.
 // The record must be Created or Exited. Throws StartError (with docker's
 // exit code: 125/126/127) when the container could not start.

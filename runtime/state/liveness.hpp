@@ -7,17 +7,10 @@
 #include <cstdint>
 #include <string>
 
+#include "runtime/process/identity.hpp"
 #include "runtime/state/record.hpp"
 
 namespace lit::runtime {
-
-// /proc/<pid>/stat field 22 (start time in clock ticks since boot); 0 if gone.
-std::uint64_t process_start_time(pid_t pid);
-// True when pid is alive and is still the process that started at start_time.
-bool process_alive(pid_t pid, std::uint64_t start_time);
-
-// This boot's /proc/sys/kernel/random/boot_id: pids recorded in another boot mean nothing.
-std::string current_boot_id();
 
 // Whether the container's supervisor (lit-shim) is alive.
 bool supervisor_alive(const ContainerState& state);

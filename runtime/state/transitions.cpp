@@ -1,7 +1,7 @@
 #include "runtime/state/transitions.hpp"
 
 #include "runtime/state/ids.hpp"
-#include "runtime/state/liveness.hpp"
+#include "runtime/process/identity.hpp"
 
 namespace lit::runtime {
 

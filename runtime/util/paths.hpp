@@ -22,4 +22,8 @@ struct Paths {
   std::filesystem::path run_container(const std::string& id) const { return run_containers() / id; }
 };
 
+// An executable installed next to lit's own ("lit-shim", "lit-init",
+// "lit-dns"); throws naming it when missing.
+std::filesystem::path helper_executable(const std::string& name);
+
 }  // namespace lit

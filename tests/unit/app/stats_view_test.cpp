@@ -5,7 +5,7 @@
 
 #include <fstream>
 
-#include "runtime/state/liveness.hpp"
+#include "runtime/process/identity.hpp"
 #include "runtime/util/fs.hpp"
 
 using namespace lit::app;

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "runtime/state/liveness.hpp"
+#include "runtime/process/identity.hpp"
 
 namespace lit::network {
 namespace {

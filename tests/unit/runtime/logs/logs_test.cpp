@@ -12,7 +12,7 @@
 
 #include "runtime/shim/log_writer.hpp"
 #include "runtime/state/ids.hpp"
-#include "runtime/state/liveness.hpp"
+#include "runtime/process/identity.hpp"
 #include "runtime/state/record_store.hpp"
 #include "runtime/util/fs.hpp"
 #include "tests/unit/error_of.hpp"
