@@ -146,7 +146,7 @@ Service oneoff_service(const Service& base, const RunOpts& o) {
   if (o.entrypoint) s.entrypoint = words(*o.entrypoint);
   if (!o.service_ports) s.ports.clear();
   s.container_name.clear();
-  s.restart = "no";
+  s.restart = {"no", {}};
   if (!o.workdir.empty()) s.working_dir = o.workdir;
   if (!o.user.empty()) s.user = o.user;
   s.environment.insert(s.environment.end(), o.env.begin(), o.env.end());  // later entries win

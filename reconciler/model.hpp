@@ -9,9 +9,23 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "runtime/lifecycle/restart_policy.hpp"
+#include "runtime/spec/options.hpp"
+
 namespace lit::reconciler {
+
+// A setting the loader parsed once with the runtime's parser, and the text the
+// file gave for it: the applier uses the value; to_json, so `lit config` and the
+// config hash, prints the text, as when lit kept only the text.
+template <class T>
+struct Parsed {
+  std::string text;
+  T value{};
+  bool operator==(const Parsed&) const = default;
+};
 
 // A duration as docker prints it (Go's time.Duration format: "1m30s", "500ms").
 struct Duration {
@@ -152,19 +166,23 @@ struct Service {
   std::string network_mode;  // "" (networks), host, none, service:NAME, container:NAME
   std::map<std::string, Dependency> depends_on;
   std::optional<Healthcheck> healthcheck;
-  std::string restart = "no";  // no | always | on-failure[:N] | unless-stopped
+  // no | always | on-failure[:N] | unless-stopped
+  Parsed<runtime::RestartPolicy> restart{"no", {}};
   int replicas = 1;
   Resources resources;
   std::string user, working_dir, hostname, domainname, container_name;
   std::optional<bool> init;
-  std::string stop_signal;
+  std::optional<Parsed<int>> stop_signal;  // "SIGQUIT", "quit" or "3" -> SIGQUIT
   std::optional<Duration> stop_grace_period;
-  std::vector<std::string> cap_add, cap_drop, security_opt;
+  std::vector<std::string> cap_add, cap_drop;
+  std::vector<Parsed<runtime::SecurityOpt>> security_opt;
   bool privileged = false, read_only = false, tty = false, stdin_open = false;
   std::map<std::string, std::string> labels;
   std::optional<Logging> logging;
-  std::vector<std::string> extra_hosts;  // "host:ip"
-  std::vector<std::string> dns, dns_search, dns_opt;
+  // {name, address}, "name:address" in to_json
+  std::vector<std::pair<std::string, std::string>> extra_hosts;
+  std::vector<std::string> dns;  // IPv4 or IPv6 addresses
+  std::vector<std::string> dns_search, dns_opt;
   std::map<std::string, std::string> sysctls;
   std::map<std::string, Ulimit> ulimits;
   std::optional<std::int64_t> shm_size;  // bytes

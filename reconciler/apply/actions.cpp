@@ -255,7 +255,9 @@ std::vector<std::string> wait_until_ready(const Paths& paths, const Project& pro
         const auto& h = rec.state.health;
         const std::string who = rec.name;
         if (st.status == runtime::ContainerStatus::Exited) {
-          if (st.exit_code != 0 || s.restart == "always" || s.restart == "unless-stopped") {
+          const auto mode = s.restart.value.mode;
+          if (st.exit_code != 0 || mode == runtime::RestartMode::Always ||
+              mode == runtime::RestartMode::UnlessStopped) {
             failures.push_back(who + " exited with code " + std::to_string(st.exit_code));
             report(who, "Error", ProgressState::Error,
                    "exited with code " + std::to_string(st.exit_code));

@@ -210,8 +210,8 @@ void add_resources(const Service& s, ContainerRequest& r) {
 }
 
 void add_lifecycle(const Service& s, ContainerRequest& r) {
-  r.restart = runtime::parse_restart_policy(s.restart);
-  if (!s.stop_signal.empty()) r.stop_signal = runtime::parse_signal(s.stop_signal, "--stop-signal");
+  r.restart = s.restart.value;
+  if (s.stop_signal) r.stop_signal = s.stop_signal->value;
   if (s.stop_grace_period)
     r.stop_timeout =
         static_cast<int>((s.stop_grace_period->nanoseconds + 999'999'999) / 1'000'000'000);
@@ -238,11 +238,11 @@ void add_labels(const Project& project, const Service& s, int number, const std:
 void add_security_and_dns(const Service& s, ContainerRequest& r) {
   r.security.cap_add = s.cap_add;
   r.security.cap_drop = s.cap_drop;
-  for (const auto& o : s.security_opt) runtime::apply_security_opt(o, r.security);
+  for (const auto& o : s.security_opt) runtime::apply_security_opt(o.value, r.security);
   r.security.privileged = s.privileged;
   r.security.read_only_rootfs = s.read_only;
-  for (const auto& h : s.extra_hosts) r.extra_hosts.push_back(runtime::parse_add_host(h));
-  for (const auto& d : s.dns) r.dns.push_back(runtime::parse_dns(d));
+  r.extra_hosts = s.extra_hosts;
+  r.dns = s.dns;
   r.dns_search = s.dns_search;
   r.dns_options = s.dns_opt;
   r.sysctls = s.sysctls;

@@ -1,11 +1,14 @@
 // One service's keys: the dispatcher and the simple keys; key families live in service_*.cpp.
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <unordered_map>
 
 #include "reconciler/load/normalize.hpp"
 #include "reconciler/load/units.hpp"
 #include "reconciler/load/values.hpp"
+#include "runtime/lifecycle/control.hpp"
+#include "runtime/spec/options.hpp"
 
 namespace lit::reconciler::load {
 
@@ -27,16 +30,58 @@ std::vector<std::string> list(const KeyCtx& k) {
   return k.value.is_null() ? std::vector<std::string>{} : as_string_list(k.value, k.path);
 }
 
+// The runtime's parser decides, in the loader's words; "" is no policy to it
+// but not a valid value here.
 void restart(const KeyCtx& k) {
   std::string r = str(k);
-  bool ok = r == "no" || r == "always" || r == "unless-stopped" || r == "on-failure";
-  if (r.rfind("on-failure:", 0) == 0) {
-    std::string n = r.substr(11);
-    ok = !n.empty() && std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; });
+  std::optional<runtime::RestartPolicy> policy;
+  try {
+    if (!r.empty()) policy = runtime::parse_restart_policy(r);
+  } catch (const Error&) {
   }
-  if (!ok)
+  if (!policy)
     fail(k.value, k.path, "expected no, always, on-failure[:N] or unless-stopped, got '" + r + "'");
-  k.s.restart = r;
+  k.s.restart = {r, *policy};
+}
+
+void stop_signal(const KeyCtx& k) {
+  std::string text = str(k);
+  k.s.stop_signal = Parsed<int>{
+      text, runtime_parse(k.value, k.path, [&] { return runtime::parse_signal(text, "signal"); })};
+}
+
+// Each item of a list key, with its node and path (a lone string: the key's).
+void each_item(const KeyCtx& k,
+               const std::function<void(const std::string&, const Node&, const std::string&)>& f) {
+  auto items = list(k);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (k.value.is_seq())
+      f(items[i], k.value.items[i], idx(k.path, i));
+    else
+      f(items[i], k.value, k.path);
+  }
+}
+
+void security_opt(const KeyCtx& k) {
+  k.s.security_opt.clear();
+  each_item(k, [&](const std::string& o, const Node& n, const std::string& p) {
+    k.s.security_opt.push_back(
+        {o, runtime_parse(n, p, [&] { return runtime::parse_security_opt(o); })});
+  });
+}
+
+void dns(const KeyCtx& k) {
+  k.s.dns.clear();
+  each_item(k, [&](const std::string& d, const Node& n, const std::string& p) {
+    k.s.dns.push_back(runtime_parse(n, p, [&] { return runtime::parse_dns(d); }));
+  });
+}
+
+// "NAME:IP" as the file gives it (or NAME=IP, or a mapping), read as --add-host reads it.
+void add_host(const KeyCtx& k, const std::string& name, const std::string& ip, const Node& n,
+              const std::string& p) {
+  k.s.extra_hosts.push_back(
+      runtime_parse(n, p, [&] { return runtime::parse_add_host(name + ":" + ip); }));
 }
 
 void logging(const KeyCtx& k) {
@@ -63,9 +108,10 @@ void logging(const KeyCtx& k) {
 
 void extra_hosts(const KeyCtx& k) {
   if (k.value.is_map()) {
-    for (const auto& e : k.value.entries)
-      for (const auto& ip : as_string_list(e.value, sub(k.path, e.key)))
-        k.s.extra_hosts.push_back(e.key + ":" + ip);
+    for (const auto& e : k.value.entries) {
+      std::string p = sub(k.path, e.key);
+      for (const auto& ip : as_string_list(e.value, p)) add_host(k, e.key, ip, e.value, p);
+    }
     return;
   }
   auto items = list(k);
@@ -73,10 +119,10 @@ void extra_hosts(const KeyCtx& k) {
     std::string h = items[i];
     std::size_t sep = h.find('=');
     if (sep == std::string::npos) sep = h.find(':');
+    const Node& n = k.value.is_seq() ? k.value.items[i] : k.value;
     if (sep == std::string::npos || sep == 0 || sep + 1 == h.size())
-      fail(k.value.is_seq() ? k.value.items[i] : k.value, idx(k.path, i),
-           "expected HOST:IP, got '" + h + "'");
-    k.s.extra_hosts.push_back(h.substr(0, sep) + ":" + h.substr(sep + 1));
+      fail(n, idx(k.path, i), "expected HOST:IP, got '" + h + "'");
+    add_host(k, h.substr(0, sep), h.substr(sep + 1), n, idx(k.path, i));
   }
 }
 
@@ -159,7 +205,7 @@ const std::unordered_map<std::string, Handler>& handlers() {
       {"domainname", [](const KeyCtx& k) { k.s.domainname = str(k); }},
       {"container_name", [](const KeyCtx& k) { k.s.container_name = str(k); }},
       {"init", [](const KeyCtx& k) { k.s.init = flag(k); }},
-      {"stop_signal", [](const KeyCtx& k) { k.s.stop_signal = str(k); }},
+      {"stop_signal", stop_signal},
       {"stop_grace_period",
        [](const KeyCtx& k) {
          std::int64_t ns = as_duration_ns(k.value, k.path);
@@ -167,7 +213,7 @@ const std::unordered_map<std::string, Handler>& handlers() {
        }},
       {"cap_add", [](const KeyCtx& k) { k.s.cap_add = list(k); }},
       {"cap_drop", [](const KeyCtx& k) { k.s.cap_drop = list(k); }},
-      {"security_opt", [](const KeyCtx& k) { k.s.security_opt = list(k); }},
+      {"security_opt", security_opt},
       {"privileged", [](const KeyCtx& k) { k.s.privileged = flag(k); }},
       {"read_only", [](const KeyCtx& k) { k.s.read_only = flag(k); }},
       {"tty", [](const KeyCtx& k) { k.s.tty = flag(k); }},
@@ -178,7 +224,7 @@ const std::unordered_map<std::string, Handler>& handlers() {
        }},
       {"logging", logging},
       {"extra_hosts", extra_hosts},
-      {"dns", [](const KeyCtx& k) { k.s.dns = list(k); }},
+      {"dns", dns},
       {"dns_search", [](const KeyCtx& k) { k.s.dns_search = list(k); }},
       {"dns_opt", [](const KeyCtx& k) { k.s.dns_opt = list(k); }},
       {"sysctls",

@@ -6,6 +6,7 @@
 #include "reconciler/load/normalize.hpp"
 #include "reconciler/load/units.hpp"
 #include "reconciler/load/values.hpp"
+#include "runtime/lifecycle/restart_policy.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -164,14 +165,17 @@ void normalize_deploy(const Node& n, const std::string& path, Service& s, NormCo
         else
           ctx.diag.unsupported(r.key_loc, sub(p, r.key));
       }
+      std::string text;
       if (cond == "any")
-        s.restart = "always";
+        text = "always";
       else if (cond == "on-failure")
-        s.restart = max.empty() ? "on-failure" : "on-failure:" + max;
+        text = max.empty() ? "on-failure" : "on-failure:" + max;
       else if (cond == "none")
-        s.restart = "no";
+        text = "no";
       else
         fail(e.value, sub(p, "condition"), "expected none, on-failure or any, got '" + cond + "'");
+      s.restart = {text,
+                   runtime_parse(e.value, p, [&] { return runtime::parse_restart_policy(text); })};
     } else if (e.key == "mode") {
       std::string m = as_string(e.value, p);
       if (m != "replicated") ctx.diag.unsupported(e.key_loc, p);

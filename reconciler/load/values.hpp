@@ -9,6 +9,7 @@
 
 #include "reconciler/load/diag.hpp"
 #include "reconciler/load/tree.hpp"
+#include "runtime/util/error.hpp"
 
 namespace lit::reconciler::load {
 
@@ -29,5 +30,16 @@ std::vector<std::pair<std::string, std::optional<std::string>>> as_kv(const Node
                                                                       const std::string& path);
 // Checks that n is a mapping.
 void expect_map(const Node& n, const std::string& path);
+
+// Runs one of the runtime's parsers, so a file and a `container run` flag follow
+// one set of rules; its error is located at n, keeping its hint.
+template <class F>
+auto runtime_parse(const Node& n, const std::string& path, F&& parse) {
+  try {
+    return parse();
+  } catch (const Error& e) {
+    throw Error(located(n.loc, path, e.what())).with_hint(e.hint());
+  }
+}
 
 }  // namespace lit::reconciler::load

@@ -169,9 +169,7 @@ RestartDecision record_exit(const Paths& paths, const std::string& id, const Exi
                     rec->state.restart_count,
                     report.ran_ms,
                     report.last_delay_ms};
-    RestartPolicy policy = parse_restart_policy(rec->lifecycle.restart);
-    policy.restart_on_unhealthy = rec->lifecycle.restart_on_unhealthy;
-    d = decide_restart(policy, facts);
+    d = decide_restart(rec->lifecycle.restart, facts);
   }
   bool present = records.update(id, [&](ContainerRecord& r) {
     if (!report.start_failed)  // a failed start was recorded by __spawn, with its error
@@ -239,7 +237,7 @@ bool probe_health(const Paths& paths, const std::string& id) {
         turned_unhealthy = changed && r.state.health->status == Health::Unhealthy;
       },
       Durability::NoSync);
-  return turned_unhealthy && rec->lifecycle.restart_on_unhealthy;
+  return turned_unhealthy && kill_when_unhealthy(rec->lifecycle.restart);
 }
 
 }  // namespace lit::runtime

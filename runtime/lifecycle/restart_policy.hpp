@@ -13,6 +13,7 @@ struct RestartPolicy {
   RestartMode mode = RestartMode::No;
   unsigned max_retries = 0;           // on-failure:N; 0 = no limit
   bool restart_on_unhealthy = false;  // --restart-on-unhealthy (lit's own)
+  bool operator==(const RestartPolicy&) const = default;
 };
 
 // "no", "always", "on-failure", "on-failure:N", "unless-stopped"; throws lit::Error

@@ -54,14 +54,13 @@ std::optional<HealthCheck> build_healthcheck(const HealthOverride& o, const nloh
 
 LifecycleConfig build_lifecycle(const ContainerRequest& r, const image::ImageConfig& image) {
   LifecycleConfig c;
-  c.restart = to_string(r.restart);
-  c.restart_on_unhealthy = r.restart.restart_on_unhealthy;
+  c.restart = r.restart;
   if (r.auto_remove && r.restart.mode != RestartMode::No)
     throw Error("conflicting options: --restart and --rm", {}, 0,
                 "a container removed when it exits cannot be restarted; drop one of them");
   c.log = r.log;
   c.healthcheck = build_healthcheck(r.health, image.healthcheck);
-  if (c.restart_on_unhealthy && !c.healthcheck)
+  if (c.restart.restart_on_unhealthy && !c.healthcheck)
     throw Error("--restart-on-unhealthy needs a health check", {}, 0,
                 "add --health-cmd, or use an image with a HEALTHCHECK");
   if (r.stop_signal)

@@ -375,27 +375,36 @@ NetworkMode parse_network(std::string_view value) {
   return NetworkMode::Bridge;
 }
 
-void apply_security_opt(std::string_view value, SecuritySpec& security) {
+SecurityOpt parse_security_opt(std::string_view value) {
   // docker accepts both "key=value" and the older "key:value".
   auto sep = value.find_first_of("=:");
   std::string key(value.substr(0, sep));
   std::string val = sep == std::string_view::npos ? "" : std::string(value.substr(sep + 1));
   if (key == "no-new-privileges") {
-    if (val.empty() || val == "true") {
-      security.no_new_privileges = true;
-    } else if (val == "false") {
-      security.no_new_privileges = false;
-    } else {
-      throw invalid("--security-opt", value, "no-new-privileges takes true or false");
-    }
-  } else if (key == "seccomp" && val == "unconfined") {
-    security.seccomp = false;
-  } else if (key == "seccomp") {
-    throw invalid("--security-opt", value, "only seccomp=unconfined is supported");
-  } else {
-    throw invalid("--security-opt", value,
-                  "supported: no-new-privileges[:true|false], seccomp=unconfined");
+    if (val.empty() || val == "true") return {SecurityOpt::Kind::NoNewPrivileges, true};
+    if (val == "false") return {SecurityOpt::Kind::NoNewPrivileges, false};
+    throw invalid("--security-opt", value, "no-new-privileges takes true or false");
   }
+  if (key == "seccomp" && val == "unconfined") return {SecurityOpt::Kind::SeccompUnconfined};
+  if (key == "seccomp")
+    throw invalid("--security-opt", value, "only seccomp=unconfined is supported");
+  throw invalid("--security-opt", value,
+                "supported: no-new-privileges[:true|false], seccomp=unconfined");
+}
+
+void apply_security_opt(const SecurityOpt& opt, SecuritySpec& security) {
+  switch (opt.kind) {
+    case SecurityOpt::Kind::NoNewPrivileges:
+      security.no_new_privileges = opt.no_new_privileges;
+      return;
+    case SecurityOpt::Kind::SeccompUnconfined:
+      security.seccomp = false;
+      return;
+  }
+}
+
+void apply_security_opt(std::string_view value, SecuritySpec& security) {
+  apply_security_opt(parse_security_opt(value), security);
 }
 
 bool is_valid_name(std::string_view name) {

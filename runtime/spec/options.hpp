@@ -81,7 +81,16 @@ std::string parse_dns(std::string_view value);
 // --network none|host|NAME (a lit network: Bridge).
 NetworkMode parse_network(std::string_view value);
 
-// --security-opt no-new-privileges[:true|false] | seccomp=unconfined; applied to `security`.
+// --security-opt no-new-privileges[:true|false] | seccomp=unconfined: what it sets.
+struct SecurityOpt {
+  enum class Kind { NoNewPrivileges, SeccompUnconfined };
+  Kind kind = Kind::NoNewPrivileges;
+  bool no_new_privileges = true;  // NoNewPrivileges: the value given (":false" clears it)
+  bool operator==(const SecurityOpt&) const = default;
+};
+SecurityOpt parse_security_opt(std::string_view value);
+void apply_security_opt(const SecurityOpt& opt, SecuritySpec& security);
+// Both at once, for a flag's text.
 void apply_security_opt(std::string_view value, SecuritySpec& security);
 
 // Docker's rule for container and volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]+

@@ -144,9 +144,10 @@ HealthState health_from_json(const json& j) {
 }
 
 json lifecycle_to_json(const LifecycleConfig& c) {
-  json j = {{"restart", c.restart},           {"restart_on_unhealthy", c.restart_on_unhealthy},
-            {"log_max_size", c.log.max_size}, {"log_max_file", c.log.max_file},
-            {"stop_signal", c.stop_signal},   {"stop_timeout", c.stop_timeout}};
+  json j = {
+      {"restart", to_string(c.restart)}, {"restart_on_unhealthy", c.restart.restart_on_unhealthy},
+      {"log_max_size", c.log.max_size},  {"log_max_file", c.log.max_file},
+      {"stop_signal", c.stop_signal},    {"stop_timeout", c.stop_timeout}};
   if (c.healthcheck) {
     const auto& h = *c.healthcheck;
     j["healthcheck"] = {{"test", h.test},
@@ -160,8 +161,8 @@ json lifecycle_to_json(const LifecycleConfig& c) {
 
 LifecycleConfig lifecycle_from_json(const json& j) {
   LifecycleConfig c;
-  c.restart = j.at("restart");
-  c.restart_on_unhealthy = j.at("restart_on_unhealthy");
+  c.restart = parse_restart_policy(j.at("restart").get<std::string>());
+  c.restart.restart_on_unhealthy = j.at("restart_on_unhealthy");
   c.log.max_size = j.at("log_max_size");
   c.log.max_file = j.at("log_max_file");
   c.stop_signal = j.at("stop_signal");

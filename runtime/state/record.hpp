@@ -17,6 +17,7 @@
 
 #include "runtime/lifecycle/health_state.hpp"
 #include "runtime/lifecycle/networking.hpp"
+#include "runtime/lifecycle/restart_policy.hpp"
 #include "runtime/shim/log_writer.hpp"
 #include "runtime/spec/spec.hpp"
 #include "runtime/state/status.hpp"
@@ -51,8 +52,8 @@ struct HealthCheck {
 
 // How the supervisor treats the container (not part of the runtime spec).
 struct LifecycleConfig {
-  std::string restart = "no";  // as `--restart` takes it: "on-failure:3"
-  bool restart_on_unhealthy = false;
+  // In JSON as `--restart` takes it ("on-failure:3"), beside restart_on_unhealthy.
+  RestartPolicy restart;
   shim::LogOptions log;
   std::optional<HealthCheck> healthcheck;
   int stop_signal = 15;   // SIGTERM unless --stop-signal or the image's StopSignal

@@ -49,7 +49,8 @@ TEST(LoadDemo, RootLitYmlLoadsWithoutWarnings) {
   const Service& client = p.services.at("client");
   EXPECT_EQ(client.depends_on.at("web").condition, DependCondition::service_healthy);
   EXPECT_EQ(client.depends_on.at("api").condition, DependCondition::service_healthy);
-  EXPECT_EQ(client.restart, "no");
+  EXPECT_EQ(client.restart.text, "no");
+  EXPECT_EQ(client.restart.value.mode, runtime::RestartMode::No);
   EXPECT_EQ(p.networks.at("default").name, "litdemo_default");
   EXPECT_EQ(start_order(p).back(), "client");
 }
@@ -85,7 +86,8 @@ TEST(LoadExamples, ProfilesExample) {
   o.profiles = {"debug"};
   p = load_project(o);
   const Service& dbg = p.services.at("web-debug");
-  EXPECT_EQ(dbg.restart, "unless-stopped");
+  EXPECT_EQ(dbg.restart.text, "unless-stopped");
+  EXPECT_EQ(dbg.restart.value.mode, runtime::RestartMode::UnlessStopped);
   ASSERT_EQ(dbg.ports.size(), 2u);
   EXPECT_EQ(dbg.ports[1].to_publish_spec(), "127.0.0.1:8082:8080");
   EXPECT_EQ(dbg.volumes[0].source, (kRepo / "examples/web").string());

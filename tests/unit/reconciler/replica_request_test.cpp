@@ -66,15 +66,16 @@ TEST(ReplicaRequest, ServiceSettingsBecomeTypedValues) {
   h.interval = Duration{"5s", 5'000'000'000};
   h.retries = 2;
   s.healthcheck = h;
-  s.restart = "on-failure:3";
-  s.stop_signal = "SIGQUIT";
+  s.restart = {"on-failure:3", {runtime::RestartMode::OnFailure, 3}};
+  s.stop_signal = Parsed<int>{"SIGQUIT", SIGQUIT};
   s.stop_grace_period = Duration{"1500ms", 1'500'000'000};
   s.logging = Logging{"json-file", {{"max-size", "1m"}, {"max-file", "5"}}};
   s.labels = {{"tier", "front"}};
   s.sysctls = {{"net.core.somaxconn", "1024"}};
-  s.extra_hosts = {"db:10.0.0.5"};
+  s.extra_hosts = {{"db", "10.0.0.5"}};
   s.cap_add = {"NET_ADMIN"};
-  s.security_opt = {"no-new-privileges:true"};
+  s.security_opt = {
+      {"no-new-privileges:true", {runtime::SecurityOpt::Kind::NoNewPrivileges, true}}};
 
   ReplicaRequest rr = replica_request(project_with(s), s, "proj-web-1", 1, "abc");
   const runtime::ContainerRequest& r = rr.request;

@@ -31,7 +31,7 @@ image::ImageConfig image_with_healthcheck() {
 
 TEST(LifecycleConfig, DefaultsAreDockers) {
   LifecycleConfig c = build_lifecycle(CreateFlags{}, image::ImageConfig{});
-  EXPECT_EQ(c.restart, "no");
+  EXPECT_EQ(to_string(c.restart), "no");
   EXPECT_EQ(c.log.max_size, 10u * 1024 * 1024);
   EXPECT_EQ(c.log.max_file, 3u);
   EXPECT_FALSE(c.healthcheck);
