@@ -63,7 +63,7 @@ void add_import(CLI::App& parent, Context& ctx) {
 }
 
 // `image ls REPO[:TAG]`: rows whose repository (and tag, when given) match.
-bool row_matches(const image::ListRow& row, const std::string& filter) {
+bool row_matches(const ListRow& row, const std::string& filter) {
   if (filter.empty()) return true;
   image::Reference r = image::parse_reference(filter);
   auto slash = filter.rfind('/');
@@ -85,13 +85,13 @@ void add_ls(CLI::App& parent, Context& ctx) {
   cmd->add_option("--format", o->format, "table or json")->check(CLI::IsMember({"table", "json"}));
   cmd->add_option("repository", o->filter, "Only images of REPOSITORY[:TAG]");
   cmd->callback([&ctx, o] {
-    std::vector<image::ListRow> rows;
+    std::vector<ListRow> rows;
     for (const auto& img : image::Store(ctx.paths.images()).list()) {
-      for (auto& r : image::list_rows(img)) {
+      for (auto& r : list_rows(img)) {
         if (row_matches(r, o->filter)) rows.push_back(std::move(r));
       }
     }
-    auto id_of = [&](const std::string& id) { return o->no_trunc ? id : image::short_id(id); };
+    auto id_of = [&](const std::string& id) { return o->no_trunc ? id : short_id(id); };
     const std::time_t now = std::time(nullptr);
     if (o->quiet) {
       std::set<std::string> seen;
@@ -105,7 +105,7 @@ void add_ls(CLI::App& parent, Context& ctx) {
                        {"Tag", r.tag},
                        {"ID", r.id},
                        {"Created", r.created},
-                       {"CreatedSince", image::created_ago(r.created, now)},
+                       {"CreatedSince", created_ago(r.created, now)},
                        {"Size", r.size}});
       }
       std::printf("%s\n", out.dump(2).c_str());
@@ -113,8 +113,8 @@ void add_ls(CLI::App& parent, Context& ctx) {
       std::vector<std::vector<std::string>> table = {
           {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"}};
       for (const auto& r : rows) {
-        table.push_back({r.repository, r.tag, id_of(r.id), image::created_ago(r.created, now),
-                         image::human_size(r.size)});
+        table.push_back(
+            {r.repository, r.tag, id_of(r.id), created_ago(r.created, now), human_size(r.size)});
       }
       print_table(table);
     }
@@ -131,7 +131,7 @@ void add_inspect(CLI::App& parent, Context& ctx) {
     std::vector<lit::Error> errors;
     for (const auto& r : *refs) {
       try {
-        out.push_back(image::inspect_json(store.resolve(r)));
+        out.push_back(inspect_json(store.resolve(r)));
       } catch (const lit::Error& e) {
         errors.push_back(e);
       }

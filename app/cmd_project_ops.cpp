@@ -278,8 +278,7 @@ void register_images(CLI::App& app, Context& ctx) {
       std::optional<image::Image> img = store.find(r.image_id);
       std::int64_t size = img ? img->size : 0;
       if (o->quiet) {
-        if (printed.insert(r.image_id).second)
-          std::printf("%s\n", image::short_id(r.image_id).c_str());
+        if (printed.insert(r.image_id).second) std::printf("%s\n", short_id(r.image_id).c_str());
       } else if (o->format == "json") {
         json.push_back({{"ID", r.image_id},
                         {"ContainerName", r.name},
@@ -287,8 +286,7 @@ void register_images(CLI::App& app, Context& ctx) {
                         {"Tag", tag},
                         {"Size", size}});
       } else {
-        rows.push_back({r.name, repo, tag, image::short_id(r.image_id),
-                        img ? image::human_size(size) : "N/A"});
+        rows.push_back({r.name, repo, tag, short_id(r.image_id), img ? human_size(size) : "N/A"});
       }
     }
     if (o->quiet) return;

@@ -31,8 +31,8 @@ std::string bar(std::uint64_t current, std::uint64_t total) {
       "[" + std::string(static_cast<std::size_t>(std::max(done - 1, 0)), '=') +
       (done > 0 ? ">" : "") +
       std::string(static_cast<std::size_t>(kWidth - std::max(done, 1) + (done == 0)), ' ') + "]";
-  return b + "  " + image::human_size(static_cast<std::int64_t>(current)) + "/" +
-         image::human_size(static_cast<std::int64_t>(total));
+  return b + "  " + human_size(static_cast<std::int64_t>(current)) + "/" +
+         human_size(static_cast<std::int64_t>(total));
 }
 
 std::string status_text(const PullEvent& e) {

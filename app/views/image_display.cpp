@@ -1,11 +1,13 @@
 #include "app/views/image_display.hpp"
 
+#include <chrono>
 #include <cstdio>
 
 #include "app/views/status_text.hpp"
 #include "runtime/image/reference.hpp"
+#include "runtime/state/ids.hpp"
 
-namespace lit::image {
+namespace lit::app {
 
 std::string short_id(const std::string& id) {
   std::string_view hex = id;
@@ -26,51 +28,21 @@ std::string human_size(std::int64_t bytes) {
   return buf;
 }
 
-std::string human_duration(std::int64_t s) { return app::human_duration(s * 1'000'000'000); }
-
-std::optional<std::time_t> parse_rfc3339(std::string_view t) {
-  int Y, M, D, h, m, s, used = 0;
-  std::string str(t);
-  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &s, &used) != 6)
-    return std::nullopt;
-  std::string_view rest = t.substr(static_cast<std::size_t>(used));
-  if (!rest.empty() && rest.front() == '.') {
-    rest.remove_prefix(1);
-    while (!rest.empty() && rest.front() >= '0' && rest.front() <= '9') rest.remove_prefix(1);
-  }
-  long offset = 0;
-  if (rest == "Z" || rest == "z") {
-  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
-    int oh = 0, om = 0;
-    if (std::sscanf(std::string(rest.substr(1)).c_str(), "%2d:%2d", &oh, &om) != 2)
-      return std::nullopt;
-    offset = (rest[0] == '+' ? 1 : -1) * (oh * 3600L + om * 60L);
-  } else {
-    return std::nullopt;
-  }
-  std::tm tm{};
-  tm.tm_year = Y - 1900;
-  tm.tm_mon = M - 1;
-  tm.tm_mday = D;
-  tm.tm_hour = h;
-  tm.tm_min = m;
-  tm.tm_sec = s;
-  return ::timegm(&tm) - offset;
-}
-
 std::string created_ago(const std::string& created, std::time_t now) {
-  auto t = parse_rfc3339(created);
+  auto t = runtime::parse_rfc3339(created);
   if (!t) return "N/A";
-  return human_duration(now - *t) + " ago";
+  auto age =
+      std::chrono::system_clock::from_time_t(now) - std::chrono::floor<std::chrono::seconds>(*t);
+  return human_duration(std::chrono::duration_cast<std::chrono::nanoseconds>(age).count()) + " ago";
 }
 
-nlohmann::json inspect_json(const Image& img) {
+nlohmann::json inspect_json(const image::Image& img) {
   using nlohmann::json;
   auto list_or_null = [](const std::vector<std::string>& v) {
     return v.empty() ? json(nullptr) : json(v);
   };
   json repo_tags = json::array();
-  for (const auto& t : img.tags) repo_tags.push_back(familiar(t));
+  for (const auto& t : img.tags) repo_tags.push_back(image::familiar(t));
   json ports = json::object();
   for (const auto& p : img.config.exposed_ports) ports[p] = json::object();
   json config = {
@@ -98,11 +70,11 @@ nlohmann::json inspect_json(const Image& img) {
   };
 }
 
-std::vector<ListRow> list_rows(const Image& img) {
+std::vector<ListRow> list_rows(const image::Image& img) {
   std::vector<ListRow> rows;
   for (const auto& t : img.tags) {
     try {
-      Reference r = parse_reference(t);
+      image::Reference r = image::parse_reference(t);
       rows.push_back({r.familiar_name(), r.tag, img.id, img.created, img.size});
     } catch (const std::exception&) {
       rows.push_back({t, "<none>", img.id, img.created, img.size});
@@ -112,4 +84,4 @@ std::vector<ListRow> list_rows(const Image& img) {
   return rows;
 }
 
-}  // namespace lit::image
+}  // namespace lit::app

@@ -11,30 +11,24 @@
 
 #include "runtime/image/store.hpp"
 
-namespace lit::image {
+namespace lit::app {
 
 std::string short_id(const std::string& id);  // 12 hex digits, no "sha256:"
 
 // docker's units.HumanSizeWithPrecision(n, 3): "4.26MB", "999B", "1.2GB".
 std::string human_size(std::int64_t bytes);
 
-// docker's units.HumanDuration: "Less than a second", "5 minutes", "About an hour", "3 weeks".
-std::string human_duration(std::int64_t seconds);
-
-// Seconds since the epoch of an RFC 3339 time ("2023-11-14T22:13:20.5+01:00").
-std::optional<std::time_t> parse_rfc3339(std::string_view text);
-
 // "5 minutes ago", or "N/A" when `created` does not parse.
 std::string created_ago(const std::string& created, std::time_t now);
 
 // The `image inspect` object (docker's field names).
-nlohmann::json inspect_json(const Image& image);
+nlohmann::json inspect_json(const image::Image& image);
 
 // One `image ls` row per tag (a dangling image is one "<none>" row).
 struct ListRow {
   std::string repository, tag, id, created;
   std::int64_t size = 0;
 };
-std::vector<ListRow> list_rows(const Image& image);
+std::vector<ListRow> list_rows(const image::Image& image);
 
-}  // namespace lit::image
+}  // namespace lit::app

@@ -20,7 +20,7 @@ namespace {
 
 std::string shown_id(const image::HistoryRow& r, bool no_trunc) {
   if (r.id.empty()) return "<missing>";
-  return no_trunc ? r.id : image::short_id(r.id);
+  return no_trunc ? r.id : short_id(r.id);
 }
 
 std::string created_by(const image::HistoryRow& r) {
@@ -38,8 +38,8 @@ TableRows history_table(const std::vector<image::HistoryRow>& rows, bool no_trun
   TableRows table = {{"IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"}};
   for (const auto& r : rows) {
     std::string by = created_by(r);
-    table.push_back({shown_id(r, no_trunc), image::created_ago(r.created, now),
-                     no_trunc ? by : ellipsis(by, 45), image::human_size(r.size), r.comment});
+    table.push_back({shown_id(r, no_trunc), created_ago(r.created, now),
+                     no_trunc ? by : ellipsis(by, 45), human_size(r.size), r.comment});
   }
   return table;
 }
@@ -55,7 +55,7 @@ nlohmann::json history_json(const std::vector<image::HistoryRow>& rows, std::tim
   for (const auto& r : rows) {
     out.push_back({{"ID", shown_id(r, true)},
                    {"CreatedAt", r.created},
-                   {"CreatedSince", image::created_ago(r.created, now)},
+                   {"CreatedSince", created_ago(r.created, now)},
                    {"CreatedBy", r.created_by},
                    {"Size", r.size},
                    {"Comment", r.comment}});
@@ -71,7 +71,7 @@ std::string prune_report(const image::PruneResult& result) {
     out += "\n";
   }
   out +=
-      "Total reclaimed space: " + image::human_size(static_cast<std::int64_t>(result.reclaimed)) +
+      "Total reclaimed space: " + human_size(static_cast<std::int64_t>(result.reclaimed)) +
       "\n";
   return out;
 }

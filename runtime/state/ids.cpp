@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "runtime/shim/log_time.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::runtime {
@@ -76,28 +77,11 @@ std::string now_rfc3339() {
 }
 
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::string& text) {
-  std::tm tm{};
-  int consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6)
-    return std::nullopt;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  std::time_t t = ::timegm(&tm);
-  auto tp = std::chrono::system_clock::from_time_t(t);
-  std::string rest = text.substr(static_cast<size_t>(consumed));
-  if (!rest.empty() && rest[0] == '.') {
-    size_t i = 1;
-    long long frac = 0, scale = 1000000000;
-    while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i])) && i <= 9) {
-      frac = frac * 10 + (rest[i] - '0');
-      scale /= 10;
-      ++i;
-    }
-    tp += std::chrono::duration_cast<std::chrono::system_clock::duration>(
-        std::chrono::nanoseconds(frac * scale));
-  }
-  return tp;
+  std::int64_t ns = 0;
+  if (!shim::parse_rfc3339(text, ns)) return std::nullopt;
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::nanoseconds(ns)));
 }
 
 }  // namespace lit::runtime

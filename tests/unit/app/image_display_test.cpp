@@ -3,9 +3,24 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
+#include "app/views/status_text.hpp"
+#include "runtime/state/ids.hpp"
+
 namespace {
 
-using namespace lit::image;
+using namespace lit::app;
+using lit::image::Image;
+
+// docker's HumanDuration of whole seconds (app's takes nanoseconds).
+std::string human_duration_s(std::int64_t s) { return human_duration(s * 1'000'000'000); }
+
+// Seconds since the epoch of an RFC 3339 time, or -1 when it does not parse.
+std::int64_t seconds_of(const std::string& text) {
+  auto tp = lit::runtime::parse_rfc3339(text);
+  return tp ? std::chrono::floor<std::chrono::seconds>(tp->time_since_epoch()).count() : -1;
+}
 
 TEST(Display, HumanSizeUsesThreeSignificantDecimalDigits) {
   EXPECT_EQ(human_size(0), "0B");
@@ -18,26 +33,26 @@ TEST(Display, HumanSizeUsesThreeSignificantDecimalDigits) {
 }
 
 TEST(Display, HumanDurationLikeDocker) {
-  EXPECT_EQ(human_duration(0), "Less than a second");
-  EXPECT_EQ(human_duration(1), "1 second");
-  EXPECT_EQ(human_duration(45), "45 seconds");
-  EXPECT_EQ(human_duration(90), "About a minute");
-  EXPECT_EQ(human_duration(5 * 60 + 3), "5 minutes");
-  EXPECT_EQ(human_duration(3600), "About an hour");
-  EXPECT_EQ(human_duration(5 * 3600), "5 hours");
-  EXPECT_EQ(human_duration(3 * 86400), "3 days");
-  EXPECT_EQ(human_duration(21 * 86400), "3 weeks");
-  EXPECT_EQ(human_duration(90 * 86400), "3 months");
-  EXPECT_EQ(human_duration(3LL * 365 * 86400), "3 years");
+  EXPECT_EQ(human_duration_s(0), "Less than a second");
+  EXPECT_EQ(human_duration_s(1), "1 second");
+  EXPECT_EQ(human_duration_s(45), "45 seconds");
+  EXPECT_EQ(human_duration_s(90), "About a minute");
+  EXPECT_EQ(human_duration_s(5 * 60 + 3), "5 minutes");
+  EXPECT_EQ(human_duration_s(3600), "About an hour");
+  EXPECT_EQ(human_duration_s(5 * 3600), "5 hours");
+  EXPECT_EQ(human_duration_s(3 * 86400), "3 days");
+  EXPECT_EQ(human_duration_s(21 * 86400), "3 weeks");
+  EXPECT_EQ(human_duration_s(90 * 86400), "3 months");
+  EXPECT_EQ(human_duration_s(3LL * 365 * 86400), "3 years");
 }
 
 TEST(Display, ParsesRfc3339WithFractionsAndOffsets) {
-  EXPECT_EQ(parse_rfc3339("2023-11-14T22:13:20Z"), 1700000000);
-  EXPECT_EQ(parse_rfc3339("2023-11-14T22:13:20.123456789Z"), 1700000000);
-  EXPECT_EQ(parse_rfc3339("2023-11-14T23:13:20+01:00"), 1700000000);
-  EXPECT_EQ(parse_rfc3339("2023-11-14T21:13:20-01:00"), 1700000000);
-  EXPECT_FALSE(parse_rfc3339("yesterday"));
-  EXPECT_FALSE(parse_rfc3339("2023-11-14T22:13:20"));
+  EXPECT_EQ(seconds_of("2023-11-14T22:13:20Z"), 1700000000);
+  EXPECT_EQ(seconds_of("2023-11-14T22:13:20.123456789Z"), 1700000000);
+  EXPECT_EQ(seconds_of("2023-11-14T23:13:20+01:00"), 1700000000);
+  EXPECT_EQ(seconds_of("2023-11-14T21:13:20-01:00"), 1700000000);
+  EXPECT_FALSE(lit::runtime::parse_rfc3339("yesterday"));
+  EXPECT_FALSE(lit::runtime::parse_rfc3339("2023-11-14T22:13:20"));
   EXPECT_EQ(created_ago("2023-11-14T22:13:20Z", 1700000000 + 300), "5 minutes ago");
   EXPECT_EQ(created_ago("", 1700000000), "N/A");
 }
