@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <charconv>
 
-#include "runtime/state/ids.hpp"
 #include "runtime/process/identity.hpp"
+#include "runtime/state/ids.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::network {

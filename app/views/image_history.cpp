@@ -70,9 +70,7 @@ std::string prune_report(const image::PruneResult& result) {
     for (const auto& l : result.lines) out += l + "\n";
     out += "\n";
   }
-  out +=
-      "Total reclaimed space: " + human_size(static_cast<std::int64_t>(result.reclaimed)) +
-      "\n";
+  out += "Total reclaimed space: " + human_size(static_cast<std::int64_t>(result.reclaimed)) + "\n";
   return out;
 }
 

@@ -5,10 +5,10 @@
 
 #include <cerrno>
 
-#include "runtime/util/paths.hpp"
 #include "runtime/rootfs/beneath.hpp"
 #include "runtime/rootfs/mount_util.hpp"
 #include "runtime/util/error.hpp"
+#include "runtime/util/paths.hpp"
 
 namespace lit::runtime {
 

@@ -1,7 +1,7 @@
 #include "runtime/state/transitions.hpp"
 
-#include "runtime/state/ids.hpp"
 #include "runtime/process/identity.hpp"
+#include "runtime/state/ids.hpp"
 
 namespace lit::runtime {
 

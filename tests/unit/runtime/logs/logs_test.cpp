@@ -10,9 +10,9 @@
 #include <future>
 #include <thread>
 
+#include "runtime/process/identity.hpp"
 #include "runtime/shim/log_writer.hpp"
 #include "runtime/state/ids.hpp"
-#include "runtime/process/identity.hpp"
 #include "runtime/state/record_store.hpp"
 #include "runtime/util/fs.hpp"
 #include "tests/unit/error_of.hpp"

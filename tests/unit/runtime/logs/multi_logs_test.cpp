@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "runtime/logs/logs.hpp"
+#include "runtime/process/identity.hpp"
 #include "runtime/shim/log_writer.hpp"
 #include "runtime/state/ids.hpp"
-#include "runtime/process/identity.hpp"
 #include "runtime/state/record_store.hpp"
 #include "runtime/util/fs.hpp"
 
