@@ -24,21 +24,16 @@ struct GzipWriter::State {
   bool finished = false;
 };
 
-GzipWriter::GzipWriter(TarSink sink) : sink_(std::move(sink)), state_(new State) {
+GzipWriter::GzipWriter(TarSink sink) : sink_(std::move(sink)), state_(std::make_unique<State>()) {
   if (deflateInit2(&state_->z, kLevel, Z_DEFLATED, kGzipWindow, kMemLevel, Z_DEFAULT_STRATEGY) !=
-      Z_OK) {
-    delete state_;
+      Z_OK)
     throw Error("gzip layer", "deflateInit2 failed");
-  }
   state_->header.time = 0;
   state_->header.os = kUnknownOs;
   deflateSetHeader(&state_->z, &state_->header);
 }
 
-GzipWriter::~GzipWriter() {
-  deflateEnd(&state_->z);
-  delete state_;
-}
+GzipWriter::~GzipWriter() { deflateEnd(&state_->z); }
 
 void GzipWriter::pump(int flush) {
   z_stream& z = state_->z;

@@ -13,6 +13,7 @@
 // is the source's whenever the regenerated tar is byte for byte the original).
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -34,7 +35,7 @@ class GzipWriter {
   void pump(int flush);
   struct State;
   TarSink sink_;
-  State* state_;
+  std::unique_ptr<State> state_;
 };
 
 // The deterministic gzip of `data` in one piece (tests, small blobs).
