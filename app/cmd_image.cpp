@@ -185,6 +185,7 @@ void register_image_commands(CLI::App& app, Context& ctx) {
   image->require_subcommand(1);
   add_load(*image, ctx);
   add_image_pull(*image, ctx);
+  add_image_push(*image, ctx);
   add_import(*image, ctx);
   add_ls(*image, ctx);
   add_inspect(*image, ctx);

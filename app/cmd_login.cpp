@@ -72,6 +72,7 @@ void login(Context& ctx, LoginOpts& o) {
 }  // namespace
 
 void register_registry_commands(CLI::App& app, Context& ctx) {
+  register_push_commands(app, ctx);
   auto o = std::make_shared<LoginOpts>();
   auto* in = app.add_subcommand("login", "Log in to a registry (credentials kept in auth.json)");
   in->add_option("-u,--username", o->username, "User name");

@@ -41,5 +41,8 @@ void ensure_image(Context& ctx, const std::string& reference, const std::string&
 // `lit login`, `lit logout` (cmd_pull.cpp), and `lit image pull` (added to `image`).
 void register_registry_commands(CLI::App& app, Context& ctx);
 void add_image_pull(CLI::App& image, Context& ctx);
+// `lit image push` (added to `image`) and the project's `lit push` (cmd_push.cpp).
+void add_image_push(CLI::App& image, Context& ctx);
+void register_push_commands(CLI::App& app, Context& ctx);
 
 }  // namespace lit::app

@@ -55,11 +55,9 @@ Prepared prepare(const fs::path& root, const StoreState& st, const SaveRequest& 
     same = same && it->second.diff_id == d;
   }
   if (!same) {
-    json cfg = parse_config_blob(p.config, "image " + req.id);
-    json ids = json::array();
+    std::vector<std::string> ids;
     for (const auto& l : p.layers) ids.push_back(l.diff_id);
-    cfg["rootfs"] = {{"type", "layers"}, {"diff_ids", ids}};
-    p.config = cfg.dump();
+    p.config = config_with_diff_ids(p.config, ids, "image " + req.id);
     p.id = sha256_digest(p.config);
   }
   return p;
@@ -216,6 +214,15 @@ std::vector<SaveRequest> resolve_save(const fs::path& root,
       it->tags.push_back(m->tag);
   }
   return out;
+}
+
+std::string config_with_diff_ids(const std::string& config,
+                                 const std::vector<std::string>& diff_ids,
+                                 const std::string& what) {
+  json cfg = parse_config_blob(config, what);
+  if (config_diff_ids(cfg, what) == diff_ids) return config;
+  cfg["rootfs"] = {{"type", "layers"}, {"diff_ids", diff_ids}};
+  return cfg.dump();
 }
 
 void save_images(const fs::path& root, const std::vector<SaveRequest>& images, SaveFormat format,

@@ -37,6 +37,12 @@ struct SaveRequest {
 std::vector<SaveRequest> resolve_save(const std::filesystem::path& images_root,
                                       const std::vector<std::string>& references);
 
+// `config` with rootfs.diff_ids replaced by `diff_ids` (the regenerated
+// layers'), or unchanged when they are the ones it lists. `what` names the
+// image in errors. Save and push both use it.
+std::string config_with_diff_ids(const std::string& config,
+                                 const std::vector<std::string>& diff_ids, const std::string& what);
+
 // Writes the archive to `sink`.
 void save_images(const std::filesystem::path& images_root, const std::vector<SaveRequest>& images,
                  SaveFormat format, const TarSink& sink);

@@ -2,7 +2,8 @@
 // registries on 127.0.0.1 inside the test's network namespace: Debian's
 // docker-registry (plain, and behind htpasswd basic auth), seeded by skopeo
 // with the busybox fixture, and a small bearer-token registry
-// (registry_helper.py fake-registry) that also cuts transfers halfway.
+// (registry_helper.py fake-registry) that also cuts transfers halfway; and
+// `lit image push` / `lit push` read back by skopeo and pulled again.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -408,6 +409,168 @@ TEST_F(RegistryTest, BearerTokenAndResumedTransfer) {
   Result unknown = pull({registry + "/test/busybox:2"});
   expect_lit_error(unknown,
                    "pull " + registry + "/test/busybox:2: not found in registry " + registry);
+}
+
+// ---- push ----
+
+// Every line of `text` that contains `what`.
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = 0; (at = text.find(what, at)) != std::string::npos; at += what.size()) ++n;
+  return n;
+}
+
+class RegistryPushTest : public RegistryTest {
+ protected:
+  // The busybox fixture in the store as localhost/lit-test:latest (two layers).
+  void load_fixture() {
+    Result r = lit({"image", "load", "-i", fixture("busybox-docker.tar").string()});
+    ASSERT_EQ(r.exit_code, 0) << r;
+  }
+  Result push(const std::vector<std::string>& args, const RunOptions& o = slow()) {
+    std::vector<std::string> argv = {"image", "push"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return lit(argv, o);
+  }
+  // skopeo's digest of a pushed manifest.
+  std::string skopeo_digest(const std::string& ref, const std::string& creds = "") {
+    std::vector<std::string> argv = {"/usr/bin/skopeo", "inspect", "--tls-verify=false"};
+    if (!creds.empty()) argv.insert(argv.end(), {"--creds", creds});
+    argv.push_back("docker://" + ref);
+    Result r = run_process(argv, slow());
+    EXPECT_EQ(r.exit_code, 0) << r;
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    return j.is_object() ? j.value("Digest", "") : "";
+  }
+};
+
+TEST_F(RegistryPushTest, PushedImageIsReadBackBySkopeoAndPulledIntoAFreshRoot) {
+  start_registry();
+  load_fixture();
+  const std::string ref = registry_ + "/test/pushed:1";
+  Result r = push({"localhost/lit-test", ref});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out_lines().front(), "The push refers to repository [" + registry_ + "/test/pushed]");
+  EXPECT_EQ(count_of(r.out, ": Pushed\n"), 2u) << r;
+  const std::string digest = "sha256:" + line_with(r.out, "1: digest: sha256:").substr(0, 64);
+  ASSERT_EQ(digest.size(), 71u) << r;
+  EXPECT_NE(r.out.find("1: digest: " + digest + " size: "), std::string::npos) << r;
+  EXPECT_EQ(skopeo_digest(ref), digest);
+
+  // Every blob skopeo fetches has the digest it is stored under.
+  fs::path dir = base_ / "copied";
+  Result copy = run_process({"/usr/bin/skopeo", "--insecure-policy", "copy", "-q",
+                             "--src-tls-verify=false", "docker://" + ref, "dir:" + dir.string()},
+                            slow());
+  ASSERT_EQ(copy.exit_code, 0) << copy;
+  std::size_t blobs = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() != 64) continue;
+    ++blobs;
+    Result sum = run_process({"/usr/bin/sha256sum", e.path().string()});
+    EXPECT_EQ(sum.out.substr(0, 64), name);
+  }
+  EXPECT_EQ(blobs, 3u);  // two layers and the config
+
+  // Pulled into a fresh lit root, it runs.
+  fs::path fresh = base_ / "fresh-root", fresh_run = base_ / "fresh-run";
+  auto in_fresh = [&](std::vector<std::string> args) {
+    args.insert(args.begin(),
+                {LIT_BINARY, "--root", fresh.string(), "--run-root", fresh_run.string()});
+    return run_process(args, slow());
+  };
+  Result pulled = in_fresh({"image", "pull", ref});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled;
+  EXPECT_NE(pulled.out.find("Digest: " + digest), std::string::npos) << pulled;
+  Result ran = in_fresh({"container", "run", "--rm", ref, "echo", "pushed and pulled"});
+  ASSERT_EQ(ran.exit_code, 0) << ran;
+  EXPECT_EQ(ran.out, "pushed and pulled\n");
+}
+
+TEST_F(RegistryPushTest, SecondPushSkipsEveryLayerAndAnotherRepositoryMounts) {
+  start_registry();
+  load_fixture();
+  const std::string ref = registry_ + "/test/pushed:1";
+  Result first = push({"localhost/lit-test", ref});
+  ASSERT_EQ(first.exit_code, 0) << first;
+  const std::string digest = line_with(first.out, "1: digest: ");
+  Result again = push({"localhost/lit-test", ref});
+  ASSERT_EQ(again.exit_code, 0) << again;
+  EXPECT_EQ(count_of(again.out, ": Layer already exists\n"), 2u) << again;
+  EXPECT_EQ(count_of(again.out, ": Pushed\n"), 0u) << again;
+  EXPECT_EQ(line_with(again.out, "1: digest: "), digest) << again;  // deterministic blobs
+
+  // Tagged in test/pushed, its layers are mounted from there into test/other.
+  ASSERT_EQ(lit({"image", "tag", "localhost/lit-test", ref}).exit_code, 0);
+  Result other = push({"-q", "localhost/lit-test", registry_ + "/test/other:2"});
+  ASSERT_EQ(other.exit_code, 0) << other;
+  EXPECT_EQ(other.out, registry_ + "/test/other:2\n");
+  Result mounted = push({"localhost/lit-test", registry_ + "/test/third:3"});
+  ASSERT_EQ(mounted.exit_code, 0) << mounted;
+  EXPECT_EQ(count_of(mounted.out, ": Mounted from test/pushed\n"), 2u) << mounted;
+  EXPECT_EQ(line_with(mounted.out, "3: digest: "), digest) << mounted;
+  EXPECT_EQ(skopeo_digest(registry_ + "/test/third:3"), digest.substr(0, 71));
+}
+
+TEST_F(RegistryPushTest, PushNeedsLoginOnABasicAuthRegistry) {
+  start_registry(true);
+  load_fixture();
+  const std::string ref = registry_ + "/test/private:1";
+  Result anon = push({"localhost/lit-test", ref});
+  expect_lit_error(anon, "push " + ref + ": registry " + registry_ + " requires authentication");
+
+  Result login =
+      lit({"login", "-u", "user", "--password-stdin", registry_}, with_stdin("secret\n"));
+  ASSERT_EQ(login.exit_code, 0) << login;
+  Result r = push({"localhost/lit-test", ref});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(count_of(r.out, ": Pushed\n"), 2u) << r;
+  const std::string digest = line_with(r.out, "1: digest: ").substr(0, 71);
+  EXPECT_EQ(skopeo_digest(ref, "user:secret"), digest);
+
+  fs::path other = base_ / "wrong-auth.json";
+  std::ofstream(other) << R"({"auths":{")" << registry_ << R"(":{"auth":"dXNlcjpub3Bl"}}})";
+  Result wrong =
+      push({"localhost/lit-test", ref}, with_env("REGISTRY_AUTH_FILE=" + other.string()));
+  expect_lit_error(wrong,
+                   "push " + ref + ": registry " + registry_ + " refused the credentials of user");
+}
+
+TEST_F(RegistryPushTest, UnknownImageAndUnreachableRegistry) {
+  start_registry();
+  load_fixture();
+  const std::string ref = registry_ + "/test/x:1";
+  expect_lit_error(push({"nothere:1", ref}), "push " + ref + ": image not found: nothere:1");
+  const std::string closed = "127.0.0.1:" + std::to_string(free_port());
+  expect_lit_error(push({"localhost/lit-test", closed + "/test/x:1"}),
+                   "push " + closed + "/test/x:1: registry " + closed + " is unreachable");
+}
+
+TEST_F(RegistryPushTest, ProjectPushWithAFailureIgnoredOrNot) {
+  start_registry();
+  load_fixture();
+  const std::string web = registry_ + "/shop/web:1", db = registry_ + "/shop/db:1";
+  ASSERT_EQ(lit({"image", "tag", "localhost/lit-test", web}).exit_code, 0);
+  fs::path dir = base_ / "shop";
+  fs::create_directories(dir);
+  std::ofstream(dir / "compose.yaml") << "name: shop\nservices:\n  web:\n    image: " << web
+                                      << "\n  db:\n    image: " << db << "\n";
+  auto project = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"-f", (dir / "compose.yaml").string()});
+    return lit(args, slow());
+  };
+  Result failed = project({"push"});
+  expect_lit_error(failed, "service db: push " + db + ": image not found");
+  Result ignored = project({"push", "--ignore-push-failures"});
+  ASSERT_EQ(ignored.exit_code, 0) << ignored;
+  EXPECT_NE(ignored.err.find("lit: warning: service db: push " + db), std::string::npos) << ignored;
+  EXPECT_NE(ignored.out.find("service web: pushing " + web + "\n"), std::string::npos) << ignored;
+  EXPECT_NE(ignored.out.find("1: digest: sha256:"), std::string::npos) << ignored;
+  EXPECT_FALSE(skopeo_digest(web).empty());
+  Result only = project({"push", "-q", "web"});
+  ASSERT_EQ(only.exit_code, 0) << only;
+  EXPECT_EQ(only.out, web + "\n");
 }
 
 }  // namespace

@@ -61,6 +61,30 @@ std::string basic_header(const Credential& c) {
 
 }  // namespace
 
+std::string resolve_upload_url(const std::string& request_url, const std::string& location,
+                               const std::string& digest) {
+  std::string url;
+  const std::size_t scheme_end = request_url.find("://");
+  const std::size_t host_end =
+      scheme_end == std::string::npos ? 0 : request_url.find('/', scheme_end + 3);
+  const std::string origin =
+      host_end == std::string::npos ? request_url : request_url.substr(0, host_end);
+  if (location.starts_with("http://") || location.starts_with("https://")) {
+    url = location;
+  } else if (location.starts_with("//")) {  // scheme-relative
+    url = request_url.substr(0, scheme_end + 1) + location;
+  } else if (location.starts_with("/")) {
+    url = origin + location;
+  } else {  // relative to the request's directory
+    std::string path = request_url.substr(0, request_url.find('?'));
+    url = path.substr(0, path.rfind('/') + 1) + location;
+  }
+  if (!digest.empty())
+    url += (url.find('?') == std::string::npos ? "?" : "&") + std::string("digest=") +
+           url_encode(digest);
+  return url;
+}
+
 std::string registry_host(std::string_view domain) {
   return domain == "docker.io" ? "registry-1.docker.io" : std::string(domain);
 }
@@ -88,7 +112,7 @@ RegistryClient::RegistryClient(std::string domain, std::string repository,
   base_ = (plain ? "http://" : "https://") + registry_host(domain_) + "/v2/";
 }
 
-HttpResponse RegistryClient::send(HttpRequest req) {
+HttpResponse RegistryClient::send(HttpRequest req, bool retry_auth) {
   const std::size_t plain_headers = req.headers.size();
   for (int round = 0; round < 2; ++round) {
     req.headers.resize(plain_headers);
@@ -97,7 +121,7 @@ HttpResponse RegistryClient::send(HttpRequest req) {
       if (!authorization_.empty()) req.headers.push_back(authorization_);
     }
     HttpResponse r = http_request(req);
-    if (r.status != 401 || round == 1) return r;
+    if (r.status != 401 || round == 1 || !retry_auth) return r;
     authenticate(r);
   }
   return {};  // not reached
@@ -113,9 +137,8 @@ void RegistryClient::authenticate(const HttpResponse& unauthorized) {
       return;
     }
     if (c.scheme != "bearer" || c.param("realm").empty()) continue;
-    const std::string scope = c.params.contains("scope") ? c.param("scope")
-                              : repository_.empty()      ? ""
-                                                         : "repository:" + repository_ + ":pull";
+    const std::string scope =
+        !push_ && c.params.contains("scope") ? c.param("scope") : default_scope();
     const std::string key = c.param("realm") + "|" + c.param("service") + "|" + scope + "|" +
                             (credential_ ? credential_->username : "");
     {
@@ -130,7 +153,12 @@ void RegistryClient::authenticate(const HttpResponse& unauthorized) {
     std::string url = c.param("realm");
     url += (url.find('?') == std::string::npos ? "?" : "&");
     if (!c.param("service").empty()) url += "service=" + url_encode(c.param("service")) + "&";
-    if (!scope.empty()) url += "scope=" + url_encode(scope);
+    for (std::size_t start = 0; start < scope.size();) {  // one scope= per scope
+      std::size_t end = std::min(scope.find(' ', start), scope.size());
+      url += "scope=" + url_encode(scope.substr(start, end - start)) + "&";
+      start = end + 1;
+    }
+    if (url.back() == '&') url.pop_back();
     HttpRequest treq{"GET", url, {}, 0, nullptr, 1u << 20};
     if (credential_) treq.headers.push_back(basic_header(*credential_));
     HttpResponse tr = http_request(treq);
@@ -159,6 +187,14 @@ void RegistryClient::authenticate(const HttpResponse& unauthorized) {
   }
   if (!credential_ && std::ranges::any_of(challenges, [](auto& c) { return c.scheme == "basic"; }))
     return;  // basic auth without credentials: the retry's 401 says so
+}
+
+std::string RegistryClient::default_scope() const {
+  if (repository_.empty()) return "";
+  std::string scope = "repository:" + repository_ + (push_ ? ":pull,push" : ":pull");
+  if (!mount_from_.empty() && mount_from_ != repository_)
+    scope += " repository:" + mount_from_ + ":pull";
+  return scope;
 }
 
 void RegistryClient::check(const HttpResponse& r, const std::string& what) const {
@@ -241,6 +277,85 @@ void RegistryClient::stream_blob(const Descriptor& d,
   }
   const std::string actual = feed.digest();
   if (actual != d.digest) throw Error("digest mismatch", named + " has content digest " + actual);
+}
+
+void RegistryClient::enable_push(const std::string& mount_from) {
+  std::lock_guard lock(mu_);
+  push_ = true;
+  mount_from_ = mount_from;
+}
+
+bool RegistryClient::has_blob(const std::string& digest) {
+  HttpResponse r = send({"HEAD", base_ + repository_ + "/blobs/" + digest, {}, 0, nullptr});
+  if (r.status == 404) return false;
+  check(r, "blob " + digest);
+  return true;
+}
+
+std::string RegistryClient::start_upload(const std::string& digest, const std::string& mount_from) {
+  std::string url = base_ + repository_ + "/blobs/uploads/";
+  if (!mount_from.empty())
+    url += "?mount=" + url_encode(digest) + "&from=" + url_encode(mount_from);
+  HttpRequest req{"POST", url, {"Content-Type: application/octet-stream"}, 0, nullptr};
+  req.has_body = true;
+  HttpResponse r = send(req);
+  check(r, "upload of " + digest);
+  if (r.status == 201 && !mount_from.empty()) return "";
+  const std::string location = r.header("location");
+  if (r.status != 202 || location.empty()) {
+    throw Error("registry " + domain_ + " answered " + std::to_string(r.status) +
+                " without an upload location for " + digest);
+  }
+  return resolve_upload_url(r.url.empty() ? url : r.url, location);
+}
+
+void RegistryClient::finish_upload(const std::string& upload_url, const std::string& digest,
+                                   std::uint64_t size,
+                                   const std::function<std::size_t(char*, std::size_t)>& source) {
+  HttpRequest req{"PUT",
+                  resolve_upload_url(upload_url, upload_url, digest),
+                  {"Content-Type: application/octet-stream"},
+                  0,
+                  nullptr};
+  req.source = source;
+  req.source_size = size;
+  // The body is streamed once: the POST before it has authenticated.
+  HttpResponse r = send(req, false);
+  check(r, "upload of " + digest);
+}
+
+bool RegistryClient::push_small_blob(const std::string& digest, const std::string& bytes) {
+  if (has_blob(digest)) return false;
+  const std::string url = start_upload(digest);
+  HttpRequest req{"PUT",
+                  resolve_upload_url(url, url, digest),
+                  {"Content-Type: application/octet-stream"},
+                  0,
+                  nullptr};
+  req.has_body = true;
+  req.body = bytes;
+  check(send(req), "upload of " + digest);
+  return true;
+}
+
+std::string RegistryClient::put_manifest(const std::string& tag, const std::string& bytes,
+                                         std::string_view media_type) {
+  HttpRequest req{"PUT",
+                  base_ + repository_ + "/manifests/" + tag,
+                  {"Content-Type: " + std::string(media_type)},
+                  0,
+                  nullptr};
+  req.has_body = true;
+  req.body = bytes;
+  HttpResponse r = send(req);
+  check(r, "manifest " + tag);
+  const std::string digest = sha256_digest(bytes);
+  const std::string theirs = r.header("docker-content-digest");
+  if (!theirs.empty() && theirs != digest) {
+    throw Error("digest mismatch", "registry " + domain_ + " stored manifest " + tag + " as " +
+                                       theirs + ", not " + digest);
+  }
+  return digest;
 }
 
 }  // namespace lit::image

@@ -22,6 +22,12 @@ std::string registry_host(std::string_view domain);
 // localhost, 127.0.0.0/8 and ::1 (any port) may be reached over plain HTTP.
 bool is_local_registry(std::string_view domain);
 
+// Where an upload continues: `location` (a Location header: absolute, or
+// relative to the request's URL as HTTP says) resolved against `request_url`,
+// with "digest=<digest>" added to its query when `digest` is not empty.
+std::string resolve_upload_url(const std::string& request_url, const std::string& location,
+                               const std::string& digest = {});
+
 struct FetchedManifest {
   std::string bytes, content_type, digest;  // digest: of the bytes
 };
@@ -46,13 +52,37 @@ class RegistryClient {
   void stream_blob(const Descriptor& d, const std::function<bool(std::string_view)>& out,
                    const std::string& what = "blob");
 
+  // Pushing. From now on a token is asked for pull and push of the
+  // repository, and pull of `mount_from` (another repository on the same
+  // registry) when set, as docker asks for the scopes it needs.
+  void enable_push(const std::string& mount_from = {});
+  // HEAD /v2/<name>/blobs/<digest>: whether the registry has the blob.
+  bool has_blob(const std::string& digest);
+  // POST /v2/<name>/blobs/uploads/ (?mount=<digest>&from=<mount_from> when
+  // `mount_from` is set): empty when the registry mounted the blob from
+  // there, else the absolute URL to upload it to.
+  std::string start_upload(const std::string& digest, const std::string& mount_from = {});
+  // PUT <upload url>?digest=<digest>: the blob's `size` bytes from `source`,
+  // streamed (read as curl sends them; see HttpRequest::source).
+  void finish_upload(const std::string& upload_url, const std::string& digest, std::uint64_t size,
+                     const std::function<std::size_t(char*, std::size_t)>& source);
+  // A small blob (a config) in one POST + PUT, unless the registry has it.
+  // Returns false when it was there already.
+  bool push_small_blob(const std::string& digest, const std::string& bytes);
+  // PUT /v2/<name>/manifests/<tag>; returns the manifest's digest.
+  std::string put_manifest(const std::string& tag, const std::string& bytes,
+                           std::string_view media_type);
+
  private:
-  HttpResponse send(HttpRequest req);
+  HttpResponse send(HttpRequest req, bool retry_auth = true);
+  std::string default_scope() const;
   void authenticate(const HttpResponse& unauthorized);
   void check(const HttpResponse& r, const std::string& what) const;
 
   std::string domain_, repository_, base_;
   std::optional<Credential> credential_;
+  bool push_ = false;
+  std::string mount_from_;
   std::mutex mu_;
   std::string authorization_;  // "Authorization: ..." or empty
 };

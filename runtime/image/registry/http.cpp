@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 
 #include <cctype>
+#include <exception>
 #include <mutex>
 
 #include "runtime/util/error.hpp"
@@ -57,7 +58,18 @@ struct Exchange {
   const HttpRequest* req;
   HttpResponse* resp;
   CURL* handle;
+  std::exception_ptr source_error;
 };
+
+size_t on_read(char* buffer, size_t size, size_t n, void* ud) {
+  auto* x = static_cast<Exchange*>(ud);
+  try {
+    return x->req->source(buffer, size * n);
+  } catch (...) {
+    x->source_error = std::current_exception();
+    return CURL_READFUNC_ABORT;
+  }
+}
 
 size_t on_header(char* data, size_t size, size_t n, void* ud) {
   auto* x = static_cast<Exchange*>(ud);
@@ -118,6 +130,15 @@ void set_options(const Curl& c, CURL* h, const HttpRequest& req, Exchange& x, cu
     c.setopt(h, CURLOPT_NOBODY, 1L);
   else if (req.method != "GET")
     c.setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  if (req.has_body) {
+    c.setopt(h, CURLOPT_POSTFIELDS, req.body.data());
+    c.setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+  } else if (req.source) {
+    c.setopt(h, CURLOPT_UPLOAD, 1L);
+    c.setopt(h, CURLOPT_READFUNCTION, on_read);
+    c.setopt(h, CURLOPT_READDATA, &x);
+    c.setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.source_size));
+  }
   if (req.resume_from > 0)
     c.setopt(h, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(req.resume_from));
 }
@@ -131,7 +152,7 @@ HttpResponse http_request(const HttpRequest& req) {
   if (h == nullptr) throw Error("initialize libcurl");
   curl_slist* hdrs = nullptr;
   for (const auto& line : req.headers) hdrs = c.slist_append(hdrs, line.c_str());
-  Exchange x{&req, &resp, h};
+  Exchange x{&req, &resp, h, nullptr};
   set_options(c, h, req, x, hdrs);
   CURLcode rc = c.perform(h);
   char* url = nullptr;
@@ -145,6 +166,7 @@ HttpResponse http_request(const HttpRequest& req) {
   }
   c.slist_free_all(hdrs);
   c.cleanup(h);
+  if (x.source_error) std::rethrow_exception(x.source_error);
   return resp;
 }
 

@@ -22,6 +22,14 @@ struct HttpRequest {
   // HttpResponse::body); returning false aborts the transfer.
   std::function<bool(std::string_view chunk, long status)> sink;
   std::size_t max_body = 16u << 20;  // a larger in-memory body aborts the transfer
+  // A request body (POST, PUT, PATCH): `body` when `has_body`, else, when
+  // `source` is set, `source_size` bytes read from it as curl asks (it
+  // returns how many it wrote into the buffer, 0 at the end; it may throw,
+  // which aborts the transfer and is rethrown by http_request).
+  bool has_body = false;
+  std::string body{};
+  std::function<std::size_t(char* buffer, std::size_t size)> source{};
+  std::uint64_t source_size = 0;
 };
 
 struct HttpResponse {
