@@ -19,7 +19,7 @@ packages=(
   libseccomp-dev libsdbus-c++-dev
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libcli11-dev
-  libarchive-dev libcurl4-openssl-dev libssl-dev
+  libarchive-dev libcurl4-openssl-dev libssl-dev zlib1g-dev
   busybox-static zstd gzip python3 python3-jsonschema python3-yaml
   iproute2 nftables util-linux procps curl
   clang-format clang-tidy
