@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/build.hpp"
 #include "app/context.hpp"
 #include "app/project.hpp"
 #include "app/pull.hpp"
@@ -451,13 +452,21 @@ void register_pull(CLI::App& app, Context& ctx) {
 }
 
 void register_build(CLI::App& app, Context& ctx) {
-  auto services = std::make_shared<std::vector<std::string>>();
-  auto* cmd = app.add_subcommand("build", "Build the services' images (not supported yet)");
-  cmd->add_option("SERVICE", *services, "Only these services (default: all)");
-  cmd->callback([&ctx, services] {
-    Project project = load(ctx, *services);
-    check_services(project, *services);
-    refuse_build(project, *services);
+  auto args = std::make_shared<std::vector<std::string>>();
+  auto flags = std::make_shared<ImageBuildFlags>();
+  auto* cmd = app.add_subcommand(
+      "build", "Build an image from a context directory, or the services' images (build:)");
+  cmd->add_option("CONTEXT|SERVICE", *args,
+                  "A context directory (\".\", a path with a slash), else services (default: all)");
+  add_image_build_flags(*cmd, *flags);
+  cmd->callback([&ctx, args, flags] {
+    if (is_context_build(*flags, *args)) {
+      run_image_build(ctx, *flags, args->front());
+      return;
+    }
+    Project project = load(ctx, *args);
+    check_services(project, *args);
+    refuse_build(project, *args);
     std::fprintf(stderr, "lit: no service to build (none has build:)\n");
   });
 }
