@@ -67,6 +67,7 @@ class Builder : public StepHost {
  private:
   void build_stage(const b::ResolvedStage& stage, std::size_t position, std::size_t count);
   void run_step(StageImage& image, const b::ResolvedStep& step);
+  std::string where(const b::ResolvedStep& step) const;
   std::optional<StageImage> cached(const std::string& key) const;
   void remember(const std::string& key, const StageImage& image);
   std::string store_image(const StageImage& image, const std::vector<std::string>& tags);
@@ -169,6 +170,10 @@ void Builder::run_step(StageImage& image, const b::ResolvedStep& step) {
   remember(key, image);
 }
 
+std::string Builder::where(const b::ResolvedStep& step) const {
+  return cf_.file + ":" + std::to_string(step.line) + ": " + b::instruction_name(step.what);
+}
+
 void Builder::build_stage(const b::ResolvedStage& stage, std::size_t, std::size_t) {
   log_("STEP " + std::to_string(++step_no_) + "/" + std::to_string(step_count_) + ": FROM " +
        stage.base + (stage.name.empty() ? "" : " AS " + stage.name));
@@ -189,8 +194,9 @@ void Builder::build_stage(const b::ResolvedStage& stage, std::size_t, std::size_
     try {
       run_step(image, step);
     } catch (Error& e) {
-      throw e.context(cf_.file + ":" + std::to_string(step.line) + ": " +
-                      b::instruction_name(step.what));
+      throw e.context(where(step));
+    } catch (const std::exception& e) {  // std::filesystem's
+      throw Error(e.what()).context(where(step));
     }
   }
   results_[stage.index] = image;

@@ -105,6 +105,13 @@ std::vector<std::string> run_argv(const StageImage& image, const b::Run& run) {
   std::vector<std::string> argv = command_argv(image, run.command);
   if (!run.command.shell_form || run.heredocs.empty()) return argv;
   std::string& line = argv.back();
+  // `RUN <<EOF` alone: the heredoc is the script, as BuildKit runs it.
+  std::string word = line;
+  std::erase_if(word, [](char c) { return c == '\'' || c == '"' || c == ' ' || c == '-'; });
+  if (run.heredocs.size() == 1 && word == "<<" + run.heredocs[0].name) {
+    line = run.heredocs[0].content;
+    return argv;
+  }
   for (const auto& h : run.heredocs) line += "\n" + h.content + h.name;
   line += "\n";
   return argv;

@@ -258,7 +258,7 @@ void materialize(const std::vector<fs::path>& layers, const std::string& relativ
   while (rel.starts_with("/")) rel.erase(0, 1);
   if (!lookup(layers, rel.empty() ? "." : rel) && !rel.empty())
     throw Error("COPY --from: " + relative + ": no such file or directory in the source image");
-  make_dirs(out);
+  make_dirs(rel.empty() ? out : (out / rel).parent_path());
   for (const auto& layer : layers) {
     fs::path src = rel.empty() ? layer : layer / rel;
     std::error_code ec;
