@@ -31,13 +31,13 @@ bool is_context_build(const ImageBuildFlags& flags, const std::vector<std::strin
 // Builds, printing the steps (or with -q only the id); throws lit::Error.
 void run_image_build(const Context& ctx, const ImageBuildFlags& flags, const std::string& context);
 
-// The image a project service with build: gets: its image: when set, else
-// <project>-<service> (docker.io/library/<project>-<service>:latest), as compose names it.
-std::string service_image_name(const reconciler::Project& project,
-                               const reconciler::Service& service, const std::string& name);
-
-// Builds the selected services (all when empty) that have build:.
+// Builds the selected services (all when empty) that have build:, each
+// tagged reconciler::service_image (image:, else <project>-<service>) and build.tags.
 void build_services(const Context& ctx, const reconciler::Project& project,
                     const std::vector<std::string>& services, bool quiet);
+
+// `lit up`: builds the selected services with build: whose image is not in the store.
+void build_missing(const Context& ctx, const reconciler::Project& project,
+                   const std::vector<std::string>& services);
 
 }  // namespace lit::app

@@ -1,12 +1,15 @@
 // `lit build`: the image builder (runtime/image/builder) from the command
 // line and for a project's services with build:.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
 #include "app/build.hpp"
+#include "reconciler/apply/replica_request.hpp"
 #include "runtime/image/builder/builder.hpp"
+#include "runtime/image/store.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::app {
@@ -87,6 +90,63 @@ void run_image_build(const Context& ctx, const ImageBuildFlags& f, const std::st
               static_cast<long long>(ms));
   for (const auto& t : f.tags) std::printf("Successfully tagged %s\n", t.c_str());
   std::printf("%s\n", r.id.c_str());
+}
+
+}  // namespace lit::app
+
+namespace lit::app {
+
+namespace {
+
+ImageBuildFlags service_flags(const reconciler::Project& project, const reconciler::Service& s,
+                              bool quiet) {
+  const reconciler::Build& bld = *s.build;
+  if (!bld.dockerfile_inline.empty())
+    throw Error("build.dockerfile_inline is not supported yet").context("service " + s.name);
+  if (bld.context.find("://") != std::string::npos || bld.context.starts_with("git@"))
+    throw Error("build.context " + bld.context + ": a remote context is not supported yet")
+        .context("service " + s.name);
+  ImageBuildFlags f;
+  f.tags.push_back(reconciler::service_image(project, s));
+  f.tags.insert(f.tags.end(), bld.tags.begin(), bld.tags.end());
+  if (!bld.dockerfile.empty())
+    f.file = fs::path(bld.dockerfile).is_absolute()
+                 ? bld.dockerfile
+                 : (fs::path(bld.context) / bld.dockerfile).string();
+  for (const auto& [k, v] : bld.args) f.build_args.push_back(v ? k + "=" + *v : k);
+  f.target = bld.target;
+  f.no_cache = bld.no_cache;
+  f.network = bld.network == "host" ? "host" : "none";
+  f.quiet = quiet;
+  return f;
+}
+
+}  // namespace
+
+void build_services(const Context& ctx, const reconciler::Project& project,
+                    const std::vector<std::string>& services, bool quiet) {
+  for (const auto& [name, s] : project.services) {
+    if (!s.build) continue;
+    if (!services.empty() && std::find(services.begin(), services.end(), name) == services.end())
+      continue;
+    if (!quiet) std::printf("service %s: building %s\n", name.c_str(), s.build->context.c_str());
+    try {
+      run_image_build(ctx, service_flags(project, s, quiet), s.build->context);
+    } catch (Error& e) {
+      throw e.context("service " + name);
+    }
+  }
+}
+
+void build_missing(const Context& ctx, const reconciler::Project& project,
+                   const std::vector<std::string>& services) {
+  image::Store store(ctx.paths.images());
+  for (const auto& [name, s] : project.services) {
+    if (!s.build || store.find(reconciler::service_image(project, s))) continue;
+    if (!services.empty() && std::find(services.begin(), services.end(), name) == services.end())
+      continue;
+    build_services(ctx, project, {name}, false);
+  }
 }
 
 }  // namespace lit::app

@@ -466,24 +466,14 @@ void register_build(CLI::App& app, Context& ctx) {
     }
     Project project = load(ctx, *args);
     check_services(project, *args);
-    refuse_build(project, *args);
-    std::fprintf(stderr, "lit: no service to build (none has build:)\n");
+    if (std::none_of(project.services.begin(), project.services.end(),
+                     [](const auto& kv) { return kv.second.build.has_value(); }))
+      std::fprintf(stderr, "lit: no service to build (none has build:)\n");
+    build_services(ctx, project, *args, flags->quiet);
   });
 }
 
 }  // namespace
-
-void refuse_build(const reconciler::Project& project, const std::vector<std::string>& services) {
-  std::vector<std::string> built;
-  for (const auto& [name, s] : project.services)
-    if (s.build &&  // filesystem.copy images are made at up/run (ensure_copy_image)
-        (services.empty() || std::find(services.begin(), services.end(), name) != services.end()))
-      built.push_back(name);
-  if (built.empty()) return;
-  throw Error("service " + joined(built, ", ") +
-              ": building images is not supported yet: the image builder comes with a later issue")
-      .with_hint("build the image elsewhere, load it with lit image load -i FILE, and set image:");
-}
 
 void register_project_ops_commands(CLI::App& app, Context& ctx) {
   register_exec(app, ctx);

@@ -157,5 +157,27 @@ TEST_F(BuildTest, MalformedContainerfileNamesTheLine) {
   EXPECT_NE(r.err.find("Containerfile:2: unknown instruction \"CPY\""), std::string::npos) << r;
 }
 
+TEST_F(BuildTest, ProjectServicesAreBuiltAndTaggedAsCompose) {
+  put("app/Dockerfile",
+      "FROM localhost/lit-test:latest\nARG MSG=x\nRUN echo $MSG > /msg\nCMD [\"cat\", \"/msg\"]\n");
+  put("compose.yaml", R"(name: shop
+services:
+  web:
+    build:
+      context: ./app
+      args:
+        MSG: hello
+      tags: ["localhost/shop/web:v1"]
+)");
+  RunOptions opts;
+  opts.timeout = 90s;
+  Result r = lit({"-f", (ctx_ / "compose.yaml").string(), "build"}, opts);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  Result a = run({"--rm", "shop-web"});
+  EXPECT_EQ(a.out, "hello\n") << a;
+  Result b = run({"--rm", "localhost/shop/web:v1"});
+  EXPECT_EQ(b.out, "hello\n") << b;
+}
+
 }  // namespace
 }  // namespace lit::test
