@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "app/build.hpp"
 #include "app/context.hpp"
 #include "app/interrupt.hpp"
 #include "app/progress.hpp"
@@ -75,7 +76,7 @@ namespace {
 // (missing by default; "build" waits for the builder: missing for now).
 void pull_for_up(Context& ctx, const Project& project, const std::string& flag) {
   for (const auto& [name, s] : project.services) {
-    if (s.image.empty()) continue;
+    if (s.image.empty() || s.build) continue;  // built, not pulled
     std::string policy = !flag.empty() ? flag : s.pull_policy;
     if (policy == "build") policy = "missing";
     try {
@@ -101,8 +102,7 @@ void register_up(CLI::App& app, Context& ctx) {
   cmd->add_flag("--wait", o->wait, "Return when every service runs and is healthy (implies -d)");
   cmd->add_option("--wait-timeout", o->wait_timeout, "Seconds --wait waits (default 120)");
   cmd->add_flag("--dry-run", o->dry_run, "Print the plan; change nothing");
-  cmd->add_flag("--build", o->build,
-                "Build images before starting (not supported yet with build:)");
+  cmd->add_flag("--build", o->build, "Build images (build:) before starting");
   cmd->add_flag("--force-recreate", o->force_recreate, "Recreate containers even when unchanged");
   cmd->add_flag("--no-recreate", o->no_recreate, "Keep existing containers even when changed");
   cmd->add_flag("--remove-orphans", o->remove_orphans,
@@ -116,7 +116,8 @@ void register_up(CLI::App& app, Context& ctx) {
   auto attach_flags = add_attach_flags(*cmd);
   cmd->callback([&ctx, o, attach_flags] {
     Project project = load(ctx, o->services);
-    if (o->build) refuse_build(project, o->services);
+    if (o->build && !o->dry_run) build_services(ctx, project, o->services, false);
+    if (!o->dry_run) build_missing(ctx, project, o->services);
     if (!o->dry_run) pull_for_up(ctx, project, o->pull);
     UpOptions up;
     up.force_recreate = o->force_recreate;

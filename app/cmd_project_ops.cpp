@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/build.hpp"
 #include "app/context.hpp"
 #include "app/project.hpp"
 #include "app/pull.hpp"
@@ -449,30 +450,28 @@ void register_pull(CLI::App& app, Context& ctx) {
 }
 
 void register_build(CLI::App& app, Context& ctx) {
-  auto services = std::make_shared<std::vector<std::string>>();
-  auto* cmd = app.add_subcommand("build", "Build the services' images (not supported yet)");
-  cmd->add_option("SERVICE", *services, "Only these services (default: all)");
-  cmd->callback([&ctx, services] {
-    Project project = load(ctx, *services);
-    check_services(project, *services);
-    refuse_build(project, *services);
-    std::fprintf(stderr, "lit: no service to build (none has build:)\n");
+  auto args = std::make_shared<std::vector<std::string>>();
+  auto flags = std::make_shared<ImageBuildFlags>();
+  auto* cmd = app.add_subcommand(
+      "build", "Build an image from a context directory, or the services' images (build:)");
+  cmd->add_option("CONTEXT|SERVICE", *args,
+                  "A context directory (\".\", a path with a slash), else services (default: all)");
+  add_image_build_flags(*cmd, *flags);
+  cmd->callback([&ctx, args, flags] {
+    if (is_context_build(*flags, *args)) {
+      run_image_build(ctx, *flags, args->front());
+      return;
+    }
+    Project project = load(ctx, *args);
+    check_services(project, *args);
+    if (std::none_of(project.services.begin(), project.services.end(),
+                     [](const auto& kv) { return kv.second.build.has_value(); }))
+      std::fprintf(stderr, "lit: no service to build (none has build:)\n");
+    build_services(ctx, project, *args, flags->quiet);
   });
 }
 
 }  // namespace
-
-void refuse_build(const reconciler::Project& project, const std::vector<std::string>& services) {
-  std::vector<std::string> built;
-  for (const auto& [name, s] : project.services)
-    if (s.build &&  // filesystem.copy images are made at up/run (ensure_copy_image)
-        (services.empty() || std::find(services.begin(), services.end(), name) != services.end()))
-      built.push_back(name);
-  if (built.empty()) return;
-  throw Error("service " + joined(built, ", ") +
-              ": building images is not supported yet: the image builder comes with a later issue")
-      .with_hint("build the image elsewhere, load it with lit image load -i FILE, and set image:");
-}
 
 void register_project_ops_commands(CLI::App& app, Context& ctx) {
   register_exec(app, ctx);

@@ -42,8 +42,4 @@ std::function<int(bool interrupted)> prepare_attach(Context& ctx, const AttachFl
                                                     const std::vector<std::string>& services,
                                                     reconciler::Progress progress);
 
-// `lit build` and `lit up --build`: throws naming the selected services (all
-// when empty) that have build:, until the image builder exists.
-void refuse_build(const reconciler::Project& project, const std::vector<std::string>& services);
-
 }  // namespace lit::app

@@ -256,16 +256,23 @@ std::string shell_join(const std::vector<std::string>& argv) {
   return out;
 }
 
+std::string service_image(const Project& project, const Service& s) {
+  if (!s.copy.empty()) return copy_image_reference(project, s);
+  if (!s.image.empty()) return s.image;
+  std::string name = project.name + "-" + s.name;
+  std::ranges::transform(name, name.begin(), [](unsigned char c) { return std::tolower(c); });
+  return name;
+}
+
 ReplicaRequest replica_request(const Project& project, const Service& s, const std::string& name,
                                int number, const std::string& hash) {
-  if (s.image.empty() || s.build)
-    throw unsupported(
-        s, "build", "building images is not supported yet (a later release adds the image builder)")
-        .with_hint("build the image elsewhere, load it with `lit image load`, and set image:");
+  if (s.image.empty() && !s.build && s.copy.empty())
+    throw unsupported(s, "image", "a service needs image: or build:");
   ReplicaRequest out;
   ContainerRequest& r = out.request;
-  // filesystem.copy: the derived image apply makes (ensure_copy_image) first.
-  r.image = s.copy.empty() ? s.image : copy_image_reference(project, s);
+  // filesystem.copy: the derived image apply makes (ensure_copy_image) first;
+  // build: the image `lit build` / `lit up` made.
+  r.image = service_image(project, s);
   r.name = name;
   r.detach = true;
   add_command(s, r);

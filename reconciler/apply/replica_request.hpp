@@ -25,6 +25,10 @@ struct ReplicaRequest {
   std::string network_service;
 };
 
+// The image a service's containers run: filesystem.copy's derived image, its
+// image:, else the one build: makes, <project>-<service> (as compose names it).
+std::string service_image(const Project& project, const Service& s);
+
 // Throws lit::Error naming the service and key for what lit cannot run yet
 // (build:, filesystem.copy, external secrets, sctp ports...), and in the words
 // of the matching `run` flag for values the runtime refuses (as

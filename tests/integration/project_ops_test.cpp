@@ -303,8 +303,8 @@ services:
   web:
     build: .
 )");
-  expect_lit_error(project({"build"}), "service web: building images is not supported yet");
-  expect_lit_error(project({"up", "-d", "--build"}), "the image builder comes with a later issue");
+  expect_lit_error(project({"build"}), "service web: build: no such Containerfile");
+  expect_lit_error(project({"up", "-d", "--build"}), "service web: build: no such Containerfile");
   write(kCompose);
   EXPECT_EQ(project({"up", "-d", "--build"}).exit_code, 0) << "--build without build: is accepted";
 }

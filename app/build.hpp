@@ -1,0 +1,43 @@
+#pragma once
+// `lit build`: an image from a Containerfile and a context directory
+// (`lit build [-t NAME]... [-f FILE] CONTEXT`), and the images of a
+// project's services with build: (`lit build [SERVICE...]`, `lit up --build`).
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/context.hpp"
+#include "reconciler/model.hpp"
+
+namespace lit::app {
+
+struct ImageBuildFlags {
+  std::vector<std::string> tags;        // -t
+  std::string file;                     // -f
+  std::vector<std::string> build_args;  // --build-arg K=V (or K: from the environment)
+  std::string target;
+  std::string network = "none";
+  bool no_cache = false, quiet = false;
+};
+
+void add_image_build_flags(CLI::App& cmd, ImageBuildFlags& flags);
+
+// Whether `lit build ARG...` names a context directory rather than services:
+// one argument that is a directory and either looks like a path ("." or with
+// a slash) or comes with image flags (-t, -f, --build-arg, --target).
+bool is_context_build(const ImageBuildFlags& flags, const std::vector<std::string>& args);
+
+// Builds, printing the steps (or with -q only the id); throws lit::Error.
+void run_image_build(const Context& ctx, const ImageBuildFlags& flags, const std::string& context);
+
+// Builds the selected services (all when empty) that have build:, each
+// tagged reconciler::service_image (image:, else <project>-<service>) and build.tags.
+void build_services(const Context& ctx, const reconciler::Project& project,
+                    const std::vector<std::string>& services, bool quiet);
+
+// `lit up`: builds the selected services with build: whose image is not in the store.
+void build_missing(const Context& ctx, const reconciler::Project& project,
+                   const std::vector<std::string>& services);
+
+}  // namespace lit::app

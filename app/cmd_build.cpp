@@ -1,0 +1,152 @@
+// `lit build`: the image builder (runtime/image/builder) from the command
+// line and for a project's services with build:.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "app/build.hpp"
+#include "reconciler/apply/replica_request.hpp"
+#include "runtime/image/builder/builder.hpp"
+#include "runtime/image/store.hpp"
+#include "runtime/util/error.hpp"
+
+namespace lit::app {
+
+namespace fs = std::filesystem;
+namespace ib = lit::image::builder;
+
+void add_image_build_flags(CLI::App& cmd, ImageBuildFlags& f) {
+  cmd.add_option("-t,--tag", f.tags, "Name the image (repeatable)")->allow_extra_args(false);
+  cmd.add_option("-f,--file", f.file,
+                 "The Containerfile (default: CONTEXT/Containerfile or Dockerfile)");
+  cmd.add_option("--build-arg", f.build_args,
+                 "Set a build argument (K=V, or K from the environment)")
+      ->allow_extra_args(false);
+  cmd.add_option("--target", f.target, "Build this stage (default: the last)");
+  cmd.add_option("--network", f.network, "RUN's network: none (default) or host")
+      ->check(CLI::IsMember({"none", "host", "default"}));
+  cmd.add_flag("--no-cache", f.no_cache, "Run every step, ignoring the build cache");
+  cmd.add_flag("-q,--quiet", f.quiet, "Print only the image id");
+}
+
+bool is_context_build(const ImageBuildFlags& f, const std::vector<std::string>& args) {
+  if (args.size() != 1) return false;
+  std::error_code ec;
+  if (!fs::is_directory(args[0], ec)) return false;
+  const std::string& a = args[0];
+  bool path_like = a == "." || a == ".." || a.find('/') != std::string::npos;
+  bool flags = !f.tags.empty() || !f.file.empty() || !f.build_args.empty() || !f.target.empty();
+  return path_like || flags;
+}
+
+namespace {
+
+image::build::Vars parse_build_args(const std::vector<std::string>& args) {
+  image::build::Vars out;
+  for (const auto& a : args) {
+    auto eq = a.find('=');
+    if (eq != std::string::npos) {
+      out[a.substr(0, eq)] = a.substr(eq + 1);
+    } else if (const char* v = std::getenv(a.c_str())) {
+      out[a] = v;
+    }
+  }
+  return out;
+}
+
+runtime::NetworkMode network_mode(const std::string& n) {
+  if (n == "host") return runtime::NetworkMode::Host;
+  if (n == "default")  // docker's NAT'd bridge for builds is not there yet
+    std::fprintf(stderr, "lit: warning: build --network default: RUN has no network yet (none)\n");
+  return runtime::NetworkMode::None;
+}
+
+}  // namespace
+
+void run_image_build(const Context& ctx, const ImageBuildFlags& f, const std::string& context) {
+  ib::BuildOptions o;
+  o.context = fs::absolute(context);
+  o.containerfile = f.file;
+  o.tags = f.tags;
+  o.build_args = parse_build_args(f.build_args);
+  o.target = f.target;
+  o.no_cache = f.no_cache;
+  o.network = network_mode(f.network);
+  auto start = std::chrono::steady_clock::now();
+  ib::BuildResult r = ib::build_image(ctx.paths, o, [&f](const std::string& line) {
+    if (!f.quiet) std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  });
+  if (f.quiet) {
+    std::printf("%s\n", r.id.c_str());
+    return;
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
+                .count();
+  std::printf("--> %d steps run, %d cached, %lld ms\n", r.executed, r.cached,
+              static_cast<long long>(ms));
+  for (const auto& t : f.tags) std::printf("Successfully tagged %s\n", t.c_str());
+  std::printf("%s\n", r.id.c_str());
+}
+
+}  // namespace lit::app
+
+namespace lit::app {
+
+namespace {
+
+ImageBuildFlags service_flags(const reconciler::Project& project, const reconciler::Service& s,
+                              bool quiet) {
+  const reconciler::Build& bld = *s.build;
+  if (!bld.dockerfile_inline.empty())
+    throw Error("build.dockerfile_inline is not supported yet").context("service " + s.name);
+  if (bld.context.find("://") != std::string::npos || bld.context.starts_with("git@"))
+    throw Error("build.context " + bld.context + ": a remote context is not supported yet")
+        .context("service " + s.name);
+  ImageBuildFlags f;
+  f.tags.push_back(reconciler::service_image(project, s));
+  f.tags.insert(f.tags.end(), bld.tags.begin(), bld.tags.end());
+  if (!bld.dockerfile.empty())
+    f.file = fs::path(bld.dockerfile).is_absolute()
+                 ? bld.dockerfile
+                 : (fs::path(bld.context) / bld.dockerfile).string();
+  for (const auto& [k, v] : bld.args) f.build_args.push_back(v ? k + "=" + *v : k);
+  f.target = bld.target;
+  f.no_cache = bld.no_cache;
+  f.network = bld.network == "host" ? "host" : "none";
+  f.quiet = quiet;
+  return f;
+}
+
+}  // namespace
+
+void build_services(const Context& ctx, const reconciler::Project& project,
+                    const std::vector<std::string>& services, bool quiet) {
+  for (const auto& [name, s] : project.services) {
+    if (!s.build) continue;
+    if (!services.empty() && std::find(services.begin(), services.end(), name) == services.end())
+      continue;
+    if (!quiet) std::printf("service %s: building %s\n", name.c_str(), s.build->context.c_str());
+    try {
+      run_image_build(ctx, service_flags(project, s, quiet), s.build->context);
+    } catch (Error& e) {
+      throw e.context("service " + name);
+    }
+  }
+}
+
+void build_missing(const Context& ctx, const reconciler::Project& project,
+                   const std::vector<std::string>& services) {
+  image::Store store(ctx.paths.images());
+  for (const auto& [name, s] : project.services) {
+    if (!s.build || store.find(reconciler::service_image(project, s))) continue;
+    if (!services.empty() && std::find(services.begin(), services.end(), name) == services.end())
+      continue;
+    build_services(ctx, project, {name}, false);
+  }
+}
+
+}  // namespace lit::app

@@ -1,0 +1,256 @@
+#include "runtime/image/builder/builder.hpp"
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "runtime/image/build/containerfile.hpp"
+#include "runtime/image/build/expand.hpp"
+#include "runtime/image/build/ignore.hpp"
+#include "runtime/image/builder/config_edit.hpp"
+#include "runtime/image/builder/copy.hpp"
+#include "runtime/image/builder/steps.hpp"
+#include "runtime/image/config.hpp"
+#include "runtime/image/digest.hpp"
+#include "runtime/image/layer_tar.hpp"
+#include "runtime/image/lookup.hpp"
+#include "runtime/image/reference.hpp"
+#include "runtime/image/store.hpp"
+#include "runtime/image/transaction.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::image::builder {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+namespace b = lit::image::build;
+
+fs::path find_containerfile(const fs::path& context, const fs::path& given) {
+  if (!given.empty()) {
+    if (!fs::is_regular_file(given)) throw Error("build: no such Containerfile", given.string());
+    return given;
+  }
+  for (const char* name : {"Containerfile", "Dockerfile"}) {
+    if (fs::is_regular_file(context / name)) return context / name;
+  }
+  throw Error("build: no Containerfile or Dockerfile in the context", context.string(), 0,
+              "name it with -f FILE");
+}
+
+namespace {
+
+b::Vars image_env(const ImageConfig& config) {
+  b::Vars vars;
+  for (const auto& e : config.env) {
+    auto eq = e.find('=');
+    if (eq != std::string::npos) vars[e.substr(0, eq)] = e.substr(eq + 1);
+  }
+  return vars;
+}
+
+class Builder : public StepHost {
+ public:
+  Builder(const Paths& paths, const BuildOptions& o, const BuildLog& log)
+      : paths_(paths), o_(o), log_(log), store_(paths.images()) {}
+
+  BuildResult run();
+
+  // StepHost
+  Transaction& txn() override { return *txn_; }
+  const Paths& paths() const override { return paths_; }
+  std::vector<fs::path> layer_dirs(const StageImage& image) const override;
+  std::string add_layer_dir(const fs::path& dir) override;
+  const StageImage& stage_result(std::size_t index) const override { return results_.at(index); }
+  StageImage image_named(const std::string& ref) override;
+
+ private:
+  void build_stage(const b::ResolvedStage& stage, std::size_t position, std::size_t count);
+  void run_step(StageImage& image, const b::ResolvedStep& step);
+  std::string where(const b::ResolvedStep& step) const;
+  std::optional<StageImage> cached(const std::string& key) const;
+  void remember(const std::string& key, const StageImage& image);
+  std::string store_image(const StageImage& image, const std::vector<std::string>& tags);
+
+  const Paths& paths_;
+  const BuildOptions& o_;
+  const BuildLog& log_;
+  Store store_;
+  b::Containerfile cf_;
+  b::IgnoreMatcher ignore_;
+  std::unique_ptr<Transaction> txn_;
+  std::map<std::string, fs::path> new_layers_;  // diff id -> staged diff dir
+  std::map<std::size_t, StageImage> results_;
+  BuildResult result_;
+  int step_no_ = 0, step_count_ = 0;
+};
+
+std::vector<fs::path> Builder::layer_dirs(const StageImage& image) const {
+  std::vector<fs::path> dirs;
+  for (const auto& d : image.diff_ids()) {
+    auto it = new_layers_.find(d);
+    dirs.push_back(it != new_layers_.end() ? it->second : layer_path(store_.root(), d) / "diff");
+  }
+  return dirs;
+}
+
+std::string Builder::add_layer_dir(const fs::path& dir) {
+  LayerTarDigest d = write_layer_tar(dir / "diff", nullptr);
+  if (txn_->has_layer(d.diff_id)) {
+    remove_tree(dir);
+  } else {
+    txn_->adopt_layer(d.diff_id, dir, d.size);
+    new_layers_[d.diff_id] = dir / "diff";
+  }
+  return d.diff_id;
+}
+
+StageImage Builder::image_named(const std::string& ref) {
+  Image img = store_.resolve(ref);
+  json config = parse_config_blob(read_file(blob_path(store_.root(), img.id)), "image " + ref);
+  return image_from_config(config);
+}
+
+std::optional<StageImage> Builder::cached(const std::string& key) const {
+  if (o_.no_cache) return std::nullopt;
+  fs::path file = store_.root() / "build-cache" / (digest_hex(key, "cache key") + ".json");
+  std::error_code ec;
+  if (!fs::exists(file, ec)) return std::nullopt;
+  json j = json::parse(read_file(file), nullptr, false);
+  if (!j.is_object() || !j.contains("config")) return std::nullopt;
+  StageImage image;
+  image.config = j["config"];
+  image.cmd_set = j.value("cmd_set", false);
+  for (const auto& d : image.diff_ids())
+    if (!txn_->has_layer(d)) return std::nullopt;
+  return image;
+}
+
+void Builder::remember(const std::string& key, const StageImage& image) {
+  fs::path dir = store_.root() / "build-cache";
+  make_dirs(dir, 0700);
+  json j = {{"config", image.config}, {"cmd_set", image.cmd_set}};
+  write_file_atomic(dir / (digest_hex(key, "cache key") + ".json"), j.dump(), 0600,
+                    Durability::NoSync);
+}
+
+void Builder::run_step(StageImage& image, const b::ResolvedStep& step) {
+  const std::string name = b::instruction_name(step.what);
+  log_("STEP " + std::to_string(++step_no_) + "/" + std::to_string(step_count_) + ": " +
+       step.original);
+  std::optional<PreparedCopy> copy;
+  if (const auto* c = std::get_if<b::Copy>(&step.what)) {
+    copy.emplace(prepare_copy(*this, image, *c, o_.context, ignore_));
+  }
+  const std::string key = step_cache_key(image.digest(), step.original, step.args,
+                                         copy ? copy->content_hash : std::string());
+  if (auto hit = cached(key)) {
+    image = *hit;
+    ++result_.cached;
+    log_("--> CACHED");
+    return;
+  }
+  const std::string created = now_rfc3339();
+  if (const auto* r = std::get_if<b::Run>(&step.what)) {
+    std::vector<std::string> argv = run_argv(image, *r);
+    std::string diff = run_in_container(*this, image, argv, step.args, o_.network);
+    add_history(image, run_created_by(argv), created, diff);
+  } else if (copy) {
+    const auto& c = std::get<b::Copy>(step.what);
+    std::string diff = apply_copy(*this, image, *copy, c);
+    add_history(image, copy_created_by(name, copy->content_hash, c.dest), created, diff);
+  } else {
+    apply_metadata(image, step.what);
+    std::string diff;
+    if (std::holds_alternative<b::Workdir>(step.what)) diff = workdir_layer(*this, image);
+    if (!std::holds_alternative<b::Arg>(step.what))
+      add_history(image, nop_created_by(step.original), created, diff);
+  }
+  ++result_.executed;
+  remember(key, image);
+}
+
+std::string Builder::where(const b::ResolvedStep& step) const {
+  return cf_.file + ":" + std::to_string(step.line) + ": " + b::instruction_name(step.what);
+}
+
+void Builder::build_stage(const b::ResolvedStage& stage, std::size_t, std::size_t) {
+  log_("STEP " + std::to_string(++step_no_) + "/" + std::to_string(step_count_) + ": FROM " +
+       stage.base + (stage.name.empty() ? "" : " AS " + stage.name));
+  StageImage image;
+  try {
+    if (stage.base_stage) {
+      image = results_.at(*stage.base_stage);
+    } else if (stage.base == "scratch") {
+      image = scratch_image();
+    } else {
+      image = image_named(stage.base);
+    }
+  } catch (Error& e) {
+    throw e.context(cf_.file + ":" + std::to_string(stage.line) + ": FROM");
+  }
+  image.cmd_set = false;
+  for (const auto& step : stage.steps) {
+    try {
+      run_step(image, step);
+    } catch (Error& e) {
+      throw e.context(where(step));
+    } catch (const std::exception& e) {  // std::filesystem's
+      throw Error(e.what()).context(where(step));
+    }
+  }
+  results_[stage.index] = image;
+}
+
+std::string Builder::store_image(const StageImage& image, const std::vector<std::string>& tags) {
+  const std::string config = image.config.dump();
+  std::vector<LayerDescriptor> layers;
+  for (const auto& d : image.diff_ids()) {
+    auto size = txn_->state().layers.find(d);
+    layers.push_back({"application/vnd.oci.image.layer.v1.tar", d,
+                      size == txn_->state().layers.end() ? 0 : size->second});
+  }
+  const std::string manifest = make_manifest(config, layers);
+  txn_->add_pulled(config, manifest, sha256_digest(manifest), image.diff_ids(),
+                   tags.empty() ? std::string() : tags.front());
+  for (std::size_t i = 1; i < tags.size(); ++i) txn_->state().tags[tags[i]] = sha256_digest(config);
+  return sha256_digest(config);
+}
+
+BuildResult Builder::run() {
+  fs::path file = find_containerfile(o_.context, o_.containerfile);
+  cf_ = b::parse_containerfile(read_file(file), file.filename().string());
+  ignore_ = b::load_ignore(o_.context, file);
+  std::vector<std::string> tags;
+  for (const auto& t : o_.tags) tags.push_back(parse_reference(t).str());
+  b::BuildArgs args;
+  args.values = o_.build_args;
+  args.predefined = {{"TARGETOS", "linux"},
+                     {"TARGETARCH", host_architecture()},
+                     {"BUILDOS", "linux"},
+                     {"BUILDARCH", host_architecture()},
+                     {"TARGETPLATFORM", "linux/" + host_architecture()},
+                     {"BUILDPLATFORM", "linux/" + host_architecture()}};
+  b::BuildPlan plan = b::plan_build(cf_, args, o_.target, [this](const std::string& ref) {
+    auto img = store_.find(ref);
+    return img ? image_env(img->config) : b::Vars{};
+  });
+  for (const auto& s : plan.stages) step_count_ += int(s.steps.size()) + 1;
+  txn_ = std::make_unique<Transaction>(store_.root());
+  for (std::size_t i = 0; i < plan.stages.size(); ++i)
+    build_stage(plan.stages[i], i, plan.stages.size());
+  for (const auto& s : plan.stages)  // keeps every stage's layers (and cache) in the store
+    if (s.index != plan.target) store_image(results_.at(s.index), {});
+  result_.id = store_image(results_.at(plan.target), tags);
+  txn_->commit();
+  return result_;
+}
+
+}  // namespace
+
+BuildResult build_image(const Paths& paths, const BuildOptions& options, const BuildLog& log) {
+  Builder builder(paths, options, log);
+  return builder.run();
+}
+
+}  // namespace lit::image::builder

@@ -1,0 +1,47 @@
+#pragma once
+// `lit build`: executes a Containerfile into the image store. Each stage
+// starts from an image, `scratch` or an earlier stage's result; metadata
+// instructions change the config; COPY/ADD write a new layer directory; RUN
+// runs in a lit container (the runtime's spec and security) whose overlay
+// upper directory becomes the layer. Steps are cached by the parent, the
+// instruction and the copied files' content (<images>/build-cache/).
+// Nothing is stored unless the whole build succeeds.
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "runtime/image/build/shell_lex.hpp"
+#include "runtime/spec/spec.hpp"
+#include "runtime/util/paths.hpp"
+
+namespace lit::image::builder {
+
+struct BuildOptions {
+  std::filesystem::path context;
+  std::filesystem::path containerfile;  // "": Containerfile, else Dockerfile in the context
+  std::vector<std::string> tags;        // references, normalized when stored
+  build::Vars build_args;
+  std::string target;  // stage name, "" = the last stage
+  bool no_cache = false;
+  runtime::NetworkMode network = runtime::NetworkMode::None;  // for RUN
+};
+
+struct BuildResult {
+  std::string id;  // "sha256:<hex>"
+  int executed = 0, cached = 0;
+};
+
+// Progress lines ("STEP 2/5: COPY a /a", "--> CACHED").
+using BuildLog = std::function<void(const std::string& line)>;
+
+// Throws lit::Error "Containerfile:LINE: INSTRUCTION: ..." for a failing step.
+BuildResult build_image(const Paths& paths, const BuildOptions& options, const BuildLog& log);
+
+// The Containerfile `lit build` reads: the one given (relative to the
+// current directory), else Containerfile or Dockerfile in the context.
+std::filesystem::path find_containerfile(const std::filesystem::path& context,
+                                         const std::filesystem::path& given);
+
+}  // namespace lit::image::builder
