@@ -102,6 +102,9 @@ struct Resources {
 
 struct Ulimit {
   std::int64_t soft = 0, hard = 0;
+  // The runtime's RLIMIT_* for the limit's name (the key of Service::ulimits),
+  // set by the loader; nullopt: a name the runtime does not know.
+  std::optional<int> resource;
   bool operator==(const Ulimit&) const = default;
 };
 
@@ -138,7 +141,9 @@ struct CopySpec {
 struct FileRef {
   std::string source;  // key in Project::secrets / Project::configs
   std::string target;  // absolute; secrets default to /run/secrets/<source>, configs to /<source>
-  std::string uid, gid;
+  // The file's text ("" = not given); the number when the runtime writes the
+  // file (environment and content sources), nullopt otherwise.
+  Parsed<std::optional<std::uint32_t>> uid, gid;
   std::optional<std::uint32_t> mode;
   // Resolved from the top-level definition (exactly one is set unless external):
   std::string file;                    // absolute host path

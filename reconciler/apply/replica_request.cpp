@@ -4,7 +4,6 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include "reconciler/apply/copy_image.hpp"
 #include "reconciler/labels.hpp"
@@ -32,14 +31,6 @@ std::string quote(const std::string& word) {
   std::string q = "'";
   for (char c : word) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
-}
-
-unsigned numeric_id(const Service& s, const std::string& key, const std::string& text) {
-  unsigned v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size())
-    throw unsupported(s, key, "expected a numeric id, got '" + text + "'");
-  return v;
 }
 
 void add_command(const Service& s, ContainerRequest& r) {
@@ -102,10 +93,8 @@ void add_mounts(const Project& p, const Service& s, ContainerRequest& r) {
             s, secret ? "secrets" : "configs",
             f.source + " is external; lit mounts file, environment and content sources only");
       // From the environment or inline: the runtime writes it into the container's directory.
-      runtime::ContentFile cf{f.target, *f.content, f.mode.value_or(secret ? 0400 : 0444), {}, {}};
-      if (!f.uid.empty()) cf.uid = numeric_id(s, f.source + ".uid", f.uid);
-      if (!f.gid.empty()) cf.gid = numeric_id(s, f.source + ".gid", f.gid);
-      r.content_files.push_back(std::move(cf));
+      r.content_files.push_back(
+          {f.target, *f.content, f.mode.value_or(secret ? 0400 : 0444), f.uid.value, f.gid.value});
     }
   }
 }
@@ -202,9 +191,9 @@ void add_resources(const Service& s, ContainerRequest& r) {
   if (res.cpus && *res.cpus != 0) r.limits.cpus = res.cpus;  // 0: no limit
   if (res.pids && *res.pids > 0) r.limits.pids = res.pids;   // 0 or -1: unlimited
   for (const auto& [name, u] : s.ulimits) {
-    auto resource = runtime::rlimit_resource(name);
-    if (!resource) throw unsupported(s, "ulimits", "unknown limit " + name);
-    r.rlimits.push_back({*resource, rlimit_value(s, name, u.soft), rlimit_value(s, name, u.hard)});
+    if (!u.resource) throw unsupported(s, "ulimits", "unknown limit " + name);
+    r.rlimits.push_back(
+        {*u.resource, rlimit_value(s, name, u.soft), rlimit_value(s, name, u.hard)});
   }
   r.shm_bytes = s.shm_size;
 }

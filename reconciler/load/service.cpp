@@ -141,6 +141,8 @@ void ulimits(const KeyCtx& k) {
     } else {
       u.soft = u.hard = as_int(e.value, p);
     }
+    u.resource = runtime::rlimit_resource(e.key);  // as --ulimit names it
+    if (!u.resource) fail(e.key_loc, p, "unknown limit " + e.key);
     k.s.ulimits[e.key] = u;
   }
 }

@@ -58,8 +58,8 @@ TEST(ReplicaRequest, ServiceSettingsBecomeTypedValues) {
   s.resources.cpus = 0.5;
   s.resources.memory = 64 << 20;
   s.resources.pids = 100;
-  s.ulimits["nofile"] = {1024, 2048};
-  s.ulimits["core"] = {-1, -1};
+  s.ulimits["nofile"] = {1024, 2048, RLIMIT_NOFILE};
+  s.ulimits["core"] = {-1, -1, RLIMIT_CORE};
   s.shm_size = 128 << 20;
   Healthcheck h;
   h.test = {"CMD", "curl", "-f", "http://localhost/a b"};
@@ -178,7 +178,7 @@ TEST(ReplicaRequest, WhatTheRuntimeCannotTakeIsSaidNamingTheService) {
   EXPECT_EQ(error_of([&] { replica_request(project_with(s), s, "proj-web-1", 1, "h"); }),
             "invalid --health-retries \"0\"");
   s = web();
-  s.ulimits["bogus"] = {1, 1};
+  s.ulimits["bogus"] = {1, 1, std::nullopt};  // a name the loader would refuse
   EXPECT_EQ(error_of([&] { replica_request(project_with(s), s, "proj-web-1", 1, "h"); }),
             "service web: ulimits: unknown limit bogus");
   s = web();
