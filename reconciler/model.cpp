@@ -178,7 +178,7 @@ json to_json(const Service& s) {
             {"expose", s.expose},
             {"volumes", list_json(s.volumes, mount_json)},
             {"networks", networks_json(s.networks)},
-            {"network_mode", s.network_mode},
+            {"network_mode", s.network_mode.text},
             {"depends_on", depends_json(s.depends_on)},
             {"restart", s.restart.text},
             {"replicas", s.replicas},

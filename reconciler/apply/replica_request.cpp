@@ -1,6 +1,5 @@
 #include "reconciler/apply/replica_request.hpp"
 
-#include <arpa/inet.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -100,14 +99,11 @@ void add_mounts(const Project& p, const Service& s, ContainerRequest& r) {
 }
 
 runtime::PublishedPort port_of(const Service& s, const PortMapping& p) {
-  auto proto = runtime::proto_from_name(p.protocol);
-  if (!proto)
+  if (!p.proto)
     throw unsupported(s, "ports", "protocol " + p.protocol + " is not supported (tcp or udp)");
-  std::string host_ip = p.host_ip == "0.0.0.0" ? "" : p.host_ip;
-  in_addr a{};
-  if (!host_ip.empty() && inet_pton(AF_INET, host_ip.c_str(), &a) != 1)
-    throw unsupported(s, "ports", "host address " + host_ip + " is not an IPv4 address");
-  return {host_ip, p.published, p.target, *proto};
+  if (!p.runtime_host_ip)
+    throw unsupported(s, "ports", "host address " + p.host_ip + " is not an IPv4 address");
+  return {*p.runtime_host_ip, p.published, p.target, *p.proto};
 }
 
 // The first network (highest priority, then name) is joined at create; the
@@ -115,14 +111,14 @@ runtime::PublishedPort port_of(const Service& s, const PortMapping& p) {
 // alias on each, so replicas answer to it.
 void add_networks(const Project& p, const Service& s, ReplicaRequest& out) {
   runtime::NetworkRequest& n = out.request.network;
-  if (!s.network_mode.empty()) {
-    if (s.network_mode.starts_with("service:")) {
-      out.network_service = s.network_mode.substr(8);  // none until the applier knows the replica
+  if (!s.network_mode.text.empty()) {
+    const NetworkModeSetting& m = s.network_mode.value;
+    if (!m.service.empty()) {
+      out.network_service = m.service;  // none until the applier knows the replica
       return;
     }
-    n.mode = runtime::parse_network(s.network_mode);  // host, none, container:NAME
-    if (n.mode == runtime::NetworkMode::Container) n.name = s.network_mode.substr(10);
-    if (n.mode == runtime::NetworkMode::Bridge) n.name = s.network_mode;
+    n.mode = m.mode;  // host, none, container:NAME
+    n.name = m.container;
     return;
   }
   std::vector<std::pair<std::string, const ServiceNetwork*>> nets;
@@ -208,7 +204,7 @@ void add_lifecycle(const Service& s, ContainerRequest& r) {
     const std::string& driver = s.logging->driver;
     if (!driver.empty() && driver != "json-file" && driver != "local")
       throw unsupported(s, "logging.driver", driver + " is not supported (lit logs json-file)");
-    for (const auto& [k, v] : s.logging->options) shim::apply_log_opt(r.log, k, v);
+    r.log = s.logging->log;
   }
 }
 
@@ -258,10 +254,7 @@ ReplicaRequest replica_request(const Project& project, const Service& s, const s
   r.name = name;
   r.detach = true;
   add_command(s, r);
-  for (const auto& e : s.environment) {  // "K=V"; a bare K from lit's environment, as -e K
-    if (auto v = runtime::parse_env_arg(e, runtime::process_env_lookup()))
-      runtime::set_env(r.env, *v);
-  }
+  r.env = s.environment;
   add_mounts(project, s, r);
   for (const auto& p : s.ports) r.ports.push_back(port_of(s, p));
   add_networks(project, s, out);
@@ -269,7 +262,6 @@ ReplicaRequest replica_request(const Project& project, const Service& s, const s
   add_resources(s, r);
   add_lifecycle(s, r);
   r.user = s.user;
-  if (!r.user.empty()) runtime::parse_user(r.user);
   r.workdir = s.working_dir;
   r.hostname = s.hostname;
   r.init = s.init.value_or(false);

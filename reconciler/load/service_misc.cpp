@@ -8,6 +8,7 @@
 #include "reconciler/load/units.hpp"
 #include "reconciler/load/values.hpp"
 #include "runtime/lifecycle/restart_policy.hpp"
+#include "runtime/spec/options.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -352,7 +353,12 @@ void normalize_environment(const Node* env, const Node* env_file, const std::str
         vars.erase(k);
     }
   }
-  for (const auto& [k, v] : vars) s.environment.push_back(k + "=" + v);
+  // As -e K=V: the runtime's rules for the name.
+  const Node* at = env && !env->is_null() ? env : env_file;
+  std::string at_path = sub(path, at == env ? "environment" : "env_file");
+  for (const auto& [k, v] : vars)
+    s.environment.push_back(*runtime_parse(
+        *at, at_path, [&] { return runtime::parse_env_arg(k + "=" + v, runtime::EnvLookup()); }));
 }
 
 }  // namespace lit::reconciler::load
