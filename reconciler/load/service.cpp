@@ -102,9 +102,10 @@ void logging(const KeyCtx& k) {
         k.ctx.diag.warn(e.value.loc, p,
                         "log driver '" + l.driver + "' is not supported by lit, json-file is used");
     } else if (e.key == "options") {
-      for (auto& [ok, ov] : as_kv(e.value, p)) {
-        const std::string& v = l.options[ok] = ov.value_or("");
-        runtime_parse(e.value, sub(p, ok), [&] { shim::apply_log_opt(l.log, ok, v); });
+      for (const auto& option : as_kv(e.value, p)) {
+        const std::string& key = option.first;
+        const std::string& v = l.options[key] = option.second.value_or("");
+        runtime_parse(e.value, sub(p, key), [&] { shim::apply_log_opt(l.log, key, v); });
       }
     } else
       k.ctx.diag.unsupported(e.key_loc, p);

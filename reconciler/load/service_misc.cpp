@@ -356,9 +356,11 @@ void normalize_environment(const Node* env, const Node* env_file, const std::str
   // As -e K=V: the runtime's rules for the name.
   const Node* at = env && !env->is_null() ? env : env_file;
   std::string at_path = sub(path, at == env ? "environment" : "env_file");
-  for (const auto& [k, v] : vars)
+  for (const auto& var : vars) {
+    std::string entry = var.first + "=" + var.second;
     s.environment.push_back(*runtime_parse(
-        *at, at_path, [&] { return runtime::parse_env_arg(k + "=" + v, runtime::EnvLookup()); }));
+        *at, at_path, [&] { return runtime::parse_env_arg(entry, runtime::EnvLookup()); }));
+  }
 }
 
 }  // namespace lit::reconciler::load
