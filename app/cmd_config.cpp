@@ -52,8 +52,8 @@ void print_hashes(const Context& ctx, const Project& project, const std::string&
   std::set<std::string> keep;
   for (std::string name : names)
     while (keep.insert(name).second &&
-           project.services.at(name).network_mode.starts_with("service:"))
-      name = project.services.at(name).network_mode.substr(8);
+           !project.services.at(name).network_mode.value.service.empty())
+      name = project.services.at(name).network_mode.value.service;
   std::erase_if(only.services, [&](const auto& kv) { return !keep.contains(kv.first); });
   Desired desired = desired_state(ctx.paths, only);
   for (const auto& name : names)

@@ -36,6 +36,7 @@
 #include "runtime/image/store.hpp"
 #include "runtime/lifecycle/detached.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
+#include "runtime/spec/options.hpp"
 #include "runtime/state/ids.hpp"
 #include "runtime/state/liveness.hpp"
 #include "runtime/state/record.hpp"
@@ -149,8 +150,14 @@ Service oneoff_service(const Service& base, const RunOpts& o) {
   s.container_name.clear();
   s.restart = {"no", {}};
   if (!o.workdir.empty()) s.working_dir = o.workdir;
-  if (!o.user.empty()) s.user = o.user;
-  s.environment.insert(s.environment.end(), o.env.begin(), o.env.end());  // later entries win
+  if (!o.user.empty()) {
+    runtime::parse_user(o.user);  // as the loader checks a service's user
+    s.user = o.user;
+  }
+  // The flags as `container run -e` reads them (a bare K from lit's environment); later win.
+  for (const auto& e : o.env)
+    if (auto v = runtime::parse_env_arg(e, runtime::process_env_lookup()))
+      runtime::set_env(s.environment, *v);
   return s;
 }
 

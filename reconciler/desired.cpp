@@ -51,9 +51,7 @@ std::string service_hash(const Paths& paths, const Service& s) {
 }
 
 // The service whose network namespace s joins (network_mode service:NAME), or "".
-std::string network_target(const Service& s) {
-  return s.network_mode.starts_with("service:") ? s.network_mode.substr(8) : "";
-}
+std::string network_target(const Service& s) { return s.network_mode.value.service; }
 
 // A service in another's network namespace has its target's hash in its own: a
 // recreated target takes its namespace along, so the dependant must be

@@ -126,8 +126,8 @@ json build_json(const Build& b) {
 
 // Environment-sourced values are secrets: never printed (config hashes add them).
 json fileref_json(const FileRef& f) {
-  json j = {{"source", f.source}, {"target", f.target}, {"uid", f.uid},
-            {"gid", f.gid},       {"file", f.file},     {"environment", f.environment}};
+  json j = {{"source", f.source}, {"target", f.target}, {"uid", f.uid.text},
+            {"gid", f.gid.text},  {"file", f.file},     {"environment", f.environment}};
   put_opt(j, "mode", f.mode);
   if (f.content && f.environment.empty()) j["content"] = *f.content;
   return j;
@@ -178,7 +178,7 @@ json to_json(const Service& s) {
             {"expose", s.expose},
             {"volumes", list_json(s.volumes, mount_json)},
             {"networks", networks_json(s.networks)},
-            {"network_mode", s.network_mode},
+            {"network_mode", s.network_mode.text},
             {"depends_on", depends_json(s.depends_on)},
             {"restart", s.restart.text},
             {"replicas", s.replicas},

@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "runtime/lifecycle/restart_policy.hpp"
+#include "runtime/shim/log_writer.hpp"
 #include "runtime/spec/options.hpp"
+#include "runtime/spec/published_port.hpp"
 
 namespace lit::reconciler {
 
@@ -41,6 +43,11 @@ struct PortMapping {
   std::uint16_t published = 0;  // 0 = a free port chosen at start
   std::uint16_t target = 0;
   std::string protocol = "tcp";  // tcp | udp | sctp
+  // Set by the loader, as the runtime takes them: the protocol (nullopt: sctp,
+  // which it does not publish) and the host address ("" = every address;
+  // nullopt: not an IPv4 address).
+  std::optional<runtime::Proto> proto = runtime::Proto::Tcp;
+  std::optional<std::string> runtime_host_ip = "";
   // The runtime's -p form "[IP:][HOST:]CONTAINER[/proto]" (proto only when not tcp).
   std::string to_publish_spec() const;
   bool operator==(const PortMapping&) const = default;
@@ -102,13 +109,19 @@ struct Resources {
 
 struct Ulimit {
   std::int64_t soft = 0, hard = 0;
+  // The runtime's RLIMIT_* for the limit's name (the key of Service::ulimits),
+  // set by the loader; nullopt: a name the runtime does not know.
+  std::optional<int> resource;
   bool operator==(const Ulimit&) const = default;
 };
 
 struct Logging {
   std::string driver;  // "" = lit's default (json-file)
   std::map<std::string, std::string> options;
-  bool operator==(const Logging&) const = default;
+  // The options as the runtime reads them (the loader applies each, as --log-opt).
+  shim::LogOptions log;
+  // `log` follows from `options`.
+  bool operator==(const Logging& o) const { return driver == o.driver && options == o.options; }
 };
 
 // `build:` in full; lit's image builder (a later issue) consumes it.
@@ -138,13 +151,24 @@ struct CopySpec {
 struct FileRef {
   std::string source;  // key in Project::secrets / Project::configs
   std::string target;  // absolute; secrets default to /run/secrets/<source>, configs to /<source>
-  std::string uid, gid;
+  // The file's text ("" = not given); the number when the runtime writes the
+  // file (environment and content sources), nullopt otherwise.
+  Parsed<std::optional<std::uint32_t>> uid, gid;
   std::optional<std::uint32_t> mode;
   // Resolved from the top-level definition (exactly one is set unless external):
   std::string file;                    // absolute host path
   std::string environment;             // variable name (its value is in `content`)
   std::optional<std::string> content;  // configs' `content:` or the environment value
   bool operator==(const FileRef&) const = default;
+};
+
+// network_mode as lit runs it: the runtime's host, none or container:NAME, or
+// service:NAME (another service's namespace, a replica chosen at apply).
+struct NetworkModeSetting {
+  runtime::NetworkMode mode = runtime::NetworkMode::None;
+  std::string container;  // container:NAME
+  std::string service;    // service:NAME
+  bool operator==(const NetworkModeSetting&) const = default;
 };
 
 struct Service {
@@ -156,21 +180,25 @@ struct Service {
   std::string platform;
   std::optional<std::vector<std::string>> command;     // nullopt: the image's
   std::optional<std::vector<std::string>> entrypoint;  // nullopt: the image's
-  std::vector<std::string> environment;  // "K=V", env_file entries then environment, sorted by key
+  // "K=V" as the runtime takes it (names checked as -e checks them), env_file
+  // entries then environment, sorted by key
+  std::vector<std::string> environment;
   std::vector<std::string>
       env_files;  // absolute paths, in order (their contents are in environment)
   std::vector<PortMapping> ports;
   std::vector<std::string> expose;                 // "8080" or "8080/udp"
   std::vector<Mount> volumes;                      // includes `tmpfs:` entries as MountType::tmpfs
   std::map<std::string, ServiceNetwork> networks;  // empty only with network_mode
-  std::string network_mode;  // "" (networks), host, none, service:NAME, container:NAME
+  // text "" (networks), host, none, service:NAME, container:NAME
+  Parsed<NetworkModeSetting> network_mode;
   std::map<std::string, Dependency> depends_on;
   std::optional<Healthcheck> healthcheck;
   // no | always | on-failure[:N] | unless-stopped
   Parsed<runtime::RestartPolicy> restart{"no", {}};
   int replicas = 1;
   Resources resources;
-  std::string user, working_dir, hostname, domainname, container_name;
+  std::string user;  // checked by the loader as `run -u` checks it
+  std::string working_dir, hostname, domainname, container_name;
   std::optional<bool> init;
   std::optional<Parsed<int>> stop_signal;  // "SIGQUIT", "quit" or "3" -> SIGQUIT
   std::optional<Duration> stop_grace_period;

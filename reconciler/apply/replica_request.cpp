@@ -1,10 +1,8 @@
 #include "reconciler/apply/replica_request.hpp"
 
-#include <arpa/inet.h>
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include "reconciler/apply/copy_image.hpp"
 #include "reconciler/labels.hpp"
@@ -32,14 +30,6 @@ std::string quote(const std::string& word) {
   std::string q = "'";
   for (char c : word) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
-}
-
-unsigned numeric_id(const Service& s, const std::string& key, const std::string& text) {
-  unsigned v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size())
-    throw unsupported(s, key, "expected a numeric id, got '" + text + "'");
-  return v;
 }
 
 void add_command(const Service& s, ContainerRequest& r) {
@@ -102,23 +92,18 @@ void add_mounts(const Project& p, const Service& s, ContainerRequest& r) {
             s, secret ? "secrets" : "configs",
             f.source + " is external; lit mounts file, environment and content sources only");
       // From the environment or inline: the runtime writes it into the container's directory.
-      runtime::ContentFile cf{f.target, *f.content, f.mode.value_or(secret ? 0400 : 0444), {}, {}};
-      if (!f.uid.empty()) cf.uid = numeric_id(s, f.source + ".uid", f.uid);
-      if (!f.gid.empty()) cf.gid = numeric_id(s, f.source + ".gid", f.gid);
-      r.content_files.push_back(std::move(cf));
+      r.content_files.push_back(
+          {f.target, *f.content, f.mode.value_or(secret ? 0400 : 0444), f.uid.value, f.gid.value});
     }
   }
 }
 
 runtime::PublishedPort port_of(const Service& s, const PortMapping& p) {
-  auto proto = runtime::proto_from_name(p.protocol);
-  if (!proto)
+  if (!p.proto)
     throw unsupported(s, "ports", "protocol " + p.protocol + " is not supported (tcp or udp)");
-  std::string host_ip = p.host_ip == "0.0.0.0" ? "" : p.host_ip;
-  in_addr a{};
-  if (!host_ip.empty() && inet_pton(AF_INET, host_ip.c_str(), &a) != 1)
-    throw unsupported(s, "ports", "host address " + host_ip + " is not an IPv4 address");
-  return {host_ip, p.published, p.target, *proto};
+  if (!p.runtime_host_ip)
+    throw unsupported(s, "ports", "host address " + p.host_ip + " is not an IPv4 address");
+  return {*p.runtime_host_ip, p.published, p.target, *p.proto};
 }
 
 // The first network (highest priority, then name) is joined at create; the
@@ -126,14 +111,14 @@ runtime::PublishedPort port_of(const Service& s, const PortMapping& p) {
 // alias on each, so replicas answer to it.
 void add_networks(const Project& p, const Service& s, ReplicaRequest& out) {
   runtime::NetworkRequest& n = out.request.network;
-  if (!s.network_mode.empty()) {
-    if (s.network_mode.starts_with("service:")) {
-      out.network_service = s.network_mode.substr(8);  // none until the applier knows the replica
+  if (!s.network_mode.text.empty()) {
+    const NetworkModeSetting& m = s.network_mode.value;
+    if (!m.service.empty()) {
+      out.network_service = m.service;  // none until the applier knows the replica
       return;
     }
-    n.mode = runtime::parse_network(s.network_mode);  // host, none, container:NAME
-    if (n.mode == runtime::NetworkMode::Container) n.name = s.network_mode.substr(10);
-    if (n.mode == runtime::NetworkMode::Bridge) n.name = s.network_mode;
+    n.mode = m.mode;  // host, none, container:NAME
+    n.name = m.container;
     return;
   }
   std::vector<std::pair<std::string, const ServiceNetwork*>> nets;
@@ -202,9 +187,9 @@ void add_resources(const Service& s, ContainerRequest& r) {
   if (res.cpus && *res.cpus != 0) r.limits.cpus = res.cpus;  // 0: no limit
   if (res.pids && *res.pids > 0) r.limits.pids = res.pids;   // 0 or -1: unlimited
   for (const auto& [name, u] : s.ulimits) {
-    auto resource = runtime::rlimit_resource(name);
-    if (!resource) throw unsupported(s, "ulimits", "unknown limit " + name);
-    r.rlimits.push_back({*resource, rlimit_value(s, name, u.soft), rlimit_value(s, name, u.hard)});
+    if (!u.resource) throw unsupported(s, "ulimits", "unknown limit " + name);
+    r.rlimits.push_back(
+        {*u.resource, rlimit_value(s, name, u.soft), rlimit_value(s, name, u.hard)});
   }
   r.shm_bytes = s.shm_size;
 }
@@ -219,7 +204,7 @@ void add_lifecycle(const Service& s, ContainerRequest& r) {
     const std::string& driver = s.logging->driver;
     if (!driver.empty() && driver != "json-file" && driver != "local")
       throw unsupported(s, "logging.driver", driver + " is not supported (lit logs json-file)");
-    for (const auto& [k, v] : s.logging->options) shim::apply_log_opt(r.log, k, v);
+    r.log = s.logging->log;
   }
 }
 
@@ -276,10 +261,7 @@ ReplicaRequest replica_request(const Project& project, const Service& s, const s
   r.name = name;
   r.detach = true;
   add_command(s, r);
-  for (const auto& e : s.environment) {  // "K=V"; a bare K from lit's environment, as -e K
-    if (auto v = runtime::parse_env_arg(e, runtime::process_env_lookup()))
-      runtime::set_env(r.env, *v);
-  }
+  r.env = s.environment;
   add_mounts(project, s, r);
   for (const auto& p : s.ports) r.ports.push_back(port_of(s, p));
   add_networks(project, s, out);
@@ -287,7 +269,6 @@ ReplicaRequest replica_request(const Project& project, const Service& s, const s
   add_resources(s, r);
   add_lifecycle(s, r);
   r.user = s.user;
-  if (!r.user.empty()) runtime::parse_user(r.user);
   r.workdir = s.working_dir;
   r.hostname = s.hostname;
   r.init = s.init.value_or(false);

@@ -94,8 +94,8 @@ void check_references(const Node& services, Project& project) {
       fail(at->key_loc, p,
            "service '" + it->first + "' is not in an active profile (enable it with --profile)");
     }
-    if (s.network_mode.rfind("service:", 0) == 0) {
-      std::string target = s.network_mode.substr(8);
+    if (!s.network_mode.value.service.empty()) {
+      const std::string& target = s.network_mode.value.service;
       if (!project.services.count(target))
         fail(*svc.find("network_mode"), sub(path, "network_mode"),
              "no active service '" + target + "'");

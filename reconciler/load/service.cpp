@@ -8,6 +8,7 @@
 #include "reconciler/load/units.hpp"
 #include "reconciler/load/values.hpp"
 #include "runtime/lifecycle/control.hpp"
+#include "runtime/shim/log_writer.hpp"
 #include "runtime/spec/options.hpp"
 
 namespace lit::reconciler::load {
@@ -84,6 +85,12 @@ void add_host(const KeyCtx& k, const std::string& name, const std::string& ip, c
       runtime_parse(n, p, [&] { return runtime::parse_add_host(name + ":" + ip); }));
 }
 
+void user(const KeyCtx& k) {
+  k.s.user = str(k);
+  if (!k.s.user.empty())
+    runtime_parse(k.value, k.path, [&] { return runtime::parse_user(k.s.user); });
+}
+
 void logging(const KeyCtx& k) {
   expect_map(k.value, k.path);
   Logging l;
@@ -95,10 +102,10 @@ void logging(const KeyCtx& k) {
         k.ctx.diag.warn(e.value.loc, p,
                         "log driver '" + l.driver + "' is not supported by lit, json-file is used");
     } else if (e.key == "options") {
-      for (auto& [ok, ov] : as_kv(e.value, p)) {
-        if (ok != "max-size" && ok != "max-file")
-          k.ctx.diag.warn(e.value.loc, sub(p, ok), "log option not supported by lit, ignored");
-        l.options[ok] = ov.value_or("");
+      for (const auto& option : as_kv(e.value, p)) {
+        const std::string& key = option.first;
+        const std::string& v = l.options[key] = option.second.value_or("");
+        runtime_parse(e.value, sub(p, key), [&] { shim::apply_log_opt(l.log, key, v); });
       }
     } else
       k.ctx.diag.unsupported(e.key_loc, p);
@@ -141,6 +148,8 @@ void ulimits(const KeyCtx& k) {
     } else {
       u.soft = u.hard = as_int(e.value, p);
     }
+    u.resource = runtime::rlimit_resource(e.key);  // as --ulimit names it
+    if (!u.resource) fail(e.key_loc, p, "unknown limit " + e.key);
     k.s.ulimits[e.key] = u;
   }
 }
@@ -152,7 +161,15 @@ void network_mode(const KeyCtx& k) {
   if (!ok)
     fail(k.value, k.path,
          "expected host, none, bridge, service:NAME or container:NAME, got '" + m + "'");
-  k.s.network_mode = m == "bridge" ? "" : m;
+  if (m == "bridge") return;  // as if not given: the networks
+  NetworkModeSetting v;
+  if (m.starts_with("service:")) {
+    v.service = m.substr(8);
+  } else {
+    v.mode = runtime_parse(k.value, k.path, [&] { return runtime::parse_network(m); });
+    if (v.mode == runtime::NetworkMode::Container) v.container = m.substr(10);
+  }
+  k.s.network_mode = {m, v};
 }
 
 // A table of every service key, one handler each: long, but without control flow.
@@ -199,7 +216,7 @@ const std::unordered_map<std::string, Handler>& handlers() {
        }},
       {"cpu_shares", [](const KeyCtx& k) { k.s.resources.cpu_shares = as_int(k.value, k.path); }},
       {"pids_limit", [](const KeyCtx& k) { k.s.resources.pids = as_int(k.value, k.path); }},
-      {"user", [](const KeyCtx& k) { k.s.user = str(k); }},
+      {"user", user},
       {"working_dir", [](const KeyCtx& k) { k.s.working_dir = str(k); }},
       {"hostname", [](const KeyCtx& k) { k.s.hostname = str(k); }},
       {"domainname", [](const KeyCtx& k) { k.s.domainname = str(k); }},
@@ -259,7 +276,7 @@ void check_service(const Node& node, const std::string& path, const Service& s) 
     fail(node, path,
          "container_name '" + s.container_name + "' cannot be used with " +
              std::to_string(s.replicas) + " replicas");
-  if (!s.network_mode.empty() && !s.networks.empty())
+  if (!s.network_mode.text.empty() && !s.networks.empty())
     fail(*node.find("network_mode"), sub(path, "network_mode"),
          "network_mode and networks are mutually exclusive");
 }
@@ -284,7 +301,7 @@ Service normalize_service(const std::string& name, const Node& node, const Proje
     it->second(KeyCtx{e.value, p, s, project, ctx, node});
   }
   normalize_environment(node.find("environment"), node.find("env_file"), path, s, ctx);
-  if (s.networks.empty() && s.network_mode.empty()) s.networks["default"] = {};
+  if (s.networks.empty() && s.network_mode.text.empty()) s.networks["default"] = {};
   check_service(node, path, s);
   return s;
 }

@@ -1,5 +1,6 @@
 // healthcheck, depends_on, networks, deploy, build, secrets/configs, environment.
 #include <algorithm>
+#include <charconv>
 #include <map>
 
 #include "reconciler/load/dotenv.hpp"
@@ -7,6 +8,7 @@
 #include "reconciler/load/units.hpp"
 #include "reconciler/load/values.hpp"
 #include "runtime/lifecycle/restart_policy.hpp"
+#include "runtime/spec/options.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -231,6 +233,25 @@ Build normalize_build(const Node& n, const std::string& path, NormContext& ctx) 
   return b;
 }
 
+// A secret's or config's uid or gid: a number where the runtime writes the file
+// (environment and content sources); a bind-mounted file keeps its own owner.
+namespace {
+
+Parsed<std::optional<std::uint32_t>> file_id(const Node& n, const std::string& path,
+                                             const FileRef& r) {
+  Parsed<std::optional<std::uint32_t>> id{as_string(n, path), {}};
+  if (id.text.empty() || !r.file.empty() || !r.content) return id;
+  std::uint32_t v = 0;
+  const std::string& t = id.text;
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (ec != std::errc() || end != t.data() + t.size())
+    fail(n, path, "expected a numeric id, got '" + t + "'");
+  id.value = v;
+  return id;
+}
+
+}  // namespace
+
 void normalize_file_refs(const Node& n, const std::string& path, bool secrets, Service& s,
                          const Project& project) {
   if (n.is_null()) return;
@@ -241,6 +262,7 @@ void normalize_file_refs(const Node& n, const std::string& path, bool secrets, S
     const Node& it = n.items[i];
     std::string p = idx(path, i);
     FileRef r;
+    std::vector<std::pair<const Node*, std::string>> ids;  // uid, gid: read once resolved
     if (it.is_map()) {
       for (const auto& e : it.entries) {
         std::string ep = sub(p, e.key);
@@ -248,10 +270,8 @@ void normalize_file_refs(const Node& n, const std::string& path, bool secrets, S
           r.source = as_string(e.value, ep);
         else if (e.key == "target")
           r.target = as_string(e.value, ep);
-        else if (e.key == "uid")
-          r.uid = as_string(e.value, ep);
-        else if (e.key == "gid")
-          r.gid = as_string(e.value, ep);
+        else if (e.key == "uid" || e.key == "gid")
+          ids.emplace_back(&e.value, ep);
         else if (e.key == "mode")
           r.mode = as_mode(e.value, ep);
         else
@@ -273,6 +293,8 @@ void normalize_file_refs(const Node& n, const std::string& path, bool secrets, S
     r.file = def->second.file;
     r.environment = def->second.environment;
     r.content = def->second.content;
+    for (const auto& [node, ep] : ids)
+      (ep.ends_with(".uid") ? r.uid : r.gid) = file_id(*node, ep, r);
     (secrets ? s.secrets : s.configs).push_back(r);
   }
 }
@@ -331,7 +353,14 @@ void normalize_environment(const Node* env, const Node* env_file, const std::str
         vars.erase(k);
     }
   }
-  for (const auto& [k, v] : vars) s.environment.push_back(k + "=" + v);
+  // As -e K=V: the runtime's rules for the name.
+  const Node* at = env && !env->is_null() ? env : env_file;
+  std::string at_path = sub(path, at == env ? "environment" : "env_file");
+  for (const auto& var : vars) {
+    std::string entry = var.first + "=" + var.second;
+    s.environment.push_back(*runtime_parse(
+        *at, at_path, [&] { return runtime::parse_env_arg(entry, runtime::EnvLookup()); }));
+  }
 }
 
 }  // namespace lit::reconciler::load

@@ -1,9 +1,12 @@
 // ports: and expose: in every short and long form, to one PortMapping per port.
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 
 #include "reconciler/load/normalize.hpp"
 #include "reconciler/load/values.hpp"
+#include "runtime/spec/published_port.hpp"
 
 namespace lit::reconciler::load {
 
@@ -66,12 +69,18 @@ void add_mappings(const Node& at, const std::string& path, const std::string& sh
   }
   if (proto != "tcp" && proto != "udp" && proto != "sctp")
     fail(at, path, "invalid protocol '" + proto + "' in '" + shown + "' (expected tcp or udp)");
+  // The runtime publishes on one IPv4 address or on all.
+  std::optional<std::string> runtime_host = ip == "0.0.0.0" ? "" : ip;
+  in_addr a{};
+  if (!ip.empty() && inet_pton(AF_INET, ip.c_str(), &a) != 1) runtime_host.reset();
   for (std::uint32_t i = 0; i < t.size(); ++i) {
     PortMapping m;
     m.host_ip = ip;
     m.published = has_host ? static_cast<std::uint16_t>(h.first + i) : 0;
     m.target = static_cast<std::uint16_t>(t.first + i);
     m.protocol = proto;
+    m.proto = runtime::proto_from_name(proto);
+    m.runtime_host_ip = runtime_host;
     if (std::find(s.ports.begin(), s.ports.end(), m) == s.ports.end()) s.ports.push_back(m);
   }
 }

@@ -48,7 +48,9 @@ TEST(ReplicaRequest, ServiceSettingsBecomeTypedValues) {
   Service s = web();
   s.command = std::vector<std::string>{"serve", "--port", "80"};
   s.environment = {"A=1", "B=two words"};
-  s.ports = {{"127.0.0.1", 8080, 80, "tcp"}, {"", 0, 53, "udp"}, {"0.0.0.0", 9000, 90, "tcp"}};
+  s.ports = {{"127.0.0.1", 8080, 80, "tcp", Proto::Tcp, "127.0.0.1"},
+             {"", 0, 53, "udp", Proto::Udp, ""},
+             {"0.0.0.0", 9000, 90, "tcp", Proto::Tcp, ""}};
   s.volumes = {mount(MountType::volume, "data", "/var/lib/data", true),
                mount(MountType::bind, "/host/dir/", "/srv/", false),
                mount(MountType::volume, "", "/cache", false),
@@ -58,8 +60,8 @@ TEST(ReplicaRequest, ServiceSettingsBecomeTypedValues) {
   s.resources.cpus = 0.5;
   s.resources.memory = 64 << 20;
   s.resources.pids = 100;
-  s.ulimits["nofile"] = {1024, 2048};
-  s.ulimits["core"] = {-1, -1};
+  s.ulimits["nofile"] = {1024, 2048, RLIMIT_NOFILE};
+  s.ulimits["core"] = {-1, -1, RLIMIT_CORE};
   s.shm_size = 128 << 20;
   Healthcheck h;
   h.test = {"CMD", "curl", "-f", "http://localhost/a b"};
@@ -69,7 +71,7 @@ TEST(ReplicaRequest, ServiceSettingsBecomeTypedValues) {
   s.restart = {"on-failure:3", {runtime::RestartMode::OnFailure, 3}};
   s.stop_signal = Parsed<int>{"SIGQUIT", SIGQUIT};
   s.stop_grace_period = Duration{"1500ms", 1'500'000'000};
-  s.logging = Logging{"json-file", {{"max-size", "1m"}, {"max-file", "5"}}};
+  s.logging = Logging{"json-file", {{"max-size", "1m"}, {"max-file", "5"}}, {1u << 20, 5}};
   s.labels = {{"tier", "front"}};
   s.sysctls = {{"net.core.somaxconn", "1024"}};
   s.extra_hosts = {{"db", "10.0.0.5"}};
@@ -151,23 +153,23 @@ TEST(ReplicaRequest, EntrypointDropsTheImageCommand) {
 TEST(ReplicaRequest, NetworkModes) {
   Service s = web();
   s.networks.clear();
-  s.network_mode = "service:db";
+  s.network_mode = {"service:db", {runtime::NetworkMode::None, "", "db"}};
   ReplicaRequest rr = replica_request(project_with(s), s, "proj-web-1", 1, "h");
   EXPECT_EQ(rr.network_service, "db");
   EXPECT_EQ(rr.request.network.mode,
             runtime::NetworkMode::None);  // until the applier knows db's replica
-  s.network_mode = "container:other";
+  s.network_mode = {"container:other", {runtime::NetworkMode::Container, "other", ""}};
   rr = replica_request(project_with(s), s, "proj-web-1", 1, "h");
   EXPECT_EQ(rr.request.network.mode, runtime::NetworkMode::Container);
   EXPECT_EQ(rr.request.network.name, "other");
-  s.network_mode = "host";
+  s.network_mode = {"host", {runtime::NetworkMode::Host, "", ""}};
   EXPECT_EQ(replica_request(project_with(s), s, "proj-web-1", 1, "h").request.network.mode,
             runtime::NetworkMode::Host);
 }
 
 TEST(ReplicaRequest, WhatTheRuntimeCannotTakeIsSaidNamingTheService) {
   Service s = web();
-  s.ports = {{"", 80, 80, "sctp"}};
+  s.ports = {{"", 80, 80, "sctp", std::nullopt, ""}};  // the loader keeps sctp untyped
   EXPECT_EQ(error_of([&] { replica_request(project_with(s), s, "proj-web-1", 1, "h"); }),
             "service web: ports: protocol sctp is not supported (tcp or udp)");
   s = web();
@@ -178,7 +180,7 @@ TEST(ReplicaRequest, WhatTheRuntimeCannotTakeIsSaidNamingTheService) {
   EXPECT_EQ(error_of([&] { replica_request(project_with(s), s, "proj-web-1", 1, "h"); }),
             "invalid --health-retries \"0\"");
   s = web();
-  s.ulimits["bogus"] = {1, 1};
+  s.ulimits["bogus"] = {1, 1, std::nullopt};  // a name the loader would refuse
   EXPECT_EQ(error_of([&] { replica_request(project_with(s), s, "proj-web-1", 1, "h"); }),
             "service web: ulimits: unknown limit bogus");
   s = web();
