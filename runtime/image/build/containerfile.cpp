@@ -5,17 +5,12 @@
 
 #include "runtime/image/build/instruction.hpp"
 #include "runtime/image/build/source_lines.hpp"
+#include "runtime/image/build/words.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::image::build {
 
 namespace {
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::size_t> row(b.size() + 1);

@@ -3,17 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "runtime/image/build/words.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::image::build {
 
 namespace {
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string flag_name(const std::string& raw) { return raw.substr(0, raw.find('=')); }
 

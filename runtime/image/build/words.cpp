@@ -1,5 +1,6 @@
 #include "runtime/image/build/words.hpp"
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "runtime/util/error.hpp"
@@ -148,6 +149,12 @@ std::vector<HeredocWord> heredocs_on_line(std::string_view line) {
   std::vector<HeredocWord> out;
   for (const auto& w : quoted_words(line, '\\'))
     if (auto h = heredoc_word(w)) out.push_back(std::move(*h));
+  return out;
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
 }
 

@@ -22,6 +22,9 @@ std::vector<std::string> quoted_words(std::string_view s, char escape);
 // Words separated by runs of blanks, nothing else.
 std::vector<std::string> blank_words(std::string_view s);
 
+// ASCII upper case (instruction and flag names).
+std::string upper(std::string_view s);
+
 // A JSON array of strings: nullopt when s is not a JSON array; throws
 // lit::Error (just the problem) when it is an array of something else.
 std::optional<std::vector<std::string>> json_array(std::string_view s);
