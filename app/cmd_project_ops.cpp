@@ -151,8 +151,7 @@ Service oneoff_service(const Service& base, const RunOpts& o) {
   s.restart = {"no", {}};
   if (!o.workdir.empty()) s.working_dir = o.workdir;
   if (!o.user.empty()) {
-    runtime::parse_user(o.user);  // as the loader checks a service's user
-    s.user = o.user;
+    s.user = reconciler::Parsed<runtime::UserArg>{o.user, runtime::parse_user(o.user)};
   }
   // The flags as `container run -e` reads them (a bare K from lit's environment); later win.
   for (const auto& e : o.env)

@@ -151,8 +151,7 @@ ContainerRequest request_from_flags(const CreateFlags& f, const runtime::EnvLook
   for (const auto& v : f.volumes) r.volumes.push_back(runtime::parse_volume(v));
   for (const auto& t : f.tmpfs) r.tmpfs.push_back(runtime::parse_tmpfs(t));
   add_env(f, lookup, r);
-  if (!f.user.empty()) runtime::parse_user(f.user);
-  r.user = f.user;
+  if (!f.user.empty()) r.user = runtime::parse_user(f.user);
   r.workdir = f.workdir;
   add_lifecycle(f, r);
   for (const auto& p : f.publish)

@@ -183,7 +183,7 @@ json to_json(const Service& s) {
             {"restart", s.restart.text},
             {"replicas", s.replicas},
             {"resources", resources_json(s.resources)},
-            {"user", s.user},
+            {"user", s.user ? s.user->text : ""},
             {"working_dir", s.working_dir},
             {"hostname", s.hostname},
             {"domainname", s.domainname},

@@ -197,7 +197,7 @@ struct Service {
   Parsed<runtime::RestartPolicy> restart{"no", {}};
   int replicas = 1;
   Resources resources;
-  std::string user;  // checked by the loader as `run -u` checks it
+  std::optional<Parsed<runtime::UserArg>> user;  // USER[:GROUP], read as `run -u` reads it
   std::string working_dir, hostname, domainname, container_name;
   std::optional<bool> init;
   std::optional<Parsed<int>> stop_signal;  // "SIGQUIT", "quit" or "3" -> SIGQUIT

@@ -268,7 +268,7 @@ ReplicaRequest replica_request(const Project& project, const Service& s, const s
   add_health(s, r);
   add_resources(s, r);
   add_lifecycle(s, r);
-  r.user = s.user;
+  if (s.user) r.user = s.user->value;
   r.workdir = s.working_dir;
   r.hostname = s.hostname;
   r.init = s.init.value_or(false);

@@ -86,9 +86,11 @@ void add_host(const KeyCtx& k, const std::string& name, const std::string& ip, c
 }
 
 void user(const KeyCtx& k) {
-  k.s.user = str(k);
-  if (!k.s.user.empty())
-    runtime_parse(k.value, k.path, [&] { return runtime::parse_user(k.s.user); });
+  std::string text = str(k);
+  k.s.user.reset();
+  if (!text.empty())
+    k.s.user = Parsed<runtime::UserArg>{
+        text, runtime_parse(k.value, k.path, [&] { return runtime::parse_user(text); })};
 }
 
 void logging(const KeyCtx& k) {

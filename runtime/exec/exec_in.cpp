@@ -43,7 +43,7 @@ ProcessSpec exec_process_spec(const ContainerRecord& r, const ExecOptions& o) {
     p.cwd = o.workdir;
   }
   if (!o.user.empty()) {
-    ResolvedUser u = resolve_user(o.user, r.spec.layers);
+    ResolvedUser u = resolve_user(parse_user(o.user), r.spec.layers);
     p.uid = u.uid;
     p.gid = u.gid;
     p.additional_gids = u.additional_gids;

@@ -89,8 +89,7 @@ std::optional<fs::path> find_in_layers(const std::vector<fs::path>& layers,
   return std::nullopt;
 }
 
-ResolvedUser resolve_user(const std::string& user_spec, const std::vector<fs::path>& layers) {
-  UserArg arg = parse_user(user_spec.empty() ? "0" : user_spec);
+ResolvedUser resolve_user(const UserArg& arg, const std::vector<fs::path>& layers) {
   auto passwd = read_colon_file(find_in_layers(layers, "etc/passwd"));
   auto uid_num = to_number(arg.user);
   ResolvedUser out;
@@ -265,7 +264,9 @@ CreatePlan build_spec(const ContainerRequest& r, const image::Image& image,
     throw Error("invalid working directory \"" + p.cwd + "\": it must be an absolute path");
   p.terminal = r.tty;
   p.stdin_open = r.interactive;
-  ResolvedUser user = resolve_user(r.user.empty() ? image.config.user : r.user, layers);
+  // The image's User is text in its JSON config: read here, once.
+  ResolvedUser user = resolve_user(
+      r.user ? *r.user : parse_user(image.config.user.empty() ? "0" : image.config.user), layers);
   p.uid = user.uid;
   p.gid = user.gid;
   p.additional_gids = user.additional_gids;

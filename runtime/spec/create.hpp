@@ -32,8 +32,7 @@ std::optional<std::filesystem::path> find_in_layers(
 
 // "name", "uid", "name:group", "uid:gid"... against etc/passwd and etc/group.
 // Unknown names -> lit::Error "unable to find user NAME: no matching entries in passwd file".
-ResolvedUser resolve_user(const std::string& user_spec,
-                          const std::vector<std::filesystem::path>& layers);
+ResolvedUser resolve_user(const UserArg& user, const std::vector<std::filesystem::path>& layers);
 
 // Entrypoint + Cmd as docker merges them; throws "no command specified" naming the image.
 std::vector<std::string> merge_args(const ContainerRequest& request,

@@ -44,10 +44,6 @@ std::string container_path(std::string_view path);
 Mount parse_tmpfs(std::string_view value);
 
 // -u USER[:GROUP], each part a name or a number (resolved later against the image).
-struct UserArg {
-  std::string user;
-  std::string group;  // empty: the user's primary group
-};
 UserArg parse_user(std::string_view value);
 
 // Looks a variable up in lit's own environment (tests pass a fake).

@@ -61,6 +61,14 @@ struct HealthOverride {
   std::optional<unsigned> retries;
 };
 
+// -u USER[:GROUP], each part a name or a number (resolved at create against
+// the image's etc/passwd and etc/group).
+struct UserArg {
+  std::string user;
+  std::string group;  // empty: the user's primary group
+  bool operator==(const UserArg&) const = default;
+};
+
 struct ContainerRequest {
   std::string image;  // reference or id
   // Replaces the image's Entrypoint (and drops its Cmd), as --entrypoint does.
@@ -70,9 +78,9 @@ struct ContainerRequest {
   // The user's variables, K=V, later entries already applied over earlier ones
   // (env files, then -e); merged over the image's Env at create.
   std::vector<std::string> env;
-  std::string user;      // USER[:GROUP], names or ids ("" = the image's)
-  std::string workdir;   // absolute ("" = the image's)
-  std::string hostname;  // "" = the short id (the host's with network host)
+  std::optional<UserArg> user;  // USER[:GROUP], names or ids (nullopt = the image's)
+  std::string workdir;          // absolute ("" = the image's)
+  std::string hostname;         // "" = the short id (the host's with network host)
   std::vector<VolumeMount> volumes;
   std::vector<Mount> tmpfs;  // type "tmpfs", options complete
   std::vector<ContentFile> content_files;

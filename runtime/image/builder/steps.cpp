@@ -128,7 +128,7 @@ std::string apply_copy(StepHost& host, const StageImage& image, const PreparedCo
   o.dest_is_dir = copy.dest.ends_with("/") || copy.dest == "." || prepared.sources.size() > 1 ||
                   is_dir_in_layers(lower, o.dest);
   if (!copy.chown.empty()) {
-    runtime::ResolvedUser u = runtime::resolve_user(copy.chown, lower);
+    runtime::ResolvedUser u = runtime::resolve_user(runtime::parse_user(copy.chown), lower);
     o.uid = u.uid;
     o.gid = u.gid;
   }

@@ -134,52 +134,54 @@ class LayersTest : public ::testing::Test {
 
 TEST_F(LayersTest, ResolvesNamesIdsAndSupplementaryGroups) {
   std::vector<fs::path> layers{lower, upper};
-  auto app = resolve_user("app", layers);
+  auto resolve = [&](std::string_view spec) { return resolve_user(parse_user(spec), layers); };
+  auto app = resolve("app");
   EXPECT_EQ(app.uid, 1000u);
   EXPECT_EQ(app.gid, 1000u);
   EXPECT_EQ(app.additional_gids, (std::vector<gid_t>{10, 29}));
   EXPECT_EQ(app.home, "/home/app");
 
-  auto by_uid = resolve_user("1000", layers);  // numeric uid still finds the entry
+  auto by_uid = resolve("1000");  // numeric uid still finds the entry
   EXPECT_EQ(by_uid.gid, 1000u);
   EXPECT_EQ(by_uid.home, "/home/app");
 
-  auto explicit_group = resolve_user("app:staff", layers);  // no supplementary groups then
+  auto explicit_group = resolve("app:staff");  // no supplementary groups then
   EXPECT_EQ(explicit_group.gid, 50u);
   EXPECT_TRUE(explicit_group.additional_gids.empty());
 
-  auto numeric = resolve_user("4242", layers);
+  auto numeric = resolve("4242");
   EXPECT_EQ(numeric.uid, 4242u);
   EXPECT_EQ(numeric.gid, 0u);
   EXPECT_EQ(numeric.home, "/");
 
-  auto both = resolve_user("4242:4343", layers);
+  auto both = resolve("4242:4343");
   EXPECT_EQ(both.gid, 4343u);
 
-  auto root = resolve_user("", layers);
+  auto root = resolve_user(UserArg{"0", ""}, layers);  // an image with no User
   EXPECT_EQ(root.uid, 0u);
   EXPECT_EQ(root.home, "/root");
   EXPECT_EQ(root.additional_gids, (std::vector<gid_t>{10}));
 
-  EXPECT_EQ(error_of([&] { resolve_user("nosuch", layers); }),
+  EXPECT_EQ(error_of([&] { resolve("nosuch"); }),
             "unable to find user nosuch: no matching entries in passwd file");
-  EXPECT_EQ(error_of([&] { resolve_user("app:nogroup", layers); }),
+  EXPECT_EQ(error_of([&] { resolve("app:nogroup"); }),
             "unable to find group nogroup: no matching entries in group file");
 }
 
 TEST_F(LayersTest, TopMostLayerWinsAndWhiteoutsHide) {
   write(upper / "etc/passwd", "web:x:33:33::/var/www:/bin/sh\n");
   std::vector<fs::path> layers{lower, upper};
+  auto resolve = [&](std::string_view spec) { return resolve_user(parse_user(spec), layers); };
   EXPECT_EQ(find_in_layers(layers, "etc/passwd"), upper / "etc/passwd");
-  EXPECT_EQ(resolve_user("web", layers).uid, 33u);
-  EXPECT_THROW(resolve_user("app", layers), lit::Error);  // the lower passwd is shadowed
+  EXPECT_EQ(resolve("web").uid, 33u);
+  EXPECT_THROW(resolve("app"), lit::Error);  // the lower passwd is shadowed
 
   fs::remove(upper / "etc/passwd");
   write(upper / "etc/.wh.passwd", "");  // OCI whiteout
   EXPECT_FALSE(find_in_layers(layers, "etc/passwd").has_value());
-  EXPECT_EQ(error_of([&] { resolve_user("app", layers); }),
+  EXPECT_EQ(error_of([&] { resolve("app"); }),
             "unable to find user app: no matching entries in passwd file");
-  EXPECT_EQ(resolve_user("7", layers).uid, 7u);
+  EXPECT_EQ(resolve("7").uid, 7u);
 
   fs::remove(upper / "etc/.wh.passwd");
   write(upper / "etc/.wh..wh..opq", "");  // opaque etc/ hides the lower one
