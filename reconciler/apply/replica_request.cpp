@@ -21,17 +21,6 @@ Error unsupported(const Service& s, const std::string& key, const std::string& w
   return Error("service " + s.name + ": " + key + ": " + why);
 }
 
-std::string quote(const std::string& word) {
-  if (!word.empty() &&
-      word.find_first_not_of(
-          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=@%+,") ==
-          std::string::npos)
-    return word;
-  std::string q = "'";
-  for (char c : word) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
 void add_command(const Service& s, ContainerRequest& r) {
   // docker: an entrypoint given in the file drops the image's Cmd as well.
   if (s.entrypoint) r.entrypoint = *s.entrypoint;
@@ -153,16 +142,18 @@ void add_health(const Service& s, ContainerRequest& r) {
     r.health.disable = true;
     return;
   }
-  std::optional<std::string> cmd;
-  if (!h.test.empty()) {
-    if (h.test[0] == "CMD-SHELL" && h.test.size() == 2)
-      cmd = h.test[1];
-    else if (h.test[0] == "CMD")
-      cmd = shell_join({h.test.begin() + 1, h.test.end()});
+  // As docker passes it: CMD runs its arguments directly (no shell needed in
+  // the image), CMD-SHELL runs its one string with /bin/sh -c.
+  if (!h.test.empty() && h.test[0] == "CMD-SHELL" && h.test.size() == 2) {
+    if (h.test[1].empty())
+      throw Error("invalid --health-cmd: empty", {}, 0, "give a shell command");
+    r.health.test = h.test;
+  } else if (!h.test.empty() && h.test[0] == "CMD") {
+    if (h.test.size() < 2 || h.test[1].empty())
+      throw Error("invalid healthcheck test: CMD with no command", {}, 0,
+                  "give the command after CMD, as [\"CMD\", \"curl\", \"-f\", \"URL\"]");
+    r.health.test = h.test;
   }
-  if (cmd && cmd->empty())
-    throw Error("invalid --health-cmd: empty", {}, 0, "give a shell command");
-  if (cmd) r.health.test = std::vector<std::string>{"CMD-SHELL", *cmd};
   if (h.interval) r.health.interval_ns = health_duration("--health-interval", *h.interval);
   if (h.timeout) r.health.timeout_ns = health_duration("--health-timeout", *h.timeout);
   if (h.start_period)
@@ -234,12 +225,6 @@ void add_security_and_dns(const Service& s, ContainerRequest& r) {
 }
 
 }  // namespace
-
-std::string shell_join(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& a : argv) out += (out.empty() ? "" : " ") + quote(a);
-  return out;
-}
 
 std::string service_image(const Project& project, const Service& s) {
   if (!s.copy.empty()) return copy_image_reference(project, s);

@@ -36,7 +36,4 @@ std::string service_image(const Project& project, const Service& s);
 ReplicaRequest replica_request(const Project& project, const Service& service,
                                const std::string& name, int number, const std::string& hash);
 
-// A shell command running argv as given (CMD-form health checks).
-std::string shell_join(const std::vector<std::string>& argv);
-
 }  // namespace lit::reconciler

@@ -115,8 +115,9 @@ TEST(ReplicaRequest, ServiceSettingsBecomeTypedValues) {
   EXPECT_EQ(r.rlimits[1].hard, 2048u);
   EXPECT_EQ(r.shm_bytes, 128 << 20);
   ASSERT_TRUE(r.health.test);
+  // Exec form kept as docker keeps it: no shell, each argument as written.
   EXPECT_EQ(*r.health.test,
-            (std::vector<std::string>{"CMD-SHELL", "curl -f 'http://localhost/a b'"}));
+            (std::vector<std::string>{"CMD", "curl", "-f", "http://localhost/a b"}));
   EXPECT_EQ(r.health.interval_ns, 5'000'000'000);
   EXPECT_FALSE(r.health.timeout_ns);
   EXPECT_EQ(r.health.retries, 2u);
