@@ -93,7 +93,7 @@ struct Operation {
 
 FileLock operation_lock(const RecordStore& records, const ContainerRecord& r) {
   try {
-    return FileLock(records.dir(r.id) / "op.lock");
+    return FileLock(records.operation_lock(r.id));
   } catch (const Error&) {
     throw Error("no such container: " + r.name);
   }
@@ -122,7 +122,7 @@ void start_container(const Paths& paths, const ContainerRecord& current) {
     r.state.status = ContainerStatus::Created;
   });
   if (!present) throw Error("no such container: " + record.name);
-  launch_supervisor(paths, record);
+  launch_supervisor(paths, record, op.lock);
 }
 
 void stop_container(const Paths& paths, const ContainerRecord& current,

@@ -48,7 +48,9 @@ std::vector<std::string> shim_args(const Paths& paths, const ContainerRecord& r)
                                    "--log-max-file",
                                    std::to_string(r.lifecycle.log.max_file),
                                    "--ready-fd",
-                                   "3"};
+                                   "3",
+                                   "--lock-fd",
+                                   "4"};
   if (r.lifecycle.healthcheck) {
     args.push_back("--health-interval-ns");
     args.push_back(std::to_string(r.lifecycle.healthcheck->config.interval_ns));
@@ -59,7 +61,7 @@ std::vector<std::string> shim_args(const Paths& paths, const ContainerRecord& r)
 
 // The shim is a grandchild in its own session: it is nobody's child that
 // waits, and neither the terminal's signals nor the CLI's death reach it.
-void fork_shim(const std::vector<std::string>& args, int ready_fd) {
+void fork_shim(const std::vector<std::string>& args, int ready_fd, int lock_fd) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -70,10 +72,11 @@ void fork_shim(const std::vector<std::string>& args, int ready_fd) {
     pid_t shim = ::fork();
     if (shim != 0) ::_exit(shim < 0 ? 1 : 0);
     int w = ::fcntl(ready_fd, F_DUPFD, 10);
+    int l = ::fcntl(lock_fd, F_DUPFD, 10);
     int null = ::open("/dev/null", O_RDWR);
-    if (w < 0 || null < 0 || ::dup2(w, 3) < 0) ::_exit(126);
+    if (w < 0 || l < 0 || null < 0 || ::dup2(w, 3) < 0 || ::dup2(l, 4) < 0) ::_exit(126);
     for (int i = 0; i < 3; ++i) ::dup2(null, i);
-    ::close_range(4, ~0U, 0);
+    ::close_range(5, ~0U, 0);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
@@ -87,12 +90,17 @@ void fork_shim(const std::vector<std::string>& args, int ready_fd) {
 }  // namespace
 
 void launch_supervisor(const Paths& paths, const ContainerRecord& record) {
+  FileLock op_lock(RecordStore(paths).operation_lock(record.id));
+  launch_supervisor(paths, record, op_lock);
+}
+
+void launch_supervisor(const Paths& paths, const ContainerRecord& record, const FileLock& op_lock) {
   const std::string context = "start container " + record.name;
   std::vector<std::string> args = shim_args(paths, record);
   int fds[2];
   check_sys(::pipe2(fds, O_CLOEXEC), "create pipe");
   UniqueFd rd(fds[0]), wr(fds[1]);
-  fork_shim(args, wr.get());
+  fork_shim(args, wr.get(), op_lock.fd());
   wr.reset();
   // "ok", or the start's exit code and one-line error, then EOF.
   std::string reply = read_all(rd.get());

@@ -22,7 +22,13 @@ namespace lit::runtime {
 // Launches the container's supervisor and returns once the container runs.
 // The record must be Created or Exited. Throws StartError (with docker's
 // exit code: 125/126/127) when the container could not start.
+// The container's operation lock is taken for the start and handed to the
+// supervisor, which keeps it until the start is recorded: a `lit` killed
+// meanwhile leaves no window in which another command sees a container
+// "created" that a supervisor is starting.
 void launch_supervisor(const Paths& paths, const ContainerRecord& record);
+// The same, with the operation lock the caller already holds.
+void launch_supervisor(const Paths& paths, const ContainerRecord& record, const FileLock& op_lock);
 
 // __spawn: starts the container as the caller's sibling, records it running
 // (pid, supervisor pid = our parent) and returns the init's pid. On failure the

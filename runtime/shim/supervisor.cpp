@@ -71,13 +71,17 @@ struct Outcome {
 
 class Supervisor {
  public:
-  explicit Supervisor(const SupervisorConfig& c) : c_(c) {}
+  explicit Supervisor(const SupervisorConfig& c) : c_(c), op_lock_(c.lock_fd) {
+    // Ours alone: the helpers and the container must not keep it held.
+    if (op_lock_) ::fcntl(op_lock_.get(), F_SETFD, FD_CLOEXEC);
+  }
 
   int run() {
     if (!setup()) return 1;
     for (bool first = true;; first = false) {
       Outcome o = run_once(first);
       int64_t delay = report_exit(o, first);
+      op_lock_.reset();  // the first start (or its failure) is recorded
       if (delay < 0 || !back_off(delay)) return 0;
       last_delay_ms_ = delay;
     }
@@ -143,6 +147,7 @@ class Supervisor {
       return false;
     }
     if (first && c_.ready_fd >= 0) ::close(c_.ready_fd);  // `run -d` returns now
+    op_lock_.reset();                                     // __spawn recorded the container running
     init_ = 0;
     std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), init_);
     return init_ > 0;
@@ -288,6 +293,7 @@ class Supervisor {
   }
 
   const SupervisorConfig& c_;
+  UniqueFd op_lock_;
   UniqueFd sigfd_, timerfd_;
   std::unique_ptr<Pipe> stdin_;
   std::unique_ptr<LogWriter> log_;
@@ -334,6 +340,8 @@ bool parse_supervisor_args(int argc, char** argv, SupervisorConfig& c, std::stri
       c.health_interval_ns = n;
     else if (a == "--ready-fd" && parse_number(v, n) && n >= 0)
       c.ready_fd = static_cast<int>(n);
+    else if (a == "--lock-fd" && parse_number(v, n) && n >= 0)
+      c.lock_fd = static_cast<int>(n);
     else {
       error = "bad argument " + std::string(a) + " " + v;
       return false;

@@ -21,6 +21,7 @@ struct SupervisorConfig {
   int64_t health_interval_ns = 0;  // 0: no health check
   bool keep_stdin = false;         // -i: stdin is a pipe held open, never written
   int ready_fd = -1;               // `run -d` waits for "ok" or an error on it, then EOF
+  int lock_fd = -1;  // the container's operation lock: held until the first start is recorded
 };
 
 // lit-shim's command line; false with a message in `error` on bad usage.

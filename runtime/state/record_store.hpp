@@ -34,6 +34,9 @@ class RecordStore {
   // The directory holding the container's record, lock and log: the run
   // root's when the record is there, else the one on disk.
   std::filesystem::path dir(const std::string& id) const;
+  // The lock one user command on the container holds (start, stop, kill, rm);
+  // a starting container's supervisor holds it until the start is recorded.
+  std::filesystem::path operation_lock(const std::string& id) const { return dir(id) / "op.lock"; }
   // On disk, always: the container's writable layer (upper/, work/) and the
   // files lit writes for it. Containers made by an older lit name their own
   // (spec.bundle), which was <id>/bundle.

@@ -40,6 +40,8 @@ class FileLock {
  public:
   explicit FileLock(const fs::path& path);  // blocks until acquired
   static FileLock try_lock(const fs::path& path, bool& acquired);
+  // For handing the lock to a child process (the lock lasts while any holder keeps it open).
+  int fd() const { return fd_.get(); }
 
  private:
   FileLock() = default;
