@@ -19,6 +19,10 @@ struct ImageBuildFlags {
   std::string target;
   std::string network = "none";
   bool no_cache = false, quiet = false;
+  // `lit up`: print nothing unless a step has work to do (not cached); then
+  // `header`, the steps so far, and the rest as they come.
+  bool silent_when_cached = false;
+  std::string header;
 };
 
 void add_image_build_flags(CLI::App& cmd, ImageBuildFlags& flags);
@@ -36,8 +40,13 @@ void run_image_build(const Context& ctx, const ImageBuildFlags& flags, const std
 void build_services(const Context& ctx, const reconciler::Project& project,
                     const std::vector<std::string>& services, bool quiet);
 
-// `lit up`: builds the selected services with build: whose image is not in the store.
-void build_missing(const Context& ctx, const reconciler::Project& project,
-                   const std::vector<std::string>& services);
+// `lit up` (without --build or --no-build): builds the selected services with
+// build:. One whose image lit names (no image:) or with pull_policy: build is
+// built through the step cache every time, so an edited context or
+// Dockerfile gives a new image (and the service's config hash changes with
+// it); an unchanged one runs no step and prints nothing. One with its own
+// image: is built only when that image is missing, as docker compose does.
+void build_for_up(const Context& ctx, const reconciler::Project& project,
+                  const std::vector<std::string>& services);
 
 }  // namespace lit::app

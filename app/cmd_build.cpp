@@ -75,10 +75,25 @@ void run_image_build(const Context& ctx, const ImageBuildFlags& f, const std::st
   o.no_cache = f.no_cache;
   o.network = network_mode(f.network);
   auto start = std::chrono::steady_clock::now();
-  ib::BuildResult r = ib::build_image(ctx.paths, o, [&f](const std::string& line) {
-    if (!f.quiet) std::printf("%s\n", line.c_str());
+  bool live = !f.silent_when_cached;
+  std::vector<std::string> held;  // the lines before the first step with work
+  o.on_cache_miss = [&] {
+    if (live) return;
+    live = true;
+    if (!f.header.empty()) std::printf("%s\n", f.header.c_str());
+    for (const auto& line : held) std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  };
+  ib::BuildResult r = ib::build_image(ctx.paths, o, [&](const std::string& line) {
+    if (f.quiet) return;
+    if (!live) {
+      held.push_back(line);
+      return;
+    }
+    std::printf("%s\n", line.c_str());
     std::fflush(stdout);
   });
+  if (!live) return;  // every step cached: the image is what it was
   if (f.quiet) {
     std::printf("%s\n", r.id.c_str());
     return;
@@ -138,14 +153,25 @@ void build_services(const Context& ctx, const reconciler::Project& project,
   }
 }
 
-void build_missing(const Context& ctx, const reconciler::Project& project,
-                   const std::vector<std::string>& services) {
+void build_for_up(const Context& ctx, const reconciler::Project& project,
+                  const std::vector<std::string>& services) {
   image::Store store(ctx.paths.images());
   for (const auto& [name, s] : project.services) {
-    if (!s.build || store.find(reconciler::service_image(project, s))) continue;
+    if (!s.build) continue;
     if (!services.empty() && std::find(services.begin(), services.end(), name) == services.end())
       continue;
-    build_services(ctx, project, {name}, false);
+    const bool missing = !store.find(reconciler::service_image(project, s));
+    const bool ours = s.image.empty() || s.pull_policy == "build";
+    if (!missing && !ours) continue;
+    ImageBuildFlags f = service_flags(project, s, false);
+    f.silent_when_cached = !missing;
+    f.header = "service " + name + ": building " + s.build->context;
+    if (missing) std::printf("%s\n", f.header.c_str());
+    try {
+      run_image_build(ctx, f, s.build->context);
+    } catch (Error& e) {
+      throw e.context("service " + name);
+    }
   }
 }
 

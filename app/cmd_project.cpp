@@ -90,7 +90,7 @@ void pull_for_up(Context& ctx, const Project& project, const std::string& flag) 
 void register_up(CLI::App& app, Context& ctx) {
   struct Opts {
     bool detach = false, wait = false, dry_run = false, force_recreate = false, no_recreate = false,
-         remove_orphans = false, build = false;
+         remove_orphans = false, build = false, no_build = false;
     int wait_timeout = 120;
     std::vector<std::string> scale, services;
     std::string pull;  // --pull, empty: each service's pull_policy
@@ -102,7 +102,9 @@ void register_up(CLI::App& app, Context& ctx) {
   cmd->add_flag("--wait", o->wait, "Return when every service runs and is healthy (implies -d)");
   cmd->add_option("--wait-timeout", o->wait_timeout, "Seconds --wait waits (default 120)");
   cmd->add_flag("--dry-run", o->dry_run, "Print the plan; change nothing");
-  cmd->add_flag("--build", o->build, "Build images (build:) before starting");
+  auto* build_flag = cmd->add_flag("--build", o->build, "Build images (build:) before starting");
+  cmd->add_flag("--no-build", o->no_build, "Do not build images, even when missing")
+      ->excludes(build_flag);
   cmd->add_flag("--force-recreate", o->force_recreate, "Recreate containers even when unchanged");
   cmd->add_flag("--no-recreate", o->no_recreate, "Keep existing containers even when changed");
   cmd->add_flag("--remove-orphans", o->remove_orphans,
@@ -116,8 +118,10 @@ void register_up(CLI::App& app, Context& ctx) {
   auto attach_flags = add_attach_flags(*cmd);
   cmd->callback([&ctx, o, attach_flags] {
     Project project = load(ctx, o->services);
-    if (o->build && !o->dry_run) build_services(ctx, project, o->services, false);
-    if (!o->dry_run) build_missing(ctx, project, o->services);
+    if (o->build && !o->dry_run)
+      build_services(ctx, project, o->services, false);
+    else if (!o->no_build && !o->dry_run)
+      build_for_up(ctx, project, o->services);
     if (!o->dry_run) pull_for_up(ctx, project, o->pull);
     UpOptions up;
     up.force_recreate = o->force_recreate;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "reconciler/apply/copy_image.hpp"
+#include "reconciler/apply/replica_request.hpp"
 #include "reconciler/hash.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/util/error.hpp"
@@ -26,15 +27,22 @@ Condition condition_of(DependCondition c) {
   return Condition::Started;
 }
 
-std::string service_hash(const Paths& paths, const Service& s) {
+std::string service_hash(const Paths& paths, const Project& project, const Service& s) {
   std::vector<std::string> extra;
   if (!s.image.empty()) {
     try {
       extra.push_back(image::Store(paths.images()).resolve(s.image).id);  // a new image recreates
     } catch (Error& e) {
       throw e.context("service " + s.name + ": image " + s.image)
-          .with_hint("pull it with `lit pull`, or load it with `lit image load -i FILE`");
+          .with_hint(s.build ? "build it with `lit build " + s.name + "`"
+                             : "pull it with `lit pull`, or load it with `lit image load -i FILE`");
     }
+  } else if (s.build) {
+    // The image `lit up` built from the context: an edited file that a step
+    // reads gives a new image, and the service is recreated. Not built yet
+    // (up --dry-run, --no-build): the plan creates it anyway.
+    if (auto img = image::Store(paths.images()).find(service_image(project, s)))
+      extra.push_back(img->id);
   }
   if (!s.copy.empty()) extra.push_back(copy_layer_diff_id(paths, s));  // an edited file recreates
   std::vector<fs::path> files(s.env_files.begin(), s.env_files.end());
@@ -60,7 +68,7 @@ std::string joined_hash(const Paths& paths, const Project& project, const std::s
                         std::map<std::string, std::string>& done, int depth = 0) {
   if (auto it = done.find(name); it != done.end()) return it->second;
   const Service& s = project.services.at(name);
-  std::string hash = service_hash(paths, s);
+  std::string hash = service_hash(paths, project, s);
   std::string target = network_target(s);
   if (!target.empty() && project.services.contains(target)) {
     if (depth > static_cast<int>(project.services.size()))

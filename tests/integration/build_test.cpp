@@ -1,6 +1,7 @@
 // `lit build CONTEXT` as a user runs it: images built from a Containerfile on
 // the busybox fixture, run afterwards; the step cache; errors with file:line.
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "runtime/util/fs.hpp"
 #include "tests/integration/expect.hpp"
@@ -177,6 +178,86 @@ services:
   EXPECT_EQ(a.out, "hello\n") << a;
   Result b = run({"--rm", "localhost/shop/web:v1"});
   EXPECT_EQ(b.out, "hello\n") << b;
+}
+
+// `lit up` on a service with build: and no image: of its own rebuilds it
+// through the step cache: nothing printed and nothing recreated while the
+// context is unchanged; an edited file rebuilds from the step that reads it
+// and recreates only that service.
+TEST_F(BuildTest, UpRebuildsAnEditedContextAndRecreatesOnlyThatService) {
+  put("app/Dockerfile",
+      "FROM localhost/lit-test:latest\nCOPY msg /msg\nCMD [\"sleep\", \"600\"]\n");
+  put("app/msg", "v1\n");
+  put("compose.yaml", R"(name: shop
+services:
+  web:
+    build: ./app
+  db:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+)");
+  RunOptions opts;
+  opts.timeout = 90s;
+  auto up = [&] { return lit({"-f", (ctx_ / "compose.yaml").string(), "up", "-d"}, opts); };
+  auto id = [&](const std::string& name) {
+    for (const auto& line : lit({"container", "ls", "-a", "--format", "json"}).out_lines()) {
+      auto j = nlohmann::json::parse(line);
+      if (j.at("Names") == name) return j.at("ID").get<std::string>();
+    }
+    return std::string();
+  };
+  Result first = up();
+  ASSERT_EQ(first.exit_code, 0) << first;
+  EXPECT_NE(first.out.find("service web: building"), std::string::npos) << first;
+  const std::string web = id("shop-web-1"), db = id("shop-db-1");
+  ASSERT_FALSE(web.empty());
+  EXPECT_EQ(lit({"container", "exec", "shop-web-1", "cat", "/msg"}).out, "v1\n");
+
+  Result same = up();
+  ASSERT_EQ(same.exit_code, 0) << same;
+  EXPECT_EQ(same.out.find("building"), std::string::npos) << same;
+  EXPECT_EQ(id("shop-web-1"), web);
+
+  put("app/msg", "v2\n");
+  Result edited = up();
+  ASSERT_EQ(edited.exit_code, 0) << edited;
+  EXPECT_NE(edited.out.find("STEP 2/3: COPY msg /msg"), std::string::npos) << edited;
+  EXPECT_NE(id("shop-web-1"), web);
+  EXPECT_EQ(id("shop-db-1"), db);
+  EXPECT_EQ(lit({"container", "exec", "shop-web-1", "cat", "/msg"}).out, "v2\n");
+
+  // --no-build keeps the image as it is, even with the context edited again.
+  put("app/msg", "v3\n");
+  Result kept = lit({"-f", (ctx_ / "compose.yaml").string(), "up", "-d", "--no-build"}, opts);
+  ASSERT_EQ(kept.exit_code, 0) << kept;
+  EXPECT_EQ(lit({"container", "exec", "shop-web-1", "cat", "/msg"}).out, "v2\n");
+  EXPECT_EQ(lit({"-f", (ctx_ / "compose.yaml").string(), "down", "-t", "1"}).exit_code, 0);
+}
+
+// A health check in exec form (["CMD", ...]) runs its command directly, as
+// docker does: an image with no shell at all becomes healthy.
+TEST_F(BuildTest, ExecFormHealthCheckNeedsNoShellInTheImage) {
+  fs::create_directories(ctx_ / "app");
+  fs::copy_file("/bin/busybox", ctx_ / "app" / "busybox");
+  put("app/Dockerfile",
+      "FROM scratch\nCOPY busybox /busybox\nCMD [\"/busybox\", \"sleep\", \"600\"]\n");
+  put("compose.yaml", R"(name: bare
+services:
+  app:
+    build: ./app
+    healthcheck:
+      test: ["CMD", "/busybox", "true"]
+      interval: 200ms
+      retries: 3
+)");
+  RunOptions opts;
+  opts.timeout = 90s;
+  Result r = lit(
+      {"-f", (ctx_ / "compose.yaml").string(), "up", "-d", "--wait", "--wait-timeout", "20"}, opts);
+  EXPECT_EQ(r.exit_code, 0) << r;
+  Result ps = lit({"container", "ls", "--format", "json"});
+  EXPECT_NE(ps.out.find("(healthy)"), std::string::npos) << ps;
+  EXPECT_EQ(lit({"-f", (ctx_ / "compose.yaml").string(), "down", "-t", "1"}).exit_code, 0);
 }
 
 }  // namespace

@@ -150,6 +150,7 @@ void Builder::run_step(StageImage& image, const b::ResolvedStep& step) {
     log_("--> CACHED");
     return;
   }
+  if (o_.on_cache_miss) o_.on_cache_miss();
   const std::string created = now_rfc3339();
   if (const auto* r = std::get_if<b::Run>(&step.what)) {
     std::vector<std::string> argv = run_argv(image, *r);

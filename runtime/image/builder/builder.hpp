@@ -26,6 +26,9 @@ struct BuildOptions {
   std::string target;  // stage name, "" = the last stage
   bool no_cache = false;
   runtime::NetworkMode network = runtime::NetworkMode::None;  // for RUN
+  // Called when a step is not in the cache, before it runs (`lit up` shows a
+  // build's steps only once one has work to do).
+  std::function<void()> on_cache_miss;
 };
 
 struct BuildResult {
