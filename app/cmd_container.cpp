@@ -99,6 +99,7 @@ void add_run_flags(CLI::App& cmd, CreateFlags& f) {
   cmd.add_option("--stop-timeout", f.stop_timeout, "Seconds to wait before SIGKILL (default 10)");
   cmd.add_option("--pull", f.pull, "Pull the image: always, missing (default) or never")
       ->check(CLI::IsMember({"always", "missing", "never"}));
+  add_insecure_registry_option(cmd);
   cmd.add_option("IMAGE", f.image, "Image reference or id")->required();
   cmd.add_option("COMMAND", f.command, "Command and arguments (default: the image's)");
 }

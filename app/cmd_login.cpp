@@ -58,8 +58,8 @@ void login(Context& ctx, LoginOpts& o) {
     throw Error("login " + key + ": username and password must not be empty");
   image::Credential cred{o.username, o.password};
   image::PullOptions po = pull_options(ctx, "");
-  const bool insecure =
-      std::ranges::find(po.insecure_registries, key) != po.insecure_registries.end();
+  const bool insecure = std::ranges::any_of(
+      po.insecure_registries, [&](const std::string& r) { return image::registry_key(r) == key; });
   try {
     image::RegistryClient(key, "", cred, insecure).ping();
   } catch (Error& e) {
@@ -78,6 +78,7 @@ void register_registry_commands(CLI::App& app, Context& ctx) {
   in->add_option("-u,--username", o->username, "User name");
   in->add_option("-p,--password", o->password, "Password (prefer --password-stdin)");
   in->add_flag("--password-stdin", o->password_stdin, "Read the password from stdin");
+  add_insecure_registry_option(*in);
   in->add_option("registry", o->registry, "Registry host[:port] (default: docker.io)");
   in->callback([&ctx, o] { login(ctx, *o); });
 

@@ -114,6 +114,7 @@ void register_up(CLI::App& app, Context& ctx) {
                   "Pull images: always, missing or never (default: each service's pull_policy, "
                   "else missing)")
       ->check(CLI::IsMember({"always", "missing", "never"}));
+  add_insecure_registry_option(*cmd);
   cmd->add_option("SERVICE", o->services, "Only these services (and their dependencies)");
   auto attach_flags = add_attach_flags(*cmd);
   cmd->callback([&ctx, o, attach_flags] {

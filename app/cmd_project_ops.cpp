@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -391,15 +392,26 @@ std::vector<PullJob> pull_jobs(const Project& project, const std::vector<std::st
   return jobs;
 }
 
-// Every image in parallel (a few at once; the store commits one at a time).
-void run_pulls(Context& ctx, std::vector<PullJob>& jobs) {
+// Every image in parallel (a few at once; the store commits one at a time);
+// `json`: docker's JSON messages of every layer on stdout, one per line.
+void run_pulls(Context& ctx, std::vector<PullJob>& jobs, bool json) {
+  std::mutex out;
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
     for (std::size_t i; (i = next++) < jobs.size();) {
       PullJob& j = jobs[i];
       try {
         image::Store store(ctx.paths.images());
-        j.result = image::pull_image(store, j.image, pull_options(ctx, j.platform));
+        image::PullOptions o = pull_options(ctx, j.platform);
+        if (json) {
+          o.progress = [&](const image::PullEvent& e) {
+            if (e.kind == image::PullEvent::Kind::Resolved) return;
+            std::lock_guard lock(out);
+            std::printf("%s\n", pull_event_json(e).c_str());
+            std::fflush(stdout);
+          };
+        }
+        j.result = image::pull_image(store, j.image, o);
       } catch (const Error& e) {
         j.error = e;
       }
@@ -412,9 +424,35 @@ void run_pulls(Context& ctx, std::vector<PullJob>& jobs) {
   for (auto& t : threads) t.join();
 }
 
+// What `lit pull` says of each image once all are done.
+void report_pulls(Context& ctx, const std::vector<PullJob>& jobs, PullOutput output,
+                  bool ignore_failures) {
+  for (const auto& j : jobs) {
+    const std::string names = joined(j.services, ", ");
+    if (j.result && output == PullOutput::Json) {
+      const std::string status =
+          std::string(j.result->downloaded ? "Downloaded newer image" : "Image is up to date") +
+          " for " + image::parse_reference(j.image).familiar();
+      std::printf("%s\n%s\n", pull_status_json("Digest: " + j.result->manifest_digest).c_str(),
+                  pull_status_json("Status: " + status).c_str());
+    } else if (j.result && output != PullOutput::Quiet) {
+      std::printf("service %s: pulled %s (%s)\n", names.c_str(), j.image.c_str(),
+                  j.result->manifest_digest.c_str());
+    } else if (j.error && ignore_failures) {
+      std::fprintf(stderr, "lit: warning: service %s: %s\n", names.c_str(), j.error->what());
+    } else if (j.error) {
+      Error e = *j.error;
+      e.context("service " + names);
+      if (output == PullOutput::Json) std::printf("%s\n", pull_error_json(e.what()).c_str());
+      report(ctx, e);
+    }
+  }
+}
+
 void register_pull(CLI::App& app, Context& ctx) {
   struct Opts {
     std::vector<std::string> services;
+    std::string progress;
     bool quiet = false, ignore_failures = false;
   };
   auto o = std::make_shared<Opts>();
@@ -423,35 +461,28 @@ void register_pull(CLI::App& app, Context& ctx) {
   cmd->add_flag("-q,--quiet", o->quiet, "Print nothing but errors");
   cmd->add_flag("--ignore-pull-failures", o->ignore_failures,
                 "Pull what can be pulled; failures are warnings");
+  add_pull_progress_option(*cmd, o->progress);
+  add_insecure_registry_option(*cmd);
   cmd->add_option("SERVICE", o->services, "Only these services (default: all)");
   cmd->callback([&ctx, o] {
+    const PullOutput output =
+        pull_output(o->quiet, o->progress.empty() ? ctx.project.progress : o->progress);
     // Outside any project, `lit pull IMAGE` pulls one image, as docker pull does.
     if (o->services.size() == 1 && ctx.project.files.empty() &&
         ctx.project.project_directory.empty() &&
         discover_files(std::filesystem::current_path().string()).empty()) {
-      pull_with_output(ctx, o->services[0], PullFlags{"", pull_output(o->quiet)});
+      pull_with_output(ctx, o->services[0], PullFlags{"", output});
       return;
     }
     Project project = load(ctx, o->services);
     check_services(project, o->services);
     std::vector<PullJob> jobs = pull_jobs(project, o->services);
     for (const auto& j : jobs)
-      if (!o->quiet)
+      if (output != PullOutput::Quiet && output != PullOutput::Json)
         std::printf("service %s: pulling %s\n", joined(j.services, ", ").c_str(), j.image.c_str());
     std::fflush(stdout);
-    run_pulls(ctx, jobs);
-    for (const auto& j : jobs) {
-      const std::string names = joined(j.services, ", ");
-      if (j.result && !o->quiet) {
-        std::printf("service %s: pulled %s (%s)\n", names.c_str(), j.image.c_str(),
-                    j.result->manifest_digest.c_str());
-      } else if (j.error && o->ignore_failures) {
-        std::fprintf(stderr, "lit: warning: service %s: %s\n", names.c_str(), j.error->what());
-      } else if (j.error) {
-        Error e = *j.error;
-        report(ctx, e.context("service " + names));
-      }
-    }
+    run_pulls(ctx, jobs, output == PullOutput::Json);
+    report_pulls(ctx, jobs, output, o->ignore_failures);
   });
 }
 

@@ -7,12 +7,15 @@
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "app/pull.hpp"
 #include "app/views/image_display.hpp"
 #include "runtime/image/reference.hpp"
 #include "runtime/image/registry/client.hpp"
 #include "runtime/image/registry/credentials.hpp"
+#include "runtime/image/registry/registry_config.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::app {
@@ -60,8 +63,15 @@ class PullPrinter {
   explicit PullPrinter(PullOutput mode) : mode_(mode) {}
 
   void on_event(const PullEvent& e) {
-    if (mode_ != PullOutput::Terminal && mode_ != PullOutput::Plain) return;
     if (e.kind == Kind::Resolved) return;
+    if (mode_ == PullOutput::Json) {
+      const std::string line = pull_event_json(e) + "\n";
+      std::lock_guard lock(mu_);
+      std::fputs(line.c_str(), stdout);
+      std::fflush(stdout);
+      return;
+    }
+    if (mode_ != PullOutput::Terminal && mode_ != PullOutput::Plain) return;
     std::lock_guard lock(mu_);
     std::string text = short_layer(e.layer) + ": " + status_text(e);
     if (mode_ == PullOutput::Plain) {
@@ -89,6 +99,12 @@ class PullPrinter {
   std::vector<std::pair<std::string, std::string>> lines_;  // layer -> its line
 };
 
+// The hosts named by --insecure-registry in this process's command line.
+std::vector<std::string>& flag_insecure_registries() {
+  static std::vector<std::string> hosts;
+  return hosts;
+}
+
 std::vector<std::string> split_commas(const char* text) {
   std::vector<std::string> out;
   std::string s = text ? text : "";
@@ -104,17 +120,67 @@ std::vector<std::string> split_commas(const char* text) {
 
 }  // namespace
 
-PullOutput pull_output(bool quiet) {
-  if (quiet) return PullOutput::Quiet;
+PullOutput pull_output(bool quiet, const std::string& progress) {
+  if (quiet || progress == "quiet") return PullOutput::Quiet;
+  if (progress == "json") return PullOutput::Json;
+  if (progress == "plain") return PullOutput::Plain;
+  if (progress == "tty") return PullOutput::Terminal;
   return ::isatty(STDOUT_FILENO) ? PullOutput::Terminal : PullOutput::Plain;
+}
+
+void add_pull_progress_option(CLI::App& cmd, std::string& progress) {
+  cmd.add_option("--progress", progress,
+                 "Progress output: auto (tty on a terminal, else plain), tty, plain, json "
+                 "(docker's JSON messages, one per line), quiet")
+      ->check(CLI::IsMember({"auto", "tty", "plain", "json", "quiet"}));
+}
+
+std::string pull_event_json(const PullEvent& e) {
+  if (e.kind == Kind::Resolved) return "";
+  nlohmann::ordered_json j;
+  j["status"] = status_text(e);
+  j["progressDetail"] = nlohmann::ordered_json::object();
+  if (e.kind == Kind::Downloading) {
+    j["progressDetail"]["current"] = e.current;
+    j["progressDetail"]["total"] = e.total;
+    j["progress"] = bar(e.current, e.total);
+  }
+  j["id"] = short_layer(e.layer);
+  return j.dump();
+}
+
+std::string pull_status_json(const std::string& status, const std::string& id) {
+  nlohmann::ordered_json j;
+  j["status"] = status;
+  if (!id.empty()) j["id"] = id;
+  return j.dump();
+}
+
+std::string pull_error_json(const std::string& message) {
+  nlohmann::ordered_json j;
+  j["errorDetail"] = {{"message", message}};
+  j["error"] = message;
+  return j.dump();
 }
 
 image::PullOptions pull_options(const Context& ctx, const std::string& platform) {
   image::PullOptions o;
   if (!platform.empty()) o.platform = image::parse_platform(platform);
-  o.insecure_registries = split_commas(std::getenv("LIT_INSECURE_REGISTRIES"));
+  const image::RegistryConfig config = image::load_registry_config(image::registry_config_path());
+  o.insecure_registries = config.insecure;
+  for (const auto& host : split_commas(std::getenv("LIT_INSECURE_REGISTRIES")))
+    o.insecure_registries.push_back(host);
+  for (const auto& host : flag_insecure_registries()) o.insecure_registries.push_back(host);
+  o.mirrors = config.mirrors;
   o.auth = image::auth_files(ctx.paths.root);
   return o;
+}
+
+void add_insecure_registry_option(CLI::App& cmd) {
+  cmd.add_option("--insecure-registry", flag_insecure_registries(),
+                 "Allow plain HTTP to this registry, HOST[:PORT] (repeatable; also "
+                 "$LIT_INSECURE_REGISTRIES and lit's config file)")
+      ->allow_extra_args(false);
 }
 
 image::PullResult pull_with_output(Context& ctx, const std::string& reference,
@@ -123,22 +189,45 @@ image::PullResult pull_with_output(Context& ctx, const std::string& reference,
   image::PullOptions o = pull_options(ctx, flags.platform);
   PullPrinter printer(flags.output);
   o.progress = [&](const PullEvent& e) { printer.on_event(e); };
+  const bool json = flags.output == PullOutput::Json;
   const bool chatty = flags.output == PullOutput::Terminal || flags.output == PullOutput::Plain;
-  if (chatty) {
-    std::printf("%s: Pulling from %s\n", ref.digest.empty() ? ref.tag.c_str() : ref.digest.c_str(),
-                ref.path.c_str());
-    std::fflush(stdout);
-  }
+  const std::string id = ref.digest.empty() ? ref.tag : ref.digest;
+  if (chatty) std::printf("%s: Pulling from %s\n", id.c_str(), ref.path.c_str());
+  if (json) std::printf("%s\n", pull_status_json("Pulling from " + ref.path, id).c_str());
+  std::fflush(stdout);
   image::Store store(ctx.paths.images());
-  image::PullResult r = image::pull_image(store, reference, o);
-  if (chatty) {
-    std::printf("Digest: %s\n", r.manifest_digest.c_str());
-    std::printf("Status: %s for %s\n",
-                r.downloaded ? "Downloaded newer image" : "Image is up to date",
-                ref.familiar().c_str());
+  std::optional<image::PullResult> r;
+  try {
+    r = image::pull_image(store, reference, o);
+  } catch (const Error& e) {
+    if (json) std::printf("%s\n", pull_error_json(e.what()).c_str());
+    throw;
   }
-  if (flags.output != PullOutput::Silent) std::printf("%s\n", ref.str().c_str());
-  return r;
+  const std::string status =
+      std::string(r->downloaded ? "Downloaded newer image" : "Image is up to date") + " for " +
+      ref.familiar();
+  if (chatty) std::printf("Digest: %s\nStatus: %s\n", r->manifest_digest.c_str(), status.c_str());
+  if (json) {
+    std::printf("%s\n%s\n", pull_status_json("Digest: " + r->manifest_digest).c_str(),
+                pull_status_json("Status: " + status).c_str());
+  }
+  if (flags.output != PullOutput::Silent && !json) std::printf("%s\n", ref.str().c_str());
+  std::fflush(stdout);
+  return *r;
+}
+
+void pull_all_tags(Context& ctx, const std::string& name, const PullFlags& flags) {
+  const image::Reference ref = image::parse_reference(name);
+  const std::string_view last = std::string_view(name).substr(name.rfind('/') + 1);
+  if (!ref.digest.empty() || last.find(':') != std::string_view::npos) {
+    throw Error("pull " + name + ": --all-tags takes a repository name without a tag or digest", "",
+                0, "pull " + ref.familiar_name() + " with -a, or " + name + " without it");
+  }
+  const std::vector<std::string> tags = image::list_tags(name, pull_options(ctx, flags.platform));
+  if (tags.empty()) {
+    throw Error("pull " + name + ": registry " + ref.domain + " has no tag for " + ref.path);
+  }
+  for (const auto& tag : tags) pull_with_output(ctx, ref.name() + ":" + tag, flags);
 }
 
 void ensure_image(Context& ctx, const std::string& reference, const std::string& policy) {
@@ -168,15 +257,23 @@ void ensure_image(Context& ctx, const std::string& reference, const std::string&
 void add_image_pull(CLI::App& parent, Context& ctx) {
   auto* cmd = parent.add_subcommand("pull", "Pull an image from a registry");
   struct Opts {
-    std::string reference, platform;
-    bool quiet = false;
+    std::string reference, platform, progress;
+    bool quiet = false, all_tags = false;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--platform", o->platform, "os/arch[/variant] (default: this machine's)");
   cmd->add_flag("-q,--quiet", o->quiet, "Print only the image's reference");
+  cmd->add_flag("-a,--all-tags", o->all_tags, "Pull every tag of the repository NAME");
+  add_pull_progress_option(*cmd, o->progress);
+  add_insecure_registry_option(*cmd);
   cmd->add_option("reference", o->reference, "NAME[:TAG|@DIGEST]")->required();
   cmd->callback([&ctx, o] {
-    pull_with_output(ctx, o->reference, PullFlags{o->platform, pull_output(o->quiet)});
+    const std::string progress = o->progress.empty() ? ctx.project.progress : o->progress;
+    const PullFlags flags{o->platform, pull_output(o->quiet, progress), o->all_tags};
+    if (flags.all_tags)
+      pull_all_tags(ctx, o->reference, flags);
+    else
+      pull_with_output(ctx, o->reference, flags);
   });
 }
 

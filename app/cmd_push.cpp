@@ -83,6 +83,7 @@ void add_push_flags(CLI::App* cmd, PushFlags& flags) {
                   "false: plain HTTP to this registry (as $LIT_INSECURE_REGISTRIES names it)")
       ->default_str("true");
   cmd->add_option("--format", flags.format, "Manifest format: v2s2 (docker, default) or oci");
+  add_insecure_registry_option(*cmd);
 }
 
 // The images of the project's services to push (compose's: services with

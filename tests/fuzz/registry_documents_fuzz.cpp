@@ -6,6 +6,9 @@
 //   1  a WWW-Authenticate header (runtime/image/registry/challenge)
 //   2  a docker config.json with "auths" (runtime/image/registry/credentials)
 //   3  a --platform value
+//   4  a tags/list answer, then the same bytes as a Link header
+//      (runtime/image/registry/manifest)
+//   5  lit's config file (runtime/image/registry/registry_config)
 // Parsing must fail only with lit::Error; what it accepts must be consistent.
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +18,7 @@
 #include "runtime/image/registry/challenge.hpp"
 #include "runtime/image/registry/credentials.hpp"
 #include "runtime/image/registry/manifest.hpp"
+#include "runtime/image/registry/registry_config.hpp"
 #include "runtime/util/error.hpp"
 #include "tests/fuzz/scratch.hpp"
 
@@ -55,12 +59,33 @@ void credentials(const std::string& doc) {
   }
 }
 
+void tags_and_links(const std::string& doc) {
+  try {
+    for (const auto& tag : parse_tag_list(doc, "fuzz"))
+      if (tag.empty() || tag.size() > 128 || tag.find('/') != std::string::npos)
+        die("accepted a tag that is not one");
+  } catch (const lit::Error&) {
+  }
+  const std::string next = next_link(doc);
+  if (next.find('>') != std::string::npos) die("a link target with its closing bracket");
+}
+
+void config(const std::string& doc) {
+  try {
+    RegistryConfig c = parse_registry_config(doc, "fuzz.yml");
+    for (const auto& [registry, mirrors] : c.mirrors)
+      for (const auto& m : mirrors)
+        if (split_mirror(m).second.empty()) die("accepted an empty mirror");
+  } catch (const lit::Error&) {
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string doc(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 4) {
+  switch (data[0] % 6) {
     case 0:
       manifest(doc);
       break;
@@ -77,6 +102,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (parse_platform(p.str()).str() != p.str()) die("a platform that does not re-parse");
       } catch (const lit::Error&) {
       }
+      break;
+    case 4:
+      tags_and_links(doc);
+      break;
+    case 5:
+      config(doc);
       break;
   }
   return 0;

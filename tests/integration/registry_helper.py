@@ -9,7 +9,9 @@
   fake-registry PORT_FILE LOG_FILE LAYOUT_DIR
       a registry serving an OCI layout (written by skopeo) that wants a bearer
       token from its own token endpoint, logs each request, and cuts the first
-      transfer of every large blob halfway (the client must resume with Range)
+      transfer of every large blob halfway (the client must resume with Range);
+      its tags list (the layout's ref names) comes one tag per page, each page
+      linking to the next (Link: <...>; rel="next")
 """
 import hashlib
 import http.server
@@ -129,7 +131,22 @@ class FakeRegistry(http.server.BaseHTTPRequestHandler):
             return self.manifest(ref)
         if kind == "blobs":
             return self.blob(ref)
+        if kind == "tags" and ref.split("?")[0] == "list":
+            return self.tags("/".join(parts[2:-2]), ref)
         self.reply(404)
+
+    def tags(self, repo, ref):
+        with open(os.path.join(self.layout, "index.json")) as f:
+            index = json.load(f)
+        names = sorted(d.get("annotations", {}).get("org.opencontainers.image.ref.name", "")
+                       for d in index["manifests"])
+        last = ref.split("last=", 1)[1] if "last=" in ref else ""
+        rest = [n for n in names if n and n > last]
+        headers = {"Content-Type": "application/json"}
+        if len(rest) > 1:
+            headers["Link"] = f'</v2/{repo}/tags/list?n=1&last={rest[0]}>; rel="next"'
+        body = json.dumps({"name": repo, "tags": rest[:1]}).encode()
+        self.reply(200, body, headers)
 
     def manifest(self, ref):
         with open(os.path.join(self.layout, "index.json")) as f:

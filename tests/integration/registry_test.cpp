@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -58,12 +59,12 @@ int free_port() {
   return ntohs(a.sin_port);
 }
 
-bool accepts(int port) {
+bool accepts(int port, const std::string& address = "127.0.0.1") {
   int s = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::inet_pton(AF_INET, address.c_str(), &a.sin_addr);
   bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   ::close(s);
   return ok;
@@ -81,6 +82,13 @@ std::string line_with(const std::string& text, const std::string& prefix) {
   for (std::string l; std::getline(in, l);)
     if (l.starts_with(prefix)) return l.substr(prefix.size());
   return "";
+}
+
+// Every line of `text` that contains `what`.
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = 0; (at = text.find(what, at)) != std::string::npos; at += what.size()) ++n;
+  return n;
 }
 
 class RegistryTest : public LitTest {
@@ -116,14 +124,15 @@ class RegistryTest : public LitTest {
   }
 
   // docker-registry on a free port; `htpasswd` adds basic auth with user/secret.
-  std::string start_registry(bool htpasswd = false) {
+  std::string start_registry(bool htpasswd = false, const std::string& address = "127.0.0.1") {
     port_ = free_port();
     fs::path dir = base_ / ("registry-" + std::to_string(port_));
     fs::create_directories(dir / "storage");
     std::string config =
         "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n"
         "    rootdirectory: " +
-        (dir / "storage").string() + "\nhttp:\n  addr: 127.0.0.1:" + std::to_string(port_) + "\n";
+        (dir / "storage").string() + "\nhttp:\n  addr: " + address + ":" + std::to_string(port_) +
+        "\n";
     if (htpasswd) {
       Result h = run_process({"/usr/bin/htpasswd", "-Bbn", "user", "secret"});
       EXPECT_EQ(h.exit_code, 0) << h;
@@ -133,11 +142,31 @@ class RegistryTest : public LitTest {
           "\n";
     }
     std::ofstream(dir / "config.yml") << config;
-    spawn({"/usr/bin/docker-registry", "serve", (dir / "config.yml").string()}, dir / "log");
+    server_ =
+        spawn({"/usr/bin/docker-registry", "serve", (dir / "config.yml").string()}, dir / "log");
     storage_ = dir / "storage";
-    registry_ = "127.0.0.1:" + std::to_string(port_);
-    EXPECT_TRUE(eventually([&] { return accepts(port_); })) << slurp(dir / "log");
+    registry_ = address + ":" + std::to_string(port_);
+    EXPECT_TRUE(eventually([&] { return accepts(port_, address); })) << slurp(dir / "log");
     return registry_;
+  }
+
+  // Stops a server spawned by the test.
+  void stop(pid_t pid) {
+    ::kill(pid, SIGTERM);
+    ::waitpid(pid, nullptr, 0);
+    std::erase(servers_, pid);
+  }
+
+  // lit's config file with `text`, named by $LIT_CONFIG in what `lit_with_config` runs.
+  fs::path write_config(const std::string& text) {
+    fs::path file = base_ / "lit-config.yml";
+    std::ofstream(file) << text;
+    return file;
+  }
+  Result lit_with_config(const std::vector<std::string>& args, const fs::path& config) {
+    RunOptions o = slow();
+    o.extra_env = {"LIT_CONFIG=" + config.string()};
+    return lit(args, o);
   }
 
   void seed(const std::string& repo_tag, const std::string& creds = "") {
@@ -171,6 +200,7 @@ class RegistryTest : public LitTest {
   }
 
   std::vector<pid_t> servers_;
+  pid_t server_ = 0;  // the last registry started
   int port_ = 0;
   fs::path storage_;
   std::string registry_;
@@ -411,14 +441,254 @@ TEST_F(RegistryTest, BearerTokenAndResumedTransfer) {
                    "pull " + registry + "/test/busybox:2: not found in registry " + registry);
 }
 
-// ---- push ----
+// ---- lit's config file, --insecure-registry, mirrors, --all-tags, --progress json ----
 
-// Every line of `text` that contains `what`.
-std::size_t count_of(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (std::size_t at = 0; (at = text.find(what, at)) != std::string::npos; at += what.size()) ++n;
-  return n;
+TEST_F(RegistryTest, InsecureRegistryByFlagConfigFileAndEnvironment) {
+  // An address that is not loopback: lit speaks HTTPS to it unless told otherwise.
+  Result ip = run_process({"/usr/sbin/ip", "addr", "add", "192.0.2.7/32", "dev", "lo"});
+  ASSERT_EQ(ip.exit_code, 0) << ip;
+  start_registry(false, "192.0.2.7");
+  seed("test/busybox:1");
+  const std::string ref = registry_ + "/test/busybox:1";
+  expect_lit_error(pull({ref}), "pull " + ref + ": registry " + registry_ + " is unreachable");
+
+  Result flag =
+      pull({"--insecure-registry", "other.example:5000", "--insecure-registry", registry_, ref});
+  ASSERT_EQ(flag.exit_code, 0) << flag;
+  ASSERT_EQ(lit({"image", "rm", ref}).exit_code, 0);
+  fs::path config = write_config("# lit\nregistries:\n  insecure: [\"" + registry_ + "\"]\n");
+  Result by_config = lit_with_config({"image", "pull", ref}, config);
+  ASSERT_EQ(by_config.exit_code, 0) << by_config;
+  ASSERT_EQ(lit({"image", "rm", ref}).exit_code, 0);
+  Result by_env =
+      lit({"image", "pull", ref}, with_env("LIT_INSECURE_REGISTRIES=a.example," + registry_));
+  ASSERT_EQ(by_env.exit_code, 0) << by_env;
+  ASSERT_EQ(lit({"image", "rm", ref}).exit_code, 0);
+
+  // `lit pull IMAGE`, `container run` (pulling on demand), push and login take it too.
+  Result top = run_process(
+      {"/bin/sh", "-c", "cd / && exec \"$@\"", "sh", LIT_BINARY, "--root", root_.string(),
+       "--run-root", run_root_.string(), "pull", "--insecure-registry", registry_, ref},
+      slow());  // outside any project
+  ASSERT_EQ(top.exit_code, 0) << top;
+  ASSERT_EQ(lit({"image", "rm", ref}).exit_code, 0);
+  Result ran = run({"--rm", "--insecure-registry", registry_, ref, "echo", "pulled by run"});
+  ASSERT_EQ(ran.exit_code, 0) << ran;
+  EXPECT_EQ(ran.out, "pulled by run\n");
+  const std::string copy = registry_ + "/test/copy:1";
+  expect_lit_error(lit({"image", "push", ref, copy}, slow()),
+                   "push " + copy + ": registry " + registry_ + " is unreachable");
+  Result pushed = lit({"image", "push", "--insecure-registry", registry_, ref, copy}, slow());
+  ASSERT_EQ(pushed.exit_code, 0) << pushed;
+  Result login =
+      lit({"login", "--insecure-registry", registry_, "-u", "user", "--password-stdin", registry_},
+          with_stdin("secret\n"));
+  ASSERT_EQ(login.exit_code, 0) << login;
+  EXPECT_EQ(login.out, "Login Succeeded!\n");
+
+  // A malformed config file is one line naming the file, the line and the key.
+  fs::path bad = write_config("registries:\n  insecure: " + registry_ + "\n");
+  expect_lit_error(lit_with_config({"image", "pull", ref}, bad),
+                   bad.string() + ":2: registries.insecure: expected a list");
+  expect_lit_error(lit_with_config({"image", "push", ref, copy}, bad),
+                   bad.string() + ":2: registries.insecure: expected a list");
 }
+
+TEST_F(RegistryTest, MirrorsComeFirstAndTheOriginIsTheFallback) {
+  const std::string origin = start_registry();
+  const pid_t origin_pid = server_;
+  seed("test/busybox:1");
+  const std::string empty = start_registry();  // a mirror without the image
+  const std::string mirror = start_registry();
+  seed("test/busybox:1");
+  const std::string closed = "127.0.0.1:" + std::to_string(free_port());
+  const std::string ref = origin + "/test/busybox:1";
+
+  // One mirror down, one without the image: the origin serves it, nothing is said.
+  fs::path fallback = write_config("registries:\n  mirrors:\n    \"" + origin + "\": [\"" + closed +
+                                   "\", \"http://" + empty + "\"]\n");
+  Result r = lit_with_config({"image", "pull", ref}, fallback);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.err, "") << r;
+  EXPECT_NE(r.out.find("Status: Downloaded newer image for " + ref), std::string::npos) << r;
+  const std::string digest = "sha256:" + line_with(r.out, "Digest: sha256:");
+  ASSERT_EQ(digest.size(), 71u) << r;
+  ASSERT_EQ(lit({"image", "rm", ref}).exit_code, 0);
+
+  // The origin stopped: the mirror that has the image serves it, by tag and by digest.
+  stop(origin_pid);
+  fs::path mirrored = write_config("registries:\n  mirrors:\n    \"" + origin + "\":\n      - " +
+                                   closed + "\n      - " + mirror + "\n");
+  Result m = lit_with_config({"image", "pull", ref}, mirrored);
+  ASSERT_EQ(m.exit_code, 0) << m;
+  EXPECT_EQ(m.err, "") << m;
+  EXPECT_NE(m.out.find("Digest: " + digest), std::string::npos) << m;
+  EXPECT_EQ(run({"--rm", ref, "echo", "from the mirror"}).out, "from the mirror\n");
+  ASSERT_EQ(lit({"image", "rm", ref}).exit_code, 0);
+  const std::string by_digest = origin + "/test/busybox@" + digest;
+  Result d = lit_with_config({"image", "pull", by_digest}, mirrored);
+  ASSERT_EQ(d.exit_code, 0) << d;
+  EXPECT_NE(d.out.find("Digest: " + digest), std::string::npos) << d;
+
+  // Every one failing: the origin's error, naming the reference and its registry.
+  fs::path lacking = write_config("registries:\n  mirrors:\n    \"" + origin + "\": [\"" + empty +
+                                  "\", \"" + closed + "\"]\n");
+  expect_lit_error(lit_with_config({"image", "pull", ref}, lacking),
+                   "pull " + ref + ": registry " + origin + " is unreachable");
+}
+
+TEST_F(RegistryTest, PullsAllTagsOfARepository) {
+  start_registry();
+  seed("test/busybox:1");
+  helper({"push-variant", "http://" + registry_, "test/busybox", "1", "2", "arm64"});
+  const std::string name = registry_ + "/test/busybox";
+  Result r = pull({"--all-tags", name});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("Status: Downloaded newer image for " + name + ":1\n"), std::string::npos)
+      << r;
+  EXPECT_NE(r.out.find("Status: Downloaded newer image for " + name + ":2\n"), std::string::npos)
+      << r;
+  EXPECT_EQ(inspect_field(name + ":2", "Architecture"), "arm64");
+  EXPECT_FALSE(inspect_field(name + ":1", "Architecture").empty());
+  Result quiet = pull({"-a", "-q", name});
+  ASSERT_EQ(quiet.exit_code, 0) << quiet;
+  EXPECT_EQ(quiet.out_lines().size(), 2u) << quiet;
+
+  expect_lit_error(pull({"-a", name + ":1"}),
+                   "pull " + name +
+                       ":1: --all-tags takes a repository name without a tag or "
+                       "digest");
+  expect_lit_error(pull({"-a", name + "@sha256:" + std::string(64, '0')}),
+                   "--all-tags takes a repository name without a tag or digest");
+  expect_lit_error(
+      pull({"-a", registry_ + "/test/nothere"}),
+      "list the tags of " + registry_ + "/test/nothere: not found in registry " + registry_);
+}
+
+TEST_F(RegistryTest, AllTagsFollowsTheTagListPages) {
+  fs::path layout = base_ / "layout";
+  for (const char* tag : {"1", "2"}) {
+    Result copy = run_process({"/usr/bin/skopeo", "--insecure-policy", "copy", "-q",
+                               "docker-archive:" + fixture("busybox-docker.tar").string(),
+                               "oci:" + layout.string() + ":" + tag},
+                              slow());
+    ASSERT_EQ(copy.exit_code, 0) << copy;
+  }
+  fs::path port_file = base_ / "fake.port", log = base_ / "fake.log";
+  spawn({"/usr/bin/python3", kHelper.string(), "fake-registry", port_file.string(), log.string(),
+         layout.string()},
+        base_ / "fake.out");
+  ASSERT_TRUE(eventually([&] { return fs::exists(port_file); })) << slurp(base_ / "fake.out");
+  const std::string name = "127.0.0.1:" + slurp(port_file) + "/test/busybox";
+  Result r = pull({"-a", name});
+  ASSERT_EQ(r.exit_code, 0) << r << slurp(log);
+  EXPECT_NE(slurp(log).find("GET /v2/test/busybox/tags/list?n=1&last=1 "), std::string::npos)
+      << slurp(log);
+  EXPECT_FALSE(inspect_field(name + ":1", "Id").empty()) << r;
+  EXPECT_FALSE(inspect_field(name + ":2", "Id").empty()) << r;
+}
+
+TEST_F(RegistryTest, PullsZstdLayers) {
+  start_registry();
+  Result seeded =
+      run_process({"/usr/bin/skopeo", "--insecure-policy", "copy", "-q", "--dest-tls-verify=false",
+                   "--format", "oci", "--dest-compress-format", "zstd", "--dest-compress",
+                   "docker-archive:" + fixture("busybox-docker.tar").string(),
+                   "docker://" + registry_ + "/test/zstd:1"},
+                  slow());
+  ASSERT_EQ(seeded.exit_code, 0) << seeded;
+  Result raw = run_process({"/usr/bin/skopeo", "inspect", "--raw", "--tls-verify=false",
+                            "docker://" + registry_ + "/test/zstd:1"});
+  ASSERT_NE(raw.out.find("application/vnd.oci.image.layer.v1.tar+zstd"), std::string::npos) << raw;
+  const std::string ref = registry_ + "/test/zstd:1";
+  Result r = pull({ref});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(count_of(r.out, ": Pull complete\n"), 2u) << r;
+  Result ran = run({"--rm", ref, "echo", "unpacked from zstd"});
+  ASSERT_EQ(ran.exit_code, 0) << ran;
+  EXPECT_EQ(ran.out, "unpacked from zstd\n");
+  // The same layers as the gzip image: its diff IDs are already in the store.
+  seed("test/busybox:1");
+  Result gz = pull({registry_ + "/test/busybox:1"});
+  ASSERT_EQ(gz.exit_code, 0) << gz;
+  EXPECT_EQ(count_of(gz.out, ": Already exists\n"), 2u) << gz;
+}
+
+// Every line of `out` as a JSON object with a "status" or an "error".
+std::vector<nlohmann::json> json_lines(const std::string& out) {
+  std::vector<nlohmann::json> msgs;
+  std::istringstream in(out);
+  for (std::string l; std::getline(in, l);) {
+    auto j = nlohmann::json::parse(l, nullptr, false);
+    EXPECT_TRUE(j.is_object()) << "not a JSON object: " << l;
+    if (!j.is_object()) continue;
+    EXPECT_TRUE(j.contains("status") || j.contains("error")) << l;
+    msgs.push_back(j);
+  }
+  return msgs;
+}
+
+std::size_t with_status(const std::vector<nlohmann::json>& msgs, const std::string& status) {
+  return static_cast<std::size_t>(
+      std::ranges::count_if(msgs, [&](const auto& j) { return j.value("status", "") == status; }));
+}
+
+TEST_F(RegistryTest, ProgressJsonIsOneDockerMessagePerLine) {
+  start_registry();
+  seed("test/busybox:1");
+  const std::string ref = registry_ + "/test/busybox:1";
+  Result r = pull({"--progress", "json", ref});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto msgs = json_lines(r.out);
+  ASSERT_GE(msgs.size(), 4u) << r;
+  EXPECT_EQ(msgs.front().dump(), R"({"id":"1","status":"Pulling from test/busybox"})");
+  EXPECT_EQ(with_status(msgs, "Pulling fs layer"), 2u) << r;
+  EXPECT_EQ(with_status(msgs, "Pull complete"), 2u) << r;
+  EXPECT_GE(with_status(msgs, "Downloading"), 2u) << r;
+  for (const auto& j : msgs) {
+    const std::string status = j.value("status", "");
+    if (status.starts_with("Pulling from") || status.starts_with("Digest:") ||
+        status.starts_with("Status:"))
+      continue;
+    EXPECT_EQ(j.value("id", "").size(), 12u) << j;
+    EXPECT_TRUE(j["progressDetail"].is_object()) << j;
+    if (status != "Downloading") continue;
+    EXPECT_GT(j["progressDetail"]["total"].get<long>(), 0) << j;
+    EXPECT_LE(j["progressDetail"]["current"].get<long>(), j["progressDetail"]["total"].get<long>());
+  }
+  EXPECT_TRUE(msgs[msgs.size() - 2].value("status", "").starts_with("Digest: sha256:")) << r;
+  EXPECT_EQ(msgs.back().value("status", ""), "Status: Downloaded newer image for " + ref) << r;
+
+  Result again = pull({"--progress", "json", ref});
+  ASSERT_EQ(again.exit_code, 0) << again;
+  auto second = json_lines(again.out);
+  EXPECT_EQ(with_status(second, "Already exists"), 2u) << again;
+  EXPECT_EQ(second.back().value("status", ""), "Status: Image is up to date for " + ref);
+
+  // The project's `lit pull` and the global --progress flag.
+  ASSERT_EQ(lit({"image", "rm", ref}).exit_code, 0);
+  fs::path dir = base_ / "shop";
+  fs::create_directories(dir);
+  std::ofstream(dir / "compose.yaml")
+      << "name: shop\nservices:\n  web:\n    image: " << ref << "\n";
+  Result project =
+      lit({"-f", (dir / "compose.yaml").string(), "--progress", "json", "pull"}, slow());
+  ASSERT_EQ(project.exit_code, 0) << project;
+  auto pmsgs = json_lines(project.out);
+  EXPECT_EQ(with_status(pmsgs, "Pull complete"), 2u) << project;
+  EXPECT_EQ(pmsgs.back().value("status", ""), "Status: Downloaded newer image for " + ref);
+
+  // A failure is an error message on stdout too, and lit's one line on stderr.
+  const std::string unknown = registry_ + "/test/nothere:1";
+  Result failed = pull({"--progress", "json", unknown});
+  expect_lit_error(failed, "pull " + unknown + ": not found in registry " + registry_);
+  auto fmsgs = json_lines(failed.out);
+  ASSERT_FALSE(fmsgs.empty()) << failed;
+  EXPECT_NE(fmsgs.back().value("error", "").find("not found in registry"), std::string::npos)
+      << failed;
+}
+
+// ---- push ----
 
 class RegistryPushTest : public RegistryTest {
  protected:

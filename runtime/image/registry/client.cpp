@@ -104,11 +104,12 @@ bool is_local_registry(std::string_view domain) {
 }
 
 RegistryClient::RegistryClient(std::string domain, std::string repository,
-                               std::optional<Credential> credential, bool insecure)
+                               std::optional<Credential> credential, bool insecure,
+                               const std::string& scheme)
     : domain_(std::move(domain)),
       repository_(std::move(repository)),
       credential_(std::move(credential)) {
-  const bool plain = insecure || is_local_registry(domain_);
+  const bool plain = scheme.empty() ? insecure || is_local_registry(domain_) : scheme == "http";
   base_ = (plain ? "http://" : "https://") + registry_host(domain_) + "/v2/";
 }
 
@@ -201,7 +202,7 @@ void RegistryClient::check(const HttpResponse& r, const std::string& what) const
   if (r.transport_error != 0) {
     throw Error("registry " + domain_ + " is unreachable", "(" + r.error + ")", 0,
                 "check the registry's address and that it is running; lit uses HTTPS except "
-                "for localhost and 127.0.0.1");
+                "for localhost, 127.0.0.1 and registries named by --insecure-registry");
   }
   if (r.status >= 200 && r.status < 300) return;
   const std::string detail = registry_error(r.body);
@@ -238,6 +239,23 @@ FetchedManifest RegistryClient::manifest(const std::string& reference) {
                                        " with content digest " + m.digest);
   }
   return m;
+}
+
+std::vector<std::string> RegistryClient::tags() {
+  constexpr int kMaxPages = 10000;
+  const std::string what = "tags of " + repository_;
+  std::string url = base_ + repository_ + "/tags/list";
+  std::vector<std::string> all;
+  for (int page = 0; page < kMaxPages && !url.empty(); ++page) {
+    HttpResponse r = send({"GET", url, {"Accept: application/json"}, 0, nullptr, 4u << 20});
+    if (r.aborted) throw Error("registry " + domain_ + ": the list of " + what + " is too large");
+    check(r, what);
+    std::vector<std::string> some = parse_tag_list(r.body, what + " from registry " + domain_);
+    all.insert(all.end(), some.begin(), some.end());
+    const std::string next = next_link(r.header("link"));
+    url = next.empty() ? "" : resolve_upload_url(r.url.empty() ? url : r.url, next);
+  }
+  return all;
 }
 
 std::string RegistryClient::blob(const Descriptor& d) {

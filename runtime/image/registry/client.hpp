@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/image/registry/credentials.hpp"
 #include "runtime/image/registry/http.hpp"
@@ -34,9 +35,11 @@ struct FetchedManifest {
 
 class RegistryClient {
  public:
-  // `insecure`: plain HTTP (local registries always are).
+  // `insecure`: plain HTTP (local registries always are). `scheme` ("http",
+  // "https"), when set, is used whatever `insecure` says (a mirror written
+  // with its scheme in lit's config).
   RegistryClient(std::string domain, std::string repository, std::optional<Credential> credential,
-                 bool insecure = false);
+                 bool insecure = false, const std::string& scheme = {});
 
   const std::string& domain() const { return domain_; }
 
@@ -44,6 +47,8 @@ class RegistryClient {
   void ping();
   // By tag or digest; a digest reference is checked against the bytes.
   FetchedManifest manifest(const std::string& reference);
+  // GET /v2/<name>/tags/list, following the pages (Link: <...>; rel="next").
+  std::vector<std::string> tags();
   // A small blob (a config) into memory, checked against its digest.
   std::string blob(const Descriptor& d);
   // Streams a blob to `out` once, resuming a cut transfer with Range (a few

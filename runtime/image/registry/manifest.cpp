@@ -2,6 +2,8 @@
 
 #include <sys/utsname.h>
 
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "runtime/image/digest.hpp"
@@ -166,6 +168,64 @@ const Descriptor& select_platform(const Manifest& index, const Platform& want,
               std::string(what) + ": no image for " + want.str() +
                   " (available: " + (available.empty() ? "none" : available) + ")",
               0, "choose one with --platform os/arch[/variant]");
+}
+
+namespace {
+
+bool valid_tag(std::string_view t) {
+  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  if (t.empty() || t.size() > 128 || !word(t[0])) return false;
+  return std::ranges::all_of(t, [&](char c) { return word(c) || c == '.' || c == '-'; });
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::vector<std::string> parse_tag_list(std::string_view body, std::string_view what) {
+  const json j = json::parse(body, nullptr, false);
+  if (!j.is_object()) throw Error("invalid tag list", std::string(what) + ": not a JSON object");
+  std::vector<std::string> tags;
+  if (!j.contains("tags") || j["tags"].is_null()) return tags;
+  if (!j["tags"].is_array())
+    throw Error("invalid tag list", std::string(what) + ": \"tags\" is not a list");
+  for (const auto& t : j["tags"]) {
+    if (!t.is_string() || !valid_tag(t.get<std::string>()))
+      throw Error("invalid tag list", std::string(what) + ": " + t.dump() + " is not a tag");
+    tags.push_back(t.get<std::string>());
+  }
+  return tags;
+}
+
+std::string next_link(std::string_view header) {
+  while (!header.empty()) {
+    // One link: <target> followed by ;-separated parameters, up to a comma
+    // outside the brackets.
+    header = trimmed(header);
+    if (!header.starts_with("<")) return "";
+    const std::size_t close = header.find('>');
+    if (close == std::string_view::npos) return "";
+    const std::string_view target = header.substr(1, close - 1);
+    std::string_view rest = header.substr(close + 1);
+    const std::size_t comma = rest.find(',');
+    std::string_view params = rest.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    for (std::size_t at = 0; at < params.size();) {
+      const std::size_t semi = std::min(params.find(';', at), params.size());
+      std::string_view p = trimmed(params.substr(at, semi - at));
+      at = semi + 1;
+      const std::size_t eq = p.find('=');
+      if (eq == std::string_view::npos || trimmed(p.substr(0, eq)) != "rel") continue;
+      std::string_view v = trimmed(p.substr(eq + 1));
+      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+      if (v == "next") return std::string(target);
+    }
+  }
+  return "";
 }
 
 }  // namespace lit::image

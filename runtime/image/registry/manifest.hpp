@@ -54,4 +54,13 @@ Manifest parse_manifest(std::string_view bytes, std::string_view content_type,
 const Descriptor& select_platform(const Manifest& index, const Platform& want,
                                   std::string_view what);
 
+// The tags of a GET /v2/<name>/tags/list answer ({"name": ..., "tags": [...]};
+// "tags": null is none). Throws lit::Error naming `what` for anything else,
+// a tag that is not docker's [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} included.
+std::vector<std::string> parse_tag_list(std::string_view body, std::string_view what);
+
+// The target of the rel="next" link of a Link header (`<URL>; rel="next"`,
+// links separated by commas), or "" when there is none.
+std::string next_link(std::string_view header);
+
 }  // namespace lit::image

@@ -1,5 +1,6 @@
 #include "runtime/image/registry/pull.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "runtime/image/lookup.hpp"
 #include "runtime/image/reference.hpp"
 #include "runtime/image/registry/client.hpp"
+#include "runtime/image/registry/registry_config.hpp"
 #include "runtime/image/transaction.hpp"
 #include "runtime/image/unpack.hpp"
 #include "runtime/util/error.hpp"
@@ -139,17 +141,34 @@ void run_jobs(std::vector<LayerJob>& jobs, unsigned parallel,
     if (e) std::rethrow_exception(e);
 }
 
-std::optional<Credential> credential_for(const PullOptions& o, const std::string& domain) {
-  return find_credential(o.auth, domain);
-}
-
 bool insecure(const PullOptions& o, const std::string& domain) {
-  return std::ranges::find(o.insecure_registries, domain) != o.insecure_registries.end();
+  const std::string key = registry_key(domain);
+  return std::ranges::any_of(o.insecure_registries,
+                             [&](const std::string& r) { return registry_key(r) == key; });
 }
 
-PullResult pull(Store& store, const Reference& ref, const PullOptions& o) {
-  RegistryClient client(ref.domain, ref.path, credential_for(o, ref.domain),
-                        insecure(o, ref.domain));
+// Runs `fn` with a client of each mirror of `domain`, then of `domain` itself,
+// until one succeeds; a mirror's failure is logged (debug) and passed over.
+template <typename F>
+auto from_endpoints(const PullOptions& o, const std::string& domain, const std::string& repository,
+                    F&& fn) {
+  std::vector<std::pair<std::string, std::string>> endpoints;  // scheme, host
+  if (auto it = o.mirrors.find(registry_key(domain)); it != o.mirrors.end())
+    for (const auto& m : it->second) endpoints.push_back(split_mirror(m));
+  for (const auto& [scheme, host] : endpoints) {
+    RegistryClient mirror(host, repository, find_credential(o.auth, registry_key(host)),
+                          insecure(o, host), scheme);
+    try {
+      return fn(mirror);
+    } catch (const Error& e) {
+      spdlog::debug("mirror {} of {}: {}", host, domain, e.what());
+    }
+  }
+  RegistryClient origin(domain, repository, find_credential(o.auth, domain), insecure(o, domain));
+  return fn(origin);
+}
+
+PullResult pull(Store& store, const Reference& ref, const PullOptions& o, RegistryClient& client) {
   Resolved r = resolve_manifest(client, ref, o);
   emit(o, PullEvent::Kind::Resolved, "", 0, 0, r.fetched.digest);
   const std::string config = client.blob(r.manifest.config);
@@ -191,9 +210,21 @@ PullResult pull(Store& store, const Reference& ref, const PullOptions& o) {
 PullResult pull_image(Store& store, const std::string& reference, const PullOptions& options) {
   Reference ref = parse_reference(reference);
   try {
-    return pull(store, ref, options);
+    return from_endpoints(options, ref.domain, ref.path, [&](RegistryClient& client) {
+      return pull(store, ref, options, client);
+    });
   } catch (Error& e) {
     throw e.context("pull " + ref.familiar());
+  }
+}
+
+std::vector<std::string> list_tags(const std::string& name, const PullOptions& options) {
+  Reference ref = parse_reference(name);
+  try {
+    return from_endpoints(options, ref.domain, ref.path,
+                          [](RegistryClient& client) { return client.tags(); });
+  } catch (Error& e) {
+    throw e.context("list the tags of " + ref.familiar_name());
   }
 }
 

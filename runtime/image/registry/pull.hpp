@@ -5,9 +5,13 @@
 // verified, decompressed and unpacked into the store's staging directory in
 // one pass. Layers whose diff ID the store has are not fetched. The image
 // becomes visible in one store commit; any failure stores nothing.
+// A registry with mirrors (lit's config) is pulled from each mirror in turn,
+// then from itself: a mirror that fails (unreachable, without the image, an
+// error) is passed over silently; the registry's own error is the one thrown.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,8 +40,11 @@ struct PullEvent {
 struct PullOptions {
   std::optional<Platform> platform;              // default: this machine's
   std::vector<std::string> insecure_registries;  // plain HTTP allowed (beside local ones)
-  AuthFiles auth;                                // where credentials are read
-  unsigned parallel = 3;                         // layers fetched at once
+  // Registry key ("docker.io", "HOST[:PORT]") -> its mirrors, tried in order
+  // before it ([http[s]://]HOST[:PORT], see registry_config.hpp).
+  std::map<std::string, std::vector<std::string>> mirrors;
+  AuthFiles auth;         // where credentials are read
+  unsigned parallel = 3;  // layers fetched at once
   // Called from the fetching threads (serialize in the callee).
   std::function<void(const PullEvent&)> progress;
 };
@@ -49,5 +56,9 @@ struct PullResult {
 };
 
 PullResult pull_image(Store& store, const std::string& reference, const PullOptions& options);
+
+// The tags of repository `name` (a reference without tag or digest), from its
+// mirrors or its registry as a pull would; throws lit::Error naming `name`.
+std::vector<std::string> list_tags(const std::string& name, const PullOptions& options);
 
 }  // namespace lit::image

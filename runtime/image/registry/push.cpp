@@ -141,7 +141,9 @@ void push_layer(RegistryClient& client, const PushLayer& layer, const std::strin
 }
 
 bool insecure(const PushOptions& o, const std::string& domain) {
-  return std::ranges::find(o.insecure_registries, domain) != o.insecure_registries.end();
+  const std::string key = registry_key(domain);
+  return std::ranges::any_of(o.insecure_registries,
+                             [&](const std::string& r) { return registry_key(r) == key; });
 }
 
 PushResult push(const fs::path& root, const std::string& source, const Reference& dest,

@@ -116,3 +116,39 @@ TEST(Platform, VariantsOfArm) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(TagList, ParsesTheTags) {
+  EXPECT_EQ(parse_tag_list(R"({"name":"test/busybox","tags":["1","latest","v1.2_x-y"]})", "t"),
+            (std::vector<std::string>{"1", "latest", "v1.2_x-y"}));
+  EXPECT_TRUE(parse_tag_list(R"({"name":"x","tags":null})", "t").empty());
+  EXPECT_TRUE(parse_tag_list(R"({"name":"x"})", "t").empty());
+  EXPECT_EQ(error_of([] { parse_tag_list("[]", "tags of x from registry r"); }),
+            "invalid tag list tags of x from registry r: not a JSON object");
+  EXPECT_EQ(error_of([] { parse_tag_list(R"({"tags":"1"})", "t"); }),
+            "invalid tag list t: \"tags\" is not a list");
+  EXPECT_EQ(error_of([] { parse_tag_list(R"({"tags":["../x"]})", "t"); }),
+            "invalid tag list t: \"../x\" is not a tag");
+  EXPECT_EQ(error_of([] { parse_tag_list(R"({"tags":[1]})", "t"); }),
+            "invalid tag list t: 1 is not a tag");
+  EXPECT_EQ(error_of([] { parse_tag_list(R"({"tags":[".x"]})", "t"); }),
+            "invalid tag list t: \".x\" is not a tag");
+  EXPECT_EQ(error_of([&] {
+              parse_tag_list("{\"tags\":[\"" + std::string(129, 'a') + "\"]}", "t");
+            }).substr(0, 25),
+            "invalid tag list t: \"aaaa");
+}
+
+TEST(TagList, FindsTheNextLink) {
+  EXPECT_EQ(next_link(R"(</v2/x/tags/list?last=1&n=1>; rel="next")"), "/v2/x/tags/list?last=1&n=1");
+  EXPECT_EQ(next_link(R"(<https://a/b?c=1,2>; rel=prev, <https://a/next> ;rel = "next")"),
+            "https://a/next");
+  EXPECT_EQ(next_link(R"(<https://a/b>; title="x"; rel=next)"), "https://a/b");
+  EXPECT_EQ(next_link(R"(<https://a/b>; rel="prev")"), "");
+  EXPECT_EQ(next_link(""), "");
+  EXPECT_EQ(next_link("garbage"), "");
+  EXPECT_EQ(next_link("<unclosed; rel=next"), "");
+}
+
+}  // namespace
