@@ -9,6 +9,7 @@
 #include "runtime/image/build/ignore.hpp"
 #include "runtime/image/builder/config_edit.hpp"
 #include "runtime/image/builder/copy.hpp"
+#include "runtime/image/builder/run_mounts.hpp"
 #include "runtime/image/builder/steps.hpp"
 #include "runtime/image/config.hpp"
 #include "runtime/image/digest.hpp"
@@ -36,6 +37,17 @@ fs::path find_containerfile(const fs::path& context, const fs::path& given) {
   }
   throw Error("build: no Containerfile or Dockerfile in the context", context.string(), 0,
               "name it with -f FILE");
+}
+
+std::uintmax_t prune_build_cache(const fs::path& images_root) {
+  const fs::path dir = images_root / "build-cache";
+  std::uintmax_t bytes = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec))
+    if (it->is_regular_file(ec)) bytes += it->file_size(ec);
+  remove_tree(dir);
+  return bytes;
 }
 
 namespace {
@@ -68,6 +80,7 @@ class Builder : public StepHost {
   void build_stage(const b::ResolvedStage& stage, std::size_t position, std::size_t count);
   void run_step(StageImage& image, const b::ResolvedStep& step);
   std::string where(const b::ResolvedStep& step) const;
+  RunSetup run_setup(const b::Run& run, const b::Vars& args);
   std::optional<StageImage> cached(const std::string& key) const;
   void remember(const std::string& key, const StageImage& image);
   std::string store_image(const StageImage& image, const std::vector<std::string>& tags);
@@ -83,6 +96,7 @@ class Builder : public StepHost {
   std::map<std::size_t, StageImage> results_;
   BuildResult result_;
   int step_no_ = 0, step_count_ = 0;
+  std::string bridge_;  // the lit network of RUNs on Bridge, once asked for
 };
 
 std::vector<fs::path> Builder::layer_dirs(const StageImage& image) const {
@@ -139,11 +153,16 @@ void Builder::run_step(StageImage& image, const b::ResolvedStep& step) {
   log_("STEP " + std::to_string(++step_no_) + "/" + std::to_string(step_count_) + ": " +
        step.original);
   std::optional<PreparedCopy> copy;
+  PreparedMounts mounts;
+  std::string content_hash;
   if (const auto* c = std::get_if<b::Copy>(&step.what)) {
     copy.emplace(prepare_copy(*this, image, *c, o_.context, ignore_));
+    content_hash = copy->content_hash;
+  } else if (const auto* r = std::get_if<b::Run>(&step.what)) {
+    mounts = prepare_mounts(*this, image, r->mounts, o_.context, ignore_);
+    content_hash = mounts.content_hash;
   }
-  const std::string key = step_cache_key(image.digest(), step.original, step.args,
-                                         copy ? copy->content_hash : std::string());
+  const std::string key = step_cache_key(image.digest(), step.original, step.args, content_hash);
   if (auto hit = cached(key)) {
     image = *hit;
     ++result_.cached;
@@ -153,7 +172,10 @@ void Builder::run_step(StageImage& image, const b::ResolvedStep& step) {
   const std::string created = now_rfc3339();
   if (const auto* r = std::get_if<b::Run>(&step.what)) {
     std::vector<std::string> argv = run_argv(image, *r);
-    std::string diff = run_in_container(*this, image, argv, step.args, o_.network);
+    RunSetup setup = run_setup(*r, step.args);
+    setup.mounts = mounts.mounts;
+    setup.mount_stubs = mounts.stubs;
+    std::string diff = run_in_container(*this, image, argv, setup);
     add_history(image, run_created_by(argv), created, diff);
   } else if (copy) {
     const auto& c = std::get<b::Copy>(step.what);
@@ -168,6 +190,26 @@ void Builder::run_step(StageImage& image, const b::ResolvedStep& step) {
   }
   ++result_.executed;
   remember(key, image);
+}
+
+// `RUN --network=none|host|default` overrides the build's network (host only
+// when the build allows it, as docker's network.host entitlement).
+RunSetup Builder::run_setup(const b::Run& run, const b::Vars& args) {
+  RunSetup setup;
+  setup.args = args;
+  setup.network = o_.network;
+  if (run.network == "none") setup.network = runtime::NetworkMode::None;
+  if (run.network == "host" && o_.network != runtime::NetworkMode::Host)
+    throw Error("RUN --network=host needs the build's permission", {}, 0,
+                "build with --network host");
+  if (setup.network == runtime::NetworkMode::Bridge) {
+    if (bridge_.empty()) {
+      if (!o_.bridge_network) throw Error("RUN --network default: no network for builds here");
+      bridge_ = o_.bridge_network();
+    }
+    setup.network_name = bridge_;
+  }
+  return setup;
 }
 
 std::string Builder::where(const b::ResolvedStep& step) const {
@@ -218,8 +260,11 @@ std::string Builder::store_image(const StageImage& image, const std::vector<std:
 }
 
 BuildResult Builder::run() {
-  fs::path file = find_containerfile(o_.context, o_.containerfile);
-  cf_ = b::parse_containerfile(read_file(file), file.filename().string());
+  const bool inline_text = !o_.containerfile_inline.empty();
+  fs::path file =
+      inline_text ? o_.context / "Dockerfile" : find_containerfile(o_.context, o_.containerfile);
+  cf_ = b::parse_containerfile(inline_text ? o_.containerfile_inline : read_file(file),
+                               inline_text ? "dockerfile_inline" : file.filename().string());
   ignore_ = b::load_ignore(o_.context, file);
   std::vector<std::string> tags;
   for (const auto& t : o_.tags) tags.push_back(parse_reference(t).str());
