@@ -265,6 +265,53 @@ services:
   EXPECT_EQ(a.out, "inline\n") << a;
 }
 
+// Two stages the target needs build at the same time (each waits, through a
+// shared cache mount, for the other to have started: one after the other they
+// would time out); their lines carry the stage's name; a stage the target
+// does not need is skipped, failing RUN and all.
+TEST_F(BuildTest, IndependentStagesBuildInParallelAndUnusedOnesAreSkipped) {
+  constexpr const char* kWait =
+      "--mount=type=cache,target=/sync,id=sync touch /sync/$ME && i=0 && "
+      "until [ -e /sync/$OTHER ]; do sleep 0.1; i=$((i+1)); [ $i -lt 100 ] || exit 9; done && "
+      "echo $ME > /$ME";
+  put("Containerfile", std::string(R"(FROM localhost/lit-test:latest AS one
+ENV ME=one OTHER=two
+RUN )") + kWait + R"(
+FROM localhost/lit-test:latest AS broken
+RUN echo never; exit 7
+FROM localhost/lit-test:latest AS two
+ENV ME=two OTHER=one
+RUN )" + kWait + R"(
+FROM localhost/lit-test:latest
+COPY --from=one /one /one
+COPY --from=two /two /two
+CMD ["cat", "/one", "/two"]
+)");
+  Result r = build({"-t", "built:parallel"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("[one] STEP"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("[two] STEP"), std::string::npos) << r;
+  EXPECT_EQ(r.out.find("never"), std::string::npos) << r;
+  EXPECT_EQ(r.out.find("broken"), std::string::npos) << r;
+  Result out = run({"--rm", "built:parallel"});
+  EXPECT_EQ(out.out, "one\ntwo\n") << out;
+  // A RUN's output comes back as the stage's lines.
+  put("Containerfile", R"(FROM localhost/lit-test:latest AS a
+RUN echo from-a
+FROM localhost/lit-test:latest AS b
+RUN echo from-b; exit 4
+FROM scratch
+COPY --from=a /etc/hostname /a
+COPY --from=b /etc/hostname /b
+)");
+  Result failed = build({});
+  EXPECT_EQ(failed.exit_code, 1) << failed;
+  EXPECT_NE(failed.out.find("[b] from-b"), std::string::npos) << failed;
+  EXPECT_NE(failed.err.find("Containerfile:4: RUN: exit code 4"), std::string::npos) << failed;
+  EXPECT_TRUE(container_ids().empty());
+  EXPECT_TRUE(fs::is_empty(root_ / "images" / "tmp"));
+}
+
 // busybox httpd on the sandbox host (0.0.0.0:PORT), serving a directory.
 class HostHttpd {
  public:

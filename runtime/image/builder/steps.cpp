@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 
+#include "runtime/image/builder/run_child.hpp"
 #include "runtime/image/builder/run_network.hpp"
 #include "runtime/image/config.hpp"
 #include "runtime/image/transaction.hpp"
@@ -204,6 +205,7 @@ runtime::ExitStatus run_step_container(StepHost& host, runtime::CreatePlan& plan
     endpoint->configure(plan.spec);
     hooks.before_start = [&endpoint](pid_t pid) { endpoint->start(pid); };
   }
+  if (setup.in_child) return run_in_child(plan.spec, hooks, setup.output);
   return runtime::run_foreground(plan.spec, hooks);  // the endpoint goes at scope exit
 }
 

@@ -3,6 +3,7 @@
 // container whose overlay upper directory becomes the layer, and the layer
 // WORKDIR makes when its directory is missing.
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,10 @@ struct RunSetup {
   std::vector<runtime::Mount> mounts;                         // RUN --mount, not in the layer
   // Mount points the image lacked (made for mounts): removed from the layer when still empty.
   std::vector<std::string> mount_stubs;
+  // Stages building in threads: the container starts from a child process,
+  // its output lines through `output`.
+  bool in_child = false;
+  std::function<void(const std::string&)> output;
 };
 
 // Runs argv in a container on the image. Throws "exit code N: COMMAND" when it fails.
