@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <optional>
 
 #include "runtime/image/builder/copy.hpp"
 #include "runtime/image/builder/steps.hpp"
@@ -62,17 +63,20 @@ void add_cache(StepHost& host, PreparedMounts& p, const b::RunMount& m, const st
     p.locks.push_back(std::move(lock));
   }
   std::error_code ec;
+  // Made aside, then renamed, under a lock: a RUN of another stage or build
+  // may be making the same one (and rename would replace an empty one in use).
+  std::optional<FileLock> making;
+  if (!fs::is_directory(dir, ec)) making.emplace(root / "create.lock");
   if (!fs::is_directory(dir, ec)) {
-    fs::path tmp = dir;
-    tmp += ".new-" + std::to_string(::getpid());
-    fs::remove_all(tmp, ec);
-    make_dirs(tmp, m.mode.value_or(0755));
+    TempDir fresh(root, key + ".new-");
+    const fs::path& tmp = fresh.path();
     if (::chmod(tmp.c_str(), m.mode.value_or(0755)) < 0 ||
         ::chown(tmp.c_str(), m.uid.value_or(0), m.gid.value_or(0)) < 0)
       throw Error::sys("prepare cache directory", tmp.string(), errno);
-    if (::rename(tmp.c_str(), dir.c_str()) < 0 && !fs::is_directory(dir, ec))
+    if (::rename(tmp.c_str(), dir.c_str()) == 0)
+      fresh.release();
+    else if (!fs::is_directory(dir, ec))
       throw Error::sys("create cache directory", dir.string(), errno);
-    fs::remove_all(tmp, ec);  // another build made it first
   }
   std::vector<std::string> options;
   if (m.read_only) options.push_back("ro");
