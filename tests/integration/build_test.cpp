@@ -189,6 +189,8 @@ services:
 // mounts show the context or a stage read-only; tmpfs leaves nothing.
 TEST_F(BuildTest, RunMountsCacheBindAndTmpfs) {
   put("data/in.txt", "from the context\n");
+  put("data/secret.txt", "ignored\n");
+  put(".dockerignore", "data/secret.txt\n");
   put("Containerfile", R"(FROM localhost/lit-test:latest AS tools
 RUN echo made > /made
 FROM localhost/lit-test:latest
@@ -196,7 +198,8 @@ ARG N=1
 RUN --mount=type=cache,target=/cache echo "run $N" >> /cache/log && cat /cache/log > /seen
 RUN --mount=type=bind,source=data,target=/src --mount=type=tmpfs,target=/scratch \
     --mount=from=tools,source=/made,target=/tools/made \
-    cat /src/in.txt /tools/made > /mounted && ! touch /src/x 2>/dev/null && echo t > /scratch/t
+    cat /src/in.txt /tools/made > /mounted && ! touch /src/x 2>/dev/null && echo t > /scratch/t \
+    && ! test -e /src/secret.txt
 CMD ["cat", "/seen", "/mounted"]
 )");
   Result first = build({"-t", "built:mounts"});

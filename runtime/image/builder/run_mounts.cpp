@@ -95,6 +95,16 @@ void add_bind(StepHost& host, PreparedMounts& p, const b::RunMount& m, const std
     auto selected = select_sources(context, {relative}, ignore);
     p.content_hash += hash_sources(selected, ignore);
     path = context / (relative == "." ? "" : relative);
+    if (!ignore.empty()) {  // what .dockerignore leaves out is not there: a filtered copy
+      p.trees.push_back(std::make_unique<TempDir>(host.txn().staging(), "mount-"));
+      const fs::path tree = p.trees.back()->path() / "t";
+      make_dirs(tree);
+      CopyOptions o;
+      o.dest = "/";
+      o.dest_is_dir = true;
+      copy_into_layer(selected, ignore, o, tree, {});
+      path = fs::is_directory(path) ? tree : tree / path.filename();
+    }
   } else {
     StageImage src = m.from_stage ? host.stage_result(*m.from_stage) : host.image_named(m.from);
     p.trees.push_back(std::make_unique<TempDir>(host.txn().staging(), "mount-"));
