@@ -225,6 +225,8 @@ CMD ["cat", "/seen", "/mounted"]
   EXPECT_NE(third.out.find("2 steps run"), std::string::npos) << third;
   out = run({"--rm", "built:mounts"});
   EXPECT_EQ(out.out, "run 1\nrun 2\nchanged\nmade\n") << out;
+  Result again = build({"--build-arg", "N=2", "-t", "built:mounts"});
+  EXPECT_NE(again.out.find("0 steps run"), std::string::npos) << again;
   Result prune = lit({"builder", "prune", "-f"});
   EXPECT_EQ(prune.exit_code, 0) << prune;
   EXPECT_FALSE(fs::exists(root_ / "images" / "build-cache"));

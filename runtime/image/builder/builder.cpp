@@ -190,14 +190,12 @@ void Builder::run_step(StageImage& image, const b::ResolvedStep& step, const std
   const std::string name = b::instruction_name(step.what);
   log(label, step_line(step.original));
   std::optional<PreparedCopy> copy;
-  PreparedMounts mounts;
   std::string content_hash;
   if (const auto* c = std::get_if<b::Copy>(&step.what)) {
     copy.emplace(prepare_copy(*this, image, *c, o_.context, ignore_));
     content_hash = copy->content_hash;
   } else if (const auto* r = std::get_if<b::Run>(&step.what)) {
-    mounts = prepare_mounts(*this, image, r->mounts, o_.context, ignore_);
-    content_hash = mounts.content_hash;
+    content_hash = mounts_content_hash(*this, r->mounts, o_.context, ignore_);
   }
   const std::string key = step_cache_key(image.digest(), step.original, step.args, content_hash);
   if (auto hit = cached(key)) {
@@ -210,6 +208,7 @@ void Builder::run_step(StageImage& image, const b::ResolvedStep& step, const std
   const std::string created = now_rfc3339();
   if (const auto* r = std::get_if<b::Run>(&step.what)) {
     std::vector<std::string> argv = run_argv(image, *r);
+    PreparedMounts mounts = prepare_mounts(*this, image, r->mounts, o_.context, ignore_);
     RunSetup setup = run_setup(*r, step.args);
     setup.mounts = mounts.mounts;
     setup.mount_stubs = mounts.stubs;

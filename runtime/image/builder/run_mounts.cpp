@@ -83,17 +83,21 @@ void add_cache(StepHost& host, PreparedMounts& p, const b::RunMount& m, const st
   p.mounts.push_back({target, "bind", dir.string(), options});
 }
 
-// A bind mount's source: the path in the context (inside it), else in the stage or image.
-void add_bind(StepHost& host, PreparedMounts& p, const b::RunMount& m, const std::string& target,
-              const fs::path& context, const b::IgnoreMatcher& ignore) {
+// A bind mount's source, relative to its root ("." for the root itself).
+std::string bind_source(const b::RunMount& m) {
   std::string source = fs::path("/" + m.source).lexically_normal().string();
   if (source.find("..") != std::string::npos)
     throw Error("--mount source=" + m.source + ": outside of its source");
-  const std::string relative = source == "/" ? "." : source.substr(1);
+  return source == "/" ? "." : source.substr(1);
+}
+
+// A bind mount's source: the path in the context (inside it), else in the stage or image.
+void add_bind(StepHost& host, PreparedMounts& p, const b::RunMount& m, const std::string& target,
+              const fs::path& context, const b::IgnoreMatcher& ignore) {
+  const std::string relative = bind_source(m);
   fs::path path;
   if (m.from.empty()) {
     auto selected = select_sources(context, {relative}, ignore);
-    p.content_hash += hash_sources(selected, ignore);
     path = context / (relative == "." ? "" : relative);
     if (!ignore.empty()) {  // what .dockerignore leaves out is not there: a filtered copy
       p.trees.push_back(std::make_unique<TempDir>(host.txn().staging(), "mount-"));
@@ -117,7 +121,6 @@ void add_bind(StepHost& host, PreparedMounts& p, const b::RunMount& m, const std
     std::error_code ec;
     if (!fs::exists(fs::symlink_status(path, ec)))
       throw Error("--mount from=" + m.from + ",source=" + m.source + ": not found");
-    p.content_hash += src.digest() + ":" + source + "\n";
   }
   p.mounts.push_back({target, "bind", path.string(), {"ro"}});
 }
@@ -148,8 +151,23 @@ PreparedMounts prepare_mounts(StepHost& host, const StageImage& image,
       p.mounts.push_back({target, "tmpfs", "", options});
     }
   }
-  if (!p.content_hash.empty()) p.content_hash = sha256_digest(p.content_hash);
   return p;
+}
+
+std::string mounts_content_hash(StepHost& host, const std::vector<b::RunMount>& mounts,
+                                const fs::path& context, const b::IgnoreMatcher& ignore) {
+  std::string all;
+  for (const auto& m : mounts) {
+    if (m.type != "bind") continue;
+    const std::string relative = bind_source(m);
+    if (m.from.empty()) {
+      all += hash_sources(select_sources(context, {relative}, ignore), ignore) + "\n";
+    } else {
+      StageImage src = m.from_stage ? host.stage_result(*m.from_stage) : host.image_named(m.from);
+      all += src.digest() + ":" + relative + "\n";
+    }
+  }
+  return all.empty() ? all : sha256_digest(all);
 }
 
 }  // namespace lit::image::builder

@@ -25,11 +25,17 @@ class StepHost;
 struct PreparedMounts {
   std::vector<runtime::Mount> mounts;
   std::vector<std::string> stubs;                // mount points the image lacks, absolute
-  std::string content_hash;                      // of the bind mounts' sources ("" without any)
   std::vector<std::unique_ptr<TempDir>> trees;   // bind from a stage or image; private caches
   std::vector<std::unique_ptr<FileLock>> locks;  // locked and private caches, held for the RUN
 };
 
+// The bind mounts' sources for the step's cache key: the context's files (as
+// COPY hashes them), a stage's or image's digest; "" without bind mounts.
+std::string mounts_content_hash(StepHost& host, const std::vector<build::RunMount>& mounts,
+                                const std::filesystem::path& context,
+                                const build::IgnoreMatcher& ignore);
+
+// What the mounts need, made once the step is not cached.
 PreparedMounts prepare_mounts(StepHost& host, const StageImage& image,
                               const std::vector<build::RunMount>& mounts,
                               const std::filesystem::path& context,
