@@ -15,9 +15,10 @@ namespace lit::app {
 struct ImageBuildFlags {
   std::vector<std::string> tags;        // -t
   std::string file;                     // -f
+  std::string inline_text;              // build.dockerfile_inline (not a flag)
   std::vector<std::string> build_args;  // --build-arg K=V (or K: from the environment)
   std::string target;
-  std::string network = "none";
+  std::string network = "default";  // RUN's: default (NAT'd bridge), none or host
   bool no_cache = false, quiet = false;
   // `lit up`: print nothing unless a step has work to do (not cached); then
   // `header`, the steps so far, and the rest as they come.

@@ -1,12 +1,20 @@
 // `lit build`: the image builder (runtime/image/builder) from the command
 // line and for a project's services with build:.
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 
 #include "app/build.hpp"
+#include "network/manager.hpp"
+#include "network/store.hpp"
 #include "reconciler/apply/replica_request.hpp"
 #include "runtime/image/builder/builder.hpp"
 #include "runtime/image/store.hpp"
@@ -25,7 +33,8 @@ void add_image_build_flags(CLI::App& cmd, ImageBuildFlags& f) {
                  "Set a build argument (K=V, or K from the environment)")
       ->allow_extra_args(false);
   cmd.add_option("--target", f.target, "Build this stage (default: the last)");
-  cmd.add_option("--network", f.network, "RUN's network: none (default) or host")
+  cmd.add_option("--network", f.network,
+                 "RUN's network: default (a NAT'd bridge), none (only lo) or host")
       ->check(CLI::IsMember({"none", "host", "default"}));
   cmd.add_flag("--no-cache", f.no_cache, "Run every step, ignoring the build cache");
   cmd.add_flag("-q,--quiet", f.quiet, "Print only the image id");
@@ -58,10 +67,60 @@ image::build::Vars parse_build_args(const std::vector<std::string>& args) {
 
 runtime::NetworkMode network_mode(const std::string& n) {
   if (n == "host") return runtime::NetworkMode::Host;
-  if (n == "default")  // docker's NAT'd bridge for builds is not there yet
-    std::fprintf(stderr, "lit: warning: build --network default: RUN has no network yet (none)\n");
-  return runtime::NetworkMode::None;
+  if (n == "none") return runtime::NetworkMode::None;
+  return runtime::NetworkMode::Bridge;  // "default": docker build's NAT'd bridge
 }
+
+constexpr std::string_view kBuildNetworkPrefix = "lit-build-";
+
+// The network of a build's RUNs (`--network default`): a lit network of its
+// own, lit-build-<pid>, made when a RUN first needs it (a cached build makes
+// none) and removed when the build ends, failed or not. One left by a build
+// that was killed is removed by the next build.
+class BuildNetwork {
+ public:
+  explicit BuildNetwork(const Paths& paths) : paths_(paths) {}
+  ~BuildNetwork() {
+    if (name_.empty()) return;
+    try {
+      network::Manager().remove_network(paths_, name_);
+    } catch (const Error& e) {
+      std::fprintf(stderr, "lit: warning: remove build network %s: %s\n", name_.c_str(), e.what());
+    }
+  }
+  BuildNetwork(const BuildNetwork&) = delete;
+  BuildNetwork& operator=(const BuildNetwork&) = delete;
+
+  const std::string& name() {
+    if (!name_.empty()) return name_;
+    remove_stale();
+    network::NetworkCreate request;
+    request.name = std::string(kBuildNetworkPrefix) + std::to_string(::getpid());
+    network::Manager().create_network(paths_, request);
+    name_ = request.name;
+    return name_;
+  }
+
+ private:
+  void remove_stale() const {
+    network::NetworkStore store(network::networks_dir(paths_.root));
+    for (const auto& r : store.list()) {
+      if (!r.name.starts_with(kBuildNetworkPrefix) || !r.endpoints.empty()) continue;
+      pid_t pid = 0;
+      const char* digits = r.name.data() + kBuildNetworkPrefix.size();
+      auto [end, ec] = std::from_chars(digits, r.name.data() + r.name.size(), pid);
+      if (ec != std::errc() || end != r.name.data() + r.name.size()) continue;
+      if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+      try {
+        network::Manager().remove_network(paths_, r.name);
+      } catch (const Error&) {  // another build removed it meanwhile
+      }
+    }
+  }
+
+  const Paths& paths_;
+  std::string name_;
+};
 
 }  // namespace
 
@@ -69,15 +128,21 @@ void run_image_build(const Context& ctx, const ImageBuildFlags& f, const std::st
   ib::BuildOptions o;
   o.context = fs::absolute(context);
   o.containerfile = f.file;
+  o.containerfile_inline = f.inline_text;
   o.tags = f.tags;
   o.build_args = parse_build_args(f.build_args);
   o.target = f.target;
   o.no_cache = f.no_cache;
   o.network = network_mode(f.network);
+  BuildNetwork network(ctx.paths);
+  o.bridge_network = [&network] { return network.name(); };
   auto start = std::chrono::steady_clock::now();
+  // Stages may build in parallel: both callbacks come from the stages' threads.
+  std::mutex mu;
   bool live = !f.silent_when_cached;
   std::vector<std::string> held;  // the lines before the first step with work
   o.on_cache_miss = [&] {
+    std::lock_guard lock(mu);
     if (live) return;
     live = true;
     if (!f.header.empty()) std::printf("%s\n", f.header.c_str());
@@ -86,6 +151,7 @@ void run_image_build(const Context& ctx, const ImageBuildFlags& f, const std::st
   };
   ib::BuildResult r = ib::build_image(ctx.paths, o, [&](const std::string& line) {
     if (f.quiet) return;
+    std::lock_guard lock(mu);
     if (!live) {
       held.push_back(line);
       return;
@@ -116,22 +182,25 @@ namespace {
 ImageBuildFlags service_flags(const reconciler::Project& project, const reconciler::Service& s,
                               bool quiet) {
   const reconciler::Build& bld = *s.build;
-  if (!bld.dockerfile_inline.empty())
-    throw Error("build.dockerfile_inline is not supported yet").context("service " + s.name);
   if (bld.context.find("://") != std::string::npos || bld.context.starts_with("git@"))
     throw Error("build.context " + bld.context + ": a remote context is not supported yet")
         .context("service " + s.name);
   ImageBuildFlags f;
   f.tags.push_back(reconciler::service_image(project, s));
   f.tags.insert(f.tags.end(), bld.tags.begin(), bld.tags.end());
-  if (!bld.dockerfile.empty())
+  f.inline_text = bld.dockerfile_inline;
+  if (!bld.dockerfile.empty() && bld.dockerfile_inline.empty())
     f.file = fs::path(bld.dockerfile).is_absolute()
                  ? bld.dockerfile
                  : (fs::path(bld.context) / bld.dockerfile).string();
   for (const auto& [k, v] : bld.args) f.build_args.push_back(v ? k + "=" + *v : k);
   f.target = bld.target;
   f.no_cache = bld.no_cache;
-  f.network = bld.network == "host" ? "host" : "none";
+  if (!bld.network.empty() && bld.network != "default" && bld.network != "none" &&
+      bld.network != "host")
+    throw Error("build.network " + bld.network + ": lit builds with default, none or host")
+        .context("service " + s.name);
+  f.network = bld.network.empty() ? "default" : bld.network;
   f.quiet = quiet;
   return f;
 }

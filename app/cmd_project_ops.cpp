@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,6 +34,7 @@
 #include "reconciler/load/load.hpp"
 #include "reconciler/observe.hpp"
 #include "reconciler/plan.hpp"
+#include "runtime/image/builder/builder.hpp"
 #include "runtime/image/reference.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/lifecycle/detached.hpp"
@@ -495,16 +497,46 @@ void register_build(CLI::App& app, Context& ctx) {
                   "A context directory (\".\", a path with a slash), else services (default: all)");
   add_image_build_flags(*cmd, *flags);
   cmd->callback([&ctx, args, flags] {
-    if (is_context_build(*flags, *args)) {
-      run_image_build(ctx, *flags, args->front());
-      return;
+    try {
+      if (is_context_build(*flags, *args)) {
+        run_image_build(ctx, *flags, args->front());
+        return;
+      }
+      Project project = load(ctx, *args);
+      check_services(project, *args);
+      if (std::none_of(project.services.begin(), project.services.end(),
+                       [](const auto& kv) { return kv.second.build.has_value(); }))
+        std::fprintf(stderr, "lit: no service to build (none has build:)\n");
+      build_services(ctx, project, *args, flags->quiet);
+    } catch (const Error& e) {
+      report(ctx, e);
+      ctx.exit_code = kExitBuildFailure;
+    } catch (const std::exception& e) {
+      report(ctx, Error(e.what()));
+      ctx.exit_code = kExitBuildFailure;
     }
-    Project project = load(ctx, *args);
-    check_services(project, *args);
-    if (std::none_of(project.services.begin(), project.services.end(),
-                     [](const auto& kv) { return kv.second.build.has_value(); }))
-      std::fprintf(stderr, "lit: no service to build (none has build:)\n");
-    build_services(ctx, project, *args, flags->quiet);
+  });
+}
+
+// `lit builder prune`: docker's command for the build cache (steps and cache mounts).
+void register_builder(CLI::App& app, Context& ctx) {
+  auto* builder = app.add_subcommand("builder", "Manage the build cache");
+  builder->require_subcommand(1);
+  auto* cmd = builder->add_subcommand("prune", "Remove the build cache and RUN's cache mounts");
+  auto force = std::make_shared<bool>(false);
+  cmd->add_flag("-f,--force", *force, "Do not prompt for confirmation");
+  cmd->callback([&ctx, force] {
+    if (!*force) {
+      std::printf(
+          "WARNING! This will remove all build cache. Are you sure you want to continue? "
+          "[y/N] ");
+      std::fflush(stdout);
+      std::string answer;
+      std::getline(std::cin, answer);
+      if (answer != "y" && answer != "Y" && answer != "yes") return;
+    }
+    auto bytes = image::builder::prune_build_cache(ctx.paths.images());
+    std::printf("Total reclaimed space: %.1fMB\n", double(bytes) / 1e6);
   });
 }
 
@@ -522,6 +554,7 @@ void register_project_ops_commands(CLI::App& app, Context& ctx) {
   register_ls(app, ctx);
   register_pull(app, ctx);
   register_build(app, ctx);
+  register_builder(app, ctx);
 }
 
 }  // namespace lit::app

@@ -17,6 +17,8 @@ namespace lit::app {
 
 // Exit status for lit's own failures, as docker uses.
 inline constexpr int kExitLitFailure = 125;
+// A failed build (`lit build`), as `docker build` and `docker compose build` exit.
+inline constexpr int kExitBuildFailure = 1;
 
 // The project flags compose takes before the command: lit -f F -p NAME up.
 struct ProjectFlags {

@@ -1,8 +1,14 @@
 // `lit build CONTEXT` as a user runs it: images built from a Containerfile on
 // the busybox fixture, run afterwards; the step cache; errors with file:line.
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "network/links.hpp"
 #include "runtime/util/fs.hpp"
 #include "tests/integration/expect.hpp"
 #include "tests/integration/sandbox.hpp"
@@ -136,7 +142,7 @@ TEST_F(BuildTest, FailingRunNamesTheLineAndLeavesNothing) {
   put("Containerfile", "FROM localhost/lit-test:latest\nRUN true\nRUN echo out; exit 3\n");
   auto before = store_snapshot();
   Result r = build({"-t", "built:fail"});
-  EXPECT_NE(r.exit_code, 0) << r;
+  EXPECT_EQ(r.exit_code, 1) << r;  // docker build's status for a failed build
   EXPECT_NE(r.err.find("Containerfile:3: RUN: exit code 3: /bin/sh -c echo out; exit 3"),
             std::string::npos)
       << r;
@@ -154,7 +160,7 @@ TEST_F(BuildTest, FailingRunNamesTheLineAndLeavesNothing) {
 TEST_F(BuildTest, MalformedContainerfileNamesTheLine) {
   put("Containerfile", "FROM localhost/lit-test:latest\nCPY a b\n");
   Result r = build({});
-  EXPECT_NE(r.exit_code, 0) << r;
+  EXPECT_EQ(r.exit_code, 1) << r;
   EXPECT_NE(r.err.find("Containerfile:2: unknown instruction \"CPY\""), std::string::npos) << r;
 }
 
@@ -258,6 +264,202 @@ services:
   Result ps = lit({"container", "ls", "--format", "json"});
   EXPECT_NE(ps.out.find("(healthy)"), std::string::npos) << ps;
   EXPECT_EQ(lit({"-f", (ctx_ / "compose.yaml").string(), "down", "-t", "1"}).exit_code, 0);
+}
+
+// A cache mount keeps its files between builds, outside the image; bind
+// mounts show the context or a stage read-only; tmpfs leaves nothing.
+TEST_F(BuildTest, RunMountsCacheBindAndTmpfs) {
+  put("data/in.txt", "from the context\n");
+  put("data/secret.txt", "ignored\n");
+  put(".dockerignore", "data/secret.txt\n");
+  put("Containerfile", R"(FROM localhost/lit-test:latest AS tools
+RUN echo made > /made
+FROM localhost/lit-test:latest
+ARG N=1
+RUN --mount=type=cache,target=/cache echo "run $N" >> /cache/log && cat /cache/log > /seen
+RUN --mount=type=bind,source=data,target=/src --mount=type=tmpfs,target=/scratch \
+    --mount=from=tools,source=/made,target=/tools/made \
+    cat /src/in.txt /tools/made > /mounted && ! touch /src/x 2>/dev/null && echo t > /scratch/t \
+    && ! test -e /src/secret.txt
+CMD ["cat", "/seen", "/mounted"]
+)");
+  Result first = build({"-t", "built:mounts"});
+  ASSERT_EQ(first.exit_code, 0) << first;
+  Result out = run({"--rm", "built:mounts"});
+  EXPECT_EQ(out.out, "run 1\nfrom the context\nmade\n") << out;
+  Result second = build({"--no-cache", "--build-arg", "N=2", "-t", "built:mounts"});
+  ASSERT_EQ(second.exit_code, 0) << second;
+  out = run({"--rm", "built:mounts"});
+  EXPECT_EQ(out.out, "run 1\nrun 2\nfrom the context\nmade\n") << out;
+  // The mount points were not in the image, and are not now.
+  Result ls = run({"--rm", "built:mounts", "ls", "/"});
+  for (const char* gone : {"cache", "src", "scratch", "tools"})
+    EXPECT_EQ(ls.out.find(std::string(gone) + "\n"), std::string::npos) << gone << ": " << ls;
+  int caches = 0;
+  for (const auto& e : fs::directory_iterator(root_ / "images" / "build-cache" / "mounts"))
+    caches += e.is_directory() ? 1 : 0;
+  EXPECT_EQ(caches, 1);
+  // A changed context file reruns the RUN that binds it.
+  put("data/in.txt", "changed\n");
+  Result third = build({"--build-arg", "N=2", "-t", "built:mounts"});
+  ASSERT_EQ(third.exit_code, 0) << third;
+  EXPECT_NE(third.out.find("2 steps run"), std::string::npos) << third;
+  out = run({"--rm", "built:mounts"});
+  EXPECT_EQ(out.out, "run 1\nrun 2\nchanged\nmade\n") << out;
+  Result again = build({"--build-arg", "N=2", "-t", "built:mounts"});
+  EXPECT_NE(again.out.find("0 steps run"), std::string::npos) << again;
+  Result prune = lit({"builder", "prune", "-f"});
+  EXPECT_EQ(prune.exit_code, 0) << prune;
+  EXPECT_FALSE(fs::exists(root_ / "images" / "build-cache"));
+}
+
+TEST_F(BuildTest, CopyHeredocsAndComposeDockerfileInline) {
+  put("Containerfile", R"(FROM localhost/lit-test:latest
+ENV W=world
+COPY <<EOF /etc/motd
+hello $W
+EOF
+COPY <<A <<'B' /d/
+a
+A
+$W
+B
+CMD ["cat", "/etc/motd", "/d/A", "/d/B"]
+)");
+  Result r = build({"-t", "built:heredoc"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  Result out = run({"--rm", "built:heredoc"});
+  EXPECT_EQ(out.out, "hello world\na\n$W\n") << out;
+
+  put("app/msg.txt", "inline\n");
+  put("compose.yaml", R"(name: shop
+services:
+  web:
+    build:
+      context: ./app
+      network: none
+      dockerfile_inline: |
+        FROM localhost/lit-test:latest
+        COPY msg.txt /msg
+        CMD ["cat", "/msg"]
+)");
+  RunOptions opts;
+  opts.timeout = 90s;
+  Result b = lit({"-f", (ctx_ / "compose.yaml").string(), "build"}, opts);
+  ASSERT_EQ(b.exit_code, 0) << b;
+  Result a = run({"--rm", "shop-web"});
+  EXPECT_EQ(a.out, "inline\n") << a;
+}
+
+// Two stages the target needs build at the same time (each waits, through a
+// shared cache mount, for the other to have started: one after the other they
+// would time out); their lines carry the stage's name; a stage the target
+// does not need is skipped, failing RUN and all.
+TEST_F(BuildTest, IndependentStagesBuildInParallelAndUnusedOnesAreSkipped) {
+  constexpr const char* kWait =
+      "--mount=type=cache,target=/sync,id=sync touch /sync/$ME && i=0 && "
+      "until [ -e /sync/$OTHER ]; do sleep 0.1; i=$((i+1)); [ $i -lt 100 ] || exit 9; done && "
+      "echo $ME > /$ME";
+  put("Containerfile", std::string(R"(FROM localhost/lit-test:latest AS one
+ENV ME=one OTHER=two
+RUN )") + kWait + R"(
+FROM localhost/lit-test:latest AS broken
+RUN echo never; exit 7
+FROM localhost/lit-test:latest AS two
+ENV ME=two OTHER=one
+RUN )" + kWait + R"(
+FROM localhost/lit-test:latest
+COPY --from=one /one /one
+COPY --from=two /two /two
+CMD ["cat", "/one", "/two"]
+)");
+  Result r = build({"-t", "built:parallel"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("[one] STEP"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("[two] STEP"), std::string::npos) << r;
+  EXPECT_EQ(r.out.find("never"), std::string::npos) << r;
+  EXPECT_EQ(r.out.find("broken"), std::string::npos) << r;
+  Result out = run({"--rm", "built:parallel"});
+  EXPECT_EQ(out.out, "one\ntwo\n") << out;
+  // A RUN's output comes back as the stage's lines.
+  put("Containerfile", R"(FROM localhost/lit-test:latest AS a
+RUN echo from-a
+FROM localhost/lit-test:latest AS b
+RUN echo from-b; exit 4
+FROM scratch
+COPY --from=a /etc/hostname /a
+COPY --from=b /etc/hostname /b
+)");
+  Result failed = build({});
+  EXPECT_EQ(failed.exit_code, 1) << failed;
+  EXPECT_NE(failed.out.find("[b] from-b"), std::string::npos) << failed;
+  EXPECT_NE(failed.err.find("Containerfile:4: RUN: exit code 4"), std::string::npos) << failed;
+  EXPECT_TRUE(container_ids().empty());
+  EXPECT_TRUE(fs::is_empty(root_ / "images" / "tmp"));
+}
+
+// busybox httpd on the sandbox host (0.0.0.0:PORT), serving a directory.
+class HostHttpd {
+ public:
+  HostHttpd(const fs::path& dir, int port) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      const std::string p = std::to_string(port);
+      execlp("busybox", "busybox", "httpd", "-f", "-p", p.c_str(), "-h", dir.c_str(), nullptr);
+      _exit(127);
+    }
+  }
+  ~HostHttpd() {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  HostHttpd(const HostHttpd&) = delete;
+  HostHttpd& operator=(const HostHttpd&) = delete;
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// RUN's default network is docker build's: a NAT'd bridge with a default route
+// (here to an address of the sandbox host) and the host's nameservers; none
+// has only lo. The build's network and links are gone afterwards.
+TEST_F(BuildTest, RunReachesTheHostByDefaultAndNotWithNetworkNone) {
+  fs::create_directories(base_ / "www");
+  std::ofstream(base_ / "www" / "hello") << "hi from the host\n";
+  ASSERT_EQ(run_process({"ip", "addr", "add", "198.51.100.1/32", "dev", "lo"}).exit_code, 0);
+  fs::path resolv = base_ / "resolv.conf";
+  std::ofstream(resolv) << "nameserver 192.0.2.53\n";
+  ASSERT_EQ(mount(resolv.c_str(), "/etc/resolv.conf", nullptr, MS_BIND, nullptr), 0);
+  {
+    HostHttpd httpd(base_ / "www", 8099);
+    ASSERT_TRUE(eventually([] { return fetch("http://198.51.100.1:8099/hello") != ""; }));
+    put("Containerfile", R"(FROM localhost/lit-test:latest
+RUN wget -q -O /got http://198.51.100.1:8099/hello && cp /etc/resolv.conf /resolv
+CMD ["cat", "/got", "/resolv"]
+)");
+    Result r = build({"-t", "built:net"});  // --network default, as without the flag
+    EXPECT_EQ(r.exit_code, 0) << r;
+    Result out = run({"--rm", "built:net"});
+    EXPECT_EQ(out.out, "hi from the host\nnameserver 192.0.2.53\n") << out;
+    EXPECT_TRUE(lit({"network", "ls", "-q"}).out.empty());
+    EXPECT_TRUE(network::lit_links().empty());
+
+    Result none = build({"--network", "none", "--no-cache", "-t", "built:none"});
+    EXPECT_EQ(none.exit_code, 1) << none;
+    EXPECT_NE(none.err.find("Containerfile:2: RUN: exit code"), std::string::npos) << none;
+    Result host = build({"--network", "host", "--no-cache", "-t", "built:host"});
+    EXPECT_EQ(host.exit_code, 0) << host;
+    put("Containerfile",
+        "FROM localhost/lit-test:latest\nRUN wget -q -O - http://198.51.100.1:8099/hello; exit "
+        "3\n");
+    Result failed = build({});  // on the default network, failing: nothing left either
+    EXPECT_EQ(failed.exit_code, 1) << failed;
+    EXPECT_NE(failed.out.find("hi from the host"), std::string::npos) << failed;
+  }
+  EXPECT_TRUE(lit({"network", "ls", "-q"}).out.empty());
+  EXPECT_TRUE(network::lit_links().empty());
+  umount2("/etc/resolv.conf", MNT_DETACH);
+  run_process({"ip", "addr", "del", "198.51.100.1/32", "dev", "lo"});
 }
 
 }  // namespace

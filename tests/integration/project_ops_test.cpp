@@ -303,7 +303,9 @@ services:
   web:
     build: .
 )");
-  expect_lit_error(project({"build"}), "service web: build: no such Containerfile");
+  Result failed = project({"build"});  // a failed build exits 1, as docker compose build
+  EXPECT_EQ(failed.exit_code, 1) << failed;
+  EXPECT_TRUE(failed.err.starts_with("lit: service web: build: no such Containerfile")) << failed;
   expect_lit_error(project({"up", "-d", "--build"}), "service web: build: no such Containerfile");
   write(kCompose);
   EXPECT_EQ(project({"up", "-d", "--build"}).exit_code, 0) << "--build without build: is accepted";

@@ -67,19 +67,25 @@ struct Copy {
   bool link = false;
   std::optional<std::size_t> from_stage;  // set by substitution: --from names an earlier stage
 };
-// `RUN --mount=type=cache,target=...`: a directory kept between builds.
-struct CacheMount {
+// `RUN --mount=...`: type=cache (a directory kept between builds), bind (files
+// of the context, a stage or an image, read-only) or tmpfs.
+struct RunMount {
+  std::string type = "bind";  // BuildKit's default
   std::string target;
-  std::string id;                  // defaults to the target
-  std::string sharing = "shared";  // shared, private or locked
-  bool read_only = false;
+  std::string id;                  // cache: defaults to the target
+  std::string sharing = "shared";  // cache: shared, private or locked
+  std::string from;                // bind: a stage or an image ("": the context)
+  std::string source;              // bind: the path in `from` (default: its root)
+  bool read_only = false;          // bind: always
   std::optional<unsigned> mode, uid, gid;
-  bool operator==(const CacheMount&) const = default;
+  std::string size;                       // tmpfs: "64m" ("": the kernel's default)
+  std::optional<std::size_t> from_stage;  // set by substitution: `from` names an earlier stage
+  bool operator==(const RunMount&) const = default;
 };
 struct Run {
   CommandLine command;
   std::vector<Heredoc> heredocs;
-  std::vector<CacheMount> mounts;
+  std::vector<RunMount> mounts;
   std::string network;  // "", "default", "none" or "host"
 };
 struct Cmd {

@@ -88,6 +88,14 @@ struct StageScope {
     c.from_stage = copy_source_stage(c.from);
   }
 
+  void mount(RunMount& m, const Vars& v) const {
+    m.target = sub(m.target, v);
+    m.id = sub(m.id, v);
+    m.source = sub(m.source, v);
+    m.from = sub(m.from, v);
+    m.from_stage = copy_source_stage(m.from);
+  }
+
   void step(Instruction& what) {
     Vars v = visible();
     if (auto* a = std::get_if<Arg>(&what)) return arg(*a);
@@ -103,7 +111,7 @@ struct StageScope {
     if (auto* vol = std::get_if<Volume>(&what))
       for (auto& p : vol->paths) p = sub(p, v);
     if (auto* r = std::get_if<Run>(&what))
-      for (auto& m : r->mounts) m.target = sub(m.target, v), m.id = sub(m.id, v);
+      for (auto& m : r->mounts) mount(m, v);
     if (auto* e = std::get_if<Expose>(&what)) {
       std::vector<std::string> ports;
       for (const auto& p : e->ports)
@@ -167,6 +175,9 @@ ResolvedStage resolve_stage(const Containerfile& cf, std::size_t index, const Bu
     }
     if (const auto* c = std::get_if<Copy>(&r.what); c && c->from_stage)
       out.needs.push_back(*c->from_stage);
+    if (const auto* run = std::get_if<Run>(&r.what))
+      for (const auto& m : run->mounts)
+        if (m.from_stage) out.needs.push_back(*m.from_stage);
     out.steps.push_back(std::move(r));
   }
   std::sort(out.needs.begin(), out.needs.end());

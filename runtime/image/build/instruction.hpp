@@ -39,7 +39,7 @@ struct Request {
 Instruction parse_instruction(Request& r);
 Instruction parse_run(Request& r);
 Instruction parse_healthcheck(Request& r);
-CacheMount parse_mount(const std::string& spec);
+RunMount parse_mount(const std::string& spec);
 
 // True for the instructions whose shell form may open heredocs.
 bool takes_heredocs(const std::string& upper_name);

@@ -1,4 +1,4 @@
-// RUN (flags, cache mounts) and HEALTHCHECK (options, durations).
+// RUN (flags, mounts) and HEALTHCHECK (options, durations).
 #include <cctype>
 #include <cmath>
 
@@ -38,13 +38,25 @@ unsigned parse_number(const std::string& key, const std::string& v, int base) {
   return static_cast<unsigned>(n);
 }
 
+// A size as docker's units take it ("64m", "1g", "4096", "2kb"), for tmpfs's size=.
+std::string tmpfs_size(const std::string& v) {
+  std::size_t digits = 0;
+  while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits]))) ++digits;
+  std::string unit = v.substr(digits);
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (unit.ends_with("b") || unit.ends_with("i")) unit.pop_back();
+  if (digits == 0 || digits > 15 || unit.size() > 1 || unit.find_first_not_of("kmg") == 0)
+    throw Error("invalid value for size: \"" + v + "\"");
+  return v.substr(0, digits) + unit;
+}
+
 bool parse_flag_bool(const std::string& key, const std::optional<std::string>& v) {
   if (!v || *v == "true" || *v == "1") return true;
   if (*v == "false" || *v == "0") return false;
   throw Error("invalid value for " + key + ": \"" + *v + "\"");
 }
 
-void mount_field(CacheMount& m, std::string& type, const std::string& field) {
+void mount_field(RunMount& m, const std::string& field) {
   std::size_t eq = field.find('=');
   std::string key = field.substr(0, eq);
   for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -60,24 +72,50 @@ void mount_field(CacheMount& m, std::string& type, const std::string& field) {
   }
   if (!v) throw Error("invalid field '" + field + "' must be a key=value pair");
   if (key == "type")
-    type = *v;
+    m.type = *v;
   else if (key == "target" || key == "dst" || key == "destination")
     m.target = *v;
   else if (key == "id")
     m.id = *v;
   else if (key == "sharing")
     m.sharing = *v;
+  else if (key == "from")
+    m.from = *v;
+  else if (key == "source" || key == "src")
+    m.source = *v;
   else if (key == "mode")
     m.mode = parse_number(key, *v, 8);
   else if (key == "uid")
     m.uid = parse_number(key, *v, 10);
   else if (key == "gid")
     m.gid = parse_number(key, *v, 10);
-  else if (key == "from" || key == "source" || key == "src")
-    throw Error("mount option " + key + "= is not supported by lit", {}, 0,
-                "a cache mount starts empty and is kept between builds");
+  else if (key == "size")
+    m.size = tmpfs_size(*v);
   else
     throw Error("unexpected key '" + key + "' in '" + field + "'");
+}
+
+void check_mount(RunMount& m, bool read_write) {
+  if (m.type != "cache" && m.type != "bind" && m.type != "tmpfs")
+    throw Error("--mount type=" + m.type + " is not supported by lit", {}, 0,
+                "lit supports --mount type=cache, bind and tmpfs");
+  if (m.target.empty())
+    throw Error("--mount type=" + m.type + " needs a target", {}, 0,
+                "write --mount=type=" + m.type + ",target=DIR");
+  if (m.type == "cache" && !m.from.empty())
+    throw Error("--mount type=cache,from=" + m.from +
+                    ": a cache seeded from a stage is not "
+                    "supported by lit",
+                {}, 0, "a cache mount starts empty and is kept between builds");
+  if (m.type == "bind" && read_write)
+    throw Error("--mount type=bind,rw is not supported by lit", {}, 0,
+                "lit's bind mounts are read-only; write to a cache or tmpfs mount instead");
+  if (m.type != "bind" && !m.source.empty())
+    throw Error("--mount type=" + m.type + ": source= is for type=bind");
+  if (m.type == "bind") m.read_only = true;
+  if (m.sharing != "shared" && m.sharing != "private" && m.sharing != "locked")
+    throw Error("unrecognized sharing for mount: \"" + m.sharing + "\"", {}, 0,
+                "use sharing=shared, private or locked");
 }
 
 // A Go duration: "30s", "1m30s", "1.5h", "100ms", "250us".
@@ -123,19 +161,16 @@ std::chrono::nanoseconds duration_flag(Request& r, const std::string& flag) {
 
 }  // namespace
 
-CacheMount parse_mount(const std::string& spec) {
-  CacheMount m;
-  std::string type = "bind";  // BuildKit's default type
-  for (const auto& field : csv_fields(spec))
-    if (!field.empty()) mount_field(m, type, field);
-  if (type != "cache")
-    throw Error("--mount type=" + type + " is not supported by lit", {}, 0,
-                "lit supports --mount=type=cache,target=DIR");
-  if (m.target.empty())
-    throw Error("--mount type=cache needs a target", {}, 0, "write --mount=type=cache,target=DIR");
-  if (m.sharing != "shared" && m.sharing != "private" && m.sharing != "locked")
-    throw Error("unrecognized sharing for mount: \"" + m.sharing + "\"", {}, 0,
-                "use sharing=shared, private or locked");
+RunMount parse_mount(const std::string& spec) {
+  RunMount m;
+  bool read_write = false;
+  for (const auto& field : csv_fields(spec)) {
+    if (field.empty()) continue;
+    mount_field(m, field);
+    std::string key = field.substr(0, field.find('='));
+    if ((key == "rw" || key == "readwrite") && !m.read_only) read_write = true;
+  }
+  check_mount(m, read_write);
   return m;
 }
 

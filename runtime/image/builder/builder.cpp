@@ -1,6 +1,10 @@
 #include "runtime/image/builder/builder.hpp"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -9,6 +13,8 @@
 #include "runtime/image/build/ignore.hpp"
 #include "runtime/image/builder/config_edit.hpp"
 #include "runtime/image/builder/copy.hpp"
+#include "runtime/image/builder/run_mounts.hpp"
+#include "runtime/image/builder/stage_schedule.hpp"
 #include "runtime/image/builder/steps.hpp"
 #include "runtime/image/config.hpp"
 #include "runtime/image/digest.hpp"
@@ -38,6 +44,17 @@ fs::path find_containerfile(const fs::path& context, const fs::path& given) {
               "name it with -f FILE");
 }
 
+std::uintmax_t prune_build_cache(const fs::path& images_root) {
+  const fs::path dir = images_root / "build-cache";
+  std::uintmax_t bytes = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec))
+    if (it->is_regular_file(ec)) bytes += it->file_size(ec);
+  remove_tree(dir);
+  return bytes;
+}
+
 namespace {
 
 b::Vars image_env(const ImageConfig& config) {
@@ -61,16 +78,23 @@ class Builder : public StepHost {
   const Paths& paths() const override { return paths_; }
   std::vector<fs::path> layer_dirs(const StageImage& image) const override;
   std::string add_layer_dir(const fs::path& dir) override;
-  const StageImage& stage_result(std::size_t index) const override { return results_.at(index); }
+  const StageImage& stage_result(std::size_t index) const override {
+    std::lock_guard lock(mu_);
+    return results_.at(index);
+  }
   StageImage image_named(const std::string& ref) override;
 
  private:
-  void build_stage(const b::ResolvedStage& stage, std::size_t position, std::size_t count);
-  void run_step(StageImage& image, const b::ResolvedStep& step);
+  void build_stage(const b::ResolvedStage& stage);
+  void run_step(StageImage& image, const b::ResolvedStep& step, const std::string& label);
+  void log(const std::string& label, const std::string& line);
+  std::string step_line(const std::string& text);
   std::string where(const b::ResolvedStep& step) const;
+  RunSetup run_setup(const b::Run& run, const b::Vars& args);
   std::optional<StageImage> cached(const std::string& key) const;
   void remember(const std::string& key, const StageImage& image);
   std::string store_image(const StageImage& image, const std::vector<std::string>& tags);
+  void build_stages(const b::BuildPlan& plan);
 
   const Paths& paths_;
   const BuildOptions& o_;
@@ -83,9 +107,24 @@ class Builder : public StepHost {
   std::map<std::size_t, StageImage> results_;
   BuildResult result_;
   int step_no_ = 0, step_count_ = 0;
+  std::string bridge_;  // the lit network of RUNs on Bridge, once asked for
+  // Independent stages build in threads: their lines carry the stage's name,
+  // RUN starts its container from a child process (run_child.hpp), and the
+  // members above are shared under mu_.
+  bool parallel_ = false;
+  mutable std::mutex mu_;
 };
 
+// At most this many stages build at once (BuildKit has no bound; the
+// machines lit runs on are small).
+constexpr std::size_t kParallelStages = 2;
+
+std::string stage_label(const b::ResolvedStage& stage) {
+  return stage.name.empty() ? "stage-" + std::to_string(stage.index) : stage.name;
+}
+
 std::vector<fs::path> Builder::layer_dirs(const StageImage& image) const {
+  std::lock_guard lock(mu_);
   std::vector<fs::path> dirs;
   for (const auto& d : image.diff_ids()) {
     auto it = new_layers_.find(d);
@@ -96,6 +135,7 @@ std::vector<fs::path> Builder::layer_dirs(const StageImage& image) const {
 
 std::string Builder::add_layer_dir(const fs::path& dir) {
   LayerTarDigest d = write_layer_tar(dir / "diff", nullptr);
+  std::lock_guard lock(mu_);
   if (txn_->has_layer(d.diff_id)) {
     remove_tree(dir);
   } else {
@@ -121,6 +161,7 @@ std::optional<StageImage> Builder::cached(const std::string& key) const {
   StageImage image;
   image.config = j["config"];
   image.cmd_set = j.value("cmd_set", false);
+  std::lock_guard lock(mu_);
   for (const auto& d : image.diff_ids())
     if (!txn_->has_layer(d)) return std::nullopt;
   return image;
@@ -128,33 +169,53 @@ std::optional<StageImage> Builder::cached(const std::string& key) const {
 
 void Builder::remember(const std::string& key, const StageImage& image) {
   fs::path dir = store_.root() / "build-cache";
-  make_dirs(dir, 0700);
   json j = {{"config", image.config}, {"cmd_set", image.cmd_set}};
+  std::lock_guard lock(mu_);  // two stages may remember the same step
+  make_dirs(dir, 0700);
   write_file_atomic(dir / (digest_hex(key, "cache key") + ".json"), j.dump(), 0600,
                     Durability::NoSync);
 }
 
-void Builder::run_step(StageImage& image, const b::ResolvedStep& step) {
+void Builder::log(const std::string& label, const std::string& line) {
+  std::lock_guard lock(mu_);
+  log_(parallel_ ? "[" + label + "] " + line : line);
+}
+
+std::string Builder::step_line(const std::string& text) {
+  std::lock_guard lock(mu_);
+  return "STEP " + std::to_string(++step_no_) + "/" + std::to_string(step_count_) + ": " + text;
+}
+
+void Builder::run_step(StageImage& image, const b::ResolvedStep& step, const std::string& label) {
   const std::string name = b::instruction_name(step.what);
-  log_("STEP " + std::to_string(++step_no_) + "/" + std::to_string(step_count_) + ": " +
-       step.original);
+  log(label, step_line(step.original));
   std::optional<PreparedCopy> copy;
+  std::string content_hash;
   if (const auto* c = std::get_if<b::Copy>(&step.what)) {
     copy.emplace(prepare_copy(*this, image, *c, o_.context, ignore_));
+    content_hash = copy->content_hash;
+  } else if (const auto* r = std::get_if<b::Run>(&step.what)) {
+    content_hash = mounts_content_hash(*this, r->mounts, o_.context, ignore_);
   }
-  const std::string key = step_cache_key(image.digest(), step.original, step.args,
-                                         copy ? copy->content_hash : std::string());
+  const std::string key = step_cache_key(image.digest(), step.original, step.args, content_hash);
   if (auto hit = cached(key)) {
     image = *hit;
+    log(label, "--> CACHED");
+    std::lock_guard lock(mu_);
     ++result_.cached;
-    log_("--> CACHED");
     return;
   }
   if (o_.on_cache_miss) o_.on_cache_miss();
   const std::string created = now_rfc3339();
   if (const auto* r = std::get_if<b::Run>(&step.what)) {
     std::vector<std::string> argv = run_argv(image, *r);
-    std::string diff = run_in_container(*this, image, argv, step.args, o_.network);
+    PreparedMounts mounts = prepare_mounts(*this, image, r->mounts, o_.context, ignore_);
+    RunSetup setup = run_setup(*r, step.args);
+    setup.mounts = mounts.mounts;
+    setup.mount_stubs = mounts.stubs;
+    setup.in_child = parallel_;
+    if (parallel_) setup.output = [this, &label](const std::string& l) { log(label, l); };
+    std::string diff = run_in_container(*this, image, argv, setup);
     add_history(image, run_created_by(argv), created, diff);
   } else if (copy) {
     const auto& c = std::get<b::Copy>(step.what);
@@ -167,21 +228,45 @@ void Builder::run_step(StageImage& image, const b::ResolvedStep& step) {
     if (!std::holds_alternative<b::Arg>(step.what))
       add_history(image, nop_created_by(step.original), created, diff);
   }
-  ++result_.executed;
+  {
+    std::lock_guard lock(mu_);
+    ++result_.executed;
+  }
   remember(key, image);
+}
+
+// `RUN --network=none|host|default` overrides the build's network (host only
+// when the build allows it, as docker's network.host entitlement).
+RunSetup Builder::run_setup(const b::Run& run, const b::Vars& args) {
+  RunSetup setup;
+  setup.args = args;
+  setup.network = o_.network;
+  if (run.network == "none") setup.network = runtime::NetworkMode::None;
+  if (run.network == "host" && o_.network != runtime::NetworkMode::Host)
+    throw Error("RUN --network=host needs the build's permission", {}, 0,
+                "build with --network host");
+  if (setup.network == runtime::NetworkMode::Bridge) {
+    std::lock_guard lock(mu_);
+    if (bridge_.empty()) {
+      if (!o_.bridge_network) throw Error("RUN --network default: no network for builds here");
+      bridge_ = o_.bridge_network();
+    }
+    setup.network_name = bridge_;
+  }
+  return setup;
 }
 
 std::string Builder::where(const b::ResolvedStep& step) const {
   return cf_.file + ":" + std::to_string(step.line) + ": " + b::instruction_name(step.what);
 }
 
-void Builder::build_stage(const b::ResolvedStage& stage, std::size_t, std::size_t) {
-  log_("STEP " + std::to_string(++step_no_) + "/" + std::to_string(step_count_) + ": FROM " +
-       stage.base + (stage.name.empty() ? "" : " AS " + stage.name));
+void Builder::build_stage(const b::ResolvedStage& stage) {
+  const std::string label = stage_label(stage);
+  log(label, step_line("FROM " + stage.base + (stage.name.empty() ? "" : " AS " + stage.name)));
   StageImage image;
   try {
     if (stage.base_stage) {
-      image = results_.at(*stage.base_stage);
+      image = stage_result(*stage.base_stage);
     } else if (stage.base == "scratch") {
       image = scratch_image();
     } else {
@@ -193,13 +278,14 @@ void Builder::build_stage(const b::ResolvedStage& stage, std::size_t, std::size_
   image.cmd_set = false;
   for (const auto& step : stage.steps) {
     try {
-      run_step(image, step);
+      run_step(image, step, label);
     } catch (Error& e) {
       throw e.context(where(step));
     } catch (const std::exception& e) {  // std::filesystem's
       throw Error(e.what()).context(where(step));
     }
   }
+  std::lock_guard lock(mu_);
   results_[stage.index] = image;
 }
 
@@ -218,9 +304,39 @@ std::string Builder::store_image(const StageImage& image, const std::vector<std:
   return sha256_digest(config);
 }
 
+// Stages by their position in the plan; independent ones in threads, with
+// SIGINT and the like blocked there (each RUN's child forwards them to its
+// container, so the build fails and cleans up rather than dying halfway).
+void Builder::build_stages(const b::BuildPlan& plan) {
+  std::map<std::size_t, std::size_t> position;
+  for (std::size_t i = 0; i < plan.stages.size(); ++i) position[plan.stages[i].index] = i;
+  std::vector<std::vector<std::size_t>> needs;
+  for (const auto& s : plan.stages) {
+    needs.emplace_back();
+    for (std::size_t n : s.needs) needs.back().push_back(position.at(n));
+  }
+  parallel_ = has_independent_stages(needs);
+  auto build = [&](std::size_t i) { build_stage(plan.stages[i]); };
+  if (!parallel_) return run_stages(needs, 1, build);
+  sigset_t block, old;
+  sigemptyset(&block);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&block, sig);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
+  try {
+    run_stages(needs, kParallelStages, build);
+  } catch (...) {
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    throw;
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
 BuildResult Builder::run() {
-  fs::path file = find_containerfile(o_.context, o_.containerfile);
-  cf_ = b::parse_containerfile(read_file(file), file.filename().string());
+  const bool inline_text = !o_.containerfile_inline.empty();
+  fs::path file =
+      inline_text ? o_.context / "Dockerfile" : find_containerfile(o_.context, o_.containerfile);
+  cf_ = b::parse_containerfile(inline_text ? o_.containerfile_inline : read_file(file),
+                               inline_text ? "dockerfile_inline" : file.filename().string());
   ignore_ = b::load_ignore(o_.context, file);
   std::vector<std::string> tags;
   for (const auto& t : o_.tags) tags.push_back(parse_reference(t).str());
@@ -238,8 +354,7 @@ BuildResult Builder::run() {
   });
   for (const auto& s : plan.stages) step_count_ += int(s.steps.size()) + 1;
   txn_ = std::make_unique<Transaction>(store_.root());
-  for (std::size_t i = 0; i < plan.stages.size(); ++i)
-    build_stage(plan.stages[i], i, plan.stages.size());
+  build_stages(plan);
   for (const auto& s : plan.stages)  // keeps every stage's layers (and cache) in the store
     if (s.index != plan.target) store_image(results_.at(s.index), {});
   result_.id = store_image(results_.at(plan.target), tags);

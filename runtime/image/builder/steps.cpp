@@ -1,13 +1,18 @@
 #include "runtime/image/builder/steps.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <set>
 
+#include "runtime/image/builder/run_child.hpp"
+#include "runtime/image/builder/run_network.hpp"
 #include "runtime/image/config.hpp"
 #include "runtime/image/transaction.hpp"
 #include "runtime/image/unpack.hpp"
@@ -87,6 +92,19 @@ void strip_overlay_xattrs(const fs::path& root) {
   }
 }
 
+// `COPY <<EOF /dest`: each heredoc a file named after it (0644), as BuildKit does.
+void add_heredoc_files(StepHost& host, PreparedCopy& p, const b::Copy& copy) {
+  p.heredocs.emplace(host.txn().staging(), "heredoc-");
+  for (const auto& h : copy.inline_sources) {
+    if (h.name.find('/') != std::string::npos || h.name == "." || h.name == "..")
+      throw Error("<<" + h.name + ": not a file name");
+    fs::path file = p.heredocs->path() / h.name;
+    write_file_atomic(file, h.content, 0644, Durability::NoSync);
+    if (::chmod(file.c_str(), 0644) < 0) throw Error::sys("chmod", file.string(), errno);
+    p.sources.push_back({file, "<<" + h.name});
+  }
+}
+
 }  // namespace
 
 PreparedCopy prepare_copy(StepHost& host, const StageImage&, const b::Copy& copy,
@@ -97,13 +115,15 @@ PreparedCopy prepare_copy(StepHost& host, const StageImage&, const b::Copy& copy
       throw Error(name + " " + s + ": downloading a URL is not supported yet", {}, 0,
                   "download it into the build context and COPY it");
   }
-  if (!copy.inline_sources.empty())
-    throw Error(name + " <<" + ": heredoc sources are not supported yet");
   PreparedCopy p;
   if (copy.from.empty()) {
     p.ignore = ignore;
-    p.sources = select_sources(context, copy.sources, ignore);
+    if (!copy.sources.empty()) p.sources = select_sources(context, copy.sources, ignore);
+    if (!copy.inline_sources.empty()) add_heredoc_files(host, p, copy);
   } else {
+    if (!copy.inline_sources.empty())
+      throw Error(name + " --from=" + copy.from + ": heredoc sources come from the Containerfile",
+                  {}, 0, "copy the heredoc in its own " + name + " without --from");
     StageImage src =
         copy.from_stage ? host.stage_result(*copy.from_stage) : host.image_named(copy.from);
     auto layers = host.layer_dirs(src);
@@ -169,16 +189,55 @@ std::string joined(const std::vector<std::string>& argv) {
 
 }  // namespace
 
+namespace {
+
+runtime::ExitStatus run_step_container(StepHost& host, runtime::CreatePlan& plan,
+                                       const std::string& id, const RunSetup& setup) {
+  runtime::RunHooks hooks;
+  hooks.seccomp_cache = host.paths().run_root / "seccomp";
+  try {
+    hooks.init_layer = runtime::ensure_init_layer(host.paths().root / "init-layer");
+  } catch (const Error&) {  // the container copies /etc up instead
+  }
+  std::optional<RunEndpoint> endpoint;
+  if (setup.network == runtime::NetworkMode::Bridge) {
+    endpoint.emplace(host.paths(), id, plan.spec.name, setup.network_name);
+    endpoint->configure(plan.spec);
+    hooks.before_start = [&endpoint](pid_t pid) { endpoint->start(pid); };
+  }
+  if (setup.in_child) return run_in_child(plan.spec, hooks, setup.output);
+  return runtime::run_foreground(plan.spec, hooks);  // the endpoint goes at scope exit
+}
+
+// Mount points made for RUN's mounts are not part of its layer (as BuildKit
+// removes its mount stubs): deepest first, each only while empty.
+void remove_mount_stubs(const fs::path& upper, const std::vector<std::string>& stubs) {
+  std::vector<std::string> sorted = stubs;
+  std::sort(sorted.begin(), sorted.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  for (const auto& s : sorted) {
+    const fs::path p = upper / s.substr(1);
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) < 0) continue;
+    if (S_ISDIR(st.st_mode))
+      ::rmdir(p.c_str());
+    else if (S_ISREG(st.st_mode) && st.st_size == 0)  // a file mount's point
+      ::unlink(p.c_str());
+  }
+}
+
+}  // namespace
+
 std::string run_in_container(StepHost& host, const StageImage& image,
-                             const std::vector<std::string>& argv, const b::Vars& args,
-                             runtime::NetworkMode network) {
+                             const std::vector<std::string>& argv, const RunSetup& setup) {
   auto layers = host.layer_dirs(image);
   if (layers.empty()) throw Error("cannot run a command in an empty image (FROM scratch)");
   runtime::ContainerRequest req;
   req.entrypoint = std::vector<std::string>{};
   req.command = argv;
-  req.env = run_env(image, args);
-  req.network.mode = network;
+  req.env = run_env(image, setup.args);
+  req.network.mode = setup.network;
+  req.network.name = setup.network_name;
   Image img;
   img.id = "sha256:" + std::string(64, '0');
   fill_from_config(img, image.config);
@@ -187,15 +246,10 @@ std::string run_in_container(StepHost& host, const StageImage& image,
   runtime::Identity identity{id, "lit-build-" + id.substr(0, 12), bundle.path(),
                              host.paths().root / "volumes"};
   runtime::CreatePlan plan = runtime::build_spec(req, img, layers, identity);
-  runtime::RunHooks hooks;
-  hooks.seccomp_cache = host.paths().run_root / "seccomp";
-  try {
-    hooks.init_layer = runtime::ensure_init_layer(host.paths().root / "init-layer");
-  } catch (const Error&) {  // the container copies /etc up instead
-  }
+  plan.spec.mounts.insert(plan.spec.mounts.end(), setup.mounts.begin(), setup.mounts.end());
   runtime::ExitStatus st;
   try {
-    st = runtime::run_foreground(plan.spec, hooks);
+    st = run_step_container(host, plan, id, setup);
   } catch (const runtime::StartError& e) {
     throw Error(std::string(e.what()) + ": " + joined(argv));
   }
@@ -204,6 +258,7 @@ std::string run_in_container(StepHost& host, const StageImage& image,
   fs::remove(dir / "diff");
   if (::rename((bundle.path() / "upper").c_str(), (dir / "diff").c_str()) < 0)
     throw Error::sys("keep the layer of", joined(argv), errno);
+  remove_mount_stubs(dir / "diff", setup.mount_stubs);
   strip_overlay_xattrs(dir / "diff");
   return host.add_layer_dir(dir);
 }

@@ -3,6 +3,7 @@
 // container whose overlay upper directory becomes the layer, and the layer
 // WORKDIR makes when its directory is missing.
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,8 +39,9 @@ class StepHost {
 // A COPY's sources, selected and hashed before the cache is consulted.
 struct PreparedCopy {
   std::vector<CopySource> sources;
-  build::IgnoreMatcher ignore;  // the context's, or none for --from
-  std::optional<TempDir> tree;  // --from: the source image's files
+  build::IgnoreMatcher ignore;      // the context's, or none for --from
+  std::optional<TempDir> tree;      // --from: the source image's files
+  std::optional<TempDir> heredocs;  // `COPY <<EOF`: the heredocs as files
   std::string content_hash;
 };
 
@@ -49,11 +51,23 @@ PreparedCopy prepare_copy(StepHost& host, const StageImage& image, const build::
 std::string apply_copy(StepHost& host, const StageImage& image, const PreparedCopy& prepared,
                        const build::Copy& copy);
 
-// Runs argv in a container on the image; build args in scope join its
-// environment (the image's ENV wins). Throws "exit code N: COMMAND" when it fails.
+// What a RUN gets besides its command.
+struct RunSetup {
+  build::Vars args;  // build args in scope: they join its environment (the image's ENV wins)
+  runtime::NetworkMode network = runtime::NetworkMode::None;  // None, Host or Bridge
+  std::string network_name;                                   // Bridge: the lit network
+  std::vector<runtime::Mount> mounts;                         // RUN --mount, not in the layer
+  // Mount points the image lacked (made for mounts): removed from the layer when still empty.
+  std::vector<std::string> mount_stubs;
+  // Stages building in threads: the container starts from a child process,
+  // its output lines through `output`.
+  bool in_child = false;
+  std::function<void(const std::string&)> output;
+};
+
+// Runs argv in a container on the image. Throws "exit code N: COMMAND" when it fails.
 std::string run_in_container(StepHost& host, const StageImage& image,
-                             const std::vector<std::string>& argv, const build::Vars& args,
-                             runtime::NetworkMode network);
+                             const std::vector<std::string>& argv, const RunSetup& setup);
 
 // WORKDIR's directory as a layer when the image lacks it; "" when present.
 std::string workdir_layer(StepHost& host, const StageImage& image);

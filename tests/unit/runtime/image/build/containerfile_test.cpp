@@ -202,19 +202,53 @@ TEST(Containerfile, RunMountsAndNetwork) {
       "--mount=type=cache,dst=/var/cache/apt,ro,mode=0700,uid=1,gid=2 pip install x\n");
   const auto& r = only<build::Run>(cf, 0, 0);
   ASSERT_EQ(r.mounts.size(), 2u);
-  EXPECT_EQ(r.mounts[0], (CacheMount{"/root/.cache", "pip", "locked", false, {}, {}, {}}));
-  EXPECT_EQ(r.mounts[1], (CacheMount{"/var/cache/apt", "", "shared", true, 0700u, 1u, 2u}));
+  build::RunMount pip;
+  pip.type = "cache";
+  pip.target = "/root/.cache";
+  pip.id = "pip";
+  pip.sharing = "locked";
+  EXPECT_EQ(r.mounts[0], pip);
+  build::RunMount apt;
+  apt.type = "cache";
+  apt.target = "/var/cache/apt";
+  apt.read_only = true;
+  apt.mode = 0700u;
+  apt.uid = 1u;
+  apt.gid = 2u;
+  EXPECT_EQ(r.mounts[1], apt);
   EXPECT_EQ(r.network, "none");
   EXPECT_EQ(r.command.args, (std::vector<std::string>{"pip install x"}));
+}
+
+TEST(Containerfile, RunBindAndTmpfsMounts) {
+  auto cf = parse(
+      "FROM a\n"
+      "RUN --mount=target=/src --mount=type=bind,from=builder,source=/out,target=/in "
+      "--mount=type=tmpfs,target=/scratch,size=64m make\n");
+  const auto& r = only<build::Run>(cf, 0, 0);
+  ASSERT_EQ(r.mounts.size(), 3u);
+  EXPECT_EQ(r.mounts[0].type, "bind");  // BuildKit's default type, read-only
+  EXPECT_EQ(r.mounts[0].target, "/src");
+  EXPECT_TRUE(r.mounts[0].read_only);
+  EXPECT_EQ(r.mounts[0].source, "");
+  EXPECT_EQ(r.mounts[1].from, "builder");
+  EXPECT_EQ(r.mounts[1].source, "/out");
+  EXPECT_EQ(r.mounts[2].type, "tmpfs");
+  EXPECT_EQ(r.mounts[2].size, "64m");
 }
 
 TEST(Containerfile, RunMountErrors) {
   EXPECT_EQ(parse_error("FROM a\nRUN --mount=type=secret,id=x true\n"),
             "Containerfile:2: RUN: --mount type=secret is not supported by lit");
   EXPECT_EQ(hint_of("FROM a\nRUN --mount=type=secret,id=x true\n"),
-            "lit supports --mount=type=cache,target=DIR");
-  EXPECT_EQ(parse_error("FROM a\nRUN --mount=target=/x true\n"),
-            "Containerfile:2: RUN: --mount type=bind is not supported by lit");
+            "lit supports --mount type=cache, bind and tmpfs");
+  EXPECT_EQ(parse_error("FROM a\nRUN --mount=target=/x,rw true\n"),
+            "Containerfile:2: RUN: --mount type=bind,rw is not supported by lit");
+  EXPECT_EQ(parse_error("FROM a\nRUN --mount=type=cache,target=/x,from=s true\n"),
+            "Containerfile:2: RUN: --mount type=cache,from=s: a cache seeded from a stage is not "
+            "supported by lit");
+  EXPECT_EQ(parse_error("FROM a\nRUN --mount=type=tmpfs,target=/x,size=lots true\n"),
+            "Containerfile:2: RUN: invalid value for size: \"lots\"");
   EXPECT_EQ(parse_error("FROM a\nRUN --mount=type=cache true\n"),
             "Containerfile:2: RUN: --mount type=cache needs a target");
   EXPECT_EQ(parse_error("FROM a\nRUN --mount=type=cache,target=/x,sharing=all true\n"),

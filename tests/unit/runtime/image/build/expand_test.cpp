@@ -213,6 +213,18 @@ TEST(BuildPlan, FromAndCopyFromUseSubstitutedNames) {
   EXPECT_EQ(two.stages[1].needs, (std::vector<std::size_t>{0}));
 }
 
+TEST(BuildPlan, RunMountFromAStageIsNeeded) {
+  auto p = plan_build(parse("FROM a AS tools\nFROM b AS other\nFROM c\nARG S=tools\n"
+                            "RUN --mount=from=$S,source=/bin,target=/t true\n"),
+                      {});
+  EXPECT_EQ(order(p), (std::vector<std::size_t>{0, 2}));
+  EXPECT_EQ(p.stages[1].needs, (std::vector<std::size_t>{0}));  // the plan's second: stage 2
+  const auto& m = std::get<build::Run>(p.stages[1].steps.at(1).what).mounts.at(0);
+  EXPECT_EQ(m.from, "tools");
+  EXPECT_EQ(m.from_stage, 0u);
+  EXPECT_EQ(m.source, "/bin");
+}
+
 TEST(BuildPlan, ImageEnvFromTheBuilder) {
   auto p = plan_build(parse("FROM busybox\nWORKDIR $HOME\n"), {}, {}, [](const std::string& image) {
     return image == "busybox" ? Vars{{"HOME", "/root"}} : Vars{};
