@@ -31,8 +31,13 @@ std::string short_id(const std::string& id) { return id.substr(7, 12); }
 
 Transaction::Transaction(fs::path root) : root_(std::move(root)), lock_(lock_store(root_)) {
   state_ = load_state(root_ / "state.json");
+  loaded_ = state_;
   collect_garbage();
-  staging_.emplace(root_ / "tmp", "tx-");
+}
+
+const fs::path& Transaction::staging() {
+  if (!staging_) staging_.emplace(root_ / "tmp", "tx-");
+  return staging_->path();
 }
 
 Transaction::~Transaction() {
@@ -68,12 +73,11 @@ void Transaction::discard(const fs::path& path) {
 }
 
 fs::path Transaction::new_layer_dir() {
-  int seq = 0;
+  fs::path dir;
   {
-    std::lock_guard lock(seq_mu_);
-    seq = seq_++;
+    std::lock_guard lock(seq_mu_);  // layer_dir() from parallel fetches; staging() made once
+    dir = staging() / ("layer-" + std::to_string(seq_++));
   }
-  fs::path dir = staging() / ("layer-" + std::to_string(seq));
   make_dirs(dir / "diff", 0700);
   ::chmod((dir / "diff").c_str(), 0755);
   return dir;
@@ -226,6 +230,10 @@ void Transaction::add_pulled(const std::string& config, const std::string& manif
 }
 
 void Transaction::commit() {
+  if (new_layers_.empty() && new_blobs_.empty() && state_ == loaded_) {
+    committed_ = true;  // nothing changed (a fully cached build): no sync, no write
+    return;
+  }
   for (const auto& [diff, dir] : new_layers_) {
     fs::path final = layer_path(root_, diff);
     if (::rename(dir.c_str(), final.c_str()) < 0)
@@ -241,6 +249,7 @@ void Transaction::commit() {
   UniqueFd rootfd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (rootfd) ::syncfs(rootfd.get());
   save_state(root_ / "state.json", state_);
+  loaded_ = state_;
   committed_ = true;
   new_layers_.clear();
   new_blobs_.clear();

@@ -25,7 +25,8 @@ class Transaction {
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
 
-  const std::filesystem::path& staging() const { return staging_->path(); }
+  // This transaction's staging directory under tmp/, made on first use.
+  const std::filesystem::path& staging();
 
   // Verifies and stages one image from an archive (layers unpacked once).
   void add_image(const PendingImage& image, const std::string& archive_name);
@@ -73,6 +74,7 @@ class Transaction {
   FileLock lock_;
   std::optional<TempDir> staging_;
   StoreState state_;
+  StoreState loaded_;  // state_ as read: an unchanged index is not written again
   std::map<std::string, std::filesystem::path> new_layers_;  // diff id -> staged dir
   std::map<std::string, std::string> verified_;              // staged file -> its diff id
   std::map<std::string, std::string> new_blobs_;             // digest -> content
