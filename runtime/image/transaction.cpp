@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,7 +28,47 @@ FileLock lock_store(const fs::path& root) {
 
 std::string short_id(const std::string& id) { return id.substr(7, 12); }
 
+void flock_blocking(int fd, const fs::path& path) {
+  while (::flock(fd, LOCK_EX) < 0) {
+    if (errno != EINTR) throw Error::sys("lock", path.string(), errno);
+  }
+}
+
+// A layer directory with its "diff" made (an unpacked layer's root is 0755).
+fs::path make_layer_dir(fs::path dir) {
+  make_dirs(dir / "diff", 0700);
+  ::chmod((dir / "diff").c_str(), 0755);
+  return dir;
+}
+
 }  // namespace
+
+UnlockedStaging::UnlockedStaging(const fs::path& root) {
+  make_dirs(root / "tmp", 0700);
+  for (;;) {
+    TempDir dir(root / "tmp", "pull-");
+    UniqueFd fd(::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) throw Error::sys("open", dir.path().string(), errno);
+    flock_blocking(fd.get(), dir.path());
+    struct stat st {};
+    if (::fstat(fd.get(), &st) == 0 && st.st_nlink > 0) {
+      fd_ = std::move(fd);
+      dir_.emplace(std::move(dir));
+      return;
+    }
+    // A transaction's clean-up removed it between mkdtemp and flock: make another.
+    dir.release();
+  }
+}
+
+fs::path UnlockedStaging::layer_dir() {
+  fs::path dir;
+  {
+    std::lock_guard lock(mu_);
+    dir = path() / ("layer-" + std::to_string(seq_++));
+  }
+  return make_layer_dir(dir);
+}
 
 Transaction::Transaction(fs::path root) : root_(std::move(root)), lock_(lock_store(root_)) {
   state_ = load_state(root_ / "state.json");
@@ -49,10 +90,15 @@ Transaction::~Transaction() {
 }
 
 // Under the lock, anything in tmp/ or not referenced by state.json was left
-// by a writer that crashed before (or after) its commit point.
+// by a writer that crashed before (or after) its commit point; except the
+// staging of a pull still running (an UnlockedStaging holds its flock).
 void Transaction::collect_garbage() {
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(root_ / "tmp", ec)) discard(e.path());
+  for (const auto& e : fs::directory_iterator(root_ / "tmp", ec)) {
+    UniqueFd fd(::open(e.path().c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+    if (fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) continue;
+    discard(e.path());  // with its flock held, so a pull that just made it makes another
+  }
   std::set<std::string> blobs;
   for (const auto& [id, rec] : state_.images) {
     blobs.insert(id);
@@ -78,9 +124,7 @@ fs::path Transaction::new_layer_dir() {
     std::lock_guard lock(seq_mu_);  // layer_dir() from parallel fetches; staging() made once
     dir = staging() / ("layer-" + std::to_string(seq_++));
   }
-  make_dirs(dir / "diff", 0700);
-  ::chmod((dir / "diff").c_str(), 0755);
-  return dir;
+  return make_layer_dir(dir);
 }
 
 void Transaction::ensure_layer(const StagedFile& file, const std::string& expected,

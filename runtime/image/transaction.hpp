@@ -18,6 +18,27 @@
 
 namespace lit::image {
 
+// Staging for a writer that works without the store lock (a pull downloads
+// and unpacks its layers this way, then commits them with a Transaction): a
+// directory under tmp/ that holds an flock on itself while its owner lives,
+// so a transaction's clean-up of tmp/ leaves it alone, and removes it once
+// its owner is gone (a crash).
+class UnlockedStaging {
+ public:
+  explicit UnlockedStaging(const std::filesystem::path& root);
+  UnlockedStaging(const UnlockedStaging&) = delete;
+  UnlockedStaging& operator=(const UnlockedStaging&) = delete;
+  const std::filesystem::path& path() const { return dir_->path(); }
+  // A fresh directory for one layer, its "diff" subdirectory made; thread safe.
+  std::filesystem::path layer_dir();
+
+ private:
+  UniqueFd fd_;                 // holds the flock; released after dir_ is removed
+  std::optional<TempDir> dir_;  // destroyed first (members go in reverse order)
+  std::mutex mu_;
+  int seq_ = 0;
+};
+
 class Transaction {
  public:
   explicit Transaction(std::filesystem::path root);

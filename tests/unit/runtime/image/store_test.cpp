@@ -344,6 +344,24 @@ TEST_F(StoreTest, AnUnchangedIndexIsNotWrittenAgain) {
   EXPECT_EQ(store.resolve("team/app:2").id, img.id);
 }
 
+// A pull stages without the store lock: a writer's clean-up of tmp/ leaves its
+// directory alone while it lives (its flock), and removes one whose owner is gone.
+TEST_F(StoreTest, CleanUpSparesTheStagingOfAPullStillRunning) {
+  fs::path live, layer;
+  {
+    lit::image::UnlockedStaging staging(root);
+    live = staging.path();
+    layer = staging.layer_dir();
+    fs::create_directories(root / "tmp" / "pull-crashed" / "layer-0");
+    auto img = lit::test::make_test_image({base_layer()});
+    store.load_archive(write(lit::test::docker_archive(img)));  // a writer: cleans tmp/
+    EXPECT_TRUE(fs::is_directory(layer / "diff"));
+    EXPECT_FALSE(fs::exists(root / "tmp" / "pull-crashed"));
+  }
+  EXPECT_FALSE(fs::exists(live));
+  EXPECT_EQ(count_entries(root / "tmp"), 0u);
+}
+
 TEST_F(StoreTest, ListIsNewestFirst) {
   auto old_img = lit::test::make_test_image({base_layer()});
   store.load_archive(write(lit::test::docker_archive(old_img, {.tags = {"old:1"}})));
