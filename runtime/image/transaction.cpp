@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <set>
 
 #include "runtime/image/config.hpp"
@@ -59,6 +60,10 @@ UnlockedStaging::UnlockedStaging(const fs::path& root) {
     // A transaction's clean-up removed it between mkdtemp and flock: make another.
     dir.release();
   }
+}
+
+void UnlockedStaging::sync() {
+  if (::syncfs(fd_.get()) < 0) throw Error::sys("sync", path().string(), errno);
 }
 
 fs::path UnlockedStaging::layer_dir() {
@@ -251,8 +256,9 @@ bool Transaction::has_layer(const std::string& diff_id) const {
 fs::path Transaction::layer_dir() { return new_layer_dir(); }
 
 void Transaction::adopt_layer(const std::string& diff_id, const fs::path& dir,
-                              std::uint64_t content_size) {
+                              std::uint64_t content_size, bool synced) {
   if (has_layer(diff_id)) return;  // the same layer twice in one image: the first is kept
+  if (synced) synced_.insert(diff_id);
   new_layers_[diff_id] = dir;
   state_.layers[diff_id] = content_size;
 }
@@ -289,14 +295,28 @@ void Transaction::commit() {
     write_file_atomic(p, content, 0644);
     installed_.push_back(p);
   }
-  // Layer files reach the disk before the index that makes them visible.
-  UniqueFd rootfd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (rootfd) ::syncfs(rootfd.get());
+  // Layer files reach the disk before the index that makes them visible. A
+  // pull syncs its layers before it takes the lock: then only the renames
+  // (and the blobs, written with fsync) need their directories synced.
+  sync_before_index();
   save_state(root_ / "state.json", state_);
   loaded_ = state_;
   committed_ = true;
   new_layers_.clear();
   new_blobs_.clear();
+}
+
+void Transaction::sync_before_index() {
+  if (!std::ranges::all_of(new_layers_,
+                           [&](const auto& kv) { return synced_.contains(kv.first); })) {
+    UniqueFd rootfd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (rootfd) ::syncfs(rootfd.get());
+    return;
+  }
+  for (const char* dir : {"layers/sha256", "blobs/sha256"}) {
+    UniqueFd fd(::open((root_ / dir).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd) ::fsync(fd.get());
+  }
 }
 
 std::vector<std::string> Transaction::remove(

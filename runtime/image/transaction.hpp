@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,8 @@ class UnlockedStaging {
   const std::filesystem::path& path() const { return dir_->path(); }
   // A fresh directory for one layer, its "diff" subdirectory made; thread safe.
   std::filesystem::path layer_dir();
+  // Its files to the disk (syncfs of the store's filesystem).
+  void sync();
 
  private:
   UniqueFd fd_;                 // holds the flock; released after dir_ is removed
@@ -67,9 +70,11 @@ class Transaction {
   // A fresh staging directory for one layer, its "diff" subdirectory made;
   // safe to call from several threads (layers are fetched in parallel).
   std::filesystem::path layer_dir();
-  // A layer unpacked into a layer_dir(), its diff_id checked by the caller.
+  // A layer unpacked into a layer_dir() (or an UnlockedStaging's), its diff_id
+  // checked by the caller; `synced`: its files are on disk already (syncfs
+  // done by the caller), so commit() need not sync the filesystem for it.
   void adopt_layer(const std::string& diff_id, const std::filesystem::path& dir,
-                   std::uint64_t content_size);
+                   std::uint64_t content_size, bool synced = false);
   // A pulled image: its config and the registry's manifest (whose digest
   // becomes the image's), its layers present or adopted; `tag` normalized or empty.
   void add_pulled(const std::string& config, const std::string& manifest,
@@ -90,6 +95,7 @@ class Transaction {
   UnpackResult stage_layer(int fd, const std::string& what);
   void put_blob(const std::string& digest, const std::string& content);
   void discard(const std::filesystem::path& path);
+  void sync_before_index();
 
   std::filesystem::path root_;
   FileLock lock_;
@@ -100,6 +106,7 @@ class Transaction {
   std::map<std::string, std::string> verified_;              // staged file -> its diff id
   std::map<std::string, std::string> new_blobs_;             // digest -> content
   std::vector<std::filesystem::path> installed_;             // moved into place, not yet committed
+  std::set<std::string> synced_;  // new layers whose files are on disk already
   bool committed_ = false;
   int seq_ = 0;
   std::mutex seq_mu_;  // layer_dir() from parallel fetches

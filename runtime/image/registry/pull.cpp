@@ -204,9 +204,10 @@ PullResult pull(Store& store, const Reference& ref, const PullOptions& o) {
     staging.emplace(store.root());
     fetch(
         client, r, diff_ids, jobs, [&] { return staging->layer_dir(); }, o);
+    staging->sync();  // before the lock: other writers do not wait for this pull's writeback
   }
   Transaction tx(store.root());
-  for (const auto& job : jobs) tx.adopt_layer(diff_ids[job.index], job.dir, job.content_size);
+  for (const auto& job : jobs) tx.adopt_layer(diff_ids[job.index], job.dir, job.content_size, true);
   std::vector<LayerJob> late =
       plan_fetch(r.manifest, diff_ids, [&](const std::string& d) { return tx.has_layer(d); }, {});
   fetch(

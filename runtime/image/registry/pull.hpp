@@ -3,8 +3,9 @@
 // platform), its config, then its layers, fetched in parallel (a bounded
 // number at once), each streamed once: downloaded, its compressed digest
 // verified, decompressed and unpacked into the store's staging directory in
-// one pass. Layers whose diff ID the store has are not fetched. The image
-// becomes visible in one store commit; any failure stores nothing.
+// one pass. Layers whose diff ID the store has are not fetched. The store
+// lock is taken only for the commit, so pulls into one store overlap. The
+// image becomes visible in one store commit; any failure stores nothing.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
