@@ -13,6 +13,7 @@ struct ImageRecord {
   std::string manifest_digest;
   std::vector<std::string> diff_ids;  // bottom first
   std::string added;                  // RFC 3339, when it entered this store
+  bool operator==(const ImageRecord&) const = default;
 };
 
 struct StoreState {
@@ -22,6 +23,7 @@ struct StoreState {
 
   std::vector<std::string> tags_of(const std::string& id) const;
   bool layer_used(const std::string& diff_id) const;
+  bool operator==(const StoreState&) const = default;
 };
 
 // An absent file is an empty store; a corrupt one is an error naming it.

@@ -9,9 +9,11 @@
 //   layers/sha256/<diffid-hex>/diff/   unpacked layer, an overlayfs lowerdir
 //   state.json                         images, layers and tags (reference -> id),
 //                                      replaced atomically: the commit point
-//   tmp/                               staging for loads; cleared under the lock
+//   tmp/                               staging for loads; cleared under the lock,
+//                                      except a running pull's (it holds its flock)
 //   lock                               store-wide flock for writers
-// Writers (load, import, remove) hold the lock; readers read state.json as is.
+// Writers (load, import, remove, build) hold the lock; a pull downloads and
+// unpacks without it and takes it to commit; readers read state.json as is.
 #include <cstdint>
 #include <filesystem>
 #include <functional>

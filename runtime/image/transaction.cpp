@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <set>
 
 #include "runtime/image/config.hpp"
@@ -27,12 +29,61 @@ FileLock lock_store(const fs::path& root) {
 
 std::string short_id(const std::string& id) { return id.substr(7, 12); }
 
+void flock_blocking(int fd, const fs::path& path) {
+  while (::flock(fd, LOCK_EX) < 0) {
+    if (errno != EINTR) throw Error::sys("lock", path.string(), errno);
+  }
+}
+
+// A layer directory with its "diff" made (an unpacked layer's root is 0755).
+fs::path make_layer_dir(fs::path dir) {
+  make_dirs(dir / "diff", 0700);
+  ::chmod((dir / "diff").c_str(), 0755);
+  return dir;
+}
+
 }  // namespace
+
+UnlockedStaging::UnlockedStaging(const fs::path& root) {
+  make_dirs(root / "tmp", 0700);
+  for (;;) {
+    TempDir dir(root / "tmp", "pull-");
+    UniqueFd fd(::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) throw Error::sys("open", dir.path().string(), errno);
+    flock_blocking(fd.get(), dir.path());
+    struct stat st {};
+    if (::fstat(fd.get(), &st) == 0 && st.st_nlink > 0) {
+      fd_ = std::move(fd);
+      dir_.emplace(std::move(dir));
+      return;
+    }
+    // A transaction's clean-up removed it between mkdtemp and flock: make another.
+    dir.release();
+  }
+}
+
+void UnlockedStaging::sync() {
+  if (::syncfs(fd_.get()) < 0) throw Error::sys("sync", path().string(), errno);
+}
+
+fs::path UnlockedStaging::layer_dir() {
+  fs::path dir;
+  {
+    std::lock_guard lock(mu_);
+    dir = path() / ("layer-" + std::to_string(seq_++));
+  }
+  return make_layer_dir(dir);
+}
 
 Transaction::Transaction(fs::path root) : root_(std::move(root)), lock_(lock_store(root_)) {
   state_ = load_state(root_ / "state.json");
+  loaded_ = state_;
   collect_garbage();
-  staging_.emplace(root_ / "tmp", "tx-");
+}
+
+const fs::path& Transaction::staging() {
+  if (!staging_) staging_.emplace(root_ / "tmp", "tx-");
+  return staging_->path();
 }
 
 Transaction::~Transaction() {
@@ -44,10 +95,15 @@ Transaction::~Transaction() {
 }
 
 // Under the lock, anything in tmp/ or not referenced by state.json was left
-// by a writer that crashed before (or after) its commit point.
+// by a writer that crashed before (or after) its commit point; except the
+// staging of a pull still running (an UnlockedStaging holds its flock).
 void Transaction::collect_garbage() {
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(root_ / "tmp", ec)) discard(e.path());
+  for (const auto& e : fs::directory_iterator(root_ / "tmp", ec)) {
+    UniqueFd fd(::open(e.path().c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+    if (fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) continue;
+    discard(e.path());  // with its flock held, so a pull that just made it makes another
+  }
   std::set<std::string> blobs;
   for (const auto& [id, rec] : state_.images) {
     blobs.insert(id);
@@ -68,15 +124,12 @@ void Transaction::discard(const fs::path& path) {
 }
 
 fs::path Transaction::new_layer_dir() {
-  int seq = 0;
+  fs::path dir;
   {
-    std::lock_guard lock(seq_mu_);
-    seq = seq_++;
+    std::lock_guard lock(seq_mu_);  // layer_dir() from parallel fetches; staging() made once
+    dir = staging() / ("layer-" + std::to_string(seq_++));
   }
-  fs::path dir = staging() / ("layer-" + std::to_string(seq));
-  make_dirs(dir / "diff", 0700);
-  ::chmod((dir / "diff").c_str(), 0755);
-  return dir;
+  return make_layer_dir(dir);
 }
 
 void Transaction::ensure_layer(const StagedFile& file, const std::string& expected,
@@ -203,8 +256,9 @@ bool Transaction::has_layer(const std::string& diff_id) const {
 fs::path Transaction::layer_dir() { return new_layer_dir(); }
 
 void Transaction::adopt_layer(const std::string& diff_id, const fs::path& dir,
-                              std::uint64_t content_size) {
+                              std::uint64_t content_size, bool synced) {
   if (has_layer(diff_id)) return;  // the same layer twice in one image: the first is kept
+  if (synced) synced_.insert(diff_id);
   new_layers_[diff_id] = dir;
   state_.layers[diff_id] = content_size;
 }
@@ -226,6 +280,10 @@ void Transaction::add_pulled(const std::string& config, const std::string& manif
 }
 
 void Transaction::commit() {
+  if (new_layers_.empty() && new_blobs_.empty() && state_ == loaded_) {
+    committed_ = true;  // nothing changed (a fully cached build): no sync, no write
+    return;
+  }
   for (const auto& [diff, dir] : new_layers_) {
     fs::path final = layer_path(root_, diff);
     if (::rename(dir.c_str(), final.c_str()) < 0)
@@ -237,13 +295,28 @@ void Transaction::commit() {
     write_file_atomic(p, content, 0644);
     installed_.push_back(p);
   }
-  // Layer files reach the disk before the index that makes them visible.
-  UniqueFd rootfd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (rootfd) ::syncfs(rootfd.get());
+  // Layer files reach the disk before the index that makes them visible. A
+  // pull syncs its layers before it takes the lock: then only the renames
+  // (and the blobs, written with fsync) need their directories synced.
+  sync_before_index();
   save_state(root_ / "state.json", state_);
+  loaded_ = state_;
   committed_ = true;
   new_layers_.clear();
   new_blobs_.clear();
+}
+
+void Transaction::sync_before_index() {
+  if (!std::ranges::all_of(new_layers_,
+                           [&](const auto& kv) { return synced_.contains(kv.first); })) {
+    UniqueFd rootfd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (rootfd) ::syncfs(rootfd.get());
+    return;
+  }
+  for (const char* dir : {"layers/sha256", "blobs/sha256"}) {
+    UniqueFd fd(::open((root_ / dir).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd) ::fsync(fd.get());
+  }
 }
 
 std::vector<std::string> Transaction::remove(

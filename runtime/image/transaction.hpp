@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,29 @@
 
 namespace lit::image {
 
+// Staging for a writer that works without the store lock (a pull downloads
+// and unpacks its layers this way, then commits them with a Transaction): a
+// directory under tmp/ that holds an flock on itself while its owner lives,
+// so a transaction's clean-up of tmp/ leaves it alone, and removes it once
+// its owner is gone (a crash).
+class UnlockedStaging {
+ public:
+  explicit UnlockedStaging(const std::filesystem::path& root);
+  UnlockedStaging(const UnlockedStaging&) = delete;
+  UnlockedStaging& operator=(const UnlockedStaging&) = delete;
+  const std::filesystem::path& path() const { return dir_->path(); }
+  // A fresh directory for one layer, its "diff" subdirectory made; thread safe.
+  std::filesystem::path layer_dir();
+  // Its files to the disk (syncfs of the store's filesystem).
+  void sync();
+
+ private:
+  UniqueFd fd_;                 // holds the flock; released after dir_ is removed
+  std::optional<TempDir> dir_;  // destroyed first (members go in reverse order)
+  std::mutex mu_;
+  int seq_ = 0;
+};
+
 class Transaction {
  public:
   explicit Transaction(std::filesystem::path root);
@@ -25,7 +49,8 @@ class Transaction {
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
 
-  const std::filesystem::path& staging() const { return staging_->path(); }
+  // This transaction's staging directory under tmp/, made on first use.
+  const std::filesystem::path& staging();
 
   // Verifies and stages one image from an archive (layers unpacked once).
   void add_image(const PendingImage& image, const std::string& archive_name);
@@ -45,9 +70,11 @@ class Transaction {
   // A fresh staging directory for one layer, its "diff" subdirectory made;
   // safe to call from several threads (layers are fetched in parallel).
   std::filesystem::path layer_dir();
-  // A layer unpacked into a layer_dir(), its diff_id checked by the caller.
+  // A layer unpacked into a layer_dir() (or an UnlockedStaging's), its diff_id
+  // checked by the caller; `synced`: its files are on disk already (syncfs
+  // done by the caller), so commit() need not sync the filesystem for it.
   void adopt_layer(const std::string& diff_id, const std::filesystem::path& dir,
-                   std::uint64_t content_size);
+                   std::uint64_t content_size, bool synced = false);
   // A pulled image: its config and the registry's manifest (whose digest
   // becomes the image's), its layers present or adopted; `tag` normalized or empty.
   void add_pulled(const std::string& config, const std::string& manifest,
@@ -68,15 +95,18 @@ class Transaction {
   UnpackResult stage_layer(int fd, const std::string& what);
   void put_blob(const std::string& digest, const std::string& content);
   void discard(const std::filesystem::path& path);
+  void sync_before_index();
 
   std::filesystem::path root_;
   FileLock lock_;
   std::optional<TempDir> staging_;
   StoreState state_;
+  StoreState loaded_;  // state_ as read: an unchanged index is not written again
   std::map<std::string, std::filesystem::path> new_layers_;  // diff id -> staged dir
   std::map<std::string, std::string> verified_;              // staged file -> its diff id
   std::map<std::string, std::string> new_blobs_;             // digest -> content
   std::vector<std::filesystem::path> installed_;             // moved into place, not yet committed
+  std::set<std::string> synced_;  // new layers whose files are on disk already
   bool committed_ = false;
   int seq_ = 0;
   std::mutex seq_mu_;  // layer_dir() from parallel fetches

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -295,6 +296,50 @@ TEST_F(RegistryTest, TamperedBlobIsRefusedAndNothingStored) {
   expect_lit_error(r, "pull " + ref + ": digest mismatch layer " + layer + " from registry " +
                           registry_ + " has content digest sha256:");
   EXPECT_EQ(store_snapshot(), before);
+}
+
+// Pulls run side by side into one root: each downloads and unpacks into a
+// staging directory of its own and takes the store lock only to commit; two
+// of them fetch the same layers at once, and the store keeps one copy.
+TEST_F(RegistryTest, ConcurrentPullsOfSeveralImagesAllLand) {
+  start_registry();
+  seed("test/busybox:1");
+  helper({"push-variant", "http://" + registry_, "test/busybox", "1", "arm", "arm64"});
+  load_test_image();
+  ASSERT_EQ(lit({"image", "import", fixture("busybox-rootfs.tar.gz").string(), "flat:1"}).exit_code,
+            0);
+  const std::vector<std::string> refs = {
+      registry_ + "/test/busybox:1", registry_ + "/test/busybox:arm", registry_ + "/test/flat:1"};
+  Result pushed = lit({"image", "push", "flat:1", refs[2]}, slow());
+  ASSERT_EQ(pushed.exit_code, 0) << pushed;
+  ASSERT_EQ(lit({"image", "rm", "localhost/lit-test"}).exit_code, 0);
+  ASSERT_EQ(lit({"image", "rm", "flat:1"}).exit_code, 0);
+  ASSERT_EQ(lit({"image", "ls", "-q"}).out, "");
+
+  std::vector<std::future<Result>> pulls;
+  for (const auto& ref : refs) {
+    pulls.push_back(std::async(std::launch::async, [this, ref] {
+      return run_process({LIT_BINARY, "--root", root_.string(), "--run-root", run_root_.string(),
+                          "image", "pull", "-q", ref},
+                         slow());
+    }));
+  }
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    Result r = pulls[i].get();
+    EXPECT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(r.out, refs[i] + "\n") << r;
+  }
+  EXPECT_EQ(lit({"image", "ls", "-q"}).out_lines().size(), 3u);
+  // Two busybox layers (shared by two images) and the flat one, each once.
+  EXPECT_EQ(std::distance(fs::directory_iterator(root_ / "images" / "layers" / "sha256"),
+                          fs::directory_iterator()),
+            3);
+  EXPECT_TRUE(fs::is_empty(root_ / "images" / "tmp"));
+  for (const auto& ref : {refs[0], refs[2]}) {
+    Result run_r = run({"--rm", ref, "echo", "pulled side by side"});
+    ASSERT_EQ(run_r.exit_code, 0) << run_r;
+    EXPECT_EQ(run_r.out, "pulled side by side\n");
+  }
 }
 
 TEST_F(RegistryTest, UnknownImageAndUnreachableRegistry) {

@@ -15,6 +15,7 @@
 #include "runtime/image/reference.hpp"
 #include "runtime/image/registry/client.hpp"
 #include "runtime/image/registry/registry_config.hpp"
+#include "runtime/image/state.hpp"
 #include "runtime/image/transaction.hpp"
 #include "runtime/image/unpack.hpp"
 #include "runtime/util/error.hpp"
@@ -168,6 +169,40 @@ auto from_endpoints(const PullOptions& o, const std::string& domain, const std::
   return fn(origin);
 }
 
+// The layers to fetch: those `has` does not know, each diff id once.
+std::vector<LayerJob> plan_fetch(const Manifest& m, const std::vector<std::string>& diff_ids,
+                                 const std::function<bool(const std::string&)>& has,
+                                 const PullOptions& o) {
+  std::vector<LayerJob> jobs;
+  for (std::size_t i = 0; i < diff_ids.size(); ++i) {
+    const bool earlier = std::find(diff_ids.begin(), diff_ids.begin() + static_cast<long>(i),
+                                   diff_ids[i]) != diff_ids.begin() + static_cast<long>(i);
+    if (has(diff_ids[i]) || earlier) {
+      emit(o, PullEvent::Kind::Exists, m.layers[i].digest);
+    } else {
+      jobs.push_back({i, {}, 0});
+      emit(o, PullEvent::Kind::Waiting, m.layers[i].digest, 0, m.layers[i].size);
+    }
+  }
+  return jobs;
+}
+
+void fetch(RegistryClient& client, const Resolved& r, const std::vector<std::string>& diff_ids,
+           std::vector<LayerJob>& jobs, const std::function<fs::path()>& layer_dir,
+           const PullOptions& o) {
+  for (auto& job : jobs) job.dir = layer_dir();
+  run_jobs(jobs, o.parallel, [&](LayerJob& job) {
+    const Descriptor& d = r.manifest.layers[job.index];
+    job.content_size = fetch_layer(client, d, diff_ids[job.index], job.dir, o);
+    emit(o, PullEvent::Kind::Complete, d.digest);
+  });
+}
+
+// Layers are downloaded and unpacked into a staging directory of the pull's
+// own, without the store lock, so pulls of several images overlap; the lock
+// is taken only to commit. Under it, a layer another writer stored meanwhile
+// is used and the pull's copy dropped (adopt_layer keeps the first); a layer
+// the store had at the start but lost meanwhile (image rm) is fetched then.
 PullResult pull(Store& store, const Reference& ref, const PullOptions& o, RegistryClient& client) {
   Resolved r = resolve_manifest(client, ref, o);
   emit(o, PullEvent::Kind::Resolved, "", 0, 0, r.fetched.digest);
@@ -180,29 +215,28 @@ PullResult pull(Store& store, const Reference& ref, const PullOptions& o, Regist
                                      std::to_string(r.manifest.layers.size()));
   }
   const std::string tag = ref.tag.empty() ? "" : tag_reference(ref.name() + ":" + ref.tag);
-  Transaction tx(store.root());
-  std::vector<LayerJob> jobs;
-  for (std::size_t i = 0; i < diff_ids.size(); ++i) {
-    const bool earlier = std::find(diff_ids.begin(), diff_ids.begin() + static_cast<long>(i),
-                                   diff_ids[i]) != diff_ids.begin() + static_cast<long>(i);
-    if (tx.has_layer(diff_ids[i]) || earlier) {
-      emit(o, PullEvent::Kind::Exists, r.manifest.layers[i].digest);
-    } else {
-      jobs.push_back({i, tx.layer_dir(), 0});
-      emit(o, PullEvent::Kind::Waiting, r.manifest.layers[i].digest, 0, r.manifest.layers[i].size);
-    }
+  const StoreState seen = load_state(store.root() / "state.json");  // replaced atomically
+  std::vector<LayerJob> jobs = plan_fetch(
+      r.manifest, diff_ids, [&](const std::string& d) { return seen.layers.contains(d); }, o);
+  std::optional<UnlockedStaging> staging;
+  if (!jobs.empty()) {
+    staging.emplace(store.root());
+    fetch(
+        client, r, diff_ids, jobs, [&] { return staging->layer_dir(); }, o);
+    staging->sync();  // before the lock: other writers do not wait for this pull's writeback
   }
-  run_jobs(jobs, o.parallel, [&](LayerJob& job) {
-    const Descriptor& d = r.manifest.layers[job.index];
-    job.content_size = fetch_layer(client, d, diff_ids[job.index], job.dir, o);
-    emit(o, PullEvent::Kind::Complete, d.digest);
-  });
-  for (const auto& job : jobs) tx.adopt_layer(diff_ids[job.index], job.dir, job.content_size);
+  Transaction tx(store.root());
+  for (const auto& job : jobs) tx.adopt_layer(diff_ids[job.index], job.dir, job.content_size, true);
+  std::vector<LayerJob> late =
+      plan_fetch(r.manifest, diff_ids, [&](const std::string& d) { return tx.has_layer(d); }, {});
+  fetch(
+      client, r, diff_ids, late, [&] { return tx.layer_dir(); }, o);
+  for (const auto& job : late) tx.adopt_layer(diff_ids[job.index], job.dir, job.content_size);
   const std::string id = sha256_digest(config);
-  const bool had = store.find("sha256:" + id.substr(7)).has_value();
+  const bool had = tx.state().images.contains(id);
   tx.add_pulled(config, r.fetched.bytes, r.fetched.digest, diff_ids, tag);
   tx.commit();
-  return PullResult{store.resolve(id), r.fetched.digest, !had || !jobs.empty()};
+  return PullResult{store.resolve(id), r.fetched.digest, !had || !jobs.empty() || !late.empty()};
 }
 
 }  // namespace

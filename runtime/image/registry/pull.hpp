@@ -3,8 +3,9 @@
 // platform), its config, then its layers, fetched in parallel (a bounded
 // number at once), each streamed once: downloaded, its compressed digest
 // verified, decompressed and unpacked into the store's staging directory in
-// one pass. Layers whose diff ID the store has are not fetched. The image
-// becomes visible in one store commit; any failure stores nothing.
+// one pass. Layers whose diff ID the store has are not fetched. The store
+// lock is taken only for the commit, so pulls into one store overlap. The
+// image becomes visible in one store commit; any failure stores nothing.
 // A registry with mirrors (lit's config) is pulled from each mirror in turn,
 // then from itself: a mirror that fails (unreachable, without the image, an
 // error) is passed over silently; the registry's own error is the one thrown.

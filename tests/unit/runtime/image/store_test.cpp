@@ -3,9 +3,11 @@
 #include "runtime/image/store.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 
+#include "runtime/image/transaction.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 #include "tests/unit/runtime/image/archive_builder.hpp"
@@ -318,6 +320,46 @@ TEST_F(StoreTest, LeftoversOfACrashedWriterAreCleaned) {
   lit::test::write_bytes(root / "blobs" / "sha256" / std::string(64, 'b'), "orphan");
   store.remove("team/app", false, {});
   expect_nothing_stored();
+}
+
+TEST_F(StoreTest, AnUnchangedIndexIsNotWrittenAgain) {
+  auto img = lit::test::make_test_image({base_layer()});
+  store.load_archive(write(lit::test::docker_archive(img)));
+  struct stat before {};
+  ASSERT_EQ(::stat((root / "state.json").c_str(), &before), 0);
+  {
+    lit::image::Transaction tx(root);
+    tx.state().tags["docker.io/team/app:latest"] = tx.state().tags.at("docker.io/team/app:latest");
+    tx.commit();
+  }
+  struct stat after {};
+  ASSERT_EQ(::stat((root / "state.json").c_str(), &after), 0);
+  EXPECT_EQ(before.st_ino, after.st_ino);  // not replaced
+  EXPECT_EQ(count_entries(root / "tmp"), 0u);
+  lit::image::Transaction tx(root);
+  tx.state().tags["docker.io/team/app:2"] = tx.state().tags.at("docker.io/team/app:latest");
+  tx.commit();
+  ASSERT_EQ(::stat((root / "state.json").c_str(), &after), 0);
+  EXPECT_NE(before.st_ino, after.st_ino);
+  EXPECT_EQ(store.resolve("team/app:2").id, img.id);
+}
+
+// A pull stages without the store lock: a writer's clean-up of tmp/ leaves its
+// directory alone while it lives (its flock), and removes one whose owner is gone.
+TEST_F(StoreTest, CleanUpSparesTheStagingOfAPullStillRunning) {
+  fs::path live, layer;
+  {
+    lit::image::UnlockedStaging staging(root);
+    live = staging.path();
+    layer = staging.layer_dir();
+    fs::create_directories(root / "tmp" / "pull-crashed" / "layer-0");
+    auto img = lit::test::make_test_image({base_layer()});
+    store.load_archive(write(lit::test::docker_archive(img)));  // a writer: cleans tmp/
+    EXPECT_TRUE(fs::is_directory(layer / "diff"));
+    EXPECT_FALSE(fs::exists(root / "tmp" / "pull-crashed"));
+  }
+  EXPECT_FALSE(fs::exists(live));
+  EXPECT_EQ(count_entries(root / "tmp"), 0u);
 }
 
 TEST_F(StoreTest, ListIsNewestFirst) {
