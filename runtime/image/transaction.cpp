@@ -82,6 +82,7 @@ Transaction::Transaction(fs::path root) : root_(std::move(root)), lock_(lock_sto
 }
 
 const fs::path& Transaction::staging() {
+  std::lock_guard lock(staging_mu_);  // the builder's parallel stages ask at once
   if (!staging_) staging_.emplace(root_ / "tmp", "tx-");
   return staging_->path();
 }

@@ -99,6 +99,7 @@ class Transaction {
 
   std::filesystem::path root_;
   FileLock lock_;
+  std::mutex staging_mu_;
   std::optional<TempDir> staging_;
   StoreState state_;
   StoreState loaded_;  // state_ as read: an unchanged index is not written again
