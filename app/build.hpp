@@ -20,6 +20,7 @@ struct ImageBuildFlags {
   std::string target;
   std::string network = "default";  // RUN's: default (NAT'd bridge), none or host
   bool no_cache = false, quiet = false;
+  bool pull = false;  // --pull: fetch the base images even when the store has them
   // `lit up`: print nothing unless a step has work to do (not cached); then
   // `header`, the steps so far, and the rest as they come.
   bool silent_when_cached = false;

@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "app/build.hpp"
+#include "app/pull.hpp"
 #include "network/manager.hpp"
 #include "network/store.hpp"
 #include "reconciler/apply/replica_request.hpp"
@@ -37,6 +38,8 @@ void add_image_build_flags(CLI::App& cmd, ImageBuildFlags& f) {
                  "RUN's network: default (a NAT'd bridge), none (only lo) or host")
       ->check(CLI::IsMember({"none", "host", "default"}));
   cmd.add_flag("--no-cache", f.no_cache, "Run every step, ignoring the build cache");
+  cmd.add_flag("--pull", f.pull,
+               "Pull the images FROM names even when present (missing ones always are)");
   cmd.add_flag("-q,--quiet", f.quiet, "Print only the image id");
 }
 
@@ -133,6 +136,10 @@ void run_image_build(const Context& ctx, const ImageBuildFlags& f, const std::st
   o.build_args = parse_build_args(f.build_args);
   o.target = f.target;
   o.no_cache = f.no_cache;
+  o.pull = f.pull;
+  o.fetch_image = [&ctx](const std::string& reference, bool always) {
+    ensure_image(ctx, reference, always ? "always" : "missing");
+  };
   o.network = network_mode(f.network);
   BuildNetwork network(ctx.paths);
   o.bridge_network = [&network] { return network.name(); };
@@ -196,6 +203,7 @@ ImageBuildFlags service_flags(const reconciler::Project& project, const reconcil
   for (const auto& [k, v] : bld.args) f.build_args.push_back(v ? k + "=" + *v : k);
   f.target = bld.target;
   f.no_cache = bld.no_cache;
+  f.pull = bld.pull;
   if (!bld.network.empty() && bld.network != "default" && bld.network != "none" &&
       bld.network != "host")
     throw Error("build.network " + bld.network + ": lit builds with default, none or host")

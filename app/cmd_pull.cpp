@@ -230,7 +230,7 @@ void pull_all_tags(Context& ctx, const std::string& name, const PullFlags& flags
   for (const auto& tag : tags) pull_with_output(ctx, ref.name() + ":" + tag, flags);
 }
 
-void ensure_image(Context& ctx, const std::string& reference, const std::string& policy) {
+void ensure_image(const Context& ctx, const std::string& reference, const std::string& policy) {
   std::string p = policy.empty() ? "missing" : policy;
   if (p == "if_not_present") p = "missing";
   if (p != "always" && p != "missing" && p != "never") {

@@ -231,6 +231,36 @@ TEST_F(RegistryTest, PullsByTagAndRunsTheImage) {
   EXPECT_NE(plain.out.find("Status: Image is up to date for " + ref), std::string::npos) << plain;
 }
 
+// `lit build` pulls a base image the store lacks, as docker build does; with
+// --pull it asks the registry again even when the store has it.
+TEST_F(RegistryTest, BuildPullsAMissingBaseImageAndPullAsksAgain) {
+  start_registry();
+  seed("test/busybox:1");
+  const std::string ref = registry_ + "/test/busybox:1";
+  fs::path ctx = base_ / "ctx";
+  fs::create_directories(ctx);
+  std::ofstream(ctx / "Containerfile") << "FROM " << ref << "\nRUN echo built > /built\n"
+                                       << "CMD [\"cat\", \"/built\"]\n";
+  Result b = lit({"build", "--network", "none", "-t", "on-pulled", ctx.string()}, slow());
+  ASSERT_EQ(b.exit_code, 0) << b;
+  EXPECT_NE(b.err.find("Unable to find image '" + ref + "' locally"), std::string::npos) << b;
+  EXPECT_EQ(lit({"container", "run", "--rm", "on-pulled"}).out, "built\n");
+  EXPECT_NE(inspect_field(ref, "Id"), "");
+
+  Result again =
+      lit({"build", "--network", "none", "--pull", "-t", "on-pulled", ctx.string()}, slow());
+  ASSERT_EQ(again.exit_code, 0) << again;
+  EXPECT_NE(again.err.find("Image is up to date for " + ref), std::string::npos) << again;
+
+  stop(server_);  // the registry gone: --pull fails naming it, the store still builds
+  Result offline =
+      lit({"build", "--network", "none", "--pull", "-t", "on-pulled", ctx.string()}, slow());
+  EXPECT_EQ(offline.exit_code, 1) << offline;
+  EXPECT_NE(offline.err.find(registry_), std::string::npos) << offline;
+  Result cached = lit({"build", "--network", "none", "-t", "on-pulled", ctx.string()}, slow());
+  EXPECT_EQ(cached.exit_code, 0) << cached;
+}
+
 TEST_F(RegistryTest, PullsByDigest) {
   start_registry();
   seed("test/busybox:1");

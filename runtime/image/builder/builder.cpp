@@ -7,6 +7,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 
 #include "runtime/image/build/containerfile.hpp"
 #include "runtime/image/build/expand.hpp"
@@ -331,6 +332,21 @@ void Builder::build_stages(const b::BuildPlan& plan) {
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
+// The images (not stages) that COPY --from and RUN --mount=...,from= read.
+std::vector<std::string> images_read(const b::BuildPlan& plan) {
+  std::vector<std::string> refs;
+  for (const auto& stage : plan.stages) {
+    for (const auto& step : stage.steps) {
+      if (const auto* c = std::get_if<b::Copy>(&step.what); c && !c->from.empty() && !c->from_stage)
+        refs.push_back(c->from);
+      if (const auto* r = std::get_if<b::Run>(&step.what))
+        for (const auto& m : r->mounts)
+          if (m.type == "bind" && !m.from.empty() && !m.from_stage) refs.push_back(m.from);
+    }
+  }
+  return refs;
+}
+
 BuildResult Builder::run() {
   const bool inline_text = !o_.containerfile_inline.empty();
   fs::path file =
@@ -348,10 +364,20 @@ BuildResult Builder::run() {
                      {"BUILDARCH", host_architecture()},
                      {"TARGETPLATFORM", "linux/" + host_architecture()},
                      {"BUILDPLATFORM", "linux/" + host_architecture()}};
-  b::BuildPlan plan = b::plan_build(cf_, args, o_.target, [this](const std::string& ref) {
+  // The images the needed stages start from are fetched while planning (their
+  // ENV takes part in substitution), the ones COPY --from and RUN --mount
+  // name right after: all before the store lock, under which a pull commits.
+  std::set<std::string> fetched;
+  auto fetch = [&](const std::string& ref) {
+    if (o_.fetch_image && fetched.insert(ref).second && (o_.pull || !store_.find(ref)))
+      o_.fetch_image(ref, o_.pull);
+  };
+  b::BuildPlan plan = b::plan_build(cf_, args, o_.target, [&](const std::string& ref) {
+    fetch(ref);
     auto img = store_.find(ref);
     return img ? image_env(img->config) : b::Vars{};
   });
+  for (const auto& ref : images_read(plan)) fetch(ref);
   for (const auto& s : plan.stages) step_count_ += int(s.steps.size()) + 1;
   txn_ = std::make_unique<Transaction>(store_.root());
   build_stages(plan);

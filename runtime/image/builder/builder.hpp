@@ -27,6 +27,10 @@ struct BuildOptions {
   build::Vars build_args;
   std::string target;  // stage name, "" = the last stage
   bool no_cache = false;
+  // The images FROM and COPY --from name: fetched by `fetch_image` when the
+  // store lacks them, or every time with `pull` (--pull). Unset: the store's only.
+  bool pull = false;
+  std::function<void(const std::string& reference, bool always)> fetch_image;
   // RUN's network: None (only lo), Host, or Bridge (a lit network with NAT, docker
   // build's default), whose name bridge_network gives when a RUN first needs it.
   runtime::NetworkMode network = runtime::NetworkMode::None;
