@@ -151,6 +151,18 @@ class RegistryTest : public LitTest {
     return registry_;
   }
 
+  // registry_helper.py's fake registry serving the OCI layout `layout`; its
+  // "127.0.0.1:PORT", "" when it did not start. Its requests go to fake.log.
+  std::string start_fake_registry(const fs::path& layout) {
+    fs::path port_file = base_ / "fake.port";
+    spawn({"/usr/bin/python3", kHelper.string(), "fake-registry", port_file.string(),
+           (base_ / "fake.log").string(), layout.string()},
+          base_ / "fake.out");
+    EXPECT_TRUE(eventually([&] { return fs::exists(port_file) && fs::file_size(port_file) > 0; }))
+        << slurp(base_ / "fake.out");
+    return fs::exists(port_file) ? "127.0.0.1:" + slurp(port_file) : "";
+  }
+
   // Stops a server spawned by the test.
   void stop(pid_t pid) {
     ::kill(pid, SIGTERM);
@@ -487,12 +499,9 @@ TEST_F(RegistryTest, BearerTokenAndResumedTransfer) {
        "docker-archive:" + fixture("busybox-docker.tar").string(), "oci:" + layout.string() + ":1"},
       slow());
   ASSERT_EQ(copy.exit_code, 0) << copy;
-  fs::path port_file = base_ / "fake.port", log = base_ / "fake.log";
-  spawn({"/usr/bin/python3", kHelper.string(), "fake-registry", port_file.string(), log.string(),
-         layout.string()},
-        base_ / "fake.out");
-  ASSERT_TRUE(eventually([&] { return fs::exists(port_file); })) << slurp(base_ / "fake.out");
-  const std::string registry = "127.0.0.1:" + slurp(port_file);
+  const std::string registry = start_fake_registry(layout);
+  ASSERT_FALSE(registry.empty());
+  const fs::path log = base_ / "fake.log";
   const std::string ref = registry + "/test/busybox:1";
 
   Result r = pull({ref});
@@ -649,12 +658,10 @@ TEST_F(RegistryTest, AllTagsFollowsTheTagListPages) {
                               slow());
     ASSERT_EQ(copy.exit_code, 0) << copy;
   }
-  fs::path port_file = base_ / "fake.port", log = base_ / "fake.log";
-  spawn({"/usr/bin/python3", kHelper.string(), "fake-registry", port_file.string(), log.string(),
-         layout.string()},
-        base_ / "fake.out");
-  ASSERT_TRUE(eventually([&] { return fs::exists(port_file); })) << slurp(base_ / "fake.out");
-  const std::string name = "127.0.0.1:" + slurp(port_file) + "/test/busybox";
+  const std::string registry = start_fake_registry(layout);
+  ASSERT_FALSE(registry.empty());
+  const std::string name = registry + "/test/busybox";
+  const fs::path log = base_ / "fake.log";
   Result r = pull({"-a", name});
   ASSERT_EQ(r.exit_code, 0) << r << slurp(log);
   EXPECT_NE(slurp(log).find("GET /v2/test/busybox/tags/list?n=1&last=1 "), std::string::npos)
