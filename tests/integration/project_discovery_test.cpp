@@ -105,7 +105,8 @@ TEST_F(ProjectDiscoveryTest, ProjectDirectoryIsWhereTheFileAndDotEnvAreFound) {
   put(tree_ / "app" / "compose.yaml", R"(services:
   web:
     image: localhost/lit-test:latest
-    environment: [GREETING=${GREETING}]
+    environment:
+      - GREETING=${GREETING}
     volumes: ["./data:/data"]
 )");
   put(tree_ / "app" / ".env", "GREETING=from app\n");
@@ -122,7 +123,8 @@ TEST_F(ProjectDiscoveryTest, AFileInAParentDirectoryIsUsedWithTheDotEnvBesideIt)
   put(top / "docker-compose.yml", R"(services:
   web:
     image: localhost/lit-test:latest
-    environment: [GREETING=${GREETING}]
+    environment:
+      - GREETING=${GREETING}
 )");
   put(top / ".env", "GREETING=from the parent\n");
   fs::create_directories(top / "src" / "deep");
@@ -138,7 +140,9 @@ TEST_F(ProjectDiscoveryTest, EnvFileIsRepeatableAndTheLaterWins) {
   put(tree_ / "compose.yaml", R"(services:
   web:
     image: localhost/lit-test:latest
-    environment: [A=${A}, B=${B}]
+    environment:
+      - A=${A}
+      - B=${B}
 )");
   put(tree_ / "one.env", "A=one\nB=one\n");
   put(tree_ / "two.env", "B=two\n");
