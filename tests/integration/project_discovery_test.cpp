@@ -56,8 +56,8 @@ class ProjectDiscoveryTest : public ProjectFixture {
 
   static std::vector<std::string> services_of(const nlohmann::json& j) {
     std::vector<std::string> out;
-    for (const auto& [k, _] : j.value("services", nlohmann::json::object()).items())
-      out.push_back(k);
+    if (!j.contains("services")) return out;
+    for (const auto& [k, _] : j.at("services").items()) out.push_back(k);
     return out;
   }
 
