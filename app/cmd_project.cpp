@@ -3,8 +3,11 @@
 // work is reconciler's: load -> desired/observed -> plan -> apply.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -45,6 +48,43 @@ Project load(const Context& ctx, const std::vector<std::string>& services) {
   Project p = load_project(o);
   for (const auto& w : p.warnings) std::fprintf(stderr, "lit: warning: %s\n", w.c_str());
   return p;
+}
+
+namespace {
+
+bool readable_files(const std::vector<std::string>& files) {
+  if (files.empty()) return false;
+  return std::all_of(files.begin(), files.end(),
+                     [](const std::string& f) { return ::access(f.c_str(), R_OK) == 0; });
+}
+
+// -p, else COMPOSE_PROJECT_NAME from the environment; "" when neither.
+std::string name_without_file(const Context& ctx) {
+  if (!ctx.project.project_name.empty()) return ctx.project.project_name;
+  const char* env = std::getenv("COMPOSE_PROJECT_NAME");
+  return env ? env : "";
+}
+
+}  // namespace
+
+Project load_by_name(const Context& ctx, const std::vector<std::string>& services) {
+  std::error_code ec;
+  std::string dir = ctx.project.project_directory.empty()
+                        ? std::filesystem::current_path(ec).string()
+                        : ctx.project.project_directory;
+  std::string name = name_without_file(ctx);
+  const char* compose_file = std::getenv("COMPOSE_FILE");
+  bool file_named = !ctx.project.files.empty() || (compose_file && *compose_file);
+  if (name.empty() || file_named || !discover_files(dir).empty()) return load(ctx, services);
+  check_project_name(name);
+  Project found = project_from_labels(ctx.paths, name);
+  if (!readable_files(found.files)) return found;  // what the labels say
+  Context from_labels = ctx;  // the files `up` last applied, from their directory
+  from_labels.project.files = found.files;
+  from_labels.project.project_name = name;
+  if (from_labels.project.project_directory.empty())
+    from_labels.project.project_directory = found.working_dir;
+  return load(from_labels, services);
 }
 
 FileLock project_lock(const Context& ctx, const std::string& project) {
@@ -172,7 +212,7 @@ void register_down(CLI::App& app, Context& ctx) {
                 "Remove containers of services no longer in the file");
   cmd->add_option("-t,--timeout", o->timeout, "Seconds to wait for a stop before SIGKILL");
   cmd->callback([&ctx, o] {
-    Project project = load(ctx);
+    Project project = load_by_name(ctx);
     FileLock held = project_lock(ctx, project.name);
     Desired desired = desired_state(ctx.paths, project, Hashes::Skip);
     ObservedState observed = observe(ctx.paths, project.name, desired.state);
@@ -195,7 +235,7 @@ void register_ps(CLI::App& app, Context& ctx) {
   cmd->add_option("--format", o->format, "table (default) or json")
       ->check(CLI::IsMember({"table", "json"}));
   cmd->callback([&ctx, o] {
-    Project project = load(ctx);
+    Project project = load_by_name(ctx);
     auto now = std::chrono::system_clock::now();
     TableRows rows{{"NAME", "IMAGE", "SERVICE", "STATUS", "PORTS"}};
     // compose: `lit run` containers with -a only

@@ -67,7 +67,7 @@ void register_project_logs(CLI::App& app, Context& ctx) {
     if (!o->since.empty()) opts.query.since_ns = shim::parse_since(o->since, shim::now_ns());
     opts.follow = o->follow;
     opts.style = log_style(o->no_color, o->no_prefix, o->timestamps);
-    auto project = load(ctx, o->services);  // names an unknown service
+    auto project = load_by_name(ctx, o->services);  // names an unknown service
     auto targets = reconciler::log_targets(ctx.paths, project.name, o->services);
     reconciler::print_project_logs(ctx.paths, targets, opts, STDOUT_FILENO);
   });

@@ -108,7 +108,7 @@ void register_exec(CLI::App& app, Context& ctx) {
   cmd->add_option("SERVICE", o->service, "Service name")->required();
   cmd->add_option("COMMAND", o->exec.args, "Command and arguments")->required();
   cmd->callback([&ctx, o] {
-    Project project = load(ctx);
+    Project project = load_by_name(ctx);
     check_services(project, {o->service});
     std::optional<ContainerRecord> target;
     for (auto& [r, st] : project_records(ctx, project.name)) {
@@ -240,7 +240,7 @@ void register_lifecycle(CLI::App& app, Context& ctx, const char* name, Lifecycle
         ->check(CLI::NonNegativeNumber);
   cmd->add_option("SERVICE", o->services, "Only these services (default: all)");
   cmd->callback([&ctx, o, what] {
-    Project project = load(ctx);
+    Project project = load_by_name(ctx);
     check_services(project, o->services);
     FileLock held = project_lock(ctx, project.name);
     Desired desired = desired_state(ctx.paths, project, Hashes::Skip);
@@ -272,7 +272,7 @@ void register_images(CLI::App& app, Context& ctx) {
   cmd->add_option("--format", o->format, "table (default) or json")
       ->check(CLI::IsMember({"table", "json"}));
   cmd->callback([&ctx, o] {
-    Project project = load(ctx);
+    Project project = load_by_name(ctx);
     image::Store store(ctx.paths.images());
     TableRows rows{{"CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"}};
     nlohmann::json json = nlohmann::json::array();

@@ -19,6 +19,13 @@ namespace lit::app {
 // naming services activates their profiles. Prints the loader's warnings.
 reconciler::Project load(const Context& ctx, const std::vector<std::string>& services = {});
 
+// The project for a command that does not need the file (down, stop, ps,
+// logs, exec...): the file's as load() finds it; with -p NAME or
+// COMPOSE_PROJECT_NAME and no file to be found, the files `up` last applied
+// (their labels) when still readable, else the project as its containers'
+// labels record it (project_from_labels), so it works from any directory.
+reconciler::Project load_by_name(const Context& ctx, const std::vector<std::string>& services = {});
+
 // `up`, `down` and friends on one project run one at a time.
 FileLock project_lock(const Context& ctx, const std::string& project);
 

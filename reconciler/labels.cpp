@@ -1,5 +1,7 @@
 #include "reconciler/labels.hpp"
 
+#include <sstream>
+
 #include "runtime/state/liveness.hpp"
 #include "runtime/state/record_store.hpp"
 
@@ -26,6 +28,34 @@ std::vector<ProjectContainer> project_containers(const Paths& paths, const std::
     out.push_back({std::move(r), std::move(state)});
   }
   return out;
+}
+
+namespace {
+
+std::vector<std::string> comma_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+}  // namespace
+
+Project project_from_labels(const Paths& paths, const std::string& name) {
+  Project p;
+  p.name = name;
+  for (const auto& [r, _] : project_containers(paths, name, {.include_oneoffs = true})) {
+    if (std::string dir = label_of(r, kWorkingDirLabel); !dir.empty()) p.working_dir = dir;
+    if (auto files = comma_list(label_of(r, kConfigFilesLabel)); !files.empty()) p.files = files;
+    for (const auto& v : comma_list(label_of(r, kVolumesLabel))) p.volumes[v].name = v;
+    std::string service = label_of(r, kServiceLabel);
+    if (is_oneoff(r.labels) || service.empty() || p.services.count(service)) continue;
+    Service s;
+    s.name = service;
+    p.services[service] = std::move(s);
+  }
+  return p;
 }
 
 }  // namespace lit::reconciler

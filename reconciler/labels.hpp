@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "reconciler/model.hpp"
 #include "runtime/state/record.hpp"
 #include "runtime/util/paths.hpp"
 
@@ -20,6 +21,10 @@ inline constexpr const char* kNetworkLabel = "lit.network";
 inline constexpr const char* kOneoffLabel = "lit.oneoff";
 // The project's files, comma-separated, for `lit ls` (not part of the config hash).
 inline constexpr const char* kConfigFilesLabel = "lit.project.config-files";
+// The project's directory (compose's com.docker.compose.project.working_dir),
+// and its volumes, comma-separated: what `down -v` finds without the file.
+inline constexpr const char* kWorkingDirLabel = "lit.project.working-dir";
+inline constexpr const char* kVolumesLabel = "lit.project.volumes";
 
 bool is_oneoff(const std::map<std::string, std::string>& labels);
 
@@ -42,5 +47,11 @@ struct ProjectContainer {
 // the record store's order.
 std::vector<ProjectContainer> project_containers(const Paths& paths, const std::string& project,
                                                  const ContainerFilter& filter = {});
+
+// The project `name` as its containers' labels record it, for the commands
+// that need no file when none is found (`lit -p NAME down` from anywhere):
+// its services (those with containers), files, directory and volumes. Empty
+// (no services) when no container has the name.
+Project project_from_labels(const Paths& paths, const std::string& name);
 
 }  // namespace lit::reconciler

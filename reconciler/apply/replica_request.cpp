@@ -209,6 +209,11 @@ void add_labels(const Project& project, const Service& s, int number, const std:
   std::string files;
   for (const auto& file : project.files) files += (files.empty() ? "" : ",") + file;
   r.labels[kConfigFilesLabel] = files;
+  r.labels[kWorkingDirLabel] = project.working_dir;
+  std::string volumes;
+  for (const auto& [_, v] : project.volumes)
+    if (!v.external) volumes += (volumes.empty() ? "" : ",") + v.name;
+  r.labels[kVolumesLabel] = volumes;
 }
 
 void add_security_and_dns(const Service& s, ContainerRequest& r) {

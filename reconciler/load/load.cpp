@@ -35,24 +35,6 @@ std::string display_name(const fs::path& file, const fs::path& project_dir) {
   return file.string();
 }
 
-std::vector<std::string> resolve_files(const LoadOptions& o, const fs::path& cwd) {
-  if (o.files.empty()) {
-    auto found = discover_files(cwd.string());
-    if (found.empty())
-      throw Error("no project file found in " + cwd.string() + " or its parents", {}, 0,
-                  "create lit.yml or compose.yaml, or name one with -f");
-    return found;
-  }
-  std::vector<std::string> out;
-  for (const auto& f : o.files) {
-    fs::path p = fs::path(f).is_absolute() ? fs::path(f) : cwd / f;
-    std::error_code ec;
-    if (!fs::is_regular_file(p, ec)) throw Error("-f " + f + ": no such file");
-    out.push_back(p.lexically_normal().string());
-  }
-  return out;
-}
-
 // .env in the project dir (or the --env-file files), read with the process environment.
 std::map<std::string, std::string> read_dotenv(const LoadOptions& o, const fs::path& project_dir,
                                                const EnvLookup& env, const fs::path& cwd) {
@@ -79,6 +61,53 @@ std::map<std::string, std::string> read_dotenv(const LoadOptions& o, const fs::p
   return vars;
 }
 
+std::vector<std::string> split(const std::string& text, const std::string& sep) {
+  std::vector<std::string> out;
+  std::size_t from = 0;
+  while (true) {
+    std::size_t at = sep.empty() ? std::string::npos : text.find(sep, from);
+    std::string item = text.substr(from, at == std::string::npos ? std::string::npos : at - from);
+    if (!item.empty()) out.push_back(item);
+    if (at == std::string::npos) return out;
+    from = at + sep.size();
+  }
+}
+
+// -f, else COMPOSE_FILE (the environment, else the .env of `base`; separated by
+// COMPOSE_PATH_SEPARATOR, ":" by default), else discovery from `base` up.
+std::vector<std::string> resolve_files(const LoadOptions& o, const fs::path& cwd,
+                                       const fs::path& base, const EnvLookup& env) {
+  std::vector<std::string> named = o.files;
+  const char* source = "-f";
+  if (named.empty()) {
+    auto dotenv = read_dotenv(o, base, env, cwd);
+    auto var = [&](const std::string& k) -> std::optional<std::string> {
+      if (auto v = env(k)) return v;
+      if (auto it = dotenv.find(k); it != dotenv.end()) return it->second;
+      return std::nullopt;
+    };
+    if (auto f = var("COMPOSE_FILE"); f && !f->empty()) {
+      named = split(*f, var("COMPOSE_PATH_SEPARATOR").value_or(":"));
+      source = "COMPOSE_FILE";
+    }
+  }
+  if (named.empty()) {
+    auto found = discover_files(base.string());
+    if (found.empty())
+      throw Error("no project file found in " + base.string() + " or its parents", {}, 0,
+                  "create lit.yml or compose.yaml, or name one with -f");
+    return found;
+  }
+  std::vector<std::string> out;
+  for (const auto& f : named) {
+    fs::path p = fs::path(f).is_absolute() ? fs::path(f) : cwd / f;
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec)) throw Error(std::string(source) + " " + f + ": no such file");
+    out.push_back(p.lexically_normal().string());
+  }
+  return out;
+}
+
 void check_top_level_keys(const Node& root, Diag& diag) {
   static const std::set<std::string> known = {"name",    "services", "networks",
                                               "volumes", "secrets",  "configs"};
@@ -90,27 +119,19 @@ void check_top_level_keys(const Node& root, Diag& diag) {
   }
 }
 
-bool valid_project_name(const std::string& n) {
-  return !n.empty() && normalize_project_name(n) == n;
-}
-
 std::string project_name(const LoadOptions& o, const Node& root, const fs::path& project_dir,
                          const Lookup& lookup) {
-  const char* rule =
-      "use lowercase letters, digits, dashes and underscores, starting with a letter or digit";
   if (!o.project_name.empty()) {
-    if (!valid_project_name(o.project_name))
-      throw Error("-p " + o.project_name + ": invalid project name: " + rule);
+    check_project_name(o.project_name);
     return o.project_name;
   }
   if (auto v = lookup("COMPOSE_PROJECT_NAME"); v && !v->empty()) {
-    if (!valid_project_name(*v))
-      throw Error("COMPOSE_PROJECT_NAME=" + *v + ": invalid project name: " + rule);
+    check_project_name(*v);
     return *v;
   }
   if (const Node* n = root.find("name")) {
     std::string name = as_string(*n, "name");
-    if (!valid_project_name(name)) fail(*n, "name", "invalid project name '" + name + "': " + rule);
+    if (!valid_project_name(name)) fail(*n, "name", invalid_project_name(name).what());
     return name;
   }
   std::string name = normalize_project_name(project_dir.filename().string());
@@ -153,14 +174,28 @@ Loaded read_and_merge(const std::vector<std::string>& files, const fs::path& pro
 
 }  // namespace
 
+bool valid_project_name(const std::string& n) {
+  return !n.empty() && normalize_project_name(n) == n;
+}
+
+Error invalid_project_name(const std::string& name) {
+  return Error("invalid project name \"" + name +
+               "\": must consist only of lowercase alphanumeric characters, hyphens, and "
+               "underscores as well as start with a letter or number");
+}
+
+void check_project_name(const std::string& name) {
+  if (!valid_project_name(name)) throw invalid_project_name(name);
+}
+
 Project load_project(const LoadOptions& o) {
   std::error_code ec;
   fs::path cwd = o.working_dir.empty() ? fs::current_path(ec) : fs::absolute(o.working_dir, ec);
   cwd = cwd.lexically_normal();
   EnvLookup env = o.environment ? o.environment : EnvLookup(process_env);
-  std::vector<std::string> files = resolve_files(o, cwd);
-  fs::path project_dir = o.project_dir.empty() ? fs::path(files[0]).parent_path()
-                                               : (cwd / o.project_dir).lexically_normal();
+  fs::path base = o.project_dir.empty() ? cwd : (cwd / o.project_dir).lexically_normal();
+  std::vector<std::string> files = resolve_files(o, cwd, base, env);
+  fs::path project_dir = o.project_dir.empty() ? fs::path(files[0]).parent_path() : base;
   if (project_dir.string().size() > 1 && project_dir.string().back() == '/')
     project_dir = project_dir.parent_path();
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "reconciler/model.hpp"
+#include "runtime/util/error.hpp"
 
 namespace lit::reconciler {
 
@@ -36,5 +37,11 @@ std::vector<std::string> discover_files(const std::string& dir);
 
 // A directory's name as a project name: lowercased, only [a-z0-9_-], starting alphanumeric.
 std::string normalize_project_name(const std::string& dir_name);
+
+// The project name rule (as compose's): the name is already normalized. The
+// error is compose's text: invalid project name "X": must consist only of...
+bool valid_project_name(const std::string& name);
+Error invalid_project_name(const std::string& name);
+void check_project_name(const std::string& name);  // throws invalid_project_name
 
 }  // namespace lit::reconciler

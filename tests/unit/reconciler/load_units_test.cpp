@@ -230,5 +230,46 @@ TEST(Load, StrictTurnsWarningsIntoErrorsButNotVersion) {
             "lit.yml:3:26: services.a.pid: not supported by lit (--strict)");
 }
 
+TEST(Load, ComposeFileFromTheEnvironmentOrDotEnvSplitOnTheSeparator) {
+  TempDir dir(std::filesystem::temp_directory_path(), "lit-load-");
+  write_file_atomic(dir.path() / "a.yml", "services: {a: {image: i}}\n");
+  write_file_atomic(dir.path() / "b.yml", "services: {b: {image: i}}\n");
+  write_file_atomic(dir.path() / "compose.yaml", "services: {c: {image: i}}\n");
+  LoadOptions o;
+  o.working_dir = dir.path().string();
+  o.environment = env({{"COMPOSE_FILE", "a.yml;b.yml"}, {"COMPOSE_PATH_SEPARATOR", ";"}});
+  EXPECT_EQ(load_project(o).files, (std::vector<std::string>{(dir.path() / "a.yml").string(),
+                                                             (dir.path() / "b.yml").string()}));
+  write_file_atomic(dir.path() / ".env", "COMPOSE_FILE=b.yml\n");
+  o.environment = env({});
+  Project p = load_project(o);
+  EXPECT_EQ(p.services.size(), 1u);
+  EXPECT_TRUE(p.services.count("b"));
+  o.environment = env({{"COMPOSE_FILE", "missing.yml"}});
+  EXPECT_EQ(error_of([&] { load_project(o); }), "COMPOSE_FILE missing.yml: no such file");
+}
+
+TEST(Load, ProjectDirectoryIsWhereDiscoveryStarts) {
+  TempDir dir(std::filesystem::temp_directory_path(), "lit-load-");
+  std::filesystem::create_directories(dir.path() / "app");
+  write_file_atomic(dir.path() / "app" / "compose.yaml", "services: {a: {image: i}}\n");
+  LoadOptions o;
+  o.working_dir = dir.path().string();
+  o.project_dir = "app";
+  o.environment = env({});
+  Project p = load_project(o);
+  EXPECT_EQ(p.files, (std::vector<std::string>{(dir.path() / "app" / "compose.yaml").string()}));
+  EXPECT_EQ(p.name, "app");
+}
+
+TEST(ProjectName, AnInvalidNameIsComposesError) {
+  EXPECT_TRUE(valid_project_name("shop_1-a"));
+  EXPECT_FALSE(valid_project_name("Shop"));
+  EXPECT_FALSE(valid_project_name("_shop"));
+  EXPECT_EQ(error_of([] { check_project_name("Shop"); }),
+            "invalid project name \"Shop\": must consist only of lowercase alphanumeric "
+            "characters, hyphens, and underscores as well as start with a letter or number");
+}
+
 }  // namespace
 }  // namespace lit::reconciler::load

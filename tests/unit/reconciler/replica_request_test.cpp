@@ -21,6 +21,7 @@ Project project_with(const Service& s) {
   Project p;
   p.name = "proj";
   p.files = {"/p/lit.yml"};
+  p.working_dir = "/p";
   p.volumes["data"].name = "proj_data";
   p.networks["default"].name = "proj_default";
   p.services[s.name] = s;
@@ -136,6 +137,8 @@ TEST(ReplicaRequest, ServiceSettingsBecomeTypedValues) {
   EXPECT_EQ(r.labels.at(kNumberLabel), "1");
   EXPECT_EQ(r.labels.at(kHashLabel), "abc");
   EXPECT_EQ(r.labels.at(kConfigFilesLabel), "/p/lit.yml");
+  EXPECT_EQ(r.labels.at(kWorkingDirLabel), "/p");
+  EXPECT_EQ(r.labels.at(kVolumesLabel), "proj_data");
   EXPECT_EQ(r.sysctls.at("net.core.somaxconn"), "1024");
   EXPECT_EQ(r.extra_hosts, (std::vector<std::pair<std::string, std::string>>{{"db", "10.0.0.5"}}));
   EXPECT_EQ(r.security.cap_add, (std::vector<std::string>{"NET_ADMIN"}));
