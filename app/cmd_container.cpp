@@ -127,7 +127,8 @@ void print_table(const TableRows& rows) { std::fputs(format_table(rows).c_str(),
 nlohmann::json inspect_json(const ContainerRecord& r) {
   auto j = runtime::to_json(r);
   auto st = runtime::observed_state(r);
-  j["state"]["status"] = std::string(runtime::to_string(st.status));
+  j["state"]["status"] = std::string(runtime::to_string(runtime::shown_status(st)));
+  j["state"]["paused"] = runtime::shown_status(st) == runtime::ContainerStatus::Paused;
   j["state"]["pid"] = st.pid;
   j["state"]["exit_code"] = st.exit_code;
   j["state"]["error"] = st.error;
@@ -179,7 +180,7 @@ void register_ls(CLI::App& container, Context& ctx) {
                             {"Command", command_column(r.args)},
                             {"CreatedAt", r.created},
                             {"RunningFor", ago(r.created, now)},
-                            {"State", std::string(runtime::to_string(st.status))},
+                            {"State", std::string(runtime::to_string(runtime::shown_status(st)))},
                             {"Status", status_text(st, now)},
                             {"Ports", ports},
                             {"Names", r.name},

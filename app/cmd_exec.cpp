@@ -5,6 +5,7 @@
 
 #include "app/context.hpp"
 #include "runtime/exec/exec_in.hpp"
+#include "runtime/state/liveness.hpp"
 #include "runtime/state/record.hpp"
 #include "runtime/state/record_store.hpp"
 
@@ -36,6 +37,9 @@ void register_exec_commands(CLI::App& container, Context& ctx) {
 
 void exec_command(Context& ctx, const runtime::ContainerRecord& rec,
                   const runtime::ExecOptions& options, bool detach) {
+  // As docker: an exec would join the frozen cgroup and hang.
+  if (runtime::shown_status(runtime::observed_state(rec)) == runtime::ContainerStatus::Paused)
+    throw Error("container " + rec.name + " is paused, unpause the container before exec");
   try {
     if (detach)
       runtime::exec_detached(rec, options);

@@ -1,4 +1,4 @@
-// lit container start, stop, kill, restart, wait; and the hidden helper
+// lit container start, stop, kill, restart, wait, pause, unpause; and the hidden helper
 // commands the supervisor (lit-shim) runs: __spawn, __exited, __health.
 #include <signal.h>
 #include <unistd.h>
@@ -111,6 +111,23 @@ void register_wait(CLI::App& container, Context& ctx) {
   });
 }
 
+// docker pause / unpause: freeze or thaw every process (the cgroup freezer).
+void register_pause(CLI::App& container, Context& ctx, bool pause) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto* cmd = container.add_subcommand(
+      pause ? "pause" : "unpause",
+      pause ? "Pause all processes within containers" : "Unpause all processes within containers");
+  cmd->add_option("CONTAINER", *names, "Container names or id prefixes")->required();
+  cmd->callback([&ctx, names, pause] {
+    for_each_container(ctx, *names, [&](const ContainerRecord& r) {
+      if (pause)
+        runtime::pause_container(ctx.paths, r);
+      else
+        runtime::unpause_container(ctx.paths, r);
+    });
+  });
+}
+
 // ---- helper commands of lit-shim (hidden) ----
 
 void register_spawn(CLI::App& container, Context& ctx) {
@@ -188,6 +205,8 @@ void register_lifecycle_commands(CLI::App& container, Context& ctx) {
   register_restart(container, ctx);
   register_kill(container, ctx);
   register_wait(container, ctx);
+  register_pause(container, ctx, true);
+  register_pause(container, ctx, false);
   register_spawn(container, ctx);
   register_exited(container, ctx);
   register_health(container, ctx);

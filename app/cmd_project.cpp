@@ -255,7 +255,7 @@ void register_ps(CLI::App& app, Context& ctx) {
                             {"Image", r.image},
                             {"Service", service},
                             {"Project", project.name},
-                            {"State", std::string(runtime::to_string(st.status))},
+                            {"State", std::string(runtime::to_string(runtime::shown_status(st)))},
                             {"Status", status_text(st, now)},
                             {"ExitCode", st.exit_code},
                             {"Publishers", ports}};
@@ -276,6 +276,7 @@ void register_project_commands(CLI::App& app, Context& ctx) {
   register_ps(app, ctx);
   register_config(app, ctx);
   register_project_ops_commands(app, ctx);
+  register_project_control_commands(app, ctx);
   register_project_logs(app, ctx);
 }
 

@@ -340,14 +340,16 @@ void register_ls(CLI::App& app, Context& ctx) {
       std::string name = label_of(r, kProjectLabel);
       if (name.empty()) continue;
       Seen& p = projects[name];
-      p.statuses.push_back(runtime::observed_state(r).status);
+      p.statuses.push_back(runtime::shown_status(runtime::observed_state(r)));
       if (std::string files = label_of(r, kConfigFilesLabel); !files.empty()) p.files = files;
     }
     TableRows rows{{"NAME", "STATUS", "CONFIG FILES"}};
     nlohmann::json json = nlohmann::json::array();
     for (const auto& [name, p] : projects) {
-      bool running = std::find(p.statuses.begin(), p.statuses.end(),
-                               runtime::ContainerStatus::Running) != p.statuses.end();
+      // As docker ps without -a: a paused container is a running one.
+      bool running = std::any_of(p.statuses.begin(), p.statuses.end(), [](auto s) {
+        return s == runtime::ContainerStatus::Running || s == runtime::ContainerStatus::Paused;
+      });
       if (!o->all && !running) continue;
       std::string status = combined_status(p.statuses);
       if (o->quiet)

@@ -17,6 +17,7 @@ namespace lit::app {
 
 // Exit status for lit's own failures, as docker uses.
 inline constexpr int kExitLitFailure = 125;
+inline constexpr const char* kLitVersion = "0.1.0";  // lit version, --version
 // A failed build (`lit build`), as `docker build` and `docker compose build` exit.
 inline constexpr int kExitBuildFailure = 1;
 
@@ -67,6 +68,8 @@ void register_project_commands(CLI::App& app,
                                Context& ctx);  // cmd_project.cpp: up, down, ps, config
 // cmd_project_ops.cpp: exec, run, start, stop, restart, images, ls, pull, build
 void register_project_ops_commands(CLI::App& app, Context& ctx);
+// cmd_project_control.cpp: pause, unpause, kill, rm, top, port, wait, version
+void register_project_control_commands(CLI::App& app, Context& ctx);
 // cmd_project_logs.cpp: `lit logs` (the attached mode of `lit up`: app/project.hpp).
 void register_project_logs(CLI::App& app, Context& ctx);
 void register_config(CLI::App& app, Context& ctx);  // cmd_config.cpp: lit config

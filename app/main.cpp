@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
 
   CLI::App cli{"lit: daemonless, compose-style containers", "lit"};
   cli.require_subcommand(1);
-  cli.set_version_flag("--version", "lit 0.1.0");
+  cli.set_version_flag("--version", std::string("lit ") + app::kLitVersion);
   std::string log_level = "warn";
   std::string root = ctx.paths.root, run_root = ctx.paths.run_root;
   cli.add_option("--root", root, "Persistent state directory (env LIT_ROOT)")

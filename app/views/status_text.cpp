@@ -77,7 +77,7 @@ std::string status_text(const runtime::ContainerState& state,
               : 0;
   };
   StatusFacts f;
-  f.state = state.status;
+  f.state = runtime::shown_status(state);
   f.started_ns = ns(state.started_at);
   f.finished_ns = ns(state.finished_at);
   f.exit_code = state.exit_code;

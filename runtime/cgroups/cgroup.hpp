@@ -49,6 +49,10 @@ class Cgroup {
   // Safe to call when it does not exist (already removed).
   virtual void destroy() = 0;
   virtual std::vector<std::filesystem::path> paths() const = 0;
+  // Freezes (or thaws) every process in it: v2 cgroup.freeze, v1 the freezer
+  // controller; returns once the kernel reports the new state (bounded). Throws
+  // when neither is available, saying so.
+  virtual void freeze(bool frozen) = 0;
 };
 
 class Manager {

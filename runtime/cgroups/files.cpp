@@ -130,6 +130,19 @@ bool kill_pass(const std::vector<fs::path>& dirs, int& last_err) {
 
 }  // namespace
 
+void write_until(const fs::path& dir, const std::string& file, std::string_view value,
+                 const std::string& what, const std::function<bool()>& done) {
+  using clock = std::chrono::steady_clock;
+  auto deadline = clock::now() + std::chrono::seconds(5);
+  for (int pass = 0;; ++pass) {
+    if (pass % 10 == 0) write_knob(dir, file, value, what);
+    if (done()) return;
+    if (clock::now() > deadline)
+      throw Error(what + ": the kernel did not report it done in 5 seconds", (dir / file).string());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 void kill_and_remove(const std::vector<fs::path>& dirs, const fs::path& kill_file) {
   if (!kill_file.empty() && fs::exists(kill_file)) {
     try {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,12 @@ std::optional<std::uint64_t> read_keyed(const fs::path& file, std::string_view k
 
 // The names of the directories under dir (the cgroup ids under a lit subtree).
 std::vector<std::string> list_dirs(const fs::path& dir);
+
+// Writes `value` to dir/file, then polls until `done()` holds, writing again
+// now and then (a v1 freezer can stay FREEZING); throws naming `what` after a
+// few seconds.
+void write_until(const fs::path& dir, const std::string& file, std::string_view value,
+                 const std::string& what, const std::function<bool()>& done);
 
 // SIGKILLs every process in the given cgroup directories until all of them can
 // be removed, bounded to a few seconds. `kill_file` (v2 cgroup.kill) is written

@@ -81,7 +81,34 @@ class V1Cgroup final : public Cgroup {
     return s;
   }
 
-  void destroy() override { kill_and_remove(paths()); }
+  void destroy() override {
+    // Frozen tasks do not die of SIGKILL until thawed.
+    if (auto it = dirs_.find("freezer"); it != dirs_.end() && fs::exists(it->second)) {
+      try {
+        write_knob(it->second, "freezer.state", "THAWED", "thaw cgroup");
+      } catch (const Error&) {
+        // Removed meanwhile: nothing to thaw.
+      }
+    }
+    kill_and_remove(paths());
+  }
+
+  void freeze(bool frozen) override {
+    auto it = dirs_.find("freezer");
+    if (it == dirs_.end())
+      throw Error(
+          "the cgroup freezer is not available: no cgroup v2, and the v1 freezer "
+          "controller is not mounted",
+          {}, 0, "mount it: mount -t cgroup -o freezer freezer /sys/fs/cgroup/freezer");
+    const fs::path d = it->second;
+    const std::string want = frozen ? "FROZEN" : "THAWED";
+    write_until(d, "freezer.state", want, frozen ? "freeze cgroup" : "thaw cgroup", [&] {
+      std::error_code ec;
+      if (!fs::exists(d / "freezer.state", ec)) return true;  // removed: its tasks are gone
+      std::string now = read_file(d / "freezer.state");
+      return now.substr(0, now.find_last_not_of(" \n") + 1) == want;
+    });
+  }
 
   std::vector<fs::path> paths() const override {
     std::vector<fs::path> out;

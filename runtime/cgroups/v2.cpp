@@ -88,12 +88,36 @@ class V2Cgroup final : public Cgroup {
     return s;
   }
 
-  void destroy() override { kill_and_remove({dir_}, dir_ / "cgroup.kill"); }
+  void destroy() override {
+    thaw_quietly();  // cgroup.kill works on a frozen cgroup; the SIGKILL fallback does not
+    kill_and_remove({dir_}, dir_ / "cgroup.kill");
+  }
 
   std::vector<fs::path> paths() const override { return {dir_}; }
 
+  void freeze(bool frozen) override {
+    if (!fs::exists(dir_ / "cgroup.freeze"))
+      throw Error("the cgroup freezer is not available: no cgroup.freeze in", dir_.string(), 0,
+                  "pause needs cgroup v2 on Linux 5.2 or later");
+    std::string want = frozen ? "1" : "0";
+    write_until(dir_, "cgroup.freeze", want, frozen ? "freeze cgroup" : "thaw cgroup", [&] {
+      auto v = read_keyed(dir_ / "cgroup.events", "frozen");
+      return !v || std::to_string(*v) == want;
+    });
+  }
+
  private:
   fs::path dir_;
+
+  void thaw_quietly() {
+    std::error_code ec;
+    if (!fs::exists(dir_ / "cgroup.freeze", ec)) return;
+    try {
+      write_knob(dir_, "cgroup.freeze", "0", "thaw cgroup");
+    } catch (const Error&) {
+      // Removed meanwhile: nothing to thaw.
+    }
+  }
 };
 
 class V2Manager final : public Manager {

@@ -106,7 +106,39 @@ Operation begin(const RecordStore& records, const ContainerRecord& r) {
   return {std::move(lock), std::move(*now)};
 }
 
+// A paused container is thawed before it is signalled, as docker does: a
+// frozen process acts on no signal, SIGKILL included (cgroup v1).
+void thaw_if_paused(RecordStore& records, const ContainerRecord& record) {
+  if (!record.state.paused) return;
+  cgroups::detect()->open(record.id)->freeze(false);
+  records.update(record.id, [](ContainerRecord& r) { r.state.paused = false; });
+}
+
+// Freezes or thaws a running container and records it.
+void set_paused(const Paths& paths, const ContainerRecord& current, bool paused) {
+  RecordStore records(paths);
+  Operation op = begin(records, current);
+  const ContainerRecord& record = op.record;
+  ContainerState st = observed_state(record);
+  if (st.status != ContainerStatus::Running)
+    throw Error("container " + record.name + " is not running")
+        .with_hint("see its state with: lit container ls -a");
+  if (st.paused == paused)
+    throw Error(paused ? "container " + record.name + " is already paused"
+                       : "container " + record.name + " is not paused");
+  cgroups::detect()->open(record.id)->freeze(paused);
+  records.update(record.id, [paused](ContainerRecord& r) { r.state.paused = paused; });
+}
+
 }  // namespace
+
+void pause_container(const Paths& paths, const ContainerRecord& record) {
+  set_paused(paths, record, true);
+}
+
+void unpause_container(const Paths& paths, const ContainerRecord& record) {
+  set_paused(paths, record, false);
+}
 
 void start_container(const Paths& paths, const ContainerRecord& current) {
   RecordStore records(paths);
@@ -118,6 +150,7 @@ void start_container(const Paths& paths, const ContainerRecord& current) {
   if (UniqueFd shim = open_pidfd(st.shim_pid, st.shim_start_time)) wait_exit(shim.get(), 5s);
   bool present = records.update(record.id, [](ContainerRecord& r) {
     r.state.manually_stopped = false;
+    r.state.paused = false;
     r.state.restart_count = 0;
     r.state.status = ContainerStatus::Created;
   });
@@ -143,6 +176,7 @@ void stop_container(const Paths& paths, const ContainerRecord& current,
   mark_stopped(records, record.id);
   UniqueFd init = open_pidfd(st.pid, st.pid_start_time);
   if (init) {
+    thaw_if_paused(records, record);
     send(init.get(), record.lifecycle.stop_signal, record.name);
     auto grace =
         std::chrono::seconds(std::max(0, timeout_seconds.value_or(record.lifecycle.stop_timeout)));
@@ -163,8 +197,11 @@ void kill_container(const Paths& paths, const ContainerRecord& record, int signa
     throw Error("cannot kill container " + record.name + ": container is not running")
         .with_hint("see its state with: lit container ls -a");
   RecordStore records(paths);
-  if (terminating(signal, record.lifecycle.stop_signal)) mark_stopped(records, record.id);
+  const bool stops = terminating(signal, record.lifecycle.stop_signal);
+  if (stops) mark_stopped(records, record.id);
   send(init.get(), signal, record.name);
+  // docker delivers a stopping signal, then unpauses: the process acts on it once thawed.
+  if (auto now = records.read(record.id); now && stops) thaw_if_paused(records, *now);
 }
 
 void kill_all(const Paths& paths, const ContainerRecord& current,
@@ -177,6 +214,11 @@ void kill_all(const Paths& paths, const ContainerRecord& current,
       supervisor_alive(st)) {
     mark_stopped(records, record.id);
     if (UniqueFd init = open_pidfd(st.pid, st.pid_start_time)) {
+      try {
+        thaw_if_paused(records, record);
+      } catch (const Error&) {
+        // The cgroup's destroy below thaws it too.
+      }
       send(init.get(), SIGKILL, record.name);
       wait_exit(init.get(), 10s);
     }

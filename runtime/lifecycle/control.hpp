@@ -33,6 +33,12 @@ void kill_container(const Paths& paths, const ContainerRecord& record, int signa
 void kill_all(const Paths& paths, const ContainerRecord& record,
               const std::function<void(const ContainerRecord&)>& then = {});
 
+// Freezes every process of a running container (its cgroup's freezer), as
+// docker pause; unpause thaws them. Errors as docker's: not running, already
+// paused, not paused; and when the host has no cgroup freezer.
+void pause_container(const Paths& paths, const ContainerRecord& record);
+void unpause_container(const Paths& paths, const ContainerRecord& record);
+
 // Blocks until the container is not running; its exit code.
 int wait_container(const Paths& paths, const ContainerRecord& record);
 

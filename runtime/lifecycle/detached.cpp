@@ -184,6 +184,7 @@ RestartDecision record_exit(const Paths& paths, const std::string& id, const Exi
       mark_exited(r.state, {st.code, st.oom_killed, ""});
     r.state.status = d.restart ? ContainerStatus::Restarting : ContainerStatus::Exited;
     r.state.pid = 0;
+    r.state.paused = false;
     r.state.ports.clear();
     if (d.restart) r.state.restart_count = d.restart_count;
   });
@@ -212,7 +213,8 @@ int64_t started_ns(const ContainerRecord& r) {
 bool probe_health(const Paths& paths, const std::string& id) {
   RecordStore records(paths);
   auto rec = records.read(id);
-  if (!rec || !rec->lifecycle.healthcheck ||
+  // A paused container is not probed, as in docker (an exec would freeze too).
+  if (!rec || !rec->lifecycle.healthcheck || rec->state.paused ||
       observed_state(*rec).status != ContainerStatus::Running)
     return false;
   const HealthCheck& hc = *rec->lifecycle.healthcheck;

@@ -259,7 +259,9 @@ NetworkMode network_mode_from_name(std::string_view name) {
   return NetworkMode::None;
 }
 
-json to_json(const ContainerRecord& r) {
+namespace {
+
+json record_json(const ContainerRecord& r) {
   const auto& st = r.state;
   return {{"id", r.id},
           {"name", r.name},
@@ -292,6 +294,14 @@ json to_json(const ContainerRecord& r) {
           {"spec", to_json(r.spec)}};
 }
 
+}  // namespace
+
+json to_json(const ContainerRecord& r) {
+  json j = record_json(r);
+  if (r.state.paused) j["state"]["paused"] = true;  // absent when not, as records had it
+  return j;
+}
+
 ContainerRecord record_from_json(const json& j) {
   ContainerRecord r;
   r.id = j.at("id");
@@ -320,6 +330,7 @@ ContainerRecord record_from_json(const json& j) {
   r.state.boot_id = st.value("boot_id", "");
   r.state.restart_count = st.value("restart_count", 0u);
   r.state.manually_stopped = st.value("manually_stopped", false);
+  r.state.paused = st.value("paused", false);
   if (auto h = st.find("health"); h != st.end() && h->is_object())
     r.state.health = health_from_json(*h);
   if (auto p = st.find("ports"); p != st.end()) r.state.ports = ports_from_json(*p);

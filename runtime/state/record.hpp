@@ -39,9 +39,16 @@ struct ContainerState {
   std::string boot_id;  // /proc/sys/kernel/random/boot_id when the pids were recorded
   unsigned restart_count = 0;
   bool manually_stopped = false;      // stop/kill by the user: the policy does not restart it
+  bool paused = false;                // Running with its cgroup frozen (lit pause)
   std::optional<HealthState> health;  // set when the container has a health check
   std::vector<PublishedPort> ports;   // published ports as bound by the last start
 };
+
+// The status as docker shows it: Paused for a Running container that is
+// frozen; the record keeps Running, so every check on a live init still holds.
+inline ContainerStatus shown_status(const ContainerState& st) {
+  return st.status == ContainerStatus::Running && st.paused ? ContainerStatus::Paused : st.status;
+}
 
 // A health check as docker's Healthcheck: test is ["CMD", args...] or
 // ["CMD-SHELL", "command"].

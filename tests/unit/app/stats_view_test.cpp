@@ -48,6 +48,7 @@ struct FakeCgroup final : lit::cgroups::Cgroup {
   lit::cgroups::Stats stats() const override { return s; }
   void destroy() override {}
   std::vector<fs::path> paths() const override { return {}; }
+  void freeze(bool) override {}
 };
 
 struct FakeManager final : lit::cgroups::Manager {

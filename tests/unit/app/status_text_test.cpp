@@ -87,4 +87,6 @@ TEST(AppStatusText, ContainerStateAsDockerShowsIt) {
   st.health = lit::runtime::HealthState{};
   st.health->status = Health::Healthy;
   EXPECT_EQ(status_text(st, now), "Up 5 seconds (healthy)");
+  st.paused = true;
+  EXPECT_EQ(status_text(st, now), "Up 5 seconds (Paused)");
 }

@@ -111,11 +111,11 @@ TEST(CgroupV1Fake, CreatesOneDirPerControllerUnderLit) {
   auto m = detect(f.t.root(), f.t.mountinfo());
   auto cg = m->create("c2");
   std::vector<fs::path> want;
-  for (const char* c : {"cpu", "cpuacct", "memory", "pids"})
+  // freezer: for pause/unpause.
+  for (const char* c : {"cpu", "cpuacct", "freezer", "memory", "pids"})
     want.push_back(f.t.root() / c / "lit" / "c2");
   EXPECT_EQ(cg->paths(), want);
   for (const auto& p : want) EXPECT_TRUE(fs::is_directory(p)) << p;
-  EXPECT_FALSE(fs::exists(f.t.root() / "freezer" / "lit"));  // not a controller lit uses
   EXPECT_FALSE(fs::exists(f.t.root() / "unified" / "lit"));
   EXPECT_EQ(m->list(), (std::vector<std::string>{"c1", "c2"}));
 }
@@ -157,6 +157,53 @@ TEST(CgroupV1Fake, StatsFromEachController) {
   EXPECT_EQ(s.pids, 2u);
   EXPECT_EQ(cg->oom_kills(), 4u);
   EXPECT_EQ(cg->processes(), (std::vector<pid_t>{7, 9, 11}));
+}
+
+TEST(CgroupV2Fake, FreezeWritesCgroupFreezeAndWaitsForTheEvent) {
+  V2Fake f;
+  FakeTree::write(f.cg / "cgroup.freeze", "0\n");
+  FakeTree::write(f.cg / "cgroup.events", "populated 1\nfrozen 1\n");
+  auto cg = detect(f.t.root(), f.t.mountinfo())->open("c1");
+  cg->freeze(true);
+  EXPECT_EQ(FakeTree::read(f.cg / "cgroup.freeze"), "1");
+  FakeTree::write(f.cg / "cgroup.events", "populated 1\nfrozen 0\n");
+  cg->freeze(false);
+  EXPECT_EQ(FakeTree::read(f.cg / "cgroup.freeze"), "0");
+}
+
+TEST(CgroupV2Fake, FreezeWithoutCgroupFreezeSaysSo) {
+  V2Fake f;
+  auto cg = detect(f.t.root(), f.t.mountinfo())->open("c1");
+  try {
+    cg->freeze(true);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("the cgroup freezer is not available"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(CgroupV1Fake, FreezeWritesTheFreezerState) {
+  V1Fake f;
+  auto cg = detect(f.t.root(), f.t.mountinfo())->create("c1");
+  cg->freeze(true);
+  EXPECT_EQ(FakeTree::read(f.dir("freezer") / "freezer.state"), "FROZEN");
+  cg->freeze(false);
+  EXPECT_EQ(FakeTree::read(f.dir("freezer") / "freezer.state"), "THAWED");
+}
+
+TEST(CgroupV1Fake, FreezeWithoutTheFreezerControllerSaysSo) {
+  FakeTree t;
+  t.mount("memory", "cgroup", "rw,memory");
+  auto cg = detect(t.root(), t.mountinfo())->create("c1");
+  try {
+    cg->freeze(true);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("the v1 freezer controller is not mounted"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(CgroupV1Fake, DestroyOfAMissingCgroupIsFine) {

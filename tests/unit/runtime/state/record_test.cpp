@@ -94,3 +94,19 @@ TEST(Record, StatusIsWrittenAndReadAsDockersWord) {
   EXPECT_EQ(back.state.health->status, Health::Starting);
   EXPECT_EQ(to_json(make(std::string(64, 'b'), "db"))["state"]["status"], "created");
 }
+
+TEST(Record, PausedIsKeptBesideRunningAndShownAsPaused) {
+  auto r = make(std::string(64, 'a'), "web");
+  r.state.status = ContainerStatus::Running;
+  EXPECT_FALSE(to_json(r)["state"].contains("paused"));  // as records without it were
+  EXPECT_EQ(shown_status(r.state), ContainerStatus::Running);
+  r.state.paused = true;
+  auto j = to_json(r);
+  EXPECT_EQ(j["state"]["status"], "running");
+  EXPECT_EQ(j["state"]["paused"], true);
+  auto back = record_from_json(j);
+  EXPECT_TRUE(back.state.paused);
+  EXPECT_EQ(shown_status(back.state), ContainerStatus::Paused);
+  back.state.status = ContainerStatus::Exited;  // an exit nobody recorded shows as the exit
+  EXPECT_EQ(shown_status(back.state), ContainerStatus::Exited);
+}
