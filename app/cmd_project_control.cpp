@@ -40,7 +40,7 @@ using namespace lit::reconciler;
 using runtime::ContainerStatus;
 
 // compose's convention: a project command's own error is exit status 1.
-constexpr int kProjectFailure = 1;
+constexpr int kProjectFailure = kExitProjectFailure;
 
 void fail(Context& ctx, const Error& e) {
   std::fprintf(stderr, "lit: %s\n", e.what());
@@ -120,7 +120,7 @@ void register_pause(CLI::App& app, Context& ctx, bool pause) {
   cmd->add_option("SERVICE", *services, "Only these services (default: all)");
   cmd->callback([&ctx, services, pause] {
     guarded(ctx, [&] {
-      Project project = load(ctx);
+      Project project = load_by_name(ctx);
       check_services(project, *services);
       std::vector<ProjectContainer> running;
       for (auto& c : service_containers(ctx, project, *services))
@@ -161,7 +161,7 @@ void register_kill(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, o] {
     guarded(ctx, [&] {
       int sig = runtime::parse_signal(o->signal, "--signal");
-      Project project = load(ctx);
+      Project project = load_by_name(ctx);
       check_services(project, o->services);
       FileLock held = project_lock(ctx, project.name);
       if (o->remove_orphans) remove_orphans(ctx, project);
@@ -209,7 +209,7 @@ void stop_first(Context& ctx, const Project& project, const RmOpts& o) {
 }
 
 void remove_stopped(Context& ctx, const RmOpts& o) {
-  Project project = load(ctx);
+  Project project = load_by_name(ctx);
   check_services(project, o.services);
   FileLock held = project_lock(ctx, project.name);
   if (o.stop) stop_first(ctx, project, o);
@@ -270,7 +270,7 @@ void register_top(CLI::App& app, Context& ctx) {
   cmd->add_option("SERVICE", *services, "Only these services (default: all)");
   cmd->callback([&ctx, services] {
     guarded(ctx, [&] {
-      Project project = load(ctx);
+      Project project = load_by_name(ctx);
       check_services(project, *services);
       auto cgroups = cgroups::detect();
       for (const auto& c : running_containers(ctx, project, *services)) {
@@ -321,7 +321,7 @@ void register_port(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(1, 65535));
   cmd->callback([&ctx, o] {
     guarded(ctx, [&] {
-      Project project = load(ctx);
+      Project project = load_by_name(ctx);
       check_services(project, {o->service});
       ProjectContainer c = port_container(ctx, project, *o);
       std::string published;
@@ -393,7 +393,7 @@ void register_wait(CLI::App& app, Context& ctx) {
   cmd->add_option("SERVICE", o->services, "Services to wait for")->required();
   cmd->callback([&ctx, o] {
     guarded(ctx, [&] {
-      Project project = load(ctx);
+      Project project = load_by_name(ctx);
       check_services(project, o->services);
       auto containers = running_containers(ctx, project, o->services);
       if (containers.empty()) throw Error("no containers for project \"" + project.name + "\"");

@@ -96,7 +96,8 @@ struct V1Fake {
     }
     t.mount("unified", "cgroup2", "rw");
     std::vector<std::string> files = {"memory/memory.limit_in_bytes", "cpu/cpu.cfs_period_us",
-                                      "cpu/cpu.cfs_quota_us", "pids/pids.max"};
+                                      "cpu/cpu.cfs_quota_us", "pids/pids.max",
+                                      "freezer/freezer.state"};
     if (memsw) files.push_back("memory/memory.memsw.limit_in_bytes");
     for (const auto& f : files) {
       auto slash = f.find('/');
@@ -161,7 +162,7 @@ TEST(CgroupV1Fake, StatsFromEachController) {
 
 TEST(CgroupV2Fake, FreezeWritesCgroupFreezeAndWaitsForTheEvent) {
   V2Fake f;
-  FakeTree::write(f.cg / "cgroup.freeze", "0\n");
+  FakeTree::write(f.cg / "cgroup.freeze", "");  // written in place, as cgroupfs takes it
   FakeTree::write(f.cg / "cgroup.events", "populated 1\nfrozen 1\n");
   auto cg = detect(f.t.root(), f.t.mountinfo())->open("c1");
   cg->freeze(true);
