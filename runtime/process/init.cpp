@@ -81,7 +81,7 @@ void run_init(const InitConfig& c, const Channel& channel) {
   sent_netns.reset();
   // Now in its cgroup: this makes that cgroup the root of what it sees.
   check_sys(::unshare(CLONE_NEWCGROUP), "create cgroup namespace");
-  if (c.die_with_parent)
+  if (c.detached)
     setup_detached_stdio(c.stdio);
   else
     setup_stdio(spec.process);

@@ -21,7 +21,8 @@ struct InitConfig {
   int channel_fd = -1;
   std::optional<winsize> window;  // lit's terminal size, for -t
   int stdio[3] = {-1, -1, -1};    // detached: host fds to become 0, 1, 2 (-1: /dev/null)
-  bool die_with_parent = false;   // detached: SIGKILL when the supervisor dies
+  bool detached = false;          // stdio above instead of the caller's
+  bool die_with_parent = false;   // SIGKILL when the parent (supervisor, build) dies
   int netns_fd =
       -1;  // the namespace to join: Container's (None's made in the background comes with go)
   bool netns_with_go = false;  // None: joins the namespace sent with "go" (BackgroundNetns)

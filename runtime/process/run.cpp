@@ -189,6 +189,7 @@ pid_t start(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHook
   launch.config.stdio[0] = stdio.in;
   launch.config.stdio[1] = stdio.out;
   launch.config.stdio[2] = stdio.err;
+  launch.config.detached = true;
   launch.config.die_with_parent = true;
   pid_t pid = launch.clone(true);
   InitGuard init(pid);
@@ -201,6 +202,7 @@ pid_t start(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHook
 ExitStatus run(const ContainerSpec& spec, const RunHooks& hooks) {
   Launch launch(spec, hooks);
   if (spec.process.terminal) launch.config.window = terminal_size();
+  launch.config.die_with_parent = hooks.die_with_caller;
   ForwardedSignals signals;
   pid_t pid = launch.clone(false);
   InitGuard init(pid);

@@ -43,6 +43,10 @@ struct RunHooks {
   // A shared layer with empty /etc/hostname, hosts and resolv.conf to bind over
   // (see init_layer.hpp); empty: none.
   std::filesystem::path init_layer;
+  // Foreground: the init is SIGKILLed when the calling thread's process dies,
+  // taking its PID namespace with it (a build's RUN, which nobody else would
+  // reap or stop). Off for `lit run`, whose container outlives a killed lit.
+  bool die_with_caller = false;
 };
 
 // Throws StartError (with context) when the container cannot be started;

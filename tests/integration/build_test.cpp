@@ -462,5 +462,64 @@ CMD ["cat", "/got", "/resolv"]
   run_process({"ip", "addr", "del", "198.51.100.1/32", "dev", "lo"});
 }
 
+// The pid of a process on the host whose command line is exactly `argv`, or 0.
+pid_t find_process(const std::vector<std::string>& argv) {
+  std::string want;
+  for (const auto& a : argv) want += a + '\0';
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline == want) return std::stoi(name);
+  }
+  return 0;
+}
+
+// The lit cgroup id in /proc/PID/cgroup ("...:/lit/<id>"), or "".
+std::string lit_cgroup_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
+  for (std::string line; std::getline(in, line);)
+    if (auto at = line.find(":/lit/"); at != std::string::npos) return line.substr(at + 6);
+  return "";
+}
+
+// A `lit build` SIGKILLed during a RUN takes the RUN's processes with it (they
+// die with the build, as buildah's do), and the next build (or `lit builder
+// prune`) removes the RUN's cgroup the killed one could not.
+TEST_F(BuildTest, ABuildKilledDuringARunLeavesNothingRunning) {
+  put("Containerfile", R"(FROM localhost/lit-test:latest
+RUN echo run-started; exec sleep 4321
+)");
+  const std::vector<std::string> sleeper{"sleep", "4321"};
+  std::string id;
+  RunOptions opts;
+  opts.timeout = 60s;  // without the fix: the orphaned sleep keeps stdout open
+  opts.on_stdout = [&](pid_t lit_pid, const std::string& out) {
+    if (!id.empty() || out.find("run-started") == std::string::npos) return;
+    pid_t pid = 0;
+    if (!eventually([&] { return (pid = find_process(sleeper)) != 0; })) return;
+    id = lit_cgroup_of(pid);
+    ::kill(lit_pid, SIGKILL);
+  };
+  Result r = lit({"build", "--network", "none", ctx_.string()}, opts);
+  ASSERT_FALSE(id.empty()) << r;
+  EXPECT_EQ(r.signal, SIGKILL) << r;
+  EXPECT_FALSE(r.timed_out) << r;
+  EXPECT_TRUE(eventually([&] { return find_process(sleeper) == 0; }));
+  auto left = [&] {
+    for (const auto& dir : lit_cgroup_dirs())
+      if (dir.filename() == id) return true;
+    return false;
+  };
+  EXPECT_TRUE(left());  // nobody was left to remove it
+  EXPECT_TRUE(eventually(
+      [&] {
+        lit({"builder", "prune", "-f"});
+        return !left();
+      },
+      40s));
+}
+
 }  // namespace
 }  // namespace lit::test

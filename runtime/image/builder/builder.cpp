@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 
 #include <memory>
 #include <mutex>
@@ -9,6 +10,7 @@
 #include <optional>
 #include <set>
 
+#include "runtime/cgroups/stale.hpp"
 #include "runtime/image/build/containerfile.hpp"
 #include "runtime/image/build/expand.hpp"
 #include "runtime/image/build/ignore.hpp"
@@ -45,7 +47,21 @@ fs::path find_containerfile(const fs::path& context, const fs::path& given) {
               "name it with -f FILE");
 }
 
+namespace {
+
+// What a killed build left behind: its RUN's empty cgroups (stale.hpp).
+void sweep_stale_cgroups() noexcept {
+  try {
+    cgroups::remove_stale_cgroups(*cgroups::detect());
+  } catch (const std::exception& e) {
+    spdlog::debug("sweep stale cgroups: {}", e.what());
+  }
+}
+
+}  // namespace
+
 std::uintmax_t prune_build_cache(const fs::path& images_root) {
+  sweep_stale_cgroups();
   const fs::path dir = images_root / "build-cache";
   std::uintmax_t bytes = 0;
   std::error_code ec;
@@ -391,6 +407,7 @@ BuildResult Builder::run() {
 }  // namespace
 
 BuildResult build_image(const Paths& paths, const BuildOptions& options, const BuildLog& log) {
+  sweep_stale_cgroups();
   Builder builder(paths, options, log);
   return builder.run();
 }

@@ -1,11 +1,13 @@
 #include "runtime/image/builder/run_child.hpp"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
+#include <csignal>
 
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -47,7 +49,10 @@ std::string read_all(int fd, const std::function<void(const std::string&)>& line
 
 // The child: the status ("S<code> <signal>") or the start error ("E<code>\n<message>\n<hint>").
 [[noreturn]] void child(const runtime::ContainerSpec& spec, const runtime::RunHooks& hooks,
-                        int report, int output) {
+                        int report, int output, pid_t parent) {
+  // Dies with the build (its RUN init dies with this child in turn); the
+  // parent may have died before the prctl took effect.
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || ::getppid() != parent) ::_exit(125);
   ::dup2(output, STDOUT_FILENO);
   ::dup2(output, STDERR_FILENO);
   // Nothing else of the parent's: another thread's open lock (a network
@@ -99,9 +104,10 @@ runtime::ExitStatus run_in_child(const runtime::ContainerSpec& spec, const runti
   UniqueFd report_r(report[0]), report_w(report[1]);
   if (::pipe2(output, O_CLOEXEC) < 0) throw Error::sys("pipe", "", errno);
   UniqueFd output_r(output[0]), output_w(output[1]);
+  const pid_t self = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) throw Error::sys("fork", "", errno);
-  if (pid == 0) child(spec, hooks, report_w.get(), output_w.get());
+  if (pid == 0) child(spec, hooks, report_w.get(), output_w.get(), self);
   report_w.reset();
   output_w.reset();
   read_all(output_r.get(), line);
