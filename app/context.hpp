@@ -17,6 +17,8 @@ namespace lit::app {
 
 // Exit status for lit's own failures, as docker uses.
 inline constexpr int kExitLitFailure = 125;
+// compose's exit status for a project command's own error.
+inline constexpr int kExitProjectFailure = 1;
 inline constexpr const char* kLitVersion = "0.1.0";  // lit version, --version
 // A failed build (`lit build`), as `docker build` and `docker compose build` exit.
 inline constexpr int kExitBuildFailure = 1;
@@ -64,6 +66,7 @@ void register_image_commands(CLI::App& app, Context& ctx);
 // run_only: `container run` alone (the others are not built: lit start-up).
 void register_container_commands(CLI::App& app, Context& ctx, bool run_only = false);
 void register_network_commands(CLI::App& app, Context& ctx);  // cmd_network.cpp
+void register_volume_commands(CLI::App& app, Context& ctx);   // cmd_volume.cpp
 void register_project_commands(CLI::App& app,
                                Context& ctx);  // cmd_project.cpp: up, down, ps, config
 // cmd_project_ops.cpp: exec, run, start, stop, restart, images, ls, pull, build

@@ -55,6 +55,13 @@ int main(int argc, char** argv) {
 
   CLI::App cli{"lit: daemonless, compose-style containers", "lit"};
   cli.require_subcommand(1);
+  // lit's error line (and one hint), as for every other error.
+  cli.failure_message([](const CLI::App* app, const CLI::Error& e) {
+    std::string command = "lit";  // the command given, as far as it was parsed
+    for (auto subs = app->get_subcommands(); !subs.empty(); subs = subs.front()->get_subcommands())
+      command += " " + subs.front()->get_name();
+    return "lit: " + std::string(e.what()) + "\nhint: see '" + command + " --help'\n";
+  });
   cli.set_version_flag("--version", std::string("lit ") + app::kLitVersion);
   std::string log_level = "warn";
   std::string root = ctx.paths.root, run_root = ctx.paths.run_root;
@@ -90,28 +97,34 @@ int main(int argc, char** argv) {
   // `container run`, the one whose start-up is measured, only run.
   // Help, project commands and typos get the whole tree (usage unchanged).
   std::string_view word = command_word(argc, argv);
-  bool all = word != "image" && word != "container" && word != "network";
+  bool all = word != "image" && word != "container" && word != "network" && word != "volume";
   if (all || word == "image") app::register_image_commands(cli, ctx);
   if (all || word == "container") {
     bool run_only = word == "container" && command_word(argc, argv, 1) == "run";
     app::register_container_commands(cli, ctx, run_only);
   }
   if (all || word == "network") app::register_network_commands(cli, ctx);
+  if (all || word == "volume") app::register_volume_commands(cli, ctx);
   if (all) app::register_project_commands(cli, ctx);
   if (all) app::register_registry_commands(cli, ctx);
+  // A command's own error: docker's 125 for the container, image and network
+  // groups; 1 for the project commands, as compose (and volume, login, as docker).
+  const int failure = word == "container" || word == "image" || word == "network"
+                          ? app::kExitLitFailure
+                          : app::kExitProjectFailure;
 
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = cli.exit(e);
-    leave(rc == 0 ? 0 : app::kExitLitFailure);
+    leave(rc == 0 ? 0 : failure);
   } catch (const lit::Error& e) {
     std::fprintf(stderr, "lit: %s\n", e.what());
     if (!e.hint().empty()) std::fprintf(stderr, "hint: %s\n", e.hint().c_str());
-    leave(app::kExitLitFailure);
+    leave(failure);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "lit: %s\n", e.what());
-    leave(app::kExitLitFailure);
+    leave(failure);
   }
   leave(ctx.exit_code);
 }

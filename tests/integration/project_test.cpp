@@ -138,7 +138,7 @@ TEST_F(ProjectTest, UpKilledMidwayIsRecoveredByTheNextUpAndDown) {
 TEST_F(ProjectTest, BadFileIsAClearErrorAndChangesNothing) {
   write("services:\n  web:\n    image: localhost/lit-test:latest\n    ports: [\"80:80:80\"]\n");
   Result r = project({"up", "-d"});
-  EXPECT_EQ(r.exit_code, 125) << r;
+  EXPECT_EQ(r.exit_code, 1) << r;
   EXPECT_NE(r.err.find("compose.yaml:4"), std::string::npos) << r;
   EXPECT_NE(r.err.find("ports"), std::string::npos) << r;
   EXPECT_TRUE(container_ids().empty());
@@ -286,7 +286,7 @@ configs:
 
   // An unset variable: an error naming the file, line and key; nothing changes.
   r = project({"up", "-d"});
-  EXPECT_EQ(r.exit_code, 125) << r;
+  EXPECT_EQ(r.exit_code, 1) << r;
   EXPECT_NE(r.err.find("compose.yaml:12:18: secrets.token.environment: variable TOKEN is not set"),
             std::string::npos)
       << r;

@@ -179,6 +179,7 @@ Result run_process(const std::vector<std::string>& argv, const RunOptions& opts)
   set_nonblock(err[0]);
 
   Result r;
+  r.argv = argv;
   Reaper reaper(pid, opts.timeout);
   size_t written = 0;
   int in_fd = in[1];

@@ -30,6 +30,7 @@ struct Result {
   int signal = 0;      // the signal that killed it, 0 when it exited
   bool timed_out = false;
   std::string out, err;
+  std::vector<std::string> argv;  // what ran (run_process)
 
   std::vector<std::string> err_lines() const;
   std::vector<std::string> out_lines() const;
