@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -114,89 +116,172 @@ namespace {
 
 // Images `lit up` pulls first: by --pull, else each service's pull_policy
 // (missing by default; "build" waits for the builder: missing for now).
-void pull_for_up(Context& ctx, const Project& project, const std::string& flag) {
+void pull_for_up(Context& ctx, const Project& project, const std::string& flag, bool quiet) {
   for (const auto& [name, s] : project.services) {
     if (s.image.empty() || s.build) continue;  // built, not pulled
     std::string policy = !flag.empty() ? flag : s.pull_policy;
     if (policy == "build") policy = "missing";
     try {
-      ensure_image(ctx, s.image, policy);
+      ensure_image(ctx, s.image, policy, quiet);
     } catch (Error& e) {
       throw e.context("service " + name);
     }
   }
 }
 
+// The flags `up`, `create` and `scale` share, and what they ask of the planner.
+struct ConvergeFlags {
+  bool dry_run = false, force_recreate = false, no_recreate = false, remove_orphans = false,
+       build = false, no_build = false, no_deps = false, no_start = false, quiet_pull = false,
+       yes = false;
+  std::vector<std::string> scale, services;
+  std::string pull;  // --pull, empty: each service's pull_policy
+};
+
+void add_converge_flags(CLI::App& cmd, ConvergeFlags& f) {
+  cmd.add_flag("--dry-run", f.dry_run, "Print the plan; change nothing");
+  auto* build_flag = cmd.add_flag("--build", f.build, "Build images (build:) before starting");
+  cmd.add_flag("--no-build", f.no_build, "Do not build images, even when missing")
+      ->excludes(build_flag);
+  auto* force =
+      cmd.add_flag("--force-recreate", f.force_recreate, "Recreate containers even when unchanged");
+  cmd.add_flag("--no-recreate", f.no_recreate, "Keep existing containers even when changed")
+      ->excludes(force);
+  cmd.add_flag("--remove-orphans", f.remove_orphans,
+               "Remove containers of services no longer in the file");
+  cmd.add_option("--scale", f.scale, "SERVICE=N replicas")->allow_extra_args(false);
+  cmd.add_option("--pull", f.pull,
+                 "Pull images: always, missing or never (default: each service's pull_policy, "
+                 "else missing)")
+      ->check(CLI::IsMember({"always", "missing", "never"}));
+  cmd.add_flag("--quiet-pull", f.quiet_pull, "Pull without printing progress");
+  cmd.add_flag("-y,--yes", f.yes, "Assume yes to prompts (lit's up asks none)");
+  add_insecure_registry_option(cmd);
+}
+
+std::map<std::string, int> parse_scale(const std::vector<std::string>& args, const char* flag) {
+  std::map<std::string, int> out;
+  for (const auto& s : args) {
+    auto eq = s.find('=');
+    int n = -1;
+    if (eq != std::string::npos) {
+      const std::string count = s.substr(eq + 1);
+      auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(), n);
+      if (ec != std::errc() || end != count.data() + count.size()) n = -1;
+    }
+    if (eq == std::string::npos || eq == 0 || n < 0)
+      throw Error("invalid value \"" + s + "\" for " + flag + ": use SERVICE=N (N >= 0)");
+    out[s.substr(0, eq)] = n;
+  }
+  return out;
+}
+
+// What up, create and scale converge on: the project (built and pulled as
+// asked), the desired and observed states and the plan, under the project lock.
+struct Convergence {
+  Project project;
+  Desired desired;
+  Plan plan;
+  std::optional<FileLock> held;
+};
+
+Convergence plan_convergence(Context& ctx, const ConvergeFlags& f) {
+  Convergence c;
+  c.project = load(ctx, f.services);
+  if (f.build && !f.dry_run)
+    build_services(ctx, c.project, f.services, false);
+  else if (!f.no_build && !f.dry_run)
+    build_for_up(ctx, c.project, f.services);
+  if (!f.dry_run) pull_for_up(ctx, c.project, f.pull, f.quiet_pull);
+  UpOptions up;
+  up.force_recreate = f.force_recreate;
+  up.no_recreate = f.no_recreate;
+  up.remove_orphans = f.remove_orphans;
+  up.services = f.services;
+  up.no_deps = f.no_deps;
+  up.no_start = f.no_start;
+  up.scale = parse_scale(f.scale, "flag --scale");
+  c.held = project_lock(ctx, c.project.name);
+  c.desired = desired_state(ctx.paths, c.project);
+  ObservedState observed = observe(ctx.paths, c.project.name, c.desired.state);
+  c.plan = plan_up(c.desired.state, observed, up);
+  for (const auto& w : c.plan.warnings) std::fprintf(stderr, "lit: warning: %s\n", w.c_str());
+  return c;
+}
+
+// --dry-run: the plan, nothing done. True when it was a dry run.
+bool print_if_dry_run(const ConvergeFlags& f, const Plan& plan) {
+  if (!f.dry_run) return false;
+  std::fputs(plan.empty() ? "nothing to do\n" : render_plan(plan).c_str(), stdout);
+  return true;
+}
+
 void register_up(CLI::App& app, Context& ctx) {
   struct Opts {
-    bool detach = false, wait = false, dry_run = false, force_recreate = false, no_recreate = false,
-         remove_orphans = false, build = false, no_build = false;
+    ConvergeFlags f;
+    bool detach = false, wait = false;
     int wait_timeout = 120;
-    std::vector<std::string> scale, services;
-    std::string pull;  // --pull, empty: each service's pull_policy
   };
   auto o = std::make_shared<Opts>();
   auto* cmd =
       app.add_subcommand("up", "Create and start the project's services, converging on the file");
-  cmd->add_flag("-d,--detach", o->detach, "Run in the background");
+  auto* detach = cmd->add_flag("-d,--detach", o->detach, "Run in the background");
   cmd->add_flag("--wait", o->wait, "Return when every service runs and is healthy (implies -d)");
   cmd->add_option("--wait-timeout", o->wait_timeout, "Seconds --wait waits (default 120)");
-  cmd->add_flag("--dry-run", o->dry_run, "Print the plan; change nothing");
-  auto* build_flag = cmd->add_flag("--build", o->build, "Build images (build:) before starting");
-  cmd->add_flag("--no-build", o->no_build, "Do not build images, even when missing")
-      ->excludes(build_flag);
-  cmd->add_flag("--force-recreate", o->force_recreate, "Recreate containers even when unchanged");
-  cmd->add_flag("--no-recreate", o->no_recreate, "Keep existing containers even when changed");
-  cmd->add_flag("--remove-orphans", o->remove_orphans,
-                "Remove containers of services no longer in the file");
-  cmd->add_option("--scale", o->scale, "SERVICE=N replicas")->allow_extra_args(false);
-  cmd->add_option("--pull", o->pull,
-                  "Pull images: always, missing or never (default: each service's pull_policy, "
-                  "else missing)")
-      ->check(CLI::IsMember({"always", "missing", "never"}));
-  add_insecure_registry_option(*cmd);
-  cmd->add_option("SERVICE", o->services, "Only these services (and their dependencies)");
+  add_converge_flags(*cmd, o->f);
+  cmd->add_flag("--no-deps", o->f.no_deps, "Do not start the services' dependencies");
+  cmd->add_flag("--no-start", o->f.no_start, "Create the containers, start none")->excludes(detach);
+  cmd->add_option("SERVICE", o->f.services, "Only these services (and their dependencies)");
   auto attach_flags = add_attach_flags(*cmd);
   cmd->callback([&ctx, o, attach_flags] {
-    Project project = load(ctx, o->services);
-    if (o->build && !o->dry_run)
-      build_services(ctx, project, o->services, false);
-    else if (!o->no_build && !o->dry_run)
-      build_for_up(ctx, project, o->services);
-    if (!o->dry_run) pull_for_up(ctx, project, o->pull);
-    UpOptions up;
-    up.force_recreate = o->force_recreate;
-    up.no_recreate = o->no_recreate;
-    up.remove_orphans = o->remove_orphans;
-    up.services = o->services;
-    for (const auto& s : o->scale) {
-      auto eq = s.find('=');
-      if (eq == std::string::npos)
-        throw Error("invalid value \"" + s + "\" for flag --scale: use SERVICE=N");
-      up.scale[s.substr(0, eq)] = std::stoi(s.substr(eq + 1));
-    }
-    std::optional<FileLock> held = project_lock(ctx, project.name);
-    Desired desired = desired_state(ctx.paths, project);
-    ObservedState observed = observe(ctx.paths, project.name, desired.state);
-    Plan plan = plan_up(desired.state, observed, up);
-    for (const auto& w : plan.warnings) std::fprintf(stderr, "lit: warning: %s\n", w.c_str());
-    if (o->dry_run) {
-      std::fputs(plan.empty() ? "nothing to do\n" : render_plan(plan).c_str(), stdout);
-      return;
-    }
+    Convergence c = plan_convergence(ctx, o->f);
+    if (print_if_dry_run(o->f, c.plan)) return;
     std::function<int(bool)> attach;
-    if (!o->detach && !o->wait)
-      attach = prepare_attach(ctx, *attach_flags, desired.state, o->services,
+    if (!o->detach && !o->wait && !o->f.no_start)
+      attach = prepare_attach(ctx, *attach_flags, c.desired.state, o->f.services,
                               [](const ProgressEvent& e) {
                                 if (e.state != ProgressState::Working)
                                   std::fputs(plain_line(e).c_str(), stderr);
                               });
     std::optional<std::chrono::seconds> wait;
-    if (o->wait) wait = std::chrono::seconds(o->wait_timeout);
-    ctx.exit_code = apply_with_progress(ctx, project, desired, plan, {}, wait);
-    held.reset();  // attached for as long as the containers run: down and friends may act meanwhile
+    if (o->wait && !o->f.no_start) wait = std::chrono::seconds(o->wait_timeout);
+    ctx.exit_code = apply_with_progress(ctx, c.project, c.desired, c.plan, {}, wait);
+    c.held
+        .reset();  // attached for as long as the containers run: down and friends may act meanwhile
     if (attach && (ctx.exit_code == 0 || ctx.exit_code == kExitInterrupted))
       ctx.exit_code = attach(ctx.exit_code == kExitInterrupted);
+  });
+}
+
+// compose create: up --no-start.
+void register_create(CLI::App& app, Context& ctx) {
+  auto f = std::make_shared<ConvergeFlags>();
+  f->no_start = true;
+  auto* cmd = app.add_subcommand("create", "Create the containers of the services, start none");
+  add_converge_flags(*cmd, *f);
+  cmd->add_option("SERVICE", f->services, "Only these services (and their dependencies)");
+  cmd->callback([&ctx, f] {
+    Convergence c = plan_convergence(ctx, *f);
+    if (print_if_dry_run(*f, c.plan)) return;
+    ctx.exit_code = apply_with_progress(ctx, c.project, c.desired, c.plan, {});
+  });
+}
+
+// compose scale SERVICE=N...: up -d of those services with that many replicas.
+void register_scale(CLI::App& app, Context& ctx) {
+  auto f = std::make_shared<ConvergeFlags>();
+  auto tuples = std::make_shared<std::vector<std::string>>();
+  auto* cmd = app.add_subcommand("scale", "Scale services");
+  cmd->add_flag("--no-deps", f->no_deps, "Do not start the services' dependencies");
+  cmd->add_flag("--dry-run", f->dry_run, "Print the plan; change nothing");
+  cmd->add_option("SERVICE=REPLICAS", *tuples, "The services and their replica counts")->required();
+  cmd->callback([&ctx, f, tuples] {
+    f->scale = *tuples;
+    for (const auto& [service, _] : parse_scale(*tuples, "scale")) f->services.push_back(service);
+    f->no_build = true;
+    Convergence c = plan_convergence(ctx, *f);
+    if (print_if_dry_run(*f, c.plan)) return;
+    ctx.exit_code = apply_with_progress(ctx, c.project, c.desired, c.plan, {});
   });
 }
 
@@ -272,6 +357,8 @@ void register_ps(CLI::App& app, Context& ctx) {
 
 void register_project_commands(CLI::App& app, Context& ctx) {
   register_up(app, ctx);
+  register_create(app, ctx);
+  register_scale(app, ctx);
   register_down(app, ctx);
   register_ps(app, ctx);
   register_config(app, ctx);

@@ -230,7 +230,8 @@ void pull_all_tags(Context& ctx, const std::string& name, const PullFlags& flags
   for (const auto& tag : tags) pull_with_output(ctx, ref.name() + ":" + tag, flags);
 }
 
-void ensure_image(const Context& ctx, const std::string& reference, const std::string& policy) {
+void ensure_image(const Context& ctx, const std::string& reference, const std::string& policy,
+                  bool quiet) {
   std::string p = policy.empty() ? "missing" : policy;
   if (p == "if_not_present") p = "missing";
   if (p != "always" && p != "missing" && p != "never") {
@@ -245,6 +246,7 @@ void ensure_image(const Context& ctx, const std::string& reference, const std::s
   image::Reference ref = image::parse_reference(reference);
   image::PullOptions o = pull_options(ctx, "");
   image::PullResult r = image::pull_image(store, reference, o);
+  if (quiet) return;
   if (p == "missing")
     std::fprintf(stderr, "Unable to find image '%s' locally\n", reference.c_str());
   std::fprintf(stderr, "%s: Pulling from %s\nDigest: %s\nStatus: %s for %s\n",

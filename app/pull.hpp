@@ -55,7 +55,8 @@ void pull_all_tags(Context& ctx, const std::string& name, const PullFlags& flags
 // --pull / pull_policy: "always", "missing" (also compose's "if_not_present"),
 // "never"; throws lit::Error for another value. Pulls `reference` when the
 // policy says so, printing progress to stderr on the caller's behalf.
-void ensure_image(const Context& ctx, const std::string& reference, const std::string& policy);
+void ensure_image(const Context& ctx, const std::string& reference, const std::string& policy,
+                  bool quiet = false);
 
 // `lit login`, `lit logout` (cmd_pull.cpp), and `lit image pull` (added to `image`).
 void register_registry_commands(CLI::App& app, Context& ctx);

@@ -119,6 +119,7 @@ struct Action {
   // (create, start, recreate); they may have no action of their own in the plan.
   std::vector<DesiredDependency> wait_for{};
   std::vector<std::size_t> after{};  // indices of actions that must finish first
+  bool start = true;                 // create, recreate: false leaves it created (--no-start)
 };
 
 struct Plan {
@@ -133,6 +134,8 @@ struct UpOptions {
   bool remove_orphans = false;
   std::map<std::string, int> scale{};   // --scale SERVICE=N
   std::vector<std::string> services{};  // selected (plus their dependencies); empty: all
+  bool no_deps = false;   // --no-deps: the selected services only, not their dependencies
+  bool no_start = false;  // --no-start, `lit create`: containers created, none started
 };
 
 struct DownOptions {

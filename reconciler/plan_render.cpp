@@ -48,7 +48,9 @@ std::string render_plan(const Plan& plan) {
   for (const auto& a : plan.actions) {
     out += to_string(a.kind);
     out += " " + a.target;
-    if (!a.reason.empty()) out += " (" + a.reason + ")";
+    std::string why = a.reason;
+    if (!a.start) why += (why.empty() ? "" : "; ") + std::string("not started");
+    if (!why.empty()) out += " (" + why + ")";
     out += "\n";
   }
   return out;

@@ -202,11 +202,15 @@ struct UpPlanner {
     for (const auto& name : g.order) {
       if (!selected.count(name)) continue;
       std::vector<std::size_t> prereq = prerequisites(name, done), mine;
-      add_restarts(name);
+      if (!opts.no_start) add_restarts(name);
       for (const ReplicaPlan& r : services[name].replicas) {
-        if (!r.step) continue;
+        if (!r.step || (opts.no_start && r.step->kind == ActionKind::StartContainer)) continue;
         Action a = container_action(*r.step, name);
-        a.wait_for = g.deps.at(name);
+        a.start = !opts.no_start;
+        // Created only, nothing to wait for; --no-deps waits only on what it manages.
+        if (!opts.no_start)
+          for (const auto& d : g.deps.at(name))
+            if (!opts.no_deps || selected.count(d.service)) a.wait_for.push_back(d);
         a.after = prereq;
         mine.push_back(add(std::move(a)));
       }
@@ -259,8 +263,12 @@ struct UpPlanner {
 
   Plan run() {
     check_options(g, desired, opts);
-    selected = opts.services.empty() ? std::set<std::string>(g.order.begin(), g.order.end())
-                                     : detail::with_dependencies(g, opts.services);
+    if (opts.services.empty())
+      selected = std::set<std::string>(g.order.begin(), g.order.end());
+    else if (opts.no_deps)
+      selected = std::set<std::string>(opts.services.begin(), opts.services.end());
+    else
+      selected = detail::with_dependencies(g, opts.services);
     NeededResources r = needed_resources(desired, g, selected, opts.services.empty());
     plan.warnings = g.warnings;
     plan_services();

@@ -271,6 +271,43 @@ TEST(PlanUp, SelectedServicesPullInTheirDependencies) {
             "--scale nope=2: no such service \"nope\"");
 }
 
+// up --no-deps api: api alone, and it does not wait on db, which this up
+// does not manage (as compose).
+TEST(PlanUp, NoDepsPlansOnlyTheSelectedServices) {
+  DesiredState d =
+      project({svc("web", "w1", {on("api")}), svc("api", "a1", {on("db")}), svc("db", "d1")});
+  Plan plan = plan_up(d, {}, {.services = {"api"}, .no_deps = true});
+  EXPECT_THAT(lines(plan), ElementsAre("create network p_default (missing)",
+                                       "create container p-api-1 (missing)"));
+  EXPECT_THAT(plan.actions[1].wait_for, IsEmpty());
+  // Two selected services keep their order and the wait between them.
+  plan = plan_up(d, {}, {.services = {"web", "api"}, .no_deps = true});
+  EXPECT_THAT(lines(plan), ElementsAre("create network p_default (missing)",
+                                       "create container p-api-1 (missing)",
+                                       "create container p-web-1 (missing)"));
+  ASSERT_EQ(plan.actions[2].wait_for.size(), 1u);
+  EXPECT_EQ(plan.actions[2].wait_for[0].service, "api");
+}
+
+// up --no-start / create: what is missing or changed is created (recreated),
+// nothing is started, nothing waits on a dependency's condition.
+TEST(PlanUp, NoStartCreatesAndRecreatesWithoutStarting) {
+  DesiredState d = project(
+      {svc("web", "w2", {on("db", Condition::Healthy)}), svc("db", "d1"), svc("job", "j1")});
+  ObservedState o = matching(d);
+  o.containers[0].hash = "w1";                                                    // web changed
+  o.containers[1].status = runtime::ContainerStatus::Exited;                      // db stopped
+  std::erase_if(o.containers, [](const auto& c) { return c.service == "job"; });  // job missing
+  Plan plan = plan_up(d, o, {.no_start = true});
+  EXPECT_THAT(lines(plan), ElementsAre("create container p-job-1 (missing; not started)",
+                                       "recreate container p-web-1 (config changed (hash w1 -> "
+                                       "w2); not started)"));
+  for (const auto& a : plan.actions) {
+    EXPECT_FALSE(a.start) << a.target;
+    EXPECT_THAT(a.wait_for, IsEmpty()) << a.target;
+  }
+}
+
 TEST(PlanUp, ForceRecreateAndNoRecreate) {
   DesiredState d = project({svc("web", "w1", {on("db")}), svc("db", "d1"), svc("cache", "c1")});
   ObservedState o = matching(d);

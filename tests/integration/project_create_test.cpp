@@ -1,0 +1,132 @@
+// compose's create (and up --no-start), up --no-deps and scale, end to end in
+// the test's sandbox: which containers exist afterwards and in which state,
+// as `ps -a --format json` shows them.
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tests/integration/expect.hpp"
+#include "tests/integration/project_fixture.hpp"
+
+namespace lit::test {
+namespace {
+
+// init: true so the stop signal ends `sleep` at once (lit-init forwards it).
+constexpr const char* kCompose = R"(name: shop
+services:
+  db:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    init: true
+  web:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    init: true
+    depends_on:
+      db:
+        condition: service_healthy
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 1s
+)";
+
+class ProjectCreateTest : public ProjectFixture {
+ protected:
+  void SetUp() override {
+    ProjectFixture::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    write(kCompose);
+  }
+
+  // container name -> its State in `ps -a --format json`.
+  std::map<std::string, std::string> states() {
+    std::map<std::string, std::string> out;
+    for (const auto& line : project({"ps", "-a", "--format", "json"}).out_lines()) {
+      auto j = nlohmann::json::parse(line);
+      out[j.at("Name")] = j.at("State");
+    }
+    return out;
+  }
+};
+
+using States = std::map<std::string, std::string>;
+
+// db has no health check, so web's service_healthy could never hold: create
+// does not wait on it, it starts nothing.
+TEST_F(ProjectCreateTest, CreateMakesTheContainersAndStartsNone) {
+  Result r = project({"create", "--dry-run"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("create container shop-web-1 (missing; not started)"), std::string::npos)
+      << r;
+  EXPECT_TRUE(states().empty());
+
+  r = project({"create"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(contains_line_with(r.err, {"Container shop-db-1", "Created"})) << r;
+  EXPECT_TRUE(contains_line_with(r.err, {"Container shop-web-1", "Created"})) << r;
+  EXPECT_EQ(states(), (States{{"shop-db-1", "created"}, {"shop-web-1", "created"}}));
+  // Nothing to do the second time.
+  r = project({"create", "--dry-run"});
+  EXPECT_EQ(r.out, "nothing to do\n") << r;
+
+  r = project({"start", "db"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(states(), (States{{"shop-db-1", "running"}, {"shop-web-1", "created"}}));
+}
+
+TEST_F(ProjectCreateTest, UpNoStartAfterAChangeRecreatesWithoutStarting) {
+  ASSERT_EQ(project({"up", "--no-start"}).exit_code, 0);
+  EXPECT_EQ(states(), (States{{"shop-db-1", "created"}, {"shop-web-1", "created"}}));
+  std::string text = kCompose;
+  text.replace(text.find("sleep\", \"600\"]\n    init: true\n  web"), 14, "sleep\", \"700\"]");
+  write(text);
+  Result r = project({"up", "--no-start"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(contains_line_with(r.err, {"Container shop-db-1", "Recreated"})) << r;
+  EXPECT_EQ(states(), (States{{"shop-db-1", "created"}, {"shop-web-1", "created"}}));
+  expect_lit_error(project({"up", "--no-start", "-d"}), "--no-start");
+}
+
+TEST_F(ProjectCreateTest, UpNoDepsStartsOnlyTheNamedService) {
+  std::string with_plain_dep = std::string(kCompose);
+  with_plain_dep.replace(with_plain_dep.find("    depends_on:"), std::string::npos,
+                         "    depends_on: [db]\n");
+  write(with_plain_dep);
+  Result r = project({"up", "-d", "--no-deps", "web"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(states(), (States{{"shop-web-1", "running"}}));
+  // Without --no-deps the dependency comes too.
+  ASSERT_EQ(project({"up", "-d", "web"}).exit_code, 0);
+  EXPECT_EQ(states(), (States{{"shop-db-1", "running"}, {"shop-web-1", "running"}}));
+}
+
+TEST_F(ProjectCreateTest, ScaleSetsTheReplicasOfTheNamedServicesOnly) {
+  write(R"(name: shop
+services:
+  db:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    init: true
+  web:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    init: true
+)");
+  ASSERT_EQ(project({"up", "-d"}).exit_code, 0);
+  const std::string db = ids().at("db");
+  Result r = project({"scale", "web=3"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(states(), (States{{"shop-db-1", "running"},
+                              {"shop-web-1", "running"},
+                              {"shop-web-2", "running"},
+                              {"shop-web-3", "running"}}));
+  EXPECT_EQ(ids().at("db"), db);  // untouched
+  r = project({"scale", "web=1"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(states(), (States{{"shop-db-1", "running"}, {"shop-web-1", "running"}}));
+  expect_lit_error(project({"scale", "web=many"}), "web=many");
+  expect_lit_error(project({"scale", "nope=2"}), "nope");
+}
+
+}  // namespace
+}  // namespace lit::test
