@@ -17,6 +17,7 @@ inline constexpr const char* kServiceLabel = "lit.service";
 inline constexpr const char* kNumberLabel = "lit.number";
 inline constexpr const char* kHashLabel = "lit.config-hash";
 inline constexpr const char* kNetworkLabel = "lit.network";
+inline constexpr const char* kVolumeLabel = "lit.volume";  // a project volume's key in the file
 // A `lit run` container ("True", as compose's com.docker.compose.oneoff).
 inline constexpr const char* kOneoffLabel = "lit.oneoff";
 // The project's files, comma-separated, for `lit ls` (not part of the config hash).

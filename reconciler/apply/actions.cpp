@@ -17,6 +17,7 @@
 #include "runtime/state/record_store.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
+#include "runtime/volume/volumes.hpp"
 
 namespace lit::reconciler {
 
@@ -73,6 +74,7 @@ void create_container(const Paths& paths, const Project& project, const Desired&
   // A container that cannot start stays, as with docker compose, so its
   // error is in `inspect`; the next `up` retries it.
   ContainerRecord rec = create_replica(paths, rr);
+  if (!a.start) return;  // --no-start, `lit create`
   ctx.step("Starting");
   runtime::launch_supervisor(paths, rec);
 }
@@ -96,6 +98,18 @@ network::NetworkCreate network_request(const Project& project, const std::string
     return req;
   }
   throw Error("network " + name + " is not in the project");
+}
+
+// compose's labels on a project volume: the project and the volume's key.
+std::map<std::string, std::string> volume_labels(const Project& project, const std::string& name) {
+  std::map<std::string, std::string> labels;
+  for (const auto& [key, v] : project.volumes)
+    if (v.name == name) {
+      labels = v.labels;
+      labels[kVolumeLabel] = key;
+    }
+  labels[kProjectLabel] = project.name;
+  return labels;
 }
 
 std::string network_hash_of(const Desired& d, const std::string& name) {
@@ -147,21 +161,19 @@ std::string RuntimeRunner::run(const Action& a, ActionContext& ctx) {
       network::Manager().remove_network(paths, a.target);
       return "Removed";
     case ActionKind::CreateVolume:
+      need();
       step("Creating");
-      make_dirs(fs::path(volume_dir(paths, a.target)) / "_data", 0755);
+      runtime::create_volume(paths, a.target, volume_labels(*project, a.target));
       return "Created";
-    case ActionKind::RemoveVolume: {
+    case ActionKind::RemoveVolume:
       step("Removing");
-      std::error_code ec;
-      fs::remove_all(volume_dir(paths, a.target), ec);
-      if (ec) throw Error::sys("remove volume", a.target, ec.value());
+      runtime::remove_volume(paths, a.target);
       return "Removed";
-    }
     case ActionKind::CreateContainer:
       need();
       ctx.wait_for_dependencies();
       create_container(paths, *project, *desired, a, ctx);
-      return "Started";
+      return a.start ? "Started" : "Created";
     case ActionKind::StartContainer: {
       if (project) ctx.wait_for_dependencies();
       step("Starting");
