@@ -132,7 +132,7 @@ void copy_command(const Paths& paths, const CopyFlags& f,
   if (from) {
     ContainerRecord rec = find(from->first);
     std::string src = in_container(rec, from->second);
-    UniqueFd root = runtime::open_container_root(paths, rec, runtime::RootAccess::Read);
+    auto root = runtime::open_container_root(paths, rec, runtime::RootAccess::Read);
     auto side = runtime::beneath_side(root.get(), "container " + rec.name);
     if (f.dest == "-") {
       runtime::write_path_tar(side, src, STDOUT_FILENO, options);
@@ -145,7 +145,7 @@ void copy_command(const Paths& paths, const CopyFlags& f,
   }
   ContainerRecord rec = find(to->first);
   std::string dest = in_container(rec, to->second);
-  UniqueFd root = runtime::open_container_root(paths, rec, runtime::RootAccess::Write);
+  auto root = runtime::open_container_root(paths, rec, runtime::RootAccess::Write);
   auto side = runtime::beneath_side(root.get(), "container " + rec.name);
   if (f.src == "-") {
     runtime::extract_tar_to(STDIN_FILENO, side, dest);
@@ -157,7 +157,7 @@ void copy_command(const Paths& paths, const CopyFlags& f,
 void export_command(const Context& ctx, const ContainerRecord& rec, const std::string& output) {
   if (output.empty() && ::isatty(STDOUT_FILENO))
     throw Error("cowardly refusing to save to a terminal. Use the -o flag or redirect");
-  UniqueFd root = runtime::open_container_root(ctx.paths, rec, runtime::RootAccess::Image);
+  auto root = runtime::open_container_root(ctx.paths, rec, runtime::RootAccess::Image);
   if (output.empty()) {
     runtime::write_root_tar(root.get(), STDOUT_FILENO);
     return;

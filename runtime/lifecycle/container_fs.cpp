@@ -41,7 +41,7 @@ std::vector<fs::path> run_layers(const Paths& paths, const ContainerRecord& rec)
   return layers;
 }
 
-UniqueFd mount_view(const Paths& paths, const ContainerRecord& rec, bool writable) {
+ContainerRoot mount_view(const Paths& paths, const ContainerRecord& rec, bool writable) {
   enter_private_mount_namespace();
   char dir[] = "/tmp/lit-rootfs-XXXXXX";
   if (::mkdtemp(dir) == nullptr) throw Error::sys("create a mount point", dir, errno);
@@ -63,11 +63,13 @@ UniqueFd mount_view(const Paths& paths, const ContainerRecord& rec, bool writabl
     throw;
   }
   UniqueFd fd(::open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
-  int err = errno;
-  ::umount2(dir, MNT_DETACH);  // the fd keeps the mount alive; no path leads to it
-  ::rmdir(dir);
-  if (!fd) throw Error::sys("open the container's root", rec.name, err);
-  return fd;
+  if (!fd) {
+    int err = errno;
+    ::umount2(dir, MNT_DETACH);
+    ::rmdir(dir);
+    throw Error::sys("open the container's root", rec.name, err);
+  }
+  return ContainerRoot(std::move(fd), target);
 }
 
 bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == 0; }
@@ -112,7 +114,15 @@ void walk_upper(int dir_fd, const std::string& prefix, const std::vector<UniqueF
 
 }  // namespace
 
-UniqueFd open_container_root(const Paths& paths, const ContainerRecord& rec, RootAccess access) {
+ContainerRoot::~ContainerRoot() {
+  fd_.reset();
+  if (mount_point_.empty()) return;
+  ::umount2(mount_point_.c_str(), MNT_DETACH);
+  ::rmdir(mount_point_.c_str());
+}
+
+ContainerRoot open_container_root(const Paths& paths, const ContainerRecord& rec,
+                                  RootAccess access) {
   ContainerState st = observed_state(rec);
   bool running =
       (st.status == ContainerStatus::Running || st.status == ContainerStatus::Paused) && st.pid > 0;
@@ -120,7 +130,7 @@ UniqueFd open_container_root(const Paths& paths, const ContainerRecord& rec, Roo
     std::string root = "/proc/" + std::to_string(st.pid) + "/root";
     UniqueFd fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!fd) throw Error::sys("open the root of container", rec.name, errno);
-    return fd;
+    return ContainerRoot(std::move(fd));
   }
   return mount_view(paths, rec, access == RootAccess::Write);
 }

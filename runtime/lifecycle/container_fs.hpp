@@ -7,6 +7,7 @@
 // when lit exits. Paths are then resolved beneath the root (rootfs/copy.hpp).
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/state/record.hpp"
@@ -21,8 +22,28 @@ enum class RootAccess {
   Image,  // export: image layers + upper/ read-only, no mounts (running or not)
 };
 
-// An O_PATH directory fd on the container's root, as asked.
-UniqueFd open_container_root(const Paths& paths, const ContainerRecord& rec, RootAccess access);
+// An O_PATH directory fd on the container's root. A mounted view stays
+// attached at its mount point (paths with ".." do not resolve on a detached
+// mount: openat2 RESOLVE_IN_ROOT keeps failing with EAGAIN) until this is
+// destroyed, which unmounts it and removes the mount point.
+class ContainerRoot {
+ public:
+  explicit ContainerRoot(UniqueFd fd, std::filesystem::path mount_point = {})
+      : fd_(std::move(fd)), mount_point_(std::move(mount_point)) {}
+  ContainerRoot(ContainerRoot&& o) noexcept = default;
+  ContainerRoot(const ContainerRoot&) = delete;
+  ContainerRoot& operator=(const ContainerRoot&) = delete;
+  ContainerRoot& operator=(ContainerRoot&&) = delete;
+  ~ContainerRoot();
+  int get() const { return fd_.get(); }
+
+ private:
+  UniqueFd fd_;
+  std::filesystem::path mount_point_;
+};
+
+ContainerRoot open_container_root(const Paths& paths, const ContainerRecord& rec,
+                                  RootAccess access);
 
 // One line of `container diff`: 'A', 'C' or 'D' and the path in the container.
 struct FsChange {
