@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "app/container_fs.hpp"
 #include "app/context.hpp"
 #include "app/pull.hpp"
 #include "app/run_flags.hpp"
@@ -282,6 +283,7 @@ void register_container_commands(CLI::App& app, Context& ctx, bool run_only) {
   register_lifecycle_commands(*container, ctx);
   register_exec_commands(*container, ctx);
   register_inspection_commands(*container, ctx);
+  register_fs_commands(*container, ctx);
   register_run(*container, ctx);
   register_ls(*container, ctx);
   register_rm(*container, ctx);

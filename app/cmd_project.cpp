@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "app/build.hpp"
+#include "app/container_fs.hpp"
 #include "app/context.hpp"
 #include "app/interrupt.hpp"
 #include "app/progress.hpp"
@@ -365,6 +366,7 @@ void register_project_commands(CLI::App& app, Context& ctx) {
   register_project_ops_commands(app, ctx);
   register_project_control_commands(app, ctx);
   register_project_logs(app, ctx);
+  register_project_fs_commands(app, ctx);
 }
 
 }  // namespace lit::app

@@ -89,4 +89,18 @@ void mount_overlay(const std::vector<fs::path>& image_layers, const fs::path& bu
   }
 }
 
+void mount_overlay_readonly(const std::vector<fs::path>& layers, const fs::path& target) {
+  std::string lower;
+  for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
+    check_path(*it);
+    if (!lower.empty()) lower += ':';
+    lower += it->string();
+  }
+  std::string data = "lowerdir=" + lower;
+  if (data.size() >= static_cast<size_t>(::getpagesize()))
+    throw Error("mount overlay on", target.string(), E2BIG, "too many layers for one mount");
+  if (::mount("overlay", target.c_str(), "overlay", MS_RDONLY, data.c_str()) < 0)
+    throw Error::sys("mount overlay on", target.string(), errno);
+}
+
 }  // namespace lit::runtime

@@ -16,4 +16,10 @@ void mount_overlay(const std::vector<std::filesystem::path>& layers,
                    const std::filesystem::path& bundle, const std::filesystem::path& target,
                    bool volatile_upper = false, const std::filesystem::path& init_layer = {});
 
+// A read-only overlay of `layers` (bottom first, at least two) on target:
+// how `container cp` and `export` see a container that is not running (its
+// upper/ as the top-most layer).
+void mount_overlay_readonly(const std::vector<std::filesystem::path>& layers,
+                            const std::filesystem::path& target);
+
 }  // namespace lit::runtime

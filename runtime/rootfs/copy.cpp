@@ -1,0 +1,323 @@
+#include "runtime/rootfs/copy.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/image/unpack.hpp"
+#include "runtime/rootfs/beneath.hpp"
+#include "runtime/util/error.hpp"
+
+namespace lit::runtime {
+namespace {
+
+constexpr int kPathFlags = O_PATH | O_CLOEXEC;
+
+struct stat stat_fd(int fd, const std::string& what) {
+  struct stat st {};
+  if (::fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+    throw Error::sys("stat", what, errno);
+  return st;
+}
+
+// The names in an O_PATH directory, sorted (so copies and tars are in a fixed order).
+std::vector<std::string> dir_names(int dir_fd, const std::string& what) {
+  int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw Error::sys("open directory", what, errno);
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(fd), ::closedir);
+  if (!dir) {
+    ::close(fd);
+    throw Error::sys("open directory", what, errno);
+  }
+  std::vector<std::string> names;
+  while (auto* e = ::readdir(dir.get())) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") names.push_back(std::move(n));
+  }
+  std::ranges::sort(names);
+  return names;
+}
+
+UniqueFd open_child(int dir_fd, const std::string& name, const std::string& what) {
+  UniqueFd fd(::openat(dir_fd, name.c_str(), kPathFlags | O_NOFOLLOW));
+  if (!fd) throw Error::sys("open", what, errno);
+  return fd;
+}
+
+// A regular file's data: the O_PATH fd reopened for reading (never a FIFO).
+UniqueFd reopen_for_read(int path_fd, const std::string& what) {
+  UniqueFd fd(::open(fd_path(path_fd).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw Error::sys("open", what, errno);
+  return fd;
+}
+
+std::string read_link(int path_fd, const std::string& what) {
+  char buf[4096];
+  ssize_t n = ::readlinkat(path_fd, "", buf, sizeof buf);
+  if (n < 0) throw Error::sys("read link", what, errno);
+  return {buf, static_cast<std::size_t>(n)};
+}
+
+void copy_bytes(int in, int out, const std::string& what) {
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(in, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error::sys("read", what, errno);
+    if (n == 0) return;
+    for (ssize_t off = 0; off < n;) {
+      ssize_t w = ::write(out, buf + off, static_cast<std::size_t>(n - off));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) throw Error::sys("write", what, errno);
+      off += w;
+    }
+  }
+}
+
+// Removes a non-directory at dir/name so a new entry can take its place.
+void clear_slot(int dir_fd, const std::string& name, bool keep_dir) {
+  struct stat st {};
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return;
+  if (S_ISDIR(st.st_mode) && keep_dir) return;
+  if (S_ISDIR(st.st_mode)) throw Error("cannot overwrite directory", name, EISDIR);
+  if (::unlinkat(dir_fd, name.c_str(), 0) < 0) throw Error::sys("replace", name, errno);
+}
+
+void set_metadata(int dir_fd, const std::string& name, const struct stat& st,
+                  const CopyOwner& owner) {
+  uid_t uid = owner.keep ? st.st_uid : owner.uid;
+  gid_t gid = owner.keep ? st.st_gid : owner.gid;
+  if (::fchownat(dir_fd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM)
+    throw Error::sys("set owner of", name, errno);
+  if (!S_ISLNK(st.st_mode) && ::fchmodat(dir_fd, name.c_str(), st.st_mode & 07777, 0) < 0)
+    throw Error::sys("set mode of", name, errno);
+  struct timespec times[2] = {st.st_atim, st.st_mtim};
+  ::utimensat(dir_fd, name.c_str(), times, AT_SYMLINK_NOFOLLOW);  // best effort, as docker
+}
+
+void copy_entry(int src, const std::string& what, int dst_dir, const std::string& name,
+                const CopyOptions& o);
+
+void copy_children(int src_dir, const std::string& what, int dst_dir, const CopyOptions& o) {
+  for (const auto& child : dir_names(src_dir, what)) {
+    std::string child_what = what + "/" + child;
+    UniqueFd fd = open_child(src_dir, child, child_what);
+    copy_entry(fd.get(), child_what, dst_dir, child, o);
+  }
+}
+
+void copy_entry(int src, const std::string& what, int dst_dir, const std::string& name,
+                const CopyOptions& o) {
+  struct stat st = stat_fd(src, what);
+  if (S_ISDIR(st.st_mode)) {
+    clear_slot(dst_dir, name, true);
+    if (::mkdirat(dst_dir, name.c_str(), 0700) < 0 && errno != EEXIST)
+      throw Error::sys("create directory", name, errno);
+    UniqueFd dst(::openat(dst_dir, name.c_str(), kPathFlags | O_NOFOLLOW | O_DIRECTORY));
+    if (!dst) throw Error::sys("open directory", name, errno);
+    copy_children(src, what, dst.get(), o);
+  } else if (S_ISREG(st.st_mode)) {
+    clear_slot(dst_dir, name, false);
+    UniqueFd in = reopen_for_read(src, what);
+    UniqueFd out(::openat(dst_dir, name.c_str(),
+                          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!out) throw Error::sys("create", name, errno);
+    copy_bytes(in.get(), out.get(), what);
+  } else if (S_ISLNK(st.st_mode)) {
+    clear_slot(dst_dir, name, false);
+    if (::symlinkat(read_link(src, what).c_str(), dst_dir, name.c_str()) < 0)
+      throw Error::sys("create symlink", name, errno);
+  } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)) {
+    clear_slot(dst_dir, name, false);
+    if (::mknodat(dst_dir, name.c_str(), st.st_mode, st.st_rdev) < 0)
+      throw Error::sys("create node", name, errno);
+  } else {
+    return;  // sockets are not copied
+  }
+  set_metadata(dst_dir, name, st, o.owner);
+}
+
+bool ends_with_dot(const std::string& p) { return p == "." || p.ends_with("/."); }
+
+// The last component of a path ("/a/b/" -> "b"); "" for "/".
+std::string base_name(std::string p) {
+  while (p.size() > 1 && (p.ends_with('/') || p.ends_with("/."))) p.pop_back();
+  if (p == "/" || p == ".") return {};
+  auto slash = p.rfind('/');
+  return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+
+std::string parent_of(std::string p) {
+  while (p.size() > 1 && p.ends_with('/')) p.pop_back();
+  auto slash = p.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : p.substr(0, slash);
+}
+
+std::string where(const TreeSide& side, const std::string& path) {
+  return side.describe.empty() ? path : path + " in " + side.describe;
+}
+
+// The source, resolved: its own final symlink kept unless -L.
+UniqueFd open_source(const TreeSide& from, const std::string& src, bool follow) {
+  UniqueFd fd = from.open(src, kPathFlags | (follow ? 0 : O_NOFOLLOW));
+  if (!fd && errno == ENOENT) throw Error("Could not find the file " + where(from, src));
+  if (!fd) throw Error::sys("open", where(from, src), errno);
+  if (src.ends_with('/') && !S_ISDIR(stat_fd(fd.get(), src).st_mode))
+    throw Error("open", where(from, src), ENOTDIR);
+  return fd;
+}
+
+}  // namespace
+
+TreeSide host_side() {
+  return {[](const std::string& path, int flags) {
+            return UniqueFd(::open(path.c_str(), flags | O_CLOEXEC));
+          },
+          ""};
+}
+
+TreeSide beneath_side(int root_fd, std::string describe) {
+  return {[root_fd](const std::string& path, int flags) {
+            return open_beneath(root_fd, path.empty() ? "/" : path, flags);
+          },
+          std::move(describe)};
+}
+
+void copy_path(const TreeSide& from, const std::string& src, const TreeSide& to,
+               const std::string& dest, const CopyOptions& options) {
+  UniqueFd src_fd = open_source(from, src, options.follow_link);
+  bool src_dir = S_ISDIR(stat_fd(src_fd.get(), src).st_mode);
+  UniqueFd dst_fd = to.open(dest, kPathFlags);
+  if (!dst_fd && errno != ENOENT) throw Error::sys("open", where(to, dest), errno);
+  if (dst_fd && S_ISDIR(stat_fd(dst_fd.get(), dest).st_mode)) {
+    std::string name = base_name(src);
+    if (src_dir && (ends_with_dot(src) || name.empty())) {
+      copy_children(src_fd.get(), src, dst_fd.get(), options);
+    } else {
+      copy_entry(src_fd.get(), src, dst_fd.get(), name, options);
+    }
+    return;
+  }
+  if (dst_fd && src_dir)
+    throw Error("cannot copy a directory to a file", where(to, dest), 0,
+                "name a directory (or a path that does not exist) as the destination");
+  if (!dst_fd && dest.ends_with('/'))
+    throw Error("copy to " + where(to, dest), {}, 0, "the destination directory must exist");
+  UniqueFd parent = to.open(parent_of(dest), kPathFlags | O_DIRECTORY);
+  if (!parent) throw Error::sys("open destination directory", where(to, parent_of(dest)), errno);
+  copy_entry(src_fd.get(), src, parent.get(), base_name(dest), options);
+}
+
+namespace {
+
+struct WriteFree {
+  void operator()(archive* a) const { archive_write_free(a); }
+};
+struct EntryFree {
+  void operator()(archive_entry* e) const { archive_entry_free(e); }
+};
+
+class TarOut {
+ public:
+  explicit TarOut(int fd) : a_(archive_write_new()) {
+    archive_write_set_format_pax_restricted(a_.get());
+    if (archive_write_open_fd(a_.get(), fd) != ARCHIVE_OK) fail("open");
+  }
+  ~TarOut() = default;
+  TarOut(const TarOut&) = delete;
+  TarOut& operator=(const TarOut&) = delete;
+
+  // The entry at fd (O_PATH, not followed) as `name`, and below it.
+  void add(int fd, const std::string& name, const std::string& what) {
+    struct stat st = stat_fd(fd, what);
+    if (S_ISSOCK(st.st_mode)) return;
+    std::unique_ptr<archive_entry, EntryFree> e(archive_entry_new());
+    archive_entry_copy_stat(e.get(), &st);
+    archive_entry_set_pathname(e.get(), S_ISDIR(st.st_mode) ? (name + "/").c_str() : name.c_str());
+    if (S_ISLNK(st.st_mode)) archive_entry_set_symlink(e.get(), read_link(fd, what).c_str());
+    if (!S_ISREG(st.st_mode)) archive_entry_set_size(e.get(), 0);
+    if (archive_write_header(a_.get(), e.get()) < ARCHIVE_WARN) fail(what);
+    if (S_ISREG(st.st_mode)) write_data(fd, what);
+    if (S_ISDIR(st.st_mode)) add_children(fd, name + "/", what);
+  }
+
+  void add_children(int dir_fd, const std::string& prefix, const std::string& what) {
+    for (const auto& child : dir_names(dir_fd, what)) {
+      std::string child_what = what + "/" + child;
+      UniqueFd fd = open_child(dir_fd, child, child_what);
+      add(fd.get(), prefix + child, child_what);
+    }
+  }
+
+  void finish() {
+    if (archive_write_close(a_.get()) != ARCHIVE_OK) fail("close");
+  }
+
+ private:
+  void write_data(int fd, const std::string& what) {
+    UniqueFd in = reopen_for_read(fd, what);
+    char buf[1 << 16];
+    for (;;) {
+      ssize_t n = ::read(in.get(), buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw Error::sys("read", what, errno);
+      if (n == 0) return;
+      if (archive_write_data(a_.get(), buf, static_cast<std::size_t>(n)) < 0) fail(what);
+    }
+  }
+  [[noreturn]] void fail(const std::string& what) {
+    const char* msg = archive_error_string(a_.get());
+    throw Error("write tar", what, 0, msg ? msg : "");
+  }
+  std::unique_ptr<archive, WriteFree> a_;
+};
+
+}  // namespace
+
+void write_path_tar(const TreeSide& from, const std::string& src, int out_fd,
+                    const CopyOptions& options) {
+  UniqueFd src_fd = open_source(from, src, options.follow_link);
+  TarOut tar(out_fd);
+  std::string name = base_name(src);
+  bool dir = S_ISDIR(stat_fd(src_fd.get(), src).st_mode);
+  if (dir && (ends_with_dot(src) || name.empty())) {
+    tar.add_children(src_fd.get(), "", src);
+  } else {
+    tar.add(src_fd.get(), name, src);
+  }
+  tar.finish();
+}
+
+void write_root_tar(int root_fd, int out_fd) {
+  TarOut tar(out_fd);
+  tar.add_children(root_fd, "", "");
+  tar.finish();
+}
+
+void extract_tar_to(int in_fd, const TreeSide& to, const std::string& dest) {
+  UniqueFd dir = to.open(dest, kPathFlags | O_DIRECTORY);
+  if (!dir) throw Error::sys("extract to", where(to, dest), errno);
+  // unpack_layer opens its destination by path: reach the resolved directory as ".".
+  UniqueFd cwd(::open(".", O_PATH | O_CLOEXEC));
+  if (::fchdir(dir.get()) < 0) throw Error::sys("enter", where(to, dest), errno);
+  try {
+    image::unpack_layer(in_fd, ".", "the tar on stdin");
+  } catch (...) {
+    (void)::fchdir(cwd.get());
+    throw;
+  }
+  (void)::fchdir(cwd.get());
+}
+
+}  // namespace lit::runtime
