@@ -19,7 +19,7 @@ using runtime::ContainerRecord;
 
 // The service's container number `index`, whatever its state (compose's getSpecifiedContainer).
 ContainerRecord service_container(const Context& ctx, const std::string& service, int index) {
-  reconciler::Project project = load(ctx);
+  reconciler::Project project = load_by_name(ctx);
   if (!project.services.count(service)) throw Error("no such service: " + service);
   bool any = false;
   for (auto& [r, st] : reconciler::project_containers(ctx.paths, project.name)) {
