@@ -216,6 +216,22 @@ TEST_F(ProjectDiscoveryTest, ConfigSwitchesAndListings) {
   EXPECT_TRUE(contains_line_with(r.out, {"COMPOSE_PROJECT_NAME=tree"})) << r;
 }
 
+TEST_F(ProjectDiscoveryTest, ConfigOfNamedServicesHasThemAndTheirDependencies) {
+  put(tree_ / "compose.yaml", R"(services:
+  web:
+    image: localhost/lit-test:latest
+    depends_on: [api]
+  api:
+    image: localhost/lit-test:latest
+  other:
+    image: localhost/lit-test:latest
+)");
+  EXPECT_EQ(services_of(config_in(tree_, {})), (std::vector<std::string>{"api", "other", "web"}));
+  Result r = lit_in(tree_, {"config", "--format", "json", "web"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(services_of(nlohmann::json::parse(r.out)), (std::vector<std::string>{"api", "web"}));
+}
+
 TEST_F(ProjectDiscoveryTest, ConfigErrorsAreOneLineAndNonZero) {
   put(tree_ / "compose.yaml", "services:\n  web:\n    image: \"${IMG:?set IMG}\"\n");
   Result r = lit_in(tree_, {"config"});
