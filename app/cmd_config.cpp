@@ -75,7 +75,7 @@ void print_hashes(const Context& ctx, const Project& project, const std::string&
 }
 
 std::string render(const nlohmann::ordered_json& tree, const std::string& format) {
-  return format == "json" ? tree.dump(2) + "\n" : to_yaml(tree);
+  return format == "json" ? compose_json_text(tree) : to_yaml(tree);
 }
 
 // stdout, or -o FILE (then nothing on stdout, as compose).

@@ -173,6 +173,14 @@ ojson compose_tree(const Project& p, const ComposeOutOptions& o) {
   return out;
 }
 
+std::string compose_json_text(const ojson& tree) {
+  std::map<std::string, const ojson*> sorted;
+  for (const auto& [k, v] : tree.items()) sorted[k] = &v;
+  ojson out = ojson::object();
+  for (const auto& [k, v] : sorted) out[k] = *v;
+  return out.dump(2) + "\n";
+}
+
 std::string go_duration(std::int64_t ns) {
   if (ns == 0) return "0s";
   std::string sign = ns < 0 ? "-" : "";

@@ -31,6 +31,10 @@ nlohmann::ordered_json compose_tree(const Project& project, const ComposeOutOpti
 nlohmann::ordered_json compose_service(const Project& project, const Service& s,
                                        const ComposeOutOptions& options);
 
+// `--format json`: the same object, its top-level keys sorted as compose's
+// encoder writes them (a Go map), indented by 2.
+std::string compose_json_text(const nlohmann::ordered_json& tree);
+
 // Go's time.Duration.String(): "30s", "1m30s", "1h0m0s", "500ms", "0s".
 std::string go_duration(std::int64_t nanoseconds);
 
