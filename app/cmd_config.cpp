@@ -166,7 +166,9 @@ void run_config(const Context& ctx, const ConfigOpts& o) {
   ComposeOutOptions out;
   out.normalize = !o.no_normalize;
   out.resolve_paths = !o.no_path_resolution;
-  out.extensions = load_raw(lo, true).extensions;
+  RawProject raw = load_raw(lo, true);
+  out.extensions = raw.extensions;
+  out.written = raw.tree;
   emit(render(compose_tree(project, out), o.format), o.output);
 }
 

@@ -39,6 +39,14 @@ std::string octal_mode(std::uint32_t mode) {
   return buf;
 }
 
+bool wrote(const ComposeOutOptions& o, const char* section, const std::string& name,
+           const char* key) {
+  const ojson& w = o.written;
+  return w.is_object() && w.contains(section) && w[section].is_object() &&
+         w[section].contains(name) && w[section][name].is_object() &&
+         w[section][name].contains(key);
+}
+
 ojson environment_map(const std::vector<std::string>& entries) {
   ojson j = ojson::object();
   for (const auto& e : entries) {
@@ -73,7 +81,7 @@ ojson network_of(const std::string& key, const Network& n, const Project& p,
                  const ComposeOutOptions& o) {
   ojson j = ojson::object();
   put_name(j, n.name, key, n.external, p, o);
-  if (n.driver != "bridge") put_str(j, "driver", n.driver);
+  if (n.driver != "bridge" || wrote(o, "networks", key, "driver")) put_str(j, "driver", n.driver);
   put_map(j, "driver_opts", n.driver_opts);
   if (!n.ipam.empty()) {
     ojson pools = ojson::array();
@@ -98,7 +106,7 @@ ojson volume_of(const std::string& key, const Volume& v, const Project& p,
                 const ComposeOutOptions& o) {
   ojson j = ojson::object();
   put_name(j, v.name, key, v.external, p, o);
-  if (v.driver != "local") put_str(j, "driver", v.driver);
+  if (v.driver != "local" || wrote(o, "volumes", key, "driver")) put_str(j, "driver", v.driver);
   put_map(j, "driver_opts", v.driver_opts);
   if (v.external) j["external"] = true;
   put_map(j, "labels", v.labels);

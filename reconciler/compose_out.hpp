@@ -21,6 +21,11 @@ struct ComposeOutOptions {
   // The user's x-* keys (load_raw's RawProject::extensions), printed where
   // they were written.
   nlohmann::ordered_json extensions = nlohmann::ordered_json::object();
+  // The merged files as written (RawProject::tree): where the model reads two
+  // spellings into one value (mem_limit or deploy.resources.limits.memory,
+  // scale or deploy.replicas, an explicit `restart: "no"` or `driver: bridge`),
+  // the output uses the one the user wrote. Empty: the spec's long forms.
+  nlohmann::ordered_json written = nlohmann::ordered_json::object();
 };
 
 // The compose file of `project`; every `$` of a value written `$$`, as compose

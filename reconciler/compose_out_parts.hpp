@@ -25,6 +25,11 @@ std::string host_path(const std::string& path, const Project& p, const ComposeOu
 // A file mode as compose-go prints it: "0440".
 std::string octal_mode(std::uint32_t mode);
 
+// Whether the user wrote `key` in the mapping of section.name (services.web,
+// networks.back...) of ComposeOutOptions::written.
+bool wrote(const ComposeOutOptions& o, const char* section, const std::string& name,
+           const char* key);
+
 // "K=V" entries -> {K: V}; an entry without "=" -> {K: null}.
 ojson environment_map(const std::vector<std::string>& entries);
 

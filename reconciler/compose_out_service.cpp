@@ -61,17 +61,19 @@ ojson depends_of(const std::map<std::string, Dependency>& deps) {
   return j;
 }
 
-// mem_limit, cpus, pids_limit and deploy.resources read into one Resources:
-// printed as deploy.resources (the spec's form), memswap and cpu_shares beside.
-ojson deploy_of(const Service& s) {
+// mem_limit, cpus, pids_limit, scale and deploy read into one Resources and
+// replicas: each printed where the user wrote it, else under deploy (the spec's form).
+ojson deploy_of(const Service& s, const ComposeOutOptions& o) {
+  auto here = [&](const char* key) { return wrote(o, "services", s.name, key); };
   ojson j = ojson::object();
-  if (s.replicas != 1) j["replicas"] = s.replicas;
+  if (s.replicas != 1 && !here("scale")) j["replicas"] = s.replicas;
   const Resources& r = s.resources;
   ojson limits = ojson::object(), reservations = ojson::object();
-  if (r.cpus) limits["cpus"] = *r.cpus;
-  if (r.memory) limits["memory"] = std::to_string(*r.memory);
-  if (r.pids) limits["pids"] = *r.pids;
-  if (r.memory_reservation) reservations["memory"] = std::to_string(*r.memory_reservation);
+  if (r.cpus && !here("cpus")) limits["cpus"] = *r.cpus;
+  if (r.memory && !here("mem_limit")) limits["memory"] = std::to_string(*r.memory);
+  if (r.pids && !here("pids_limit")) limits["pids"] = *r.pids;
+  if (r.memory_reservation && !here("mem_reservation"))
+    reservations["memory"] = std::to_string(*r.memory_reservation);
   ojson resources = ojson::object();
   if (!limits.empty()) resources["limits"] = limits;
   if (!reservations.empty()) resources["reservations"] = reservations;
@@ -154,6 +156,7 @@ void put_first_half(ojson& j, const Project& p, const Service& s, const ComposeO
   if (s.build) j["build"] = build_of(*s.build, o, p);
   put_list(j, "cap_add", s.cap_add);
   put_list(j, "cap_drop", s.cap_drop);
+  if (s.resources.cpus && wrote(o, "services", s.name, "cpus")) j["cpus"] = *s.resources.cpus;
   if (s.resources.cpu_shares) j["cpu_shares"] = *s.resources.cpu_shares;
   if (s.command) j["command"] = *s.command;
   if (!s.configs.empty()) {
@@ -162,7 +165,7 @@ void put_first_half(ojson& j, const Project& p, const Service& s, const ComposeO
   }
   put_str(j, "container_name", s.container_name);
   if (!s.depends_on.empty()) j["depends_on"] = depends_of(s.depends_on);
-  if (ojson d = deploy_of(s); !d.empty()) j["deploy"] = d;
+  if (ojson d = deploy_of(s, o); !d.empty()) j["deploy"] = d;
   put_list(j, "dns", s.dns);
   put_list(j, "dns_opt", s.dns_opt);
   put_list(j, "dns_search", s.dns_search);
@@ -189,11 +192,18 @@ void put_second_half(ojson& j, const Project& p, const Service& s, const Compose
     put_map(l, "options", s.logging->options);
     j["logging"] = l;
   }
-  if (s.resources.memswap) j["memswap_limit"] = std::to_string(*s.resources.memswap);
+  auto bytes = [&](const char* key, const std::optional<std::int64_t>& v, bool always) {
+    if (v && (always || wrote(o, "services", s.name, key))) j[key] = std::to_string(*v);
+  };
+  bytes("mem_limit", s.resources.memory, false);
+  bytes("mem_reservation", s.resources.memory_reservation, false);
+  bytes("memswap_limit", s.resources.memswap, true);
   put_str(j, "network_mode", s.network_mode.text);
   bool implicit = s.networks.size() == 1 && s.networks.count("default") &&
                   s.networks.at("default") == ServiceNetwork{};
   if (!s.networks.empty() && (o.normalize || !implicit)) j["networks"] = networks_of(s);
+  if (s.resources.pids && wrote(o, "services", s.name, "pids_limit"))
+    j["pids_limit"] = *s.resources.pids;
   put_str(j, "platform", s.platform);
   if (!s.ports.empty()) {
     j["ports"] = ojson::array();
@@ -202,7 +212,10 @@ void put_second_half(ojson& j, const Project& p, const Service& s, const Compose
   if (s.privileged) j["privileged"] = true;
   put_str(j, "pull_policy", s.pull_policy == "if_not_present" ? "missing" : s.pull_policy);
   if (s.read_only) j["read_only"] = true;
-  if (s.restart.text != "no" && !s.restart.text.empty()) j["restart"] = s.restart.text;
+  if ((s.restart.text != "no" && !s.restart.text.empty()) ||
+      wrote(o, "services", s.name, "restart"))
+    j["restart"] = s.restart.text;
+  if (s.replicas != 1 && wrote(o, "services", s.name, "scale")) j["scale"] = s.replicas;
   if (!s.secrets.empty()) {
     j["secrets"] = ojson::array();
     for (const auto& r : s.secrets) j["secrets"].push_back(file_ref(r, true));

@@ -42,7 +42,9 @@ class ConfigFlags : public ::testing::Test {
     return o;
   }
   std::string config(ComposeOutOptions out = {}) {
-    out.extensions = load_raw(options(), true).extensions;
+    RawProject raw = load_raw(options(), true);
+    out.extensions = raw.extensions;
+    out.written = raw.tree;
     return to_yaml(compose_tree(load_project(options()), out));
   }
   std::string shown(std::string s) const {

@@ -69,7 +69,9 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 }
 
 ojson config_of(const LoadOptions& o, ComposeOutOptions out = {}) {
-  out.extensions = load_raw(o, true).extensions;
+  RawProject raw = load_raw(o, true);
+  out.extensions = raw.extensions;
+  out.written = raw.tree;
   return compose_tree(load_project(o), out);
 }
 
