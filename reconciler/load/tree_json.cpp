@@ -1,7 +1,9 @@
 #include "reconciler/load/tree_json.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <map>
-#include <regex>
 
 namespace lit::reconciler::load {
 
@@ -9,17 +11,35 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
+bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+
+// [-+]digits
+bool is_integer(const std::string& t) {
+  std::size_t i = (t[0] == '-' || t[0] == '+') ? 1 : 0;
+  return i < t.size() && std::all_of(t.begin() + static_cast<std::ptrdiff_t>(i), t.end(), is_digit);
+}
+
+// A decimal float as YAML's core schema reads it ("1.5", "-.5", "1e3"), not inf/nan/hex.
+bool is_float(const std::string& t) {
+  if (!std::any_of(t.begin(), t.end(), is_digit)) return false;
+  if (!std::all_of(t.begin(), t.end(), [](char c) {
+        return is_digit(c) || c == '.' || c == 'e' || c == 'E' || c == '-' || c == '+';
+      }))
+    return false;
+  char* end = nullptr;
+  std::strtod(t.c_str(), &end);
+  return end != t.c_str() && *end == '\0';
+}
+
 ojson scalar_to_json(const Node& n) {
   const std::string& t = n.text;
   if (n.quoted) return t;
   if (t.empty() || t == "~" || t == "null" || t == "Null" || t == "NULL") return nullptr;
   if (t == "true" || t == "True" || t == "TRUE") return true;
   if (t == "false" || t == "False" || t == "FALSE") return false;
-  static const std::regex integer("[-+]?[0-9]+");
-  static const std::regex number(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
   try {
-    if (std::regex_match(t, integer)) return std::stoll(t);
-    if (std::regex_match(t, number)) return std::stod(t);
+    if (is_integer(t)) return std::stoll(t);
+    if (is_float(t)) return std::stod(t);
   } catch (const std::out_of_range&) {
     return t;
   }
