@@ -40,7 +40,7 @@ namespace lit::app {
 
 using namespace lit::reconciler;
 
-Project load(const Context& ctx, const std::vector<std::string>& services) {
+LoadOptions load_options(const Context& ctx, const std::vector<std::string>& services) {
   LoadOptions o;
   o.files = ctx.project.files;
   o.project_name = ctx.project.project_name;
@@ -48,7 +48,11 @@ Project load(const Context& ctx, const std::vector<std::string>& services) {
   o.env_files = ctx.project.env_files;
   o.profiles = ctx.project.profiles;
   o.services = services;
-  Project p = load_project(o);
+  return o;
+}
+
+Project load(const Context& ctx, const std::vector<std::string>& services) {
+  Project p = load_project(load_options(ctx, services));
   for (const auto& w : p.warnings) std::fprintf(stderr, "lit: warning: %s\n", w.c_str());
   return p;
 }

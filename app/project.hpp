@@ -10,10 +10,16 @@
 
 #include "app/context.hpp"
 #include "reconciler/apply/apply.hpp"
+#include "reconciler/load/load.hpp"
 #include "reconciler/model.hpp"
 #include "runtime/util/fs.hpp"
 
 namespace lit::app {
+
+// The loader's options for the global flags (-f, -p, --project-directory,
+// --env-file, --profile) and the services named.
+reconciler::LoadOptions load_options(const Context& ctx,
+                                     const std::vector<std::string>& services = {});
 
 // The project of -f / -p / --project-directory / --env-file / --profile;
 // naming services activates their profiles. Prints the loader's warnings.

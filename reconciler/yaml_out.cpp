@@ -32,9 +32,10 @@ bool reads_as_non_string(const std::string& s) {
   return l.starts_with("0o") || l.starts_with("0x") || l.starts_with("0b");
 }
 
-void emit(YAML::Emitter& out, const json& v) {
+template <class J>
+void emit(YAML::Emitter& out, const J& v) {
   switch (v.type()) {
-    case json::value_t::object:
+    case J::value_t::object:
       if (v.empty()) {
         out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
         return;
@@ -48,7 +49,7 @@ void emit(YAML::Emitter& out, const json& v) {
       }
       out << YAML::EndMap;
       return;
-    case json::value_t::array:
+    case J::value_t::array:
       if (v.empty()) {
         out << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
         return;
@@ -57,13 +58,13 @@ void emit(YAML::Emitter& out, const json& v) {
       for (const auto& item : v) emit(out, item);
       out << YAML::EndSeq;
       return;
-    case json::value_t::string: {
-      const auto& s = v.get_ref<const std::string&>();
+    case J::value_t::string: {
+      const auto& s = v.template get_ref<const std::string&>();
       if (reads_as_non_string(s) || s.find('\n') != std::string::npos) out << YAML::DoubleQuoted;
       out << s;
       return;
     }
-    case json::value_t::null:
+    case J::value_t::null:
       out << YAML::Null;
       return;
     default:
@@ -73,13 +74,18 @@ void emit(YAML::Emitter& out, const json& v) {
   }
 }
 
-}  // namespace
-
-std::string to_yaml(const json& value) {
+template <class J>
+std::string yaml_of(const J& value) {
   YAML::Emitter out;
   out.SetIndent(2);
+  out.SetNullFormat(YAML::LowerNull);  // `null`, as compose prints it
   emit(out, value);
   return std::string(out.c_str()) + "\n";
 }
+
+}  // namespace
+
+std::string to_yaml(const json& value) { return yaml_of(value); }
+std::string to_yaml(const nlohmann::ordered_json& value) { return yaml_of(value); }
 
 }  // namespace lit::reconciler

@@ -12,6 +12,7 @@
 #include "reconciler/load/normalize.hpp"
 #include "reconciler/load/profiles.hpp"
 #include "reconciler/load/shorthand.hpp"
+#include "reconciler/load/tree_json.hpp"
 #include "reconciler/load/values.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -146,9 +147,10 @@ struct Loaded {
   std::map<std::string, std::vector<CopySpec>> copies;  // shorthand filesystem.copy per service
 };
 
-// Each file: parse, shorthand, top-level checks, interpolation, canonical shapes, merge.
+// Each file: parse, shorthand, top-level checks, interpolation (unless
+// `interpolate` is off, for `lit config --no-interpolate`), canonical shapes, merge.
 Loaded read_and_merge(const std::vector<std::string>& files, const fs::path& project_dir,
-                      const Lookup& lookup, Diag& diag) {
+                      const Lookup& lookup, Diag& diag, bool interpolate) {
   Loaded out;
   out.root = Node::map();
   for (const auto& f : files) {
@@ -163,13 +165,54 @@ Loaded read_and_merge(const std::vector<std::string>& files, const fs::path& pro
     }
     check_top_level_keys(root, diag);
     root.erase("version");
-    interpolate_tree(root, lookup, "", diag);
+    if (interpolate) interpolate_tree(root, lookup, "", diag);
     if (const Node* s = root.find("services"); s && !s->is_map() && !s->is_null())
       fail(*s, "services", "expected a mapping of services, got " + kind_name(*s));
     canonicalize_services(root);
     merge_into(out.root, root, "");
   }
   return out;
+}
+
+// Discovery, .env, the files merged with their extends: what load_project
+// normalizes and load_raw prints.
+struct Merged {
+  std::vector<std::string> files;
+  fs::path project_dir;
+  EnvLookup env;
+  std::map<std::string, std::string> dotenv;
+  Loaded loaded;
+  std::optional<std::string> lookup(const std::string& k) const {
+    if (auto v = env(k)) return v;
+    if (auto it = dotenv.find(k); it != dotenv.end()) return it->second;
+    return std::nullopt;
+  }
+};
+
+Merged merge_files(const LoadOptions& o, Diag& diag, bool interpolate) {
+  std::error_code ec;
+  fs::path cwd = o.working_dir.empty() ? fs::current_path(ec) : fs::absolute(o.working_dir, ec);
+  cwd = cwd.lexically_normal();
+  Merged m;
+  m.env = o.environment ? o.environment : EnvLookup(process_env);
+  fs::path base = o.project_dir.empty() ? cwd : (cwd / o.project_dir).lexically_normal();
+  m.files = resolve_files(o, cwd, base, m.env);
+  m.project_dir = o.project_dir.empty() ? fs::path(m.files[0]).parent_path() : base;
+  if (m.project_dir.string().size() > 1 && m.project_dir.string().back() == '/')
+    m.project_dir = m.project_dir.parent_path();
+  m.dotenv = read_dotenv(o, m.project_dir, m.env, cwd);
+  Lookup lookup = [&m](const std::string& k) { return m.lookup(k); };
+  m.loaded = read_and_merge(m.files, m.project_dir, lookup, diag, interpolate);
+  resolve_extends(m.loaded.root, [&](const std::string& file, const Loc& at) {
+    fs::path p = fs::path(file).is_absolute() ? fs::path(file) : m.project_dir / file;
+    std::error_code e2;
+    if (!fs::is_regular_file(p, e2)) fail(at, "extends.file", "no such file " + p.string());
+    Node other = parse_yaml_file(p.string(), display_name(p, m.project_dir));
+    if (interpolate) interpolate_tree(other, lookup, "", diag);
+    canonicalize_services(other);
+    return other;
+  });
+  return m;
 }
 
 }  // namespace
@@ -189,42 +232,17 @@ void check_project_name(const std::string& name) {
 }
 
 Project load_project(const LoadOptions& o) {
-  std::error_code ec;
-  fs::path cwd = o.working_dir.empty() ? fs::current_path(ec) : fs::absolute(o.working_dir, ec);
-  cwd = cwd.lexically_normal();
-  EnvLookup env = o.environment ? o.environment : EnvLookup(process_env);
-  fs::path base = o.project_dir.empty() ? cwd : (cwd / o.project_dir).lexically_normal();
-  std::vector<std::string> files = resolve_files(o, cwd, base, env);
-  fs::path project_dir = o.project_dir.empty() ? fs::path(files[0]).parent_path() : base;
-  if (project_dir.string().size() > 1 && project_dir.string().back() == '/')
-    project_dir = project_dir.parent_path();
-
-  auto dotenv = read_dotenv(o, project_dir, env, cwd);
-  Lookup lookup = [&](const std::string& k) -> std::optional<std::string> {
-    if (auto v = env(k)) return v;
-    if (auto it = dotenv.find(k); it != dotenv.end()) return it->second;
-    return std::nullopt;
-  };
-
   Diag diag;
   diag.strict = o.strict;
-  Loaded loaded = read_and_merge(files, project_dir, lookup, diag);
-  Node& root = loaded.root;
-  resolve_extends(root, [&](const std::string& file, const Loc& at) {
-    fs::path p = fs::path(file).is_absolute() ? fs::path(file) : project_dir / file;
-    std::error_code e2;
-    if (!fs::is_regular_file(p, e2)) fail(at, "extends.file", "no such file " + p.string());
-    Node other = parse_yaml_file(p.string(), display_name(p, project_dir));
-    interpolate_tree(other, lookup, "", diag);
-    canonicalize_services(other);
-    return other;
-  });
+  Merged m = merge_files(o, diag, true);
+  Lookup lookup = [&m](const std::string& k) { return m.lookup(k); };
+  Node& root = m.loaded.root;
 
   Project project;
-  project.working_dir = project_dir.string();
-  project.files = files;
-  project.name = project_name(o, root, project_dir, lookup);
-  NormContext ctx{diag, project_dir.string(), lookup};
+  project.working_dir = m.project_dir.string();
+  project.files = m.files;
+  project.name = project_name(o, root, m.project_dir, lookup);
+  NormContext ctx{diag, m.project_dir.string(), lookup};
   normalize_top_level(root, project, ctx);
 
   Node services = root.find("services") ? *root.find("services") : Node::map();
@@ -233,10 +251,10 @@ Project load_project(const LoadOptions& o) {
   for (const auto& e : services.entries) {
     if (!active.count(e.key)) continue;
     Service s = normalize_service(e.key, e.value, project, ctx);
-    if (auto c = loaded.copies.find(e.key); c != loaded.copies.end()) s.copy = c->second;
+    if (auto c = m.loaded.copies.find(e.key); c != m.loaded.copies.end()) s.copy = c->second;
     project.services[e.key] = std::move(s);
   }
-  check_references(services, project);
+  if (o.consistency) check_references(services, project);
   bool uses_default = false;
   for (const auto& [_, s] : project.services) uses_default |= s.networks.count("default") > 0;
   if (uses_default && !project.networks.count("default"))
@@ -244,6 +262,31 @@ Project load_project(const LoadOptions& o) {
         Network{project.name + "_default", "bridge", {}, false, false, false, false, {}, {}};
   project.warnings = std::move(diag.warnings);
   return project;
+}
+
+RawProject load_raw(const LoadOptions& o, bool interpolate) {
+  Diag diag;
+  Merged m = merge_files(o, diag, interpolate);
+  Lookup lookup = [&m](const std::string& k) { return m.lookup(k); };
+  Node& root = m.loaded.root;
+  RawProject raw;
+  raw.name = project_name(o, root, m.project_dir, lookup);
+  raw.extensions = collect_extensions(root);
+  Node* services = root.find("services");
+  std::vector<std::string> disabled;
+  if (services && services->is_map()) {
+    for (const auto& e : services->entries)
+      for (const auto& p : service_profiles(e.value)) raw.profiles.insert(p);
+    std::set<std::string> active = active_services(*services, o, lookup, disabled);
+    std::erase_if(services->entries, [&](const Entry& e) { return !active.count(e.key); });
+  }
+  raw.tree = nlohmann::ordered_json{{"name", raw.name}};
+  nlohmann::ordered_json merged = node_to_json(root);
+  for (auto& [k, v] : merged.items())
+    if (k != "name") raw.tree[k] = v;
+  for (const auto& [k, _] : m.dotenv) raw.environment[k] = m.lookup(k).value_or("");
+  if (!m.lookup("COMPOSE_PROJECT_NAME")) raw.environment["COMPOSE_PROJECT_NAME"] = raw.name;
+  return raw;
 }
 
 }  // namespace lit::reconciler

@@ -2,7 +2,10 @@
 // The loader's entry point: project files (lit.yml or compose files, override
 // files, -f files, .env, --env-file, profiles) -> one normalized Project.
 #include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,10 +28,31 @@ struct LoadOptions {
   std::vector<std::string> services;
   EnvLookup environment;  // empty = the process environment
   bool strict = false;    // unsupported keys are errors, not warnings
+  // depends_on and network_mode service:NAME must name active services, and no
+  // cycle (`lit config --no-consistency` turns it off).
+  bool consistency = true;
 };
 
 // Throws lit::Error "FILE:LINE:COL: key.path: what is wrong" for bad input.
 Project load_project(const LoadOptions& options);
+
+// The merged files as written (`lit config --no-interpolate`, --variables,
+// --profiles, --environment, and the x-* keys of `lit config`): discovery,
+// .env, each file parsed, interpolated unless `interpolate` is off, merged,
+// extends resolved; only the active services.
+struct RawProject {
+  std::string name;
+  nlohmann::ordered_json
+      tree;  // the merged mapping, `name:` first, scalars typed as YAML reads them
+  // The x-* keys: top-level, and "services" / "networks" / "volumes" /
+  // "secrets" / "configs" -> key -> their x-* keys (sorted, as compose prints them).
+  nlohmann::ordered_json extensions;
+  std::set<std::string> profiles;  // every profile of every service, active or not
+  // What interpolation reads besides the process environment: the .env (or
+  // --env-file) variables (the environment winning) and COMPOSE_PROJECT_NAME.
+  std::map<std::string, std::string> environment;
+};
+RawProject load_raw(const LoadOptions& options, bool interpolate);
 
 // The files discovery picks in `dir` or its nearest parent that has one: lit.yml
 // (lit.yaml), else compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml,

@@ -5,6 +5,7 @@
 // (later wins), and the project name rules.
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/expect.hpp"
@@ -112,10 +113,9 @@ TEST_F(ProjectDiscoveryTest, ProjectDirectoryIsWhereTheFileAndDotEnvAreFound) {
   put(tree_ / "app" / ".env", "GREETING=from app\n");
   auto j = config_in(tree_, {"--project-directory", "app"});
   EXPECT_EQ(j.value("name", ""), "app");
-  EXPECT_EQ(j.value("working_dir", ""), (tree_ / "app").string());
   auto web = j["services"]["web"];
-  EXPECT_EQ(web["environment"], nlohmann::json::array({"GREETING=from app"})) << web.dump();
-  EXPECT_NE(web.dump().find((tree_ / "app" / "data").string()), std::string::npos) << web.dump();
+  EXPECT_EQ(web["environment"], nlohmann::json({{"GREETING", "from app"}})) << web.dump();
+  EXPECT_EQ(web["volumes"][0]["source"], (tree_ / "app" / "data").string()) << web.dump();
 }
 
 TEST_F(ProjectDiscoveryTest, AFileInAParentDirectoryIsUsedWithTheDotEnvBesideIt) {
@@ -125,15 +125,15 @@ TEST_F(ProjectDiscoveryTest, AFileInAParentDirectoryIsUsedWithTheDotEnvBesideIt)
     image: localhost/lit-test:latest
     environment:
       - GREETING=${GREETING}
+    volumes: ["./data:/data"]
 )");
   put(top / ".env", "GREETING=from the parent\n");
   fs::create_directories(top / "src" / "deep");
   auto j = config_in(top / "src" / "deep");
   // compose's name for a directory: lowercased, other characters dropped.
   EXPECT_EQ(j.value("name", ""), "myshop_1");
-  EXPECT_EQ(j.value("working_dir", ""), top.string());
-  EXPECT_EQ(j["services"]["web"]["environment"],
-            nlohmann::json::array({"GREETING=from the parent"}));
+  EXPECT_EQ(j["services"]["web"]["volumes"][0]["source"], (top / "data").string());
+  EXPECT_EQ(j["services"]["web"]["environment"], nlohmann::json({{"GREETING", "from the parent"}}));
 }
 
 TEST_F(ProjectDiscoveryTest, EnvFileIsRepeatableAndTheLaterWins) {
@@ -147,7 +147,7 @@ TEST_F(ProjectDiscoveryTest, EnvFileIsRepeatableAndTheLaterWins) {
   put(tree_ / "one.env", "A=one\nB=one\n");
   put(tree_ / "two.env", "B=two\n");
   auto j = config_in(tree_, {"--env-file", "one.env", "--env-file", "two.env"});
-  EXPECT_EQ(j["services"]["web"]["environment"], nlohmann::json::array({"A=one", "B=two"}));
+  EXPECT_EQ(j["services"]["web"]["environment"], nlohmann::json({{"A", "one"}, {"B", "two"}}));
 }
 
 TEST_F(ProjectDiscoveryTest, AnInvalidExplicitNameIsOneLineNamingTheRule) {
@@ -163,6 +163,86 @@ TEST_F(ProjectDiscoveryTest, AnInvalidExplicitNameIsOneLineNamingTheRule) {
   EXPECT_NE(r.exit_code, 0) << r;
   EXPECT_EQ(r.err_lines().size(), 1u) << r;
   EXPECT_NE(r.err.find("invalid project name \"Shop\": " + rule), std::string::npos) << r;
+}
+
+// `lit config` prints a compose file: -o writes it (nothing on stdout), and
+// the file it wrote loads back (lit -f FILE config) into the same output.
+TEST_F(ProjectDiscoveryTest, ConfigOutputFileIsAComposeFileThatLoadsBack) {
+  put(tree_ / "compose.yaml", R"(services:
+  web:
+    image: localhost/lit-test:latest
+    ports: ["8080:80"]
+    environment: ["COST=$$5", "COLOR=${COLOR:-blue}"]
+    volumes: ["./data:/data", "cache:/cache"]
+volumes:
+  cache:
+)");
+  Result shown = lit_in(tree_, {"config"});
+  ASSERT_EQ(shown.exit_code, 0) << shown;
+  EXPECT_EQ(shown.err, "") << shown;
+  Result r = lit_in(tree_, {"config", "-o", "out.yaml"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "") << r;
+  std::ifstream in(tree_ / "out.yaml");
+  std::string written((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(written, shown.out);
+  EXPECT_NE(written.find("        published: \"8080\"\n"), std::string::npos) << written;
+  EXPECT_NE(written.find("      COST: $$5\n"), std::string::npos) << written;
+  Result again = lit_in(tree_, {"-f", "out.yaml", "config"});
+  ASSERT_EQ(again.exit_code, 0) << again;
+  EXPECT_EQ(again.out, shown.out);
+}
+
+TEST_F(ProjectDiscoveryTest, ConfigSwitchesAndListings) {
+  put(tree_ / "compose.yaml", R"(services:
+  web:
+    image: "localhost/lit-test:${TAG:-latest}"
+    profiles: [web]
+  debug:
+    image: localhost/lit-test:latest
+    profiles: [debug, tools]
+)");
+  Result r = lit_in(tree_, {"--profile", "web", "config", "--no-interpolate"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("image: localhost/lit-test:${TAG:-latest}"), std::string::npos) << r;
+  EXPECT_EQ(lit_in(tree_, {"config", "--profiles"}).out, "debug\ntools\nweb\n");
+  r = lit_in(tree_, {"config", "--variables"});
+  EXPECT_EQ(r.out,
+            "NAME                REQUIRED            DEFAULT VALUE       ALTERNATE VALUE\n"
+            "TAG                 false               latest              \n")
+      << r;
+  r = lit_in(tree_, {"config", "--environment"}, {"TAG=v1"});
+  EXPECT_TRUE(contains_line_with(r.out, {"TAG=v1"})) << r;
+  EXPECT_TRUE(contains_line_with(r.out, {"COMPOSE_PROJECT_NAME=tree"})) << r;
+}
+
+TEST_F(ProjectDiscoveryTest, ConfigOfNamedServicesHasThemAndTheirDependencies) {
+  put(tree_ / "compose.yaml", R"(services:
+  web:
+    image: localhost/lit-test:latest
+    depends_on: [api]
+  api:
+    image: localhost/lit-test:latest
+  other:
+    image: localhost/lit-test:latest
+)");
+  EXPECT_EQ(services_of(config_in(tree_, {})), (std::vector<std::string>{"api", "other", "web"}));
+  Result r = lit_in(tree_, {"config", "--format", "json", "web"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(services_of(nlohmann::json::parse(r.out)), (std::vector<std::string>{"api", "web"}));
+}
+
+TEST_F(ProjectDiscoveryTest, ConfigErrorsAreOneLineAndNonZero) {
+  put(tree_ / "compose.yaml", "services:\n  web:\n    image: \"${IMG:?set IMG}\"\n");
+  Result r = lit_in(tree_, {"config"});
+  EXPECT_NE(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "") << r;
+  EXPECT_EQ(r.err_lines().size(), 1u) << r;
+  EXPECT_NE(r.err.find("IMG"), std::string::npos) << r;
+  r = lit_in(tree_, {"config", "-o", (tree_ / "no" / "such" / "dir.yaml").string()}, {"IMG=x"});
+  EXPECT_NE(r.exit_code, 0) << r;
+  EXPECT_EQ(r.err_lines().size(), 1u) << r;
+  EXPECT_NE(r.err.find("-o "), std::string::npos) << r;
 }
 
 }  // namespace

@@ -148,7 +148,7 @@ TEST_F(ProjectTest, ConfigPrintsYamlJsonAndListingsAndTheHashUpStores) {
   Result yaml = project({"config"});
   ASSERT_EQ(yaml.exit_code, 0) << yaml;
   EXPECT_TRUE(contains_line_with(yaml.out, {"name: shop"})) << yaml;
-  EXPECT_TRUE(contains_line_with(yaml.out, {"COLOR=blue"})) << yaml;
+  EXPECT_TRUE(contains_line_with(yaml.out, {"COLOR: blue"})) << yaml;
   Result json = project({"config", "--format", "json"});
   ASSERT_EQ(json.exit_code, 0) << json;
   EXPECT_EQ(nlohmann::json::parse(json.out).at("name"), "shop");

@@ -72,7 +72,7 @@ TEST(YamlOut, ScalarsCollectionsAndKeyOrder) {
             "list:\n  - x\n  - 1\n"
             "\"n\": 3\n"  // YAML 1.1 reads a plain n as false
             "name: demo\n"
-            "none: ~\n"
+            "none: null\n"
             "\"on\": true\n");
   EXPECT_EQ(round_trip(j), j);
 }
