@@ -162,7 +162,7 @@ void register_ls(CLI::App& container, Context& ctx) {
   ls->callback([&ctx, o] {
     ListFilter filter = parse_filters(o->filters, {"label", "name", "id", "status"});
     FormatChoice format = choose_format(o->format, "psFormat");
-    if (!o->quiet) OutputFormat(format.text, docker_ps_spec());  // a bad template fails first
+    if (!o->quiet) parse_format(format, docker_ps_spec());  // a bad template fails first
     bool all = o->all || filter.has("status");  // docker: a status filter sees every container
     auto now = std::chrono::system_clock::now();
     image::Store images(ctx.paths.images());

@@ -91,7 +91,7 @@ void add_ls(CLI::App& parent, Context& ctx) {
   cmd->callback([&ctx, o] {
     ListFilter filter = parse_filters(o->filters, {"dangling", "label"});
     FormatChoice format = choose_format(o->format, "imagesFormat");
-    if (!o->quiet) OutputFormat(format.text, image_ls_spec());  // a bad template fails first
+    if (!o->quiet) parse_format(format, image_ls_spec());  // a bad template fails first
     std::vector<ListRow> rows;
     for (const auto& img : image::Store(ctx.paths.images()).list()) {
       FilterSubject subject;

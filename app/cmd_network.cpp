@@ -114,7 +114,7 @@ void register_ls(CLI::App& parent, Context& ctx) {
   cmd->callback([&ctx, o] {
     ListFilter filter = parse_filters(o->filters, {"name", "id", "label", "driver"});
     FormatChoice format = choose_format(o->format, "networksFormat");
-    if (!o->quiet) OutputFormat(format.text, network_ls_spec());  // a bad template fails first
+    if (!o->quiet) parse_format(format, network_ls_spec());  // a bad template fails first
     std::vector<FormatRow> rows;
     for (const auto& r : store(ctx).list()) {
       FilterSubject subject;

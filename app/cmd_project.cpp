@@ -313,7 +313,7 @@ void register_ps(CLI::App& app, Context& ctx) {
     std::vector<std::string> statuses = ps_statuses(*o);
     FormatChoice format = choose_format(o->format, "psFormat");
     if (!o->quiet && !o->services_only)
-      OutputFormat(format.text, compose_ps_spec());  // a bad template fails before the work
+      parse_format(format, compose_ps_spec());  // a bad template fails before the work
     Project project = load_by_name(ctx, o->services);
     for (const auto& s : o->services)
       if (!project.services.empty() && !project.services.contains(s))

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 namespace lit::app {
 
@@ -37,9 +38,13 @@ FormatChoice choose_format(const std::string& flag_value, const char* config_key
   return {it->get<std::string>(), std::string(config_key) + " in " + file.string()};
 }
 
-void print_rows(const FormatChoice& format, FormatSpec spec, const std::vector<FormatRow>& rows) {
+OutputFormat parse_format(const FormatChoice& format, FormatSpec spec) {
   spec.flag = format.flag;
-  std::fputs(OutputFormat(format.text, spec).render(rows).c_str(), stdout);
+  return OutputFormat(format.text, spec);
+}
+
+void print_rows(const FormatChoice& format, FormatSpec spec, const std::vector<FormatRow>& rows) {
+  std::fputs(parse_format(format, std::move(spec)).render(rows).c_str(), stdout);
 }
 
 }  // namespace lit::app

@@ -20,6 +20,10 @@ struct FormatChoice {
 // (else ~/.docker/config.json) when set there; else "" (the default table).
 FormatChoice choose_format(const std::string& flag_value, const char* config_key);
 
+// The format parsed against the command's spec, errors naming where it came
+// from: parse it before the work, so that a typo fails before any output.
+OutputFormat parse_format(const FormatChoice& format, FormatSpec spec);
+
 // Parses the format against the command's spec (an unknown field fails here,
 // before anything is printed), renders the rows and prints them.
 void print_rows(const FormatChoice& format, FormatSpec spec, const std::vector<FormatRow>& rows);
