@@ -227,7 +227,7 @@ void register_down(CLI::App& app, Context& ctx) {
 }
 
 struct PsOpts {
-  bool all = false, quiet = false, services_only = false, no_trunc = false;
+  bool all = false, quiet = false, services_only = false, no_trunc = false, orphans = true;
   std::string format;
   std::vector<std::string> filters, statuses, services;
 };
@@ -300,6 +300,8 @@ void register_ps(CLI::App& app, Context& ctx) {
   cmd->add_flag("-q,--quiet", o->quiet, "Only ids");
   cmd->add_flag("--services", o->services_only, "Only the services' names");
   cmd->add_flag("--no-trunc", o->no_trunc, "Do not truncate ids and commands");
+  cmd->add_flag("--orphans", o->orphans,
+                "Include services no longer in the file (default true; --orphans=false)");
   cmd->add_option("--format", o->format,
                   "table, table TEMPLATE, json or TEMPLATE (Go template: {{.Service}}); default: "
                   "psFormat of the docker config file, else table");
@@ -333,6 +335,8 @@ void register_ps(CLI::App& app, Context& ctx) {
       std::string service = label_of(c.record, kServiceLabel);
       if (!o->services.empty() &&
           std::find(o->services.begin(), o->services.end(), service) == o->services.end())
+        continue;
+      if (!o->orphans && !is_oneoff(c.record.labels) && !project.services.contains(service))
         continue;
       shown.push_back(std::move(c));
     }

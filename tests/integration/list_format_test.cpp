@@ -155,6 +155,15 @@ TEST_F(ListFormatTest, PsStatusFilterServicesAndQuiet) {
   EXPECT_TRUE(lines[1].starts_with(by_service["web"])) << q;
 }
 
+TEST_F(ListFormatTest, PsOrphansAreListedUnlessAskedNot) {
+  std::string compose = kCompose;
+  write(compose.substr(0, compose.find("  job:")));  // job is no longer in the file
+  EXPECT_EQ(project({"ps", "-a", "--services"}).out, "db\njob\nweb\n");
+  EXPECT_EQ(project({"ps", "-a", "--services", "--orphans=false"}).out, "db\nweb\n");
+  Result r = project({"down", "--remove-orphans", "-t", "1"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+}
+
 TEST_F(ListFormatTest, PsBadFlagsAreOneLineErrors) {
   expect_one_line_error(project({"ps", "--format", "{{.Nope}}"}), "no field \"Nope\"");
   expect_one_line_error(project({"ps", "--format", "{{.Nope}}"}), "--format");
