@@ -168,7 +168,7 @@ TEST(FormatTemplate, FlagNameComesFromTheSpec) {
   FormatSpec s = spec();
   s.flag = "psFormat in /root/.docker/config.json";
   try {
-    OutputFormat("{{.X}}", s);
+    OutputFormat format("{{.X}}", s);
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()).find("for flag psFormat in /root/.docker/config.json: no "
