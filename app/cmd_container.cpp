@@ -10,10 +10,12 @@
 
 #include "app/container_fs.hpp"
 #include "app/context.hpp"
+#include "app/list_output.hpp"
 #include "app/pull.hpp"
 #include "app/run_flags.hpp"
-#include "app/views/status_text.hpp"
-#include "app/views/table.hpp"
+#include "app/views/container_rows.hpp"
+#include "app/views/list_filter.hpp"
+#include "runtime/image/store.hpp"
 #include "runtime/lifecycle/detached.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
 #include "runtime/state/ids.hpp"
@@ -107,24 +109,6 @@ void add_run_flags(CLI::App& cmd, CreateFlags& f) {
 
 namespace {
 
-std::string short_id(const std::string& id) { return id.substr(0, 12); }
-
-// docker ps: the joined args cut to 20 characters with an ellipsis, quoted.
-std::string command_column(const std::vector<std::string>& args) {
-  std::string s;
-  for (const auto& a : args) s += (s.empty() ? "" : " ") + a;
-  if (s.size() > 20) s = s.substr(0, 19) + "…";
-  return "\"" + s + "\"";
-}
-
-std::string ago(const std::string& when, std::chrono::system_clock::time_point now) {
-  auto tp = runtime::parse_rfc3339(when).value_or(now);
-  return human_duration(std::chrono::duration_cast<std::chrono::nanoseconds>(now - tp).count()) +
-         " ago";
-}
-
-void print_table(const TableRows& rows) { std::fputs(format_table(rows).c_str(), stdout); }
-
 nlohmann::json inspect_json(const ContainerRecord& r) {
   auto j = runtime::to_json(r);
   auto st = runtime::observed_state(r);
@@ -152,47 +136,59 @@ void register_run(CLI::App& container, Context& ctx) {
   });
 }
 
+// The ports a container's image exposes ("80/tcp"), by image id.
+std::vector<std::string> exposed_ports(const image::Store& store, const std::string& image_id) {
+  auto img = store.find(image_id);
+  return img ? img->config.exposed_ports : std::vector<std::string>{};
+}
+
 void register_ls(CLI::App& container, Context& ctx) {
   struct Opts {
-    bool all = false, quiet = false;
+    bool all = false, quiet = false, no_trunc = false;
     std::string format;
+    std::vector<std::string> filters;
   };
   auto o = std::make_shared<Opts>();
   auto* ls = container.add_subcommand("ls", "List containers (running ones unless -a)");
   ls->alias("list");
+  ls->alias("ps");
   ls->add_flag("-a,--all", o->all, "Show all containers, not only running ones");
   ls->add_flag("-q,--quiet", o->quiet, "Only print container ids");
-  ls->add_option("--format", o->format, "Output format: table (default) or json")
-      ->check(CLI::IsMember({"table", "json"}));
+  ls->add_flag("--no-trunc", o->no_trunc, "Do not truncate ids and commands");
+  ls->add_option("--format", o->format,
+                 "table, table TEMPLATE, json or TEMPLATE (Go template: {{.Names}}); default: "
+                 "psFormat of the docker config file, else table");
+  ls->add_option("-f,--filter", o->filters,
+                 "KEY=VALUE: label=K[=V], name=, id=, status= (repeatable)")
+      ->allow_extra_args(false);
   ls->callback([&ctx, o] {
+    ListFilter filter = parse_filters(o->filters, {"label", "name", "id", "status"});
+    FormatChoice format = choose_format(o->format, "psFormat");
+    if (!o->quiet) parse_format(format, docker_ps_spec());  // a bad template fails first
+    bool all = o->all || filter.has("status");  // docker: a status filter sees every container
     auto now = std::chrono::system_clock::now();
-    std::vector<std::vector<std::string>> rows{
-        {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"}};
+    image::Store images(ctx.paths.images());
+    std::vector<FormatRow> rows;
     for (const auto& r : runtime::RecordStore(ctx.paths).list()) {
       auto st = runtime::observed_state(r);
-      if (!o->all && st.status != runtime::ContainerStatus::Running) continue;
-      std::string ports =
-          st.status == runtime::ContainerStatus::Running ? ports_column(r.state.ports) : "";
+      if (!all && st.status != runtime::ContainerStatus::Running) continue;
+      if (!filter_matches(filter, {r.id,
+                                   r.name,
+                                   r.labels,
+                                   std::string(runtime::to_string(runtime::shown_status(st))),
+                                   {},
+                                   {}}))
+        continue;
       if (o->quiet) {
-        std::printf("%s\n", short_id(r.id).c_str());
-      } else if (o->format == "json") {
-        nlohmann::json j = {{"ID", short_id(r.id)},
-                            {"Image", r.image},
-                            {"Command", command_column(r.args)},
-                            {"CreatedAt", r.created},
-                            {"RunningFor", ago(r.created, now)},
-                            {"State", std::string(runtime::to_string(runtime::shown_status(st)))},
-                            {"Status", status_text(st, now)},
-                            {"Ports", ports},
-                            {"Names", r.name},
-                            {"Labels", r.labels}};
-        std::printf("%s\n", j.dump().c_str());
-      } else {
-        rows.push_back({short_id(r.id), r.image, command_column(r.args), ago(r.created, now),
-                        status_text(st, now), ports, r.name});
+        std::printf("%s\n", o->no_trunc ? r.id.c_str() : r.id.substr(0, 12).c_str());
+        continue;
       }
+      std::vector<std::string> exposed;
+      if (st.status == runtime::ContainerStatus::Running)
+        exposed = exposed_ports(images, r.image_id);
+      rows.push_back(docker_ps_row({r, st, exposed, now, !o->no_trunc}));
     }
-    if (!o->quiet && o->format != "json") print_table(rows);
+    if (!o->quiet) print_rows(format, docker_ps_spec(), rows);
   });
 }
 

@@ -7,9 +7,10 @@
 #include <set>
 
 #include "app/context.hpp"
+#include "app/list_output.hpp"
 #include "app/pull.hpp"
 #include "app/views/image_display.hpp"
-#include "app/views/table.hpp"
+#include "app/views/list_filter.hpp"
 #include "runtime/image/reference.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/image/usage.hpp"
@@ -19,8 +20,6 @@ namespace lit::app {
 namespace {
 
 using image::Image;
-
-void print_table(const TableRows& rows) { std::fputs(format_table(rows).c_str(), stdout); }
 
 void print_loaded(const std::vector<Image>& images) {
   for (const auto& img : images) {
@@ -76,48 +75,46 @@ void add_ls(CLI::App& parent, Context& ctx) {
   cmd->alias("list");
   struct Opts {
     bool quiet = false, no_trunc = false, all = false;
-    std::string format = "table", filter;
+    std::string format, repository;
+    std::vector<std::string> filters;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_flag("-q,--quiet", o->quiet, "Only show image IDs");
   cmd->add_flag("--no-trunc", o->no_trunc, "Show full image IDs");
   cmd->add_flag("-a,--all", o->all, "Show all images (no intermediate images exist in lit)");
-  cmd->add_option("--format", o->format, "table or json")->check(CLI::IsMember({"table", "json"}));
-  cmd->add_option("repository", o->filter, "Only images of REPOSITORY[:TAG]");
+  cmd->add_option("--format", o->format,
+                  "table, table TEMPLATE, json or TEMPLATE (Go template: {{.Repository}}); "
+                  "default: imagesFormat of the docker config file, else table");
+  cmd->add_option("-f,--filter", o->filters, "KEY=VALUE: dangling=true|false, label=K[=V]")
+      ->allow_extra_args(false);
+  cmd->add_option("repository", o->repository, "Only images of REPOSITORY[:TAG]");
   cmd->callback([&ctx, o] {
+    ListFilter filter = parse_filters(o->filters, {"dangling", "label"});
+    FormatChoice format = choose_format(o->format, "imagesFormat");
+    if (!o->quiet) parse_format(format, image_ls_spec());  // a bad template fails first
     std::vector<ListRow> rows;
     for (const auto& img : image::Store(ctx.paths.images()).list()) {
+      FilterSubject subject;
+      subject.id = img.id;
+      subject.labels = img.config.labels;
+      subject.dangling = img.tags.empty();
+      if (!filter_matches(filter, subject)) continue;
       for (auto& r : list_rows(img)) {
-        if (row_matches(r, o->filter)) rows.push_back(std::move(r));
+        if (row_matches(r, o->repository)) rows.push_back(std::move(r));
       }
     }
-    auto id_of = [&](const std::string& id) { return o->no_trunc ? id : short_id(id); };
-    const std::time_t now = std::time(nullptr);
     if (o->quiet) {
       std::set<std::string> seen;
       for (const auto& r : rows) {
-        if (seen.insert(r.id).second) std::printf("%s\n", id_of(r.id).c_str());
+        if (seen.insert(r.id).second)
+          std::printf("%s\n", (o->no_trunc ? r.id : short_id(r.id)).c_str());
       }
-    } else if (o->format == "json") {
-      nlohmann::json out = nlohmann::json::array();
-      for (const auto& r : rows) {
-        out.push_back({{"Repository", r.repository},
-                       {"Tag", r.tag},
-                       {"ID", r.id},
-                       {"Created", r.created},
-                       {"CreatedSince", created_ago(r.created, now)},
-                       {"Size", r.size}});
-      }
-      std::printf("%s\n", out.dump(2).c_str());
-    } else {
-      std::vector<std::vector<std::string>> table = {
-          {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"}};
-      for (const auto& r : rows) {
-        table.push_back(
-            {r.repository, r.tag, id_of(r.id), created_ago(r.created, now), human_size(r.size)});
-      }
-      print_table(table);
+      return;
     }
+    const std::time_t now = std::time(nullptr);
+    std::vector<FormatRow> out;
+    for (const auto& r : rows) out.push_back(image_ls_row(r, o->no_trunc, now));
+    print_rows(format, image_ls_spec(), out);
   });
 }
 

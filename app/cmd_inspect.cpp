@@ -127,7 +127,7 @@ void register_top(CLI::App& container, Context& ctx) {
     TableRows table{kTopTitles};
     for (auto& row : top_rows(cgroups::detect()->open(record.id)->processes()))
       table.push_back(std::move(row));
-    std::fputs(format_table(table).c_str(), stdout);
+    std::fputs(format_table(table, 20).c_str(), stdout);
   });
 }
 

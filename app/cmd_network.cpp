@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "app/context.hpp"
-#include "app/views/table.hpp"
+#include "app/list_output.hpp"
+#include "app/views/container_rows.hpp"
+#include "app/views/list_filter.hpp"
 #include "network/links.hpp"
 #include "network/manager.hpp"
 #include "network/store.hpp"
@@ -62,29 +64,71 @@ void register_create(CLI::App& parent, Context& ctx) {
   });
 }
 
+// docker network ls's fields, and lit's Subnet and Gateway.
+FormatSpec network_ls_spec() {
+  FormatSpec s;
+  s.headers = {{"ID", "NETWORK ID"},     {"Name", "NAME"},      {"Driver", "DRIVER"},
+               {"Scope", "SCOPE"},       {"IPv4", "IPV4"},      {"IPv6", "IPV6"},
+               {"Internal", "INTERNAL"}, {"Labels", "LABELS"},  {"CreatedAt", "CREATED AT"},
+               {"Subnet", "SUBNET"},     {"Gateway", "GATEWAY"}};
+  s.default_table = "table {{.ID}}\\t{{.Name}}\\t{{.Driver}}\\t{{.Scope}}";
+  s.labels = true;
+  return s;
+}
+
+FormatRow network_ls_row(const network::NetworkRecord& r, bool no_trunc) {
+  std::string labels;
+  for (const auto& [k, v] : r.labels) labels += (labels.empty() ? "" : ",") + k + "=" + v;
+  FormatRow row;
+  row.fields = {{"CreatedAt", go_time(r.created)},
+                {"Driver", "bridge"},
+                {"Gateway", r.gateway.to_string()},
+                {"ID", no_trunc ? r.id : r.id.substr(0, 12)},
+                {"IPv4", "true"},
+                {"IPv6", "false"},
+                {"Internal", r.internal ? "true" : "false"},
+                {"Labels", labels},
+                {"Name", r.name},
+                {"Scope", "local"},
+                {"Subnet", r.subnet.to_string()}};
+  row.labels = r.labels;
+  return row;
+}
+
 void register_ls(CLI::App& parent, Context& ctx) {
   struct Opts {
-    bool quiet = false;
+    bool quiet = false, no_trunc = false;
     std::string format;
+    std::vector<std::string> filters;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = parent.add_subcommand("ls", "List networks");
   cmd->alias("list");
   cmd->add_flag("-q,--quiet", o->quiet, "Only print network ids");
-  cmd->add_option("--format", o->format, "Output format: table (default) or json")
-      ->check(CLI::IsMember({"table", "json"}));
+  cmd->add_flag("--no-trunc", o->no_trunc, "Show full network ids");
+  cmd->add_option("--format", o->format,
+                  "table, table TEMPLATE, json or TEMPLATE (Go template: {{.Name}}); default: "
+                  "networksFormat of the docker config file, else table");
+  cmd->add_option("-f,--filter", o->filters, "KEY=VALUE: name=, id=, label=K[=V], driver=")
+      ->allow_extra_args(false);
   cmd->callback([&ctx, o] {
-    TableRows rows{{"NETWORK ID", "NAME", "DRIVER", "SUBNET", "GATEWAY"}};
+    ListFilter filter = parse_filters(o->filters, {"name", "id", "label", "driver"});
+    FormatChoice format = choose_format(o->format, "networksFormat");
+    if (!o->quiet) parse_format(format, network_ls_spec());  // a bad template fails first
+    std::vector<FormatRow> rows;
     for (const auto& r : store(ctx).list()) {
+      FilterSubject subject;
+      subject.id = r.id;
+      subject.name = r.name;
+      subject.labels = r.labels;
+      subject.driver = "bridge";
+      if (!filter_matches(filter, subject)) continue;
       if (o->quiet)
-        std::printf("%s\n", r.id.substr(0, 12).c_str());
-      else if (o->format == "json")
-        std::printf("%s\n", inspect_json(r).dump().c_str());
+        std::printf("%s\n", o->no_trunc ? r.id.c_str() : r.id.substr(0, 12).c_str());
       else
-        rows.push_back(
-            {r.id.substr(0, 12), r.name, "bridge", r.subnet.to_string(), r.gateway.to_string()});
+        rows.push_back(network_ls_row(r, o->no_trunc));
     }
-    if (!o->quiet && o->format != "json") std::fputs(format_table(rows).c_str(), stdout);
+    if (!o->quiet) print_rows(format, network_ls_spec(), rows);
   });
 }
 

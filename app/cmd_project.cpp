@@ -21,11 +21,12 @@
 #include "app/container_fs.hpp"
 #include "app/context.hpp"
 #include "app/interrupt.hpp"
+#include "app/list_output.hpp"
 #include "app/progress.hpp"
 #include "app/project.hpp"
 #include "app/pull.hpp"
-#include "app/views/status_text.hpp"
-#include "app/views/table.hpp"
+#include "app/views/container_rows.hpp"
+#include "app/views/list_filter.hpp"
 #include "reconciler/apply/actions.hpp"
 #include "reconciler/apply/attach.hpp"
 #include "reconciler/desired.hpp"
@@ -33,6 +34,7 @@
 #include "reconciler/load/load.hpp"
 #include "reconciler/observe.hpp"
 #include "reconciler/plan.hpp"
+#include "runtime/image/store.hpp"
 #include "runtime/state/record.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -313,48 +315,121 @@ void register_down(CLI::App& app, Context& ctx) {
   });
 }
 
-void register_ps(CLI::App& app, Context& ctx) {
-  struct Opts {
-    bool all = false, quiet = false;
-    std::string format;
-  };
-  auto o = std::make_shared<Opts>();
-  auto* cmd = app.add_subcommand("ps", "List the project's containers");
-  cmd->add_flag("-a,--all", o->all, "Stopped containers too");
-  cmd->add_flag("-q,--quiet", o->quiet, "Only ids");
-  cmd->add_option("--format", o->format, "table (default) or json")
-      ->check(CLI::IsMember({"table", "json"}));
-  cmd->callback([&ctx, o] {
-    Project project = load_by_name(ctx);
-    auto now = std::chrono::system_clock::now();
-    TableRows rows{{"NAME", "IMAGE", "SERVICE", "STATUS", "PORTS"}};
-    // compose: `lit run` containers with -a only
-    for (const auto& [r, st] :
-         project_containers(ctx.paths, project.name, {.include_oneoffs = o->all})) {
-      if (!o->all && st.status != runtime::ContainerStatus::Running &&
-          st.status != runtime::ContainerStatus::Restarting)
-        continue;
-      std::string ports =
-          st.status == runtime::ContainerStatus::Running ? ports_column(r.state.ports) : "";
-      std::string service = label_of(r, kServiceLabel);
-      if (o->quiet) {
-        std::printf("%s\n", r.id.substr(0, 12).c_str());
-      } else if (o->format == "json") {
-        nlohmann::json j = {{"ID", r.id.substr(0, 12)},
-                            {"Name", r.name},
-                            {"Image", r.image},
-                            {"Service", service},
-                            {"Project", project.name},
-                            {"State", std::string(runtime::to_string(runtime::shown_status(st)))},
-                            {"Status", status_text(st, now)},
-                            {"ExitCode", st.exit_code},
-                            {"Publishers", ports}};
-        std::printf("%s\n", j.dump().c_str());
-      } else {
-        rows.push_back({r.name, r.image, service, status_text(st, now), ports});
-      }
+struct PsOpts {
+  bool all = false, quiet = false, services_only = false, no_trunc = false, orphans = true;
+  std::string format;
+  std::vector<std::string> filters, statuses, services;
+};
+
+// --filter (compose: status= only) and --status, as one list of statuses.
+std::vector<std::string> ps_statuses(const PsOpts& o) {
+  std::vector<std::string> out = o.statuses;
+  for (const auto& s : out) parse_filters({"status=" + s}, {"status"}, "--status");
+  ListFilter f = parse_filters(o.filters, {"status"});
+  if (f.has("status")) out.insert(out.end(), f.terms["status"].begin(), f.terms["status"].end());
+  return out;
+}
+
+// The ports a container exposes: its image's and its service's `expose`.
+class ExposedPorts {
+ public:
+  ExposedPorts(const Context& ctx, const Project& project)
+      : store_(ctx.paths.images()), project_(project) {}
+  std::vector<std::string> of(const runtime::ContainerRecord& r, const std::string& service) {
+    auto [it, fresh] = by_image_.try_emplace(r.image_id);
+    if (fresh)
+      if (auto img = store_.find(r.image_id)) it->second = img->config.exposed_ports;
+    std::vector<std::string> out = it->second;
+    if (auto s = project_.services.find(service); s != project_.services.end())
+      out.insert(out.end(), s->second.expose.begin(), s->second.expose.end());
+    return out;
+  }
+
+ private:
+  image::Store store_;
+  const Project& project_;
+  std::map<std::string, std::vector<std::string>> by_image_;
+};
+
+void print_ps(const Context& ctx, const PsOpts& o, const Project& project,
+              std::vector<ProjectContainer> containers, const FormatChoice& format) {
+  std::sort(containers.begin(), containers.end(),
+            [](const auto& a, const auto& b) { return a.record.name < b.record.name; });
+  if (o.quiet) {
+    for (const auto& c : containers) std::printf("%s\n", c.record.id.c_str());
+    return;
+  }
+  if (o.services_only) {  // compose: the services of the containers listed, then a newline
+    std::vector<std::string> seen;
+    for (const auto& c : containers) {
+      std::string service = label_of(c.record, kServiceLabel);
+      if (std::find(seen.begin(), seen.end(), service) == seen.end()) seen.push_back(service);
     }
-    if (!o->quiet && o->format != "json") std::fputs(format_table(rows).c_str(), stdout);
+    std::string out;
+    for (const auto& s : seen) out += (out.empty() ? "" : "\n") + s;
+    std::printf("%s\n", out.c_str());
+    return;
+  }
+  auto now = std::chrono::system_clock::now();
+  ExposedPorts exposed(ctx, project);
+  std::vector<FormatRow> rows;
+  for (const auto& [r, st] : containers) {
+    std::string service = label_of(r, kServiceLabel);
+    std::vector<std::string> ports;
+    if (st.status == runtime::ContainerStatus::Running) ports = exposed.of(r, service);
+    rows.push_back(compose_ps_row({r, st, ports, now, !o.no_trunc}, project.name, service));
+  }
+  print_rows(format, compose_ps_spec(), rows);
+}
+
+void register_ps(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<PsOpts>();
+  auto* cmd = app.add_subcommand("ps", "List the project's containers (running ones unless -a)");
+  cmd->add_flag("-a,--all", o->all, "Stopped containers too (and those `run` made)");
+  cmd->add_flag("-q,--quiet", o->quiet, "Only ids");
+  cmd->add_flag("--services", o->services_only, "Only the services' names");
+  cmd->add_flag("--no-trunc", o->no_trunc, "Do not truncate ids and commands");
+  cmd->add_flag("--orphans", o->orphans,
+                "Include services no longer in the file (default true; --orphans=false)");
+  cmd->add_option("--format", o->format,
+                  "table, table TEMPLATE, json or TEMPLATE (Go template: {{.Service}}); default: "
+                  "psFormat of the docker config file, else table");
+  cmd->add_option("--filter", o->filters, "status=STATUS (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--status", o->statuses,
+                  "Only containers in this state: paused, restarting, removing, running, dead, "
+                  "created, exited (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("SERVICE", o->services, "Only these services' containers");
+  cmd->callback([&ctx, o] {
+    std::vector<std::string> statuses = ps_statuses(*o);
+    FormatChoice format = choose_format(o->format, "psFormat");
+    if (!o->quiet && !o->services_only)
+      parse_format(format, compose_ps_spec());  // a bad template fails before the work
+    Project project = load_by_name(ctx, o->services);
+    for (const auto& s : o->services)
+      if (!project.services.empty() && !project.services.contains(s))
+        throw Error("no such service: " + s);
+    bool all = o->all || !statuses.empty();  // compose: --status looks at every container
+    std::vector<ProjectContainer> shown;
+    // compose: `lit run` containers with -a only
+    for (auto& c : project_containers(ctx.paths, project.name, {.include_oneoffs = all})) {
+      auto state = runtime::shown_status(c.state);
+      if (!all && state != runtime::ContainerStatus::Running &&
+          state != runtime::ContainerStatus::Restarting &&
+          state != runtime::ContainerStatus::Paused)
+        continue;
+      std::string word(runtime::to_string(state));
+      if (!statuses.empty() && std::find(statuses.begin(), statuses.end(), word) == statuses.end())
+        continue;
+      std::string service = label_of(c.record, kServiceLabel);
+      if (!o->services.empty() &&
+          std::find(o->services.begin(), o->services.end(), service) == o->services.end())
+        continue;
+      if (!o->orphans && !is_oneoff(c.record.labels) && !project.services.contains(service))
+        continue;
+      shown.push_back(std::move(c));
+    }
+    print_ps(ctx, *o, project, std::move(shown), format);
   });
 }
 

@@ -24,8 +24,9 @@
 #include "app/context.hpp"
 #include "app/project.hpp"
 #include "app/pull.hpp"
+#include "app/views/format_template.hpp"
 #include "app/views/image_display.hpp"
-#include "app/views/table.hpp"
+#include "app/views/list_filter.hpp"
 #include "reconciler/apply/actions.hpp"
 #include "reconciler/apply/copy_image.hpp"
 #include "reconciler/apply/replica_request.hpp"
@@ -261,6 +262,17 @@ void register_lifecycle(CLI::App& app, Context& ctx, const char* name, Lifecycle
 
 // ---- images ----
 
+FormatSpec project_images_spec() {
+  FormatSpec s;
+  s.headers = {{"ContainerName", "CONTAINER"},
+               {"Repository", "REPOSITORY"},
+               {"Tag", "TAG"},
+               {"ID", "IMAGE ID"},
+               {"Size", "SIZE"}};
+  s.default_table = "table {{.ContainerName}}\\t{{.Repository}}\\t{{.Tag}}\\t{{.ID}}\\t{{.Size}}";
+  return s;
+}
+
 void register_images(CLI::App& app, Context& ctx) {
   struct Opts {
     bool quiet = false;
@@ -269,12 +281,15 @@ void register_images(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("images", "List the images the project's containers use");
   cmd->add_flag("-q,--quiet", o->quiet, "Only image ids");
-  cmd->add_option("--format", o->format, "table (default) or json")
-      ->check(CLI::IsMember({"table", "json"}));
+  cmd->add_option("--format", o->format,
+                  "table (default), table TEMPLATE, json (an array) or TEMPLATE (Go template: "
+                  "{{.Repository}})");
   cmd->callback([&ctx, o] {
+    std::optional<OutputFormat> format;
+    if (!o->quiet && o->format != "json") format.emplace(o->format, project_images_spec());
     Project project = load_by_name(ctx);
     image::Store store(ctx.paths.images());
-    TableRows rows{{"CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"}};
+    std::vector<FormatRow> rows;
     nlohmann::json json = nlohmann::json::array();
     std::set<std::string> printed;
     for (const auto& [r, _] : project_records(ctx, project.name)) {
@@ -296,14 +311,20 @@ void register_images(CLI::App& app, Context& ctx) {
                         {"Tag", tag},
                         {"Size", size}});
       } else {
-        rows.push_back({r.name, repo, tag, short_id(r.image_id), img ? human_size(size) : "N/A"});
+        FormatRow row;
+        row.fields = {{"ContainerName", r.name},
+                      {"Repository", repo},
+                      {"Tag", tag},
+                      {"ID", short_id(r.image_id)},
+                      {"Size", img ? human_size(size) : "N/A"}};
+        rows.push_back(std::move(row));
       }
     }
     if (o->quiet) return;
     if (o->format == "json")
       std::printf("%s\n", json.dump().c_str());
     else
-      std::fputs(format_table(rows).c_str(), stdout);
+      std::fputs(format->render(rows).c_str(), stdout);
   });
 }
 
@@ -319,51 +340,72 @@ std::string combined_status(const std::vector<runtime::ContainerStatus>& statuse
   return out;
 }
 
+FormatSpec projects_spec() {
+  FormatSpec s;
+  s.headers = {{"Name", "NAME"}, {"Status", "STATUS"}, {"ConfigFiles", "CONFIG FILES"}};
+  s.default_table = "table {{.Name}}\\t{{.Status}}\\t{{.ConfigFiles}}";
+  return s;
+}
+
+struct ProjectSeen {
+  std::vector<runtime::ContainerStatus> statuses;
+  std::string files;
+};
+
+// The projects with containers on this host, by name (as compose sorts them).
+std::map<std::string, ProjectSeen> projects_on_host(const Context& ctx) {
+  std::map<std::string, ProjectSeen> projects;
+  for (const auto& r : runtime::RecordStore(ctx.paths).list()) {
+    std::string name = label_of(r, kProjectLabel);
+    if (name.empty()) continue;
+    ProjectSeen& p = projects[name];
+    p.statuses.push_back(runtime::shown_status(runtime::observed_state(r)));
+    if (std::string files = label_of(r, kConfigFilesLabel); !files.empty()) p.files = files;
+  }
+  return projects;
+}
+
 void register_ls(CLI::App& app, Context& ctx) {
   struct Opts {
     bool all = false, quiet = false;
     std::string format;
+    std::vector<std::string> filters;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("ls", "List the projects on this host (running ones unless -a)");
   cmd->add_flag("-a,--all", o->all, "Stopped projects too");
   cmd->add_flag("-q,--quiet", o->quiet, "Only project names");
-  cmd->add_option("--format", o->format, "table (default) or json")
-      ->check(CLI::IsMember({"table", "json"}));
+  cmd->add_option("--format", o->format,
+                  "table (default), table TEMPLATE, json (an array) or TEMPLATE (Go template: "
+                  "{{.Name}})");
+  cmd->add_option("--filter", o->filters, "name=NAME (repeatable)")->allow_extra_args(false);
   cmd->callback([&ctx, o] {
-    struct Seen {
-      std::vector<runtime::ContainerStatus> statuses;
-      std::string files;
-    };
-    std::map<std::string, Seen> projects;  // by name, as compose sorts them
-    for (const auto& r : runtime::RecordStore(ctx.paths).list()) {
-      std::string name = label_of(r, kProjectLabel);
-      if (name.empty()) continue;
-      Seen& p = projects[name];
-      p.statuses.push_back(runtime::shown_status(runtime::observed_state(r)));
-      if (std::string files = label_of(r, kConfigFilesLabel); !files.empty()) p.files = files;
-    }
-    TableRows rows{{"NAME", "STATUS", "CONFIG FILES"}};
+    ListFilter filter = parse_filters(o->filters, {"name"});
+    std::optional<OutputFormat> format;
+    if (!o->quiet && o->format != "json") format.emplace(o->format, projects_spec());
+    std::vector<FormatRow> rows;
     nlohmann::json json = nlohmann::json::array();
-    for (const auto& [name, p] : projects) {
+    for (const auto& [name, p] : projects_on_host(ctx)) {
       // As docker ps without -a: a paused container is a running one.
       bool running = std::any_of(p.statuses.begin(), p.statuses.end(), [](auto s) {
         return s == runtime::ContainerStatus::Running || s == runtime::ContainerStatus::Paused;
       });
-      if (!o->all && !running) continue;
+      FilterSubject subject;
+      subject.name = name;
+      if ((!o->all && !running) || !filter_matches(filter, subject)) continue;
       std::string status = combined_status(p.statuses);
       if (o->quiet)
         std::printf("%s\n", name.c_str());
       else if (o->format == "json")
         json.push_back({{"Name", name}, {"Status", status}, {"ConfigFiles", p.files}});
       else
-        rows.push_back({name, status, p.files});
+        rows.emplace_back().fields = {{"Name", name}, {"Status", status}, {"ConfigFiles", p.files}};
     }
     if (o->quiet) return;
     if (o->format == "json")
       std::printf("%s\n", json.dump().c_str());
     else
-      std::fputs(format_table(rows).c_str(), stdout);
+      std::fputs(format->render(rows).c_str(), stdout);
   });
 }
 

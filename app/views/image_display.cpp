@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "app/views/container_rows.hpp"
 #include "app/views/status_text.hpp"
 #include "runtime/image/reference.hpp"
 #include "runtime/state/ids.hpp"
@@ -82,6 +83,39 @@ std::vector<ListRow> list_rows(const image::Image& img) {
   }
   if (rows.empty()) rows.push_back({"<none>", "<none>", img.id, img.created, img.size});
   return rows;
+}
+
+FormatSpec image_ls_spec() {
+  FormatSpec s;
+  s.headers = {{"ID", "IMAGE ID"},
+               {"Repository", "REPOSITORY"},
+               {"Tag", "TAG"},
+               {"Digest", "DIGEST"},
+               {"CreatedSince", "CREATED"},
+               {"CreatedAt", "CREATED AT"},
+               {"Size", "SIZE"},
+               {"Containers", "CONTAINERS"},
+               {"VirtualSize", "VIRTUAL SIZE"},
+               {"SharedSize", "SHARED SIZE"},
+               {"UniqueSize", "UNIQUE SIZE"}};
+  s.default_table = "table {{.Repository}}\\t{{.Tag}}\\t{{.ID}}\\t{{.CreatedSince}}\\t{{.Size}}";
+  return s;
+}
+
+FormatRow image_ls_row(const ListRow& row, bool no_trunc, std::time_t now) {
+  FormatRow out;
+  out.fields = {{"Containers", "N/A"},
+                {"CreatedAt", go_time(row.created)},
+                {"CreatedSince", created_ago(row.created, now)},
+                {"Digest", "<none>"},
+                {"ID", no_trunc ? row.id : short_id(row.id)},
+                {"Repository", row.repository},
+                {"SharedSize", "N/A"},
+                {"Size", human_size(row.size)},
+                {"Tag", row.tag},
+                {"UniqueSize", "N/A"},
+                {"VirtualSize", human_size(row.size)}};
+  return out;
 }
 
 }  // namespace lit::app

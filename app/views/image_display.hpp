@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "app/views/format_template.hpp"
 #include "runtime/image/store.hpp"
 
 namespace lit::app {
@@ -30,5 +31,11 @@ struct ListRow {
   std::int64_t size = 0;
 };
 std::vector<ListRow> list_rows(const image::Image& image);
+
+// docker images' fields (Repository, Tag, ID, Digest, CreatedSince, CreatedAt,
+// Size, and the ones lit has no value for: Containers, SharedSize, UniqueSize
+// "N/A"), for --format; the ID short unless no_trunc.
+FormatSpec image_ls_spec();
+FormatRow image_ls_row(const ListRow& row, bool no_trunc, std::time_t now);
 
 }  // namespace lit::app

@@ -32,7 +32,10 @@ TEST_F(NetworkTest, CreateMakesABridgeWithTheGatewayAndRmRemovesIt) {
   EXPECT_EQ(j["gateway"], "10.90.0.1");
   Result addr = run_process({"ip", "-4", "-o", "addr", "show", "dev", bridge});
   EXPECT_NE(addr.out.find("10.90.0.1/24"), std::string::npos) << addr;
-  EXPECT_TRUE(contains_line_with(lit({"network", "ls"}).out, {"front", "10.90.0.0/24"}));
+  EXPECT_TRUE(contains_line_with(lit({"network", "ls"}).out,
+                                 {id.substr(0, 12), "front", "bridge", "local"}));
+  EXPECT_EQ(lit({"network", "ls", "--format", "{{.Name}} {{.Subnet}} {{.Gateway}}"}).out,
+            "front 10.90.0.0/24 10.90.0.1\n");
 
   r = lit({"network", "rm", "front"});
   EXPECT_EQ(r.exit_code, 0) << r;

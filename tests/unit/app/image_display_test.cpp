@@ -88,3 +88,29 @@ TEST(Display, InspectAndListRows) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace lit::app;
+
+TEST(ImageLs, RowsHaveDockerFieldsAndTable) {
+  ListRow row{"busybox", "latest",
+              "sha256:3f57d9401f8d42f986df300f0c69192fc41da28ccc8d797829467780db3dd741",
+              "2024-05-01T12:00:00Z", 4261460};
+  std::time_t now = seconds_of("2024-05-01T14:00:00Z");
+  FormatRow r = image_ls_row(row, false, now);
+  EXPECT_EQ(
+      r.fields.dump(),
+      "{\"Containers\":\"N/A\",\"CreatedAt\":\"2024-05-01 12:00:00 +0000 UTC\","
+      "\"CreatedSince\":\"2 hours ago\",\"Digest\":\"<none>\",\"ID\":\"3f57d9401f8d\","
+      "\"Repository\":\"busybox\",\"SharedSize\":\"N/A\",\"Size\":\"4.26MB\",\"Tag\":\"latest\","
+      "\"UniqueSize\":\"N/A\",\"VirtualSize\":\"4.26MB\"}");
+  EXPECT_EQ(image_ls_row(row, true, now).fields["ID"], row.id);
+  EXPECT_EQ(OutputFormat("", image_ls_spec()).render({r}),
+            "REPOSITORY   TAG       IMAGE ID       CREATED       SIZE\n"
+            "busybox      latest    3f57d9401f8d   2 hours ago   4.26MB\n");
+  EXPECT_EQ(OutputFormat("{{.Repository}}:{{.Tag}} {{.ID}}", image_ls_spec()).render({r}),
+            "busybox:latest 3f57d9401f8d\n");
+}
+
+}  // namespace
