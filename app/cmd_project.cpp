@@ -104,7 +104,7 @@ FileLock project_lock(const Context& ctx, const std::string& project) {
 
 int apply_with_progress(const Context& ctx, const Project& project, const Desired& desired,
                         const Plan& plan, const ApplyOptions& options,
-                        std::optional<std::chrono::seconds> wait) {
+                        const std::optional<WaitFor>& wait) {
   CancelOnInterrupt interrupt;
   ApplyOptions cancellable = options;
   cancellable.stop = interrupt.token();
@@ -112,7 +112,7 @@ int apply_with_progress(const Context& ctx, const Project& project, const Desire
   std::vector<std::string> failures =
       apply_plan(ctx.paths, &project, &desired, plan, cancellable, view.sink()).errors;
   if (failures.empty() && wait && !interrupt.interrupted())
-    failures = wait_until_ready(ctx.paths, project, *wait, view.sink());
+    failures = wait_until_ready(ctx.paths, project, wait->services, wait->timeout, view.sink());
   view.stop();
   for (const auto& f : failures) std::fprintf(stderr, "lit: %s\n", f.c_str());
   if (interrupt.interrupted()) return kExitInterrupted;
@@ -216,6 +216,21 @@ Convergence plan_convergence(Context& ctx, const ConvergeFlags& f) {
   return c;
 }
 
+// The services an up of `f.services` starts: those and (without --no-deps)
+// their dependencies; empty: every service.
+std::set<std::string> started_services(const Project& project, const ConvergeFlags& f) {
+  std::set<std::string> out;
+  std::vector<std::string> todo = f.services;
+  while (!todo.empty()) {
+    std::string name = todo.back();
+    todo.pop_back();
+    if (!out.insert(name).second || f.no_deps) continue;
+    if (auto it = project.services.find(name); it != project.services.end())
+      for (const auto& [dep, _] : it->second.depends_on) todo.push_back(dep);
+  }
+  return out;
+}
+
 // --dry-run: the plan, nothing done. True when it was a dry run.
 bool print_if_dry_run(const ConvergeFlags& f, const Plan& plan) {
   if (!f.dry_run) return false;
@@ -250,8 +265,9 @@ void register_up(CLI::App& app, Context& ctx) {
                                 if (e.state != ProgressState::Working)
                                   std::fputs(plain_line(e).c_str(), stderr);
                               });
-    std::optional<std::chrono::seconds> wait;
-    if (o->wait && !o->f.no_start) wait = std::chrono::seconds(o->wait_timeout);
+    std::optional<WaitFor> wait;
+    if (o->wait && !o->f.no_start)
+      wait = WaitFor{std::chrono::seconds(o->wait_timeout), started_services(c.project, o->f)};
     ctx.exit_code = apply_with_progress(ctx, c.project, c.desired, c.plan, {}, wait);
     c.held
         .reset();  // attached for as long as the containers run: down and friends may act meanwhile

@@ -16,6 +16,7 @@
 #include "app/context.hpp"
 #include "app/project.hpp"
 #include "app/views/image_display.hpp"
+#include "app/views/list_filter.hpp"
 #include "app/views/table.hpp"
 #include "reconciler/model.hpp"
 #include "runtime/state/ids.hpp"
@@ -67,45 +68,16 @@ std::map<std::string, std::string> key_values(const std::vector<std::string>& ar
   return out;
 }
 
-// --filter for ls and prune: name=, label=KEY[=VALUE], dangling=true|false.
-struct VolumeFilter {
-  std::vector<std::string> names;
-  std::map<std::string, std::optional<std::string>> labels;
-  std::optional<bool> dangling;
-
-  explicit VolumeFilter(const std::vector<std::string>& args) {
-    for (const auto& a : args) {
-      auto eq = a.find('=');
-      std::string key = a.substr(0, eq), value = eq == std::string::npos ? "" : a.substr(eq + 1);
-      if (key == "name") {
-        names.push_back(value);
-      } else if (key == "label") {
-        auto veq = value.find('=');
-        labels[value.substr(0, veq)] =
-            veq == std::string::npos ? std::nullopt : std::optional(value.substr(veq + 1));
-      } else if (key == "dangling" &&
-                 (value == "true" || value == "false" || value == "1" || value == "0")) {
-        dangling = value == "true" || value == "1";
-      } else {
-        throw Error("invalid value \"" + a + "\" for flag --filter", {}, 0,
-                    "use name=NAME, label=KEY[=VALUE] or dangling=true|false");
-      }
-    }
-  }
-
-  bool matches(const Paths& paths, const VolumeInfo& v) const {
-    if (!names.empty() && std::none_of(names.begin(), names.end(), [&](const std::string& n) {
-          return v.name.find(n) != std::string::npos;
-        }))
-      return false;
-    for (const auto& [k, want] : labels) {
-      auto it = v.labels.find(k);
-      if (it == v.labels.end() || (want && it->second != *want)) return false;
-    }
-    if (dangling && runtime::volume_users(paths, v.name).empty() != *dangling) return false;
-    return true;
-  }
-};
+// What --filter (name=, label=K[=V], dangling=, driver=) sees of a volume;
+// dangling: no container mounts it (looked up only when asked for).
+bool volume_matches(const Paths& paths, const ListFilter& filter, const VolumeInfo& v) {
+  FilterSubject subject;
+  subject.name = v.name;
+  subject.labels = v.labels;
+  subject.driver = v.driver;
+  if (filter.has("dangling")) subject.dangling = runtime::volume_users(paths, v.name).empty();
+  return filter_matches(filter, subject);
+}
 
 void register_create(CLI::App& parent, Context& ctx) {
   struct Opts {
@@ -144,10 +116,10 @@ void register_ls(CLI::App& parent, Context& ctx) {
   cmd->add_option("-f,--filter", o->filters, "name=, label=KEY[=VALUE], dangling=true|false")
       ->allow_extra_args(false);
   cmd->callback([&ctx, o] {
-    VolumeFilter filter(o->filters);
+    ListFilter filter = parse_filters(o->filters, {"name", "label", "dangling", "driver"});
     TableRows rows{{"DRIVER", "VOLUME NAME"}};
     for (const auto& v : runtime::list_volumes(ctx.paths)) {
-      if (!filter.matches(ctx.paths, v)) continue;
+      if (!volume_matches(ctx.paths, filter, v)) continue;
       if (o->quiet) {
         std::printf("%s\n", v.name.c_str());
       } else if (o->format == "json") {
@@ -222,7 +194,7 @@ void register_prune(CLI::App& parent, Context& ctx) {
   cmd->add_flag("-f,--force", o->force, "Do not prompt for confirmation");
   cmd->add_option("--filter", o->filters, "label=KEY[=VALUE]")->allow_extra_args(false);
   cmd->callback([&ctx, o] {
-    VolumeFilter filter(o->filters);
+    ListFilter filter = parse_filters(o->filters, {"label"});
     if (!o->force) {
       std::printf(
           "WARNING! This will remove %s volumes not used by at least one container.\n"
@@ -237,7 +209,8 @@ void register_prune(CLI::App& parent, Context& ctx) {
     std::uintmax_t bytes = 0;
     for (const auto& v : runtime::list_volumes(ctx.paths)) {
       if (!o->all && !anonymous(v.name)) continue;
-      if (!filter.matches(ctx.paths, v) || !runtime::volume_users(ctx.paths, v.name).empty())
+      if (!volume_matches(ctx.paths, filter, v) ||
+          !runtime::volume_users(ctx.paths, v.name).empty())
         continue;
       bytes += disk_usage(v.mountpoint);
       runtime::remove_volume(ctx.paths, v.name);

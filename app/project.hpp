@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,12 @@ reconciler::Project load_by_name(const Context& ctx, const std::vector<std::stri
 // `up`, `down` and friends on one project run one at a time.
 FileLock project_lock(const Context& ctx, const std::string& project);
 
+// up --wait: how long, and for which services (every one when empty).
+struct WaitFor {
+  std::chrono::seconds timeout;
+  std::set<std::string> services;
+};
+
 // Runs a plan with the progress view the user chose (then, with --wait, waits
 // for the services in the same view) and reports what failed; the exit status
 // (0 or 1, as compose; 130 after Ctrl-C, which skips what had not started yet,
@@ -42,7 +49,7 @@ FileLock project_lock(const Context& ctx, const std::string& project);
 int apply_with_progress(const Context& ctx, const reconciler::Project& project,
                         const reconciler::Desired& desired, const reconciler::Plan& plan,
                         const reconciler::ApplyOptions& options,
-                        std::optional<std::chrono::seconds> wait = {});
+                        const std::optional<WaitFor>& wait = {});
 
 // The attached mode of `lit up` (cmd_project_logs.cpp).
 struct AttachFlags;

@@ -249,6 +249,7 @@ ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired
 }
 
 std::vector<std::string> wait_until_ready(const Paths& paths, const Project& project,
+                                          const std::set<std::string>& services,
                                           std::chrono::seconds timeout, const Progress& progress) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::map<std::string, std::string> shown;  // container -> the status last reported
@@ -261,6 +262,7 @@ std::vector<std::string> wait_until_ready(const Paths& paths, const Project& pro
   for (;;) {
     std::vector<std::string> pending, failures;
     for (const auto& [name, s] : project.services) {
+      if (!services.empty() && !services.contains(name)) continue;
       auto replicas = project_containers(paths, project.name, {.service = name});
       if (replicas.empty()) pending.push_back(name + ": no container");
       for (const auto& [rec, st] : replicas) {

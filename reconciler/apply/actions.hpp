@@ -5,6 +5,7 @@
 // depends_on conditions observed on the dependency's containers.
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,10 +51,12 @@ ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired
 // (not started); on a failure nothing of it is left.
 runtime::ContainerRecord create_replica(const Paths& paths, const ReplicaRequest& replica);
 
-// --wait: until every service's containers run (healthy when they have a
-// health check) and one-shot ones exited 0; the failures, if any.
-// Reports each container's way there ("Waiting" -> "Healthy") to progress.
+// --wait: until the containers of `services` (every service when empty) run
+// (healthy when they have a health check) and one-shot ones exited 0; the
+// failures, if any. Reports each container's way there ("Waiting" ->
+// "Healthy") to progress.
 std::vector<std::string> wait_until_ready(const Paths& paths, const Project& project,
+                                          const std::set<std::string>& services,
                                           std::chrono::seconds timeout,
                                           const Progress& progress = {});
 

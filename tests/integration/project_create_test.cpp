@@ -100,6 +100,35 @@ TEST_F(ProjectCreateTest, UpNoDepsStartsOnlyTheNamedService) {
   EXPECT_EQ(states(), (States{{"shop-db-1", "running"}, {"shop-web-1", "running"}}));
 }
 
+// up --wait SERVICE waits on what that up starts (the service and its
+// dependencies), not on the services it leaves alone.
+TEST_F(ProjectCreateTest, UpWaitOfAServiceWaitsOnlyOnWhatItStarts) {
+  write(R"(name: shop
+services:
+  db:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    init: true
+  web:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    init: true
+    depends_on: [db]
+  broken:
+    image: localhost/lit-test:latest
+    command: ["false"]
+)");
+  RunOptions bounded;
+  bounded.timeout = 60s;
+  Result r = project({"up", "-d", "--wait", "--wait-timeout", "30", "web"}, {}, bounded);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(states(), (States{{"shop-db-1", "running"}, {"shop-web-1", "running"}}));
+  // With no service named, every one is waited on, and broken's exit fails it.
+  r = project({"up", "-d", "--wait", "--wait-timeout", "30"}, {}, bounded);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("shop-broken-1 exited with code 1"), std::string::npos) << r;
+}
+
 TEST_F(ProjectCreateTest, ScaleSetsTheReplicasOfTheNamedServicesOnly) {
   write(R"(name: shop
 services:
