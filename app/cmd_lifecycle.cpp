@@ -4,15 +4,20 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "app/context.hpp"
+#include "app/views/image_display.hpp"
 #include "runtime/lifecycle/control.hpp"
 #include "runtime/lifecycle/detached.hpp"
+#include "runtime/lifecycle/lifecycle.hpp"
+#include "runtime/spec/options.hpp"
 #include "runtime/state/record_store.hpp"
+#include "runtime/util/tree_size.hpp"
 
 namespace lit::app {
 
@@ -128,6 +133,71 @@ void register_pause(CLI::App& container, Context& ctx, bool pause) {
   });
 }
 
+// docker update --memory/--cpus/--pids-limit: live on a running container.
+void register_update(CLI::App& container, Context& ctx) {
+  struct Opts {
+    std::string memory, cpus, pids_limit;
+    std::vector<std::string> names;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = container.add_subcommand("update", "Update the resource limits of containers");
+  cmd->add_option("-m,--memory", o->memory, "Memory limit (e.g. 64m)");
+  cmd->add_option("--cpus", o->cpus, "Number of CPUs (e.g. 0.5)");
+  cmd->add_option("--pids-limit", o->pids_limit, "Maximum number of tasks (-1: unlimited)");
+  cmd->add_option("CONTAINER", o->names, "Container names or id prefixes")->required();
+  cmd->callback([&ctx, o] {
+    cgroups::Limits limits;
+    if (!o->memory.empty()) limits.memory_bytes = runtime::parse_memory(o->memory);
+    if (!o->cpus.empty()) {
+      long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+      limits.cpus = runtime::parse_cpus(o->cpus, n > 0 ? static_cast<unsigned>(n) : 1);
+    }
+    if (!o->pids_limit.empty()) limits.pids = runtime::parse_pids_limit(o->pids_limit);
+    if (!limits.memory_bytes && !limits.cpus && !limits.pids)
+      throw Error("update: nothing to update", {}, 0, "give --memory, --cpus or --pids-limit");
+    for_each_container(ctx, o->names, [&](const ContainerRecord& r) {
+      runtime::update_container(ctx.paths, r, limits);
+    });
+  });
+}
+
+// docker container prune: every container that is not running goes.
+void register_prune(CLI::App& container, Context& ctx) {
+  auto force = std::make_shared<bool>(false);
+  auto* cmd = container.add_subcommand("prune", "Remove all stopped containers");
+  cmd->add_flag("-f,--force", *force, "Do not prompt for confirmation");
+  cmd->callback([&ctx, force] {
+    if (!*force) {
+      std::printf(
+          "WARNING! This will remove all stopped containers.\n"
+          "Are you sure you want to continue? [y/N] ");
+      std::fflush(stdout);
+      std::string answer;
+      std::getline(std::cin, answer);
+      if (answer != "y" && answer != "Y" && answer != "yes") return;
+    }
+    std::string removed;
+    std::uintmax_t bytes = 0;
+    runtime::RecordStore records(ctx.paths);
+    for (const auto& r : records.list()) {
+      auto status = runtime::observed_state(r).status;
+      if (status == runtime::ContainerStatus::Running ||
+          status == runtime::ContainerStatus::Restarting)
+        continue;
+      try {
+        std::uintmax_t upper = tree_size(records.bundle(r.id) / "upper");
+        runtime::remove_container(ctx.paths, r, false, false);
+        bytes += upper;
+        removed += r.id + "\n";
+      } catch (const Error& e) {
+        report(ctx, e);
+      }
+    }
+    if (!removed.empty()) std::printf("Deleted Containers:\n%s\n", removed.c_str());
+    std::printf("Total reclaimed space: %s\n", human_size(std::int64_t(bytes)).c_str());
+  });
+}
+
 // ---- helper commands of lit-shim (hidden) ----
 
 void register_spawn(CLI::App& container, Context& ctx) {
@@ -207,6 +277,8 @@ void register_lifecycle_commands(CLI::App& container, Context& ctx) {
   register_wait(container, ctx);
   register_pause(container, ctx, true);
   register_pause(container, ctx, false);
+  register_update(container, ctx);
+  register_prune(container, ctx);
   register_spawn(container, ctx);
   register_exited(container, ctx);
   register_health(container, ctx);

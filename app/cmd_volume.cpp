@@ -20,6 +20,7 @@
 #include "app/views/table.hpp"
 #include "reconciler/model.hpp"
 #include "runtime/state/ids.hpp"
+#include "runtime/util/tree_size.hpp"
 #include "runtime/volume/volumes.hpp"
 
 namespace lit::app {
@@ -173,15 +174,6 @@ bool anonymous(const std::string& name) {
   return name.size() == 64 && name.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
-std::uintmax_t disk_usage(const std::filesystem::path& dir) {
-  std::uintmax_t bytes = 0;
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
-    if (it->is_regular_file(ec) && !it->is_symlink(ec)) bytes += it->file_size(ec);
-  return bytes;
-}
-
 // docker 23+: unused anonymous volumes (a 64-hex name), all unused ones with -a.
 void register_prune(CLI::App& parent, Context& ctx) {
   struct Opts {
@@ -212,7 +204,7 @@ void register_prune(CLI::App& parent, Context& ctx) {
       if (!volume_matches(ctx.paths, filter, v) ||
           !runtime::volume_users(ctx.paths, v.name).empty())
         continue;
-      bytes += disk_usage(v.mountpoint);
+      bytes += tree_size(v.mountpoint);
       runtime::remove_volume(ctx.paths, v.name);
       removed += v.name + "\n";
     }

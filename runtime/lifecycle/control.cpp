@@ -132,6 +132,19 @@ void set_paused(const Paths& paths, const ContainerRecord& current, bool paused)
 
 }  // namespace
 
+void update_container(const Paths& paths, const ContainerRecord& current,
+                      const cgroups::Limits& limits) {
+  RecordStore records(paths);
+  Operation op = begin(records, current);
+  if (observed_state(op.record).status == ContainerStatus::Running)
+    cgroups::detect()->open(op.record.id)->apply(limits);
+  records.update(op.record.id, [&](ContainerRecord& r) {
+    if (limits.memory_bytes) r.spec.limits.memory_bytes = limits.memory_bytes;
+    if (limits.cpus) r.spec.limits.cpus = limits.cpus;
+    if (limits.pids) r.spec.limits.pids = limits.pids;
+  });
+}
+
 void pause_container(const Paths& paths, const ContainerRecord& record) {
   set_paused(paths, record, true);
 }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "runtime/cgroups/cgroup.hpp"
 #include "runtime/state/record.hpp"
 #include "runtime/util/paths.hpp"
 
@@ -38,6 +39,12 @@ void kill_all(const Paths& paths, const ContainerRecord& record,
 // paused, not paused; and when the host has no cgroup freezer.
 void pause_container(const Paths& paths, const ContainerRecord& record);
 void unpause_container(const Paths& paths, const ContainerRecord& record);
+
+// docker update: the limits given (the others stay) applied at once to a
+// running container's cgroup, then kept in its record for its next starts.
+// A limit the kernel refuses (memory below what it uses) changes nothing.
+void update_container(const Paths& paths, const ContainerRecord& record,
+                      const cgroups::Limits& limits);
 
 // Blocks until the container is not running; its exit code.
 int wait_container(const Paths& paths, const ContainerRecord& record);

@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "runtime/util/error.hpp"
+#include "runtime/util/tree_size.hpp"
 
 namespace lit {
 
@@ -139,6 +140,15 @@ void remove_at(int parent, const char* name, unsigned char type, const std::stri
 
 void remove_tree(const fs::path& path) {
   remove_at(AT_FDCWD, path.c_str(), DT_UNKNOWN, path.string());
+}
+
+std::uintmax_t tree_size(const std::filesystem::path& path) noexcept {
+  std::uintmax_t bytes = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(path, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_regular_file(ec) && !it->is_symlink(ec)) bytes += it->file_size(ec);
+  return bytes;
 }
 
 void make_dirs(const fs::path& path, unsigned mode) {

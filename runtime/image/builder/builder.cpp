@@ -28,6 +28,7 @@
 #include "runtime/image/transaction.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
+#include "runtime/util/tree_size.hpp"
 
 namespace lit::image::builder {
 
@@ -63,11 +64,7 @@ void sweep_stale_cgroups() noexcept {
 std::uintmax_t prune_build_cache(const fs::path& images_root) {
   sweep_stale_cgroups();
   const fs::path dir = images_root / "build-cache";
-  std::uintmax_t bytes = 0;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
-       it.increment(ec))
-    if (it->is_regular_file(ec)) bytes += it->file_size(ec);
+  std::uintmax_t bytes = tree_size(dir);
   remove_tree(dir);
   return bytes;
 }
