@@ -4,20 +4,18 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "app/context.hpp"
-#include "app/views/image_display.hpp"
+#include "app/prune.hpp"
 #include "runtime/lifecycle/control.hpp"
 #include "runtime/lifecycle/detached.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
 #include "runtime/spec/options.hpp"
 #include "runtime/state/record_store.hpp"
-#include "runtime/util/tree_size.hpp"
 
 namespace lit::app {
 
@@ -167,34 +165,10 @@ void register_prune(CLI::App& container, Context& ctx) {
   auto* cmd = container.add_subcommand("prune", "Remove all stopped containers");
   cmd->add_flag("-f,--force", *force, "Do not prompt for confirmation");
   cmd->callback([&ctx, force] {
-    if (!*force) {
-      std::printf(
-          "WARNING! This will remove all stopped containers.\n"
-          "Are you sure you want to continue? [y/N] ");
-      std::fflush(stdout);
-      std::string answer;
-      std::getline(std::cin, answer);
-      if (answer != "y" && answer != "Y" && answer != "yes") return;
-    }
-    std::string removed;
-    std::uintmax_t bytes = 0;
-    runtime::RecordStore records(ctx.paths);
-    for (const auto& r : records.list()) {
-      auto status = runtime::observed_state(r).status;
-      if (status == runtime::ContainerStatus::Running ||
-          status == runtime::ContainerStatus::Restarting)
-        continue;
-      try {
-        std::uintmax_t upper = tree_size(records.bundle(r.id) / "upper");
-        runtime::remove_container(ctx.paths, r, false, false);
-        bytes += upper;
-        removed += r.id + "\n";
-      } catch (const Error& e) {
-        report(ctx, e);
-      }
-    }
-    if (!removed.empty()) std::printf("Deleted Containers:\n%s\n", removed.c_str());
-    std::printf("Total reclaimed space: %s\n", human_size(std::int64_t(bytes)).c_str());
+    if (!*force && !confirm("all stopped containers.")) return;
+    Pruned pruned = prune_containers(ctx);
+    std::fputs((deleted_section("Containers", pruned) + reclaimed_line(pruned.bytes)).c_str(),
+               stdout);
   });
 }
 

@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <iostream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -15,12 +14,11 @@
 
 #include "app/context.hpp"
 #include "app/project.hpp"
-#include "app/views/image_display.hpp"
+#include "app/prune.hpp"
 #include "app/views/list_filter.hpp"
 #include "app/views/table.hpp"
 #include "reconciler/model.hpp"
 #include "runtime/state/ids.hpp"
-#include "runtime/util/tree_size.hpp"
 #include "runtime/volume/volumes.hpp"
 
 namespace lit::app {
@@ -169,11 +167,6 @@ void register_rm(CLI::App& parent, Context& ctx) {
   });
 }
 
-// An anonymous volume's name is a random 64-hex id.
-bool anonymous(const std::string& name) {
-  return name.size() == 64 && name.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
-
 // docker 23+: unused anonymous volumes (a 64-hex name), all unused ones with -a.
 void register_prune(CLI::App& parent, Context& ctx) {
   struct Opts {
@@ -187,29 +180,11 @@ void register_prune(CLI::App& parent, Context& ctx) {
   cmd->add_option("--filter", o->filters, "label=KEY[=VALUE]")->allow_extra_args(false);
   cmd->callback([&ctx, o] {
     ListFilter filter = parse_filters(o->filters, {"label"});
-    if (!o->force) {
-      std::printf(
-          "WARNING! This will remove %s volumes not used by at least one container.\n"
-          "Are you sure you want to continue? [y/N] ",
-          o->all ? "all local" : "anonymous local");
-      std::fflush(stdout);
-      std::string answer;
-      std::getline(std::cin, answer);
-      if (answer != "y" && answer != "Y" && answer != "yes") return;
-    }
-    std::string removed;
-    std::uintmax_t bytes = 0;
-    for (const auto& v : runtime::list_volumes(ctx.paths)) {
-      if (!o->all && !anonymous(v.name)) continue;
-      if (!volume_matches(ctx.paths, filter, v) ||
-          !runtime::volume_users(ctx.paths, v.name).empty())
-        continue;
-      bytes += tree_size(v.mountpoint);
-      runtime::remove_volume(ctx.paths, v.name);
-      removed += v.name + "\n";
-    }
-    if (!removed.empty()) std::printf("Deleted Volumes:\n%s\n", removed.c_str());
-    std::printf("Total reclaimed space: %s\n", human_size(std::int64_t(bytes)).c_str());
+    if (!o->force && !confirm(std::string(o->all ? "all local" : "anonymous local") +
+                              " volumes not used by at least one container."))
+      return;
+    Pruned pruned = prune_volumes(ctx, o->all, filter);
+    std::fputs((deleted_section("Volumes", pruned) + reclaimed_line(pruned.bytes)).c_str(), stdout);
   });
 }
 

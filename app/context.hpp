@@ -67,6 +67,7 @@ void register_image_commands(CLI::App& app, Context& ctx);
 void register_container_commands(CLI::App& app, Context& ctx, bool run_only = false);
 void register_network_commands(CLI::App& app, Context& ctx);  // cmd_network.cpp
 void register_volume_commands(CLI::App& app, Context& ctx);   // cmd_volume.cpp
+void register_system_commands(CLI::App& app, Context& ctx);   // cmd_system.cpp
 void register_project_commands(CLI::App& app,
                                Context& ctx);  // cmd_project.cpp: up, down, ps, config
 // cmd_project_ops.cpp: exec, run, start, stop, restart, images, ls, pull, build

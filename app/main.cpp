@@ -97,7 +97,8 @@ int main(int argc, char** argv) {
   // `container run`, the one whose start-up is measured, only run.
   // Help, project commands and typos get the whole tree (usage unchanged).
   std::string_view word = command_word(argc, argv);
-  bool all = word != "image" && word != "container" && word != "network" && word != "volume";
+  bool all = word != "image" && word != "container" && word != "network" && word != "volume" &&
+             word != "system";
   if (all || word == "image") app::register_image_commands(cli, ctx);
   if (all || word == "container") {
     bool run_only = word == "container" && command_word(argc, argv, 1) == "run";
@@ -105,6 +106,7 @@ int main(int argc, char** argv) {
   }
   if (all || word == "network") app::register_network_commands(cli, ctx);
   if (all || word == "volume") app::register_volume_commands(cli, ctx);
+  if (all || word == "system") app::register_system_commands(cli, ctx);
   if (all) app::register_project_commands(cli, ctx);
   if (all) app::register_registry_commands(cli, ctx);
   // A command's own error: docker's 125 for the container, image and network
