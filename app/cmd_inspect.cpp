@@ -81,6 +81,25 @@ void print_stats(const std::vector<StatsRow>& rows, bool json, bool clear) {
   std::fflush(stdout);
 }
 
+}  // namespace
+
+void stream_stats(const std::function<std::vector<runtime::ContainerRecord>()>& targets_now,
+                  bool no_stream, bool json) {
+  auto cgroups = cgroups::detect();
+  StatsCollector collector(*cgroups);
+  // CPU % needs two samples: the first round only primes the collector.
+  auto targets = targets_now();
+  collector.collect(targets);
+  for (;;) {
+    if (!targets.empty() || !no_stream) std::this_thread::sleep_for(std::chrono::seconds(1));
+    targets = targets_now();
+    print_stats(collector.collect(targets), json, !no_stream && !json);
+    if (no_stream) return;
+  }
+}
+
+namespace {
+
 void register_stats(CLI::App& container, Context& ctx) {
   struct Opts {
     bool no_stream = false, all = false;
@@ -97,18 +116,8 @@ void register_stats(CLI::App& container, Context& ctx) {
   stats->add_option("CONTAINER", o->names, "Container names or id prefixes");
   stats->callback([&ctx, o] {
     runtime::RecordStore store(ctx.paths);
-    auto cgroups = cgroups::detect();
-    StatsCollector collector(*cgroups);
-    // CPU % needs two samples: the first round only primes the collector.
-    auto targets = stats_targets(store, o->names, o->all);
-    collector.collect(targets);
-    for (;;) {
-      if (!targets.empty() || !o->no_stream) std::this_thread::sleep_for(std::chrono::seconds(1));
-      targets = stats_targets(store, o->names, o->all);
-      print_stats(collector.collect(targets), o->format == "json",
-                  !o->no_stream && o->format != "json");
-      if (o->no_stream) return;
-    }
+    stream_stats([&] { return stats_targets(store, o->names, o->all); }, o->no_stream,
+                 o->format == "json");
   });
 }
 

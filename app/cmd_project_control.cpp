@@ -136,6 +136,37 @@ void register_pause(CLI::App& app, Context& ctx, bool pause) {
   });
 }
 
+// ---- stats ----
+
+void register_stats(CLI::App& app, Context& ctx) {
+  struct Opts {
+    bool no_stream = false, all = false;
+    std::string format = "table";
+    std::vector<std::string> services;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("stats", "Display a live stream of the services' resource usage");
+  cmd->add_flag("--no-stream", o->no_stream, "Print one sample and exit");
+  cmd->add_flag("-a,--all", o->all, "Stopped containers too");
+  cmd->add_option("--format", o->format, "Output format: table (default) or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  cmd->add_option("SERVICE", o->services, "Only these services (default: all)");
+  cmd->callback([&ctx, o] {
+    guarded(ctx, [&] {
+      Project project = load_by_name(ctx);
+      check_services(project, o->services);
+      stream_stats(
+          [&] {
+            std::vector<runtime::ContainerRecord> out;
+            for (auto& c : service_containers(ctx, project, o->services))
+              if (o->all || live(c.state)) out.push_back(std::move(c.record));
+            return out;
+          },
+          o->no_stream, o->format == "json");
+    });
+  });
+}
+
 // ---- kill ----
 
 void remove_orphans(Context& ctx, const Project& project) {
@@ -449,6 +480,7 @@ void register_project_control_commands(CLI::App& app, Context& ctx) {
   register_pause(app, ctx, true);
   register_pause(app, ctx, false);
   register_kill(app, ctx);
+  register_stats(app, ctx);
   register_rm(app, ctx);
   register_top(app, ctx);
   register_port(app, ctx);

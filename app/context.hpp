@@ -56,6 +56,12 @@ void start_created(Context& ctx, const runtime::ContainerRecord& rec, bool detac
 void exec_command(Context& ctx, const runtime::ContainerRecord& rec,
                   const runtime::ExecOptions& options, bool detach);
 
+// The stats loop of `container stats` and the project's `stats`: each second
+// (once with no_stream) a table (or JSON lines) of the containers
+// `targets` gives at that moment.
+void stream_stats(const std::function<std::vector<runtime::ContainerRecord>()>& targets,
+                  bool no_stream, bool json);
+
 // Looks up each name (name or unique id prefix) and runs fn on its record;
 // a failure is reported and the next name is tried.
 void for_each_container(Context& ctx, const std::vector<std::string>& names,

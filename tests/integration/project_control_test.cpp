@@ -329,6 +329,30 @@ TEST_F(ProjectControlTest, WaitPrintsEachExitAndDownProjectTearsDown) {
   EXPECT_TRUE(ps_all().empty());
 }
 
+// compose stats: one line per running container of the project (of the
+// services named), with the pids the container holds.
+TEST_F(ProjectControlTest, StatsShowsTheProjectsContainersOnly) {
+  ASSERT_EQ(project({"up", "-d", "--wait"}).exit_code, 0);
+  ASSERT_EQ(run({"-d", "--name", "outsider", "--init", kTestImage, "sleep", "600"}).exit_code, 0);
+  Result r = project({"stats", "--no-stream", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  std::vector<std::string> names;
+  for (const auto& line : r.out_lines()) {
+    auto j = nlohmann::json::parse(line);
+    names.push_back(j.at("Name"));
+    EXPECT_NE(j.at("PIDs"), "0") << line;  // init and sleep
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"shop-db-1", "shop-web-1"})) << r;
+  r = project({"stats", "--no-stream", "--format", "json", "db"});
+  ASSERT_EQ(r.out_lines().size(), 1u) << r;
+  EXPECT_EQ(nlohmann::json::parse(r.out_lines()[0]).at("Name"), "shop-db-1");
+  r = project({"stats", "--no-stream"});
+  EXPECT_TRUE(contains_line_with(r.out, {"CONTAINER ID", "NAME", "CPU %"})) << r;
+  EXPECT_FALSE(contains_line_with(r.out, {"outsider"})) << r;
+  expect_project_error(project({"stats", "--no-stream", "nope"}), "no such service: nope");
+  ASSERT_EQ(lit({"container", "rm", "-f", "outsider"}).exit_code, 0);
+}
+
 TEST_F(ProjectControlTest, VersionAsComposePrintsIt) {
   Result r = lit({"version"});
   EXPECT_EQ(r.exit_code, 0) << r;
