@@ -80,6 +80,9 @@ std::shared_ptr<AttachFlags> add_attach_flags(CLI::App& up) {
   };
   exclusive(up.add_flag("--abort-on-container-exit", f->abort_on_exit,
                         "Stop all containers when one exits"));
+  exclusive(up.add_flag("--abort-on-container-failure", f->abort_on_failure,
+                        "Stop all containers when one exits with a failure"))
+      ->excludes(up.get_option("--abort-on-container-exit"));
   exclusive(up.add_option("--exit-code-from", f->exit_code_from,
                           "Return this service's exit code (implies --abort-on-container-exit)"));
   exclusive(up.add_option("--attach", f->attach, "Show only these services' output")
@@ -108,6 +111,7 @@ std::function<int(bool interrupted)> prepare_attach(Context& ctx, const AttachFl
   for (const auto& s : base)
     if (std::count(f.no_attach.begin(), f.no_attach.end(), s) == 0) o.attach.push_back(s);
   o.abort_on_exit = f.abort_on_exit;
+  o.abort_on_failure = f.abort_on_failure;
   o.exit_code_from = f.exit_code_from;
   o.stop_timeout = f.timeout;
   o.style = log_style(f.no_color, f.no_prefix, f.timestamps);

@@ -152,7 +152,7 @@ int attach_project(const Paths& paths, const std::string& project, const AttachO
         out.write(format.finish(i));
         if (code) out.write(format.status(i, "exited with code " + std::to_string(*code)));
       }
-      if (!cascade) continue;
+      if (!cascade && !(o.abort_on_failure && code && *code != 0)) continue;
       if (!aborting) {
         aborting = true;
         out.write("Aborting on container exit...\n");

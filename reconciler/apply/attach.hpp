@@ -25,6 +25,7 @@ struct AttachOptions {
   // Whose logs are shown and whose exits end the attachment (none: until Ctrl-C).
   std::vector<std::string> attach;
   bool abort_on_exit = false;       // --abort-on-container-exit
+  bool abort_on_failure = false;    // --abort-on-container-failure: only a non-zero exit
   std::string exit_code_from;       // --exit-code-from SERVICE (aborts on exit too)
   std::optional<int> stop_timeout;  // -t: seconds before SIGKILL (else stop_grace_period)
   runtime::LogStyle style;
