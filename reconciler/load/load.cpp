@@ -8,6 +8,8 @@
 
 #include "reconciler/load/dotenv.hpp"
 #include "reconciler/load/extends.hpp"
+#include "reconciler/load/files.hpp"
+#include "reconciler/load/include.hpp"
 #include "reconciler/load/merge.hpp"
 #include "reconciler/load/normalize.hpp"
 #include "reconciler/load/profiles.hpp"
@@ -108,17 +110,6 @@ std::vector<std::string> resolve_files(const LoadOptions& o, const fs::path& cwd
   return out;
 }
 
-void check_top_level_keys(const Node& root, Diag& diag) {
-  static const std::set<std::string> known = {"name",    "services", "networks",
-                                              "volumes", "secrets",  "configs"};
-  for (const auto& e : root.entries) {
-    if (e.key == "version")
-      diag.warn(e.key_loc, "version", "obsolete, ignored");
-    else if (!known.count(e.key) && e.key.rfind("x-", 0) != 0)
-      diag.unsupported(e.key_loc, e.key);
-  }
-}
-
 std::string project_name(const LoadOptions& o, const Node& root, const fs::path& project_dir,
                          const Lookup& lookup) {
   if (!o.project_name.empty()) {
@@ -146,28 +137,42 @@ struct Loaded {
   std::map<std::string, std::vector<CopySpec>> copies;  // shorthand filesystem.copy per service
 };
 
-// Each file: parse, shorthand, top-level checks, interpolation, canonical shapes, merge.
-Loaded read_and_merge(const std::vector<std::string>& files, const fs::path& project_dir,
-                      const Lookup& lookup, Diag& diag) {
+// Each file: parse, shorthand, checks, interpolation, canonical shapes,
+// include, merge.
+Loaded read_and_merge(const std::vector<std::string>& files, const FileSet& set,
+                      const Lookup& lookup) {
   Loaded out;
   out.root = Node::map();
   for (const auto& f : files) {
-    std::string shown = display_name(f, project_dir);
+    std::string shown = set.display(f);
     Node root = parse_yaml_file(f, shown);
     if (root.is_null()) root = Node::map(Loc{shown, 1, 1});
-    if (!root.is_map())
-      fail(root, "", "expected a mapping at the top of the file, got " + kind_name(root));
-    if (is_shorthand(root)) {
-      auto copies = expand_shorthand(root, project_dir.string(), diag);
+    if (root.is_map() && is_shorthand(root)) {
+      auto copies = expand_shorthand(root, set.project_dir, set.diag);
       out.copies[root.find("services")->entries[0].key] = copies;
     }
-    check_top_level_keys(root, diag);
-    root.erase("version");
-    interpolate_tree(root, lookup, "", diag);
-    if (const Node* s = root.find("services"); s && !s->is_map() && !s->is_null())
-      fail(*s, "services", "expected a mapping of services, got " + kind_name(*s));
-    canonicalize_services(root);
+    set.prepare(root, lookup);
+    std::vector<std::string> chain{f};
+    apply_include(root, set.project_dir, lookup, set, chain);
     merge_into(out.root, root, "");
+  }
+  return out;
+}
+
+// The services whose env files must be readable: LoadOptions::env_file_services
+// and what they depend on, else every active service.
+std::set<std::string> env_file_services(const Node& services, const LoadOptions& o,
+                                        const std::set<std::string>& active) {
+  if (!o.env_file_services) return active;
+  std::set<std::string> out;
+  std::vector<std::string> todo = *o.env_file_services;
+  while (!todo.empty()) {
+    std::string name = todo.back();
+    todo.pop_back();
+    const Node* svc = services.find(name);
+    if (!out.insert(name).second || !svc || !svc->is_map()) continue;
+    if (const Node* deps = svc->find("depends_on"); deps && deps->is_map())
+      for (const auto& d : deps->entries) todo.push_back(d.key);
   }
   return out;
 }
@@ -208,17 +213,11 @@ Project load_project(const LoadOptions& o) {
 
   Diag diag;
   diag.strict = o.strict;
-  Loaded loaded = read_and_merge(files, project_dir, lookup, diag);
+  FileSet set{project_dir.string(), diag};
+  Loaded loaded = read_and_merge(files, set, lookup);
   Node& root = loaded.root;
-  resolve_extends(root, [&](const std::string& file, const Loc& at) {
-    fs::path p = fs::path(file).is_absolute() ? fs::path(file) : project_dir / file;
-    std::error_code e2;
-    if (!fs::is_regular_file(p, e2)) fail(at, "extends.file", "no such file " + p.string());
-    Node other = parse_yaml_file(p.string(), display_name(p, project_dir));
-    interpolate_tree(other, lookup, "", diag);
-    canonicalize_services(other);
-    return other;
-  });
+  resolve_extends(root, set.extends_reader(project_dir.string(), lookup));
+  strip_merge_tags(root);
 
   Project project;
   project.working_dir = project_dir.string();
@@ -230,13 +229,15 @@ Project load_project(const LoadOptions& o) {
   Node services = root.find("services") ? *root.find("services") : Node::map();
   if (services.is_null()) services = Node::map();
   std::set<std::string> active = active_services(services, o, lookup, project.disabled_services);
+  std::set<std::string> env_needed = env_file_services(services, o, active);
   for (const auto& e : services.entries) {
     if (!active.count(e.key)) continue;
+    ctx.env_files_required = env_needed.count(e.key) > 0;
     Service s = normalize_service(e.key, e.value, project, ctx);
     if (auto c = loaded.copies.find(e.key); c != loaded.copies.end()) s.copy = c->second;
     project.services[e.key] = std::move(s);
   }
-  check_references(services, project);
+  check_references(services, project, diag);
   bool uses_default = false;
   for (const auto& [_, s] : project.services) uses_default |= s.networks.count("default") > 0;
   if (uses_default && !project.networks.count("default"))
