@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "app/context.hpp"
+#include "app/flag_forms.hpp"
 #include "app/pull.hpp"
 #include "network/manager.hpp"
 #include "runtime/util/error.hpp"
@@ -99,6 +100,7 @@ int main(int argc, char** argv) {
   if (all || word == "network") app::register_network_commands(cli, ctx);
   if (all) app::register_project_commands(cli, ctx);
   if (all) app::register_registry_commands(cli, ctx);
+  app::accept_short_option_equals(cli);  // -f=PATH, -t=0, as docker
 
   try {
     cli.parse(argc, argv);
