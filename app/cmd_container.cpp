@@ -93,6 +93,8 @@ void add_run_flags(CLI::App& cmd, CreateFlags& f) {
   cmd.add_option("--health-timeout", f.health_timeout, "Time a check may take (default 30s)");
   cmd.add_option("--health-start-period", f.health_start_period,
                  "Grace period before failures count (default 0s)");
+  cmd.add_option("--health-start-interval", f.health_start_interval,
+                 "Time between checks during the start period (default: the interval)");
   cmd.add_option("--health-retries", f.health_retries,
                  "Failures in a row before unhealthy (default 3)");
   cmd.add_flag("--no-healthcheck", f.no_healthcheck, "Disable the image's HEALTHCHECK");

@@ -235,9 +235,15 @@ void register_health(CLI::App& container, Context& ctx) {
   auto* cmd = container.add_subcommand("__health", "(lit-shim) run one health probe");
   cmd->group("");
   cmd->add_option("ID", *id)->required();
-  // Exit 3 tells the shim to kill the container (it turned unhealthy, --restart-on-unhealthy).
+  // Exit 3 tells the shim to kill the container (it turned unhealthy,
+  // --restart-on-unhealthy); exit 4 that it is no longer starting (the shim
+  // then probes every interval rather than every start interval).
   cmd->callback([&ctx, id] {
-    if (runtime::probe_health(ctx.paths, *id)) ctx.exit_code = 3;
+    runtime::ProbeOutcome o = runtime::probe_health(ctx.paths, *id);
+    if (o.kill)
+      ctx.exit_code = 3;
+    else if (!o.starting)
+      ctx.exit_code = 4;
   });
 }
 

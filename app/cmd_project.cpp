@@ -53,8 +53,12 @@ LoadOptions load_options(const Context& ctx, const std::vector<std::string>& ser
   return o;
 }
 
-Project load(const Context& ctx, const std::vector<std::string>& services) {
-  Project p = load_project(load_options(ctx, services));
+Project load(const Context& ctx, const std::vector<std::string>& services,
+             const std::optional<std::vector<std::string>>& env_file_services) {
+  LoadOptions o = load_options(ctx, services);
+  o.env_file_services = env_file_services;
+  if (!o.env_file_services && !services.empty()) o.env_file_services = services;
+  Project p = load_project(o);
   for (const auto& w : p.warnings) std::fprintf(stderr, "lit: warning: %s\n", w.c_str());
   return p;
 }
@@ -84,7 +88,9 @@ Project load_by_name(const Context& ctx, const std::vector<std::string>& service
   std::string name = name_without_file(ctx);
   const char* compose_file = std::getenv("COMPOSE_FILE");
   bool file_named = !ctx.project.files.empty() || (compose_file && *compose_file);
-  if (name.empty() || file_named || !discover_files(dir).empty()) return load(ctx, services);
+  std::vector<std::string> no_env_files;
+  if (name.empty() || file_named || !discover_files(dir).empty())
+    return load(ctx, services, no_env_files);
   check_project_name(name);
   Project found = project_from_labels(ctx.paths, name);
   if (!readable_files(found.files)) return found;  // what the labels say
@@ -93,7 +99,7 @@ Project load_by_name(const Context& ctx, const std::vector<std::string>& service
   from_labels.project.project_name = name;
   if (from_labels.project.project_directory.empty())
     from_labels.project.project_directory = found.working_dir;
-  return load(from_labels, services);
+  return load(from_labels, services, no_env_files);
 }
 
 FileLock project_lock(const Context& ctx, const std::string& project) {
@@ -109,11 +115,12 @@ int apply_with_progress(const Context& ctx, const Project& project, const Desire
   ApplyOptions cancellable = options;
   cancellable.stop = interrupt.token();
   ProgressView view(parse_progress_mode(ctx.project.progress), "Running");
-  std::vector<std::string> failures =
-      apply_plan(ctx.paths, &project, &desired, plan, cancellable, view.sink()).errors;
+  ApplyResult result = apply_plan(ctx.paths, &project, &desired, plan, cancellable, view.sink());
+  std::vector<std::string> failures = std::move(result.errors);
   if (failures.empty() && wait && !interrupt.interrupted())
     failures = wait_until_ready(ctx.paths, project, wait->services, wait->timeout, view.sink());
   view.stop();
+  for (const auto& w : result.warnings) std::fprintf(stderr, "lit: warning: %s\n", w.c_str());
   for (const auto& f : failures) std::fprintf(stderr, "lit: %s\n", f.c_str());
   if (interrupt.interrupted()) return kExitInterrupted;
   return failures.empty() ? 0 : 1;

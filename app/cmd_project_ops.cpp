@@ -70,7 +70,7 @@ void check_services(const Project& p, const std::vector<std::string>& names) {
 // The project of the flags with `service` active (a service in an inactive
 // profile can be run by name, as in compose); throws naming it when undefined.
 Project load_with(const Context& ctx, const std::string& service) {
-  Project p = load(ctx);
+  Project p = load(ctx, {}, std::vector<std::string>{service});
   if (p.services.count(service)) return p;
   if (std::find(p.disabled_services.begin(), p.disabled_services.end(), service) ==
       p.disabled_services.end())

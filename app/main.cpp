@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "app/context.hpp"
+#include "app/flag_forms.hpp"
 #include "app/pull.hpp"
 #include "network/manager.hpp"
 #include "runtime/util/error.hpp"
@@ -109,6 +110,7 @@ int main(int argc, char** argv) {
   if (all || word == "system") app::register_system_commands(cli, ctx);
   if (all) app::register_project_commands(cli, ctx);
   if (all) app::register_registry_commands(cli, ctx);
+  app::accept_short_option_equals(cli);  // -f=PATH, -t=0, as docker
   // A command's own error: docker's 125 for the container, image and network
   // groups; 1 for the project commands, as compose (and volume, login, as docker).
   const int failure = word == "container" || word == "image" || word == "network"

@@ -24,13 +24,18 @@ reconciler::LoadOptions load_options(const Context& ctx,
 
 // The project of -f / -p / --project-directory / --env-file / --profile;
 // naming services activates their profiles. Prints the loader's warnings.
-reconciler::Project load(const Context& ctx, const std::vector<std::string>& services = {});
+// `env_file_services`: the services whose env_file entries must be readable
+// (with their dependencies); by default the services named, all when none is.
+reconciler::Project load(
+    const Context& ctx, const std::vector<std::string>& services = {},
+    const std::optional<std::vector<std::string>>& env_file_services = std::nullopt);
 
 // The project for a command that does not need the file (down, stop, ps,
 // logs, exec...): the file's as load() finds it; with -p NAME or
 // COMPOSE_PROJECT_NAME and no file to be found, the files `up` last applied
 // (their labels) when still readable, else the project as its containers'
 // labels record it (project_from_labels), so it works from any directory.
+// These commands create nothing: no service's env_file is needed.
 reconciler::Project load_by_name(const Context& ctx, const std::vector<std::string>& services = {});
 
 // `up`, `down` and friends on one project run one at a time.

@@ -96,11 +96,12 @@ void add_env(const CreateFlags& f, const runtime::EnvLookup& lookup, ContainerRe
 }
 
 runtime::HealthOverride health_of(const CreateFlags& f) {
-  const std::string timing = !f.health_interval.empty()       ? "--health-interval"
-                             : !f.health_timeout.empty()      ? "--health-timeout"
-                             : !f.health_start_period.empty() ? "--health-start-period"
-                             : !f.health_retries.empty()      ? "--health-retries"
-                                                              : "";
+  const std::string timing = !f.health_interval.empty()         ? "--health-interval"
+                             : !f.health_timeout.empty()        ? "--health-timeout"
+                             : !f.health_start_period.empty()   ? "--health-start-period"
+                             : !f.health_start_interval.empty() ? "--health-start-interval"
+                             : !f.health_retries.empty()        ? "--health-retries"
+                                                                : "";
   if (f.no_healthcheck && (f.health_cmd || !timing.empty()))
     throw Error(
         "--no-healthcheck conflicts with " + (f.health_cmd ? std::string("--health-cmd") : timing),
@@ -115,6 +116,7 @@ runtime::HealthOverride health_of(const CreateFlags& f) {
   h.interval_ns = optional_duration("--health-interval", f.health_interval);
   h.timeout_ns = optional_duration("--health-timeout", f.health_timeout);
   h.start_period_ns = optional_duration("--health-start-period", f.health_start_period);
+  h.start_interval_ns = optional_duration("--health-start-interval", f.health_start_interval);
   if (!f.health_retries.empty())
     h.retries = static_cast<unsigned>(int_flag("--health-retries", f.health_retries, 1));
   return h;

@@ -46,7 +46,8 @@ struct CreateFlags {
   bool restart_on_unhealthy = false;      // --restart-on-unhealthy
   std::vector<std::string> log_opts;      // --log-opt max-size=10m / max-file=3
   std::optional<std::string> health_cmd;  // --health-cmd (a shell command)
-  std::string health_interval, health_timeout, health_start_period, health_retries;
+  std::string health_interval, health_timeout, health_start_period, health_start_interval,
+      health_retries;
   bool no_healthcheck = false;  // --no-healthcheck
   bool init = false;            // --init
   std::string stop_signal;      // --stop-signal (default: the image's, else SIGTERM)

@@ -14,7 +14,8 @@ std::string PortMapping::to_publish_spec() const {
   if (!host_ip.empty())
     s += (host_ip.find(':') != std::string::npos ? "[" + host_ip + "]" : host_ip) + ":";
   if (published != 0)
-    s += std::to_string(published) + ":";
+    s += std::to_string(published) +
+         (published_last ? "-" + std::to_string(published_last) : std::string()) + ":";
   else if (!host_ip.empty())
     s += ":";
   s += std::to_string(target);
@@ -63,11 +64,13 @@ json map_json(const M& m) {
 }
 
 json port_json(const PortMapping& p) {
-  return {{"host_ip", p.host_ip},
-          {"published", p.published},
-          {"target", p.target},
-          {"protocol", p.protocol},
-          {"spec", p.to_publish_spec()}};
+  json j = {{"host_ip", p.host_ip},
+            {"published", p.published},
+            {"target", p.target},
+            {"protocol", p.protocol},
+            {"spec", p.to_publish_spec()}};
+  if (p.published_last) j["published_last"] = p.published_last;
+  return j;
 }
 
 json mount_json(const Mount& m) {

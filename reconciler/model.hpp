@@ -37,7 +37,8 @@ struct Duration {
 };
 
 // One published port: host_ip:published -> target/protocol. Port ranges are
-// expanded to one mapping per port.
+// expanded to one mapping per port, but for a host range published on one
+// container port, which the replicas share out.
 struct PortMapping {
   std::string host_ip;          // "" = every address of the host
   std::uint16_t published = 0;  // 0 = a free port chosen at start
@@ -48,6 +49,8 @@ struct PortMapping {
   // nullopt: not an IPv4 address).
   std::optional<runtime::Proto> proto = runtime::Proto::Tcp;
   std::optional<std::string> runtime_host_ip = "";
+  // "8000-8002:80": the host range's last port; replica N publishes published + N - 1.
+  std::uint16_t published_last = 0;
   // The runtime's -p form "[IP:][HOST:]CONTAINER[/proto]" (proto only when not tcp).
   std::string to_publish_spec() const;
   bool operator==(const PortMapping&) const = default;
@@ -185,6 +188,10 @@ struct Service {
   std::vector<std::string> environment;
   std::vector<std::string>
       env_files;  // absolute paths, in order (their contents are in environment)
+  // Required env files that could not be read, as located errors ("lit.yml:5:15:
+  // services.web.env_file[0]: cannot read env file ..."): set only when the
+  // command loading the project does not use the service (LoadOptions::env_file_services).
+  std::vector<std::string> missing_env_files;
   std::vector<PortMapping> ports;
   std::vector<std::string> expose;                 // "8080" or "8080/udp"
   std::vector<Mount> volumes;                      // includes `tmpfs:` entries as MountType::tmpfs

@@ -34,6 +34,19 @@ std::string duration_text(std::chrono::milliseconds d) {
   return std::to_string(d.count()) + " ms";
 }
 
+// Whether `before` is a container action of a service `a` depends on only
+// optionally (depends_on required: false): its failure does not skip `a`.
+bool optional_dependency(const Action& a, const Action& before) {
+  if (before.service.empty() || before.service == a.service) return false;
+  bool optional = false;
+  for (const auto& d : a.wait_for) {
+    if (d.service != before.service) continue;
+    if (d.required) return false;
+    optional = true;
+  }
+  return optional;
+}
+
 // One apply: a queue of the actions whose prerequisites have all finished,
 // taken by a pool of workers. Every change the waiters may care about (an
 // action finished, the apply was cancelled) wakes them through `changed_`.
@@ -65,6 +78,7 @@ class Applier {
     ApplyResult result;
     for (auto& e : errors_)
       if (!e.empty()) result.errors.push_back(std::move(e));
+    result.warnings = std::move(warnings_);
     return result;
   }
 
@@ -97,22 +111,46 @@ class Applier {
     const auto timeout = options_.dependency_timeout;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (const auto& dep : a.wait_for) {
+      if (!dep.required && failed_service(dep.service)) {
+        warn(a, "dependency " + dep.service +
+                    " failed to start (optional dependency: starting without it)");
+        continue;
+      }
       for (;;) {
         std::uint64_t seen = generation();
         if (options_.stop.stop_requested()) throw Error("cancelled");
         ConditionState c = runner_.condition(dep);
         if (c.kind == ConditionState::Kind::Holds) break;
-        if (c.kind == ConditionState::Kind::Never)
-          throw Error("dependency failed to start: " + c.why);
+        std::string failure;
         auto now = std::chrono::steady_clock::now();
-        if (now > deadline)
-          throw Error("dependency " + dep.service + " did not become " + to_string(dep.condition) +
-                      " in " + duration_text(timeout));
+        if (c.kind == ConditionState::Kind::Never)
+          failure = "dependency failed to start: " + c.why;
+        else if (now > deadline)
+          failure = "dependency " + dep.service + " did not become " + to_string(dep.condition) +
+                    " in " + duration_text(timeout);
+        if (!failure.empty() && dep.required) throw Error(failure);
+        if (!failure.empty()) {  // depends_on required: false: go on without it
+          warn(a, failure + " (optional dependency: starting without it)");
+          break;
+        }
         std::unique_lock lock(mutex_);
         changed_.wait_until(lock, options_.stop, std::min(now + options_.recheck, deadline),
                             [&] { return generation_ != seen; });
       }
     }
+  }
+
+  // Whether an action of `service` in this plan failed.
+  bool failed_service(const std::string& service) {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < plan_.actions.size(); ++i)
+      if (failed_[i] && plan_.actions[i].service == service) return true;
+    return false;
+  }
+
+  void warn(const Action& a, const std::string& text) {
+    std::lock_guard lock(mutex_);
+    warnings_.push_back(std::string(to_string(a.kind)) + " " + a.target + ": " + text);
   }
 
   std::uint64_t generation() {
@@ -128,8 +166,9 @@ class Applier {
       const std::size_t i = ready_.front();
       ready_.pop_front();
       const Action& a = plan_.actions[i];
-      bool blocked =
-          std::any_of(a.after.begin(), a.after.end(), [&](std::size_t b) { return failed_[b]; });
+      bool blocked = std::any_of(a.after.begin(), a.after.end(), [&](std::size_t b) {
+        return failed_[b] && !optional_dependency(a, plan_.actions[b]);
+      });
       lock.unlock();
       std::string error;
       if (options_.stop.stop_requested())
@@ -179,6 +218,7 @@ class Applier {
   std::condition_variable_any changed_;
   std::vector<bool> failed_;
   std::vector<std::string> errors_;
+  std::vector<std::string> warnings_;
   std::vector<std::size_t> unfinished_before_;  // per action: its prerequisites not finished yet
   std::deque<std::size_t> ready_;               // prerequisites all finished, not taken yet
   std::size_t finished_ = 0;

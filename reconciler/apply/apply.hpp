@@ -2,7 +2,9 @@
 // Runs a plan: networks and volumes, then containers, each action once its
 // prerequisites (the plan's edges) succeeded and its dependencies' conditions
 // (service_started / service_healthy / service_completed_successfully) hold.
-// An action that fails skips everything that depends on it; the others still
+// An action that fails skips everything that depends on it (but for the
+// dependants of a service that depend on it with required: false, which start
+// with a warning); the others still
 // run, so the project is left consistent, and every failure is reported.
 // The actions themselves are an ActionRunner's (runner.hpp); actions.hpp runs
 // them with the runtime.
@@ -38,6 +40,9 @@ struct ApplyOptions {
 
 struct ApplyResult {
   std::vector<std::string> errors;  // one line each; empty on success
+  // One line each: an optional dependency (depends_on required: false) that
+  // failed or never met its condition; its dependant started without it.
+  std::vector<std::string> warnings;
   bool ok() const { return errors.empty(); }
 };
 

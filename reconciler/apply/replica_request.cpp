@@ -87,12 +87,23 @@ void add_mounts(const Project& p, const Service& s, ContainerRequest& r) {
   }
 }
 
-runtime::PublishedPort port_of(const Service& s, const PortMapping& p) {
+// Replica `number` of a host port range published on one container port
+// takes the range's number-th port.
+runtime::PublishedPort port_of(const Service& s, const PortMapping& p, int number) {
   if (!p.proto)
     throw unsupported(s, "ports", "protocol " + p.protocol + " is not supported (tcp or udp)");
   if (!p.runtime_host_ip)
     throw unsupported(s, "ports", "host address " + p.host_ip + " is not an IPv4 address");
-  return {*p.runtime_host_ip, p.published, p.target, *p.proto};
+  std::uint16_t published = p.published;
+  if (p.published_last) {
+    int port = p.published + std::max(number, 1) - 1;
+    if (port > p.published_last)
+      throw unsupported(s, "ports",
+                        "replica " + std::to_string(number) + " has no port left in " +
+                            p.to_publish_spec() + " (one host port per replica)");
+    published = static_cast<std::uint16_t>(port);
+  }
+  return {*p.runtime_host_ip, published, p.target, *p.proto};
 }
 
 // The first network (highest priority, then name) is joined at create; the
@@ -158,6 +169,8 @@ void add_health(const Service& s, ContainerRequest& r) {
   if (h.timeout) r.health.timeout_ns = health_duration("--health-timeout", *h.timeout);
   if (h.start_period)
     r.health.start_period_ns = health_duration("--health-start-period", *h.start_period);
+  if (h.start_interval)
+    r.health.start_interval_ns = health_duration("--health-start-interval", *h.start_interval);
   if (h.retries) {
     if (*h.retries < 1)
       throw Error("invalid --health-retries \"" + std::to_string(*h.retries) + "\"", {}, 0,
@@ -253,7 +266,7 @@ ReplicaRequest replica_request(const Project& project, const Service& s, const s
   add_command(s, r);
   r.env = s.environment;
   add_mounts(project, s, r);
-  for (const auto& p : s.ports) r.ports.push_back(port_of(s, p));
+  for (const auto& p : s.ports) r.ports.push_back(port_of(s, p, number));
   add_networks(project, s, out);
   add_health(s, r);
   add_resources(s, r);

@@ -128,4 +128,30 @@ EnvList parse_dotenv(const std::string& text, const std::string& display, const 
   return out;
 }
 
+EnvList parse_raw_env(const std::string& text, const std::string& display, const Lookup& lookup) {
+  EnvList out;
+  std::size_t pos = 0;
+  int lineno = 0;
+  while (pos < text.size()) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    std::string line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++lineno;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::string start = trim(line);
+    if (start.empty() || start[0] == '#') continue;
+    std::size_t eq = line.find('=');
+    std::string key = trim(line.substr(0, eq));
+    if (key.empty() || key.find_first_of(" \t") != std::string::npos)
+      throw Error(display + ":" + std::to_string(lineno) + ": invalid variable name '" + key + "'");
+    if (eq != std::string::npos) {
+      out.emplace_back(key, line.substr(eq + 1));
+    } else if (auto v = lookup(key)) {
+      out.emplace_back(key, *v);
+    }
+  }
+  return out;
+}
+
 }  // namespace lit::reconciler::load

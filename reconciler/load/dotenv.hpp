@@ -17,4 +17,9 @@ using EnvList = std::vector<std::pair<std::string, std::string>>;
 // takes KEY from lookup (skipped when unset).
 EnvList parse_dotenv(const std::string& text, const std::string& display, const Lookup& lookup);
 
+// env_file's `format: raw`: KEY=VALUE lines taken literally (no quotes, no
+// escapes, no interpolation, no trailing comments); empty lines and lines
+// starting with # are skipped; a line "KEY" takes KEY from lookup.
+EnvList parse_raw_env(const std::string& text, const std::string& display, const Lookup& lookup);
+
 }  // namespace lit::reconciler::load

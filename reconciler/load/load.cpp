@@ -8,6 +8,8 @@
 
 #include "reconciler/load/dotenv.hpp"
 #include "reconciler/load/extends.hpp"
+#include "reconciler/load/files.hpp"
+#include "reconciler/load/include.hpp"
 #include "reconciler/load/merge.hpp"
 #include "reconciler/load/normalize.hpp"
 #include "reconciler/load/profiles.hpp"
@@ -109,17 +111,6 @@ std::vector<std::string> resolve_files(const LoadOptions& o, const fs::path& cwd
   return out;
 }
 
-void check_top_level_keys(const Node& root, Diag& diag) {
-  static const std::set<std::string> known = {"name",    "services", "networks",
-                                              "volumes", "secrets",  "configs"};
-  for (const auto& e : root.entries) {
-    if (e.key == "version")
-      diag.warn(e.key_loc, "version", "obsolete, ignored");
-    else if (!known.count(e.key) && e.key.rfind("x-", 0) != 0)
-      diag.unsupported(e.key_loc, e.key);
-  }
-}
-
 std::string project_name(const LoadOptions& o, const Node& root, const fs::path& project_dir,
                          const Lookup& lookup) {
   if (!o.project_name.empty()) {
@@ -147,28 +138,23 @@ struct Loaded {
   std::map<std::string, std::vector<CopySpec>> copies;  // shorthand filesystem.copy per service
 };
 
-// Each file: parse, shorthand, top-level checks, interpolation (unless
-// `interpolate` is off, for `lit config --no-interpolate`), canonical shapes, merge.
-Loaded read_and_merge(const std::vector<std::string>& files, const fs::path& project_dir,
-                      const Lookup& lookup, Diag& diag, bool interpolate) {
+// Each file: parse, shorthand, checks, interpolation (unless the file set's
+// is off, for `lit config --no-interpolate`), canonical shapes, include, merge.
+Loaded read_and_merge(const std::vector<std::string>& files, const FileSet& set,
+                      const Lookup& lookup) {
   Loaded out;
   out.root = Node::map();
   for (const auto& f : files) {
-    std::string shown = display_name(f, project_dir);
+    std::string shown = set.display(f);
     Node root = parse_yaml_file(f, shown);
     if (root.is_null()) root = Node::map(Loc{shown, 1, 1});
-    if (!root.is_map())
-      fail(root, "", "expected a mapping at the top of the file, got " + kind_name(root));
-    if (is_shorthand(root)) {
-      auto copies = expand_shorthand(root, project_dir.string(), diag);
+    if (root.is_map() && is_shorthand(root)) {
+      auto copies = expand_shorthand(root, set.project_dir, set.diag);
       out.copies[root.find("services")->entries[0].key] = copies;
     }
-    check_top_level_keys(root, diag);
-    root.erase("version");
-    if (interpolate) interpolate_tree(root, lookup, "", diag);
-    if (const Node* s = root.find("services"); s && !s->is_map() && !s->is_null())
-      fail(*s, "services", "expected a mapping of services, got " + kind_name(*s));
-    canonicalize_services(root);
+    set.prepare(root, lookup);
+    std::vector<std::string> chain{f};
+    apply_include(root, set.project_dir, lookup, set, chain);
     merge_into(out.root, root, "");
   }
   return out;
@@ -202,17 +188,29 @@ Merged merge_files(const LoadOptions& o, Diag& diag, bool interpolate) {
     m.project_dir = m.project_dir.parent_path();
   m.dotenv = read_dotenv(o, m.project_dir, m.env, cwd);
   Lookup lookup = [&m](const std::string& k) { return m.lookup(k); };
-  m.loaded = read_and_merge(m.files, m.project_dir, lookup, diag, interpolate);
-  resolve_extends(m.loaded.root, [&](const std::string& file, const Loc& at) {
-    fs::path p = fs::path(file).is_absolute() ? fs::path(file) : m.project_dir / file;
-    std::error_code e2;
-    if (!fs::is_regular_file(p, e2)) fail(at, "extends.file", "no such file " + p.string());
-    Node other = parse_yaml_file(p.string(), display_name(p, m.project_dir));
-    if (interpolate) interpolate_tree(other, lookup, "", diag);
-    canonicalize_services(other);
-    return other;
-  });
+  FileSet set{m.project_dir.string(), diag, interpolate};
+  m.loaded = read_and_merge(m.files, set, lookup);
+  resolve_extends(m.loaded.root, set.extends_reader(m.project_dir.string(), lookup));
+  strip_merge_tags(m.loaded.root);
   return m;
+}
+
+// The services whose env files must be readable: LoadOptions::env_file_services
+// and what they depend on, else every active service.
+std::set<std::string> env_file_services(const Node& services, const LoadOptions& o,
+                                        const std::set<std::string>& active) {
+  if (!o.env_file_services) return active;
+  std::set<std::string> out;
+  std::vector<std::string> todo = *o.env_file_services;
+  while (!todo.empty()) {
+    std::string name = todo.back();
+    todo.pop_back();
+    const Node* svc = services.find(name);
+    if (!out.insert(name).second || !svc || !svc->is_map()) continue;
+    if (const Node* deps = svc->find("depends_on"); deps && deps->is_map())
+      for (const auto& d : deps->entries) todo.push_back(d.key);
+  }
+  return out;
 }
 
 }  // namespace
@@ -248,13 +246,15 @@ Project load_project(const LoadOptions& o) {
   Node services = root.find("services") ? *root.find("services") : Node::map();
   if (services.is_null()) services = Node::map();
   std::set<std::string> active = active_services(services, o, lookup, project.disabled_services);
+  std::set<std::string> env_needed = env_file_services(services, o, active);
   for (const auto& e : services.entries) {
     if (!active.count(e.key)) continue;
+    ctx.env_files_required = env_needed.count(e.key) > 0;
     Service s = normalize_service(e.key, e.value, project, ctx);
     if (auto c = m.loaded.copies.find(e.key); c != m.loaded.copies.end()) s.copy = c->second;
     project.services[e.key] = std::move(s);
   }
-  if (o.consistency) check_references(services, project);
+  if (o.consistency) check_references(services, project, diag);
   bool uses_default = false;
   for (const auto& [_, s] : project.services) uses_default |= s.networks.count("default") > 0;
   if (uses_default && !project.networks.count("default"))

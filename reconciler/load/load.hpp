@@ -26,6 +26,12 @@ struct LoadOptions {
   // Services named on the command line: active whatever their profiles, with
   // the services they depend on.
   std::vector<std::string> services;
+  // The services whose env_file entries must be readable (with what they
+  // depend on): nullopt = every active service. Compose reads only the env
+  // files of the services a command uses: `ps`, `logs`, `down` need none, `up
+  // web` web's. The others load without their missing files
+  // (Service::missing_env_files).
+  std::optional<std::vector<std::string>> env_file_services;
   EnvLookup environment;  // empty = the process environment
   bool strict = false;    // unsupported keys are errors, not warnings
   // depends_on and network_mode service:NAME must name active services, and no

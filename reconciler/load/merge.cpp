@@ -1,6 +1,7 @@
 #include "reconciler/load/merge.hpp"
 
 #include <set>
+#include <utility>
 
 #include "reconciler/load/diag.hpp"
 #include "reconciler/load/values.hpp"
@@ -22,6 +23,7 @@ void kv_to_map(Node& n, const std::string& path) {
     v.loc = it.loc;
     m.set(s.substr(0, eq), std::move(v), it.loc);
   }
+  m.tag = n.tag;
   n = std::move(m);
 }
 
@@ -34,12 +36,14 @@ void names_to_map(Node& n, const std::string& path) {
     v.loc = n.items[i].loc;
     m.set(as_string(n.items[i], idx(path, i)), std::move(v), n.items[i].loc);
   }
+  m.tag = n.tag;
   n = std::move(m);
 }
 
 void string_to_map(Node& n, const char* key) {
   if (!n.is_scalar()) return;
   Node m = Node::map(n.loc);
+  m.tag = std::exchange(n.tag, Node::Tag::none);
   m.set(key, n, n.loc);
   n = std::move(m);
 }
@@ -47,6 +51,7 @@ void string_to_map(Node& n, const char* key) {
 void string_to_seq(Node& n) {
   if (!n.is_scalar()) return;
   Node s = Node::seq(n.loc);
+  s.tag = std::exchange(n.tag, Node::Tag::none);
   s.items.push_back(n);
   n = std::move(s);
 }
@@ -133,9 +138,16 @@ void canonicalize_services(Node& root) {
 }
 
 void merge_into(Node& base, const Node& over, const std::string& path) {
+  // `!override` replaces; a value an earlier file reset is replaced too.
+  if (over.tag == Node::Tag::override_ || base.tag == Node::Tag::reset) {
+    base = over;
+    return;
+  }
   if (base.is_map() && over.is_map()) {
     for (const auto& e : over.entries) {
-      if (Node* old = base.find(e.key))
+      if (e.value.tag == Node::Tag::reset)
+        base.erase(e.key);
+      else if (Node* old = base.find(e.key))
         merge_into(*old, e.value, sub(path, e.key));
       else
         base.entries.push_back(e);
@@ -148,6 +160,14 @@ void merge_into(Node& base, const Node& over, const std::string& path) {
   }
   if (over.is_null() && base.is_map()) return;  // `networks: {front: }` keeps front's settings
   base = over;
+}
+
+void strip_merge_tags(Node& n) {
+  n.tag = Node::Tag::none;
+  std::erase_if(n.entries, [](const Entry& e) { return e.value.tag == Node::Tag::reset; });
+  std::erase_if(n.items, [](const Node& it) { return it.tag == Node::Tag::reset; });
+  for (auto& e : n.entries) strip_merge_tags(e.value);
+  for (auto& it : n.items) strip_merge_tags(it);
 }
 
 }  // namespace lit::reconciler::load

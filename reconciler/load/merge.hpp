@@ -15,6 +15,12 @@ void canonicalize_service(Node& service, const std::string& path);
 
 // Merges `over` onto `base`; `path` is base's key path ("" for a file's root,
 // "services.web" for a service), which selects the list rules.
+// `!reset` (in over) removes the key from base; `!override` replaces base's value.
 void merge_into(Node& base, const Node& over, const std::string& path);
+
+// Once every file and extends is merged: values still tagged `!reset` (in the
+// first file, or below a key no earlier file had) are dropped, as compose
+// does, and the other tags forgotten.
+void strip_merge_tags(Node& n);
 
 }  // namespace lit::reconciler::load

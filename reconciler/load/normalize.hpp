@@ -15,6 +15,9 @@ struct NormContext {
   Diag& diag;
   std::string project_dir;  // absolute; relative paths resolve against it
   Lookup lookup;            // process environment over .env
+  // Whether the service being normalized must have its env_file entries: a
+  // command reads only the env files of the services it uses, as compose does.
+  bool env_files_required = true;
 };
 
 // Top-level networks, volumes, secrets, configs (project.name must be set).

@@ -72,7 +72,7 @@ std::set<std::string> active_services(const Node& services, const LoadOptions& o
   return active;
 }
 
-void check_references(const Node& services, Project& project) {
+void check_references(const Node& services, Project& project, Diag& diag) {
   for (auto& [name, s] : project.services) {
     const Node& svc = *services.find(name);
     std::string path = "services." + name;
@@ -87,6 +87,10 @@ void check_references(const Node& services, Project& project) {
         continue;
       }
       if (!it->second.required) {
+        diag.warn(at->key_loc, p,
+                  (defined ? "service '" + it->first + "' is not in an active profile"
+                           : "no such service '" + it->first + "'") +
+                      ", ignored (required: false)");
         it = s.depends_on.erase(it);
         continue;
       }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "reconciler/load/diag.hpp"
 #include "reconciler/load/interpolate.hpp"
 #include "reconciler/load/load.hpp"
 #include "reconciler/load/tree.hpp"
@@ -18,7 +19,8 @@ std::set<std::string> active_services(const Node& services, const LoadOptions& o
                                       const Lookup& lookup, std::vector<std::string>& disabled);
 
 // depends_on targets exist and are active (unless required: false, then the
-// dependency is dropped), network_mode service:NAME exists, no dependency cycle.
-void check_references(const Node& services, Project& project);
+// dependency is dropped with a warning), network_mode service:NAME exists, no
+// dependency cycle.
+void check_references(const Node& services, Project& project, Diag& diag);
 
 }  // namespace lit::reconciler::load

@@ -31,13 +31,17 @@ std::vector<std::string> list(const KeyCtx& k) {
   return k.value.is_null() ? std::vector<std::string>{} : as_string_list(k.value, k.path);
 }
 
-// The runtime's parser decides, in the loader's words; "" is no policy to it
-// but not a valid value here.
+// The runtime's parser decides, in the loader's words; "" is no policy, as
+// compose reads it (what an override file writes to drop a base's policy).
 void restart(const KeyCtx& k) {
   std::string r = str(k);
+  if (r.empty()) {
+    k.s.restart = Parsed<runtime::RestartPolicy>{"no", {}};
+    return;
+  }
   std::optional<runtime::RestartPolicy> policy;
   try {
-    if (!r.empty()) policy = runtime::parse_restart_policy(r);
+    policy = runtime::parse_restart_policy(r);
   } catch (const Error&) {
   }
   if (!policy)

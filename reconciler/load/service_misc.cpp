@@ -56,6 +56,10 @@ Healthcheck normalize_healthcheck(const Node& n, const std::string& path, NormCo
     else
       ctx.diag.unsupported(e.key_loc, p);
   }
+  if (h.start_interval && !h.start_period)
+    fail(n.find_entry("start_interval")->key_loc, sub(path, "start_interval"),
+         "requires start_period (the checks run every start_interval during the start period); "
+         "set start_period or remove start_interval");
   return h;
 }
 
@@ -299,50 +303,82 @@ void normalize_file_refs(const Node& n, const std::string& path, bool secrets, S
   }
 }
 
+namespace {
+
+// One env_file entry: its file, whether it must exist, and how it reads.
+struct EnvFileEntry {
+  std::string file;
+  bool required = true;
+  bool raw = false;
+};
+
+EnvFileEntry env_file_entry(const Node& it, const std::string& path) {
+  EnvFileEntry out;
+  if (!it.is_map()) {
+    out.file = as_string(it, path);
+    return out;
+  }
+  for (const auto& e : it.entries) {
+    std::string p = sub(path, e.key);
+    if (e.key == "path") {
+      out.file = as_string(e.value, p);
+    } else if (e.key == "required") {
+      out.required = as_bool(e.value, p);
+    } else if (e.key == "format") {
+      std::string f = as_string(e.value, p);
+      if (f != "raw" && f != "dotenv" && !f.empty())
+        fail(e.value, p, "expected dotenv or raw, got '" + f + "'");
+      out.raw = f == "raw";
+    } else {
+      fail(e.key_loc, p, "unknown key (expected path, required or format)");
+    }
+  }
+  if (out.file.empty()) fail(it, path, "path: required");
+  return out;
+}
+
+// The env_file entries' variables, in order (later wins). A missing optional
+// file is skipped; a missing required one is an error when the command uses
+// the service (ctx.env_files_required), else it is noted in the service.
+void read_env_files(const Node& env_file, const std::string& p, Service& s, NormContext& ctx,
+                    std::map<std::string, std::string>& vars) {
+  if (!env_file.is_seq()) fail(env_file, p, "expected a path or a list of paths");
+  for (std::size_t i = 0; i < env_file.items.size(); ++i) {
+    const Node& it = env_file.items[i];
+    std::string ip = idx(p, i);
+    EnvFileEntry entry = env_file_entry(it, ip);
+    std::string abs = host_path(entry.file, ctx);
+    std::string text;
+    try {
+      text = read_file(abs);
+    } catch (const Error&) {
+      if (!entry.required) continue;
+      if (!ctx.env_files_required) {
+        s.missing_env_files.push_back(located(it.loc, ip, "cannot read env file " + abs));
+        continue;
+      }
+      fail(it, ip, "cannot read env file " + abs + " (set required: false to make it optional)");
+    }
+    s.env_files.push_back(abs);
+    try {
+      auto read =
+          entry.raw ? parse_raw_env(text, abs, ctx.lookup) : parse_dotenv(text, abs, ctx.lookup);
+      for (auto& [k, v] : read) vars[k] = v;
+    } catch (const Error& e) {
+      fail(it, ip, e.what());
+    }
+  }
+}
+
+}  // namespace
+
 // env_file entries first (in file order), then environment; later wins. A
 // variable without a value comes from the environment, or is left out.
 void normalize_environment(const Node* env, const Node* env_file, const std::string& path,
                            Service& s, NormContext& ctx) {
   std::map<std::string, std::string> vars;
-  if (env_file && !env_file->is_null()) {
-    std::string p = sub(path, "env_file");
-    if (!env_file->is_seq()) fail(*env_file, p, "expected a path or a list of paths");
-    for (std::size_t i = 0; i < env_file->items.size(); ++i) {
-      const Node& it = env_file->items[i];
-      std::string ip = idx(p, i);
-      std::string file;
-      bool required = true;
-      if (it.is_map()) {
-        for (const auto& e : it.entries) {
-          if (e.key == "path")
-            file = as_string(e.value, sub(ip, e.key));
-          else if (e.key == "required")
-            required = as_bool(e.value, sub(ip, e.key));
-          else if (e.key == "format")
-            as_string(e.value, sub(ip, e.key));
-          else
-            fail(e.key_loc, sub(ip, e.key), "unknown key (expected path, required or format)");
-        }
-        if (file.empty()) fail(it, ip, "path: required");
-      } else {
-        file = as_string(it, ip);
-      }
-      std::string abs = host_path(file, ctx);
-      std::string text;
-      try {
-        text = read_file(abs);
-      } catch (const Error&) {
-        if (!required) continue;
-        fail(it, ip, "cannot read env file " + abs + " (set required: false to make it optional)");
-      }
-      s.env_files.push_back(abs);
-      try {
-        for (auto& [k, v] : parse_dotenv(text, abs, ctx.lookup)) vars[k] = v;
-      } catch (const Error& e) {
-        fail(it, ip, e.what());
-      }
-    }
-  }
+  if (env_file && !env_file->is_null())
+    read_env_files(*env_file, sub(path, "env_file"), s, ctx, vars);
   if (env && !env->is_null()) {
     for (auto& [k, v] : as_kv(*env, sub(path, "environment"))) {
       if (v)

@@ -61,12 +61,10 @@ void add_mappings(const Node& at, const std::string& path, const std::string& sh
   bool has_host = !published.empty();
   if (has_host && !parse_range(published, h))
     fail(at, path, "invalid host port '" + published + "' in '" + shown + "'");
-  if (has_host && h.size() != t.size()) {
-    if (t.size() == 1)
-      fail(at, path,
-           "a host port range for one container port is not supported by lit: '" + shown + "'");
+  // A host range for one container port: each replica takes the next port of it.
+  bool spread = has_host && t.size() == 1 && h.size() > 1;
+  if (has_host && h.size() != t.size() && !spread)
     fail(at, path, "host and container port ranges differ in size in '" + shown + "'");
-  }
   if (proto != "tcp" && proto != "udp" && proto != "sctp")
     fail(at, path, "invalid protocol '" + proto + "' in '" + shown + "' (expected tcp or udp)");
   // The runtime publishes on one IPv4 address or on all.
@@ -81,6 +79,7 @@ void add_mappings(const Node& at, const std::string& path, const std::string& sh
     m.protocol = proto;
     m.proto = runtime::proto_from_name(proto);
     m.runtime_host_ip = runtime_host;
+    if (spread) m.published_last = static_cast<std::uint16_t>(h.last);
     if (std::find(s.ports.begin(), s.ports.end(), m) == s.ports.end()) s.ports.push_back(m);
   }
 }
@@ -167,6 +166,7 @@ void normalize_expose(const Node& n, const std::string& path, Service& s) {
   if (!n.is_seq()) fail(n, path, "expected a list of ports, got " + kind_name(n));
   for (std::size_t i = 0; i < n.items.size(); ++i) {
     std::string e = as_string(n.items[i], idx(path, i));
+    if (e.empty()) continue;  // as compose reads it: no port
     std::string port = e.substr(0, e.find('/'));
     std::string proto = e.find('/') == std::string::npos ? "tcp" : e.substr(e.find('/') + 1);
     Range r;

@@ -123,6 +123,10 @@ struct Converter {
           throw Error(n.loc.str() + ": an alias inside this anchored node refers back to it");
     }
     within.push_back(y);
+    if (y.Tag() == "!reset")
+      n.tag = Node::Tag::reset;
+    else if (y.Tag() == "!override")
+      n.tag = Node::Tag::override_;
     switch (y.Type()) {
       case YAML::NodeType::Undefined:
       case YAML::NodeType::Null:

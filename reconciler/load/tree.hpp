@@ -19,8 +19,12 @@ struct Entry;
 struct Node {
   enum class Kind { null, scalar, seq, map };
   Kind kind = Kind::null;
-  std::string text;            // scalar
-  bool quoted = false;         // scalar written in quotes (never a number/bool/null)
+  std::string text;     // scalar
+  bool quoted = false;  // scalar written in quotes (never a number/bool/null)
+  // Compose's merge tags: `!reset` drops the value merged so far (the key is
+  // then as if unset), `!override` replaces it instead of merging into it.
+  enum class Tag { none, reset, override_ };
+  Tag tag = Tag::none;
   std::vector<Node> items;     // seq
   std::vector<Entry> entries;  // map, in document order
   Loc loc;

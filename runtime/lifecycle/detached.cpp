@@ -54,6 +54,11 @@ std::vector<std::string> shim_args(const Paths& paths, const ContainerRecord& r)
   if (r.lifecycle.healthcheck) {
     args.push_back("--health-interval-ns");
     args.push_back(std::to_string(r.lifecycle.healthcheck->config.interval_ns));
+    const auto& hc = r.lifecycle.healthcheck->config;
+    if (hc.start_interval_ns > 0 && hc.start_period_ns > 0) {
+      args.insert(args.end(), {"--health-start-interval-ns", std::to_string(hc.start_interval_ns),
+                               "--health-start-period-ns", std::to_string(hc.start_period_ns)});
+    }
   }
   if (r.spec.process.stdin_open) args.push_back("--keep-stdin");
   return args;
@@ -210,16 +215,16 @@ int64_t started_ns(const ContainerRecord& r) {
 
 }  // namespace
 
-bool probe_health(const Paths& paths, const std::string& id) {
+ProbeOutcome probe_health(const Paths& paths, const std::string& id) {
   RecordStore records(paths);
   auto rec = records.read(id);
   // A paused container is not probed, as in docker (an exec would freeze too).
   if (!rec || !rec->lifecycle.healthcheck || rec->state.paused ||
       observed_state(*rec).status != ContainerStatus::Running)
-    return false;
+    return {};
   const HealthCheck& hc = *rec->lifecycle.healthcheck;
   auto args = probe_command(hc.test);
-  if (args.empty()) return false;
+  if (args.empty()) return {};
 
   ProbeResult probe;
   probe.start_ns = shim::now_ns();
@@ -237,6 +242,7 @@ bool probe_health(const Paths& paths, const std::string& id) {
   probe.end_ns = shim::now_ns();
 
   bool turned_unhealthy = false;
+  ProbeOutcome outcome;
   records.update(
       id,
       [&](ContainerRecord& r) {
@@ -245,9 +251,11 @@ bool probe_health(const Paths& paths, const std::string& id) {
         if (!r.state.health) r.state.health = HealthState{};
         bool changed = record_probe(*r.state.health, hc.config, started_ns(r), probe);
         turned_unhealthy = changed && r.state.health->status == Health::Unhealthy;
+        outcome.starting = r.state.health->status == Health::Starting;
       },
       Durability::NoSync);
-  return turned_unhealthy && kill_when_unhealthy(rec->lifecycle.restart);
+  outcome.kill = turned_unhealthy && kill_when_unhealthy(rec->lifecycle.restart);
+  return outcome;
 }
 
 }  // namespace lit::runtime

@@ -51,8 +51,11 @@ struct ExitReport {
 RestartDecision record_exit(const Paths& paths, const std::string& id, const ExitReport& report);
 
 // __health: runs one probe of the container's health check inside it and
-// records the result. True when the container just turned unhealthy and its
-// policy says to kill it (--restart-on-unhealthy).
-bool probe_health(const Paths& paths, const std::string& id);
+// records the result.
+struct ProbeOutcome {
+  bool kill = false;     // it just turned unhealthy and its policy says to kill it
+  bool starting = true;  // its health status is still "starting"
+};
+ProbeOutcome probe_health(const Paths& paths, const std::string& id);
 
 }  // namespace lit::runtime

@@ -2,6 +2,12 @@
 
 namespace lit::runtime {
 
+int64_t next_probe_delay_ns(const HealthConfig& c, Health status, int64_t since_start_ns) {
+  if (c.start_interval_ns > 0 && status == Health::Starting && since_start_ns < c.start_period_ns)
+    return c.start_interval_ns;
+  return c.interval_ns;
+}
+
 bool record_probe(HealthState& s, const HealthConfig& c, int64_t started_ns, ProbeResult r) {
   const Health before = s.status;
   if (r.exit_code == 0) {

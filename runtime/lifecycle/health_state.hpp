@@ -14,8 +14,13 @@ struct HealthConfig {
   int64_t interval_ns = 30'000'000'000;
   int64_t timeout_ns = 30'000'000'000;
   int64_t start_period_ns = 0;
+  int64_t start_interval_ns = 0;  // 0: interval_ns during the start period too
   unsigned retries = 3;
 };
+
+// The wait before the next probe, docker's rule: start_interval while the
+// container is still starting and inside its start period, else interval.
+int64_t next_probe_delay_ns(const HealthConfig& c, Health status, int64_t since_start_ns);
 
 // One probe as `inspect` shows it; exit_code -1 for a probe that timed out.
 struct ProbeResult {

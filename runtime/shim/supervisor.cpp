@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/lifecycle/health_state.hpp"
 #include "runtime/shim/log_time.hpp"
 #include "runtime/util/fs.hpp"
 #include "runtime/util/io.hpp"
@@ -156,12 +157,32 @@ class Supervisor {
   void arm_health(bool on) {
     if (!timerfd_) return;
     itimerspec t{};
+    armed_ns_ = 0;
     if (on) {
-      t.it_value.tv_sec = c_.health_interval_ns / 1'000'000'000;
-      t.it_value.tv_nsec = c_.health_interval_ns % 1'000'000'000;
+      armed_ns_ = probe_interval_ns();
+      t.it_value.tv_sec = armed_ns_ / 1'000'000'000;
+      t.it_value.tv_nsec = armed_ns_ % 1'000'000'000;
       t.it_interval = t.it_value;
     }
     ::timerfd_settime(timerfd_.get(), 0, &t, nullptr);
+  }
+
+  // The probes' period now: the start interval while the container is
+  // starting inside its start period, then the interval (docker's rule).
+  int64_t probe_interval_ns() const {
+    runtime::HealthConfig hc;
+    hc.interval_ns = c_.health_interval_ns;
+    hc.start_interval_ns = c_.health_start_interval_ns;
+    hc.start_period_ns = c_.health_start_period_ns;
+    return runtime::next_probe_delay_ns(
+        hc, health_starting_ ? runtime::Health::Starting : runtime::Health::Healthy,
+        now_ns() - started_ns_);
+  }
+
+  // Re-arms the timer when the period changed (the start period is over, or
+  // the container is no longer starting).
+  void update_health_period() {
+    if (armed_ns_ != 0 && probe_interval_ns() != armed_ns_) arm_health(true);
   }
 
   Outcome run_once(bool first) {
@@ -174,6 +195,8 @@ class Supervisor {
     }
     if (!start(first, out, err, o)) return o;
     const int64_t started = now_ns();
+    started_ns_ = started;
+    health_starting_ = true;
     ::fcntl(out.read.get(), F_SETFL, O_NONBLOCK);
     ::fcntl(err.read.get(), F_SETFL, O_NONBLOCK);
     arm_health(true);
@@ -239,11 +262,14 @@ class Supervisor {
           o.signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
         } else if (p == health_) {
           health_ = -1;
-          // __health exits 3 when the container just turned unhealthy and must go.
+          // __health exits 3 when the container just turned unhealthy and must go,
+          // 4 when it is no longer starting.
           if (!exited && WIFEXITED(st) && WEXITSTATUS(st) == 3) {
             o.killed_unhealthy = true;
             ::kill(init_, SIGKILL);
           }
+          if (WIFEXITED(st) && WEXITSTATUS(st) == 4) health_starting_ = false;
+          if (!exited) update_health_period();
         }
       }
     }
@@ -253,6 +279,7 @@ class Supervisor {
     uint64_t ticks = 0;
     [[maybe_unused]] ssize_t n = ::read(timerfd_.get(), &ticks, sizeof ticks);
     if (exited || health_ > 0) return;  // one probe at a time, as docker
+    update_health_period();
     health_ = spawn(lit({"__health", c_.id}), {{0, -1}, {1, -1}, {2, -1}});
   }
 
@@ -298,6 +325,8 @@ class Supervisor {
   std::unique_ptr<Pipe> stdin_;
   std::unique_ptr<LogWriter> log_;
   pid_t init_ = -1, health_ = -1;
+  int64_t started_ns_ = 0, armed_ns_ = 0;  // the init's start; the timer's period (0: off)
+  bool health_starting_ = true;            // the health status is still "starting"
   int64_t last_delay_ms_ = 0;
 };
 
@@ -338,6 +367,10 @@ bool parse_supervisor_args(int argc, char** argv, SupervisorConfig& c, std::stri
       c.log.max_file = static_cast<unsigned>(n);
     else if (a == "--health-interval-ns" && parse_number(v, n) && n >= 0)
       c.health_interval_ns = n;
+    else if (a == "--health-start-interval-ns" && parse_number(v, n) && n >= 0)
+      c.health_start_interval_ns = n;
+    else if (a == "--health-start-period-ns" && parse_number(v, n) && n >= 0)
+      c.health_start_period_ns = n;
     else if (a == "--ready-fd" && parse_number(v, n) && n >= 0)
       c.ready_fd = static_cast<int>(n);
     else if (a == "--lock-fd" && parse_number(v, n) && n >= 0)

@@ -19,8 +19,11 @@ struct SupervisorConfig {
   std::string log_path;  // <root>/containers/<id>/container.log
   LogOptions log;
   int64_t health_interval_ns = 0;  // 0: no health check
-  bool keep_stdin = false;         // -i: stdin is a pipe held open, never written
-  int ready_fd = -1;               // `run -d` waits for "ok" or an error on it, then EOF
+  // start_interval: the probes' interval while the container is starting,
+  // inside its start period (0: health_interval_ns throughout).
+  int64_t health_start_interval_ns = 0, health_start_period_ns = 0;
+  bool keep_stdin = false;  // -i: stdin is a pipe held open, never written
+  int ready_fd = -1;        // `run -d` waits for "ok" or an error on it, then EOF
   int lock_fd = -1;  // the container's operation lock: held until the first start is recorded
 };
 

@@ -13,11 +13,12 @@ int64_t image_ns(const nlohmann::json& hc, const char* key, int64_t fallback) {
 
 // The first timing set, named as its flag, for errors.
 std::string first_timing(const HealthOverride& o) {
-  return o.interval_ns       ? "--health-interval"
-         : o.timeout_ns      ? "--health-timeout"
-         : o.start_period_ns ? "--health-start-period"
-         : o.retries         ? "--health-retries"
-                             : "";
+  return o.interval_ns         ? "--health-interval"
+         : o.timeout_ns        ? "--health-timeout"
+         : o.start_period_ns   ? "--health-start-period"
+         : o.start_interval_ns ? "--health-start-interval"
+         : o.retries           ? "--health-retries"
+                               : "";
 }
 
 // docker's rules: a test replaces the image's test; each timing overrides the
@@ -42,6 +43,7 @@ std::optional<HealthCheck> build_healthcheck(const HealthOverride& o, const nloh
   hc.config.interval_ns = o.interval_ns.value_or(image_ns(img, "Interval", defaults.interval_ns));
   hc.config.timeout_ns = o.timeout_ns.value_or(image_ns(img, "Timeout", defaults.timeout_ns));
   hc.config.start_period_ns = o.start_period_ns.value_or(image_ns(img, "StartPeriod", 0));
+  hc.config.start_interval_ns = o.start_interval_ns.value_or(image_ns(img, "StartInterval", 0));
   unsigned retries =
       img.contains("Retries") && img["Retries"].is_number_integer() && img["Retries"] > 0
           ? img["Retries"].get<unsigned>()

@@ -57,7 +57,7 @@ std::string network_text(const NetworkRequest& network);
 struct HealthOverride {
   bool disable = false;                          // --no-healthcheck
   std::optional<std::vector<std::string>> test;  // ["CMD-SHELL", cmd] or ["CMD", args...]
-  std::optional<std::int64_t> interval_ns, timeout_ns, start_period_ns;
+  std::optional<std::int64_t> interval_ns, timeout_ns, start_period_ns, start_interval_ns;
   std::optional<unsigned> retries;
 };
 

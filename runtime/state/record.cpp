@@ -154,6 +154,7 @@ json lifecycle_to_json(const LifecycleConfig& c) {
                         {"interval_ns", h.config.interval_ns},
                         {"timeout_ns", h.config.timeout_ns},
                         {"start_period_ns", h.config.start_period_ns},
+                        {"start_interval_ns", h.config.start_interval_ns},
                         {"retries", h.config.retries}};
   }
   return j;
@@ -173,6 +174,7 @@ LifecycleConfig lifecycle_from_json(const json& j) {
     hc.config.interval_ns = h->at("interval_ns");
     hc.config.timeout_ns = h->at("timeout_ns");
     hc.config.start_period_ns = h->at("start_period_ns");
+    hc.config.start_interval_ns = h->value("start_interval_ns", int64_t{0});  // older records
     hc.config.retries = h->at("retries");
     c.healthcheck = hc;
   }

@@ -21,10 +21,38 @@ import yaml
 YAML_SUFFIXES = (".yml", ".yaml")
 
 
+class ComposeLoader(yaml.SafeLoader):
+    """YAML with compose's merge tags: !override keeps its value; a key whose
+    value is !reset is as if absent (dropped before validation)."""
+
+
+RESET = object()
+
+
+def _override(loader, node):
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_scalar(node)
+
+
+ComposeLoader.add_constructor("!override", _override)
+ComposeLoader.add_constructor("!reset", lambda loader, node: RESET)
+
+
+def drop_reset(doc):
+    if isinstance(doc, dict):
+        return {k: drop_reset(v) for k, v in doc.items() if v is not RESET}
+    if isinstance(doc, list):
+        return [drop_reset(v) for v in doc if v is not RESET]
+    return doc
+
+
 def problems(validator, path):
     """Schema errors of one YAML file, as strings ([] when valid)."""
     try:
-        doc = yaml.safe_load(path.read_text())
+        doc = drop_reset(yaml.load(path.read_text(), Loader=ComposeLoader))
     except yaml.YAMLError as e:
         return [f"not YAML: {e}".splitlines()[0]]
     return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message[:200]}"

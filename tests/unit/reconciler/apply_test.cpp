@@ -392,6 +392,50 @@ TEST(ApplyTest, AFailureSkipsOnlyWhatDependsOnItAndEveryFailureIsReported) {
   EXPECT_THAT(events.of("Container db"), IsEmpty());
 }
 
+TEST(ApplyTest, AnOptionalDependencyThatFailsOrNeverBecomesReadyIsAWarning) {
+  // web depends on cache (required: false) and on db; cache fails to start,
+  // metrics (required: false, service_healthy) will never be healthy.
+  DesiredDependency cache{.service = "cache", .required = false};
+  DesiredDependency metrics{
+      .service = "metrics", .condition = Condition::Healthy, .required = false};
+  DesiredDependency db{.service = "db"};
+  Plan plan{.actions = {container("cache"), container("db"),
+                        container("web", {0, 1}, {cache, metrics, db}),
+                        container("api", {0}, {{.service = "cache"}})}};
+  FakeRunner runner;
+  runner.fail("cache", "boom");
+  runner.on_success_holds("db", "db");
+  runner.set_condition("metrics", Kind::Never, "service metrics is unhealthy");
+  Events events;
+  ApplyResult r = apply_plan(plan, runner, fast_options(), events.sink());
+  EXPECT_THAT(r.errors,
+              ElementsAre("create container cache: boom",
+                          "create container api: skipped, something it depends on failed"));
+  EXPECT_THAT(r.warnings,
+              ElementsAre("create container web: dependency cache failed to start (optional "
+                          "dependency: starting without it)",
+                          "create container web: dependency failed to start: service metrics is "
+                          "unhealthy (optional dependency: starting without it)"));
+  EXPECT_THAT(runner.log(), Contains("end web"));
+  EXPECT_THAT(events.of("Container web"), ElementsAre("Waiting", "Working", "Done"));
+}
+
+TEST(ApplyTest, AnOptionalDependencyNotReadyInTimeIsAWarning) {
+  Plan plan{
+      .actions = {container(
+          "web", {}, {{.service = "db", .condition = Condition::Healthy, .required = false}})}};
+  FakeRunner runner;
+  ApplyOptions options = fast_options();
+  options.dependency_timeout = std::chrono::milliseconds(20);
+  Events events;
+  ApplyResult r = apply_plan(plan, runner, options, events.sink());
+  EXPECT_THAT(r.errors, IsEmpty());
+  EXPECT_THAT(r.warnings, ElementsAre("create container web: dependency db did not become "
+                                      "service_healthy in 20 ms (optional dependency: starting "
+                                      "without it)"));
+  EXPECT_THAT(runner.log(), Contains("end web"));
+}
+
 TEST(ApplyTest, CancellingSkipsWhatHasNotStartedEndsWaitsAndLetsRunningActionsFinish) {
   Plan plan{.actions = {container("a"), container("b", {0}),
                         container("w", {}, {{.service = "x", .condition = Condition::Healthy}})}};

@@ -2,7 +2,7 @@
 // valid one holds expected.json (the normalized project, its directory shown as
 // $CASE); an invalid one holds expected_error.txt (the exact one-line error).
 // options.json sets LoadOptions (files, project_name, profiles, services,
-// env_files, strict, working_dir) and the environment ("env"); nothing comes
+// env_files, env_file_services, strict, working_dir) and the environment ("env"); nothing comes
 // from the real environment. LIT_GOLDEN_UPDATE=1 rewrites the expected files.
 #include <gtest/gtest.h>
 
@@ -49,6 +49,8 @@ LoadOptions options_for(const fs::path& dir) {
   opts.services = o.value("services", std::vector<std::string>{});
   opts.env_files = o.value("env_files", std::vector<std::string>{});
   opts.strict = o.value("strict", false);
+  if (o.contains("env_file_services"))
+    opts.env_file_services = o["env_file_services"].get<std::vector<std::string>>();
   std::map<std::string, std::string> env = o.value("env", std::map<std::string, std::string>{});
   env.emplace("HOME", "/home/user");
   opts.environment = [env](const std::string& k) -> std::optional<std::string> {

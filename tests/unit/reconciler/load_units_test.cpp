@@ -262,6 +262,62 @@ TEST(Load, ProjectDirectoryIsWhereDiscoveryStarts) {
   EXPECT_EQ(p.name, "app");
 }
 
+// Compose reads only the env files of the services a command uses: `ps`,
+// `logs`, `down` (no service) and `up api` load despite web's missing file.
+TEST(Load, AMissingEnvFileBreaksOnlyTheCommandsThatUseItsService) {
+  TempDir dir(std::filesystem::temp_directory_path(), "lit-load-");
+  write_file_atomic(dir.path() / "compose.yaml",
+                    "services:\n"
+                    "  web: {image: i, env_file: web.env}\n"
+                    "  api: {image: i, env_file: api.env, depends_on: [db]}\n"
+                    "  db: {image: i}\n");
+  write_file_atomic(dir.path() / "api.env", "A=1\n");
+  LoadOptions o;
+  o.working_dir = dir.path().string();
+  o.environment = env({});
+  std::string missing = "compose.yaml:2:29: services.web.env_file[0]: cannot read env file " +
+                        (dir.path() / "web.env").string();
+  for (const auto& selection : std::vector<std::vector<std::string>>{{}, {"api"}, {"db"}}) {
+    o.env_file_services = selection;
+    Project p = load_project(o);
+    EXPECT_EQ(p.services.at("web").missing_env_files, std::vector<std::string>{missing});
+    EXPECT_EQ(p.services.at("api").environment, std::vector<std::string>{"A=1"});
+  }
+  o.env_file_services = std::vector<std::string>{"web"};
+  EXPECT_EQ(error_of([&] { load_project(o); }),
+            missing + " (set required: false to make it optional)");
+  o.env_file_services.reset();  // every service: up, config
+  EXPECT_EQ(error_of([&] { load_project(o); }),
+            missing + " (set required: false to make it optional)");
+}
+
+TEST(Load, AShellVariableWinsOverDotEnvInInterpolation) {
+  TempDir dir(std::filesystem::temp_directory_path(), "lit-load-");
+  write_file_atomic(dir.path() / "compose.yaml", "services: {a: {image: \"i:${TAG}\"}}\n");
+  write_file_atomic(dir.path() / ".env", "TAG=from-dotenv\n");
+  LoadOptions o;
+  o.working_dir = dir.path().string();
+  o.environment = env({});
+  EXPECT_EQ(load_project(o).services.at("a").image, "i:from-dotenv");
+  o.environment = env({{"TAG", "from-shell"}});
+  EXPECT_EQ(load_project(o).services.at("a").image, "i:from-shell");
+  o.environment = env({{"TAG", ""}});  // set, even empty, it still wins
+  EXPECT_EQ(load_project(o).services.at("a").image, "i:");
+}
+
+TEST(DotEnv, RawFormatTakesValuesLiterally) {
+  auto read = parse_raw_env("# c\nA=\"q\" # x\nB=${X}\n\nC='s'\nD=\nE=a=b\r\nF\n", "raw.env",
+                            env({{"X", "x"}, {"F", "from-env"}}));
+  EXPECT_EQ(read, (EnvList{{"A", "\"q\" # x"},
+                           {"B", "${X}"},
+                           {"C", "'s'"},
+                           {"D", ""},
+                           {"E", "a=b"},
+                           {"F", "from-env"}}));
+  EXPECT_EQ(error_of([] { parse_raw_env("BAD KEY=1\n", "raw.env", env({})); }),
+            "raw.env:1: invalid variable name 'BAD KEY'");
+}
+
 TEST(ProjectName, AnInvalidNameIsComposesError) {
   EXPECT_TRUE(valid_project_name("shop_1-a"));
   EXPECT_FALSE(valid_project_name("Shop"));

@@ -171,6 +171,23 @@ TEST(ReplicaRequest, NetworkModes) {
             runtime::NetworkMode::Host);
 }
 
+// "8000-8001:80" (a host range on one container port): each replica takes the
+// range's next port, and one beyond the range is an error naming the service.
+TEST(ReplicaRequest, AHostPortRangeIsSpreadOverTheReplicas) {
+  Service s = web();
+  s.ports = {{"", 8000, 80, "tcp", Proto::Tcp, "", 8001}};
+  auto published = [&](int number) {
+    return replica_request(project_with(s), s, "proj-web-" + std::to_string(number), number, "h")
+        .request.ports.at(0)
+        .host_port;
+  };
+  EXPECT_EQ(published(1), 8000);
+  EXPECT_EQ(published(2), 8001);
+  EXPECT_EQ(error_of([&] { published(3); }),
+            "service web: ports: replica 3 has no port left in 8000-8001:80 (one host port per "
+            "replica)");
+}
+
 TEST(ReplicaRequest, WhatTheRuntimeCannotTakeIsSaidNamingTheService) {
   Service s = web();
   s.ports = {{"", 80, 80, "sctp", std::nullopt, ""}};  // the loader keeps sctp untyped

@@ -47,6 +47,19 @@ TEST(ShimHealthState, FailuresInTheStartPeriodDoNotCountWhileStarting) {
   EXPECT_EQ(h.status, Health::Unhealthy);
 }
 
+TEST(ShimHealthState, StartIntervalWhileStartingInsideTheStartPeriodThenTheInterval) {
+  HealthConfig c;
+  c.interval_ns = 30 * kS;
+  c.start_period_ns = 10 * kS;
+  EXPECT_EQ(next_probe_delay_ns(c, Health::Starting, 0), 30 * kS);  // no start_interval
+  c.start_interval_ns = 1 * kS;
+  EXPECT_EQ(next_probe_delay_ns(c, Health::Starting, 0), 1 * kS);
+  EXPECT_EQ(next_probe_delay_ns(c, Health::Starting, 9 * kS), 1 * kS);
+  EXPECT_EQ(next_probe_delay_ns(c, Health::Starting, 10 * kS), 30 * kS);  // the period is over
+  EXPECT_EQ(next_probe_delay_ns(c, Health::Healthy, 2 * kS), 30 * kS);    // healthy early
+  EXPECT_EQ(next_probe_delay_ns(c, Health::Unhealthy, 2 * kS), 30 * kS);
+}
+
 TEST(ShimHealthState, KeepsTheLastFiveProbesWithOutputCapped) {
   HealthState s;
   for (int i = 0; i < 8; ++i) record_probe(s, {}, 0, probe(i, 0, std::to_string(i)));

@@ -58,7 +58,15 @@ TEST(LifecycleConfig, FlagsOverrideTheImageOneByOne) {
   EXPECT_EQ(c.healthcheck->test[1], "/bin/check");  // the image's test stays
   EXPECT_EQ(c.healthcheck->config.interval_ns, 250'000'000);
   EXPECT_EQ(c.healthcheck->config.timeout_ns, 2'000'000'000);  // the image's
+  EXPECT_EQ(c.healthcheck->config.start_interval_ns, 0);       // none: the interval
   EXPECT_EQ(c.stop_signal, SIGUSR1);
+  f.health_start_period = "10s";
+  f.health_start_interval = "500ms";
+  c = build_lifecycle(f, image_with_healthcheck());
+  EXPECT_EQ(c.healthcheck->config.start_period_ns, 10'000'000'000);
+  EXPECT_EQ(c.healthcheck->config.start_interval_ns, 500'000'000);
+  f.health_start_period.clear();
+  f.health_start_interval.clear();
 
   f.health_cmd = "curl -f localhost";
   c = build_lifecycle(f, image_with_healthcheck());
