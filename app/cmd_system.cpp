@@ -17,6 +17,7 @@
 #include "runtime/image/prune.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/image/usage.hpp"
+#include "runtime/state/liveness.hpp"
 #include "runtime/state/record_store.hpp"
 #include "runtime/util/tree_size.hpp"
 #include "runtime/volume/volumes.hpp"

@@ -7,6 +7,7 @@
 #include "network/manager.hpp"
 #include "network/store.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
+#include "runtime/state/liveness.hpp"
 #include "runtime/state/record_store.hpp"
 #include "runtime/util/tree_size.hpp"
 #include "runtime/volume/volumes.hpp"

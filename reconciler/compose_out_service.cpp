@@ -117,7 +117,10 @@ ojson port_of(const PortMapping& p) {
   ojson j = {{"mode", "ingress"}};
   put_str(j, "host_ip", p.host_ip);
   j["target"] = p.target;
-  if (p.published != 0) j["published"] = std::to_string(p.published);
+  // A host range for one container port (spread over the replicas): "8000-8001".
+  if (p.published != 0)
+    j["published"] = std::to_string(p.published) +
+                     (p.published_last > p.published ? "-" + std::to_string(p.published_last) : "");
   j["protocol"] = p.protocol;
   return j;
 }

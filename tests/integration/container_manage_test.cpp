@@ -61,7 +61,9 @@ TEST_F(RunTest, PruneRemovesEveryContainerThatIsNotRunning) {
   EXPECT_EQ(lit({"container", "ls", "-a", "--format", "{{.Names}}"}).out, "live1\n");
   EXPECT_EQ(container_ids().size(), 1u);
   for (const auto& id : before)
-    if (container_ids().count(id) == 0) EXPECT_NE(r.out.find(id), std::string::npos) << r;
+    if (container_ids().count(id) == 0) {
+      EXPECT_NE(r.out.find(id), std::string::npos) << r;
+    }
   ASSERT_EQ(lit({"container", "rm", "-f", "live1"}).exit_code, 0);
 }
 

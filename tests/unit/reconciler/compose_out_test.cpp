@@ -53,6 +53,8 @@ LoadOptions options_for(const fs::path& dir) {
   opts.profiles = o.value("profiles", std::vector<std::string>{});
   opts.services = o.value("services", std::vector<std::string>{});
   opts.env_files = o.value("env_files", std::vector<std::string>{});
+  if (o.contains("env_file_services"))
+    opts.env_file_services = o["env_file_services"].get<std::vector<std::string>>();
   auto env = o.value("env", std::map<std::string, std::string>{});
   env.emplace("HOME", "/home/user");
   opts.environment = [env](const std::string& k) -> std::optional<std::string> {
@@ -129,6 +131,7 @@ void expect_round_trip(const fs::path& dir) {
   again.environment = o.environment;
   again.profiles = o.profiles;  // the output keeps each service's profiles, as compose's
   again.services = o.services;
+  again.env_file_services = o.env_file_services;
   Project second = load_project(again);
   EXPECT_EQ(second.name, first.name);
   ASSERT_EQ(second.services.size(), first.services.size());
