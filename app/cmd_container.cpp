@@ -138,6 +138,23 @@ void register_run(CLI::App& container, Context& ctx) {
   });
 }
 
+// docker create: the container made (its image pulled when missing), not
+// started; `container start` starts it. Prints its id.
+void register_create(CLI::App& container, Context& ctx) {
+  auto flags = std::make_shared<CreateFlags>();
+  auto* create = container.add_subcommand("create", "Create a container without starting it");
+  add_run_flags(*create, *flags);
+  create->callback([&ctx, flags] {
+    if (flags->tty)
+      throw Error("create -t: a container with a terminal is run in the foreground", {}, 0,
+                  "use lit container run -t");
+    flags->foreground_run = false;
+    ensure_image(ctx, flags->image, flags->pull);
+    std::printf("%s\n",
+                runtime::create_container(ctx.paths, request_from_flags(*flags)).id.c_str());
+  });
+}
+
 // The ports a container's image exposes ("80/tcp"), by image id.
 std::vector<std::string> exposed_ports(const image::Store& store, const std::string& image_id) {
   auto img = store.find(image_id);
@@ -283,6 +300,7 @@ void register_container_commands(CLI::App& app, Context& ctx, bool run_only) {
   register_inspection_commands(*container, ctx);
   register_fs_commands(*container, ctx);
   register_run(*container, ctx);
+  register_create(*container, ctx);
   register_ls(*container, ctx);
   register_rm(*container, ctx);
   register_inspect(*container, ctx);

@@ -19,7 +19,8 @@ namespace lit::app {
 
 // The flags `lit up` takes for its attached mode, as compose's.
 struct AttachFlags {
-  bool abort_on_exit = false, no_color = false, no_prefix = false, timestamps = false;
+  bool abort_on_exit = false, abort_on_failure = false, no_color = false, no_prefix = false,
+       timestamps = false;
   std::string exit_code_from;
   std::vector<std::string> attach, no_attach;
   std::optional<int> timeout;

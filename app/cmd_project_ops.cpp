@@ -491,6 +491,7 @@ void report_pulls(Context& ctx, const std::vector<PullJob>& jobs, PullOutput out
       e.context("service " + names);
       if (output == PullOutput::Json) std::printf("%s\n", pull_error_json(e.what()).c_str());
       report(ctx, e);
+      ctx.exit_code = kExitProjectFailure;  // compose's
     }
   }
 }

@@ -116,17 +116,22 @@ services:
     depends_on: [db]
   broken:
     image: localhost/lit-test:latest
-    command: ["false"]
+    command: ["sleep", "600"]
+    init: true
+    healthcheck:
+      test: ["CMD", "false"]
+      interval: 1s
+      retries: 1
 )");
   RunOptions bounded;
   bounded.timeout = 60s;
   Result r = project({"up", "-d", "--wait", "--wait-timeout", "30", "web"}, {}, bounded);
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(states(), (States{{"shop-db-1", "running"}, {"shop-web-1", "running"}}));
-  // With no service named, every one is waited on, and broken's exit fails it.
+  // With no service named, every one is waited on, and broken's health fails it.
   r = project({"up", "-d", "--wait", "--wait-timeout", "30"}, {}, bounded);
   EXPECT_EQ(r.exit_code, 1) << r;
-  EXPECT_NE(r.err.find("shop-broken-1 exited with code 1"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("shop-broken-1 is unhealthy"), std::string::npos) << r;
 }
 
 TEST_F(ProjectCreateTest, ScaleSetsTheReplicasOfTheNamedServicesOnly) {
