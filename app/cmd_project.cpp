@@ -14,6 +14,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,12 +30,14 @@
 #include "app/views/list_filter.hpp"
 #include "reconciler/apply/actions.hpp"
 #include "reconciler/apply/attach.hpp"
+#include "reconciler/apply/replica_request.hpp"
 #include "reconciler/desired.hpp"
 #include "reconciler/labels.hpp"
 #include "reconciler/load/load.hpp"
 #include "reconciler/observe.hpp"
 #include "reconciler/plan.hpp"
 #include "runtime/image/store.hpp"
+#include "runtime/image/usage.hpp"
 #include "runtime/state/record.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -315,10 +318,53 @@ void register_scale(CLI::App& app, Context& ctx) {
   });
 }
 
+// down --rmi: the images `local` (built for services without an image: of
+// their own) or `all` (every service's) name; read before the containers go.
+std::set<std::string> images_to_remove(const Context& ctx, const Project& project,
+                                       const std::string& rmi,
+                                       const std::vector<std::string>& services) {
+  std::set<std::string> refs;
+  auto chosen = [&](const std::string& s) {
+    return services.empty() || std::find(services.begin(), services.end(), s) != services.end();
+  };
+  for (const auto& [name, s] : project.services)
+    if (chosen(name) && (rmi == "all" || (s.build && s.image.empty())))
+      refs.insert(service_image(project, s));
+  if (rmi == "all")
+    for (const auto& c : project_containers(ctx.paths, project.name, {.include_oneoffs = true}))
+      if (chosen(label_of(c.record, kServiceLabel))) refs.insert(c.record.image);
+  return refs;
+}
+
+// Removes them as compose does ("Image shop-web  Removed"); one still used by
+// a container elsewhere is an error on its line.
+int remove_images(Context& ctx, const std::set<std::string>& refs) {
+  ProgressView view(parse_progress_mode(ctx.project.progress), "Running");
+  auto sink = view.sink();
+  image::Store store(ctx.paths.images());
+  const auto users =
+      image::containers_by_image({ctx.paths.containers(), ctx.paths.run_containers()});
+  int failed = 0;
+  for (const auto& ref : refs) {
+    if (!store.find(ref)) continue;
+    try {
+      store.remove(ref, false, [&](const std::string& id) { return users.contains(id); });
+      sink({"Image " + ref, "Removed", ProgressState::Done});
+    } catch (const Error& e) {
+      sink({"Image " + ref, "Error", ProgressState::Error, e.what()});
+      ++failed;
+    }
+  }
+  view.stop();
+  return failed == 0 ? 0 : kExitProjectFailure;
+}
+
 void register_down(CLI::App& app, Context& ctx) {
   struct Opts {
     bool volumes = false, remove_orphans = false;
     std::optional<int> timeout;
+    std::string rmi;
+    std::vector<std::string> services;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("down", "Stop and remove the project's containers and networks");
@@ -326,15 +372,21 @@ void register_down(CLI::App& app, Context& ctx) {
   cmd->add_flag("--remove-orphans", o->remove_orphans,
                 "Remove containers of services no longer in the file");
   cmd->add_option("-t,--timeout", o->timeout, "Seconds to wait for a stop before SIGKILL");
+  cmd->add_option("--rmi", o->rmi, "Remove images: local (built ones) or all")
+      ->check(CLI::IsMember({"local", "all"}));
+  cmd->add_option("SERVICE", o->services, "Only these services' containers");
   cmd->callback([&ctx, o] {
     Project project = load_by_name(ctx);
     FileLock held = project_lock(ctx, project.name);
     Desired desired = desired_state(ctx.paths, project, Hashes::Skip);
     ObservedState observed = observe(ctx.paths, project.name, desired.state);
-    Plan plan = plan_down(desired.state, observed, {o->volumes, o->remove_orphans});
+    Plan plan = plan_down(desired.state, observed, {o->volumes, o->remove_orphans, o->services});
+    std::set<std::string> images;
+    if (!o->rmi.empty()) images = images_to_remove(ctx, project, o->rmi, o->services);
     ApplyOptions apply;
     apply.stop_timeout = o->timeout;
     ctx.exit_code = apply_with_progress(ctx, project, desired, plan, apply);
+    if (ctx.exit_code == 0 && !images.empty()) ctx.exit_code = remove_images(ctx, images);
   });
 }
 

@@ -141,6 +141,8 @@ struct UpOptions {
 struct DownOptions {
   bool volumes = false;  // -v: also the project's (non-external) volumes
   bool remove_orphans = false;
+  // down SERVICE...: only these services' containers; networks and volumes stay.
+  std::vector<std::string> services{};
 };
 
 // `lit up`: throws lit::Error on a dependency cycle, an unknown dependency,

@@ -6,6 +6,7 @@
 
 #include "reconciler/plan.hpp"
 #include "reconciler/plan_graph.hpp"
+#include "runtime/util/error.hpp"
 
 namespace lit::reconciler {
 namespace {
@@ -50,13 +51,22 @@ Plan plan_down(const DesiredState& desired, const ObservedState& observed,
     removed.insert(c.id);
     return detail::add_action(plan, std::move(a));
   };
+  const bool some = !opts.services.empty();
+  auto chosen = [&](const std::string& service) {
+    return !some ||
+           std::find(opts.services.begin(), opts.services.end(), service) != opts.services.end();
+  };
+  for (const auto& s : opts.services)
+    if (!g.by_name.count(s)) throw Error("no such service: " + s);
   auto orphans = detail::find_orphans(desired, g, observed);
+  if (some && !opts.remove_orphans) orphans.clear();  // not this command's business
   if (opts.remove_orphans)
     for (auto* c : orphans) remove(*c, detail::orphan_reason(*c), {});
   else if (!orphans.empty())
     plan.warnings.push_back(detail::orphan_warning(orphans));
-  for (const auto& name : desired.inactive_services)
-    for (auto* c : containers_of(observed, name)) remove(*c, "", {});
+  if (!some)
+    for (const auto& name : desired.inactive_services)
+      for (auto* c : containers_of(observed, name)) remove(*c, "", {});
 
   // Reverse dependency order; a service with no containers passes its
   // dependants' removals on, so a -> b -> c still removes a before c.
@@ -67,9 +77,11 @@ Plan plan_down(const DesiredState& desired, const ObservedState& observed,
     if (deps != g.dependants.end())
       for (const auto& d : deps->second)
         prereq.insert(prereq.end(), done[d].begin(), done[d].end());
-    for (auto* c : containers_of(observed, *it)) mine.push_back(remove(*c, "", prereq));
+    if (chosen(*it))
+      for (auto* c : containers_of(observed, *it)) mine.push_back(remove(*c, "", prereq));
     done[*it] = mine.empty() ? prereq : mine;
   }
+  if (some) return plan;
 
   std::vector<std::size_t> all_containers(plan.actions.size());
   for (std::size_t i = 0; i < all_containers.size(); ++i) all_containers[i] = i;

@@ -1,6 +1,7 @@
 // compose's create (and up --no-start), up --no-deps and scale, end to end in
 // the test's sandbox: which containers exist afterwards and in which state,
 // as `ps -a --format json` shows them.
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -132,6 +133,42 @@ services:
   r = project({"up", "-d", "--wait", "--wait-timeout", "30"}, {}, bounded);
   EXPECT_EQ(r.exit_code, 1) << r;
   EXPECT_NE(r.err.find("shop-broken-1 is unhealthy"), std::string::npos) << r;
+}
+
+// down SERVICE removes only that service's containers (the network stays);
+// --rmi local then removes the image built for the project, not the pulled one.
+TEST_F(ProjectCreateTest, DownOfAServiceAndDownRmiLocal) {
+  fs::create_directories(dir_ / "web");
+  std::ofstream(dir_ / "web" / "Dockerfile")
+      << "FROM localhost/lit-test:latest\nCMD [\"sleep\", \"600\"]\n";
+  write(R"(name: shop
+services:
+  db:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    init: true
+  web:
+    build: ./web
+    init: true
+)");
+  Result up = project({"up", "-d"});
+  ASSERT_EQ(up.exit_code, 0) << up;
+  EXPECT_EQ(states(), (States{{"shop-db-1", "running"}, {"shop-web-1", "running"}}));
+  Result r = project({"down", "-t", "1", "web"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(states(), (States{{"shop-db-1", "running"}}));
+  EXPECT_EQ(lit({"network", "ls", "--format", "{{.Name}}"}).out, "shop_default\n");
+  EXPECT_NE(lit({"image", "ls", "--format", "{{.Repository}}"}).out.find("shop-web"),
+            std::string::npos);
+  expect_lit_error(project({"down", "nope"}), "no such service: nope");
+
+  r = project({"down", "-t", "1", "--rmi", "local"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(contains_line_with(r.err, {"Image shop-web", "Removed"})) << r;
+  EXPECT_TRUE(states().empty());
+  const std::string images = lit({"image", "ls", "--format", "{{.Repository}}"}).out;
+  EXPECT_EQ(images.find("shop-web"), std::string::npos) << images;
+  EXPECT_NE(images.find("lit-test"), std::string::npos) << images;
 }
 
 TEST_F(ProjectCreateTest, ScaleSetsTheReplicasOfTheNamedServicesOnly) {

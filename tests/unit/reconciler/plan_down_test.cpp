@@ -70,6 +70,17 @@ TEST(PlanDown, RemovesDependantsFirstThenNetworksKeepingExternalOnes) {
   EXPECT_THAT(plan.warnings, IsEmpty());
 }
 
+// down SERVICE...: those services' containers only (dependants of each other
+// first); networks and volumes stay, even with -v.
+TEST(PlanDown, NamedServicesRemoveOnlyTheirContainers) {
+  Fixture f;
+  Plan plan = plan_down(f.d, f.o, {.volumes = true, .services = {"db", "web"}});
+  EXPECT_THAT(lines(plan), ElementsAre("remove container p-web-1", "remove container p-db-1"));
+  EXPECT_THAT(plan.warnings, IsEmpty());
+  EXPECT_EQ(error_of([&] { plan_down(f.d, f.o, {.services = {"nope"}}); }),
+            "no such service: nope");
+}
+
 TEST(PlanDown, VolumesOnlyWithDashV) {
   Fixture f;
   Plan plan = plan_down(f.d, f.o, {.volumes = true});
