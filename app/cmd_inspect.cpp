@@ -28,7 +28,7 @@ namespace {
 void register_logs(CLI::App& container, Context& ctx) {
   struct Opts {
     bool follow = false, timestamps = false;
-    std::string tail = "all", since, name;
+    std::string tail = "all", since, until, name;
   };
   auto o = std::make_shared<Opts>();
   auto* logs = container.add_subcommand("logs", "Print a container's output (stdout and stderr)");
@@ -39,12 +39,16 @@ void register_logs(CLI::App& container, Context& ctx) {
   logs->add_option("--since", o->since,
                    "Only lines since a time (2026-01-02T15:04:05Z, Unix seconds) or a duration "
                    "before now (10m, 1h30m)");
+  logs->add_option("--until", o->until,
+                   "Only lines before a time (2026-01-02T15:04:05Z, Unix seconds) or a duration "
+                   "before now (10m)");
   logs->add_option("CONTAINER", o->name, "Container name or id prefix")->required();
   logs->callback([&ctx, o] {
     runtime::RecordStore store(ctx.paths);
     shim::LogQuery q;
     q.tail = runtime::parse_tail(o->tail);
     if (!o->since.empty()) q.since_ns = shim::parse_since(o->since, shim::now_ns());
+    if (!o->until.empty()) q.until_ns = shim::parse_since(o->until, shim::now_ns(), "--until");
     auto record = store.lookup(o->name);
     runtime::LogPrinter out(STDOUT_FILENO, STDERR_FILENO, o->timestamps);
     runtime::print_container_logs(store, record, q, o->follow, out);

@@ -45,8 +45,9 @@ void check_services(const std::string& flag, const std::vector<std::string>& nam
 void register_project_logs(CLI::App& app, Context& ctx) {
   struct Opts {
     bool follow = false, timestamps = false, no_color = false, no_prefix = false;
-    std::string tail = "all", since;
+    std::string tail = "all", since, until;
     std::vector<std::string> services;
+    int index = 0;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand(
@@ -59,6 +60,11 @@ void register_project_logs(CLI::App& app, Context& ctx) {
   cmd->add_option("--since", o->since,
                   "Only lines since a time (2026-01-02T15:04:05Z, Unix seconds) or a duration "
                   "before now (10m, 1h30m)");
+  cmd->add_option("--until", o->until,
+                  "Only lines before a time (2026-01-02T15:04:05Z, Unix seconds) or a duration "
+                  "before now (10m)");
+  cmd->add_option("--index", o->index, "Only this replica of the services")
+      ->check(CLI::PositiveNumber);
   cmd->add_flag("--no-color", o->no_color, "Prefixes without colors");
   cmd->add_flag("--no-log-prefix", o->no_prefix, "No \"service-1 | \" before each line");
   cmd->add_option("SERVICE", o->services, "Only these services' containers");
@@ -66,10 +72,13 @@ void register_project_logs(CLI::App& app, Context& ctx) {
     reconciler::ProjectLogOptions opts;
     opts.query.tail = runtime::parse_tail(o->tail);
     if (!o->since.empty()) opts.query.since_ns = shim::parse_since(o->since, shim::now_ns());
+    if (!o->until.empty())
+      opts.query.until_ns = shim::parse_since(o->until, shim::now_ns(), "--until");
     opts.follow = o->follow;
     opts.style = log_style(o->no_color, o->no_prefix, o->timestamps);
     auto project = load_by_name(ctx, o->services);  // names an unknown service
     auto targets = reconciler::log_targets(ctx.paths, project.name, o->services);
+    if (o->index > 0) std::erase_if(targets, [&](const auto& t) { return t.number != o->index; });
     reconciler::print_project_logs(ctx.paths, targets, opts, STDOUT_FILENO);
   });
 }

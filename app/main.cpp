@@ -47,6 +47,33 @@ std::string_view command_word(int argc, char** argv, int n = 0) {
   std::_Exit(code);
 }
 
+// CLI11 builds every option of every command it is given, a few hundred
+// microseconds for all of lit: a group named first gets only itself, and
+// `container run`, the one whose start-up is measured, only run.
+// Help, project commands and typos get the whole tree (usage unchanged).
+// Returns the exit status of the command's own error: docker's 125 for the
+// container, image and network groups; 1 for the project commands, as
+// compose (and volume, login, as docker).
+int register_commands(CLI::App& cli, lit::app::Context& ctx, int argc, char** argv) {
+  using namespace lit;
+  std::string_view word = command_word(argc, argv);
+  bool all = word != "image" && word != "container" && word != "network" && word != "volume" &&
+             word != "system";
+  if (all || word == "image") app::register_image_commands(cli, ctx);
+  if (all || word == "container") {
+    bool run_only = word == "container" && command_word(argc, argv, 1) == "run";
+    app::register_container_commands(cli, ctx, run_only);
+  }
+  if (all || word == "network") app::register_network_commands(cli, ctx);
+  if (all || word == "volume") app::register_volume_commands(cli, ctx);
+  if (all || word == "system") app::register_system_commands(cli, ctx);
+  if (all) app::register_project_commands(cli, ctx);
+  if (all) app::register_registry_commands(cli, ctx);
+  app::accept_short_option_equals(cli);  // -f=PATH, -t=0, as docker
+  return word == "container" || word == "image" || word == "network" ? app::kExitLitFailure
+                                                                     : app::kExitProjectFailure;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -93,29 +120,7 @@ int main(int argc, char** argv) {
     ctx.paths.run_root = run_root;
   });
 
-  // CLI11 builds every option of every command it is given, a few hundred
-  // microseconds for all of lit: a group named first gets only itself, and
-  // `container run`, the one whose start-up is measured, only run.
-  // Help, project commands and typos get the whole tree (usage unchanged).
-  std::string_view word = command_word(argc, argv);
-  bool all = word != "image" && word != "container" && word != "network" && word != "volume" &&
-             word != "system";
-  if (all || word == "image") app::register_image_commands(cli, ctx);
-  if (all || word == "container") {
-    bool run_only = word == "container" && command_word(argc, argv, 1) == "run";
-    app::register_container_commands(cli, ctx, run_only);
-  }
-  if (all || word == "network") app::register_network_commands(cli, ctx);
-  if (all || word == "volume") app::register_volume_commands(cli, ctx);
-  if (all || word == "system") app::register_system_commands(cli, ctx);
-  if (all) app::register_project_commands(cli, ctx);
-  if (all) app::register_registry_commands(cli, ctx);
-  app::accept_short_option_equals(cli);  // -f=PATH, -t=0, as docker
-  // A command's own error: docker's 125 for the container, image and network
-  // groups; 1 for the project commands, as compose (and volume, login, as docker).
-  const int failure = word == "container" || word == "image" || word == "network"
-                          ? app::kExitLitFailure
-                          : app::kExitProjectFailure;
+  const int failure = register_commands(cli, ctx, argc, argv);
 
   try {
     cli.parse(argc, argv);

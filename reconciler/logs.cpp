@@ -26,7 +26,7 @@ std::vector<LogTarget> log_targets(const Paths& paths, const std::string& projec
     if (!services.empty() &&
         std::find(services.begin(), services.end(), c.service) == services.end())
       continue;
-    out.push_back({c.id, display_name(project, c), c.service});
+    out.push_back({c.id, display_name(project, c), c.service, c.number});
   }
   return out;
 }

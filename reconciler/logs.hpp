@@ -17,6 +17,7 @@ struct LogTarget {
   std::string id;
   std::string name;  // "web-1"
   std::string service;
+  int number = 0;  // the replica (one-offs: their own numbering)
 };
 
 // compose's name for a container in logs: "web-1" for "<project>-web-1", the

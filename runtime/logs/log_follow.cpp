@@ -76,7 +76,8 @@ void LogFollower::read_available(const LogQuery& q, std::vector<LogEntry>& out) 
     size_t start = 0;
     for (size_t nl; (nl = carry_.find('\n', start)) != std::string::npos; start = nl + 1) {
       if (!parse_log_line(std::string_view(carry_).substr(start, nl - start), e)) continue;
-      if (e.time_ns >= q.since_ns && (e.stream == Stream::Stderr ? q.want_stderr : q.want_stdout))
+      if (e.time_ns >= q.since_ns && (q.until_ns == 0 || e.time_ns < q.until_ns) &&
+          (e.stream == Stream::Stderr ? q.want_stderr : q.want_stdout))
         out.push_back(std::move(e));
     }
     carry_.erase(0, start);

@@ -156,14 +156,14 @@ bool parse_log_line(std::string_view s, LogEntry& out) {
   return have_log && have_time;
 }
 
-int64_t parse_since(std::string_view value, int64_t now) {
+int64_t parse_since(std::string_view value, int64_t now, std::string_view flag) {
   int64_t t = 0, d = 0;
   if (parse_rfc3339(value, t)) return t;
   if (value.size() == 10 && parse_rfc3339(std::string(value) + "T00:00:00Z", t)) return t;
   if (value.size() == 19 && parse_rfc3339(std::string(value) + "Z", t)) return t;  // as UTC
   if (parse_unix_time(value, t)) return t;
   if (parse_go_duration(value, d)) return now - d;
-  throw Error("invalid --since " + std::string(value), {}, 0,
+  throw Error("invalid " + std::string(flag) + " " + std::string(value), {}, 0,
               "use a time like 2026-11-25T12:00:00Z, a Unix timestamp, or a duration like 10m");
 }
 

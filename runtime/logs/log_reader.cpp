@@ -17,6 +17,7 @@ constexpr size_t kChunk = 64 * 1024;
 
 bool wanted(const LogEntry& e, const LogQuery& q) {
   if (e.time_ns < q.since_ns) return false;
+  if (q.until_ns != 0 && e.time_ns >= q.until_ns) return false;
   return e.stream == Stream::Stderr ? q.want_stderr : q.want_stdout;
 }
 

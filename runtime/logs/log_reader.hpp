@@ -28,12 +28,13 @@ bool parse_log_line(std::string_view line, LogEntry& out);
 
 // `--since` as docker takes it: RFC3339 ("2026-11-25T12:00:00Z"), a Unix timestamp
 // ("1764072000" or "1764072000.5"), or a duration before now ("10m", "1h30m", "90s").
-// Throws lit::Error naming --since.
-int64_t parse_since(std::string_view value, int64_t now_ns);
+// Also `--until`. Throws lit::Error naming the flag.
+int64_t parse_since(std::string_view value, int64_t now_ns, std::string_view flag = "--since");
 
 struct LogQuery {
   std::optional<size_t> tail;  // last N entries (after the filters below)
   int64_t since_ns = 0;        // entries at or after this time
+  int64_t until_ns = 0;        // entries before this time (0: no bound), --until
   bool want_stdout = true;
   bool want_stderr = true;
 };

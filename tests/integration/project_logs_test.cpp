@@ -110,6 +110,13 @@ TEST_F(ProjectLogsTest, LogsMergesContainersInTimeOrderWithPrefixes) {
 
   EXPECT_EQ(project({"logs", "--since", "1h"}).out, kTurnsMerged);
   EXPECT_EQ(project({"logs", "--since", "2200-01-01T00:00:00Z"}).out, "");
+  // --until: lines before that time only.
+  EXPECT_EQ(project({"logs", "--until", "2200-01-01T00:00:00Z"}).out, kTurnsMerged);
+  EXPECT_EQ(project({"logs", "--until", "2000-01-01T00:00:00Z"}).out, "");
+  expect_lit_error(project({"logs", "--until", "whenever"}), "invalid --until whenever");
+  // --index: that replica of each service (here the only one).
+  EXPECT_EQ(project({"logs", "--index", "1", "worker"}).out, "worker-1  | b1\nworker-1  | b2\n");
+  EXPECT_EQ(project({"logs", "--index", "2"}).out, "");
 
   expect_lit_error(project({"logs", "nope"}), "nope");
   expect_lit_error(project({"logs", "--tail", "many"}), "--tail");
