@@ -56,16 +56,6 @@ class ProjectControlTest : public ProjectFixture {
     write(kCompose);
   }
 
-  // container name -> `ps -a --format json` object.
-  std::map<std::string, nlohmann::json> ps_all() {
-    std::map<std::string, nlohmann::json> out;
-    for (const auto& line : project({"ps", "-a", "--format", "json"}).out_lines()) {
-      auto j = nlohmann::json::parse(line);
-      out[j.at("Name")] = j;
-    }
-    return out;
-  }
-
   nlohmann::json inspect(const std::string& name) {
     Result r = lit({"container", "inspect", name});
     EXPECT_EQ(r.exit_code, 0) << r;

@@ -38,16 +38,6 @@ class ProjectCreateTest : public ProjectFixture {
     if (IsSkipped() || HasFatalFailure()) return;
     write(kCompose);
   }
-
-  // container name -> its State in `ps -a --format json`.
-  std::map<std::string, std::string> states() {
-    std::map<std::string, std::string> out;
-    for (const auto& line : project({"ps", "-a", "--format", "json"}).out_lines()) {
-      auto j = nlohmann::json::parse(line);
-      out[j.at("Name")] = j.at("State");
-    }
-    return out;
-  }
 };
 
 using States = std::map<std::string, std::string>;

@@ -69,6 +69,23 @@ class ProjectFixture : public LitTest {
     return out;
   }
 
+  // container name -> `ps -a --format json` object.
+  std::map<std::string, nlohmann::json> ps_all() {
+    std::map<std::string, nlohmann::json> out;
+    for (const auto& line : project({"ps", "-a", "--format", "json"}).out_lines()) {
+      auto j = nlohmann::json::parse(line);
+      out[j.at("Name")] = j;
+    }
+    return out;
+  }
+
+  // container name -> its State ("running", "created"...) in `ps -a`.
+  std::map<std::string, std::string> states() {
+    std::map<std::string, std::string> out;
+    for (const auto& [name, j] : ps_all()) out[name] = j.at("State");
+    return out;
+  }
+
   fs::path dir_;
 };
 

@@ -36,16 +36,6 @@ class ProjectOpsTest : public ProjectFixture {
     write(kCompose);
   }
 
-  // container name -> `ps -a --format json` object.
-  std::map<std::string, nlohmann::json> ps_all() {
-    std::map<std::string, nlohmann::json> out;
-    for (const auto& line : project({"ps", "-a", "--format", "json"}).out_lines()) {
-      auto j = nlohmann::json::parse(line);
-      out[j.at("Name")] = j;
-    }
-    return out;
-  }
-
   // The project command on a fresh terminal (stdin, stdout and stderr a pty).
   Result project_on_pty(const std::vector<std::string>& args) {
     Result r = run_on_pty(project_argv(args), 24, 80, 30s);
