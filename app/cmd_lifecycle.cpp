@@ -159,6 +159,18 @@ void register_update(CLI::App& container, Context& ctx) {
   });
 }
 
+// docker rename OLD NEW.
+void register_rename(CLI::App& container, Context& ctx) {
+  auto names = std::make_shared<std::pair<std::string, std::string>>();
+  auto* cmd = container.add_subcommand("rename", "Rename a container");
+  cmd->add_option("CONTAINER", names->first, "Container name or id prefix")->required();
+  cmd->add_option("NEW_NAME", names->second, "Its new name")->required();
+  cmd->callback([&ctx, names] {
+    runtime::RecordStore records(ctx.paths);
+    runtime::rename_container(ctx.paths, records.lookup(names->first), names->second);
+  });
+}
+
 // docker container prune: every container that is not running goes.
 void register_prune(CLI::App& container, Context& ctx) {
   auto force = std::make_shared<bool>(false);
@@ -258,6 +270,7 @@ void register_lifecycle_commands(CLI::App& container, Context& ctx) {
   register_pause(container, ctx, true);
   register_pause(container, ctx, false);
   register_update(container, ctx);
+  register_rename(container, ctx);
   register_prune(container, ctx);
   register_spawn(container, ctx);
   register_exited(container, ctx);

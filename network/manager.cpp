@@ -291,6 +291,10 @@ std::string Manager::disconnect(const Paths& paths, const runtime::Endpoint& ep,
   return net.id;
 }
 
+void Manager::rename(const Paths& paths, const runtime::Endpoint& ep) {
+  if (store(paths).rename_endpoint(ep.id, ep.name) > 0) DnsService(paths).sync(false);
+}
+
 void install_manager() { runtime::install_network_hooks(std::make_unique<Manager>()); }
 
 }  // namespace lit::network

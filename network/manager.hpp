@@ -8,6 +8,7 @@
 //   container start     veths into its namespace, published ports, DNS names
 //   container exit      ports and DNS names removed, veths deleted
 //   container rm        addresses released
+//   container rename    its endpoints' name, DNS config
 //   network connect     an address and, when it runs, a veth at once (disconnect: the reverse)
 //   network rm      rules, bridge, record; the DNS server stops with the last network
 #include <functional>
@@ -40,6 +41,7 @@ class Manager : public runtime::NetworkHooks {
       const std::function<void(const runtime::NetworkAttachment&)>& record) override;
   std::string disconnect(const Paths& paths, const runtime::Endpoint& ep,
                          const std::string& network) override;
+  void rename(const Paths& paths, const runtime::Endpoint& ep) override;
 };
 
 // Installs a Manager as the runtime's network hooks (lit's main does this).

@@ -266,6 +266,19 @@ size_t NetworkStore::set_running(const std::string& container_id, pid_t pid, uin
   return n;
 }
 
+size_t NetworkStore::rename_endpoint(const std::string& container_id, const std::string& name) {
+  FileLock held = lock();
+  size_t n = 0;
+  for (auto& r : list()) {
+    auto it = r.endpoints.find(container_id);
+    if (it == r.endpoints.end()) continue;
+    ++n;
+    it->second.container_name = name;
+    write(r);
+  }
+  return n;
+}
+
 std::vector<NetworkRecord> NetworkStore::networks_of(const std::string& container_id) const {
   std::vector<NetworkRecord> out;
   for (auto& r : list())

@@ -121,6 +121,10 @@ class NetworkStore {
   // clears it with pid 0; returns how many endpoints there were.
   size_t set_running(const std::string& container_id, pid_t pid, uint64_t pid_start);
 
+  // The container's name on its endpoints (every network); returns how many
+  // endpoints there were.
+  size_t rename_endpoint(const std::string& container_id, const std::string& name);
+
   // The networks a container is attached to (e.g. to detach it from all on removal).
   std::vector<NetworkRecord> networks_of(const std::string& container_id) const;
 

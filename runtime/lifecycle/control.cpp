@@ -14,6 +14,7 @@
 
 #include "runtime/cgroups/cgroup.hpp"
 #include "runtime/lifecycle/detached.hpp"
+#include "runtime/lifecycle/networking.hpp"
 #include "runtime/state/liveness.hpp"
 #include "runtime/state/record_store.hpp"
 #include "runtime/util/error.hpp"
@@ -143,6 +144,23 @@ void update_container(const Paths& paths, const ContainerRecord& current,
     if (limits.cpus) r.spec.limits.cpus = limits.cpus;
     if (limits.pids) r.spec.limits.pids = limits.pids;
   });
+}
+
+ContainerRecord rename_container(const Paths& paths, const ContainerRecord& current,
+                                 const std::string& name) {
+  RecordStore records(paths);
+  Operation op = begin(records, current);
+  ContainerRecord renamed = records.rename(op.record.id, name);
+  NetworkHooks* net = network_hooks();
+  if (net && renamed.spec.network == NetworkMode::Bridge) {
+    try {
+      net->rename(paths, endpoint_of(renamed));
+    } catch (...) {
+      records.update(renamed.id, [&](ContainerRecord& r) { r.name = op.record.name; });
+      throw;
+    }
+  }
+  return renamed;
 }
 
 void pause_container(const Paths& paths, const ContainerRecord& record) {

@@ -46,6 +46,12 @@ void unpause_container(const Paths& paths, const ContainerRecord& record);
 void update_container(const Paths& paths, const ContainerRecord& record,
                       const cgroups::Limits& limits);
 
+// docker rename: the container's new name, in its record and, on lit
+// networks, in DNS (its other names and its hostname stay). Errors as docker's:
+// an invalid or taken name. When DNS cannot follow, the old name is restored.
+ContainerRecord rename_container(const Paths& paths, const ContainerRecord& record,
+                                 const std::string& name);
+
 // Blocks until the container is not running; its exit code.
 int wait_container(const Paths& paths, const ContainerRecord& record);
 

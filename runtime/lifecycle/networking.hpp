@@ -85,6 +85,9 @@ class NetworkHooks {
   // while it runs). Returns the id of the network left.
   virtual std::string disconnect(const Paths& paths, const Endpoint& endpoint,
                                  const std::string& network) = 0;
+  // `rename`: the endpoint's new name (endpoint.name) answers in DNS on every
+  // network, the old one no longer does. Throws leaving the old name.
+  virtual void rename(const Paths& paths, const Endpoint& endpoint) = 0;
 };
 
 // The installed manager, or nullptr.

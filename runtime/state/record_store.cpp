@@ -30,6 +30,12 @@ namespace {
 bool holds_record(const fs::path& dir) {
   return ::access((dir / "container.json").c_str(), F_OK) == 0;
 }
+
+void check_valid_name(const std::string& name) {
+  if (!is_valid_name(name))
+    throw Error("invalid container name \"" + name +
+                "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+}
 }  // namespace
 
 fs::path RecordStore::dir(const std::string& id) const {
@@ -42,20 +48,22 @@ void RecordStore::write(const fs::path& dir, const ContainerRecord& record,
   write_file_atomic(dir / "container.json", to_json(record).dump(2) + "\n", 0600, durability);
 }
 
+void RecordStore::check_unused(const std::string& name) const {
+  for (const auto& other : list()) {
+    if (other.name == name)
+      throw Error("the container name \"/" + name + "\" is already in use by container \"" +
+                  other.id + "\"")
+          .with_hint("remove it (lit container rm " + name + ") or choose another --name");
+  }
+}
+
 void RecordStore::create(const ContainerRecord& record, Durability durability, RecordHome home) {
-  if (!is_valid_name(record.name))
-    throw Error("invalid container name \"" + record.name +
-                "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  check_valid_name(record.name);
   if (run_.empty()) home = RecordHome::Disk;
   make_dirs(root_, 0700);
   spread_subdirectories(root_);    // a best effort: only ext2/3/4 have the flag
   FileLock names(root_ / "lock");  // name check and creation are one step
-  for (const auto& other : list()) {
-    if (other.name == record.name)
-      throw Error("the container name \"/" + record.name + "\" is already in use by container \"" +
-                  other.id + "\"")
-          .with_hint("remove it (lit container rm " + record.name + ") or choose another --name");
-  }
+  check_unused(record.name);
   remove_orphans_of_earlier_boots();
   const fs::path record_dir = home == RecordHome::RunRoot ? run_ / record.id : root_ / record.id;
   if (home == RecordHome::RunRoot) make_dirs(run_, 0700);
@@ -191,6 +199,25 @@ bool RecordStore::update(const std::string& id, const std::function<void(Contain
   change(*record);
   write(where, *record, durability);
   return true;
+}
+
+ContainerRecord RecordStore::rename(const std::string& id, const std::string& name) {
+  check_valid_name(name);
+  make_dirs(root_, 0700);
+  FileLock names(root_ / "lock");  // as create: the check and the change are one step
+  auto current = read(id);
+  if (!current) throw Error("no such container: " + id);
+  if (current->name == name)
+    throw Error("renaming container " + current->name + " to the name it already has")
+        .with_hint("give a different new name");
+  check_unused(name);
+  ContainerRecord renamed;
+  bool present = update(id, [&](ContainerRecord& r) {
+    r.name = name;
+    renamed = r;
+  });
+  if (!present) throw Error("no such container: " + current->name);
+  return renamed;
 }
 
 void RecordStore::remove(const std::string& id) {

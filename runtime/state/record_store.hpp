@@ -65,6 +65,11 @@ class RecordStore {
   bool update(const std::string& id, const std::function<void(ContainerRecord&)>& change,
               Durability durability = Durability::Sync);
 
+  // docker rename: the container's name becomes `name`, which must be valid
+  // and unused (the same errors as create), checked under the store-wide lock.
+  // Returns the updated record.
+  ContainerRecord rename(const std::string& id, const std::string& name);
+
   // Deletes the record first (so no one sees a half-removed container), then
   // its directories (a run-root record's too).
   void remove(const std::string& id);
@@ -74,6 +79,8 @@ class RecordStore {
              Durability durability) const;
   // Ids of every directory in either root (a container may have one in each).
   std::vector<std::string> ids() const;
+  // Throws when a container is named `name` (call with the store-wide lock held).
+  void check_unused(const std::string& name) const;
   // Removes disk directories without a record that predate this boot: the
   // writable layers of --rm runs whose run-root record a reboot took.
   void remove_orphans_of_earlier_boots() const;

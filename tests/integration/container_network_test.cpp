@@ -331,6 +331,29 @@ TEST_F(ContainerNetworkTest, NamesAppearAndDisappearAsContainersStartAndStop) {
   EXPECT_FALSE(resolves()) << "a removed container still resolves";
 }
 
+TEST_F(ContainerNetworkTest, RenameChangesTheNameInListsAndInDns) {
+  network({"front"});
+  sleeper("client", {"--network", "front"});
+  sleeper("web", {"--network", "front"});
+  ASSERT_EQ(exec("client", "nslookup web").exit_code, 0);
+  Result r = lit({"container", "rename", "web", "api"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(exec("client", "nslookup api").exit_code, 0) << "the new name does not resolve";
+  EXPECT_NE(exec("client", "nslookup web").exit_code, 0) << "the old name still resolves";
+  EXPECT_EQ(lit({"container", "ls", "--format", "{{.Names}}", "--filter", "name=api"}).out,
+            "api\n");
+  // Still the same container, and it keeps the new name across a restart.
+  ASSERT_EQ(lit({"container", "restart", "-t", "1", "api"}).exit_code, 0);
+  EXPECT_TRUE(eventually([&] { return exec("client", "nslookup api").exit_code == 0; }));
+
+  expect_lit_error(lit({"container", "rename", "api", "client"}),
+                   "the container name \"/client\" is already in use by container");
+  expect_lit_error(lit({"container", "rename", "api", "no/slash"}), "invalid container name");
+  expect_lit_error(lit({"container", "rename", "gone", "x"}), "no such container: gone");
+  EXPECT_EQ(exec("client", "nslookup api").exit_code, 0) << "a refused rename changed the name";
+}
+
 TEST_F(ContainerNetworkTest, EgressIsNattedExceptOnInternalNetworks) {
   make_outside();
   network({"open"});

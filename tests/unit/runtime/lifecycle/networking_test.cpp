@@ -33,6 +33,7 @@ struct FakeHooks final : NetworkHooks {
   }
   void stop(const lit::Paths&, const Endpoint& ep) noexcept override { seen.push_back(ep); }
   void remove(const lit::Paths&, const Endpoint& ep) noexcept override { seen.push_back(ep); }
+  void rename(const lit::Paths&, const Endpoint& ep) override { seen.push_back(ep); }
   NetworkAttachment connect(const lit::Paths&, const Endpoint& ep, const ConnectRequest& request,
                             const std::function<void(const NetworkAttachment&)>& record) override {
     seen.push_back(ep);

@@ -64,6 +64,25 @@ TEST_F(RecordStoreTest, NamesAreValidAndUnique) {
   EXPECT_TRUE(store.read(a.id).has_value());
 }
 
+TEST_F(RecordStoreTest, RenameKeepsNamesValidAndUnique) {
+  auto a = make(generate_id(), "web");
+  auto b = make(generate_id(), "db");
+  store.create(a);
+  store.create(b);
+  EXPECT_EQ(store.rename(a.id, "api").name, "api");
+  EXPECT_EQ(store.read(a.id)->name, "api");
+  EXPECT_EQ(store.lookup("api").id, a.id);
+  EXPECT_EQ(error_of([&] { store.rename(a.id, "db"); }),
+            "the container name \"/db\" is already in use by container \"" + b.id + "\"");
+  EXPECT_EQ(error_of([&] { store.rename(a.id, "api"); }),
+            "renaming container api to the name it already has");
+  EXPECT_THROW(store.rename(a.id, "bad/name"), lit::Error);
+  EXPECT_EQ(store.read(a.id)->name, "api");  // a refused rename changes nothing
+  // The old name is free again.
+  auto c = make(generate_id(), "web");
+  EXPECT_NO_THROW(store.create(c));
+}
+
 TEST_F(RecordStoreTest, LookupByIdNameAndPrefix) {
   auto a = make("abc1" + std::string(60, '0'), "first");
   auto b = make("abc2" + std::string(60, '0'), "second");
