@@ -150,7 +150,7 @@ void pull_for_up(Context& ctx, const Project& project, const std::string& flag, 
 struct ConvergeFlags {
   bool dry_run = false, force_recreate = false, no_recreate = false, remove_orphans = false,
        build = false, no_build = false, no_deps = false, no_start = false, quiet_pull = false,
-       yes = false;
+       yes = false, always_recreate_deps = false, renew_anon_volumes = false;
   std::vector<std::string> scale, services;
   std::string pull;  // --pull, empty: each service's pull_policy
 };
@@ -162,8 +162,15 @@ void add_converge_flags(CLI::App& cmd, ConvergeFlags& f) {
       ->excludes(build_flag);
   auto* force =
       cmd.add_flag("--force-recreate", f.force_recreate, "Recreate containers even when unchanged");
-  cmd.add_flag("--no-recreate", f.no_recreate, "Keep existing containers even when changed")
-      ->excludes(force);
+  auto* keep =
+      cmd.add_flag("--no-recreate", f.no_recreate, "Keep existing containers even when changed")
+          ->excludes(force);
+  cmd.add_flag("--always-recreate-deps", f.always_recreate_deps,
+               "Recreate the dependencies of the services named too")
+      ->excludes(keep);
+  cmd.add_flag("-V,--renew-anon-volumes", f.renew_anon_volumes,
+               "Recreate anonymous volumes instead of keeping their data from the previous "
+               "containers");
   cmd.add_flag("--remove-orphans", f.remove_orphans,
                "Remove containers of services no longer in the file");
   cmd.add_option("--scale", f.scale, "SERVICE=N replicas")->allow_extra_args(false);
@@ -202,7 +209,8 @@ struct Convergence {
   std::optional<FileLock> held;
 };
 
-Convergence plan_convergence(Context& ctx, const ConvergeFlags& f) {
+Convergence plan_convergence(Context& ctx, ConvergeFlags& f) {
+  f.dry_run = f.dry_run || ctx.project.dry_run;  // the command's flag, or lit --dry-run
   Convergence c;
   c.project = load(ctx, f.services);
   if (f.build && !f.dry_run)
@@ -217,6 +225,8 @@ Convergence plan_convergence(Context& ctx, const ConvergeFlags& f) {
   up.services = f.services;
   up.no_deps = f.no_deps;
   up.no_start = f.no_start;
+  up.always_recreate_deps = f.always_recreate_deps;
+  up.compatibility = ctx.project.compatibility;
   up.scale = parse_scale(f.scale, "flag --scale");
   c.held = project_lock(ctx, c.project.name);
   c.desired = desired_state(ctx.paths, c.project);
@@ -278,7 +288,9 @@ void register_up(CLI::App& app, Context& ctx) {
     std::optional<WaitFor> wait;
     if (o->wait && !o->f.no_start)
       wait = WaitFor{std::chrono::seconds(o->wait_timeout), started_services(c.project, o->f)};
-    ctx.exit_code = apply_with_progress(ctx, c.project, c.desired, c.plan, {}, wait);
+    ApplyOptions apply;
+    apply.renew_anon_volumes = o->f.renew_anon_volumes;
+    ctx.exit_code = apply_with_progress(ctx, c.project, c.desired, c.plan, apply, wait);
     c.held
         .reset();  // attached for as long as the containers run: down and friends may act meanwhile
     if (attach && (ctx.exit_code == 0 || ctx.exit_code == kExitInterrupted))
@@ -296,7 +308,9 @@ void register_create(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, f] {
     Convergence c = plan_convergence(ctx, *f);
     if (print_if_dry_run(*f, c.plan)) return;
-    ctx.exit_code = apply_with_progress(ctx, c.project, c.desired, c.plan, {});
+    ApplyOptions apply;
+    apply.renew_anon_volumes = f->renew_anon_volumes;
+    ctx.exit_code = apply_with_progress(ctx, c.project, c.desired, c.plan, apply);
   });
 }
 
@@ -381,6 +395,10 @@ void register_down(CLI::App& app, Context& ctx) {
     Desired desired = desired_state(ctx.paths, project, Hashes::Skip);
     ObservedState observed = observe(ctx.paths, project.name, desired.state);
     Plan plan = plan_down(desired.state, observed, {o->volumes, o->remove_orphans, o->services});
+    if (ctx.project.dry_run) {
+      std::fputs(plan.empty() ? "nothing to do\n" : render_plan(plan).c_str(), stdout);
+      return;
+    }
     std::set<std::string> images;
     if (!o->rmi.empty()) images = images_to_remove(ctx, project, o->rmi, o->services);
     ApplyOptions apply;

@@ -20,7 +20,7 @@ namespace lit::app {
 // The flags `lit up` takes for its attached mode, as compose's.
 struct AttachFlags {
   bool abort_on_exit = false, abort_on_failure = false, no_color = false, no_prefix = false,
-       timestamps = false;
+       timestamps = false, attach_dependencies = false, menu = false;
   std::string exit_code_from;
   std::vector<std::string> attach, no_attach;
   std::optional<int> timeout;
@@ -28,9 +28,11 @@ struct AttachFlags {
 
 namespace {
 
-// Prefixes in color only on a terminal, as compose's --ansi auto.
-runtime::LogStyle log_style(bool no_color, bool no_prefix, bool timestamps) {
-  return {!no_prefix, !no_color && ::isatty(STDOUT_FILENO) == 1, timestamps};
+// Prefixes in color on a terminal (--ansi auto), always or never, as compose's.
+runtime::LogStyle log_style(const std::string& ansi, bool no_color, bool no_prefix,
+                            bool timestamps) {
+  bool color = ansi == "always" || (ansi == "auto" && ::isatty(STDOUT_FILENO) == 1);
+  return {!no_prefix, !no_color && color, timestamps};
 }
 
 void check_services(const std::string& flag, const std::vector<std::string>& names,
@@ -75,7 +77,7 @@ void register_project_logs(CLI::App& app, Context& ctx) {
     if (!o->until.empty())
       opts.query.until_ns = shim::parse_since(o->until, shim::now_ns(), "--until");
     opts.follow = o->follow;
-    opts.style = log_style(o->no_color, o->no_prefix, o->timestamps);
+    opts.style = log_style(ctx.project.ansi, o->no_color, o->no_prefix, o->timestamps);
     auto project = load_by_name(ctx, o->services);  // names an unknown service
     auto targets = reconciler::log_targets(ctx.paths, project.name, o->services);
     if (o->index > 0) std::erase_if(targets, [&](const auto& t) { return t.number != o->index; });
@@ -99,6 +101,10 @@ std::shared_ptr<AttachFlags> add_attach_flags(CLI::App& up) {
                 ->allow_extra_args(false));
   exclusive(up.add_option("--no-attach", f->no_attach, "Do not show these services' output")
                 ->allow_extra_args(false));
+  exclusive(up.add_flag("--attach-dependencies", f->attach_dependencies,
+                        "Show the output of the dependencies of the services named too"));
+  up.add_flag("--menu,!--no-menu", f->menu,
+              "Accepted for compose's scripts: lit's attached mode has no shortcut menu");
   up.add_option("-t,--timeout", f->timeout, "Seconds to wait for a stop on Ctrl-C before SIGKILL");
   up.add_flag("--no-color", f->no_color, "Prefixes without colors");
   up.add_flag("--no-log-prefix", f->no_prefix, "No \"service-1 | \" before each line");
@@ -116,15 +122,18 @@ std::function<int(bool interrupted)> prepare_attach(Context& ctx, const AttachFl
   check_services("--attach", f.attach, o.services);
   check_services("--no-attach", f.no_attach, o.services);
   // compose attaches to the services named on the command line (not their
-  // dependencies), else to all; --attach chooses, --no-attach leaves out.
-  const auto& base = !f.attach.empty() ? f.attach : !services.empty() ? services : o.services;
+  // dependencies, unless --attach-dependencies), else to all; --attach
+  // chooses, --no-attach leaves out.
+  const auto& base = !f.attach.empty()                             ? f.attach
+                     : !services.empty() && !f.attach_dependencies ? services
+                                                                   : o.services;
   for (const auto& s : base)
     if (std::count(f.no_attach.begin(), f.no_attach.end(), s) == 0) o.attach.push_back(s);
   o.abort_on_exit = f.abort_on_exit;
   o.abort_on_failure = f.abort_on_failure;
   o.exit_code_from = f.exit_code_from;
   o.stop_timeout = f.timeout;
-  o.style = log_style(f.no_color, f.no_prefix, f.timestamps);
+  o.style = log_style(ctx.project.ansi, f.no_color, f.no_prefix, f.timestamps);
   return [&ctx, o, project = desired.project, progress](bool interrupted) {
     auto options = o;
     options.interrupted = interrupted;

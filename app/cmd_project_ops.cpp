@@ -131,9 +131,11 @@ void register_exec(CLI::App& app, Context& ctx) {
 // ---- run ----
 
 struct RunOpts {
-  bool rm = false, detach = false, no_tty = false, no_deps = false, service_ports = false;
-  std::vector<std::string> env, publish, volumes, command;
-  std::string workdir, user, name, service;
+  bool rm = false, detach = false, no_tty = false, tty = false, no_deps = false,
+       service_ports = false, use_aliases = false, build = false, quiet_pull = false,
+       interactive = true;
+  std::vector<std::string> env, publish, volumes, command, labels, cap_add, cap_drop;
+  std::string workdir, user, name, service, pull;
   std::optional<std::string> entrypoint;
 };
 
@@ -154,6 +156,12 @@ Service oneoff_service(const Service& base, const RunOpts& o) {
   s.container_name.clear();
   s.restart = {"no", {}};
   if (!o.workdir.empty()) s.working_dir = o.workdir;
+  for (const auto& l : o.labels) {
+    auto eq = l.find('=');
+    s.labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
+  }
+  s.cap_add.insert(s.cap_add.end(), o.cap_add.begin(), o.cap_add.end());
+  s.cap_drop.insert(s.cap_drop.end(), o.cap_drop.begin(), o.cap_drop.end());
   if (!o.user.empty()) {
     s.user = reconciler::Parsed<runtime::UserArg>{o.user, runtime::parse_user(o.user)};
   }
@@ -184,18 +192,59 @@ ContainerRecord create_oneoff(Context& ctx, const Project& project, const RunOpt
                                       name, 1, desired.hashes.at(o.service));
   runtime::ContainerRequest& r = rr.request;
   r.labels[kOneoffLabel] = "True";
-  // compose gives one-offs no network aliases: the service's name stays its replicas'.
-  r.network.aliases.clear();
-  for (auto& n : rr.extra_networks) n.aliases.clear();
+  // compose gives one-offs no network aliases (the service's name stays its
+  // replicas'), unless --use-aliases.
+  if (!o.use_aliases) {
+    r.network.aliases.clear();
+    for (auto& n : rr.extra_networks) n.aliases.clear();
+  }
   for (const auto& p : o.publish)
     for (auto& port : runtime::parse_port_spec(p)) r.ports.push_back(std::move(port));
   for (const auto& v : o.volumes) r.volumes.push_back(runtime::parse_volume(v));
   r.auto_remove = o.rm;
   r.detach = o.detach;
   r.foreground_run = !o.detach;
-  r.interactive = !o.detach;
-  r.tty = !o.detach && !o.no_tty && ::isatty(STDIN_FILENO);
+  r.interactive = !o.detach && o.interactive;
+  r.tty = o.tty || (!o.detach && !o.no_tty && ::isatty(STDIN_FILENO));
   return create_replica(ctx.paths, rr);
+}
+
+// run's flags for its image and container beyond `exec`'s, as compose's.
+void add_run_image_flags(CLI::App& cmd, RunOpts& o) {
+  auto each = [](CLI::Option* opt) { return opt->allow_extra_args(false); };
+  cmd.add_flag("-t,--tty", o.tty, "Allocate a pseudo-terminal (refused when input is piped)")
+      ->excludes("--no-TTY");
+  cmd.add_flag("-i,--interactive,!--no-interactive", o.interactive,
+               "Keep stdin open (the default, as compose)");
+  each(cmd.add_option("-l,--label", o.labels, "Add or override a label K=V"));
+  each(cmd.add_option("--cap-add", o.cap_add, "Add a Linux capability"));
+  each(cmd.add_option("--cap-drop", o.cap_drop, "Drop a Linux capability"));
+  cmd.add_flag("--use-aliases", o.use_aliases,
+               "Give the container the service's network aliases (its name in DNS)");
+  cmd.add_flag("--build", o.build, "Build the service's image before running");
+  cmd.add_option("--pull", o.pull, "Pull the image: always, missing or never")
+      ->check(CLI::IsMember({"always", "missing", "never"}));
+  cmd.add_flag("--quiet-pull", o.quiet_pull, "Pull without printing progress");
+}
+
+// The one-off's image: built (--build, or missing and the service has
+// build:) or pulled as --pull or the service's pull_policy say.
+void prepare_oneoff_image(Context& ctx, const Project& project, const RunOpts& o) {
+  const Service& s = project.services.at(o.service);
+  if (s.build) {
+    if (o.build)
+      build_services(ctx, project, {o.service}, false);
+    else
+      build_for_up(ctx, project, {o.service});
+    return;
+  }
+  std::string policy = !o.pull.empty() ? o.pull : s.pull_policy;
+  if (policy.empty() || policy == "build") policy = "missing";
+  try {
+    ensure_image(ctx, s.image, policy, o.quiet_pull);
+  } catch (Error& e) {
+    throw e.context("service " + o.service);
+  }
 }
 
 void register_run(CLI::App& app, Context& ctx) {
@@ -218,10 +267,16 @@ void register_run(CLI::App& app, Context& ctx) {
   cmd->add_option("--name", o->name, "Container name (default: PROJECT-SERVICE-run-RANDOM)");
   cmd->add_option_function<std::string>(
       "--entrypoint", [o](const std::string& e) { o->entrypoint = e; }, "Override the entrypoint");
+  add_run_image_flags(*cmd, *o);
   cmd->add_option("SERVICE", o->service, "Service name")->required();
   cmd->add_option("COMMAND", o->command, "Command and arguments (default: the service's)");
   cmd->callback([&ctx, o] {
+    // compose: "the input device is not a TTY" (docker's wording).
+    if (o->tty && !o->detach && !::isatty(STDIN_FILENO))
+      throw Error("the input device is not a TTY")
+          .with_hint("run without -t/--tty, or with -T when piping input");
     Project project = load_with(ctx, o->service);
+    prepare_oneoff_image(ctx, project, *o);
     start_created(ctx, create_oneoff(ctx, project, *o), o->detach);
   });
 }

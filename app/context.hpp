@@ -31,6 +31,9 @@ struct ProjectFlags {
   std::vector<std::string> env_files;  // --env-file
   std::vector<std::string> profiles;   // --profile
   std::string progress = "auto";       // --progress: auto, tty, plain, json, quiet
+  std::string ansi = "auto";           // --ansi: never, always, auto (colors on a terminal)
+  bool dry_run = false;                // --dry-run: print what would be done, do nothing
+  bool compatibility = false;          // --compatibility: compose v1's container names
 };
 
 struct Context {

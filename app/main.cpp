@@ -20,8 +20,8 @@ namespace {
 // that is neither a global option nor its value. Empty when there is none.
 std::string_view command_word(int argc, char** argv, int n = 0) {
   static constexpr std::string_view kWithValue[] = {
-      "--root",         "--run-root",          "--log-level", "-f",        "--file",    "-p",
-      "--project-name", "--project-directory", "--env-file",  "--profile", "--progress"};
+      "--root",         "--run-root",          "--log-level", "-f",        "--file",     "-p",
+      "--project-name", "--project-directory", "--env-file",  "--profile", "--progress", "--ansi"};
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a.empty() || a[0] != '-') {
@@ -54,6 +54,21 @@ std::string_view command_word(int argc, char** argv, int n = 0) {
 // Returns the exit status of the command's own error: docker's 125 for the
 // container, image and network groups; 1 for the project commands, as
 // compose (and volume, login, as docker).
+// What the global flags imply for the others: --ansi never means plain
+// progress (compose's), always a terminal's; --dry-run only where lit has it.
+void apply_global_flags(const CLI::App& cli, lit::app::Context& ctx) {
+  auto& p = ctx.project;
+  if (p.ansi == "never" && p.progress == "auto") p.progress = "plain";
+  if (p.ansi == "always" && p.progress == "auto") p.progress = "tty";
+  if (!p.dry_run) return;
+  auto subs = cli.get_subcommands();
+  const std::string command = subs.empty() ? "" : subs.front()->get_name();
+  if (command != "up" && command != "create" && command != "scale" && command != "down")
+    throw lit::Error("--dry-run: lit supports it with up, create, scale and down, not with " +
+                     command)
+        .with_hint("run the command without --dry-run, or see 'lit up --dry-run'");
+}
+
 int register_commands(CLI::App& cli, lit::app::Context& ctx, int argc, char** argv) {
   using namespace lit;
   std::string_view word = command_word(argc, argv);
@@ -113,7 +128,16 @@ int main(int argc, char** argv) {
   cli.add_option("--progress", ctx.project.progress,
                  "Progress output: auto, tty, plain, json, quiet")
       ->check(CLI::IsMember({"auto", "tty", "plain", "json", "quiet"}));
+  cli.add_option("--ansi", ctx.project.ansi, "Colors and terminal output: never, always or auto")
+      ->check(CLI::IsMember({"never", "always", "auto"}))
+      ->envname("COMPOSE_ANSI");
+  cli.add_flag("--dry-run", ctx.project.dry_run,
+               "Print what up, create, scale or down would do; change nothing");
+  cli.add_flag("--compatibility", ctx.project.compatibility,
+               "Name containers as compose v1 did (PROJECT_SERVICE_N)")
+      ->envname("COMPOSE_COMPATIBILITY");
   cli.parse_complete_callback([&] {
+    apply_global_flags(cli, ctx);
     spdlog::set_level(spdlog::level::from_str(log_level));
     spdlog::set_pattern("lit: %l: %v");
     ctx.paths.root = root;

@@ -136,6 +136,12 @@ struct UpOptions {
   std::vector<std::string> services{};  // selected (plus their dependencies); empty: all
   bool no_deps = false;   // --no-deps: the selected services only, not their dependencies
   bool no_start = false;  // --no-start, `lit create`: containers created, none started
+  // --always-recreate-deps: the dependencies of the selected services are
+  // recreated too. Without it, as compose, --force-recreate applies to the
+  // selected services only, their dependencies are recreated when changed.
+  bool always_recreate_deps = false;
+  // --compatibility: replicas named as compose v1 did (PROJECT_SERVICE_N).
+  bool compatibility = false;
 };
 
 struct DownOptions {
@@ -172,8 +178,10 @@ Plan plan_lifecycle(const DesiredState& desired, const ObservedState& observed, 
 // lit::Error naming a cycle ("a -> b -> a") or an unknown required dependency.
 std::vector<std::string> service_order(const DesiredState& desired);
 
-// "<project>-<service>-<number>", or the service's container_name.
-std::string container_name(const std::string& project, const DesiredService& service, int number);
+// "<project>-<service>-<number>" ('_' instead of '-' with --compatibility, as
+// compose v1 named them), or the service's container_name.
+std::string container_name(const std::string& project, const DesiredService& service, int number,
+                           char separator = '-');
 
 // For each action, the indices of the actions that wait for it (the reverse
 // edges), so an applier can start an action when its last prerequisite ends.

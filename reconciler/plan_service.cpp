@@ -76,6 +76,7 @@ ServicePlan plan_service(const std::string& project, const DesiredService& s, in
                 "\" and cannot have " + std::to_string(replicas) +
                 " replicas: container names must be unique");
   ServicePlan out;
+  const char separator = opts.compatibility ? '_' : '-';
   std::map<int, std::vector<const ObservedContainer*>> by_number;
   for (auto* c : containers) {
     if (c->number < 1)
@@ -85,7 +86,8 @@ ServicePlan plan_service(const std::string& project, const DesiredService& s, in
   }
   std::vector<const ObservedContainer*> kept;  // ascending numbers
   for (const auto& [number, same] : by_number) {
-    const ObservedContainer* best = best_of(same, container_name(project, s, number), s.hash);
+    const ObservedContainer* best =
+        best_of(same, container_name(project, s, number, separator), s.hash);
     for (auto* c : same)
       if (c != best)
         out.removals.push_back(removal(*c, "duplicate of replica " + std::to_string(number)));
@@ -99,7 +101,7 @@ ServicePlan plan_service(const std::string& project, const DesiredService& s, in
 
   std::set<int> used;
   for (auto* c : kept) {
-    std::string name = container_name(project, s, c->number);
+    std::string name = container_name(project, s, c->number, separator);
     out.replicas.push_back({.number = c->number,
                             .name = name,
                             .existing = c,
@@ -108,7 +110,7 @@ ServicePlan plan_service(const std::string& project, const DesiredService& s, in
   }
   for (int n = 1; out.replicas.size() < want; ++n) {
     if (used.count(n)) continue;
-    std::string name = container_name(project, s, n);
+    std::string name = container_name(project, s, n, separator);
     out.replicas.push_back(
         {.number = n,
          .name = name,
@@ -124,9 +126,10 @@ ServicePlan plan_service(const std::string& project, const DesiredService& s, in
 
 namespace lit::reconciler {
 
-std::string container_name(const std::string& project, const DesiredService& service, int number) {
+std::string container_name(const std::string& project, const DesiredService& service, int number,
+                           char separator) {
   if (service.container_name) return *service.container_name;
-  return project + "-" + service.name + "-" + std::to_string(number);
+  return project + separator + service.name + separator + std::to_string(number);
 }
 
 }  // namespace lit::reconciler

@@ -22,6 +22,8 @@ std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 void check_options(const ServiceGraph& g, const DesiredState& desired, const UpOptions& opts) {
   if (opts.force_recreate && opts.no_recreate)
     throw Error("--force-recreate and --no-recreate cannot be used together");
+  if (opts.always_recreate_deps && opts.no_recreate)
+    throw Error("--always-recreate-deps and --no-recreate are incompatible");
   for (const auto& [name, n] : opts.scale) {
     if (!g.by_name.count(name))
       throw Error("--scale " + name + "=" + std::to_string(n) + ": no such service " +
@@ -89,6 +91,17 @@ struct UpPlanner {
   std::map<std::string, std::size_t> removed{};          // container id -> its remove action
   std::map<std::string, std::size_t> resource_action{};  // network/volume name -> action
 
+  // compose's recreate strategies: the selected services' (--force-recreate,
+  // --no-recreate) and their dependencies' (--always-recreate-deps, --no-recreate).
+  UpOptions options_for(const std::string& service) const {
+    UpOptions o = opts;
+    bool dependency_only =
+        !opts.services.empty() &&
+        std::find(opts.services.begin(), opts.services.end(), service) == opts.services.end();
+    if (dependency_only) o.force_recreate = opts.always_recreate_deps && !opts.no_recreate;
+    return o;
+  }
+
   void plan_services() {
     std::map<std::string, std::vector<const ObservedContainer*>> by_service;
     for (const auto& c : observed.containers) by_service[c.service].push_back(&c);
@@ -97,7 +110,8 @@ struct UpPlanner {
       const DesiredService& s = *g.by_name.at(name);
       auto it = opts.scale.find(name);
       int replicas = it == opts.scale.end() ? s.replicas : it->second;
-      services[name] = detail::plan_service(desired.project, s, replicas, by_service[name], opts);
+      services[name] =
+          detail::plan_service(desired.project, s, replicas, by_service[name], options_for(name));
     }
   }
 

@@ -60,11 +60,30 @@ std::string network_of_service(const Paths& paths, const std::string& project,
   return first->id;
 }
 
+// A container's anonymous volumes by the path they are mounted at.
+using AnonymousVolumes = std::map<std::string, std::string>;
+
+AnonymousVolumes anonymous_volumes_of(const Paths& paths, const std::string& id) {
+  AnonymousVolumes out;
+  auto rec = runtime::RecordStore(paths).read(id);
+  if (!rec) return out;
+  for (const auto& name : rec->anonymous_volumes) {
+    const std::string source = (runtime::volumes_dir(paths) / name / "_data").string();
+    for (const auto& m : rec->spec.mounts)
+      if (m.source == source) out[m.destination] = name;
+  }
+  return out;
+}
+
 void create_container(const Paths& paths, const Project& project, const Desired& desired,
-                      const Action& a, ActionContext& ctx) {
+                      const Action& a, ActionContext& ctx, const AnonymousVolumes& inherited = {}) {
   const Service& s = project.services.at(a.service);
   if (!s.copy.empty()) ensure_copy_image(paths, project, s);
   ReplicaRequest rr = replica_request(project, s, a.target, a.number, desired.hashes.at(a.service));
+  for (auto& v : rr.request.volumes)  // the predecessor's data, as compose
+    if (auto it = inherited.find(v.destination);
+        v.kind == runtime::VolumeMount::Kind::Anonymous && it != inherited.end())
+      v.source = it->second;
   if (!rr.network_service.empty())
     rr.request.network = {runtime::NetworkMode::Container,
                           network_of_service(paths, project.name, rr.network_service),
@@ -183,9 +202,13 @@ std::string RuntimeRunner::run(const Action& a, ActionContext& ctx) {
     case ActionKind::RecreateContainer:
       need();
       step("Recreate");
-      remove_container(paths, a.container_id, stop_timeout_, ctx);
-      ctx.wait_for_dependencies();
-      create_container(paths, *project, *desired, a, ctx);
+      {
+        AnonymousVolumes kept;
+        if (!renew_anon_volumes_) kept = anonymous_volumes_of(paths, a.container_id);
+        remove_container(paths, a.container_id, stop_timeout_, ctx);
+        ctx.wait_for_dependencies();
+        create_container(paths, *project, *desired, a, ctx, kept);
+      }
       return "Recreated";
     case ActionKind::RestartContainer: {
       runtime::RecordStore records(paths);
@@ -244,7 +267,7 @@ ConditionState RuntimeRunner::condition(const DesiredDependency& dep) {
 
 ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired* desired,
                        const Plan& plan, const ApplyOptions& options, const Progress& progress) {
-  RuntimeRunner runner(paths, project, desired, options.stop_timeout);
+  RuntimeRunner runner(paths, project, desired, options.stop_timeout, options.renew_anon_volumes);
   return apply_plan(plan, runner, options, progress);
 }
 

@@ -26,8 +26,12 @@ class RuntimeRunner : public ActionRunner {
   // `project` and `desired` are needed for container creation (up); a down
   // plan may pass nullptr for both.
   RuntimeRunner(const Paths& paths, const Project* project, const Desired* desired,
-                std::optional<int> stop_timeout)
-      : paths_(paths), project_(project), desired_(desired), stop_timeout_(stop_timeout) {}
+                std::optional<int> stop_timeout, bool renew_anon_volumes = false)
+      : paths_(paths),
+        project_(project),
+        desired_(desired),
+        stop_timeout_(stop_timeout),
+        renew_anon_volumes_(renew_anon_volumes) {}
 
   std::string run(const Action& action, ActionContext& context) override;
   ConditionState condition(const DesiredDependency& dependency) override;
@@ -37,6 +41,7 @@ class RuntimeRunner : public ActionRunner {
   const Project* project_;
   const Desired* desired_;
   std::optional<int> stop_timeout_;
+  bool renew_anon_volumes_;
 };
 
 // `dependency`'s condition on its service's replicas, as observed.

@@ -28,6 +28,9 @@ std::size_t default_apply_workers();
 
 struct ApplyOptions {
   std::optional<int> stop_timeout;  // -t: seconds before SIGKILL when stopping
+  // A recreated container gets fresh anonymous volumes (up -V) instead of
+  // its predecessor's, with their data, at the same paths (compose's default).
+  bool renew_anon_volumes = false;
   std::chrono::milliseconds dependency_timeout{std::chrono::seconds(300)};
   std::size_t workers = default_apply_workers();  // actions running at once, at most
   // A dependency's containers change outside the process: while nothing in it

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 
@@ -133,7 +134,12 @@ ContainerRecord create_container(const Paths& paths, const ContainerRequest& req
       rec, request.auto_remove ? Durability::NoSync : Durability::Sync,
       request.auto_remove && request.foreground_run ? RecordHome::RunRoot : RecordHome::Disk);
   guard.record(rec.id);
-  guard.volumes(plan.anonymous_volumes);
+  std::vector<std::string> fresh = plan.anonymous_volumes;
+  std::erase_if(fresh, [&](const std::string& v) {
+    return std::find(plan.inherited_volumes.begin(), plan.inherited_volumes.end(), v) !=
+           plan.inherited_volumes.end();
+  });
+  guard.volumes(fresh);
   create_host_dirs(paths, plan);
   write_content_files(plan);
   guard.commit();

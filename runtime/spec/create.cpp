@@ -216,8 +216,11 @@ void add_volumes(const ContainerRequest& r, const Identity& identity, CreatePlan
     if (v.kind == VolumeMount::Kind::Bind) {
       plan.bind_sources.emplace_back(v.source);
     } else {
-      std::string name = v.kind == VolumeMount::Kind::Named ? v.source : generate_id();
+      // An anonymous volume is new unless it is a recreated container's.
+      std::string name = v.source.empty() ? generate_id() : v.source;
       if (v.kind == VolumeMount::Kind::Anonymous) plan.anonymous_volumes.push_back(name);
+      if (v.kind == VolumeMount::Kind::Anonymous && !v.source.empty())
+        plan.inherited_volumes.push_back(name);
       plan.volumes.push_back(name);
       m.source = (identity.volumes_root / name / "_data").string();
     }

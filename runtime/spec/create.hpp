@@ -55,8 +55,9 @@ struct Identity {
 struct CreatePlan {
   ContainerSpec spec;
   std::map<std::string, std::string> labels;
-  std::vector<std::string> volumes;                 // named and anonymous, created on demand
-  std::vector<std::string> anonymous_volumes;       // removed with the container (--rm, rm -v)
+  std::vector<std::string> volumes;            // named and anonymous, created on demand
+  std::vector<std::string> anonymous_volumes;  // removed with the container (--rm, rm -v)
+  std::vector<std::string> inherited_volumes;  // of those, a predecessor's: kept if create fails
   std::vector<std::filesystem::path> bind_sources;  // created as directories when missing
   // request.content_files, each with where it is written (under the bundle).
   std::vector<std::pair<std::filesystem::path, ContentFile>> content_files;

@@ -35,7 +35,9 @@ struct ContentFile {
 struct VolumeMount {
   enum class Kind { Bind, Named, Anonymous };
   Kind kind = Kind::Bind;
-  std::string source;       // absolute host path (Bind) or volume name (Named)
+  // Absolute host path (Bind) or volume name (Named); Anonymous: empty for a
+  // new volume, else an existing anonymous volume (a recreated container's).
+  std::string source;
   std::string destination;  // absolute, normalized, not "/"
   bool read_only = false;
 };

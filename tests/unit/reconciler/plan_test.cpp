@@ -311,9 +311,18 @@ TEST(PlanUp, NoStartCreatesAndRecreatesWithoutStarting) {
 TEST(PlanUp, ForceRecreateAndNoRecreate) {
   DesiredState d = project({svc("web", "w1", {on("db")}), svc("db", "d1"), svc("cache", "c1")});
   ObservedState o = matching(d);
+  // As compose: --force-recreate is for the services named; their
+  // dependencies are recreated only with --always-recreate-deps.
   EXPECT_THAT(lines(plan_up(d, o, {.force_recreate = true, .services = {"web"}})),
-              ElementsAre("recreate container p-db-1 (forced (--force-recreate))",
-                          "recreate container p-web-1 (forced (--force-recreate))"));
+              ElementsAre("recreate container p-web-1 (forced (--force-recreate))"));
+  EXPECT_THAT(
+      lines(plan_up(d, o,
+                    {.force_recreate = true, .services = {"web"}, .always_recreate_deps = true})),
+      ElementsAre("recreate container p-db-1 (forced (--force-recreate))",
+                  "recreate container p-web-1 (forced (--force-recreate))"));
+  EXPECT_THAT(lines(plan_up(d, o, {.services = {"web"}, .always_recreate_deps = true})),
+              ElementsAre("recreate container p-db-1 (forced (--force-recreate))"));
+  EXPECT_THAT(lines(plan_up(d, o, {.force_recreate = true})).size(), 3u);  // all named
   o.containers[1].hash = "old";
   o.containers[1].status = runtime::ContainerStatus::Exited;
   o.containers[1].exit_code = 137;
@@ -321,6 +330,8 @@ TEST(PlanUp, ForceRecreateAndNoRecreate) {
               ElementsAre("start container p-db-1 (exited with code 137)"));
   EXPECT_EQ(error_of([&] { plan_up(d, o, {.force_recreate = true, .no_recreate = true}); }),
             "--force-recreate and --no-recreate cannot be used together");
+  EXPECT_EQ(error_of([&] { plan_up(d, o, {.no_recreate = true, .always_recreate_deps = true}); }),
+            "--always-recreate-deps and --no-recreate are incompatible");
 }
 
 TEST(PlanUp, ContainerNameReplacesTheGeneratedNameAndAllowsOneReplica) {
