@@ -123,6 +123,8 @@ int apply_with_progress(const Context& ctx, const Project& project, const Desire
   if (failures.empty() && wait && !interrupt.interrupted())
     failures = wait_until_ready(ctx.paths, project, wait->services, wait->timeout, view.sink());
   view.stop();
+  for (const auto& line : result.output) std::printf("%s\n", line.c_str());  // hooks'
+  std::fflush(stdout);
   for (const auto& w : result.warnings) std::fprintf(stderr, "lit: warning: %s\n", w.c_str());
   for (const auto& f : failures) std::fprintf(stderr, "lit: %s\n", f.c_str());
   if (interrupt.interrupted()) return kExitInterrupted;

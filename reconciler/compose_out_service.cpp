@@ -153,6 +153,19 @@ ojson ulimits_of(const std::map<std::string, Ulimit>& ulimits) {
   return j;
 }
 
+ojson hooks_of(const std::vector<ServiceHook>& hooks) {
+  ojson j = ojson::array();
+  for (const auto& h : hooks) {
+    ojson e = {{"command", h.command}};
+    put_str(e, "user", h.user);
+    if (h.privileged) e["privileged"] = true;
+    put_str(e, "working_dir", h.working_dir);
+    if (!h.environment.empty()) e["environment"] = environment_map(h.environment);
+    j.push_back(e);
+  }
+  return j;
+}
+
 // The keys from build to healthcheck, in compose's order.
 void put_first_half(ojson& j, const Project& p, const Service& s, const ComposeOutOptions& o) {
   put_list(j, "profiles", s.profiles);
@@ -184,7 +197,7 @@ void put_first_half(ojson& j, const Project& p, const Service& s, const ComposeO
   if (s.healthcheck) j["healthcheck"] = healthcheck_of(*s.healthcheck);
 }
 
-// The keys from image to working_dir, in compose's order.
+// The keys from image to pre_stop, in compose's order.
 void put_second_half(ojson& j, const Project& p, const Service& s, const ComposeOutOptions& o) {
   put_str(j, "image", s.image);
   if (s.init) j["init"] = *s.init;
@@ -240,6 +253,8 @@ void put_second_half(ojson& j, const Project& p, const Service& s, const Compose
     for (const auto& m : s.volumes) j["volumes"].push_back(mount_of(m, p, o));
   }
   put_str(j, "working_dir", s.working_dir);
+  if (!s.post_start.empty()) j["post_start"] = hooks_of(s.post_start);
+  if (!s.pre_stop.empty()) j["pre_stop"] = hooks_of(s.pre_stop);
 }
 
 }  // namespace

@@ -161,6 +161,14 @@ json depends_json(const std::map<std::string, Dependency>& deps) {
   return j;
 }
 
+json hook_json(const ServiceHook& h) {
+  return {{"command", h.command},
+          {"user", h.user},
+          {"privileged", h.privileged},
+          {"working_dir", h.working_dir},
+          {"environment", h.environment}};
+}
+
 template <class T, class F>
 json list_json(const std::vector<T>& v, F f) {
   json j = json::array();
@@ -224,6 +232,10 @@ json to_json(const Service& s) {
   for (const auto& [k, u] : s.ulimits) ul[k] = {{"soft", u.soft}, {"hard", u.hard}};
   j["ulimits"] = ul;
   put_opt(j, "shm_size", s.shm_size);
+  // Only when set, so the hashes of services without hooks stay as they were;
+  // compose's config hash covers the hooks too (a changed hook recreates).
+  if (!s.post_start.empty()) j["post_start"] = list_json(s.post_start, hook_json);
+  if (!s.pre_stop.empty()) j["pre_stop"] = list_json(s.pre_stop, hook_json);
   return j;
 }
 

@@ -174,6 +174,18 @@ struct NetworkModeSetting {
   bool operator==(const NetworkModeSetting&) const = default;
 };
 
+// A lifecycle hook (post_start, pre_stop): a command run inside the
+// container as `lit exec` runs one.
+struct ServiceHook {
+  std::vector<std::string> command;
+  std::string user;         // USER[:GROUP] as `exec -u` takes it; "" = the container's
+  bool privileged = false;  // every capability (as `exec --privileged`)
+  std::string working_dir;  // absolute; "" = the container's
+  // "K=V" over the container's environment, sorted by key
+  std::vector<std::string> environment;
+  bool operator==(const ServiceHook&) const = default;
+};
+
 struct Service {
   std::string name;
   std::string image;  // "" only with build / copy
@@ -223,6 +235,7 @@ struct Service {
   std::optional<std::int64_t> shm_size;  // bytes
   std::vector<FileRef> secrets, configs;
   std::vector<std::string> profiles;
+  std::vector<ServiceHook> post_start, pre_stop;
   bool operator==(const Service&) const = default;
 };
 

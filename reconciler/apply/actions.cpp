@@ -1,11 +1,13 @@
 #include "reconciler/apply/actions.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <thread>
 
 #include "network/manager.hpp"
 #include "reconciler/apply/copy_image.hpp"
+#include "reconciler/apply/hooks.hpp"
 #include "reconciler/apply/replica_request.hpp"
 #include "reconciler/labels.hpp"
 #include "reconciler/observe.hpp"
@@ -31,11 +33,12 @@ ConditionState waiting() { return {ConditionState::Kind::Waiting}; }
 ConditionState never(std::string why) { return {ConditionState::Kind::Never, std::move(why)}; }
 
 void remove_container(const Paths& paths, const std::string& id, std::optional<int> stop_timeout,
-                      ActionContext& ctx) {
+                      ActionContext& ctx, const std::function<void()>& pre_stop) {
   runtime::RecordStore records(paths);
   auto rec = records.read(id);
   if (!rec) return;  // gone meanwhile
   ctx.step("Stopping");
+  pre_stop();
   runtime::stop_container(paths, *rec, stop_timeout);
   ctx.step("Removing");
   if (auto again = records.read(id)) runtime::remove_container(paths, *again, true, false);
@@ -75,8 +78,10 @@ AnonymousVolumes anonymous_volumes_of(const Paths& paths, const std::string& id)
   return out;
 }
 
-void create_container(const Paths& paths, const Project& project, const Desired& desired,
-                      const Action& a, ActionContext& ctx, const AnonymousVolumes& inherited = {}) {
+// Returns the new container's id.
+std::string create_container(const Paths& paths, const Project& project, const Desired& desired,
+                             const Action& a, ActionContext& ctx,
+                             const AnonymousVolumes& inherited = {}) {
   const Service& s = project.services.at(a.service);
   if (!s.copy.empty()) ensure_copy_image(paths, project, s);
   ReplicaRequest rr = replica_request(project, s, a.target, a.number, desired.hashes.at(a.service));
@@ -93,9 +98,10 @@ void create_container(const Paths& paths, const Project& project, const Desired&
   // A container that cannot start stays, as with docker compose, so its
   // error is in `inspect`; the next `up` retries it.
   ContainerRecord rec = create_replica(paths, rr);
-  if (!a.start) return;  // --no-start, `lit create`
+  if (!a.start) return rec.id;  // --no-start, `lit create`
   ctx.step("Starting");
   runtime::launch_supervisor(paths, rec);
+  return rec.id;
 }
 
 network::NetworkCreate network_request(const Project& project, const std::string& name,
@@ -152,6 +158,20 @@ ContainerRecord create_replica(const Paths& paths, const ReplicaRequest& rr) {
   return rec;
 }
 
+const Service* RuntimeRunner::service_of(const Action& a) const {
+  if (!project_) return nullptr;
+  auto it = project_->services.find(a.service);
+  return it == project_->services.end() ? nullptr : &it->second;
+}
+
+void RuntimeRunner::post_start(const Action& a, const std::string& id) {
+  if (const Service* s = service_of(a)) run_hooks(paths_, id, *s, s->post_start, hook_output_);
+}
+
+void RuntimeRunner::pre_stop(const Action& a, const std::string& id) {
+  if (const Service* s = service_of(a)) run_hooks(paths_, id, *s, s->pre_stop, hook_output_);
+}
+
 std::string RuntimeRunner::run(const Action& a, ActionContext& ctx) {
   const Paths& paths = paths_;
   const Project* project = project_;
@@ -161,6 +181,7 @@ std::string RuntimeRunner::run(const Action& a, ActionContext& ctx) {
     if (!project || !desired)
       throw Error(std::string(to_string(a.kind)) + " " + a.target + ": needs the project file");
   };
+  auto before_stop = [&] { pre_stop(a, a.container_id); };
   switch (a.kind) {
     case ActionKind::CreateNetwork:
       need();
@@ -188,40 +209,45 @@ std::string RuntimeRunner::run(const Action& a, ActionContext& ctx) {
       step("Removing");
       runtime::remove_volume(paths, a.target);
       return "Removed";
-    case ActionKind::CreateContainer:
+    case ActionKind::CreateContainer: {
       need();
       ctx.wait_for_dependencies();
-      create_container(paths, *project, *desired, a, ctx);
+      std::string id = create_container(paths, *project, *desired, a, ctx);
+      if (a.start) post_start(a, id);
       return a.start ? "Started" : "Created";
-    case ActionKind::StartContainer: {
+    }
+    case ActionKind::StartContainer:
       if (project) ctx.wait_for_dependencies();
       step("Starting");
       runtime::start_container(paths, runtime::RecordStore(paths).lookup(a.container_id));
+      post_start(a, a.container_id);
       return "Started";
-    }
-    case ActionKind::RecreateContainer:
+    case ActionKind::RecreateContainer: {
       need();
       step("Recreate");
-      {
-        AnonymousVolumes kept;
-        if (!renew_anon_volumes_) kept = anonymous_volumes_of(paths, a.container_id);
-        remove_container(paths, a.container_id, stop_timeout_, ctx);
-        ctx.wait_for_dependencies();
-        create_container(paths, *project, *desired, a, ctx, kept);
-      }
+      AnonymousVolumes kept;
+      if (!renew_anon_volumes_) kept = anonymous_volumes_of(paths, a.container_id);
+      remove_container(paths, a.container_id, stop_timeout_, ctx, before_stop);
+      ctx.wait_for_dependencies();
+      std::string id = create_container(paths, *project, *desired, a, ctx, kept);
+      if (a.start) post_start(a, id);
       return "Recreated";
+    }
     case ActionKind::RestartContainer: {
       runtime::RecordStore records(paths);
       step("Restarting");
+      before_stop();
       runtime::stop_container(paths, records.lookup(a.container_id), stop_timeout_);
       runtime::start_container(paths, records.lookup(a.container_id));
+      post_start(a, a.container_id);
       return "Restarted";
     }
     case ActionKind::RemoveContainer:
-      remove_container(paths, a.container_id, stop_timeout_, ctx);
+      remove_container(paths, a.container_id, stop_timeout_, ctx, before_stop);
       return "Removed";
     case ActionKind::StopContainer:
       step("Stopping");
+      before_stop();
       runtime::stop_container(paths, runtime::RecordStore(paths).lookup(a.container_id),
                               stop_timeout_);
       return "Stopped";
@@ -268,7 +294,9 @@ ConditionState RuntimeRunner::condition(const DesiredDependency& dep) {
 ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired* desired,
                        const Plan& plan, const ApplyOptions& options, const Progress& progress) {
   RuntimeRunner runner(paths, project, desired, options.stop_timeout, options.renew_anon_volumes);
-  return apply_plan(plan, runner, options, progress);
+  ApplyResult result = apply_plan(plan, runner, options, progress);
+  result.output = runner.hook_output();
+  return result;
 }
 
 std::vector<std::string> wait_until_ready(const Paths& paths, const Project& project,

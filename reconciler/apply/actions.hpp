@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "reconciler/apply/apply.hpp"
+#include "reconciler/apply/hooks.hpp"
 #include "reconciler/apply/replica_request.hpp"
 #include "reconciler/apply/runner.hpp"
 #include "reconciler/desired.hpp"
@@ -35,13 +36,20 @@ class RuntimeRunner : public ActionRunner {
 
   std::string run(const Action& action, ActionContext& context) override;
   ConditionState condition(const DesiredDependency& dependency) override;
+  // The lines the services' lifecycle hooks wrote so far.
+  std::vector<std::string> hook_output() { return hook_output_.take(); }
 
  private:
+  const Service* service_of(const Action& a) const;  // nullptr: not in the project
+  void post_start(const Action& a, const std::string& id);
+  void pre_stop(const Action& a, const std::string& id);
+
   const Paths& paths_;
   const Project* project_;
   const Desired* desired_;
   std::optional<int> stop_timeout_;
   bool renew_anon_volumes_;
+  HookOutput hook_output_;
 };
 
 // `dependency`'s condition on its service's replicas, as observed.

@@ -46,6 +46,8 @@ struct ApplyResult {
   // One line each: an optional dependency (depends_on required: false) that
   // failed or never met its condition; its dependant started without it.
   std::vector<std::string> warnings;
+  // What the services' lifecycle hooks wrote, one line each ("web-1 -> | text").
+  std::vector<std::string> output;
   bool ok() const { return errors.empty(); }
 };
 

@@ -3,6 +3,7 @@
 // Each reads one node, checks it and throws located errors; unsupported keys
 // become warnings through Diag.
 #include <string>
+#include <vector>
 
 #include "reconciler/load/diag.hpp"
 #include "reconciler/load/interpolate.hpp"
@@ -41,6 +42,8 @@ void normalize_deploy(const Node& n, const std::string& path, Service& s, NormCo
 Build normalize_build(const Node& n, const std::string& path, NormContext& ctx);
 void normalize_file_refs(const Node& n, const std::string& path, bool secrets, Service& s,
                          const Project& project);
+// post_start, pre_stop.
+std::vector<ServiceHook> normalize_hooks(const Node& n, const std::string& path, NormContext& ctx);
 void normalize_environment(const Node* env, const Node* env_file, const std::string& path,
                            Service& s, NormContext& ctx);
 

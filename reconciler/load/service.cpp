@@ -270,6 +270,9 @@ const std::unordered_map<std::string, Handler>& handlers() {
          k.s.pull_policy = p == "if_not_present" ? "missing" : p;
        }},
       {"profiles", [](const KeyCtx& k) { k.s.profiles = list(k); }},
+      {"post_start",
+       [](const KeyCtx& k) { k.s.post_start = normalize_hooks(k.value, k.path, k.ctx); }},
+      {"pre_stop", [](const KeyCtx& k) { k.s.pre_stop = normalize_hooks(k.value, k.path, k.ctx); }},
       {"extends", [](const KeyCtx&) {}},  // resolved before normalization
   };
   return h;
