@@ -188,10 +188,9 @@ std::string RuntimeRunner::run(const Action& a, ActionContext& ctx) {
       create_container(paths, *project, *desired, a, ctx);
       return "Recreated";
     case ActionKind::RestartContainer: {
-      runtime::RecordStore records(paths);
       step("Restarting");
-      runtime::stop_container(paths, records.lookup(a.container_id), stop_timeout_);
-      runtime::start_container(paths, records.lookup(a.container_id));
+      runtime::restart_container(paths, runtime::RecordStore(paths).lookup(a.container_id),
+                                 stop_timeout_);
       return "Restarted";
     }
     case ActionKind::RemoveContainer:
