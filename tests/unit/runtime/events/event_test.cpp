@@ -20,8 +20,9 @@ Event sample() {
 
 TEST(EventTest, EncodesOneJsonLineAndDecodesItBack) {
   std::string line = encode_event(sample());
-  EXPECT_EQ(line, R"({"time":1764072000123456789,"type":"container","action":"die","id":"4f2a",)"
-                  R"("attributes":{"exitCode":"3","lit.project":"shop","name":"shop-job-1"}})");
+  EXPECT_EQ(line,
+            R"({"action":"die","attributes":{"exitCode":"3","lit.project":"shop",)"
+            R"("name":"shop-job-1"},"id":"4f2a","time":1764072000123456789,"type":"container"})");
   auto back = decode_event(line);
   ASSERT_TRUE(back);
   EXPECT_EQ(back->time_ns, 1764072000123456789);
