@@ -70,10 +70,7 @@ void register_restart(CLI::App& container, Context& ctx) {
   add_stop_options(cmd, *o);
   cmd->callback([&ctx, o] {
     for_each_container(ctx, o->names, [&](const ContainerRecord& r) {
-      runtime::stop_container(ctx.paths, r, o->timeout);
-      auto now = runtime::RecordStore(ctx.paths).read(r.id);
-      if (!now) throw Error("no such container: " + r.name);
-      runtime::start_container(ctx.paths, *now);
+      runtime::restart_container(ctx.paths, r, o->timeout);
     });
   });
 }

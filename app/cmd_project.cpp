@@ -540,6 +540,7 @@ void register_project_commands(CLI::App& app, Context& ctx) {
   register_project_ops_commands(app, ctx);
   register_project_control_commands(app, ctx);
   register_project_logs(app, ctx);
+  register_project_events(app, ctx);
   register_project_fs_commands(app, ctx);
 }
 

@@ -1,5 +1,6 @@
 // lit system df, prune and info: docker's commands over everything lit keeps
-// (images, containers, volumes, networks, the build cache).
+// (images, containers, volumes, networks, the build cache). `system events`
+// lives in cmd_events.cpp.
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -189,6 +190,7 @@ void register_system_commands(CLI::App& app, Context& ctx) {
   register_df(*system, ctx);
   register_prune(*system, ctx);
   register_info(*system, ctx);
+  register_system_events(*system, ctx);
 }
 
 }  // namespace lit::app

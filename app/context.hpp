@@ -86,6 +86,9 @@ void register_project_control_commands(CLI::App& app, Context& ctx);
 // cmd_project_logs.cpp: `lit logs` (the attached mode of `lit up`: app/project.hpp).
 void register_project_logs(CLI::App& app, Context& ctx);
 void register_config(CLI::App& app, Context& ctx);  // cmd_config.cpp: lit config
+// cmd_events.cpp: `lit events` (compose's) and `lit system events` (docker's).
+void register_project_events(CLI::App& app, Context& ctx);
+void register_system_events(CLI::App& system, Context& ctx);
 
 // Subcommands of `lit container`, each group in its own file.
 void register_lifecycle_commands(CLI::App& container, Context& ctx);   // cmd_lifecycle.cpp

@@ -12,6 +12,7 @@
 #include "network/links.hpp"
 #include "network/netlink.hpp"
 #include "network/ports.hpp"
+#include "runtime/events/journal.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::network {
@@ -136,6 +137,22 @@ void best_effort(const char* what, const std::string& name, F&& f) noexcept {
   }
 }
 
+// docker's network events: create and destroy, and connect and disconnect of a
+// container (also as it starts and stops).
+void network_event(const Paths& paths, std::string action, const std::string& id,
+                   const std::string& name, const std::string& container = "") noexcept {
+  try {
+    runtime::Event e;
+    e.type = "network";
+    e.action = std::move(action);
+    e.id = id;
+    e.attributes = {{"name", name}, {"type", "bridge"}};
+    if (!container.empty()) e.attributes["container"] = container;
+    runtime::record_event(paths, std::move(e));
+  } catch (const std::exception&) {  // allocation: the network matters more
+  }
+}
+
 }  // namespace
 
 NetworkRecord Manager::create_network(const Paths& paths, const NetworkCreate& request) {
@@ -151,6 +168,7 @@ NetworkRecord Manager::create_network(const Paths& paths, const NetworkCreate& r
     best_effort("undo", r.name, [&] { networks.remove(r.id); });
     throw e.context("create network " + r.name);
   }
+  network_event(paths, "create", r.id, r.name);
   return r;
 }
 
@@ -161,6 +179,7 @@ NetworkRecord Manager::remove_network(const Paths& paths, const std::string& nam
   fw.remove_table_if_empty();
   delete_link(bridge_name(r.id));
   DnsService(paths).sync(false);  // stops the server with the last network
+  network_event(paths, "destroy", r.id, r.name);
   return r;
 }
 
@@ -214,6 +233,7 @@ std::vector<PublishedPort> Manager::start(const Paths& paths, const runtime::End
       for (const auto& p : ports.ports) bound.push_back(p);
     }
     DnsService(paths).sync(true);
+    for (const auto& net : joined) network_event(paths, "connect", net.id, net.name, ep.id);
   } catch (Error& e) {
     stop(paths, ep);
     throw e.context("connect container " + ep.name + " to its networks");
@@ -230,9 +250,11 @@ void Manager::stop(const Paths& paths, const runtime::Endpoint& ep) noexcept {
   });
   // The veths die with the container's namespace, but not at once: deleting
   // them now lets a restart reuse their names and `ip link` show none.
-  for (const auto& a : ep.networks)
+  for (const auto& a : ep.networks) {
     best_effort("delete link", ep.name,
                 [&] { delete_link(veth_name(ep.id, interface_index(a.interface))); });
+    network_event(paths, "disconnect", a.network_id, a.network, ep.id);
+  }
 }
 
 void Manager::remove(const Paths& paths, const runtime::Endpoint& ep) noexcept {
@@ -261,6 +283,7 @@ NetworkAttachment Manager::connect(const Paths& paths, const runtime::Endpoint& 
       DnsService(paths).sync(true);
     }
     record(a);
+    network_event(paths, "connect", a.network_id, a.network, ep.id);
   } catch (...) {
     best_effort("undo connect", ep.name,
                 [&] { delete_link(veth_name(ep.id, interface_index(a.interface))); });
@@ -288,6 +311,7 @@ std::string Manager::disconnect(const Paths& paths, const runtime::Endpoint& ep,
   if (running) delete_link(veth_name(ep.id, interface_index(it->interface)));
   networks.detach(net.id, ep.id);
   DnsService(paths).sync(false);
+  network_event(paths, "disconnect", net.id, net.name, ep.id);
   return net.id;
 }
 

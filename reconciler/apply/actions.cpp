@@ -234,11 +234,10 @@ std::string RuntimeRunner::run(const Action& a, ActionContext& ctx) {
       return "Recreated";
     }
     case ActionKind::RestartContainer: {
-      runtime::RecordStore records(paths);
       step("Restarting");
       before_stop();
-      runtime::stop_container(paths, records.lookup(a.container_id), stop_timeout_);
-      runtime::start_container(paths, records.lookup(a.container_id));
+      runtime::restart_container(paths, runtime::RecordStore(paths).lookup(a.container_id),
+                                 stop_timeout_);
       post_start(a, a.container_id);
       return "Restarted";
     }

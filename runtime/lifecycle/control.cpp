@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "runtime/cgroups/cgroup.hpp"
+#include "runtime/events/journal.hpp"
 #include "runtime/lifecycle/detached.hpp"
 #include "runtime/lifecycle/networking.hpp"
 #include "runtime/state/liveness.hpp"
@@ -47,6 +48,13 @@ bool wait_exit(int pidfd, std::chrono::milliseconds timeout) {
 void send(int pidfd, int sig, const std::string& name) {
   if (::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) < 0 && errno != ESRCH)
     throw Error::sys("send signal " + std::to_string(sig) + " to container", name, errno);
+}
+
+// Signals the container's init with docker's kill event, recorded first: the
+// supervisor records the die the signal may cause at once.
+void send(const Paths& paths, int pidfd, int sig, const ContainerRecord& record) {
+  record_container_event(paths, record, "kill", {{"signal", std::to_string(sig)}});
+  send(pidfd, sig, record.name);
 }
 
 // Waits until the container's supervisor has recorded the exit of the init
@@ -129,6 +137,7 @@ void set_paused(const Paths& paths, const ContainerRecord& current, bool paused)
                        : "container " + record.name + " is not paused");
   cgroups::detect()->open(record.id)->freeze(paused);
   records.update(record.id, [paused](ContainerRecord& r) { r.state.paused = paused; });
+  record_container_event(paths, record, paused ? "pause" : "unpause");
 }
 
 }  // namespace
@@ -144,6 +153,7 @@ void update_container(const Paths& paths, const ContainerRecord& current,
     if (limits.cpus) r.spec.limits.cpus = limits.cpus;
     if (limits.pids) r.spec.limits.pids = limits.pids;
   });
+  record_container_event(paths, op.record, "update");
 }
 
 ContainerRecord rename_container(const Paths& paths, const ContainerRecord& current,
@@ -160,6 +170,7 @@ ContainerRecord rename_container(const Paths& paths, const ContainerRecord& curr
       throw;
     }
   }
+  record_container_event(paths, renamed, "rename", {{"oldName", "/" + op.record.name}});
   return renamed;
 }
 
@@ -201,6 +212,7 @@ void stop_container(const Paths& paths, const ContainerRecord& current,
     records.update(record.id, [](ContainerRecord& r) {
       if (r.state.status == ContainerStatus::Restarting) r.state.status = ContainerStatus::Exited;
     });
+    record_container_event(paths, record, "stop");
     return;
   }
   if (st.status != ContainerStatus::Running) return;
@@ -208,16 +220,26 @@ void stop_container(const Paths& paths, const ContainerRecord& current,
   UniqueFd init = open_pidfd(st.pid, st.pid_start_time);
   if (init) {
     thaw_if_paused(records, record);
-    send(init.get(), record.lifecycle.stop_signal, record.name);
+    send(paths, init.get(), record.lifecycle.stop_signal, record);
     auto grace =
         std::chrono::seconds(std::max(0, timeout_seconds.value_or(record.lifecycle.stop_timeout)));
     if (!wait_exit(init.get(), grace)) {
       // The init's death takes every process of its pid namespace with it.
-      send(init.get(), SIGKILL, record.name);
+      send(paths, init.get(), SIGKILL, record);
       wait_exit(init.get(), 10s);
     }
   }
   wait_settled(records, record.id, st);
+  record_container_event(paths, record, "stop");
+}
+
+void restart_container(const Paths& paths, const ContainerRecord& record,
+                       std::optional<int> timeout_seconds) {
+  stop_container(paths, record, timeout_seconds);
+  auto now = RecordStore(paths).read(record.id);
+  if (!now) throw Error("no such container: " + record.name);
+  start_container(paths, *now);
+  record_container_event(paths, *now, "restart");
 }
 
 void kill_container(const Paths& paths, const ContainerRecord& record, int signal) {
@@ -230,7 +252,7 @@ void kill_container(const Paths& paths, const ContainerRecord& record, int signa
   RecordStore records(paths);
   const bool stops = terminating(signal, record.lifecycle.stop_signal);
   if (stops) mark_stopped(records, record.id);
-  send(init.get(), signal, record.name);
+  send(paths, init.get(), signal, record);
   // docker delivers a stopping signal, then unpauses: the process acts on it once thawed.
   if (auto now = records.read(record.id); now && stops) thaw_if_paused(records, *now);
 }
@@ -250,7 +272,7 @@ void kill_all(const Paths& paths, const ContainerRecord& current,
       } catch (const Error&) {
         // The cgroup's destroy below thaws it too.
       }
-      send(init.get(), SIGKILL, record.name);
+      send(paths, init.get(), SIGKILL, record);
       wait_exit(init.get(), 10s);
     }
     if (UniqueFd shim = open_pidfd(st.shim_pid, st.shim_start_time)) {

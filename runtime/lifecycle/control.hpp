@@ -1,5 +1,5 @@
 #pragma once
-// Commands on existing containers: start, stop, kill, wait. They act on the
+// Commands on existing containers: start, stop, restart, kill, wait. They act on the
 // live processes (through pidfds checked against the recorded start time, so
 // a reused pid is never signalled) and leave the recording of exits to the
 // container's supervisor.
@@ -23,6 +23,11 @@ void start_container(const Paths& paths, const ContainerRecord& record);
 // container is not an error, as in docker.
 void stop_container(const Paths& paths, const ContainerRecord& record,
                     std::optional<int> timeout_seconds = std::nullopt);
+
+// docker restart: stop (as stop_container), then start again; nothing
+// stopped is not an error. Throws StartError when it cannot start.
+void restart_container(const Paths& paths, const ContainerRecord& record,
+                       std::optional<int> timeout_seconds = std::nullopt);
 
 // Sends a signal to the container's init. Throws when it is not running.
 // A terminating signal counts as stopped by the user (no restart).

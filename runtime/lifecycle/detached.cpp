@@ -11,6 +11,7 @@
 #include <charconv>
 
 #include "runtime/cgroups/cgroup.hpp"
+#include "runtime/events/journal.hpp"
 #include "runtime/exec/exec_in.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
 #include "runtime/logs/logs.hpp"
@@ -148,7 +149,9 @@ pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const Deta
     // In the try: a network that cannot be joined is a start failure like any other.
     RunHooks hooks = start_hooks(paths, *rec, ports);
     hooks.on_start = on_start;
-    return start_detached(rec->spec, stdio, hooks);
+    pid_t pid = start_detached(rec->spec, stdio, hooks);
+    record_container_event(paths, *rec, "start");  // the first start and each restart's
+    return pid;
   } catch (const StartError& e) {
     network_stop(paths, *rec);
     records.update(id, [&](ContainerRecord& r) {
@@ -194,6 +197,7 @@ RestartDecision record_exit(const Paths& paths, const std::string& id, const Exi
     if (d.restart) r.state.restart_count = d.restart_count;
   });
   if (!present) return {};
+  if (!report.start_failed) record_exit_events(paths, *rec, st);
   if (!d.restart && rec->auto_remove) discard_container(paths, *rec);
   return d;
 }
@@ -242,6 +246,7 @@ ProbeOutcome probe_health(const Paths& paths, const std::string& id) {
   probe.end_ns = shim::now_ns();
 
   bool turned_unhealthy = false;
+  std::optional<Health> changed_to;
   ProbeOutcome outcome;
   records.update(
       id,
@@ -250,10 +255,13 @@ ProbeOutcome probe_health(const Paths& paths, const std::string& id) {
           return;  // restarted meanwhile
         if (!r.state.health) r.state.health = HealthState{};
         bool changed = record_probe(*r.state.health, hc.config, started_ns(r), probe);
+        if (changed) changed_to = r.state.health->status;
         turned_unhealthy = changed && r.state.health->status == Health::Unhealthy;
         outcome.starting = r.state.health->status == Health::Starting;
       },
       Durability::NoSync);
+  if (changed_to)
+    record_container_event(paths, *rec, "health_status: " + std::string(to_string(*changed_to)));
   outcome.kill = turned_unhealthy && kill_when_unhealthy(rec->lifecycle.restart);
   return outcome;
 }

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "runtime/cgroups/cgroup.hpp"
+#include "runtime/events/journal.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/lifecycle/control.hpp"
 #include "runtime/process/netns_join.hpp"
@@ -143,6 +144,7 @@ ContainerRecord create_container(const Paths& paths, const ContainerRequest& req
   create_host_dirs(paths, plan);
   write_content_files(plan);
   guard.commit();
+  record_container_event(paths, rec, "create");
   return rec;
 }
 
@@ -158,9 +160,18 @@ void finish(RecordStore& records, const std::string& id, int code, bool oom, std
 
 void discard_container(const Paths& paths, const ContainerRecord& record) {
   network_remove(paths, record);
-  RecordStore(paths).remove(record.id);  // a missing one is fine
+  RecordStore records(paths);
+  const bool present = records.read(record.id).has_value();  // else rm -f said destroy
+  records.remove(record.id);                                 // a missing one is fine
   remove_tree(paths.run_container(record.id));
   remove_volumes(paths, record.anonymous_volumes);
+  if (present) record_container_event(paths, record, "destroy");
+}
+
+void record_exit_events(const Paths& paths, const ContainerRecord& record,
+                        const ExitStatus& status) {
+  if (status.oom_killed) record_container_event(paths, record, "oom");
+  record_container_event(paths, record, "die", {{"exitCode", std::to_string(status.code)}});
 }
 
 RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
@@ -213,6 +224,7 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
     } catch (const std::exception& e) {  // the container runs anyway; only ls is off
       spdlog::warn("record container {} as running: {}", record.name, e.what());
     }
+    record_container_event(paths, record, "start");
   };
   ExitStatus status;
   try {
@@ -236,6 +248,7 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
       finish(records, record.id, 125, false, e.what());
     throw;
   }
+  record_exit_events(paths, record, status);
   if (record.auto_remove)
     discard_container(paths, record);
   else
@@ -257,6 +270,7 @@ void remove_container(const Paths& paths, const ContainerRecord& record, bool fo
     records.remove(r.id);
     remove_tree(paths.run_container(r.id));
     if (volumes) remove_volumes(paths, r.anonymous_volumes);
+    record_container_event(paths, r, "destroy");
   });
 }
 

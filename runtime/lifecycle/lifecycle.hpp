@@ -37,6 +37,11 @@ void network_remove(const Paths& paths, const ContainerRecord& record) noexcept;
 // exited (the record may already be gone: `rm -f` while it ran).
 void discard_container(const Paths& paths, const ContainerRecord& record);
 
+// The events of a run's end, as docker records them: oom when the kernel
+// killed it for memory, then die with its exitCode.
+void record_exit_events(const Paths& paths, const ContainerRecord& record,
+                        const ExitStatus& status);
+
 // Removes record, bundle and, with `volumes`, its anonymous volumes. A running
 // container needs `force`, which kills its cgroup's processes first.
 void remove_container(const Paths& paths, const ContainerRecord& record, bool force, bool volumes);
