@@ -85,6 +85,18 @@ json mount_json(const Mount& m) {
   return j;
 }
 
+json watch_json(const WatchRule& r) {
+  json j = {{"path", r.path},       {"action", r.action}, {"target", r.target},
+            {"include", r.include}, {"ignore", r.ignore}, {"initial_sync", r.initial_sync}};
+  if (r.exec)
+    j["exec"] = {{"command", r.exec->command},
+                 {"user", r.exec->user},
+                 {"working_dir", r.exec->working_dir},
+                 {"privileged", r.exec->privileged},
+                 {"environment", r.exec->environment}};
+  return j;
+}
+
 json health_json(const Healthcheck& h) {
   json j = {{"test", h.test}, {"disable", h.disable}};
   put_dur(j, "interval", h.interval);
@@ -224,6 +236,7 @@ json to_json(const Service& s) {
   for (const auto& [k, u] : s.ulimits) ul[k] = {{"soft", u.soft}, {"hard", u.hard}};
   j["ulimits"] = ul;
   put_opt(j, "shm_size", s.shm_size);
+  if (!s.watch.empty()) j["develop"] = {{"watch", list_json(s.watch, watch_json)}};
   return j;
 }
 

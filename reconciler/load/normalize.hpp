@@ -41,6 +41,8 @@ void normalize_deploy(const Node& n, const std::string& path, Service& s, NormCo
 Build normalize_build(const Node& n, const std::string& path, NormContext& ctx);
 void normalize_file_refs(const Node& n, const std::string& path, bool secrets, Service& s,
                          const Project& project);
+// develop: its watch rules (service_develop.cpp).
+void normalize_develop(const Node& n, const std::string& path, Service& s, NormContext& ctx);
 void normalize_environment(const Node* env, const Node* env_file, const std::string& path,
                            Service& s, NormContext& ctx);
 

@@ -270,6 +270,7 @@ const std::unordered_map<std::string, Handler>& handlers() {
          k.s.pull_policy = p == "if_not_present" ? "missing" : p;
        }},
       {"profiles", [](const KeyCtx& k) { k.s.profiles = list(k); }},
+      {"develop", [](const KeyCtx& k) { normalize_develop(k.value, k.path, k.s, k.ctx); }},
       {"extends", [](const KeyCtx&) {}},  // resolved before normalization
   };
   return h;
