@@ -168,6 +168,36 @@ TEST_F(ProjectWatchTest, SyncRestartCopiesThenRestartsTheContainer) {
   EXPECT_EQ(states()["shop-web-1"], "running") << r;
 }
 
+TEST_F(ProjectWatchTest, SyncExecRunsTheCommandAfterTheCopyAndRestartOnlyRestarts) {
+  write(R"(name: shop
+services:
+  web:
+    image: localhost/lit-test:latest
+    command: ["sh", "-c", "echo start >> /tmp/starts; exec sleep 1000"]
+    stop_signal: SIGKILL
+    develop:
+      watch:
+        - path: ./src
+          action: sync+exec
+          target: /app
+          exec:
+            command: ["sh", "-c", "cat /app/v.txt >> /tmp/reloads"]
+        - path: ./conf
+          action: restart
+)");
+  auto w = watch({"watch"});
+  ASSERT_TRUE(eventually([&] { return w->said("Watch enabled\n"); }, 90s)) << w->out();
+  put("src/v.txt", "one\n");
+  EXPECT_TRUE(eventually([&] { return cat("/tmp/reloads") == "one\n"; })) << w->out();
+  EXPECT_EQ(starts(), "1\n");
+
+  put("conf/x.conf", "x\n");
+  EXPECT_TRUE(eventually([&] { return starts() == "2\n"; }, 30s)) << w->out();
+  EXPECT_FALSE(exists("/app/x.conf"));  // restart copies nothing
+  Result r = w->finish();
+  EXPECT_EQ(r.exit_code, 0) << r;
+}
+
 TEST_F(ProjectWatchTest, UpWatchAttachesAndWatches) {
   auto w = std::make_unique<Background>([this](const RunOptions& o) {
     return project_with({"up", "--watch"}, o);
