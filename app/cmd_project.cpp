@@ -28,6 +28,7 @@
 #include "app/pull.hpp"
 #include "app/views/container_rows.hpp"
 #include "app/views/list_filter.hpp"
+#include "app/watch.hpp"
 #include "reconciler/apply/actions.hpp"
 #include "reconciler/apply/attach.hpp"
 #include "reconciler/apply/replica_request.hpp"
@@ -263,7 +264,7 @@ bool print_if_dry_run(const ConvergeFlags& f, const Plan& plan) {
 void register_up(CLI::App& app, Context& ctx) {
   struct Opts {
     ConvergeFlags f;
-    bool detach = false, wait = false;
+    bool detach = false, wait = false, watch = false;
     int wait_timeout = 120;
   };
   auto o = std::make_shared<Opts>();
@@ -275,11 +276,15 @@ void register_up(CLI::App& app, Context& ctx) {
   add_converge_flags(*cmd, o->f);
   cmd->add_flag("--no-deps", o->f.no_deps, "Do not start the services' dependencies");
   cmd->add_flag("--no-start", o->f.no_start, "Create the containers, start none")->excludes(detach);
+  cmd->add_flag("-w,--watch", o->watch,
+                "Watch the services' develop.watch paths and update their containers");
   cmd->add_option("SERVICE", o->f.services, "Only these services (and their dependencies)");
   auto attach_flags = add_attach_flags(*cmd);
   cmd->callback([&ctx, o, attach_flags] {
     Convergence c = plan_convergence(ctx, o->f);
     if (print_if_dry_run(o->f, c.plan)) return;
+    std::optional<UpWatch> watch;
+    if (o->watch) watch.emplace(c.project, o->f.services);
     std::function<int(bool)> attach;
     if (!o->detach && !o->wait && !o->f.no_start)
       attach = prepare_attach(ctx, *attach_flags, c.desired.state, o->f.services,
@@ -295,6 +300,14 @@ void register_up(CLI::App& app, Context& ctx) {
     ctx.exit_code = apply_with_progress(ctx, c.project, c.desired, c.plan, apply, wait);
     c.held
         .reset();  // attached for as long as the containers run: down and friends may act meanwhile
+    if (watch && ctx.exit_code == 0) {
+      if (!attach) {  // up -d --watch: watch in the foreground, as `lit watch` does
+        ctx.exit_code =
+            run_watch(ctx, watch->project, watch->rules, {o->f.services, true, false, ""});
+        return;
+      }
+      watch->start_beside_attach(ctx);
+    }
     if (attach && (ctx.exit_code == 0 || ctx.exit_code == kExitInterrupted))
       ctx.exit_code = attach(ctx.exit_code == kExitInterrupted);
   });
@@ -542,6 +555,7 @@ void register_project_commands(CLI::App& app, Context& ctx) {
   register_project_logs(app, ctx);
   register_project_events(app, ctx);
   register_project_fs_commands(app, ctx);
+  register_watch(app, ctx);
 }
 
 }  // namespace lit::app

@@ -81,6 +81,29 @@ ojson deploy_of(const Service& s, const ComposeOutOptions& o) {
   return j;
 }
 
+// develop.watch as compose-go's Trigger: path, action, target, exec, include, ignore, initial_sync.
+ojson develop_of(const std::vector<WatchRule>& rules, const Project& p,
+                 const ComposeOutOptions& o) {
+  ojson watch = ojson::array();
+  for (const auto& r : rules) {
+    ojson j = {{"path", host_path(r.path, p, o)}, {"action", r.action}};
+    put_str(j, "target", r.target);
+    if (r.exec) {
+      ojson x = {{"command", r.exec->command}};
+      put_str(x, "user", r.exec->user);
+      if (r.exec->privileged) x["privileged"] = true;
+      put_str(x, "working_dir", r.exec->working_dir);
+      if (!r.exec->environment.empty()) x["environment"] = environment_map(r.exec->environment);
+      j["exec"] = x;
+    }
+    put_list(j, "include", r.include);
+    put_list(j, "ignore", r.ignore);
+    if (r.initial_sync) j["initial_sync"] = true;
+    watch.push_back(j);
+  }
+  return ojson{{"watch", watch}};
+}
+
 ojson healthcheck_of(const Healthcheck& h) {
   ojson j = ojson::object();
   put_list(j, "test", h.test);
@@ -182,6 +205,7 @@ void put_first_half(ojson& j, const Project& p, const Service& s, const ComposeO
   put_str(j, "container_name", s.container_name);
   if (!s.depends_on.empty()) j["depends_on"] = depends_of(s.depends_on);
   if (ojson d = deploy_of(s, o); !d.empty()) j["deploy"] = d;
+  if (!s.watch.empty()) j["develop"] = develop_of(s.watch, p, o);
   put_list(j, "dns", s.dns);
   put_list(j, "dns_opt", s.dns_opt);
   put_list(j, "dns_search", s.dns_search);

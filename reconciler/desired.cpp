@@ -55,7 +55,9 @@ std::string service_hash(const Paths& paths, const Project& project, const Servi
   for (const auto* refs : {&s.secrets, &s.configs})
     for (const auto& r : *refs)
       if (r.content) extra.push_back(*r.content);
-  return config_hash(to_json(s), extra);
+  nlohmann::json canonical = to_json(s);
+  canonical.erase("develop");  // how `lit watch` updates the containers, not what they are
+  return config_hash(canonical, extra);
 }
 
 // The service whose network namespace s joins (network_mode service:NAME), or "".

@@ -85,6 +85,18 @@ json mount_json(const Mount& m) {
   return j;
 }
 
+json watch_json(const WatchRule& r) {
+  json j = {{"path", r.path},       {"action", r.action}, {"target", r.target},
+            {"include", r.include}, {"ignore", r.ignore}, {"initial_sync", r.initial_sync}};
+  if (r.exec)
+    j["exec"] = {{"command", r.exec->command},
+                 {"user", r.exec->user},
+                 {"working_dir", r.exec->working_dir},
+                 {"privileged", r.exec->privileged},
+                 {"environment", r.exec->environment}};
+  return j;
+}
+
 json health_json(const Healthcheck& h) {
   json j = {{"test", h.test}, {"disable", h.disable}};
   put_dur(j, "interval", h.interval);
@@ -236,6 +248,7 @@ json to_json(const Service& s) {
   // compose's config hash covers the hooks too (a changed hook recreates).
   if (!s.post_start.empty()) j["post_start"] = list_json(s.post_start, hook_json);
   if (!s.pre_stop.empty()) j["pre_stop"] = list_json(s.pre_stop, hook_json);
+  if (!s.watch.empty()) j["develop"] = {{"watch", list_json(s.watch, watch_json)}};
   return j;
 }
 

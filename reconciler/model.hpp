@@ -186,6 +186,25 @@ struct ServiceHook {
   bool operator==(const ServiceHook&) const = default;
 };
 
+// One rule of develop.watch (the Compose Develop Specification), for `lit watch`.
+struct WatchExec {  // sync+exec: run in each of the service's containers after a sync
+  std::vector<std::string> command;
+  std::string user, working_dir;
+  bool privileged = false;
+  std::vector<std::string> environment;  // "K=V", over the container's
+  bool operator==(const WatchExec&) const = default;
+};
+
+struct WatchRule {
+  std::string path;    // absolute host path watched (a directory or a file)
+  std::string action;  // sync, sync+restart, sync+exec, rebuild or restart
+  std::string target;  // absolute path in the container (the sync actions)
+  std::optional<WatchExec> exec;
+  std::vector<std::string> include, ignore;  // .dockerignore patterns, relative to path
+  bool initial_sync = false;
+  bool operator==(const WatchRule&) const = default;
+};
+
 struct Service {
   std::string name;
   std::string image;  // "" only with build / copy
@@ -236,6 +255,7 @@ struct Service {
   std::vector<FileRef> secrets, configs;
   std::vector<std::string> profiles;
   std::vector<ServiceHook> post_start, pre_stop;
+  std::vector<WatchRule> watch;  // develop.watch; not part of the config hash
   bool operator==(const Service&) const = default;
 };
 

@@ -47,6 +47,10 @@ void rebase_service(Node& svc, const fs::path& dir) {
     if (Node* c = b->find("context")) rebase(*c, dir);
   if (Node* e = svc.find("extends"); e && e->is_map())
     if (Node* f = e->find("file")) rebase(*f, dir);
+  if (Node* d = svc.find("develop"); d && d->is_map())
+    if (Node* w = d->find("watch"); w && w->is_seq())
+      for (auto& rule : w->items)
+        if (Node* p = rule.is_map() ? rule.find("path") : nullptr) rebase(*p, dir);
   if (Node* envs = svc.find("env_file"); envs && envs->is_seq())
     for (auto& it : envs->items)
       rebase(it.is_map() && it.find("path") ? *it.find("path") : it, dir);

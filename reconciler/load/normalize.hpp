@@ -44,6 +44,8 @@ void normalize_file_refs(const Node& n, const std::string& path, bool secrets, S
                          const Project& project);
 // post_start, pre_stop.
 std::vector<ServiceHook> normalize_hooks(const Node& n, const std::string& path, NormContext& ctx);
+// develop: its watch rules (service_develop.cpp).
+void normalize_develop(const Node& n, const std::string& path, Service& s, NormContext& ctx);
 void normalize_environment(const Node* env, const Node* env_file, const std::string& path,
                            Service& s, NormContext& ctx);
 

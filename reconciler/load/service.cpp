@@ -273,6 +273,7 @@ const std::unordered_map<std::string, Handler>& handlers() {
       {"post_start",
        [](const KeyCtx& k) { k.s.post_start = normalize_hooks(k.value, k.path, k.ctx); }},
       {"pre_stop", [](const KeyCtx& k) { k.s.pre_stop = normalize_hooks(k.value, k.path, k.ctx); }},
+      {"develop", [](const KeyCtx& k) { normalize_develop(k.value, k.path, k.s, k.ctx); }},
       {"extends", [](const KeyCtx&) {}},  // resolved before normalization
   };
   return h;

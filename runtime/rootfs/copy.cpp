@@ -147,6 +147,24 @@ void copy_entry(int src, const std::string& what, int dst_dir, const std::string
   set_metadata(dst_dir, name, st, o.owner);
 }
 
+// Removes dir/name and, for a directory, everything below it.
+void remove_entry(int dir_fd, const std::string& name, const std::string& what) {
+  struct stat st {};
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
+    if (errno == ENOENT) return;
+    throw Error::sys("stat", what, errno);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    UniqueFd dir(::openat(dir_fd, name.c_str(), kPathFlags | O_NOFOLLOW | O_DIRECTORY));
+    if (!dir) throw Error::sys("open directory", what, errno);
+    for (const auto& child : dir_names(dir.get(), what))
+      remove_entry(dir.get(), child, what + "/" + child);
+  }
+  if (::unlinkat(dir_fd, name.c_str(), S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0 &&
+      errno != ENOENT)
+    throw Error::sys("remove", what, errno);
+}
+
 bool ends_with_dot(const std::string& p) { return p == "." || p.ends_with("/."); }
 
 // The last component of a path ("/a/b/" -> "b"); "" for "/".
@@ -284,6 +302,15 @@ class TarOut {
 };
 
 }  // namespace
+
+void remove_beneath(int root_fd, const std::string& path) {
+  std::string name = base_name(path);
+  if (name.empty()) throw Error("refusing to remove the container's root", path);
+  UniqueFd parent = open_beneath(root_fd, parent_of(path), kPathFlags | O_DIRECTORY);
+  if (!parent && (errno == ENOENT || errno == ENOTDIR)) return;
+  if (!parent) throw Error::sys("open directory", parent_of(path), errno);
+  remove_entry(parent.get(), name, path);
+}
 
 void write_path_tar(const TreeSide& from, const std::string& src, int out_fd,
                     const CopyOptions& options) {

@@ -54,6 +54,11 @@ void copy_path(const TreeSide& from, const std::string& src, const TreeSide& to,
 void write_path_tar(const TreeSide& from, const std::string& src, int out_fd,
                     const CopyOptions& options);
 
+// `lit watch` after a deletion on the host: `path` and everything below it
+// removed beneath root_fd, as `rm -rf` (nothing to do when it does not exist).
+// Entries are reached from their parent's fd, never through a symlink.
+void remove_beneath(int root_fd, const std::string& path);
+
 // `container export`: the whole tree under root_fd as a tar (names relative,
 // no entry for the root), sorted, owners and modes kept.
 void write_root_tar(int root_fd, int out_fd);

@@ -1,0 +1,246 @@
+// `lit watch` and `lit up --watch` (develop.watch), as docker compose does
+// them: files written under a sync rule's path show up in the running
+// container at its target, deleted ones go, ignored ones stay out;
+// sync+restart restarts the container after the copy; Ctrl-C ends the watch
+// with status 0 and leaves the project running.
+#include <signal.h>
+
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "tests/integration/project_fixture.hpp"
+
+namespace lit::test {
+namespace {
+
+// Each start appends a line to /tmp/starts (kept in the container's layer
+// across restarts), so the number of lines counts the starts.
+constexpr const char* kProject = R"(name: shop
+services:
+  web:
+    image: localhost/lit-test:latest
+    command: ["sh", "-c", "echo start >> /tmp/starts; exec sleep 1000"]
+    stop_signal: SIGKILL
+    develop:
+      watch:
+        - path: ./src
+          action: sync
+          target: /app
+          ignore:
+            - "*.tmp"
+            - cache/
+        - path: ./conf
+          action: sync+restart
+          target: /etc/web
+)";
+
+// A lit command running in the background (`lit watch`, `lit up --watch`),
+// its output collected as it comes.
+class Background {
+ public:
+  template <typename Run>
+  explicit Background(Run run) {
+    thread_ = std::thread([this, run] {
+      RunOptions o;
+      o.timeout = 120s;
+      o.on_stdout = [this](pid_t pid, const std::string& text) {
+        std::lock_guard lock(mu_);
+        pid_ = pid;
+        out_ = text;
+      };
+      o.on_stderr = [this](pid_t pid, const std::string&) {
+        std::lock_guard lock(mu_);
+        pid_ = pid;
+      };
+      result_ = run(o);
+    });
+  }
+  ~Background() {
+    if (thread_.joinable()) {
+      interrupt();
+      thread_.join();
+    }
+  }
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+
+  std::string out() {
+    std::lock_guard lock(mu_);
+    return out_;
+  }
+  bool said(const std::string& text) { return out().find(text) != std::string::npos; }
+  void interrupt() {
+    std::lock_guard lock(mu_);
+    if (pid_ > 0) ::kill(pid_, SIGINT);
+  }
+  Result finish() {
+    interrupt();
+    thread_.join();
+    return result_;
+  }
+
+ private:
+  std::mutex mu_;
+  pid_t pid_ = -1;
+  std::string out_;
+  Result result_;
+  std::thread thread_;
+};
+
+class ProjectWatchTest : public ProjectFixture {
+ protected:
+  void SetUp() override {
+    ProjectFixture::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    write(kProject);
+    fs::create_directories(dir_ / "src");
+    fs::create_directories(dir_ / "conf");
+  }
+
+  void put(const std::string& rel, const std::string& text) {
+    fs::create_directories((dir_ / rel).parent_path());
+    std::ofstream(dir_ / rel) << text;
+  }
+
+  Result in_web(const std::vector<std::string>& command) {
+    std::vector<std::string> args{"exec", "-T", "web"};
+    args.insert(args.end(), command.begin(), command.end());
+    return project(args);
+  }
+  std::string cat(const std::string& path) { return in_web({"cat", path}).out; }
+  bool exists(const std::string& path) { return in_web({"test", "-e", path}).exit_code == 0; }
+  std::string starts() { return in_web({"sh", "-c", "wc -l < /tmp/starts"}).out; }
+
+  std::unique_ptr<Background> watch(const std::vector<std::string>& args) {
+    return std::make_unique<Background>(
+        [this, args](const RunOptions& o) { return project_with(args, o); });
+  }
+};
+
+TEST_F(ProjectWatchTest, SyncCopiesNewAndChangedFilesDeletesRemovedOnesAndSkipsIgnored) {
+  auto w = watch({"watch"});  // runs up first, as compose's watch
+  ASSERT_TRUE(eventually([&] { return w->said("Watch enabled\n"); }, 90s)) << w->out();
+  EXPECT_EQ(states()["shop-web-1"], "running");
+
+  put("src/hello.txt", "hi\n");
+  EXPECT_TRUE(eventually([&] { return cat("/app/hello.txt") == "hi\n"; })) << w->out();
+  EXPECT_TRUE(w->said("Syncing service \"web\" after ")) << w->out();
+  put("src/hello.txt", "changed\n");
+  EXPECT_TRUE(eventually([&] { return cat("/app/hello.txt") == "changed\n"; })) << w->out();
+
+  // A new directory and what is written in it right away.
+  put("src/sub/deep/n.txt", "nested\n");
+  EXPECT_TRUE(eventually([&] { return cat("/app/sub/deep/n.txt") == "nested\n"; })) << w->out();
+
+  // Ignored: the patterns of the rule. Written before a file that is synced,
+  // so by the time that one is there the ignored ones would be too.
+  put("src/scratch.tmp", "no\n");
+  put("src/cache/blob", "no\n");
+  put("src/after.txt", "yes\n");
+  EXPECT_TRUE(eventually([&] { return cat("/app/after.txt") == "yes\n"; })) << w->out();
+  EXPECT_FALSE(exists("/app/scratch.tmp"));
+  EXPECT_FALSE(exists("/app/cache"));
+
+  fs::remove(dir_ / "src/hello.txt");
+  EXPECT_TRUE(eventually([&] { return !exists("/app/hello.txt"); })) << w->out();
+  fs::remove_all(dir_ / "src/sub");
+  EXPECT_TRUE(eventually([&] { return !exists("/app/sub"); })) << w->out();
+  EXPECT_EQ(starts(), "1\n");  // sync alone restarts nothing
+
+  Result r = w->finish();
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(states()["shop-web-1"], "running") << r;  // compose leaves the project up
+}
+
+TEST_F(ProjectWatchTest, SyncRestartCopiesThenRestartsTheContainer) {
+  ASSERT_EQ(project({"up", "-d"}).exit_code, 0);
+  ASSERT_TRUE(eventually([&] { return starts() == "1\n"; }));
+  auto w = watch({"watch", "--no-up", "web"});
+  ASSERT_TRUE(eventually([&] { return w->said("Watch enabled\n"); }, 30s)) << w->out();
+
+  put("conf/app.conf", "port=8080\n");
+  EXPECT_TRUE(eventually([&] { return starts() == "2\n"; }, 30s)) << w->out();
+  EXPECT_EQ(cat("/etc/web/app.conf"), "port=8080\n");
+  EXPECT_TRUE(eventually([&] { return w->said("service(s) [\"web\"] restarted\n"); })) << w->out();
+  Result r = w->finish();
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(states()["shop-web-1"], "running") << r;
+}
+
+TEST_F(ProjectWatchTest, SyncExecRunsTheCommandAfterTheCopyAndRestartOnlyRestarts) {
+  write(R"(name: shop
+services:
+  web:
+    image: localhost/lit-test:latest
+    command: ["sh", "-c", "echo start >> /tmp/starts; exec sleep 1000"]
+    stop_signal: SIGKILL
+    develop:
+      watch:
+        - path: ./src
+          action: sync+exec
+          target: /app
+          exec:
+            command: ["sh", "-c", "cat /app/v.txt >> /tmp/reloads"]
+        - path: ./conf
+          action: restart
+)");
+  auto w = watch({"watch"});
+  ASSERT_TRUE(eventually([&] { return w->said("Watch enabled\n"); }, 90s)) << w->out();
+  put("src/v.txt", "one\n");
+  EXPECT_TRUE(eventually([&] { return cat("/tmp/reloads") == "one\n"; })) << w->out();
+  EXPECT_EQ(starts(), "1\n");
+
+  put("conf/x.conf", "x\n");
+  EXPECT_TRUE(eventually([&] { return starts() == "2\n"; }, 30s)) << w->out();
+  EXPECT_FALSE(exists("/app/x.conf"));  // restart copies nothing
+  Result r = w->finish();
+  EXPECT_EQ(r.exit_code, 0) << r;
+}
+
+TEST_F(ProjectWatchTest, UpWatchAttachesAndWatches) {
+  auto w = std::make_unique<Background>([this](const RunOptions& o) {
+    return project_with({"up", "--watch"}, o);
+  });
+  ASSERT_TRUE(eventually([&] { return w->said("\u29bf Watch enabled\n"); }, 90s)) << w->out();
+  put("src/up.txt", "from up\n");
+  EXPECT_TRUE(eventually([&] { return cat("/app/up.txt") == "from up\n"; })) << w->out();
+  EXPECT_TRUE(w->said("\u29bf Syncing service \"web\" after 1 changes were detected\n"))
+      << w->out();
+  w->finish();  // attached: Ctrl-C stops the project, as compose's up
+}
+
+TEST_F(ProjectWatchTest, NoDevelopSectionIsComposesError) {
+  write(R"(name: shop
+services:
+  web:
+    image: localhost/lit-test:latest
+    command: ["sleep", "1000"]
+)");
+  Result r = project({"watch", "--no-up"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(r.err,
+            "lit: none of the selected services is configured for watch, consider setting a "
+            "'develop' section\n");
+}
+
+TEST_F(ProjectWatchTest, RebuildWithoutBuildIsComposesError) {
+  write(R"(name: shop
+services:
+  web:
+    image: localhost/lit-test:latest
+    develop:
+      watch:
+        - path: ./src
+          action: rebuild
+)");
+  Result r = project({"watch"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_TRUE(contains_line_with(
+      r.err, {"lit: can't watch service \"web\" with action rebuild without a build context"}))
+      << r;
+  EXPECT_TRUE(states().empty()) << "nothing started";
+}
+
+}  // namespace
+}  // namespace lit::test
