@@ -132,6 +132,7 @@ void register_exec(CLI::App& app, Context& ctx) {
 
 struct RunOpts {
   bool rm = false, detach = false, no_tty = false, no_deps = false, service_ports = false;
+  bool tty = false, interactive = true;
   std::vector<std::string> env, publish, volumes, command;
   std::string workdir, user, name, service;
   std::optional<std::string> entrypoint;
@@ -193,8 +194,11 @@ ContainerRecord create_oneoff(Context& ctx, const Project& project, const RunOpt
   r.auto_remove = o.rm;
   r.detach = o.detach;
   r.foreground_run = !o.detach;
-  r.interactive = !o.detach;
-  r.tty = !o.detach && !o.no_tty && ::isatty(STDIN_FILENO);
+  // As compose: stdin kept open (-i is on by default), also with -d, and
+  // closed when the first attached client's input ends (docker's StdinOnce).
+  r.interactive = o.interactive;
+  r.stdin_once = true;
+  r.tty = !o.no_tty && (o.tty || ::isatty(STDIN_FILENO));
   return create_replica(ctx.paths, rr);
 }
 
@@ -207,6 +211,9 @@ void register_run(CLI::App& app, Context& ctx) {
   cmd->add_flag("-d,--detach", o->detach, "Run in the background; print the container ID");
   cmd->add_flag("-T,--no-TTY", o->no_tty,
                 "No pseudo-terminal (default: one when stdin is a terminal)");
+  cmd->add_flag("-t,--tty", o->tty, "Allocate a pseudo-terminal");
+  cmd->add_flag("-i,--interactive", o->interactive,
+                "Keep stdin open even if not attached (default true)");
   cmd->add_flag("--no-deps", o->no_deps, "Do not start the services it depends on");
   cmd->add_flag("--service-ports", o->service_ports, "Publish the service's ports");
   each(cmd->add_option("-e,--env", o->env, "Set an environment variable K=V"));
@@ -221,6 +228,8 @@ void register_run(CLI::App& app, Context& ctx) {
   cmd->add_option("SERVICE", o->service, "Service name")->required();
   cmd->add_option("COMMAND", o->command, "Command and arguments (default: the service's)");
   cmd->callback([&ctx, o] {
+    if (o->tty && !o->no_tty && o->interactive && !::isatty(STDIN_FILENO))
+      throw Error("the input device is not a TTY").with_hint("drop -t, or run with -T");
     Project project = load_with(ctx, o->service);
     start_created(ctx, create_oneoff(ctx, project, *o), o->detach);
   });
