@@ -2,8 +2,13 @@
 // `run -d SERVICE cat` keeps running, `lit attach` / `lit container attach`
 // stream the container's output as it arrives, forward input, and exit with
 // the container's exit code; `-t` gives a detached container a terminal.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <pty.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <string>
@@ -151,6 +156,75 @@ TEST_F(AttachTest, AttachRefusesAStoppedContainer) {
   EXPECT_EQ(r.err, "lit: cannot attach to a stopped container, start it first\n") << r;
 }
 
+TEST_F(AttachTest, SignalsToAttachGoToTheContainer) {
+  std::string id =
+      run_detached({"-T", "job", "sh", "-c",
+                    "trap 'echo got-int; exit 5' INT; while :; do echo tick; sleep 0.2; done"});
+  ASSERT_FALSE(id.empty());
+  // --sig-proxy (the default): Ctrl-C on attach is the container's SIGINT.
+  RunOptions o;
+  o.timeout = 30s;
+  bool sent = false;
+  o.on_stdout = [&](pid_t pid, const std::string& out) {
+    if (!sent && out.find("tick\n") != std::string::npos) sent = ::kill(pid, SIGINT) == 0;
+  };
+  Result r = project({"attach", "--no-stdin", "job"}, {}, o);
+  EXPECT_TRUE(sent);
+  EXPECT_EQ(r.exit_code, 5) << r;
+  EXPECT_TRUE(r.out.ends_with("tick\ngot-int\n")) << r;
+}
+
+// `lit container attach` on a terminal: what is typed reaches the
+// container's terminal, ctrl-p ctrl-q leaves it running.
+class TerminalSession {
+ public:
+  explicit TerminalSession(const std::vector<std::string>& argv) {
+    winsize ws{24, 80, 0, 0};
+    pid_ = ::forkpty(&master_, nullptr, nullptr, &ws);
+    if (pid_ == 0) {
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+    ::fcntl(master_, F_SETFL, O_NONBLOCK);
+  }
+  ~TerminalSession() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (master_ >= 0) ::close(master_);
+  }
+  void type(const std::string& keys) { (void)!::write(master_, keys.data(), keys.size()); }
+  // Reads until `text` was seen (true) or 10 s passed.
+  bool wait_for(const std::string& text) {
+    return eventually(
+        [&] {
+          pollfd p{master_, POLLIN, 0};
+          ::poll(&p, 1, 50);
+          char buf[4096];
+          ssize_t n = ::read(master_, buf, sizeof buf);
+          if (n > 0) seen_.append(buf, static_cast<size_t>(n));
+          return seen_.find(text) != std::string::npos;
+        },
+        10s);
+  }
+  int exit_code() {
+    int st = 0;
+    ::waitpid(pid_, &st, 0);
+    pid_ = -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  }
+  const std::string& seen() const { return seen_; }
+
+ private:
+  int master_ = -1;
+  pid_t pid_ = -1;
+  std::string seen_;
+};
+
 using AttachTtyTest = RunTest;
 
 TEST_F(AttachTtyTest, DetachedContainerWithATerminal) {
@@ -174,6 +248,36 @@ TEST_F(AttachTtyTest, DetachedContainerWithATerminal) {
   EXPECT_EQ(r.exit_code, 125) << r;
   EXPECT_EQ(r.err_lines().at(0), "lit: the input device is not a TTY") << r;
   EXPECT_EQ(lit({"container", "rm", "-f", id, interactive}).exit_code, 0);
+}
+
+TEST_F(AttachTtyTest, AttachOnATerminalTypesAndDetachesWithTheKeys) {
+  std::string id = detach_sh("while read line; do echo echo:$line; done", {"-t", "-i"});
+  ASSERT_FALSE(id.empty());
+  {
+    TerminalSession term({LIT_BINARY, "--root", root_.string(), "--run-root", run_root_.string(),
+                          "container", "attach", id});
+    std::this_thread::sleep_for(300ms);  // connected (typing earlier would reach it too)
+    term.type("hi\r");
+    EXPECT_TRUE(term.wait_for("echo:hi")) << term.seen();
+    term.type("\x10\x11");  // ctrl-p ctrl-q
+    EXPECT_TRUE(term.wait_for("read escape sequence")) << term.seen();
+    EXPECT_EQ(term.exit_code(), 1);
+  }
+  EXPECT_NE(lit({"container", "ls", "-q", "--no-trunc"}).out.find(id), std::string::npos);
+  // --detach-keys: another sequence.
+  {
+    TerminalSession term({LIT_BINARY, "--root", root_.string(), "--run-root", run_root_.string(),
+                          "container", "attach", "--detach-keys", "ctrl-a,x", id});
+    std::this_thread::sleep_for(300ms);
+    term.type(
+        "\x10\x11"
+        "again\r");  // not the keys now: typed as text
+    EXPECT_TRUE(term.wait_for("again")) << term.seen();
+    term.type("\x01x");
+    EXPECT_TRUE(term.wait_for("read escape sequence")) << term.seen();
+    EXPECT_EQ(term.exit_code(), 1);
+  }
+  EXPECT_EQ(lit({"container", "rm", "-f", id}).exit_code, 0);
 }
 
 }  // namespace
