@@ -128,9 +128,6 @@ void register_run(CLI::App& container, Context& ctx) {
       container.add_subcommand("run", "Create and run a container (in the foreground unless -d)");
   add_run_flags(*run, *flags);
   run->callback([&ctx, flags] {
-    if (flags->detach && flags->tty)
-      throw Error("run -d -t: a detached container with a terminal is not supported yet", {}, 0,
-                  "drop -t (use -d -i to keep its stdin open), or run it in the foreground");
     flags->foreground_run = !flags->detach;
     ensure_image(ctx, flags->image, flags->pull);
     runtime::ContainerRequest request = request_from_flags(*flags);
@@ -145,9 +142,6 @@ void register_create(CLI::App& container, Context& ctx) {
   auto* create = container.add_subcommand("create", "Create a container without starting it");
   add_run_flags(*create, *flags);
   create->callback([&ctx, flags] {
-    if (flags->tty)
-      throw Error("create -t: a container with a terminal is run in the foreground", {}, 0,
-                  "use lit container run -t");
     flags->foreground_run = false;
     ensure_image(ctx, flags->image, flags->pull);
     std::printf("%s\n",
@@ -297,6 +291,7 @@ void register_container_commands(CLI::App& app, Context& ctx, bool run_only) {
   }
   register_lifecycle_commands(*container, ctx);
   register_exec_commands(*container, ctx);
+  register_attach_command(*container, ctx);
   register_inspection_commands(*container, ctx);
   register_fs_commands(*container, ctx);
   register_run(*container, ctx);

@@ -186,7 +186,7 @@ void register_prune(CLI::App& container, Context& ctx) {
 void register_spawn(CLI::App& container, Context& ctx) {
   struct Opts {
     std::string id;
-    int out = -1, err = -1, in = -1, ready = -1;
+    int out = -1, err = -1, in = -1, ready = -1, console = -1;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = container.add_subcommand("__spawn", "(lit-shim) start a detached container");
@@ -196,6 +196,7 @@ void register_spawn(CLI::App& container, Context& ctx) {
   cmd->add_option("--stderr-fd", o->err);
   cmd->add_option("--stdin-fd", o->in);
   cmd->add_option("--ready-fd", o->ready);
+  cmd->add_option("--console-fd", o->console);
   cmd->callback([&ctx, o] {
     ::signal(SIGPIPE, SIG_IGN);  // the CLI waiting on the ready fd may be gone
     auto tell = [&](const std::string& text) {
@@ -203,7 +204,8 @@ void register_spawn(CLI::App& container, Context& ctx) {
         auto n = ::write(o->ready, text.data(), text.size());
     };
     try {
-      pid_t pid = runtime::spawn_for_supervisor(ctx.paths, o->id, {o->in, o->out, o->err});
+      pid_t pid =
+          runtime::spawn_for_supervisor(ctx.paths, o->id, {o->in, o->out, o->err, o->console});
       std::printf("%d\n", pid);
       std::fflush(stdout);
       tell("ok\n");

@@ -29,6 +29,7 @@
 #include "reconciler/observe.hpp"
 #include "reconciler/plan.hpp"
 #include "runtime/cgroups/cgroup.hpp"
+#include "runtime/lifecycle/attach.hpp"
 #include "runtime/lifecycle/control.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
 #include "runtime/state/record.hpp"
@@ -476,7 +477,32 @@ void register_version(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
+// ---- attach ----
+
+void register_attach(CLI::App& app, Context& ctx) {
+  struct Opts {
+    runtime::AttachOptions attach;
+    PortOpts target;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand(
+      "attach", "Attach local standard input, output, and error streams to a service's container");
+  add_attach_flags(*cmd, o->attach);
+  cmd->add_option("--index", o->target.index,
+                  "Index of the container if service has multiple replicas");
+  cmd->add_option("SERVICE", o->target.service, "Service name")->required();
+  cmd->callback([&ctx, o] {
+    guarded(ctx, [&] {
+      Project project = load_by_name(ctx);
+      check_services(project, {o->target.service});
+      ProjectContainer c = port_container(ctx, project, o->target);
+      ctx.exit_code = runtime::attach_container(ctx.paths, c.record, o->attach);
+    });
+  });
+}
+
 void register_project_control_commands(CLI::App& app, Context& ctx) {
+  register_attach(app, ctx);
   register_pause(app, ctx, true);
   register_pause(app, ctx, false);
   register_kill(app, ctx);

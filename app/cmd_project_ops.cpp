@@ -204,18 +204,17 @@ ContainerRecord create_oneoff(Context& ctx, const Project& project, const RunOpt
   r.auto_remove = o.rm;
   r.detach = o.detach;
   r.foreground_run = !o.detach;
-  r.interactive = !o.detach && o.interactive;
-  r.tty = o.tty || (!o.detach && !o.no_tty && ::isatty(STDIN_FILENO));
+  // As compose: stdin kept open (-i is on by default), also with -d, and
+  // closed when the first attached client's input ends (docker's StdinOnce).
+  r.interactive = o.interactive;
+  r.stdin_once = true;
+  r.tty = !o.no_tty && (o.tty || ::isatty(STDIN_FILENO));
   return create_replica(ctx.paths, rr);
 }
 
 // run's flags for its image and container beyond `exec`'s, as compose's.
 void add_run_image_flags(CLI::App& cmd, RunOpts& o) {
   auto each = [](CLI::Option* opt) { return opt->allow_extra_args(false); };
-  cmd.add_flag("-t,--tty", o.tty, "Allocate a pseudo-terminal (refused when input is piped)")
-      ->excludes("--no-TTY");
-  cmd.add_flag("-i,--interactive,!--no-interactive", o.interactive,
-               "Keep stdin open (the default, as compose)");
   each(cmd.add_option("-l,--label", o.labels, "Add or override a label K=V"));
   each(cmd.add_option("--cap-add", o.cap_add, "Add a Linux capability"));
   each(cmd.add_option("--cap-drop", o.cap_drop, "Drop a Linux capability"));
@@ -256,6 +255,9 @@ void register_run(CLI::App& app, Context& ctx) {
   cmd->add_flag("-d,--detach", o->detach, "Run in the background; print the container ID");
   cmd->add_flag("-T,--no-TTY", o->no_tty,
                 "No pseudo-terminal (default: one when stdin is a terminal)");
+  cmd->add_flag("-t,--tty", o->tty, "Allocate a pseudo-terminal");
+  cmd->add_flag("-i,--interactive", o->interactive,
+                "Keep stdin open even if not attached (default true)");
   cmd->add_flag("--no-deps", o->no_deps, "Do not start the services it depends on");
   cmd->add_flag("--service-ports", o->service_ports, "Publish the service's ports");
   each(cmd->add_option("-e,--env", o->env, "Set an environment variable K=V"));
@@ -271,10 +273,8 @@ void register_run(CLI::App& app, Context& ctx) {
   cmd->add_option("SERVICE", o->service, "Service name")->required();
   cmd->add_option("COMMAND", o->command, "Command and arguments (default: the service's)");
   cmd->callback([&ctx, o] {
-    // compose: "the input device is not a TTY" (docker's wording).
-    if (o->tty && !o->detach && !::isatty(STDIN_FILENO))
-      throw Error("the input device is not a TTY")
-          .with_hint("run without -t/--tty, or with -T when piping input");
+    if (o->tty && !o->no_tty && o->interactive && !::isatty(STDIN_FILENO))
+      throw Error("the input device is not a TTY").with_hint("drop -t, or run with -T");
     Project project = load_with(ctx, o->service);
     prepare_oneoff_image(ctx, project, *o);
     start_created(ctx, create_oneoff(ctx, project, *o), o->detach);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/exec/exec_in.hpp"
+#include "runtime/lifecycle/attach.hpp"
 #include "runtime/process/start_error.hpp"
 #include "runtime/state/record.hpp"
 #include "runtime/util/error.hpp"
@@ -94,5 +95,8 @@ void register_system_events(CLI::App& system, Context& ctx);
 void register_lifecycle_commands(CLI::App& container, Context& ctx);   // cmd_lifecycle.cpp
 void register_exec_commands(CLI::App& container, Context& ctx);        // cmd_exec.cpp
 void register_inspection_commands(CLI::App& container, Context& ctx);  // cmd_inspect.cpp
+void register_attach_command(CLI::App& container, Context& ctx);       // cmd_attach.cpp
+// --detach-keys, --no-stdin, --sig-proxy of `container attach` and `lit attach`.
+void add_attach_flags(CLI::App& cmd, runtime::AttachOptions& o);
 
 }  // namespace lit::app

@@ -276,7 +276,7 @@ ReplicaRequest replica_request(const Project& project, const Service& s, const s
   r.hostname = s.hostname;
   r.init = s.init.value_or(false);
   add_security_and_dns(s, r);
-  r.tty = false;  // detached containers have no terminal yet: tty is accepted and ignored
+  r.tty = s.tty;
   r.interactive = s.stdin_open;
   add_labels(project, s, number, hash, r);
   return out;

@@ -48,6 +48,8 @@ std::vector<std::string> shim_args(const Paths& paths, const ContainerRecord& r)
                                    std::to_string(r.lifecycle.log.max_size),
                                    "--log-max-file",
                                    std::to_string(r.lifecycle.log.max_file),
+                                   "--attach",
+                                   paths.attach_socket(r.id).string(),
                                    "--ready-fd",
                                    "3",
                                    "--lock-fd",
@@ -62,6 +64,8 @@ std::vector<std::string> shim_args(const Paths& paths, const ContainerRecord& r)
     }
   }
   if (r.spec.process.stdin_open) args.push_back("--keep-stdin");
+  if (r.spec.process.stdin_open && r.spec.process.stdin_once) args.push_back("--stdin-once");
+  if (r.spec.process.terminal) args.push_back("--tty");
   return args;
 }
 

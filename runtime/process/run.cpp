@@ -19,6 +19,7 @@
 #include "runtime/rootfs/init_layer.hpp"
 #include "runtime/security/security.hpp"
 #include "runtime/spec/sysctl.hpp"
+#include "runtime/util/io.hpp"
 
 namespace lit::runtime {
 namespace {
@@ -183,8 +184,8 @@ class Launch {
 
 // Starts the init of a detached container and leaves it running.
 pid_t start(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHooks& hooks) {
-  if (spec.process.terminal)
-    throw Error("run", spec.name, 0, "a detached container cannot have a terminal (-t) yet");
+  if (spec.process.terminal && stdio.console < 0)
+    throw Error("run", spec.name, 0, "a detached terminal (-t) needs its supervisor");
   Launch launch(spec, hooks);
   launch.config.stdio[0] = stdio.in;
   launch.config.stdio[1] = stdio.out;
@@ -193,7 +194,9 @@ pid_t start(const ContainerSpec& spec, const DetachedStdio& stdio, const RunHook
   launch.config.die_with_parent = true;
   pid_t pid = launch.clone(true);
   InitGuard init(pid);
-  launch.go(pid, init);
+  UniqueFd master = launch.go(pid, init);
+  if (master && !send_fd(stdio.console, master.get()))
+    throw Error::sys("send the pty master to the supervisor", spec.name, errno);
   init.reaped();  // the supervisor's child now, and its to reap
   launch.release_cgroup();
   return pid;

@@ -59,6 +59,9 @@ ExitStatus run_foreground(const ContainerSpec& spec, const RunHooks& hooks = {})
 // stderr (-1: /dev/null), e.g. the pipes its supervisor logs.
 struct DetachedStdio {
   int in = -1, out = -1, err = -1;
+  // With a terminal (-t): a unix socket the pty master is sent over, to the
+  // supervisor that keeps it (runc's --console-socket).
+  int console = -1;
 };
 
 // Starts a container for its supervisor (lit-shim), which must be the calling

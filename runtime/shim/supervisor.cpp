@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +18,8 @@
 #include <vector>
 
 #include "runtime/lifecycle/health_state.hpp"
+#include "runtime/shim/attach_protocol.hpp"
+#include "runtime/shim/attach_server.hpp"
 #include "runtime/shim/log_time.hpp"
 #include "runtime/util/fs.hpp"
 #include "runtime/util/io.hpp"
@@ -52,6 +55,14 @@ pid_t spawn(const std::vector<std::string>& args, const FdMap& fds) {
   ::_exit(127);
 }
 
+bool console_pair(UniqueFd& ours, UniqueFd& theirs) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return false;
+  ours.reset(sv[0]);
+  theirs.reset(sv[1]);
+  return true;
+}
+
 struct Pipe {
   UniqueFd read, write;
   Pipe() {
@@ -82,6 +93,7 @@ class Supervisor {
     for (bool first = true;; first = false) {
       Outcome o = run_once(first);
       int64_t delay = report_exit(o, first);
+      if (attach_ && !o.start_failed) attach_->finish(o.code);  // recorded: attach returns now
       op_lock_.reset();  // the first start (or its failure) is recorded
       if (delay < 0 || !back_off(delay)) return 0;
       last_delay_ms_ = delay;
@@ -131,15 +143,23 @@ class Supervisor {
       fds.emplace_back(5, c_.ready_fd);
     }
     if (stdin_) {
+      if (!stdin_->write) stdin_ = std::make_unique<Pipe>();  // closed by a StdinOnce client
       args.insert(args.end(), {"--stdin-fd", "6"});
       fds.emplace_back(6, stdin_->read.get());
+    }
+    UniqueFd console, console_peer;  // -t: __spawn sends the pty master over it
+    if (c_.tty && console_pair(console, console_peer)) {
+      args.insert(args.end(), {"--console-fd", "7"});
+      fds.emplace_back(7, console_peer.get());
     }
     pid_t helper = spawn(args, fds);
     status.write.reset();
     out.write.reset();
     err.write.reset();
+    console_peer.reset();
     std::string pid_text = read_all(status.read.get());
     int st = wait_status_of(helper);
+    if (console) master_.reset(receive_fd(console.get()));
     if (helper < 0 || st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
       // The ready fd stays open until __exited has cleaned up (--rm): the CLI
       // returns only once nothing of the failed container is left.
@@ -149,9 +169,25 @@ class Supervisor {
     }
     if (first && c_.ready_fd >= 0) ::close(c_.ready_fd);  // `run -d` returns now
     op_lock_.reset();                                     // __spawn recorded the container running
+    open_attach();
     init_ = 0;
     std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), init_);
     return init_ > 0;
+  }
+
+  // The attach socket, made once the container first runs: off the start's path.
+  void open_attach() {
+    if (attach_ || c_.attach_path.empty()) return;
+    auto server = std::make_unique<AttachServer>();
+    if (server->listen(c_.attach_path)) attach_ = std::move(server);
+  }
+
+  // Where attached clients' input goes in this run: the pty, else the stdin pipe.
+  AttachServer::Input attach_input(int out_fd) const {
+    if (c_.tty) return {out_fd, true, false};
+    if (!stdin_ || !stdin_->write) return {};
+    ::fcntl(stdin_->write.get(), F_SETFL, O_NONBLOCK);
+    return {stdin_->write.get(), false, c_.stdin_once};
   }
 
   void arm_health(bool on) {
@@ -194,6 +230,9 @@ class Supervisor {
       return o;
     }
     if (!start(first, out, err, o)) return o;
+    if (master_) out.read = std::move(master_);  // with a tty, all output comes from the pty
+    if (attach_)
+      attach_->set_input(attach_input(out.read.get()), [this] { stdin_->write.reset(); });
     const int64_t started = now_ns();
     started_ns_ = started;
     health_starting_ = true;
@@ -215,19 +254,22 @@ class Supervisor {
   // Logs both streams until the init has exited and its output is drained.
   void supervise(UniqueFd& out, UniqueFd& err, Outcome& o) {
     bool exited = false;
+    std::vector<pollfd> fds;
     while (!exited || out || err) {
-      pollfd fds[4] = {{out.get(), POLLIN, 0},
-                       {err.get(), POLLIN, 0},
-                       {sigfd_.get(), POLLIN, 0},
-                       {timerfd_.get(), POLLIN, 0}};
+      fds = {{out.get(), POLLIN, 0},
+             {err.get(), POLLIN, 0},
+             {sigfd_.get(), POLLIN, 0},
+             {timerfd_.get(), POLLIN, 0}};
+      if (attach_) attach_->add_pollfds(fds);
       // After the init's exit its namespace is gone; a second is plenty to drain.
-      int n = ::poll(fds, 4, exited ? 1000 : -1);
+      int n = ::poll(fds.data(), fds.size(), exited ? 1000 : -1);
       if (n < 0 && errno != EINTR) break;
       if (n == 0) break;
       if (fds[0].revents) pump(out, Stream::Stdout);
       if (fds[1].revents) pump(err, Stream::Stderr);
       if (fds[2].revents) on_signals(exited, o);
       if (fds[3].revents) on_health_timer(exited);
+      if (attach_) attach_->handle(fds.data() + 4, fds.size() - 4);
     }
   }
 
@@ -239,6 +281,9 @@ class Supervisor {
       fd.reset();
       return;
     }
+    if (attach_)
+      attach_->broadcast(s == Stream::Stderr ? attach::kStderr : attach::kStdout,
+                         std::string_view(buf, static_cast<size_t>(n)));
     try {
       log_->write(s, std::string_view(buf, static_cast<size_t>(n)), now_ns());
     } catch (const std::exception&) {  // a full disk must not block the container: drop
@@ -323,6 +368,8 @@ class Supervisor {
   UniqueFd op_lock_;
   UniqueFd sigfd_, timerfd_;
   std::unique_ptr<Pipe> stdin_;
+  UniqueFd master_;  // -t: the pty master __spawn just sent
+  std::unique_ptr<AttachServer> attach_;
   std::unique_ptr<LogWriter> log_;
   pid_t init_ = -1, health_ = -1;
   int64_t started_ns_ = 0, armed_ns_ = 0;  // the init's start; the timer's period (0: off)
@@ -341,8 +388,8 @@ bool parse_number(const char* text, int64_t& out) {
 bool parse_supervisor_args(int argc, char** argv, SupervisorConfig& c, std::string& error) {
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
-    if (a == "--keep-stdin") {
-      c.keep_stdin = true;
+    if (a == "--keep-stdin" || a == "--stdin-once" || a == "--tty") {
+      (a == "--keep-stdin" ? c.keep_stdin : a == "--tty" ? c.tty : c.stdin_once) = true;
       continue;
     }
     if (i + 1 >= argc) {
@@ -361,6 +408,8 @@ bool parse_supervisor_args(int argc, char** argv, SupervisorConfig& c, std::stri
       c.run_root = v;
     else if (a == "--log")
       c.log_path = v;
+    else if (a == "--attach")
+      c.attach_path = v;
     else if (a == "--log-max-size" && parse_number(v, n) && n > 0)
       c.log.max_size = static_cast<uint64_t>(n);
     else if (a == "--log-max-file" && parse_number(v, n) && n > 0)

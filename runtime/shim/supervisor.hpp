@@ -22,7 +22,10 @@ struct SupervisorConfig {
   // start_interval: the probes' interval while the container is starting,
   // inside its start period (0: health_interval_ns throughout).
   int64_t health_start_interval_ns = 0, health_start_period_ns = 0;
-  bool keep_stdin = false;  // -i: stdin is a pipe held open, never written
+  bool keep_stdin = false;  // -i: stdin is a pipe held open, written by attached clients
+  bool stdin_once = false;  // the first attached client's end of input closes it (compose run)
+  bool tty = false;         // -t: the init's pty master comes to us from __spawn
+  std::string attach_path;  // the attach socket, made once the container runs (empty: none)
   int ready_fd = -1;        // `run -d` waits for "ok" or an error on it, then EOF
   int lock_fd = -1;  // the container's operation lock: held until the first start is recorded
 };

@@ -267,6 +267,7 @@ CreatePlan build_spec(const ContainerRequest& r, const image::Image& image,
     throw Error("invalid working directory \"" + p.cwd + "\": it must be an absolute path");
   p.terminal = r.tty;
   p.stdin_open = r.interactive;
+  p.stdin_once = r.interactive && r.stdin_once;
   // The image's User is text in its JSON config: read here, once.
   ResolvedUser user = resolve_user(
       r.user ? *r.user : parse_user(image.config.user.empty() ? "0" : image.config.user), layers);

@@ -97,6 +97,7 @@ struct ContainerRequest {
   SecuritySpec security;
   std::map<std::string, std::string> labels;
   bool tty = false, interactive = false;
+  bool stdin_once = false;   // with interactive: docker's StdinOnce (compose run)
   bool auto_remove = false;  // --rm
   bool detach = false;       // -d
   // Set by `run` without -d: the container lives as long as that lit command

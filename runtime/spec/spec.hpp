@@ -32,6 +32,9 @@ struct ProcessSpec {
   std::vector<gid_t> additional_gids;
   bool terminal = false;    // -t: a pty whose master stays with the caller
   bool stdin_open = false;  // -i: keep stdin connected
+  // docker's StdinOnce (compose run): the first attached client's end of
+  // input closes the container's stdin.
+  bool stdin_once = false;
 };
 
 struct SecuritySpec {

@@ -46,7 +46,8 @@ json to_json(const ContainerSpec& s) {
         {"gid", p.gid},
         {"additional_gids", p.additional_gids},
         {"terminal", p.terminal},
-        {"stdin_open", p.stdin_open}}},
+        {"stdin_open", p.stdin_open},
+        {"stdin_once", p.stdin_once}}},
       {"mounts", mounts},
       {"limits", limits},
       {"network", s.network == NetworkMode::Container ? "container:" + s.network_container
@@ -86,6 +87,7 @@ ContainerSpec spec_from_json(const json& j) {
   s.process.additional_gids = p.at("additional_gids").get<std::vector<gid_t>>();
   s.process.terminal = p.at("terminal");
   s.process.stdin_open = p.at("stdin_open");
+  s.process.stdin_once = p.value("stdin_once", false);
   for (const auto& m : j.at("mounts"))
     s.mounts.push_back({m.at("destination"), m.at("type"), m.at("source"), m.at("options")});
   const auto& lim = j.at("limits");

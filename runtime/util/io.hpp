@@ -15,6 +15,11 @@ std::string read_all(int fd);
 // writable). False on an error, with errno set (EPIPE: the reader went away).
 bool write_all(int fd, std::string_view data);
 
+// Passes `fd` over a unix socket (SCM_RIGHTS, with one byte); false on error.
+bool send_fd(int sock, int fd);
+// The fd waiting on a unix socket, if one is (non-blocking); -1 otherwise.
+int receive_fd(int sock);
+
 // A wait status as a shell reports it: the exit code, or 128 + the signal.
 int exit_code_of(int wait_status);
 

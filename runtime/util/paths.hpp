@@ -20,6 +20,10 @@ struct Paths {
   // rootfs mount point): remade at every start, gone with the container. A
   // foreground --rm container keeps its record here too (RecordHome::RunRoot).
   std::filesystem::path run_container(const std::string& id) const { return run_containers() / id; }
+  // Where a detached container's supervisor serves `lit attach` (while it runs).
+  std::filesystem::path attach_socket(const std::string& id) const {
+    return run_container(id) / "attach.sock";
+  }
 };
 
 // An executable installed next to lit's own ("lit-shim", "lit-init",
