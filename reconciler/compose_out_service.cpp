@@ -122,7 +122,9 @@ ojson healthcheck_of(const Healthcheck& h) {
 ojson networks_of(const Service& s) {
   ojson j = ojson::object();
   for (const auto& [name, n] : s.networks) {
-    if (n == ServiceNetwork{}) {
+    ServiceNetwork written = n;
+    written.link_aliases.clear();  // from other services' links, not in this service's keys
+    if (written == ServiceNetwork{}) {
       j[name] = nullptr;
       continue;
     }
@@ -226,6 +228,11 @@ void put_second_half(ojson& j, const Project& p, const Service& s, const Compose
   put_str(j, "image", s.image);
   if (s.init) j["init"] = *s.init;
   put_map(j, "labels", s.labels);
+  if (!s.links.empty()) {
+    j["links"] = ojson::array();
+    for (const auto& l : s.links)
+      j["links"].push_back(l.alias == l.service ? l.service : l.service + ":" + l.alias);
+  }
   if (s.logging) {
     ojson l = ojson::object();
     put_str(l, "driver", s.logging->driver);
@@ -239,8 +246,10 @@ void put_second_half(ojson& j, const Project& p, const Service& s, const Compose
   bytes("mem_reservation", s.resources.memory_reservation, false);
   bytes("memswap_limit", s.resources.memswap, true);
   put_str(j, "network_mode", s.network_mode.text);
-  bool implicit = s.networks.size() == 1 && s.networks.count("default") &&
-                  s.networks.at("default") == ServiceNetwork{};
+  bool implicit =
+      s.networks.size() == 1 && s.networks.count("default") &&
+      s.networks.at("default").aliases.empty() && s.networks.at("default").ipv4_address.empty() &&
+      s.networks.at("default").ipv6_address.empty() && s.networks.at("default").priority == 0;
   if (!s.networks.empty() && (o.normalize || !implicit)) j["networks"] = networks_of(s);
   if (s.resources.pids && wrote(o, "services", s.name, "pids_limit"))
     j["pids_limit"] = *s.resources.pids;

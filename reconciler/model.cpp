@@ -157,11 +157,14 @@ json filesource_json(const FileSource& f) {
 
 json networks_json(const std::map<std::string, ServiceNetwork>& nets) {
   json j = json::object();
-  for (const auto& [k, n] : nets)
+  for (const auto& [k, n] : nets) {
     j[k] = {{"aliases", n.aliases},
             {"ipv4_address", n.ipv4_address},
             {"ipv6_address", n.ipv6_address},
             {"priority", n.priority}};
+    // Only when set, so the hashes of services nobody links to stay as they were.
+    if (!n.link_aliases.empty()) j[k]["link_aliases"] = n.link_aliases;
+  }
   return j;
 }
 
@@ -249,6 +252,11 @@ json to_json(const Service& s) {
   if (!s.post_start.empty()) j["post_start"] = list_json(s.post_start, hook_json);
   if (!s.pre_stop.empty()) j["pre_stop"] = list_json(s.pre_stop, hook_json);
   if (!s.watch.empty()) j["develop"] = {{"watch", list_json(s.watch, watch_json)}};
+  if (!s.links.empty()) {
+    json links = json::array();
+    for (const auto& l : s.links) links.push_back({{"service", l.service}, {"alias", l.alias}});
+    j["links"] = links;
+  }
   return j;
 }
 

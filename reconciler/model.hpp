@@ -75,6 +75,12 @@ struct Mount {
 
 enum class DependCondition { service_started, service_healthy, service_completed_successfully };
 
+// A legacy link: "SERVICE" or "SERVICE:ALIAS" (alias = service when not given).
+struct ServiceLink {
+  std::string service, alias;
+  bool operator==(const ServiceLink&) const = default;
+};
+
 struct Dependency {
   DependCondition condition = DependCondition::service_started;
   bool restart = false;
@@ -94,6 +100,9 @@ struct Healthcheck {
 // A service's attachment to one of the project's networks (key of Project::networks).
 struct ServiceNetwork {
   std::vector<std::string> aliases;
+  // Aliases other services' links give this one here (sorted; not printed
+  // by `lit config`, which prints the links).
+  std::vector<std::string> link_aliases;
   std::string ipv4_address, ipv6_address;
   int priority = 0;
   bool operator==(const ServiceNetwork&) const = default;
@@ -230,6 +239,7 @@ struct Service {
   // text "" (networks), host, none, service:NAME, container:NAME
   Parsed<NetworkModeSetting> network_mode;
   std::map<std::string, Dependency> depends_on;
+  std::vector<ServiceLink> links;  // also in depends_on and as link_aliases
   std::optional<Healthcheck> healthcheck;
   // no | always | on-failure[:N] | unless-stopped
   Parsed<runtime::RestartPolicy> restart{"no", {}};

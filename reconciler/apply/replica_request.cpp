@@ -131,6 +131,8 @@ void add_networks(const Project& p, const Service& s, ReplicaRequest& out) {
     if (it == p.networks.end()) throw unsupported(s, "networks", nets[i].first + " is not defined");
     std::vector<std::string> aliases = nets[i].second->aliases;
     aliases.push_back(s.name);
+    aliases.insert(aliases.end(), nets[i].second->link_aliases.begin(),
+                   nets[i].second->link_aliases.end());
     if (i == 0)
       n = {runtime::NetworkMode::Bridge, it->second.name, nets[i].second->ipv4_address, aliases};
     else

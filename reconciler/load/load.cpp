@@ -10,6 +10,7 @@
 #include "reconciler/load/extends.hpp"
 #include "reconciler/load/files.hpp"
 #include "reconciler/load/include.hpp"
+#include "reconciler/load/links.hpp"
 #include "reconciler/load/merge.hpp"
 #include "reconciler/load/normalize.hpp"
 #include "reconciler/load/profiles.hpp"
@@ -245,6 +246,7 @@ Project load_project(const LoadOptions& o) {
 
   Node services = root.find("services") ? *root.find("services") : Node::map();
   if (services.is_null()) services = Node::map();
+  links_to_depends_on(services);
   std::set<std::string> active = active_services(services, o, lookup, project.disabled_services);
   std::set<std::string> env_needed = env_file_services(services, o, active);
   for (const auto& e : services.entries) {
@@ -255,6 +257,7 @@ Project load_project(const LoadOptions& o) {
     project.services[e.key] = std::move(s);
   }
   if (o.consistency) check_references(services, project, diag);
+  apply_link_aliases(project);
   bool uses_default = false;
   for (const auto& [_, s] : project.services) uses_default |= s.networks.count("default") > 0;
   if (uses_default && !project.networks.count("default"))

@@ -4,6 +4,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "reconciler/load/links.hpp"
 #include "reconciler/load/normalize.hpp"
 #include "reconciler/load/units.hpp"
 #include "reconciler/load/values.hpp"
@@ -270,6 +271,7 @@ const std::unordered_map<std::string, Handler>& handlers() {
          k.s.pull_policy = p == "if_not_present" ? "missing" : p;
        }},
       {"profiles", [](const KeyCtx& k) { k.s.profiles = list(k); }},
+      {"links", [](const KeyCtx& k) { k.s.links = normalize_links(k.value, k.path); }},
       {"post_start",
        [](const KeyCtx& k) { k.s.post_start = normalize_hooks(k.value, k.path, k.ctx); }},
       {"pre_stop", [](const KeyCtx& k) { k.s.pre_stop = normalize_hooks(k.value, k.path, k.ctx); }},
