@@ -80,7 +80,14 @@ void register_project_logs(CLI::App& app, Context& ctx) {
     opts.style = log_style(ctx.project.ansi, o->no_color, o->no_prefix, o->timestamps);
     auto project = load_by_name(ctx, o->services);  // names an unknown service
     auto targets = reconciler::log_targets(ctx.paths, project.name, o->services);
-    if (o->index > 0) std::erase_if(targets, [&](const auto& t) { return t.number != o->index; });
+    auto chosen = [o](std::vector<reconciler::LogTarget> found) {
+      if (o->index > 0) std::erase_if(found, [&](const auto& t) { return t.number != o->index; });
+      return found;
+    };
+    targets = chosen(std::move(targets));
+    opts.discover = [&ctx, o, chosen, name = project.name] {
+      return chosen(reconciler::log_targets(ctx.paths, name, o->services));
+    };
     reconciler::print_project_logs(ctx.paths, targets, opts, STDOUT_FILENO);
   });
 }
@@ -129,6 +136,8 @@ std::function<int(bool interrupted)> prepare_attach(Context& ctx, const AttachFl
                                                                    : o.services;
   for (const auto& s : base)
     if (std::count(f.no_attach.begin(), f.no_attach.end(), s) == 0) o.attach.push_back(s);
+  for (const auto& s : desired.services)
+    for (const auto& d : s.depends_on) o.dependants[d.service].push_back(s.name);
   o.abort_on_exit = f.abort_on_exit;
   o.abort_on_failure = f.abort_on_failure;
   o.exit_code_from = f.exit_code_from;

@@ -1,6 +1,8 @@
 #include "reconciler/logs.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <set>
 #include <tuple>
 
 #include "reconciler/observe.hpp"
@@ -48,12 +50,23 @@ void print_project_logs(const Paths& paths, const std::vector<LogTarget>& target
     return;
   }
   out.flush();
+  std::set<std::string> known(ids.begin(), ids.end());
+  auto next_discovery = std::chrono::steady_clock::now();
   while (!reader.all_done()) {
     std::vector<std::size_t> done;
     for (const auto& e : reader.poll(done)) out.write(format.format(e));
     for (auto i : done) out.write(format.finish(i));
+    if (options.discover && std::chrono::steady_clock::now() >= next_discovery) {
+      next_discovery = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      for (const auto& t : options.discover()) {
+        if (!known.insert(t.id).second) continue;
+        format.add(t.name);
+        for (const auto& e : reader.add(t.id)) out.write(format.format(e));
+      }
+    }
     out.flush();
-    // The inotify wake-up covers new lines; the timeout covers a container's exit.
+    // The inotify wake-up covers new lines; the timeout covers a container's
+    // exit and new containers.
     if (!reader.all_done()) reader.wait(250);
   }
 }

@@ -2,6 +2,7 @@
 // `lit logs`: the logs of a project's containers, found by label, merged in
 // time order and prefixed with each container's service-replica name, as
 // docker compose prints them.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ struct ProjectLogOptions {
   shim::LogQuery query;  // --tail is per container, as compose's
   bool follow = false;   // until every container is done (stopped for good or removed)
   runtime::LogStyle style;
+  // With follow: the targets now (called about once a second); a container
+  // that appears (up --scale, a recreate, a one-off) is followed too.
+  std::function<std::vector<LogTarget>()> discover{};
 };
 
 // Writes the targets' entries (stdout and stderr alike) to fd, as compose does.

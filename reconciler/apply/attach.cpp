@@ -5,8 +5,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "reconciler/logs.hpp"
@@ -23,22 +27,40 @@ namespace lit::reconciler {
 
 namespace {
 
-// Stops the project's containers, all at once, each as `lit stop` does (stop
-// signal, timeout, SIGKILL); force() kills what still runs.
+// Stops the project's containers as `lit stop` does (stop signal, timeout,
+// SIGKILL), each service's once the services depending on it are stopped
+// (compose's reverse dependency order), independent ones at once; force()
+// kills what still runs and stops the waiting.
 class Stopper {
  public:
   Stopper(const Paths& paths, std::vector<LogTarget> targets, std::optional<int> timeout,
-          const Progress& progress)
-      : paths_(paths), targets_(std::move(targets)), timeout_(timeout), progress_(progress) {}
+          const Progress& progress, std::map<std::string, std::vector<std::string>> dependants)
+      : paths_(paths),
+        targets_(std::move(targets)),
+        timeout_(timeout),
+        progress_(progress),
+        dependants_(std::move(dependants)) {}
   ~Stopper() { join(); }
 
+  // A container that appeared after the start: stopped with the others.
+  void add(const LogTarget& t) {
+    std::lock_guard lock(mutex_);
+    if (threads_.empty()) targets_.push_back(t);
+  }
+
   void start() {
+    std::lock_guard lock(mutex_);
     if (!threads_.empty()) return;
     running_ = targets_.size();
     for (const auto& t : targets_) threads_.emplace_back([this, &t] { stop(t); });
   }
 
   void force() {
+    {
+      std::lock_guard lock(mutex_);
+      forced_ = true;
+    }
+    changed_.notify_all();
     runtime::RecordStore store(paths_);
     for (const auto& t : targets_) {
       auto rec = store.read(t.id);
@@ -61,7 +83,21 @@ class Stopper {
   }
 
  private:
+  // True when no container of a service depending on `service` is still to stop.
+  bool dependants_stopped(const std::string& service) const {
+    auto it = dependants_.find(service);
+    if (it == dependants_.end()) return true;
+    return std::none_of(targets_.begin(), targets_.end(), [&](const LogTarget& other) {
+      return std::find(it->second.begin(), it->second.end(), other.service) != it->second.end() &&
+             !stopped_.count(other.id);
+    });
+  }
+
   void stop(const LogTarget& t) {
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return forced_ || dependants_stopped(t.service); });
+    }
     try {
       if (auto rec = runtime::RecordStore(paths_).read(t.id)) {
         runtime::stop_container(paths_, *rec, timeout_);
@@ -72,6 +108,11 @@ class Stopper {
       std::lock_guard lock(mutex_);
       errors_.push_back("stop " + t.name + ": " + e.what());
     }
+    {
+      std::lock_guard lock(mutex_);
+      stopped_.insert(t.id);
+    }
+    changed_.notify_all();
     --running_;
   }
 
@@ -79,9 +120,13 @@ class Stopper {
   std::vector<LogTarget> targets_;
   std::optional<int> timeout_;
   const Progress& progress_;
+  std::map<std::string, std::vector<std::string>> dependants_;
   std::vector<std::thread> threads_;
   std::atomic<std::size_t> running_{0};
   std::mutex mutex_;
+  std::condition_variable changed_;
+  std::set<std::string> stopped_;  // ids
+  bool forced_ = false;
   std::vector<std::string> errors_;
 };
 
@@ -93,6 +138,33 @@ std::optional<int> exit_code_of(const runtime::RecordStore& store, const std::st
 
 bool listed(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// What attached `up` follows: the attached containers (reader source i is
+// shown[i]) and every container it knows of, attached or not.
+struct Attached {
+  std::vector<LogTarget> shown;
+  std::set<std::string> known;  // ids
+  std::chrono::steady_clock::time_point next_discovery{};
+};
+
+// Containers that appeared since the last look (about once a second): each
+// is stopped with the others, and an attached service's is followed from
+// its first line.
+void attach_new(const Paths& paths, const std::string& project, const AttachOptions& o, Attached& a,
+                runtime::MultiLogReader& reader, runtime::PrefixedLogFormatter& format,
+                runtime::LogPrinter& out, Stopper& stopper) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < a.next_discovery) return;
+  a.next_discovery = now + std::chrono::seconds(1);
+  for (const auto& t : log_targets(paths, project, o.services)) {
+    if (!a.known.insert(t.id).second) continue;
+    stopper.add(t);
+    if (!listed(o.attach, t.service)) continue;
+    a.shown.push_back(t);
+    format.add(t.name);
+    for (const auto& e : reader.add(t.id)) out.write(format.format(e));
+  }
 }
 
 }  // namespace
@@ -111,17 +183,19 @@ int attach_project(const Paths& paths, const std::string& project, const AttachO
   // read from the signalfd, never lost between two polls.
   runtime::ForwardedSignals signals({SIGINT, SIGTERM});
   const auto all = log_targets(paths, project, o.services);
-  std::vector<LogTarget> shown;
+  Attached a;
   std::vector<std::string> ids, names;
   std::string list;
   for (const auto& t : all) {
+    a.known.insert(t.id);
     if (!listed(o.attach, t.service)) continue;
-    shown.push_back(t);
+    a.shown.push_back(t);
     ids.push_back(t.id);
     names.push_back(t.name);
     list += (list.size() ? ", " : "") + t.name;
   }
   std::fprintf(stderr, "Attaching to %s\n", list.c_str());
+  const auto& shown = a.shown;
 
   runtime::RecordStore store(paths);
   runtime::MultiLogReader reader(store, ids, {});
@@ -130,7 +204,7 @@ int attach_project(const Paths& paths, const std::string& project, const AttachO
   for (const auto& e : reader.read_existing(true)) out.write(format.format(e));
   out.flush();
 
-  Stopper stopper(paths, all, o.stop_timeout, progress);
+  Stopper stopper(paths, all, o.stop_timeout, progress, o.dependants);
   const bool cascade = o.abort_on_exit || !o.exit_code_from.empty();
   std::string code_from = o.exit_code_from;
   bool aborting = false, interrupted = false;
@@ -162,6 +236,7 @@ int attach_project(const Paths& paths, const std::string& project, const AttachO
       if (code_from.empty()) code_from = shown[i].service;
       if (code_from == shown[i].service && code) exit_code = *code;
     }
+    if (!aborting) attach_new(paths, project, o, a, reader, format, out, stopper);
     out.flush();
     if (!reader.wait(250, signals.fd())) continue;
     while (signals.next() != 0) {

@@ -1,9 +1,12 @@
 #pragma once
 // `lit up` without -d, as docker compose's attached mode: after the plan is
 // applied, the services' logs are streamed (each container's log so far, then
-// what it writes) until every attached container has exited for good. Ctrl-C
-// stops the project's containers (a second one kills them); with
+// what it writes) until every attached container has exited for good;
+// containers that appear meanwhile (a scale-up, a recreate by another `up`)
+// are attached too. Ctrl-C stops the project's containers in reverse
+// dependency order (a second one kills them); with
 // --abort-on-container-exit the first exit stops the others.
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -29,6 +32,9 @@ struct AttachOptions {
   std::string exit_code_from;       // --exit-code-from SERVICE (aborts on exit too)
   std::optional<int> stop_timeout;  // -t: seconds before SIGKILL (else stop_grace_period)
   runtime::LogStyle style;
+  // service -> the services that depend on it: on Ctrl-C (or an abort) a
+  // service's containers are stopped once its dependants' are, as compose does.
+  std::map<std::string, std::vector<std::string>> dependants;
   // Ctrl-C came while `up` was still applying: stop the services at once.
   bool interrupted = false;
 };

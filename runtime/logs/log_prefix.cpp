@@ -28,16 +28,19 @@ std::string log_prefix(std::string_view name, std::size_t width) {
 
 PrefixedLogFormatter::PrefixedLogFormatter(std::vector<std::string> names, LogStyle style)
     : style_(style) {
-  std::size_t width = 0;
-  for (const auto& n : names) width = std::max(width, n.size());
-  ++width;
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    Source s;
-    s.name = std::move(names[i]);
-    if (style.color) s.color = prefix_color(i);
-    if (style.prefix) s.prefix = colored(log_prefix(s.name, width), s.color);
-    sources_.push_back(std::move(s));
-  }
+  for (const auto& n : names) width_ = std::max(width_, n.size());
+  ++width_;
+  for (auto& n : names) add(std::move(n));
+}
+
+std::size_t PrefixedLogFormatter::add(std::string name) {
+  width_ = std::max(width_, name.size() + 1);
+  Source s;
+  s.name = std::move(name);
+  if (style_.color) s.color = prefix_color(sources_.size());
+  if (style_.prefix) s.prefix = colored(log_prefix(s.name, width_), s.color);
+  sources_.push_back(std::move(s));
+  return sources_.size() - 1;
 }
 
 std::string PrefixedLogFormatter::line(const Source& s, int64_t time_ns,

@@ -38,6 +38,10 @@ class PrefixedLogFormatter {
   // longest name plus one column, as compose's.
   PrefixedLogFormatter(std::vector<std::string> names, LogStyle style);
 
+  // A new source, the next index: its prefix as wide as the widest so far
+  // (the others' prefixes do not change under the reader's eyes).
+  std::size_t add(std::string name);
+
   // The text to print for e ("" while its line is not complete yet).
   std::string format(const SourcedEntry& e);
   // The pending partial line of `source`, ended with "\n" ("" if none): its container is done.
@@ -55,6 +59,7 @@ class PrefixedLogFormatter {
 
   std::vector<Source> sources_;
   LogStyle style_;
+  std::size_t width_ = 0;  // of the prefixes: the longest name plus one
 };
 
 }  // namespace lit::runtime

@@ -30,6 +30,24 @@ std::vector<SourcedEntry> MultiLogReader::read_existing(bool follow) {
   return merge_in_time_order(std::move(logs));
 }
 
+std::vector<SourcedEntry> MultiLogReader::add(const std::string& id) {
+  ids_.push_back(id);
+  followers_.emplace_back();
+  const std::size_t i = ids_.size() - 1;
+  shim::LogQuery all = query_;
+  all.tail.reset();
+  const auto path = container_log_path(store_, id);
+  shim::LogCursor cursor;
+  std::vector<std::vector<shim::LogEntry>> logs(ids_.size());
+  logs[i] = shim::read_logs(path, all, &cursor);
+  try {
+    followers_[i].emplace(path, cursor);
+  } catch (const Error&) {
+    if (store_.read(id)) throw;  // removed meanwhile: nothing more to follow
+  }
+  return merge_in_time_order(std::move(logs));
+}
+
 std::vector<SourcedEntry> MultiLogReader::poll(std::vector<std::size_t>& done_now) {
   shim::LogQuery live = query_;
   live.tail.reset();

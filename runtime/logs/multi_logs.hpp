@@ -27,6 +27,11 @@ class MultiLogReader {
   // its index is appended to done_now and it is not read again.
   std::vector<SourcedEntry> poll(std::vector<std::size_t>& done_now);
 
+  // A new source (a container that appeared while following): its index is
+  // the next one. Returns what it logged so far (--since/--until apply, --tail
+  // does not: all of a new container's lines are new); it is followed from there.
+  std::vector<SourcedEntry> add(const std::string& id);
+
   bool done(std::size_t source) const { return !followers_.at(source); }
   bool all_done() const;
 

@@ -4,6 +4,8 @@
 #include <signal.h>
 
 #include <atomic>
+#include <fstream>
+#include <sstream>
 
 #include "tests/integration/project_fixture.hpp"
 
@@ -80,6 +82,45 @@ TEST_F(ProjectInterruptTest, CtrlCWhileAttachedUpWaitsStopsWhatStarted) {
   auto st = states();
   EXPECT_EQ(st["shop-db-1"], "exited") << r;
   EXPECT_EQ(st.count("shop-app-1"), 0u) << r;
+}
+
+// Ctrl-C in attached up stops the services in reverse dependency order, as
+// compose does: web (which depends on db) is stopped before db is asked to.
+// Each writes its name to a host file when its stop signal comes; db would
+// write first if both were asked at once (it answers at once, web after 1 s).
+TEST_F(ProjectInterruptTest, CtrlCInAttachedUpStopsDependantsFirst) {
+  const fs::path out = dir_ / "out";
+  fs::create_directories(out);
+  write(R"(name: shop
+services:
+  db:
+    image: localhost/lit-test:latest
+    command: ["sh", "-c", "trap 'echo db >> /out/order; exit 0' TERM; echo ready; while true; do sleep 0.1; done"]
+    volumes: [")" +
+        out.string() + R"(:/out"]
+  web:
+    image: localhost/lit-test:latest
+    command: ["sh", "-c", "trap 'sleep 1; echo web >> /out/order; exit 0' TERM; echo ready; while true; do sleep 0.1; done"]
+    volumes: [")" +
+        out.string() + R"(:/out"]
+    depends_on: [db]
+)");
+  bool sent = false;
+  RunOptions opts;
+  opts.on_stdout = [&](pid_t pid, const std::string& so_far) {
+    if (!sent && so_far.find("db-1   | ready") != std::string::npos &&
+        so_far.find("web-1  | ready") != std::string::npos) {
+      kill(pid, SIGINT);
+      sent = true;
+    }
+  };
+  Result r = project_with({"up", "--no-color"}, opts);
+  ASSERT_TRUE(sent) << r;
+  EXPECT_EQ(r.exit_code, 130) << r;
+  std::ifstream in(out / "order");
+  std::stringstream order;
+  order << in.rdbuf();
+  EXPECT_EQ(order.str(), "web\ndb\n") << r;
 }
 
 }  // namespace
