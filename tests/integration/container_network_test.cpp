@@ -347,6 +347,11 @@ TEST_F(ContainerNetworkTest, RenameChangesTheNameInListsAndInDns) {
   ASSERT_EQ(lit({"container", "restart", "-t", "1", "api"}).exit_code, 0);
   EXPECT_TRUE(eventually([&] { return exec("client", "nslookup api").exit_code == 0; }));
 
+  Result events = lit({"system", "events", "--since", "10m", "--until", "0s", "--filter",
+                       "event=rename", "--format", "json"});
+  EXPECT_EQ(events.out_lines().size(), 1u) << events;
+  EXPECT_NE(events.out.find(R"("oldName":"/web")"), std::string::npos) << events;
+
   expect_lit_error(lit({"container", "rename", "api", "client"}),
                    "the container name \"/client\" is already in use by container");
   expect_lit_error(lit({"container", "rename", "api", "no/slash"}), "invalid container name");

@@ -1,7 +1,10 @@
 // compose's global flags (--dry-run, --compatibility, --ansi) and up's and
 // run's flags beyond the basics (-V, --always-recreate-deps,
 // --attach-dependencies, run --use-aliases, -l, --cap-add), end to end.
+#include <csignal>
+#include <future>
 #include <map>
+#include <mutex>
 #include <string>
 
 #include "tests/integration/expect.hpp"
@@ -168,6 +171,61 @@ TEST_F(ProjectFlagsTest, RunUseAliasesLabelsAndCapabilities) {
   ASSERT_EQ(lit({"container", "rm", "-f", "aliased"}).exit_code, 0);
   EXPECT_TRUE(eventually([&] { return lookup("api") != 0; }))
       << "a one-off without --use-aliases answers the alias";
+}
+
+// Legacy links: a dependency, and the alias names the linked service.
+TEST_F(ProjectFlagsTest, LinksAreDependenciesAndAliases) {
+  write(R"(name: shop
+services:
+  web:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    init: true
+    links: ["db:database"]
+  db:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    init: true
+)");
+  Result r = project({"up", "-d", "web"});  // db comes up with it: the link is a dependency
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(states(), (std::map<std::string, std::string>{{"shop-db-1", "running"},
+                                                          {"shop-web-1", "running"}}));
+  Result lookup = project({"exec", "-T", "web", "nslookup", "database"});
+  EXPECT_EQ(lookup.exit_code, 0) << lookup;
+  Result config = project({"config"});
+  EXPECT_NE(config.out.find("    links:\n      - db:database\n"), std::string::npos) << config;
+}
+
+// logs -f follows the containers that appear while it runs (a scale-up).
+TEST_F(ProjectFlagsTest, LogsFollowPicksUpNewContainers) {
+  ASSERT_EQ(project({"up", "-d", "db"}).exit_code, 0);
+  std::mutex m;
+  pid_t pid = 0;
+  std::string out;
+  RunOptions opts;
+  opts.on_stdout = [&](pid_t p, const std::string& so_far) {
+    std::lock_guard lock(m);
+    pid = p;
+    out = so_far;
+  };
+  auto seen = [&](const std::string& text) {
+    std::lock_guard lock(m);
+    return out.find(text) != std::string::npos;
+  };
+  auto follower = std::async(std::launch::async, [&] {
+    return project_with({"logs", "-f", "--no-color", "db"}, opts);
+  });
+  ASSERT_TRUE(eventually([&] { return seen("db-1  | db-says-hi"); }));
+  Result r = project({"up", "-d", "--scale", "db=2", "db"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(eventually([&] { return seen("db-2  | db-says-hi"); })) << out;
+  {
+    std::lock_guard lock(m);
+    kill(pid, SIGINT);
+  }
+  Result done = follower.get();
+  EXPECT_FALSE(done.timed_out) << done;
 }
 
 }  // namespace
