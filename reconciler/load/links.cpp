@@ -70,9 +70,9 @@ void apply_link_aliases(Project& project) {
       }
     }
   }
-  for (auto& [_, s] : project.services)
-    for (auto& [__, attachment] : s.networks)
-      std::sort(attachment.link_aliases.begin(), attachment.link_aliases.end());
+  for (auto& entry : project.services)
+    for (auto& network : entry.second.networks)
+      std::sort(network.second.link_aliases.begin(), network.second.link_aliases.end());
 }
 
 }  // namespace lit::reconciler::load
