@@ -29,6 +29,7 @@
 #include "app/views/list_filter.hpp"
 #include "reconciler/apply/actions.hpp"
 #include "reconciler/apply/copy_image.hpp"
+#include "reconciler/apply/hooks.hpp"
 #include "reconciler/apply/replica_request.hpp"
 #include "reconciler/desired.hpp"
 #include "reconciler/labels.hpp"
@@ -246,6 +247,20 @@ void prepare_oneoff_image(Context& ctx, const Project& project, const RunOpts& o
   }
 }
 
+// A detached one-off runs its service's post_start hooks once started, as
+// compose's run does; a failing hook fails the command (the one-off stays).
+void run_oneoff_post_start(Context& ctx, const Service& service, const ContainerRecord& rec) {
+  if (service.post_start.empty() || ctx.exit_code != 0) return;
+  HookOutput output;
+  try {
+    run_hooks(ctx.paths, rec.id, service, service.post_start, output);
+  } catch (const Error& e) {
+    for (const auto& line : output.take()) std::printf("%s\n", line.c_str());
+    throw Error("run " + service.name + ": " + e.what());
+  }
+  for (const auto& line : output.take()) std::printf("%s\n", line.c_str());
+}
+
 void register_run(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<RunOpts>();
   auto* cmd = app.add_subcommand("run", "Run a one-off command in a new container of a service");
@@ -277,7 +292,9 @@ void register_run(CLI::App& app, Context& ctx) {
       throw Error("the input device is not a TTY").with_hint("drop -t, or run with -T");
     Project project = load_with(ctx, o->service);
     prepare_oneoff_image(ctx, project, *o);
-    start_created(ctx, create_oneoff(ctx, project, *o), o->detach);
+    ContainerRecord rec = create_oneoff(ctx, project, *o);
+    start_created(ctx, rec, o->detach);
+    if (o->detach) run_oneoff_post_start(ctx, project.services.at(o->service), rec);
   });
 }
 

@@ -227,5 +227,16 @@ services:
   EXPECT_EQ(states().at("shop-web-1"), "exited");
 }
 
+// A detached one-off (`run -d`) runs its service's post_start hooks too.
+TEST_F(ProjectHooksTest, RunDetachedRunsPostStart) {
+  write(kPostStart);
+  Result r = project({"run", "-d", "--name", "once", "web", "sleep", "600"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(has_line(r.out, "once -> | hook ran")) << r;
+  Result uid = lit({"container", "exec", "once", "cat", "/tmp/h/uid"});
+  EXPECT_EQ(uid.out, "1001\n") << uid;
+  ASSERT_EQ(lit({"container", "rm", "-f", "once"}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace lit::test
