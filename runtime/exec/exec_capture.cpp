@@ -49,32 +49,25 @@ CapturedExec exec_capture(const ContainerRecord& r, const std::vector<std::strin
   ExecOptions options;
   options.args = args;
   ProcessSpec p = exec_process_spec(r, options);
-  int fds[2];
-  check_sys(::pipe2(fds, O_CLOEXEC), "create pipe");
-  UniqueFd out_r(fds[0]), out_w(fds[1]);
-  UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  if (!null) throw Error::sys("open", "/dev/null", errno);
-  ExecStdio stdio;
-  stdio.fds[0] = null.get();
-  stdio.fds[1] = stdio.fds[2] = out_w.get();
+  MergedOutput output = merged_output();
 
   CapturedExec result;
   SpawnedExec s;
   try {
-    s = spawn_in_container(r, p, stdio, false);
+    s = spawn_in_container(r, p, output.stdio(), false);
   } catch (const StartError& e) {
     if (e.exit_code() == 125) throw;
     return {e.exit_code(), false, std::string(e.what()).substr(0, max_output)};  // 126/127
   }
   ChildGuard guard(s.pid);
-  out_w.reset();
+  output.write.reset();
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, s.pid, 0)));
   if (!pidfd) throw Error::sys("open pidfd of", std::to_string(s.pid), errno);
-  ::fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
+  ::fcntl(output.read.get(), F_SETFL, O_NONBLOCK);
 
   bool output_open = true;
   for (;;) {
-    pollfd pfds[2] = {{pidfd.get(), POLLIN, 0}, {output_open ? out_r.get() : -1, POLLIN, 0}};
+    pollfd pfds[2] = {{pidfd.get(), POLLIN, 0}, {output_open ? output.read.get() : -1, POLLIN, 0}};
     int n = ::poll(pfds, 2, remaining_ms(deadline));
     if (n < 0 && errno != EINTR)
       throw Error::sys("wait for exec'd process", std::to_string(s.pid), errno);
@@ -87,13 +80,13 @@ CapturedExec exec_capture(const ContainerRecord& r, const std::vector<std::strin
       return {-1, true, std::move(result.output)};
     }
     if (pfds[1].revents)
-      output_open = read_some(out_r.get(), result.output, max_output) != Read::Closed;
+      output_open = read_some(output.read.get(), result.output, max_output) != Read::Closed;
     if (pfds[0].revents) break;
   }
   result.exit_code = wait_status(s.pid);
   guard.reaped();
   // What it wrote before exiting; a background child holding the pipe is not waited for.
-  while (output_open && read_some(out_r.get(), result.output, max_output) == Read::Data) {
+  while (output_open && read_some(output.read.get(), result.output, max_output) == Read::Data) {
   }
   return result;
 }

@@ -69,42 +69,35 @@ int exec_lines(const ContainerRecord& record, const LineExec& options,
   ExecOptions o = options.exec;
   o.interactive = o.tty = false;
   ProcessSpec p = exec_process_spec(r, o);
-  int fds[2];
-  check_sys(::pipe2(fds, O_CLOEXEC), "create pipe");
-  UniqueFd out_r(fds[0]), out_w(fds[1]);
-  UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  if (!null) throw Error::sys("open", "/dev/null", errno);
-  ExecStdio stdio;
-  stdio.fds[0] = null.get();
-  stdio.fds[1] = stdio.fds[2] = out_w.get();
+  MergedOutput output = merged_output();
 
   LineSplitter lines(on_line);
   SpawnedExec s;
   try {
-    s = spawn_in_container(r, p, stdio, false);
+    s = spawn_in_container(r, p, output.stdio(), false);
   } catch (const StartError& e) {
     if (e.exit_code() == 125) throw;
     on_line(e.what());  // 126/127: not found, not executable
     return e.exit_code();
   }
   ChildGuard guard(s.pid);
-  out_w.reset();
+  output.write.reset();
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, s.pid, 0)));
   if (!pidfd) throw Error::sys("open pidfd of", std::to_string(s.pid), errno);
-  ::fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
+  ::fcntl(output.read.get(), F_SETFL, O_NONBLOCK);
   bool open = true, got = false;
   for (;;) {
-    pollfd pfds[2] = {{pidfd.get(), POLLIN, 0}, {open ? out_r.get() : -1, POLLIN, 0}};
+    pollfd pfds[2] = {{pidfd.get(), POLLIN, 0}, {open ? output.read.get() : -1, POLLIN, 0}};
     if (::poll(pfds, 2, -1) < 0 && errno != EINTR)
       throw Error::sys("wait for exec'd process", std::to_string(s.pid), errno);
-    if (pfds[1].revents) open = read_some(out_r.get(), lines, got);
+    if (pfds[1].revents) open = read_some(output.read.get(), lines, got);
     if (pfds[0].revents) break;
   }
   int st = wait_status_of(s.pid);
   if (st < 0) throw Error::sys("wait for exec'd process", std::to_string(s.pid), errno);
   guard.reaped();
   // What it wrote before exiting; a background child holding the pipe is not waited for.
-  while (open && read_some(out_r.get(), lines, got) && got) {
+  while (open && read_some(output.read.get(), lines, got) && got) {
   }
   lines.finish();
   return exit_code_of(st);

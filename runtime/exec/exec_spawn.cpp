@@ -205,4 +205,20 @@ SpawnedExec spawn_in_container(const ContainerRecord& r, const ProcessSpec& p,
   return out;
 }
 
+MergedOutput merged_output() {
+  int fds[2];
+  check_sys(::pipe2(fds, O_CLOEXEC), "create pipe");
+  MergedOutput m{UniqueFd(fds[0]), UniqueFd(fds[1]),
+                 UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC))};
+  if (!m.null) throw Error::sys("open", "/dev/null", errno);
+  return m;
+}
+
+ExecStdio MergedOutput::stdio() const {
+  ExecStdio s;
+  s.fds[0] = null.get();
+  s.fds[1] = s.fds[2] = write.get();
+  return s;
+}
+
 }  // namespace lit::runtime

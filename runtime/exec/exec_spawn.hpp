@@ -33,6 +33,15 @@ UniqueFd open_running_init(const ContainerRecord& record);
 SpawnedExec spawn_in_container(const ContainerRecord& record, const ProcessSpec& process,
                                const ExecStdio& stdio, bool detached);
 
+// The stdio of a process whose output lit reads (exec_capture, exec_lines):
+// stdin /dev/null, stdout and stderr into one pipe. Once spawned, drop
+// `write` so that `read` ends when the process (and its children) are done.
+struct MergedOutput {
+  UniqueFd read, write, null;
+  ExecStdio stdio() const;
+};
+MergedOutput merged_output();  // throws naming the pipe or /dev/null
+
 // Kills (SIGKILL) and reaps a child of ours on scope exit, unless reaped().
 class ChildGuard {
  public:
