@@ -256,14 +256,15 @@ int start_failed(const runtime::StartError& e) {
   return e.exit_code();
 }
 
-void start_created(Context& ctx, const ContainerRecord& rec, bool detach) {
+void start_created(Context& ctx, const ContainerRecord& rec, bool detach,
+                   const std::function<void()>& started) {
   try {
     if (detach) {
       runtime::launch_supervisor(ctx.paths, rec);
       std::printf("%s\n", rec.id.c_str());
       return;
     }
-    ctx.exit_code = runtime::run_created(ctx.paths, rec).code;
+    ctx.exit_code = runtime::run_created(ctx.paths, rec, started).code;
   } catch (const runtime::StartError& e) {
     ctx.exit_code = start_failed(e);
   }

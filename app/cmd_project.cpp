@@ -287,7 +287,7 @@ void register_up(CLI::App& app, Context& ctx) {
     if (o->watch) watch.emplace(c.project, o->f.services);
     std::function<int(bool)> attach;
     if (!o->detach && !o->wait && !o->f.no_start)
-      attach = prepare_attach(ctx, *attach_flags, c.desired.state, o->f.services,
+      attach = prepare_attach(ctx, *attach_flags, c.project, c.desired.state, o->f.services,
                               [](const ProgressEvent& e) {
                                 if (e.state != ProgressState::Working)
                                   std::fputs(plain_line(e).c_str(), stderr);

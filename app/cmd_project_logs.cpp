@@ -120,6 +120,7 @@ std::shared_ptr<AttachFlags> add_attach_flags(CLI::App& up) {
 }
 
 std::function<int(bool interrupted)> prepare_attach(Context& ctx, const AttachFlags& f,
+                                                    const reconciler::Project& project,
                                                     const reconciler::DesiredState& desired,
                                                     const std::vector<std::string>& services,
                                                     reconciler::Progress progress) {
@@ -138,15 +139,17 @@ std::function<int(bool interrupted)> prepare_attach(Context& ctx, const AttachFl
     if (std::count(f.no_attach.begin(), f.no_attach.end(), s) == 0) o.attach.push_back(s);
   for (const auto& s : desired.services)
     for (const auto& d : s.depends_on) o.dependants[d.service].push_back(s.name);
+  for (const auto& [name, s] : project.services)
+    if (!s.pre_stop.empty()) o.pre_stop.emplace(name, s);
   o.abort_on_exit = f.abort_on_exit;
   o.abort_on_failure = f.abort_on_failure;
   o.exit_code_from = f.exit_code_from;
   o.stop_timeout = f.timeout;
   o.style = log_style(ctx.project.ansi, f.no_color, f.no_prefix, f.timestamps);
-  return [&ctx, o, project = desired.project, progress](bool interrupted) {
+  return [&ctx, o, name = desired.project, progress](bool interrupted) {
     auto options = o;
     options.interrupted = interrupted;
-    return reconciler::attach_project(ctx.paths, project, options, progress, STDOUT_FILENO);
+    return reconciler::attach_project(ctx.paths, name, options, progress, STDOUT_FILENO);
   };
 }
 

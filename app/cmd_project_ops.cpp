@@ -2,10 +2,12 @@
 // exec, run, start, stop, restart, images, ls, pull, build. Parsing and
 // rendering; containers are found by their lit.* labels, plans made by the
 // reconciler and run by its applier, containers run by the runtime.
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
@@ -261,6 +263,54 @@ void run_oneoff_post_start(Context& ctx, const Service& service, const Container
   for (const auto& line : output.take()) std::printf("%s\n", line.c_str());
 }
 
+// A foreground one-off runs its service's post_start hooks beside it, as
+// compose's run does: in a child process forked once the command runs, while
+// this one goes on relaying the one-off's signals and output. Nothing is
+// printed unless a hook fails: then its output and the error, on stderr, and
+// the command fails unless the one-off itself failed (its status wins).
+class ForegroundPostStart {
+ public:
+  ForegroundPostStart(const Context& ctx, const Service& service, std::string id)
+      : paths_(ctx.paths), service_(service), id_(std::move(id)) {}
+  ForegroundPostStart(const ForegroundPostStart&) = delete;
+  ForegroundPostStart& operator=(const ForegroundPostStart&) = delete;
+  ~ForegroundPostStart() { wait(); }
+
+  void start() {
+    if (service_.post_start.empty()) return;
+    std::fflush(nullptr);
+    pid_ = ::fork();
+    if (pid_ != 0) return;  // the parent (or fork failed: no hooks, as with no container)
+    HookOutput output;
+    int code = 0;
+    try {
+      run_hooks(paths_, id_, service_, service_.post_start, output);
+    } catch (const std::exception& e) {
+      for (const auto& line : output.take()) std::fprintf(stderr, "%s\n", line.c_str());
+      std::fprintf(stderr, "lit: run %s: %s\n", service_.name.c_str(), e.what());
+      code = 1;
+    }
+    std::fflush(nullptr);
+    ::_exit(code);
+  }
+
+  // True when a hook failed.
+  bool wait() {
+    if (pid_ <= 0) return false;
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = 0;
+    return WIFEXITED(status) && WEXITSTATUS(status) != 0;
+  }
+
+ private:
+  const Paths& paths_;
+  const Service& service_;
+  std::string id_;
+  pid_t pid_ = 0;
+};
+
 void register_run(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<RunOpts>();
   auto* cmd = app.add_subcommand("run", "Run a one-off command in a new container of a service");
@@ -293,8 +343,15 @@ void register_run(CLI::App& app, Context& ctx) {
     Project project = load_with(ctx, o->service);
     prepare_oneoff_image(ctx, project, *o);
     ContainerRecord rec = create_oneoff(ctx, project, *o);
-    start_created(ctx, rec, o->detach);
-    if (o->detach) run_oneoff_post_start(ctx, project.services.at(o->service), rec);
+    const Service& service = project.services.at(o->service);
+    if (o->detach) {
+      start_created(ctx, rec, true);
+      run_oneoff_post_start(ctx, service, rec);
+      return;
+    }
+    ForegroundPostStart hooks(ctx, service, rec.id);
+    start_created(ctx, rec, false, [&hooks] { hooks.start(); });
+    if (hooks.wait() && ctx.exit_code == 0) ctx.exit_code = 1;
   });
 }
 

@@ -52,8 +52,10 @@ void report(Context& ctx, const Error& e);
 int start_failed(const runtime::StartError& e);
 
 // Starts a created container: detached (prints its ID, the supervisor keeps
-// it) or in the foreground (its exit status in ctx.exit_code).
-void start_created(Context& ctx, const runtime::ContainerRecord& rec, bool detach);
+// it) or in the foreground (its exit status in ctx.exit_code; `started` is
+// called once its command runs).
+void start_created(Context& ctx, const runtime::ContainerRecord& rec, bool detach,
+                   const std::function<void()>& started = {});
 
 // `container exec` and `lit exec`: runs the command (detached or in the
 // foreground, its status in ctx.exit_code).

@@ -63,6 +63,7 @@ std::shared_ptr<AttachFlags> add_attach_flags(CLI::App& up);
 // Checks the flags against the project before anything changes; the function
 // returned attaches once the plan is applied and returns up's exit status.
 std::function<int(bool interrupted)> prepare_attach(Context& ctx, const AttachFlags& flags,
+                                                    const reconciler::Project& project,
                                                     const reconciler::DesiredState& desired,
                                                     const std::vector<std::string>& services,
                                                     reconciler::Progress progress);

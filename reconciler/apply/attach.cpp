@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "reconciler/apply/hooks.hpp"
 #include "reconciler/logs.hpp"
 #include "reconciler/plan_graph.hpp"
 #include "runtime/lifecycle/control.hpp"
@@ -29,17 +30,19 @@ namespace {
 
 // Stops the project's containers as `lit stop` does (stop signal, timeout,
 // SIGKILL), each service's once the services depending on it are stopped
-// (compose's reverse dependency order), independent ones at once; force()
-// kills what still runs and stops the waiting.
+// (compose's reverse dependency order), independent ones at once, each after
+// its service's pre_stop hooks; force() kills what still runs and stops the
+// waiting.
 class Stopper {
  public:
-  Stopper(const Paths& paths, std::vector<LogTarget> targets, std::optional<int> timeout,
-          const Progress& progress, std::map<std::string, std::vector<std::string>> dependants)
+  Stopper(const Paths& paths, std::vector<LogTarget> targets, const AttachOptions& o,
+          const Progress& progress)
       : paths_(paths),
         targets_(std::move(targets)),
-        timeout_(timeout),
+        timeout_(o.stop_timeout),
         progress_(progress),
-        dependants_(std::move(dependants)) {}
+        dependants_(o.dependants),
+        hooks_(o.pre_stop) {}
   ~Stopper() { join(); }
 
   // A container that appeared after the start: stopped with the others.
@@ -75,6 +78,9 @@ class Stopper {
 
   bool busy() const { return running_ > 0; }
 
+  // The hooks' output since the last call.
+  std::vector<std::string> hook_lines() { return hook_output_.take(); }
+
   // Every failure, once the threads are done.
   std::vector<std::string> join() {
     for (auto& t : threads_)
@@ -93,6 +99,11 @@ class Stopper {
     });
   }
 
+  bool forced() {
+    std::lock_guard lock(mutex_);
+    return forced_;
+  }
+
   void stop(const LogTarget& t) {
     {
       std::unique_lock lock(mutex_);
@@ -100,6 +111,8 @@ class Stopper {
     }
     try {
       if (auto rec = runtime::RecordStore(paths_).read(t.id)) {
+        if (auto s = hooks_.find(t.service); s != hooks_.end() && !forced())
+          run_hooks(paths_, rec->id, s->second, s->second.pre_stop, hook_output_);
         runtime::stop_container(paths_, *rec, timeout_);
         std::lock_guard lock(mutex_);
         progress_({"Container " + rec->name, "Stopped", ProgressState::Done});
@@ -120,7 +133,9 @@ class Stopper {
   std::vector<LogTarget> targets_;
   std::optional<int> timeout_;
   const Progress& progress_;
-  std::map<std::string, std::vector<std::string>> dependants_;
+  const std::map<std::string, std::vector<std::string>>& dependants_;
+  const std::map<std::string, Service>& hooks_;
+  HookOutput hook_output_;
   std::vector<std::thread> threads_;
   std::atomic<std::size_t> running_{0};
   std::mutex mutex_;
@@ -204,7 +219,7 @@ int attach_project(const Paths& paths, const std::string& project, const AttachO
   for (const auto& e : reader.read_existing(true)) out.write(format.format(e));
   out.flush();
 
-  Stopper stopper(paths, all, o.stop_timeout, progress, o.dependants);
+  Stopper stopper(paths, all, o, progress);
   const bool cascade = o.abort_on_exit || !o.exit_code_from.empty();
   std::string code_from = o.exit_code_from;
   bool aborting = false, interrupted = false;
@@ -237,6 +252,7 @@ int attach_project(const Paths& paths, const std::string& project, const AttachO
       if (code_from == shown[i].service && code) exit_code = *code;
     }
     if (!aborting) attach_new(paths, project, o, a, reader, format, out, stopper);
+    for (const auto& line : stopper.hook_lines()) out.write(line + "\n");
     out.flush();
     if (!reader.wait(250, signals.fd())) continue;
     while (signals.next() != 0) {
@@ -250,6 +266,8 @@ int attach_project(const Paths& paths, const std::string& project, const AttachO
     }
   }
   auto errors = stopper.join();
+  for (const auto& line : stopper.hook_lines()) out.write(line + "\n");
+  out.flush();
   for (const auto& e : errors) std::fprintf(stderr, "lit: %s\n", e.c_str());
   if (interrupted) return kExitInterrupted;
   return errors.empty() ? exit_code : 1;

@@ -4,7 +4,7 @@
 // what it writes) until every attached container has exited for good;
 // containers that appear meanwhile (a scale-up, a recreate by another `up`)
 // are attached too. Ctrl-C stops the project's containers in reverse
-// dependency order (a second one kills them); with
+// dependency order, after their pre_stop hooks (a second one kills them); with
 // --abort-on-container-exit the first exit stops the others.
 #include <map>
 #include <optional>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "reconciler/apply/apply.hpp"
+#include "reconciler/model.hpp"
 #include "reconciler/plan.hpp"
 #include "runtime/logs/log_prefix.hpp"
 #include "runtime/util/paths.hpp"
@@ -37,6 +38,10 @@ struct AttachOptions {
   std::map<std::string, std::vector<std::string>> dependants;
   // Ctrl-C came while `up` was still applying: stop the services at once.
   bool interrupted = false;
+  // The services with pre_stop hooks: run in each of their running containers
+  // before it is stopped (output "web-1 -> | text"; a failing hook leaves that
+  // container running and fails `up`, as compose's stop does).
+  std::map<std::string, Service> pre_stop;
 };
 
 // Exit status of `lit up` as compose's: 0 when the attached containers exited on

@@ -210,7 +210,8 @@ void network_remove(const Paths& paths, const ContainerRecord& record) noexcept 
     net->remove(paths, endpoint_of(record));
 }
 
-ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
+ExitStatus run_created(const Paths& paths, const ContainerRecord& record,
+                       const std::function<void()>& started) {
   RecordStore records(paths);
   std::vector<PublishedPort> ports;
   auto on_start = [&](pid_t pid) {
@@ -225,6 +226,7 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record) {
       spdlog::warn("record container {} as running: {}", record.name, e.what());
     }
     record_container_event(paths, record, "start");
+    if (started) started();
   };
   ExitStatus status;
   try {

@@ -1,6 +1,7 @@
 #pragma once
 // Container use cases on top of the runtime core: create (record + bundle +
 // volumes), run in the foreground keeping the record true, and remove.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,9 @@ ContainerRecord create_container(const Paths& paths, const ContainerRequest& req
 // (pid) once the command is exec'd, then Exited (code, oom_killed). With the
 // record's auto_remove, record, bundle and anonymous volumes are removed after
 // it exits, also when it fails to start. Rethrows StartError after recording it.
-ExitStatus run_created(const Paths& paths, const ContainerRecord& record);
+// `started` is called once the command runs (its record says Running).
+ExitStatus run_created(const Paths& paths, const ContainerRecord& record,
+                       const std::function<void()>& started = {});
 
 // What starting a container needs from outside it: the hook that attaches a
 // bridge-networked container (the network manager's start), storing the ports

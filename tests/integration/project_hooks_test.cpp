@@ -3,6 +3,8 @@
 // environment and privileges; pre_stop runs before a running container is
 // stopped (stop, down, restart, recreate); a failing hook fails the command
 // with compose's line; the hooks' output is printed with compose's prefix.
+#include <signal.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -236,6 +238,68 @@ TEST_F(ProjectHooksTest, RunDetachedRunsPostStart) {
   Result uid = lit({"container", "exec", "once", "cat", "/tmp/h/uid"});
   EXPECT_EQ(uid.out, "1001\n") << uid;
   ASSERT_EQ(lit({"container", "rm", "-f", "once"}).exit_code, 0);
+}
+
+// A one-off in the foreground runs post_start beside it, as compose's run
+// does: the command sees what the hooks did (it waits for them, 10 s at most).
+TEST_F(ProjectHooksTest, RunInTheForegroundRunsPostStartBesideIt) {
+  write(kPostStart);
+  Result r = project({"run", "--rm", "-T", "web", "sh", "-c",
+                      "i=0; while [ ! -s /tmp/h/env ] && [ $i -lt 100 ]; do sleep 0.1; "
+                      "i=$((i+1)); done; cat /tmp/h/uid /tmp/h/env"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "1001\npost svc /etc\n") << r;
+}
+
+// A failing hook fails a foreground run that itself succeeded (exit 1), with
+// the hook's output and compose's line on stderr.
+TEST_F(ProjectHooksTest, FailingPostStartFailsAForegroundRun) {
+  write(R"(name: shop
+services:
+  web:
+    image: localhost/lit-test:latest
+    post_start:
+      - command: ["sh", "-c", "echo nope; touch /tmp/hooked; exit 3"]
+)");
+  const std::string wait_hook =
+      "i=0; while [ ! -e /tmp/hooked ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; "
+      "sleep 1; exit ";
+  Result r = project({"run", "--rm", "-T", "--name", "once", "web", "sh", "-c", wait_hook + "0"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_TRUE(has_line(r.err, "once -> | nope")) << r;
+  EXPECT_TRUE(has_line(r.err, "lit: run web: web hook exited with status 3")) << r;
+  // The one-off's own failure wins.
+  r = project({"run", "--rm", "-T", "--name", "once", "web", "sh", "-c", wait_hook + "5"});
+  EXPECT_EQ(r.exit_code, 5) << r;
+}
+
+// Ctrl-C in attached up runs pre_stop before stopping, as compose's stop does.
+TEST_F(ProjectHooksTest, CtrlCInAttachedUpRunsPreStop) {
+  fs::create_directories(dir_ / "out");
+  write(R"(name: shop
+services:
+  web:
+    image: localhost/lit-test:latest
+    command: ["sh", "-c", "echo ready; while true; do sleep 0.1; done"]
+    init: true
+    volumes: ["./out:/out"]
+    pre_stop:
+      - command: ["sh", "-c", "echo stopping >> /out/log; echo bye"]
+)");
+  bool sent = false;
+  RunOptions opts;
+  opts.on_stdout = [&](pid_t pid, const std::string& so_far) {
+    if (!sent && so_far.find("web-1  | ready") != std::string::npos) {
+      kill(pid, SIGINT);
+      sent = true;
+    }
+  };
+  Result r = project_with({"up", "--no-color", "-t", "1"}, opts);
+  ASSERT_TRUE(sent) << r;
+  EXPECT_EQ(r.exit_code, 130) << r;
+  EXPECT_EQ(slurp(dir_ / "out" / "log"), "stopping\n") << r;
+  EXPECT_TRUE(has_line(r.out, "web-1 -> | bye")) << r;
+  EXPECT_EQ(states().at("shop-web-1"), "exited") << r;
 }
 
 }  // namespace
