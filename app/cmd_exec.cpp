@@ -5,6 +5,7 @@
 
 #include "app/context.hpp"
 #include "runtime/exec/exec_in.hpp"
+#include "runtime/exec/exec_lines.hpp"
 #include "runtime/state/liveness.hpp"
 #include "runtime/state/record.hpp"
 #include "runtime/state/record_store.hpp"
@@ -14,7 +15,7 @@ namespace lit::app {
 void register_exec_commands(CLI::App& container, Context& ctx) {
   struct Opts {
     runtime::ExecOptions exec;
-    bool detach = false;
+    bool detach = false, privileged = false;
     std::string name;
   };
   auto o = std::make_shared<Opts>();
@@ -28,10 +29,12 @@ void register_exec_commands(CLI::App& container, Context& ctx) {
       ->allow_extra_args(false);
   cmd->add_option("-w,--workdir", o->exec.workdir, "Working directory inside the container");
   cmd->add_option("-u,--user", o->exec.user, "User: UID[:GID] or NAME[:GROUP]");
+  cmd->add_flag("--privileged", o->privileged, "Give the command every capability");
   cmd->add_option("CONTAINER", o->name, "Container name or id prefix")->required();
   cmd->add_option("COMMAND", o->exec.args, "Command and arguments")->required();
   cmd->callback([&ctx, o] {
-    exec_command(ctx, runtime::RecordStore(ctx.paths).lookup(o->name), o->exec, o->detach);
+    auto rec = runtime::RecordStore(ctx.paths).lookup(o->name);
+    exec_command(ctx, o->privileged ? runtime::with_privileges(rec) : rec, o->exec, o->detach);
   });
 }
 

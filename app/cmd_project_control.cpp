@@ -89,11 +89,28 @@ std::vector<ProjectContainer> service_containers(const Context& ctx, const Proje
 
 std::string item(const runtime::ContainerRecord& r) { return "Container " + r.name; }
 
-// Runs `act` on each container with compose's events ("Pausing" -> "Paused");
-// an error is shown on the container's line and makes the command fail.
+// What a command does to each container: its plan word ("pause", as
+// --dry-run prints it) and compose's events ("Pausing" -> "Paused").
+struct Verb {
+  const char* plan;
+  const char* doing;  // nullptr: no "...ing" event
+  const char* done;
+};
+
+// Runs `act` on each container with compose's events; an error is shown on
+// the container's line and makes the command fail. With --dry-run, prints
+// what it would do ("pause container shop-web-1") and does nothing.
 template <typename Act>
 void each_with_progress(Context& ctx, const std::vector<ProjectContainer>& containers,
-                        const char* doing, const char* done, Act&& act) {
+                        const Verb& verb, Act&& act) {
+  if (ctx.project.dry_run) {
+    for (const auto& c : containers)
+      std::printf("%s container %s\n", verb.plan, c.record.name.c_str());
+    if (containers.empty()) std::puts("nothing to do");
+    return;
+  }
+  const char* doing = verb.doing;
+  const char* done = verb.done;
   ProgressView view(parse_progress_mode(ctx.project.progress), "Running");
   auto sink = view.sink();
   std::vector<std::string> failures;
@@ -126,13 +143,15 @@ void register_pause(CLI::App& app, Context& ctx, bool pause) {
       std::vector<ProjectContainer> running;
       for (auto& c : service_containers(ctx, project, *services))
         if (c.state.status == ContainerStatus::Running) running.push_back(std::move(c));
-      each_with_progress(ctx, running, nullptr, pause ? "Paused" : "Unpaused",
-                         [&](const runtime::ContainerRecord& r) {
-                           if (pause)
-                             runtime::pause_container(ctx.paths, r);
-                           else
-                             runtime::unpause_container(ctx.paths, r);
-                         });
+      each_with_progress(
+          ctx, running,
+          pause ? Verb{"pause", nullptr, "Paused"} : Verb{"unpause", nullptr, "Unpaused"},
+          [&](const runtime::ContainerRecord& r) {
+            if (pause)
+              runtime::pause_container(ctx.paths, r);
+            else
+              runtime::unpause_container(ctx.paths, r);
+          });
     });
   });
 }
@@ -172,9 +191,10 @@ void register_stats(CLI::App& app, Context& ctx) {
 
 void remove_orphans(Context& ctx, const Project& project) {
   auto orphans = service_containers(ctx, project, {}, true);
-  each_with_progress(ctx, orphans, "Removing", "Removed", [&](const runtime::ContainerRecord& r) {
-    runtime::remove_container(ctx.paths, r, true, false);
-  });
+  each_with_progress(ctx, orphans, {"remove", "Removing", "Removed"},
+                     [&](const runtime::ContainerRecord& r) {
+                       runtime::remove_container(ctx.paths, r, true, false);
+                     });
 }
 
 void register_kill(CLI::App& app, Context& ctx) {
@@ -204,9 +224,9 @@ void register_kill(CLI::App& app, Context& ctx) {
         std::fputs("no container to kill\n", stderr);  // compose: not an error
         return;
       }
-      each_with_progress(ctx, running, "Killing", "Killed", [&](const runtime::ContainerRecord& r) {
-        runtime::kill_container(ctx.paths, r, sig);
-      });
+      each_with_progress(
+          ctx, running, {"kill", "Killing", "Killed"},
+          [&](const runtime::ContainerRecord& r) { runtime::kill_container(ctx.paths, r, sig); });
     });
   });
 }
@@ -236,6 +256,10 @@ void stop_first(Context& ctx, const Project& project, const RmOpts& o) {
   Desired desired = desired_state(ctx.paths, project, Hashes::Skip);
   ObservedState observed = observe(ctx.paths, project.name, desired.state);
   Plan plan = plan_lifecycle(desired.state, observed, Lifecycle::Stop, o.services);
+  if (ctx.project.dry_run) {
+    std::fputs(render_plan(plan).c_str(), stdout);
+    return;
+  }
   if (apply_with_progress(ctx, project, desired, plan, {}) != 0)
     throw Error("could not stop the containers to remove");
 }
@@ -248,7 +272,9 @@ void remove_stopped(Context& ctx, const RmOpts& o) {
   std::vector<ProjectContainer> stopped;
   std::string names;
   for (auto& c : service_containers(ctx, project, o.services)) {
-    if (live(c.state)) continue;  // running, paused or restarting: compose leaves them
+    // Running, paused or restarting: compose leaves them (rm -s stopped them,
+    // or with --dry-run would have).
+    if (live(c.state) && !(o.stop && ctx.project.dry_run)) continue;
     names += (names.empty() ? "" : ", ") + c.record.name;
     stopped.push_back(std::move(c));
   }
@@ -257,15 +283,16 @@ void remove_stopped(Context& ctx, const RmOpts& o) {
     return;
   }
   const std::string message = "Going to remove " + names;
-  if (o.force) {
+  if (o.force || ctx.project.dry_run) {
     std::printf("%s\n", message.c_str());
     std::fflush(stdout);
   } else if (!confirm(message)) {
     return;
   }
-  each_with_progress(ctx, stopped, "Removing", "Removed", [&](const runtime::ContainerRecord& r) {
-    runtime::remove_container(ctx.paths, r, false, o.volumes);
-  });
+  each_with_progress(ctx, stopped, {"remove", "Removing", "Removed"},
+                     [&](const runtime::ContainerRecord& r) {
+                       runtime::remove_container(ctx.paths, r, false, o.volumes);
+                     });
 }
 
 void register_rm(CLI::App& app, Context& ctx) {

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -38,6 +39,7 @@
 #include "reconciler/load/load.hpp"
 #include "reconciler/observe.hpp"
 #include "reconciler/plan.hpp"
+#include "runtime/exec/exec_lines.hpp"
 #include "runtime/image/builder/builder.hpp"
 #include "runtime/image/reference.hpp"
 #include "runtime/image/store.hpp"
@@ -91,11 +93,31 @@ std::vector<ProjectContainer> project_records(const Context& ctx, const std::str
 
 // ---- exec ----
 
+// compose's exec target: the service's running containers, with --index the
+// one of that number; its own containers first (the lowest number), else a
+// running one-off of it.
+std::optional<ContainerRecord> exec_target(const Context& ctx, const Project& project,
+                                           const std::string& service, std::optional<int> index) {
+  std::vector<ContainerRecord> found;
+  for (auto& [r, st] : project_records(ctx, project.name)) {
+    if (label_of(r, kServiceLabel) != service) continue;
+    if (index && label_of(r, kNumberLabel) != std::to_string(*index)) continue;
+    if (st.status == runtime::ContainerStatus::Running) found.push_back(std::move(r));
+  }
+  auto key = [](const ContainerRecord& r) {
+    return std::make_pair(is_oneoff(r.labels), std::atoi(label_of(r, kNumberLabel).c_str()));
+  };
+  auto first = std::min_element(found.begin(), found.end(),
+                                [&](const auto& a, const auto& b) { return key(a) < key(b); });
+  if (first == found.end()) return std::nullopt;
+  return std::move(*first);
+}
+
 void register_exec(CLI::App& app, Context& ctx) {
   struct Opts {
     runtime::ExecOptions exec;
-    bool detach = false, no_tty = false;
-    int index = 1;
+    bool detach = false, no_tty = false, privileged = false;
+    std::optional<int> index;
     std::string service;
   };
   auto o = std::make_shared<Opts>();
@@ -108,26 +130,24 @@ void register_exec(CLI::App& app, Context& ctx) {
       ->allow_extra_args(false);
   cmd->add_option("-w,--workdir", o->exec.workdir, "Working directory inside the container");
   cmd->add_option("-u,--user", o->exec.user, "User: UID[:GID] or NAME[:GROUP]");
-  cmd->add_option("--index", o->index, "Which replica (default 1)")->check(CLI::PositiveNumber);
+  cmd->add_flag("--privileged", o->privileged, "Give the command every capability");
+  cmd->add_option("--index", o->index, "Which replica (default: the first running)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("SERVICE", o->service, "Service name")->required();
   cmd->add_option("COMMAND", o->exec.args, "Command and arguments")->required();
   cmd->callback([&ctx, o] {
     Project project = load_by_name(ctx);
     check_services(project, {o->service});
-    std::optional<ContainerRecord> target;
-    for (auto& [r, st] : project_records(ctx, project.name)) {
-      if (label_of(r, kServiceLabel) != o->service || is_oneoff(r.labels)) continue;
-      if (label_of(r, kNumberLabel) != std::to_string(o->index)) continue;
-      if (st.status == runtime::ContainerStatus::Running) target = std::move(r);
-    }
+    std::optional<ContainerRecord> target = exec_target(ctx, project, o->service, o->index);
     if (!target)
       throw Error("service " + o->service + " is not running" +
-                  (o->index == 1 ? "" : " container #" + std::to_string(o->index)))
+                  (o->index ? " container #" + std::to_string(*o->index) : ""))
           .with_hint("start it with lit up -d " + o->service);
     // As compose: stdin attached, a terminal when there is one.
     o->exec.interactive = !o->detach;
     o->exec.tty = !o->detach && !o->no_tty && ::isatty(STDIN_FILENO);
-    exec_command(ctx, *target, o->exec, o->detach);
+    exec_command(ctx, o->privileged ? runtime::with_privileges(*target) : *target, o->exec,
+                 o->detach);
   });
 }
 
@@ -383,6 +403,10 @@ void register_lifecycle(CLI::App& app, Context& ctx, const char* name, Lifecycle
       if (!any) throw Error("no containers to start").with_hint("create them with lit up -d");
     }
     Plan plan = plan_lifecycle(desired.state, observed, what, o->services);
+    if (ctx.project.dry_run) {
+      std::fputs(plan.empty() ? "nothing to do\n" : render_plan(plan).c_str(), stdout);
+      return;
+    }
     ApplyOptions apply;
     apply.stop_timeout = o->timeout;
     ctx.exit_code = apply_with_progress(ctx, project, desired, plan, apply);

@@ -37,6 +37,7 @@
 #include "reconciler/observe.hpp"
 #include "reconciler/plan.hpp"
 #include "runtime/exec/exec_in.hpp"
+#include "runtime/exec/exec_lines.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/image/usage.hpp"
 #include "runtime/lifecycle/container_fs.hpp"
@@ -287,7 +288,8 @@ void exec_in_service(const Context& ctx, const Project& project, const std::stri
   o.env = x.environment;
   o.workdir = x.working_dir;
   o.user = x.user;
-  for (const auto& rec : running(ctx, project, service)) runtime::exec_in(rec, o);
+  for (const auto& rec : running(ctx, project, service))
+    runtime::exec_in(x.privileged ? runtime::with_privileges(rec) : rec, o);
 }
 
 // What one batch of changes asks for, per service.
@@ -377,10 +379,6 @@ std::vector<ActiveRule> prepare_watch(const Project& project,
     if (!project.services.contains(name)) throw Error("no such service: " + name);
   std::vector<std::string> warnings;
   std::vector<ActiveRule> rules = watch_rules(project, services, warnings);
-  for (const auto& r : rules)
-    if (r.rule.exec && r.rule.exec->privileged)
-      warnings.push_back("service " + r.service +
-                         ": develop.watch exec.privileged is not supported by lit, ignored");
   for (const auto& w : warnings) std::fprintf(stderr, "lit: warning: %s\n", w.c_str());
   return rules;
 }

@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
+#include <string>
 #include <string_view>
 
 #include "app/context.hpp"
@@ -63,9 +65,14 @@ void apply_global_flags(const CLI::App& cli, lit::app::Context& ctx) {
   if (!p.dry_run) return;
   auto subs = cli.get_subcommands();
   const std::string command = subs.empty() ? "" : subs.front()->get_name();
-  if (command != "up" && command != "create" && command != "scale" && command != "down")
-    throw lit::Error("--dry-run: lit supports it with up, create, scale and down, not with " +
-                     command)
+  static const std::set<std::string> kDryRunnable = {"up",    "create",  "scale",   "down",
+                                                     "start", "stop",    "restart", "kill",
+                                                     "pause", "unpause", "rm"};
+  if (!kDryRunnable.count(command))
+    throw lit::Error(
+        "--dry-run: lit supports it with up, create, scale, down, start, stop, "
+        "restart, kill, pause, unpause and rm, not with " +
+        command)
         .with_hint("run the command without --dry-run, or see 'lit up --dry-run'");
 }
 

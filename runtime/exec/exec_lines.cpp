@@ -50,8 +50,9 @@ bool read_some(int fd, LineSplitter& lines, bool& got_data) {
   return true;
 }
 
-// Every capability lit holds (a sandboxed lit may lack some), as a privileged
-// container gets; the container's seccomp profile stays, as with docker.
+}  // namespace
+
+// Every capability lit holds (a sandboxed lit may lack some).
 ContainerRecord with_privileges(const ContainerRecord& r) {
   ContainerRecord copy = r;
   copy.spec.security.cap_drop.clear();
@@ -60,8 +61,6 @@ ContainerRecord with_privileges(const ContainerRecord& r) {
       copy.spec.security.cap_add.push_back(name);
   return copy;
 }
-
-}  // namespace
 
 int exec_lines(const ContainerRecord& record, const LineExec& options,
                const std::function<void(std::string_view line)>& on_line) {

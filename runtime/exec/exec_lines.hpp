@@ -16,6 +16,11 @@ struct LineExec {
   bool privileged = false;  // every capability, as `docker exec --privileged`
 };
 
+// The record an exec with every capability lit holds runs against (`exec
+// --privileged`, a privileged hook): no capability dropped, every one added;
+// the container's seccomp profile stays, as with docker.
+ContainerRecord with_privileges(const ContainerRecord& record);
+
 // Calls on_line for each line of output (without its newline; a last line
 // without one too), from the calling thread. Returns the command's exit code
 // (128+signal when killed); a command that cannot be exec'd gives 126/127 and

@@ -95,9 +95,41 @@ TEST_F(ProjectFlagsTest, GlobalDryRunChangesNothing) {
   EXPECT_NE(r.out.find("remove container shop-web-1"), std::string::npos) << r;
   EXPECT_EQ(states(), (std::map<std::string, std::string>{{"shop-db-1", "running"},
                                                           {"shop-web-1", "running"}}));
-  expect_lit_error(project({"--dry-run", "stop"}),
-                   "--dry-run: lit supports it with up, create, scale and down, not with stop");
+  expect_lit_error(project({"--dry-run", "logs"}),
+                   "--dry-run: lit supports it with up, create, scale, down, start, stop, "
+                   "restart, kill, pause, unpause and rm, not with logs");
   EXPECT_EQ(states().at("shop-web-1"), "running");
+}
+
+// The other commands that change containers print what they would do.
+TEST_F(ProjectFlagsTest, GlobalDryRunOnStopKillPauseRmChangesNothing) {
+  ASSERT_EQ(project({"up", "-d"}).exit_code, 0);
+  const std::map<std::string, std::string> running = {{"shop-db-1", "running"},
+                                                      {"shop-web-1", "running"}};
+  Result r = project({"--dry-run", "stop", "web"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "stop container shop-web-1\n") << r;
+  r = project({"--dry-run", "restart", "web"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "restart container shop-web-1\n") << r;
+  r = project({"--dry-run", "kill"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "kill container shop-db-1\nkill container shop-web-1\n") << r;
+  r = project({"--dry-run", "pause", "db"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "pause container shop-db-1\n") << r;
+  r = project({"--dry-run", "rm", "-s", "-f", "web"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out,
+            "stop container shop-web-1\nGoing to remove shop-web-1\nremove container shop-web-1\n")
+      << r;
+  EXPECT_EQ(states(), running);
+
+  ASSERT_EQ(project({"stop", "web"}).exit_code, 0);
+  r = project({"--dry-run", "start"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "start container shop-web-1\n") << r;
+  EXPECT_EQ(states().at("shop-web-1"), "exited");
 }
 
 TEST_F(ProjectFlagsTest, CompatibilityNamesContainersAsComposeV1) {

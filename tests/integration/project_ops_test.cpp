@@ -77,6 +77,18 @@ TEST_F(ProjectOpsTest, ExecRunsInTheServiceContainerAndPropagatesItsExitCode) {
   r = project_on_pty({"exec", "-T", "web", "sh", "-c", "echo term=$TERM."});
   EXPECT_NE(r.out.find("term=."), std::string::npos) << r;
 
+  // --privileged: every capability (CAP_SYS_ADMIN, bit 21, is not in the default set).
+  auto cap_eff = [&](std::vector<std::string> flags) {
+    std::vector<std::string> args = {"exec", "-T"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    args.insert(args.end(), {"web", "sh", "-c", "grep CapEff /proc/self/status | cut -f2"});
+    Result c = project(args);
+    EXPECT_EQ(c.exit_code, 0) << c;
+    return std::stoull(c.out.empty() ? "0" : c.out, nullptr, 16);
+  };
+  EXPECT_EQ(cap_eff({}) & (1ULL << 21), 0u);
+  EXPECT_NE(cap_eff({"--privileged"}) & (1ULL << 21), 0u);
+
   expect_lit_error(project({"exec", "-T", "nosuch", "true"}), "no such service: nosuch in ");
   expect_lit_error(project({"exec", "-T", "--index", "2", "web", "true"}),
                    "service web is not running");
@@ -131,8 +143,11 @@ TEST_F(ProjectOpsTest, RunDoesNotDisturbUpAndDownRemovesOneOffs) {
   r = project({"up", "--dry-run"});
   EXPECT_EQ(r.out, "nothing to do\n") << r;
   EXPECT_EQ(r.err.find("orphan"), std::string::npos) << r;
-  // exec goes to the replica, not the one-off.
+  // exec goes to the replica, not the one-off; to the one-off when no replica runs.
   EXPECT_EQ(project({"exec", "-T", "web", "hostname"}).out, web + "\n");
+  ASSERT_EQ(project({"stop", "-t", "1", "web"}).exit_code, 0);
+  EXPECT_EQ(project({"exec", "-T", "web", "hostname"}).out, oneoff + "\n");
+  ASSERT_EQ(project({"start", "web"}).exit_code, 0);
 
   r = project({"down", "-t", "1"});
   EXPECT_EQ(r.exit_code, 0) << r;

@@ -181,7 +181,8 @@ services:
           action: sync+exec
           target: /app
           exec:
-            command: ["sh", "-c", "cat /app/v.txt >> /tmp/reloads"]
+            command: ["sh", "-c", "grep CapEff /proc/self/status | cut -f2 > /tmp/caps; cat /app/v.txt >> /tmp/reloads"]
+            privileged: true
         - path: ./conf
           action: restart
 )");
@@ -190,6 +191,8 @@ services:
   put("src/v.txt", "one\n");
   EXPECT_TRUE(eventually([&] { return cat("/tmp/reloads") == "one\n"; })) << w->out();
   EXPECT_EQ(starts(), "1\n");
+  // privileged: every capability (CAP_SYS_ADMIN, bit 21, is not in the default set).
+  EXPECT_NE(std::stoull("0" + cat("/tmp/caps"), nullptr, 16) & (1ULL << 21), 0u);
 
   put("conf/x.conf", "x\n");
   EXPECT_TRUE(eventually([&] { return starts() == "2\n"; }, 30s)) << w->out();
