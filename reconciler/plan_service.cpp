@@ -102,6 +102,10 @@ ServicePlan plan_service(const std::string& project, const DesiredService& s, in
   std::set<int> used;
   for (auto* c : kept) {
     std::string name = container_name(project, s, c->number, separator);
+    // Named with the other separator (before or after --compatibility): the
+    // same replica, as compose sees it (by its labels); it keeps its name.
+    if (c->name == container_name(project, s, c->number, separator == '_' ? '-' : '_'))
+      name = c->name;
     out.replicas.push_back({.number = c->number,
                             .name = name,
                             .existing = c,

@@ -141,6 +141,14 @@ TEST_F(ProjectFlagsTest, CompatibilityNamesContainersAsComposeV1) {
   r = project({"up", "-d"}, {"COMPOSE_COMPATIBILITY=true"});
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(states().count("shop_web_1"), 1u);
+  // Without it, as compose, the same containers (by their labels): nothing
+  // is recreated and they keep their names.
+  const auto before = ids();
+  r = project({"up", "-d"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(ids(), before);
+  EXPECT_EQ(states(), (std::map<std::string, std::string>{{"shop_db_1", "running"},
+                                                          {"shop_web_1", "running"}}));
 }
 
 TEST_F(ProjectFlagsTest, AnsiDecidesTheColorsOfLogPrefixes) {

@@ -346,6 +346,23 @@ TEST(PlanUp, ContainerNameReplacesTheGeneratedNameAndAllowsOneReplica) {
             "names must be unique");
 }
 
+// --compatibility names new containers PROJECT_SERVICE_N, as compose v1;
+// switching it recreates nothing (compose knows its containers by their
+// labels), and each keeps its name.
+TEST(PlanUp, CompatibilityNamesNewContainersAndASwitchRecreatesNothing) {
+  DesiredState d = project({svc("web", "w1")});
+  EXPECT_THAT(
+      lines(plan_up(d, {}, {.compatibility = true})),
+      ElementsAre("create network p_default (missing)", "create container p_web_1 (missing)"));
+  ObservedState o = matching(d);  // p-web-1
+  EXPECT_TRUE(plan_up(d, o, {.compatibility = true}).empty());
+  o.containers[0].name = "p_web_1";
+  EXPECT_TRUE(plan_up(d, o, {}).empty());
+  o.containers[0].status = runtime::ContainerStatus::Exited;
+  EXPECT_THAT(lines(plan_up(d, o, {})),
+              ElementsAre("start container p_web_1 (exited with code 0)"));
+}
+
 TEST(PlanUp, ExternalNetworksAndVolumesMustExist) {
   DesiredState d = project({svc("web", "w1")});
   d.networks[0].external = true;
