@@ -29,6 +29,11 @@ struct ImageBuildFlags {
 
 void add_image_build_flags(CLI::App& cmd, ImageBuildFlags& flags);
 
+// A service's build file: build.dockerfile against the context. compose's
+// default, Dockerfile, falls back to a Containerfile (podman's name) when the
+// context has only that.
+std::string service_build_file(const reconciler::Build& build);
+
 // Whether `lit build ARG...` names a context directory rather than services:
 // one argument that is a directory and either looks like a path ("." or with
 // a slash) or comes with image flags (-t, -f, --build-arg, --target).

@@ -184,6 +184,15 @@ void run_image_build(const Context& ctx, const ImageBuildFlags& f, const std::st
 
 namespace lit::app {
 
+std::string service_build_file(const reconciler::Build& build) {
+  const fs::path given = build.dockerfile.empty() ? "Dockerfile" : build.dockerfile;
+  const fs::path file = given.is_absolute() ? given : fs::path(build.context) / given;
+  if (given == "Dockerfile" && !fs::exists(file) &&
+      fs::is_regular_file(fs::path(build.context) / "Containerfile"))
+    return (fs::path(build.context) / "Containerfile").string();
+  return file.string();
+}
+
 namespace {
 
 ImageBuildFlags service_flags(const reconciler::Project& project, const reconciler::Service& s,
@@ -196,10 +205,7 @@ ImageBuildFlags service_flags(const reconciler::Project& project, const reconcil
   f.tags.push_back(reconciler::service_image(project, s));
   f.tags.insert(f.tags.end(), bld.tags.begin(), bld.tags.end());
   f.inline_text = bld.dockerfile_inline;
-  if (!bld.dockerfile.empty() && bld.dockerfile_inline.empty())
-    f.file = fs::path(bld.dockerfile).is_absolute()
-                 ? bld.dockerfile
-                 : (fs::path(bld.context) / bld.dockerfile).string();
+  if (bld.dockerfile_inline.empty()) f.file = service_build_file(bld);
   for (const auto& [k, v] : bld.args) f.build_args.push_back(v ? k + "=" + *v : k);
   f.target = bld.target;
   f.no_cache = bld.no_cache;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "app/build.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::app {
@@ -42,9 +43,7 @@ ActiveRule active_rule(const reconciler::Service& s, const reconciler::WatchRule
   ActiveRule a{s.name, rule, IgnoreMatcher(rule.ignore), IgnoreMatcher(rule.include), {}, {}};
   if (s.build && !s.build->context.empty() && s.build->context.find("://") == std::string::npos) {
     a.context = s.build->context;
-    fs::path file = s.build->dockerfile.empty() ? "Dockerfile" : s.build->dockerfile;
-    if (file.is_relative()) file = fs::path(a.context) / file;
-    a.dockerignore = image::build::load_ignore(a.context, file);
+    a.dockerignore = image::build::load_ignore(a.context, service_build_file(*s.build));
   }
   return a;
 }

@@ -213,6 +213,41 @@ TEST_F(ProjectWatchTest, UpWatchAttachesAndWatches) {
   w->finish();  // attached: Ctrl-C stops the project, as compose's up
 }
 
+// rebuild: an edit in the build context builds the image again and
+// recreates the container on it; --prune removes the image it replaced
+// (no tag names it and nothing uses it any more), so none is left dangling.
+TEST_F(ProjectWatchTest, RebuildBuildsAndRecreatesAndPruneRemovesTheReplacedImage) {
+  write(R"(name: shop
+services:
+  web:
+    build: ./app
+    command: ["sleep", "1000"]
+    stop_signal: SIGKILL
+    develop:
+      watch:
+        - path: ./app
+          action: rebuild
+)");
+  put("app/Containerfile", "FROM localhost/lit-test:latest\nCOPY v.txt /v.txt\n");
+  put("app/v.txt", "one\n");
+  auto dangling = [&] { return lit({"image", "ls", "-q", "-f", "dangling=true"}).out; };
+  auto w = watch({"watch", "--prune"});
+  ASSERT_TRUE(eventually([&] { return w->said("Watch enabled\n"); }, 90s)) << w->out();
+  EXPECT_EQ(cat("/v.txt"), "one\n");
+  const std::string first = ids().at("web");
+
+  put("app/v.txt", "two\n");
+  EXPECT_TRUE(eventually([&] { return cat("/v.txt") == "two\n"; }, 60s)) << w->out();
+  EXPECT_NE(ids().at("web"), first);
+  EXPECT_TRUE(eventually([&] { return w->said("service(s) [\"web\"] successfully built\n"); }, 30s))
+      << w->out();
+  EXPECT_TRUE(w->said("Rebuilding service(s) [\"web\"] after changes were detected...\n"))
+      << w->out();
+  EXPECT_TRUE(eventually([&] { return dangling().empty(); }, 30s)) << dangling();
+  Result r = w->finish();
+  EXPECT_EQ(r.exit_code, 0) << r;
+}
+
 TEST_F(ProjectWatchTest, NoDevelopSectionIsComposesError) {
   write(R"(name: shop
 services:
