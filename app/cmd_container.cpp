@@ -56,6 +56,9 @@ void add_run_flags(CLI::App& cmd, CreateFlags& f) {
   cmd.add_option("--ip", f.ip, "IPv4 address on the network (default: the next free one)");
   each(cmd.add_option("--network-alias", f.network_aliases,
                       "Another name of the container on the network"));
+  cmd.add_option("--mac-address", f.mac_address,
+                 "MAC address on the network, e.g. 02:42:ac:11:00:02 (default: from its IPv4 "
+                 "address)");
   each(cmd.add_option("--add-host", f.add_hosts, "Add a line to /etc/hosts: NAME:IP"));
   each(cmd.add_option("--dns", f.dns, "Nameserver for /etc/resolv.conf"));
   each(cmd.add_option("--dns-search", f.dns_search, "Search domain for /etc/resolv.conf"));

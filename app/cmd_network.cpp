@@ -182,7 +182,7 @@ void register_connect(CLI::App& parent, Context& ctx) {
   cmd->add_option("CONTAINER", o->container, "Container name or id prefix")->required();
   cmd->callback([&ctx, o] {
     auto rec = runtime::RecordStore(ctx.paths).lookup(o->container);
-    runtime::connect_container(ctx.paths, rec, {o->network, o->ip, o->aliases});
+    runtime::connect_container(ctx.paths, rec, {o->network, o->ip, o->aliases, "", ""});
   });
 }
 

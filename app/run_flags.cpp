@@ -44,6 +44,7 @@ runtime::NetworkRequest network_of(const CreateFlags& f) {
   if (n.mode == runtime::NetworkMode::Container) n.name = f.network.substr(10);
   n.ip = f.ip;
   n.aliases = f.network_aliases;
+  if (!f.mac_address.empty()) n.mac = runtime::parse_mac_address(f.mac_address);
   return n;
 }
 

@@ -28,6 +28,7 @@ struct CreateFlags {
   std::string network = "none";              // none, host, container:NAME or a lit network's name
   std::string ip;                            // --ip on that network
   std::vector<std::string> network_aliases;  // --network-alias
+  std::string mac_address;                   // --mac-address on that network
   std::vector<std::string> publish;          // -p [HOST_IP:][HOST_PORT:]PORT[/proto]
   std::vector<std::string> add_hosts;        // --add-host NAME:IP
   std::vector<std::string> dns, dns_search, dns_options;  // --dns, --dns-search, --dns-option

@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include "network/netlink.hpp"
+#include "runtime/spec/options.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::network {
@@ -157,12 +158,14 @@ class LinkGuard {
   bool armed_ = true;
 };
 
-// The container's MAC follows from its address (02:6c + the IPv4 bytes, as
-// docker does with 02:42): a container restarted with the same address keeps
-// its MAC, so neighbours' ARP caches stay right and no packet goes astray.
-nl::Address mac_for(const Ipv4Interface& address) {
-  const auto* ip = reinterpret_cast<const unsigned char*>(&address.addr.s_addr);
+// The container's MAC: the one asked (mac_address), else it follows from its
+// address (02:6c + the IPv4 bytes, as docker does with 02:42): a container
+// restarted with the same address keeps its MAC, so neighbours' ARP caches
+// stay right and no packet goes astray.
+nl::Address mac_for(const ContainerLink& c) {
+  const auto* ip = reinterpret_cast<const unsigned char*>(&c.address.addr.s_addr);
   std::array<unsigned char, 6> mac{0x02, 0x6c, ip[0], ip[1], ip[2], ip[3]};
+  if (!c.mac.empty()) mac = runtime::mac_bytes(runtime::parse_mac_address(c.mac));
   nl::Address a(nl_addr_build(AF_LLC, mac.data(), mac.size()));
   if (!a) throw Error("build MAC address", {}, ENOMEM);
   return a;
@@ -180,7 +183,7 @@ void create_veth(const nl::Socket& sock, const ContainerLink& c, int bridge_inde
   // inside: IFF_UP on a peer created in another namespace fails with ENOTCONN.
   rtnl_link_set_name(peer.get(), c.inside_name.c_str());
   rtnl_link_set_ns_fd(peer.get(), c.netns_fd);
-  nl::Address mac = mac_for(c.address);
+  nl::Address mac = mac_for(c);
   rtnl_link_set_addr(peer.get(), mac.get());
   if (c.mtu > 0) {
     rtnl_link_set_mtu(veth.get(), static_cast<unsigned>(c.mtu));

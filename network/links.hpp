@@ -45,6 +45,7 @@ struct ContainerLink {
   std::string bridge;     // existing bridge, e.g. bridge_name(id)
   std::string host_name;  // e.g. veth_name(container_id, index)
   std::string inside_name = "eth0";
+  std::string mac;                 // "" = 02:6c + the IPv4 address
   Ipv4Interface address;           // the container's address in the subnet
   std::optional<in_addr> gateway;  // default route via it; none for extra networks
   int mtu = 0;                     // 0: kernel default

@@ -57,21 +57,44 @@ void ensure_network_for_start(Firewall& fw, const NetworkRecord& r) {
   ensure_network(fw, r);
 }
 
-// "eth3" -> 3.
-unsigned interface_index(const std::string& name) {
+// The slot naming the host end of an attachment's veth: recorded, or in a
+// record older than named interfaces, the N of its "ethN".
+unsigned slot_of(const NetworkAttachment& a) {
+  if (a.slot) return *a.slot;
+  const std::string& name = a.interface;
   unsigned n = 0;
-  if (name.size() <= 3 ||
+  if (name.size() <= 3 || !name.starts_with("eth") ||
       std::from_chars(name.data() + 3, name.data() + name.size(), n).ec != std::errc())
     throw Error("bad interface name in container record: " + name);
   return n;
 }
 
-std::string next_interface(const std::vector<NetworkAttachment>& networks) {
-  std::set<unsigned> used;
-  for (const auto& a : networks) used.insert(interface_index(a.interface));
+std::string host_end(const runtime::Endpoint& ep, const NetworkAttachment& a) {
+  return veth_name(ep.id, slot_of(a));
+}
+
+// A new attachment's slot and interface: the first free slot; the name asked
+// (unless another attachment has it), else the first free ethN.
+void place_attachment(const std::vector<NetworkAttachment>& networks, NetworkAttachment& a) {
+  std::set<unsigned> slots;
+  std::set<std::string> names;
+  for (const auto& n : networks) {
+    slots.insert(slot_of(n));
+    names.insert(n.interface);
+  }
+  unsigned slot = 0;
+  while (slots.contains(slot)) ++slot;
+  a.slot = slot;
+  if (!a.interface.empty()) {
+    if (names.contains(a.interface))
+      throw Error("connect to network " + a.network + ": interface " + a.interface +
+                  " is already used by another network of the container")
+          .with_hint("give this network another interface name");
+    return;
+  }
   unsigned i = 0;
-  while (used.contains(i)) ++i;
-  return "eth" + std::to_string(i);
+  while (names.contains("eth" + std::to_string(i))) ++i;
+  a.interface = "eth" + std::to_string(i);
 }
 
 // Gives the container an address on the network and fills the attachment.
@@ -94,8 +117,9 @@ void link_into(int netns_fd, const runtime::Endpoint& ep, const NetworkAttachmen
   link.mtu = net.mtu;
   link.netns_fd = netns_fd;
   link.bridge = bridge_name(a.network_id);
-  link.host_name = veth_name(ep.id, interface_index(a.interface));
+  link.host_name = host_end(ep, a);
   link.inside_name = a.interface;
+  link.mac = a.mac;
   auto ip = Ipv4::try_parse(a.ip);
   auto gw = Ipv4::try_parse(a.gateway);
   if (!ip || !gw) throw Error("bad address of container " + ep.name + " on network " + a.network);
@@ -251,8 +275,7 @@ void Manager::stop(const Paths& paths, const runtime::Endpoint& ep) noexcept {
   // The veths die with the container's namespace, but not at once: deleting
   // them now lets a restart reuse their names and `ip link` show none.
   for (const auto& a : ep.networks) {
-    best_effort("delete link", ep.name,
-                [&] { delete_link(veth_name(ep.id, interface_index(a.interface))); });
+    best_effort("delete link", ep.name, [&] { delete_link(host_end(ep, a)); });
     network_event(paths, "disconnect", a.network_id, a.network, ep.id);
   }
 }
@@ -269,8 +292,10 @@ NetworkAttachment Manager::connect(const Paths& paths, const runtime::Endpoint& 
                                    const runtime::ConnectRequest& request,
                                    const std::function<void(const NetworkAttachment&)>& record) {
   NetworkStore networks = store(paths);
-  NetworkAttachment a{request.network, "", request.ip, !request.ip.empty(),
-                      request.aliases, "", 0,          next_interface(ep.networks)};
+  NetworkAttachment a{request.network, "",          request.ip, !request.ip.empty(),
+                      request.aliases, "",          0,          request.interface,
+                      request.mac,     std::nullopt};
+  place_attachment(ep.networks, a);
   attach_record(networks, ep, a);
   try {
     if (ep.status == runtime::ContainerStatus::Running) {
@@ -285,8 +310,7 @@ NetworkAttachment Manager::connect(const Paths& paths, const runtime::Endpoint& 
     record(a);
     network_event(paths, "connect", a.network_id, a.network, ep.id);
   } catch (...) {
-    best_effort("undo connect", ep.name,
-                [&] { delete_link(veth_name(ep.id, interface_index(a.interface))); });
+    best_effort("undo connect", ep.name, [&] { delete_link(host_end(ep, a)); });
     best_effort("undo connect", ep.name, [&] { networks.detach(a.network_id, ep.id); });
     best_effort("undo connect", ep.name, [&] { DnsService(paths).sync(false); });
     throw;
@@ -308,7 +332,7 @@ std::string Manager::disconnect(const Paths& paths, const runtime::Endpoint& ep,
     throw Error("disconnect container " + ep.name + " from network " + net.name +
                 ": it is the container's primary network (its default route and published ports)")
         .with_hint("stop the container first");
-  if (running) delete_link(veth_name(ep.id, interface_index(it->interface)));
+  if (running) delete_link(host_end(ep, *it));
   networks.detach(net.id, ep.id);
   DnsService(paths).sync(false);
   network_event(paths, "disconnect", net.id, net.name, ep.id);

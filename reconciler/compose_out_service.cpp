@@ -119,19 +119,26 @@ ojson healthcheck_of(const Healthcheck& h) {
   return j;
 }
 
+// The attachment as the file can write it: other services' links add aliases here.
+ServiceNetwork written(const ServiceNetwork& n) {
+  ServiceNetwork w = n;
+  w.link_aliases.clear();
+  return w;
+}
+
 ojson networks_of(const Service& s) {
   ojson j = ojson::object();
   for (const auto& [name, n] : s.networks) {
-    ServiceNetwork written = n;
-    written.link_aliases.clear();  // from other services' links, not in this service's keys
-    if (written == ServiceNetwork{}) {
+    if (written(n) == ServiceNetwork{}) {
       j[name] = nullptr;
       continue;
     }
     ojson e = ojson::object();
     put_list(e, "aliases", n.aliases);
+    put_str(e, "interface_name", n.interface_name);
     put_str(e, "ipv4_address", n.ipv4_address);
     put_str(e, "ipv6_address", n.ipv6_address);
+    put_str(e, "mac_address", n.mac_address);
     if (n.priority != 0) e["priority"] = n.priority;
     j[name] = e;
   }
@@ -245,11 +252,10 @@ void put_second_half(ojson& j, const Project& p, const Service& s, const Compose
   bytes("mem_limit", s.resources.memory, false);
   bytes("mem_reservation", s.resources.memory_reservation, false);
   bytes("memswap_limit", s.resources.memswap, true);
+  put_str(j, "mac_address", s.mac_address);
   put_str(j, "network_mode", s.network_mode.text);
-  bool implicit =
-      s.networks.size() == 1 && s.networks.count("default") &&
-      s.networks.at("default").aliases.empty() && s.networks.at("default").ipv4_address.empty() &&
-      s.networks.at("default").ipv6_address.empty() && s.networks.at("default").priority == 0;
+  bool implicit = s.networks.size() == 1 && s.networks.count("default") &&
+                  written(s.networks.at("default")) == ServiceNetwork{};
   if (!s.networks.empty() && (o.normalize || !implicit)) j["networks"] = networks_of(s);
   if (s.resources.pids && wrote(o, "services", s.name, "pids_limit"))
     j["pids_limit"] = *s.resources.pids;

@@ -164,6 +164,8 @@ json networks_json(const std::map<std::string, ServiceNetwork>& nets) {
             {"priority", n.priority}};
     // Only when set, so the hashes of services nobody links to stay as they were.
     if (!n.link_aliases.empty()) j[k]["link_aliases"] = n.link_aliases;
+    if (!n.mac_address.empty()) j[k]["mac_address"] = n.mac_address;
+    if (!n.interface_name.empty()) j[k]["interface_name"] = n.interface_name;
   }
   return j;
 }
@@ -252,6 +254,7 @@ json to_json(const Service& s) {
   if (!s.post_start.empty()) j["post_start"] = list_json(s.post_start, hook_json);
   if (!s.pre_stop.empty()) j["pre_stop"] = list_json(s.pre_stop, hook_json);
   if (!s.watch.empty()) j["develop"] = {{"watch", list_json(s.watch, watch_json)}};
+  if (!s.mac_address.empty()) j["mac_address"] = s.mac_address;
   if (!s.links.empty()) {
     json links = json::array();
     for (const auto& l : s.links) links.push_back({{"service", l.service}, {"alias", l.alias}});

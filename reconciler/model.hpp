@@ -105,6 +105,9 @@ struct ServiceNetwork {
   std::vector<std::string> link_aliases;
   std::string ipv4_address, ipv6_address;
   int priority = 0;
+  // The container's MAC on this network as written ("" = derived from its
+  // address) and the name of its interface there ("" = the next free ethN).
+  std::string mac_address, interface_name;
   bool operator==(const ServiceNetwork&) const = default;
 };
 
@@ -236,6 +239,9 @@ struct Service {
   std::vector<std::string> expose;                 // "8080" or "8080/udp"
   std::vector<Mount> volumes;                      // includes `tmpfs:` entries as MountType::tmpfs
   std::map<std::string, ServiceNetwork> networks;  // empty only with network_mode
+  // Service-level mac_address as written: the MAC on the primary network (the
+  // first by priority, then name), as docker compose applies it.
+  std::string mac_address;
   // text "" (networks), host, none, service:NAME, container:NAME
   Parsed<NetworkModeSetting> network_mode;
   std::map<std::string, Dependency> depends_on;

@@ -17,9 +17,32 @@ std::string lower(std::string s) {
   return s;
 }
 
+// YAML 1.1's base-60 number ("06:00:00:00:00:01", "12:30"), as go-yaml
+// quotes it: [-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?
+bool base60(const std::string& s) {
+  std::size_t i = s.starts_with('-') || s.starts_with('+') ? 1 : 0;
+  auto digit = [&](std::size_t at) {
+    return at < s.size() && std::isdigit(static_cast<unsigned char>(s[at]));
+  };
+  if (!digit(i)) return false;
+  while (digit(i) || (i < s.size() && s[i] == '_')) ++i;
+  bool sixty = false;
+  while (i < s.size() && s[i] == ':') {
+    ++i;
+    if (digit(i) && s[i] <= '5' && digit(i + 1)) ++i;
+    if (!digit(i)) return false;
+    ++i;
+    sixty = true;
+  }
+  if (i < s.size() && s[i] == '.')
+    for (++i; digit(i) || (i < s.size() && s[i] == '_');) ++i;
+  return sixty && i == s.size();
+}
+
 // A plain scalar YAML readers would take for something else than this string:
-// null, a YAML 1.1 / 1.2 bool, a number (also .inf, .nan, 0x1F, 0o17).
+// null, a YAML 1.1 / 1.2 bool, a number (also .inf, .nan, 0x1F, 0o17, 1:30).
 bool reads_as_non_string(const std::string& s) {
+  if (base60(s)) return true;
   if (s.empty() || YAML::IsNullString(s)) return true;
   static const char* const kWords[] = {"true", "false", "yes",  "no",    "on",    "off",
                                        "y",    "n",     ".inf", "-.inf", "+.inf", ".nan"};

@@ -89,11 +89,11 @@ std::string create_container(const Paths& paths, const Project& project, const D
     if (auto it = inherited.find(v.destination);
         v.kind == runtime::VolumeMount::Kind::Anonymous && it != inherited.end())
       v.source = it->second;
-  if (!rr.network_service.empty())
-    rr.request.network = {runtime::NetworkMode::Container,
-                          network_of_service(paths, project.name, rr.network_service),
-                          {},
-                          {}};
+  if (!rr.network_service.empty()) {
+    rr.request.network = {};
+    rr.request.network.mode = runtime::NetworkMode::Container;
+    rr.request.network.name = network_of_service(paths, project.name, rr.network_service);
+  }
   ctx.step("Creating");
   // A container that cannot start stays, as with docker compose, so its
   // error is in `inspect`; the next `up` retries it.
@@ -149,7 +149,8 @@ ContainerRecord create_replica(const Paths& paths, const ReplicaRequest& rr) {
   ContainerRecord rec = runtime::create_container(paths, rr.request);
   try {
     for (const auto& n : rr.extra_networks)
-      rec = runtime::connect_container(paths, rec, {n.network, n.ip, n.aliases});
+      rec =
+          runtime::connect_container(paths, rec, {n.network, n.ip, n.aliases, n.mac, n.interface});
   } catch (...) {
     if (auto now = runtime::RecordStore(paths).read(rec.id))
       runtime::remove_container(paths, *now, true, false);

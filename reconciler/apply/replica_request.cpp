@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <set>
 
 #include "reconciler/apply/copy_image.hpp"
 #include "reconciler/labels.hpp"
@@ -106,12 +107,53 @@ runtime::PublishedPort port_of(const Service& s, const PortMapping& p, int numbe
   return {*p.runtime_host_ip, published, p.target, *p.proto};
 }
 
+using NetworkList = std::vector<std::pair<std::string, const ServiceNetwork*>>;
+
+// Each network's interface in the container: the name the file gives, else
+// the first ethN no other network takes (in the networks' order).
+std::vector<std::string> interface_names(const NetworkList& nets) {
+  std::set<std::string> taken;
+  for (const auto& [_, sn] : nets)
+    if (!sn->interface_name.empty()) taken.insert(sn->interface_name);
+  std::vector<std::string> names;
+  unsigned next = 0;
+  for (const auto& [_, sn] : nets) {
+    if (!sn->interface_name.empty()) {
+      names.push_back(sn->interface_name);
+      continue;
+    }
+    while (taken.contains("eth" + std::to_string(next))) ++next;
+    names.push_back("eth" + std::to_string(next++));
+  }
+  return names;
+}
+
+// The MAC asked on a network: its own mac_address, else on the primary
+// network the service's (docker compose's rule). A second replica cannot have
+// it too (docker would make it, and the bridge would send each one's packets
+// to either): said before it is created, for replicas and --scale alike.
+std::string mac_of(const Service& s, const ServiceNetwork& sn, const std::string& network,
+                   bool primary, int number) {
+  std::string mac = !sn.mac_address.empty() ? sn.mac_address : primary ? s.mac_address : "";
+  if (!mac.empty() && number > 1)
+    throw unsupported(s, "mac_address",
+                      "replica " + std::to_string(number) + " cannot have replica 1's MAC " + mac +
+                          " on network " + network +
+                          " (each container needs its own): scale the service to 1 or remove "
+                          "mac_address");
+  return mac.empty() ? mac : runtime::parse_mac_address(mac);
+}
+
 // The first network (highest priority, then name) is joined at create; the
 // others are connected before the container starts. The service's name is an
 // alias on each, so replicas answer to it.
-void add_networks(const Project& p, const Service& s, ReplicaRequest& out) {
+void add_networks(const Project& p, const Service& s, int number, ReplicaRequest& out) {
   runtime::NetworkRequest& n = out.request.network;
   if (!s.network_mode.text.empty()) {
+    if (!s.mac_address.empty())  // docker: "conflicting options: mac-address and the network mode"
+      throw unsupported(s, "mac_address",
+                        "conflicts with network_mode " + s.network_mode.text +
+                            " (the container has no interface of its own to set it on)");
     const NetworkModeSetting& m = s.network_mode.value;
     if (!m.service.empty()) {
       out.network_service = m.service;  // none until the applier knows the replica
@@ -121,11 +163,12 @@ void add_networks(const Project& p, const Service& s, ReplicaRequest& out) {
     n.name = m.container;
     return;
   }
-  std::vector<std::pair<std::string, const ServiceNetwork*>> nets;
+  NetworkList nets;
   for (const auto& [key, sn] : s.networks) nets.emplace_back(key, &sn);
   std::stable_sort(nets.begin(), nets.end(), [](const auto& a, const auto& b) {
     return a.second->priority > b.second->priority;
   });
+  std::vector<std::string> interfaces = interface_names(nets);
   for (size_t i = 0; i < nets.size(); ++i) {
     auto it = p.networks.find(nets[i].first);
     if (it == p.networks.end()) throw unsupported(s, "networks", nets[i].first + " is not defined");
@@ -133,10 +176,17 @@ void add_networks(const Project& p, const Service& s, ReplicaRequest& out) {
     aliases.push_back(s.name);
     aliases.insert(aliases.end(), nets[i].second->link_aliases.begin(),
                    nets[i].second->link_aliases.end());
+    std::string mac = mac_of(s, *nets[i].second, nets[i].first, i == 0, number);
     if (i == 0)
-      n = {runtime::NetworkMode::Bridge, it->second.name, nets[i].second->ipv4_address, aliases};
+      n = {runtime::NetworkMode::Bridge,
+           it->second.name,
+           nets[i].second->ipv4_address,
+           aliases,
+           mac,
+           interfaces[i]};
     else
-      out.extra_networks.push_back({it->second.name, nets[i].second->ipv4_address, aliases});
+      out.extra_networks.push_back(
+          {it->second.name, nets[i].second->ipv4_address, aliases, mac, interfaces[i]});
   }
 }
 
@@ -269,7 +319,7 @@ ReplicaRequest replica_request(const Project& project, const Service& s, const s
   r.env = s.environment;
   add_mounts(project, s, r);
   for (const auto& p : s.ports) r.ports.push_back(port_of(s, p, number));
-  add_networks(project, s, out);
+  add_networks(project, s, number, out);
   add_health(s, r);
   add_resources(s, r);
   add_lifecycle(s, r);

@@ -15,6 +15,7 @@ struct ExtraNetwork {
   std::string network;  // resource name
   std::string ip;
   std::vector<std::string> aliases;
+  std::string mac, interface;  // "" = derived / the next free ethN
 };
 
 struct ReplicaRequest {

@@ -38,6 +38,13 @@ void normalize_tmpfs(const Node& n, const std::string& path, Service& s);
 Healthcheck normalize_healthcheck(const Node& n, const std::string& path, NormContext& ctx);
 void normalize_depends_on(const Node& n, const std::string& path, Service& s);
 void normalize_networks(const Node& n, const std::string& path, Service& s, const Project& project);
+// mac_address and interface_name (service_interfaces.cpp): one value, as the
+// runtime reads it (the MAC is kept as written); then the service's networks
+// together (the service's MAC agrees with its primary network's, no
+// interface name twice).
+std::string as_mac_address(const Node& n, const std::string& path);
+std::string as_interface_name(const Node& n, const std::string& path);
+void check_interfaces(const Node& service, const std::string& path, const Service& s);
 void normalize_deploy(const Node& n, const std::string& path, Service& s, NormContext& ctx);
 Build normalize_build(const Node& n, const std::string& path, NormContext& ctx);
 void normalize_file_refs(const Node& n, const std::string& path, bool secrets, Service& s,

@@ -196,6 +196,7 @@ const std::unordered_map<std::string, Handler>& handlers() {
       {"tmpfs", [](const KeyCtx& k) { normalize_tmpfs(k.value, k.path, k.s); }},
       {"networks", [](const KeyCtx& k) { normalize_networks(k.value, k.path, k.s, k.project); }},
       {"network_mode", network_mode},
+      {"mac_address", [](const KeyCtx& k) { k.s.mac_address = as_mac_address(k.value, k.path); }},
       {"depends_on", [](const KeyCtx& k) { normalize_depends_on(k.value, k.path, k.s); }},
       {"healthcheck",
        [](const KeyCtx& k) { k.s.healthcheck = normalize_healthcheck(k.value, k.path, k.ctx); }},
@@ -291,6 +292,7 @@ void check_service(const Node& node, const std::string& path, const Service& s) 
   if (!s.network_mode.text.empty() && !s.networks.empty())
     fail(*node.find("network_mode"), sub(path, "network_mode"),
          "network_mode and networks are mutually exclusive");
+  check_interfaces(node, path, s);
 }
 
 }  // namespace

@@ -119,9 +119,14 @@ void normalize_networks(const Node& n, const std::string& path, Service& s,
           sn.ipv6_address = as_string(k.value, kp);
         else if (k.key == "priority")
           sn.priority = static_cast<int>(as_int(k.value, kp));
+        else if (k.key == "mac_address")
+          sn.mac_address = as_mac_address(k.value, kp);
+        else if (k.key == "interface_name")
+          sn.interface_name = as_interface_name(k.value, kp);
         else
           fail(k.key_loc, kp,
-               "unknown key (expected aliases, ipv4_address, ipv6_address or priority)");
+               "unknown key (expected aliases, ipv4_address, ipv6_address, priority, "
+               "mac_address or interface_name)");
       }
     }
     s.networks[e.key] = sn;

@@ -121,7 +121,8 @@ ContainerRecord create_container(const Paths& paths, const ContainerRequest& req
     NetworkHooks* net = network_hooks();
     const NetworkRequest& n = request.network;
     if (!net) throw Error("--network " + n.name + ": networks are not available here");
-    rec.networks = {NetworkAttachment{n.name, "", n.ip, !n.ip.empty(), n.aliases, "", 0, "eth0"}};
+    rec.networks = {NetworkAttachment{n.name, "", n.ip, !n.ip.empty(), n.aliases, "", 0,
+                                      n.interface.empty() ? "eth0" : n.interface, n.mac, 0u}};
     rec.publish = request.ports;
     Endpoint endpoint = endpoint_of(rec);
     net->create(paths, endpoint);

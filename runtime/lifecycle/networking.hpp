@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,11 @@ struct NetworkAttachment {
   std::vector<std::string> aliases;  // --network-alias
   std::string gateway;               // filled at attach
   unsigned prefix_len = 0;
-  std::string interface;  // inside the container: eth0, eth1...
+  std::string interface;  // inside the container: eth0, eth1... or the name asked
+  std::string mac;        // asked ("02:42:ac:11:00:02"); "" = derived from the address
+  // The slot that names the host end of its veth (network::veth_name); unset
+  // in records written before interfaces could be named: the N of ethN.
+  std::optional<unsigned> slot;
 };
 
 // A container on lit networks (--network N) as the network manager sees it.
@@ -55,6 +60,8 @@ struct ConnectRequest {
   std::string network;  // name or id prefix
   std::string ip;       // empty: the next free address
   std::vector<std::string> aliases;
+  std::string mac;        // empty: derived from the address
+  std::string interface;  // its name in the container; empty: the next free ethN
 };
 
 // The runtime calls these only for containers on lit networks (--network N).

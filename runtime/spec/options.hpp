@@ -2,6 +2,7 @@
 // Value parsers for `container run` flags, with docker's syntax and limits.
 // Each throws a one-line lit::Error naming the flag and the bad value, so a
 // typo is reported before anything is created.
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -73,6 +74,15 @@ std::optional<int> rlimit_resource(std::string_view name);
 std::pair<std::string, std::string> parse_sysctl(std::string_view value);
 // --dns: an IPv4 or IPv6 address.
 std::string parse_dns(std::string_view value);
+
+// --mac-address: six hex pairs separated by ':', unicast and not all zero (the
+// kernel gives no interface a multicast or zero address); lowercased.
+std::string parse_mac_address(std::string_view value);
+// The MAC's six bytes (value as parse_mac_address accepts it).
+std::array<unsigned char, 6> mac_bytes(std::string_view value);
+// A container's interface name as the kernel takes one: 1-15 characters, no
+// '/', ':' or whitespace, not "." or ".."; nor "lo", the container's loopback.
+std::string parse_interface_name(std::string_view value);
 
 // --network none|host|NAME (a lit network: Bridge).
 NetworkMode parse_network(std::string_view value);

@@ -88,6 +88,7 @@ void check_network_use(const NetworkRequest& network, bool ports, bool dns, bool
     const char* flag = ports                      ? "-p/--publish"
                        : !network.ip.empty()      ? "--ip"
                        : !network.aliases.empty() ? "--network-alias"
+                       : !network.mac.empty()     ? "--mac-address"
                                                   : nullptr;
     if (flag)
       throw Error(std::string(flag) + " needs a lit network, but --network is " +
@@ -100,6 +101,8 @@ void check_request(const ContainerRequest& r) {
   check_name(r.name);
   if (!r.hostname.empty()) check_hostname(r.hostname);
   check_network_use(r.network, !r.ports.empty(), !r.dns.empty(), !r.extra_hosts.empty());
+  if (!r.network.mac.empty()) parse_mac_address(r.network.mac);
+  if (!r.network.interface.empty()) parse_interface_name(r.network.interface);
   check_limits(r.limits);
   if (r.shm_bytes && *r.shm_bytes <= 0)
     throw invalid("--shm-size", bytes_text(*r.shm_bytes), "use a size such as 64m");

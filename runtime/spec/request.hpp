@@ -50,6 +50,8 @@ struct NetworkRequest {
   std::string name;
   std::string ip;                    // Bridge: asked address ("" = the next free one)
   std::vector<std::string> aliases;  // Bridge: more DNS names on that network
+  std::string mac;                   // Bridge: --mac-address ("" = derived from the address)
+  std::string interface;             // Bridge: its name in the container ("" = eth0)
 };
 
 // The network as `--network` names it: none, host, container:NAME or NAME.

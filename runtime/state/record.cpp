@@ -219,24 +219,27 @@ std::vector<PublishedPort> ports_from_json(const json& j) {
 
 json networks_to_json(const std::vector<NetworkAttachment>& networks) {
   json out = json::array();
-  for (const auto& n : networks)
-    out.push_back({{"network", n.network},
-                   {"network_id", n.network_id},
-                   {"ip", n.ip},
-                   {"static_ip", n.static_ip},
-                   {"aliases", n.aliases},
-                   {"gateway", n.gateway},
-                   {"prefix_len", n.prefix_len},
-                   {"interface", n.interface}});
+  for (const auto& n : networks) {
+    json a = {{"network", n.network},       {"network_id", n.network_id}, {"ip", n.ip},
+              {"static_ip", n.static_ip},   {"aliases", n.aliases},       {"gateway", n.gateway},
+              {"prefix_len", n.prefix_len}, {"interface", n.interface}};
+    if (!n.mac.empty()) a["mac"] = n.mac;
+    if (n.slot) a["slot"] = *n.slot;
+    out.push_back(std::move(a));
+  }
   return out;
 }
 
+// "mac" and "slot" are absent in older records: derived MAC, slot from ethN.
 std::vector<NetworkAttachment> networks_from_json(const json& j) {
   std::vector<NetworkAttachment> out;
-  for (const auto& n : j)
+  for (const auto& n : j) {
     out.push_back({n.at("network"), n.value("network_id", ""), n.value("ip", ""),
                    n.value("static_ip", false), n.value("aliases", std::vector<std::string>{}),
-                   n.value("gateway", ""), n.value("prefix_len", 0u), n.value("interface", "")});
+                   n.value("gateway", ""), n.value("prefix_len", 0u), n.value("interface", ""),
+                   n.value("mac", ""), std::nullopt});
+    if (n.contains("slot")) out.back().slot = n.at("slot").get<unsigned>();
+  }
   return out;
 }
 

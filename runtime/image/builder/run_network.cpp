@@ -29,7 +29,8 @@ RunEndpoint::RunEndpoint(const Paths& paths, const std::string& id, const std::s
                 "build with --network none or --network host");
   endpoint_.id = id;
   endpoint_.name = name;
-  endpoint_.networks = {runtime::NetworkAttachment{network, "", "", false, {}, "", 0, "eth0"}};
+  endpoint_.networks = {
+      runtime::NetworkAttachment{network, "", "", false, {}, "", 0, "eth0", "", 0u}};
   net_->create(paths_, endpoint_);
 }
 

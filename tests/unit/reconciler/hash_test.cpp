@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
+#include "reconciler/model.hpp"
 #include "runtime/util/fs.hpp"
 #include "tests/unit/error_of.hpp"
 
@@ -51,6 +54,29 @@ TEST(ConfigHash, UnreadableFileIsAnErrorNamingIt) {
   auto missing = dir.path() / "missing.env";
   EXPECT_EQ(error_of([&] { read_hash_inputs({missing}, "service web: env_file"); }),
             "service web: env_file: read " + missing.string() + ": No such file or directory");
+}
+
+// mac_address and interface_name shape the container (a change recreates it);
+// a service without them hashes as before they existed (no recreate on upgrade).
+TEST(ConfigHash, SeesMacAddressesAndInterfaceNamesOnlyWhenSet) {
+  Service s;
+  s.name = "web";
+  s.image = "busybox";
+  s.networks["front"] = {};
+  json plain = to_json(s);
+  EXPECT_FALSE(plain.contains("mac_address"));
+  EXPECT_FALSE(plain["networks"]["front"].contains("mac_address"));
+  EXPECT_FALSE(plain["networks"]["front"].contains("interface_name"));
+  std::string before = config_hash(plain, {});
+  s.mac_address = "02:42:ac:11:00:02";
+  std::string service_mac = config_hash(to_json(s), {});
+  s.mac_address.clear();
+  s.networks["front"].mac_address = "02:42:ac:11:00:02";
+  std::string network_mac = config_hash(to_json(s), {});
+  s.networks["front"].mac_address.clear();
+  s.networks["front"].interface_name = "front0";
+  std::string named = config_hash(to_json(s), {});
+  EXPECT_EQ(std::set<std::string>({before, service_mac, network_mac, named}).size(), 4u);
 }
 
 }  // namespace

@@ -171,6 +171,58 @@ TEST(ReplicaRequest, NetworkModes) {
             runtime::NetworkMode::Host);
 }
 
+// interface_name and mac_address: names the file gives are kept and the others
+// take the first free ethN in priority order; the service-level MAC goes to the
+// primary network (the first by priority, then name), as docker compose does.
+TEST(ReplicaRequest, InterfaceNamesAndMacsPerNetwork) {
+  Service s = web();
+  s.networks.clear();
+  s.networks["a"].interface_name = "eth0";  // taken by name: the others skip it
+  s.networks["b"].priority = 5;
+  s.networks["c"].mac_address = "02:42:AC:11:00:03";
+  s.mac_address = "02:42:ac:11:00:01";
+  Project p = project_with(s);
+  for (const char* key : {"a", "b", "c"}) p.networks[key].name = std::string("proj_") + key;
+  ReplicaRequest rr = replica_request(p, s, "proj-web-1", 1, "h");
+  EXPECT_EQ(rr.request.network.name, "proj_b");  // the highest priority
+  EXPECT_EQ(rr.request.network.interface, "eth1");
+  EXPECT_EQ(rr.request.network.mac, "02:42:ac:11:00:01");
+  ASSERT_EQ(rr.extra_networks.size(), 2u);
+  EXPECT_EQ(rr.extra_networks[0].network, "proj_a");
+  EXPECT_EQ(rr.extra_networks[0].interface, "eth0");
+  EXPECT_EQ(rr.extra_networks[0].mac, "");  // derived from its address
+  EXPECT_EQ(rr.extra_networks[1].network, "proj_c");
+  EXPECT_EQ(rr.extra_networks[1].interface, "eth2");
+  EXPECT_EQ(rr.extra_networks[1].mac, "02:42:ac:11:00:03");  // lowercased for the kernel
+  EXPECT_NO_THROW(runtime::check_request(rr.request));
+
+  // Without names or MACs: eth0, eth1... and derived MACs, as before.
+  s = web();
+  rr = replica_request(project_with(s), s, "proj-web-1", 1, "h");
+  EXPECT_EQ(rr.request.network.interface, "eth0");
+  EXPECT_EQ(rr.request.network.mac, "");
+}
+
+// Two containers with one MAC on a bridge would each get the other's packets.
+TEST(ReplicaRequest, AFixedMacIsForOneReplica) {
+  Service s = web();
+  s.networks["default"].mac_address = "02:42:ac:11:00:99";
+  s.replicas = 2;
+  EXPECT_EQ(replica_request(project_with(s), s, "proj-web-1", 1, "h").request.network.mac,
+            "02:42:ac:11:00:99");
+  EXPECT_EQ(error_of([&] { replica_request(project_with(s), s, "proj-web-2", 2, "h"); }),
+            "service web: mac_address: replica 2 cannot have replica 1's MAC 02:42:ac:11:00:99 on "
+            "network default (each container needs its own): scale the service to 1 or remove "
+            "mac_address");
+  s = web();
+  s.networks.clear();
+  s.mac_address = "02:42:ac:11:00:99";
+  s.network_mode = {"host", {runtime::NetworkMode::Host, "", ""}};
+  EXPECT_EQ(error_of([&] { replica_request(project_with(s), s, "proj-web-1", 1, "h"); }),
+            "service web: mac_address: conflicts with network_mode host (the container has no "
+            "interface of its own to set it on)");
+}
+
 // "8000-8001:80" (a host range on one container port): each replica takes the
 // range's next port, and one beyond the range is an error naming the service.
 TEST(ReplicaRequest, AHostPortRangeIsSpreadOverTheReplicas) {

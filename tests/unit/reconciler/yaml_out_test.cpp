@@ -61,6 +61,17 @@ TEST(YamlOut, StringsThatLookLikeOtherScalarsStayStrings) {
   EXPECT_EQ(round_trip(j), j) << to_yaml(j);
 }
 
+// YAML 1.1 reads 06:00:00:00:00:01 or 12:30 as a base-60 number: quoted, as
+// go-yaml (docker compose) quotes them; a hex MAC or a port pair is plain.
+TEST(YamlOut, BaseSixtyLookalikesAreQuoted) {
+  EXPECT_EQ(to_yaml(json{{"mac", "06:00:00:00:00:01"}}), "mac: \"06:00:00:00:00:01\"\n");
+  EXPECT_EQ(to_yaml(json{{"t", "12:30"}}), "t: \"12:30\"\n");
+  EXPECT_EQ(to_yaml(json{{"t", "-1:05.5"}}), "t: \"-1:05.5\"\n");
+  EXPECT_EQ(to_yaml(json{{"mac", "02:42:ac:11:00:99"}}), "mac: 02:42:ac:11:00:99\n");
+  EXPECT_EQ(to_yaml(json{{"p", "8080:80"}}), "p: 8080:80\n");  // 80 is no base-60 digit pair
+  EXPECT_EQ(to_yaml(json{{"p", "80:8"}}), "p: \"80:8\"\n");
+}
+
 TEST(YamlOut, ScalarsCollectionsAndKeyOrder) {
   json j = json::parse(R"({"name":"demo","n":3,"cpus":0.1,"on":true,"none":null,
                            "empty_list":[],"empty_map":{},"list":["x",1],"80":"port"})");

@@ -16,7 +16,7 @@ namespace {
 
 NetworkAttachment attachment(const std::string& network, const std::string& ip,
                              const std::string& interface) {
-  return {network, network + "-id", ip, false, {}, "10.90.0.1", 24, interface};
+  return {network, network + "-id", ip, false, {}, "10.90.0.1", 24, interface, "", std::nullopt};
 }
 
 // Records what the runtime hands over; connect and disconnect answer as the
@@ -117,7 +117,7 @@ TEST(Networking, HostsAddressAndNameserverFollowThePrimaryNetwork) {
 
 TEST_F(NetworkingTest, ConnectKeepsTheNewAttachmentInTheRecord) {
   ContainerRecord r = created(NetworkMode::Bridge);
-  ContainerRecord updated = connect_container(paths, r, {"back", "", {"api"}});
+  ContainerRecord updated = connect_container(paths, r, {"back", "", {"api"}, "", ""});
   ASSERT_EQ(fake->seen.size(), 1u);
   EXPECT_EQ(fake->seen[0].id, r.id);
   EXPECT_EQ(fake->seen[0].networks.size(), 1u);
@@ -134,7 +134,7 @@ TEST_F(NetworkingTest, ConnectKeepsTheNewAttachmentInTheRecord) {
 TEST_F(NetworkingTest, ConnectRefusesAContainerNotOnLitNetworksBeforeAskingTheManager) {
   ContainerRecord r = created(NetworkMode::Host);
   EXPECT_EQ(error_of([&] {
-              connect_container(paths, r, {"back", "", {}});
+              connect_container(paths, r, {"back", "", {}, "", ""});
             }),
             "connect container web to network back: it runs with --network host");
   EXPECT_TRUE(fake->seen.empty());
@@ -144,7 +144,7 @@ TEST_F(NetworkingTest, AFailedConnectLeavesTheRecordAsItWas) {
   ContainerRecord r = created(NetworkMode::Bridge);
   fake->fail_connect = true;
   EXPECT_EQ(error_of([&] {
-              connect_container(paths, r, {"nope", "", {}});
+              connect_container(paths, r, {"nope", "", {}, "", ""});
             }),
             "no such network: nope");
   EXPECT_EQ(RecordStore(paths).read(r.id)->networks.size(), 1u);
@@ -153,14 +153,14 @@ TEST_F(NetworkingTest, AFailedConnectLeavesTheRecordAsItWas) {
 TEST_F(NetworkingTest, ConnectOfARemovedContainerReturnsItUnchanged) {
   ContainerRecord r = created(NetworkMode::Bridge);
   RecordStore(paths).remove(r.id);
-  ContainerRecord updated = connect_container(paths, r, {"back", "", {}});
+  ContainerRecord updated = connect_container(paths, r, {"back", "", {}, "", ""});
   EXPECT_EQ(updated.networks.size(), 1u);
   EXPECT_FALSE(fake->undone);
 }
 
 TEST_F(NetworkingTest, DisconnectDropsTheAttachmentTheManagerLeft) {
   ContainerRecord r = created(NetworkMode::Bridge);
-  r = connect_container(paths, r, {"back", "", {}});
+  r = connect_container(paths, r, {"back", "", {}, "", ""});
   ContainerRecord updated = disconnect_container(paths, r, "front");
   ASSERT_EQ(updated.networks.size(), 1u);
   EXPECT_EQ(updated.networks[0].network, "back");

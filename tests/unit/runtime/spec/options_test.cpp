@@ -206,3 +206,31 @@ TEST(Options, NamesAndEnvHelpers) {
   EXPECT_EQ(get_env(env, "B"), "2");
   EXPECT_FALSE(get_env(env, "Z").has_value());
 }
+
+// --mac-address and compose's mac_address: what the kernel takes for an interface.
+TEST(Options, MacAddressesAsTheKernelTakesThem) {
+  EXPECT_EQ(parse_mac_address("02:42:AC:11:00:99"), "02:42:ac:11:00:99");
+  EXPECT_EQ(mac_bytes("02:42:ac:11:00:99"),
+            (std::array<unsigned char, 6>{0x02, 0x42, 0xac, 0x11, 0x00, 0x99}));
+  EXPECT_EQ(error_of([] { parse_mac_address("02:42:ac:11:00"); }),
+            "invalid value \"02:42:ac:11:00\" for flag --mac-address: use six hex pairs separated "
+            "by ':', e.g. 02:42:ac:11:00:02");
+  EXPECT_THROW(parse_mac_address("02-42-ac-11-00-99"), lit::Error);
+  EXPECT_THROW(parse_mac_address("02:42:ac:11:00:9g"), lit::Error);
+  EXPECT_THROW(parse_mac_address("2:42:ac:11:00:99:"), lit::Error);
+  EXPECT_EQ(error_of([] { parse_mac_address("01:00:5e:00:00:01"); }),
+            "invalid value \"01:00:5e:00:00:01\" for flag --mac-address: a multicast address "
+            "(odd first octet) cannot be an interface's; use an even first octet, e.g. 02");
+  EXPECT_THROW(parse_mac_address("ff:ff:ff:ff:ff:ff"), lit::Error);
+  EXPECT_THROW(parse_mac_address("00:00:00:00:00:00"), lit::Error);
+}
+
+TEST(Options, InterfaceNamesAsTheKernelTakesThem) {
+  EXPECT_EQ(parse_interface_name("front0"), "front0");
+  EXPECT_EQ(parse_interface_name("a-very-long-nam"), "a-very-long-nam");  // 15: the most
+  for (const char* bad : {"", ".", "..", "a/b", "a b", "a:b", "a-very-long-name", "a\tb", "lo"})
+    EXPECT_THROW(parse_interface_name(bad), lit::Error) << bad;
+  EXPECT_EQ(error_of([] { parse_interface_name("a/b"); }),
+            "invalid interface name \"a/b\": use 1 to 15 characters without '/', ':' or spaces, "
+            "not '.' or '..'");
+}

@@ -43,7 +43,17 @@ TEST(Record, NetworksPortsAndBridgeModeSurviveARoundTrip) {
   r.spec.address = "10.90.0.2";
   r.spec.dns_servers = {"10.90.0.1"};
   r.networks = {
-      {"front", std::string(64, 'c'), "10.90.0.2", false, {"www"}, "10.90.0.1", 24, "eth0"}};
+      {"front", std::string(64, 'c'), "10.90.0.2", false, {"www"}, "10.90.0.1", 24, "eth0", "", 0u},
+      {"back",
+       std::string(64, 'd'),
+       "10.91.0.2",
+       false,
+       {},
+       "10.91.0.1",
+       24,
+       "back0",
+       "02:42:ac:11:00:99",
+       1u}};
   r.publish = {{"", 8080, 80, Proto::Tcp}, {"", 0, 53, Proto::Udp}};
   r.state.ports = {{"", 8080, 80, Proto::Tcp}, {"127.0.0.1", 40000, 53, Proto::Udp}};
   auto back = record_from_json(nlohmann::json::parse(to_json(r).dump()));
@@ -51,8 +61,27 @@ TEST(Record, NetworksPortsAndBridgeModeSurviveARoundTrip) {
   EXPECT_EQ(back.spec.network, NetworkMode::Bridge);
   EXPECT_EQ(back.networks.at(0).aliases, (std::vector<std::string>{"www"}));
   EXPECT_EQ(back.networks.at(0).interface, "eth0");
+  EXPECT_EQ(back.networks.at(1).interface, "back0");
+  EXPECT_EQ(back.networks.at(1).mac, "02:42:ac:11:00:99");
+  EXPECT_EQ(back.networks.at(1).slot, 1u);
   EXPECT_EQ(back.state.ports, r.state.ports);
   EXPECT_EQ(back.publish, r.publish);
+}
+
+TEST(Record, AttachmentWrittenBeforeNamedInterfacesStillLoads) {
+  auto r = make(std::string(64, 'b'), "web");
+  r.spec.network = NetworkMode::Bridge;
+  nlohmann::json j = to_json(r);
+  j["networks"] = nlohmann::json::parse(R"([{"network": "front", "network_id": "c",
+      "ip": "10.90.0.2", "static_ip": false, "aliases": [], "gateway": "10.90.0.1",
+      "prefix_len": 24, "interface": "eth1"}])");
+  auto back = record_from_json(j);
+  ASSERT_EQ(back.networks.size(), 1u);
+  EXPECT_EQ(back.networks[0].interface, "eth1");
+  EXPECT_EQ(back.networks[0].mac, "");             // derived from the address
+  EXPECT_EQ(back.networks[0].slot, std::nullopt);  // the network layer reads eth1's 1
+  EXPECT_FALSE(to_json(back)["networks"][0].contains("mac"));
+  EXPECT_FALSE(to_json(back)["networks"][0].contains("slot"));
 }
 
 TEST(Record, PublishWrittenAsPortSpecsByAnOlderLitStillLoads) {
