@@ -64,6 +64,12 @@ void add_run_flags(CLI::App& cmd, CreateFlags& f) {
   each(cmd.add_option("--ulimit", f.ulimits,
                       "Resource limit NAME=SOFT[:HARD], e.g. nofile=1024:2048"));
   cmd.add_option("--shm-size", f.shm_size, "Size of /dev/shm (default 64m)");
+  cmd.add_option("--pid", f.pid, "PID namespace: host or container:NAME (default: its own)");
+  cmd.add_option("--ipc", f.ipc,
+                 "IPC namespace: private (default), shareable, host or container:NAME");
+  cmd.add_option("--uts", f.uts, "UTS namespace: host (default: its own)");
+  each(cmd.add_option("--volumes-from", f.volumes_from,
+                      "Mount the volumes of a container: CONTAINER[:ro|rw]"));
   each(cmd.add_option(
       "-p,--publish", f.publish,
       "Publish a port: [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/tcp|udp], ranges allowed"));
