@@ -35,6 +35,15 @@ std::vector<std::string> deps_of(const Node& svc) {
   const Node* d = svc.is_map() ? svc.find("depends_on") : nullptr;
   if (d && d->is_map())
     for (const auto& e : d->entries) out.push_back(e.key);
+  // The services whose namespaces (pid, ipc service:NAME) or volumes it takes.
+  for (const char* key : {"pid", "ipc"})
+    if (const Node* n = svc.is_map() ? svc.find(key) : nullptr;
+        n && n->is_scalar() && n->text.starts_with("service:"))
+      out.push_back(n->text.substr(8));
+  if (const Node* v = svc.is_map() ? svc.find("volumes_from") : nullptr; v && v->is_seq())
+    for (const auto& item : v->items)
+      if (item.is_scalar() && !item.text.starts_with("container:"))
+        out.push_back(item.text.substr(0, item.text.find(':')));
   return out;
 }
 
@@ -72,6 +81,28 @@ std::set<std::string> active_services(const Node& services, const LoadOptions& o
   return active;
 }
 
+namespace {
+
+// pid / ipc service:NAME and volumes_from SERVICE name another active service.
+void check_shared_services(const Node& svc, const std::string& path, const std::string& name,
+                           const Service& s, const Project& project) {
+  auto check = [&](const std::string& target, const Node& at, const std::string& p) {
+    if (target == name) fail(at, p, "a service cannot share its own namespaces or volumes");
+    if (!project.services.count(target)) fail(at, p, "no active service '" + target + "'");
+  };
+  using Setting = std::pair<const char*, const Parsed<NamespaceSetting>*>;
+  for (const auto& [key, setting] : {Setting{"pid", &s.pid}, Setting{"ipc", &s.ipc}})
+    if (!setting->value.service.empty())
+      check(setting->value.service, *svc.find(key), sub(path, key));
+  const Node* from = svc.find("volumes_from");
+  for (std::size_t i = 0; i < s.volumes_from.size(); ++i)
+    if (!s.volumes_from[i].service.empty())
+      check(s.volumes_from[i].service, from->is_seq() ? from->items[i] : *from,
+            idx(sub(path, "volumes_from"), i));
+}
+
+}  // namespace
+
 void check_references(const Node& services, Project& project, Diag& diag) {
   for (auto& [name, s] : project.services) {
     const Node& svc = *services.find(name);
@@ -104,6 +135,7 @@ void check_references(const Node& services, Project& project, Diag& diag) {
         fail(*svc.find("network_mode"), sub(path, "network_mode"),
              "no active service '" + target + "'");
     }
+    check_shared_services(svc, path, name, s, project);
   }
   // Cycles: depth-first search, reporting the first cycle found with its path.
   std::map<std::string, int> state;  // 1 visiting, 2 done
