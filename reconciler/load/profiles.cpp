@@ -35,15 +35,6 @@ std::vector<std::string> deps_of(const Node& svc) {
   const Node* d = svc.is_map() ? svc.find("depends_on") : nullptr;
   if (d && d->is_map())
     for (const auto& e : d->entries) out.push_back(e.key);
-  // The services whose namespaces (pid, ipc service:NAME) or volumes it takes.
-  for (const char* key : {"pid", "ipc"})
-    if (const Node* n = svc.is_map() ? svc.find(key) : nullptr;
-        n && n->is_scalar() && n->text.starts_with("service:"))
-      out.push_back(n->text.substr(8));
-  if (const Node* v = svc.is_map() ? svc.find("volumes_from") : nullptr; v && v->is_seq())
-    for (const auto& item : v->items)
-      if (item.is_scalar() && !item.text.starts_with("container:"))
-        out.push_back(item.text.substr(0, item.text.find(':')));
   return out;
 }
 
@@ -107,6 +98,8 @@ void check_references(const Node& services, Project& project, Diag& diag) {
   for (auto& [name, s] : project.services) {
     const Node& svc = *services.find(name);
     std::string path = "services." + name;
+    // Before depends_on, which has them too: the error names the key the file wrote.
+    check_shared_services(svc, path, name, s, project);
     for (auto it = s.depends_on.begin(); it != s.depends_on.end();) {
       const Entry* at = svc.find("depends_on")->find_entry(it->first);
       std::string p = sub(sub(path, "depends_on"), it->first);
@@ -135,7 +128,6 @@ void check_references(const Node& services, Project& project, Diag& diag) {
         fail(*svc.find("network_mode"), sub(path, "network_mode"),
              "no active service '" + target + "'");
     }
-    check_shared_services(svc, path, name, s, project);
   }
   // Cycles: depth-first search, reporting the first cycle found with its path.
   std::map<std::string, int> state;  // 1 visiting, 2 done
