@@ -61,13 +61,21 @@ void print_hashes(const Context& ctx, const Project& project, const std::string&
           .with_hint("use a service name of the project, a comma-separated list, or '*'");
   // Only what these hashes read: a service elsewhere in the file whose image
   // is not loaded must not fail them. (A service in another's network
-  // namespace has that one's hash in its own.)
+  // namespace, or with another's volumes, has that one's hash in its own.)
   Project only = project;
   std::set<std::string> keep;
-  for (std::string name : names)
-    while (keep.insert(name).second &&
-           !project.services.at(name).network_mode.value.service.empty())
-      name = project.services.at(name).network_mode.value.service;
+  std::vector<std::string> todo = names;
+  while (!todo.empty()) {
+    std::string name = todo.back();
+    todo.pop_back();
+    if (!project.services.contains(name) || !keep.insert(name).second) continue;
+    const Service& s = project.services.at(name);
+    for (const auto* t :
+         {&s.network_mode.value.service, &s.pid.value.service, &s.ipc.value.service})
+      if (!t->empty()) todo.push_back(*t);
+    for (const auto& v : s.volumes_from)
+      if (!v.service.empty()) todo.push_back(v.service);
+  }
   std::erase_if(only.services, [&](const auto& kv) { return !keep.contains(kv.first); });
   Desired desired = desired_state(ctx.paths, only);
   for (const auto& name : names)

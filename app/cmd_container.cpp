@@ -32,6 +32,21 @@ using runtime::ContainerRecord;
 // tests, which check that everything after IMAGE goes to the container.
 void add_run_flags(CLI::App& cmd, CreateFlags& f);
 
+namespace {
+
+// --pid, --ipc, --uts, --volumes-from.
+void add_sharing_flags(CLI::App& cmd, CreateFlags& f) {
+  cmd.add_option("--pid", f.pid, "PID namespace: host or container:NAME (default: its own)");
+  cmd.add_option("--ipc", f.ipc,
+                 "IPC namespace: private (default), shareable, host or container:NAME");
+  cmd.add_option("--uts", f.uts, "UTS namespace: host (default: its own)");
+  cmd.add_option("--volumes-from", f.volumes_from,
+                 "Mount the volumes of a container: CONTAINER[:ro|rw]")
+      ->allow_extra_args(false);
+}
+
+}  // namespace
+
 void add_run_flags(CLI::App& cmd, CreateFlags& f) {
   // docker's -h is --hostname; help stays on --help.
   cmd.set_help_flag("--help", "Print this help message and exit");
@@ -67,6 +82,7 @@ void add_run_flags(CLI::App& cmd, CreateFlags& f) {
   each(cmd.add_option("--ulimit", f.ulimits,
                       "Resource limit NAME=SOFT[:HARD], e.g. nofile=1024:2048"));
   cmd.add_option("--shm-size", f.shm_size, "Size of /dev/shm (default 64m)");
+  add_sharing_flags(cmd, f);
   each(cmd.add_option(
       "-p,--publish", f.publish,
       "Publish a port: [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/tcp|udp], ranges allowed"));

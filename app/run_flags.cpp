@@ -6,6 +6,7 @@
 
 #include "runtime/lifecycle/control.hpp"
 #include "runtime/shim/log_time.hpp"
+#include "runtime/spec/namespaces.hpp"
 #include "runtime/spec/sysctl.hpp"
 #include "runtime/util/error.hpp"
 
@@ -123,6 +124,26 @@ runtime::HealthOverride health_of(const CreateFlags& f) {
   return h;
 }
 
+// --pid, --ipc, --uts, --volumes-from.
+void add_sharing(const CreateFlags& f, ContainerRequest& r) {
+  r.pid = runtime::parse_namespace_share(runtime::NamespaceKind::Pid, f.pid);
+  r.ipc = runtime::parse_namespace_share(runtime::NamespaceKind::Ipc, f.ipc);
+  r.uts = runtime::parse_namespace_share(runtime::NamespaceKind::Uts, f.uts);
+  for (const auto& v : f.volumes_from) {
+    runtime::VolumesFrom from{v, std::nullopt};
+    if (std::size_t colon = v.find(':'); colon != std::string::npos) {
+      std::string mode = v.substr(colon + 1);
+      if (mode != "ro" && mode != "rw")
+        throw Error("invalid value \"" + v + "\" for flag --volumes-from: mode " + mode +
+                    " is not ro or rw");
+      from = {v.substr(0, colon), mode == "ro"};
+    }
+    if (from.container.empty())
+      throw Error("invalid value \"" + v + "\" for flag --volumes-from: use CONTAINER[:ro|rw]");
+    r.volumes_from.push_back(std::move(from));
+  }
+}
+
 // --restart, --log-opt, --health-*, --stop-signal, --stop-timeout.
 void add_lifecycle(const CreateFlags& f, ContainerRequest& r) {
   r.restart = runtime::parse_restart_policy(f.restart);
@@ -153,6 +174,7 @@ ContainerRequest request_from_flags(const CreateFlags& f, const runtime::EnvLook
   add_extras(f, r);
   for (const auto& v : f.volumes) r.volumes.push_back(runtime::parse_volume(v));
   for (const auto& t : f.tmpfs) r.tmpfs.push_back(runtime::parse_tmpfs(t));
+  add_sharing(f, r);
   add_env(f, lookup, r);
   if (!f.user.empty()) r.user = runtime::parse_user(f.user);
   r.workdir = f.workdir;

@@ -234,6 +234,7 @@ void put_first_half(ojson& j, const Project& p, const Service& s, const ComposeO
 void put_second_half(ojson& j, const Project& p, const Service& s, const ComposeOutOptions& o) {
   put_str(j, "image", s.image);
   if (s.init) j["init"] = *s.init;
+  put_str(j, "ipc", s.ipc.text);
   put_map(j, "labels", s.labels);
   if (!s.links.empty()) {
     j["links"] = ojson::array();
@@ -257,6 +258,7 @@ void put_second_half(ojson& j, const Project& p, const Service& s, const Compose
   bool implicit = s.networks.size() == 1 && s.networks.count("default") &&
                   written(s.networks.at("default")) == ServiceNetwork{};
   if (!s.networks.empty() && (o.normalize || !implicit)) j["networks"] = networks_of(s);
+  put_str(j, "pid", s.pid.text);
   if (s.resources.pids && wrote(o, "services", s.name, "pids_limit"))
     j["pids_limit"] = *s.resources.pids;
   put_str(j, "platform", s.platform);
@@ -287,9 +289,14 @@ void put_second_half(ojson& j, const Project& p, const Service& s, const Compose
   if (s.tty) j["tty"] = true;
   if (!s.ulimits.empty()) j["ulimits"] = ulimits_of(s.ulimits);
   if (s.user) j["user"] = s.user->text;
+  put_str(j, "uts", s.uts.text);
   if (!s.volumes.empty()) {
     j["volumes"] = ojson::array();
     for (const auto& m : s.volumes) j["volumes"].push_back(mount_of(m, p, o));
+  }
+  if (!s.volumes_from.empty()) {
+    j["volumes_from"] = ojson::array();
+    for (const auto& v : s.volumes_from) j["volumes_from"].push_back(v.text);
   }
   put_str(j, "working_dir", s.working_dir);
   if (!s.post_start.empty()) j["post_start"] = hooks_of(s.post_start);

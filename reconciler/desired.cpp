@@ -1,5 +1,6 @@
 #include "reconciler/desired.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <vector>
 
@@ -60,8 +61,19 @@ std::string service_hash(const Paths& paths, const Project& project, const Servi
   return config_hash(canonical, extra);
 }
 
-// The service whose network namespace s joins (network_mode service:NAME), or "".
-std::string network_target(const Service& s) { return s.network_mode.value.service; }
+// The services whose namespaces s joins (network_mode, pid, ipc service:NAME)
+// or whose volumes it takes (volumes_from), each once, network's first.
+std::vector<std::string> shared_targets(const Service& s) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& t) {
+    if (!t.empty() && std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+  };
+  add(s.network_mode.value.service);
+  add(s.pid.value.service);
+  add(s.ipc.value.service);
+  for (const auto& v : s.volumes_from) add(v.service);
+  return out;
+}
 
 // A service in another's network namespace has its target's hash in its own: a
 // recreated target takes its namespace along, so the dependant must be
@@ -71,8 +83,8 @@ std::string joined_hash(const Paths& paths, const Project& project, const std::s
   if (auto it = done.find(name); it != done.end()) return it->second;
   const Service& s = project.services.at(name);
   std::string hash = service_hash(paths, project, s);
-  std::string target = network_target(s);
-  if (!target.empty() && project.services.contains(target)) {
+  for (const std::string& target : shared_targets(s)) {
+    if (!project.services.contains(target)) continue;
     if (depth > static_cast<int>(project.services.size()))
       throw Error("service " + name + ": network_mode service: forms a cycle");
     hash =
@@ -103,9 +115,10 @@ Desired desired_state(const Paths& paths, const Project& project, Hashes hashes)
     if (!s.container_name.empty()) ds.container_name = s.container_name;
     for (const auto& [dep, how] : s.depends_on)
       ds.depends_on.push_back({dep, condition_of(how.condition), how.required, how.restart});
-    if (std::string target = network_target(s); !target.empty() && !s.depends_on.contains(target))
-      ds.depends_on.push_back(
-          {target, Condition::Started, true, false});  // its namespace must exist first
+    for (const std::string& target : shared_targets(s))
+      if (!s.depends_on.contains(target))
+        ds.depends_on.push_back(
+            {target, Condition::Started, true, false});  // its namespace must exist first
     for (const auto& [key, _] : s.networks)
       if (auto it = project.networks.find(key); it != project.networks.end())
         ds.networks.push_back(it->second.name);

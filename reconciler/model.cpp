@@ -255,6 +255,13 @@ json to_json(const Service& s) {
   if (!s.pre_stop.empty()) j["pre_stop"] = list_json(s.pre_stop, hook_json);
   if (!s.watch.empty()) j["develop"] = {{"watch", list_json(s.watch, watch_json)}};
   if (!s.mac_address.empty()) j["mac_address"] = s.mac_address;
+  // Only when set, as the hooks: the hashes of services without them stay.
+  using Setting = std::pair<const char*, const Parsed<NamespaceSetting>*>;
+  for (const auto& [key, v] :
+       {Setting{"pid", &s.pid}, Setting{"ipc", &s.ipc}, Setting{"uts", &s.uts}})
+    if (!v->text.empty()) j[key] = v->text;
+  if (!s.volumes_from.empty())
+    j["volumes_from"] = list_json(s.volumes_from, [](const VolumesFromRef& v) { return v.text; });
   if (!s.links.empty()) {
     json links = json::array();
     for (const auto& l : s.links) links.push_back({{"service", l.service}, {"alias", l.alias}});

@@ -186,6 +186,23 @@ struct NetworkModeSetting {
   bool operator==(const NetworkModeSetting&) const = default;
 };
 
+// pid, ipc or uts as lit runs it: the runtime's mode (host, shareable,
+// container:NAME), or service:NAME (that service's first replica, chosen at apply).
+struct NamespaceSetting {
+  runtime::NamespaceShare share;
+  std::string service;  // service:NAME
+  bool operator==(const NamespaceSetting&) const = default;
+};
+
+// One volumes_from entry: SERVICE or container:NAME, then :ro or :rw for all
+// of its mounts (none: each keeps its own mode).
+struct VolumesFromRef {
+  std::string text;  // as written ("db:ro", "container:data")
+  std::string service, container;
+  std::optional<bool> read_only;
+  bool operator==(const VolumesFromRef&) const = default;
+};
+
 // A lifecycle hook (post_start, pre_stop): a command run inside the
 // container as `lit exec` runs one.
 struct ServiceHook {
@@ -272,6 +289,9 @@ struct Service {
   std::vector<std::string> profiles;
   std::vector<ServiceHook> post_start, pre_stop;
   std::vector<WatchRule> watch;  // develop.watch; not part of the config hash
+  // text "" = not given (a private namespace)
+  Parsed<NamespaceSetting> pid, ipc, uts;
+  std::vector<VolumesFromRef> volumes_from;
   bool operator==(const Service&) const = default;
 };
 

@@ -44,23 +44,41 @@ void remove_container(const Paths& paths, const std::string& id, std::optional<i
   if (auto again = records.read(id)) runtime::remove_container(paths, *again, true, false);
 }
 
-// network_mode service:NAME joins NAME's first running replica (its id), as docker compose does.
+// network_mode service:NAME joins NAME's first running replica (its id), as
+// docker compose does; `key` names the setting in the error. volumes_from
+// SERVICE takes the first replica in any state (a data container may have exited).
 std::string network_of_service(const Paths& paths, const std::string& project,
-                               const std::string& service) {
+                               const std::string& service,
+                               const std::string& key = "network_mode service:",
+                               bool running = true) {
   auto replicas = project_containers(paths, project, {.service = service});
   const ContainerRecord* first = nullptr;
   int first_number = 0;
   for (const auto& [rec, st] : replicas) {
-    if (st.status != runtime::ContainerStatus::Running) continue;
+    if (running && st.status != runtime::ContainerStatus::Running) continue;
     auto l = rec.labels.find(kNumberLabel);
     int number = l == rec.labels.end() ? 0 : std::atoi(l->second.c_str());
     if (!first || number < first_number) first = &rec, first_number = number;
   }
   if (!first)
-    throw Error("network_mode service:" + service + ": service " + service +
-                " has no running container")
+    throw Error(key + service + ": service " + service + " has no " + (running ? "running " : "") +
+                "container")
         .with_hint("start it first (lit up " + service + ")");
   return first->id;
+}
+
+// pid / ipc service:NAME and volumes_from SERVICE: that service's first replica.
+void resolve_shared_services(const Paths& paths, const std::string& project, ReplicaRequest& rr) {
+  using runtime::NamespaceMode;
+  if (!rr.pid_service.empty())
+    rr.request.pid = {NamespaceMode::Container,
+                      network_of_service(paths, project, rr.pid_service, "pid service:")};
+  if (!rr.ipc_service.empty())
+    rr.request.ipc = {NamespaceMode::Container,
+                      network_of_service(paths, project, rr.ipc_service, "ipc service:")};
+  for (const auto& v : rr.volumes_from_services)
+    rr.request.volumes_from.push_back(
+        {network_of_service(paths, project, v.container, "volumes_from ", false), v.read_only});
 }
 
 // A container's anonymous volumes by the path they are mounted at.
@@ -94,6 +112,7 @@ std::string create_container(const Paths& paths, const Project& project, const D
     rr.request.network.mode = runtime::NetworkMode::Container;
     rr.request.network.name = network_of_service(paths, project.name, rr.network_service);
   }
+  resolve_shared_services(paths, project.name, rr);
   ctx.step("Creating");
   // A container that cannot start stays, as with docker compose, so its
   // error is in `inspect`; the next `up` retries it.

@@ -190,6 +190,23 @@ void add_networks(const Project& p, const Service& s, int number, ReplicaRequest
   }
 }
 
+// pid, ipc, uts and volumes_from: container:NAME as the runtime takes it;
+// service:NAME and volumes_from SERVICE once the applier knows the replica.
+void add_sharing(const Service& s, ReplicaRequest& out) {
+  runtime::ContainerRequest& r = out.request;
+  r.pid = s.pid.value.share;
+  r.ipc = s.ipc.value.share;
+  r.uts = s.uts.value.share;
+  out.pid_service = s.pid.value.service;
+  out.ipc_service = s.ipc.value.service;
+  for (const auto& v : s.volumes_from) {
+    if (!v.container.empty())
+      r.volumes_from.push_back({v.container, v.read_only});
+    else
+      out.volumes_from_services.push_back({v.service, v.read_only});
+  }
+}
+
 // As --health-*: durations of at least 1ms, retries at least 1.
 std::int64_t health_duration(const std::string& flag, const Duration& d) {
   if (d.nanoseconds < 1'000'000)
@@ -320,6 +337,7 @@ ReplicaRequest replica_request(const Project& project, const Service& s, const s
   add_mounts(project, s, r);
   for (const auto& p : s.ports) r.ports.push_back(port_of(s, p, number));
   add_networks(project, s, number, out);
+  add_sharing(s, out);
   add_health(s, r);
   add_resources(s, r);
   add_lifecycle(s, r);

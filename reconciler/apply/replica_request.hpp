@@ -24,6 +24,10 @@ struct ReplicaRequest {
   // network_mode service:NAME: the applier sets request.network to the
   // container mode, joining that service's first running replica.
   std::string network_service;
+  // pid / ipc service:NAME: joins that service's first running replica;
+  // volumes_from SERVICE: its first replica's volumes (set by the applier).
+  std::string pid_service, ipc_service;
+  std::vector<runtime::VolumesFrom> volumes_from_services;  // container: the service's name
 };
 
 // The image a service's containers run: filesystem.copy's derived image, its

@@ -56,6 +56,41 @@ void links_to_depends_on(Node& services) {
   }
 }
 
+namespace {
+
+// Adds depends_on SERVICE (service_started, restart as given) unless there.
+void add_dependency(Node& deps, const std::string& service, bool restart, const Loc& loc) {
+  if (service.empty() || deps.find(service)) return;
+  Node dep = Node::map(loc);
+  dep.set("condition", Node::scalar("service_started", loc), loc);
+  dep.set("restart", Node::scalar(restart ? "true" : "false", loc), loc);
+  deps.set(service, std::move(dep), loc);
+}
+
+}  // namespace
+
+void shared_to_depends_on(Node& services) {
+  if (!services.is_map()) return;
+  for (auto& e : services.entries) {
+    if (!e.value.is_map()) continue;
+    const Node* pid = e.value.find("pid");
+    const Node* ipc = e.value.find("ipc");
+    const Node* from = e.value.find("volumes_from");
+    const Node* any = pid ? pid : ipc ? ipc : from;
+    if (!any) continue;
+    Node deps = e.value.find("depends_on") ? *e.value.find("depends_on") : Node::map(any->loc);
+    if (!deps.is_map()) continue;  // normalization reports it
+    for (const Node* n : {pid, ipc})
+      if (n && n->is_scalar() && n->text.starts_with("service:"))
+        add_dependency(deps, n->text.substr(8), true, n->loc);
+    if (from && from->is_seq())
+      for (const auto& item : from->items)
+        if (item.is_scalar() && !item.text.starts_with("container:"))
+          add_dependency(deps, item.text.substr(0, item.text.find(':')), false, item.loc);
+    e.value.set("depends_on", std::move(deps), any->loc);
+  }
+}
+
 void apply_link_aliases(Project& project) {
   for (const auto& [name, s] : project.services) {
     for (const auto& link : s.links) {

@@ -16,6 +16,10 @@ std::vector<ServiceLink> normalize_links(const Node& n, const std::string& path)
 // as compose-go does; profiles, references and cycles then see it.
 void links_to_depends_on(Node& services);
 
+// The same for pid / ipc service:NAME (restart: true: NAME's namespace goes
+// with NAME) and volumes_from SERVICE (restart: false), as compose-go does.
+void shared_to_depends_on(Node& services);
+
 // After: each link's alias goes on the linked service's networks that the
 // linking service shares (ServiceNetwork::link_aliases).
 void apply_link_aliases(Project& project);

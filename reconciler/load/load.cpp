@@ -247,6 +247,7 @@ Project load_project(const LoadOptions& o) {
   Node services = root.find("services") ? *root.find("services") : Node::map();
   if (services.is_null()) services = Node::map();
   links_to_depends_on(services);
+  shared_to_depends_on(services);
   std::set<std::string> active = active_services(services, o, lookup, project.disabled_services);
   std::set<std::string> env_needed = env_file_services(services, o, active);
   for (const auto& e : services.entries) {

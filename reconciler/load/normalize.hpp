@@ -9,6 +9,7 @@
 #include "reconciler/load/interpolate.hpp"
 #include "reconciler/load/tree.hpp"
 #include "reconciler/model.hpp"
+#include "runtime/spec/namespaces.hpp"
 
 namespace lit::reconciler::load {
 
@@ -53,6 +54,10 @@ void normalize_file_refs(const Node& n, const std::string& path, bool secrets, S
 std::vector<ServiceHook> normalize_hooks(const Node& n, const std::string& path, NormContext& ctx);
 // develop: its watch rules (service_develop.cpp).
 void normalize_develop(const Node& n, const std::string& path, Service& s, NormContext& ctx);
+// pid, ipc, uts: host, service:NAME, container:NAME... (service_namespaces.cpp).
+Parsed<NamespaceSetting> normalize_namespace(const Node& n, const std::string& path,
+                                             runtime::NamespaceKind kind);
+std::vector<VolumesFromRef> normalize_volumes_from(const Node& n, const std::string& path);
 void normalize_environment(const Node* env, const Node* env_file, const std::string& path,
                            Service& s, NormContext& ctx);
 

@@ -72,10 +72,34 @@ std::set<std::string> active_services(const Node& services, const LoadOptions& o
   return active;
 }
 
+namespace {
+
+// pid / ipc service:NAME and volumes_from SERVICE name another active service.
+void check_shared_services(const Node& svc, const std::string& path, const std::string& name,
+                           const Service& s, const Project& project) {
+  auto check = [&](const std::string& target, const Node& at, const std::string& p) {
+    if (target == name) fail(at, p, "a service cannot share its own namespaces or volumes");
+    if (!project.services.count(target)) fail(at, p, "no active service '" + target + "'");
+  };
+  using Setting = std::pair<const char*, const Parsed<NamespaceSetting>*>;
+  for (const auto& [key, setting] : {Setting{"pid", &s.pid}, Setting{"ipc", &s.ipc}})
+    if (!setting->value.service.empty())
+      check(setting->value.service, *svc.find(key), sub(path, key));
+  const Node* from = svc.find("volumes_from");
+  for (std::size_t i = 0; i < s.volumes_from.size(); ++i)
+    if (!s.volumes_from[i].service.empty())
+      check(s.volumes_from[i].service, from->is_seq() ? from->items[i] : *from,
+            idx(sub(path, "volumes_from"), i));
+}
+
+}  // namespace
+
 void check_references(const Node& services, Project& project, Diag& diag) {
   for (auto& [name, s] : project.services) {
     const Node& svc = *services.find(name);
     std::string path = "services." + name;
+    // Before depends_on, which has them too: the error names the key the file wrote.
+    check_shared_services(svc, path, name, s, project);
     for (auto it = s.depends_on.begin(); it != s.depends_on.end();) {
       const Entry* at = svc.find("depends_on")->find_entry(it->first);
       std::string p = sub(sub(path, "depends_on"), it->first);

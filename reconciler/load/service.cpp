@@ -277,6 +277,20 @@ const std::unordered_map<std::string, Handler>& handlers() {
        [](const KeyCtx& k) { k.s.post_start = normalize_hooks(k.value, k.path, k.ctx); }},
       {"pre_stop", [](const KeyCtx& k) { k.s.pre_stop = normalize_hooks(k.value, k.path, k.ctx); }},
       {"develop", [](const KeyCtx& k) { normalize_develop(k.value, k.path, k.s, k.ctx); }},
+      {"pid",
+       [](const KeyCtx& k) {
+         k.s.pid = normalize_namespace(k.value, k.path, runtime::NamespaceKind::Pid);
+       }},
+      {"ipc",
+       [](const KeyCtx& k) {
+         k.s.ipc = normalize_namespace(k.value, k.path, runtime::NamespaceKind::Ipc);
+       }},
+      {"uts",
+       [](const KeyCtx& k) {
+         k.s.uts = normalize_namespace(k.value, k.path, runtime::NamespaceKind::Uts);
+       }},
+      {"volumes_from",
+       [](const KeyCtx& k) { k.s.volumes_from = normalize_volumes_from(k.value, k.path); }},
       {"extends", [](const KeyCtx&) {}},  // resolved before normalization
   };
   return h;
@@ -289,6 +303,9 @@ void check_service(const Node& node, const std::string& path, const Service& s) 
     fail(node, path,
          "container_name '" + s.container_name + "' cannot be used with " +
              std::to_string(s.replicas) + " replicas");
+  if (s.uts.value.share.mode == runtime::NamespaceMode::Host && !s.hostname.empty())
+    fail(*node.find("hostname"), sub(path, "hostname"),
+         "conflicting options: hostname and the UTS mode (uts: host)");
   if (!s.network_mode.text.empty() && !s.networks.empty())
     fail(*node.find("network_mode"), sub(path, "network_mode"),
          "network_mode and networks are mutually exclusive");

@@ -12,6 +12,7 @@
 #include "runtime/events/journal.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/lifecycle/control.hpp"
+#include "runtime/lifecycle/volumes_from.hpp"
 #include "runtime/process/netns_join.hpp"
 #include "runtime/rootfs/init_layer.hpp"
 #include "runtime/spec/lifecycle_config.hpp"
@@ -90,12 +91,25 @@ void write_content_files(const CreatePlan& plan) {
 
 }  // namespace
 
-ContainerRecord create_container(const Paths& paths, const ContainerRequest& request) {
-  check_request(request);
+namespace {
+
+// --pid / --ipc container:NAME: its id, as for --network (a name may be reused).
+void resolve_joined(const RecordStore& records, NamespaceShare& share) {
+  if (share.mode == NamespaceMode::Container) share.container = records.lookup(share.container).id;
+}
+
+}  // namespace
+
+ContainerRecord create_container(const Paths& paths, const ContainerRequest& asked) {
+  check_request(asked);
+  RecordStore records(paths);
+  ContainerRequest request = asked;
+  add_volumes_from(paths, records, request);
+  resolve_joined(records, request.pid);
+  resolve_joined(records, request.ipc);
   image::Store store(paths.images());
   image::Image img = store.resolve(request.image);
   LifecycleConfig lifecycle = build_lifecycle(request, img.config);
-  RecordStore records(paths);
 
   ContainerRecord rec;
   rec.id = generate_id();
@@ -198,6 +212,10 @@ RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
     };
   }
   if (record.spec.network == NetworkMode::Container) hooks.netns = open_joined_netns(paths, record);
+  if (record.spec.pid.mode == NamespaceMode::Container)
+    hooks.pidns = open_joined_pidns(paths, record);
+  if (record.spec.ipc.mode == NamespaceMode::Container)
+    hooks.ipcns = open_joined_ipcns(paths, record);
   return hooks;
 }
 

@@ -79,6 +79,10 @@ void run_init(const InitConfig& c, const Channel& channel) {
         ::setns(netns_fd, CLONE_NEWNET), "join the network namespace",
         spec.network_container.empty() ? "made for it" : "of container " + spec.network_container);
   sent_netns.reset();
+  // Before the rootfs: its /dev/mqueue then shows the joined namespace's queues.
+  if (c.ipcns_fd >= 0)
+    check_sys(::setns(c.ipcns_fd, CLONE_NEWIPC), "join the IPC namespace of container",
+              spec.ipc.container);
   // Now in its cgroup: this makes that cgroup the root of what it sees.
   check_sys(::unshare(CLONE_NEWCGROUP), "create cgroup namespace");
   if (c.detached)
@@ -87,7 +91,7 @@ void run_init(const InitConfig& c, const Channel& channel) {
     setup_stdio(spec.process);
   prepare_rootfs(spec, c.rootfs);
   pivot_into(c.rootfs.rootfs);
-  if (!spec.hostname.empty()) {
+  if (!spec.hostname.empty() && spec.uts.mode != NamespaceMode::Host) {  // host: the host's
     check_sys(::sethostname(spec.hostname.data(), spec.hostname.size()), "set hostname",
               spec.hostname);
   }

@@ -26,6 +26,7 @@ struct InitConfig {
   int netns_fd =
       -1;  // the namespace to join: Container's (None's made in the background comes with go)
   bool netns_with_go = false;  // None: joins the namespace sent with "go" (BackgroundNetns)
+  int ipcns_fd = -1;           // --ipc container:NAME: the namespace to join
   const security::SeccompProgram* seccomp = nullptr;  // made by lit before the clone
 };
 

@@ -14,4 +14,10 @@ namespace lit::runtime {
 // Throws StartError (125) naming the target when it is gone or not running.
 UniqueFd open_joined_netns(const Paths& paths, const ContainerRecord& record);
 
+// --pid container:NAME and --ipc container:NAME: the target's PID or IPC
+// namespace. Throws StartError (125) as above; the IPC one also when the target
+// is not shareable (docker's "non-shareable IPC").
+UniqueFd open_joined_pidns(const Paths& paths, const ContainerRecord& record);
+UniqueFd open_joined_ipcns(const Paths& paths, const ContainerRecord& record);
+
 }  // namespace lit::runtime

@@ -1,5 +1,6 @@
 #include "runtime/process/run.hpp"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -66,6 +67,10 @@ void validate(const ContainerSpec& spec, const RunHooks& hooks) {
   if (spec.network == NetworkMode::Container && !hooks.netns)
     throw Error("run", spec.name, 0,
                 "no network namespace of container " + spec.network_container + " to join");
+  if (spec.pid.mode == NamespaceMode::Container && !hooks.pidns)
+    throw Error("run", spec.name, 0, "no PID namespace of container " + spec.pid.container);
+  if (spec.ipc.mode == NamespaceMode::Container && !hooks.ipcns)
+    throw Error("run", spec.name, 0, "no IPC namespace of container " + spec.ipc.container);
   if (spec.layers.empty()) throw Error("run", spec.name, 0, "the image has no layers");
   struct stat st {};
   if (::stat(spec.bundle.c_str(), &st) < 0 || !S_ISDIR(st.st_mode)) {
@@ -85,8 +90,13 @@ void start_background_netns(std::optional<BackgroundNetns>& netns, const Contain
 // background) is cloned without one; otherwise it gets a new namespace unless
 // it shares the host's.
 pid_t clone_init(const ContainerSpec& spec, bool joins_netns, bool as_sibling) {
-  unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+  unsigned long flags = CLONE_NEWNS | SIGCHLD;
   if (!joins_netns && spec.network != NetworkMode::Host) flags |= CLONE_NEWNET;
+  // Host: the host's; Container: entered around the clone (PID) or by the init (IPC).
+  if (spec.pid.mode == NamespaceMode::Private) flags |= CLONE_NEWPID;
+  if (spec.ipc.mode == NamespaceMode::Private || spec.ipc.mode == NamespaceMode::Shareable)
+    flags |= CLONE_NEWIPC;
+  if (spec.uts.mode != NamespaceMode::Host) flags |= CLONE_NEWUTS;
   // Detached: the init becomes the child of our parent, the supervisor, which reaps it.
   if (as_sibling) flags |= CLONE_PARENT;
   // fork-style clone (no new stack): the child continues here with a copy of memory.
@@ -142,14 +152,32 @@ class Launch {
     if (seccomp_) config.seccomp = &*seccomp_;
     config.netns_fd = hooks.netns.get();
     config.netns_with_go = netns_.has_value();
+    config.ipcns_fd = hooks.ipcns.get();
     Channel::make_pair(parent_end_, child_end_);
     config.channel_fd = child_end_.get();
   }
 
   // The init, cloned (as a sibling: the supervisor's child, for a detached one).
+  // A joined PID namespace is entered by this thread for its children only
+  // (setns(CLONE_NEWPID)), and left right after the clone.
   pid_t clone(bool as_sibling) {
-    pid_t pid = clone_init(spec_, config.netns_fd >= 0 || config.netns_with_go, as_sibling);
+    UniqueFd own_pidns;
+    if (hooks_.pidns) {
+      own_pidns = UniqueFd(::open("/proc/thread-self/ns/pid", O_RDONLY | O_CLOEXEC));
+      if (!own_pidns) throw Error::sys("open", "/proc/thread-self/ns/pid", errno);
+      check_sys(::setns(hooks_.pidns.get(), CLONE_NEWPID), "join the PID namespace of container",
+                spec_.pid.container);
+    }
+    pid_t pid = -1;
+    try {
+      pid = clone_init(spec_, config.netns_fd >= 0 || config.netns_with_go, as_sibling);
+    } catch (...) {
+      if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
+      throw;
+    }
     if (pid == 0) container_init(config);
+    if (own_pidns)
+      check_sys(::setns(own_pidns.get(), CLONE_NEWPID), "return to lit's PID namespace");
     child_end_.reset();
     return pid;
   }

@@ -35,6 +35,10 @@ struct RunHooks {
   // NetworkMode::Container: the joined container's network namespace (its
   // init's /proc/PID/ns/net), entered by the init before anything else.
   UniqueFd netns;
+  // --pid container:NAME, --ipc container:NAME: the joined container's PID
+  // namespace (entered by lit around the init's clone: it applies to children)
+  // and IPC namespace (entered by the init).
+  UniqueFd pidns, ipcns;
   // Where compiled seccomp programs are kept between containers (empty: none kept).
   std::filesystem::path seccomp_cache;
   // The container's runtime directory (Paths::run_container): its etc files and

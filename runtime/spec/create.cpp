@@ -247,9 +247,14 @@ CreatePlan build_spec(const ContainerRequest& r, const image::Image& image,
   spec.network = r.network.mode;
   if (spec.network == NetworkMode::Container)
     spec.network_container = r.network.name;  // resolved to an id at create
-  spec.hostname = !r.hostname.empty()                 ? r.hostname
-                  : spec.network == NetworkMode::Host ? host_name()  // as docker does
-                                                      : identity.id.substr(0, 12);
+  spec.pid = r.pid;  // a joined container's name: resolved to its id at create
+  spec.ipc = r.ipc;
+  spec.uts = r.uts;
+  const bool host_name_is_its_own =
+      spec.network == NetworkMode::Host || spec.uts.mode == NamespaceMode::Host;
+  spec.hostname = !r.hostname.empty()    ? r.hostname
+                  : host_name_is_its_own ? host_name()  // as docker does
+                                         : identity.id.substr(0, 12);
   spec.limits = r.limits;
   spec.security = r.security;
   apply_extras(r, spec);

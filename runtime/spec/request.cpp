@@ -100,6 +100,10 @@ void check_network_use(const NetworkRequest& network, bool ports, bool dns, bool
 void check_request(const ContainerRequest& r) {
   check_name(r.name);
   if (!r.hostname.empty()) check_hostname(r.hostname);
+  // docker's words; the host's name is the container's (it cannot set its own).
+  if (r.uts.mode == NamespaceMode::Host && !r.hostname.empty())
+    throw Error("conflicting options: hostname and the UTS mode")
+        .with_hint("drop --hostname, or the UTS mode host");
   check_network_use(r.network, !r.ports.empty(), !r.dns.empty(), !r.extra_hosts.empty());
   if (!r.network.mac.empty()) parse_mac_address(r.network.mac);
   if (!r.network.interface.empty()) parse_interface_name(r.network.interface);

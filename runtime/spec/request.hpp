@@ -42,6 +42,13 @@ struct VolumeMount {
   bool read_only = false;
 };
 
+// --volumes-from CONTAINER[:ro|:rw]: that container's volumes and binds, at
+// the same paths (tmpfs and lit's own files are not inherited, as with docker).
+struct VolumesFrom {
+  std::string container;          // a name or an id
+  std::optional<bool> read_only;  // ro / rw for all; nullopt: each mount's own mode
+};
+
 // Where the container's network namespace comes from.
 struct NetworkRequest {
   NetworkMode mode = NetworkMode::None;
@@ -111,6 +118,8 @@ struct ContainerRequest {
   std::optional<int> stop_signal;  // nullopt: the image's StopSignal, else SIGTERM
   int stop_timeout = 10;           // seconds between the stop signal and SIGKILL
   bool init = false;               // --init
+  NamespaceShare pid, ipc, uts;    // --pid, --ipc, --uts
+  std::vector<VolumesFrom> volumes_from;
 };
 
 // What can be checked without the image or the disk: names, network mode

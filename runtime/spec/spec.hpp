@@ -51,6 +51,17 @@ struct SecuritySpec {
 // Container: another running container's (`--network container:NAME`).
 enum class NetworkMode { None, Host, Bridge, Container };
 
+// --pid, --ipc, --uts: whose namespace the container's processes live in.
+// Private: one of its own; Shareable (ipc): its own, which other containers may
+// join; Host: the host's; Container: another running container's.
+enum class NamespaceMode { Private, Shareable, Host, Container };
+struct NamespaceShare {
+  NamespaceMode mode = NamespaceMode::Private;
+  // Container: the joined container (a name or an id in a request; its id in a spec).
+  std::string container;
+  bool operator==(const NamespaceShare&) const = default;
+};
+
 struct ContainerSpec {
   std::string id;  // 64 hex chars; names kernel objects (cgroup lit/<id>)
   std::string name;
@@ -92,6 +103,8 @@ struct ContainerSpec {
   // read-only into the container) runs as PID 1, forwards signals, reaps zombies
   // and runs process.args as its child.
   bool init = false;
+  // --pid, --ipc, --uts (uts: Private or Host).
+  NamespaceShare pid, ipc, uts;
 };
 
 }  // namespace lit::runtime

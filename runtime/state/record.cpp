@@ -1,5 +1,6 @@
 #include "runtime/state/record.hpp"
 
+#include "runtime/spec/namespaces.hpp"
 #include "runtime/spec/published_port.hpp"
 #include "runtime/util/error.hpp"
 
@@ -68,7 +69,10 @@ json to_json(const ContainerSpec& s) {
         {"read_only_rootfs", s.security.read_only_rootfs}}},
       {"sysctls", s.sysctls},
       {"volatile_rootfs", s.volatile_rootfs},
-      {"init", s.init}};
+      {"init", s.init},
+      {"pid", namespace_share_text(s.pid)},
+      {"ipc", namespace_share_text(s.ipc)},
+      {"uts", namespace_share_text(s.uts)}};
 }
 
 ContainerSpec spec_from_json(const json& j) {
@@ -115,6 +119,10 @@ ContainerSpec spec_from_json(const json& j) {
   s.sysctls = j.at("sysctls");
   s.volatile_rootfs = j.value("volatile_rootfs", false);  // absent in older records
   s.init = j.value("init", false);
+  // Absent in older records: private namespaces.
+  s.pid = parse_namespace_share(NamespaceKind::Pid, j.value("pid", ""));
+  s.ipc = parse_namespace_share(NamespaceKind::Ipc, j.value("ipc", ""));
+  s.uts = parse_namespace_share(NamespaceKind::Uts, j.value("uts", ""));
   return s;
 }
 

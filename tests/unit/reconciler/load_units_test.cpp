@@ -217,17 +217,18 @@ TEST(Load, NoProjectFileIsAClearError) {
 TEST(Load, StrictTurnsWarningsIntoErrorsButNotVersion) {
   TempDir dir(std::filesystem::temp_directory_path(), "lit-load-");
   write_file_atomic(dir.path() / "lit.yml",
-                    "version: '3'\nname: x\nservices: {a: {image: i, pid: host}}\n");
+                    "version: '3'\nname: x\nservices: {a: {image: i, oom_score_adj: 5}}\n");
   LoadOptions o;
   o.working_dir = dir.path().string();
   o.environment = env({});
   Project p = load_project(o);
-  EXPECT_EQ(p.warnings, (std::vector<std::string>{
-                            "lit.yml:1:1: version: obsolete, ignored",
-                            "lit.yml:3:26: services.a.pid: not supported by lit, ignored"}));
+  EXPECT_EQ(p.warnings,
+            (std::vector<std::string>{
+                "lit.yml:1:1: version: obsolete, ignored",
+                "lit.yml:3:26: services.a.oom_score_adj: not supported by lit, ignored"}));
   o.strict = true;
   EXPECT_EQ(error_of([&] { load_project(o); }),
-            "lit.yml:3:26: services.a.pid: not supported by lit (--strict)");
+            "lit.yml:3:26: services.a.oom_score_adj: not supported by lit (--strict)");
 }
 
 TEST(Load, ComposeFileFromTheEnvironmentOrDotEnvSplitOnTheSeparator) {

@@ -265,3 +265,31 @@ TEST(ReplicaRequest, WhatTheRuntimeCannotTakeIsSaidNamingTheService) {
 
 }  // namespace
 }  // namespace lit::reconciler
+
+namespace lit::reconciler {
+namespace {
+
+TEST(ReplicaRequest, SharedNamespacesAndVolumesFrom) {
+  Service s = web();
+  s.pid = {"container:outside", {{runtime::NamespaceMode::Container, "outside"}, ""}};
+  s.ipc = {"service:db", {{}, "db"}};
+  s.uts = {"host", {{runtime::NamespaceMode::Host, ""}, ""}};
+  s.volumes_from = {{"db:ro", "db", "", true}, {"container:data", "", "data", std::nullopt}};
+  ReplicaRequest rr = replica_request(project_with(s), s, "proj-web-1", 1, "h");
+  EXPECT_EQ(rr.request.pid,
+            (runtime::NamespaceShare{runtime::NamespaceMode::Container, "outside"}));
+  // service:NAME: the applier picks the replica.
+  EXPECT_EQ(rr.request.ipc.mode, runtime::NamespaceMode::Private);
+  EXPECT_EQ(rr.ipc_service, "db");
+  EXPECT_EQ(rr.pid_service, "");
+  EXPECT_EQ(rr.request.uts.mode, runtime::NamespaceMode::Host);
+  ASSERT_EQ(rr.request.volumes_from.size(), 1u);
+  EXPECT_EQ(rr.request.volumes_from[0].container, "data");
+  EXPECT_FALSE(rr.request.volumes_from[0].read_only);
+  ASSERT_EQ(rr.volumes_from_services.size(), 1u);
+  EXPECT_EQ(rr.volumes_from_services[0].container, "db");
+  EXPECT_EQ(rr.volumes_from_services[0].read_only, true);
+}
+
+}  // namespace
+}  // namespace lit::reconciler

@@ -287,6 +287,40 @@ TEST(CheckFlags, ReportsTheBadFlag) {
   EXPECT_NO_THROW(check_flags(f));
 }
 
+TEST(CheckFlags, NamespacesAndVolumesFromAsDockerTakesThem) {
+  CreateFlags f;
+  f.pid = "container:db";
+  f.ipc = "shareable";
+  f.uts = "host";
+  f.volumes_from = {"db", "data:ro"};
+  ContainerRequest r = req(f);
+  EXPECT_EQ(r.pid, (NamespaceShare{NamespaceMode::Container, "db"}));
+  EXPECT_EQ(r.ipc.mode, NamespaceMode::Shareable);
+  EXPECT_EQ(r.uts.mode, NamespaceMode::Host);
+  ASSERT_EQ(r.volumes_from.size(), 2u);
+  EXPECT_EQ(r.volumes_from[0].container, "db");
+  EXPECT_FALSE(r.volumes_from[0].read_only);
+  EXPECT_EQ(r.volumes_from[1].container, "data");
+  EXPECT_EQ(r.volumes_from[1].read_only, true);
+  // Host's UTS: the host's name, as docker.
+  Identity id{std::string(64, 'a'), "web", "/b", "/v"};
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  EXPECT_EQ(build_spec(r, busybox(), {}, id).spec.hostname, host);
+  f.hostname = "web";
+  EXPECT_EQ(error_of([&] { check_flags(f); }), "conflicting options: hostname and the UTS mode");
+  f = {};
+  f.pid = "shareable";
+  EXPECT_EQ(error_of([&] { check_flags(f); }), "--pid: invalid PID mode \"shareable\"");
+  f = {};
+  f.uts = "container:x";
+  EXPECT_EQ(error_of([&] { check_flags(f); }), "--uts: invalid UTS mode \"container:x\"");
+  f = {};
+  f.volumes_from = {"db:z"};
+  EXPECT_EQ(error_of([&] { check_flags(f); }),
+            "invalid value \"db:z\" for flag --volumes-from: mode z is not ro or rw");
+}
+
 TEST(CheckFlags, ContainerNetworkModeRefusesWhatBelongsToTheTarget) {
   CreateFlags f;
   f.network = "container:web";

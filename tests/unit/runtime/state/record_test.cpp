@@ -37,6 +37,24 @@ TEST(Record, ContainerNetworkModeKeepsItsTarget) {
   EXPECT_EQ(back.spec.network_container, r.spec.network_container);
 }
 
+TEST(Record, SharedNamespacesSurviveARoundTrip) {
+  auto r = make(std::string(64, 'b'), "side");
+  r.spec.pid = {NamespaceMode::Container, std::string(64, 'd')};
+  r.spec.ipc = {NamespaceMode::Shareable, ""};
+  r.spec.uts = {NamespaceMode::Host, ""};
+  auto j = to_json(r);
+  EXPECT_EQ(j.at("spec").at("pid"), "container:" + std::string(64, 'd'));
+  EXPECT_EQ(j.at("spec").at("ipc"), "shareable");
+  EXPECT_EQ(j.at("spec").at("uts"), "host");
+  auto back = record_from_json(nlohmann::json::parse(j.dump()));
+  EXPECT_EQ(back.spec.pid, r.spec.pid);
+  EXPECT_EQ(back.spec.ipc, r.spec.ipc);
+  EXPECT_EQ(back.spec.uts, r.spec.uts);
+  // An older lit's record has none: private namespaces.
+  j["spec"].erase("pid");
+  EXPECT_EQ(record_from_json(j).spec.pid.mode, NamespaceMode::Private);
+}
+
 TEST(Record, NetworksPortsAndBridgeModeSurviveARoundTrip) {
   auto r = make(std::string(64, 'b'), "web");
   r.spec.network = NetworkMode::Bridge;

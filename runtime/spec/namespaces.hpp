@@ -1,0 +1,24 @@
+#pragma once
+// --pid, --ipc and --uts as docker writes them: "" or private, shareable (ipc),
+// host, container:NAME; and back (a record's, `inspect`'s form).
+#include <string>
+#include <string_view>
+
+#include "runtime/spec/spec.hpp"
+
+namespace lit::runtime {
+
+enum class NamespaceKind { Pid, Ipc, Uts };
+
+// Throws lit::Error in docker's words ("--ipc: invalid IPC mode") for a mode
+// the kind does not take: pid takes host and container:NAME, ipc also
+// shareable, uts only host ("" and private are the default everywhere).
+NamespaceShare parse_namespace_share(NamespaceKind kind, std::string_view text);
+
+// "private" (docker prints "" for pid and uts), "shareable", "host", "container:ID".
+std::string namespace_share_text(const NamespaceShare& share);
+
+// "pid", "ipc", "uts": the /proc/PID/ns/ entry.
+const char* namespace_name(NamespaceKind kind);
+
+}  // namespace lit::runtime
