@@ -498,13 +498,14 @@ std::vector<PullJob> pull_jobs(const Project& project, const std::vector<std::st
   for (const auto& [name, service] : project.services) {
     if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
     const auto& s = service;  // a structured binding cannot be captured (before C++20)
+    const std::string& service_name = name;
     auto add = [&](const std::string& image, const std::string& platform) {
       auto same = std::ranges::find_if(
           jobs, [&](const PullJob& j) { return j.image == image && j.platform == platform; });
       if (same == jobs.end())
-        jobs.push_back({image, platform, {name}, std::nullopt, std::nullopt});
-      else if (same->services.back() != name)
-        same->services.push_back(name);
+        jobs.push_back({image, platform, {service_name}, std::nullopt, std::nullopt});
+      else if (same->services.back() != service_name)
+        same->services.push_back(service_name);
     };
     if (s.image.empty())
       std::printf("service %s: no image to pull (it is built from build:)\n", name.c_str());
