@@ -138,14 +138,16 @@ namespace {
 // (missing by default; "build" waits for the builder: missing for now).
 void pull_for_up(Context& ctx, const Project& project, const std::string& flag, bool quiet) {
   for (const auto& [name, s] : project.services) {
-    if (s.image.empty() || s.build) continue;  // built, not pulled
     std::string policy = !flag.empty() ? flag : s.pull_policy;
     if (policy == "build") policy = "missing";
-    try {
-      ensure_image(ctx, s.image, policy, quiet);
-    } catch (Error& e) {
-      throw e.context("service " + name);
+    if (!s.image.empty() && !s.build) {  // else built, not pulled
+      try {
+        ensure_image(ctx, s.image, policy, quiet);
+      } catch (Error& e) {
+        throw e.context("service " + name);
+      }
     }
+    ensure_mounted_images(ctx, s, policy, quiet);
   }
 }
 

@@ -258,6 +258,7 @@ void prepare_oneoff_image(Context& ctx, const Project& project, const RunOpts& o
       build_services(ctx, project, {o.service}, false);
     else
       build_for_up(ctx, project, {o.service});
+    ensure_mounted_images(ctx, s, o.pull.empty() ? "missing" : o.pull, o.quiet_pull);
     return;
   }
   std::string policy = !o.pull.empty() ? o.pull : s.pull_policy;
@@ -267,6 +268,7 @@ void prepare_oneoff_image(Context& ctx, const Project& project, const RunOpts& o
   } catch (Error& e) {
     throw e.context("service " + o.service);
   }
+  ensure_mounted_images(ctx, s, policy, o.quiet_pull);
 }
 
 // A detached one-off runs its service's post_start hooks once started, as
@@ -577,16 +579,20 @@ std::vector<PullJob> pull_jobs(const Project& project, const std::vector<std::st
   for (const auto& [name, service] : project.services) {
     if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
     const auto& s = service;  // a structured binding cannot be captured (before C++20)
-    if (s.image.empty()) {
+    const std::string& service_name = name;
+    auto add = [&](const std::string& image, const std::string& platform) {
+      auto same = std::ranges::find_if(
+          jobs, [&](const PullJob& j) { return j.image == image && j.platform == platform; });
+      if (same == jobs.end())
+        jobs.push_back({image, platform, {service_name}, std::nullopt, std::nullopt});
+      else if (same->services.back() != service_name)
+        same->services.push_back(service_name);
+    };
+    if (s.image.empty())
       std::printf("service %s: no image to pull (it is built from build:)\n", name.c_str());
-      continue;
-    }
-    auto same = std::ranges::find_if(
-        jobs, [&](const PullJob& j) { return j.image == s.image && j.platform == s.platform; });
-    if (same != jobs.end())
-      same->services.push_back(name);
     else
-      jobs.push_back({s.image, s.platform, {name}, std::nullopt, std::nullopt});
+      add(s.image, s.platform);
+    for (const auto& ref : mounted_images(s)) add(ref, "");  // its volumes of type image
   }
   return jobs;
 }

@@ -256,6 +256,17 @@ void ensure_image(const Context& ctx, const std::string& reference, const std::s
                ref.familiar().c_str());
 }
 
+void ensure_mounted_images(const Context& ctx, const reconciler::Service& service,
+                           const std::string& policy, bool quiet) {
+  for (const auto& ref : reconciler::mounted_images(service)) {
+    try {
+      ensure_image(ctx, ref, policy, quiet);
+    } catch (Error& e) {
+      throw e.context("service " + service.name + ": volume image " + ref);
+    }
+  }
+}
+
 void add_image_pull(CLI::App& parent, Context& ctx) {
   auto* cmd = parent.add_subcommand("pull", "Pull an image from a registry");
   struct Opts {

@@ -421,10 +421,11 @@ int up_before_watch(Context& ctx, Project project, const WatchSettings& s) {
     if (svc.build && !svc.watch.empty()) svc.pull_policy = "build";  // as compose: built each time
   build_for_up(ctx, project, s.services);
   for (const auto& [name, svc] : project.services) {
+    const std::string policy = svc.pull_policy == "build" ? "missing" : svc.pull_policy;
+    ensure_mounted_images(ctx, svc, policy, s.quiet);
     if (svc.image.empty() || svc.build) continue;
     try {
-      ensure_image(ctx, svc.image, svc.pull_policy == "build" ? "missing" : svc.pull_policy,
-                   s.quiet);
+      ensure_image(ctx, svc.image, policy, s.quiet);
     } catch (Error& e) {
       throw e.context("service " + name);
     }

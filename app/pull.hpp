@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/context.hpp"
+#include "reconciler/model.hpp"
 #include "runtime/image/registry/pull.hpp"
 
 namespace lit::app {
@@ -57,6 +58,10 @@ void pull_all_tags(Context& ctx, const std::string& name, const PullFlags& flags
 // policy says so, printing progress to stderr on the caller's behalf.
 void ensure_image(const Context& ctx, const std::string& reference, const std::string& policy,
                   bool quiet = false);
+// The images of the service's volumes of type image, as ensure_image does
+// for its own image (errors name the service and the image).
+void ensure_mounted_images(const Context& ctx, const reconciler::Service& service,
+                           const std::string& policy, bool quiet = false);
 
 // `lit login`, `lit logout` (cmd_pull.cpp), and `lit image pull` (added to `image`).
 void register_registry_commands(CLI::App& app, Context& ctx);

@@ -175,6 +175,8 @@ ojson mount_of(const Mount& m, const Project& p, const ComposeOutOptions& o) {
     if (m.tmpfs_mode) t["mode"] = octal_mode(*m.tmpfs_mode);
     if (!t.empty()) j["tmpfs"] = t;
   }
+  if (m.type == MountType::image && !m.image_subpath.empty())
+    j["image"] = {{"subpath", m.image_subpath}};
   return j;
 }
 

@@ -45,6 +45,14 @@ std::string service_hash(const Paths& paths, const Project& project, const Servi
     if (auto img = image::Store(paths.images()).find(service_image(project, s)))
       extra.push_back(img->id);
   }
+  for (const auto& ref : mounted_images(s)) {  // a new image under a volume recreates too
+    try {
+      extra.push_back(image::Store(paths.images()).resolve(ref).id);
+    } catch (Error& e) {
+      throw e.context("service " + s.name + ": volume image " + ref)
+          .with_hint("pull it with `lit pull`, or load it with `lit image load -i FILE`");
+    }
+  }
   if (!s.copy.empty()) extra.push_back(copy_layer_diff_id(paths, s));  // an edited file recreates
   std::vector<fs::path> files(s.env_files.begin(), s.env_files.end());
   for (const auto* refs : {&s.secrets, &s.configs})

@@ -1,5 +1,6 @@
 #include "reconciler/model.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <set>
 
@@ -31,8 +32,18 @@ std::string to_string(MountType t) {
       return "bind";
     case MountType::tmpfs:
       return "tmpfs";
+    case MountType::image:
+      return "image";
   }
   return "?";
+}
+
+std::vector<std::string> mounted_images(const Service& s) {
+  std::vector<std::string> out;
+  for (const auto& m : s.volumes)
+    if (m.type == MountType::image && std::find(out.begin(), out.end(), m.source) == out.end())
+      out.push_back(m.source);
+  return out;
 }
 
 std::string to_string(DependCondition c) {
@@ -80,6 +91,7 @@ json mount_json(const Mount& m) {
             {"read_only", m.read_only}};
   if (m.type == MountType::bind) j["create_host_path"] = m.create_host_path;
   if (m.type == MountType::volume) j["nocopy"] = m.volume_nocopy;
+  if (m.type == MountType::image) j["subpath"] = m.image_subpath;  // only here: other hashes stay
   put_opt(j, "tmpfs_size", m.tmpfs_size);
   put_opt(j, "tmpfs_mode", m.tmpfs_mode);
   return j;

@@ -56,13 +56,14 @@ struct PortMapping {
   bool operator==(const PortMapping&) const = default;
 };
 
-enum class MountType { volume, bind, tmpfs };
+enum class MountType { volume, bind, tmpfs, image };
 
-// A service's volume, bind mount or tmpfs (`volumes:` and `tmpfs:` keys).
+// A service's volume, bind mount, tmpfs or image (`volumes:` and `tmpfs:` keys).
 struct Mount {
   MountType type = MountType::volume;
   // volume: the key in Project::volumes ("" = anonymous volume); bind: an
-  // absolute host path (relative paths resolved against the project dir); tmpfs: "".
+  // absolute host path (relative paths resolved against the project dir); tmpfs: "";
+  // image: the image's reference.
   std::string source;
   std::string target;  // absolute path inside the container
   bool read_only = false;
@@ -70,6 +71,9 @@ struct Mount {
   std::optional<std::int64_t> tmpfs_size;  // bytes
   std::optional<std::uint32_t> tmpfs_mode;
   bool volume_nocopy = false;
+  // image: `image: {subpath: ...}`, a relative path inside the image mounted
+  // instead of its root ("" = the root); never absolute, never above the root.
+  std::string image_subpath;
   bool operator==(const Mount&) const = default;
 };
 
@@ -343,6 +347,10 @@ struct Project {
 
 std::string to_string(MountType t);
 std::string to_string(DependCondition c);
+
+// The images a service's `type: image` volumes mount, each once, in file order:
+// pulled as the service's own image is, and part of its config hash.
+std::vector<std::string> mounted_images(const Service& s);
 
 // Canonical JSON (sorted keys, every field present or explicitly absent by
 // rule: optionals are omitted when unset). Used by `lit config` and config hashes.

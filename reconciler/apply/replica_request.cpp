@@ -66,6 +66,8 @@ void add_mounts(const Project& p, const Service& s, ContainerRequest& r) {
   for (const auto& m : s.volumes) {
     if (m.type == MountType::tmpfs)
       r.tmpfs.push_back(tmpfs_of(s, m));
+    else if (m.type == MountType::image)
+      r.image_mounts.push_back({m.source, m.image_subpath, runtime::container_path(m.target)});
     else
       r.volumes.push_back(volume_of(p, s, m));
   }

@@ -1,4 +1,4 @@
-// volumes: (named, anonymous, bind, tmpfs; short and long forms) and tmpfs:.
+// volumes: (named, anonymous, bind, tmpfs, image; short and long forms) and tmpfs:.
 #include <filesystem>
 
 #include "reconciler/load/normalize.hpp"
@@ -74,6 +74,70 @@ void short_volume(const Node& n, const std::string& path, Service& s, const Proj
   s.volumes.push_back(m);
 }
 
+// The sub-options a long-form mount may carry (bind:, volume:, tmpfs:, image:).
+void mount_options(const Entry& e, const std::string& p, Mount& m, NormContext& ctx) {
+  if (e.key == "bind") {
+    for (const auto& b : e.value.entries) {
+      if (b.key == "create_host_path")
+        m.create_host_path = as_bool(b.value, sub(p, b.key));
+      else
+        ctx.diag.unsupported(b.key_loc, sub(p, b.key));
+    }
+  } else if (e.key == "volume") {
+    for (const auto& v : e.value.entries) {
+      if (v.key == "nocopy")
+        m.volume_nocopy = as_bool(v.value, sub(p, v.key));
+      else
+        ctx.diag.unsupported(v.key_loc, sub(p, v.key));
+    }
+  } else if (e.key == "tmpfs") {
+    for (const auto& t : e.value.entries) {
+      if (t.key == "size")
+        m.tmpfs_size = as_bytes(t.value, sub(p, t.key));
+      else if (t.key == "mode")
+        m.tmpfs_mode = as_mode(t.value, sub(p, t.key));
+      else
+        ctx.diag.unsupported(t.key_loc, sub(p, t.key));
+    }
+  } else {  // image
+    for (const auto& i : e.value.entries) {
+      if (i.key == "subpath")
+        m.image_subpath = as_string(i.value, sub(p, i.key));
+      else
+        ctx.diag.unsupported(i.key_loc, sub(p, i.key));
+    }
+  }
+}
+
+MountType mount_type(const Node& n, const std::string& path, const std::string& type) {
+  if (type == "volume") return MountType::volume;
+  if (type == "bind") return MountType::bind;
+  if (type == "tmpfs") return MountType::tmpfs;
+  if (type == "image") return MountType::image;
+  if (type.empty()) fail(n, path, "type: required (volume, bind, tmpfs or image)");
+  fail(*n.find("type"), sub(path, "type"),
+       "expected volume, bind, tmpfs or image, got '" + type + "'");
+}
+
+// An image mount: its source is an image; only `image:` options apply, and a
+// subpath stays inside the image.
+void check_image_mount(const Node& n, const std::string& path, const Mount& m) {
+  for (const char* other : {"bind", "volume", "tmpfs"})
+    if (const Entry* e = n.find_entry(other))
+      fail(e->key_loc, sub(path, other),
+           std::string("not allowed on a mount of type image (") + other +
+               " options are for type " + other + ")");
+  if (m.source.empty()) fail(n, path, "source: required for an image mount (the image to mount)");
+  if (m.image_subpath.empty()) return;
+  const Node& at = *n.find("image")->find("subpath");
+  const std::string p = sub(sub(path, "image"), "subpath");
+  if (m.image_subpath[0] == '/')
+    fail(at, p, "must be relative to the image's root, got '" + m.image_subpath + "'");
+  const std::filesystem::path normal = std::filesystem::path(m.image_subpath).lexically_normal();
+  if (!normal.empty() && *normal.begin() == "..")
+    fail(at, p, "must stay inside the image, got '" + m.image_subpath + "'");
+}
+
 void long_volume(const Node& n, const std::string& path, Service& s, const Project& project,
                  NormContext& ctx) {
   Mount m;
@@ -90,44 +154,21 @@ void long_volume(const Node& n, const std::string& path, Service& s, const Proje
       m.read_only = as_bool(e.value, p);
     else if (e.key == "consistency")
       as_string(e.value, p);
-    else if (e.key == "bind" && e.value.is_map()) {
-      for (const auto& b : e.value.entries) {
-        if (b.key == "create_host_path")
-          m.create_host_path = as_bool(b.value, sub(p, b.key));
-        else
-          ctx.diag.unsupported(b.key_loc, sub(p, b.key));
-      }
-    } else if (e.key == "volume" && e.value.is_map()) {
-      for (const auto& v : e.value.entries) {
-        if (v.key == "nocopy")
-          m.volume_nocopy = as_bool(v.value, sub(p, v.key));
-        else
-          ctx.diag.unsupported(v.key_loc, sub(p, v.key));
-      }
-    } else if (e.key == "tmpfs" && e.value.is_map()) {
-      for (const auto& t : e.value.entries) {
-        if (t.key == "size")
-          m.tmpfs_size = as_bytes(t.value, sub(p, t.key));
-        else if (t.key == "mode")
-          m.tmpfs_mode = as_mode(t.value, sub(p, t.key));
-        else
-          ctx.diag.unsupported(t.key_loc, sub(p, t.key));
-      }
-    } else
+    else if (e.key == "image" && !e.value.is_map())
+      fail(e.value, p, "expected a mapping (subpath: PATH), got " + kind_name(e.value));
+    else if ((e.key == "bind" || e.key == "volume" || e.key == "tmpfs" || e.key == "image") &&
+             e.value.is_map())
+      mount_options(e, p, m, ctx);
+    else
       ctx.diag.unsupported(e.key_loc, p);
   }
-  if (type == "volume")
-    m.type = MountType::volume;
-  else if (type == "bind")
-    m.type = MountType::bind;
-  else if (type == "tmpfs")
-    m.type = MountType::tmpfs;
-  else if (type.empty())
-    fail(n, path, "type: required (volume, bind or tmpfs)");
-  else
-    fail(*n.find("type"), sub(path, "type"), "expected volume, bind or tmpfs, got '" + type + "'");
+  m.type = mount_type(n, path, type);
   if (m.target.empty()) fail(n, path, "target: required");
   check_target(n, sub(path, "target"), m.target);
+  if (m.type != MountType::image)
+    if (const Entry* e = n.find_entry("image"))
+      fail(e->key_loc, sub(path, "image"),
+           "only for a mount of type image, this one is type " + type);
   if (m.type == MountType::bind) {
     if (m.source.empty()) fail(n, path, "source: required for a bind mount");
     m.source = host_path(m.source, ctx);
@@ -135,6 +176,8 @@ void long_volume(const Node& n, const std::string& path, Service& s, const Proje
     check_volume_declared(*n.find("source"), sub(path, "source"), m.source, project);
   } else if (m.type == MountType::tmpfs && !m.source.empty()) {
     fail(*n.find("source"), sub(path, "source"), "a tmpfs mount has no source");
+  } else if (m.type == MountType::image) {
+    check_image_mount(n, path, m);
   }
   s.volumes.push_back(m);
 }

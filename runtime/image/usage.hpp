@@ -13,7 +13,8 @@ struct ContainerUse {
   std::string id, name;
 };
 
-// image id ("sha256:...") -> the containers created from it.
+// image id ("sha256:...") -> the containers created from it or mounting it
+// (a volume of type image).
 std::map<std::string, std::vector<ContainerUse>> containers_by_image(
     const std::vector<std::filesystem::path>& containers_dirs);
 

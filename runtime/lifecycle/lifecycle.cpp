@@ -89,6 +89,22 @@ void write_content_files(const CreatePlan& plan) {
   }
 }
 
+// Each image mount's image, as in the store now: its id (what `image rm`
+// sees in use) and its layers (what the container mounts at each start).
+std::vector<ImageMount> resolve_image_mounts(const image::Store& store,
+                                             const ContainerRequest& request) {
+  std::vector<ImageMount> out;
+  for (const auto& m : request.image_mounts) {
+    try {
+      image::Image img = store.resolve(m.image);
+      out.push_back({m.destination, m.image, img.id, store.layer_dirs(img), m.subpath});
+    } catch (Error& e) {
+      throw e.context("image mount " + m.destination);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 namespace {
@@ -115,7 +131,8 @@ ContainerRecord create_container(const Paths& paths, const ContainerRequest& ask
   rec.id = generate_id();
   rec.name = request.name.empty() ? records.unused_name() : request.name;
   Identity identity{rec.id, rec.name, records.bundle(rec.id), volumes_root(paths)};
-  CreatePlan plan = build_spec(request, img, store.layer_dirs(img), identity);
+  CreatePlan plan = build_spec(request, img, store.layer_dirs(img), identity,
+                               resolve_image_mounts(store, request));
   rec.image = request.image;
   rec.image_id = img.id;
   rec.created = now_rfc3339();

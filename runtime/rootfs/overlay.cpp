@@ -90,17 +90,38 @@ void mount_overlay(const std::vector<fs::path>& image_layers, const fs::path& bu
 }
 
 void mount_overlay_readonly(const std::vector<fs::path>& layers, const fs::path& target) {
+  UniqueFd fd(::open(target.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) throw Error::sys("open", target.string(), errno);
+  mount_overlay_readonly_on(layers, fd.get(), target.string());
+}
+
+void mount_overlay_readonly_on(const std::vector<fs::path>& layers, int target_fd,
+                               const std::string& what) {
   std::string lower;
   for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
     check_path(*it);
     if (!lower.empty()) lower += ':';
     lower += it->string();
   }
+  const std::string target = "/proc/self/fd/" + std::to_string(target_fd);
   std::string data = "lowerdir=" + lower;
-  if (data.size() >= static_cast<size_t>(::getpagesize()))
-    throw Error("mount overlay on", target.string(), E2BIG, "too many layers for one mount");
-  if (::mount("overlay", target.c_str(), "overlay", MS_RDONLY, data.c_str()) < 0)
-    throw Error::sys("mount overlay on", target.string(), errno);
+  if (data.size() < static_cast<size_t>(::getpagesize())) {
+    if (::mount("overlay", target.c_str(), "overlay", MS_RDONLY, data.c_str()) < 0)
+      throw Error::sys("mount overlay on", what, errno);
+    return;
+  }
+  UniqueFd fsfd(::fsopen("overlay", FSOPEN_CLOEXEC));
+  if (!fsfd) throw Error::sys("open overlay filesystem for", what, errno);
+  for (auto it = layers.rbegin(); it != layers.rend(); ++it)
+    if (::fsconfig(fsfd.get(), FSCONFIG_SET_STRING, "lowerdir+", it->c_str(), 0) < 0)
+      throw Error::sys("set overlay lowerdir+", it->string(), errno);
+  if (::fsconfig(fsfd.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
+    throw Error::sys("create overlay for", what, errno);
+  UniqueFd mnt(::fsmount(fsfd.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY));
+  if (!mnt) throw Error::sys("mount overlay on", what, errno);
+  if (::move_mount(mnt.get(), "", target_fd, "",
+                   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    throw Error::sys("mount overlay on", what, errno);
 }
 
 }  // namespace lit::runtime

@@ -4,6 +4,7 @@
 // container's run directory). Called inside the init's own mount namespace, so
 // the mount never appears on the host.
 #include <filesystem>
+#include <string>
 #include <vector>
 
 namespace lit::runtime {
@@ -21,5 +22,9 @@ void mount_overlay(const std::vector<std::filesystem::path>& layers,
 // upper/ as the top-most layer).
 void mount_overlay_readonly(const std::vector<std::filesystem::path>& layers,
                             const std::filesystem::path& target);
+// The same on an O_PATH fd of the mount point (resolved beneath a rootfs);
+// `what` names it in errors.
+void mount_overlay_readonly_on(const std::vector<std::filesystem::path>& layers, int target_fd,
+                               const std::string& what);
 
 }  // namespace lit::runtime

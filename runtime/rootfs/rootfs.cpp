@@ -65,7 +65,7 @@ void prepare_rootfs(const ContainerSpec& spec, const RootfsContext& ctx) {
   setup_dev(root.get(), spec.shm_size);
   if (spec.init) mount_init_binary(root.get());
   bind_etc_files(root.get(), ctx.etc_dir);
-  apply_spec_mounts(root.get(), spec.mounts);
+  apply_spec_mounts(root.get(), spec.mounts, spec.image_mounts, spec.bundle / "image-mounts");
 }
 
 void pivot_into(const fs::path& merged) {

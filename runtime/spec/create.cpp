@@ -227,6 +227,9 @@ void add_volumes(const ContainerRequest& r, const Identity& identity, CreatePlan
     add_mount(plan.spec.mounts, seen, std::move(m));
   }
   for (const auto& t : r.tmpfs) add_mount(plan.spec.mounts, seen, t);
+  for (const auto& m : plan.spec.image_mounts)
+    if (!seen.insert(m.destination).second)
+      throw Error("duplicate mount point " + m.destination + ": given twice by -v/--tmpfs");
   for (const auto& f : r.content_files) {
     fs::path source = identity.bundle / "files" / std::to_string(plan.content_files.size());
     add_mount(plan.spec.mounts, seen, Mount{f.target, "bind", source.string(), {"ro"}});
@@ -237,12 +240,14 @@ void add_volumes(const ContainerRequest& r, const Identity& identity, CreatePlan
 }  // namespace
 
 CreatePlan build_spec(const ContainerRequest& r, const image::Image& image,
-                      const std::vector<fs::path>& layers, const Identity& identity) {
+                      const std::vector<fs::path>& layers, const Identity& identity,
+                      const std::vector<ImageMount>& image_mounts) {
   CreatePlan plan;
   ContainerSpec& spec = plan.spec;
   spec.id = identity.id;
   spec.name = identity.name;
   spec.layers = layers;
+  spec.image_mounts = image_mounts;
   spec.bundle = identity.bundle;
   spec.network = r.network.mode;
   if (spec.network == NetworkMode::Container)

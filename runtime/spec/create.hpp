@@ -65,7 +65,9 @@ struct CreatePlan {
 
 // Merges the request with the image. Pure apart from reading the image's
 // passwd/group; throws what depends on the image (no command, unknown user...).
+// image_mounts: request.image_mounts with their images resolved (id, layers).
 CreatePlan build_spec(const ContainerRequest& request, const image::Image& image,
-                      const std::vector<std::filesystem::path>& layers, const Identity& identity);
+                      const std::vector<std::filesystem::path>& layers, const Identity& identity,
+                      const std::vector<ImageMount>& image_mounts = {});
 
 }  // namespace lit::runtime

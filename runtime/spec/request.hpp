@@ -49,6 +49,14 @@ struct VolumesFrom {
   std::optional<bool> read_only;  // ro / rw for all; nullopt: each mount's own mode
 };
 
+// An image's filesystem mounted read-only in the container (a service's
+// volume of type image); the image is resolved at create.
+struct ImageMountRequest {
+  std::string image;        // reference or id
+  std::string subpath;      // relative path inside the image ("" = its root)
+  std::string destination;  // absolute, normalized, not "/"
+};
+
 // Where the container's network namespace comes from.
 struct NetworkRequest {
   NetworkMode mode = NetworkMode::None;
@@ -93,6 +101,7 @@ struct ContainerRequest {
   std::string workdir;          // absolute ("" = the image's)
   std::string hostname;         // "" = the short id (the host's with network host)
   std::vector<VolumeMount> volumes;
+  std::vector<ImageMountRequest> image_mounts;
   std::vector<Mount> tmpfs;  // type "tmpfs", options complete
   std::vector<ContentFile> content_files;
   cgroups::Limits limits;

@@ -23,6 +23,18 @@ struct Mount {
   std::vector<std::string> options;  // "ro", "nosuid", "nodev", "noexec", "size=64m", "mode=1777"
 };
 
+// An image mounted read-only at destination: an overlay of its layers with
+// no upper layer (read-only by construction), or, with a subpath, that path
+// of it bound there. Mounted in the container's mount namespace with the
+// other mounts, so nothing of it outlives the container's processes.
+struct ImageMount {
+  std::string destination;                    // absolute path inside the container
+  std::string image;                          // the reference as given
+  std::string image_id;                       // "sha256:...": what `image rm` sees in use
+  std::vector<std::filesystem::path> layers;  // unpacked layers, bottom first
+  std::string subpath;                        // relative path inside the image ("" = its root)
+};
+
 struct ProcessSpec {
   std::vector<std::string> args;  // args[0] is resolved through PATH from env inside the rootfs
   std::vector<std::string> env;   // "K=V"
@@ -74,6 +86,7 @@ struct ContainerSpec {
   std::string hostname;
   ProcessSpec process;
   std::vector<Mount> mounts;
+  std::vector<ImageMount> image_mounts;
   cgroups::Limits limits;
   NetworkMode network = NetworkMode::None;
   // Container: the id of the container whose network namespace it joins at

@@ -11,6 +11,30 @@ using nlohmann::json;
 // ---- JSON ------------------------------------------------------------------
 
 namespace {
+json image_mounts_to_json(const std::vector<ImageMount>& mounts) {
+  json out = json::array();
+  for (const auto& m : mounts) {
+    json layers = json::array();
+    for (const auto& l : m.layers) layers.push_back(l.string());
+    out.push_back({{"destination", m.destination},
+                   {"image", m.image},
+                   {"image_id", m.image_id},
+                   {"layers", layers},
+                   {"subpath", m.subpath}});
+  }
+  return out;
+}
+
+std::vector<ImageMount> image_mounts_from_json(const json& j) {
+  std::vector<ImageMount> out;
+  for (const auto& m : j) {
+    ImageMount im{m.at("destination"), m.at("image"), m.at("image_id"), {}, m.at("subpath")};
+    for (const auto& l : m.at("layers")) im.layers.emplace_back(l.get<std::string>());
+    out.push_back(std::move(im));
+  }
+  return out;
+}
+
 json rlimits_to_json(const std::vector<ContainerSpec::Rlimit>& rlimits) {
   json out = json::array();
   for (const auto& r : rlimits)
@@ -50,6 +74,7 @@ json to_json(const ContainerSpec& s) {
         {"stdin_open", p.stdin_open},
         {"stdin_once", p.stdin_once}}},
       {"mounts", mounts},
+      {"image_mounts", image_mounts_to_json(s.image_mounts)},
       {"limits", limits},
       {"network", s.network == NetworkMode::Container ? "container:" + s.network_container
                                                       : std::string(network_mode_name(s.network))},
@@ -94,6 +119,8 @@ ContainerSpec spec_from_json(const json& j) {
   s.process.stdin_once = p.value("stdin_once", false);
   for (const auto& m : j.at("mounts"))
     s.mounts.push_back({m.at("destination"), m.at("type"), m.at("source"), m.at("options")});
+  if (auto im = j.find("image_mounts"); im != j.end())  // absent in older records
+    s.image_mounts = image_mounts_from_json(*im);
   const auto& lim = j.at("limits");
   if (lim.contains("memory_bytes")) s.limits.memory_bytes = lim["memory_bytes"].get<std::int64_t>();
   if (lim.contains("cpus")) s.limits.cpus = lim["cpus"].get<double>();

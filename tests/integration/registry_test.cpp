@@ -424,6 +424,36 @@ TEST_F(RegistryTest, PullOutsideAProjectAndOnATerminal) {
   EXPECT_NE(tty.out.find("Status: Downloaded newer image for " + ref), std::string::npos) << tty;
 }
 
+// A volume of type image has its image pulled as the service's own: by
+// `lit pull`, and by `up` when missing.
+TEST_F(RegistryTest, ImageVolumesArePulledWithTheirService) {
+  start_registry();
+  seed("test/busybox:1");
+  seed("test/tools:1");
+  const std::string ref = registry_ + "/test/busybox:1", tools = registry_ + "/test/tools:1";
+  fs::path dir = base_ / "shop";
+  fs::create_directories(dir);
+  std::ofstream(dir / "compose.yaml")
+      << "name: shop\nservices:\n  app:\n    image: " << ref
+      << "\n    command: [\"sleep\", \"300\"]\n    volumes:\n      - type: image\n"
+      << "        source: " << tools << "\n        target: /mnt/tools\n";
+  auto project = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"-f", (dir / "compose.yaml").string()});
+    return lit(args, slow());
+  };
+  Result pull = project({"pull"});
+  ASSERT_EQ(pull.exit_code, 0) << pull;
+  EXPECT_NE(pull.out.find("service app: pulling " + tools + "\n"), std::string::npos) << pull;
+  ASSERT_EQ(lit({"image", "rm", tools}).exit_code, 0);  // untagged (busybox:1 is the same image)
+  Result up = project({"up", "-d"});
+  ASSERT_EQ(up.exit_code, 0) << up;
+  EXPECT_NE(up.err.find("Unable to find image '" + tools + "' locally\n"), std::string::npos) << up;
+  EXPECT_NE(up.err.find("Status: Image is up to date for " + tools), std::string::npos) << up;
+  Result r = lit({"container", "exec", "shop-app-1", "test", "-x", "/mnt/tools/bin/busybox"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  ASSERT_EQ(project({"down", "-t", "1"}).exit_code, 0);
+}
+
 TEST_F(RegistryTest, ProjectPullAndPullOnDemandByUp) {
   start_registry();
   seed("test/busybox:1");

@@ -146,6 +146,26 @@ TEST(ReplicaRequest, ServiceSettingsBecomeTypedValues) {
   EXPECT_NO_THROW(runtime::check_request(r));
 }
 
+// A volume of type image is an image mount (a typed value, not a string),
+// and its image is one the service pulls.
+TEST(ReplicaRequest, ImageVolumesBecomeImageMounts) {
+  Service s = web();
+  s.volumes = {mount(MountType::image, "alpine:3.20", "/mnt/img/", false),
+               mount(MountType::image, "tools:1", "/mnt/sub", true),
+               mount(MountType::image, "alpine:3.20", "/mnt/other", false)};
+  s.volumes[1].image_subpath = "etc";
+  ReplicaRequest rr = replica_request(project_with(s), s, "proj-web-1", 1, "abc");
+  const runtime::ContainerRequest& r = rr.request;
+  EXPECT_TRUE(r.volumes.empty());
+  ASSERT_EQ(r.image_mounts.size(), 3u);
+  EXPECT_EQ(r.image_mounts[0].image, "alpine:3.20");
+  EXPECT_EQ(r.image_mounts[0].destination, "/mnt/img");
+  EXPECT_EQ(r.image_mounts[0].subpath, "");
+  EXPECT_EQ(r.image_mounts[1].image, "tools:1");
+  EXPECT_EQ(r.image_mounts[1].subpath, "etc");
+  EXPECT_EQ(mounted_images(s), (std::vector<std::string>{"alpine:3.20", "tools:1"}));
+}
+
 TEST(ReplicaRequest, EntrypointDropsTheImageCommand) {
   Service s = web();
   s.entrypoint = std::vector<std::string>{"/bin/sh", "-c"};

@@ -69,4 +69,19 @@ TEST(Usage, ReadsContainerRecordsAndSkipsBrokenOnes) {
   EXPECT_TRUE(containers_by_image({dir.path() / "absent"}).empty());
 }
 
+// A volume of type image uses its image as a container's own image does.
+TEST(Usage, ImagesMountedAsVolumesAreInUse) {
+  lit::TempDir dir(std::filesystem::temp_directory_path(), "lit-usage-");
+  std::filesystem::create_directories(dir.path() / "c1");
+  lit::test::write_bytes(dir.path() / "c1" / "container.json",
+                         R"({"id":"c1","name":"app-1","image_id":"sha256:aa","spec":{)"
+                         R"("image_mounts":[{"image_id":"sha256:bb"},{"image_id":"sha256:bb"},)"
+                         R"({"image_id":"sha256:aa"}]}})");
+  auto users = containers_by_image({dir.path()});
+  ASSERT_EQ(users.size(), 2u);
+  ASSERT_EQ(users["sha256:aa"].size(), 1u);
+  ASSERT_EQ(users["sha256:bb"].size(), 1u);
+  EXPECT_EQ(users["sha256:bb"][0].name, "app-1");
+}
+
 }  // namespace

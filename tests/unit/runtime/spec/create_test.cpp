@@ -266,6 +266,22 @@ TEST(BuildSpec, RejectsDuplicateMountPoints) {
       std::string::npos);
 }
 
+TEST(BuildSpec, ImageMountsGoToTheSpecAndShareTheMountPoints) {
+  ContainerRequest r;
+  r.image = "img";
+  r.command = {"true"};
+  Identity id{std::string(64, 'a'), "c", "/b/bundle", "/v"};
+  std::vector<ImageMount> mounts = {{"/mnt/img", "alpine", "sha256:bb", {"/l/1"}, "etc"}};
+  CreatePlan plan = build_spec(r, busybox(), {}, id, mounts);
+  ASSERT_EQ(plan.spec.image_mounts.size(), 1u);
+  EXPECT_EQ(plan.spec.image_mounts[0].image_id, "sha256:bb");
+  EXPECT_EQ(plan.spec.image_mounts[0].subpath, "etc");
+  EXPECT_TRUE(plan.spec.mounts.empty());
+  r.tmpfs = {{"/mnt/img", "tmpfs", "tmpfs", {}}};
+  EXPECT_EQ(error_of([&] { build_spec(r, busybox(), {}, id, mounts); }),
+            "duplicate mount point /mnt/img: given twice by -v/--tmpfs");
+}
+
 TEST(CheckFlags, ReportsTheBadFlag) {
   CreateFlags f;
   f.memory = "12q";

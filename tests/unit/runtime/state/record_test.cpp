@@ -25,6 +25,21 @@ TEST(Record, JsonRoundTripKeepsSpecAndFieldNames) {
   EXPECT_EQ(back.state.exit_code, 3);
 }
 
+TEST(Record, ImageMountsKeepTheirImageIdLayersAndSubpath) {
+  auto r = make(std::string(64, 'c'), "app");
+  r.spec.image_mounts = {{"/mnt/img", "alpine", "sha256:bb", {"/l/1", "/l/2"}, ""},
+                         {"/mnt/sub", "alpine", "sha256:bb", {"/l/1"}, "etc"}};
+  auto j = to_json(r);
+  auto back = record_from_json(nlohmann::json::parse(j.dump()));
+  EXPECT_EQ(to_json(back), j);
+  ASSERT_EQ(back.spec.image_mounts.size(), 2u);
+  EXPECT_EQ(back.spec.image_mounts[0].image_id, "sha256:bb");
+  EXPECT_EQ(back.spec.image_mounts[0].layers, (std::vector<std::filesystem::path>{"/l/1", "/l/2"}));
+  EXPECT_EQ(back.spec.image_mounts[1].subpath, "etc");
+  j["spec"].erase("image_mounts");  // a record of an older lit
+  EXPECT_TRUE(record_from_json(j).spec.image_mounts.empty());
+}
+
 TEST(Record, ContainerNetworkModeKeepsItsTarget) {
   auto r = make(std::string(64, 'b'), "side");
   r.spec.network = NetworkMode::Container;
