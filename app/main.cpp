@@ -68,10 +68,14 @@ void apply_global_flags(const CLI::App& cli, lit::app::Context& ctx) {
   static const std::set<std::string> kDryRunnable = {"up",    "create",  "scale",   "down",
                                                      "start", "stop",    "restart", "kill",
                                                      "pause", "unpause", "rm"};
-  if (!kDryRunnable.count(command))
+  // These change nothing: with --dry-run they run as they are, as compose's do.
+  static const std::set<std::string> kReadOnly = {"ps",      "ls",     "logs", "images",
+                                                  "config",  "top",    "port", "version",
+                                                  "volumes", "events", "stats"};
+  if (!kDryRunnable.count(command) && !kReadOnly.count(command))
     throw lit::Error(
         "--dry-run: lit supports it with up, create, scale, down, start, stop, "
-        "restart, kill, pause, unpause and rm, not with " +
+        "restart, kill, pause, unpause and rm (and the commands that only read), not with " +
         command)
         .with_hint("run the command without --dry-run, or see 'lit up --dry-run'");
 }
