@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -102,7 +103,10 @@ class ExeEscapeTest : public LitTest {
     ctx_ = base_ / "ctx";
     fs::create_directories(bin_);
     fs::create_directories(shared_);
-    const fs::path built = fs::path(LIT_BINARY).parent_path();
+    // LIT_ESCAPE_BIN_DIR: attack another build's binaries (one without the
+    // fix shows the attack succeed: these tests then fail).
+    const char* other = std::getenv("LIT_ESCAPE_BIN_DIR");
+    const fs::path built = other && *other ? fs::path(other) : fs::path(LIT_BINARY).parent_path();
     for (const char* name : kBinaries) {
       fs::copy_file(built / name, bin_ / name);
       originals_[name] = read_file(bin_ / name);
