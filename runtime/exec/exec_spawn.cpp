@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -17,6 +18,8 @@
 #include "runtime/process/channel.hpp"
 #include "runtime/process/exec.hpp"
 #include "runtime/process/run.hpp"
+#include "runtime/process/sealed_exec.hpp"
+#include "runtime/rootfs/beneath.hpp"
 #include "runtime/security/security.hpp"
 #include "runtime/state/liveness.hpp"
 #include "runtime/util/error.hpp"
@@ -43,6 +46,7 @@ struct ChildPlan {
   bool detached;
   cgroups::Cgroup* cgroup;                  // the container's, joined by the helper itself
   const security::SeccompProgram* seccomp;  // made before the fork (nullptr: none)
+  int trampoline;                           // open_exec_trampoline()
 };
 
 // After setns, /dev/pts is the container's devpts: the pty is the container's
@@ -68,6 +72,18 @@ void setup_stdio(const ProcessSpec& p, const ExecStdio& s, const Channel& channe
     if (s.fds[i] >= 0) check_sys(::dup2(s.fds[i], i), "set up the exec'd process's stdio");
 }
 
+// Resolved beneath the container's root (CVE-2024-21626): "-w /proc/self/fd/N"
+// (an fd lit still holds until its exec), a symlink to it or ".." cannot leave it.
+void enter_cwd(const std::string& cwd) {
+  UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) throw Error::sys("open", "/", errno);
+  UniqueFd dir = open_beneath(root.get(), cwd, O_PATH | O_DIRECTORY);
+  if (!dir)
+    throw Error::sys("enter working directory", cwd, errno)
+        .with_hint("the working directory must resolve inside the container");
+  check_sys(::fchdir(dir.get()), "enter working directory", cwd);
+}
+
 // In the container's namespaces and cgroup: the last steps, as the container's init took them.
 [[noreturn]] void run_process(const ChildPlan& c, const Channel& channel) noexcept {
   run_child(channel, "exec", [&] {
@@ -75,12 +91,11 @@ void setup_stdio(const ProcessSpec& p, const ExecStdio& s, const Channel& channe
     reset_signals();
     setup_stdio(*c.process, *c.stdio, channel);
     ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);  // nothing of lit's leaks into the container
-    const std::string& cwd = c.process->cwd.empty() ? "/" : c.process->cwd;
-    check_sys(::chdir(cwd.c_str()), "enter working directory", cwd);
+    enter_cwd(c.process->cwd.empty() ? "/" : c.process->cwd);
     const ProcessSpec& p = *c.process;
     security::apply_process_security(c.record->spec.security, p.uid, p.gid, p.additional_gids,
                                      c.seccomp);
-    exec_process(p);
+    exec_process(p, {c.trampoline, c.channel_fd});
   });
 }
 
@@ -113,6 +128,9 @@ void spawn_orphan(const ChildPlan& c, const Channel& channel) {
 [[noreturn]] void helper_main(const ChildPlan& c) noexcept {
   Channel channel(c.channel_fd);
   run_child(channel, "exec", [&] {
+    // Until its exec, the container cannot open its /proc/PID entries: exe
+    // (lit's binary), fd, mem (CVE-2019-5736). Forks inherit this.
+    check_sys(::prctl(PR_SET_DUMPABLE, 0), "make the exec helper non-dumpable");
     // Joined before the namespaces: the process is born in the container's cgroup.
     c.cgroup->join_self();
     if (channel.receive().kind != ChannelMessage::Go) ::_exit(125);  // lit gave up
@@ -170,6 +188,7 @@ SpawnedExec spawn_in_container(const ContainerRecord& r, const ProcessSpec& p,
   check_sys(::pipe2(pipe_fds, O_CLOEXEC), "create pipe");
   UniqueFd pid_r(pipe_fds[0]), pid_w(pipe_fds[1]);
   auto seccomp = security::seccomp_program_for(r.spec.security);
+  UniqueFd trampoline = open_exec_trampoline();
   ChildPlan plan{&r,
                  &p,
                  &stdio,
@@ -178,7 +197,8 @@ SpawnedExec spawn_in_container(const ContainerRecord& r, const ProcessSpec& p,
                  pid_w.get(),
                  detached,
                  cgroup.get(),
-                 seccomp ? &*seccomp : nullptr};
+                 seccomp ? &*seccomp : nullptr,
+                 trampoline.get()};
 
   pid_t helper = ::fork();
   if (helper < 0) throw Error::sys("fork", "", errno);

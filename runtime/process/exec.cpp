@@ -1,6 +1,8 @@
 #include "runtime/process/exec.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,6 +19,47 @@ namespace {
   throw StartError(Error::sys("exec", "\"" + cmd + "\"", err), code);
 }
 
+// 0 when `path` is a file we may execute, else the errno execve would give.
+int executable(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) < 0) return errno;
+  if (!S_ISREG(st.st_mode)) return EACCES;
+  return ::access(path.c_str(), X_OK) == 0 ? 0 : errno;  // ids are the process's own by now
+}
+
+// As execvpe's search: each PATH entry in turn; a permission error is
+// reported only if no later entry works.
+std::string search_path(const ProcessSpec& process) {
+  const std::string& cmd = process.args[0];
+  if (cmd.find('/') != std::string::npos) return cmd;  // the exec reports what fails
+  std::string path = path_from_env(process.env);
+  bool denied = false;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    std::string dir = path.substr(start, end - start);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + cmd;
+    int err = executable(candidate);
+    if (err == 0) return candidate;
+    if (err == EACCES)
+      denied = true;
+    else if (err != ENOENT && err != ENOTDIR)
+      fail(cmd, err);
+    start = end + 1;
+  }
+  if (denied) fail(cmd, EACCES);
+  throw StartError(Error("exec", "\"" + cmd + "\": executable file not found in $PATH"), 127);
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& v) {
+  std::vector<char*> out;
+  out.reserve(v.size() + 1);
+  for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
 }  // namespace
 
 std::string path_from_env(const std::vector<std::string>& env) {
@@ -26,37 +69,23 @@ std::string path_from_env(const std::vector<std::string>& env) {
   return kDefaultPath;
 }
 
-void exec_process(const ProcessSpec& process) {
+void exec_process(const ProcessSpec& process, const ExecVia& via) {
   if (process.args.empty()) throw StartError(Error("exec", "", 0, "no command specified"), 125);
-  std::vector<char*> argv, envp;
-  for (const auto& a : process.args) argv.push_back(const_cast<char*>(a.c_str()));
-  for (const auto& e : process.env) envp.push_back(const_cast<char*>(e.c_str()));
-  argv.push_back(nullptr);
-  envp.push_back(nullptr);
   const std::string& cmd = process.args[0];
-  if (cmd.find('/') != std::string::npos) {
-    ::execve(cmd.c_str(), argv.data(), envp.data());
+  const std::string path = search_path(process);
+  std::vector<char*> envp = c_strings(process.env);
+  if (via.trampoline < 0) {
+    std::vector<char*> argv = c_strings(process.args);
+    ::execve(path.c_str(), argv.data(), envp.data());
     fail(cmd, errno);
   }
-  // As execvpe: try each PATH entry; a permission error is reported only if no
-  // later entry works.
-  std::string path = path_from_env(process.env);
-  bool denied = false;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find(':', start);
-    if (end == std::string::npos) end = path.size();
-    std::string dir = path.substr(start, end - start);
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + cmd;
-    ::execve(candidate.c_str(), argv.data(), envp.data());
-    if (errno == EACCES)
-      denied = true;
-    else if (errno != ENOENT && errno != ENOTDIR)
-      fail(cmd, errno);
-    start = end + 1;
-  }
-  if (denied) fail(cmd, EACCES);
-  throw StartError(Error("exec", "\"" + cmd + "\": executable file not found in $PATH"), 127);
+  // The report fd stays open across the trampoline's exec; it closes it on its own.
+  if (::fcntl(via.report, F_SETFD, 0) < 0) fail(cmd, errno);
+  std::vector<std::string> args = {"lit-init", "--exec", std::to_string(via.report), path};
+  args.insert(args.end(), process.args.begin(), process.args.end());
+  std::vector<char*> argv = c_strings(args);
+  ::execveat(via.trampoline, "", argv.data(), envp.data(), AT_EMPTY_PATH);
+  throw StartError(Error::sys("exec", "lit-init (lit's exec trampoline)", errno), 125);
 }
 
 void reset_signals() {

@@ -17,6 +17,7 @@
 #include "runtime/process/netns.hpp"
 #include "runtime/process/pty.hpp"
 #include "runtime/process/run.hpp"
+#include "runtime/rootfs/beneath.hpp"
 #include "runtime/security/security.hpp"
 #include "runtime/spec/sysctl.hpp"
 #include "runtime/util/error.hpp"
@@ -60,11 +61,21 @@ void setup_stdio(const ProcessSpec& p) {
   check_sys(::dup2(null.get(), STDIN_FILENO), "redirect stdin to", "/dev/null");
 }
 
+// Made and entered beneath the new root (CVE-2024-21626): a working directory
+// that is, or passes through, a symlink to /proc/self/fd/N (an fd lit still
+// holds) or climbs with ".." stays inside the container or fails.
 void enter_cwd(const std::string& cwd) {
   if (cwd.empty() || cwd[0] != '/')
     throw Error("working directory", cwd, EINVAL, "it must be absolute");
-  make_dirs(cwd);  // already inside the new root: "/" is the container's
-  check_sys(::chdir(cwd.c_str()), "enter working directory", cwd);
+  UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) throw Error::sys("open", "/", errno);
+  try {
+    UniqueFd dir = make_dirs_beneath(root.get(), cwd);
+    check_sys(::fchdir(dir.get()), "enter working directory", cwd);
+  } catch (Error& e) {
+    throw e.context("enter working directory " + cwd)
+        .with_hint("the working directory must resolve inside the container");
+  }
 }
 
 void run_init(const InitConfig& c, const Channel& channel) {
@@ -114,7 +125,8 @@ void run_init(const InitConfig& c, const Channel& channel) {
   security::apply_process_security(spec.security, spec.process.uid, spec.process.gid,
                                    spec.process.additional_gids, c.seccomp);
   die_with_parent(c.die_with_parent);
-  exec_process(spec.init ? under_init(spec.process) : spec.process);
+  exec_process(spec.init ? under_init(spec.process) : spec.process,
+               {c.exec_trampoline, c.channel_fd});
 }
 
 }  // namespace
@@ -122,6 +134,9 @@ void run_init(const InitConfig& c, const Channel& channel) {
 void container_init(const InitConfig& c) noexcept {
   Channel channel(c.channel_fd);
   run_child(channel, "container init", [&] {
+    // Until its exec, the container's processes (a shared PID namespace) cannot
+    // open its /proc/PID entries: exe (lit's binary), fd, mem (CVE-2019-5736).
+    check_sys(::prctl(PR_SET_DUMPABLE, 0), "make the container's init non-dumpable");
     ::setsid();  // out of lit's process group: only signals lit forwards reach it
     // The init moves itself (cheaper than lit moving it), while lit does its
     // before-start work; the command's exec comes later, so nothing escapes it.

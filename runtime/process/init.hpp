@@ -28,6 +28,7 @@ struct InitConfig {
   bool netns_with_go = false;  // None: joins the namespace sent with "go" (BackgroundNetns)
   int ipcns_fd = -1;           // --ipc container:NAME: the namespace to join
   const security::SeccompProgram* seccomp = nullptr;  // made by lit before the clone
+  int exec_trampoline = -1;  // open_exec_trampoline(): the last execve goes through it
 };
 
 [[noreturn]] void container_init(const InitConfig& config) noexcept;

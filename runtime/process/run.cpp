@@ -15,6 +15,7 @@
 #include "runtime/process/init.hpp"
 #include "runtime/process/netns.hpp"
 #include "runtime/process/pty.hpp"
+#include "runtime/process/sealed_exec.hpp"
 #include "runtime/process/supervise.hpp"
 #include "runtime/rootfs/etc_files.hpp"
 #include "runtime/rootfs/init_layer.hpp"
@@ -153,6 +154,8 @@ class Launch {
     config.netns_fd = hooks.netns.get();
     config.netns_with_go = netns_.has_value();
     config.ipcns_fd = hooks.ipcns.get();
+    trampoline_ = open_exec_trampoline();
+    config.exec_trampoline = trampoline_.get();
     Channel::make_pair(parent_end_, child_end_);
     config.channel_fd = child_end_.get();
   }
@@ -207,7 +210,7 @@ class Launch {
   std::optional<BackgroundNetns> netns_;
   std::optional<CgroupGuard> cgroup_;
   std::optional<security::SeccompProgram> seccomp_;
-  UniqueFd parent_end_, child_end_;
+  UniqueFd parent_end_, child_end_, trampoline_;
 };
 
 // Starts the init of a detached container and leaves it running.

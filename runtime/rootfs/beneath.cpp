@@ -62,9 +62,15 @@ UniqueFd make_dirs(int root_fd, const std::string& path, unsigned mode, int link
   if (fd) return fd;
   if (errno != ENOENT) throw Error::sys("open directory in rootfs", path, errno);
   auto [parent, name] = split_parent(path);
-  if (name.empty() || name == "." || name == "..")
-    throw Error("create directory in rootfs", path, EINVAL);
+  if (name.empty()) throw Error("create directory in rootfs", path, EINVAL);
   UniqueFd dir = make_dirs(root_fd, parent, mode, links);
+  // "a/.." (a symlink's target may say so): once "a" exists, the kernel resolves
+  // it beneath the root, ".." of "/" being "/" (RESOLVE_IN_ROOT).
+  if (name == "." || name == "..") {
+    fd = open_beneath(root_fd, path, O_PATH | O_DIRECTORY);
+    if (!fd) throw Error::sys("open directory in rootfs", path, errno);
+    return fd;
+  }
   if (::mkdirat(dir.get(), name.c_str(), mode) < 0) {
     int err = errno;
     std::string target =

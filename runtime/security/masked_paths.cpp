@@ -1,11 +1,19 @@
 // Docker's masked and read-only paths of /proc and /sys, applied inside the
-// container's (already pivoted) root.
+// container's (already pivoted) root. Every path is resolved beneath that root
+// without following symlinks, and the /dev/null bound over masked files is
+// checked to be the null device.
+#include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 
 #include <cerrno>
+#include <string>
 
+#include "runtime/rootfs/beneath.hpp"
+#include "runtime/rootfs/mount_util.hpp"
 #include "runtime/security/security.hpp"
 #include "runtime/util/error.hpp"
 
@@ -27,48 +35,67 @@ constexpr const char* kMasked[] = {"/proc/asound",
 constexpr const char* kReadOnly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
                                      "/proc/sysrq-trigger"};
 
-// False when the path does not exist in this kernel (nothing to hide then).
-bool exists(const char* path, struct stat& st) {
-  if (::lstat(path, &st) == 0) return true;
-  if (errno == ENOENT) return false;
-  throw Error::sys("inspect", path, errno);
+using runtime::fd_path;
+using runtime::open_beneath;
+
+// The path beneath the container's root, never through a symlink (CVE-2025-31133,
+// CVE-2019-19921): it must be a /proc or /sys entry of the container's own
+// mounts, not something a volume or the image put there. Invalid when absent.
+UniqueFd open_target(int root_fd, const char* path, struct stat& st) {
+  UniqueFd fd = open_beneath(root_fd, path, O_PATH | O_NOFOLLOW);
+  if (!fd) {
+    if (errno == ENOENT) return fd;
+    throw Error::sys("inspect", path, errno);
+  }
+  struct statfs sf {};
+  if (::fstat(fd.get(), &st) < 0 || ::fstatfs(fd.get(), &sf) < 0)
+    throw Error::sys("inspect", path, errno);
+  bool kernel_fs = sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC;
+  if (!kernel_fs || S_ISLNK(st.st_mode))
+    throw Error("mask", path, 0, "a mount or a symlink covers it; lit masks only /proc and /sys");
+  return fd;
 }
 
-void mask(const char* path) {
+// The container's /dev/null, checked to be the null device: a symlink put there
+// (to /proc/sys/kernel/core_pattern, say) would otherwise be bound instead.
+UniqueFd open_null(int root_fd) {
+  UniqueFd fd = open_beneath(root_fd, "/dev/null", O_PATH | O_NOFOLLOW);
   struct stat st {};
-  if (!exists(path, st)) return;
-  int rc = S_ISDIR(st.st_mode) ? ::mount("tmpfs", path, "tmpfs",
-                                         MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr)
-                               : ::mount("/dev/null", path, nullptr, MS_BIND, nullptr);
+  if (!fd || ::fstat(fd.get(), &st) < 0) throw Error::sys("open", "/dev/null", errno);
+  if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+    throw Error("mask paths with", "/dev/null", 0,
+                "the container's /dev/null is not the null device (a mount or symlink covers it)");
+  return fd;
+}
+
+void mask(int root_fd, int null_fd, const char* path) {
+  struct stat st {};
+  UniqueFd target = open_target(root_fd, path, st);
+  if (!target) return;  // not in this kernel: nothing to hide
+  std::string at = fd_path(target.get());
+  int rc = S_ISDIR(st.st_mode)
+               ? ::mount("tmpfs", at.c_str(), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                         nullptr)
+               : ::mount(fd_path(null_fd).c_str(), at.c_str(), nullptr, MS_BIND, nullptr);
   if (rc < 0) throw Error::sys("mask", path, errno);
 }
 
-// A read-only bind remount must repeat the flags the mount already has
-// (nosuid, nodev, noexec, atime), or the kernel refuses it with EPERM.
-unsigned long kept_flags(const char* path) {
-  struct statvfs sv {};
-  if (::statvfs(path, &sv) < 0) throw Error::sys("inspect mount of", path, errno);
-  unsigned long flags = 0;
-  const std::pair<unsigned long, unsigned long> map[] = {
-      {ST_NOSUID, MS_NOSUID},   {ST_NODEV, MS_NODEV},           {ST_NOEXEC, MS_NOEXEC},
-      {ST_NOATIME, MS_NOATIME}, {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME}};
-  for (auto [st, ms] : map) {
-    if (sv.f_flag & st) flags |= ms;
-  }
-  return flags;
-}
-
-void make_read_only(const char* path) {
+// A recursive bind of the path on itself, made read-only with mount_setattr
+// (which keeps the mount's other, possibly locked, flags).
+void make_read_only(int root_fd, const char* path) {
   struct stat st {};
-  if (!exists(path, st)) return;
-  if (::mount(path, path, nullptr, MS_BIND | MS_REC, nullptr) < 0) {
+  UniqueFd target = open_target(root_fd, path, st);
+  if (!target) return;
+  std::string at = fd_path(target.get());
+  if (::mount(at.c_str(), at.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
     throw Error::sys("bind read-only path", path, errno);
-  }
-  unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags(path);
-  if (::mount(nullptr, path, nullptr, flags, nullptr) < 0) {
-    int err = errno;
+  UniqueFd mnt = open_target(root_fd, path, st);  // the new mount, not the covered inode
+  try {
+    if (!mnt) throw Error::sys("open", path, errno);
+    runtime::make_readonly(mnt.get(), path, true);
+  } catch (...) {
     ::umount2(path, MNT_DETACH);  // do not leave a writable bind behind
-    throw Error::sys("remount read-only", path, err);
+    throw;
   }
 }
 
@@ -76,8 +103,11 @@ void make_read_only(const char* path) {
 
 void mask_paths(const runtime::SecuritySpec& spec) {
   if (spec.privileged) return;
-  for (const char* p : kMasked) mask(p);
-  for (const char* p : kReadOnly) make_read_only(p);
+  UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) throw Error::sys("open", "/", errno);
+  UniqueFd null = open_null(root.get());
+  for (const char* p : kMasked) mask(root.get(), null.get(), p);
+  for (const char* p : kReadOnly) make_read_only(root.get(), p);
 }
 
 }  // namespace lit::security

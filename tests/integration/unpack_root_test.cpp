@@ -29,6 +29,27 @@ TEST_F(Unpack, DeviceNodesWhenAllowed) {
   EXPECT_TRUE(S_ISBLK(st.st_mode));
 }
 
+// A device entry reached through a symlink to a host directory is made inside
+// the layer (the symlink resolves in the layer's root) or refused; never on the host.
+TEST_F(Unpack, DeviceNodeThroughASymlinkNeverLandsOnTheHost) {
+  if (::geteuid() != 0) GTEST_SKIP() << "creating device nodes needs root";
+  auto opts = lit::image::UnpackOptions::defaults();
+  opts.allow_devices = true;
+  auto before = outside_snapshot();
+  try {
+    unpack(TarBuilder()
+               .symlink("dev", outside.string())
+               .device("dev/sda", AE_IFBLK, 8, 0)
+               .device("../sdb", AE_IFBLK, 8, 16)
+               .bytes(),
+           opts);
+  } catch (const lit::Error&) {
+  }
+  EXPECT_EQ(outside_snapshot(), before);
+  EXPECT_FALSE(fs::exists(fs::symlink_status(outside / "sda")));
+  EXPECT_FALSE(fs::exists(fs::symlink_status(sandbox.path() / "sdb")));
+}
+
 TEST_F(Unpack, PreservesModeOwnerTimesAndSafeXattrs) {
   if (::geteuid() != 0) GTEST_SKIP() << "chown to other users needs root";
   unpack(TarBuilder()

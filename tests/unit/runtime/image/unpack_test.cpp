@@ -122,6 +122,62 @@ TEST_F(Unpack, DeviceNodesAreSkippedUnlessAllowed) {
   EXPECT_EQ(lit::read_file(layer / "after"), "ok");
 }
 
+// Hostile layers (issue 20, "image content"): device entries named with "../"
+// or reached through a symlink to a host path, setuid files, links through a
+// chain of symlinks. Nothing lands outside the layer directory.
+TEST_F(Unpack, DeviceEntryWithDotDotIsRejected) {
+  auto opts = lit::image::UnpackOptions::defaults();
+  opts.allow_devices = false;
+  auto before = outside_snapshot();
+  EXPECT_THROW(unpack(TarBuilder().device("../outside/sda", AE_IFBLK, 8, 0).bytes(), opts),
+               lit::Error);
+  EXPECT_THROW(unpack(TarBuilder().fifo("a/../../outside/pipe").bytes(), opts), lit::Error);
+  EXPECT_EQ(outside_snapshot(), before);
+}
+
+TEST_F(Unpack, SpecialFilesThroughASymlinkToTheHostStayInTheLayer) {
+  auto opts = lit::image::UnpackOptions::defaults();
+  opts.allow_devices = false;
+  auto before = outside_snapshot();
+  try {
+    unpack(TarBuilder()
+               .symlink("dev", outside.string())
+               .device("dev/sda", AE_IFBLK, 8, 0)
+               .fifo("dev/pipe")
+               .bytes(),
+           opts);
+  } catch (const lit::Error&) {  // refusing is as good as keeping it in the layer
+  }
+  EXPECT_EQ(outside_snapshot(), before);
+  EXPECT_FALSE(fs::exists(fs::symlink_status(outside / "pipe")));
+}
+
+TEST_F(Unpack, WriteThroughAChainOfSymlinksNeverLeavesTheLayer) {
+  auto before = outside_snapshot();
+  try {
+    unpack(TarBuilder()
+               .symlink("a", "b")
+               .symlink("b", "../../" + outside.string())
+               .file("a/evil", "x")
+               .hardlink("a/link", "/etc/passwd")
+               .bytes());
+  } catch (const lit::Error&) {
+  }
+  EXPECT_EQ(outside_snapshot(), before);
+  EXPECT_EQ(fs::hard_link_count("/etc/passwd"), 1u);
+}
+
+TEST_F(Unpack, SetuidFilesKeepTheirModeInsideTheLayer) {
+  // As docker: the bits stay (no_new_privs and the container's capabilities
+  // decide what they are worth); the file is the layer's, nowhere else.
+  unpack(TarBuilder().file("bin/su", "#!/bin/sh\n", 04755).file("bin/sg", "x", 02755).bytes());
+  struct stat st {};
+  ASSERT_EQ(::lstat((layer / "bin" / "su").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 04755u);
+  ASSERT_EQ(::lstat((layer / "bin" / "sg").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 02755u);
+}
+
 TEST_F(Unpack, DiffIdIsTheDigestOfTheUncompressedTar) {
   const std::string tar = TarBuilder().dir("etc").file("etc/hostname", "lit\n").bytes();
   const std::string expected = lit::image::sha256_digest(tar);
