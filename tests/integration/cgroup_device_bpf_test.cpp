@@ -121,8 +121,11 @@ TEST_F(DeviceBpf, DefaultRulesRefuseABlockNodeAndAllowTheStandardOnes) {
 }
 
 TEST_F(DeviceBpf, ARuleAllowsExactlyItsAccess) {
-  // Read of loop0 only; /dev/null, not named, is refused too.
-  attach_device_filter(cgroup_, {{DeviceType::Block, 7, 0, kDeviceRead}});
+  // mknod of any node (for the probe's nodes) and read of loop0 only;
+  // /dev/null and /dev/zero, not named, are refused too.
+  attach_device_filter(cgroup_, {{DeviceType::Char, std::nullopt, std::nullopt, kDeviceMknod},
+                                 {DeviceType::Block, std::nullopt, std::nullopt, kDeviceMknod},
+                                 {DeviceType::Block, 7, 0, kDeviceRead}});
   Opens o = run_in_cgroup();
   EXPECT_NE(o.block_read, EPERM);  // the cgroup lets it through (the driver decides the rest)
   EXPECT_EQ(o.block_write, EPERM);
