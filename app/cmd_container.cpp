@@ -82,6 +82,8 @@ void add_run_flags(CLI::App& cmd, CreateFlags& f) {
   each(cmd.add_option("--ulimit", f.ulimits,
                       "Resource limit NAME=SOFT[:HARD], e.g. nofile=1024:2048"));
   cmd.add_option("--shm-size", f.shm_size, "Size of /dev/shm (default 64m)");
+  each(cmd.add_option("--device", f.devices,
+                      "Give the container a host device: HOST[:CONTAINER][:PERMS] (PERMS: rwm)"));
   add_sharing_flags(cmd, f);
   each(cmd.add_option(
       "-p,--publish", f.publish,

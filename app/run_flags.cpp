@@ -6,6 +6,7 @@
 
 #include "runtime/lifecycle/control.hpp"
 #include "runtime/shim/log_time.hpp"
+#include "runtime/spec/devices.hpp"
 #include "runtime/spec/namespaces.hpp"
 #include "runtime/spec/sysctl.hpp"
 #include "runtime/util/error.hpp"
@@ -66,8 +67,22 @@ void add_security(const CreateFlags& f, runtime::SecuritySpec& s) {
   for (const auto& o : f.security_opts) runtime::apply_security_opt(o, s);
 }
 
-// --add-host, --dns*, --sysctl, --ulimit, --shm-size.
+// Each --device, its host node looked up now so a typo names the flag.
+void add_devices(const CreateFlags& f, ContainerRequest& r) {
+  for (const auto& value : f.devices) {
+    runtime::DeviceRequest d = runtime::parse_device(value);
+    try {
+      runtime::resolve_device(d);
+    } catch (Error& e) {
+      throw e.context("invalid value \"" + value + "\" for flag --device");
+    }
+    r.devices.push_back(std::move(d));
+  }
+}
+
+// --add-host, --dns*, --sysctl, --ulimit, --shm-size, --device.
 void add_extras(const CreateFlags& f, ContainerRequest& r) {
+  add_devices(f, r);
   for (const auto& h : f.add_hosts) r.extra_hosts.push_back(runtime::parse_add_host(h));
   for (const auto& d : f.dns) r.dns.push_back(runtime::parse_dns(d));
   r.dns_search = f.dns_search;

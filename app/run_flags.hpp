@@ -35,6 +35,7 @@ struct CreateFlags {
   std::vector<std::string> sysctls;                       // --sysctl K=V
   std::vector<std::string> ulimits;                       // --ulimit nofile=1024[:2048]
   std::string shm_size;                                   // --shm-size 64m
+  std::vector<std::string> devices;                       // --device HOST[:CONTAINER][:PERMS]
   std::string pid, ipc, uts;                              // --pid, --ipc, --uts
   std::vector<std::string> volumes_from;                  // --volumes-from CONTAINER[:ro|rw]
   bool interactive = false, tty = false;

@@ -267,6 +267,8 @@ json to_json(const Service& s) {
   if (!s.pre_stop.empty()) j["pre_stop"] = list_json(s.pre_stop, hook_json);
   if (!s.watch.empty()) j["develop"] = {{"watch", list_json(s.watch, watch_json)}};
   if (!s.mac_address.empty()) j["mac_address"] = s.mac_address;
+  if (!s.devices.empty())  // only when set: the hashes of services without stay
+    j["devices"] = list_json(s.devices, [](const auto& d) { return d.text; });
   // Only when set, as the hooks: the hashes of services without them stay.
   using Setting = std::pair<const char*, const Parsed<NamespaceSetting>*>;
   for (const auto& [key, v] :

@@ -289,6 +289,8 @@ struct Service {
   std::map<std::string, std::string> sysctls;
   std::map<std::string, Ulimit> ulimits;
   std::optional<std::int64_t> shm_size;  // bytes
+  // devices: text "HOST:CONTAINER:PERMS" (normalized), read as --device reads it
+  std::vector<Parsed<runtime::DeviceRequest>> devices;
   std::vector<FileRef> secrets, configs;
   std::vector<std::string> profiles;
   std::vector<ServiceHook> post_start, pre_stop;

@@ -8,6 +8,7 @@
 #include "reconciler/apply/copy_image.hpp"
 #include "reconciler/labels.hpp"
 #include "runtime/lifecycle/control.hpp"
+#include "runtime/spec/devices.hpp"
 #include "runtime/spec/options.hpp"
 #include "runtime/util/error.hpp"
 
@@ -313,6 +314,18 @@ void add_security_and_dns(const Service& s, ContainerRequest& r) {
   r.sysctls = s.sysctls;
 }
 
+// The host nodes are looked up here, on the machine that runs the containers.
+void add_devices(const Service& s, ContainerRequest& r) {
+  for (const auto& d : s.devices) {
+    try {
+      runtime::resolve_device(d.value);
+    } catch (const Error& e) {
+      throw Error(unsupported(s, "devices", e.what())).with_hint(e.hint());
+    }
+    r.devices.push_back(d.value);
+  }
+}
+
 }  // namespace
 
 std::string service_image(const Project& project, const Service& s) {
@@ -348,6 +361,7 @@ ReplicaRequest replica_request(const Project& project, const Service& s, const s
   r.hostname = s.hostname;
   r.init = s.init.value_or(false);
   add_security_and_dns(s, r);
+  add_devices(s, r);
   r.tty = s.tty;
   r.interactive = s.stdin_open;
   add_labels(project, s, number, hash, r);

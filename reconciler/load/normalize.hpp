@@ -58,6 +58,8 @@ void normalize_develop(const Node& n, const std::string& path, Service& s, NormC
 Parsed<NamespaceSetting> normalize_namespace(const Node& n, const std::string& path,
                                              runtime::NamespaceKind kind);
 std::vector<VolumesFromRef> normalize_volumes_from(const Node& n, const std::string& path);
+// devices: HOST[:CONTAINER][:PERMS] or {source, target, permissions} (service_devices.cpp).
+void normalize_devices(const Node& n, const std::string& path, Service& s);
 void normalize_environment(const Node* env, const Node* env_file, const std::string& path,
                            Service& s, NormContext& ctx);
 

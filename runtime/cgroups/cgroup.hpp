@@ -13,12 +13,17 @@
 #include <string>
 #include <vector>
 
+#include "runtime/cgroups/device_rules.hpp"
+
 namespace lit::cgroups {
 
 struct Limits {
   std::optional<std::int64_t> memory_bytes = {};  // hard limit; swap limited to the same
   std::optional<double> cpus = {};                // 0.5 = half a CPU (quota/period)
   std::optional<std::int64_t> pids = {};          // max number of tasks
+  // The devices the cgroup's processes may create, read or write; every
+  // other device is denied. nullopt: left as it is.
+  std::optional<std::vector<DeviceRule>> devices = {};
 };
 
 struct Stats {

@@ -13,7 +13,7 @@
 namespace lit::cgroups {
 namespace {
 
-const char* const kV1Controllers[] = {"memory", "cpu", "cpuacct", "pids", "freezer"};
+const char* const kV1Controllers[] = {"memory", "cpu", "cpuacct", "pids", "freezer", "devices"};
 
 bool is_under(const fs::path& p, const fs::path& root) {
   auto rel = p.lexically_normal().lexically_relative(root.lexically_normal());

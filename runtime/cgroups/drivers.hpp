@@ -12,7 +12,7 @@ namespace lit::cgroups {
 // cgroup v2: cgroups at <mount>/lit/<id>.
 std::unique_ptr<Manager> make_v2_manager(const std::filesystem::path& mount);
 
-// cgroup v1: controller name ("memory", "cpu", "cpuacct", "pids") -> its mount
+// cgroup v1: controller name ("memory", "cpu", "cpuacct", "pids", "devices") -> its mount
 // point; co-mounted controllers share one. Cgroups at <mount>/lit/<id>.
 std::unique_ptr<Manager> make_v1_manager(
     const std::map<std::string, std::filesystem::path>& controller_mounts);

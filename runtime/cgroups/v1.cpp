@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <set>
 
+#include "runtime/cgroups/device_rules.hpp"
 #include "runtime/cgroups/drivers.hpp"
 #include "runtime/cgroups/files.hpp"
 #include "runtime/util/error.hpp"
@@ -34,6 +35,7 @@ class V1Cgroup final : public Cgroup {
     }
     if (limits.pids)
       write_knob(dir("pids", "pids limit"), "pids.max", std::to_string(*limits.pids), "pids limit");
+    if (limits.devices) set_devices(*limits.devices);
   }
 
   void add_process(pid_t pid) override {
@@ -142,6 +144,13 @@ class V1Cgroup final : public Cgroup {
       write_knob(d, "memory.limit_in_bytes", v, "memory limit");
     }
     if (memsw) write_knob(d, "memory.memsw.limit_in_bytes", v, "memory+swap limit");
+  }
+
+  // Deny all first, then allow each rule: the kernel keeps the allow list.
+  void set_devices(const std::vector<DeviceRule>& rules) {
+    fs::path d = dir("devices", "device access");
+    write_knob(d, "devices.deny", "a", "device access");
+    for (const auto& r : rules) write_knob(d, "devices.allow", v1_device_rule(r), "device access");
   }
 
   std::map<std::string, fs::path> dirs_;

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <sstream>
 
+#include "runtime/cgroups/device_filter.hpp"
 #include "runtime/cgroups/drivers.hpp"
 #include "runtime/cgroups/files.hpp"
 #include "runtime/util/error.hpp"
@@ -59,6 +60,10 @@ class V2Cgroup final : public Cgroup {
       write_knob(dir_, "cpu.max", v, "cpu limit");
     }
     if (limits.pids) write_knob(dir_, "pids.max", std::to_string(*limits.pids), "pids limit");
+    // With a rule allowing everything there is nothing to filter.
+    if (limits.devices && std::find(limits.devices->begin(), limits.devices->end(),
+                                    all_devices_rule()) == limits.devices->end())
+      attach_device_filter(dir_, *limits.devices);
   }
 
   void add_process(pid_t pid) override {

@@ -20,6 +20,7 @@
 #include "runtime/rootfs/etc_files.hpp"
 #include "runtime/rootfs/init_layer.hpp"
 #include "runtime/security/security.hpp"
+#include "runtime/spec/devices.hpp"
 #include "runtime/spec/sysctl.hpp"
 #include "runtime/util/io.hpp"
 
@@ -145,7 +146,9 @@ class Launch {
     validate(spec, hooks);
     start_background_netns(netns_, spec, hooks);
     cgroup_.emplace(cgroups::detect()->create(spec.id));
-    (*cgroup_)->apply(spec.limits);
+    cgroups::Limits limits = spec.limits;
+    limits.devices = device_rules(spec);
+    (*cgroup_)->apply(limits);
     config.spec = &spec;
     config.cgroup = cgroup_->get();
     config.rootfs = prepare_run_dir(spec, hooks, *cgroup_->get());

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <string>
 
 #include "runtime/rootfs/beneath.hpp"
@@ -50,7 +51,32 @@ UniqueFd make_subdir(int dev_fd, const char* name, unsigned mode) {
   return fd;
 }
 
+void make_device_node(int root_fd, const DeviceNode& d) {
+  const std::filesystem::path path(d.path);
+  const std::string name = path.filename().string();
+  UniqueFd dir = make_dirs_beneath(root_fd, path.parent_path().string());
+  ::unlinkat(dir.get(), name.c_str(), 0);  // a default node of that name: the user's wins
+  const mode_t type = d.type == cgroups::DeviceType::Block ? S_IFBLK : S_IFCHR;
+  if (::mknodat(dir.get(), name.c_str(), type | (d.mode & 0777), makedev(d.major, d.minor)) == 0) {
+    if (::fchownat(dir.get(), name.c_str(), d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0)
+      throw Error::sys("chown", d.path, errno);
+    if (::fchmodat(dir.get(), name.c_str(), d.mode, 0) < 0)
+      throw Error::sys("chmod", d.path, errno);
+    return;
+  }
+  if (errno != EPERM) throw Error::sys("create device", d.path, errno);
+  UniqueFd f(::openat(dir.get(), name.c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!f) throw Error::sys("create", d.path, errno);
+  UniqueFd target(::openat(dir.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!target) throw Error::sys("open", d.path, errno);
+  mount_on(target.get(), d.path, d.host_path.c_str(), nullptr, MS_BIND);
+}
+
 }  // namespace
+
+void make_device_nodes(int root_fd, const std::vector<DeviceNode>& devices) {
+  for (const auto& d : devices) make_device_node(root_fd, d);
+}
 
 void setup_dev(int root_fd, std::int64_t shm_size) {
   UniqueFd mountpoint = make_dirs_beneath(root_fd, "/dev");

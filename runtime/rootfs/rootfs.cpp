@@ -63,6 +63,7 @@ void prepare_rootfs(const ContainerSpec& spec, const RootfsContext& ctx) {
   mount_sys(root.get(), spec.network);
   mount_cgroupfs(root.get(), ctx.cgroup_paths);
   setup_dev(root.get(), spec.shm_size);
+  make_device_nodes(root.get(), spec.devices);
   if (spec.init) mount_init_binary(root.get());
   bind_etc_files(root.get(), ctx.etc_dir);
   apply_spec_mounts(root.get(), spec.mounts, spec.image_mounts, spec.bundle / "image-mounts");

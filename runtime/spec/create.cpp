@@ -10,6 +10,7 @@
 #include <set>
 
 #include "runtime/init/init_binary.hpp"
+#include "runtime/spec/devices.hpp"
 #include "runtime/state/ids.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -197,8 +198,14 @@ void add_mount(std::vector<Mount>& mounts, std::set<std::string>& seen, Mount m)
   mounts.push_back(std::move(m));
 }
 
-// Extra hosts, DNS, sysctls, ulimits, /dev/shm.
+// Extra hosts, DNS, sysctls, ulimits, /dev/shm, devices.
 void apply_extras(const ContainerRequest& r, ContainerSpec& spec) {
+  std::set<std::string> device_paths;
+  for (const auto& d : r.devices) {
+    if (!device_paths.insert(d.container_path).second)
+      throw Error("device " + d.container_path + " is given twice");
+    spec.devices.push_back(resolve_device(d));
+  }
   spec.extra_hosts = r.extra_hosts;
   spec.dns_servers = r.dns;
   spec.dns_search = r.dns_search;

@@ -57,6 +57,15 @@ struct ImageMountRequest {
   std::string destination;  // absolute, normalized, not "/"
 };
 
+// --device HOST[:CONTAINER][:PERMS], a service's devices: a host device node
+// to make in the container's /dev (resolved at create, see spec/devices.hpp).
+struct DeviceRequest {
+  std::string host_path;                        // absolute
+  std::string container_path;                   // absolute, normalized, under /dev
+  unsigned access = cgroups::kDeviceAllAccess;  // cgroups::kDevice* bits
+  bool operator==(const DeviceRequest&) const = default;
+};
+
 // Where the container's network namespace comes from.
 struct NetworkRequest {
   NetworkMode mode = NetworkMode::None;
@@ -112,6 +121,7 @@ struct ContainerRequest {
   std::map<std::string, std::string> sysctls;
   std::vector<ContainerSpec::Rlimit> rlimits;
   std::optional<std::int64_t> shm_bytes;  // nullopt: 64 MB
+  std::vector<DeviceRequest> devices;
   SecuritySpec security;
   std::map<std::string, std::string> labels;
   bool tty = false, interactive = false;

@@ -49,6 +49,21 @@ struct ProcessSpec {
   bool stdin_once = false;
 };
 
+// A host device given to the container (--device, a service's devices:): a
+// node made at `path` in the container's /dev with the host node's type and
+// numbers, and allowed in its device cgroup with `access`.
+struct DeviceNode {
+  std::string path;       // absolute path inside the container
+  std::string host_path;  // the host's node: bound there where mknod is refused
+  cgroups::DeviceType type = cgroups::DeviceType::Char;  // Char or Block
+  std::uint32_t major = 0, minor = 0;
+  unsigned mode = 0666;  // the host node's permission bits
+  uid_t uid = 0;
+  gid_t gid = 0;
+  unsigned access = cgroups::kDeviceAllAccess;  // cgroups::kDevice* bits
+  bool operator==(const DeviceNode&) const = default;
+};
+
 struct SecuritySpec {
   bool privileged = false;           // all capabilities, no seccomp, no masked paths
   std::vector<std::string> cap_add;  // "NET_ADMIN" or "CAP_NET_ADMIN", "ALL"
@@ -107,6 +122,7 @@ struct ContainerSpec {
   };
   std::vector<Rlimit> rlimits;
   std::int64_t shm_size = 64 << 20;  // --shm-size: /dev/shm's size in bytes
+  std::vector<DeviceNode> devices;   // --device: beside the default nodes
   SecuritySpec security;
   std::map<std::string, std::string> sysctls;
   // The writable layer is thrown away after the run (--rm): overlay may skip

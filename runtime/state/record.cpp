@@ -35,6 +35,39 @@ std::vector<ImageMount> image_mounts_from_json(const json& j) {
   return out;
 }
 
+json devices_to_json(const std::vector<DeviceNode>& devices) {
+  json out = json::array();
+  for (const auto& d : devices)
+    out.push_back({{"path", d.path},
+                   {"host_path", d.host_path},
+                   {"type", d.type == cgroups::DeviceType::Block ? "b" : "c"},
+                   {"major", d.major},
+                   {"minor", d.minor},
+                   {"mode", d.mode},
+                   {"uid", d.uid},
+                   {"gid", d.gid},
+                   {"access", cgroups::device_access_text(d.access)}});
+  return out;
+}
+
+std::vector<DeviceNode> devices_from_json(const json& j) {
+  std::vector<DeviceNode> out;
+  for (const auto& d : j) {
+    DeviceNode n{d.at("path"),
+                 d.at("host_path"),
+                 d.at("type") == "b" ? cgroups::DeviceType::Block : cgroups::DeviceType::Char,
+                 d.at("major"),
+                 d.at("minor"),
+                 d.at("mode"),
+                 d.at("uid"),
+                 d.at("gid")};
+    n.access = cgroups::parse_device_access(d.at("access").get<std::string>())
+                   .value_or(cgroups::kDeviceAllAccess);
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
 json rlimits_to_json(const std::vector<ContainerSpec::Rlimit>& rlimits) {
   json out = json::array();
   for (const auto& r : rlimits)
@@ -85,6 +118,7 @@ json to_json(const ContainerSpec& s) {
       {"extra_hosts", s.extra_hosts},
       {"rlimits", rlimits_to_json(s.rlimits)},
       {"shm_size", s.shm_size},
+      {"devices", devices_to_json(s.devices)},
       {"security",
        {{"privileged", s.security.privileged},
         {"cap_add", s.security.cap_add},
@@ -136,6 +170,7 @@ ContainerSpec spec_from_json(const json& j) {
   if (auto r = j.find("rlimits"); r != j.end())
     for (const auto& l : *r) s.rlimits.push_back({l.at("resource"), l.at("soft"), l.at("hard")});
   s.shm_size = j.value("shm_size", std::int64_t{64} << 20);
+  if (auto d = j.find("devices"); d != j.end()) s.devices = devices_from_json(*d);  // older: none
   const auto& sec = j.at("security");
   s.security.privileged = sec.at("privileged");
   s.security.cap_add = sec.at("cap_add");

@@ -132,6 +132,28 @@ TEST(CgroupV1Fake, ApplyWritesLimitsAndSwapTheSame) {
   EXPECT_EQ(FakeTree::read(f.dir("pids") / "pids.max"), "5");
 }
 
+TEST(CgroupV1Fake, DevicesDenyAllThenAllowEachRule) {
+  V1Fake f;
+  f.t.mount("devices", "cgroup", "rw,devices");
+  FakeTree::write(f.dir("devices") / "devices.deny", "");
+  FakeTree::write(f.dir("devices") / "devices.allow", "");
+  auto cg = detect(f.t.root(), f.t.mountinfo())->open("c1");
+  cg->apply({.devices = std::vector<DeviceRule>{{DeviceType::Block, 7, 0, kDeviceRead}}});
+  EXPECT_EQ(FakeTree::read(f.dir("devices") / "devices.deny"), "a");
+  EXPECT_EQ(FakeTree::read(f.dir("devices") / "devices.allow"), "b 7:0 r");
+}
+
+TEST(CgroupV1Fake, DevicesWithoutTheControllerSayWhatToMount) {
+  V1Fake f;
+  auto cg = detect(f.t.root(), f.t.mountinfo())->open("c1");
+  try {
+    cg->apply({.devices = default_device_rules()});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "set device access: the devices cgroup controller is not mounted");
+  }
+}
+
 TEST(CgroupV1Fake, SwapAccountingOffIsSkipped) {
   V1Fake f(/*memsw=*/false);
   auto cg = detect(f.t.root(), f.t.mountinfo())->open("c1");

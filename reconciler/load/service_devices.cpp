@@ -1,0 +1,50 @@
+// devices: host device nodes given to the service's containers, short
+// ("HOST[:CONTAINER][:PERMS]", read as --device reads it) or long syntax
+// ({source, target, permissions}). The host node itself is looked up when a
+// container is created, so a project loads on a machine without the device.
+#include "reconciler/load/normalize.hpp"
+#include "reconciler/load/values.hpp"
+#include "runtime/spec/devices.hpp"
+
+namespace lit::reconciler::load {
+namespace {
+
+// The long syntax as the short one's text.
+std::string long_syntax_text(const Node& n, const std::string& path) {
+  std::string source, target, permissions = "rwm";
+  for (const auto& e : n.entries) {
+    std::string p = sub(path, e.key);
+    if (e.key == "source")
+      source = as_string(e.value, p);
+    else if (e.key == "target")
+      target = as_string(e.value, p);
+    else if (e.key == "permissions")
+      permissions = as_string(e.value, p);
+    else
+      fail(e.key_loc, p, "unknown key (use source, target and permissions)");
+  }
+  if (source.empty()) fail(n.loc, path, "source is required");
+  return source + ":" + (target.empty() ? source : target) + ":" + permissions;
+}
+
+}  // namespace
+
+void normalize_devices(const Node& n, const std::string& path, Service& s) {
+  s.devices.clear();
+  if (n.is_null()) return;
+  if (!n.is_seq()) fail(n.loc, path, "expected a list of HOST:CONTAINER[:PERMS]");
+  for (std::size_t i = 0; i < n.items.size(); ++i) {
+    const Node& item = n.items[i];
+    std::string p = idx(path, i);
+    std::string text = item.is_map() ? long_syntax_text(item, p) : as_string(item, p);
+    runtime::DeviceRequest d =
+        runtime_parse(item, p, [&] { return runtime::parse_device(text, "devices"); });
+    for (const auto& other : s.devices)
+      if (other.value.container_path == d.container_path)
+        fail(item.loc, p, d.container_path + " is given twice");
+    s.devices.push_back(
+        {d.host_path + ":" + d.container_path + ":" + cgroups::device_access_text(d.access), d});
+  }
+}
+
+}  // namespace lit::reconciler::load
