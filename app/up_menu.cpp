@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -78,7 +80,13 @@ UpMenu::UpMenu(Context& ctx, const reconciler::Project& project, std::vector<std
   if (::tcsetattr(STDIN_FILENO, TCSANOW, &raw) < 0)
     throw Error::sys("set the terminal's mode", {}, errno);
   draw();
+  // The key reader takes no signal: Ctrl-C's SIGINT stays the attach's (a
+  // thread without it blocked would die of it), and so does the watcher it forks.
+  sigset_t all, old;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old);
   keys_ = std::thread([this] { read_keys(); });
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
 UpMenu::~UpMenu() {

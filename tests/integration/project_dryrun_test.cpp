@@ -96,7 +96,7 @@ TEST_F(ProjectDryRunTest, ExportAndCommitWriteAndStoreNothing) {
   ASSERT_EQ(in_web("echo changed > /changed").exit_code, 0);
   r = project({"--dry-run", "commit", "web", "shop/snapshot:1"});
   ASSERT_EQ(r.exit_code, 0) << r;
-  EXPECT_EQ(r.out, "commit container shop-web-1 as shop/snapshot:1\n") << r;
+  EXPECT_EQ(r.out, "commit container shop-web-1 as docker.io/shop/snapshot:1\n") << r;
   EXPECT_EQ(images().find("shop/snapshot"), std::string::npos) << images();
   r = project({"--dry-run", "commit", "web", "Not A Reference"});
   EXPECT_EQ(r.exit_code, 1) << r;

@@ -408,9 +408,10 @@ TEST_F(ProjectWatchTest, MenuTogglesWatchOnATerminal) {
 
   // Piped output: no menu, even asked for.
   auto w = watch({"up", "--menu"});
-  ASSERT_TRUE(eventually([&] { return w->said("Attaching to"); }, 90s)) << w->out();
+  ASSERT_TRUE(eventually([&] { return states()["shop-web-1"] == "running"; }, 90s)) << w->out();
   Result r = w->finish();
   EXPECT_EQ(r.out.find("Enable Watch"), std::string::npos) << r;
+  EXPECT_EQ(r.err.find("Enable Watch"), std::string::npos) << r;
 }
 
 // A project without develop.watch: `w` says so, as compose.
