@@ -17,9 +17,11 @@
 #include "network/manager.hpp"
 #include "network/store.hpp"
 #include "reconciler/apply/replica_request.hpp"
+#include "runtime/image/build/containerfile.hpp"
 #include "runtime/image/builder/builder.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
 
 namespace lit::app {
 
@@ -73,6 +75,9 @@ runtime::NetworkMode network_mode(const std::string& n) {
   if (n == "none") return runtime::NetworkMode::None;
   return runtime::NetworkMode::Bridge;  // "default": docker build's NAT'd bridge
 }
+
+void dry_run_image_build(const ImageBuildFlags& f, const std::string& context,
+                         const std::string& why);
 
 constexpr std::string_view kBuildNetworkPrefix = "lit-build-";
 
@@ -128,6 +133,10 @@ class BuildNetwork {
 }  // namespace
 
 void run_image_build(const Context& ctx, const ImageBuildFlags& f, const std::string& context) {
+  if (ctx.project.dry_run) {
+    dry_run_image_build(f, context, "context " + context);
+    return;
+  }
   ib::BuildOptions o;
   o.context = fs::absolute(context);
   o.containerfile = f.file;
@@ -219,6 +228,32 @@ ImageBuildFlags service_flags(const reconciler::Project& project, const reconcil
   return f;
 }
 
+// --dry-run: the build checked as far as it goes without running a step (its
+// context, its build file read and parsed), and the image it would make printed.
+void dry_run_image_build(const ImageBuildFlags& f, const std::string& context,
+                         const std::string& why) {
+  if (!fs::is_directory(context)) throw Error("build context " + context + " is not a directory");
+  std::string file = f.file;
+  if (file.empty() && f.inline_text.empty()) {
+    reconciler::Build build;
+    build.context = context;
+    file = service_build_file(build);
+  }
+  const std::string text = f.inline_text.empty() ? read_file(file) : f.inline_text;
+  image::build::parse_containerfile(text, file.empty() ? "dockerfile_inline" : file);
+  std::string tags;
+  for (const auto& t : f.tags) tags += (tags.empty() ? "" : ", ") + t;
+  std::printf("build image %s (%s)\n", tags.empty() ? "<untagged>" : tags.c_str(), why.c_str());
+}
+
+void dry_run_build(const reconciler::Project& project, const reconciler::Service& s) {
+  try {
+    dry_run_image_build(service_flags(project, s, true), s.build->context, "service " + s.name);
+  } catch (Error& e) {
+    throw e.context("service " + s.name);
+  }
+}
+
 }  // namespace
 
 void build_services(const Context& ctx, const reconciler::Project& project,
@@ -227,6 +262,10 @@ void build_services(const Context& ctx, const reconciler::Project& project,
     if (!s.build) continue;
     if (!services.empty() && std::find(services.begin(), services.end(), name) == services.end())
       continue;
+    if (ctx.project.dry_run) {
+      dry_run_build(project, s);
+      continue;
+    }
     if (!quiet) std::printf("service %s: building %s\n", name.c_str(), s.build->context.c_str());
     try {
       run_image_build(ctx, service_flags(project, s, quiet), s.build->context);
@@ -246,6 +285,10 @@ void build_for_up(const Context& ctx, const reconciler::Project& project,
     const bool missing = !store.find(reconciler::service_image(project, s));
     const bool ours = s.image.empty() || s.pull_policy == "build";
     if (!missing && !ours) continue;
+    if (ctx.project.dry_run) {
+      dry_run_build(project, s);
+      continue;
+    }
     ImageBuildFlags f = service_flags(project, s, false);
     f.silent_when_cached = !missing;
     f.header = "service " + name + ": building " + s.build->context;

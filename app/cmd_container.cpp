@@ -38,7 +38,7 @@ namespace {
 void add_sharing_flags(CLI::App& cmd, CreateFlags& f) {
   cmd.add_option("--pid", f.pid, "PID namespace: host or container:NAME (default: its own)");
   cmd.add_option("--ipc", f.ipc,
-                 "IPC namespace: private (default), shareable, host or container:NAME");
+                 "IPC namespace: private (default), shareable, none, host or container:NAME");
   cmd.add_option("--uts", f.uts, "UTS namespace: host (default: its own)");
   cmd.add_option("--volumes-from", f.volumes_from,
                  "Mount the volumes of a container: CONTAINER[:ro|rw]")

@@ -3,9 +3,12 @@
 // copies). The project's cp, export and commit (cmd_project_fs.cpp) share
 // these through context.hpp.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -14,6 +17,7 @@
 
 #include "app/container_fs.hpp"
 #include "app/context.hpp"
+#include "runtime/image/lookup.hpp"
 #include "runtime/lifecycle/commit.hpp"
 #include "runtime/lifecycle/container_fs.hpp"
 #include "runtime/rootfs/copy.hpp"
@@ -109,6 +113,11 @@ void add_commit_flags(CLI::App& cmd, CommitFlags& f) {
 }
 
 void commit_command(const Context& ctx, const ContainerRecord& rec, const CommitFlags& f) {
+  if (ctx.project.dry_run) {  // the reference checked as the commit would, nothing stored
+    std::string as = f.reference.empty() ? "" : " as " + image::tag_reference(f.reference);
+    std::printf("commit container %s%s\n", rec.name.c_str(), as.c_str());
+    return;
+  }
   runtime::CommitRequest request{f.reference, f.message, f.author, f.changes};
   std::printf("%s\n", runtime::commit_container(ctx.paths, rec, request).c_str());
 }
@@ -123,30 +132,47 @@ void add_copy_flags(CLI::App& cmd, CopyFlags& f) {
       ->required();
 }
 
-void copy_command(const Paths& paths, const CopyFlags& f,
-                  const std::function<ContainerRecord(const std::string&)>& find) {
-  auto from = container_part(f.src), to = container_part(f.dest);
-  if (from && to) throw Error("copying between containers is not supported");
-  if (!from && !to) throw Error("must specify at least one container source");
-  runtime::CopyOptions options{.follow_link = f.follow, .owner = {.keep = f.archive}};
-  if (from) {
-    ContainerRecord rec = find(from->first);
-    std::string src = in_container(rec, from->second);
-    auto root = runtime::open_container_root(paths, rec, runtime::RootAccess::Read);
-    auto side = runtime::beneath_side(root.get(), "container " + rec.name);
-    if (f.dest == "-") {
-      runtime::write_path_tar(side, src, STDOUT_FILENO, options);
-      return;
-    }
-    options.owner.uid = ::getuid();
-    options.owner.gid = ::getgid();
-    runtime::copy_path(side, src, runtime::host_side(), f.dest, options);
+namespace {
+
+// cp out of a container, or its dry run (nothing copied, nothing mounted rw).
+void copy_out(const Paths& paths, const CopyFlags& f, const ContainerRecord& rec,
+              const std::string& path, const runtime::CopyOptions& options) {
+  std::string src = in_container(rec, path);
+  auto root = runtime::open_container_root(paths, rec, runtime::RootAccess::Read);
+  auto side = runtime::beneath_side(root.get(), "container " + rec.name);
+  if (f.dry_run) {
+    if (f.dest == "-")
+      runtime::check_source(side, src, options.follow_link);
+    else
+      runtime::check_copy(side, src, runtime::host_side(), f.dest, options);
+    std::printf("copy %s:%s to %s\n", rec.name.c_str(), path.c_str(), f.dest.c_str());
     return;
   }
-  ContainerRecord rec = find(to->first);
-  std::string dest = in_container(rec, to->second);
-  auto root = runtime::open_container_root(paths, rec, runtime::RootAccess::Write);
+  if (f.dest == "-") {
+    runtime::write_path_tar(side, src, STDOUT_FILENO, options);
+    return;
+  }
+  runtime::CopyOptions mine = options;
+  mine.owner.uid = ::getuid();
+  mine.owner.gid = ::getgid();
+  runtime::copy_path(side, src, runtime::host_side(), f.dest, mine);
+}
+
+void copy_in(const Paths& paths, const CopyFlags& f, const ContainerRecord& rec,
+             const std::string& path, const runtime::CopyOptions& options) {
+  std::string dest = in_container(rec, path);
+  auto root = runtime::open_container_root(
+      paths, rec, f.dry_run ? runtime::RootAccess::Read : runtime::RootAccess::Write);
   auto side = runtime::beneath_side(root.get(), "container " + rec.name);
+  if (f.dry_run) {
+    if (f.src != "-") {
+      runtime::check_copy(runtime::host_side(), f.src, side, dest, options);
+    } else if (!side.open(dest, O_PATH | O_DIRECTORY | O_CLOEXEC)) {
+      throw Error("destination \"" + rec.name + ":" + path + "\" must be a directory");
+    }
+    std::printf("copy %s to %s:%s\n", f.src.c_str(), rec.name.c_str(), path.c_str());
+    return;
+  }
   if (f.src == "-") {
     runtime::extract_tar_to(STDIN_FILENO, side, dest);
   } else {
@@ -154,10 +180,34 @@ void copy_command(const Paths& paths, const CopyFlags& f,
   }
 }
 
+}  // namespace
+
+void copy_command(const Paths& paths, const CopyFlags& f,
+                  const std::function<ContainerRecord(const std::string&)>& find) {
+  auto from = container_part(f.src), to = container_part(f.dest);
+  if (from && to) throw Error("copying between containers is not supported");
+  if (!from && !to) throw Error("must specify at least one container source");
+  runtime::CopyOptions options{.follow_link = f.follow, .owner = {.keep = f.archive}};
+  if (from)
+    copy_out(paths, f, find(from->first), from->second, options);
+  else
+    copy_in(paths, f, find(to->first), to->second, options);
+}
+
 void export_command(const Context& ctx, const ContainerRecord& rec, const std::string& output) {
   if (output.empty() && ::isatty(STDOUT_FILENO))
     throw Error("cowardly refusing to save to a terminal. Use the -o flag or redirect");
   auto root = runtime::open_container_root(ctx.paths, rec, runtime::RootAccess::Image);
+  if (ctx.project.dry_run) {  // docker's check of the output path, then nothing written
+    std::string dir = std::filesystem::path(output).parent_path().string();
+    struct stat st {};
+    if (!output.empty() && ::stat(dir.empty() ? "." : dir.c_str(), &st) < 0)
+      throw Error("failed to export container: invalid output path", output, errno,
+                  "its directory must exist");
+    std::printf("export container %s to %s\n", rec.name.c_str(),
+                output.empty() ? "stdout" : output.c_str());
+    return;
+  }
   if (output.empty()) {
     runtime::write_root_tar(root.get(), STDOUT_FILENO);
     return;

@@ -26,6 +26,7 @@
 #include "app/progress.hpp"
 #include "app/project.hpp"
 #include "app/pull.hpp"
+#include "app/up_menu.hpp"
 #include "app/views/container_rows.hpp"
 #include "app/views/list_filter.hpp"
 #include "app/watch.hpp"
@@ -310,6 +311,12 @@ void register_up(CLI::App& app, Context& ctx) {
       }
       watch->start_beside_attach(ctx);
     }
+    std::optional<UpMenu> menu;
+    const bool terminal = ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO);
+    if (attach && ctx.exit_code == 0 &&
+        menu_enabled(menu_flag(*attach_flags), std::getenv("COMPOSE_MENU"), terminal,
+                     ctx.project.progress))
+      menu.emplace(ctx, c.project, o->f.services, watch);
     if (attach && (ctx.exit_code == 0 || ctx.exit_code == kExitInterrupted))
       ctx.exit_code = attach(ctx.exit_code == kExitInterrupted);
   });

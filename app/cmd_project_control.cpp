@@ -402,11 +402,16 @@ void register_port(CLI::App& app, Context& ctx) {
 // ---- wait ----
 
 // Tears the project down as `lit down` does (wait --down-project).
+// With --dry-run, prints its plan instead.
 int down_project(Context& ctx, const Project& project) {
   FileLock held = project_lock(ctx, project.name);
   Desired desired = desired_state(ctx.paths, project, Hashes::Skip);
   ObservedState observed = observe(ctx.paths, project.name, desired.state);
   Plan plan = plan_down(desired.state, observed, {});
+  if (ctx.project.dry_run) {
+    std::fputs(plan.empty() ? "nothing to do\n" : render_plan(plan).c_str(), stdout);
+    return 0;
+  }
   return apply_with_progress(ctx, project, desired, plan, {});
 }
 
@@ -523,6 +528,13 @@ void register_attach(CLI::App& app, Context& ctx) {
       Project project = load_by_name(ctx);
       check_services(project, {o->target.service});
       ProjectContainer c = port_container(ctx, project, o->target);
+      if (ctx.project.dry_run) {  // compose's dry-run client refuses the attach itself
+        if (c.state.status == ContainerStatus::Paused)
+          throw Error("cannot attach to a paused container, unpause it first");
+        std::printf("attach to container %s\n", c.record.name.c_str());
+        std::fflush(stdout);
+        throw Error("interactive run is not supported in dry-run mode");
+      }
       ctx.exit_code = runtime::attach_container(ctx.paths, c.record, o->attach);
     });
   });

@@ -54,6 +54,7 @@ void register_cp(CLI::App& app, Context& ctx) {
   cmd->add_option("--index", o->index, "Which replica (default 1)")->check(CLI::PositiveNumber);
   add_copy_flags(*cmd, o->copy);
   cmd->callback([&ctx, o] {
+    o->copy.dry_run = ctx.project.dry_run;
     compose_errors(ctx, [&] {
       copy_command(ctx.paths, o->copy, [&](const std::string& service) {
         return service_container(ctx, service, o->index);

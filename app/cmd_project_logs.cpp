@@ -21,6 +21,7 @@ namespace lit::app {
 struct AttachFlags {
   bool abort_on_exit = false, abort_on_failure = false, no_color = false, no_prefix = false,
        timestamps = false, attach_dependencies = false, menu = false;
+  const CLI::Option* menu_option = nullptr;  // counted: given on the command line
   std::string exit_code_from;
   std::vector<std::string> attach, no_attach;
   std::optional<int> timeout;
@@ -110,13 +111,19 @@ std::shared_ptr<AttachFlags> add_attach_flags(CLI::App& up) {
                 ->allow_extra_args(false));
   exclusive(up.add_flag("--attach-dependencies", f->attach_dependencies,
                         "Show the output of the dependencies of the services named too"));
-  up.add_flag("--menu,!--no-menu", f->menu,
-              "Accepted for compose's scripts: lit's attached mode has no shortcut menu");
+  f->menu_option = up.add_flag("--menu,!--no-menu", f->menu,
+                               "Shortcut keys at the bottom of an attached up on a terminal "
+                               "(default on; env COMPOSE_MENU)");
   up.add_option("-t,--timeout", f->timeout, "Seconds to wait for a stop on Ctrl-C before SIGKILL");
   up.add_flag("--no-color", f->no_color, "Prefixes without colors");
   up.add_flag("--no-log-prefix", f->no_prefix, "No \"service-1 | \" before each line");
   up.add_flag("--timestamps", f->timestamps, "Show each line's time (RFC3339Nano)");
   return f;
+}
+
+std::optional<bool> menu_flag(const AttachFlags& flags) {
+  if (!flags.menu_option || flags.menu_option->count() == 0) return std::nullopt;
+  return flags.menu;
 }
 
 std::function<int(bool interrupted)> prepare_attach(Context& ctx, const AttachFlags& f,

@@ -42,6 +42,7 @@
 #include "runtime/exec/exec_lines.hpp"
 #include "runtime/image/builder/builder.hpp"
 #include "runtime/image/reference.hpp"
+#include "runtime/image/registry/pull.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/lifecycle/detached.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
@@ -113,6 +114,16 @@ std::optional<ContainerRecord> exec_target(const Context& ctx, const Project& pr
   return std::move(*first);
 }
 
+// compose's dry run fakes an exec's creation and start; attaching to it (a
+// foreground exec) is what its dry-run client refuses, and so does lit.
+void dry_run_exec(const ContainerRecord& target, const std::vector<std::string>& args,
+                  bool detach) {
+  std::printf("exec in container %s: %s\n", target.name.c_str(), joined(args, " ").c_str());
+  if (!detach)
+    throw Error("interactive exec is not supported in dry-run mode")
+        .with_hint("lit --dry-run exec -d checks a detached exec");
+}
+
 void register_exec(CLI::App& app, Context& ctx) {
   struct Opts {
     runtime::ExecOptions exec;
@@ -143,6 +154,10 @@ void register_exec(CLI::App& app, Context& ctx) {
       throw Error("service " + o->service + " is not running" +
                   (o->index ? " container #" + std::to_string(*o->index) : ""))
           .with_hint("start it with lit up -d " + o->service);
+    if (ctx.project.dry_run) {
+      dry_run_exec(*target, o->exec.args, o->detach);
+      return;
+    }
     // As compose: stdin attached, a terminal when there is one.
     o->exec.interactive = !o->detach;
     o->exec.tty = !o->detach && !o->no_tty && ::isatty(STDIN_FILENO);
@@ -333,6 +348,36 @@ class ForegroundPostStart {
   pid_t pid_ = 0;
 };
 
+// --dry-run: what run would do, done to nothing (compose's dry-run client):
+// the image built or pulled if it would be, the dependencies' plan, the
+// one-off created and (with -d) started, its name printed as run -d prints
+// its id. A foreground run would attach: refused, as compose's dry run does.
+void dry_run_oneoff(Context& ctx, const Project& project, const RunOpts& o) {
+  const Service& s = project.services.at(o.service);
+  image::Store store(ctx.paths.images());
+  const std::string policy = !o.pull.empty() ? o.pull : s.pull_policy;
+  if (s.build && (o.build || !store.find(reconciler::service_image(project, s)))) {
+    build_services(ctx, project, {o.service}, true);
+  } else if (!s.build && policy != "never" && (policy == "always" || !store.find(s.image))) {
+    const std::string digest = image::resolve_image(s.image, pull_options(ctx, s.platform));
+    std::printf("pull image %s (service %s, %s)\n", s.image.c_str(), o.service.c_str(),
+                digest.c_str());
+  }
+  Desired desired = desired_state(ctx.paths, project);
+  ObservedState observed = observe(ctx.paths, project.name, desired.state);
+  Plan plan = plan_run_dependencies(desired.state, observed, o.service, !o.no_deps);
+  std::fputs(render_plan(plan).c_str(), stdout);
+  const std::string name =
+      o.name.empty() ? project.name + "-" + o.service + "-run-" + random_suffix() : o.name;
+  std::printf("create container %s (one-off)\n", name.c_str());
+  if (!o.detach) {
+    std::fflush(stdout);
+    throw Error("interactive run is not supported in dry-run mode")
+        .with_hint("lit --dry-run run -d checks a detached run");
+  }
+  std::printf("start container %s\n%s\n", name.c_str(), name.c_str());
+}
+
 void register_run(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<RunOpts>();
   auto* cmd = app.add_subcommand("run", "Run a one-off command in a new container of a service");
@@ -363,6 +408,10 @@ void register_run(CLI::App& app, Context& ctx) {
     if (o->tty && !o->no_tty && o->interactive && !::isatty(STDIN_FILENO))
       throw Error("the input device is not a TTY").with_hint("drop -t, or run with -T");
     Project project = load_with(ctx, o->service);
+    if (ctx.project.dry_run) {
+      dry_run_oneoff(ctx, project, *o);
+      return;
+    }
     prepare_oneoff_image(ctx, project, *o);
     ContainerRecord rec = create_oneoff(ctx, project, *o);
     const Service& service = project.services.at(o->service);
@@ -655,6 +704,26 @@ void report_pulls(Context& ctx, const std::vector<PullJob>& jobs, PullOutput out
   }
 }
 
+// --dry-run: each image resolved in its registry as the pull would (nothing
+// fetched), and what would be pulled printed; errors as a pull's.
+void dry_run_pulls(Context& ctx, const std::vector<PullJob>& jobs, bool ignore_failures) {
+  for (const auto& j : jobs) {
+    const std::string names = joined(j.services, ", ");
+    try {
+      const std::string digest = image::resolve_image(j.image, pull_options(ctx, j.platform));
+      const std::string why = names.empty() ? digest : "service " + names + ", " + digest;
+      std::printf("pull image %s (%s)\n", j.image.c_str(), why.c_str());
+    } catch (Error& e) {
+      if (ignore_failures) {
+        std::fprintf(stderr, "lit: warning: service %s: %s\n", names.c_str(), e.what());
+        continue;
+      }
+      report(ctx, names.empty() ? e : e.context("service " + names));
+      ctx.exit_code = kExitProjectFailure;
+    }
+  }
+}
+
 void register_pull(CLI::App& app, Context& ctx) {
   struct Opts {
     std::vector<std::string> services;
@@ -677,12 +746,19 @@ void register_pull(CLI::App& app, Context& ctx) {
     if (o->services.size() == 1 && ctx.project.files.empty() &&
         ctx.project.project_directory.empty() &&
         discover_files(std::filesystem::current_path().string()).empty()) {
-      pull_with_output(ctx, o->services[0], PullFlags{"", output});
+      if (ctx.project.dry_run)
+        dry_run_pulls(ctx, {{o->services[0], "", {}, std::nullopt, std::nullopt}}, false);
+      else
+        pull_with_output(ctx, o->services[0], PullFlags{"", output});
       return;
     }
     Project project = load(ctx, o->services);
     check_services(project, o->services);
     std::vector<PullJob> jobs = pull_jobs(project, o->services);
+    if (ctx.project.dry_run) {
+      dry_run_pulls(ctx, jobs, o->ignore_failures);
+      return;
+    }
     for (const auto& j : jobs)
       if (output != PullOutput::Quiet && output != PullOutput::Json)
         std::printf("service %s: pulling %s\n", joined(j.services, ", ").c_str(), j.image.c_str());

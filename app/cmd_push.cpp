@@ -8,6 +8,7 @@
 #include "app/pull.hpp"
 #include "runtime/image/reference.hpp"
 #include "runtime/image/registry/push.hpp"
+#include "runtime/image/save.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::app {
@@ -110,6 +111,21 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
+// --dry-run: what a push checks before it talks to the registry (a tag to
+// push as, the image in the store), and the line saying what it would push.
+void dry_run_push(const Context& ctx, const std::string& image,
+                  const std::vector<std::string>& services) {
+  const image::Reference ref = image::parse_reference(image);
+  try {
+    if (!ref.digest.empty() || ref.tag.empty())
+      throw Error("push by digest is not supported", "", 0, "name a tag: NAME:TAG");
+    image::resolve_save(ctx.paths.images(), {image});
+  } catch (Error& e) {
+    throw e.context("push " + ref.str());  // push_image's words
+  }
+  std::printf("push image %s (service %s)\n", image.c_str(), joined(services).c_str());
+}
+
 void register_project_push(CLI::App& app, Context& ctx) {
   struct Opts {
     std::vector<std::string> services;
@@ -128,6 +144,10 @@ void register_project_push(CLI::App& app, Context& ctx) {
       if (!project.services.count(n)) throw Error("no such service: " + n);
     for (const auto& [image, services] : push_jobs(project, o->services)) {
       try {
+        if (ctx.project.dry_run) {
+          dry_run_push(ctx, image, services);
+          continue;
+        }
         if (!o->flags.quiet)
           std::printf("service %s: pushing %s\n", joined(services).c_str(), image.c_str());
         push_with_output(ctx, image, "", o->flags);

@@ -191,9 +191,25 @@ void sync_one(int root, const runtime::TreeSide& to, const std::string& host,
   runtime::copy_path(runtime::host_side(), host, to, target, copy);
 }
 
+// --dry-run: what a sync would copy (or remove), printed, nothing touched.
+void print_sync(const runtime::ContainerRecord& rec, const Mappings& mappings) {
+  for (const auto& [host, target] : mappings) {
+    std::error_code ec;
+    if (fs::symlink_status(host, ec).type() == fs::file_type::not_found)
+      std::printf("remove %s:%s\n", rec.name.c_str(), target.c_str());
+    else
+      std::printf("copy %s to %s:%s\n", host.c_str(), rec.name.c_str(), target.c_str());
+  }
+  std::fflush(stdout);
+}
+
 void sync_service(const Context& ctx, const Project& project, const std::string& service,
                   const Mappings& mappings) {
   for (const auto& rec : running(ctx, project, service)) {
+    if (ctx.project.dry_run) {
+      print_sync(rec, mappings);
+      continue;
+    }
     runtime::ContainerRoot root =
         runtime::open_container_root(ctx.paths, rec, runtime::RootAccess::Write);
     runtime::TreeSide to = runtime::beneath_side(root.get(), "container " + rec.name);
@@ -220,6 +236,10 @@ void restart_services(const Context& ctx, const Project& project,
   Desired desired = desired_state(ctx.paths, project, Hashes::Skip);
   ObservedState observed = observe(ctx.paths, project.name, desired.state);
   Plan plan = plan_lifecycle(desired.state, observed, Lifecycle::Restart, services);
+  if (ctx.project.dry_run) {
+    std::fputs(render_plan(plan).c_str(), stdout);
+    return;
+  }
   ApplyResult r = apply_plan(ctx.paths, &project, &desired, plan, {}, plain_progress());
   if (!r.ok()) throw Error(joined(r.errors));
 }
@@ -273,6 +293,10 @@ void rebuild(Context& ctx, const Project& project, const std::vector<std::string
   up.services = services;
   up.no_deps = true;
   Plan plan = plan_up(desired.state, observed, up);
+  if (ctx.project.dry_run) {
+    std::fputs(render_plan(plan).c_str(), stdout);
+    return;
+  }
   ApplyResult r = apply_plan(ctx.paths, &project, &desired, plan, {}, plain_progress());
   if (!r.ok()) {
     say(s, "Failed to recreate services after update. Error: " + joined(r.errors));
@@ -288,8 +312,14 @@ void exec_in_service(const Context& ctx, const Project& project, const std::stri
   o.env = x.environment;
   o.workdir = x.working_dir;
   o.user = x.user;
-  for (const auto& rec : running(ctx, project, service))
-    runtime::exec_in(x.privileged ? runtime::with_privileges(rec) : rec, o);
+  std::string command;
+  for (const auto& a : o.args) command += (command.empty() ? "" : " ") + a;
+  for (const auto& rec : running(ctx, project, service)) {
+    if (ctx.project.dry_run)
+      std::printf("exec in container %s: %s\n", rec.name.c_str(), command.c_str());
+    else
+      runtime::exec_in(x.privileged ? runtime::with_privileges(rec) : rec, o);
+  }
 }
 
 // What one batch of changes asks for, per service.
@@ -421,6 +451,7 @@ int up_before_watch(Context& ctx, Project project, const WatchSettings& s) {
     if (svc.build && !svc.watch.empty()) svc.pull_policy = "build";  // as compose: built each time
   build_for_up(ctx, project, s.services);
   for (const auto& [name, svc] : project.services) {
+    if (ctx.project.dry_run) break;  // pulls are not simulated here (lit --dry-run pull is)
     const std::string policy = svc.pull_policy == "build" ? "missing" : svc.pull_policy;
     ensure_mounted_images(ctx, svc, policy, s.quiet);
     if (svc.image.empty() || svc.build) continue;
@@ -436,6 +467,11 @@ int up_before_watch(Context& ctx, Project project, const WatchSettings& s) {
   UpOptions up;
   up.services = s.services;
   Plan plan = plan_up(desired.state, observed, up);
+  if (ctx.project.dry_run) {
+    std::fputs(plan.empty() ? "nothing to do\n" : render_plan(plan).c_str(), stdout);
+    std::fflush(stdout);
+    return 0;
+  }
   return apply_with_progress(ctx, project, desired, plan, {});
 }
 
@@ -444,12 +480,15 @@ int up_before_watch(Context& ctx, Project project, const WatchSettings& s) {
 UpWatch::UpWatch(Project p, const std::vector<std::string>& names)
     : project(std::move(p)), rules(prepare_watch(project, names)), services(names) {}
 
-UpWatch::~UpWatch() {
+UpWatch::~UpWatch() { stop(); }
+
+void UpWatch::stop() {
   if (child_ <= 0) return;
   ::kill(child_, SIGTERM);
   int status = 0;
   while (::waitpid(child_, &status, 0) < 0 && errno == EINTR) {
   }
+  child_ = -1;
 }
 
 void UpWatch::start_beside_attach(Context& ctx) {

@@ -17,14 +17,18 @@ void register_project_fs_commands(CLI::App& app, Context& ctx);  // lit cp/expor
 
 struct CopyFlags {
   bool archive = false, follow = false, quiet = false;
+  bool dry_run = false;   // lit --dry-run cp: checked and printed, nothing copied
   std::string src, dest;  // CONTAINER:PATH, a host path, or "-"
 };
 void add_copy_flags(CLI::App& cmd, CopyFlags& f);
-// Copies as docker cp; `find` turns the CONTAINER part into its record.
+// Copies as docker cp; `find` turns the CONTAINER part into its record. With
+// f.dry_run, makes the copy's checks and prints what it would copy
+// ("copy ./a to shop-web-1:/tmp/a"), as compose's dry run.
 void copy_command(const Paths& paths, const CopyFlags& f,
                   const std::function<runtime::ContainerRecord(const std::string&)>& find);
 
 // The container's file system as a tar to `output` (stdout when empty; refused on a terminal).
+// With --dry-run: the output's directory checked, "export container NAME to FILE" printed.
 void export_command(const Context& ctx, const runtime::ContainerRecord& rec,
                     const std::string& output);
 
@@ -34,7 +38,8 @@ struct CommitFlags {
   bool pause = true;                 // accepted, as docker's; lit has no pause yet
 };
 void add_commit_flags(CLI::App& cmd, CommitFlags& f);
-// Stores the container's writable layer as a new image; prints its id.
+// Stores the container's writable layer as a new image; prints its id. With
+// --dry-run: the reference checked, "commit container NAME as REF" printed.
 void commit_command(const Context& ctx, const runtime::ContainerRecord& rec, const CommitFlags& f);
 
 }  // namespace lit::app

@@ -57,7 +57,7 @@ std::string_view command_word(int argc, char** argv, int n = 0) {
 // container, image and network groups; 1 for the project commands, as
 // compose (and volume, login, as docker).
 // What the global flags imply for the others: --ansi never means plain
-// progress (compose's), always a terminal's; --dry-run only where lit has it.
+// progress (compose's), always a terminal's; --dry-run only on compose's commands.
 void apply_global_flags(const CLI::App& cli, lit::app::Context& ctx) {
   auto& p = ctx.project;
   if (p.ansi == "never" && p.progress == "auto") p.progress = "plain";
@@ -65,19 +65,13 @@ void apply_global_flags(const CLI::App& cli, lit::app::Context& ctx) {
   if (!p.dry_run) return;
   auto subs = cli.get_subcommands();
   const std::string command = subs.empty() ? "" : subs.front()->get_name();
-  static const std::set<std::string> kDryRunnable = {"up",    "create",  "scale",   "down",
-                                                     "start", "stop",    "restart", "kill",
-                                                     "pause", "unpause", "rm"};
-  // These change nothing: with --dry-run they run as they are, as compose's do.
-  static const std::set<std::string> kReadOnly = {"ps",      "ls",     "logs", "images",
-                                                  "config",  "top",    "port", "version",
-                                                  "volumes", "events", "stats"};
-  if (!kDryRunnable.count(command) && !kReadOnly.count(command))
-    throw lit::Error(
-        "--dry-run: lit supports it with up, create, scale, down, start, stop, "
-        "restart, kill, pause, unpause and rm (and the commands that only read), not with " +
-        command)
-        .with_hint("run the command without --dry-run, or see 'lit up --dry-run'");
+  // compose's commands: each simulates its changes (prints what it would do),
+  // or only reads and runs as it is. lit's docker-style groups have no dry run.
+  static const std::set<std::string> kNotCompose = {"container", "image", "network", "volume",
+                                                    "system",    "login", "logout",  "builder"};
+  if (kNotCompose.count(command))
+    throw lit::Error("--dry-run: a flag of the project (compose) commands, not of lit " + command)
+        .with_hint("run the command without --dry-run");
 }
 
 int register_commands(CLI::App& cli, lit::app::Context& ctx, int argc, char** argv) {
@@ -143,7 +137,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"never", "always", "auto"}))
       ->envname("COMPOSE_ANSI");
   cli.add_flag("--dry-run", ctx.project.dry_run,
-               "Print what up, create, scale or down would do; change nothing");
+               "Print what a project command would do; change nothing");
   cli.add_flag("--compatibility", ctx.project.compatibility,
                "Name containers as compose v1 did (PROJECT_SERVICE_N)")
       ->envname("COMPOSE_COMPATIBILITY");

@@ -60,6 +60,8 @@ int apply_with_progress(const Context& ctx, const reconciler::Project& project,
 struct AttachFlags;
 // Adds --abort-on-container-exit, --exit-code-from, --attach, -t... to `up` (after -d and --wait).
 std::shared_ptr<AttachFlags> add_attach_flags(CLI::App& up);
+// --menu / --no-menu (--menu=false) when given on the command line.
+std::optional<bool> menu_flag(const AttachFlags& flags);
 // Checks the flags against the project before anything changes; the function
 // returned attaches once the plan is applied and returns up's exit status.
 std::function<int(bool interrupted)> prepare_attach(Context& ctx, const AttachFlags& flags,

@@ -41,6 +41,9 @@ class UpWatch {
   UpWatch(const UpWatch&) = delete;
   UpWatch& operator=(const UpWatch&) = delete;
   void start_beside_attach(Context& ctx);
+  // The watching child ended (SIGTERM, waited for); start_beside_attach may start it again.
+  void stop();
+  bool running() const { return child_ > 0; }
 
   reconciler::Project project;
   std::vector<ActiveRule> rules;

@@ -12,7 +12,7 @@ const char* expected(runtime::NamespaceKind kind) {
     case runtime::NamespaceKind::Pid:
       return "expected host, service:NAME or container:NAME";
     case runtime::NamespaceKind::Ipc:
-      return "expected private, shareable, host, service:NAME or container:NAME";
+      return "expected private, shareable, none, host, service:NAME or container:NAME";
     case runtime::NamespaceKind::Uts:
       break;
   }

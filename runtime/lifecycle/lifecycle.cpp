@@ -231,8 +231,11 @@ RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
   if (record.spec.network == NetworkMode::Container) hooks.netns = open_joined_netns(paths, record);
   if (record.spec.pid.mode == NamespaceMode::Container)
     hooks.pidns = open_joined_pidns(paths, record);
-  if (record.spec.ipc.mode == NamespaceMode::Container)
-    hooks.ipcns = open_joined_ipcns(paths, record);
+  if (record.spec.ipc.mode == NamespaceMode::Container) {
+    JoinedIpc ipc = open_joined_ipcns(paths, record);
+    hooks.ipcns = std::move(ipc.ipcns);
+    hooks.ipc_mntns = std::move(ipc.mntns);
+  }
   return hooks;
 }
 

@@ -4,6 +4,7 @@
 #include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -78,6 +79,26 @@ void enter_cwd(const std::string& cwd) {
   }
 }
 
+// ipc container:NAME: the joined container's /dev/shm, shared as docker
+// shares it. A mount of another mount namespace cannot be bound from this
+// one: the init enters that namespace, takes a detached copy of the mount
+// there (open_tree), and comes back; setup_dev attaches the copy.
+UniqueFd copy_joined_shm(int mntns_fd, const std::string& container) {
+  UniqueFd own(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
+  if (!own) throw Error::sys("open", "/proc/self/ns/mnt", errno);
+  // setns resets the root to the namespace's: kept to be restored exactly.
+  UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) throw Error::sys("open", "/", errno);
+  check_sys(::setns(mntns_fd, CLONE_NEWNS), "enter the mount namespace of container", container);
+  UniqueFd tree(::open_tree(AT_FDCWD, "/dev/shm", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+  const int err = errno;
+  check_sys(::setns(own.get(), CLONE_NEWNS), "return to the container's mount namespace");
+  check_sys(::fchdir(root.get()), "return to", "/");
+  check_sys(::chroot("."), "return to", "/");
+  if (!tree) throw Error::sys("copy the /dev/shm of container", container, err);
+  return tree;
+}
+
 void run_init(const InitConfig& c, const Channel& channel) {
   const ContainerSpec& spec = *c.spec;
   UniqueFd sent_netns = wait_for_go(channel);
@@ -100,7 +121,13 @@ void run_init(const InitConfig& c, const Channel& channel) {
     setup_detached_stdio(c.stdio);
   else
     setup_stdio(spec.process);
-  prepare_rootfs(spec, c.rootfs);
+  RootfsContext rootfs = c.rootfs;
+  UniqueFd shm;
+  if (c.ipc_mntns_fd >= 0) {
+    shm = copy_joined_shm(c.ipc_mntns_fd, spec.ipc.container);
+    rootfs.shm_tree = shm.get();
+  }
+  prepare_rootfs(spec, rootfs);
   pivot_into(c.rootfs.rootfs);
   if (!spec.hostname.empty() && spec.uts.mode != NamespaceMode::Host) {  // host: the host's
     check_sys(::sethostname(spec.hostname.data(), spec.hostname.size()), "set hostname",

@@ -27,6 +27,7 @@ struct InitConfig {
       -1;  // the namespace to join: Container's (None's made in the background comes with go)
   bool netns_with_go = false;  // None: joins the namespace sent with "go" (BackgroundNetns)
   int ipcns_fd = -1;           // --ipc container:NAME: the namespace to join
+  int ipc_mntns_fd = -1;       // and the mount namespace whose /dev/shm it shares
   const security::SeccompProgram* seccomp = nullptr;  // made by lit before the clone
   int exec_trampoline = -1;  // open_exec_trampoline(): the last execve goes through it
 };

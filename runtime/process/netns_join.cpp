@@ -17,6 +17,7 @@ namespace {
 struct Joined {
   ContainerRecord target;
   UniqueFd fd;
+  pid_t pid = 0;
 };
 
 // The running target's /proc/PID/ns/<ns>; `what` names the namespace in errors.
@@ -45,7 +46,7 @@ Joined open_target_ns(const Paths& paths, const ContainerRecord& record, const s
     throw StartError(Error(context + ": cannot join the " + what + " of container " + target->name +
                            ": it exited"),
                      125);
-  return {std::move(*target), std::move(fd)};
+  return {std::move(*target), std::move(fd), st.pid};
 }
 
 }  // namespace
@@ -75,7 +76,7 @@ UniqueFd open_joined_pidns(const Paths& paths, const ContainerRecord& record) {
       .fd;
 }
 
-UniqueFd open_joined_ipcns(const Paths& paths, const ContainerRecord& record) {
+JoinedIpc open_joined_ipcns(const Paths& paths, const ContainerRecord& record) {
   Joined j =
       open_target_ns(paths, record, record.spec.ipc.container, "ipc", "IPC namespace", "--ipc");
   // As docker (whose default IPC mode is private): only a donor that said so is joined.
@@ -86,7 +87,14 @@ UniqueFd open_joined_ipcns(const Paths& paths, const ContainerRecord& record) {
                          .with_hint("use IpcMode:shareable for the donor container (--ipc "
                                     "shareable, or ipc: shareable in a compose file)"),
                      125);
-  return std::move(j.fd);
+  // Its mount namespace, where the init finds the /dev/shm it shares.
+  std::string path = "/proc/" + std::to_string(j.pid) + "/ns/mnt";
+  UniqueFd mntns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!mntns || process_start_time(j.pid) != j.target.state.pid_start_time)
+    throw StartError(Error("start container " + record.name + ": cannot join the IPC namespace " +
+                           "of container " + j.target.name + ": it exited"),
+                     125);
+  return {std::move(j.fd), std::move(mntns)};
 }
 
 }  // namespace lit::runtime

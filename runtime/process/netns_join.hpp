@@ -16,8 +16,12 @@ UniqueFd open_joined_netns(const Paths& paths, const ContainerRecord& record);
 
 // --pid container:NAME and --ipc container:NAME: the target's PID or IPC
 // namespace. Throws StartError (125) as above; the IPC one also when the target
-// is not shareable (docker's "non-shareable IPC").
+// is not shareable (docker's "non-shareable IPC"). With the IPC namespace
+// comes the target's mount namespace, whose /dev/shm the container shares.
+struct JoinedIpc {
+  UniqueFd ipcns, mntns;
+};
 UniqueFd open_joined_pidns(const Paths& paths, const ContainerRecord& record);
-UniqueFd open_joined_ipcns(const Paths& paths, const ContainerRecord& record);
+JoinedIpc open_joined_ipcns(const Paths& paths, const ContainerRecord& record);
 
 }  // namespace lit::runtime

@@ -96,7 +96,8 @@ pid_t clone_init(const ContainerSpec& spec, bool joins_netns, bool as_sibling) {
   if (!joins_netns && spec.network != NetworkMode::Host) flags |= CLONE_NEWNET;
   // Host: the host's; Container: entered around the clone (PID) or by the init (IPC).
   if (spec.pid.mode == NamespaceMode::Private) flags |= CLONE_NEWPID;
-  if (spec.ipc.mode == NamespaceMode::Private || spec.ipc.mode == NamespaceMode::Shareable)
+  if (spec.ipc.mode == NamespaceMode::Private || spec.ipc.mode == NamespaceMode::Shareable ||
+      spec.ipc.mode == NamespaceMode::None)
     flags |= CLONE_NEWIPC;
   if (spec.uts.mode != NamespaceMode::Host) flags |= CLONE_NEWUTS;
   // Detached: the init becomes the child of our parent, the supervisor, which reaps it.
@@ -159,6 +160,7 @@ class Launch {
     config.ipcns_fd = hooks.ipcns.get();
     trampoline_ = open_exec_trampoline();
     config.exec_trampoline = trampoline_.get();
+    config.ipc_mntns_fd = hooks.ipc_mntns.get();
     Channel::make_pair(parent_end_, child_end_);
     config.channel_fd = child_end_.get();
   }

@@ -37,8 +37,9 @@ struct RunHooks {
   UniqueFd netns;
   // --pid container:NAME, --ipc container:NAME: the joined container's PID
   // namespace (entered by lit around the init's clone: it applies to children)
-  // and IPC namespace (entered by the init).
-  UniqueFd pidns, ipcns;
+  // and IPC namespace (entered by the init); with the IPC namespace, the
+  // joined container's mount namespace, where the init copies its /dev/shm.
+  UniqueFd pidns, ipcns, ipc_mntns;
   // Where compiled seccomp programs are kept between containers (empty: none kept).
   std::filesystem::path seccomp_cache;
   // The container's runtime directory (Paths::run_container): its etc files and

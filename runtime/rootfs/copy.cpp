@@ -212,29 +212,58 @@ TreeSide beneath_side(int root_fd, std::string describe) {
           std::move(describe)};
 }
 
-void copy_path(const TreeSide& from, const std::string& src, const TreeSide& to,
-               const std::string& dest, const CopyOptions& options) {
-  UniqueFd src_fd = open_source(from, src, options.follow_link);
-  bool src_dir = S_ISDIR(stat_fd(src_fd.get(), src).st_mode);
+namespace {
+
+// Where copy_path puts SRC: into `dir` as `name`, or (`children`) SRC's
+// entries into `dir`. Resolving it makes every check a copy makes.
+struct CopyTarget {
+  UniqueFd src_fd, dir;
+  std::string name;
+  bool children = false;
+};
+
+CopyTarget resolve_copy(const TreeSide& from, const std::string& src, const TreeSide& to,
+                        const std::string& dest, bool follow_link) {
+  CopyTarget t;
+  t.src_fd = open_source(from, src, follow_link);
+  bool src_dir = S_ISDIR(stat_fd(t.src_fd.get(), src).st_mode);
   UniqueFd dst_fd = to.open(dest, kPathFlags);
   if (!dst_fd && errno != ENOENT) throw Error::sys("open", where(to, dest), errno);
   if (dst_fd && S_ISDIR(stat_fd(dst_fd.get(), dest).st_mode)) {
-    std::string name = base_name(src);
-    if (src_dir && (ends_with_dot(src) || name.empty())) {
-      copy_children(src_fd.get(), src, dst_fd.get(), options);
-    } else {
-      copy_entry(src_fd.get(), src, dst_fd.get(), name, options);
-    }
-    return;
+    t.name = base_name(src);
+    t.children = src_dir && (ends_with_dot(src) || t.name.empty());
+    t.dir = std::move(dst_fd);
+    return t;
   }
   if (dst_fd && src_dir)
     throw Error("cannot copy a directory to a file", where(to, dest), 0,
                 "name a directory (or a path that does not exist) as the destination");
   if (!dst_fd && dest.ends_with('/'))
     throw Error("copy to " + where(to, dest), {}, 0, "the destination directory must exist");
-  UniqueFd parent = to.open(parent_of(dest), kPathFlags | O_DIRECTORY);
-  if (!parent) throw Error::sys("open destination directory", where(to, parent_of(dest)), errno);
-  copy_entry(src_fd.get(), src, parent.get(), base_name(dest), options);
+  t.dir = to.open(parent_of(dest), kPathFlags | O_DIRECTORY);
+  if (!t.dir) throw Error::sys("open destination directory", where(to, parent_of(dest)), errno);
+  t.name = base_name(dest);
+  return t;
+}
+
+}  // namespace
+
+void copy_path(const TreeSide& from, const std::string& src, const TreeSide& to,
+               const std::string& dest, const CopyOptions& options) {
+  CopyTarget t = resolve_copy(from, src, to, dest, options.follow_link);
+  if (t.children)
+    copy_children(t.src_fd.get(), src, t.dir.get(), options);
+  else
+    copy_entry(t.src_fd.get(), src, t.dir.get(), t.name, options);
+}
+
+void check_copy(const TreeSide& from, const std::string& src, const TreeSide& to,
+                const std::string& dest, const CopyOptions& options) {
+  resolve_copy(from, src, to, dest, options.follow_link);
+}
+
+void check_source(const TreeSide& from, const std::string& src, bool follow_link) {
+  open_source(from, src, follow_link);
 }
 
 namespace {

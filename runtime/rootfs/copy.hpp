@@ -49,6 +49,13 @@ struct CopyOptions {
 void copy_path(const TreeSide& from, const std::string& src, const TreeSide& to,
                const std::string& dest, const CopyOptions& options);
 
+// The checks copy_path makes (SRC exists; DEST's kind, its parent), copying
+// nothing: `cp --dry-run` fails where the copy would, with the same error.
+void check_copy(const TreeSide& from, const std::string& src, const TreeSide& to,
+                const std::string& dest, const CopyOptions& options);
+// SRC's own check alone (`cp CONTAINER:SRC -` dry run).
+void check_source(const TreeSide& from, const std::string& src, bool follow_link);
+
 // `cp CONTAINER:SRC -`: a tar of SRC (named by its base name, or its contents
 // for "/." or "/") written to out_fd.
 void write_path_tar(const TreeSide& from, const std::string& src, int out_fd,

@@ -72,13 +72,26 @@ void make_device_node(int root_fd, const DeviceNode& d) {
   mount_on(target.get(), d.path, d.host_path.c_str(), nullptr, MS_BIND);
 }
 
+void mount_shm(int dev_fd, const DevShm& shm) {
+  if (shm.none) return;
+  UniqueFd dir = make_subdir(dev_fd, "shm", 01777);
+  if (shm.tree < 0) {
+    mount_on(dir.get(), "/dev/shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+             ("mode=1777,size=" + std::to_string(shm.size)).c_str());
+    return;
+  }
+  if (::move_mount(shm.tree, "", dir.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+      0)
+    throw Error::sys("mount the joined container's /dev/shm on", "/dev/shm", errno);
+}
+
 }  // namespace
 
 void make_device_nodes(int root_fd, const std::vector<DeviceNode>& devices) {
   for (const auto& d : devices) make_device_node(root_fd, d);
 }
 
-void setup_dev(int root_fd, std::int64_t shm_size) {
+void setup_dev(int root_fd, const DevShm& shm) {
   UniqueFd mountpoint = make_dirs_beneath(root_fd, "/dev");
   mount_on(mountpoint.get(), "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME,
            "mode=755,size=65536k");
@@ -90,9 +103,7 @@ void setup_dev(int root_fd, std::int64_t shm_size) {
   UniqueFd pts = make_subdir(dev.get(), "pts", 0755);
   mount_on(pts.get(), "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
            "newinstance,ptmxmode=0666,mode=0620,gid=5");
-  UniqueFd shm = make_subdir(dev.get(), "shm", 01777);
-  mount_on(shm.get(), "/dev/shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-           ("mode=1777,size=" + std::to_string(shm_size)).c_str());
+  mount_shm(dev.get(), shm);
   UniqueFd mqueue = make_subdir(dev.get(), "mqueue", 0755);
   mount_on(mqueue.get(), "/dev/mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC);
   for (const auto& l : kLinks) {

@@ -8,8 +8,17 @@
 
 namespace lit::runtime {
 
-// root_fd: the rootfs (before pivot_root). Needs a new IPC namespace for mqueue.
-void setup_dev(int root_fd, std::int64_t shm_size);
+// What the container's /dev/shm is: a tmpfs of `size` bytes (the default),
+// absent (ipc: none, as docker), or `tree`: a detached copy of a joined
+// container's /dev/shm mount (ipc: container:NAME), attached there.
+struct DevShm {
+  std::int64_t size = 64 << 20;
+  bool none = false;
+  int tree = -1;
+};
+
+// root_fd: the rootfs (before pivot_root). Needs its IPC namespace entered for mqueue.
+void setup_dev(int root_fd, const DevShm& shm);
 
 // The spec's own devices (--device), after setup_dev: each node made with its
 // host node's type, numbers, mode and owner (replacing a default node of that

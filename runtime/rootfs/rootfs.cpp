@@ -62,7 +62,9 @@ void prepare_rootfs(const ContainerSpec& spec, const RootfsContext& ctx) {
   mount_proc(root.get());
   mount_sys(root.get(), spec.network);
   mount_cgroupfs(root.get(), ctx.cgroup_paths);
-  setup_dev(root.get(), spec.shm_size);
+  setup_dev(
+      root.get(),
+      {.size = spec.shm_size, .none = spec.ipc.mode == NamespaceMode::None, .tree = ctx.shm_tree});
   make_device_nodes(root.get(), spec.devices);
   if (spec.init) mount_init_binary(root.get());
   bind_etc_files(root.get(), ctx.etc_dir);

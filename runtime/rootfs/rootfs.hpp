@@ -16,6 +16,9 @@ struct RootfsContext {
   std::filesystem::path etc_dir;     // hostname, hosts, resolv.conf to bind over /etc's
   std::filesystem::path rootfs;      // where the overlay is mounted (an existing directory)
   std::filesystem::path init_layer;  // top-most lower layer, or empty
+  // ipc container:NAME: a detached copy of the joined container's /dev/shm
+  // mount (open_tree), attached at /dev/shm; -1: a tmpfs of its own.
+  int shm_tree = -1;
 };
 
 // Everything up to (not including) pivot_root. Run in the init, as root.

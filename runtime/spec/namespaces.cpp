@@ -23,7 +23,7 @@ const char* accepted(NamespaceKind kind) {
     case NamespaceKind::Pid:
       return "use host or container:NAME";
     case NamespaceKind::Ipc:
-      return "use private, shareable, host or container:NAME";
+      return "use private, shareable, none, host or container:NAME";
     case NamespaceKind::Uts:
       break;
   }
@@ -51,8 +51,8 @@ NamespaceShare parse_namespace_share(NamespaceKind kind, std::string_view text) 
     s.mode = NamespaceMode::Host;
     return s;
   }
-  if (kind == NamespaceKind::Ipc && text == "shareable") {
-    s.mode = NamespaceMode::Shareable;
+  if (kind == NamespaceKind::Ipc && (text == "shareable" || text == "none")) {
+    s.mode = text == "none" ? NamespaceMode::None : NamespaceMode::Shareable;
     return s;
   }
   if (kind != NamespaceKind::Uts && text.starts_with("container:") && text.size() > 10) {
@@ -71,6 +71,8 @@ std::string namespace_share_text(const NamespaceShare& share) {
       return "shareable";
     case NamespaceMode::Host:
       return "host";
+    case NamespaceMode::None:
+      return "none";
     case NamespaceMode::Container:
       break;
   }

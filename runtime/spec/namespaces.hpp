@@ -12,10 +12,10 @@ enum class NamespaceKind { Pid, Ipc, Uts };
 
 // Throws lit::Error in docker's words ("--ipc: invalid IPC mode") for a mode
 // the kind does not take: pid takes host and container:NAME, ipc also
-// shareable, uts only host ("" and private are the default everywhere).
+// shareable and none, uts only host ("" and private are the default everywhere).
 NamespaceShare parse_namespace_share(NamespaceKind kind, std::string_view text);
 
-// "private" (docker prints "" for pid and uts), "shareable", "host", "container:ID".
+// "private" (docker prints "" for pid and uts), "shareable", "none", "host", "container:ID".
 std::string namespace_share_text(const NamespaceShare& share);
 
 // "pid", "ipc", "uts": the /proc/PID/ns/ entry.

@@ -81,7 +81,8 @@ enum class NetworkMode { None, Host, Bridge, Container };
 // --pid, --ipc, --uts: whose namespace the container's processes live in.
 // Private: one of its own; Shareable (ipc): its own, which other containers may
 // join; Host: the host's; Container: another running container's.
-enum class NamespaceMode { Private, Shareable, Host, Container };
+// None (ipc only): a private IPC namespace without /dev/shm, as docker's --ipc none.
+enum class NamespaceMode { Private, Shareable, Host, Container, None };
 struct NamespaceShare {
   NamespaceMode mode = NamespaceMode::Private;
   // Container: the joined container (a name or an id in a request; its id in a spec).

@@ -2,9 +2,9 @@
 // docker compose runs them: `pid: service:db` puts web's processes in db's PID
 // namespace (web's PID 1 is db's command), `pid: host` sees the host's
 // processes, `ipc: service:db` shares a shareable donor's IPC namespace (a
-// POSIX message queue made in one is listed in the other) and is refused for
-// a private one, `uts: host` has the host's name, and volumes_from mounts
-// another service's volume at the same path, read-only with :ro. `down`
+// POSIX message queue made in one is listed in the other) and its /dev/shm,
+// and is refused for a private one, `ipc: none` has no /dev/shm, `uts: host` has the host's name,
+// and volumes_from mounts another service's volume at the same path, read-only with :ro. `down`
 // leaves nothing (the fixture's leak check).
 #include <signal.h>
 #include <sys/wait.h>
@@ -134,12 +134,50 @@ services:
   ASSERT_EQ(exec("shop-db-1", "touch /dev/mqueue/orders").exit_code, 0);
   EXPECT_EQ(exec("shop-web-1", "ls /dev/mqueue").out, "orders\n");
   EXPECT_EQ(exec("shop-alone-1", "ls /dev/mqueue").out, "");
+  // /dev/shm is shared as docker shares it: a file written in one is read in
+  // the other, both ways; alone's is its own.
+  ASSERT_EQ(exec("shop-db-1", "echo from-db > /dev/shm/note").exit_code, 0);
+  EXPECT_EQ(exec("shop-web-1", "cat /dev/shm/note").out, "from-db\n");
+  ASSERT_EQ(exec("shop-web-1", "echo from-web > /dev/shm/reply").exit_code, 0);
+  EXPECT_EQ(exec("shop-db-1", "cat /dev/shm/reply").out, "from-web\n");
+  EXPECT_EQ(exec("shop-alone-1", "ls /dev/shm").out, "");
+  // The CLI's --ipc container:NAME too.
+  r = run({"--rm", "--ipc", "container:shop-db-1", kTestImage, "cat", "/dev/shm/note"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "from-db\n") << r;
 
   // As docker: joining a private (the default) container's IPC is refused.
   r = run({"--rm", "--ipc", "container:shop-alone-1", kTestImage, "true"});
   expect_lit_error(r, "container shop-alone-1: non-shareable IPC");
   r = run({"--rm", "--ipc", "host", kTestImage, "readlink", "/proc/self/ns/ipc"});
   EXPECT_EQ(r.out, own_ns("ipc")) << r;
+}
+
+// ipc: none (docker's --ipc none): an IPC namespace of its own and no /dev/shm.
+TEST_F(NamespacesTest, IpcNoneIsPrivateWithoutDevShm) {
+  write(R"(name: shop
+services:
+  quiet:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    ipc: none
+    stop_grace_period: 1s
+)");
+  Result r = project({"up", "-d"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(ns_of("shop-quiet-1", "ipc"), own_ns("ipc"));
+  EXPECT_EQ(exec("shop-quiet-1", "test -e /dev/shm && echo there || echo absent").out, "absent\n");
+  EXPECT_EQ(exec("shop-quiet-1", "ls /dev/mqueue && echo mqueue").out, "mqueue\n");
+  // Kept in the record: a restart has none either.
+  ASSERT_EQ(project({"restart"}).exit_code, 0);
+  EXPECT_EQ(exec("shop-quiet-1", "test -e /dev/shm && echo there || echo absent").out, "absent\n");
+
+  r = run({"--rm", "--ipc", "none", kTestImage, "sh", "-c",
+           "test -e /dev/shm && echo there || echo absent"});
+  EXPECT_EQ(r.out, "absent\n") << r;
+  // As docker: a container without shareable IPC cannot be joined.
+  r = run({"--rm", "--ipc", "container:shop-quiet-1", kTestImage, "true"});
+  expect_lit_error(r, "container shop-quiet-1: non-shareable IPC");
 }
 
 TEST_F(NamespacesTest, UtsHostHasTheHostsName) {

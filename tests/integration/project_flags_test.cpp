@@ -95,10 +95,6 @@ TEST_F(ProjectFlagsTest, GlobalDryRunChangesNothing) {
   EXPECT_NE(r.out.find("remove container shop-web-1"), std::string::npos) << r;
   EXPECT_EQ(states(), (std::map<std::string, std::string>{{"shop-db-1", "running"},
                                                           {"shop-web-1", "running"}}));
-  expect_lit_error(project({"--dry-run", "pull"}),
-                   "--dry-run: lit supports it with up, create, scale, down, start, stop, "
-                   "restart, kill, pause, unpause and rm (and the commands that only read), not "
-                   "with pull");
   // A command that only reads runs as it is.
   r = project({"--dry-run", "ps", "--services"});
   EXPECT_EQ(r.exit_code, 0) << r;

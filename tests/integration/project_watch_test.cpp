@@ -2,8 +2,15 @@
 // them: files written under a sync rule's path show up in the running
 // container at its target, deleted ones go, ignored ones stay out;
 // sync+restart restarts the container after the copy; Ctrl-C ends the watch
-// with status 0 and leaves the project running.
+// with status 0 and leaves the project running. With --dry-run the changes
+// are printed, nothing synced. On a terminal, attached up's menu turns
+// watching on and off with `w`.
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <memory>
 #include <mutex>
@@ -86,6 +93,62 @@ class Background {
   std::string out_;
   Result result_;
   std::thread thread_;
+};
+
+// A lit command on a terminal of its own (forkpty): keys typed, screen read.
+class PtySession {
+ public:
+  explicit PtySession(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+    winsize ws{24, 100, 0, 0};
+    pid_ = ::forkpty(&master_, nullptr, nullptr, &ws);
+    if (pid_ == 0) {
+      for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+    ::fcntl(master_, F_SETFL, O_NONBLOCK);
+  }
+  ~PtySession() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (master_ >= 0) ::close(master_);
+  }
+  PtySession(const PtySession&) = delete;
+  PtySession& operator=(const PtySession&) = delete;
+
+  void type(const std::string& keys) { (void)!::write(master_, keys.data(), keys.size()); }
+  // Reads until `text` shows after `from` (an offset in what was seen), within `limit`.
+  bool wait_for(const std::string& text, std::size_t from = 0, std::chrono::seconds limit = 30s) {
+    return eventually(
+        [&] {
+          pollfd p{master_, POLLIN, 0};
+          ::poll(&p, 1, 50);
+          char buf[4096];
+          ssize_t n = ::read(master_, buf, sizeof buf);
+          if (n > 0) seen_.append(buf, static_cast<size_t>(n));
+          return seen_.find(text, from) != std::string::npos;
+        },
+        limit);
+  }
+  // Ctrl-C, as a user ends attached up; its exit status once it ended.
+  int finish() {
+    type("\x03");
+    int st = 0;
+    ::waitpid(pid_, &st, 0);
+    pid_ = -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  }
+  const std::string& seen() const { return seen_; }
+
+ private:
+  int master_ = -1;
+  pid_t pid_ = -1;
+  std::string seen_;
 };
 
 class ProjectWatchTest : public ProjectFixture {
@@ -278,6 +341,98 @@ services:
       r.err, {"lit: can't watch service \"web\" with action rebuild without a build context"}))
       << r;
   EXPECT_TRUE(states().empty()) << "nothing started";
+}
+
+// --dry-run watch: the rules followed, each change printed as what a sync
+// would copy; nothing reaches the container.
+TEST_F(ProjectWatchTest, DryRunPrintsTheSyncsAndCopiesNothing) {
+  ASSERT_EQ(project({"up", "-d"}).exit_code, 0);
+  auto w = watch({"--dry-run", "watch", "--no-up"});
+  ASSERT_TRUE(eventually([&] { return w->said("Watch enabled\n"); }, 30s)) << w->out();
+  put("src/hello.txt", "hi\n");
+  const std::string line =
+      "copy " + (dir_ / "src/hello.txt").string() + " to shop-web-1:/app/hello.txt\n";
+  EXPECT_TRUE(eventually([&] { return w->said(line); })) << w->out();
+  EXPECT_FALSE(exists("/app/hello.txt"));
+  put("conf/app.conf", "port=1\n");
+  EXPECT_TRUE(eventually([&] { return w->said("restart container shop-web-1\n"); })) << w->out();
+  EXPECT_EQ(starts(), "1\n");  // the restart was only printed
+  Result r = w->finish();
+  EXPECT_EQ(r.exit_code, 0) << r;
+
+  // Without --no-up: up's plan printed, nothing created.
+  ASSERT_EQ(project({"down", "-t", "0"}).exit_code, 0);
+  auto w2 = watch({"--dry-run", "watch"});
+  ASSERT_TRUE(eventually([&] { return w2->said("Watch enabled\n"); }, 30s)) << w2->out();
+  EXPECT_TRUE(w2->said("create container shop-web-1 (missing)\n")) << w2->out();
+  EXPECT_TRUE(states().empty());
+}
+
+// compose's navigation menu: on a terminal, attached up keeps "w Enable
+// Watch" on the bottom line; `w` starts watching (develop.watch), `w` again
+// stops it. Without a terminal, or with COMPOSE_MENU=false, there is none.
+TEST_F(ProjectWatchTest, MenuTogglesWatchOnATerminal) {
+  PtySession up(project_argv({"up"}), {});
+  ASSERT_TRUE(up.wait_for("Enable Watch", 0, 90s)) << up.seen();
+  EXPECT_NE(up.seen().find("\x1b[1;23r"), std::string::npos) << "no scroll region";
+  ASSERT_TRUE(eventually([&] { return states()["shop-web-1"] == "running"; }));
+
+  std::size_t mark = up.seen().size();
+  up.type("w");
+  ASSERT_TRUE(up.wait_for("Watch enabled", mark)) << up.seen();
+  EXPECT_TRUE(up.wait_for("Disable Watch", mark)) << up.seen();
+  put("src/on.txt", "on\n");
+  EXPECT_TRUE(eventually([&] { return cat("/app/on.txt") == "on\n"; })) << up.seen();
+
+  mark = up.seen().size();
+  up.type("w");
+  ASSERT_TRUE(up.wait_for("Enable Watch", mark)) << up.seen();
+  put("src/off.txt", "off\n");  // changed while nothing watches
+  mark = up.seen().size();
+  up.type("w");
+  ASSERT_TRUE(up.wait_for("Watch enabled", mark)) << up.seen();
+  put("src/again.txt", "again\n");
+  EXPECT_TRUE(eventually([&] { return cat("/app/again.txt") == "again\n"; })) << up.seen();
+  EXPECT_FALSE(exists("/app/off.txt"));
+
+  EXPECT_EQ(up.finish(), 130) << up.seen();
+  up.wait_for("\x1b[r", mark);  // what was left to read
+  EXPECT_NE(up.seen().find("\x1b[r", mark), std::string::npos) << "the scroll region stays";
+  EXPECT_EQ(states()["shop-web-1"], "exited");
+
+  PtySession off(project_argv({"up"}), {"COMPOSE_MENU=false"});
+  ASSERT_TRUE(off.wait_for("Attaching to", 0, 90s)) << off.seen();
+  ASSERT_TRUE(eventually([&] { return states()["shop-web-1"] == "running"; }));
+  EXPECT_EQ(off.finish(), 130) << off.seen();
+  EXPECT_EQ(off.seen().find("Enable Watch"), std::string::npos) << off.seen();
+
+  // Piped output: no menu, even asked for.
+  auto w = watch({"up", "--menu"});
+  ASSERT_TRUE(eventually([&] { return states()["shop-web-1"] == "running"; }, 90s)) << w->out();
+  Result r = w->finish();
+  EXPECT_EQ(r.out.find("Enable Watch"), std::string::npos) << r;
+  EXPECT_EQ(r.err.find("Enable Watch"), std::string::npos) << r;
+}
+
+// A project without develop.watch: `w` says so, as compose.
+TEST_F(ProjectWatchTest, MenuWithoutDevelopWatchSaysSo) {
+  write(R"(name: shop
+services:
+  web:
+    image: localhost/lit-test:latest
+    command: ["sleep", "1000"]
+    stop_signal: SIGKILL
+)");
+  PtySession up(project_argv({"up", "--menu"}), {"COMPOSE_MENU=false"});
+  ASSERT_TRUE(up.wait_for("Enable Watch", 0, 90s)) << up.seen();
+  std::size_t mark = up.seen().size();
+  up.type("w");
+  EXPECT_TRUE(
+      up.wait_for("watch is not yet configured. Learn more: "
+                  "https://docs.docker.com/compose/file-watch/",
+                  mark))
+      << up.seen();
+  EXPECT_EQ(up.finish(), 130) << up.seen();
 }
 
 }  // namespace

@@ -483,6 +483,32 @@ TEST_F(RegistryTest, ProjectPullAndPullOnDemandByUp) {
   EXPECT_NE(lit({"image", "ls"}).out.find(registry_ + "/test/busybox"), std::string::npos);
 }
 
+// --dry-run pull: each image resolved in its registry (a missing one fails
+// as a pull would), what would be pulled printed, nothing stored.
+TEST_F(RegistryTest, DryRunPullResolvesInTheRegistryAndStoresNothing) {
+  start_registry();
+  seed("test/busybox:1");
+  const std::string ref = registry_ + "/test/busybox:1";
+  const std::string missing = registry_ + "/test/nothere:1";
+  fs::path dir = base_ / "shop";
+  fs::create_directories(dir);
+  std::ofstream(dir / "compose.yaml") << "name: shop\nservices:\n  web:\n    image: " << ref
+                                      << "\n  gone:\n    image: " << missing << "\n";
+  auto project = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"-f", (dir / "compose.yaml").string()});
+    return lit(args, slow());
+  };
+  Result r = project({"--dry-run", "pull", "web"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(r.out.starts_with("pull image " + ref + " (service web, sha256:")) << r;
+  EXPECT_EQ(lit({"image", "ls"}).out.find("test/busybox"), std::string::npos);
+  r = project({"--dry-run", "pull", "gone"});
+  expect_lit_error(r, "service gone: pull " + missing + ": not found in registry " + registry_);
+  r = project({"--dry-run", "pull", "--ignore-pull-failures"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.err.find("lit: warning: service gone: pull " + missing), std::string::npos) << r;
+}
+
 TEST_F(RegistryTest, BasicAuthLoginPullLogout) {
   start_registry(true);
   seed("test/busybox:1", "user:secret");

@@ -252,6 +252,17 @@ PullResult pull_image(Store& store, const std::string& reference, const PullOpti
   }
 }
 
+std::string resolve_image(const std::string& reference, const PullOptions& options) {
+  Reference ref = parse_reference(reference);
+  try {
+    return from_endpoints(options, ref.domain, ref.path, [&](RegistryClient& client) {
+      return resolve_manifest(client, ref, options).fetched.digest;
+    });
+  } catch (Error& e) {
+    throw e.context("pull " + ref.familiar());
+  }
+}
+
 std::vector<std::string> list_tags(const std::string& name, const PullOptions& options) {
   Reference ref = parse_reference(name);
   try {

@@ -58,6 +58,12 @@ struct PullResult {
 
 PullResult pull_image(Store& store, const std::string& reference, const PullOptions& options);
 
+// What a pull of `reference` would fetch, resolved in its registry (or a
+// mirror) as a pull does, nothing fetched beyond the manifests: the digest of
+// the image manifest for this platform (`lit --dry-run pull`). Throws as a
+// pull would (an unknown name or tag, no such platform, auth).
+std::string resolve_image(const std::string& reference, const PullOptions& options);
+
 // The tags of repository `name` (a reference without tag or digest), from its
 // mirrors or its registry as a pull would; throws lit::Error naming `name`.
 std::vector<std::string> list_tags(const std::string& name, const PullOptions& options);
