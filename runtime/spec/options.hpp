@@ -96,7 +96,7 @@ struct SecurityOpt {
   Kind kind = Kind::NoNewPrivileges;
   bool no_new_privileges = true;  // NoNewPrivileges: the value given (":false" clears it)
   std::optional<runtime::SeccompProfile> profile;  // SeccompProfile
-  std::string apparmor;                             // AppArmor: "unconfined" or a profile name
+  std::string apparmor;                            // AppArmor: "unconfined" or a profile name
   bool operator==(const SecurityOpt&) const = default;
 };
 // A relative profile path is taken from base_dir (the CLI: the current
