@@ -64,7 +64,9 @@ void add_security(const CreateFlags& f, runtime::SecuritySpec& s) {
   s.cap_add = f.cap_add;
   s.cap_drop = f.cap_drop;
   s.read_only_rootfs = f.read_only;
-  for (const auto& o : f.security_opts) runtime::apply_security_opt(o, s);
+  std::vector<runtime::SecurityOpt> opts;
+  for (const auto& o : f.security_opts) opts.push_back(runtime::parse_security_opt(o));
+  runtime::apply_security_opts(opts, s);
 }
 
 // Each --device, its host node looked up now so a typo names the flag.

@@ -8,6 +8,7 @@
 #include "reconciler/apply/replica_request.hpp"
 #include "reconciler/hash.hpp"
 #include "runtime/image/store.hpp"
+#include "runtime/spec/seccomp_profile.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::reconciler {
@@ -64,6 +65,9 @@ std::string service_hash(const Paths& paths, const Project& project, const Servi
   for (const auto* refs : {&s.secrets, &s.configs})
     for (const auto& r : *refs)
       if (r.content) extra.push_back(*r.content);
+  // seccomp=FILE: the profile as read, so an edited file recreates.
+  for (const auto& o : s.security_opt)
+    if (o.value.profile) extra.push_back(runtime::to_json(*o.value.profile).dump());
   nlohmann::json canonical = to_json(s);
   canonical.erase("develop");  // how `lit watch` updates the containers, not what they are
   return config_hash(canonical, extra);

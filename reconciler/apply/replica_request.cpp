@@ -304,8 +304,10 @@ void add_labels(const Project& project, const Service& s, int number, const std:
 void add_security_and_dns(const Service& s, ContainerRequest& r) {
   r.security.cap_add = s.cap_add;
   r.security.cap_drop = s.cap_drop;
-  for (const auto& o : s.security_opt) runtime::apply_security_opt(o.value, r.security);
   r.security.privileged = s.privileged;
+  std::vector<runtime::SecurityOpt> opts;
+  for (const auto& o : s.security_opt) opts.push_back(o.value);
+  runtime::apply_security_opts(opts, r.security);
   r.security.read_only_rootfs = s.read_only;
   r.extra_hosts = s.extra_hosts;
   r.dns = s.dns;

@@ -41,8 +41,19 @@ void rebase_short_volume(Node& n, const fs::path& dir) {
   n.text = (dir / source).lexically_normal().string() + rest;
 }
 
+// security_opt's seccomp=FILE (or seccomp:FILE) names a file like env_file does.
+void rebase_security_opt(Node& n, const fs::path& dir) {
+  if (!n.is_scalar() || n.text.size() <= 8 || n.text.rfind("seccomp", 0) != 0) return;
+  if (n.text[7] != '=' && n.text[7] != ':') return;
+  std::string file = n.text.substr(8);
+  if (file == "unconfined" || file == "builtin" || !relative(file)) return;
+  n.text = n.text.substr(0, 8) + (dir / file).lexically_normal().string();
+}
+
 void rebase_service(Node& svc, const fs::path& dir) {
   if (!svc.is_map()) return;
+  if (Node* opts = svc.find("security_opt"); opts && opts->is_seq())
+    for (auto& o : opts->items) rebase_security_opt(o, dir);
   if (Node* b = svc.find("build"); b && b->is_map())
     if (Node* c = b->find("context")) rebase(*c, dir);
   if (Node* e = svc.find("extends"); e && e->is_map())

@@ -71,8 +71,9 @@ void each_item(const KeyCtx& k,
 void security_opt(const KeyCtx& k) {
   k.s.security_opt.clear();
   each_item(k, [&](const std::string& o, const Node& n, const std::string& p) {
-    k.s.security_opt.push_back(
-        {o, runtime_parse(n, p, [&] { return runtime::parse_security_opt(o); })});
+    k.s.security_opt.push_back({o, runtime_parse(n, p, [&] {
+                                  return runtime::parse_security_opt(o, k.ctx.project_dir);
+                                })});
   });
 }
 

@@ -29,13 +29,15 @@ void mount_proc(int root_fd) {
 
 // A new network namespace gets its own sysfs (its /sys/class/net shows its own
 // links); sysfs cannot be mounted for the host's netns, so that binds the host's.
-void mount_sys(int root_fd, NetworkMode network) {
+// Read-only, but for a privileged container (as docker's --privileged).
+void mount_sys(int root_fd, NetworkMode network, bool privileged) {
   UniqueFd target = make_dirs_beneath(root_fd, "/sys");
   if (network != NetworkMode::Host) {
-    mount_on(target.get(), "/sys", "sysfs", "sysfs", kNoSuidDevExec | MS_RDONLY);
+    mount_on(target.get(), "/sys", "sysfs", "sysfs", kNoSuidDevExec | (privileged ? 0 : MS_RDONLY));
     return;
   }
   mount_on(target.get(), "/sys", "/sys", nullptr, MS_BIND | MS_REC);
+  if (privileged) return;
   UniqueFd mnt = open_beneath(root_fd, "/sys", O_PATH | O_DIRECTORY);
   if (!mnt) throw Error::sys("open", "/sys", errno);
   make_readonly(mnt.get(), "/sys", true);
@@ -60,7 +62,7 @@ void prepare_rootfs(const ContainerSpec& spec, const RootfsContext& ctx) {
   UniqueFd root(::open(ctx.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root) throw Error::sys("open", ctx.rootfs.string(), errno);
   mount_proc(root.get());
-  mount_sys(root.get(), spec.network);
+  mount_sys(root.get(), spec.network, spec.security.privileged);
   mount_cgroupfs(root.get(), ctx.cgroup_paths);
   setup_dev(
       root.get(),

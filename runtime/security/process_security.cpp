@@ -58,7 +58,9 @@ std::vector<int> holdable(const runtime::SecuritySpec& spec, const std::vector<i
 std::optional<SeccompProgram> seccomp_program_for(const runtime::SecuritySpec& spec,
                                                   const std::filesystem::path& cache_dir) {
   if (!spec.seccomp || spec.privileged) return std::nullopt;
-  return default_seccomp_program(holdable(spec, resolve_capabilities(spec)), cache_dir);
+  const std::vector<int> caps = holdable(spec, resolve_capabilities(spec));
+  if (spec.seccomp_profile) return build_profile_seccomp(*spec.seccomp_profile, caps).program();
+  return default_seccomp_program(caps, cache_dir);
 }
 
 void apply_process_security(const runtime::SecuritySpec& spec, uid_t uid, gid_t gid,

@@ -1,8 +1,6 @@
 #include "runtime/security/seccomp.hpp"
 
-#include <linux/capability.h>
 #include <linux/seccomp.h>
-#include <sched.h>
 #include <seccomp.h>
 #include <spdlog/spdlog.h>
 #include <sys/mman.h>
@@ -10,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -17,121 +16,30 @@
 #include <optional>
 #include <utility>
 
+#include "runtime/security/seccomp_default.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
 namespace lit::security {
 namespace {
 
-// A syscall refused unless the process keeps one of the named capabilities
-// (-1: none relaxes it). Mirrors the "includes: caps" groups of docker's profile.
-struct Blocked {
-  const char* name;
-  int cap1 = -1, cap2 = -1;
-};
-
-constexpr Blocked kBlocked[] = {
-    {"acct", CAP_SYS_PACCT},
-    {"add_key"},
-    {"bpf", CAP_SYS_ADMIN, CAP_BPF},
-    {"clock_adjtime", CAP_SYS_TIME},
-    {"clock_settime", CAP_SYS_TIME},
-    {"create_module", CAP_SYS_MODULE},
-    {"delete_module", CAP_SYS_MODULE},
-    {"finit_module", CAP_SYS_MODULE},
-    {"get_kernel_syms", CAP_SYS_MODULE},
-    {"get_mempolicy", CAP_SYS_NICE},
-    {"init_module", CAP_SYS_MODULE},
-    {"ioperm", CAP_SYS_RAWIO},
-    {"iopl", CAP_SYS_RAWIO},
-    {"kcmp", CAP_SYS_PTRACE},
-    {"kexec_file_load", CAP_SYS_BOOT},
-    {"kexec_load", CAP_SYS_BOOT},
-    {"keyctl"},
-    {"lookup_dcookie", CAP_SYS_ADMIN},
-    {"mbind", CAP_SYS_NICE},
-    {"mount", CAP_SYS_ADMIN},
-    {"mount_setattr", CAP_SYS_ADMIN},
-    {"move_mount", CAP_SYS_ADMIN},
-    {"open_tree", CAP_SYS_ADMIN},
-    {"fsopen", CAP_SYS_ADMIN},
-    {"fsconfig", CAP_SYS_ADMIN},
-    {"fsmount", CAP_SYS_ADMIN},
-    {"fspick", CAP_SYS_ADMIN},
-    {"move_pages", CAP_SYS_NICE},
-    {"name_to_handle_at", CAP_SYS_ADMIN},
-    {"nfsservctl"},
-    {"open_by_handle_at", CAP_DAC_READ_SEARCH},
-    {"perf_event_open", CAP_SYS_ADMIN, CAP_PERFMON},
-    {"pivot_root"},
-    {"process_vm_readv", CAP_SYS_PTRACE},
-    {"process_vm_writev", CAP_SYS_PTRACE},
-    {"query_module", CAP_SYS_MODULE},
-    {"quotactl", CAP_SYS_ADMIN},
-    {"quotactl_fd", CAP_SYS_ADMIN},
-    {"reboot", CAP_SYS_BOOT},
-    {"request_key"},
-    {"set_mempolicy", CAP_SYS_NICE},
-    {"setns", CAP_SYS_ADMIN},
-    {"settimeofday", CAP_SYS_TIME},
-    {"stime", CAP_SYS_TIME},
-    {"swapon"},
-    {"swapoff"},
-    {"syslog", CAP_SYS_ADMIN, CAP_SYSLOG},
-    {"sysfs"},
-    {"_sysctl"},
-    {"umount", CAP_SYS_ADMIN},
-    {"umount2", CAP_SYS_ADMIN},
-    {"unshare", CAP_SYS_ADMIN},
-    {"uselib"},
-    {"userfaultfd"},
-    {"ustat"},
-    {"vhangup", CAP_SYS_TTY_CONFIG},
-    {"vm86"},
-    {"vm86old"},
-};
-
-// clone with any of these flags creates namespaces.
-constexpr unsigned long kNamespaceFlags[] = {CLONE_NEWNS,    CLONE_NEWUTS, CLONE_NEWIPC,
-                                             CLONE_NEWUSER,  CLONE_NEWPID, CLONE_NEWNET,
-                                             CLONE_NEWCGROUP};
-
-bool keeps(const std::vector<int>& caps, int cap) {
-  return cap >= 0 && std::find(caps.begin(), caps.end(), cap) != caps.end();
-}
-
-void add_rule(scmp_filter_ctx ctx, int nr, const char* name, std::uint32_t action,
-              std::vector<scmp_arg_cmp> args = {}) {
-  int rc = seccomp_rule_add_array(ctx, action, nr, static_cast<unsigned>(args.size()), args.data());
-  if (rc < 0) throw Error::sys("add seccomp rule for", name, -rc);
-}
-
 // 32-bit entry points on 64-bit hosts must be filtered too, or they bypass the rules.
-void add_compat_arches(scmp_filter_ctx ctx) {
 #if defined(__x86_64__)
-  const std::uint32_t arches[] = {SCMP_ARCH_X86, SCMP_ARCH_X32};
+constexpr std::array<std::uint32_t, 2> kCompatArches{SCMP_ARCH_X86, SCMP_ARCH_X32};
 #elif defined(__aarch64__)
-  const std::uint32_t arches[] = {SCMP_ARCH_ARM};
+constexpr std::array<std::uint32_t, 1> kCompatArches{SCMP_ARCH_ARM};
 #else
-  const std::uint32_t arches[] = {SCMP_ARCH_NATIVE};
+constexpr std::array<std::uint32_t, 0> kCompatArches{};
 #endif
-  for (auto a : arches) {
-    int rc = seccomp_arch_add(ctx, a);
-    if (rc < 0 && rc != -EEXIST)
-      throw Error::sys("add seccomp architecture", std::to_string(a), -rc);
-  }
-}
 
 // Everything the generated program depends on, as text: the cache file is
 // named by its hash and starts with it, so a changed profile, libseccomp or
 // capability set never reads another's program.
 std::string fingerprint(const std::vector<int>& caps) {
   const scmp_version* v = seccomp_version();
-  std::string f = "lit-seccomp-2 libseccomp " + std::to_string(v->major) + "." +
+  std::string f = "lit-seccomp-3 libseccomp " + std::to_string(v->major) + "." +
                   std::to_string(v->minor) + "." + std::to_string(v->micro) + "\n";
-  for (const auto& b : kBlocked)
-    f += std::string(b.name) + " " + std::to_string(b.cap1) + " " + std::to_string(b.cap2) + "\n";
-  for (unsigned long flag : kNamespaceFlags) f += "ns " + std::to_string(flag) + "\n";
+  f += detail::default_rules_text();
   std::vector<int> sorted = caps;
   std::sort(sorted.begin(), sorted.end());
   f += "caps";
@@ -238,41 +146,54 @@ void SeccompFilter::load() {
   if (rc < 0) throw Error::sys("load", "seccomp filter", -rc);
 }
 
-SeccompFilter build_default_seccomp(const std::vector<int>& caps) {
-  scmp_filter_ctx raw = seccomp_init(SCMP_ACT_ALLOW);
-  if (raw == nullptr) throw Error("create seccomp filter", "libseccomp");
-  SeccompFilter f(raw);
+namespace {
+
+// A context that allows by default, with lit's attributes; with `arch`, it
+// filters that ABI instead of the native one.
+scmp_filter_ctx new_context(std::optional<std::uint32_t> arch) {
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+  if (ctx == nullptr) throw Error("create seccomp filter", "libseccomp");
+  auto fail = [&](const char* op, int rc) {
+    seccomp_release(ctx);
+    return Error::sys(op, "seccomp filter", -rc);
+  };
   // lit sets no_new_privs itself, only when asked; libseccomp would always set it.
-  int rc = seccomp_attr_set(raw, SCMP_FLTATR_CTL_NNP, 0);
-  if (rc < 0) throw Error::sys("configure", "seccomp filter", -rc);
+  if (int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0); rc < 0) throw fail("configure", rc);
   // A binary tree of syscall numbers instead of one linear chain per
   // architecture: a few more instructions, but every syscall the container
   // makes is decided in ~log(n) steps, and loading it is ~3.5x cheaper (the
   // kernel emulates the filter for every syscall number to build its cache
   // of always-allowed ones: ~290 us for the chain here, ~80 us for the tree).
   // libseccomp before 2.5 lacks it; the chain does the same job.
-  if (int opt = seccomp_attr_set(raw, SCMP_FLTATR_CTL_OPTIMIZE, 2); opt < 0)
+  if (int opt = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2); opt < 0)
     spdlog::debug("seccomp filter: no binary tree optimization ({})", std::strerror(-opt));
-  add_compat_arches(raw);
-  for (const auto& b : kBlocked) {
-    int nr = seccomp_syscall_resolve_name(b.name);
-    if (nr == __NR_SCMP_ERROR || keeps(caps, b.cap1) || keeps(caps, b.cap2)) continue;
-    add_rule(raw, nr, b.name, SCMP_ACT_ERRNO(EPERM));
-    f.blocked_.emplace_back(b.name);
+  if (arch) {
+    if (int rc = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE); rc < 0) throw fail("set up", rc);
+    if (int rc = seccomp_arch_add(ctx, *arch); rc < 0) throw fail("add architecture to", rc);
   }
-  if (!keeps(caps, CAP_SYS_ADMIN)) {
-    // Plain fork/threads stay allowed: only clone calls asking for a namespace fail.
-    int nr = seccomp_syscall_resolve_name("clone");
-    for (unsigned long flag : kNamespaceFlags) {
-      add_rule(raw, nr, "clone", SCMP_ACT_ERRNO(EPERM), {SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag)});
+  return ctx;
+}
+
+}  // namespace
+
+// One context per ABI, merged: libseccomp adds a rule with argument checks
+// exactly as written only to a single-ABI context (on a multi-ABI one it
+// rewrites i386's socket() into socketcall(), dropping the checks, which would
+// refuse every socket).
+SeccompFilter build_default_seccomp(const std::vector<int>& caps) {
+  SeccompFilter f(new_context(std::nullopt));
+  detail::add_default_rules(f.ctx_, seccomp_arch_native(), caps, &f.blocked_);
+  for (std::uint32_t arch : kCompatArches) {
+    scmp_filter_ctx sub = new_context(arch);
+    try {
+      detail::add_default_rules(sub, arch, caps, nullptr);
+    } catch (...) {
+      seccomp_release(sub);
+      throw;
     }
-    f.blocked_.emplace_back("clone");
-    // clone3 passes its flags in memory, which seccomp cannot read: ENOSYS makes
-    // libc fall back to clone, where the flags are checked (docker does the same).
-    nr = seccomp_syscall_resolve_name("clone3");
-    if (nr != __NR_SCMP_ERROR) {
-      add_rule(raw, nr, "clone3", SCMP_ACT_ERRNO(ENOSYS));
-      f.blocked_.emplace_back("clone3");
+    if (int rc = seccomp_merge(f.ctx_, sub); rc < 0) {
+      seccomp_release(sub);
+      throw Error::sys("merge seccomp filter of architecture", std::to_string(arch), -rc);
     }
   }
   return f;

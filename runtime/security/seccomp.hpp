@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/spec/seccomp_profile.hpp"
+
 namespace lit::security {
 
 // A compiled filter: the classic BPF program the kernel runs for each syscall.
@@ -32,6 +34,8 @@ class SeccompFilter {
 
  private:
   friend SeccompFilter build_default_seccomp(const std::vector<int>& caps);
+  friend SeccompFilter build_profile_seccomp(const runtime::SeccompProfile& profile,
+                                             const std::vector<int>& caps);
 
   // The default profile's program for these capabilities. Generating it costs
   // about a millisecond of libseccomp work per container, so with a cache
@@ -59,6 +63,14 @@ SeccompFilter build_default_seccomp(const std::vector<int>& caps);
 // checksum; a file that does not check out is made again.
 SeccompProgram default_seccomp_program(const std::vector<int>& caps,
                                        const std::filesystem::path& cache_dir = {});
+
+// A profile in docker's format, compiled as runc compiles it: the profile's
+// architectures (archMap: the entry of this machine's), each rule whose
+// includes/excludes match these capabilities, this architecture and the
+// running kernel, syscalls libseccomp does not know skipped, and several
+// checks of one argument split into rules of their own (any of them matches).
+SeccompFilter build_profile_seccomp(const runtime::SeccompProfile& profile,
+                                    const std::vector<int>& caps);
 
 // Installs a program for the calling thread, as SeccompFilter::load does.
 void load_program(const SeccompProgram& program);

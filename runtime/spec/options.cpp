@@ -11,6 +11,7 @@
 #include <limits>
 #include <map>
 
+#include "runtime/security/apparmor.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -375,21 +376,31 @@ NetworkMode parse_network(std::string_view value) {
   return NetworkMode::Bridge;
 }
 
-SecurityOpt parse_security_opt(std::string_view value) {
+SecurityOpt parse_security_opt(std::string_view value, const std::filesystem::path& base_dir) {
   // docker accepts both "key=value" and the older "key:value".
   auto sep = value.find_first_of("=:");
   std::string key(value.substr(0, sep));
   std::string val = sep == std::string_view::npos ? "" : std::string(value.substr(sep + 1));
   if (key == "no-new-privileges") {
-    if (val.empty() || val == "true") return {SecurityOpt::Kind::NoNewPrivileges, true};
-    if (val == "false") return {SecurityOpt::Kind::NoNewPrivileges, false};
+    if (val.empty() || val == "true")
+      return {SecurityOpt::Kind::NoNewPrivileges, true, std::nullopt, {}};
+    if (val == "false") return {SecurityOpt::Kind::NoNewPrivileges, false, std::nullopt, {}};
     throw invalid("--security-opt", value, "no-new-privileges takes true or false");
   }
-  if (key == "seccomp" && val == "unconfined") return {SecurityOpt::Kind::SeccompUnconfined};
-  if (key == "seccomp")
-    throw invalid("--security-opt", value, "only seccomp=unconfined is supported");
+  if (key == "apparmor" && !val.empty())
+    return {SecurityOpt::Kind::AppArmor, true, std::nullopt, val};
+  if (key == "seccomp" && val == "unconfined")
+    return {SecurityOpt::Kind::SeccompUnconfined, true, std::nullopt, {}};
+  if (key == "seccomp" && val == "builtin")
+    return {SecurityOpt::Kind::SeccompDefault, true, std::nullopt, {}};
+  if (key == "seccomp" && !val.empty()) {
+    std::filesystem::path file = val;
+    if (file.is_relative() && !base_dir.empty()) file = base_dir / file;
+    return {SecurityOpt::Kind::SeccompProfile, true, read_seccomp_profile(file, val), {}};
+  }
   throw invalid("--security-opt", value,
-                "supported: no-new-privileges[:true|false], seccomp=unconfined");
+                "supported: no-new-privileges[:true|false], seccomp=unconfined|builtin|FILE.json, "
+                "apparmor=unconfined|NAME");
 }
 
 void apply_security_opt(const SecurityOpt& opt, SecuritySpec& security) {
@@ -399,12 +410,30 @@ void apply_security_opt(const SecurityOpt& opt, SecuritySpec& security) {
       return;
     case SecurityOpt::Kind::SeccompUnconfined:
       security.seccomp = false;
+      security.seccomp_profile.reset();
+      return;
+    case SecurityOpt::Kind::SeccompDefault:
+      security.seccomp = true;
+      security.seccomp_profile.reset();
+      return;
+    case SecurityOpt::Kind::SeccompProfile:
+      security.seccomp = true;
+      security.seccomp_profile = opt.profile;
+      return;
+    case SecurityOpt::Kind::AppArmor:
+      security::check_apparmor_profile(opt.apparmor);
       return;
   }
 }
 
 void apply_security_opt(std::string_view value, SecuritySpec& security) {
   apply_security_opt(parse_security_opt(value), security);
+}
+
+void apply_security_opts(const std::vector<SecurityOpt>& opts, SecuritySpec& security) {
+  security.no_new_privileges = !security.privileged;
+  security::note_apparmor();
+  for (const auto& o : opts) apply_security_opt(o, security);
 }
 
 bool is_valid_name(std::string_view name) {

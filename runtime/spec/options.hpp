@@ -87,17 +87,28 @@ std::string parse_interface_name(std::string_view value);
 // --network none|host|NAME (a lit network: Bridge).
 NetworkMode parse_network(std::string_view value);
 
-// --security-opt no-new-privileges[:true|false] | seccomp=unconfined: what it sets.
+// --security-opt no-new-privileges[:true|false] | seccomp=unconfined|builtin|FILE |
+// apparmor=unconfined|NAME (see runtime/security/apparmor.hpp):
+// what it sets. seccomp=FILE reads the profile (docker's JSON format) now, so
+// the value carries its content, not its path.
 struct SecurityOpt {
-  enum class Kind { NoNewPrivileges, SeccompUnconfined };
+  enum class Kind { NoNewPrivileges, SeccompUnconfined, SeccompDefault, SeccompProfile, AppArmor };
   Kind kind = Kind::NoNewPrivileges;
   bool no_new_privileges = true;  // NoNewPrivileges: the value given (":false" clears it)
+  std::optional<runtime::SeccompProfile> profile;  // SeccompProfile
+  std::string apparmor;                            // AppArmor: "unconfined" or a profile name
   bool operator==(const SecurityOpt&) const = default;
 };
-SecurityOpt parse_security_opt(std::string_view value);
+// A relative profile path is taken from base_dir (the CLI: the current
+// directory; compose: the project's directory).
+SecurityOpt parse_security_opt(std::string_view value, const std::filesystem::path& base_dir = {});
 void apply_security_opt(const SecurityOpt& opt, SecuritySpec& security);
 // Both at once, for a flag's text.
 void apply_security_opt(std::string_view value, SecuritySpec& security);
+// lit's policy, stricter than docker's and podman's: no_new_privs is on unless
+// the container is privileged (set security.privileged first); an explicit
+// no-new-privileges option wins either way. Then the options, in order.
+void apply_security_opts(const std::vector<SecurityOpt>& opts, SecuritySpec& security);
 
 // Docker's rule for container and volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]+
 bool is_valid_name(std::string_view name);

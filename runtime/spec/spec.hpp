@@ -8,11 +8,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "runtime/cgroups/cgroup.hpp"
+#include "runtime/spec/seccomp_profile.hpp"
 
 namespace lit::runtime {
 
@@ -68,8 +70,10 @@ struct SecuritySpec {
   bool privileged = false;           // all capabilities, no seccomp, no masked paths
   std::vector<std::string> cap_add;  // "NET_ADMIN" or "CAP_NET_ADMIN", "ALL"
   std::vector<std::string> cap_drop;
-  bool no_new_privileges = false;
-  bool seccomp = true;  // lit's default profile unless disabled
+  bool no_new_privileges = false;  // the front ends turn it on: apply_security_opts
+  bool seccomp = true;             // lit's default profile unless disabled
+  // seccomp=FILE: this profile instead of lit's default (when seccomp is on).
+  std::optional<SeccompProfile> seccomp_profile;
   bool read_only_rootfs = false;
 };
 

@@ -90,7 +90,7 @@ json to_json(const ContainerSpec& s) {
   if (s.limits.cpus) limits["cpus"] = *s.limits.cpus;
   if (s.limits.pids) limits["pids"] = *s.limits.pids;
   const auto& p = s.process;
-  return {
+  json j = {
       {"id", s.id},
       {"name", s.name},
       {"layers", layers},
@@ -132,6 +132,9 @@ json to_json(const ContainerSpec& s) {
       {"pid", namespace_share_text(s.pid)},
       {"ipc", namespace_share_text(s.ipc)},
       {"uts", namespace_share_text(s.uts)}};
+  if (s.security.seccomp_profile)
+    j["security"]["seccomp_profile"] = runtime::to_json(*s.security.seccomp_profile);
+  return j;
 }
 
 ContainerSpec spec_from_json(const json& j) {
@@ -175,9 +178,13 @@ ContainerSpec spec_from_json(const json& j) {
   s.security.privileged = sec.at("privileged");
   s.security.cap_add = sec.at("cap_add");
   s.security.cap_drop = sec.at("cap_drop");
-  s.security.no_new_privileges = sec.at("no_new_privileges");
+  // Absent in a record no lit wrote; off, as lit had it before it became the default.
+  s.security.no_new_privileges = sec.value("no_new_privileges", false);
   s.security.seccomp = sec.at("seccomp");
   s.security.read_only_rootfs = sec.at("read_only_rootfs");
+  // seccomp=FILE: the profile itself, so a restart needs no file.
+  if (auto prof = sec.find("seccomp_profile"); prof != sec.end())
+    s.security.seccomp_profile = seccomp_profile_from_json(*prof, "of container " + s.name);
   s.sysctls = j.at("sysctls");
   s.volatile_rootfs = j.value("volatile_rootfs", false);  // absent in older records
   s.init = j.value("init", false);

@@ -78,7 +78,7 @@ TEST(ReplicaRequest, ServiceSettingsBecomeTypedValues) {
   s.extra_hosts = {{"db", "10.0.0.5"}};
   s.cap_add = {"NET_ADMIN"};
   s.security_opt = {
-      {"no-new-privileges:true", {runtime::SecurityOpt::Kind::NoNewPrivileges, true}}};
+      {"no-new-privileges:true", runtime::parse_security_opt("no-new-privileges:true")}};
 
   ReplicaRequest rr = replica_request(project_with(s), s, "proj-web-1", 1, "abc");
   const runtime::ContainerRequest& r = rr.request;
@@ -144,6 +144,24 @@ TEST(ReplicaRequest, ServiceSettingsBecomeTypedValues) {
   EXPECT_EQ(r.security.cap_add, (std::vector<std::string>{"NET_ADMIN"}));
   EXPECT_TRUE(r.security.no_new_privileges);
   EXPECT_NO_THROW(runtime::check_request(r));
+}
+
+// Every service gets no_new_privs unless it is privileged or opts out.
+TEST(ReplicaRequest, NoNewPrivilegesByDefaultNotWhenPrivilegedOrTurnedOff) {
+  Service s;
+  s.name = "web";
+  s.image = "nginx";
+  auto nnp = [&] {
+    return replica_request(project_with(s), s, "proj-web-1", 1, "abc")
+        .request.security.no_new_privileges;
+  };
+  EXPECT_TRUE(nnp());
+  s.privileged = true;
+  EXPECT_FALSE(nnp());
+  s.privileged = false;
+  s.security_opt = {
+      {"no-new-privileges=false", runtime::parse_security_opt("no-new-privileges=false")}};
+  EXPECT_FALSE(nnp());
 }
 
 // A volume of type image is an image mount (a typed value, not a string),

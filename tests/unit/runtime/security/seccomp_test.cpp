@@ -1,16 +1,20 @@
 #include "runtime/security/seccomp.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -68,6 +72,91 @@ TEST(Seccomp, KeptCapabilitiesRelaxTheirSyscalls) {
   }
   auto defaults = build_default_seccomp(resolve_capabilities({}));
   EXPECT_LT(f.blocked().size(), defaults.blocked().size());
+}
+
+TEST(Seccomp, DefaultProfileRefusesMoreThanDockers) {
+  auto f = build_default_seccomp(resolve_capabilities({}));
+  for (const char* s : {"io_uring_setup", "io_uring_enter", "io_uring_register", "socket",
+                        "personality", "userfaultfd", "migrate_pages", "fanotify_init",
+                        "pidfd_getfd", "process_madvise", "sethostname"}) {
+    EXPECT_TRUE(blocks(f, s)) << s;
+  }
+  SecuritySpec ptrace;
+  ptrace.cap_add = {"SYS_PTRACE"};
+  auto relaxed = build_default_seccomp(resolve_capabilities(ptrace));
+  EXPECT_FALSE(blocks(relaxed, "userfaultfd"));
+  EXPECT_FALSE(blocks(relaxed, "pidfd_getfd"));
+  EXPECT_TRUE(blocks(relaxed, "io_uring_setup"));  // no capability relaxes io_uring
+}
+
+// The rules of one ABI in the PFC text: from its "if ($arch == N)" to the next.
+std::string arch_block(const std::string& pfc, std::uint32_t arch, int nth = 0) {
+  std::string head = "if ($arch == " + std::to_string(arch) + ")";
+  size_t at = pfc.find(head);
+  for (; nth > 0 && at != std::string::npos; --nth) at = pfc.find(head, at + 1);
+  if (at == std::string::npos) return "";
+  return pfc.substr(at, pfc.find("if ($arch ==", at + 1) - at);
+}
+
+#if defined(__x86_64__)
+// x86-64, x32 and i386 each get the rules, numbered as that ABI numbers them
+// (x32's syscalls carry bit 30; i386's io_uring_setup is 425, its personality 136).
+TEST(Seccomp, EveryX86AbiIsFiltered) {
+  std::string pfc = build_default_seccomp(resolve_capabilities({})).pfc();
+  std::string x86_64 = arch_block(pfc, SCMP_ARCH_X86_64);
+  std::string x32 = arch_block(pfc, SCMP_ARCH_X86_64, 1);  // x32 shares x86-64's audit arch
+  std::string i386 = arch_block(pfc, SCMP_ARCH_X86);
+  EXPECT_NE(x86_64.find("\"io_uring_setup\" (425)"), std::string::npos) << pfc;
+  EXPECT_NE(x86_64.find("\"socket\" (41)"), std::string::npos);
+  EXPECT_NE(x32.find("\"io_uring_setup\" (1073742249)"), std::string::npos) << pfc;
+  EXPECT_NE(x32.find("\"personality\" (1073741959)"), std::string::npos);
+  EXPECT_NE(i386.find("\"io_uring_setup\" (425)"), std::string::npos) << pfc;
+  EXPECT_NE(i386.find("\"personality\" (136)"), std::string::npos);
+  EXPECT_NE(i386.find("\"vm86\""), std::string::npos) << "an i386-only syscall";
+  // libseccomp can only check i386's socket() arguments by refusing every
+  // socketcall(SYS_SOCKET): not done, so i386 sockets work.
+  EXPECT_EQ(i386.find("\"socketcall\""), std::string::npos);
+}
+#endif
+
+// What a process under the default filter sees (no root needed: no_new_privs
+// lets anyone install a filter).
+TEST(Seccomp, DefaultFilterRefusesIoUringRareSocketsAndPersonalityFlags) {
+  auto program = build_default_seccomp(resolve_capabilities({})).program();
+  auto msg = in_child([&] {
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return std::string("no_new_privs failed");
+    load_program(program);
+    std::string m;
+    auto refused = [&](long rc, const char* what) {
+      if (rc != -1 || errno != EPERM) m += std::string(what) + " not refused; ";
+    };
+    auto allowed = [&](long rc, const char* what) {
+      if (rc < 0 && errno == EPERM) m += std::string(what) + " refused; ";
+      if (rc >= 0 && std::string(what).starts_with("socket")) ::close(static_cast<int>(rc));
+    };
+    refused(::syscall(SYS_io_uring_setup, 1, nullptr), "io_uring_setup");
+    refused(::socket(AF_VSOCK, SOCK_STREAM, 0), "socket(AF_VSOCK)");
+    refused(::socket(AF_ALG, SOCK_SEQPACKET, 0), "socket(AF_ALG)");
+    refused(::syscall(SYS_socket, 0x100000000L | AF_VSOCK, SOCK_STREAM, 0), "socket(high|VSOCK)");
+    refused(::socket(AF_INET, SOCK_DCCP | SOCK_CLOEXEC, 0), "socket(SOCK_DCCP)");
+    allowed(::socket(AF_INET, SOCK_STREAM, 0), "socket(AF_INET)");
+    allowed(::socket(AF_UNIX, SOCK_DGRAM, 0), "socket(AF_UNIX)");
+    allowed(::socket(AF_NETLINK, SOCK_RAW, 0), "socket(AF_NETLINK)");
+    refused(::syscall(SYS_personality, 0x0040000), "personality(ADDR_NO_RANDOMIZE)");
+    refused(::syscall(SYS_personality, 0x0400000), "personality(READ_IMPLIES_EXEC)");
+    refused(::syscall(SYS_personality, 1), "personality(1)");
+    refused(::syscall(SYS_personality, 0xfffffffeL), "personality(0xfffffffe)");
+    allowed(::syscall(SYS_personality, 0xffffffffL), "personality(query)");
+    allowed(::syscall(SYS_personality, 0), "personality(PER_LINUX)");
+#if defined(__x86_64__)
+    // x32's io_uring_setup: refused by the filter before the kernel says
+    // whether it has x32 at all; x32's getpid is not refused.
+    refused(::syscall(0x40000000L | 425, 1, nullptr), "x32 io_uring_setup");
+    allowed(::syscall(0x40000000L | 39), "x32 getpid");
+#endif
+    return m;
+  });
+  EXPECT_EQ(msg, "");
 }
 
 bool same(const SeccompProgram& a, const SeccompProgram& b) {
@@ -132,6 +221,52 @@ TEST_F(SeccompCache, ADamagedFileIsMadeAgain) {
     std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
     EXPECT_TRUE(same(default_seccomp_program(caps, dir_), fresh));
   }
+}
+
+}  // namespace
+}  // namespace lit::security
+
+namespace lit::security {
+namespace {
+
+using runtime::parse_seccomp_profile;
+
+// A docker-format profile, compiled and loaded: its errno, its argument checks
+// (two on one argument: either matches), its capability includes, and a
+// syscall this libseccomp does not know skipped.
+TEST(SeccompProfileFilter, RefusesWhatTheProfileSaysWithItsErrno) {
+  auto profile = parse_seccomp_profile(R"({
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+    "syscalls": [
+      {"names": ["mkdir", "mkdirat", "no_such_syscall_anywhere"], "action": "SCMP_ACT_ERRNO",
+       "errnoRet": 13},
+      {"names": ["fchmodat", "chmod"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+       "includes": {"caps": ["CAP_SYS_MODULE"]}},
+      {"names": ["dup3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 7,
+       "args": [{"index": 2, "value": 1, "op": "SCMP_CMP_EQ"},
+                {"index": 2, "value": 2, "op": "SCMP_CMP_EQ"}]}
+    ]})",
+                                       "test.json");
+  auto filter = build_profile_seccomp(profile, resolve_capabilities({}));
+  EXPECT_EQ(filter.blocked(), (std::vector<std::string>{"mkdir", "mkdirat", "dup3"}));
+  auto program = filter.program();
+  std::string dir = fs::temp_directory_path() / ("lit-profile-mkdir-" + std::to_string(::getpid()));
+  auto msg = in_child([&] {
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return std::string("no_new_privs failed");
+    load_program(program);
+    std::string m;
+    if (::mkdir(dir.c_str(), 0700) != -1 || errno != EACCES) m += "mkdir not EACCES; ";
+    if (::chmod("/nonexistent-lit-test", 0755) != -1 || errno != ENOENT)
+      m += "chmod refused without the capability; ";
+    // The kernel would say EINVAL to these flags; E2BIG is the profile's.
+    if (::syscall(SYS_dup3, 0, 100, 1) != -1 || errno != E2BIG) m += "dup3 flag 1 not refused; ";
+    if (::syscall(SYS_dup3, 0, 100, 2) != -1 || errno != E2BIG) m += "dup3 flag 2 not refused; ";
+    if (::dup3(0, 100, O_CLOEXEC) < 0) m += "dup3 O_CLOEXEC refused; ";
+    return m;
+  });
+  EXPECT_EQ(msg, "");
+  EXPECT_FALSE(fs::exists(dir));
 }
 
 }  // namespace

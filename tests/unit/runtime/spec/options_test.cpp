@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "runtime/security/apparmor.hpp"
 #include "runtime/util/error.hpp"
 #include "tests/unit/error_of.hpp"
 
@@ -189,7 +190,37 @@ TEST(Options, LabelsNetworkSecurity) {
   apply_security_opt("seccomp=unconfined", s);
   EXPECT_FALSE(s.seccomp);
   EXPECT_THROW(apply_security_opt("seccomp=/x.json", s), lit::Error);
-  EXPECT_THROW(apply_security_opt("apparmor=foo", s), lit::Error);
+  EXPECT_EQ(parse_security_opt("apparmor=foo").apparmor, "foo");
+  // docker's rule: ignored where the host has no AppArmor; lit, having no
+  // profiles of its own yet, refuses a named one where it has.
+  if (lit::security::apparmor_enabled()) {
+    EXPECT_THROW(apply_security_opt("apparmor=foo", s), lit::Error);
+  } else {
+    EXPECT_NO_THROW(apply_security_opt("apparmor=foo", s));
+  }
+  EXPECT_NO_THROW(apply_security_opt("apparmor:unconfined", s));
+  EXPECT_THROW(apply_security_opt("apparmor=", s), lit::Error);
+  EXPECT_THROW(apply_security_opt("label=disable", s), lit::Error);
+}
+
+// lit's default: no_new_privs on, off for a privileged container, and an
+// explicit option wins over both.
+TEST(Options, NoNewPrivilegesIsOnUnlessPrivilegedOrTurnedOff) {
+  auto with = [](bool privileged, std::vector<std::string> texts) {
+    SecuritySpec s;
+    s.privileged = privileged;
+    std::vector<SecurityOpt> opts;
+    for (const auto& t : texts) opts.push_back(parse_security_opt(t));
+    apply_security_opts(opts, s);
+    return s.no_new_privileges;
+  };
+  EXPECT_TRUE(with(false, {}));
+  EXPECT_TRUE(with(false, {"seccomp=unconfined"}));
+  EXPECT_FALSE(with(false, {"no-new-privileges=false"}));
+  EXPECT_FALSE(with(false, {"no-new-privileges:false"}));
+  EXPECT_FALSE(with(true, {}));
+  EXPECT_TRUE(with(true, {"no-new-privileges"}));
+  EXPECT_TRUE(with(false, {"no-new-privileges:false", "no-new-privileges=true"}));
 }
 
 TEST(Options, NamesAndEnvHelpers) {

@@ -172,3 +172,14 @@ TEST(Record, PausedIsKeptBesideRunningAndShownAsPaused) {
   back.state.status = ContainerStatus::Exited;  // an exit nobody recorded shows as the exit
   EXPECT_EQ(shown_status(back.state), ContainerStatus::Exited);
 }
+
+// no_new_privs became lit's default later: a record without the field keeps it
+// off (as its container ran), one with it keeps what it says.
+TEST(Record, SecurityWithoutNoNewPrivilegesStillLoads) {
+  auto r = make(std::string(64, 'd'), "old");
+  r.spec.security.no_new_privileges = true;
+  nlohmann::json j = to_json(r);
+  EXPECT_TRUE(record_from_json(j).spec.security.no_new_privileges);
+  j["spec"]["security"].erase("no_new_privileges");
+  EXPECT_FALSE(record_from_json(j).spec.security.no_new_privileges);
+}
