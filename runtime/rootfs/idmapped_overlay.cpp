@@ -61,9 +61,11 @@ UniqueFd make_idmapped_rootfs(const std::vector<fs::path>& image_layers, const f
   make_upper(bundle, ns, volatile_upper);
   UniqueFd fsfd(::fsopen("overlay", FSOPEN_CLOEXEC));
   if (!fsfd) throw Error::sys("open overlay filesystem for", bundle.string(), errno);
-  // Top-most first; overlay keeps its own private clone of each, so ours close here.
+  // Top-most first. Each stays open until the overlay is made (its private
+  // clone of each is taken then): a detached mount goes with its last fd.
+  std::vector<UniqueFd> lowers;
   for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
-    UniqueFd lower = idmapped_clone(*it, userns_fd);
+    const UniqueFd& lower = lowers.emplace_back(idmapped_clone(*it, userns_fd));
     if (::fsconfig(fsfd.get(), FSCONFIG_SET_FD, "lowerdir+", nullptr, lower.get()) < 0 &&
         (errno != EINVAL ||
          ::fsconfig(fsfd.get(), FSCONFIG_SET_STRING, "lowerdir+",
