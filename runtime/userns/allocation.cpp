@@ -84,7 +84,7 @@ std::optional<std::uint32_t> first_fit(const std::vector<SubidRange>& available,
   return std::nullopt;
 }
 
-UsernsRanges::UsernsRanges(fs::path root) : dir_(std::move(root) / "userns") {}
+UsernsRanges::UsernsRanges(const fs::path& root) : dir_(root / "userns") {}
 
 UserNamespace UsernsRanges::allocate(const std::string& owner, std::uint32_t size,
                                      const SubidSource& source) {

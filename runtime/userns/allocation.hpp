@@ -28,7 +28,7 @@ struct SubidSource {
 
 class UsernsRanges {
  public:
-  explicit UsernsRanges(std::filesystem::path root);  // lit's persistent root
+  explicit UsernsRanges(const std::filesystem::path& root);  // lit's persistent root
 
   // owner's namespace: the one recorded for it, else a new range of `size` ids
   // (uids and gids alike). Throws naming what to add to /etc/subuid or
