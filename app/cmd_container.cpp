@@ -40,6 +40,9 @@ void add_sharing_flags(CLI::App& cmd, CreateFlags& f) {
   cmd.add_option("--ipc", f.ipc,
                  "IPC namespace: private (default), shareable, none, host or container:NAME");
   cmd.add_option("--uts", f.uts, "UTS namespace: host (default: its own)");
+  cmd.add_option("--userns", f.userns,
+                 "User namespace: host (default) or auto[:size=N] (root mapped to ids of "
+                 "lit's /etc/subuid range)");
   cmd.add_option("--volumes-from", f.volumes_from,
                  "Mount the volumes of a container: CONTAINER[:ro|rw]")
       ->allow_extra_args(false);

@@ -146,6 +146,7 @@ void add_sharing(const CreateFlags& f, ContainerRequest& r) {
   r.pid = runtime::parse_namespace_share(runtime::NamespaceKind::Pid, f.pid);
   r.ipc = runtime::parse_namespace_share(runtime::NamespaceKind::Ipc, f.ipc);
   r.uts = runtime::parse_namespace_share(runtime::NamespaceKind::Uts, f.uts);
+  r.userns = runtime::parse_userns(f.userns, "--userns");
   for (const auto& v : f.volumes_from) {
     runtime::VolumesFrom from{v, std::nullopt};
     if (std::size_t colon = v.find(':'); colon != std::string::npos) {

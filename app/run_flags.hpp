@@ -37,6 +37,7 @@ struct CreateFlags {
   std::string shm_size;                                   // --shm-size 64m
   std::vector<std::string> devices;                       // --device HOST[:CONTAINER][:PERMS]
   std::string pid, ipc, uts;                              // --pid, --ipc, --uts
+  std::string userns;                                     // --userns host|auto[:size=N]
   std::vector<std::string> volumes_from;                  // --volumes-from CONTAINER[:ro|rw]
   bool interactive = false, tty = false;
   std::vector<std::string> cap_add, cap_drop;

@@ -295,6 +295,7 @@ void put_second_half(ojson& j, const Project& p, const Service& s, const Compose
   if (s.tty) j["tty"] = true;
   if (!s.ulimits.empty()) j["ulimits"] = ulimits_of(s.ulimits);
   if (s.user) j["user"] = s.user->text;
+  put_str(j, "userns_mode", s.userns_mode.text);
   put_str(j, "uts", s.uts.text);
   if (!s.volumes.empty()) {
     j["volumes"] = ojson::array();

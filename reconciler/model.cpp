@@ -274,6 +274,7 @@ json to_json(const Service& s) {
   for (const auto& [key, v] :
        {Setting{"pid", &s.pid}, Setting{"ipc", &s.ipc}, Setting{"uts", &s.uts}})
     if (!v->text.empty()) j[key] = v->text;
+  if (!s.userns_mode.text.empty()) j["userns_mode"] = s.userns_mode.text;
   if (!s.volumes_from.empty())
     j["volumes_from"] = list_json(s.volumes_from, [](const VolumesFromRef& v) { return v.text; });
   if (!s.links.empty()) {

@@ -298,6 +298,9 @@ struct Service {
   // text "" = not given (a private namespace)
   Parsed<NamespaceSetting> pid, ipc, uts;
   std::vector<VolumesFromRef> volumes_from;
+  // userns_mode: host (docker's) or auto[:size=N] (podman's): each container
+  // its own range (text "" = not given: the host's).
+  Parsed<runtime::UsernsRequest> userns_mode;
   bool operator==(const Service&) const = default;
 };
 

@@ -200,6 +200,7 @@ void add_sharing(const Service& s, ReplicaRequest& out) {
   r.pid = s.pid.value.share;
   r.ipc = s.ipc.value.share;
   r.uts = s.uts.value.share;
+  r.userns = s.userns_mode.value;
   out.pid_service = s.pid.value.service;
   out.ipc_service = s.ipc.value.service;
   for (const auto& v : s.volumes_from) {

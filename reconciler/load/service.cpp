@@ -293,6 +293,15 @@ const std::unordered_map<std::string, Handler>& handlers() {
        }},
       {"volumes_from",
        [](const KeyCtx& k) { k.s.volumes_from = normalize_volumes_from(k.value, k.path); }},
+      {"userns_mode",
+       [](const KeyCtx& k) {
+         std::string text = str(k);
+         try {
+           k.s.userns_mode = {text, runtime::parse_userns(text, k.path)};
+         } catch (const Error&) {
+           fail(k.value, k.path, "expected host, auto or auto:size=N, got '" + text + "'");
+         }
+       }},
       {"extends", [](const KeyCtx&) {}},  // resolved before normalization
   };
   return h;

@@ -20,6 +20,7 @@
 #include "runtime/process/run.hpp"
 #include "runtime/process/sealed_exec.hpp"
 #include "runtime/rootfs/beneath.hpp"
+#include "runtime/rootfs/rootfs.hpp"
 #include "runtime/security/security.hpp"
 #include "runtime/state/liveness.hpp"
 #include "runtime/util/error.hpp"
@@ -134,8 +135,12 @@ void spawn_orphan(const ChildPlan& c, const Channel& channel) {
     // Joined before the namespaces: the process is born in the container's cgroup.
     c.cgroup->join_self();
     if (channel.receive().kind != ChannelMessage::Go) ::_exit(125);  // lit gave up
-    check_sys(::setns(c.init_pidfd, kNamespaces), "join the namespaces of container",
-              c.record->name);
+    // With its user namespace (which the kernel joins first): then as that
+    // namespace's root, so that what it creates (a pty) has a mapped owner.
+    const bool userns = c.record->spec.userns.enabled();
+    check_sys(::setns(c.init_pidfd, kNamespaces | (userns ? CLONE_NEWUSER : 0)),
+              "join the namespaces of container", c.record->name);
+    if (userns) become_userns_root();
     if (c.detached)
       spawn_orphan(c, channel);
     else

@@ -20,8 +20,8 @@ std::filesystem::path lit_init_binary() {
   }
 }
 
-void mount_init_binary(int root_fd) {
-  std::filesystem::path source = lit_init_binary();
+void mount_init_binary(int root_fd, const std::string& from) {
+  std::filesystem::path source = from.empty() ? lit_init_binary() : std::filesystem::path(from);
   UniqueFd target = make_file_beneath(root_fd, kInitPath);
   mount_on(target.get(), kInitPath, source.c_str(), nullptr, MS_BIND);
   // Reached again by path: the fd names the covered inode, not the new mount.

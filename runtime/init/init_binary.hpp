@@ -3,6 +3,7 @@
 // bind-mounted read-only at /dev/init, inside the container's own /dev tmpfs,
 // so it works on any image and leaves no file in the container's writable layer.
 #include <filesystem>
+#include <string>
 
 #include "runtime/spec/spec.hpp"
 
@@ -14,8 +15,9 @@ inline constexpr const char* kInitPath = "/dev/init";
 std::filesystem::path lit_init_binary();
 
 // In the container's init before pivot_root: binds lit-init at kInitPath
-// beneath the new root (whose /dev is already set up).
-void mount_init_binary(int root_fd);
+// beneath the new root (whose /dev is already set up). source: where lit-init
+// is reached (empty: lit_init_binary()).
+void mount_init_binary(int root_fd, const std::string& source = {});
 
 // The process as lit-init runs it: [kInitPath, "--", args...].
 ProcessSpec under_init(ProcessSpec process);

@@ -20,6 +20,7 @@
 #include "runtime/state/liveness.hpp"
 #include "runtime/state/record_store.hpp"
 #include "runtime/state/transitions.hpp"
+#include "runtime/userns/allocation.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -50,7 +51,12 @@ class CreationGuard {
     }
     remove_volumes(paths_, anonymous_);
     if (networks_) network_remove(paths_, *networks_);
+    try {
+      if (!userns_owner_.empty()) UsernsRanges(paths_.root).release(userns_owner_);
+    } catch (...) {  // best effort, as above
+    }
   }
+  void userns(std::string owner) { userns_owner_ = std::move(owner); }
   void record(std::string id) { id_ = std::move(id); }
   void volumes(std::vector<std::string> v) { anonymous_ = std::move(v); }
   void networks(const ContainerRecord* rec) { networks_ = rec; }
@@ -62,10 +68,18 @@ class CreationGuard {
   std::string id_;
   std::vector<std::string> anonymous_;
   const ContainerRecord* networks_ = nullptr;  // addresses allocated for it
+  std::string userns_owner_;                   // its user namespace's range
   bool done_ = false;
 };
 
-void create_host_dirs(const Paths& paths, const CreatePlan& plan) {
+// A volume made now for a container with its own user namespace belongs to
+// its root (docker's userns-remap does the same); an existing one keeps its owner.
+void chown_new_volume(const fs::path& data, const UserNamespace& ns) {
+  if (ns.enabled() && ::chown(data.c_str(), ns.uid.host, ns.gid.host) < 0)
+    throw Error::sys("chown to the container's root", data.string(), errno);
+}
+
+void create_host_dirs(const Paths& paths, const CreatePlan& plan, const UserNamespace& ns) {
   // docker creates a missing bind source as a directory.
   for (const auto& src : plan.bind_sources) {
     std::error_code ec;
@@ -76,7 +90,13 @@ void create_host_dirs(const Paths& paths, const CreatePlan& plan) {
       throw e.context("create the missing source of volume " + src.string());
     }
   }
-  for (const auto& name : plan.volumes) make_dirs(volumes_root(paths) / name / "_data", 0755);
+  for (const auto& name : plan.volumes) {
+    const fs::path data = volumes_root(paths) / name / "_data";
+    std::error_code ec;
+    const bool fresh = !fs::exists(data, ec);
+    make_dirs(data, 0755);
+    if (fresh) chown_new_volume(data, ns);
+  }
 }
 
 // Inside the record's directory, so removing the container removes them.
@@ -148,6 +168,12 @@ ContainerRecord create_container(const Paths& paths, const ContainerRequest& ask
       NetworkMode::Container)  // its id: a name may be reused by another container
     rec.spec.network_container = records.lookup(rec.spec.network_container).id;
   CreationGuard guard(paths, records);
+  if (request.userns.mode == UsernsRequest::Mode::Auto) {
+    guard.userns(rec.id);
+    rec.spec.userns =
+        UsernsRanges(paths.root)
+            .allocate(rec.id, request.userns.size ? request.userns.size : kDefaultUsernsSize);
+  }
   if (rec.spec.network == NetworkMode::Bridge) {
     NetworkHooks* net = network_hooks();
     const NetworkRequest& n = request.network;
@@ -173,7 +199,7 @@ ContainerRecord create_container(const Paths& paths, const ContainerRequest& ask
            plan.inherited_volumes.end();
   });
   guard.volumes(fresh);
-  create_host_dirs(paths, plan);
+  create_host_dirs(paths, plan, rec.spec.userns);
   write_content_files(plan);
   guard.commit();
   record_container_event(paths, rec, "create");
@@ -190,6 +216,16 @@ void finish(RecordStore& records, const std::string& id, int code, bool oom, std
 
 }  // namespace
 
+namespace {
+
+// Its user namespace's ids go back to the pool (by its id: a record from
+// before --userns has none, which is fine).
+void release_userns(const Paths& paths, const ContainerRecord& record) {
+  if (record.spec.userns.enabled()) UsernsRanges(paths.root).release(record.id);
+}
+
+}  // namespace
+
 void discard_container(const Paths& paths, const ContainerRecord& record) {
   network_remove(paths, record);
   RecordStore records(paths);
@@ -197,6 +233,7 @@ void discard_container(const Paths& paths, const ContainerRecord& record) {
   records.remove(record.id);                                 // a missing one is fine
   remove_tree(paths.run_container(record.id));
   remove_volumes(paths, record.anonymous_volumes);
+  release_userns(paths, record);
   if (present) record_container_event(paths, record, "destroy");
 }
 
@@ -311,6 +348,7 @@ void remove_container(const Paths& paths, const ContainerRecord& record, bool fo
     records.remove(r.id);
     remove_tree(paths.run_container(r.id));
     if (volumes) remove_volumes(paths, r.anonymous_volumes);
+    release_userns(paths, r);
     record_container_event(paths, r, "destroy");
   });
 }

@@ -11,7 +11,7 @@
 namespace lit::runtime {
 namespace {
 
-constexpr char kGo = 'G', kMaster = 'M', kFailure = 'F';
+constexpr char kGo = 'G', kMaster = 'M', kFailure = 'F', kRootfs = 'R';
 
 // Failure wire format: kind, exit_code (i32), errno (i32), op\0 target\0.
 std::string encode_failure(const Error& e, int exit_code) {
@@ -84,6 +84,10 @@ void Channel::send_master(int master_fd) const {
   send(kMaster, master_fd, "send pty master to lit");
 }
 
+void Channel::send_rootfs(int mount_fd) const {
+  send(kRootfs, mount_fd, "send the container's root to its init");
+}
+
 void Channel::send_failure(const Error& e, int exit_code) const noexcept {
   try {
     std::string s = encode_failure(e, exit_code);
@@ -124,6 +128,10 @@ ChannelMessage Channel::receive() const {
     case kMaster:
       if (!m.fd) throw Error("read from container init", "pty master missing");
       m.kind = ChannelMessage::Master;
+      return m;
+    case kRootfs:
+      if (!m.fd) throw Error("read from lit", "the container's root is missing");
+      m.kind = ChannelMessage::Rootfs;
       return m;
     case kFailure:
       return decode_failure(buf.data(), static_cast<size_t>(n));

@@ -11,8 +11,10 @@
 namespace lit::runtime {
 
 struct ChannelMessage {
-  enum Kind { Eof, Go, Master, Failure } kind = Eof;
-  UniqueFd fd;          // Master; Go: the network namespace to join, if any
+  enum Kind { Eof, Go, Master, Failure, Rootfs } kind = Eof;
+  // Master; Go: the network namespace to join, if any; Rootfs: the root lit
+  // made for a container with its own user namespace (a detached mount).
+  UniqueFd fd;
   int exit_code = 125;  // Failure: the exit code the CLI should use
   Error error{""};      // Failure
 };
@@ -26,6 +28,8 @@ class Channel {
   // With fd >= 0, the network namespace the init is to join comes with it.
   void send_go(int netns_fd = -1) const;
   void send_master(int master_fd) const;
+  // Before "go": the container's root as a detached mount (user namespaces).
+  void send_rootfs(int mount_fd) const;
   // Never throws: the init calls it on its way out.
   void send_failure(const Error& e, int exit_code) const noexcept;
   ChannelMessage receive() const;

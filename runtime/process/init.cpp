@@ -34,11 +34,32 @@ void reset_process_state() {
   ::umask(022);
 }
 
-// Returns the network namespace that came with "go", if any.
-UniqueFd wait_for_go(const Channel& channel) {
-  ChannelMessage m = channel.receive();
-  if (m.kind != ChannelMessage::Go) ::_exit(125);  // lit gave up on us: nothing to report to
-  return std::move(m.fd);
+// What came with "go": the network namespace to join and (user namespace)
+// the root lit made, sent just before it.
+struct Go {
+  UniqueFd netns, rootfs;
+};
+
+Go wait_for_go(const Channel& channel) {
+  Go go;
+  for (;;) {
+    ChannelMessage m = channel.receive();
+    if (m.kind == ChannelMessage::Rootfs) {
+      go.rootfs = std::move(m.fd);
+      continue;
+    }
+    if (m.kind != ChannelMessage::Go) ::_exit(125);  // lit gave up on us: nothing to report to
+    go.netns = std::move(m.fd);
+    return go;
+  }
+}
+
+// The rootfs, built and entered: lit's root attached (user namespace) or an overlay mounted.
+void enter_rootfs(const ContainerSpec& spec, RootfsContext ctx, UniqueFd lit_root) {
+  if (spec.userns.enabled() && !lit_root) throw Error("attach the container's root: lit sent none");
+  ctx.rootfs_mount = lit_root.get();
+  UniqueFd root = prepare_rootfs(spec, ctx);
+  pivot_into(root.get(), ctx.rootfs);
 }
 
 // Detached: the supervisor's pipes (or /dev/null) become 0, 1 and 2.
@@ -101,7 +122,8 @@ UniqueFd copy_joined_shm(int mntns_fd, const std::string& container) {
 
 void run_init(const InitConfig& c, const Channel& channel) {
   const ContainerSpec& spec = *c.spec;
-  UniqueFd sent_netns = wait_for_go(channel);
+  Go go = wait_for_go(channel);
+  UniqueFd& sent_netns = go.netns;
   if (c.netns_with_go && !sent_netns)
     throw Error("join the network namespace made for it: lit sent none");
   const int netns_fd = c.netns_with_go ? sent_netns.get() : c.netns_fd;
@@ -127,8 +149,7 @@ void run_init(const InitConfig& c, const Channel& channel) {
     shm = copy_joined_shm(c.ipc_mntns_fd, spec.ipc.container);
     rootfs.shm_tree = shm.get();
   }
-  prepare_rootfs(spec, rootfs);
-  pivot_into(c.rootfs.rootfs);
+  enter_rootfs(spec, rootfs, std::move(go.rootfs));
   if (!spec.hostname.empty() && spec.uts.mode != NamespaceMode::Host) {  // host: the host's
     check_sys(::sethostname(spec.hostname.data(), spec.hostname.size()), "set hostname",
               spec.hostname);

@@ -18,10 +18,13 @@
 #include "runtime/process/sealed_exec.hpp"
 #include "runtime/process/supervise.hpp"
 #include "runtime/rootfs/etc_files.hpp"
+#include "runtime/rootfs/idmapped_overlay.hpp"
 #include "runtime/rootfs/init_layer.hpp"
 #include "runtime/security/security.hpp"
 #include "runtime/spec/devices.hpp"
+#include "runtime/spec/namespaces.hpp"
 #include "runtime/spec/sysctl.hpp"
+#include "runtime/userns/idmap_write.hpp"
 #include "runtime/util/io.hpp"
 
 namespace lit::runtime {
@@ -79,13 +82,16 @@ void validate(const ContainerSpec& spec, const RunHooks& hooks) {
     throw Error::sys("open bundle", spec.bundle.string(), errno ? errno : ENOTDIR);
   }
   validate_sysctls(spec.sysctls, spec.network);
+  check_userns_combination(spec.userns.enabled(), spec.network, spec.pid, spec.ipc,
+                           !spec.image_mounts.empty());
 }
 
 // A network namespace made in the background: for --network none, whose
 // namespace needs nothing from outside (bridge's gets its veth by the init's pid).
 void start_background_netns(std::optional<BackgroundNetns>& netns, const ContainerSpec& spec,
                             const RunHooks& hooks) {
-  if (spec.network == NetworkMode::None && !hooks.netns) netns.emplace();
+  // Not for a user namespace: its init, once in it, may join only namespaces it owns.
+  if (spec.network == NetworkMode::None && !hooks.netns && !spec.userns.enabled()) netns.emplace();
 }
 
 // An init that joins a namespace (another container's, or one made in the
@@ -93,6 +99,8 @@ void start_background_netns(std::optional<BackgroundNetns>& netns, const Contain
 // it shares the host's.
 pid_t clone_init(const ContainerSpec& spec, bool joins_netns, bool as_sibling) {
   unsigned long flags = CLONE_NEWNS | SIGCHLD;
+  // First in the kernel's order: every namespace made with it is owned by it.
+  if (spec.userns.enabled()) flags |= CLONE_NEWUSER;
   if (!joins_netns && spec.network != NetworkMode::Host) flags |= CLONE_NEWNET;
   // Host: the host's; Container: entered around the clone (PID) or by the init (IPC).
   if (spec.pid.mode == NamespaceMode::Private) flags |= CLONE_NEWPID;
@@ -116,6 +124,7 @@ RootfsContext prepare_run_dir(const ContainerSpec& spec, const RunHooks& hooks,
   if (hooks.run_dir.empty()) ctx = {cgroup.paths(), spec.bundle, spec.bundle / "merged", {}};
   make_dirs(ctx.rootfs, 0700);
   write_etc_files(spec, ctx.etc_dir);
+  if (spec.userns.enabled()) chown_etc_files(ctx.etc_dir, spec.userns);
   if (!hooks.init_layer.empty() && init_layer_fits(spec.layers)) ctx.init_layer = hooks.init_layer;
   return ctx;
 }
@@ -193,14 +202,26 @@ class Launch {
   // The before_start hook, "go" with the namespace made meanwhile, and the
   // wait for the init's exec; then the on_start hook. The pty master with -t.
   UniqueFd go(pid_t pid, InitGuard& init) {
+    Channel channel(parent_end_.get());
+    if (spec_.userns.enabled()) send_userns_root(pid, channel);
     if (hooks_.before_start) hooks_.before_start(pid);
     // The thread has been making it while the init was cloned and joined its cgroup.
     UniqueFd own_netns = netns_ ? netns_->take() : UniqueFd();
-    Channel channel(parent_end_.get());
     channel.send_go(own_netns.get());
     UniqueFd master = await_exec(channel, pid, init);
     if (hooks_.on_start) hooks_.on_start(pid);
     return master;
+  }
+
+  // The init's user namespace gets its maps; its root (id-mapped layers) goes to the init.
+  void send_userns_root(pid_t pid, const Channel& channel) {
+    write_id_maps(pid, spec_.userns, default_id_map_writer());
+    const std::string ns_path = "/proc/" + std::to_string(pid) + "/ns/user";
+    UniqueFd userns(::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!userns) throw Error::sys("open", ns_path, errno);
+    UniqueFd root = make_idmapped_rootfs(spec_.layers, spec_.bundle, userns.get(), spec_.userns,
+                                         spec_.volatile_rootfs, config.rootfs.init_layer);
+    channel.send_rootfs(root.get());
   }
 
   cgroups::Cgroup& cgroup() { return *cgroup_->get(); }

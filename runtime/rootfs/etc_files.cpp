@@ -99,4 +99,12 @@ void write_etc_files(const ContainerSpec& spec, const fs::path& dir) {
   put(dir / "resolv.conf", resolv_content(spec, read_or_empty("/etc/resolv.conf")));
 }
 
+void chown_etc_files(const fs::path& dir, const UserNamespace& ns) {
+  for (const char* name : {"hostname", "hosts", "resolv.conf"}) {
+    const fs::path file = dir / name;
+    if (::chown(file.c_str(), ns.uid.host, ns.gid.host) < 0)
+      throw Error::sys("chown to the container's root", file.string(), errno);
+  }
+}
+
 }  // namespace lit::runtime

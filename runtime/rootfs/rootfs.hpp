@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "runtime/spec/spec.hpp"
+#include "runtime/util/fs.hpp"
 
 namespace lit::runtime {
 
@@ -19,13 +20,22 @@ struct RootfsContext {
   // ipc container:NAME: a detached copy of the joined container's /dev/shm
   // mount (open_tree), attached at /dev/shm; -1: a tmpfs of its own.
   int shm_tree = -1;
+  // With a user namespace: the root lit made (idmapped_overlay.hpp), a detached
+  // mount attached at `rootfs` instead of mounting an overlay there.
+  int rootfs_mount = -1;
 };
 
-// Everything up to (not including) pivot_root. Run in the init, as root.
-void prepare_rootfs(const ContainerSpec& spec, const RootfsContext& ctx);
+// Everything up to (not including) pivot_root. Run in the init, as root (of
+// the host, or of its user namespace: then it first opens the host paths it
+// binds and becomes that namespace's root). Returns the mounted root.
+UniqueFd prepare_rootfs(const ContainerSpec& spec, const RootfsContext& ctx);
 
-// chdir into the mounted rootfs, pivot_root(".", "."), detach the old root.
-void pivot_into(const std::filesystem::path& merged);
+// In a new user namespace: setgroups({}), setresgid/setresuid(0): the
+// namespace's root (the range's first host id) with its capabilities.
+void become_userns_root();
+
+// fchdir into the mounted rootfs, pivot_root(".", "."), detach the old root.
+void pivot_into(int root_fd, const std::filesystem::path& merged);
 
 // After pivot: make "/" read-only (its submounts keep their own flags).
 void make_root_readonly();

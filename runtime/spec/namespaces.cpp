@@ -79,4 +79,21 @@ std::string namespace_share_text(const NamespaceShare& share) {
   return "container:" + share.container;
 }
 
+void check_userns_combination(bool userns, NetworkMode network, const NamespaceShare& pid,
+                              const NamespaceShare& ipc, bool image_mounts) {
+  if (!userns) return;
+  // The container's init, in its own user namespace, may mount proc, mqueue
+  // and sysfs only for namespaces that namespace owns.
+  auto refuse = [](const std::string& other) {
+    throw Error("conflicting options: --userns auto and " + other, {}, 0,
+                "drop one of them (a container with its own user namespace cannot join that)");
+  };
+  if (network == NetworkMode::Container) refuse("--network container:NAME");
+  if (pid.mode == NamespaceMode::Host || pid.mode == NamespaceMode::Container)
+    refuse("--pid " + namespace_share_text(pid));
+  if (ipc.mode == NamespaceMode::Host || ipc.mode == NamespaceMode::Container)
+    refuse("--ipc " + namespace_share_text(ipc));
+  if (image_mounts) refuse("an image volume");
+}
+
 }  // namespace lit::runtime

@@ -18,6 +18,12 @@ NamespaceShare parse_namespace_share(NamespaceKind kind, std::string_view text);
 // "private" (docker prints "" for pid and uts), "shareable", "none", "host", "container:ID".
 std::string namespace_share_text(const NamespaceShare& share);
 
+// --userns auto against what cannot go with it (yet): joining another
+// container's or the host's PID or IPC namespace, another container's network
+// namespace, image volumes. Throws lit::Error naming both flags.
+void check_userns_combination(bool userns, NetworkMode network, const NamespaceShare& pid,
+                              const NamespaceShare& ipc, bool image_mounts);
+
 // "pid", "ipc", "uts": the /proc/PID/ns/ entry.
 const char* namespace_name(NamespaceKind kind);
 

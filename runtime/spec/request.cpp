@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "runtime/spec/namespaces.hpp"
 #include "runtime/spec/options.hpp"
 #include "runtime/spec/sysctl.hpp"
 #include "runtime/util/error.hpp"
@@ -116,6 +117,8 @@ void check_request(const ContainerRequest& r) {
   if (!r.workdir.empty() && r.workdir.front() != '/')
     throw Error("invalid value \"" + r.workdir +
                 "\" for flag --workdir: it must be an absolute path");
+  check_userns_combination(r.userns.mode == UsernsRequest::Mode::Auto, r.network.mode, r.pid, r.ipc,
+                           !r.image_mounts.empty());
 }
 
 }  // namespace lit::runtime

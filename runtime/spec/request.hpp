@@ -139,6 +139,7 @@ struct ContainerRequest {
   bool init = false;               // --init
   NamespaceShare pid, ipc, uts;    // --pid, --ipc, --uts
   std::vector<VolumesFrom> volumes_from;
+  UsernsRequest userns;  // --userns, userns_mode
 };
 
 // What can be checked without the image or the disk: names, network mode

@@ -15,6 +15,7 @@
 
 #include "runtime/cgroups/cgroup.hpp"
 #include "runtime/spec/seccomp_profile.hpp"
+#include "runtime/spec/userns.hpp"
 
 namespace lit::runtime {
 
@@ -139,6 +140,9 @@ struct ContainerSpec {
   bool init = false;
   // --pid, --ipc, --uts (uts: Private or Host).
   NamespaceShare pid, ipc, uts;
+  // --userns auto: its own user namespace with this mapping (the range lit
+  // allocated at create); empty: the host's.
+  UserNamespace userns;
 };
 
 }  // namespace lit::runtime

@@ -76,6 +76,22 @@ json rlimits_to_json(const std::vector<ContainerSpec::Rlimit>& rlimits) {
 }
 }  // namespace
 
+namespace {
+
+// A container's own user namespace: its range's first host uid and gid and
+// its size (null: the host's user namespace).
+json userns_to_json(const UserNamespace& ns) {
+  if (!ns.enabled()) return nullptr;
+  return {{"uid", ns.uid.host}, {"gid", ns.gid.host}, {"size", ns.uid.size}};
+}
+
+UserNamespace userns_from_json(const json& j) {
+  std::uint32_t size = j.at("size");
+  return {{0, j.at("uid").get<std::uint32_t>(), size}, {0, j.at("gid").get<std::uint32_t>(), size}};
+}
+
+}  // namespace
+
 json to_json(const ContainerSpec& s) {
   json mounts = json::array();
   for (const auto& m : s.mounts)
@@ -131,7 +147,8 @@ json to_json(const ContainerSpec& s) {
       {"init", s.init},
       {"pid", namespace_share_text(s.pid)},
       {"ipc", namespace_share_text(s.ipc)},
-      {"uts", namespace_share_text(s.uts)}};
+      {"uts", namespace_share_text(s.uts)},
+      {"userns", userns_to_json(s.userns)}};
   if (s.security.seccomp_profile)
     j["security"]["seccomp_profile"] = runtime::to_json(*s.security.seccomp_profile);
   return j;
@@ -192,6 +209,7 @@ ContainerSpec spec_from_json(const json& j) {
   s.pid = parse_namespace_share(NamespaceKind::Pid, j.value("pid", ""));
   s.ipc = parse_namespace_share(NamespaceKind::Ipc, j.value("ipc", ""));
   s.uts = parse_namespace_share(NamespaceKind::Uts, j.value("uts", ""));
+  if (auto u = j.find("userns"); u != j.end() && !u->is_null()) s.userns = userns_from_json(*u);
   return s;
 }
 

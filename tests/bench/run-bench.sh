@@ -21,6 +21,22 @@ mount -t tmpfs -o mode=0700 bench-lit-root "$work/lit-tmpfs"
 lit_tmpfs=("$LIT" --root "$work/lit-tmpfs/root" --run-root "$run/lit-tmpfs")
 "${lit_tmpfs[@]}" image load -i "$work/fixtures/busybox-docker.tar" >/dev/null
 
+# --userns auto: lit's subordinate ids, bound over /etc/subuid and /etc/subgid
+# in this throwaway mount namespace only. The layers are id-mapped, never
+# copied: the root must not grow by more than the container's own files.
+printf 'lit:1000000:65536000\n' >"$work/subids"
+for f in /etc/subuid /etc/subgid; do
+  [ -e "$f" ] || touch "$f"
+  mount --bind "$work/subids" "$f"
+done
+before=$(du -sk "$work/lit" | cut -f1)
+"${lit[@]}" container run --rm --userns auto --network none "$image" true  # smoke test
+after=$(du -sk "$work/lit" | cut -f1)
+if [ $((after - before)) -gt 256 ]; then
+  echo "--userns auto grew lit's root by $((after - before)) KiB: layers copied?" >&2
+  exit 1
+fi
+
 # crun/runc: an OCI bundle whose rootfs is the fixture's flattened rootfs.
 bundle=$work/bundle
 mkdir -p "$bundle/rootfs"
@@ -72,6 +88,8 @@ export runs results work run
 for round in $(seq "$rounds"); do
   measure "lit.$round" "${lit[@]}" container run --rm --network none "$image" true
   measure "lit-tmpfs.$round" "${lit_tmpfs[@]}" container run --rm --network none "$image" true
+  measure "lit-userns.$round" "${lit[@]}" container run --rm --userns auto --network none \
+    "$image" true
   measure "runc.$round" runc --root "$run/runc" run bench-runc
   measure "podman.$round" "${podman[@]}" run --rm --network=none "$image" true
   unshare -m --propagation private bash -c '
@@ -84,7 +102,7 @@ import json, os, statistics, sys
 d, rounds = sys.argv[1], int(sys.argv[2])
 med = {}
 per_round = {}
-for name in ["lit", "lit-tmpfs", "crun", "runc", "podman"]:
+for name in ["lit", "lit-tmpfs", "lit-userns", "crun", "runc", "podman"]:
     times = []
     per_round[name] = []
     for r in range(1, rounds + 1):
@@ -101,5 +119,7 @@ print("lit/crun    %.2f   (per round: %s)" % (med["lit"] / med["crun"],
       " ".join("%.2f" % (a / b) for a, b in zip(per_round["lit"], per_round["crun"]))))
 print("lit-tmpfs/crun %.2f (lit with its root on a tmpfs)" % (med["lit-tmpfs"] / med["crun"]))
 print("lit/runc    %.2f" % (med["lit"] / med["runc"]))
+print("lit-userns - lit  %+.1f ms (--userns auto: id-mapped layers, no copy)" %
+      (med["lit-userns"] - med["lit"]))
 print("podman/lit  %.2f" % (med["podman"] / med["lit"]))
 PY

@@ -70,6 +70,23 @@ TEST(Record, SharedNamespacesSurviveARoundTrip) {
   EXPECT_EQ(record_from_json(j).spec.pid.mode, NamespaceMode::Private);
 }
 
+TEST(Record, UserNamespaceRangeSurvivesARoundTrip) {
+  auto r = make(std::string(64, 'e'), "mapped");
+  r.spec.userns = {{0, 200000, 65536}, {0, 300000, 65536}};
+  auto j = to_json(r);
+  EXPECT_EQ(j.at("spec").at("userns"),
+            (nlohmann::json{{"uid", 200000}, {"gid", 300000}, {"size", 65536}}));
+  auto back = record_from_json(nlohmann::json::parse(j.dump()));
+  EXPECT_EQ(back.spec.userns, r.spec.userns);
+  // The host's (and an older lit's record, without the key): none.
+  r.spec.userns = {};
+  j = to_json(r);
+  EXPECT_TRUE(j.at("spec").at("userns").is_null());
+  EXPECT_FALSE(record_from_json(j).spec.userns.enabled());
+  j["spec"].erase("userns");
+  EXPECT_FALSE(record_from_json(j).spec.userns.enabled());
+}
+
 TEST(Record, NetworksPortsAndBridgeModeSurviveARoundTrip) {
   auto r = make(std::string(64, 'b'), "web");
   r.spec.network = NetworkMode::Bridge;

@@ -1,0 +1,118 @@
+#include "runtime/userns/allocation.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::runtime {
+namespace {
+
+using nlohmann::json;
+
+struct Held {
+  std::string owner;
+  UserNamespace ns;
+};
+
+bool overlaps(std::uint64_t a, std::uint64_t a_size, const SubidRange& b) {
+  return a < std::uint64_t{b.start} + b.count && std::uint64_t{b.start} < a + a_size;
+}
+
+std::vector<Held> load(const fs::path& file) {
+  std::vector<Held> out;
+  std::error_code ec;
+  if (!fs::exists(file, ec)) return out;
+  json j;
+  try {
+    j = json::parse(read_file(file));
+    for (const auto& r : j.at("ranges")) {
+      std::uint32_t size = r.at("size");
+      out.push_back({r.at("owner"),
+                     {{0, r.at("uid").get<std::uint32_t>(), size},
+                      {0, r.at("gid").get<std::uint32_t>(), size}}});
+    }
+  } catch (const json::exception& e) {
+    throw Error("read user namespace ranges", file.string(), 0, e.what());
+  }
+  return out;
+}
+
+void save(const fs::path& file, const std::vector<Held>& held) {
+  json ranges = json::array();
+  for (const auto& h : held)
+    ranges.push_back({{"owner", h.owner},
+                      {"uid", h.ns.uid.host},
+                      {"gid", h.ns.gid.host},
+                      {"size", h.ns.uid.size}});
+  write_file_atomic(file, json{{"ranges", ranges}}.dump(1) + "\n", 0644);
+}
+
+// The first free range of `size` in file's entries for the user.
+std::uint32_t take(const fs::path& file, const std::string& user, std::uint32_t size,
+                   const std::vector<SubidRange>& taken) {
+  std::vector<SubidRange> available = read_subid(file, user);
+  const std::string example = user + ":100000:" + std::to_string(size * 100ULL);
+  if (available.empty())
+    throw Error("--userns auto: " + file.string() + " has no range for user \"" + user + "\"", {},
+                0, "add a line such as " + example + " to " + file.string());
+  auto base = first_fit(available, taken, size);
+  if (!base)
+    throw Error("--userns auto: no free range of " + std::to_string(size) + " ids left in " +
+                    file.string() + " for user \"" + user + "\"",
+                {}, 0,
+                "give \"" + user + "\" more ids there (e.g. " + example + ") or remove containers");
+  return *base;
+}
+
+}  // namespace
+
+std::optional<std::uint32_t> first_fit(const std::vector<SubidRange>& available,
+                                       const std::vector<SubidRange>& taken, std::uint32_t size) {
+  if (size == 0) return std::nullopt;
+  for (const auto& r : available) {
+    std::uint64_t at = r.start;
+    const std::uint64_t end = std::uint64_t{r.start} + r.count;
+    while (at + size <= end) {
+      auto hit = std::find_if(taken.begin(), taken.end(),
+                              [&](const SubidRange& t) { return overlaps(at, size, t); });
+      if (hit == taken.end()) return static_cast<std::uint32_t>(at);
+      at = std::uint64_t{hit->start} + hit->count;  // past the range in the way
+    }
+  }
+  return std::nullopt;
+}
+
+UsernsRanges::UsernsRanges(const fs::path& root) : dir_(root / "userns") {}
+
+UserNamespace UsernsRanges::allocate(const std::string& owner, std::uint32_t size,
+                                     const SubidSource& source) {
+  make_dirs(dir_, 0700);
+  FileLock lock(dir_ / "ranges.lock");
+  std::vector<Held> held = load(dir_ / "ranges.json");
+  for (const auto& h : held)
+    if (h.owner == owner) return h.ns;
+  std::vector<SubidRange> uids, gids;
+  for (const auto& h : held) {
+    uids.push_back({h.ns.uid.host, h.ns.uid.size});
+    gids.push_back({h.ns.gid.host, h.ns.gid.size});
+  }
+  std::uint32_t uid = take(source.subuid, source.user, size, uids);
+  std::uint32_t gid = take(source.subgid, source.user, size, gids);
+  UserNamespace ns{{0, uid, size}, {0, gid, size}};
+  held.push_back({owner, ns});
+  save(dir_ / "ranges.json", held);
+  return ns;
+}
+
+void UsernsRanges::release(const std::string& owner) {
+  std::error_code ec;
+  if (!fs::exists(dir_ / "ranges.json", ec)) return;
+  FileLock lock(dir_ / "ranges.lock");
+  std::vector<Held> held = load(dir_ / "ranges.json");
+  auto n = std::erase_if(held, [&](const Held& h) { return h.owner == owner; });
+  if (n) save(dir_ / "ranges.json", held);
+}
+
+}  // namespace lit::runtime

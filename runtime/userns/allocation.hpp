@@ -1,0 +1,45 @@
+#pragma once
+// Which host ids each container's user namespace holds (--userns auto): one
+// range per container, taken first-fit from lit's /etc/subuid and /etc/subgid
+// entries and recorded in <root>/userns/ranges.json under
+// <root>/userns/ranges.lock, so a restart maps the same ids (its files in the
+// upper layer stay its own) and `rm` gives them back.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/spec/userns.hpp"
+#include "runtime/userns/subid.hpp"
+
+namespace lit::runtime {
+
+// The first id of `size` consecutive ids inside one of `available` that
+// overlap none of `taken`; nullopt when no range has room.
+std::optional<std::uint32_t> first_fit(const std::vector<SubidRange>& available,
+                                       const std::vector<SubidRange>& taken, std::uint32_t size);
+
+// Where the ranges come from: the files and the user named in them.
+struct SubidSource {
+  std::filesystem::path subuid = "/etc/subuid", subgid = "/etc/subgid";
+  std::string user{kSubidUser};
+};
+
+class UsernsRanges {
+ public:
+  explicit UsernsRanges(const std::filesystem::path& root);  // lit's persistent root
+
+  // owner's namespace: the one recorded for it, else a new range of `size` ids
+  // (uids and gids alike). Throws naming what to add to /etc/subuid or
+  // /etc/subgid when the user has no entry or none with room.
+  UserNamespace allocate(const std::string& owner, std::uint32_t size,
+                         const SubidSource& source = {});
+  // Frees owner's range; an owner without one is fine.
+  void release(const std::string& owner);
+
+ private:
+  std::filesystem::path dir_;
+};
+
+}  // namespace lit::runtime
