@@ -48,6 +48,22 @@ void add_sharing_flags(CLI::App& cmd, CreateFlags& f) {
       ->allow_extra_args(false);
 }
 
+// --health-*: a health check of the container's own, over the image's.
+void add_health_flags(CLI::App& cmd, CreateFlags& f) {
+  cmd.add_option_function<std::string>(
+      "--health-cmd", [&f](const std::string& c) { f.health_cmd = c; },
+      "Command run by the shell inside the container to check its health");
+  cmd.add_option("--health-interval", f.health_interval, "Time between checks (default 30s)");
+  cmd.add_option("--health-timeout", f.health_timeout, "Time a check may take (default 30s)");
+  cmd.add_option("--health-start-period", f.health_start_period,
+                 "Grace period before failures count (default 0s)");
+  cmd.add_option("--health-start-interval", f.health_start_interval,
+                 "Time between checks during the start period (default: the interval)");
+  cmd.add_option("--health-retries", f.health_retries,
+                 "Failures in a row before unhealthy (default 3)");
+  cmd.add_flag("--no-healthcheck", f.no_healthcheck, "Disable the image's HEALTHCHECK");
+}
+
 }  // namespace
 
 void add_run_flags(CLI::App& cmd, CreateFlags& f) {
@@ -100,8 +116,9 @@ void add_run_flags(CLI::App& cmd, CreateFlags& f) {
   each(cmd.add_option("--cap-drop", f.cap_drop, "Drop a Linux capability"));
   cmd.add_flag("--privileged", f.privileged, "All capabilities, no seccomp, no masked paths");
   cmd.add_flag("--read-only", f.read_only, "Mount the root file system read-only");
-  each(cmd.add_option("--security-opt", f.security_opts,
-                      "no-new-privileges[:true|false] or seccomp=unconfined"));
+  each(cmd.add_option(
+      "--security-opt", f.security_opts,
+      "no-new-privileges[=true|false], seccomp=unconfined|builtin|FILE.json, apparmor=NAME"));
   each(cmd.add_option("-l,--label", f.labels, "Set a label K=V"));
   cmd.add_flag("-d,--detach", f.detach, "Run in the background under a supervisor; print the ID");
   cmd.add_option("--restart", f.restart,
@@ -110,18 +127,7 @@ void add_run_flags(CLI::App& cmd, CreateFlags& f) {
   cmd.add_flag("--restart-on-unhealthy", f.restart_on_unhealthy,
                "Kill and restart (per --restart) a container that turns unhealthy");
   each(cmd.add_option("--log-opt", f.log_opts, "Log option: max-size=10m, max-file=3"));
-  cmd.add_option_function<std::string>(
-      "--health-cmd", [&f](const std::string& c) { f.health_cmd = c; },
-      "Command run by the shell inside the container to check its health");
-  cmd.add_option("--health-interval", f.health_interval, "Time between checks (default 30s)");
-  cmd.add_option("--health-timeout", f.health_timeout, "Time a check may take (default 30s)");
-  cmd.add_option("--health-start-period", f.health_start_period,
-                 "Grace period before failures count (default 0s)");
-  cmd.add_option("--health-start-interval", f.health_start_interval,
-                 "Time between checks during the start period (default: the interval)");
-  cmd.add_option("--health-retries", f.health_retries,
-                 "Failures in a row before unhealthy (default 3)");
-  cmd.add_flag("--no-healthcheck", f.no_healthcheck, "Disable the image's HEALTHCHECK");
+  add_health_flags(cmd, f);
   cmd.add_flag("--init", f.init, "Run lit's init as PID 1: forwards signals, reaps zombies");
   cmd.add_option("--stop-signal", f.stop_signal,
                  "Signal that stops the container (default SIGTERM)");

@@ -39,7 +39,7 @@ class V1Cgroup final : public Cgroup {
   }
 
   void add_process(pid_t pid) override {
-    for (const auto& d : paths()) {
+    for (const auto& d : joinable()) {
       write_knob(d, "cgroup.procs", std::to_string(pid),
                  "cgroup of process " + std::to_string(pid));
     }
@@ -49,7 +49,19 @@ class V1Cgroup final : public Cgroup {
   // the threadgroup lock (cgroup_procs_write_start). Single-threaded, the
   // thread is the whole process.
   void join_self() override {
-    for (const auto& d : paths()) write_knob(d, "tasks", "0", "cgroup of the container's process");
+    for (const auto& d : joinable())
+      write_knob(d, "tasks", "0", "cgroup of the container's process");
+  }
+
+  // The directories a process joins: a controller the cgroup was made without
+  // (a container started by an older lit has no `devices` directory) is
+  // skipped; with none of them there, all are tried and the write names why.
+  std::vector<fs::path> joinable() const {
+    std::vector<fs::path> all = paths(), present;
+    std::error_code ec;
+    for (const auto& d : all)
+      if (fs::is_directory(d, ec)) present.push_back(d);
+    return present.empty() ? all : present;
   }
 
   std::vector<pid_t> processes() const override {

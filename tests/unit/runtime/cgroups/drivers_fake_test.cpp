@@ -154,6 +154,23 @@ TEST(CgroupV1Fake, DevicesWithoutTheControllerSayWhatToMount) {
   }
 }
 
+// A container started by an older lit has no directory for a controller lit
+// uses now (devices): exec still joins the ones it has; with none, it fails.
+TEST(CgroupV1Fake, JoinSkipsAControllerTheCgroupWasMadeWithout) {
+  V1Fake f;
+  f.t.mount("devices", "cgroup", "rw,devices");
+  auto m = detect(f.t.root(), f.t.mountinfo());
+  auto cg = m->open("c1");
+  ASSERT_FALSE(fs::exists(f.dir("devices")));
+  for (const auto& d : cg->paths())
+    if (fs::is_directory(d)) FakeTree::write(d / "cgroup.procs", "");
+  cg->add_process(4242);
+  EXPECT_EQ(FakeTree::read(f.dir("memory") / "cgroup.procs"), "4242");
+  EXPECT_EQ(FakeTree::read(f.dir("pids") / "cgroup.procs"), "4242");
+  EXPECT_FALSE(fs::exists(f.dir("devices")));
+  EXPECT_THROW(m->open("gone")->add_process(4242), Error);
+}
+
 TEST(CgroupV1Fake, SwapAccountingOffIsSkipped) {
   V1Fake f(/*memsw=*/false);
   auto cg = detect(f.t.root(), f.t.mountinfo())->open("c1");
