@@ -14,6 +14,7 @@
 #include "app/flag_forms.hpp"
 #include "app/pull.hpp"
 #include "network/manager.hpp"
+#include "runtime/rootless/session.hpp"
 #include "runtime/util/error.hpp"
 
 namespace {
@@ -147,22 +148,28 @@ int main(int argc, char** argv) {
     spdlog::set_pattern("lit: %l: %v");
     ctx.paths.root = root;
     ctx.paths.run_root = run_root;
+    rootless::enter(ctx.paths);  // a user without root: into their session (one thread yet)
   });
 
   const int failure = register_commands(cli, ctx, argc, argv);
 
+  // A rootless session that nothing needs any more ends with the command.
+  auto done = [&](int code) {
+    rootless::end_if_idle(ctx.paths.root, ctx.paths.run_root);
+    leave(code);
+  };
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = cli.exit(e);
-    leave(rc == 0 ? 0 : failure);
+    done(rc == 0 ? 0 : failure);
   } catch (const lit::Error& e) {
     std::fprintf(stderr, "lit: %s\n", e.what());
     if (!e.hint().empty()) std::fprintf(stderr, "hint: %s\n", e.hint().c_str());
-    leave(failure);
+    done(failure);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "lit: %s\n", e.what());
-    leave(failure);
+    done(failure);
   }
-  leave(ctx.exit_code);
+  done(ctx.exit_code);
 }

@@ -9,6 +9,7 @@
 
 #include "network/dns_service.hpp"
 #include "network/firewall.hpp"
+#include "network/home_netns.hpp"
 #include "network/links.hpp"
 #include "network/netlink.hpp"
 #include "network/ports.hpp"
@@ -180,167 +181,189 @@ void network_event(const Paths& paths, std::string action, const std::string& id
 }  // namespace
 
 NetworkRecord Manager::create_network(const Paths& paths, const NetworkCreate& request) {
-  NetworkStore networks = store(paths);
-  NetworkRecord r = networks.create(request);
-  Firewall fw = firewall(paths);
-  try {
-    ensure_network(fw, r);
-    DnsService(paths).sync(false);  // a running server starts listening on the new gateway
-  } catch (Error& e) {
-    best_effort("undo", r.name, [&] { fw.remove_owner(nft::network_owner(r.id)); });
-    best_effort("undo", r.name, [&] { delete_link(bridge_name(r.id)); });
-    best_effort("undo", r.name, [&] { networks.remove(r.id); });
-    throw e.context("create network " + r.name);
-  }
-  network_event(paths, "create", r.id, r.name);
-  return r;
+  return in_home_netns([&] {
+    NetworkStore networks = store(paths);
+    NetworkRecord r = networks.create(request);
+    Firewall fw = firewall(paths);
+    try {
+      ensure_network(fw, r);
+      DnsService(paths).sync(false);  // a running server starts listening on the new gateway
+    } catch (Error& e) {
+      best_effort("undo", r.name, [&] { fw.remove_owner(nft::network_owner(r.id)); });
+      best_effort("undo", r.name, [&] { delete_link(bridge_name(r.id)); });
+      best_effort("undo", r.name, [&] { networks.remove(r.id); });
+      throw e.context("create network " + r.name);
+    }
+    network_event(paths, "create", r.id, r.name);
+    return r;
+  });
 }
 
 NetworkRecord Manager::remove_network(const Paths& paths, const std::string& name_or_id) {
-  NetworkRecord r = store(paths).remove(name_or_id);
-  Firewall fw = firewall(paths);
-  fw.remove_owner(nft::network_owner(r.id));
-  fw.remove_table_if_empty();
-  delete_link(bridge_name(r.id));
-  DnsService(paths).sync(false);  // stops the server with the last network
-  network_event(paths, "destroy", r.id, r.name);
-  return r;
+  return in_home_netns([&] {
+    NetworkRecord r = store(paths).remove(name_or_id);
+    Firewall fw = firewall(paths);
+    fw.remove_owner(nft::network_owner(r.id));
+    fw.remove_table_if_empty();
+    delete_link(bridge_name(r.id));
+    DnsService(paths).sync(false);  // stops the server with the last network
+    network_event(paths, "destroy", r.id, r.name);
+    return r;
+  });
 }
 
 void Manager::create(const Paths& paths, runtime::Endpoint& ep) {
-  std::vector<PortMapping> ports = ep.publish;
-  NetworkStore networks = store(paths);
-  std::vector<std::string> attached;
-  try {
-    for (auto& a : ep.networks) {
-      attach_record(networks, ep, a);
-      attached.push_back(a.network_id);
+  return in_home_netns([&] {
+    std::vector<PortMapping> ports = ep.publish;
+    NetworkStore networks = store(paths);
+    std::vector<std::string> attached;
+    try {
+      for (auto& a : ep.networks) {
+        attach_record(networks, ep, a);
+        attached.push_back(a.network_id);
+      }
+      std::erase_if(ports, [](const PortMapping& p) { return p.host_port == 0; });
+      if (!ports.empty()) {
+        Firewall fw = firewall(paths);
+        release_stale_ports(networks, fw);
+        fw.check_available(ContainerPorts{ep.id, "", "", ports});
+      }
+    } catch (...) {
+      for (const auto& id : attached)
+        best_effort("release address", ep.name, [&] { networks.detach(id, ep.id); });
+      throw;
     }
-    std::erase_if(ports, [](const PortMapping& p) { return p.host_port == 0; });
-    if (!ports.empty()) {
-      Firewall fw = firewall(paths);
-      release_stale_ports(networks, fw);
-      fw.check_available(ContainerPorts{ep.id, "", "", ports});
-    }
-  } catch (...) {
-    for (const auto& id : attached)
-      best_effort("release address", ep.name, [&] { networks.detach(id, ep.id); });
-    throw;
-  }
+  });
 }
 
 std::vector<PublishedPort> Manager::start(const Paths& paths, const runtime::Endpoint& ep) {
-  NetworkStore networks = store(paths);
-  Firewall fw = firewall(paths);
-  std::vector<PublishedPort> bound;
-  try {
-    if (ep.networks.empty()) {  // disconnected from all: loopback only, as docker
-      if (!ep.publish.empty())
-        throw Error("publish ports of container " + ep.name + ": it is connected to no network")
-            .with_hint("connect it to one: lit network connect NETWORK " + ep.name);
-      return bound;
+  return in_home_netns([&] {
+    NetworkStore networks = store(paths);
+    Firewall fw = firewall(paths);
+    std::vector<PublishedPort> bound;
+    try {
+      if (ep.networks.empty()) {  // disconnected from all: loopback only, as docker
+        if (!ep.publish.empty())
+          throw Error("publish ports of container " + ep.name + ": it is connected to no network")
+              .with_hint("connect it to one: lit network connect NETWORK " + ep.name);
+        return bound;
+      }
+      UniqueFd netns = open_netns(ep.pid);
+      std::vector<NetworkRecord> joined;
+      for (size_t i = 0; i < ep.networks.size(); ++i) {
+        const NetworkAttachment& a = ep.networks[i];
+        joined.push_back(networks.lookup(a.network_id));
+        ensure_network_for_start(fw, joined.back());
+        link_into(netns.get(), ep, a, joined.back(), i == 0);
+      }
+      networks.set_running(ep.id, ep.pid, ep.pid_start_time);
+      if (!ep.publish.empty()) {
+        release_stale_ports(networks, fw);
+        ContainerPorts ports = container_ports(ep, joined.front(), fw);
+        enable_route_localnet();  // published ports answer on 127.0.0.1 too
+        fw.publish(ports);
+        for (const auto& p : ports.ports) bound.push_back(p);
+      }
+      DnsService(paths).sync(true);
+      for (const auto& net : joined) network_event(paths, "connect", net.id, net.name, ep.id);
+    } catch (Error& e) {
+      stop(paths, ep);
+      throw e.context("connect container " + ep.name + " to its networks");
     }
-    UniqueFd netns = open_netns(ep.pid);
-    std::vector<NetworkRecord> joined;
-    for (size_t i = 0; i < ep.networks.size(); ++i) {
-      const NetworkAttachment& a = ep.networks[i];
-      joined.push_back(networks.lookup(a.network_id));
-      ensure_network_for_start(fw, joined.back());
-      link_into(netns.get(), ep, a, joined.back(), i == 0);
-    }
-    networks.set_running(ep.id, ep.pid, ep.pid_start_time);
-    if (!ep.publish.empty()) {
-      release_stale_ports(networks, fw);
-      ContainerPorts ports = container_ports(ep, joined.front(), fw);
-      enable_route_localnet();  // published ports answer on 127.0.0.1 too
-      fw.publish(ports);
-      for (const auto& p : ports.ports) bound.push_back(p);
-    }
-    DnsService(paths).sync(true);
-    for (const auto& net : joined) network_event(paths, "connect", net.id, net.name, ep.id);
-  } catch (Error& e) {
-    stop(paths, ep);
-    throw e.context("connect container " + ep.name + " to its networks");
-  }
-  return bound;
+    return bound;
+  });
 }
 
 void Manager::stop(const Paths& paths, const runtime::Endpoint& ep) noexcept {
-  if (!ep.publish.empty())
-    best_effort("unpublish ports", ep.name,
-                [&] { firewall(paths).remove_owner(nft::container_owner(ep.id)); });
-  best_effort("remove DNS names", ep.name, [&] {
-    if (store(paths).set_running(ep.id, 0, 0) > 0) DnsService(paths).sync(false);
+  best_effort("network namespace", ep.name, [&] {
+    in_home_netns([&] {
+      if (!ep.publish.empty())
+        best_effort("unpublish ports", ep.name,
+                    [&] { firewall(paths).remove_owner(nft::container_owner(ep.id)); });
+      best_effort("remove DNS names", ep.name, [&] {
+        if (store(paths).set_running(ep.id, 0, 0) > 0) DnsService(paths).sync(false);
+      });
+      // The veths die with the container's namespace, but not at once: deleting
+      // them now lets a restart reuse their names and `ip link` show none.
+      for (const auto& a : ep.networks) {
+        best_effort("delete link", ep.name, [&] { delete_link(host_end(ep, a)); });
+        network_event(paths, "disconnect", a.network_id, a.network, ep.id);
+      }
+    });
   });
-  // The veths die with the container's namespace, but not at once: deleting
-  // them now lets a restart reuse their names and `ip link` show none.
-  for (const auto& a : ep.networks) {
-    best_effort("delete link", ep.name, [&] { delete_link(host_end(ep, a)); });
-    network_event(paths, "disconnect", a.network_id, a.network, ep.id);
-  }
 }
 
 void Manager::remove(const Paths& paths, const runtime::Endpoint& ep) noexcept {
-  stop(paths, ep);
-  best_effort("release addresses", ep.name, [&] {
-    NetworkStore networks = store(paths);
-    for (const auto& net : networks.networks_of(ep.id)) networks.detach(net.id, ep.id);
+  best_effort("network namespace", ep.name, [&] {
+    in_home_netns([&] {
+      stop(paths, ep);
+      best_effort("release addresses", ep.name, [&] {
+        NetworkStore networks = store(paths);
+        for (const auto& net : networks.networks_of(ep.id)) networks.detach(net.id, ep.id);
+      });
+    });
   });
 }
 
 NetworkAttachment Manager::connect(const Paths& paths, const runtime::Endpoint& ep,
                                    const runtime::ConnectRequest& request,
                                    const std::function<void(const NetworkAttachment&)>& record) {
-  NetworkStore networks = store(paths);
-  NetworkAttachment a{request.network, "",          request.ip, !request.ip.empty(),
-                      request.aliases, "",          0,          request.interface,
-                      request.mac,     std::nullopt};
-  place_attachment(ep.networks, a);
-  attach_record(networks, ep, a);
-  try {
-    if (ep.status == runtime::ContainerStatus::Running) {
-      Firewall fw = firewall(paths);
-      NetworkRecord net = networks.lookup(a.network_id);
-      ensure_network(fw, net);
-      UniqueFd netns = open_netns(ep.pid);
-      link_into(netns.get(), ep, a, net, false);
-      networks.set_running(ep.id, ep.pid, ep.pid_start_time);
-      DnsService(paths).sync(true);
+  return in_home_netns([&] {
+    NetworkStore networks = store(paths);
+    NetworkAttachment a{request.network, "",          request.ip, !request.ip.empty(),
+                        request.aliases, "",          0,          request.interface,
+                        request.mac,     std::nullopt};
+    place_attachment(ep.networks, a);
+    attach_record(networks, ep, a);
+    try {
+      if (ep.status == runtime::ContainerStatus::Running) {
+        Firewall fw = firewall(paths);
+        NetworkRecord net = networks.lookup(a.network_id);
+        ensure_network(fw, net);
+        UniqueFd netns = open_netns(ep.pid);
+        link_into(netns.get(), ep, a, net, false);
+        networks.set_running(ep.id, ep.pid, ep.pid_start_time);
+        DnsService(paths).sync(true);
+      }
+      record(a);
+      network_event(paths, "connect", a.network_id, a.network, ep.id);
+    } catch (...) {
+      best_effort("undo connect", ep.name, [&] { delete_link(host_end(ep, a)); });
+      best_effort("undo connect", ep.name, [&] { networks.detach(a.network_id, ep.id); });
+      best_effort("undo connect", ep.name, [&] { DnsService(paths).sync(false); });
+      throw;
     }
-    record(a);
-    network_event(paths, "connect", a.network_id, a.network, ep.id);
-  } catch (...) {
-    best_effort("undo connect", ep.name, [&] { delete_link(host_end(ep, a)); });
-    best_effort("undo connect", ep.name, [&] { networks.detach(a.network_id, ep.id); });
-    best_effort("undo connect", ep.name, [&] { DnsService(paths).sync(false); });
-    throw;
-  }
-  return a;
+    return a;
+  });
 }
 
 std::string Manager::disconnect(const Paths& paths, const runtime::Endpoint& ep,
                                 const std::string& network) {
-  NetworkStore networks = store(paths);
-  NetworkRecord net = networks.lookup(network);
-  auto it = std::find_if(ep.networks.begin(), ep.networks.end(),
-                         [&](const NetworkAttachment& a) { return a.network_id == net.id; });
-  if (it == ep.networks.end())
-    throw Error("container " + ep.name + " is not connected to network " + net.name);
-  bool running = ep.status == runtime::ContainerStatus::Running ||
-                 ep.status == runtime::ContainerStatus::Restarting;
-  if (running && it == ep.networks.begin())
-    throw Error("disconnect container " + ep.name + " from network " + net.name +
-                ": it is the container's primary network (its default route and published ports)")
-        .with_hint("stop the container first");
-  if (running) delete_link(host_end(ep, *it));
-  networks.detach(net.id, ep.id);
-  DnsService(paths).sync(false);
-  network_event(paths, "disconnect", net.id, net.name, ep.id);
-  return net.id;
+  return in_home_netns([&] {
+    NetworkStore networks = store(paths);
+    NetworkRecord net = networks.lookup(network);
+    auto it = std::find_if(ep.networks.begin(), ep.networks.end(),
+                           [&](const NetworkAttachment& a) { return a.network_id == net.id; });
+    if (it == ep.networks.end())
+      throw Error("container " + ep.name + " is not connected to network " + net.name);
+    bool running = ep.status == runtime::ContainerStatus::Running ||
+                   ep.status == runtime::ContainerStatus::Restarting;
+    if (running && it == ep.networks.begin())
+      throw Error("disconnect container " + ep.name + " from network " + net.name +
+                  ": it is the container's primary network (its default route and published ports)")
+          .with_hint("stop the container first");
+    if (running) delete_link(host_end(ep, *it));
+    networks.detach(net.id, ep.id);
+    DnsService(paths).sync(false);
+    network_event(paths, "disconnect", net.id, net.name, ep.id);
+    return net.id;
+  });
 }
 
 void Manager::rename(const Paths& paths, const runtime::Endpoint& ep) {
-  if (store(paths).rename_endpoint(ep.id, ep.name) > 0) DnsService(paths).sync(false);
+  return in_home_netns([&] {
+    if (store(paths).rename_endpoint(ep.id, ep.name) > 0) DnsService(paths).sync(false);
+  });
 }
 
 void install_manager() { runtime::install_network_hooks(std::make_unique<Manager>()); }

@@ -71,7 +71,14 @@ class Manager {
   virtual std::vector<std::string> list() const = 0;
 };
 
-// Detects the layout from /proc/self/mountinfo (or a fake root for tests).
+// In a rootless session: the highest ancestor of our own cgroup (the "0::"
+// line of /proc/self/cgroup) under a cgroup2 mount that this user owns and may
+// write (a delegated subtree), or empty.
+std::filesystem::path delegated_v2_dir(const std::filesystem::path& v2_mount,
+                                       const std::string& proc_self_cgroup);
+
+// Detects the layout from /proc/self/mountinfo (or a fake root for tests); in a
+// rootless session, the delegated v2 subtree or no cgroups.
 std::unique_ptr<Manager> detect(const std::filesystem::path& sysfs_cgroup = "/sys/fs/cgroup");
 // The same, reading the mount table from a given file (tests use a fake one).
 std::unique_ptr<Manager> detect(const std::filesystem::path& sysfs_cgroup,

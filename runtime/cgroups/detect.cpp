@@ -1,12 +1,16 @@
 // Chooses the cgroup driver from the mount table: pure v2 when cgroup2 is the
 // hierarchy at the cgroup root, v1 when the v1 controllers lit uses are mounted
 // (legacy, or hybrid with an empty cgroup2 at .../unified).
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <map>
 
 #include "runtime/cgroups/drivers.hpp"
 #include "runtime/cgroups/files.hpp"
 #include "runtime/cgroups/mountinfo.hpp"
+#include "runtime/rootless/session.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -56,11 +60,55 @@ std::unique_ptr<Manager> detect_from(const fs::path& sysfs_cgroup,
 
 }  // namespace
 
+fs::path delegated_v2_dir(const fs::path& v2_mount, const std::string& proc_self_cgroup) {
+  std::string own;
+  for (size_t pos = 0; pos < proc_self_cgroup.size();) {
+    size_t nl = proc_self_cgroup.find('\n', pos);
+    std::string line = proc_self_cgroup.substr(pos, nl == std::string::npos ? nl : nl - pos);
+    if (line.rfind("0::", 0) == 0) own = line.substr(3);
+    pos = nl == std::string::npos ? proc_self_cgroup.size() : nl + 1;
+  }
+  if (own.empty() || own[0] != '/') return {};
+  fs::path found;
+  // The highest ancestor of our own cgroup that is this user's, with its
+  // cgroup.procs and cgroup.subtree_control writable (systemd's user@UID.service).
+  for (fs::path dir = v2_mount / fs::path(own).relative_path();; dir = dir.parent_path()) {
+    struct stat st {};
+    bool mine = ::stat(dir.c_str(), &st) == 0 && st.st_uid == ::geteuid() &&
+                ::access((dir / "cgroup.procs").c_str(), W_OK) == 0 &&
+                ::access((dir / "cgroup.subtree_control").c_str(), W_OK) == 0;
+    if (mine)
+      found = dir;
+    else if (!found.empty())
+      break;
+    if (dir.lexically_normal() == v2_mount.lexically_normal() || !dir.has_relative_path()) break;
+  }
+  return found;
+}
+
+namespace {
+
+// A rootless session: the user's delegated v2 cgroup, else none (with why).
+std::unique_ptr<Manager> detect_rootless(const fs::path& sysfs_cgroup,
+                                         const std::vector<CgroupMount>& table) {
+  for (const auto& m : table) {
+    if (!m.unified || m.mount_point.lexically_normal() != sysfs_cgroup.lexically_normal()) continue;
+    fs::path dir = delegated_v2_dir(m.mount_point, read_file("/proc/self/cgroup"));
+    if (!dir.empty()) return make_v2_manager(dir);
+    return make_none_manager("no cgroup v2 subtree is delegated to this user");
+  }
+  return make_none_manager(
+      "cgroups v1 cannot be delegated to a user; rootless limits need cgroup v2");
+}
+
+}  // namespace
+
 std::unique_ptr<Manager> detect(const fs::path& sysfs_cgroup, const fs::path& mountinfo) {
   return detect_from(sysfs_cgroup, parse_cgroup_mounts(read_file(mountinfo)));
 }
 
 std::unique_ptr<Manager> detect(const fs::path& sysfs_cgroup) {
+  if (rootless::active()) return detect_rootless(sysfs_cgroup, host_cgroup_mounts());
   return detect_from(sysfs_cgroup, host_cgroup_mounts());
 }
 

@@ -17,6 +17,9 @@ std::unique_ptr<Manager> make_v2_manager(const std::filesystem::path& mount);
 std::unique_ptr<Manager> make_v1_manager(
     const std::map<std::string, std::filesystem::path>& controller_mounts);
 
+// No cgroups (a rootless session without delegation); `why` says so in warnings.
+std::unique_ptr<Manager> make_none_manager(const std::string& why);
+
 // cpus (0.5 = half a CPU) -> CFS quota in microseconds for a 100ms period.
 std::int64_t cpu_quota_us(double cpus);
 inline constexpr std::int64_t kCpuPeriodUs = 100000;

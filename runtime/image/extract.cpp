@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <ranges>
 
+#include "runtime/rootfs/overlay_xattr.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::image {
@@ -206,7 +207,7 @@ void Extractor::special(archive_entry* e, int parent, const std::string& name, c
 void Extractor::whiteout(const std::vector<std::string>& dir, const std::string& base) {
   UniqueFd parent = fs_.open_dir(dir, dir.size(), true);
   if (base == kOpaqueMarker) {
-    if (::fsetxattr(parent.get(), "trusted.overlay.opaque", "y", 1, 0) < 0) {
+    if (::fsetxattr(parent.get(), overlay_opaque_xattr(), "y", 1, 0) < 0) {
       throw Error::sys("unpack " + what_ + ": mark opaque directory",
                        join_components(dir, dir.size()) + "/", errno)
           .with_hint("layers with whiteouts need root (trusted.* xattrs)");

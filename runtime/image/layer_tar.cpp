@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "runtime/image/digest.hpp"
+#include "runtime/rootfs/overlay_xattr.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -49,6 +50,7 @@ std::vector<std::pair<std::string, std::string>> layer_xattrs(const fs::path& p)
     std::string name = names.c_str() + i;
     i += name.size() + 1;
     if (!name.starts_with("user.") && name != "security.capability") continue;
+    if (is_overlay_xattr(name)) continue;
     ssize_t len = ::lgetxattr(p.c_str(), name.c_str(), nullptr, 0);
     if (len < 0) continue;  // removed meanwhile
     std::string value(static_cast<std::size_t>(len), '\0');
@@ -61,10 +63,7 @@ std::vector<std::pair<std::string, std::string>> layer_xattrs(const fs::path& p)
   return out;
 }
 
-bool is_opaque(const fs::path& dir) {
-  char v[2] = {};
-  return ::lgetxattr(dir.c_str(), "trusted.overlay.opaque", v, sizeof v) == 1 && v[0] == 'y';
-}
+bool is_opaque(const fs::path& dir) { return is_overlay_opaque(dir); }
 
 class LayerWriter {
  public:

@@ -10,6 +10,7 @@
 
 #include "runtime/image/digest.hpp"
 #include "runtime/image/extract.hpp"
+#include "runtime/rootless/session.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -74,7 +75,8 @@ UnpackResult finish_result(Decompressed& src, std::string_view what) {
 
 UnpackOptions UnpackOptions::defaults() {
   const bool root = ::geteuid() == 0;
-  return UnpackOptions{root, root, true};
+  // Root of a rootless session owns the ids it maps, but may not make devices.
+  return UnpackOptions{root && !rootless::active(), root, true};
 }
 
 UnpackResult digest_layer(int fd, std::string_view what) {

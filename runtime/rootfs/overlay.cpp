@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <string>
 
+#include "runtime/rootfs/overlay_xattr.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -21,6 +22,14 @@ void check_path(const fs::path& p) {
                 "layer and bundle paths must not contain ',' or ':'");
   }
 }
+
+// Rootless: overlay's marks in user.overlay.* (overlay_xattr.hpp).
+void set_userxattr(int fsfd, const std::string& what) {
+  if (overlay_userxattr() && ::fsconfig(fsfd, FSCONFIG_SET_FLAG, "userxattr", nullptr, 0) < 0)
+    throw Error::sys("set overlay userxattr", what, errno);
+}
+
+std::string userxattr_option() { return overlay_userxattr() ? ",userxattr" : ""; }
 
 // Too many layers for one page of mount data: the new mount API takes each
 // lowerdir separately ("lowerdir+", Linux 6.8+).
@@ -38,6 +47,7 @@ void mount_with_fsconfig(const std::vector<fs::path>& layers, const fs::path& up
   set("workdir", work);
   if (volatile_upper && ::fsconfig(fsfd.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) < 0)
     throw Error::sys("set overlay volatile", merged.string(), errno);
+  set_userxattr(fsfd.get(), merged.string());
   if (::fsconfig(fsfd.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
     throw Error::sys("create overlay for", merged.string(), errno);
   }
@@ -80,6 +90,7 @@ void mount_overlay(const std::vector<fs::path>& image_layers, const fs::path& bu
   std::string data =
       "lowerdir=" + lower + ",upperdir=" + upper.string() + ",workdir=" + work.string();
   if (volatile_upper) data += ",volatile";
+  data += userxattr_option();
   if (data.size() >= static_cast<size_t>(::getpagesize())) {
     mount_with_fsconfig(layers, upper, work, merged, volatile_upper);
     return;
@@ -104,7 +115,7 @@ void mount_overlay_readonly_on(const std::vector<fs::path>& layers, int target_f
     lower += it->string();
   }
   const std::string target = "/proc/self/fd/" + std::to_string(target_fd);
-  std::string data = "lowerdir=" + lower;
+  std::string data = "lowerdir=" + lower + userxattr_option();
   if (data.size() < static_cast<size_t>(::getpagesize())) {
     if (::mount("overlay", target.c_str(), "overlay", MS_RDONLY, data.c_str()) < 0)
       throw Error::sys("mount overlay on", what, errno);
@@ -115,6 +126,7 @@ void mount_overlay_readonly_on(const std::vector<fs::path>& layers, int target_f
   for (auto it = layers.rbegin(); it != layers.rend(); ++it)
     if (::fsconfig(fsfd.get(), FSCONFIG_SET_STRING, "lowerdir+", it->c_str(), 0) < 0)
       throw Error::sys("set overlay lowerdir+", it->string(), errno);
+  set_userxattr(fsfd.get(), what);
   if (::fsconfig(fsfd.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
     throw Error::sys("create overlay for", what, errno);
   UniqueFd mnt(::fsmount(fsfd.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY));

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "runtime/util/fs.hpp"
+#include "runtime/util/paths.hpp"
 
 namespace lit::rootless {
 
@@ -35,5 +36,25 @@ int netns_fd();
 
 // lit-pause's pid (0 when not rootless).
 pid_t pause_pid();
+
+// A user's default state directories: $XDG_DATA_HOME/lit (~/.local/share/lit)
+// and $XDG_RUNTIME_DIR/lit (/tmp/lit-run-UID when that is unset).
+struct UserDirs {
+  std::filesystem::path root, run_root;
+};
+UserDirs user_dirs();
+
+// Joins the calling user's session, making it when there is none (lit-pause,
+// its namespaces and their connection to the host); nothing as root, or when
+// this process is in the session already. Must run while the process has one
+// thread (the start of main). Keeps a shared lock on the session while the
+// process lives, so the session is not ended under it.
+// The processes lit starts find `paths` in LIT_ROOT and LIT_RUN_ROOT.
+void enter(const Paths& paths);
+
+// Ends the session (lit-pause, pasta or slirp4netns) when nothing of the user's
+// needs it: no container and no network record under root, and no other lit
+// process in it. Call at the end of a command; never throws.
+void end_if_idle(const std::filesystem::path& root, const std::filesystem::path& run_root) noexcept;
 
 }  // namespace lit::rootless

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "runtime/init/init_binary.hpp"
+#include "runtime/rootfs/overlay_xattr.hpp"
 #include "runtime/spec/devices.hpp"
 #include "runtime/state/ids.hpp"
 #include "runtime/util/error.hpp"
@@ -34,8 +35,7 @@ bool is_whiteout(const fs::path& dir, const fs::path& name) {
 bool is_opaque(const fs::path& dir) {
   struct stat st {};
   if (::lstat((dir / ".wh..wh..opq").c_str(), &st) == 0) return true;
-  char v = 0;
-  return ::lgetxattr(dir.c_str(), "trusted.overlay.opaque", &v, 1) == 1 && v == 'y';
+  return is_overlay_opaque(dir);
 }
 
 std::optional<long> to_number(const std::string& s) {

@@ -25,10 +25,21 @@ void write_direct(pid_t pid, const char* which, const IdMapping& m) {
   }
 }
 
-// newuidmap PID CONTAINER HOST SIZE (newgidmap alike).
-void run_helper(const char* helper, pid_t pid, const IdMapping& m) {
-  std::vector<std::string> args{helper, std::to_string(pid), std::to_string(m.container),
-                                std::to_string(m.host), std::to_string(m.size)};
+std::string maps_text(const std::vector<IdMapping>& maps) {
+  std::string text;
+  for (const auto& m : maps)
+    text += (text.empty() ? "" : ", ") + id_map_line(m).substr(0, id_map_line(m).size() - 1);
+  return text;
+}
+
+// newuidmap PID CONTAINER HOST SIZE [CONTAINER HOST SIZE...] (newgidmap alike).
+void run_helper(const char* helper, pid_t pid, const std::vector<IdMapping>& maps) {
+  std::vector<std::string> args{helper, std::to_string(pid)};
+  for (const auto& m : maps) {
+    args.push_back(std::to_string(m.container));
+    args.push_back(std::to_string(m.host));
+    args.push_back(std::to_string(m.size));
+  }
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -39,9 +50,8 @@ void run_helper(const char* helper, pid_t pid, const IdMapping& m) {
   while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw Error(std::string(helper) + " refused the map " +
-                    id_map_line(m).substr(0, id_map_line(m).size() - 1),
-                std::to_string(pid), 0, "check this user's ranges in /etc/subuid and /etc/subgid");
+    throw Error(std::string(helper) + " refused the map " + maps_text(maps), std::to_string(pid), 0,
+                "check this user's ranges in /etc/subuid and /etc/subgid");
 }
 
 }  // namespace
@@ -56,8 +66,14 @@ void write_id_maps(pid_t pid, const UserNamespace& ns, IdMapWriter how) {
     write_direct(pid, "gid_map", ns.gid);
     return;
   }
-  run_helper("newuidmap", pid, ns.uid);
-  run_helper("newgidmap", pid, ns.gid);
+  run_helper("newuidmap", pid, {ns.uid});
+  run_helper("newgidmap", pid, {ns.gid});
+}
+
+void write_id_maps_with_helpers(pid_t pid, const std::vector<IdMapping>& uid,
+                                const std::vector<IdMapping>& gid) {
+  run_helper("newuidmap", pid, uid);
+  run_helper("newgidmap", pid, gid);
 }
 
 }  // namespace lit::runtime

@@ -6,12 +6,20 @@
 #include <cstdlib>
 #include <system_error>
 
+#include "runtime/rootless/session.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit {
 
 Paths Paths::from_environment() {
   Paths p{"/var/lib/lit", "/run/lit"};
+  // A user without root: their own directories (rootless lit). In the session,
+  // lit runs as root of its user namespace and finds them in LIT_ROOT and
+  // LIT_RUN_ROOT, which rootless::enter() sets.
+  if (::geteuid() != 0) {
+    auto dirs = rootless::user_dirs();
+    p = {dirs.root, dirs.run_root};
+  }
   if (const char* r = std::getenv("LIT_ROOT"); r && *r) p.root = r;
   if (const char* r = std::getenv("LIT_RUN_ROOT"); r && *r) p.run_root = r;
   return p;

@@ -10,6 +10,7 @@
 #include <cerrno>
 
 #include "runtime/image/digest.hpp"
+#include "runtime/rootfs/overlay_xattr.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -44,10 +45,7 @@ bool whiteout(const fs::path& p) {
   return ::lstat(p.c_str(), &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == 0;
 }
 
-bool opaque(const fs::path& dir) {
-  char v[2] = {};
-  return ::lgetxattr(dir.c_str(), "trusted.overlay.opaque", v, 1) == 1 && v[0] == 'y';
-}
+bool opaque(const fs::path& dir) { return is_overlay_opaque(dir); }
 
 void hash_tree(Sha256& h, const fs::path& path, const std::string& rel,
                const IgnoreMatcher& ignore) {

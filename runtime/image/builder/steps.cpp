@@ -18,6 +18,7 @@
 #include "runtime/image/unpack.hpp"
 #include "runtime/process/run.hpp"
 #include "runtime/rootfs/init_layer.hpp"
+#include "runtime/rootfs/overlay_xattr.hpp"
 #include "runtime/spec/create.hpp"
 #include "runtime/state/ids.hpp"
 #include "runtime/util/error.hpp"
@@ -81,7 +82,7 @@ void strip_overlay_xattrs(const fs::path& root) {
     ssize_t n = ::llistxattr(p.c_str(), names, sizeof names);
     for (ssize_t i = 0; i < n; i += ssize_t(std::strlen(names + i)) + 1) {
       std::string_view name(names + i);
-      if (name.starts_with("trusted.overlay.") && name != "trusted.overlay.opaque")
+      if (is_overlay_xattr(name) && !name.ends_with(".overlay.opaque"))
         ::lremovexattr(p.c_str(), names + i);
     }
   };

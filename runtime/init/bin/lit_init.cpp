@@ -9,6 +9,9 @@
 // runs it from a read-only (or sealed) copy, and it execs PATH, so the execve
 // that enters the image never runs from lit's own writable binary. A failure
 // goes to REPORT_FD in the channel's wire format (runtime/process/channel.cpp).
+//   lit-init --pause
+// lit-pause, which holds a rootless session's namespaces (runtime/rootless/
+// session.hpp): it sleeps until SIGTERM, SIGINT or SIGKILL ends it.
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -86,10 +90,23 @@ bool reap_all(pid_t child, int* code) {
   }
 }
 
+[[noreturn]] void pause_forever() {
+  prctl(PR_SET_NAME, "lit-pause");
+  sigset_t all;
+  sigfillset(&all);
+  sigdelset(&all, SIGTERM);
+  sigdelset(&all, SIGINT);
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGINT, SIG_DFL);
+  for (;;) pause();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc >= 5 && strcmp(argv[1], "--exec") == 0) exec_for_lit(argv);
+  if (argc == 2 && strcmp(argv[1], "--pause") == 0) pause_forever();
   int first = 1;
   if (first < argc && strcmp(argv[first], "--") == 0) ++first;
   if (first >= argc) {
