@@ -12,6 +12,7 @@
 #include "runtime/events/journal.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/lifecycle/control.hpp"
+#include "runtime/lifecycle/published_proxy.hpp"
 #include "runtime/lifecycle/volumes_from.hpp"
 #include "runtime/process/netns_join.hpp"
 #include "runtime/rootfs/init_layer.hpp"
@@ -307,6 +308,9 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record,
   ExitStatus status;
   try {
     // In the try: a network that cannot be joined is a start failure like any other.
+    if (record.spec.network == NetworkMode::Bridge)
+      with_start_context("start container " + record.name,
+                         [&] { check_foreground_publish(record.publish); });
     RunHooks hooks = start_hooks(paths, record, ports);
     hooks.on_start = on_start;
     status = run_foreground(record.spec, hooks);
