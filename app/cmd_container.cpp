@@ -18,7 +18,6 @@
 #include "runtime/image/store.hpp"
 #include "runtime/lifecycle/detached.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
-#include "runtime/lifecycle/published_proxy.hpp"
 #include "runtime/state/ids.hpp"
 #include "runtime/state/liveness.hpp"
 #include "runtime/state/record.hpp"
@@ -162,7 +161,6 @@ void register_run(CLI::App& container, Context& ctx) {
     flags->foreground_run = !flags->detach;
     ensure_image(ctx, flags->image, flags->pull);
     runtime::ContainerRequest request = request_from_flags(*flags);
-    if (!flags->detach) runtime::check_foreground_publish(request.ports);
     start_created(ctx, runtime::create_container(ctx.paths, request), flags->detach);
   });
 }

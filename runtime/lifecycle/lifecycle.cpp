@@ -308,11 +308,10 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record,
   ExitStatus status;
   try {
     // In the try: a network that cannot be joined is a start failure like any other.
-    if (record.spec.network == NetworkMode::Bridge)
-      with_start_context("start container " + record.name,
-                         [&] { check_foreground_publish(record.publish); });
     RunHooks hooks = start_hooks(paths, record, ports);
     hooks.on_start = on_start;
+    ForegroundProxy proxy;  // rootless: published ports served while it runs
+    proxy.wrap(hooks, record, ports);
     status = run_foreground(record.spec, hooks);
     network_stop(paths, record);
   } catch (const StartError& e) {

@@ -2,11 +2,14 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <memory>
 
 #include "runtime/rootless/session.hpp"
 #include "runtime/shim/port_handoff.hpp"
@@ -99,10 +102,41 @@ void hand_over_ports(int sock, const std::vector<shim::ProxyListener>& listeners
     throw Error::sys("hand the published ports to the supervisor", "", errno);
 }
 
-void check_foreground_publish(const std::vector<PublishedPort>& publish) {
-  if (!publish.empty() && rootless::active())
-    throw Error("publishing ports of a foreground container needs -d when rootless")
-        .with_hint("run it detached (-d), then attach: lit container attach NAME");
+ForegroundProxy::~ForegroundProxy() {
+  if (!thread_.joinable()) return;
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(stop_.get(), &one, sizeof one);
+  thread_.join();
+}
+
+void ForegroundProxy::wrap(RunHooks& hooks, const ContainerRecord& record,
+                           const std::vector<PublishedPort>& ports) {
+  if (!ports_need_proxy(record) || !hooks.before_start) return;
+  hooks.before_start = [this, &record, &ports, net_start = hooks.before_start](pid_t init) {
+    net_start(init);
+    start(bind_proxy_listeners(record, ports));
+  };
+}
+
+void ForegroundProxy::start(std::vector<shim::ProxyListener> listeners) {
+  UniqueFd netns;
+  if (rootless::active()) {
+    netns.reset(::fcntl(rootless::netns_fd(), F_DUPFD_CLOEXEC, 0));
+    if (!netns) throw Error::sys("publish ports: open the session's network namespace", "", errno);
+  }
+  stop_.reset(::eventfd(0, EFD_CLOEXEC));
+  if (!stop_) throw Error::sys("publish ports: make an eventfd", "", errno);
+  auto proxy = std::make_unique<shim::PortProxy>(std::move(listeners), std::move(netns));
+  thread_ = std::thread([proxy = std::move(proxy), stop = stop_.get()] {
+    std::vector<pollfd> fds;
+    for (;;) {
+      fds = {{stop, POLLIN, 0}};
+      proxy->add_pollfds(fds);
+      if (::poll(fds.data(), fds.size(), proxy->timeout_ms()) < 0 && errno != EINTR) return;
+      if (fds[0].revents) return;
+      proxy->handle(fds.data() + 1, fds.size() - 1);
+    }
+  });
 }
 
 }  // namespace lit::runtime

@@ -6,14 +6,17 @@
 // and hands them to the container's supervisor, which forwards what arrives
 // to the container's address, making its upstream sockets in the session's
 // namespace. A restart's __spawn binds them again; the supervisor drops them
-// when the run ends.
+// when the run ends. A foreground run has no supervisor: a thread of the lit
+// running it proxies them (ForegroundProxy).
 //
 // Internal, for tests only: with kTestHostNetnsEnv naming a network namespace
 // file, lit running as root uses the proxy too, binding the "host" sockets in
 // that namespace (where lit made no rules) and making upstream sockets in its
 // own, where the bridges are: the path a rootless start takes, mirrored.
+#include <thread>
 #include <vector>
 
+#include "runtime/process/run.hpp"
 #include "runtime/shim/port_proxy.hpp"
 #include "runtime/spec/published_port.hpp"
 #include "runtime/state/record.hpp"
@@ -22,8 +25,8 @@ namespace lit::runtime {
 
 inline constexpr const char* kTestHostNetnsEnv = "_LIT_TEST_PROXY_HOST_NETNS";
 
-// The container's published ports go through its supervisor's proxy: it is
-// on a lit network, publishes ports, and lit runs rootless (or the test hook).
+// The container's published ports go through the proxy: it is on a lit
+// network, publishes ports, and lit runs rootless (or the test hook).
 bool ports_need_proxy(const ContainerRecord& record);
 
 // The host's sockets for the ports the network start bound, each targeting
@@ -36,8 +39,25 @@ std::vector<shim::ProxyListener> bind_proxy_listeners(const ContainerRecord& rec
 // sockets are made in. Throws lit::Error when they could not be sent.
 void hand_over_ports(int sock, const std::vector<shim::ProxyListener>& listeners);
 
-// A foreground run has no supervisor to proxy its ports: refused when
-// rootless, with one line saying to use -d. Throws lit::Error.
-void check_foreground_publish(const std::vector<PublishedPort>& publish);
+// A foreground run's ports, when they need the proxy: bound once the network
+// started (hooks.before_start, which fills `ports`; a taken port fails the
+// start) and proxied by a thread of the calling lit, whose main thread is in
+// the host's namespace, until this is destroyed as the run ends.
+class ForegroundProxy {
+ public:
+  ForegroundProxy() = default;
+  ~ForegroundProxy();
+  ForegroundProxy(const ForegroundProxy&) = delete;
+  ForegroundProxy& operator=(const ForegroundProxy&) = delete;
+
+  // `record` and `ports` must outlive the run.
+  void wrap(RunHooks& hooks, const ContainerRecord& record,
+            const std::vector<PublishedPort>& ports);
+
+ private:
+  void start(std::vector<shim::ProxyListener> listeners);
+  UniqueFd stop_;
+  std::thread thread_;
+};
 
 }  // namespace lit::runtime

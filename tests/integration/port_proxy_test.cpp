@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 
 #include <cstring>
@@ -162,6 +163,31 @@ TEST_F(PublishedProxyTest, AHostPortTakenFailsTheStartNamingIt) {
   EXPECT_NE(r.err.find("in use"), std::string::npos) << r;
   Result ls = lit({"container", "ls", "-q"});
   EXPECT_EQ(ls.out, "") << "it runs anyway\n" << ls;
+}
+
+TEST_F(PublishedProxyTest, AForegroundRunsPortIsProxiedByLitItselfWhileItRuns) {
+  RunOptions o;
+  o.extra_env = env_;
+  o.timeout = 60s;
+  std::string seen;
+  bool stopped = false;
+  o.on_stdout = [&](pid_t lit_pid, const std::string& out) {
+    if (stopped || out.find("ready") == std::string::npos) return;
+    eventually([&] {
+      seen = get_in(host_.get(), 8081, "/hostname");
+      return !seen.empty();
+    });
+    ::kill(lit_pid, SIGTERM);  // passed on to the container, which ends the run
+    stopped = true;
+  };
+  Result r = run({"--rm", "--name", "fg", "--hostname", "fg-host", "--network", "front", "-p",
+                  "8081:80", kTestImage, "sh", "-c",
+                  "trap 'exit 0' TERM; httpd -p 80 -h /etc && echo ready; sleep 100 & wait"},
+                 o);
+  EXPECT_TRUE(stopped) << r;
+  EXPECT_EQ(seen, "fg-host\n") << r;
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_FALSE(client_in(host_.get(), 8081)) << "the port outlived the run";
 }
 
 }  // namespace
