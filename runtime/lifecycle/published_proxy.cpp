@@ -57,7 +57,8 @@ Error bind_error(const PublishedPort& p, int err) {
   return e;
 }
 
-shim::ProxyListener bind_one(int netns, const PublishedPort& p, const sockaddr_in& target) {
+// Binds p (host_port 0: the kernel chooses, written back to p).
+shim::ProxyListener bind_one(int netns, PublishedPort& p, const sockaddr_in& target) {
   const bool tcp = p.proto == Proto::Tcp;
   shim::ProxyListener l;
   l.proto = p.proto;
@@ -71,6 +72,12 @@ shim::ProxyListener bind_one(int netns, const PublishedPort& p, const sockaddr_i
   if (::bind(l.fd.get(), reinterpret_cast<sockaddr*>(&at), sizeof at) != 0)
     throw bind_error(p, errno);
   if (tcp && ::listen(l.fd.get(), SOMAXCONN) != 0) throw bind_error(p, errno);
+  if (p.host_port == 0) {
+    socklen_t len = sizeof at;
+    if (::getsockname(l.fd.get(), reinterpret_cast<sockaddr*>(&at), &len) != 0)
+      throw Error::sys("publish port: read the port chosen", port_text(p), errno);
+    p.host_port = ntohs(at.sin_port);
+  }
   return l;
 }
 
@@ -82,7 +89,7 @@ bool ports_need_proxy(const ContainerRecord& record) {
 }
 
 std::vector<shim::ProxyListener> bind_proxy_listeners(const ContainerRecord& record,
-                                                      const std::vector<PublishedPort>& bound) {
+                                                      std::vector<PublishedPort>& bound) {
   std::vector<shim::ProxyListener> out;
   if (bound.empty()) return out;
   if (record.networks.empty())
@@ -90,7 +97,13 @@ std::vector<shim::ProxyListener> bind_proxy_listeners(const ContainerRecord& rec
   const std::string& ip = record.networks.front().ip;
   sockaddr_in target = address(ip, 0, "publish ports of container " + record.name);
   UniqueFd netns = listen_netns();
-  for (const auto& p : bound) out.push_back(bind_one(netns.get(), p, target));
+  // A random host port is chosen here, on the host, not where lit's rules are
+  // (the network start chose one free there); bound keeps publish's order.
+  const bool same = bound.size() == record.publish.size();
+  for (size_t i = 0; i < bound.size(); ++i) {
+    if (same && record.publish[i].host_port == 0) bound[i].host_port = 0;
+    out.push_back(bind_one(netns.get(), bound[i], target));
+  }
   return out;
 }
 
@@ -110,7 +123,7 @@ ForegroundProxy::~ForegroundProxy() {
 }
 
 void ForegroundProxy::wrap(RunHooks& hooks, const ContainerRecord& record,
-                           const std::vector<PublishedPort>& ports) {
+                           std::vector<PublishedPort>& ports) {
   if (!ports_need_proxy(record) || !hooks.before_start) return;
   hooks.before_start = [this, &record, &ports, net_start = hooks.before_start](pid_t init) {
     net_start(init);

@@ -30,10 +30,12 @@ inline constexpr const char* kTestHostNetnsEnv = "_LIT_TEST_PROXY_HOST_NETNS";
 bool ports_need_proxy(const ContainerRecord& record);
 
 // The host's sockets for the ports the network start bound, each targeting
-// the container's address on its primary network. Throws lit::Error naming
-// the port (e.g. taken by another process) and closes what it bound.
+// the container's address on its primary network. A port asked without a
+// host port gets one free on the host, written back to `bound` (what the
+// record keeps). Throws lit::Error naming the port (e.g. taken by another
+// process) and closes what it bound.
 std::vector<shim::ProxyListener> bind_proxy_listeners(const ContainerRecord& record,
-                                                      const std::vector<PublishedPort>& bound);
+                                                      std::vector<PublishedPort>& bound);
 
 // Sends them over `sock` to the supervisor, with the namespace its upstream
 // sockets are made in. Throws lit::Error when they could not be sent.
@@ -51,8 +53,7 @@ class ForegroundProxy {
   ForegroundProxy& operator=(const ForegroundProxy&) = delete;
 
   // `record` and `ports` must outlive the run.
-  void wrap(RunHooks& hooks, const ContainerRecord& record,
-            const std::vector<PublishedPort>& ports);
+  void wrap(RunHooks& hooks, const ContainerRecord& record, std::vector<PublishedPort>& ports);
 
  private:
   void start(std::vector<shim::ProxyListener> listeners);

@@ -45,7 +45,9 @@ PortProxy::PortProxy(std::vector<ProxyListener> listeners, UniqueFd netns, int64
     : listeners_(std::move(listeners)),
       netns_(std::move(netns)),
       udp_idle_ms_(udp_idle_ms),
-      datagram_(new char[kDatagramMax]) {}
+      datagram_(new char[kDatagramMax]) {
+  for (const auto& l : listeners_) enable_destination_info(l);
+}
 
 PortProxy::~PortProxy() = default;
 

@@ -37,6 +37,11 @@ struct ProxyListener {
 // enters it, so the caller's stays as it was. Invalid with errno set on failure.
 UniqueFd socket_in_netns(int netns, int domain, int type);
 
+// A UDP listener reports each datagram's destination, so that replies leave
+// from the address the client asked (a socket on every address would answer
+// from the route's preferred source). PortProxy does this to its listeners.
+void enable_destination_info(const ProxyListener& l);
+
 class PortProxy {
  public:
   static constexpr int64_t kUdpIdleMs = 60'000;
@@ -80,6 +85,7 @@ class PortProxy {
   struct Flow {
     UniqueFd upstream;
     int64_t last_ms = 0;
+    uint32_t local = 0;  // where the client sent to: replies come from there
   };
 
   void accept_tcp(size_t listener);

@@ -150,6 +150,17 @@ TEST_F(PublishedProxyTest, ADetachedContainersPortAnswersOnTheHostSideAndFollows
   EXPECT_TRUE(eventually([&] { return get_in(host_.get(), 8080, "/hostname") == id; }));
 }
 
+TEST_F(PublishedProxyTest, ARandomHostPortAnswersWhereItIsReported) {
+  ASSERT_EQ(web("web", "127.0.0.1::80").exit_code, 0);
+  Result port = lit({"container", "port", "web", "80"});
+  ASSERT_TRUE(port.out.starts_with("127.0.0.1:")) << port;
+  const int host_port = std::stoi(port.out.substr(10));
+  EXPECT_TRUE(eventually([&] {
+    return get_in(host_.get(), static_cast<uint16_t>(host_port), "/hostname") ==
+           short_id("web") + "\n";
+  }));
+}
+
 TEST_F(PublishedProxyTest, AHostPortTakenFailsTheStartNamingIt) {
   UniqueFd taken = shim::socket_in_netns(host_.get(), AF_INET, SOCK_STREAM);
   sockaddr_in any{};

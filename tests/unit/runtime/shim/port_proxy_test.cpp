@@ -108,6 +108,28 @@ TEST(PortProxy, UdpRepliesGoBackToEachClient) {
   EXPECT_EQ(proxy.udp(), 2u);
 }
 
+TEST(PortProxy, UdpRepliesComeFromTheAddressTheClientSentTo) {
+  UdpEcho echo;
+  // On every address, as -p 5353:53/udp binds; the client asks 127.0.0.2,
+  // and a reply from any other source would be dropped by its connected socket.
+  shim::ProxyListener l;
+  l.proto = Proto::Udp;
+  l.fd = shim::socket_in_netns(-1, AF_INET, SOCK_DGRAM);
+  sockaddr_in any{};
+  any.sin_family = AF_INET;
+  ASSERT_EQ(::bind(l.fd.get(), reinterpret_cast<sockaddr*>(&any), sizeof any), 0);
+  l.target = loopback(echo.port);
+  const uint16_t port = port_of(l.fd.get());
+  ProxyRunner proxy(one(std::move(l)), {});
+  UniqueFd c(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  timeval tv{10, 0};
+  ::setsockopt(c.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in to = loopback(port);
+  to.sin_addr.s_addr = htonl(0x7f000002);
+  ASSERT_EQ(::connect(c.get(), reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+  EXPECT_EQ(ask(c.get(), "who"), "echo:who");
+}
+
 TEST(PortProxy, IdleUdpFlowsExpireAndAClientComesBackAsNew) {
   UdpEcho echo;
   shim::ProxyListener l = listener(Proto::Udp, echo.port);
