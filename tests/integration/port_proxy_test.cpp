@@ -150,6 +150,30 @@ TEST_F(PublishedProxyTest, ADetachedContainersPortAnswersOnTheHostSideAndFollows
   EXPECT_TRUE(eventually([&] { return get_in(host_.get(), 8080, "/hostname") == id; }));
 }
 
+TEST_F(PublishedProxyTest, ARestartBySupervisorPublishesThePortAgain) {
+  RunOptions o;
+  o.extra_env = env_;
+  Result r = run({"-d", "--name", "web", "--restart", "always", "--network", "front", "-p",
+                  "8082:80", kTestImage, "httpd", "-f", "-p", "80", "-h", "/etc"},
+                 o);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const std::string id = short_id("web") + "\n";
+  ASSERT_TRUE(eventually([&] { return get_in(host_.get(), 8082, "/hostname") == id; }));
+  auto pid_of = [&] {
+    auto j = nlohmann::json::parse(lit({"container", "inspect", "web"}).out).at(0);
+    return j["state"]["status"] == "running" ? j["state"]["pid"].get<pid_t>() : 0;
+  };
+  const pid_t first = pid_of();
+  ASSERT_GT(first, 0);
+  ::kill(first, SIGKILL);  // a crash: the same supervisor starts it again
+  EXPECT_TRUE(eventually([&] {
+    pid_t now = pid_of();
+    return now > 0 && now != first;
+  }));
+  EXPECT_TRUE(eventually([&] { return get_in(host_.get(), 8082, "/hostname") == id; }))
+      << "the restarted run's port does not answer";
+}
+
 TEST_F(PublishedProxyTest, ARandomHostPortAnswersWhereItIsReported) {
   ASSERT_EQ(web("web", "127.0.0.1::80").exit_code, 0);
   Result port = lit({"container", "port", "web", "80"});
