@@ -1,6 +1,8 @@
 // lit container start, stop, kill, restart, wait, pause, unpause; and the hidden helper
 // commands the supervisor (lit-shim) runs: __spawn, __exited, __health.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -186,7 +188,7 @@ void register_prune(CLI::App& container, Context& ctx) {
 void register_spawn(CLI::App& container, Context& ctx) {
   struct Opts {
     std::string id;
-    int out = -1, err = -1, in = -1, ready = -1, console = -1;
+    int out = -1, err = -1, in = -1, ready = -1, console = -1, ports = -1;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = container.add_subcommand("__spawn", "(lit-shim) start a detached container");
@@ -197,15 +199,25 @@ void register_spawn(CLI::App& container, Context& ctx) {
   cmd->add_option("--stdin-fd", o->in);
   cmd->add_option("--ready-fd", o->ready);
   cmd->add_option("--console-fd", o->console);
+  cmd->add_option("--ports-fd", o->ports);  // the published ports to proxy go there
   cmd->callback([&ctx, o] {
     ::signal(SIGPIPE, SIG_IGN);  // the CLI waiting on the ready fd may be gone
+    // The supervisor reads it to its end: nothing we start may hold it open,
+    // and it ends when we are done, whatever else holds it.
+    if (o->ports >= 0) ::fcntl(o->ports, F_SETFD, FD_CLOEXEC);
+    struct EndPorts {
+      int fd;
+      ~EndPorts() {
+        if (fd >= 0) ::shutdown(fd, SHUT_WR);
+      }
+    } end_ports{o->ports};
     auto tell = [&](const std::string& text) {
       if (o->ready >= 0) [[maybe_unused]]
         auto n = ::write(o->ready, text.data(), text.size());
     };
     try {
-      pid_t pid =
-          runtime::spawn_for_supervisor(ctx.paths, o->id, {o->in, o->out, o->err, o->console});
+      pid_t pid = runtime::spawn_for_supervisor(ctx.paths, o->id,
+                                                {o->in, o->out, o->err, o->console}, o->ports);
       std::printf("%d\n", pid);
       std::fflush(stdout);
       tell("ok\n");

@@ -14,6 +14,7 @@
 #include "runtime/events/journal.hpp"
 #include "runtime/exec/exec_in.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
+#include "runtime/lifecycle/published_proxy.hpp"
 #include "runtime/logs/logs.hpp"
 #include "runtime/shim/log_time.hpp"
 #include "runtime/state/liveness.hpp"
@@ -134,7 +135,8 @@ void launch_supervisor(const Paths& paths, const ContainerRecord& record, const 
   throw StartError(std::move(e), code);
 }
 
-pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const DetachedStdio& stdio) {
+pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const DetachedStdio& stdio,
+                           int ports_fd) {
   RecordStore records(paths);
   auto rec = records.read(id);
   if (!rec) throw StartError(Error("no such container: " + id), 125);
@@ -153,7 +155,20 @@ pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const Deta
     // In the try: a network that cannot be joined is a start failure like any other.
     RunHooks hooks = start_hooks(paths, *rec, ports);
     hooks.on_start = on_start;
+    std::vector<shim::ProxyListener> proxied;
+    if (ports_fd >= 0 && ports_need_proxy(*rec)) {
+      // Bound while the init waits: a port taken fails the start before it runs.
+      hooks.before_start = [&, net_start = hooks.before_start](pid_t init) {
+        net_start(init);
+        proxied = bind_proxy_listeners(*rec, ports);
+      };
+    }
     pid_t pid = start_detached(rec->spec, stdio, hooks);
+    try {
+      if (!proxied.empty()) hand_over_ports(ports_fd, proxied);
+    } catch (const Error& e) {  // it runs: say why its ports do not answer
+      spdlog::warn("container {}: {}", rec->name, e.what());
+    }
     record_container_event(paths, *rec, "start");  // the first start and each restart's
     return pid;
   } catch (const StartError& e) {

@@ -32,8 +32,12 @@ void launch_supervisor(const Paths& paths, const ContainerRecord& record, const 
 
 // __spawn: starts the container as the caller's sibling, records it running
 // (pid, supervisor pid = our parent) and returns the init's pid. On failure the
-// record gets the error and exit code, and StartError is rethrown.
-pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const DetachedStdio& stdio);
+// record gets the error and exit code, and StartError is rethrown. When its
+// ports need the supervisor's proxy (published_proxy.hpp), their host sockets
+// are bound before it runs (a port taken fails the start) and sent over
+// `ports_fd` (-1: the supervisor takes none; then they are not proxied).
+pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const DetachedStdio& stdio,
+                           int ports_fd = -1);
 
 // What the supervisor tells __exited about one run of the container.
 struct ExitReport {

@@ -12,6 +12,7 @@
 #include "runtime/events/journal.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/lifecycle/control.hpp"
+#include "runtime/lifecycle/published_proxy.hpp"
 #include "runtime/lifecycle/volumes_from.hpp"
 #include "runtime/process/netns_join.hpp"
 #include "runtime/rootfs/init_layer.hpp"
@@ -309,6 +310,8 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record,
     // In the try: a network that cannot be joined is a start failure like any other.
     RunHooks hooks = start_hooks(paths, record, ports);
     hooks.on_start = on_start;
+    ForegroundProxy proxy;  // rootless: published ports served while it runs
+    proxy.wrap(hooks, record, ports);
     status = run_foreground(record.spec, hooks);
     network_stop(paths, record);
   } catch (const StartError& e) {

@@ -21,6 +21,8 @@
 #include "runtime/shim/attach_protocol.hpp"
 #include "runtime/shim/attach_server.hpp"
 #include "runtime/shim/log_time.hpp"
+#include "runtime/shim/port_handoff.hpp"
+#include "runtime/shim/port_proxy.hpp"
 #include "runtime/util/fs.hpp"
 #include "runtime/util/io.hpp"
 
@@ -55,9 +57,9 @@ pid_t spawn(const std::vector<std::string>& args, const FdMap& fds) {
   ::_exit(127);
 }
 
-bool console_pair(UniqueFd& ours, UniqueFd& theirs) {
+bool socket_pair(UniqueFd& ours, UniqueFd& theirs, int type = SOCK_STREAM) {
   int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return false;
+  if (::socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) != 0) return false;
   ours.reset(sv[0]);
   theirs.reset(sv[1]);
   return true;
@@ -148,15 +150,23 @@ class Supervisor {
       fds.emplace_back(6, stdin_->read.get());
     }
     UniqueFd console, console_peer;  // -t: __spawn sends the pty master over it
-    if (c_.tty && console_pair(console, console_peer)) {
+    if (c_.tty && socket_pair(console, console_peer)) {
       args.insert(args.end(), {"--console-fd", "7"});
       fds.emplace_back(7, console_peer.get());
+    }
+    UniqueFd ports, ports_peer;  // the published ports to proxy, when __spawn has any
+    if (socket_pair(ports, ports_peer, SOCK_SEQPACKET)) {
+      args.insert(args.end(), {"--ports-fd", "8"});
+      fds.emplace_back(8, ports_peer.get());
     }
     pid_t helper = spawn(args, fds);
     status.write.reset();
     out.write.reset();
     err.write.reset();
     console_peer.reset();
+    ports_peer.reset();
+    ProxyPorts proxied;  // read to __spawn's end of them, which comes before its exit
+    if (ports) proxied = receive_proxy_ports(ports.get());
     std::string pid_text = read_all(status.read.get());
     int st = wait_status_of(helper);
     if (console) master_.reset(receive_fd(console.get()));
@@ -170,6 +180,8 @@ class Supervisor {
     if (first && c_.ready_fd >= 0) ::close(c_.ready_fd);  // `run -d` returns now
     op_lock_.reset();                                     // __spawn recorded the container running
     open_attach();
+    if (!proxied.listeners.empty())
+      proxy_ = std::make_unique<PortProxy>(std::move(proxied.listeners), std::move(proxied.netns));
     init_ = 0;
     std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), init_);
     return init_ > 0;
@@ -240,6 +252,7 @@ class Supervisor {
     ::fcntl(err.read.get(), F_SETFL, O_NONBLOCK);
     arm_health(true);
     supervise(out.read, err.read, o);
+    proxy_.reset();
     arm_health(false);
     if (health_ > 0) {  // the container is gone: its probe has nothing left to say
       ::kill(health_, SIGKILL);
@@ -261,15 +274,19 @@ class Supervisor {
              {sigfd_.get(), POLLIN, 0},
              {timerfd_.get(), POLLIN, 0}};
       if (attach_) attach_->add_pollfds(fds);
+      const size_t proxy_at = fds.size();
+      if (proxy_) proxy_->add_pollfds(fds);
       // After the init's exit its namespace is gone; a second is plenty to drain.
-      int n = ::poll(fds.data(), fds.size(), exited ? 1000 : -1);
+      int n = ::poll(fds.data(), fds.size(), exited ? 1000 : proxy_ ? proxy_->timeout_ms() : -1);
       if (n < 0 && errno != EINTR) break;
-      if (n == 0) break;
+      if (n == 0 && exited) break;
       if (fds[0].revents) pump(out, Stream::Stdout);
       if (fds[1].revents) pump(err, Stream::Stderr);
       if (fds[2].revents) on_signals(exited, o);
       if (fds[3].revents) on_health_timer(exited);
-      if (attach_) attach_->handle(fds.data() + 4, fds.size() - 4);
+      if (attach_) attach_->handle(fds.data() + 4, proxy_at - 4);
+      if (proxy_) proxy_->handle(fds.data() + proxy_at, fds.size() - proxy_at);
+      if (exited) proxy_.reset();  // the container is gone: its ports close with this run
     }
   }
 
@@ -370,6 +387,7 @@ class Supervisor {
   std::unique_ptr<Pipe> stdin_;
   UniqueFd master_;  // -t: the pty master __spawn just sent
   std::unique_ptr<AttachServer> attach_;
+  std::unique_ptr<PortProxy> proxy_;  // this run's published ports, when proxied (rootless)
   std::unique_ptr<LogWriter> log_;
   pid_t init_ = -1, health_ = -1;
   int64_t started_ns_ = 0, armed_ns_ = 0;  // the init's start; the timer's period (0: off)

@@ -2,9 +2,11 @@
 // The per-container supervisor, lit-shim: the parent of one detached
 // container's init. It keeps the container's stdout and stderr in its log
 // file, reaps the init, runs health probes on time and brings the container
-// back per its restart policy. Every decision and every record write is done
-// by short-lived `lit container __spawn/__exited/__health` commands it runs, so
-// the resident process is only this poll loop (see runtime/lifecycle/detached.hpp).
+// back per its restart policy. When rootless, it also carries the container's
+// published ports for each run (port_proxy.hpp; __spawn sends the sockets).
+// Every decision and every record write is done by short-lived
+// `lit container __spawn/__exited/__health` commands it runs, so the resident
+// process is only this poll loop (see runtime/lifecycle/detached.hpp).
 #include <cstdint>
 #include <string>
 
