@@ -1,5 +1,6 @@
 // lit: a daemonless, compose-style container orchestrator. This file only
 // parses global flags, dispatches to a command group, and maps errors to exit codes.
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -99,6 +100,10 @@ int register_commands(CLI::App& cli, lit::app::Context& ctx, int argc, char** ar
 
 int main(int argc, char** argv) {
   using namespace lit;
+  // Warnings and debug lines on stderr (spdlog's own default is stdout, where
+  // they would mix with what a command prints: an id, JSON, a table).
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("lit", std::make_shared<spdlog::sinks::stderr_sink_st>()));
   app::Context ctx{Paths::from_environment()};
   network::install_manager();  // containers on lit networks
 

@@ -63,7 +63,9 @@ class Cgroup {
 class Manager {
  public:
   virtual ~Manager() = default;
-  virtual std::string driver() const = 0;  // "v2" or "v1"
+  virtual std::string driver() const = 0;  // "v2", "v1" or "none" (rootless, not delegated)
+  // Why there are no cgroups ("none" only), for warnings.
+  virtual std::string why_none() const { return {}; }
   // Creates (or opens) the cgroup for a container id under the lit subtree.
   virtual std::unique_ptr<Cgroup> create(const std::string& id) = 0;
   virtual std::unique_ptr<Cgroup> open(const std::string& id) = 0;

@@ -2,9 +2,7 @@
 // host, or v2 without systemd's delegation): containers run without a cgroup
 // of their own, as podman's do there. Their limits are not applied, which lit
 // says once per container; stopping relies on the pid namespace (killing a
-// container's init ends the rest), and pause and stats say what they lack.
-#include <spdlog/spdlog.h>
-
+// container's init ends the rest), and pause says what it lacks.
 #include "runtime/cgroups/drivers.hpp"
 #include "runtime/util/error.hpp"
 
@@ -15,11 +13,7 @@ class NoCgroup final : public Cgroup {
  public:
   NoCgroup(std::string id, std::string why) : id_(std::move(id)), why_(std::move(why)) {}
 
-  void apply(const Limits& l) override {
-    if (l.memory_bytes || l.cpus || l.pids)
-      spdlog::warn("container {}: memory, cpu and pids limits are not applied: {}",
-                   id_.substr(0, 12), why_);
-  }
+  void apply(const Limits&) override {}  // create_container warned the user
   void add_process(pid_t) override {}
   void join_self() override {}
   std::vector<pid_t> processes() const override { return {}; }
@@ -40,6 +34,7 @@ class NoManager final : public Manager {
  public:
   explicit NoManager(std::string why) : why_(std::move(why)) {}
   std::string driver() const override { return "none"; }
+  std::string why_none() const override { return why_; }
   std::unique_ptr<Cgroup> create(const std::string& id) override { return open(id); }
   std::unique_ptr<Cgroup> open(const std::string& id) override {
     return std::make_unique<NoCgroup>(id, why_);

@@ -16,6 +16,8 @@
 #include "runtime/lifecycle/volumes_from.hpp"
 #include "runtime/process/netns_join.hpp"
 #include "runtime/rootfs/init_layer.hpp"
+#include "runtime/rootless/session.hpp"
+#include "runtime/rootless/session.hpp"
 #include "runtime/spec/lifecycle_config.hpp"
 #include "runtime/state/ids.hpp"
 #include "runtime/state/liveness.hpp"
@@ -135,10 +137,29 @@ void resolve_joined(const RecordStore& records, NamespaceShare& share) {
   if (share.mode == NamespaceMode::Container) share.container = records.lookup(share.container).id;
 }
 
+// What a rootless session cannot give (runtime/rootless/session.hpp), said at
+// create: an error for what would not work, a warning for limits not applied.
+void check_rootless(const ContainerRequest& r) {
+  if (!rootless::active()) return;
+  if (r.userns.mode == UsernsRequest::Mode::Auto)
+    throw Error(
+        "--userns auto: not available to rootless lit, whose containers already run in "
+        "the user's own user namespace (root of the container is the user)")
+        .with_hint("leave --userns out (or userns_mode:) when running lit without root");
+  const auto& l = r.limits;
+  if (l.memory_bytes || l.cpus || l.pids) {
+    auto cgroups = cgroups::detect();
+    if (cgroups->driver() == "none")
+      spdlog::warn("container {}: memory, cpu and pids limits are not applied: {}",
+                   r.name.empty() ? "(new)" : r.name, cgroups->why_none());
+  }
+}
+
 }  // namespace
 
 ContainerRecord create_container(const Paths& paths, const ContainerRequest& asked) {
   check_request(asked);
+  check_rootless(asked);
   RecordStore records(paths);
   ContainerRequest request = asked;
   add_volumes_from(paths, records, request);
