@@ -11,7 +11,9 @@ fi
 # (nftables: the CLI, only for tests that read lit's rules back; lit uses libnftables.
 #  clang-format, clang-tidy: the lint checks of scripts/lint.sh.
 #  docker-registry, skopeo, apache2-utils (htpasswd): the registry the pull
-#  tests start on 127.0.0.1, how they seed it, and its basic auth.)
+#  tests start on 127.0.0.1, how they seed it, and its basic auth.
+#  uidmap, passt, slirp4netns: rootless lit (newuidmap/newgidmap, and the
+#  session's way out to the host's networks).)
 packages=(
   build-essential cmake pkg-config ninja-build
   libyaml-cpp-dev nlohmann-json3-dev
@@ -24,6 +26,7 @@ packages=(
   iproute2 nftables util-linux procps curl
   clang-format clang-tidy
   docker-registry skopeo apache2-utils
+  uidmap passt slirp4netns
 )
 
 export DEBIAN_FRONTEND=noninteractive

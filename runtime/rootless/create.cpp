@@ -36,10 +36,11 @@ std::vector<runtime::IdMapping> session_map(const char* file, uid_t own) {
   std::string who = std::to_string(own);
   if (const passwd* pw = ::getpwuid(own)) who = pw->pw_name;
   if (ranges.empty())
-    throw Error("find subordinate ids of user " + who, file, 0,
-                "add a range as root: usermod --add-subuids 100000-165535 --add-subgids "
-                "100000-165535 " +
-                    who);
+    throw Error("rootless lit: user " + who + " has no subordinate ids in " + file)
+        .with_hint(
+            "add a range as root: usermod --add-subuids 100000-165535 --add-subgids "
+            "100000-165535 " +
+            who);
   std::vector<runtime::IdMapping> maps{{0, own, 1}};
   std::uint32_t next = 1;
   for (const auto& r : ranges) {

@@ -1,0 +1,225 @@
+// Rootless lit: an unprivileged user with subordinate ids runs lit. The user
+// exists only in this test's mount namespace (copies of /etc/passwd, group,
+// subuid and subgid bound over the host's), so nothing of the host changes;
+// each command runs through util-linux's setpriv as that user, with HOME and
+// XDG_RUNTIME_DIR in the test's directory, so lit's state lands in the XDG
+// paths. What a user would check: the container's root is the user on the
+// host, services reach each other by name, the host reaches a published port,
+// limits are said not to apply on a host without delegation, and after
+// `down` nothing of the user's runs any more.
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/expect.hpp"
+#include "tests/integration/sandbox.hpp"
+
+namespace lit::test {
+namespace {
+
+// A uid that /etc/passwd does not have (from 4711 up).
+uid_t unused_uid() {
+  std::ifstream in("/etc/passwd");
+  std::string all((std::istreambuf_iterator<char>(in)), {});
+  for (uid_t uid = 4711;; ++uid)
+    if (all.find(":" + std::to_string(uid) + ":") == std::string::npos) return uid;
+}
+
+// Processes owned by uid (its host uid, real or effective) that are not zombies.
+std::vector<std::string> processes_of(uid_t uid) {
+  std::vector<std::string> found;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    std::string pid = e.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream status(e.path() / "status");
+    std::string line, name, state;
+    bool owned = false;
+    while (std::getline(status, line)) {
+      if (line.starts_with("Name:")) name = line.substr(6);
+      if (line.starts_with("State:")) state = line.substr(7, 1);
+      if (line.starts_with("Uid:")) owned = std::stoul(line.substr(5)) == uid;
+    }
+    if (owned && state != "Z") found.push_back(pid + " " + name);
+  }
+  return found;
+}
+
+class RootlessTest : public LitTest {
+ protected:
+  void SetUp() override {
+    LitTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    for (const char* tool : {"/usr/bin/newuidmap", "/usr/bin/newgidmap", "/usr/bin/setpriv"})
+      ASSERT_EQ(access(tool, X_OK), 0) << tool << " missing: run scripts/setup.sh";
+    uid_ = unused_uid();
+    name_ = "lit-rootless-" + std::to_string(uid_);
+    home_ = base_ / "home";
+    xdg_ = base_ / "xdg-run";
+    ASSERT_EQ(chmod(base_.c_str(), 0755), 0);
+    add_user(true);
+    for (const auto& d : {home_, xdg_}) {
+      fs::create_directories(d);
+      ASSERT_EQ(chown(d.c_str(), uid_, uid_), 0);
+    }
+    chmod(xdg_.c_str(), 0700);
+  }
+
+  void TearDown() override {
+    if (!IsSkipped() && !name_.empty()) {
+      // Nothing of the user's is left once its last container is gone.
+      EXPECT_TRUE(eventually([&] { return processes_of(uid_).empty(); }))
+          << testing::PrintToString(processes_of(uid_));
+      for (const auto& p : processes_of(uid_)) kill(std::stoi(p), SIGKILL);
+      for (const char* f : {"/etc/passwd", "/etc/group", "/etc/subuid", "/etc/subgid"})
+        umount2(f, MNT_DETACH);
+    }
+    LitTest::TearDown();
+  }
+
+  // The user, in copies of the account files bound over the host's (this
+  // mount namespace only); with_subids false leaves it without ranges.
+  void add_user(bool with_subids) {
+    fs::create_directories(base_ / "etc");
+    auto add = [&](const std::string& file, const std::string& line) {
+      fs::path copy = base_ / "etc" / fs::path(file).filename();
+      if (!fs::exists(copy)) fs::copy_file(file, copy);
+      std::ofstream(copy, std::ios::app) << line << "\n";
+      if (mount(copy.c_str(), file.c_str(), nullptr, MS_BIND, nullptr) < 0 && errno != EBUSY)
+        ADD_FAILURE() << "bind " << copy << ": " << std::strerror(errno);
+    };
+    const std::string id = std::to_string(uid_);
+    add("/etc/passwd", name_ + ":x:" + id + ":" + id + "::" + home_.string() + ":/bin/sh");
+    add("/etc/group", name_ + ":x:" + id + ":");
+    add("/etc/subuid", with_subids ? name_ + ":400000:65536" : "");
+    add("/etc/subgid", with_subids ? name_ + ":400000:65536" : "");
+  }
+
+  // `lit args...` as the user, with lit's default (XDG) directories.
+  Result as_user(const std::vector<std::string>& args, const RunOptions& o = {}) {
+    const std::string id = std::to_string(uid_);
+    std::vector<std::string> argv{"/usr/bin/setpriv",
+                                  "--reuid=" + id,
+                                  "--regid=" + id,
+                                  "--clear-groups",
+                                  "/usr/bin/env",
+                                  "-u",
+                                  "LIT_ROOT",
+                                  "-u",
+                                  "LIT_RUN_ROOT",
+                                  "HOME=" + home_.string(),
+                                  "XDG_RUNTIME_DIR=" + xdg_.string(),
+                                  "USER=" + name_,
+                                  LIT_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process(argv, o);
+  }
+
+  void load_image_as_user() {
+    Result r = as_user({"image", "load", "-i", fixture("busybox-docker.tar").string()});
+    ASSERT_EQ(r.exit_code, 0) << r;
+  }
+
+  uid_t uid_ = 0;
+  std::string name_;
+  fs::path home_, xdg_;
+};
+
+TEST_F(RootlessTest, ContainerRootIsTheUserAndStateIsInXdgPaths) {
+  load_image_as_user();
+  Result r = as_user({"container", "run", "--rm", kTestImage, "sh", "-c",
+                      "id -u; cat /proc/self/uid_map; touch /made && echo wrote"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto lines = r.out_lines();
+  ASSERT_GE(lines.size(), 4u) << r;
+  EXPECT_EQ(lines[0], "0");
+  // Root of the container is the user; ids above map to its subordinate range.
+  EXPECT_TRUE(contains_line_with(r.out, {"0", std::to_string(uid_), "1"})) << r;
+  EXPECT_TRUE(contains_line_with(r.out, {"1", "400000", "65536"})) << r;
+  EXPECT_EQ(lines.back(), "wrote");
+  EXPECT_TRUE(fs::exists(home_ / ".local/share/lit/images"));
+  EXPECT_TRUE(fs::exists(xdg_ / "lit"));
+  struct stat st {};
+  ASSERT_EQ(stat((home_ / ".local/share/lit").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, uid_);
+}
+
+TEST_F(RootlessTest, TwoServicesByNameAndAPublishedPort) {
+  load_image_as_user();
+  const fs::path dir = base_ / "shop";
+  fs::create_directories(dir);
+  const int port = 20000 + static_cast<int>(uid_ % 10000);
+  std::ofstream(dir / "compose.yaml")
+      << "services:\n"
+         "  web:\n"
+         "    image: "
+      << kTestImage
+      << "\n"
+         "    command: [sh, -c, 'mkdir -p /www && echo hello-from-web > /www/index.html && exec "
+         "httpd -f -p 8080 -h /www']\n"
+         "    ports: ['"
+      << port
+      << ":8080']\n"
+         "  client:\n"
+         "    image: "
+      << kTestImage << "\n    command: [sh, -c, 'echo client-ready; exec sleep 600']\n";
+  chmod(dir.c_str(), 0755);
+  chmod((dir / "compose.yaml").c_str(), 0644);
+  auto project = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--project-directory", dir.string()});
+    return as_user(args);
+  };
+  Result up = project({"up", "-d"});
+  ASSERT_EQ(up.exit_code, 0) << up;
+  // One service reaches the other by name (lit's DNS in the session's network).
+  EXPECT_TRUE(eventually([&] {
+    return project({"exec", "client", "wget", "-q", "-O", "-", "http://web:8080/"}).out ==
+           "hello-from-web\n";
+  }));
+  // The host reaches the published port (the supervisor's proxy).
+  EXPECT_TRUE(eventually([&] {
+    return fetch("http://127.0.0.1:" + std::to_string(port) + "/") == "hello-from-web\n";
+  }));
+  EXPECT_TRUE(eventually([&] {
+    return project({"logs", "client"}).out.find("client-ready") != std::string::npos;
+  }));
+  // On the host, the services' processes belong to the user.
+  Result inspect = project({"ps", "--format", "json"});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect;
+  EXPECT_EQ(inspect.out_lines().size(), 2u) << inspect;
+  EXPECT_GE(processes_of(uid_).size(), 3u);  // lit-pause, supervisors, the services
+  Result down = project({"down", "-t", "1"});
+  EXPECT_EQ(down.exit_code, 0) << down;
+}
+
+TEST_F(RootlessTest, LimitsWithoutDelegationAreAWarningAndUsernsAutoAnError) {
+  load_image_as_user();
+  Result r = as_user({"container", "run", "--rm", "--memory", "32m", kTestImage, "echo", "ran"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "ran\n") << r;
+  // Not delegated (setpriv's user stays in root's cgroup): said, and the container runs.
+  EXPECT_NE(r.err.find("memory, cpu and pids limits are not applied"), std::string::npos) << r;
+  Result userns = as_user({"container", "run", "--rm", "--userns", "auto", kTestImage, "true"});
+  EXPECT_EQ(userns.exit_code, 125) << userns;
+  EXPECT_NE(userns.err.find("--userns auto: not available to rootless lit"), std::string::npos)
+      << userns;
+}
+
+TEST_F(RootlessTest, NoSubordinateIdsIsAClearError) {
+  for (const char* f : {"/etc/passwd", "/etc/group", "/etc/subuid", "/etc/subgid"})
+    umount2(f, MNT_DETACH);
+  fs::remove_all(base_ / "etc");
+  add_user(false);
+  Result r = as_user({"image", "ls"});
+  EXPECT_NE(r.exit_code, 0) << r;
+  EXPECT_NE(
+      r.err.find("lit: rootless lit: user " + name_ + " has no subordinate ids in /etc/subuid"),
+      std::string::npos)
+      << r;
+  EXPECT_NE(r.err.find("usermod --add-subuids"), std::string::npos) << r;
+}
+
+}  // namespace
+}  // namespace lit::test
