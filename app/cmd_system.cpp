@@ -18,6 +18,7 @@
 #include "runtime/image/prune.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/image/usage.hpp"
+#include "runtime/rootless/session.hpp"
 #include "runtime/state/liveness.hpp"
 #include "runtime/state/record_store.hpp"
 #include "runtime/util/tree_size.hpp"
@@ -161,16 +162,18 @@ void register_info(CLI::App& system, Context& ctx) {
     }
     utsname u{};
     ::uname(&u);
-    std::string cgroup_driver = "none";
+    std::string cgroup_driver = "none", why_none;
     try {
-      cgroup_driver = cgroups::detect()->driver();
+      auto manager = cgroups::detect();
+      cgroup_driver = manager->driver();
+      why_none = manager->why_none();
     } catch (const Error&) {
     }
     std::printf(
         "Containers: %zu\n Running: %zu\n Paused: %zu\n Stopped: %zu\nImages: %zu\n"
         "Volumes: %zu\nNetworks: %zu\nServer Version: %s\nStorage Driver: overlay\n"
         "Cgroup Version: %s\nKernel Version: %s\nOperating System: %s\nArchitecture: %s\n"
-        "CPUs: %ld\nLit Root Dir: %s\nLit Run Root Dir: %s\n",
+        "CPUs: %ld\nLit Root Dir: %s\nLit Run Root Dir: %s\nRootless: %s\n",
         records.size(), running, paused, stopped, image::Store(ctx.paths.images()).list().size(),
         runtime::list_volumes(ctx.paths).size(),
         network::NetworkStore(network::networks_dir(ctx.paths.root)).list().size(), kLitVersion,
@@ -178,7 +181,8 @@ void register_info(CLI::App& system, Context& ctx) {
         : cgroup_driver == "v1" ? "1"
                                 : "none",
         u.release, u.sysname, u.machine, ::sysconf(_SC_NPROCESSORS_ONLN), ctx.paths.root.c_str(),
-        ctx.paths.run_root.c_str());
+        ctx.paths.run_root.c_str(), rootless::active() ? "true" : "false");
+    if (!why_none.empty()) std::printf("Cgroups: none (%s)\n", why_none.c_str());
   });
 }
 

@@ -17,7 +17,6 @@
 #include "runtime/process/netns_join.hpp"
 #include "runtime/rootfs/init_layer.hpp"
 #include "runtime/rootless/session.hpp"
-#include "runtime/rootless/session.hpp"
 #include "runtime/spec/lifecycle_config.hpp"
 #include "runtime/state/ids.hpp"
 #include "runtime/state/liveness.hpp"

@@ -37,16 +37,6 @@ class SeccompFilter {
   friend SeccompFilter build_profile_seccomp(const runtime::SeccompProfile& profile,
                                              const std::vector<int>& caps);
 
-  // The default profile's program for these capabilities. Generating it costs
-  // about a millisecond of libseccomp work per container, so with a cache
-  // directory the program is kept there, named by a digest of everything it is
-  // made from (the profile, libseccomp's version, the capabilities), with a
-  // checksum; a file that does not check out is made again.
-  SeccompProgram default_seccomp_program(const std::vector<int>& caps,
-                                         const std::filesystem::path& cache_dir = {});
-
-  // Installs a program for the calling thread, as SeccompFilter::load does.
-  void load_program(const SeccompProgram& program);
   explicit SeccompFilter(void* ctx) : ctx_(ctx) {}
   void* ctx_ = nullptr;
   std::vector<std::string> blocked_;

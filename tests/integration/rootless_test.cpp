@@ -139,6 +139,11 @@ TEST_F(RootlessTest, ContainerRootIsTheUserAndStateIsInXdgPaths) {
   EXPECT_TRUE(contains_line_with(r.out, {"0", std::to_string(uid_), "1"})) << r;
   EXPECT_TRUE(contains_line_with(r.out, {"1", "400000", "65536"})) << r;
   EXPECT_EQ(lines.back(), "wrote");
+  Result info = as_user({"system", "info"});
+  EXPECT_TRUE(contains_line_with(info.out, {"Rootless:", "true"})) << info;
+  EXPECT_TRUE(
+      contains_line_with(info.out, {"Lit Root Dir:", (home_ / ".local/share/lit").string()}))
+      << info;
   EXPECT_TRUE(fs::exists(home_ / ".local/share/lit/images"));
   EXPECT_TRUE(fs::exists(xdg_ / "lit"));
   struct stat st {};
