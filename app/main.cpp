@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
     spdlog::set_pattern("lit: %l: %v");
     ctx.paths.root = root;
     ctx.paths.run_root = run_root;
-    rootless::enter(ctx.paths);  // a user without root: into their session (one thread yet)
+    rootless::enter(ctx.paths, argv);  // a user without root: into their session (one thread yet)
   });
 
   const int failure = register_commands(cli, ctx, argc, argv);

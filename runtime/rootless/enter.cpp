@@ -17,6 +17,8 @@
 namespace lit::rootless {
 namespace {
 
+constexpr const char* kLockFdEnv = "_LIT_ROOTLESS_LOCK_FD";
+
 // Held for the process's life: the session is not ended while it is open.
 UniqueFd& session_lock() {
   static UniqueFd fd;
@@ -59,10 +61,40 @@ void keep_dirs_in_environment(const Paths& paths) {
   ::setenv("LIT_RUN_ROOT", paths.run_root.c_str(), 1);
 }
 
+// A lit already in the session (re-executed by enter(), or started by a lit or
+// a supervisor there): the shared lock it inherited, else a new one.
+void hold_session_lock(const Paths& paths) {
+  if (const char* fd = std::getenv(kLockFdEnv)) {
+    int n = std::atoi(fd);
+    ::unsetenv(kLockFdEnv);
+    if (n > 2 && ::fcntl(n, F_SETFD, FD_CLOEXEC) == 0) {
+      session_lock().reset(n);
+      return;
+    }
+  }
+  SessionFiles files(paths.run_root);
+  UniqueFd lock(::open(files.lock().c_str(), O_RDWR | O_CLOEXEC));
+  if (lock && ::flock(lock.get(), LOCK_SH) == 0) session_lock() = std::move(lock);
+}
+
+// The process that joined runs lit again from the start: its memory then
+// belongs to the session's user namespace, as a process started there does
+// (the kernel checks access to a non-dumpable child, such as a container's
+// init before its exec, against the namespace of its parent's memory).
+[[noreturn]] void run_again(char** argv) {
+  ::fcntl(session_lock().get(), F_SETFD, 0);  // the lock is held across the exec
+  ::setenv(kLockFdEnv, std::to_string(session_lock().get()).c_str(), 1);
+  ::execv("/proc/self/exe", argv);
+  throw Error::sys("run lit again in the rootless session", "/proc/self/exe", errno);
+}
+
 }  // namespace
 
-void enter(const Paths& paths) {
-  if (active() && same_namespace("/proc/self/ns/user", ns_path(pause_pid(), "user"))) return;
+void enter(const Paths& paths, char** argv) {
+  if (active() && same_namespace("/proc/self/ns/user", ns_path(pause_pid(), "user"))) {
+    hold_session_lock(paths);
+    return;
+  }
   if (::geteuid() == 0 && !active()) return;
   ::unsetenv(kSessionEnv);
   keep_dirs_in_environment(paths);
@@ -76,6 +108,7 @@ void enter(const Paths& paths) {
   join(pause);
   ::flock(lock.get(), LOCK_SH);  // others may join now; end_if_idle waits for all to leave
   session_lock() = std::move(lock);
+  if (argv) run_again(argv);
 }
 
 void end_if_idle(const std::filesystem::path& root,

@@ -49,8 +49,9 @@ UserDirs user_dirs();
 // this process is in the session already. Must run while the process has one
 // thread (the start of main). Keeps a shared lock on the session while the
 // process lives, so the session is not ended under it.
-// The processes lit starts find `paths` in LIT_ROOT and LIT_RUN_ROOT.
-void enter(const Paths& paths);
+// The processes lit starts find `paths` in LIT_ROOT and LIT_RUN_ROOT. With
+// argv, a process that had to join runs lit again with it (so never returns).
+void enter(const Paths& paths, char** argv = nullptr);
 
 // Ends the session (lit-pause, pasta or slirp4netns) when nothing of the user's
 // needs it: no container and no network record under root, and no other lit

@@ -66,8 +66,9 @@ bool SessionFiles::has_records(const std::filesystem::path& root) const {
 
 void SessionFiles::stop_session() const noexcept {
   pid_t link = read_pid(link_pid_file());
-  stop(link, "pasta");
-  stop(link, "slirp4netns");
+  // pasta runs as passt.avx2 where the CPU has AVX2 (Debian's passt execs it).
+  for (const char* name : {"pasta", "pasta.avx2", "passt", "passt.avx2", "slirp4netns"})
+    stop(link, name);
   stop(read_pid(pause_pid_file()), "lit-pause");
   std::error_code ec;
   std::filesystem::remove(link_pid_file(), ec);

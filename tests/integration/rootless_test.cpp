@@ -9,6 +9,8 @@
 // `down` nothing of the user's runs any more.
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -68,6 +70,12 @@ class RootlessTest : public LitTest {
   }
 
   void TearDown() override {
+    if (outside_ > 0) {
+      kill(outside_, SIGKILL);
+      waitpid(outside_, nullptr, 0);
+      run_process({"ip", "link", "del", "tst-rl0"});
+    }
+    if (tun_bound_) umount2("/dev/net/tun", MNT_DETACH);
     if (!IsSkipped() && !name_.empty()) {
       // Nothing of the user's is left once its last container is gone.
       EXPECT_TRUE(eventually([&] { return processes_of(uid_).empty(); }))
@@ -122,6 +130,44 @@ class RootlessTest : public LitTest {
     ASSERT_EQ(r.exit_code, 0) << r;
   }
 
+  // The host side of the session's way out, in this test's network namespace
+  // only: a node of /dev/net/tun users may open (this VM's is 0600) bound
+  // over it, and an uplink (a veth to an "outside" namespace at 203.0.113.2
+  // serving HTTP, the default route).
+  void make_uplink() {
+    fs::path tun = base_ / "tun";
+    ASSERT_EQ(mknod(tun.c_str(), S_IFCHR | 0666, makedev(10, 200)), 0) << std::strerror(errno);
+    ASSERT_EQ(chmod(tun.c_str(), 0666), 0);
+    ASSERT_EQ(mount(tun.c_str(), "/dev/net/tun", nullptr, MS_BIND, nullptr), 0)
+        << std::strerror(errno);
+    tun_bound_ = true;
+    outside_ = fork();
+    if (outside_ == 0) {
+      execlp("unshare", "unshare", "-n", "sh", "-c",
+             "until ip link show tst-rl1 >/dev/null 2>&1; do sleep 0.05; done; ip link set lo up; "
+             "ip addr add 203.0.113.2/24 dev tst-rl1 && ip link set tst-rl1 up && "
+             "mkdir -p /tmp/rl-outside-$$ && echo outside-says-hi > /tmp/rl-outside-$$/index.html "
+             "&& exec busybox httpd -f -p 80 -h /tmp/rl-outside-$$",
+             nullptr);
+      _exit(127);
+    }
+    const std::string pid = std::to_string(outside_);
+    auto netns_of = [](const std::string& p) {
+      std::error_code ec;
+      return fs::read_symlink("/proc/" + p + "/ns/net", ec).string();
+    };
+    ASSERT_TRUE(eventually([&] { return netns_of(pid) != netns_of("self"); }));
+    Result r = run_process(
+        {"sh", "-c",
+         "ip link add tst-rl0 type veth peer name tst-rl1 netns /proc/" + pid +
+             "/ns/net && ip addr add 203.0.113.1/24 dev tst-rl0 && ip link set tst-rl0 up && "
+             "ip route add default via 203.0.113.2"});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    ASSERT_TRUE(eventually([] { return fetch("http://203.0.113.2/") == "outside-says-hi\n"; }));
+  }
+
+  pid_t outside_ = -1;
+  bool tun_bound_ = false;
   uid_t uid_ = 0;
   std::string name_;
   fs::path home_, xdg_;
@@ -197,6 +243,24 @@ TEST_F(RootlessTest, TwoServicesByNameAndAPublishedPort) {
   EXPECT_GE(processes_of(uid_).size(), 3u);  // lit-pause, supervisors, the services
   Result down = project({"down", "-t", "1"});
   EXPECT_EQ(down.exit_code, 0) << down;
+}
+
+// The session's way out: slirp4netns, given a usable tun, carries a
+// container's connection (lit's NAT in the session, then slirp4netns's
+// sockets on the host) to a server beyond the host.
+TEST_F(RootlessTest, ContainersReachTheHostsNetworksThroughSlirp4netns) {
+  make_uplink();
+  if (HasFatalFailure()) return;
+  load_image_as_user();
+  // `container run` gets a network only when asked (loopback otherwise).
+  Result net = as_user({"network", "create", "out"});
+  ASSERT_EQ(net.exit_code, 0) << net;
+  EXPECT_EQ(net.err.find("no way out"), std::string::npos) << net;
+  Result r = as_user({"container", "run", "--rm", "--network", "out", kTestImage, "wget", "-q",
+                      "-O", "-", "http://203.0.113.2/"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "outside-says-hi\n") << r;
+  EXPECT_EQ(as_user({"network", "rm", "out"}).exit_code, 0);
 }
 
 TEST_F(RootlessTest, LimitsWithoutDelegationAreAWarningAndUsernsAutoAnError) {
