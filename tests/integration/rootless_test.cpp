@@ -67,6 +67,13 @@ class RootlessTest : public LitTest {
       ASSERT_EQ(chown(d.c_str(), uid_, uid_), 0);
     }
     chmod(xdg_.c_str(), 0700);
+    // The build tree may sit where the user cannot go (a CI checkout under
+    // /root): lit, its helpers and the image archive, copied where it can.
+    fs::create_directories(base_ / "bin");
+    for (const char* name : {"lit", "lit-init", "lit-shim", "lit-dns"})
+      fs::copy_file(fs::path(LIT_BINARY).parent_path() / name, base_ / "bin" / name);
+    fs::copy_file(fixture("busybox-docker.tar"), base_ / "busybox-docker.tar");
+    chmod((base_ / "busybox-docker.tar").c_str(), 0644);
   }
 
   void TearDown() override {
@@ -120,13 +127,13 @@ class RootlessTest : public LitTest {
                                   "HOME=" + home_.string(),
                                   "XDG_RUNTIME_DIR=" + xdg_.string(),
                                   "USER=" + name_,
-                                  LIT_BINARY};
+                                  (base_ / "bin" / "lit").string()};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_process(argv, o);
   }
 
   void load_image_as_user() {
-    Result r = as_user({"image", "load", "-i", fixture("busybox-docker.tar").string()});
+    Result r = as_user({"image", "load", "-i", (base_ / "busybox-docker.tar").string()});
     ASSERT_EQ(r.exit_code, 0) << r;
   }
 
