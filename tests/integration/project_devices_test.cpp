@@ -26,9 +26,10 @@ TEST_F(ProjectFixture, ServiceDevicesAreInItsContainerAndChangesRecreate) {
               "      - {source: /dev/null, target: /dev/sub/mynull}\n"));
   Result r = project({"up", "-d"});
   ASSERT_EQ(r.exit_code, 0) << r;
-  Result read = lit({"container", "exec", "devs-app-1", "sh", "-c",
-                     "dd if=/dev/myzero bs=2 count=1 2>/dev/null | od -An -tx1;"
-                     "ls -l /dev/sub/mynull"});
+  const std::string script =
+      "dd if=/dev/myzero bs=2 count=1 2>/dev/null | od -An -tx1;"
+      "ls -l /dev/sub/mynull";
+  Result read = lit({"container", "exec", "devs-app-1", "sh", "-c", script});
   EXPECT_EQ(read.exit_code, 0) << read;
   EXPECT_NE(read.out.find("00 00"), std::string::npos) << read;
   EXPECT_NE(read.out.find("1,   3"), std::string::npos) << read;
@@ -67,9 +68,10 @@ TEST_F(ProjectFixture, ServiceDeviceCgroupRulesAllowAndChangesRecreate) {
   Result r = project({"up", "-d"});
   ASSERT_EQ(r.exit_code, 0) << r;
   // /dev/fuse's numbers: not in the defaults, readable by the rule, not writable.
-  Result open = lit({"container", "exec", "devs-app-1", "sh", "-c",
-                     "mknod /dev/f c 10 229 && if (exec 3</dev/f) 2>&1; then echo read-ok; fi;"
-                     "if (exec 3>/dev/f) 2>&1; then echo write-ok; fi"});
+  const std::string script =
+      "mknod /dev/f c 10 229 && if (exec 3</dev/f) 2>&1; then echo read-ok; fi;"
+      "if (exec 3>/dev/f) 2>&1; then echo write-ok; fi";
+  Result open = lit({"container", "exec", "devs-app-1", "sh", "-c", script});
   EXPECT_NE(open.out.find("read-ok"), std::string::npos) << open;
   EXPECT_EQ(open.out.find("write-ok"), std::string::npos) << open;
   EXPECT_NE(open.out.find("Operation not permitted"), std::string::npos) << open;
