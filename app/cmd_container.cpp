@@ -103,6 +103,9 @@ void add_run_flags(CLI::App& cmd, CreateFlags& f) {
   cmd.add_option("--shm-size", f.shm_size, "Size of /dev/shm (default 64m)");
   each(cmd.add_option("--device", f.devices,
                       "Give the container a host device: HOST[:CONTAINER][:PERMS] (PERMS: rwm)"));
+  each(cmd.add_option("--device-cgroup-rule", f.device_cgroup_rules,
+                      "Allow devices in the container's device cgroup: TYPE MAJOR:MINOR ACCESS, "
+                      "e.g. 'c 1:3 rwm' or 'b 8:* r'"));
   add_sharing_flags(cmd, f);
   each(cmd.add_option(
       "-p,--publish", f.publish,

@@ -69,20 +69,23 @@ void add_security(const CreateFlags& f, runtime::SecuritySpec& s) {
   runtime::apply_security_opts(opts, s);
 }
 
-// Each --device, its host node looked up now so a typo names the flag.
+// Each --device, its host nodes looked up now so a typo names the flag; each
+// --device-cgroup-rule.
 void add_devices(const CreateFlags& f, ContainerRequest& r) {
   for (const auto& value : f.devices) {
     runtime::DeviceRequest d = runtime::parse_device(value);
     try {
-      runtime::resolve_device(d);
+      runtime::resolve_devices(d);
     } catch (Error& e) {
       throw e.context("invalid value \"" + value + "\" for flag --device");
     }
     r.devices.push_back(std::move(d));
   }
+  for (const auto& value : f.device_cgroup_rules)
+    r.device_cgroup_rules.push_back(runtime::parse_device_cgroup_rule(value));
 }
 
-// --add-host, --dns*, --sysctl, --ulimit, --shm-size, --device.
+// --add-host, --dns*, --sysctl, --ulimit, --shm-size, --device*.
 void add_extras(const CreateFlags& f, ContainerRequest& r) {
   add_devices(f, r);
   for (const auto& h : f.add_hosts) r.extra_hosts.push_back(runtime::parse_add_host(h));

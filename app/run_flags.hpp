@@ -36,6 +36,7 @@ struct CreateFlags {
   std::vector<std::string> ulimits;                       // --ulimit nofile=1024[:2048]
   std::string shm_size;                                   // --shm-size 64m
   std::vector<std::string> devices;                       // --device HOST[:CONTAINER][:PERMS]
+  std::vector<std::string> device_cgroup_rules;           // --device-cgroup-rule 'c 1:3 rwm'
   std::string pid, ipc, uts;                              // --pid, --ipc, --uts
   std::string userns;                                     // --userns host|auto[:size=N]
   std::vector<std::string> volumes_from;                  // --volumes-from CONTAINER[:ro|rw]

@@ -217,6 +217,7 @@ void put_first_half(ojson& j, const Project& p, const Service& s, const ComposeO
   if (!s.depends_on.empty()) j["depends_on"] = depends_of(s.depends_on);
   if (ojson d = deploy_of(s, o); !d.empty()) j["deploy"] = d;
   if (!s.watch.empty()) j["develop"] = develop_of(s.watch, p, o);
+  for (const auto& r : s.device_cgroup_rules) j["device_cgroup_rules"].push_back(r.text);
   for (const auto& d : s.devices)  // compose's long syntax
     j["devices"].push_back({{"source", d.value.host_path},
                             {"target", d.value.container_path},

@@ -269,6 +269,9 @@ json to_json(const Service& s) {
   if (!s.mac_address.empty()) j["mac_address"] = s.mac_address;
   if (!s.devices.empty())  // only when set: the hashes of services without stay
     j["devices"] = list_json(s.devices, [](const auto& d) { return d.text; });
+  if (!s.device_cgroup_rules.empty())  // only when set, as devices
+    j["device_cgroup_rules"] =
+        list_json(s.device_cgroup_rules, [](const auto& r) { return r.text; });
   // Only when set, as the hooks: the hashes of services without them stay.
   using Setting = std::pair<const char*, const Parsed<NamespaceSetting>*>;
   for (const auto& [key, v] :

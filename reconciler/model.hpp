@@ -291,6 +291,8 @@ struct Service {
   std::optional<std::int64_t> shm_size;  // bytes
   // devices: text "HOST:CONTAINER:PERMS" (normalized), read as --device reads it
   std::vector<Parsed<runtime::DeviceRequest>> devices;
+  // device_cgroup_rules: text "c 1:3 rwm" (normalized), read as --device-cgroup-rule reads it
+  std::vector<Parsed<cgroups::DeviceRule>> device_cgroup_rules;
   std::vector<FileRef> secrets, configs;
   std::vector<std::string> profiles;
   std::vector<ServiceHook> post_start, pre_stop;

@@ -321,12 +321,13 @@ void add_security_and_dns(const Service& s, ContainerRequest& r) {
 void add_devices(const Service& s, ContainerRequest& r) {
   for (const auto& d : s.devices) {
     try {
-      runtime::resolve_device(d.value);
+      runtime::resolve_devices(d.value);
     } catch (const Error& e) {
       throw Error(unsupported(s, "devices", e.what())).with_hint(e.hint());
     }
     r.devices.push_back(d.value);
   }
+  for (const auto& rule : s.device_cgroup_rules) r.device_cgroup_rules.push_back(rule.value);
 }
 
 }  // namespace

@@ -60,6 +60,8 @@ Parsed<NamespaceSetting> normalize_namespace(const Node& n, const std::string& p
 std::vector<VolumesFromRef> normalize_volumes_from(const Node& n, const std::string& path);
 // devices: HOST[:CONTAINER][:PERMS] or {source, target, permissions} (service_devices.cpp).
 void normalize_devices(const Node& n, const std::string& path, Service& s);
+// device_cgroup_rules: "TYPE MAJOR:MINOR ACCESS" (service_devices.cpp).
+void normalize_device_cgroup_rules(const Node& n, const std::string& path, Service& s);
 void normalize_environment(const Node* env, const Node* env_file, const std::string& path,
                            Service& s, NormContext& ctx);
 

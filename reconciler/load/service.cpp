@@ -260,6 +260,8 @@ const std::unordered_map<std::string, Handler>& handlers() {
       {"ulimits", ulimits},
       {"shm_size", [](const KeyCtx& k) { k.s.shm_size = as_bytes(k.value, k.path); }},
       {"devices", [](const KeyCtx& k) { normalize_devices(k.value, k.path, k.s); }},
+      {"device_cgroup_rules",
+       [](const KeyCtx& k) { normalize_device_cgroup_rules(k.value, k.path, k.s); }},
       {"secrets",
        [](const KeyCtx& k) { normalize_file_refs(k.value, k.path, true, k.s, k.project); }},
       {"configs",

@@ -2,6 +2,8 @@
 // ("HOST[:CONTAINER][:PERMS]", read as --device reads it) or long syntax
 // ({source, target, permissions}). The host node itself is looked up when a
 // container is created, so a project loads on a machine without the device.
+// device_cgroup_rules: docker's "TYPE MAJOR:MINOR ACCESS", allowed in the
+// device cgroup beside the defaults.
 #include "reconciler/load/normalize.hpp"
 #include "reconciler/load/values.hpp"
 #include "runtime/spec/devices.hpp"
@@ -44,6 +46,20 @@ void normalize_devices(const Node& n, const std::string& path, Service& s) {
         fail(item.loc, p, d.container_path + " is given twice");
     s.devices.push_back(
         {d.host_path + ":" + d.container_path + ":" + cgroups::device_access_text(d.access), d});
+  }
+}
+
+void normalize_device_cgroup_rules(const Node& n, const std::string& path, Service& s) {
+  s.device_cgroup_rules.clear();
+  if (n.is_null()) return;
+  if (!n.is_seq()) fail(n.loc, path, "expected a list of rules such as \"c 1:3 rwm\"");
+  for (std::size_t i = 0; i < n.items.size(); ++i) {
+    const Node& item = n.items[i];
+    std::string p = idx(path, i);
+    std::string text = as_string(item, p);
+    cgroups::DeviceRule rule = runtime_parse(
+        item, p, [&] { return runtime::parse_device_cgroup_rule(text, "device_cgroup_rules"); });
+    s.device_cgroup_rules.push_back({cgroups::v1_device_rule(rule), rule});
   }
 }
 

@@ -12,6 +12,7 @@
 
 #include "runtime/rootfs/beneath.hpp"
 #include "runtime/rootfs/mount_util.hpp"
+#include "runtime/spec/devices.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::runtime {
@@ -51,11 +52,17 @@ UniqueFd make_subdir(int dev_fd, const char* name, unsigned mode) {
   return fd;
 }
 
-void make_device_node(int root_fd, const DeviceNode& d) {
+// replace: a node of that name is replaced (the user's wins); else kept.
+void make_device_node(int root_fd, const DeviceNode& d, bool replace) {
   const std::filesystem::path path(d.path);
   const std::string name = path.filename().string();
   UniqueFd dir = make_dirs_beneath(root_fd, path.parent_path().string());
-  ::unlinkat(dir.get(), name.c_str(), 0);  // a default node of that name: the user's wins
+  if (replace) {
+    ::unlinkat(dir.get(), name.c_str(), 0);
+  } else {
+    struct stat st {};
+    if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return;
+  }
   const mode_t type = d.type == cgroups::DeviceType::Block ? S_IFBLK : S_IFCHR;
   if (::mknodat(dir.get(), name.c_str(), type | (d.mode & 0777), makedev(d.major, d.minor)) == 0) {
     if (::fchownat(dir.get(), name.c_str(), d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0)
@@ -88,7 +95,11 @@ void mount_shm(int dev_fd, const DevShm& shm) {
 }  // namespace
 
 void make_device_nodes(int root_fd, const std::vector<DeviceNode>& devices) {
-  for (const auto& d : devices) make_device_node(root_fd, d);
+  for (const auto& d : devices) make_device_node(root_fd, d, true);
+}
+
+void make_host_device_nodes(int root_fd) {
+  for (const auto& d : host_device_nodes()) make_device_node(root_fd, d, false);
 }
 
 void setup_dev(int root_fd, const DevShm& shm) {

@@ -25,4 +25,9 @@ void setup_dev(int root_fd, const DevShm& shm);
 // name), or, where mknod is refused, the host's node bound on an empty file.
 void make_device_nodes(int root_fd, const std::vector<DeviceNode>& devices);
 
+// A privileged container's /dev, after setup_dev: every host device node (see
+// host_device_nodes) made as make_device_nodes makes them, except where lit's
+// /dev already has that name (null, tty, ptmx, pts, shm, mqueue...).
+void make_host_device_nodes(int root_fd);
+
 }  // namespace lit::runtime

@@ -103,6 +103,7 @@ UniqueFd prepare_rootfs(const ContainerSpec& spec, const RootfsContext& ctx) {
   setup_dev(
       root.get(),
       {.size = spec.shm_size, .none = spec.ipc.mode == NamespaceMode::None, .tree = ctx.shm_tree});
+  if (spec.security.privileged) make_host_device_nodes(root.get());
   make_device_nodes(root.get(), spec.devices);
   if (spec.init) mount_init_binary(root.get(), host.path(lit_init_binary()));
   bind_etc_files(root.get(), ctx.etc_dir, host);

@@ -201,11 +201,13 @@ void add_mount(std::vector<Mount>& mounts, std::set<std::string>& seen, Mount m)
 // Extra hosts, DNS, sysctls, ulimits, /dev/shm, devices.
 void apply_extras(const ContainerRequest& r, ContainerSpec& spec) {
   std::set<std::string> device_paths;
-  for (const auto& d : r.devices) {
-    if (!device_paths.insert(d.container_path).second)
-      throw Error("device " + d.container_path + " is given twice");
-    spec.devices.push_back(resolve_device(d));
-  }
+  for (const auto& d : r.devices)
+    for (auto& node : resolve_devices(d)) {
+      if (!device_paths.insert(node.path).second)
+        throw Error("device " + node.path + " is given twice");
+      spec.devices.push_back(std::move(node));
+    }
+  spec.device_cgroup_rules = r.device_cgroup_rules;
   spec.extra_hosts = r.extra_hosts;
   spec.dns_servers = r.dns;
   spec.dns_search = r.dns_search;

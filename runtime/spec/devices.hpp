@@ -15,13 +15,27 @@ namespace lit::runtime {
 // Throws a one-line error naming `flag` ("flag --device", or a compose key).
 DeviceRequest parse_device(std::string_view value, std::string_view flag = "flag --device");
 
-// The host node behind a request (symlinks followed, as docker does): its
-// type, numbers, mode and owner. Throws when the path is missing or is not a
-// character or block device.
-DeviceNode resolve_device(const DeviceRequest& request);
+// The host nodes behind a request (symlinks followed, as docker does): its
+// type, numbers, mode and owner. A directory gives every device node beneath
+// it (symlinks and other files skipped), each at the same place under the
+// container path. Throws when the path is missing, is neither a character or
+// block device nor a directory, or is a directory without device nodes.
+std::vector<DeviceNode> resolve_devices(const DeviceRequest& request);
+
+// --device-cgroup-rule, a service's device_cgroup_rules: docker's
+// "TYPE MAJOR:MINOR ACCESS" (TYPE a, b or c; MAJOR, MINOR a number or *;
+// ACCESS r, w, m). Throws a one-line error naming `flag`.
+cgroups::DeviceRule parse_device_cgroup_rule(std::string_view value,
+                                             std::string_view flag = "flag --device-cgroup-rule");
+
+// The host's device nodes, as a privileged container gets them in its /dev:
+// every character and block device under `dev` (default the host's /dev),
+// except those beneath pts, shm, mqueue, fd and the console (lit's own).
+std::vector<DeviceNode> host_device_nodes(const std::string& dev = "/dev");
 
 // The cgroup's allow list: every device for a privileged container; else
-// docker's defaults and each of the spec's devices with its access.
+// docker's defaults, each of the spec's devices with its access and each of
+// its device cgroup rules.
 std::vector<cgroups::DeviceRule> device_rules(const ContainerSpec& spec);
 
 }  // namespace lit::runtime

@@ -122,6 +122,7 @@ struct ContainerRequest {
   std::vector<ContainerSpec::Rlimit> rlimits;
   std::optional<std::int64_t> shm_bytes;  // nullopt: 64 MB
   std::vector<DeviceRequest> devices;
+  std::vector<cgroups::DeviceRule> device_cgroup_rules;  // --device-cgroup-rule
   SecuritySpec security;
   std::map<std::string, std::string> labels;
   bool tty = false, interactive = false;

@@ -129,6 +129,8 @@ struct ContainerSpec {
   std::vector<Rlimit> rlimits;
   std::int64_t shm_size = 64 << 20;  // --shm-size: /dev/shm's size in bytes
   std::vector<DeviceNode> devices;   // --device: beside the default nodes
+  // --device-cgroup-rule: allowed beside the defaults and the devices (no node made)
+  std::vector<cgroups::DeviceRule> device_cgroup_rules;
   SecuritySpec security;
   std::map<std::string, std::string> sysctls;
   // The writable layer is thrown away after the run (--rm): overlay may skip

@@ -1,5 +1,6 @@
 #include "runtime/state/record.hpp"
 
+#include "runtime/spec/devices.hpp"
 #include "runtime/spec/namespaces.hpp"
 #include "runtime/spec/published_port.hpp"
 #include "runtime/util/error.hpp"
@@ -65,6 +66,13 @@ std::vector<DeviceNode> devices_from_json(const json& j) {
                    .value_or(cgroups::kDeviceAllAccess);
     out.push_back(std::move(n));
   }
+  return out;
+}
+
+// Each rule as docker writes it ("c 1:3 rwm"), read back by parse_device_cgroup_rule.
+json device_cgroup_rules_to_json(const std::vector<cgroups::DeviceRule>& rules) {
+  json out = json::array();
+  for (const auto& r : rules) out.push_back(cgroups::v1_device_rule(r));
   return out;
 }
 
@@ -135,6 +143,7 @@ json to_json(const ContainerSpec& s) {
       {"rlimits", rlimits_to_json(s.rlimits)},
       {"shm_size", s.shm_size},
       {"devices", devices_to_json(s.devices)},
+      {"device_cgroup_rules", device_cgroup_rules_to_json(s.device_cgroup_rules)},
       {"security",
        {{"privileged", s.security.privileged},
         {"cap_add", s.security.cap_add},
@@ -191,6 +200,9 @@ ContainerSpec spec_from_json(const json& j) {
     for (const auto& l : *r) s.rlimits.push_back({l.at("resource"), l.at("soft"), l.at("hard")});
   s.shm_size = j.value("shm_size", std::int64_t{64} << 20);
   if (auto d = j.find("devices"); d != j.end()) s.devices = devices_from_json(*d);  // older: none
+  if (auto d = j.find("device_cgroup_rules"); d != j.end())                         // older: none
+    for (const auto& rule : *d)
+      s.device_cgroup_rules.push_back(parse_device_cgroup_rule(rule.get<std::string>()));
   const auto& sec = j.at("security");
   s.security.privileged = sec.at("privileged");
   s.security.cap_add = sec.at("cap_add");

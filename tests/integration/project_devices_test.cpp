@@ -1,5 +1,7 @@
 // A service's devices: in its containers, short and long syntax; changing
 // them recreates the service; a path that is no device stops `up` naming it.
+// device_cgroup_rules: allowed in the containers' device cgroup, shown by
+// `lit config`, part of the config hash; a bad rule names file, line and key.
 #include <fstream>
 
 #include "tests/integration/expect.hpp"
@@ -24,9 +26,10 @@ TEST_F(ProjectFixture, ServiceDevicesAreInItsContainerAndChangesRecreate) {
               "      - {source: /dev/null, target: /dev/sub/mynull}\n"));
   Result r = project({"up", "-d"});
   ASSERT_EQ(r.exit_code, 0) << r;
-  Result read = lit({"container", "exec", "devs-app-1", "sh", "-c",
-                     "dd if=/dev/myzero bs=2 count=1 2>/dev/null | od -An -tx1;"
-                     "ls -l /dev/sub/mynull"});
+  const std::string script =
+      "dd if=/dev/myzero bs=2 count=1 2>/dev/null | od -An -tx1;"
+      "ls -l /dev/sub/mynull";
+  Result read = lit({"container", "exec", "devs-app-1", "sh", "-c", script});
   EXPECT_EQ(read.exit_code, 0) << read;
   EXPECT_NE(read.out.find("00 00"), std::string::npos) << read;
   EXPECT_NE(read.out.find("1,   3"), std::string::npos) << read;
@@ -45,6 +48,53 @@ TEST_F(ProjectFixture, ServiceDeviceThatIsNoDeviceStopsUp) {
   Result r = project({"up", "-d"});
   EXPECT_NE(r.exit_code, 0) << r;
   EXPECT_NE(r.err.find("service app: devices: " + file.string() + " is not a device node"),
+            std::string::npos)
+      << r;
+  EXPECT_TRUE(ids().empty()) << project({"ps", "-a"});
+}
+
+std::string with_rules(const std::string& rules) {
+  return R"(name: devs
+services:
+  app:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    device_cgroup_rules:
+)" + rules;
+}
+
+TEST_F(ProjectFixture, ServiceDeviceCgroupRulesAllowAndChangesRecreate) {
+  write(with_rules("      - c 10:229 r\n"));
+  Result r = project({"up", "-d"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  // /dev/fuse's numbers: not in the defaults, readable by the rule, not writable.
+  const std::string script =
+      "mknod /dev/f c 10 229 && if (exec 3</dev/f) 2>&1; then echo read-ok; fi;"
+      "if (exec 3>/dev/f) 2>&1; then echo write-ok; fi";
+  Result open = lit({"container", "exec", "devs-app-1", "sh", "-c", script});
+  EXPECT_NE(open.out.find("read-ok"), std::string::npos) << open;
+  EXPECT_EQ(open.out.find("write-ok"), std::string::npos) << open;
+  EXPECT_NE(open.out.find("Operation not permitted"), std::string::npos) << open;
+
+  Result config = project({"config"});
+  EXPECT_EQ(config.exit_code, 0) << config;
+  std::size_t key = config.out.find("device_cgroup_rules:");
+  ASSERT_NE(key, std::string::npos) << config;
+  EXPECT_NE(config.out.find("c 10:229 r", key), std::string::npos) << config;
+
+  write(with_rules("      - c 10:229 rw\n"));
+  Result dry = project({"up", "--dry-run"});
+  EXPECT_TRUE(contains_line_with(dry.out, {"recreate container devs-app-1", "config changed"}))
+      << dry;
+  EXPECT_EQ(project({"down"}).exit_code, 0);
+}
+
+TEST_F(ProjectFixture, BadDeviceCgroupRuleStopsUpNamingTheKey) {
+  write(with_rules("      - c 10:229 rw\n      - \"c 10 rw\"\n"));
+  Result r = project({"up", "-d"});
+  EXPECT_NE(r.exit_code, 0) << r;
+  EXPECT_NE(r.err.find("compose.yaml:8:9: services.app.device_cgroup_rules[1]: invalid value "
+                       "\"c 10 rw\" for device_cgroup_rules: use TYPE MAJOR:MINOR ACCESS"),
             std::string::npos)
       << r;
   EXPECT_TRUE(ids().empty()) << project({"ps", "-a"});

@@ -40,6 +40,20 @@ TEST(Record, ImageMountsKeepTheirImageIdLayersAndSubpath) {
   EXPECT_TRUE(record_from_json(j).spec.image_mounts.empty());
 }
 
+TEST(Record, DeviceCgroupRulesSurviveARoundTrip) {
+  auto r = make(std::string(64, 'c'), "dev");
+  r.spec.device_cgroup_rules = {{lit::cgroups::DeviceType::Char, 10, 229, 7},
+                                {lit::cgroups::DeviceType::Block, 8, std::nullopt, 2},
+                                {lit::cgroups::DeviceType::All, std::nullopt, std::nullopt, 7}};
+  auto j = to_json(r);
+  EXPECT_EQ(j.at("spec").at("device_cgroup_rules"),
+            (nlohmann::json{"c 10:229 rwm", "b 8:* r", "a *:* rwm"}));
+  auto back = record_from_json(nlohmann::json::parse(j.dump()));
+  EXPECT_EQ(back.spec.device_cgroup_rules, r.spec.device_cgroup_rules);
+  j["spec"].erase("device_cgroup_rules");  // a record of an older lit
+  EXPECT_TRUE(record_from_json(j).spec.device_cgroup_rules.empty());
+}
+
 TEST(Record, ContainerNetworkModeKeepsItsTarget) {
   auto r = make(std::string(64, 'b'), "side");
   r.spec.network = NetworkMode::Container;
