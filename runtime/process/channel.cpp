@@ -6,7 +6,11 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <span>
+#include <string_view>
 #include <vector>
+
+#include "runtime/util/io.hpp"
 
 namespace lit::runtime {
 namespace {
@@ -59,23 +63,9 @@ void Channel::make_pair(UniqueFd& parent, UniqueFd& child) {
 
 // One kind byte, with fd (if >= 0) as SCM_RIGHTS.
 void Channel::send(char kind, int fd, const char* what) const {
-  iovec iov{&kind, 1};
-  alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (fd >= 0) {
-    msg.msg_control = ctl;
-    msg.msg_controllen = sizeof ctl;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  }
-  while (::sendmsg(fd_, &msg, MSG_NOSIGNAL) < 0) {
-    if (errno != EINTR) throw Error::sys(what, "", errno);
-  }
+  std::span<const int> fds;
+  if (fd >= 0) fds = std::span<const int>(&fd, 1);
+  if (!send_with_fds(fd_, std::string_view(&kind, 1), fds)) throw Error::sys(what, "", errno);
 }
 
 void Channel::send_go(int netns_fd) const { send(kGo, netns_fd, "signal container init"); }

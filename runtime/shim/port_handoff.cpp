@@ -5,6 +5,10 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <span>
+#include <string_view>
+
+#include "runtime/util/io.hpp"
 
 namespace lit::shim {
 namespace {
@@ -28,24 +32,8 @@ bool send_message(int sock, const WireHeader& h, const std::vector<WirePort>& po
   char payload[kMaxPayload];
   std::memcpy(payload, &h, sizeof h);
   std::memcpy(payload + sizeof h, ports.data(), ports.size() * sizeof(WirePort));
-  iovec iov{payload, sizeof h + ports.size() * sizeof(WirePort)};
-  alignas(cmsghdr) char ctl[CMSG_SPACE(kMaxFds * sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (!fds.empty()) {
-    msg.msg_control = ctl;
-    msg.msg_controllen = CMSG_SPACE(fds.size() * sizeof(int));
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(fds.size() * sizeof(int));
-    std::memcpy(CMSG_DATA(c), fds.data(), fds.size() * sizeof(int));
-  }
-  for (;;) {
-    if (::sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0) return true;
-    if (errno != EINTR) return false;
-  }
+  return send_with_fds(sock, std::string_view(payload, sizeof h + ports.size() * sizeof(WirePort)),
+                       fds);
 }
 
 // One message's descriptors, owned; empty when it carried none or was cut.

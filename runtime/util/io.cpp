@@ -50,25 +50,33 @@ int wait_status_of(pid_t pid) {
   return st;
 }
 
-bool send_fd(int sock, int fd) {
-  char byte = 'f';
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof(int))] = {};
+bool send_with_fds(int sock, std::string_view data, std::span<const int> fds) {
+  if (fds.size() > kMaxSentFds) {
+    errno = EINVAL;
+    return false;
+  }
+  iovec iov{const_cast<char*>(data.data()), data.size()};
+  alignas(cmsghdr) char ctl[CMSG_SPACE(kMaxSentFds * sizeof(int))];
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  msg.msg_control = ctl;
-  msg.msg_controllen = sizeof ctl;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  if (!fds.empty()) {
+    msg.msg_control = ctl;
+    msg.msg_controllen = CMSG_SPACE(fds.size() * sizeof(int));
+    std::memset(ctl, 0, msg.msg_controllen);
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(fds.size() * sizeof(int));
+    std::memcpy(CMSG_DATA(c), fds.data(), fds.size() * sizeof(int));
+  }
   for (;;) {
     if (::sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0) return true;
     if (errno != EINTR) return false;
   }
 }
+
+bool send_fd(int sock, int fd) { return send_with_fds(sock, "f", std::span<const int>(&fd, 1)); }
 
 int receive_fd(int sock) {
   char byte = 0;

@@ -3,6 +3,7 @@
 // exit code, shared by lit, lit-shim and the log code.
 #include <sys/types.h>
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,10 @@ std::string read_all(int fd);
 // writable). False on an error, with errno set (EPIPE: the reader went away).
 bool write_all(int fd, std::string_view data);
 
+// Sends `data` over a unix socket with `fds` (at most kMaxSentFds) attached as
+// SCM_RIGHTS, none when empty; EINTR retried. False on error, with errno set.
+inline constexpr size_t kMaxSentFds = 253;  // the kernel's SCM_MAX_FD
+bool send_with_fds(int sock, std::string_view data, std::span<const int> fds);
 // Passes `fd` over a unix socket (SCM_RIGHTS, with one byte); false on error.
 bool send_fd(int sock, int fd);
 // The fd waiting on a unix socket, if one is (non-blocking); -1 otherwise.

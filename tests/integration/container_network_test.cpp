@@ -17,6 +17,7 @@
 #include "network/links.hpp"
 #include "tests/integration/dns_fixture.hpp"
 #include "tests/integration/expect.hpp"
+#include "tests/integration/outside_host.hpp"
 #include "tests/integration/sandbox.hpp"
 
 namespace lit::test {
@@ -51,10 +52,6 @@ class ContainerNetworkTest : public LitTest {
   }
 
   void TearDown() override {
-    if (outside_ > 0) {
-      kill(outside_, SIGKILL);
-      waitpid(outside_, nullptr, 0);
-    }
     if (!IsSkipped()) {
       // What a user would run; the leak check then judges what is left.
       Result ids = lit({"container", "ls", "-a", "-q"});
@@ -129,38 +126,7 @@ class ContainerNetworkTest : public LitTest {
     return false;
   }
 
-  // "Outside": a namespace beyond a veth, 203.0.113.2, serving HTTP with the
-  // host's busybox. Reached from containers only through lit's NAT.
-  void make_outside() {
-    outside_ = fork();
-    if (outside_ == 0) {
-      // Waits for the parent to move tst-out1 in (a fixed sleep lost that race under load).
-      execlp("unshare", "unshare", "-n", "sh", "-c",
-             "until ip link show tst-out1 >/dev/null 2>&1; do sleep 0.05; done; ip link set lo up; "
-             "ip addr add 203.0.113.2/24 dev tst-out1; "
-             "ip link set tst-out1 up; ip route add default via 203.0.113.1; "
-             "mkdir -p /tmp/outside-$$ && echo outside-says-hi > /tmp/outside-$$/index.html && "
-             "head -c 300000 /dev/zero > /tmp/outside-$$/big && "
-             "exec busybox httpd -f -p 80 -h /tmp/outside-$$",
-             nullptr);
-      _exit(127);
-    }
-    std::string pid = std::to_string(outside_);
-    // The peer goes into the child's namespace: only once `unshare -n` made it
-    // (before that, /proc/PID/ns/net is still ours and the peer would land here).
-    auto netns_of = [](const std::string& p) {
-      std::error_code ec;
-      return fs::read_symlink("/proc/" + p + "/ns/net", ec).string();
-    };
-    ASSERT_TRUE(eventually([&] { return netns_of(pid) != netns_of("self"); }));
-    Result r = sh("ip link add tst-out0 type veth peer name tst-out1 netns /proc/" + pid +
-                  "/ns/net && ip addr add 203.0.113.1/24 dev tst-out0 && ip link set tst-out0 up");
-    ASSERT_EQ(r.exit_code, 0) << r;
-    ASSERT_TRUE(
-        eventually([] { return fetch("http://203.0.113.2/").find("outside-says-hi") == 0; }));
-  }
-
-  pid_t outside_ = -1;
+  OutsideHost outside_;
   std::optional<FakeUpstream> upstream_;
 };
 
@@ -360,7 +326,8 @@ TEST_F(ContainerNetworkTest, RenameChangesTheNameInListsAndInDns) {
 }
 
 TEST_F(ContainerNetworkTest, EgressIsNattedExceptOnInternalNetworks) {
-  make_outside();
+  outside_.start("tst-out", OutsideHost::Route::kOutsideReturnsHere);
+  if (HasFatalFailure()) return;
   network({"open"});
   network({"--internal", "closed"});
   sleeper("out", {"--network", "open"});

@@ -10,14 +10,23 @@
 namespace lit::test {
 namespace {
 
-std::string compose(const std::string& devices) {
+// Service app with `key:` and its list `items` (YAML lines at the list's indent).
+std::string app_with(const std::string& key, const std::string& items) {
   return R"(name: devs
 services:
   app:
     image: localhost/lit-test:latest
     command: ["sleep", "600"]
-    devices:
-)" + devices;
+    )" + key +
+         ":\n" + items;
+}
+std::string compose(const std::string& devices) { return app_with("devices", devices); }
+std::string with_rules(const std::string& rules) { return app_with("device_cgroup_rules", rules); }
+
+// After a change to the file: `up --dry-run` (its result `dry`) would recreate the one container.
+void expect_plan_recreates_app(const Result& dry) {
+  EXPECT_TRUE(contains_line_with(dry.out, {"recreate container devs-app-1", "config changed"}))
+      << dry;
 }
 
 TEST_F(ProjectFixture, ServiceDevicesAreInItsContainerAndChangesRecreate) {
@@ -35,9 +44,7 @@ TEST_F(ProjectFixture, ServiceDevicesAreInItsContainerAndChangesRecreate) {
   EXPECT_NE(read.out.find("1,   3"), std::string::npos) << read;
 
   write(compose("      - /dev/zero:/dev/myzero:r\n"));
-  Result dry = project({"up", "--dry-run"});
-  EXPECT_TRUE(contains_line_with(dry.out, {"recreate container devs-app-1", "config changed"}))
-      << dry;
+  expect_plan_recreates_app(project({"up", "--dry-run"}));
   EXPECT_EQ(project({"down"}).exit_code, 0);
 }
 
@@ -51,16 +58,6 @@ TEST_F(ProjectFixture, ServiceDeviceThatIsNoDeviceStopsUp) {
             std::string::npos)
       << r;
   EXPECT_TRUE(ids().empty()) << project({"ps", "-a"});
-}
-
-std::string with_rules(const std::string& rules) {
-  return R"(name: devs
-services:
-  app:
-    image: localhost/lit-test:latest
-    command: ["sleep", "600"]
-    device_cgroup_rules:
-)" + rules;
 }
 
 TEST_F(ProjectFixture, ServiceDeviceCgroupRulesAllowAndChangesRecreate) {
@@ -83,9 +80,7 @@ TEST_F(ProjectFixture, ServiceDeviceCgroupRulesAllowAndChangesRecreate) {
   EXPECT_NE(config.out.find("c 10:229 r", key), std::string::npos) << config;
 
   write(with_rules("      - c 10:229 rw\n"));
-  Result dry = project({"up", "--dry-run"});
-  EXPECT_TRUE(contains_line_with(dry.out, {"recreate container devs-app-1", "config changed"}))
-      << dry;
+  expect_plan_recreates_app(project({"up", "--dry-run"}));
   EXPECT_EQ(project({"down"}).exit_code, 0);
 }
 

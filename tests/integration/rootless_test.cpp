@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/expect.hpp"
+#include "tests/integration/outside_host.hpp"
 #include "tests/integration/sandbox.hpp"
 
 namespace lit::test {
@@ -77,11 +78,6 @@ class RootlessTest : public LitTest {
   }
 
   void TearDown() override {
-    if (outside_ > 0) {
-      kill(outside_, SIGKILL);
-      waitpid(outside_, nullptr, 0);
-      run_process({"ip", "link", "del", "tst-rl0"});
-    }
     if (tun_bound_) umount2("/dev/net/tun", MNT_DETACH);
     if (!IsSkipped() && !name_.empty()) {
       // Nothing of the user's is left once its last container is gone.
@@ -148,32 +144,10 @@ class RootlessTest : public LitTest {
     ASSERT_EQ(mount(tun.c_str(), "/dev/net/tun", nullptr, MS_BIND, nullptr), 0)
         << std::strerror(errno);
     tun_bound_ = true;
-    outside_ = fork();
-    if (outside_ == 0) {
-      execlp("unshare", "unshare", "-n", "sh", "-c",
-             "until ip link show tst-rl1 >/dev/null 2>&1; do sleep 0.05; done; ip link set lo up; "
-             "ip addr add 203.0.113.2/24 dev tst-rl1 && ip link set tst-rl1 up && "
-             "mkdir -p /tmp/rl-outside-$$ && echo outside-says-hi > /tmp/rl-outside-$$/index.html "
-             "&& exec busybox httpd -f -p 80 -h /tmp/rl-outside-$$",
-             nullptr);
-      _exit(127);
-    }
-    const std::string pid = std::to_string(outside_);
-    auto netns_of = [](const std::string& p) {
-      std::error_code ec;
-      return fs::read_symlink("/proc/" + p + "/ns/net", ec).string();
-    };
-    ASSERT_TRUE(eventually([&] { return netns_of(pid) != netns_of("self"); }));
-    Result r = run_process(
-        {"sh", "-c",
-         "ip link add tst-rl0 type veth peer name tst-rl1 netns /proc/" + pid +
-             "/ns/net && ip addr add 203.0.113.1/24 dev tst-rl0 && ip link set tst-rl0 up && "
-             "ip route add default via 203.0.113.2"});
-    ASSERT_EQ(r.exit_code, 0) << r;
-    ASSERT_TRUE(eventually([] { return fetch("http://203.0.113.2/") == "outside-says-hi\n"; }));
+    outside_.start("tst-rl", OutsideHost::Route::kDefaultGoesOutside);
   }
 
-  pid_t outside_ = -1;
+  OutsideHost outside_;
   bool tun_bound_ = false;
   uid_t uid_ = 0;
   std::string name_;
