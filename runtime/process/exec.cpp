@@ -81,11 +81,11 @@ void exec_process(const ProcessSpec& process, const ExecVia& via) {
   }
   // The report fd stays open across the trampoline's exec; it closes it on its own.
   if (::fcntl(via.report, F_SETFD, 0) < 0) fail(cmd, errno);
-  std::vector<std::string> args = {"lit-init", "--exec", std::to_string(via.report), path};
+  std::vector<std::string> args = {"lit-exec", std::to_string(via.report), path};
   args.insert(args.end(), process.args.begin(), process.args.end());
   std::vector<char*> argv = c_strings(args);
   ::execveat(via.trampoline, "", argv.data(), envp.data(), AT_EMPTY_PATH);
-  throw StartError(Error::sys("exec", "lit-init (lit's exec trampoline)", errno), 125);
+  throw StartError(Error::sys("exec", "lit-exec (lit's exec trampoline)", errno), 125);
 }
 
 void reset_signals() {

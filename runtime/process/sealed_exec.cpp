@@ -15,7 +15,7 @@
 namespace lit::runtime {
 namespace {
 
-// A detached clone of lit-init's mount, read-only: root only (CAP_SYS_ADMIN).
+// A detached clone of lit-exec's mount, read-only: root only (CAP_SYS_ADMIN).
 UniqueFd readonly_clone(const std::filesystem::path& bin) {
   UniqueFd tree(::open_tree(AT_FDCWD, bin.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
   if (!tree) return tree;
@@ -35,9 +35,9 @@ UniqueFd sealed_copy(const std::filesystem::path& bin) {
   if (!src) throw Error::sys("open", bin.string(), errno);
   struct stat st {};
   check_sys(::fstat(src.get(), &st), "inspect", bin.string());
-  UniqueFd mem(::memfd_create("lit-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC));
+  UniqueFd mem(::memfd_create("lit-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC));
   if (!mem && errno == EINVAL)
-    mem.reset(::memfd_create("lit-init", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+    mem.reset(::memfd_create("lit-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING));
   if (!mem) throw Error::sys("create a sealed copy of", bin.string(), errno);
   for (off_t done = 0; done < st.st_size;) {
     ssize_t n = ::sendfile(mem.get(), src.get(), &done, static_cast<size_t>(st.st_size - done));
@@ -52,7 +52,7 @@ UniqueFd sealed_copy(const std::filesystem::path& bin) {
 }  // namespace
 
 UniqueFd open_exec_trampoline() {
-  const std::filesystem::path bin = helper_executable("lit-init");
+  const std::filesystem::path bin = helper_executable("lit-exec");
   if (UniqueFd fd = readonly_clone(bin)) return fd;
   return sealed_copy(bin);
 }

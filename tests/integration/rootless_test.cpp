@@ -71,7 +71,7 @@ class RootlessTest : public LitTest {
     // The build tree may sit where the user cannot go (a CI checkout under
     // /root): lit, its helpers and the image archive, copied where it can.
     fs::create_directories(base_ / "bin");
-    for (const char* name : {"lit", "lit-init", "lit-shim", "lit-dns"})
+    for (const char* name : {"lit", "lit-init", "lit-exec", "lit-shim", "lit-dns"})
       fs::copy_file(fs::path(LIT_BINARY).parent_path() / name, base_ / "bin" / name);
     fs::copy_file(fixture("busybox-docker.tar"), base_ / "busybox-docker.tar");
     chmod((base_ / "busybox-docker.tar").c_str(), 0644);

@@ -4,23 +4,15 @@
 // SIGUSR2 and SIGWINCH to it, reaps every process re-parented to it (zombies),
 // and exits with the command's status (128+signal when killed by one).
 // Static and C-style: it runs in any image and costs almost nothing.
-//   lit-init --exec REPORT_FD PATH ARGV0 [ARG...]
-// lit's last step into every container (runtime/process/sealed_exec.hpp): lit
-// runs it from a read-only (or sealed) copy, and it execs PATH, so the execve
-// that enters the image never runs from lit's own writable binary. A failure
-// goes to REPORT_FD in the channel's wire format (runtime/process/channel.cpp).
 //   lit-init --pause
 // lit-pause, which holds a rootless session's namespaces (runtime/rootless/
 // session.hpp): it sleeps until SIGTERM, SIGINT or SIGKILL ends it.
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -39,36 +31,6 @@ constexpr int kForwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2
   int err = errno;
   fprintf(stderr, "lit-init: exec %s: %s\n", argv[0], strerror(err));
   _exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
-}
-
-// Failure message: 'F', exit code (i32), errno (i32), "exec\0", "\"ARGV0\"\0".
-void report_failure(int fd, const char* argv0, int err, int32_t code) {
-  char buf[4096];
-  size_t n = 0;
-  buf[n++] = 'F';
-  int32_t e = err;
-  memcpy(buf + n, &code, 4);
-  memcpy(buf + n + 4, &e, 4);
-  n += 8;
-  memcpy(buf + n, "exec", 5);
-  n += 5;
-  int len = snprintf(buf + n, sizeof buf - n, "\"%s\"", argv0);
-  if (len < 0 || static_cast<size_t>(len) >= sizeof buf - n) len = 0;
-  n += static_cast<size_t>(len) + 1;
-  buf[n - 1] = '\0';
-  send(fd, buf, n, MSG_NOSIGNAL);
-}
-
-[[noreturn]] void exec_for_lit(char** argv) {
-  int report = atoi(argv[2]);
-  fcntl(report, F_SETFD, FD_CLOEXEC);  // lit reads EOF once the exec succeeded
-  execve(argv[3], argv + 4, environ);
-  int err = errno;
-  int32_t code = (err == ENOENT || err == ENOTDIR)                                    ? 127
-                 : (err == EACCES || err == EPERM || err == EISDIR || err == ENOEXEC) ? 126
-                                                                                      : 125;
-  report_failure(report, argv[4], err, code);
-  _exit(code);
 }
 
 int status_code(int status) {
@@ -105,7 +67,6 @@ bool reap_all(pid_t child, int* code) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 5 && strcmp(argv[1], "--exec") == 0) exec_for_lit(argv);
   if (argc == 2 && strcmp(argv[1], "--pause") == 0) pause_forever();
   int first = 1;
   if (first < argc && strcmp(argv[first], "--") == 0) ++first;
