@@ -19,6 +19,7 @@
 #include "runtime/image/store.hpp"
 #include "runtime/image/usage.hpp"
 #include "runtime/rootless/session.hpp"
+#include "runtime/security/apparmor.hpp"
 #include "runtime/state/liveness.hpp"
 #include "runtime/state/record_store.hpp"
 #include "runtime/util/tree_size.hpp"
@@ -183,6 +184,13 @@ void register_info(CLI::App& system, Context& ctx) {
         u.release, u.sysname, u.machine, ::sysconf(_SC_NPROCESSORS_ONLN), ctx.paths.root.c_str(),
         ctx.paths.run_root.c_str(), rootless::active() ? "true" : "false");
     if (!why_none.empty()) std::printf("Cgroups: none (%s)\n", why_none.c_str());
+    // What a default container gets (AppArmor only where the kernel runs it).
+    std::string security = "seccomp=builtin no-new-privileges";
+    const std::string apparmor = security::apparmor_profile_for(
+        "", false, security::apparmor_enabled(), !rootless::active());
+    if (!apparmor.empty()) security += " apparmor=" + apparmor;
+    if (rootless::active()) security += " rootless";
+    std::printf("Security Options: %s\n", security.c_str());
   });
 }
 

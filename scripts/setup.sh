@@ -13,12 +13,14 @@ fi
 #  docker-registry, skopeo, apache2-utils (htpasswd): the registry the pull
 #  tests start on 127.0.0.1, how they seed it, and its basic auth.
 #  uidmap, passt, slirp4netns: rootless lit (newuidmap/newgidmap, and the
-#  session's way out to the host's networks).)
+#  session's way out to the host's networks).
+#  apparmor: apparmor_parser, which compiles lit's default AppArmor profile;
+#  tests check that it compiles even where the kernel has no AppArmor.)
 packages=(
   build-essential cmake pkg-config ninja-build
   libyaml-cpp-dev nlohmann-json3-dev
   libnl-3-dev libnl-route-3-dev libnftables-dev
-  libseccomp-dev libsdbus-c++-dev
+  libseccomp-dev libapparmor-dev libsdbus-c++-dev
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libcli11-dev
   libarchive-dev libcurl4-openssl-dev libssl-dev zlib1g-dev
@@ -27,6 +29,7 @@ packages=(
   clang-format clang-tidy
   docker-registry skopeo apache2-utils
   uidmap passt slirp4netns
+  apparmor
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -21,6 +21,7 @@
 #include "runtime/process/sealed_exec.hpp"
 #include "runtime/rootfs/beneath.hpp"
 #include "runtime/rootfs/rootfs.hpp"
+#include "runtime/security/apparmor.hpp"
 #include "runtime/security/security.hpp"
 #include "runtime/state/liveness.hpp"
 #include "runtime/util/error.hpp"
@@ -47,6 +48,7 @@ struct ChildPlan {
   bool detached;
   cgroups::Cgroup* cgroup;                  // the container's, joined by the helper itself
   const security::SeccompProgram* seccomp;  // made before the fork (nullptr: none)
+  const std::string* apparmor;              // the container's AppArmor profile ("": none)
   int trampoline;                           // open_exec_trampoline()
 };
 
@@ -95,7 +97,7 @@ void enter_cwd(const std::string& cwd) {
     enter_cwd(c.process->cwd.empty() ? "/" : c.process->cwd);
     const ProcessSpec& p = *c.process;
     security::apply_process_security(c.record->spec.security, p.uid, p.gid, p.additional_gids,
-                                     c.seccomp);
+                                     c.seccomp, *c.apparmor);
     exec_process(p, {c.trampoline, c.channel_fd});
   });
 }
@@ -193,6 +195,10 @@ SpawnedExec spawn_in_container(const ContainerRecord& r, const ProcessSpec& p,
   check_sys(::pipe2(pipe_fds, O_CLOEXEC), "create pipe");
   UniqueFd pid_r(pipe_fds[0]), pid_w(pipe_fds[1]);
   auto seccomp = security::seccomp_program_for(r.spec.security);
+  // The container's own profile, loaded when it started.
+  const std::string apparmor =
+      security::apparmor_profile_for(r.spec.security.apparmor, r.spec.security.privileged,
+                                     security::apparmor_enabled(), ::geteuid() == 0);
   UniqueFd trampoline = open_exec_trampoline();
   ChildPlan plan{&r,
                  &p,
@@ -203,6 +209,7 @@ SpawnedExec spawn_in_container(const ContainerRecord& r, const ProcessSpec& p,
                  detached,
                  cgroup.get(),
                  seccomp ? &*seccomp : nullptr,
+                 &apparmor,
                  trampoline.get()};
 
   pid_t helper = ::fork();

@@ -268,6 +268,7 @@ RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
                      std::vector<PublishedPort>& ports) {
   RunHooks hooks;
   hooks.seccomp_cache = paths.run_root / "seccomp";
+  hooks.apparmor_state = paths.run_root;
   hooks.run_dir = paths.run_container(record.id);
   try {
     hooks.init_layer = ensure_init_layer(paths.root / "init-layer");

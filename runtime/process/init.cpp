@@ -171,7 +171,7 @@ void run_init(const InitConfig& c, const Channel& channel) {
   enter_cwd(spec.process.cwd);
   if (spec.security.read_only_rootfs) make_root_readonly();
   security::apply_process_security(spec.security, spec.process.uid, spec.process.gid,
-                                   spec.process.additional_gids, c.seccomp);
+                                   spec.process.additional_gids, c.seccomp, c.apparmor);
   die_with_parent(c.die_with_parent);
   exec_process(spec.init ? under_init(spec.process) : spec.process,
                {c.exec_trampoline, c.channel_fd});

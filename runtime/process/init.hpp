@@ -29,6 +29,7 @@ struct InitConfig {
   int ipcns_fd = -1;           // --ipc container:NAME: the namespace to join
   int ipc_mntns_fd = -1;       // and the mount namespace whose /dev/shm it shares
   const security::SeccompProgram* seccomp = nullptr;  // made by lit before the clone
+  std::string apparmor;      // the AppArmor profile from its exec on ("" none), loaded by lit
   int exec_trampoline = -1;  // open_exec_trampoline(): the last execve goes through it
 };
 

@@ -20,6 +20,7 @@
 #include "runtime/rootfs/etc_files.hpp"
 #include "runtime/rootfs/idmapped_overlay.hpp"
 #include "runtime/rootfs/init_layer.hpp"
+#include "runtime/security/apparmor.hpp"
 #include "runtime/security/security.hpp"
 #include "runtime/spec/devices.hpp"
 #include "runtime/spec/namespaces.hpp"
@@ -164,6 +165,8 @@ class Launch {
     config.rootfs = prepare_run_dir(spec, hooks, *cgroup_->get());
     seccomp_ = security::seccomp_program_for(spec.security, hooks.seccomp_cache);
     if (seccomp_) config.seccomp = &*seccomp_;
+    config.apparmor = security::prepare_apparmor(spec.security.apparmor, spec.security.privileged,
+                                                 hooks.apparmor_state);
     config.netns_fd = hooks.netns.get();
     config.netns_with_go = netns_.has_value();
     config.ipcns_fd = hooks.ipcns.get();

@@ -42,6 +42,8 @@ struct RunHooks {
   UniqueFd pidns, ipcns, ipc_mntns;
   // Where compiled seccomp programs are kept between containers (empty: none kept).
   std::filesystem::path seccomp_cache;
+  // Where lit notes the AppArmor profile it loaded (lit's run root; empty: none noted).
+  std::filesystem::path apparmor_state;
   // The container's runtime directory (Paths::run_container): its etc files and
   // rootfs mount point. Empty: the bundle holds them.
   std::filesystem::path run_dir;

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <optional>
 
+#include "runtime/security/apparmor.hpp"
 #include "runtime/security/capabilities.hpp"
 #include "runtime/security/seccomp.hpp"
 #include "runtime/security/security.hpp"
@@ -65,7 +66,8 @@ std::optional<SeccompProgram> seccomp_program_for(const runtime::SecuritySpec& s
 
 void apply_process_security(const runtime::SecuritySpec& spec, uid_t uid, gid_t gid,
                             const std::vector<gid_t>& additional_gids,
-                            const SeccompProgram* program) {
+                            const SeccompProgram* program, const std::string& apparmor) {
+  apply_apparmor_on_exec(apparmor);  // before no_new_privs, as runc does
   const std::vector<int> caps = holdable(spec, resolve_capabilities(spec));
   std::optional<SeccompProgram> made;
   if (!program && (made = seccomp_program_for(spec))) program = &*made;

@@ -37,8 +37,11 @@ std::optional<SeccompProgram> seccomp_program_for(const runtime::SecuritySpec& s
 // set groups/gid/uid keeping only the resolved capabilities (none effective for
 // a non-root uid, as docker does), no_new_privs if asked, then seccomp: the
 // given program, or (program == nullptr) the one seccomp_program_for makes.
+// Before all of them, the AppArmor profile `apparmor` ("": none) is set for
+// the next exec (runtime/security/apparmor.hpp: lit loaded it before the fork).
 void apply_process_security(const runtime::SecuritySpec& spec, uid_t uid, gid_t gid,
                             const std::vector<gid_t>& additional_gids,
-                            const SeccompProgram* program = nullptr);
+                            const SeccompProgram* program = nullptr,
+                            const std::string& apparmor = {});
 
 }  // namespace lit::security

@@ -75,6 +75,9 @@ struct SecuritySpec {
   bool seccomp = true;             // lit's default profile unless disabled
   // seccomp=FILE: this profile instead of lit's default (when seccomp is on).
   std::optional<SeccompProfile> seccomp_profile;
+  // apparmor=: "" for lit's default, "unconfined", or a profile's name
+  // (runtime/security/apparmor.hpp decides what applies on the host).
+  std::string apparmor;
   bool read_only_rootfs = false;
 };
 

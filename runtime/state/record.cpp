@@ -150,6 +150,7 @@ json to_json(const ContainerSpec& s) {
         {"cap_drop", s.security.cap_drop},
         {"no_new_privileges", s.security.no_new_privileges},
         {"seccomp", s.security.seccomp},
+        {"apparmor", s.security.apparmor},
         {"read_only_rootfs", s.security.read_only_rootfs}}},
       {"sysctls", s.sysctls},
       {"volatile_rootfs", s.volatile_rootfs},
@@ -211,6 +212,7 @@ ContainerSpec spec_from_json(const json& j) {
   s.security.no_new_privileges = sec.value("no_new_privileges", false);
   s.security.seccomp = sec.at("seccomp");
   s.security.read_only_rootfs = sec.at("read_only_rootfs");
+  s.security.apparmor = sec.value("apparmor", "");  // absent in older records: the default
   // seccomp=FILE: the profile itself, so a restart needs no file.
   if (auto prof = sec.find("seccomp_profile"); prof != sec.end())
     s.security.seccomp_profile = seccomp_profile_from_json(*prof, "of container " + s.name);

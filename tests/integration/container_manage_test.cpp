@@ -100,6 +100,16 @@ TEST_F(RunTest, SystemDfInfoAndPruneSeeWhatIsUsed) {
   EXPECT_NE(info.out.find("Containers: 2\n Running: 1\n Paused: 0\n Stopped: 1\n"),
             std::string::npos)
       << info;
+  // What a default container gets; AppArmor exactly where the kernel runs it.
+  std::ifstream aa("/sys/module/apparmor/parameters/enabled");
+  std::string aa_on;
+  aa >> aa_on;
+  EXPECT_TRUE(
+      contains_line_with(info.out, {"Security Options:", "seccomp=builtin", "no-new-privileges"}))
+      << info;
+  EXPECT_EQ(contains_line_with(info.out, {"Security Options:", "apparmor=lit-default"}),
+            aa_on == "Y")
+      << info;
 
   Result r = lit({"system", "prune", "-f"});
   ASSERT_EQ(r.exit_code, 0) << r;

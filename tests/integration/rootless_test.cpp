@@ -168,6 +168,7 @@ TEST_F(RootlessTest, ContainerRootIsTheUserAndStateIsInXdgPaths) {
   EXPECT_EQ(lines.back(), "wrote");
   Result info = as_user({"system", "info"});
   EXPECT_TRUE(contains_line_with(info.out, {"Rootless:", "true"})) << info;
+  EXPECT_TRUE(contains_line_with(info.out, {"Security Options:", "rootless"})) << info;
   EXPECT_TRUE(
       contains_line_with(info.out, {"Lit Root Dir:", (home_ / ".local/share/lit").string()}))
       << info;

@@ -197,6 +197,7 @@ runtime::ExitStatus run_step_container(StepHost& host, runtime::CreatePlan& plan
   runtime::RunHooks hooks;
   hooks.die_with_caller = true;  // a SIGKILLed `lit build` takes its RUN along
   hooks.seccomp_cache = host.paths().run_root / "seccomp";
+  hooks.apparmor_state = host.paths().run_root;
   try {
     hooks.init_layer = runtime::ensure_init_layer(host.paths().root / "init-layer");
   } catch (const Error&) {  // the container copies /etc up instead
