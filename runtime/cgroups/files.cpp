@@ -1,5 +1,6 @@
 #include "runtime/cgroups/files.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -26,20 +27,45 @@ void validate_id(const std::string& id) {
   }
 }
 
+namespace {
+
+// write_knob's errors: a missing file is a missing controller.
+[[noreturn]] void knob_failed(Error& e, const fs::path& dir, const std::string& file,
+                              const std::string& what) {
+  const fs::path path = dir / file;
+  if (e.err() == ENOENT && fs::exists(dir)) {
+    throw Error("set " + what + ": " + path.string() + " does not exist", {}, 0,
+                "the kernel's cgroup controller for it is not enabled on this host");
+  }
+  if (e.err() == EBUSY && file.starts_with("memory.")) {
+    e.with_hint("the memory limit is below what the cgroup uses now");
+  }
+  throw e.context("set " + what);
+}
+
+}  // namespace
+
+void write_knob_each(const fs::path& dir, const std::string& file,
+                     const std::vector<std::string>& values, const std::string& what) {
+  const fs::path path = dir / file;
+  try {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) throw Error::sys("open", path.string(), errno);
+    for (const auto& v : values) {
+      if (::write(fd.get(), v.data(), v.size()) != static_cast<ssize_t>(v.size()))
+        throw Error::sys("write " + v + " to", path.string(), errno);
+    }
+  } catch (Error& e) {
+    knob_failed(e, dir, file, what);
+  }
+}
+
 void write_knob(const fs::path& dir, const std::string& file, std::string_view value,
                 const std::string& what) {
-  fs::path path = dir / file;
   try {
-    write_file(path, value);
+    write_file(dir / file, value);
   } catch (Error& e) {
-    if (e.err() == ENOENT && fs::exists(dir)) {
-      throw Error("set " + what + ": " + path.string() + " does not exist", {}, 0,
-                  "the kernel's cgroup controller for it is not enabled on this host");
-    }
-    if (e.err() == EBUSY && file.starts_with("memory.")) {
-      e.with_hint("the memory limit is below what the cgroup uses now");
-    }
-    throw e.context("set " + what);
+    knob_failed(e, dir, file, what);
   }
 }
 

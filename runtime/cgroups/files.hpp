@@ -22,6 +22,10 @@ void validate_id(const std::string& id);
 // A missing file means the controller is not available, which the error says.
 void write_knob(const fs::path& dir, const std::string& file, std::string_view value,
                 const std::string& what);
+// Writes each of `values` to dir/file in turn, one write each through one open
+// (v1's devices.allow takes one rule a write); errors as write_knob's.
+void write_knob_each(const fs::path& dir, const std::string& file,
+                     const std::vector<std::string>& values, const std::string& what);
 
 // The pids listed in a cgroup.procs file; empty when the file does not exist.
 std::vector<pid_t> read_pids(const fs::path& procs_file);

@@ -162,7 +162,9 @@ class V1Cgroup final : public Cgroup {
   void set_devices(const std::vector<DeviceRule>& rules) {
     fs::path d = dir("devices", "device access");
     write_knob(d, "devices.deny", "a", "device access");
-    for (const auto& r : rules) write_knob(d, "devices.allow", v1_device_rule(r), "device access");
+    std::vector<std::string> allow;
+    for (const auto& r : rules) allow.push_back(v1_device_rule(r));
+    write_knob_each(d, "devices.allow", allow, "device access");
   }
 
   std::map<std::string, fs::path> dirs_;

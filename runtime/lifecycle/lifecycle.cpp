@@ -193,7 +193,8 @@ ContainerRecord create_container(const Paths& paths, const ContainerRequest& ask
     guard.userns(rec.id);
     rec.spec.userns =
         UsernsRanges(paths.root)
-            .allocate(rec.id, request.userns.size ? request.userns.size : kDefaultUsernsSize);
+            .allocate(rec.id, request.userns.size ? request.userns.size : kDefaultUsernsSize, {},
+                      request.auto_remove ? Durability::NoSync : Durability::Sync);
   }
   if (rec.spec.network == NetworkMode::Bridge) {
     NetworkHooks* net = network_hooks();

@@ -39,14 +39,14 @@ std::vector<Held> load(const fs::path& file) {
   return out;
 }
 
-void save(const fs::path& file, const std::vector<Held>& held) {
+void save(const fs::path& file, const std::vector<Held>& held, Durability durability) {
   json ranges = json::array();
   for (const auto& h : held)
     ranges.push_back({{"owner", h.owner},
                       {"uid", h.ns.uid.host},
                       {"gid", h.ns.gid.host},
                       {"size", h.ns.uid.size}});
-  write_file_atomic(file, json{{"ranges", ranges}}.dump(1) + "\n", 0644);
+  write_file_atomic(file, json{{"ranges", ranges}}.dump(1) + "\n", 0644, durability);
 }
 
 // The first free range of `size` in file's entries for the user.
@@ -87,7 +87,7 @@ std::optional<std::uint32_t> first_fit(const std::vector<SubidRange>& available,
 UsernsRanges::UsernsRanges(const fs::path& root) : dir_(root / "userns") {}
 
 UserNamespace UsernsRanges::allocate(const std::string& owner, std::uint32_t size,
-                                     const SubidSource& source) {
+                                     const SubidSource& source, Durability durability) {
   make_dirs(dir_, 0700);
   FileLock lock(dir_ / "ranges.lock");
   std::vector<Held> held = load(dir_ / "ranges.json");
@@ -102,7 +102,7 @@ UserNamespace UsernsRanges::allocate(const std::string& owner, std::uint32_t siz
   std::uint32_t gid = take(source.subgid, source.user, size, gids);
   UserNamespace ns{{0, uid, size}, {0, gid, size}};
   held.push_back({owner, ns});
-  save(dir_ / "ranges.json", held);
+  save(dir_ / "ranges.json", held, durability);
   return ns;
 }
 
@@ -112,7 +112,7 @@ void UsernsRanges::release(const std::string& owner) {
   FileLock lock(dir_ / "ranges.lock");
   std::vector<Held> held = load(dir_ / "ranges.json");
   auto n = std::erase_if(held, [&](const Held& h) { return h.owner == owner; });
-  if (n) save(dir_ / "ranges.json", held);
+  if (n) save(dir_ / "ranges.json", held, Durability::NoSync);
 }
 
 }  // namespace lit::runtime

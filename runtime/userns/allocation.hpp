@@ -12,6 +12,7 @@
 
 #include "runtime/spec/userns.hpp"
 #include "runtime/userns/subid.hpp"
+#include "runtime/util/fs.hpp"
 
 namespace lit::runtime {
 
@@ -32,10 +33,13 @@ class UsernsRanges {
 
   // owner's namespace: the one recorded for it, else a new range of `size` ids
   // (uids and gids alike). Throws naming what to add to /etc/subuid or
-  // /etc/subgid when the user has no entry or none with room.
+  // /etc/subgid when the user has no entry or none with room. `durability`:
+  // as the owner's record's (a --rm container's range, like its record, need
+  // not survive a crash: the container does not).
   UserNamespace allocate(const std::string& owner, std::uint32_t size,
-                         const SubidSource& source = {});
-  // Frees owner's range; an owner without one is fine.
+                         const SubidSource& source = {}, Durability durability = Durability::Sync);
+  // Frees owner's range; an owner without one is fine. Not synced: a crash
+  // that loses it only keeps the range held, as a crash while it runs does.
   void release(const std::string& owner);
 
  private:

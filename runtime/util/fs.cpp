@@ -152,14 +152,16 @@ std::uintmax_t tree_size(const std::filesystem::path& path) noexcept {
 }
 
 void make_dirs(const fs::path& path, unsigned mode) {
-  std::error_code ec;
-  fs::path cur;
-  for (const auto& part : path) {
-    cur /= part;
-    if (::mkdir(cur.c_str(), mode) < 0 && errno != EEXIST) {
-      throw Error::sys("create directory", cur.string(), errno);
-    }
-  }
+  // Usually it is there, or only its last part is missing: one mkdir. Only
+  // when a parent is missing too, the parents first (not a mkdir per part of
+  // every path, which cost a start-up dozens of failed system calls).
+  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return;
+  if (errno != ENOENT) throw Error::sys("create directory", path.string(), errno);
+  const fs::path parent = path.parent_path();
+  if (parent.empty() || parent == path) throw Error::sys("create directory", path.string(), ENOENT);
+  make_dirs(parent, mode);
+  if (::mkdir(path.c_str(), mode) < 0 && errno != EEXIST)
+    throw Error::sys("create directory", path.string(), errno);
 }
 
 bool spread_subdirectories(const fs::path& dir) noexcept {

@@ -74,3 +74,38 @@ TEST_F(RemoveTree, AnErrorNamesThePath) {
 }
 
 }  // namespace
+
+// make_dirs: mkdir -p with the given mode; what exists is fine; an error names
+// the directory that could not be made.
+namespace {
+
+class MakeDirs : public ::testing::Test {
+ protected:
+  lit::TempDir tmp{fs::temp_directory_path(), "lit-make-dirs-"};
+};
+
+TEST_F(MakeDirs, MakesEveryMissingParentWithTheMode) {
+  const fs::path deep = tmp.path() / "a" / "b" / "c";
+  lit::make_dirs(deep, 0700);
+  for (const fs::path& p : {tmp.path() / "a", tmp.path() / "a" / "b", deep}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(p.c_str(), &st), 0) << p;
+    EXPECT_TRUE(S_ISDIR(st.st_mode)) << p;
+    EXPECT_EQ(st.st_mode & 07777, 0700u & ~::umask(::umask(0))) << p;
+  }
+  lit::make_dirs(deep, 0700);  // again: there already
+  lit::make_dirs(tmp.path() / "a" / "b" / "c" / "", 0700);
+}
+
+TEST_F(MakeDirs, AFileInTheWayIsAnErrorNamingTheDirectory) {
+  std::ofstream(tmp.path() / "file") << "x";
+  try {
+    lit::make_dirs(tmp.path() / "file" / "sub", 0755);
+    FAIL() << "made a directory beneath a file";
+  } catch (const lit::Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "create directory " + (tmp.path() / "file" / "sub").string() + ": Not a directory");
+  }
+}
+
+}  // namespace
