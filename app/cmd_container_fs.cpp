@@ -176,7 +176,13 @@ void copy_in(const Paths& paths, const CopyFlags& f, const ContainerRecord& rec,
   if (f.src == "-") {
     runtime::extract_tar_to(STDIN_FILENO, side, dest);
   } else {
-    runtime::copy_path(runtime::host_side(), f.src, side, dest, options);
+    // Owned by the container's root: in a user namespace, the first id of its range.
+    runtime::CopyOptions theirs = options;
+    if (rec.spec.userns.enabled() && !theirs.owner.keep) {
+      theirs.owner.uid = rec.spec.userns.uid.host;
+      theirs.owner.gid = rec.spec.userns.gid.host;
+    }
+    runtime::copy_path(runtime::host_side(), f.src, side, dest, theirs);
   }
 }
 

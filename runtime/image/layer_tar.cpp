@@ -67,7 +67,8 @@ bool is_opaque(const fs::path& dir) { return is_overlay_opaque(dir); }
 
 class LayerWriter {
  public:
-  LayerWriter(const fs::path& root, const TarSink& sink) : root_(root), sink_(sink) {
+  LayerWriter(const fs::path& root, const TarSink& sink, const IdUnshift& ids)
+      : root_(root), sink_(sink), ids_(ids) {
     archive_write_set_format_pax_restricted(a_.get());
     archive_write_set_bytes_in_last_block(a_.get(), 1);
     // xattrs as SCHILY.xattr.NAME only, as docker and Go write them (not twice).
@@ -138,12 +139,16 @@ class LayerWriter {
     }
   }
 
+  std::uint32_t unshift(std::uint32_t id, std::uint32_t host) const {
+    return id >= host && id - host < ids_.size ? id - host : id;
+  }
+
   EntryPtr header(const std::string& name, const struct stat& st) {
     EntryPtr e(archive_entry_new());
     archive_entry_set_pathname(e.get(), name.c_str());
     archive_entry_set_perm(e.get(), st.st_mode & 07777);
-    archive_entry_set_uid(e.get(), st.st_uid);
-    archive_entry_set_gid(e.get(), st.st_gid);
+    archive_entry_set_uid(e.get(), unshift(st.st_uid, ids_.uid_host));
+    archive_entry_set_gid(e.get(), unshift(st.st_gid, ids_.gid_host));
     archive_entry_set_mtime(e.get(), st.st_mtim.tv_sec, 0);
     archive_entry_set_size(e.get(), 0);
     return e;
@@ -201,6 +206,7 @@ class LayerWriter {
 
   fs::path root_;
   const TarSink& sink_;
+  const IdUnshift ids_;
   std::unique_ptr<archive, WriteFree> a_{archive_write_new()};
   Sha256 hash_;
   std::uint64_t size_ = 0;
@@ -210,11 +216,11 @@ class LayerWriter {
 
 }  // namespace
 
-LayerTarDigest write_layer_tar(const fs::path& dir, const TarSink& sink) {
+LayerTarDigest write_layer_tar(const fs::path& dir, const TarSink& sink, const IdUnshift& ids) {
   struct stat st {};
   if (::lstat(dir.c_str(), &st) < 0) throw Error::sys("read layer directory", dir.string(), errno);
   if (!S_ISDIR(st.st_mode)) throw Error::sys("read layer directory", dir.string(), ENOTDIR);
-  return LayerWriter(dir, sink).run();
+  return LayerWriter(dir, sink, ids).run();
 }
 
 }  // namespace lit::image

@@ -38,8 +38,17 @@ struct LayerTarDigest {
 // Receives the tar's bytes in order; may throw (the write is abandoned).
 using TarSink = std::function<void(std::string_view)>;
 
+// A user-namespaced container's files as it sees them: host ids in
+// [uid_host, uid_host + size) are written as id - uid_host (gids alike), so a
+// commit of a `--userns auto` container has root's files owned by 0. Others
+// are written as they are. size 0: no shift.
+struct IdUnshift {
+  std::uint32_t uid_host = 0, gid_host = 0, size = 0;
+};
+
 // Writes the layer in `dir` as a tar to `sink` (nullptr: only hashed).
 // Throws lit::Error naming the file that could not be read.
-LayerTarDigest write_layer_tar(const std::filesystem::path& dir, const TarSink& sink);
+LayerTarDigest write_layer_tar(const std::filesystem::path& dir, const TarSink& sink,
+                               const IdUnshift& ids = {});
 
 }  // namespace lit::image

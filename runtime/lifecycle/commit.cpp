@@ -20,6 +20,7 @@
 #include "runtime/image/unpack.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
+#include "runtime/util/io.hpp"
 
 namespace lit::runtime {
 namespace fs = std::filesystem;
@@ -114,8 +115,9 @@ void container_settings(json& c, const ContainerRecord& rec) {
     c["WorkingDir"] = rec.spec.process.cwd;
 }
 
-// The upper/ as a layer tar in an unnamed file under dir, at its start.
-UniqueFd layer_file(const fs::path& upper, const fs::path& dir) {
+// The upper/ as a layer tar in an unnamed file under dir, at its start; a
+// user-namespaced container's ids as it sees them.
+UniqueFd layer_file(const fs::path& upper, const fs::path& dir, const UserNamespace& userns) {
   UniqueFd fd(::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
   if (!fd) throw Error::sys("create a temporary file in", dir.string(), errno);
   std::optional<TempDir> empty;
@@ -125,14 +127,14 @@ UniqueFd layer_file(const fs::path& upper, const fs::path& dir) {
     empty.emplace(dir, "commit-");
     src = empty->path();
   }
-  image::write_layer_tar(src, [&](std::string_view bytes) {
-    for (std::size_t off = 0; off < bytes.size();) {
-      ssize_t n = ::write(fd.get(), bytes.data() + off, bytes.size() - off);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw Error::sys("write the layer of", upper.string(), errno);
-      off += static_cast<std::size_t>(n);
-    }
-  });
+  const image::IdUnshift ids{userns.uid.host, userns.gid.host, userns.uid.size};
+  image::write_layer_tar(
+      src,
+      [&](std::string_view bytes) {
+        if (!write_all(fd.get(), bytes))
+          throw Error::sys("write the layer of", upper.string(), errno);
+      },
+      ids);
   if (::lseek(fd.get(), 0, SEEK_SET) < 0) throw Error::sys("rewind", upper.string(), errno);
   return fd;
 }
@@ -182,7 +184,7 @@ std::string commit_container(const Paths& paths, const ContainerRecord& rec,
   json probe = json::object();  // every change checked before anything is written
   for (const auto& change : request.changes) apply_change(probe, change);
   std::string tag = request.reference.empty() ? "" : image::tag_reference(request.reference);
-  UniqueFd tar = layer_file(rec.spec.bundle / "upper", paths.root);
+  UniqueFd tar = layer_file(rec.spec.bundle / "upper", paths.root, rec.spec.userns);
 
   image::Transaction tx(root);
   fs::path dir = tx.layer_dir();

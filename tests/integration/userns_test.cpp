@@ -144,6 +144,29 @@ TEST_F(UsernsTest, EachContainerHasItsOwnRangeKeptOverARestartAndFreedByRm) {
   EXPECT_EQ(lit({"container", "rm", "-f", "two", "three"}).exit_code, 0);
 }
 
+// cp in gives the container's root the files (not the host's root, which it
+// would see as nobody); cp out and commit show the ids the container sees.
+TEST_F(UsernsTest, CpAndCommitUseTheIdsTheContainerSees) {
+  std::string id = detach_sh("echo made > /made; chown 5:6 /made; sleep 600",
+                             {"--name", "box", "--userns", "auto"});
+  ASSERT_FALSE(id.empty());
+  const fs::path file = base_ / "from-host";
+  std::ofstream(file) << "hello\n";
+  ASSERT_EQ(lit({"container", "cp", file.string(), "box:/copied"}).exit_code, 0);
+  EXPECT_EQ(exec("box", "stat -c %u:%g /copied; cat /copied").out, "0:0\nhello\n");
+  EXPECT_EQ(host_stat(upper(id) / "copied").st_uid, kBase);
+  ASSERT_TRUE(eventually([&] { return exec("box", "cat /made").out == "made\n"; }));
+
+  Result commit = lit({"container", "commit", "box", "localhost/userns-commit"});
+  ASSERT_EQ(commit.exit_code, 0) << commit;
+  // Without a user namespace, the committed files have the ids box saw.
+  Result r = run({"--rm", "localhost/userns-commit", "stat", "-c", "%u:%g", "/copied", "/made"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "0:0\n5:6\n");
+  EXPECT_EQ(lit({"container", "rm", "-f", "box"}).exit_code, 0);
+  EXPECT_EQ(lit({"image", "rm", "localhost/userns-commit"}).exit_code, 0);
+}
+
 TEST_F(UsernsTest, HealthCheckRunsInTheContainersUserNamespace) {
   detach_sh("sleep 600", {"--name", "doc", "--userns", "auto", "--health-cmd",
                           "test \"$(id -u)\" = 0 && grep -q 200000 /proc/self/uid_map",
