@@ -245,6 +245,49 @@ TEST_F(RootlessTest, ContainersReachTheHostsNetworksThroughSlirp4netns) {
   EXPECT_EQ(as_user({"network", "rm", "out"}).exit_code, 0);
 }
 
+// Images and files as the user: a build (its RUN step in the session), a
+// commit of a container's change, and cp both ways, the copy out owned by the user.
+TEST_F(RootlessTest, BuildCommitAndCpWorkAsTheUser) {
+  load_image_as_user();
+  const fs::path ctx = home_ / "ctx";
+  fs::create_directories(ctx);
+  std::ofstream(ctx / "Containerfile") << "FROM " << kTestImage
+                                       << "\nRUN echo built-by-user > /made\n"
+                                          "CMD [\"cat\", \"/made\"]\n";
+  ASSERT_EQ(
+      run_process({"chown", "-R", std::to_string(uid_) + ":" + std::to_string(uid_), ctx.string()})
+          .exit_code,
+      0);
+  Result build = as_user({"build", "-t", "localhost/rl-built", ctx.string()});
+  ASSERT_EQ(build.exit_code, 0) << build;
+  Result built = as_user({"container", "run", "--rm", "localhost/rl-built"});
+  EXPECT_EQ(built.out, "built-by-user\n") << built;
+
+  Result started = as_user({"container", "run", "-d", "--name", "c1", kTestImage, "sh", "-c",
+                            "echo changed > /changed; sleep 600"});
+  ASSERT_EQ(started.exit_code, 0) << started;
+  ASSERT_TRUE(eventually([&] {
+    return as_user({"container", "exec", "c1", "cat", "/changed"}).out == "changed\n";
+  }));
+  Result commit = as_user({"container", "commit", "c1", "localhost/rl-committed"});
+  ASSERT_EQ(commit.exit_code, 0) << commit;
+  EXPECT_EQ(as_user({"container", "run", "--rm", "localhost/rl-committed", "cat", "/changed"}).out,
+            "changed\n");
+
+  const fs::path in = home_ / "in", out = home_ / "out";
+  std::ofstream(in) << "from-host\n";
+  ASSERT_EQ(chown(in.c_str(), uid_, uid_), 0);
+  Result cp_in = as_user({"container", "cp", in.string(), "c1:/in"});
+  ASSERT_EQ(cp_in.exit_code, 0) << cp_in;
+  EXPECT_EQ(as_user({"container", "exec", "c1", "cat", "/in"}).out, "from-host\n");
+  Result cp_out = as_user({"container", "cp", "c1:/changed", out.string()});
+  ASSERT_EQ(cp_out.exit_code, 0) << cp_out;
+  struct stat st {};
+  ASSERT_EQ(stat(out.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, uid_);
+  EXPECT_EQ(as_user({"container", "rm", "-f", "c1"}).exit_code, 0);
+}
+
 TEST_F(RootlessTest, LimitsWithoutDelegationAreAWarningAndUsernsAutoAnError) {
   load_image_as_user();
   Result r = as_user({"container", "run", "--rm", "--memory", "32m", kTestImage, "echo", "ran"});
