@@ -56,7 +56,13 @@ void SessionFiles::make_dir() const {
 
 pid_t SessionFiles::live_pause() const {
   pid_t pid = read_pid(pause_pid_file());
-  return pid > 0 && is_own_process(pid, "lit-pause") ? pid : 0;
+  if (pid <= 0 || !is_own_process(pid, "lit-pause")) return 0;
+  // Killed but not reaped (a zombie keeps its name, not its namespaces): gone.
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("State:", 0) == 0) return line.find('Z') == std::string::npos ? pid : 0;
+  }
+  return 0;
 }
 
 bool SessionFiles::has_records(const std::filesystem::path& root) const {

@@ -21,7 +21,8 @@ class SessionFiles {
 
   // The run root (0700) and the session directory.
   void make_dir() const;
-  // lit-pause's pid when it runs (by the pid file, its name and this user), else 0.
+  // lit-pause's pid when it runs (by the pid file, its name and this user, and
+  // not a zombie: one killed keeps its name, not its namespaces), else 0.
   pid_t live_pause() const;
   // A container or network record under root, or a foreground container's under the run root.
   bool has_records(const std::filesystem::path& root) const;

@@ -7,6 +7,7 @@
 // host, services reach each other by name, the host reaches a published port,
 // limits are said not to apply on a host without delegation, and after
 // `down` nothing of the user's runs any more.
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -16,6 +17,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "runtime/util/fs.hpp"
 #include "tests/integration/expect.hpp"
 #include "tests/integration/outside_host.hpp"
 #include "tests/integration/sandbox.hpp"
@@ -286,6 +288,30 @@ TEST_F(RootlessTest, BuildCommitAndCpWorkAsTheUser) {
   ASSERT_EQ(stat(out.c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, uid_);
   EXPECT_EQ(as_user({"container", "rm", "-f", "c1"}).exit_code, 0);
+}
+
+// lit-pause killed while a container runs: the next command starts a new
+// session, still lists the container and removes it (its processes are the
+// user's, its files in the same subordinate ids); nothing is left after.
+TEST_F(RootlessTest, AKilledSessionIsReplacedAndItsContainersStillRemoved) {
+  load_image_as_user();
+  Result started = as_user({"container", "run", "-d", "--name", "c1", kTestImage, "sleep", "600"});
+  ASSERT_EQ(started.exit_code, 0) << started;
+  const fs::path pid_file = xdg_ / "lit" / "session" / "pause.pid";
+  ASSERT_TRUE(fs::exists(pid_file));
+  const pid_t pause = std::stoi(read_file(pid_file));
+  ASSERT_EQ(kill(pause, SIGKILL), 0);
+  ASSERT_TRUE(eventually([&] {
+    std::ifstream st("/proc/" + std::to_string(pause) + "/status");
+    std::string s((std::istreambuf_iterator<char>(st)), {});
+    return s.empty() || s.find("State:\tZ") != std::string::npos;
+  }));
+  Result ls = as_user({"container", "ls", "-a"});
+  ASSERT_EQ(ls.exit_code, 0) << ls;
+  EXPECT_TRUE(contains_line_with(ls.out, {"c1", "Up"})) << ls;
+  EXPECT_EQ(as_user({"container", "rm", "-f", "c1"}).exit_code, 0);
+  Result again = as_user({"container", "run", "--rm", kTestImage, "echo", "again"});
+  EXPECT_EQ(again.out, "again\n") << again;
 }
 
 TEST_F(RootlessTest, LimitsWithoutDelegationAreAWarningAndUsernsAutoAnError) {
