@@ -74,7 +74,11 @@ UniqueFd compile(const std::string& name, const std::string& text) {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, kParser, &fa, nullptr, argv.data(), environ);
+  // Where Debian installs it (root's PATH has it; a service's may not), else PATH.
+  const char* installed = "/usr/sbin/apparmor_parser";
+  const int rc = ::access(installed, X_OK) == 0
+                     ? ::posix_spawn(&pid, installed, &fa, nullptr, argv.data(), environ)
+                     : ::posix_spawnp(&pid, kParser, &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) throw Error::sys("run", kParser, rc).with_hint(kInstallHint);
   const int status = wait_status_of(pid);

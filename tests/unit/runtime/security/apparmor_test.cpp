@@ -60,8 +60,8 @@ std::pair<int, size_t> compile(const std::string& text) {
   fputs(text.c_str(), f);
   fclose(f);
   const std::string cmd = std::string(
-                              "apparmor_parser --skip-kernel-load --skip-cache --ofile "
-                              "/dev/stdout ") +
+                              "PATH=$PATH:/usr/sbin:/sbin apparmor_parser --skip-kernel-load "
+                              "--skip-cache --ofile /dev/stdout ") +
                           in + " 2>/dev/null | wc -c; exit ${PIPESTATUS[0]}";
   FILE* p = popen(("bash -c '" + cmd + "'").c_str(), "r");
   size_t size = 0;
