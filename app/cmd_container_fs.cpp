@@ -176,11 +176,15 @@ void copy_in(const Paths& paths, const CopyFlags& f, const ContainerRecord& rec,
   if (f.src == "-") {
     runtime::extract_tar_to(STDIN_FILENO, side, dest);
   } else {
-    // Owned by the container's root: in a user namespace, the first id of its range.
+    // Owned by the container's root: in a user namespace, the first id of its
+    // range (with -a, the source's ids as the container sees them).
     runtime::CopyOptions theirs = options;
-    if (rec.spec.userns.enabled() && !theirs.owner.keep) {
-      theirs.owner.uid = rec.spec.userns.uid.host;
-      theirs.owner.gid = rec.spec.userns.gid.host;
+    if (const runtime::UserNamespace& ns = rec.spec.userns; ns.enabled()) {
+      theirs.owner.uid = ns.uid.host;
+      theirs.owner.gid = ns.gid.host;
+      theirs.owner.shift_uid = ns.uid.host;
+      theirs.owner.shift_gid = ns.gid.host;
+      theirs.owner.shift_size = ns.uid.size;
     }
     runtime::copy_path(runtime::host_side(), f.src, side, dest, theirs);
   }

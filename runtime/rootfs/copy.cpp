@@ -95,8 +95,11 @@ void clear_slot(int dir_fd, const std::string& name, bool keep_dir) {
 
 void set_metadata(int dir_fd, const std::string& name, const struct stat& st,
                   const CopyOwner& owner) {
-  uid_t uid = owner.keep ? st.st_uid : owner.uid;
-  gid_t gid = owner.keep ? st.st_gid : owner.gid;
+  auto shifted = [&](std::uint32_t id, std::uint32_t base) {
+    return id < owner.shift_size ? base + id : id;
+  };
+  uid_t uid = owner.keep ? shifted(st.st_uid, owner.shift_uid) : owner.uid;
+  gid_t gid = owner.keep ? shifted(st.st_gid, owner.shift_gid) : owner.gid;
   if (::fchownat(dir_fd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM)
     throw Error::sys("set owner of", name, errno);
   if (!S_ISLNK(st.st_mode) && ::fchmodat(dir_fd, name.c_str(), st.st_mode & 07777, 0) < 0)

@@ -19,6 +19,7 @@
 //    mtimes are kept.
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -39,6 +40,11 @@ struct CopyOwner {
   bool keep = false;  // -a
   uid_t uid = 0;
   gid_t gid = 0;
+  // -a into a user-namespaced container: a kept id below shift_size is moved
+  // to shift_uid + id (gids alike), so the container sees the source's ids.
+  uid_t shift_uid = 0;
+  gid_t shift_gid = 0;
+  std::uint32_t shift_size = 0;
 };
 
 struct CopyOptions {

@@ -6,6 +6,7 @@
 // restart keeps it and `rm` frees it; exec and health checks run inside it.
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -155,6 +156,11 @@ TEST_F(UsernsTest, CpAndCommitUseTheIdsTheContainerSees) {
   ASSERT_EQ(lit({"container", "cp", file.string(), "box:/copied"}).exit_code, 0);
   EXPECT_EQ(exec("box", "stat -c %u:%g /copied; cat /copied").out, "0:0\nhello\n");
   EXPECT_EQ(host_stat(upper(id) / "copied").st_uid, kBase);
+  // -a keeps the source's ids, as the container sees them.
+  ASSERT_EQ(::chown(file.c_str(), 7, 8), 0);
+  ASSERT_EQ(lit({"container", "cp", "-a", file.string(), "box:/kept"}).exit_code, 0);
+  EXPECT_EQ(exec("box", "stat -c %u:%g /kept").out, "7:8\n");
+  EXPECT_EQ(host_stat(upper(id) / "kept").st_uid, kBase + 7);
   ASSERT_TRUE(eventually([&] { return exec("box", "cat /made").out == "made\n"; }));
 
   Result commit = lit({"container", "commit", "box", "localhost/userns-commit"});
