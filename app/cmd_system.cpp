@@ -186,8 +186,7 @@ void register_info(CLI::App& system, Context& ctx) {
     if (!why_none.empty()) std::printf("Cgroups: none (%s)\n", why_none.c_str());
     // What a default container gets (AppArmor only where the kernel runs it).
     std::string security = "seccomp=builtin no-new-privileges";
-    const std::string apparmor = security::apparmor_profile_for(
-        "", false, security::apparmor_enabled(), !rootless::active());
+    const std::string apparmor = security::host_apparmor_profile("", false);
     if (!apparmor.empty()) security += " apparmor=" + apparmor;
     if (rootless::active()) security += " rootless";
     std::printf("Security Options: %s\n", security.c_str());

@@ -197,8 +197,7 @@ SpawnedExec spawn_in_container(const ContainerRecord& r, const ProcessSpec& p,
   auto seccomp = security::seccomp_program_for(r.spec.security);
   // The container's own profile, loaded when it started.
   const std::string apparmor =
-      security::apparmor_profile_for(r.spec.security.apparmor, r.spec.security.privileged,
-                                     security::apparmor_enabled(), ::geteuid() == 0);
+      security::host_apparmor_profile(r.spec.security.apparmor, r.spec.security.privileged);
   UniqueFd trampoline = open_exec_trampoline();
   ChildPlan plan{&r,
                  &p,

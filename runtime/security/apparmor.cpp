@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "runtime/image/digest.hpp"
+#include "runtime/rootless/session.hpp"
 #include "runtime/security/apparmor_profile.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -129,13 +130,16 @@ std::string apparmor_profile_for(const std::string& requested, bool privileged, 
   return std::string(kDefaultAppArmorProfile);
 }
 
+std::string host_apparmor_profile(const std::string& requested, bool privileged) {
+  const bool can_load = ::geteuid() == 0 && !rootless::active();
+  return apparmor_profile_for(requested, privileged, apparmor_enabled(), can_load);
+}
+
 std::string prepare_apparmor(const std::string& requested, bool privileged,
                              const std::filesystem::path& state_dir) {
-  const bool enabled = apparmor_enabled();
-  if (!enabled && !requested.empty() && requested != "unconfined")
+  if (!apparmor_enabled() && !requested.empty() && requested != "unconfined")
     spdlog::debug("AppArmor is not enabled on this host: apparmor={} ignored", requested);
-  const bool can_load = ::geteuid() == 0;
-  const std::string profile = apparmor_profile_for(requested, privileged, enabled, can_load);
+  const std::string profile = host_apparmor_profile(requested, privileged);
   if (profile.empty()) return profile;
   if (profile != kDefaultAppArmorProfile) {
     if (!profile_loaded(profile))

@@ -27,6 +27,11 @@ void note_apparmor();
 std::string apparmor_profile_for(const std::string& requested, bool privileged, bool host_enabled,
                                  bool can_load);
 
+// apparmor_profile_for on this host: its AppArmor, and whether this lit may
+// load profiles (root, and not in a rootless session, where lit is root of
+// the session's user namespace only).
+std::string host_apparmor_profile(const std::string& requested, bool privileged);
+
 // The profile for this spec on this host, ready to apply: lit-default is
 // compiled and loaded once its text changed (recorded under `state_dir`, lit's
 // run root); another profile must be loaded already. "" when none applies.
