@@ -318,49 +318,65 @@ ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired
   return result;
 }
 
+std::vector<ContainerReadiness> assess_readiness(const Paths& paths, const Project& project,
+                                                 const std::set<std::string>& services) {
+  std::vector<ContainerReadiness> out;
+  for (const auto& [name, s] : project.services) {
+    if (!services.empty() && !services.contains(name)) continue;
+    auto replicas = project_containers(paths, project.name, {.service = name});
+    if (replicas.empty()) out.push_back({name, Readiness::Waiting, "no container", ""});
+    for (const auto& [rec, st] : replicas) {
+      const auto& h = rec.state.health;
+      ContainerReadiness& c = out.emplace_back();
+      if (st.status == runtime::ContainerStatus::Exited) {
+        const auto mode = s.restart.value.mode;
+        if (st.exit_code != 0 || mode == runtime::RestartMode::Always ||
+            mode == runtime::RestartMode::UnlessStopped)
+          c = {rec.name, Readiness::Failed, "exited with code " + std::to_string(st.exit_code),
+               "Error"};
+        else
+          c = {rec.name, Readiness::Ready, "exited", "Exited"};
+      } else if (st.status != runtime::ContainerStatus::Running) {
+        c = {rec.name, Readiness::Waiting, "is " + std::string(runtime::to_string(st.status)),
+             "Waiting"};
+      } else if (h && h->status == runtime::Health::Unhealthy) {
+        c = {rec.name, Readiness::Failed, "is unhealthy", "Error"};
+      } else if (h && h->status != runtime::Health::Healthy) {
+        c = {rec.name, Readiness::Waiting, "is not healthy yet", "Waiting"};
+      } else {
+        c = {rec.name, Readiness::Ready, "", h ? "Healthy" : "Running"};
+      }
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> wait_until_ready(const Paths& paths, const Project& project,
                                           const std::set<std::string>& services,
-                                          std::chrono::seconds timeout, const Progress& progress) {
+                                          std::chrono::seconds timeout, const Progress& progress,
+                                          const ReadinessObserver& on_look) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::map<std::string, std::string> shown;  // container -> the status last reported
-  auto report = [&](const std::string& who, const std::string& status, ProgressState st,
-                    const std::string& text = "") {
-    if (!progress || shown[who] == status) return;
-    shown[who] = status;
-    progress({"Container " + who, status, st, text});
-  };
   for (;;) {
     std::vector<std::string> pending, failures;
-    for (const auto& [name, s] : project.services) {
-      if (!services.empty() && !services.contains(name)) continue;
-      auto replicas = project_containers(paths, project.name, {.service = name});
-      if (replicas.empty()) pending.push_back(name + ": no container");
-      for (const auto& [rec, st] : replicas) {
-        const auto& h = rec.state.health;
-        const std::string who = rec.name;
-        if (st.status == runtime::ContainerStatus::Exited) {
-          const auto mode = s.restart.value.mode;
-          if (st.exit_code != 0 || mode == runtime::RestartMode::Always ||
-              mode == runtime::RestartMode::UnlessStopped) {
-            failures.push_back(who + " exited with code " + std::to_string(st.exit_code));
-            report(who, "Error", ProgressState::Error,
-                   "exited with code " + std::to_string(st.exit_code));
-          } else {
-            report(who, "Exited", ProgressState::Done);
-          }
-        } else if (st.status != runtime::ContainerStatus::Running) {
-          pending.push_back(who + " is " + std::string(runtime::to_string(st.status)));
-          report(who, "Waiting", ProgressState::Working);
-        } else if (h && h->status == runtime::Health::Unhealthy) {
-          failures.push_back(who + " is unhealthy");
-          report(who, "Error", ProgressState::Error, "unhealthy");
-        } else if (h && h->status != runtime::Health::Healthy) {
-          pending.push_back(who + " is not healthy yet");
-          report(who, "Waiting", ProgressState::Working);
-        } else {
-          report(who, h ? "Healthy" : "Running", ProgressState::Done);
-        }
+    const auto look = assess_readiness(paths, project, services);
+    if (on_look) on_look(look);
+    for (const auto& c : look) {
+      if (c.shown.empty()) {  // a service without a container
+        pending.push_back(c.name + ": " + c.detail);
+        continue;
       }
+      if (c.state == Readiness::Failed) failures.push_back(c.name + " " + c.detail);
+      if (c.state == Readiness::Waiting) pending.push_back(c.name + " " + c.detail);
+      if (!progress || shown[c.name] == c.shown) continue;
+      shown[c.name] = c.shown;
+      std::string_view text = c.state == Readiness::Failed ? std::string_view(c.detail) : "";
+      if (text.starts_with("is ")) text.remove_prefix(3);  // "unhealthy"
+      progress({"Container " + c.name, c.shown,
+                c.state == Readiness::Failed  ? ProgressState::Error
+                : c.state == Readiness::Ready ? ProgressState::Done
+                                              : ProgressState::Working,
+                std::string(text)});
     }
     if (!failures.empty()) return failures;
     if (pending.empty()) return {};

@@ -4,6 +4,7 @@
 // service's flags, started under their supervisor, stopped, removed), and
 // depends_on conditions observed on the dependency's containers.
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -64,13 +65,38 @@ ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired
 // (not started); on a failure nothing of it is left.
 runtime::ContainerRecord create_replica(const Paths& paths, const ReplicaRequest& replica);
 
+// Where one container of a project stands on its way to ready (up --wait,
+// systemd's READY=1).
+enum class Readiness {
+  Waiting,  // not running yet, or running but not healthy yet
+  Ready,    // running (healthy when it has a health check), or a one-shot that exited 0
+  Failed,   // exited with a failure (or should keep running and exited), or unhealthy
+};
+
+struct ContainerReadiness {
+  std::string name;  // the container's
+  Readiness state = Readiness::Waiting;
+  std::string detail;  // why it waits or failed: "is not healthy yet", "exited with code 1"
+  // The progress status: "Waiting", "Healthy", "Running", "Exited", "Error";
+  // empty for a service without any container (`name` is then the service's).
+  std::string shown;
+};
+
+// One look at the containers of `services` (every service when empty); a
+// service without any container waits.
+std::vector<ContainerReadiness> assess_readiness(const Paths& paths, const Project& project,
+                                                 const std::set<std::string>& services);
+
 // --wait: until the containers of `services` (every service when empty) run
 // (healthy when they have a health check) and one-shot ones exited 0; the
 // failures, if any. Reports each container's way there ("Waiting" ->
 // "Healthy") to progress.
+// on_look, when given, sees each look (systemd's STATUS= lines).
+using ReadinessObserver = std::function<void(const std::vector<ContainerReadiness>&)>;
 std::vector<std::string> wait_until_ready(const Paths& paths, const Project& project,
                                           const std::set<std::string>& services,
                                           std::chrono::seconds timeout,
-                                          const Progress& progress = {});
+                                          const Progress& progress = {},
+                                          const ReadinessObserver& on_look = {});
 
 }  // namespace lit::reconciler
