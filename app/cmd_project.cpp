@@ -26,6 +26,7 @@
 #include "app/progress.hpp"
 #include "app/project.hpp"
 #include "app/pull.hpp"
+#include "app/systemd/notify.hpp"
 #include "app/up_menu.hpp"
 #include "app/views/container_rows.hpp"
 #include "app/views/list_filter.hpp"
@@ -120,10 +121,18 @@ int apply_with_progress(const Context& ctx, const Project& project, const Desire
   ApplyOptions cancellable = options;
   cancellable.stop = interrupt.token();
   ProgressView view(parse_progress_mode(ctx.project.progress), "Running");
-  ApplyResult result = apply_plan(ctx.paths, &project, &desired, plan, cancellable, view.sink());
+  Progress sink = view.sink();
+  if (wait && wait->on_look)  // systemd's STATUS= while the plan runs too
+    sink = [&, shown = sink](const ProgressEvent& e) {
+      shown(e);
+      if (e.id.starts_with("Container "))
+        wait->on_look(assess_readiness(ctx.paths, project, wait->services));
+    };
+  ApplyResult result = apply_plan(ctx.paths, &project, &desired, plan, cancellable, sink);
   std::vector<std::string> failures = std::move(result.errors);
   if (failures.empty() && wait && !interrupt.interrupted())
-    failures = wait_until_ready(ctx.paths, project, wait->services, wait->timeout, view.sink());
+    failures = wait_until_ready(ctx.paths, project, wait->services, wait->timeout, view.sink(),
+                                wait->on_look);
   view.stop();
   for (const auto& line : result.output) std::printf("%s\n", line.c_str());  // hooks'
   std::fflush(stdout);
@@ -284,6 +293,8 @@ void register_up(CLI::App& app, Context& ctx) {
   cmd->add_option("SERVICE", o->f.services, "Only these services (and their dependencies)");
   auto attach_flags = add_attach_flags(*cmd);
   cmd->callback([&ctx, o, attach_flags] {
+    // The main process of a Type=notify unit (`lit systemd install`).
+    const std::optional<SystemdNotifier> systemd = SystemdNotifier::from_environment();
     Convergence c = plan_convergence(ctx, o->f);
     if (print_if_dry_run(o->f, c.plan)) return;
     std::optional<UpWatch> watch;
@@ -296,11 +307,18 @@ void register_up(CLI::App& app, Context& ctx) {
                                   std::fputs(plain_line(e).c_str(), stderr);
                               });
     std::optional<WaitFor> wait;
-    if (o->wait && !o->f.no_start)
+    // Under systemd, attached too: READY=1 means every service runs and is healthy.
+    if ((o->wait || systemd) && !o->f.no_start)
       wait = WaitFor{std::chrono::seconds(o->wait_timeout), started_services(c.project, o->f)};
+    if (wait && systemd) wait->on_look = status_to(*systemd);
     ApplyOptions apply;
     apply.renew_anon_volumes = o->f.renew_anon_volumes;
     ctx.exit_code = apply_with_progress(ctx, c.project, c.desired, c.plan, apply, wait);
+    std::optional<SystemdSupervision> supervision;
+    if (systemd && ctx.exit_code == 0) {
+      systemd->send("READY=1");
+      if (attach) supervision.emplace(*systemd, ctx.paths, c.project, wait->services);
+    }
     c.held
         .reset();  // attached for as long as the containers run: down and friends may act meanwhile
     if (watch && ctx.exit_code == 0) {
@@ -319,6 +337,8 @@ void register_up(CLI::App& app, Context& ctx) {
       menu.emplace(ctx, c.project, o->f.services, watch);
     if (attach && (ctx.exit_code == 0 || ctx.exit_code == kExitInterrupted))
       ctx.exit_code = attach(ctx.exit_code == kExitInterrupted);
+    supervision.reset();
+    if (systemd) systemd->send("STOPPING=1");
   });
 }
 

@@ -88,7 +88,8 @@ void register_project_ops_commands(CLI::App& app, Context& ctx);
 void register_project_control_commands(CLI::App& app, Context& ctx);
 // cmd_project_logs.cpp: `lit logs` (the attached mode of `lit up`: app/project.hpp).
 void register_project_logs(CLI::App& app, Context& ctx);
-void register_config(CLI::App& app, Context& ctx);  // cmd_config.cpp: lit config
+void register_config(CLI::App& app, Context& ctx);            // cmd_config.cpp: lit config
+void register_systemd_commands(CLI::App& app, Context& ctx);  // cmd_systemd.cpp
 // cmd_events.cpp: `lit events` (compose's) and `lit system events` (docker's).
 void register_project_events(CLI::App& app, Context& ctx);
 void register_system_events(CLI::App& system, Context& ctx);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/context.hpp"
+#include "reconciler/apply/actions.hpp"
 #include "reconciler/apply/apply.hpp"
 #include "reconciler/load/load.hpp"
 #include "reconciler/model.hpp"
@@ -45,6 +46,7 @@ FileLock project_lock(const Context& ctx, const std::string& project);
 struct WaitFor {
   std::chrono::seconds timeout;
   std::set<std::string> services;
+  reconciler::ReadinessObserver on_look{};  // each look at the containers (systemd's STATUS=)
 };
 
 // Runs a plan with the progress view the user chose (then, with --wait, waits

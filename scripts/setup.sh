@@ -15,7 +15,8 @@ fi
 #  uidmap, passt, slirp4netns: rootless lit (newuidmap/newgidmap, and the
 #  session's way out to the host's networks).
 #  apparmor: apparmor_parser, which compiles lit's default AppArmor profile;
-#  tests check that it compiles even where the kernel has no AppArmor.)
+#  tests check that it compiles even where the kernel has no AppArmor.
+#  systemd: systemd-analyze, which checks the unit `lit systemd install` writes.)
 packages=(
   build-essential cmake pkg-config ninja-build
   libyaml-cpp-dev nlohmann-json3-dev
@@ -29,7 +30,7 @@ packages=(
   clang-format clang-tidy
   docker-registry skopeo apache2-utils
   uidmap passt slirp4netns
-  apparmor
+  apparmor systemd
 )
 
 export DEBIAN_FRONTEND=noninteractive
