@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -171,6 +172,27 @@ TEST_F(UsernsTest, CpAndCommitUseTheIdsTheContainerSees) {
   EXPECT_EQ(r.out, "0:0\n5:6\n");
   EXPECT_EQ(lit({"container", "rm", "-f", "box"}).exit_code, 0);
   EXPECT_EQ(lit({"image", "rm", "localhost/userns-commit"}).exit_code, 0);
+}
+
+// `cp -` (a tar on stdin) keeps the tar's ids as the container sees them:
+// moved into its range on the host, as `cp -a` does.
+TEST_F(UsernsTest, CpOfATarOnStdinGivesTheTarsIdsAsTheContainerSeesThem) {
+  ASSERT_FALSE(
+      detach_sh("echo hi > /f; chown 7:8 /f; mkdir /d; sleep 600", {"--name", "src"}).empty());
+  std::string id = detach_sh("mkdir /in; sleep 600", {"--name", "box", "--userns", "auto"});
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(eventually([&] { return exec("src", "cat /f").out == "hi\n"; }));
+  Result tar = lit({"container", "cp", "src:/f", "-"});
+  ASSERT_EQ(tar.exit_code, 0) << tar;
+  ASSERT_TRUE(eventually([&] { return exec("box", "test -d /in && echo y").out == "y\n"; }));
+  RunOptions in;
+  in.stdin_data = tar.out;
+  Result cp = lit({"container", "cp", "-", "box:/in"}, in);
+  ASSERT_EQ(cp.exit_code, 0) << cp;
+  EXPECT_EQ(exec("box", "stat -c %u:%g /in/f; cat /in/f").out, "7:8\nhi\n");
+  EXPECT_EQ(host_stat(upper(id) / "in" / "f").st_uid, kBase + 7);
+  EXPECT_EQ(host_stat(upper(id) / "in" / "f").st_gid, kBase + 8);
+  EXPECT_EQ(lit({"container", "rm", "-f", "src", "box"}).exit_code, 0);
 }
 
 TEST_F(UsernsTest, HealthCheckRunsInTheContainersUserNamespace) {
