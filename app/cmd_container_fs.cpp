@@ -173,19 +173,19 @@ void copy_in(const Paths& paths, const CopyFlags& f, const ContainerRecord& rec,
     std::printf("copy %s to %s:%s\n", f.src.c_str(), rec.name.c_str(), path.c_str());
     return;
   }
+  // Owned by the container's root: in a user namespace, the first id of its
+  // range (with -a or from a tar, the source's ids as the container sees them).
+  runtime::CopyOptions theirs = options;
+  if (const runtime::UserNamespace& ns = rec.spec.userns; ns.enabled()) {
+    theirs.owner.uid = ns.uid.host;
+    theirs.owner.gid = ns.gid.host;
+    theirs.owner.shift_uid = ns.uid.host;
+    theirs.owner.shift_gid = ns.gid.host;
+    theirs.owner.shift_size = ns.uid.size;
+  }
   if (f.src == "-") {
-    runtime::extract_tar_to(STDIN_FILENO, side, dest);
+    runtime::extract_tar_to(STDIN_FILENO, side, dest, theirs.owner);
   } else {
-    // Owned by the container's root: in a user namespace, the first id of its
-    // range (with -a, the source's ids as the container sees them).
-    runtime::CopyOptions theirs = options;
-    if (const runtime::UserNamespace& ns = rec.spec.userns; ns.enabled()) {
-      theirs.owner.uid = ns.uid.host;
-      theirs.owner.gid = ns.gid.host;
-      theirs.owner.shift_uid = ns.uid.host;
-      theirs.owner.shift_gid = ns.gid.host;
-      theirs.owner.shift_size = ns.uid.size;
-    }
     runtime::copy_path(runtime::host_side(), f.src, side, dest, theirs);
   }
 }

@@ -22,6 +22,7 @@
 #include "runtime/security/apparmor.hpp"
 #include "runtime/state/liveness.hpp"
 #include "runtime/state/record_store.hpp"
+#include "runtime/userns/layer_copies.hpp"
 #include "runtime/util/tree_size.hpp"
 #include "runtime/volume/volumes.hpp"
 
@@ -64,6 +65,10 @@ Usage container_usage(const Context& ctx) {
   for (const auto& r : records.list()) {
     ++u.total;
     std::uintmax_t bytes = tree_size(records.bundle(r.id) / "upper");
+    // --userns auto where layers cannot be id-mapped: its range's layer copies.
+    if (r.spec.userns.enabled())
+      bytes += tree_size(
+          runtime::LayerCopies(runtime::layer_copies_root(ctx.paths.root), r.spec.userns).dir());
     u.size += bytes;
     auto status = runtime::observed_state(r).status;
     if (status == runtime::ContainerStatus::Running ||

@@ -87,6 +87,10 @@ void Extractor::entry(archive* a, archive_entry* e) {
   if (!clean_entry_path(entry_, comps)) fail("path escapes the layer root");
   const mode_t type = archive_entry_filetype(e);
   Meta m = read_meta(e);
+  if (options_.container_ids.enabled()) {
+    m.uid = runtime::to_host(options_.container_ids.uid, m.uid).value_or(m.uid);
+    m.gid = runtime::to_host(options_.container_ids.gid, m.gid).value_or(m.gid);
+  }
   if (comps.empty()) {  // "./": the layer root itself
     if (type == AE_IFDIR) dirs_[""] = m;
     return;

@@ -21,12 +21,19 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/spec/userns.hpp"
+
 namespace lit::image {
 
 struct UnpackOptions {
-  bool allow_devices;               // create char/block device nodes from the archive
-  bool preserve_owner;              // chown to the archive's uid/gid
-  bool use_openat2 = true;          // false forces the no-openat2 fallback (tests)
+  bool allow_devices;       // create char/block device nodes from the archive
+  bool preserve_owner;      // chown to the archive's uid/gid
+  bool use_openat2 = true;  // false forces the no-openat2 fallback (tests)
+  // With preserve_owner, into a user-namespaced container (`cp -`): the
+  // archive's ids are the container's, each chowned to its host id in the
+  // range (runtime::to_host); ids the range does not cover are kept as they
+  // are, as `cp -a` does. Empty (not enabled): the archive's ids as they are.
+  runtime::UserNamespace container_ids{};
   static UnpackOptions defaults();  // both true when running as root
 };
 

@@ -23,6 +23,7 @@
 #include "runtime/state/record_store.hpp"
 #include "runtime/state/transitions.hpp"
 #include "runtime/userns/allocation.hpp"
+#include "runtime/userns/layer_copies.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -276,6 +277,7 @@ RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
   } catch (const Error& e) {  // the container copies /etc up instead
     spdlog::debug("init layer: {}", e.what());
   }
+  hooks.layer_copies = layer_copies_root(paths.root);
   if (record.spec.network == NetworkMode::Bridge) {
     NetworkHooks* net = network_hooks();
     if (!net)

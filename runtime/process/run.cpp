@@ -222,8 +222,9 @@ class Launch {
     const std::string ns_path = "/proc/" + std::to_string(pid) + "/ns/user";
     UniqueFd userns(::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!userns) throw Error::sys("open", ns_path, errno);
-    UniqueFd root = make_idmapped_rootfs(spec_.layers, spec_.bundle, userns.get(), spec_.userns,
-                                         spec_.volatile_rootfs, config.rootfs.init_layer);
+    UniqueFd root =
+        make_idmapped_rootfs(spec_.layers, spec_.bundle, userns.get(), spec_.userns,
+                             spec_.volatile_rootfs, config.rootfs.init_layer, hooks_.layer_copies);
     channel.send_rootfs(root.get());
   }
 

@@ -50,6 +50,10 @@ struct RunHooks {
   // A shared layer with empty /etc/hostname, hosts and resolv.conf to bind over
   // (see init_layer.hpp); empty: none.
   std::filesystem::path init_layer;
+  // --userns auto: where layers on a filesystem that cannot id-map get copies
+  // with their ids shifted (layer_copies_root of lit's root); empty: such a
+  // layer fails the start.
+  std::filesystem::path layer_copies;
   // Foreground: the init is SIGKILLed when the calling thread's process dies,
   // taking its PID namespace with it (a build's RUN, which nobody else would
   // reap or stop). Off for `lit run`, whose container outlives a killed lit.

@@ -364,14 +364,18 @@ void write_root_tar(int root_fd, int out_fd) {
   tar.finish();
 }
 
-void extract_tar_to(int in_fd, const TreeSide& to, const std::string& dest) {
+void extract_tar_to(int in_fd, const TreeSide& to, const std::string& dest,
+                    const CopyOwner& owner) {
   UniqueFd dir = to.open(dest, kPathFlags | O_DIRECTORY);
   if (!dir) throw Error::sys("extract to", where(to, dest), errno);
   // unpack_layer opens its destination by path: reach the resolved directory as ".".
   UniqueFd cwd(::open(".", O_PATH | O_CLOEXEC));
   if (::fchdir(dir.get()) < 0) throw Error::sys("enter", where(to, dest), errno);
   try {
-    image::unpack_layer(in_fd, ".", "the tar on stdin");
+    image::UnpackOptions options = image::UnpackOptions::defaults();
+    options.container_ids = {{0, owner.shift_uid, owner.shift_size},
+                             {0, owner.shift_gid, owner.shift_size}};
+    image::unpack_layer(in_fd, ".", "the tar on stdin", options);
   } catch (...) {
     (void)::fchdir(cwd.get());
     throw;

@@ -77,7 +77,10 @@ void remove_beneath(int root_fd, const std::string& path);
 void write_root_tar(int root_fd, int out_fd);
 
 // `cp - CONTAINER:DEST`: a tar read from in_fd extracted (image/unpack.hpp's
-// safe rules) into DEST, which must be an existing directory.
-void extract_tar_to(int in_fd, const TreeSide& to, const std::string& dest);
+// safe rules) into DEST, which must be an existing directory. The tar's ids
+// are kept, moved into a user-namespaced container's range as owner's shift
+// says (the ids it sees are the tar's).
+void extract_tar_to(int in_fd, const TreeSide& to, const std::string& dest,
+                    const CopyOwner& owner = {});
 
 }  // namespace lit::runtime

@@ -1,17 +1,22 @@
 #include "runtime/rootfs/idmapped_overlay.hpp"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <string>
 
+#include "runtime/userns/layer_copies.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::runtime {
 namespace {
+
+constexpr const char* kIdmapOp = "id-map the mount of";
 
 // upper/ and work/ as the container's root owns them: its writes land there
 // as host ids of its range.
@@ -34,6 +39,31 @@ void set_string(int fsfd, const char* key, const std::string& value) {
     throw Error::sys(std::string("set overlay ") + key, value, errno);
 }
 
+// A lowerdir of the overlay: the layer id-mapped, or (where its filesystem
+// cannot id-map and there is a place for copies) its copy with shifted ids.
+void add_lower(int fsfd, const fs::path& layer, int userns_fd, const UserNamespace& ns,
+               const fs::path& layer_copies, std::vector<UniqueFd>& lowers) {
+  UniqueFd lower;
+  try {
+    lower = idmapped_clone(layer, userns_fd);
+  } catch (const Error& e) {
+    if (e.op() != kIdmapOp || e.err() != EINVAL || layer_copies.empty()) throw;
+    LayerCopies copies(layer_copies, ns);
+    spdlog::debug(
+        "--userns auto: the filesystem of {} cannot id-map mounts ({}): using a copy with its "
+        "ids shifted into the range, in {}",
+        layer.string(), std::strerror(e.err()), copies.dir().string());
+    set_string(fsfd, "lowerdir+", copies.ensure(layer).string());
+    return;
+  }
+  if (::fsconfig(fsfd, FSCONFIG_SET_FD, "lowerdir+", nullptr, lower.get()) < 0 &&
+      (errno != EINVAL ||
+       ::fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+",
+                  ("/proc/self/fd/" + std::to_string(lower.get())).c_str(), 0) < 0))
+    throw Error::sys("set overlay lowerdir+ (id-mapped)", layer.string(), errno);
+  lowers.push_back(std::move(lower));
+}
+
 }  // namespace
 
 UniqueFd idmapped_clone(const fs::path& dir, int userns_fd) {
@@ -44,7 +74,7 @@ UniqueFd idmapped_clone(const fs::path& dir, int userns_fd) {
   attr.attr_set = MOUNT_ATTR_IDMAP;
   attr.userns_fd = static_cast<std::uint64_t>(userns_fd);
   if (::mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
-    throw Error::sys("id-map the mount of", dir.string(), errno)
+    throw Error::sys(kIdmapOp, dir.string(), errno)
         .with_hint(
             "this kernel or filesystem cannot id-map mounts (Linux 5.12+ and a "
             "filesystem that supports it): run without --userns auto");
@@ -53,7 +83,7 @@ UniqueFd idmapped_clone(const fs::path& dir, int userns_fd) {
 
 UniqueFd make_idmapped_rootfs(const std::vector<fs::path>& image_layers, const fs::path& bundle,
                               int userns_fd, const UserNamespace& ns, bool volatile_upper,
-                              const fs::path& init_layer) {
+                              const fs::path& init_layer, const fs::path& layer_copies) {
   if (image_layers.empty())
     throw Error("mount overlay", bundle.string(), 0, "the image has no layers");
   std::vector<fs::path> layers = image_layers;
@@ -64,14 +94,8 @@ UniqueFd make_idmapped_rootfs(const std::vector<fs::path>& image_layers, const f
   // Top-most first. Each stays open until the overlay is made (its private
   // clone of each is taken then): a detached mount goes with its last fd.
   std::vector<UniqueFd> lowers;
-  for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
-    const UniqueFd& lower = lowers.emplace_back(idmapped_clone(*it, userns_fd));
-    if (::fsconfig(fsfd.get(), FSCONFIG_SET_FD, "lowerdir+", nullptr, lower.get()) < 0 &&
-        (errno != EINVAL ||
-         ::fsconfig(fsfd.get(), FSCONFIG_SET_STRING, "lowerdir+",
-                    ("/proc/self/fd/" + std::to_string(lower.get())).c_str(), 0) < 0))
-      throw Error::sys("set overlay lowerdir+ (id-mapped)", it->string(), errno);
-  }
+  for (auto it = layers.rbegin(); it != layers.rend(); ++it)
+    add_lower(fsfd.get(), *it, userns_fd, ns, layer_copies, lowers);
   set_string(fsfd.get(), "upperdir", (bundle / "upper").string());
   set_string(fsfd.get(), "workdir", (bundle / "work").string());
   if (volatile_upper && ::fsconfig(fsfd.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) < 0)

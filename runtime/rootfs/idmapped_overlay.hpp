@@ -4,7 +4,8 @@
 // each image layer cloned as an id-mapped mount (open_tree(OPEN_TREE_CLONE) +
 // mount_setattr(MOUNT_ATTR_IDMAP) with the namespace), so files owned by host
 // root in the shared layers appear owned by the container's root without
-// copying anything; then overlayfs over them with the bundle's upper/ and
+// copying anything (where the filesystem cannot, a copy with shifted ids
+// stands in: see make_idmapped_rootfs); then overlayfs over them with the bundle's upper/ and
 // work/, owned by the container's root.
 //
 // Every mount here is detached (never attached to any mount namespace of the
@@ -22,11 +23,14 @@ namespace lit::runtime {
 
 // layers bottom first (init_layer, if any, above them). Returns the overlay's
 // detached mount (its root), for the init to attach at its rootfs.
-// Throws when the kernel cannot id-map the layers' filesystem.
+// A layer whose filesystem cannot id-map mounts (mount_setattr: EINVAL; ramfs,
+// for one) is replaced by its copy with ids shifted into the range, kept under
+// layer_copies (userns/layer_copies.hpp); without layer_copies that throws.
 UniqueFd make_idmapped_rootfs(const std::vector<std::filesystem::path>& layers,
                               const std::filesystem::path& bundle, int userns_fd,
                               const UserNamespace& ns, bool volatile_upper,
-                              const std::filesystem::path& init_layer = {});
+                              const std::filesystem::path& init_layer = {},
+                              const std::filesystem::path& layer_copies = {});
 
 // A detached clone of dir, id-mapped through userns_fd.
 UniqueFd idmapped_clone(const std::filesystem::path& dir, int userns_fd);

@@ -1,8 +1,11 @@
 #include "runtime/userns/allocation.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "runtime/userns/layer_copies.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -84,7 +87,7 @@ std::optional<std::uint32_t> first_fit(const std::vector<SubidRange>& available,
   return std::nullopt;
 }
 
-UsernsRanges::UsernsRanges(const fs::path& root) : dir_(root / "userns") {}
+UsernsRanges::UsernsRanges(const fs::path& root) : root_(root), dir_(root / "userns") {}
 
 UserNamespace UsernsRanges::allocate(const std::string& owner, std::uint32_t size,
                                      const SubidSource& source, Durability durability) {
@@ -111,8 +114,17 @@ void UsernsRanges::release(const std::string& owner) {
   if (!fs::exists(dir_ / "ranges.json", ec)) return;
   FileLock lock(dir_ / "ranges.lock");
   std::vector<Held> held = load(dir_ / "ranges.json");
-  auto n = std::erase_if(held, [&](const Held& h) { return h.owner == owner; });
-  if (n) save(dir_ / "ranges.json", held, Durability::NoSync);
+  auto it = std::ranges::find(held, owner, &Held::owner);
+  if (it == held.end()) return;
+  // Its layer copies go first, while the range is still held: a container
+  // given the range next cannot be starting on them meanwhile.
+  try {
+    LayerCopies(layer_copies_root(root_), it->ns).remove();
+  } catch (const Error& e) {  // still valid copies for this range: only disk is lost
+    spdlog::warn("--userns auto: {}", e.what());
+  }
+  held.erase(it);
+  save(dir_ / "ranges.json", held, Durability::NoSync);
 }
 
 }  // namespace lit::runtime

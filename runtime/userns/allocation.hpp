@@ -38,12 +38,13 @@ class UsernsRanges {
   // not survive a crash: the container does not).
   UserNamespace allocate(const std::string& owner, std::uint32_t size,
                          const SubidSource& source = {}, Durability durability = Durability::Sync);
-  // Frees owner's range; an owner without one is fine. Not synced: a crash
+  // Frees owner's range, and removes the range's layer copies
+  // (layer_copies.hpp); an owner without one is fine. Not synced: a crash
   // that loses it only keeps the range held, as a crash while it runs does.
   void release(const std::string& owner);
 
  private:
-  std::filesystem::path dir_;
+  std::filesystem::path root_, dir_;
 };
 
 }  // namespace lit::runtime

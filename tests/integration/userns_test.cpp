@@ -1,13 +1,15 @@
 // --userns auto end to end: the container's root is the first id of a range
 // from lit's /etc/subuid and /etc/subgid entries (the test's own files, bound
 // over those in its private mount namespace), its image's files (shared layers,
-// id-mapped, not copied) appear owned by root, what it writes lands in its
+// id-mapped, not copied; copied with shifted ids only where the filesystem
+// cannot id-map) appear owned by root, what it writes lands in its
 // upper layer as host ids of its range, each container has its own range, a
 // restart keeps it and `rm` frees it; exec and health checks run inside it.
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -173,6 +175,27 @@ TEST_F(UsernsTest, CpAndCommitUseTheIdsTheContainerSees) {
   EXPECT_EQ(lit({"image", "rm", "localhost/userns-commit"}).exit_code, 0);
 }
 
+// `cp -` (a tar on stdin) keeps the tar's ids as the container sees them:
+// moved into its range on the host, as `cp -a` does.
+TEST_F(UsernsTest, CpOfATarOnStdinGivesTheTarsIdsAsTheContainerSeesThem) {
+  ASSERT_FALSE(
+      detach_sh("echo hi > /f; chown 7:8 /f; mkdir /d; sleep 600", {"--name", "src"}).empty());
+  std::string id = detach_sh("mkdir /in; sleep 600", {"--name", "box", "--userns", "auto"});
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(eventually([&] { return exec("src", "cat /f").out == "hi\n"; }));
+  Result tar = lit({"container", "cp", "src:/f", "-"});
+  ASSERT_EQ(tar.exit_code, 0) << tar;
+  ASSERT_TRUE(eventually([&] { return exec("box", "test -d /in && echo y").out == "y\n"; }));
+  RunOptions in;
+  in.stdin_data = tar.out;
+  Result cp = lit({"container", "cp", "-", "box:/in"}, in);
+  ASSERT_EQ(cp.exit_code, 0) << cp;
+  EXPECT_EQ(exec("box", "stat -c %u:%g /in/f; cat /in/f").out, "7:8\nhi\n");
+  EXPECT_EQ(host_stat(upper(id) / "in" / "f").st_uid, kBase + 7);
+  EXPECT_EQ(host_stat(upper(id) / "in" / "f").st_gid, kBase + 8);
+  EXPECT_EQ(lit({"container", "rm", "-f", "src", "box"}).exit_code, 0);
+}
+
 TEST_F(UsernsTest, HealthCheckRunsInTheContainersUserNamespace) {
   detach_sh("sleep 600", {"--name", "doc", "--userns", "auto", "--health-cmd",
                           "test \"$(id -u)\" = 0 && grep -q 200000 /proc/self/uid_map",
@@ -219,6 +242,105 @@ TEST_F(UsernsTest, JoiningTheHostsPidNamespaceIsRefused) {
   EXPECT_EQ(r.exit_code, 125) << r;
   EXPECT_NE(r.err.find("conflicting options: --userns auto and --pid host"), std::string::npos)
       << r;
+}
+
+// Where the layers' filesystem cannot id-map mounts (ramfs: mount_setattr
+// gives EINVAL), the container runs on copies of its layers with their ids
+// shifted into its range, made once per range and removed with it. lit's
+// root is a ramfs mounted in the test's own mount namespace (outside base_,
+// which the leak check would take it for a leaked mount in). ramfs has no
+// xattrs, so its layers can hold no opaque directory: the image is the flat
+// rootfs plus a committed layer with a whiteout.
+class UsernsCopyTest : public UsernsTest {
+ protected:
+  void SetUp() override {
+    UsernsTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    char tmpl[] = "/tmp/lit-ramfs-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr) << std::strerror(errno);
+    ram_ = tmpl;
+    ASSERT_EQ(::mount("ramfs", ram_.c_str(), "ramfs", 0, "mode=0755"), 0) << std::strerror(errno);
+    root_ = ram_ / "root";
+    Result r = lit({"image", "import", fixture("busybox-rootfs.tar.gz").string(), "flat:1"});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    // A second layer: a whiteout of /data/keep.txt and a setuid file.
+    r = run({"--name", "layered", "flat:1", "sh", "-c",
+             "rm /data/keep.txt && touch /bin/suid && chmod 4755 /bin/suid"});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    r = lit({"container", "commit", "layered", "layered:1"});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    ASSERT_EQ(lit({"container", "rm", "layered"}).exit_code, 0);
+  }
+
+  void TearDown() override {
+    UsernsTest::TearDown();
+    if (ram_.empty()) return;
+    EXPECT_EQ(::umount2(ram_.c_str(), MNT_DETACH), 0) << std::strerror(errno);
+    ::rmdir(ram_.c_str());
+  }
+
+  fs::path copies(unsigned base) const {
+    return root_ / "userns-layers" /
+           (std::to_string(base) + "-" + std::to_string(base) + "-" + std::to_string(kSize));
+  }
+
+  fs::path ram_;
+};
+
+TEST_F(UsernsCopyTest, LayersAreCopiedWithShiftedIdsOncePerRangeAndRemovedByRm) {
+  // What the container sees is what an id-mapped mount would show. (A
+  // foreground run: the start's debug lines reach its stderr.)
+  Result r = lit({"--log-level", "debug", "container", "run", "--rm", "--userns", "auto",
+                  "layered:1", "sh", "-c",
+                  "stat -c %u:%g /bin/busybox /etc/passwd /home/app; stat -c %a /bin/suid /tmp; "
+                  "test -e /data/keep.txt || echo hidden; id -u; touch /mine; stat -c %u /mine"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "0:0\n0:0\n1000:1000\n4755\n1777\nhidden\n0\n0\n");
+  EXPECT_NE(r.err.find("cannot id-map mounts (Invalid argument): using a copy with its ids "
+                       "shifted into the range"),
+            std::string::npos)
+      << r;
+  EXPECT_FALSE(fs::exists(copies(kBase)));  // gone with the --rm container's range
+
+  r = run({"-d", "--name", "one", "--userns", "auto", "layered:1", "sleep", "600"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(exec("one", "stat -c %u /bin/busybox; id -u").out, "0\n0\n");
+
+  // The shared layers on disk are the host's, untouched; the copies are the range's.
+  std::size_t layers = 0;
+  for (const auto& e : fs::directory_iterator(root_ / "images" / "layers" / "sha256")) {
+    EXPECT_EQ(host_stat(e.path() / "diff" / "bin").st_uid, 0u) << e.path();
+    ++layers;
+  }
+  EXPECT_EQ(layers, 2u);
+  const fs::path dir = copies(kBase);
+  std::size_t copied = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    EXPECT_FALSE(e.path().filename().string().starts_with(".tmp-")) << e.path();  // no half copy
+    EXPECT_EQ(host_stat(e.path()).st_uid, kBase) << e.path();
+    ++copied;
+  }
+  EXPECT_GE(copied, 2u);  // both image layers (and the init layer)
+  const ino_t inode = host_stat(dir / fs::directory_iterator(dir)->path().filename()).st_ino;
+
+  // A restart runs in the same range, on the same copies.
+  ASSERT_EQ(lit({"container", "stop", "-t", "1", "one"}).exit_code, 0);
+  ASSERT_EQ(lit({"container", "start", "one"}).exit_code, 0);
+  EXPECT_EQ(host_stat(dir / fs::directory_iterator(dir)->path().filename()).st_ino, inode);
+  EXPECT_EQ(exec("one", "stat -c %u /bin/busybox").out, "0\n");
+
+  // Another container has its own range, and copies of its own.
+  r = run({"-d", "--name", "two", "--userns", "auto", "layered:1", "sleep", "600"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(uid_map("two"), "0 265536 65536");
+  EXPECT_EQ(exec("two", "stat -c %u /bin/busybox").out, "0\n");
+  EXPECT_TRUE(fs::is_directory(copies(kBase + kSize)));
+
+  ASSERT_EQ(lit({"container", "rm", "-f", "one"}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(dir));
+  EXPECT_TRUE(fs::is_directory(copies(kBase + kSize)));
+  ASSERT_EQ(lit({"container", "rm", "-f", "two"}).exit_code, 0);
+  EXPECT_TRUE(fs::is_empty(root_ / "userns-layers"));
 }
 
 }  // namespace
