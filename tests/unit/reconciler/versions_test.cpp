@@ -1,0 +1,84 @@
+#include "reconciler/versions.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+using namespace lit::reconciler;
+namespace fs = std::filesystem;
+
+namespace {
+
+class VersionStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("lit-versions-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    paths_.root = dir_;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  ProjectVersion with(VersionResult r, std::vector<std::string> changed = {}) {
+    ProjectVersion v;
+    v.result = r;
+    v.changed = std::move(changed);
+    v.working_dir = "/srv/shop";
+    return v;
+  }
+  fs::path dir_;
+  lit::Paths paths_;
+};
+
+}  // namespace
+
+TEST_F(VersionStoreTest, NumbersInOrderAndTheNewestAppliedIsCurrent) {
+  VersionStore s(paths_, "shop");
+  EXPECT_FALSE(s.current());
+  EXPECT_EQ(s.record("a: 1\n", with(VersionResult::Applied, {"web"})).number, 1);
+  EXPECT_EQ(s.record("a: 2\n", with(VersionResult::Applied)).number, 2);
+  EXPECT_EQ(s.record("a: 3\n", with(VersionResult::Failed)).number, 3);
+  ASSERT_TRUE(s.current());
+  EXPECT_EQ(s.current()->number, 2);  // a failed attempt never becomes current
+  EXPECT_EQ(s.applied_before(2)->number, 1);
+  EXPECT_FALSE(s.applied_before(1));
+  EXPECT_EQ(s.definition(1), "a: 1\n");
+  auto all = s.list();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].changed, std::vector<std::string>{"web"});
+  EXPECT_EQ(all[0].working_dir, "/srv/shop");
+  EXPECT_EQ(to_string(all[2].result), "failed");
+  EXPECT_GT(all[0].created_ns, 0);
+}
+
+TEST_F(VersionStoreTest, MarkingTheCurrentRolledBackMakesTheOneBeforeCurrent) {
+  VersionStore s(paths_, "shop");
+  s.record("a: 1\n", with(VersionResult::Applied));
+  s.record("a: 2\n", with(VersionResult::Applied));
+  s.mark(2, VersionResult::RolledBack, "rolled back to version 1");
+  EXPECT_EQ(s.current()->number, 1);
+  EXPECT_EQ(s.list()[1].note, "rolled back to version 1");
+  EXPECT_EQ(s.record("a: 3\n", with(VersionResult::Applied)).number, 3);  // numbers go on
+}
+
+TEST_F(VersionStoreTest, KeepsTheLastTenAndAlwaysTheCurrentAndTheOneBefore) {
+  VersionStore s(paths_, "shop");
+  s.record("a: 1\n", with(VersionResult::Applied));
+  s.record("a: 2\n", with(VersionResult::Applied));
+  for (int i = 3; i <= 14; ++i) s.record("a: x\n", with(VersionResult::Failed));
+  auto all = s.list();
+  ASSERT_EQ(all.size(), kKeptVersions + 2) << "ten newest plus 1 and 2";
+  EXPECT_EQ(all[0].number, 1);
+  EXPECT_EQ(all[1].number, 2);
+  EXPECT_EQ(all[2].number, 5);
+}
+
+TEST_F(VersionStoreTest, AnEntryCutShortIsSkipped) {
+  VersionStore s(paths_, "shop");
+  s.record("a: 1\n", with(VersionResult::Applied));
+  fs::create_directories(dir_ / "projects/shop/versions/2");  // no version.json: cut short
+  EXPECT_EQ(s.list().size(), 1u);
+  EXPECT_EQ(s.record("a: 2\n", with(VersionResult::Applied)).number, 2);
+  EXPECT_EQ(s.current()->number, 2);
+}
