@@ -25,6 +25,7 @@
 #include "app/list_output.hpp"
 #include "app/progress.hpp"
 #include "app/project.hpp"
+#include "app/project_versions.hpp"
 #include "app/pull.hpp"
 #include "app/systemd/notify.hpp"
 #include "app/up_menu.hpp"
@@ -276,7 +277,7 @@ bool print_if_dry_run(const ConvergeFlags& f, const Plan& plan) {
 void register_up(CLI::App& app, Context& ctx) {
   struct Opts {
     ConvergeFlags f;
-    bool detach = false, wait = false, watch = false;
+    bool detach = false, wait = false, watch = false, atomic = false;
     int wait_timeout = 120;
   };
   auto o = std::make_shared<Opts>();
@@ -285,6 +286,9 @@ void register_up(CLI::App& app, Context& ctx) {
   auto* detach = cmd->add_flag("-d,--detach", o->detach, "Run in the background");
   cmd->add_flag("--wait", o->wait, "Return when every service runs and is healthy (implies -d)");
   cmd->add_option("--wait-timeout", o->wait_timeout, "Seconds --wait waits (default 120)");
+  cmd->add_flag("--atomic", o->atomic,
+                "Return the changed services to the current version when they do not become "
+                "ready within --wait-timeout");
   add_converge_flags(*cmd, o->f);
   cmd->add_flag("--no-deps", o->f.no_deps, "Do not start the services' dependencies");
   cmd->add_flag("--no-start", o->f.no_start, "Create the containers, start none")->excludes(detach);
@@ -311,9 +315,17 @@ void register_up(CLI::App& app, Context& ctx) {
     if ((o->wait || systemd) && !o->f.no_start)
       wait = WaitFor{std::chrono::seconds(o->wait_timeout), started_services(c.project, o->f)};
     if (wait && systemd) wait->on_look = status_to(*systemd);
+    const std::set<std::string> changed = changed_services(c.plan);
+    if (o->atomic && !wait && !o->f.no_start && !changed.empty())  // ready: the changed ones
+      wait = WaitFor{std::chrono::seconds(o->wait_timeout), changed};
     ApplyOptions apply;
     apply.renew_anon_volumes = o->f.renew_anon_volumes;
     ctx.exit_code = apply_with_progress(ctx, c.project, c.desired, c.plan, apply, wait);
+    if (ctx.exit_code == 0)
+      record_applied(ctx, c.project, changed);
+    else if (o->atomic && ctx.exit_code != kExitInterrupted && !changed.empty())
+      ctx.exit_code =
+          return_to_current(ctx, c.project, changed, std::chrono::seconds(o->wait_timeout));
     std::optional<SystemdSupervision> supervision;
     if (systemd && ctx.exit_code == 0) {
       systemd->send("READY=1");

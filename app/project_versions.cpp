@@ -1,0 +1,110 @@
+#include "app/project_versions.hpp"
+
+#include <cstdio>
+#include <optional>
+
+#include "app/project.hpp"
+#include "reconciler/apply/actions.hpp"
+#include "reconciler/compose_out.hpp"
+#include "reconciler/desired.hpp"
+#include "reconciler/load/load.hpp"
+#include "reconciler/observe.hpp"
+#include "reconciler/versions.hpp"
+#include "reconciler/yaml_out.hpp"
+
+namespace lit::app {
+
+using namespace lit::reconciler;
+
+namespace {
+
+std::string definition_of(const Project& project) { return to_yaml(compose_tree(project)); }
+
+std::string joined(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+}  // namespace
+
+std::set<std::string> changed_services(const Plan& plan) {
+  std::set<std::string> out;
+  for (const auto& a : plan.actions)
+    if (a.kind == ActionKind::CreateContainer || a.kind == ActionKind::RecreateContainer)
+      out.insert(a.service);
+  return out;
+}
+
+void record_applied(const Context& ctx, const Project& project,
+                    const std::set<std::string>& changed) {
+  VersionStore versions(ctx.paths, project.name);
+  std::string definition = definition_of(project);
+  auto current = versions.current();  // an up that changed nothing records nothing
+  if (current && definition == versions.definition(current->number)) return;
+  ProjectVersion v;
+  v.changed.assign(changed.begin(), changed.end());
+  v.working_dir = project.working_dir;
+  versions.record(definition, v);
+}
+
+Project load_version(const VersionStore& versions, const std::string& project,
+                     const ProjectVersion& v) {
+  LoadOptions o;
+  o.files = {versions.definition_file(v.number).string()};
+  o.project_dir = v.working_dir;
+  o.project_name = project;
+  // Every value is resolved in the definition already: no .env, no variable
+  // of this process, every service it has active (COMPOSE_PROFILES aside).
+  o.env_files = {versions.empty_env_file(v.number).string()};
+  o.environment = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  o.profiles = {"*"};
+  return load_project(o);
+}
+
+int converge_to_version(Context& ctx, const Project& project, std::chrono::seconds timeout) {
+  Desired desired = desired_state(ctx.paths, project);
+  ObservedState observed = observe(ctx.paths, project.name, desired.state);
+  UpOptions up;
+  up.remove_orphans = true;  // a service the failed version added goes
+  Plan plan = plan_up(desired.state, observed, up);
+  return apply_with_progress(ctx, project, desired, plan, ApplyOptions{},
+                             WaitFor{timeout, changed_services(plan)});
+}
+
+int return_to_current(Context& ctx, const Project& failed, const std::set<std::string>& changed,
+                      std::chrono::seconds timeout) {
+  std::string why;
+  for (const auto& c : assess_readiness(ctx.paths, failed, changed)) {
+    if (c.state == Readiness::Ready) continue;
+    const std::string line = c.name + " " + c.detail;
+    why += (why.empty() ? "" : "; ") + line;
+  }
+  if (why.empty()) why = "not ready within " + std::to_string(timeout.count()) + " s";
+  VersionStore versions(ctx.paths, failed.name);
+  const std::optional<ProjectVersion> current = versions.current();
+  ProjectVersion attempt;
+  attempt.result = VersionResult::Failed;
+  attempt.changed.assign(changed.begin(), changed.end());
+  attempt.working_dir = failed.working_dir;
+  if (!current) {
+    attempt.note = why + "; no earlier version to return to";
+    versions.record(definition_of(failed), attempt);
+    std::fprintf(stderr, "lit: up --atomic: %s; no earlier version to return to (left as is)\n",
+                 why.c_str());
+    return 1;
+  }
+  const std::string back = "version " + std::to_string(current->number);
+  std::fprintf(stderr, "lit: up --atomic: %s; returning %s to %s\n", why.c_str(),
+               joined(changed).c_str(), back.c_str());
+  const int rc = converge_to_version(ctx, load_version(versions, failed.name, *current), timeout);
+  attempt.note =
+      why + (rc == 0 ? "; back to " : "; return to ") + back + (rc == 0 ? "" : " failed");
+  versions.record(definition_of(failed), attempt);
+  for (const auto& s : changed)
+    std::fprintf(stderr, "lit: %s: %s %s\n", s.c_str(), rc == 0 ? "back to" : "could not return to",
+                 back.c_str());
+  return 1;
+}
+
+}  // namespace lit::app

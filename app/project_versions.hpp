@@ -1,0 +1,43 @@
+#pragma once
+// The versions `lit up` applies (reconciler/versions.hpp), from the CLI's
+// side: an up records the project it applied; `up --atomic` returns the
+// services it changed to the current version when they do not become ready;
+// `lit rollback` goes back one version (cmd_rollback.cpp).
+#include <chrono>
+#include <set>
+#include <string>
+
+#include "app/context.hpp"
+#include "reconciler/model.hpp"
+#include "reconciler/plan.hpp"
+#include "reconciler/versions.hpp"
+
+namespace lit::app {
+
+// The services whose containers the plan creates or recreates.
+std::set<std::string> changed_services(const reconciler::Plan& plan);
+
+// After an up that succeeded: records the project as the newest version
+// when it differs from the newest one recorded (nothing changed: nothing new).
+void record_applied(const Context& ctx, const reconciler::Project& project,
+                    const std::set<std::string>& changed);
+
+// After an `up --atomic` whose changed services did not become ready within
+// `timeout`: says why for each, returns them (and the rest of the project) to
+// the current version, records the failed one, and returns the exit status (1).
+// The caller holds the project's lock.
+int return_to_current(Context& ctx, const reconciler::Project& failed,
+                      const std::set<std::string>& changed, std::chrono::seconds timeout);
+
+// A recorded version's project, loaded back from its definition.
+reconciler::Project load_version(const reconciler::VersionStore& versions,
+                                 const std::string& project,
+                                 const reconciler::ProjectVersion& version);
+
+// Converges the project on `project` (orphans removed), waiting up to
+// `timeout` for the services it changes; the exit status. The caller holds
+// the project's lock.
+int converge_to_version(Context& ctx, const reconciler::Project& project,
+                        std::chrono::seconds timeout);
+
+}  // namespace lit::app
