@@ -102,7 +102,8 @@ void add_run_flags(CLI::App& cmd, CreateFlags& f) {
                       "Resource limit NAME=SOFT[:HARD], e.g. nofile=1024:2048"));
   cmd.add_option("--shm-size", f.shm_size, "Size of /dev/shm (default 64m)");
   each(cmd.add_option("--device", f.devices,
-                      "Give the container a host device: HOST[:CONTAINER][:PERMS] (PERMS: rwm)"));
+                      "Give the container a host device: HOST[:CONTAINER][:PERMS] (PERMS: rwm), "
+                      "or a CDI device VENDOR/CLASS=NAME"));
   each(cmd.add_option("--device-cgroup-rule", f.device_cgroup_rules,
                       "Allow devices in the container's device cgroup: TYPE MAJOR:MINOR ACCESS, "
                       "e.g. 'c 1:3 rwm' or 'b 8:* r'"));

@@ -13,6 +13,7 @@
 #include "app/views/image_display.hpp"
 #include "app/views/table.hpp"
 #include "network/store.hpp"
+#include "runtime/cdi/registry.hpp"
 #include "runtime/cgroups/cgroup.hpp"
 #include "runtime/image/builder/builder.hpp"
 #include "runtime/image/prune.hpp"
@@ -195,6 +196,9 @@ void register_info(CLI::App& system, Context& ctx) {
     if (!apparmor.empty()) security += " apparmor=" + apparmor;
     if (rootless::active()) security += " rootless";
     std::printf("Security Options: %s\n", security.c_str());
+    // Where --device VENDOR/CLASS=NAME looks, lowest priority first (docker's line).
+    std::printf("CDI spec directories:\n");
+    for (const auto& dir : runtime::cdi::default_spec_dirs()) std::printf(" %s\n", dir.c_str());
   });
 }
 

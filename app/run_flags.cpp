@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "runtime/cdi/registry.hpp"
 #include "runtime/lifecycle/control.hpp"
 #include "runtime/shim/log_time.hpp"
 #include "runtime/spec/devices.hpp"
@@ -69,10 +70,20 @@ void add_security(const CreateFlags& f, runtime::SecuritySpec& s) {
   runtime::apply_security_opts(opts, s);
 }
 
-// Each --device, its host nodes looked up now so a typo names the flag; each
-// --device-cgroup-rule.
+// Each --device, its host nodes (or a CDI device's spec files) looked up now
+// so a typo names the flag; each --device-cgroup-rule.
 void add_devices(const CreateFlags& f, ContainerRequest& r) {
   for (const auto& value : f.devices) {
+    if (runtime::cdi::is_device_name(value)) {
+      runtime::cdi::DeviceName name = runtime::cdi::parse_device_name(value);
+      try {
+        runtime::cdi::resolve({name});
+      } catch (Error& e) {
+        throw e.context("invalid value \"" + value + "\" for flag --device");
+      }
+      r.cdi_devices.push_back(std::move(name));
+      continue;
+    }
     runtime::DeviceRequest d = runtime::parse_device(value);
     try {
       runtime::resolve_devices(d);

@@ -222,6 +222,8 @@ void put_first_half(ojson& j, const Project& p, const Service& s, const ComposeO
     j["devices"].push_back({{"source", d.value.host_path},
                             {"target", d.value.container_path},
                             {"permissions", cgroups::device_access_text(d.value.access)}});
+  for (const auto& d : s.cdi_devices)  // as compose writes a CDI name
+    j["devices"].push_back({{"source", d.text}, {"target", d.text}, {"permissions", "rwm"}});
   put_list(j, "dns", s.dns);
   put_list(j, "dns_opt", s.dns_opt);
   put_list(j, "dns_search", s.dns_search);

@@ -205,6 +205,15 @@ json list_json(const std::vector<T>& v, F f) {
   return j;
 }
 
+// Host devices' texts, then CDI devices' names. Set only when there are some,
+// so the hashes of services without stay. A CDI device counts by its name: a
+// changed spec file does not recreate (as with compose).
+json devices_json(const Service& s) {
+  json j = list_json(s.devices, [](const auto& d) { return d.text; });
+  for (const auto& d : s.cdi_devices) j.push_back(d.text);
+  return j;
+}
+
 }  // namespace
 
 json to_json(const Service& s) {
@@ -267,8 +276,7 @@ json to_json(const Service& s) {
   if (!s.pre_stop.empty()) j["pre_stop"] = list_json(s.pre_stop, hook_json);
   if (!s.watch.empty()) j["develop"] = {{"watch", list_json(s.watch, watch_json)}};
   if (!s.mac_address.empty()) j["mac_address"] = s.mac_address;
-  if (!s.devices.empty())  // only when set: the hashes of services without stay
-    j["devices"] = list_json(s.devices, [](const auto& d) { return d.text; });
+  if (!s.devices.empty() || !s.cdi_devices.empty()) j["devices"] = devices_json(s);
   if (!s.device_cgroup_rules.empty())  // only when set, as devices
     j["device_cgroup_rules"] =
         list_json(s.device_cgroup_rules, [](const auto& r) { return r.text; });

@@ -291,6 +291,9 @@ struct Service {
   std::optional<std::int64_t> shm_size;  // bytes
   // devices: text "HOST:CONTAINER:PERMS" (normalized), read as --device reads it
   std::vector<Parsed<runtime::DeviceRequest>> devices;
+  // devices given as CDI names: text "VENDOR/CLASS=NAME"; their spec files are
+  // read where the containers are created
+  std::vector<Parsed<runtime::cdi::DeviceName>> cdi_devices;
   // device_cgroup_rules: text "c 1:3 rwm" (normalized), read as --device-cgroup-rule reads it
   std::vector<Parsed<cgroups::DeviceRule>> device_cgroup_rules;
   std::vector<FileRef> secrets, configs;

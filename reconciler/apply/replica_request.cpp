@@ -7,6 +7,7 @@
 
 #include "reconciler/apply/copy_image.hpp"
 #include "reconciler/labels.hpp"
+#include "runtime/cdi/registry.hpp"
 #include "runtime/lifecycle/control.hpp"
 #include "runtime/spec/devices.hpp"
 #include "runtime/spec/options.hpp"
@@ -317,7 +318,8 @@ void add_security_and_dns(const Service& s, ContainerRequest& r) {
   r.sysctls = s.sysctls;
 }
 
-// The host nodes are looked up here, on the machine that runs the containers.
+// The host nodes and CDI spec files are looked up here, on the machine that
+// runs the containers.
 void add_devices(const Service& s, ContainerRequest& r) {
   for (const auto& d : s.devices) {
     try {
@@ -327,6 +329,14 @@ void add_devices(const Service& s, ContainerRequest& r) {
     }
     r.devices.push_back(d.value);
   }
+  std::vector<runtime::cdi::DeviceName> cdi;
+  for (const auto& d : s.cdi_devices) cdi.push_back(d.value);
+  try {
+    runtime::cdi::resolve(cdi);
+  } catch (const Error& e) {
+    throw Error(unsupported(s, "devices", e.what())).with_hint(e.hint());
+  }
+  r.cdi_devices = std::move(cdi);
   for (const auto& rule : s.device_cgroup_rules) r.device_cgroup_rules.push_back(rule.value);
 }
 

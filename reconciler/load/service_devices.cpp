@@ -1,17 +1,21 @@
 // devices: host device nodes given to the service's containers, short
 // ("HOST[:CONTAINER][:PERMS]", read as --device reads it) or long syntax
-// ({source, target, permissions}). The host node itself is looked up when a
-// container is created, so a project loads on a machine without the device.
+// ({source, target, permissions}), or CDI devices ("VENDOR/CLASS=NAME", as a
+// string or a long syntax's source, compose's form). The host node and the
+// CDI spec files are looked up when a container is created, so a project
+// loads on a machine without the device.
 // device_cgroup_rules: docker's "TYPE MAJOR:MINOR ACCESS", allowed in the
 // device cgroup beside the defaults.
 #include "reconciler/load/normalize.hpp"
 #include "reconciler/load/values.hpp"
+#include "runtime/cdi/name.hpp"
 #include "runtime/spec/devices.hpp"
 
 namespace lit::reconciler::load {
 namespace {
 
-// The long syntax as the short one's text.
+// The long syntax as the short one's text; a CDI name's source alone (its
+// target, as compose writes it, the same name).
 std::string long_syntax_text(const Node& n, const std::string& path) {
   std::string source, target, permissions = "rwm";
   for (const auto& e : n.entries) {
@@ -26,6 +30,11 @@ std::string long_syntax_text(const Node& n, const std::string& path) {
       fail(e.key_loc, p, "unknown key (use source, target and permissions)");
   }
   if (source.empty()) fail(n.loc, path, "source is required");
+  if (runtime::cdi::is_device_name(source)) {
+    if (!target.empty() && target != source)
+      fail(n.loc, path, "a CDI device (" + source + ") takes no target");
+    return source;
+  }
   return source + ":" + (target.empty() ? source : target) + ":" + permissions;
 }
 
@@ -33,12 +42,21 @@ std::string long_syntax_text(const Node& n, const std::string& path) {
 
 void normalize_devices(const Node& n, const std::string& path, Service& s) {
   s.devices.clear();
+  s.cdi_devices.clear();
   if (n.is_null()) return;
   if (!n.is_seq()) fail(n.loc, path, "expected a list of HOST:CONTAINER[:PERMS]");
   for (std::size_t i = 0; i < n.items.size(); ++i) {
     const Node& item = n.items[i];
     std::string p = idx(path, i);
     std::string text = item.is_map() ? long_syntax_text(item, p) : as_string(item, p);
+    if (runtime::cdi::is_device_name(text)) {
+      runtime::cdi::DeviceName name =
+          runtime_parse(item, p, [&] { return runtime::cdi::parse_device_name(text, "devices"); });
+      for (const auto& other : s.cdi_devices)
+        if (other.value == name) fail(item.loc, p, text + " is given twice");
+      s.cdi_devices.push_back({name.text(), name});
+      continue;
+    }
     runtime::DeviceRequest d =
         runtime_parse(item, p, [&] { return runtime::parse_device(text, "devices"); });
     for (const auto& other : s.devices)

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <set>
 
+#include "runtime/cdi/apply.hpp"
 #include "runtime/init/init_binary.hpp"
 #include "runtime/rootfs/overlay_xattr.hpp"
 #include "runtime/spec/devices.hpp"
@@ -294,6 +295,10 @@ CreatePlan build_spec(const ContainerRequest& r, const image::Image& image,
   p.gid = user.gid;
   p.additional_gids = user.additional_gids;
   if (!get_env(p.env, "HOME")) p.env.push_back("HOME=" + user.home);  // as runc's init does
+  // CDI devices last, as docker applies them to a finished spec: their nodes
+  // default to the user resolved above, their variables replace the image's
+  // and the request's.
+  cdi::apply(cdi::resolve(r.cdi_devices), spec);
   spec.init = r.init;
   if (spec.init) lit_init_binary();  // missing: said now, before anything is created
   return plan;

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/cdi/name.hpp"
 #include "runtime/cgroups/cgroup.hpp"
 #include "runtime/lifecycle/restart_policy.hpp"
 #include "runtime/shim/log_writer.hpp"
@@ -122,6 +123,9 @@ struct ContainerRequest {
   std::vector<ContainerSpec::Rlimit> rlimits;
   std::optional<std::int64_t> shm_bytes;  // nullopt: 64 MB
   std::vector<DeviceRequest> devices;
+  // --device VENDOR/CLASS=NAME, a service's devices: CDI devices, whose spec
+  // files are read and edits applied at create (runtime/cdi/).
+  std::vector<cdi::DeviceName> cdi_devices;
   std::vector<cgroups::DeviceRule> device_cgroup_rules;  // --device-cgroup-rule
   SecuritySpec security;
   std::map<std::string, std::string> labels;
