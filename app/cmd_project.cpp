@@ -95,9 +95,13 @@ Project load_by_name(const Context& ctx, const std::vector<std::string>& service
   std::string name = name_without_file(ctx);
   const char* compose_file = std::getenv("COMPOSE_FILE");
   bool file_named = !ctx.project.files.empty() || (compose_file && *compose_file);
-  std::vector<std::string> no_env_files;
   if (name.empty() || file_named || !discover_files(dir).empty())
-    return load(ctx, services, no_env_files);
+    return load(ctx, services, std::vector<std::string>{});
+  return load_from_labels(ctx, name, services);
+}
+
+Project load_from_labels(const Context& ctx, const std::string& name,
+                         const std::vector<std::string>& services) {
   check_project_name(name);
   Project found = project_from_labels(ctx.paths, name);
   if (!readable_files(found.files)) return found;  // what the labels say
@@ -106,13 +110,35 @@ Project load_by_name(const Context& ctx, const std::vector<std::string>& service
   from_labels.project.project_name = name;
   if (from_labels.project.project_directory.empty())
     from_labels.project.project_directory = found.working_dir;
-  return load(from_labels, services, no_env_files);
+  return load(from_labels, services, std::vector<std::string>{});
 }
 
 FileLock project_lock(const Context& ctx, const std::string& project) {
   auto dir = ctx.paths.run_root / "projects";
   make_dirs(dir, 0700);
   return FileLock(dir / (project + ".lock"));
+}
+
+Applied apply_and_wait(const Context& ctx, const Project& project, const Desired& desired,
+                       const Plan& plan, const ApplyOptions& options,
+                       const std::optional<WaitFor>& wait, const Progress& progress) {
+  Progress sink = progress;
+  if (wait && wait->on_look)  // systemd's STATUS= while the plan runs too
+    sink = [&, shown = progress](const ProgressEvent& e) {
+      if (shown) shown(e);
+      if (e.id.starts_with("Container "))
+        wait->on_look(assess_readiness(ctx.paths, project, wait->services));
+    };
+  ApplyResult result = apply_plan(ctx.paths, &project, &desired, plan, options, sink);
+  Applied out;
+  out.failures = std::move(result.errors);
+  out.output = std::move(result.output);
+  out.warnings = std::move(result.warnings);
+  const bool stopped = options.stop.stop_requested();
+  if (out.failures.empty() && wait && !stopped)
+    out.failures = wait_until_ready(ctx.paths, project, wait->services, wait->timeout, progress,
+                                    wait->on_look);
+  return out;
 }
 
 int apply_with_progress(const Context& ctx, const Project& project, const Desired& desired,
@@ -122,25 +148,14 @@ int apply_with_progress(const Context& ctx, const Project& project, const Desire
   ApplyOptions cancellable = options;
   cancellable.stop = interrupt.token();
   ProgressView view(parse_progress_mode(ctx.project.progress), "Running");
-  Progress sink = view.sink();
-  if (wait && wait->on_look)  // systemd's STATUS= while the plan runs too
-    sink = [&, shown = sink](const ProgressEvent& e) {
-      shown(e);
-      if (e.id.starts_with("Container "))
-        wait->on_look(assess_readiness(ctx.paths, project, wait->services));
-    };
-  ApplyResult result = apply_plan(ctx.paths, &project, &desired, plan, cancellable, sink);
-  std::vector<std::string> failures = std::move(result.errors);
-  if (failures.empty() && wait && !interrupt.interrupted())
-    failures = wait_until_ready(ctx.paths, project, wait->services, wait->timeout, view.sink(),
-                                wait->on_look);
+  Applied result = apply_and_wait(ctx, project, desired, plan, cancellable, wait, view.sink());
   view.stop();
   for (const auto& line : result.output) std::printf("%s\n", line.c_str());  // hooks'
   std::fflush(stdout);
   for (const auto& w : result.warnings) std::fprintf(stderr, "lit: warning: %s\n", w.c_str());
-  for (const auto& f : failures) std::fprintf(stderr, "lit: %s\n", f.c_str());
+  for (const auto& f : result.failures) std::fprintf(stderr, "lit: %s\n", f.c_str());
   if (interrupt.interrupted()) return kExitInterrupted;
-  return failures.empty() ? 0 : 1;
+  return result.failures.empty() ? 0 : 1;
 }
 
 namespace {
@@ -583,6 +598,30 @@ void register_ps(CLI::App& app, Context& ctx) {
 }
 
 }  // namespace
+
+UpOutcome up_detached(const Context& base, const UpRequest& request, std::stop_token stop) {
+  Context ctx = base;
+  ctx.project.project_directory = request.project_dir;
+  ctx.project.files = request.files;
+  ctx.project.profiles = request.profiles;
+  ctx.project.progress = "quiet";
+  ConvergeFlags f;
+  f.quiet_pull = true;
+  Convergence c = plan_convergence(ctx, f);
+  std::optional<WaitFor> wait;
+  if (request.wait) wait = WaitFor{request.timeout, started_services(c.project, f)};
+  const std::set<std::string> changed = changed_services(c.plan);
+  if (request.atomic && !wait && !changed.empty()) wait = WaitFor{request.timeout, changed};
+  ApplyOptions apply;
+  apply.stop = stop;
+  UpOutcome out{c.project.name,
+                apply_and_wait(ctx, c.project, c.desired, c.plan, apply, wait).failures};
+  if (out.failures.empty())
+    record_applied(ctx, c.project, changed);
+  else if (request.atomic && !changed.empty())
+    return_to_current(ctx, c.project, changed, request.timeout);
+  return out;
+}
 
 void register_project_commands(CLI::App& app, Context& ctx) {
   register_up(app, ctx);

@@ -534,39 +534,11 @@ void register_images(CLI::App& app, Context& ctx) {
 
 // ---- ls ----
 
-// compose's combined status: each status with its count, in name order.
-std::string combined_status(const std::vector<runtime::ContainerStatus>& statuses) {
-  std::map<std::string, int> count;
-  for (auto s : statuses) ++count[std::string(runtime::to_string(s))];
-  std::string out;
-  for (const auto& [s, n] : count)
-    out += (out.empty() ? "" : ", ") + s + "(" + std::to_string(n) + ")";
-  return out;
-}
-
 FormatSpec projects_spec() {
   FormatSpec s;
   s.headers = {{"Name", "NAME"}, {"Status", "STATUS"}, {"ConfigFiles", "CONFIG FILES"}};
   s.default_table = "table {{.Name}}\\t{{.Status}}\\t{{.ConfigFiles}}";
   return s;
-}
-
-struct ProjectSeen {
-  std::vector<runtime::ContainerStatus> statuses;
-  std::string files;
-};
-
-// The projects with containers on this host, by name (as compose sorts them).
-std::map<std::string, ProjectSeen> projects_on_host(const Context& ctx) {
-  std::map<std::string, ProjectSeen> projects;
-  for (const auto& r : runtime::RecordStore(ctx.paths).list()) {
-    std::string name = label_of(r, kProjectLabel);
-    if (name.empty()) continue;
-    ProjectSeen& p = projects[name];
-    p.statuses.push_back(runtime::shown_status(runtime::observed_state(r)));
-    if (std::string files = label_of(r, kConfigFilesLabel); !files.empty()) p.files = files;
-  }
-  return projects;
 }
 
 void register_ls(CLI::App& app, Context& ctx) {
