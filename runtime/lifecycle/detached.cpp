@@ -31,8 +31,12 @@ namespace fs = std::filesystem;
 namespace {
 
 std::vector<std::string> shim_args(const Paths& paths, const ContainerRecord& r) {
+  // The lit the supervisor runs its helpers with (__exited, __health): this
+  // program, or the one a front end that is not lit names (lit-dbus sets
+  // LIT_PROGRAM to the lit next to it).
   std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  const char* named = std::getenv("LIT_PROGRAM");
+  fs::path self = named && *named ? fs::path(named) : fs::read_symlink("/proc/self/exe", ec);
   if (ec) throw Error::sys("find lit's own executable", "/proc/self/exe", ec.value());
   std::vector<std::string> args = {helper_executable("lit-shim").string(),
                                    "--id",
