@@ -91,6 +91,7 @@ void register_project_logs(CLI::App& app, Context& ctx);
 void register_config(CLI::App& app, Context& ctx);            // cmd_config.cpp: lit config
 void register_systemd_commands(CLI::App& app, Context& ctx);  // cmd_systemd.cpp
 void register_rollback(CLI::App& app, Context& ctx);          // cmd_rollback.cpp
+void register_serve(CLI::App& app, Context& ctx);             // cmd_serve.cpp: lit serve --dbus
 // cmd_events.cpp: `lit events` (compose's) and `lit system events` (docker's).
 void register_project_events(CLI::App& app, Context& ctx);
 void register_system_events(CLI::App& system, Context& ctx);

@@ -93,6 +93,7 @@ int register_commands(CLI::App& cli, lit::app::Context& ctx, int argc, char** ar
   if (all) app::register_registry_commands(cli, ctx);
   if (all) app::register_systemd_commands(cli, ctx);
   if (all) app::register_rollback(cli, ctx);
+  if (all) app::register_serve(cli, ctx);
   app::accept_short_option_equals(cli);  // -f=PATH, -t=0, as docker
   return word == "container" || word == "image" || word == "network" ? app::kExitLitFailure
                                                                      : app::kExitProjectFailure;
