@@ -16,7 +16,8 @@ fi
 #  session's way out to the host's networks).
 #  apparmor: apparmor_parser, which compiles lit's default AppArmor profile;
 #  tests check that it compiles even where the kernel has no AppArmor.
-#  systemd: systemd-analyze, which checks the unit `lit systemd install` writes.)
+#  systemd: systemd-analyze, which checks the unit `lit systemd install` writes.
+#  dbus-daemon: the private bus the D-Bus tests serve io.lit.Manager1 on.)
 packages=(
   build-essential cmake pkg-config ninja-build
   libyaml-cpp-dev nlohmann-json3-dev
@@ -30,7 +31,7 @@ packages=(
   clang-format clang-tidy
   docker-registry skopeo apache2-utils
   uidmap passt slirp4netns
-  apparmor systemd
+  apparmor systemd dbus-daemon
 )
 
 export DEBIAN_FRONTEND=noninteractive

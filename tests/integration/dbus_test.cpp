@@ -1,0 +1,352 @@
+// lit serve --dbus: io.lit.Manager1 on a private bus (a dbus-daemon of the
+// test's own), driven by an sdbus-c++ proxy as a device's agent would.
+#include <fcntl.h>
+#include <sdbus-c++/sdbus-c++.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "tests/integration/project_fixture.hpp"
+
+namespace lit::test {
+namespace {
+
+using Options = std::map<std::string, sdbus::Variant>;
+using ContainerRow = sdbus::Struct<std::string, std::string, std::string, std::string, int32_t>;
+constexpr const char* kName = "io.lit.Manager1";
+constexpr const char* kPath = "/io/lit/Manager1";
+constexpr const char* kIface = "io.lit.Manager1";
+
+// A program run in the background with its output to a file, ended by its
+// pid (SIGTERM, then SIGKILL after a bound) when the object goes.
+class Background {
+ public:
+  Background(const std::vector<std::string>& argv, const fs::path& log,
+             const std::vector<std::string>& env = {}) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      ::dup2(fd, STDOUT_FILENO);
+      ::dup2(fd, STDERR_FILENO);
+      for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execvp(args[0], args.data());
+      ::_exit(127);
+    }
+  }
+  ~Background() { stop(); }
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+
+  // The exit status once it ended (-1 when it had to be killed).
+  int stop() {
+    if (pid_ <= 0) return status_;
+    ::kill(pid_, SIGTERM);
+    int st = 0;
+    bool ended = eventually([&] { return ::waitpid(pid_, &st, WNOHANG) == pid_; }, 30s);
+    if (!ended) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &st, 0);
+    }
+    status_ = ended && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    pid_ = -1;
+    return status_;
+  }
+  bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+
+ private:
+  pid_t pid_ = -1;
+  int status_ = -1;
+};
+
+constexpr const char* kCompose = R"(services:
+  web:
+    image: localhost/lit-test:latest
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo hello from web; echo second line; while true; do sleep 1; done"]
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 1s
+  db:
+    image: localhost/lit-test:latest
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 1s
+)";
+
+// The members of io.lit.Manager1 in an introspection document: "method Up" ->
+// its args' types and directions ("s in", "a{sv} in", "s out").
+std::map<std::string, std::vector<std::string>> members(const std::string& xml) {
+  std::map<std::string, std::vector<std::string>> out;
+  auto start = xml.find("<interface name=\"io.lit.Manager1\">");
+  if (start == std::string::npos) return out;
+  std::string iface = xml.substr(start, xml.find("</interface>", start) - start);
+  iface = std::regex_replace(iface, std::regex("<!--[\\s\\S]*?-->"), "");
+  static const std::regex member("<(method|signal) name=\"([A-Za-z]+)\"\\s*(/?)>");
+  static const std::regex arg("<arg\\b[^>]*>"), type("type=\"([^\"]+)\""),
+      dir("direction=\"([a-z]+)\"");
+  for (std::sregex_iterator m(iface.begin(), iface.end(), member), end; m != end; ++m) {
+    const std::string kind = (*m)[1], key = kind + " " + (*m)[2].str();
+    std::vector<std::string>& args = out[key];
+    if ((*m)[3] == "/") continue;
+    auto body_start = m->position() + m->length();
+    auto body_end = iface.find("</" + kind + ">", body_start);
+    std::string body = iface.substr(body_start, body_end - body_start);
+    for (std::sregex_iterator a(body.begin(), body.end(), arg); a != end; ++a) {
+      std::string text = a->str();
+      std::smatch t, d;
+      std::regex_search(text, t, type);
+      std::string direction = kind == "signal" ? "out" : "in";
+      if (std::regex_search(text, d, dir)) direction = d[1];
+      args.push_back(t[1].str() + " " + direction);
+    }
+  }
+  return out;
+}
+
+class DbusTest : public ProjectFixture {
+ protected:
+  void SetUp() override {
+    ProjectFixture::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    write(kCompose);
+    const fs::path socket = base_ / "bus.sock";
+    address_ = "unix:path=" + socket.string();
+    std::ofstream(base_ / "bus.conf")
+        << R"(<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>)"
+        << address_ << R"(</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+)";
+    bus_.emplace(
+        std::vector<std::string>{"dbus-daemon", "--config-file=" + (base_ / "bus.conf").string(),
+                                 "--nofork", "--nopidfile"},
+        base_ / "bus.log");
+    ASSERT_TRUE(eventually([&] { return fs::exists(socket); })) << "no bus at " << socket;
+    serve_.emplace(std::vector<std::string>{LIT_BINARY, "--root", root_.string(), "--run-root",
+                                            run_root_.string(), "serve", "--dbus", "--session"},
+                   base_ / "serve.log",
+                   std::vector<std::string>{"DBUS_SESSION_BUS_ADDRESS=" + address_});
+    connection_ = sdbus::createSessionBusConnectionWithAddress(address_);
+    connection_->enterEventLoopAsync();
+    auto bus = sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+    ASSERT_TRUE(eventually([&] {
+      bool has = false;
+      bus->callMethod("NameHasOwner")
+          .onInterface("org.freedesktop.DBus")
+          .withArguments(std::string(kName))
+          .storeResultsTo(has);
+      return has;
+    })) << "io.lit.Manager1 never appeared: "
+        << log("serve.log");
+    manager_ = sdbus::createProxy(*connection_, kName, kPath);
+    manager_->uponSignal("ContainerStarted")
+        .onInterface(kIface)
+        .call([this](const std::string& p, const std::string& s, const std::string& c) {
+          remember("started " + p + " " + s + " " + c);
+        });
+    manager_->uponSignal("ContainerExited")
+        .onInterface(kIface)
+        .call(
+            [this](const std::string& p, const std::string& s, const std::string& c, int32_t code) {
+              remember("exited " + p + " " + s + " " + c + " " + std::to_string(code));
+            });
+    manager_->uponSignal("HealthChanged")
+        .onInterface(kIface)
+        .call([this](const std::string& p, const std::string& c, const std::string& h) {
+          remember("health " + p + " " + c + " " + h);
+        });
+    manager_->uponSignal("UpFinished")
+        .onInterface(kIface)
+        .call([this](const std::string& p, bool ok, const std::string& m) {
+          remember("up " + p + " " + (ok ? "ok" : "failed") + " " + m);
+        });
+    manager_->finishRegistration();
+  }
+
+  void TearDown() override {
+    manager_.reset();
+    if (connection_) connection_->leaveEventLoop();
+    connection_.reset();
+    if (serve_) {
+      EXPECT_EQ(serve_->stop(), 0) << log("serve.log");
+    }
+    if (bus_) bus_->stop();
+    ProjectFixture::TearDown();
+  }
+
+  std::string log(const std::string& name) {
+    std::ifstream in(base_ / name);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  void remember(std::string line) {
+    std::lock_guard lock(mutex_);
+    signals_.push_back(std::move(line));
+  }
+  bool received(const std::string& line) {
+    std::lock_guard lock(mutex_);
+    return std::find(signals_.begin(), signals_.end(), line) != signals_.end();
+  }
+  std::string all_received() {
+    std::lock_guard lock(mutex_);
+    std::string out;
+    for (const auto& s : signals_) out += s + "\n";
+    return out;
+  }
+
+  std::string up(const Options& options) {
+    std::string name;
+    manager_->callMethod("Up")
+        .onInterface(kIface)
+        .withTimeout(120s)
+        .withArguments(dir_.string(), options)
+        .storeResultsTo(name);
+    return name;
+  }
+  std::map<std::string, std::tuple<std::string, std::string, std::string, int32_t>> services(
+      const std::string& project) {
+    std::vector<ContainerRow> rows;
+    manager_->callMethod("ListServices")
+        .onInterface(kIface)
+        .withArguments(project)
+        .storeResultsTo(rows);
+    std::map<std::string, std::tuple<std::string, std::string, std::string, int32_t>> out;
+    for (const auto& r : rows) out[r.get<1>()] = {r.get<0>(), r.get<2>(), r.get<3>(), r.get<4>()};
+    return out;
+  }
+  // The D-Bus error a call gives: "name: message", "" when it gives none.
+  template <typename Call>
+  std::string error_of(Call&& call) {
+    try {
+      call();
+    } catch (const sdbus::Error& e) {
+      return e.getName() + ": " + e.getMessage();
+    }
+    return "";
+  }
+
+  std::string address_;
+  std::optional<Background> bus_, serve_;
+  std::unique_ptr<sdbus::IConnection> connection_;
+  std::unique_ptr<sdbus::IProxy> manager_;
+  std::mutex mutex_;
+  std::vector<std::string> signals_;
+};
+
+TEST_F(DbusTest, UpListKillLogsDown) {
+  const std::string file = (dir_ / "compose.yaml").string();
+  Options options{{"files", sdbus::Variant(std::vector<std::string>{file})},
+                  {"wait", sdbus::Variant(true)},
+                  {"timeout", sdbus::Variant(std::uint32_t{60})}};
+  ASSERT_EQ(up(options), "shop") << log("serve.log");
+  using Row = std::tuple<std::string, std::string, std::string, int32_t>;
+  auto listed = services("shop");
+  EXPECT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed["shop-web-1"], (Row{"web", "running", "healthy", 0}));
+  EXPECT_EQ(listed["shop-db-1"], (Row{"db", "running", "healthy", 0}));
+  EXPECT_TRUE(eventually([&] { return received("up shop ok "); })) << all_received();
+  EXPECT_TRUE(received("started shop web shop-web-1")) << all_received();
+  EXPECT_TRUE(received("started shop db shop-db-1")) << all_received();
+  EXPECT_TRUE(received("health shop shop-web-1 healthy")) << all_received();
+
+  std::vector<sdbus::Struct<std::string, std::string>> projects;
+  manager_->callMethod("ListProjects").onInterface(kIface).storeResultsTo(projects);
+  ASSERT_EQ(projects.size(), 1u);
+  EXPECT_EQ(projects[0].get<0>(), "shop");
+  EXPECT_EQ(projects[0].get<1>(), "running(2)");
+
+  std::vector<std::string> lines;
+  manager_->callMethod("Logs")
+      .onInterface(kIface)
+      .withArguments(std::string("shop"), std::string("web"), std::uint32_t{0})
+      .storeResultsTo(lines);
+  EXPECT_EQ(lines, (std::vector<std::string>{"hello from web", "second line"}));
+  std::vector<std::string> last;  // (storeResultsTo appends)
+  manager_->callMethod("Logs")
+      .onInterface(kIface)
+      .withArguments(std::string("shop"), std::string("web"), std::uint32_t{1})
+      .storeResultsTo(last);
+  EXPECT_EQ(last, (std::vector<std::string>{"second line"}));
+
+  // A change the CLI makes is signalled too: the service reads lit's records.
+  ASSERT_EQ(project({"kill", "web"}).exit_code, 0);
+  EXPECT_TRUE(eventually([&] { return received("exited shop web shop-web-1 137"); }))
+      << all_received();
+  EXPECT_EQ(std::get<1>(services("shop")["shop-web-1"]), "exited");
+  EXPECT_EQ(std::get<3>(services("shop")["shop-web-1"]), 137);
+
+  manager_->callMethod("Restart").onInterface(kIface).withTimeout(60s).withArguments(
+      std::string("shop"), std::string("web"));
+  EXPECT_EQ(std::get<1>(services("shop")["shop-web-1"]), "running");
+
+  manager_->callMethod("Down").onInterface(kIface).withTimeout(60s).withArguments(
+      std::string("shop"));
+  EXPECT_EQ(error_of([&] { services("shop"); }), "io.lit.Error.NotFound: no such project: shop");
+  EXPECT_TRUE(container_ids().empty());
+}
+
+TEST_F(DbusTest, ErrorsNameWhatIsWrong) {
+  EXPECT_EQ(error_of([&] { services("nope"); }), "io.lit.Error.NotFound: no such project: nope");
+  EXPECT_EQ(error_of([&] {
+              manager_->callMethod("Logs").onInterface(kIface).withArguments(
+                  std::string("nope"), std::string("web"), std::uint32_t{0});
+            }),
+            "io.lit.Error.NotFound: no such project: nope");
+  EXPECT_EQ(error_of([&] {
+              manager_->callMethod("Up").onInterface(kIface).withArguments(std::string("shop"),
+                                                                           Options{});
+            }),
+            "io.lit.Error.InvalidArgument: Up: project directory \"shop\" is not an absolute path");
+  EXPECT_EQ(error_of([&] {
+              up({{"wait", sdbus::Variant(std::string("yes"))}});
+            }),
+            "io.lit.Error.InvalidArgument: Up: option \"wait\" must be of type b, not s");
+  // Up of the project, then an unknown service of it.
+  ASSERT_EQ(up({}), "shop") << log("serve.log");
+  EXPECT_EQ(error_of([&] {
+              manager_->callMethod("Restart").onInterface(kIface).withArguments(
+                  std::string("shop"), std::string("cache"));
+            }),
+            "io.lit.Error.NotFound: no such service: cache in project shop");
+  manager_->callMethod("Down").onInterface(kIface).withTimeout(60s).withArguments(
+      std::string("shop"));
+}
+
+TEST_F(DbusTest, IntrospectionMatchesTheInterfaceFile) {
+  std::string xml;
+  manager_->callMethod("Introspect")
+      .onInterface("org.freedesktop.DBus.Introspectable")
+      .storeResultsTo(xml);
+  std::ifstream in(fs::path(LIT_SOURCE_DIR) / "app/dbus/io.lit.Manager1.xml");
+  std::stringstream file;
+  file << in.rdbuf();
+  auto expected = members(file.str());
+  EXPECT_EQ(expected.size(), 10u);
+  EXPECT_EQ(members(xml), expected) << xml;
+}
+
+}  // namespace
+}  // namespace lit::test
