@@ -85,7 +85,8 @@ void check(const std::vector<std::string>& failures) {
 
 Manager::Manager(const Context& ctx, sdbus::IConnection& connection)
     : ctx_(ctx), object_(sdbus::createObject(connection, kObjectPath)) {
-  register_methods();
+  register_queries();
+  register_changes();
   register_signals();
   object_->finishRegistration();
   events_cancel_ = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -119,7 +120,7 @@ void Manager::in_worker(Work work) {
   }).detach();
 }
 
-void Manager::register_methods() {
+void Manager::register_queries() {
   object_->registerMethod("ListProjects")
       .onInterface(kInterface)
       .withOutputParamNames("projects")
@@ -149,6 +150,19 @@ void Manager::register_methods() {
               });
             });
           });
+  object_->registerMethod("Logs")
+      .onInterface(kInterface)
+      .withInputParamNames("project", "service", "tail")
+      .withOutputParamNames("lines")
+      .implementedAs([this](sdbus::Result<std::vector<std::string>>&& result, std::string project,
+                            std::string service, std::uint32_t tail) {
+        in_worker([this, result = std::move(result), project, service, tail]() mutable {
+          reply(result, kFailed, [&] { return service_log_lines(ctx_, project, service, tail); });
+        });
+      });
+}
+
+void Manager::register_changes() {
   object_->registerMethod("Up")
       .onInterface(kInterface)
       .withInputParamNames("project_dir", "options")
@@ -197,16 +211,6 @@ void Manager::register_methods() {
         in_worker([this, result = std::move(result), project, service]() mutable {
           reply(result, kFailed,
                 [&] { check(restart_service(ctx_, project, service, stop_.get_token())); });
-        });
-      });
-  object_->registerMethod("Logs")
-      .onInterface(kInterface)
-      .withInputParamNames("project", "service", "tail")
-      .withOutputParamNames("lines")
-      .implementedAs([this](sdbus::Result<std::vector<std::string>>&& result, std::string project,
-                            std::string service, std::uint32_t tail) {
-        in_worker([this, result = std::move(result), project, service, tail]() mutable {
-          reply(result, kFailed, [&] { return service_log_lines(ctx_, project, service, tail); });
         });
       });
 }

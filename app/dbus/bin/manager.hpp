@@ -34,7 +34,8 @@ class Manager {
   Manager& operator=(const Manager&) = delete;
 
  private:
-  void register_methods();
+  void register_queries();  // ListProjects, ListServices, Logs
+  void register_changes();  // Up, Down, Restart
   void register_signals();
   // Runs `work` on a thread of its own (a call's reply is sent from there).
   template <typename Work>
