@@ -117,7 +117,8 @@ TEST_F(BundleTest, ManifestErrorsNameTheKey) {
 }
 
 TEST_F(BundleTest, GoodBundleIsVerifiedAndGivesItsImage) {
-  lit::bundle::VerifiedBundle b = read(good().bytes(lit::test::Compression::zstd));
+  lit::bundle::VerifiedBundle b =
+      read(lit::test::compress(good().bytes(), lit::test::Compression::zstd));
   EXPECT_EQ(b.manifest, manifest);
   auto images = lit::bundle::pending_images(b);
   ASSERT_EQ(images.size(), 1u);
