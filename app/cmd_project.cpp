@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "app/build.hpp"
+#include "app/bundle.hpp"
 #include "app/container_fs.hpp"
 #include "app/context.hpp"
 #include "app/interrupt.hpp"
@@ -341,6 +342,20 @@ void register_up(CLI::App& app, Context& ctx) {
     if (systemd) systemd->send("STOPPING=1");
   });
 }
+
+}  // namespace
+
+int up_from_store_and_wait(Context& ctx, std::chrono::seconds timeout) {
+  ConvergeFlags f;
+  f.no_build = true;  // the images are in the store: nothing to build, nothing to pull
+  f.pull = "never";
+  f.remove_orphans = true;  // the files are the whole project: a service gone goes
+  Convergence c = plan_convergence(ctx, f);
+  return apply_with_progress(ctx, c.project, c.desired, c.plan, {},
+                             WaitFor{timeout, started_services(c.project, f)});
+}
+
+namespace {
 
 // compose create: up --no-start.
 void register_create(CLI::App& app, Context& ctx) {
