@@ -16,11 +16,15 @@ namespace fs = std::filesystem;
 ProjectDirSwap::ProjectDirSwap(fs::path dir) : dir_(std::move(dir)) {
   if (dir_.filename().empty()) dir_ = dir_.parent_path();  // "dir/" names dir
   make_dirs(dir_.parent_path(), 0755);
+  const std::string name = dir_.filename().string();
+  lock_.emplace(dir_.parent_path() / ("." + name + ".lock"));
   std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir_.parent_path(), ec))
+    if (e.path().filename().string().starts_with("." + name + ".new-")) remove_tree(e.path());
   had_previous_ = fs::exists(fs::symlink_status(dir_, ec));
   if (had_previous_ && !fs::is_directory(fs::symlink_status(dir_, ec)))
     throw Error("write project files: " + dir_.string() + " is not a directory");
-  std::string tmpl = (dir_.parent_path() / ("." + dir_.filename().string() + ".new-XXXXXX"));
+  std::string tmpl = (dir_.parent_path() / ("." + name + ".new-XXXXXX"));
   if (::mkdtemp(tmpl.data()) == nullptr) throw Error::sys("create", tmpl, errno);
   other_ = tmpl;
   ::chmod(other_.c_str(), 0755);

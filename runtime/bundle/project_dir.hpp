@@ -4,10 +4,14 @@
 // with the current one in one renameat2(RENAME_EXCHANGE): a reader sees the
 // old files or the new ones, never a mix. The previous version stays beside
 // it (under the new directory's name) until commit(); destroyed before that,
-// the swap puts the previous version back, or removes the new one.
+// the swap puts the previous version back, or removes the new one. One apply
+// at a time holds .NAME.lock beside the directory; it clears what an apply
+// killed before its end left there (the other version's directory).
 #include <filesystem>
+#include <optional>
 
 #include "runtime/bundle/reader.hpp"
+#include "runtime/util/fs.hpp"
 
 namespace lit::bundle {
 
@@ -29,6 +33,7 @@ class ProjectDirSwap {
 
  private:
   std::filesystem::path dir_, other_;
+  std::optional<FileLock> lock_;
   bool had_previous_ = false, swapped_ = false, done_ = false;
 };
 

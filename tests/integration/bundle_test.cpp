@@ -109,7 +109,7 @@ TEST_F(BundleTest, MadeOnOneRootAppliedOnAFreshOne) {
   Result motd = lit(
       {"container", "exec", "shop-web-1", "wget", "-q", "-O", "-", "http://127.0.0.1/motd.txt"});
   EXPECT_EQ(motd.out, "hello from the bundle\n") << motd;
-  Result env = lit({"container", "exec", "shop-web-1", "printenv", "GREETING"});
+  Result env = lit({"container", "exec", "shop-web-1", "sh", "-c", "echo $GREETING"});
   EXPECT_EQ(env.out, "hi\n") << env;
   EXPECT_EQ(read_file(root_ / "bundles" / "shop" / "conf" / "motd.txt"), "hello from the bundle\n");
 }
@@ -162,10 +162,11 @@ TEST_F(BundleTest, ASecondBundleRecreatesOnlyTheChangedService) {
   EXPECT_EQ(after["web"]["ID"], before["web"]["ID"]) << two;
   EXPECT_NE(after["api"]["ID"], before["api"]["ID"]) << two;
   EXPECT_EQ(read_file(root_ / "bundles" / "shop" / "compose.yaml"), changed);
-  // Only the project's directory is left: the previous version went once up succeeded.
+  // The previous version went once the services were up: only the project's
+  // directory (and its lock) are left.
   std::set<std::string> left;
   for (const auto& e : fs::directory_iterator(root_ / "bundles")) left.insert(e.path().filename());
-  EXPECT_EQ(left, std::set<std::string>{"shop"});
+  EXPECT_EQ(left, (std::set<std::string>{".shop.lock", "shop"}));
 }
 
 }  // namespace
