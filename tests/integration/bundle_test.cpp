@@ -169,5 +169,29 @@ TEST_F(BundleTest, ASecondBundleRecreatesOnlyTheChangedService) {
   EXPECT_EQ(left, (std::set<std::string>{".shop.lock", "shop"}));
 }
 
+TEST_F(BundleTest, AnUpdateThatDoesNotComeUpPutsThePreviousFilesBack) {
+  const fs::path good = base_ / "good.bundle", bad = base_ / "bad.bundle";
+  ASSERT_EQ(create(good).exit_code, 0);
+  std::string broken = kCompose;
+  broken.replace(broken.find("\"CMD\", \"wget\""), 13, "\"CMD\", \"false\"");
+  write(broken);
+  ASSERT_EQ(create(bad).exit_code, 0);
+
+  on_device();
+  ASSERT_EQ(apply(good).exit_code, 0);
+  const std::string applied = read_file(root_ / "bundles" / "shop" / "compose.yaml");
+  RunOptions o;
+  o.timeout = 120s;
+  Result r = lit({"bundle", "apply", "--wait-timeout", "15", bad.string()}, o);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("lit: bundle apply " + bad.string() +
+                       ": project shop did not converge: the previous files are back in " +
+                       (root_ / "bundles" / "shop").string()),
+            std::string::npos)
+      << r;
+  EXPECT_EQ(read_file(root_ / "bundles" / "shop" / "compose.yaml"), applied);
+  EXPECT_EQ(applied.find("\"false\""), std::string::npos);
+}
+
 }  // namespace
 }  // namespace lit::test
