@@ -191,6 +191,14 @@ TEST_F(BundleTest, AnUpdateThatDoesNotComeUpPutsThePreviousFilesBack) {
       << r;
   EXPECT_EQ(read_file(root_ / "bundles" / "shop" / "compose.yaml"), applied);
   EXPECT_EQ(applied.find("\"false\""), std::string::npos);
+  // The containers too: web runs the first bundle's version again, healthy.
+  EXPECT_NE(r.err.find("lit: web: back to version 1"), std::string::npos) << r;
+  bool healthy = false;
+  for (const auto& line : lit({"-p", "shop", "ps", "--format", "json"}).out_lines()) {
+    auto j = nlohmann::json::parse(line);
+    if (j.at("Service") == "web") healthy = j.value("Health", "") == "healthy";
+  }
+  EXPECT_TRUE(healthy);
 }
 
 }  // namespace
