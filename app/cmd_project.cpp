@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "app/build.hpp"
+#include "app/bundle.hpp"
 #include "app/container_fs.hpp"
 #include "app/context.hpp"
 #include "app/interrupt.hpp"
@@ -368,6 +369,25 @@ void register_up(CLI::App& app, Context& ctx) {
     if (systemd) systemd->send("STOPPING=1");
   });
 }
+
+}  // namespace
+
+int up_from_store_and_wait(Context& ctx, std::chrono::seconds timeout) {
+  ConvergeFlags f;
+  f.no_build = true;  // the images are in the store: nothing to build, nothing to pull
+  f.pull = "never";
+  f.remove_orphans = true;  // the files are the whole project: a service gone goes
+  Convergence c = plan_convergence(ctx, f);
+  const std::set<std::string> changed = changed_services(c.plan);
+  const int rc = apply_with_progress(ctx, c.project, c.desired, c.plan, {},
+                                     WaitFor{timeout, started_services(c.project, f)});
+  if (rc == 0) record_applied(ctx, c.project, changed);
+  // As up --atomic: what changed goes back to the version that ran before.
+  if (rc == 0 || rc == kExitInterrupted || changed.empty()) return rc;
+  return return_to_current(ctx, c.project, changed, timeout);
+}
+
+namespace {
 
 // compose create: up --no-start.
 void register_create(CLI::App& app, Context& ctx) {

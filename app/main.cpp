@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "app/bundle.hpp"
 #include "app/context.hpp"
 #include "app/flag_forms.hpp"
 #include "app/pull.hpp"
@@ -69,8 +70,8 @@ void apply_global_flags(const CLI::App& cli, lit::app::Context& ctx) {
   const std::string command = subs.empty() ? "" : subs.front()->get_name();
   // compose's commands: each simulates its changes (prints what it would do),
   // or only reads and runs as it is. lit's docker-style groups have no dry run.
-  static const std::set<std::string> kNotCompose = {"container", "image", "network", "volume",
-                                                    "system",    "login", "logout",  "builder"};
+  static const std::set<std::string> kNotCompose = {
+      "container", "image", "network", "volume", "system", "login", "logout", "builder", "bundle"};
   if (kNotCompose.count(command))
     throw lit::Error("--dry-run: a flag of the project (compose) commands, not of lit " + command)
         .with_hint("run the command without --dry-run");
@@ -93,6 +94,7 @@ int register_commands(CLI::App& cli, lit::app::Context& ctx, int argc, char** ar
   if (all) app::register_registry_commands(cli, ctx);
   if (all) app::register_systemd_commands(cli, ctx);
   if (all) app::register_rollback(cli, ctx);
+  if (all) app::register_bundle_commands(cli, ctx);
   if (all) app::register_serve(cli, ctx);
   app::accept_short_option_equals(cli);  // -f=PATH, -t=0, as docker
   return word == "container" || word == "image" || word == "network" ? app::kExitLitFailure

@@ -13,10 +13,12 @@
 // itself (saved, then loaded) round-trips with the same id. Every entry of
 // the outer tar has mtime 0 and owner 0:0: the same images give the same bytes.
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "runtime/image/layer_tar.hpp"
+#include "runtime/image/outer_tar.hpp"
 
 namespace lit::image {
 
@@ -42,6 +44,25 @@ std::vector<SaveRequest> resolve_save(const std::filesystem::path& images_root,
 // image in errors. Save and push both use it.
 std::string config_with_diff_ids(const std::string& config,
                                  const std::vector<std::string>& diff_ids, const std::string& what);
+
+// One image as it is written: its config (rewritten when a regenerated layer
+// has a new diff ID, and then a new id), its layers regenerated and measured
+// (uncompressed tars: each one's digest is its diff ID), and its OCI manifest.
+struct PreparedImage {
+  std::string id, config;
+  std::vector<std::string> tags;  // normalized
+  std::vector<LayerTarDigest> layers;
+  std::vector<std::filesystem::path> dirs;  // the unpacked layers, bottom first
+  std::string manifest, manifest_digest;
+};
+
+// Every layer is read once (and once more when written), even when shared.
+std::vector<PreparedImage> prepare_images(const std::filesystem::path& images_root,
+                                          const std::vector<SaveRequest>& images);
+
+// The image's blobs under blobs/sha256/<hex> (layers, config, manifest),
+// each blob whose digest is not in `written` yet (then added to it).
+void write_oci_blobs(const PreparedImage& image, OuterTar& tar, std::set<std::string>& written);
 
 // Writes the archive to `sink`.
 void save_images(const std::filesystem::path& images_root, const std::vector<SaveRequest>& images,

@@ -16,6 +16,7 @@
 
 #include "runtime/image/unpack.hpp"
 #include "runtime/rootfs/beneath.hpp"
+#include "runtime/util/dir_io.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::runtime {
@@ -28,24 +29,6 @@ struct stat stat_fd(int fd, const std::string& what) {
   if (::fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
     throw Error::sys("stat", what, errno);
   return st;
-}
-
-// The names in an O_PATH directory, sorted (so copies and tars are in a fixed order).
-std::vector<std::string> dir_names(int dir_fd, const std::string& what) {
-  int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw Error::sys("open directory", what, errno);
-  std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(fd), ::closedir);
-  if (!dir) {
-    ::close(fd);
-    throw Error::sys("open directory", what, errno);
-  }
-  std::vector<std::string> names;
-  while (auto* e = ::readdir(dir.get())) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(std::move(n));
-  }
-  std::ranges::sort(names);
-  return names;
 }
 
 UniqueFd open_child(int dir_fd, const std::string& name, const std::string& what) {
@@ -66,22 +49,6 @@ std::string read_link(int path_fd, const std::string& what) {
   ssize_t n = ::readlinkat(path_fd, "", buf, sizeof buf);
   if (n < 0) throw Error::sys("read link", what, errno);
   return {buf, static_cast<std::size_t>(n)};
-}
-
-void copy_bytes(int in, int out, const std::string& what) {
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(in, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw Error::sys("read", what, errno);
-    if (n == 0) return;
-    for (ssize_t off = 0; off < n;) {
-      ssize_t w = ::write(out, buf + off, static_cast<std::size_t>(n - off));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) throw Error::sys("write", what, errno);
-      off += w;
-    }
-  }
 }
 
 // Removes a non-directory at dir/name so a new entry can take its place.
