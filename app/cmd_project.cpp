@@ -337,11 +337,8 @@ void register_up(CLI::App& app, Context& ctx) {
     ApplyOptions apply;
     apply.renew_anon_volumes = o->f.renew_anon_volumes;
     ctx.exit_code = apply_with_progress(ctx, c.project, c.desired, c.plan, apply, wait);
-    if (ctx.exit_code == 0)
-      record_applied(ctx, c.project, changed);
-    else if (o->atomic && ctx.exit_code != kExitInterrupted && !changed.empty())
-      ctx.exit_code =
-          return_to_current(ctx, c.project, changed, std::chrono::seconds(o->wait_timeout));
+    ctx.exit_code = settle_version(ctx, c.project, changed, ctx.exit_code, o->atomic,
+                                   std::chrono::seconds(o->wait_timeout));
     std::optional<SystemdSupervision> supervision;
     if (systemd && ctx.exit_code == 0) {
       systemd->send("READY=1");
@@ -381,10 +378,8 @@ int up_from_store_and_wait(Context& ctx, std::chrono::seconds timeout) {
   const std::set<std::string> changed = changed_services(c.plan);
   const int rc = apply_with_progress(ctx, c.project, c.desired, c.plan, {},
                                      WaitFor{timeout, started_services(c.project, f)});
-  if (rc == 0) record_applied(ctx, c.project, changed);
   // As up --atomic: what changed goes back to the version that ran before.
-  if (rc == 0 || rc == kExitInterrupted || changed.empty()) return rc;
-  return return_to_current(ctx, c.project, changed, timeout);
+  return settle_version(ctx, c.project, changed, rc, true, timeout);
 }
 
 namespace {
@@ -636,10 +631,8 @@ UpOutcome up_detached(const Context& base, const UpRequest& request, std::stop_t
   apply.stop = stop;
   UpOutcome out{c.project.name,
                 apply_and_wait(ctx, c.project, c.desired, c.plan, apply, wait).failures};
-  if (out.failures.empty())
-    record_applied(ctx, c.project, changed);
-  else if (request.atomic && !changed.empty())
-    return_to_current(ctx, c.project, changed, request.timeout);
+  settle_version(ctx, c.project, changed, out.failures.empty() ? 0 : 1, request.atomic,
+                 request.timeout);
   return out;
 }
 

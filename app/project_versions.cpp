@@ -5,6 +5,7 @@
 
 #include "app/project.hpp"
 #include "reconciler/apply/actions.hpp"
+#include "reconciler/apply/attach.hpp"
 #include "reconciler/compose_out.hpp"
 #include "reconciler/desired.hpp"
 #include "reconciler/load/load.hpp"
@@ -46,6 +47,13 @@ void record_applied(const Context& ctx, const Project& project,
   v.changed.assign(changed.begin(), changed.end());
   v.working_dir = project.working_dir;
   versions.record(definition, v);
+}
+
+int settle_version(Context& ctx, const Project& project, const std::set<std::string>& changed,
+                   int rc, bool atomic, std::chrono::seconds timeout) {
+  if (rc == 0) record_applied(ctx, project, changed);
+  if (rc == 0 || !atomic || rc == kExitInterrupted || changed.empty()) return rc;
+  return return_to_current(ctx, project, changed, timeout);
 }
 
 Project load_version(const VersionStore& versions, const std::string& project,

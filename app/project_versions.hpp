@@ -29,6 +29,14 @@ void record_applied(const Context& ctx, const reconciler::Project& project,
 int return_to_current(Context& ctx, const reconciler::Project& failed,
                       const std::set<std::string>& changed, std::chrono::seconds timeout);
 
+// After an up's apply (and wait) that ended with `rc`: a success is recorded
+// (record_applied); with `atomic`, a failure that was not an interrupt returns
+// the changed services to the current version (return_to_current). The exit
+// status. The caller holds the project's lock.
+int settle_version(Context& ctx, const reconciler::Project& project,
+                   const std::set<std::string>& changed, int rc, bool atomic,
+                   std::chrono::seconds timeout);
+
 // A recorded version's project, loaded back from its definition.
 reconciler::Project load_version(const reconciler::VersionStore& versions,
                                  const std::string& project,
