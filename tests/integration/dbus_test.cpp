@@ -121,8 +121,23 @@ class DbusTest : public ProjectFixture {
     ProjectFixture::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     write(kCompose);
-    const fs::path socket = base_ / "bus.sock";
+    // The bus is reached by other users too (the refused caller), so its
+    // socket is in a directory everyone may enter; base_ itself is 0700.
+    const fs::path bus_dir = base_ / "bus";
+    fs::create_directories(bus_dir);
+    fs::permissions(base_, fs::perms::others_exec | fs::perms::group_exec, fs::perm_options::add);
+    const fs::path socket = bus_dir / "bus.sock";
     address_ = "unix:path=" + socket.string();
+    // The repo's own policy for io.lit.Manager1, as installed on a device,
+    // with its group ("lit") set to one that exists here: "users".
+    std::ifstream policy_in(fs::path(LIT_SOURCE_DIR) / "app/dbus/io.lit.Manager1.conf");
+    std::stringstream policy;
+    policy << policy_in.rdbuf();
+    std::string text = policy.str();
+    auto at = text.find("group=\"lit\"");
+    ASSERT_NE(at, std::string::npos) << "the policy names no group \"lit\"";
+    text.replace(at, std::string_view("group=\"lit\"").size(), "group=\"users\"");
+    std::ofstream(base_ / "lit-policy.conf") << text;
     std::ofstream(base_ / "bus.conf")
         << R"(<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -132,10 +147,13 @@ class DbusTest : public ProjectFixture {
         << address_ << R"(</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
+    <allow user="*"/>
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
   </policy>
+  <include>)"
+        << (base_ / "lit-policy.conf").string() << R"(</include>
 </busconfig>
 )";
     bus_.emplace(
@@ -333,6 +351,40 @@ TEST_F(DbusTest, ErrorsNameWhatIsWrong) {
             "io.lit.Error.NotFound: no such service: cache in project shop");
   manager_->callMethod("Down").onInterface(kIface).withTimeout(60s).withArguments(
       std::string("shop"));
+}
+
+// The installed policy (app/dbus/io.lit.Manager1.conf) on the bus: a user who
+// is neither root nor in the policy's group cannot call the service;
+// a member of the group can.
+TEST_F(DbusTest, PolicyRefusesOtherUsersButNotTheGroup) {
+  auto as_nobody = [&](const std::vector<std::string>& groups, std::vector<std::string> call) {
+    std::vector<std::string> argv{"setpriv", "--reuid=65534", "--regid=65534"};
+    if (groups.empty()) {
+      argv.emplace_back("--clear-groups");
+    } else {
+      std::string list;
+      for (const auto& g : groups) list += (list.empty() ? "" : ",") + g;
+      argv.push_back("--groups=" + list);
+    }
+    argv.insert(argv.end(), {"busctl", "--address=" + address_, "--timeout=20"});
+    argv.insert(argv.end(), call.begin(), call.end());
+    return run_process(argv);
+  };
+  const std::vector<std::string> list{"call", kName, kPath, kIface, "ListProjects"};
+
+  auto refused = as_nobody({}, list);
+  EXPECT_NE(refused.exit_code, 0) << refused;
+  EXPECT_NE(refused.err.find("Access denied"), std::string::npos) << refused;
+  auto up_refused =
+      as_nobody({}, {"call", kName, kPath, kIface, "Up", "sa{sv}", dir_.string(), "0"});
+  EXPECT_NE(up_refused.exit_code, 0) << up_refused;
+  EXPECT_NE(up_refused.err.find("Access denied"), std::string::npos) << up_refused;
+  EXPECT_TRUE(container_ids().empty()) << "a refused Up made containers";
+
+  // gid 100 is "users", the group the test's copy of the policy allows.
+  auto member = as_nobody({"100"}, list);
+  EXPECT_EQ(member.exit_code, 0) << member;
+  EXPECT_EQ(member.out, "a(ss) 0\n") << member;
 }
 
 TEST_F(DbusTest, IntrospectionMatchesTheInterfaceFile) {
