@@ -622,6 +622,11 @@ UpOutcome up_detached(const Context& base, const UpRequest& request, std::stop_t
   ctx.project.progress = "quiet";
   ConvergeFlags f;
   f.quiet_pull = true;
+  f.services = request.services;
+  f.build = request.build;
+  f.force_recreate = request.force_recreate;
+  f.remove_orphans = request.remove_orphans;
+  f.pull = request.pull;
   Convergence c = plan_convergence(ctx, f);
   std::optional<WaitFor> wait;
   if (request.wait) wait = WaitFor{request.timeout, started_services(c.project, f)};

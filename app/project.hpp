@@ -87,7 +87,10 @@ int apply_with_progress(const Context& ctx, const reconciler::Project& project,
 struct UpRequest {
   std::string project_dir;
   std::vector<std::string> files, profiles;  // absolute; empty: the directory's file
+  std::vector<std::string> services;         // empty: every service (and their dependencies)
   bool wait = false, atomic = false;
+  bool build = false, force_recreate = false, remove_orphans = false;  // up's flags
+  std::string pull;  // --pull: always, missing or never; empty: each service's pull_policy
   std::chrono::seconds timeout{120};  // --wait-timeout
 };
 struct UpOutcome {

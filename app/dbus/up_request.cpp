@@ -9,7 +9,8 @@ namespace lit::app::dbus {
 namespace {
 
 constexpr const char* kKnownOptions =
-    "files (as), profiles (as), wait (b), timeout (u), atomic (b)";
+    "files (as), profiles (as), services (as), wait (b), timeout (u), atomic (b), build (b), "
+    "force_recreate (b), remove_orphans (b), pull (s)";
 
 template <typename T>
 const T& value_of(const std::string& name, const OptionValue& v, const char* signature) {
@@ -39,6 +40,21 @@ UpRequest parse_up_request(const std::string& project_dir,
       }
     } else if (name == "profiles") {
       r.profiles = value_of<std::vector<std::string>>(name, v, "as");
+    } else if (name == "services") {
+      r.services = value_of<std::vector<std::string>>(name, v, "as");
+      for (const auto& service : r.services)
+        if (service.empty()) throw Error("Up: option \"services\" holds an empty name");
+    } else if (name == "build") {
+      r.build = value_of<bool>(name, v, "b");
+    } else if (name == "force_recreate") {
+      r.force_recreate = value_of<bool>(name, v, "b");
+    } else if (name == "remove_orphans") {
+      r.remove_orphans = value_of<bool>(name, v, "b");
+    } else if (name == "pull") {
+      r.pull = value_of<std::string>(name, v, "s");
+      if (r.pull != "always" && r.pull != "missing" && r.pull != "never")
+        throw Error("Up: option \"pull\" is \"" + r.pull + "\"")
+            .with_hint("pull is always, missing or never");
     } else if (name == "wait") {
       r.wait = value_of<bool>(name, v, "b");
     } else if (name == "atomic") {

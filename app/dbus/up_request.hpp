@@ -20,8 +20,10 @@ struct OptionValue {
 };
 
 // Up(project_dir, options): project_dir absolute; options "files" (as,
-// relative ones from project_dir), "profiles" (as), "wait" (b), "timeout" (u,
-// seconds, default 120), "atomic" (b). Throws lit::Error naming what is wrong.
+// relative ones from project_dir), "profiles" (as), "services" (as), "wait"
+// (b), "timeout" (u, seconds, default 120), "atomic" (b), and up's flags
+// "build", "force_recreate", "remove_orphans" (b) and "pull" (s: always,
+// missing, never). Throws lit::Error naming what is wrong.
 UpRequest parse_up_request(const std::string& project_dir,
                            const std::map<std::string, OptionValue>& options);
 

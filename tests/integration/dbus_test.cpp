@@ -138,6 +138,20 @@ class DbusTest : public ProjectFixture {
     ASSERT_NE(at, std::string::npos) << "the policy names no group \"lit\"";
     text.replace(at, std::string_view("group=\"lit\"").size(), "group=\"users\"");
     std::ofstream(base_ / "lit-policy.conf") << text;
+    // The repo's activation file, with the lit under test (and the test's
+    // roots) in place of the installed one.
+    std::ifstream activation_in(fs::path(LIT_SOURCE_DIR) / "app/dbus/io.lit.Manager1.service.in");
+    std::stringstream activation;
+    activation << activation_in.rdbuf();
+    text = activation.str();
+    const std::string installed = "@LIT_INSTALL_BINDIR@/lit";
+    at = text.find(installed);
+    ASSERT_NE(at, std::string::npos) << "the activation file runs no " << installed;
+    text.replace(at, installed.size(),
+                 std::string(LIT_BINARY) + " --root " + root_.string() + " --run-root " +
+                     run_root_.string());
+    fs::create_directories(base_ / "services");
+    std::ofstream(base_ / "services/io.lit.Manager1.service") << text;
     std::ofstream(base_ / "bus.conf")
         << R"(<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -154,6 +168,8 @@ class DbusTest : public ProjectFixture {
   </policy>
   <include>)"
         << (base_ / "lit-policy.conf").string() << R"(</include>
+  <servicedir>)"
+        << (base_ / "services").string() << R"(</servicedir>
 </busconfig>
 )";
     bus_.emplace(
@@ -161,22 +177,16 @@ class DbusTest : public ProjectFixture {
                                  "--nofork", "--nopidfile"},
         base_ / "bus.log");
     ASSERT_TRUE(eventually([&] { return fs::exists(socket); })) << "no bus at " << socket;
-    serve_.emplace(std::vector<std::string>{LIT_BINARY, "--root", root_.string(), "--run-root",
-                                            run_root_.string(), "serve", "--dbus", "--session"},
-                   base_ / "serve.log",
-                   std::vector<std::string>{"DBUS_SESSION_BUS_ADDRESS=" + address_});
     connection_ = sdbus::createSessionBusConnectionWithAddress(address_);
     connection_->enterEventLoopAsync();
-    auto bus = sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
-    ASSERT_TRUE(eventually([&] {
-      bool has = false;
-      bus->callMethod("NameHasOwner")
-          .onInterface("org.freedesktop.DBus")
-          .withArguments(std::string(kName))
-          .storeResultsTo(has);
-      return has;
-    })) << "io.lit.Manager1 never appeared: "
-        << log("serve.log");
+    if (serve_first()) {
+      serve_.emplace(std::vector<std::string>{LIT_BINARY, "--root", root_.string(), "--run-root",
+                                              run_root_.string(), "serve", "--dbus", "--session"},
+                     base_ / "serve.log",
+                     std::vector<std::string>{"DBUS_SESSION_BUS_ADDRESS=" + address_});
+      ASSERT_TRUE(eventually([&] { return has_owner(); }))
+          << "io.lit.Manager1 never appeared: " << log("serve.log");
+    }
     manager_ = sdbus::createProxy(*connection_, kName, kPath);
     manager_->uponSignal("ContainerStarted")
         .onInterface(kIface)
@@ -200,6 +210,19 @@ class DbusTest : public ProjectFixture {
           remember("up " + p + " " + (ok ? "ok" : "failed") + " " + m);
         });
     manager_->finishRegistration();
+  }
+
+  // Whether SetUp starts `lit serve --dbus` itself (else a call activates it).
+  virtual bool serve_first() const { return true; }
+
+  bool has_owner() {
+    auto bus = sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+    bool has = false;
+    bus->callMethod("NameHasOwner")
+        .onInterface("org.freedesktop.DBus")
+        .withArguments(std::string(kName))
+        .storeResultsTo(has);
+    return has;
   }
 
   void TearDown() override {
@@ -353,6 +376,26 @@ TEST_F(DbusTest, ErrorsNameWhatIsWrong) {
       std::string("shop"));
 }
 
+// Up's flags as options: only the services named (and their dependencies);
+// one lit does not know is named in the error.
+TEST_F(DbusTest, UpOfTheServicesNamed) {
+  EXPECT_EQ(error_of([&] {
+              up({{"services", sdbus::Variant(std::vector<std::string>{"cache"})}});
+            }),
+            "io.lit.Error.Failed: no such service: cache");
+  EXPECT_TRUE(container_ids().empty());
+  ASSERT_EQ(up({{"services", sdbus::Variant(std::vector<std::string>{"web"})},
+                {"pull", sdbus::Variant(std::string("never"))}}),
+            "shop")
+      << log("serve.log");
+  auto listed = services("shop");
+  EXPECT_EQ(listed.size(), 1u);
+  EXPECT_TRUE(listed.contains("shop-web-1"));
+  manager_->callMethod("Down").onInterface(kIface).withTimeout(60s).withArguments(
+      std::string("shop"));
+  EXPECT_TRUE(container_ids().empty());
+}
+
 // The installed policy (app/dbus/io.lit.Manager1.conf) on the bus: a user who
 // is neither root nor in the policy's group cannot call the service;
 // a member of the group can.
@@ -398,6 +441,63 @@ TEST_F(DbusTest, IntrospectionMatchesTheInterfaceFile) {
   auto expected = members(file.str());
   EXPECT_EQ(expected.size(), 10u);
   EXPECT_EQ(members(xml), expected) << xml;
+}
+
+// Nothing serves the name until a call needs it: the bus starts lit by the
+// repo's activation file (app/dbus/io.lit.Manager1.service.in), and lit
+// serves on the bus that started it.
+class DbusActivationTest : public DbusTest {
+ protected:
+  bool serve_first() const override { return false; }
+};
+
+TEST_F(DbusActivationTest, AFirstCallStartsTheService) {
+  ASSERT_FALSE(has_owner());
+  std::vector<sdbus::Struct<std::string, std::string>> projects;
+  manager_->callMethod("ListProjects")
+      .onInterface(kIface)
+      .withTimeout(30s)
+      .storeResultsTo(projects);
+  EXPECT_TRUE(projects.empty());
+  ASSERT_TRUE(has_owner()) << log("bus.log");
+
+  auto bus = sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+  std::uint32_t pid = 0;
+  bus->callMethod("GetConnectionUnixProcessID")
+      .onInterface("org.freedesktop.DBus")
+      .withArguments(std::string(kName))
+      .storeResultsTo(pid);
+  ASSERT_GT(pid, 1u);
+  const fs::path proc = "/proc/" + std::to_string(pid);
+  std::ifstream comm(proc / "comm");
+  std::string name;
+  std::getline(comm, name);
+  EXPECT_EQ(name, "lit-dbus");
+  // Ended by its pid, as the bus started it (its parent reaps it).
+  ASSERT_EQ(::kill(static_cast<pid_t>(pid), SIGTERM), 0);
+  EXPECT_TRUE(eventually([&] { return !fs::exists(proc); }, 30s));
+  EXPECT_TRUE(eventually([&] { return !has_owner(); }, 10s));
+}
+
+// The systemd unit the activation file names, as systemd reads it, with the
+// lit under test in place of the installed one.
+TEST(DbusUnitTest, TheUnitIsValidAndKeepsTheContainersOnStop) {
+  std::ifstream in(fs::path(LIT_SOURCE_DIR) / "app/dbus/lit-dbus.service.in");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const std::string installed = "@LIT_INSTALL_BINDIR@/lit";
+  auto at = text.find(installed);
+  ASSERT_NE(at, std::string::npos) << text;
+  text.replace(at, installed.size(), LIT_BINARY);
+  EXPECT_NE(text.find("\nBusName=io.lit.Manager1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nKillMode=process\n"), std::string::npos) << text;
+  char dir[] = "/tmp/lit-unit-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const fs::path unit = fs::path(dir) / "lit-dbus.service";
+  std::ofstream(unit) << text;
+  Result v = run_process({"systemd-analyze", "verify", "--man=no", unit.string()});
+  EXPECT_EQ(v.exit_code, 0) << v;
+  EXPECT_EQ(v.err, "") << v;  // what it ignores, it only warns about
+  fs::remove_all(dir);
 }
 
 }  // namespace

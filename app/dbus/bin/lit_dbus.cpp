@@ -28,6 +28,45 @@ struct Flags {
   bool system = false, session = false;
 };
 
+// The bus to serve on: the one named, else the one that started lit-dbus
+// (D-Bus activation sets DBUS_STARTER_ADDRESS), else the system bus.
+enum class Bus { System, Session, Starter };
+
+Bus bus_of(const Flags& flags) {
+  if (flags.session) return Bus::Session;
+  if (flags.system) return Bus::System;
+  const char* starter = std::getenv("DBUS_STARTER_ADDRESS");
+  return starter != nullptr && *starter != '\0' ? Bus::Starter : Bus::System;
+}
+
+std::unique_ptr<sdbus::IConnection> connect(Bus bus) {
+  switch (bus) {
+    case Bus::Session:
+      return sdbus::createSessionBusConnection(lit::app::dbus::kBusName);
+    case Bus::Starter: {
+      auto connection =
+          sdbus::createSessionBusConnectionWithAddress(std::getenv("DBUS_STARTER_ADDRESS"));
+      connection->requestName(lit::app::dbus::kBusName);
+      return connection;
+    }
+    case Bus::System:
+      break;
+  }
+  return sdbus::createSystemBusConnection(lit::app::dbus::kBusName);
+}
+
+const char* name_of(Bus bus) {
+  switch (bus) {
+    case Bus::Session:
+      return "session";
+    case Bus::Starter:
+      return "starter ($DBUS_STARTER_ADDRESS)";
+    case Bus::System:
+      break;
+  }
+  return "system";
+}
+
 int serve(const Flags& flags, sigset_t& stop_signals) {
   using namespace lit;
   app::Context ctx{Paths::from_environment()};
@@ -38,8 +77,8 @@ int serve(const Flags& flags, sigset_t& stop_signals) {
   ::setenv("LIT_PROGRAM", helper_executable("lit").c_str(), 1);
   if (::chdir("/") < 0) throw Error::sys("change directory", "/", errno);  // no project of its own
   network::install_manager();  // containers on lit networks
-  auto connection = flags.session ? sdbus::createSessionBusConnection(app::dbus::kBusName)
-                                  : sdbus::createSystemBusConnection(app::dbus::kBusName);
+  const Bus bus = bus_of(flags);
+  auto connection = connect(bus);
   int got = 0;
   {
     app::dbus::Manager manager(ctx, *connection);
@@ -47,8 +86,7 @@ int serve(const Flags& flags, sigset_t& stop_signals) {
       ::sigwait(&stop_signals, &got);
       connection->leaveEventLoop();
     });
-    spdlog::info("serving {} on the {} bus", app::dbus::kBusName,
-                 flags.session ? "session" : "system");
+    spdlog::info("serving {} on the {} bus", app::dbus::kBusName, name_of(bus));
     connection->enterEventLoop();
     waiter.join();
   }  // the calls in flight finish (their replies still go out: the loop runs them)
@@ -70,7 +108,8 @@ int main(int argc, char** argv) {
   cli.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error, off")
       ->check(
           CLI::IsMember({"trace", "debug", "info", "warn", "warning", "error", "critical", "off"}));
-  auto* system = cli.add_flag("--system", flags.system, "On the system bus (default)");
+  auto* system = cli.add_flag("--system", flags.system,
+                              "On the system bus (default, unless D-Bus activation started it)");
   cli.add_flag("--session", flags.session, "On the session bus")->excludes(system);
   CLI11_PARSE(cli, argc, argv);
   spdlog::set_level(spdlog::level::from_str(flags.log_level));

@@ -37,6 +37,34 @@ TEST(UpRequest, EveryOption) {
   EXPECT_EQ(r.timeout, std::chrono::seconds(30));
 }
 
+TEST(UpRequest, UpsFlags) {
+  UpRequest r = parse_up_request("/srv/shop", {{"services", strings({"web", "db"})},
+                                               {"build", flag(true)},
+                                               {"force_recreate", flag(true)},
+                                               {"remove_orphans", flag(true)},
+                                               {"pull", OptionValue{"s", "never"}}});
+  EXPECT_EQ(r.services, (Strings{"web", "db"}));
+  EXPECT_TRUE(r.build);
+  EXPECT_TRUE(r.force_recreate);
+  EXPECT_TRUE(r.remove_orphans);
+  EXPECT_EQ(r.pull, "never");
+  UpRequest none = parse_up_request("/srv/shop", {});
+  EXPECT_TRUE(none.services.empty());
+  EXPECT_FALSE(none.build || none.force_recreate || none.remove_orphans);
+  EXPECT_EQ(none.pull, "");
+}
+
+TEST(UpRequest, ABadPullOrServiceIsRefused) {
+  EXPECT_EQ(error_of([] {
+              parse_up_request("/srv/shop", {{"pull", OptionValue{"s", "sometimes"}}});
+            }),
+            "Up: option \"pull\" is \"sometimes\"");
+  EXPECT_EQ(error_of([] {
+              parse_up_request("/srv/shop", {{"services", strings({"web", ""})}});
+            }),
+            "Up: option \"services\" holds an empty name");
+}
+
 TEST(UpRequest, RelativeFilesAreFromTheProjectDirectory) {
   UpRequest r = parse_up_request("/srv/shop", {{"files", strings({"../base/compose.yaml"})}});
   EXPECT_EQ(r.files, (Strings{"/srv/base/compose.yaml"}));
@@ -58,7 +86,8 @@ TEST(UpRequest, AnUnknownOptionIsNamed) {
     parse_up_request("/srv/shop", {{"detach", flag(true)}});
   } catch (const Error& e) {
     EXPECT_EQ(e.hint(),
-              "the options: files (as), profiles (as), wait (b), timeout (u), atomic (b)");
+              "the options: files (as), profiles (as), services (as), wait (b), timeout (u), "
+              "atomic (b), build (b), force_recreate (b), remove_orphans (b), pull (s)");
   }
 }
 
