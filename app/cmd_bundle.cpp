@@ -82,6 +82,7 @@ void collect_files(const Context& ctx, const Project& p, bundle::BundleRequest& 
   FileCollector c(p.working_dir);
   for (const auto& f : p.files)
     if (auto rel = c.add(f, "project file")) r.compose_files.push_back(*rel);
+  for (const auto& f : p.other_files) c.add(f, "include: or extends: file");
   for (const auto& f : ctx.project.env_files)
     if (auto rel = c.add(absolute_from_cwd(f), "--env-file")) r.env_files.push_back(*rel);
   std::error_code ec;

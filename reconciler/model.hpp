@@ -345,8 +345,11 @@ struct FileSource {
 
 struct Project {
   std::string name;
-  std::string working_dir;                     // absolute project directory
-  std::vector<std::string> files;              // absolute paths of the files loaded, in merge order
+  std::string working_dir;         // absolute project directory
+  std::vector<std::string> files;  // absolute paths of the files loaded, in merge order
+  // Every other file the loader read: include:'d files and their env files,
+  // extends: file: (absolute, first read first). `bundle create` carries them.
+  std::vector<std::string> other_files;
   std::map<std::string, Service> services;     // active services only
   std::vector<std::string> disabled_services;  // defined, but in no active profile
   std::map<std::string, Network> networks;     // includes "default" when a service uses it

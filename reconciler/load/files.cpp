@@ -1,5 +1,6 @@
 #include "reconciler/load/files.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -97,7 +98,14 @@ void FileSet::prepare(Node& root, const Lookup& lookup) const {
   canonicalize_services(root);
 }
 
+void FileSet::note_read(const std::string& path) const {
+  if (read_files != nullptr &&
+      std::find(read_files->begin(), read_files->end(), path) == read_files->end())
+    read_files->push_back(path);
+}
+
 Node FileSet::read(const std::string& path, const Lookup& lookup) const {
+  note_read(path);
   std::string shown = display(path);
   Node root = parse_yaml_file(path, shown);
   if (root.is_null()) root = Node::map(Loc{shown, 1, 1});
@@ -111,6 +119,7 @@ FileReader FileSet::extends_reader(const std::string& dir, const Lookup& lookup)
     p = p.lexically_normal();
     std::error_code ec;
     if (!fs::is_regular_file(p, ec)) fail(at, "extends.file", "no such file " + p.string());
+    note_read(p.string());
     Node other = parse_yaml_file(p.string(), display(p.string()));
     interpolate_tree(other, lookup, "", diag);
     canonicalize_services(other);

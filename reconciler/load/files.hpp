@@ -4,6 +4,7 @@
 // in another directory than the project's (include:, extends: file:) made
 // absolute against its own directory, as compose resolves them.
 #include <string>
+#include <vector>
 
 #include "reconciler/load/diag.hpp"
 #include "reconciler/load/extends.hpp"
@@ -16,6 +17,11 @@ struct FileSet {
   std::string project_dir;  // absolute; files inside it are shown relative to it
   Diag& diag;
   bool interpolate = true;  // off for `lit config --no-interpolate`
+  // Every other file read for the project (include:, their env files,
+  // extends: file:), appended once each, when set (Project::sources).
+  std::vector<std::string>* read_files = nullptr;
+
+  void note_read(const std::string& path) const;
 
   // A file as messages show it: relative to the project dir when inside it.
   std::string display(const std::string& file) const;

@@ -88,8 +88,10 @@ std::map<std::string, std::string> include_vars(const Include& inc, const Lookup
     if (auto it = vars.find(k); it != vars.end()) return it->second;
     return std::nullopt;
   };
-  for (const auto& f : inc.env_files)
+  for (const auto& f : inc.env_files) {
+    files.note_read(f);
     for (auto& [k, v] : parse_dotenv(read_file(f), files.display(f), chained)) vars[k] = v;
+  }
   return vars;
 }
 

@@ -165,6 +165,7 @@ Loaded read_and_merge(const std::vector<std::string>& files, const FileSet& set,
 // normalizes and load_raw prints.
 struct Merged {
   std::vector<std::string> files;
+  std::vector<std::string> other_files;  // FileSet::read_files
   fs::path project_dir;
   EnvLookup env;
   std::map<std::string, std::string> dotenv;
@@ -189,7 +190,7 @@ Merged merge_files(const LoadOptions& o, Diag& diag, bool interpolate) {
     m.project_dir = m.project_dir.parent_path();
   m.dotenv = read_dotenv(o, m.project_dir, m.env, cwd);
   Lookup lookup = [&m](const std::string& k) { return m.lookup(k); };
-  FileSet set{m.project_dir.string(), diag, interpolate};
+  FileSet set{m.project_dir.string(), diag, interpolate, &m.other_files};
   m.loaded = read_and_merge(m.files, set, lookup);
   resolve_extends(m.loaded.root, set.extends_reader(m.project_dir.string(), lookup));
   strip_merge_tags(m.loaded.root);
@@ -240,6 +241,7 @@ Project load_project(const LoadOptions& o) {
   Project project;
   project.working_dir = m.project_dir.string();
   project.files = m.files;
+  project.other_files = m.other_files;
   project.name = project_name(o, root, m.project_dir, lookup);
   NormContext ctx{diag, m.project_dir.string(), lookup};
   normalize_top_level(root, project, ctx);

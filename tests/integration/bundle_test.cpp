@@ -114,6 +114,59 @@ TEST_F(BundleTest, MadeOnOneRootAppliedOnAFreshOne) {
   EXPECT_EQ(read_file(root_ / "bundles" / "shop" / "conf" / "motd.txt"), "hello from the bundle\n");
 }
 
+// The files `include:` and `extends: file:` read travel with the project's
+// own, and the device loads the same project from them.
+TEST_F(BundleTest, IncludedAndExtendedFilesAreCarried) {
+  write(R"(name: shop
+include:
+  - workers/compose.yaml
+services:
+  web:
+    extends:
+      file: common.yaml
+      service: base
+)");
+  std::ofstream(dir_ / "common.yaml") << R"(services:
+  base:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    environment:
+      ROLE: from-common
+)";
+  fs::create_directories(dir_ / "workers");
+  std::ofstream(dir_ / "workers" / "compose.yaml") << R"(services:
+  worker:
+    image: localhost/lit-test:latest
+    command: ["sleep", "600"]
+    environment:
+      QUEUE: ${QUEUE}
+)";
+  std::ofstream(dir_ / "workers" / ".env") << "QUEUE=jobs\n";
+  const fs::path bundle = base_ / "shop.bundle";
+  Result made = create(bundle);
+  ASSERT_EQ(made.exit_code, 0) << made;
+  Result shown = lit({"bundle", "inspect", "--format", "json", bundle.string()});
+  ASSERT_EQ(shown.exit_code, 0) << shown;
+  std::set<std::string> files;
+  const auto manifest = nlohmann::json::parse(shown.out);
+  for (const auto& f : manifest["files"]) files.insert(f["path"]);
+  EXPECT_EQ(files, (std::set<std::string>{".env", "compose.yaml", "common.yaml",
+                                          "workers/compose.yaml", "workers/.env"}))
+      << shown;
+
+  on_device();
+  Result applied = apply(bundle);
+  ASSERT_EQ(applied.exit_code, 0) << applied;
+  auto now = services();
+  ASSERT_EQ(now.size(), 2u) << applied;
+  EXPECT_EQ(now["web"]["State"], "running");
+  EXPECT_EQ(now["worker"]["State"], "running");
+  Result role = lit({"container", "exec", "shop-web-1", "sh", "-c", "echo $ROLE"});
+  EXPECT_EQ(role.out, "from-common\n") << role;
+  Result queue = lit({"container", "exec", "shop-worker-1", "sh", "-c", "echo $QUEUE"});
+  EXPECT_EQ(queue.out, "jobs\n") << queue;
+}
+
 TEST_F(BundleTest, ATamperedBundleIsRefusedWithNothingChanged) {
   const fs::path bundle = base_ / "shop.bundle";
   ASSERT_EQ(create(bundle).exit_code, 0);
