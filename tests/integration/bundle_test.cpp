@@ -2,10 +2,17 @@
 // bundle made on one lit root applied on an empty one (no registry involved),
 // a tampered bundle refused with nothing changed, and a second bundle that
 // recreates only the service it changes.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "runtime/util/fs.hpp"
+#include "runtime/util/io.hpp"
 #include "tests/integration/expect.hpp"
 #include "tests/integration/project_fixture.hpp"
 
@@ -220,6 +227,68 @@ TEST_F(BundleTest, ASecondBundleRecreatesOnlyTheChangedService) {
   std::set<std::string> left;
   for (const auto& e : fs::directory_iterator(root_ / "bundles")) left.insert(e.path().filename());
   EXPECT_EQ(left, (std::set<std::string>{".shop.lock", "shop"}));
+}
+
+// An apply killed half-way through reading its bundle (fed through a pipe,
+// then SIGKILL while it waits for the rest) changes nothing: the previous
+// version keeps running from its files, and the next apply of the whole
+// bundle works and leaves no staging behind.
+TEST_F(BundleTest, AnApplyKilledHalfWayLeavesThePreviousVersionRunning) {
+  const fs::path first = base_ / "first.bundle", second = base_ / "second.bundle";
+  ASSERT_EQ(create(first).exit_code, 0);
+  std::string changed = kCompose;
+  changed.replace(changed.find("\"600\""), 5, "\"601\"");
+  write(changed);
+  ASSERT_EQ(create(second).exit_code, 0);
+
+  on_device();
+  ASSERT_EQ(apply(first).exit_code, 0);
+  auto before = services();
+  const std::string files_before = read_file(root_ / "bundles" / "shop" / "compose.yaml");
+  const std::string images_before = lit({"image", "ls", "-q"}).out;
+
+  const std::string bytes = read_file(second);
+  ASSERT_GT(bytes.size(), 256u * 1024) << "a bundle smaller than a few pipe buffers";
+  const fs::path fifo = base_ / "bundle.pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  const std::vector<std::string> argv{LIT_BINARY,         "--root", root_.string(), "--run-root",
+                                      run_root_.string(), "bundle", "apply",        fifo.string()};
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, STDOUT_FILENO);
+    ::dup2(null, STDERR_FILENO);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  {
+    UniqueFd w(::open(fifo.c_str(), O_WRONLY | O_CLOEXEC));  // once lit opened it
+    ASSERT_TRUE(w);
+    // Half of it: the write returns once lit has read all but a pipe's worth.
+    ASSERT_TRUE(write_all(w.get(), bytes.substr(0, bytes.size() / 2)));
+    ASSERT_EQ(::kill(pid, SIGKILL), 0);
+    int st = 0;
+    ASSERT_EQ(::waitpid(pid, &st, 0), pid);
+    EXPECT_TRUE(WIFSIGNALED(st)) << "lit ended before it was killed: " << st;
+  }
+  auto now = services();
+  ASSERT_EQ(now.size(), 2u);
+  EXPECT_EQ(now["web"]["ID"], before["web"]["ID"]);
+  EXPECT_EQ(now["api"]["ID"], before["api"]["ID"]);
+  EXPECT_EQ(now["web"]["State"], "running");
+  EXPECT_EQ(now["api"]["State"], "running");
+  EXPECT_EQ(read_file(root_ / "bundles" / "shop" / "compose.yaml"), files_before);
+  EXPECT_EQ(lit({"image", "ls", "-q"}).out, images_before);
+
+  Result again = apply(second);
+  ASSERT_EQ(again.exit_code, 0) << again;
+  EXPECT_EQ(read_file(root_ / "bundles" / "shop" / "compose.yaml"), changed);
+  EXPECT_NE(services()["api"]["ID"], before["api"]["ID"]);
+  EXPECT_TRUE(fs::is_empty(root_ / "images" / "tmp")) << "staging left in the image store";
 }
 
 TEST_F(BundleTest, AnUpdateThatDoesNotComeUpPutsThePreviousFilesBack) {
