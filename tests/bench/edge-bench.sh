@@ -68,6 +68,7 @@ compose=$repo/tests/bench/edge/compose.yml
 res=$work/results
 mkdir -p "$res"
 g++ -O2 -std=c++20 -o "$work/peak-rss" "$repo/tests/bench/edge/peak-rss.cpp"
+cp "$compose" "$res/compose.yml"
 
 # Health intervals per service (s), and the services' own lower bound: the
 # longest chain of intervals through service_healthy conditions.
@@ -291,17 +292,47 @@ print("lit's timeline, median ms after `up` started:")
 order = sorted(phases, key=lambda k: med(phases[k]))
 for s, a in order:
     print("  %-8s %-24s %8.0f" % (s, a, med(phases[(s, a)])))
+# Where lit's time over the intervals goes, per service (medians over runs):
+# its create after the last dependency it waits for turned healthy (noticing
+# the change, then making the container), create -> start, and start ->
+# healthy beyond the service's own interval (the first probe: `lit __health`,
+# the exec into the container, the test itself, the record).
+import yaml
+services = yaml.safe_load(open(os.path.join(res, "compose.yml")))["services"]
+iv = json.loads(sys.argv[4])
+def gap(r_phases, a, b):
+    return [x - y for x, y in zip(r_phases[a], r_phases[b])]
+print()
+print("per service, median ms: healthy deps -> create, create -> start, start -> healthy - interval")
+for name in services:
+    deps = [d for d, c in (services[name].get("depends_on") or {}).items()
+            if c.get("condition") == "service_healthy"]
+    c, st, h = (phases.get((name, a)) for a in ("create", "start", "health_status: healthy"))
+    if not (c and st and h):
+        continue
+    after = "-"
+    if deps:
+        last_dep = [max(phases[(d, "health_status: healthy")][i] for d in deps) for i in range(runs)]
+        after = "%.0f" % med(x - y for x, y in zip(c, last_dep))
+    print("  %-8s %8s %8.0f %8.0f" % (name, after, med(x - y for x, y in zip(st, c)),
+                                       med(x - y - iv[name] * 1000 for x, y in zip(h, st))))
+print("  start-up to the first create %.0f ms; last healthy -> up --wait returned %.0f ms" % (
+    med(min(phases[(n, "create")][i] for n in services) for i in range(runs)),
+    med(u - l for u, l in zip(lit_up, lit_last))))
 
 # --- the CLI's peak RSS ---
 def cli(prefix):
     rows = [list(map(int, lines("%s.%d" % (prefix, r))[0])) for r in range(1, runs + 1)]
-    return med(r[0] for r in rows), med(r[1] for r in rows), max(r[0] for r in rows)
-l_hwm, l_max, l_top = cli("lit-cli")
-p_hwm, p_max, p_top = cli("pc-cli")
+    return [med(r[i] for r in rows) for i in range(4)] + [max(r[0] for r in rows)]
+l_hwm, l_max, l_anon, l_file, l_top = cli("lit-cli")
+p_hwm, p_max, p_anon, p_file, p_top = cli("pc-cli")
 print()
-print("peak RSS of `up`, kB        own (median, max)   with waited children")
-print("lit up --wait              %8d %8d   %8d" % (l_hwm, l_top, l_max))
-print("podman-compose up -d       %8d %8d   %8d" % (p_hwm, p_top, p_max))
+print("peak RSS of `up`, kB     own: median   max   with waited children"
+      "   resident at exit: anon  file")
+print("lit up --wait              %8d %8d   %8d               %8d %6d" % (
+    l_hwm, l_top, l_max, l_anon, l_file))
+print("podman-compose up -d       %8d %8d   %8d               %8d %6d" % (
+    p_hwm, p_top, p_max, p_anon, p_file))
 pr = {k: list(map(int, lines(k)[0])) for k in ("lit-probe", "pc-probe") if lines(k)}
 if pr:
     print("one health probe (own)     lit __health %s kB, podman healthcheck run %s kB" %
