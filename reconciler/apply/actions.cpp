@@ -364,7 +364,7 @@ std::vector<std::string> wait_until_ready(const Paths& paths, const Project& pro
                                           const ReadinessObserver& on_look) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::map<std::string, std::string> shown;  // container -> the status last reported
-  runtime::JournalWatch changes(paths);  // made before the first look: no change is missed
+  runtime::JournalWatch changes(paths);      // made before the first look: no change is missed
   for (;;) {
     std::vector<std::string> pending, failures;
     const auto look = assess_readiness(paths, project, services);
