@@ -115,13 +115,15 @@ now_ns() { date +%s%N; }
 load() { cut -d' ' -f1 /proc/loadavg; }
 
 # memory KEY NAME...: "comm pid rss pss" (kB) of every process named NAME in
-# this network namespace, to $res/KEY.
+# this network namespace, to $res/KEY; a supervisor's health probe that
+# happens to run (`lit container __health`, one per interval) is not kept.
 memory() {
   local key=$1 name pid
   shift
   : >"$res/$key"
   for name in "$@"; do
     for pid in $(our_pids "$name"); do
+      tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- ' __health ' && continue
       awk -v c="$name" -v p="$pid" '/^Rss:/{r=$2} /^Pss:/{q=$2} END{print c, p, r, q}' \
         "/proc/$pid/smaps_rollup" >>"$res/$key" 2>/dev/null || true
     done
