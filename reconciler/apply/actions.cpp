@@ -11,6 +11,7 @@
 #include "reconciler/apply/replica_request.hpp"
 #include "reconciler/labels.hpp"
 #include "reconciler/observe.hpp"
+#include "runtime/events/journal.hpp"
 #include "runtime/lifecycle/control.hpp"
 #include "runtime/lifecycle/detached.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
@@ -310,6 +311,12 @@ ConditionState RuntimeRunner::condition(const DesiredDependency& dep) {
                               project_containers(paths_, project_->name, {.service = dep.service}));
 }
 
+bool RuntimeRunner::wait_outside_change(std::chrono::milliseconds at_most) {
+  if (!changes_) return false;
+  changes_->wait(at_most);
+  return true;
+}
+
 ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired* desired,
                        const Plan& plan, const ApplyOptions& options, const Progress& progress) {
   RuntimeRunner runner(paths, project, desired, options.stop_timeout, options.renew_anon_volumes);
@@ -357,6 +364,7 @@ std::vector<std::string> wait_until_ready(const Paths& paths, const Project& pro
                                           const ReadinessObserver& on_look) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::map<std::string, std::string> shown;  // container -> the status last reported
+  runtime::JournalWatch changes(paths);      // made before the first look: no change is missed
   for (;;) {
     std::vector<std::string> pending, failures;
     const auto look = assess_readiness(paths, project, services);
@@ -384,7 +392,7 @@ std::vector<std::string> wait_until_ready(const Paths& paths, const Project& pro
       for (auto& p : pending) p += " after " + std::to_string(timeout.count()) + " s";
       return pending;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    changes.wait(std::chrono::milliseconds(100));  // woken by the next start, exit or health
   }
 }
 

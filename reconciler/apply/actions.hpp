@@ -18,6 +18,7 @@
 #include "reconciler/labels.hpp"
 #include "reconciler/model.hpp"
 #include "reconciler/plan.hpp"
+#include "runtime/events/journal.hpp"
 #include "runtime/state/record.hpp"
 #include "runtime/util/paths.hpp"
 
@@ -33,10 +34,18 @@ class RuntimeRunner : public ActionRunner {
         project_(project),
         desired_(desired),
         stop_timeout_(stop_timeout),
-        renew_anon_volumes_(renew_anon_volumes) {}
+        renew_anon_volumes_(renew_anon_volumes) {
+    if (project_) changes_.emplace(paths);  // only a project's actions wait for conditions
+  }
 
   std::string run(const Action& action, ActionContext& context) override;
   ConditionState condition(const DesiredDependency& dependency) override;
+  // Woken by the event journal, where every start, exit and health change is
+  // recorded as it happens.
+  bool wait_outside_change(std::chrono::milliseconds at_most) override;
+  void interrupt_outside_wait() override {
+    if (changes_) changes_->interrupt();
+  }
   // The lines the services' lifecycle hooks wrote so far.
   std::vector<std::string> hook_output() { return hook_output_.take(); }
 
@@ -51,6 +60,8 @@ class RuntimeRunner : public ActionRunner {
   std::optional<int> stop_timeout_;
   bool renew_anon_volumes_;
   HookOutput hook_output_;
+  // Made with the runner, before any condition is looked at: no change is missed.
+  std::optional<runtime::JournalWatch> changes_;
 };
 
 // `dependency`'s condition on its service's replicas, as observed.

@@ -49,7 +49,8 @@ bool optional_dependency(const Action& a, const Action& before) {
 
 // One apply: a queue of the actions whose prerequisites have all finished,
 // taken by a pool of workers. Every change the waiters may care about (an
-// action finished, the apply was cancelled) wakes them through `changed_`.
+// action finished, the apply was cancelled, the runner saw a container change)
+// wakes them through `changed_`.
 class Applier {
  public:
   Applier(const Plan& plan, ActionRunner& runner, const ApplyOptions& options,
@@ -73,8 +74,20 @@ class Applier {
         std::min(std::max<std::size_t>(options_.workers, 1), plan_.actions.size());
     std::vector<std::thread> pool;
     pool.reserve(n);
+    std::thread watcher;  // while an action may wait for a condition
+    if (std::any_of(plan_.actions.begin(), plan_.actions.end(),
+                    [](const Action& a) { return !a.wait_for.empty(); }))
+      watcher = std::thread([this] { watch_outside(); });
     for (std::size_t i = 0; i < n; ++i) pool.emplace_back([this] { work(); });
     for (auto& t : pool) t.join();
+    if (watcher.joinable()) {
+      {
+        std::lock_guard lock(mutex_);
+        watching_ = false;
+      }
+      runner_.interrupt_outside_wait();
+      watcher.join();
+    }
     ApplyResult result;
     for (auto& e : errors_)
       if (!e.empty()) result.errors.push_back(std::move(e));
@@ -137,6 +150,21 @@ class Applier {
         changed_.wait_until(lock, options_.stop, std::min(now + options_.recheck, deadline),
                             [&] { return generation_ != seen; });
       }
+    }
+  }
+
+  // Wakes the waiting actions whenever the runner sees a change outside the
+  // process, instead of at their next recheck only.
+  void watch_outside() {
+    for (;;) {
+      {
+        std::lock_guard lock(mutex_);
+        if (!watching_) return;
+      }
+      if (!runner_.wait_outside_change(options_.recheck)) return;
+      std::lock_guard lock(mutex_);
+      ++generation_;
+      changed_.notify_all();
     }
   }
 
@@ -222,7 +250,8 @@ class Applier {
   std::vector<std::size_t> unfinished_before_;  // per action: its prerequisites not finished yet
   std::deque<std::size_t> ready_;               // prerequisites all finished, not taken yet
   std::size_t finished_ = 0;
-  std::uint64_t generation_ = 0;  // bumped each time an action finishes
+  std::uint64_t generation_ = 0;  // bumped each time an action finishes or the runner saw a change
+  bool watching_ = true;          // watch_outside() goes on
 };
 
 }  // namespace

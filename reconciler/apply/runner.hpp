@@ -3,6 +3,7 @@
 // action (creating, starting, stopping, removing networks, volumes and
 // containers) and observing a dependency's condition. actions.hpp has the
 // real one (the runtime and network manager); unit tests use a fake.
+#include <chrono>
 #include <string>
 
 #include "reconciler/plan.hpp"
@@ -37,6 +38,13 @@ class ActionRunner {
   virtual std::string run(const Action& action, ActionContext& context) = 0;
   // Whether `dependency`'s condition holds on its service's containers.
   virtual ConditionState condition(const DesiredDependency& dependency) = 0;
+  // Blocks until something a condition looks at may have changed outside the
+  // process (a container started, exited, turned healthy), or `at_most`
+  // passed; false at once when the runner cannot tell (the applier then only
+  // checks again every ApplyOptions::recheck). One thread calls it at a time.
+  virtual bool wait_outside_change(std::chrono::milliseconds /*at_most*/) { return false; }
+  // Ends a wait_outside_change() in another thread now.
+  virtual void interrupt_outside_wait() {}
 };
 
 }  // namespace lit::reconciler

@@ -3,12 +3,15 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
+#include <thread>
 
 #include "runtime/shim/log_time.hpp"
 #include "runtime/util/error.hpp"
@@ -211,6 +214,39 @@ void read_events(const fs::path& journal, const EventWindow& window, int cancel_
     current.read_new();
   }
   current.read_new();
+}
+
+JournalWatch::JournalWatch(const Paths& paths) noexcept
+    : wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  const fs::path dir = event_journal(paths).parent_path();  // the run root
+  inotify_.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  if (inotify_ &&
+      ::inotify_add_watch(inotify_.get(), dir.c_str(), IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0)
+    inotify_.reset();
+}
+
+void JournalWatch::wait(std::chrono::milliseconds at_most) {
+  if (!inotify_ || !wake_) {
+    std::this_thread::sleep_for(at_most);
+    return;
+  }
+  pollfd fds[2] = {{inotify_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
+  const int n = ::poll(fds, 2, static_cast<int>(at_most.count()));
+  if (n <= 0) return;  // timed out, or a signal: the caller looks again either way
+  char buf[4096];
+  if (fds[0].revents != 0)
+    while (::read(inotify_.get(), buf, sizeof buf) > 0) {
+    }
+  if (fds[1].revents != 0) {
+    std::uint64_t count = 0;
+    [[maybe_unused]] ssize_t r = ::read(wake_.get(), &count, sizeof count);
+  }
+}
+
+void JournalWatch::interrupt() noexcept {
+  if (!wake_) return;
+  const std::uint64_t one = 1;
+  [[maybe_unused]] ssize_t r = ::write(wake_.get(), &one, sizeof one);
 }
 
 }  // namespace lit::runtime

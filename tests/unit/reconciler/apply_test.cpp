@@ -142,6 +142,35 @@ class FakeRunner : public ActionRunner {
   int running_ = 0, max_running_ = 0;
 };
 
+// A FakeRunner that can tell when something changed outside the process, as
+// the real one does from the event journal.
+class WatchingRunner : public FakeRunner {
+ public:
+  // Outside the process, `service`'s conditions came to hold; a watch wakes.
+  void change_outside(const std::string& service) {
+    set_condition(service, Kind::Holds);
+    std::lock_guard lock(watch_m_);
+    changed_ = true;
+    watch_cv_.notify_all();
+  }
+  bool wait_outside_change(std::chrono::milliseconds at_most) override {
+    std::unique_lock lock(watch_m_);
+    watch_cv_.wait_for(lock, at_most, [&] { return changed_ || interrupted_; });
+    changed_ = interrupted_ = false;
+    return true;
+  }
+  void interrupt_outside_wait() override {
+    std::lock_guard lock(watch_m_);
+    interrupted_ = true;
+    watch_cv_.notify_all();
+  }
+
+ private:
+  std::mutex watch_m_;
+  std::condition_variable watch_cv_;
+  bool changed_ = false, interrupted_ = false;
+};
+
 // The progress events, as "Container web Waiting", awaitable.
 class Events {
  public:
@@ -327,6 +356,22 @@ TEST(ApplyTest, AWaitingActionWakesWhenAnActionInTheProcessEnds) {
   AsyncApply apply(plan, runner, options, events);
   ASSERT_TRUE(events.wait_for("Container web Waiting"));
   runner.release("db");
+  EXPECT_THAT(apply.result().errors, IsEmpty());
+  EXPECT_THAT(events.of("Container web"), ElementsAre("Waiting", "Working", "Done"));
+}
+
+TEST(ApplyTest, AWaitingActionWakesWhenTheRunnerSeesAChangeOutsideTheProcess) {
+  // The periodic recheck is an hour away: only the runner's watch wakes web
+  // (db turned healthy outside the process), and the watch ends with the apply.
+  Plan plan{
+      .actions = {container("web", {}, {{.service = "db", .condition = Condition::Healthy}})}};
+  WatchingRunner runner;
+  ApplyOptions options = fast_options();
+  options.recheck = std::chrono::hours(1);
+  Events events;
+  AsyncApply apply(plan, runner, options, events);
+  ASSERT_TRUE(events.wait_for("Container web Waiting"));
+  runner.change_outside("db");
   EXPECT_THAT(apply.result().errors, IsEmpty());
   EXPECT_THAT(events.of("Container web"), ElementsAre("Waiting", "Working", "Done"));
 }

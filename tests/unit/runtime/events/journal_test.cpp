@@ -131,3 +131,24 @@ TEST_F(JournalTest, AContainerEventCarriesItsLabelsImageAndName) {
                                                               {"lit.project", "shop"},
                                                               {"name", "shop-web-1"}}));
 }
+
+TEST_F(JournalTest, AWatchWakesWhenAnEventIsAppendedOrWhenInterrupted) {
+  append_event(journal, at(10, "create"));  // the run root exists
+  const lit::Paths paths{tmp.path() / "root", journal.parent_path()};
+  JournalWatch watch(paths);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::thread writer([&] {
+    std::this_thread::sleep_for(20ms);
+    append_event(journal, at(20, "health_status: healthy"));
+  });
+  watch.wait(60s);  // a minute unless the append wakes it
+  writer.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 30s);
+  std::thread waker([&] {
+    std::this_thread::sleep_for(20ms);
+    watch.interrupt();
+  });
+  watch.wait(60s);
+  waker.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 30s);
+}
