@@ -53,7 +53,7 @@ void rollback(Context& ctx, const RollbackOpts& o) {
     throw Error("rollback " + name + ": version " + std::to_string(current->number) +
                 " is the first one recorded: nothing to go back to")
         .with_hint("see `lit rollback --list`");
-  const int rc = converge_to_version(ctx, load_version(versions, name, *target),
+  const int rc = converge_to_version(ctx, load_version(versions, name, *target), *target,
                                      std::chrono::seconds(o.wait_timeout));
   if (rc != 0) {
     ctx.exit_code = rc;

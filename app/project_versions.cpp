@@ -6,12 +6,16 @@
 #include "app/project.hpp"
 #include "reconciler/apply/actions.hpp"
 #include "reconciler/apply/attach.hpp"
+#include "reconciler/apply/replica_request.hpp"
 #include "reconciler/compose_out.hpp"
 #include "reconciler/desired.hpp"
 #include "reconciler/load/load.hpp"
 #include "reconciler/observe.hpp"
 #include "reconciler/versions.hpp"
 #include "reconciler/yaml_out.hpp"
+#include "runtime/image/store.hpp"
+#include "runtime/image/tag.hpp"
+#include "runtime/util/error.hpp"
 
 namespace lit::app {
 
@@ -20,6 +24,40 @@ using namespace lit::reconciler;
 namespace {
 
 std::string definition_of(const Project& project) { return to_yaml(compose_tree(project)); }
+
+// Each service with build: -> the id of the image its tag names now.
+std::map<std::string, std::string> built_images(const Context& ctx, const Project& project) {
+  std::map<std::string, std::string> out;
+  image::Store store(ctx.paths.images());
+  for (const auto& [name, s] : project.services)
+    if (s.build)
+      if (auto img = store.find(service_image(project, s))) out[name] = img->id;
+  return out;
+}
+
+// Points the tags of the version's built services back at the images that
+// version ran, where a later build moved them; one whose image is gone
+// (pruned) keeps what its tag names now, said in a line.
+void restore_built_images(const Context& ctx, const Project& project, const ProjectVersion& v) {
+  const std::map<std::string, std::string> now = built_images(ctx, project);
+  for (const auto& [name, id] : v.built_images) {
+    auto s = project.services.find(name);
+    if (s == project.services.end() || !s->second.build) continue;
+    if (auto it = now.find(name); it != now.end() && it->second == id) continue;
+    const std::string tag = service_image(project, s->second);
+    image::Store store(ctx.paths.images());
+    if (!store.find(id)) {
+      std::fprintf(stderr,
+                   "lit: %s: the image version %d built (%s) is no longer in the store; %s "
+                   "keeps the image %s names now\n",
+                   name.c_str(), v.number, id.substr(7, 12).c_str(), name.c_str(), tag.c_str());
+      continue;
+    }
+    image::tag_image(ctx.paths.images(), id, tag);
+    std::fprintf(stderr, "lit: %s: %s names the image version %d built again (%s)\n", name.c_str(),
+                 tag.c_str(), v.number, id.substr(7, 12).c_str());
+  }
+}
 
 std::string joined(const std::set<std::string>& names) {
   std::string out;
@@ -41,11 +79,14 @@ void record_applied(const Context& ctx, const Project& project,
                     const std::set<std::string>& changed) {
   VersionStore versions(ctx.paths, project.name);
   std::string definition = definition_of(project);
-  auto current = versions.current();  // an up that changed nothing records nothing
-  if (current && definition == versions.definition(current->number)) return;
   ProjectVersion v;
   v.changed.assign(changed.begin(), changed.end());
   v.working_dir = project.working_dir;
+  v.built_images = built_images(ctx, project);
+  auto current = versions.current();  // an up that changed nothing records nothing
+  if (current && definition == versions.definition(current->number) &&
+      current->built_images == v.built_images)
+    return;
   versions.record(definition, v);
 }
 
@@ -70,7 +111,9 @@ Project load_version(const VersionStore& versions, const std::string& project,
   return load_project(o);
 }
 
-int converge_to_version(Context& ctx, const Project& project, std::chrono::seconds timeout) {
+int converge_to_version(Context& ctx, const Project& project, const ProjectVersion& version,
+                        std::chrono::seconds timeout) {
+  restore_built_images(ctx, project, version);
   Desired desired = desired_state(ctx.paths, project);
   ObservedState observed = observe(ctx.paths, project.name, desired.state);
   UpOptions up;
@@ -95,6 +138,7 @@ int return_to_current(Context& ctx, const Project& failed, const std::set<std::s
   attempt.result = VersionResult::Failed;
   attempt.changed.assign(changed.begin(), changed.end());
   attempt.working_dir = failed.working_dir;
+  attempt.built_images = built_images(ctx, failed);
   if (!current) {
     attempt.note = why + "; no earlier version to return to";
     versions.record(definition_of(failed), attempt);
@@ -105,7 +149,8 @@ int return_to_current(Context& ctx, const Project& failed, const std::set<std::s
   const std::string back = "version " + std::to_string(current->number);
   std::fprintf(stderr, "lit: up --atomic: %s; returning %s to %s\n", why.c_str(),
                joined(changed).c_str(), back.c_str());
-  const int rc = converge_to_version(ctx, load_version(versions, failed.name, *current), timeout);
+  const int rc =
+      converge_to_version(ctx, load_version(versions, failed.name, *current), *current, timeout);
   attempt.note =
       why + (rc == 0 ? "; back to " : "; return to ") + back + (rc == 0 ? "" : " failed");
   versions.record(definition_of(failed), attempt);

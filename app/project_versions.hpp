@@ -42,10 +42,11 @@ reconciler::Project load_version(const reconciler::VersionStore& versions,
                                  const std::string& project,
                                  const reconciler::ProjectVersion& version);
 
-// Converges the project on `project` (orphans removed), waiting up to
-// `timeout` for the services it changes; the exit status. The caller holds
-// the project's lock.
+// Converges the project on `project`, the definition of `version` (orphans
+// removed; the tags of its build: services pointed back at the images it
+// ran), waiting up to `timeout` for the services it changes; the exit
+// status. The caller holds the project's lock.
 int converge_to_version(Context& ctx, const reconciler::Project& project,
-                        std::chrono::seconds timeout);
+                        const reconciler::ProjectVersion& version, std::chrono::seconds timeout);
 
 }  // namespace lit::app

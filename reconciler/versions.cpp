@@ -26,8 +26,10 @@ VersionResult result_from(const std::string& text) {
 }
 
 nlohmann::json to_json(const ProjectVersion& v) {
-  return {{"Version", v.number},  {"Created", v.created_ns}, {"Result", to_string(v.result)},
-          {"Changed", v.changed}, {"Note", v.note},          {"WorkingDir", v.working_dir}};
+  return {
+      {"Version", v.number},          {"Created", v.created_ns}, {"Result", to_string(v.result)},
+      {"Changed", v.changed},         {"Note", v.note},          {"WorkingDir", v.working_dir},
+      {"BuiltImages", v.built_images}};
 }
 
 ProjectVersion from_json(const nlohmann::json& j) {
@@ -38,6 +40,8 @@ ProjectVersion from_json(const nlohmann::json& j) {
   v.changed = j.at("Changed").get<std::vector<std::string>>();
   v.note = j.value("Note", "");
   v.working_dir = j.value("WorkingDir", "");
+  v.built_images =
+      j.value("BuiltImages", nlohmann::json::object()).get<std::map<std::string, std::string>>();
   return v;
 }
 

@@ -8,6 +8,7 @@
 // changed, a note). Callers hold the project's lock (up and rollback do).
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,9 @@ struct ProjectVersion {
   std::vector<std::string> changed;  // services whose containers it created or recreated
   std::string note;                  // why it failed, or what undid it
   std::string working_dir;           // the project directory it was loaded from
+  // Each service with build: -> the id of the image it ran (its tag moves
+  // with the next build; going back to this version points it here again).
+  std::map<std::string, std::string> built_images;
 };
 
 // How many versions are kept (besides the current one and the one before it).

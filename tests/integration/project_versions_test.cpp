@@ -1,6 +1,8 @@
 // The versions `lit up` records: `up --atomic` returns the services it changed
 // to the current version when they do not become healthy, and `lit rollback`
 // goes back one version on demand; services that did not change are left alone.
+#include <fstream>
+
 #include "tests/integration/project_fixture.hpp"
 
 namespace lit::test {
@@ -106,6 +108,42 @@ TEST_F(ProjectVersionsTest, RollbackGoesBackOneVersionAndOnlyRecreatesWhatChange
   EXPECT_TRUE(contains_line_with(list.out, {"1 (current)", "applied"})) << list;
   EXPECT_TRUE(contains_line_with(list.out, {"2 ", "rolled back", "rolled back to version 1"}))
       << list;
+}
+
+// A service lit builds: `up --build` of a changed Containerfile moves the
+// tag to a new image; a rollback points it back at the image version 1 ran.
+TEST_F(ProjectVersionsTest, RollbackOfABuiltServiceRunsTheImageItBuiltThen) {
+  auto containerfile = [&](const std::string& text) {
+    std::ofstream(dir_ / "app" / "Containerfile") << "FROM localhost/lit-test:latest\n"
+                                                  << "RUN echo " << text << " > /built\n";
+  };
+  fs::create_directories(dir_ / "app");
+  containerfile("first");
+  write(R"(name: shop
+services:
+  app:
+    build: ./app
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"]
+)");
+  auto built = [&] {
+    Result r = project({"exec", "-T", "app", "cat", "/built"});
+    EXPECT_EQ(r.exit_code, 0) << r;
+    return r.out;
+  };
+  ASSERT_EQ(up({"--build"}).exit_code, 0);
+  EXPECT_EQ(built(), "first\n");
+  containerfile("second");
+  Result second = up({"--build"});
+  ASSERT_EQ(second.exit_code, 0) << second;
+  EXPECT_EQ(built(), "second\n");
+  Result list = project({"rollback", "--list"});
+  EXPECT_TRUE(contains_line_with(list.out, {"2 (current)", "applied"})) << list;
+
+  Result r = project({"rollback"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(contains_line_with(r.err, {"lit: app: shop-app", "names the image version 1 built"}))
+      << r;
+  EXPECT_EQ(built(), "first\n");
 }
 
 }  // namespace

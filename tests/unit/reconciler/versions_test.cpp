@@ -25,6 +25,7 @@ class VersionStoreTest : public ::testing::Test {
     v.result = r;
     v.changed = std::move(changed);
     v.working_dir = "/srv/shop";
+    v.built_images = {{"app", "sha256:" + std::string(64, 'a')}};
     return v;
   }
   fs::path dir_;
@@ -48,6 +49,8 @@ TEST_F(VersionStoreTest, NumbersInOrderAndTheNewestAppliedIsCurrent) {
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all[0].changed, std::vector<std::string>{"web"});
   EXPECT_EQ(all[0].working_dir, "/srv/shop");
+  EXPECT_EQ(all[0].built_images,
+            (std::map<std::string, std::string>{{"app", "sha256:" + std::string(64, 'a')}}));
   EXPECT_EQ(to_string(all[2].result), "failed");
   EXPECT_GT(all[0].created_ns, 0);
 }
