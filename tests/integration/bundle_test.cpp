@@ -61,6 +61,20 @@ class BundleTest : public ProjectFixture {
 
   Result create(const fs::path& out) { return project({"bundle", "create", "-o", out.string()}); }
 
+  // Two bundles of the project on the source: `first` of kCompose, `second`
+  // with `from` replaced by `to` in it. Returns the second's compose file.
+  std::string two_bundles(const fs::path& first, const fs::path& second, const std::string& from,
+                          const std::string& to) {
+    Result one = create(first);
+    EXPECT_EQ(one.exit_code, 0) << one;
+    std::string changed = kCompose;
+    changed.replace(changed.find(from), from.size(), to);
+    write(changed);
+    Result two = create(second);
+    EXPECT_EQ(two.exit_code, 0) << two;
+    return changed;
+  }
+
   Result apply(const fs::path& bundle) {
     RunOptions o;
     o.timeout = 120s;
@@ -205,11 +219,8 @@ TEST_F(BundleTest, ATamperedBundleIsRefusedWithNothingChanged) {
 
 TEST_F(BundleTest, ASecondBundleRecreatesOnlyTheChangedService) {
   const fs::path first = base_ / "first.bundle", second = base_ / "second.bundle";
-  ASSERT_EQ(create(first).exit_code, 0);
-  std::string changed = kCompose;
-  changed.replace(changed.find("\"600\""), 5, "\"601\"");
-  write(changed);
-  ASSERT_EQ(create(second).exit_code, 0);
+  const std::string changed = two_bundles(first, second, "\"600\"", "\"601\"");
+  ASSERT_FALSE(HasFailure());
 
   on_device();
   Result one = apply(first);
@@ -235,11 +246,8 @@ TEST_F(BundleTest, ASecondBundleRecreatesOnlyTheChangedService) {
 // bundle works and leaves no staging behind.
 TEST_F(BundleTest, AnApplyKilledHalfWayLeavesThePreviousVersionRunning) {
   const fs::path first = base_ / "first.bundle", second = base_ / "second.bundle";
-  ASSERT_EQ(create(first).exit_code, 0);
-  std::string changed = kCompose;
-  changed.replace(changed.find("\"600\""), 5, "\"601\"");
-  write(changed);
-  ASSERT_EQ(create(second).exit_code, 0);
+  const std::string changed = two_bundles(first, second, "\"600\"", "\"601\"");
+  ASSERT_FALSE(HasFailure());
 
   on_device();
   ASSERT_EQ(apply(first).exit_code, 0);
@@ -293,11 +301,8 @@ TEST_F(BundleTest, AnApplyKilledHalfWayLeavesThePreviousVersionRunning) {
 
 TEST_F(BundleTest, AnUpdateThatDoesNotComeUpPutsThePreviousFilesBack) {
   const fs::path good = base_ / "good.bundle", bad = base_ / "bad.bundle";
-  ASSERT_EQ(create(good).exit_code, 0);
-  std::string broken = kCompose;
-  broken.replace(broken.find("\"CMD\", \"wget\""), 13, "\"CMD\", \"false\"");
-  write(broken);
-  ASSERT_EQ(create(bad).exit_code, 0);
+  two_bundles(good, bad, "\"CMD\", \"wget\"", "\"CMD\", \"false\"");
+  ASSERT_FALSE(HasFailure());
 
   on_device();
   ASSERT_EQ(apply(good).exit_code, 0);
