@@ -69,7 +69,8 @@ std::string service_hash(const Paths& paths, const Project& project, const Servi
   for (const auto& o : s.security_opt)
     if (o.value.profile) extra.push_back(runtime::to_json(*o.value.profile).dump());
   nlohmann::json canonical = to_json(s);
-  canonical.erase("develop");  // how `lit watch` updates the containers, not what they are
+  canonical.erase("develop");        // how `lit watch` updates the containers, not what they are
+  canonical.erase("update_config");  // how `up` replaces them, not what they are
   return config_hash(canonical, extra);
 }
 
