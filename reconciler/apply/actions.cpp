@@ -235,6 +235,39 @@ std::string network_hash_of(const Desired& d, const std::string& name) {
   return "";
 }
 
+// The plan's network and volume actions; only creations read the project
+// (a down plan has none).
+std::string run_resource_action(const Paths& paths, const Project* project, const Desired* desired,
+                                const Action& a, ActionContext& ctx) {
+  switch (a.kind) {
+    case ActionKind::CreateNetwork:
+      ctx.step("Creating");
+      network::Manager().create_network(
+          paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
+      return "Created";
+    case ActionKind::RecreateNetwork:
+      ctx.step("Recreating");
+      network::Manager().remove_network(paths, a.target);
+      network::Manager().create_network(
+          paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
+      return "Recreated";
+    case ActionKind::RemoveNetwork:
+      ctx.step("Removing");
+      network::Manager().remove_network(paths, a.target);
+      return "Removed";
+    case ActionKind::CreateVolume:
+      ctx.step("Creating");
+      runtime::create_volume(paths, a.target, volume_labels(*project, a.target));
+      return "Created";
+    case ActionKind::RemoveVolume:
+      ctx.step("Removing");
+      runtime::remove_volume(paths, a.target);
+      return "Removed";
+    default:
+      throw Error(std::string(to_string(a.kind)) + " " + a.target + ": not a network or volume");
+  }
+}
+
 }  // namespace
 
 ContainerRecord create_replica(const Paths& paths, const ReplicaRequest& rr) {
@@ -277,31 +310,13 @@ std::string RuntimeRunner::run(const Action& a, ActionContext& ctx) {
   auto before_stop = [&] { pre_stop(a, a.container_id); };
   switch (a.kind) {
     case ActionKind::CreateNetwork:
-      need();
-      step("Creating");
-      network::Manager().create_network(
-          paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
-      return "Created";
     case ActionKind::RecreateNetwork:
-      need();
-      step("Recreating");
-      network::Manager().remove_network(paths, a.target);
-      network::Manager().create_network(
-          paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
-      return "Recreated";
-    case ActionKind::RemoveNetwork:
-      step("Removing");
-      network::Manager().remove_network(paths, a.target);
-      return "Removed";
     case ActionKind::CreateVolume:
       need();
-      step("Creating");
-      runtime::create_volume(paths, a.target, volume_labels(*project, a.target));
-      return "Created";
+      return run_resource_action(paths, project, desired, a, ctx);
+    case ActionKind::RemoveNetwork:
     case ActionKind::RemoveVolume:
-      step("Removing");
-      runtime::remove_volume(paths, a.target);
-      return "Removed";
+      return run_resource_action(paths, project, desired, a, ctx);
     case ActionKind::CreateContainer: {
       need();
       ctx.wait_for_dependencies();
