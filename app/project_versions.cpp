@@ -70,7 +70,8 @@ std::string joined(const std::set<std::string>& names) {
 std::set<std::string> changed_services(const Plan& plan) {
   std::set<std::string> out;
   for (const auto& a : plan.actions)
-    if (a.kind == ActionKind::CreateContainer || a.kind == ActionKind::RecreateContainer)
+    if (a.kind == ActionKind::CreateContainer || a.kind == ActionKind::RecreateContainer ||
+        a.kind == ActionKind::ReplaceContainer)
       out.insert(a.service);
   return out;
 }

@@ -366,6 +366,16 @@ void Manager::rename(const Paths& paths, const runtime::Endpoint& ep) {
   });
 }
 
+// DNS answers for running endpoints only: marked as not running, its names
+// go while its links stay (stop() marks it so again, harmlessly).
+void Manager::withdraw_names(const Paths& paths, const runtime::Endpoint& ep) noexcept {
+  best_effort("remove DNS names", ep.name, [&] {
+    in_home_netns([&] {
+      if (store(paths).set_running(ep.id, 0, 0) > 0) DnsService(paths).sync(false);
+    });
+  });
+}
+
 void install_manager() { runtime::install_network_hooks(std::make_unique<Manager>()); }
 
 }  // namespace lit::network

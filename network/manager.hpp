@@ -42,6 +42,7 @@ class Manager : public runtime::NetworkHooks {
   std::string disconnect(const Paths& paths, const runtime::Endpoint& ep,
                          const std::string& network) override;
   void rename(const Paths& paths, const runtime::Endpoint& ep) override;
+  void withdraw_names(const Paths& paths, const runtime::Endpoint& ep) noexcept override;
 };
 
 // Installs a Manager as the runtime's network hooks (lit's main does this).

@@ -78,6 +78,17 @@ ojson deploy_of(const Service& s, const ComposeOutOptions& o) {
   if (!limits.empty()) resources["limits"] = limits;
   if (!reservations.empty()) resources["reservations"] = reservations;
   if (!resources.empty()) j["resources"] = resources;
+  if (s.update_config) {
+    const UpdateConfig& u = *s.update_config;
+    ojson up = ojson::object();
+    if (u.parallelism) up["parallelism"] = *u.parallelism;
+    if (u.delay) up["delay"] = go_duration(u.delay->nanoseconds);
+    if (u.failure_action) up["failure_action"] = to_string(*u.failure_action);
+    if (u.monitor) up["monitor"] = go_duration(u.monitor->nanoseconds);
+    if (u.max_failure_ratio) up["max_failure_ratio"] = *u.max_failure_ratio;
+    if (u.order) up["order"] = to_string(*u.order);
+    j["update_config"] = up;
+  }
   return j;
 }
 

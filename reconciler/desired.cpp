@@ -69,7 +69,8 @@ std::string service_hash(const Paths& paths, const Project& project, const Servi
   for (const auto& o : s.security_opt)
     if (o.value.profile) extra.push_back(runtime::to_json(*o.value.profile).dump());
   nlohmann::json canonical = to_json(s);
-  canonical.erase("develop");  // how `lit watch` updates the containers, not what they are
+  canonical.erase("develop");        // how `lit watch` updates the containers, not what they are
+  canonical.erase("update_config");  // how `up` replaces them, not what they are
   return config_hash(canonical, extra);
 }
 
@@ -105,6 +106,22 @@ std::string joined_hash(const Paths& paths, const Project& project, const std::s
   return done[name] = hash;
 }
 
+// What a second container of s, started beside the first (update_config
+// start-first), could not hold at the same time: a fixed host port, address or MAC.
+std::string start_first_conflict(const Service& s) {
+  for (const auto& p : s.ports)
+    if (p.published != 0)
+      return "host port " + (p.host_ip.empty() ? "" : p.host_ip + ":") +
+             std::to_string(p.published) + "/" + p.protocol;
+  for (const auto& [key, n] : s.networks) {
+    if (!n.ipv4_address.empty()) return "address " + n.ipv4_address;
+    if (!n.ipv6_address.empty()) return "address " + n.ipv6_address;
+    if (!n.mac_address.empty()) return "MAC address " + n.mac_address;
+  }
+  if (!s.mac_address.empty()) return "MAC address " + s.mac_address;
+  return "";
+}
+
 std::string network_hash(const Network& n) {
   nlohmann::json j = {
       {"driver", n.driver}, {"internal", n.internal}, {"driver_opts", n.driver_opts}};
@@ -124,6 +141,8 @@ Desired desired_state(const Paths& paths, const Project& project, Hashes hashes)
     ds.name = name;
     if (hashes == Hashes::Compute) ds.hash = joined_hash(paths, project, name, d.hashes);
     ds.replicas = s.replicas;
+    if (s.update_config) ds.update = s.update_config->policy();
+    ds.start_first_conflict = start_first_conflict(s);
     if (!s.container_name.empty()) ds.container_name = s.container_name;
     for (const auto& [dep, how] : s.depends_on)
       ds.depends_on.push_back({dep, condition_of(how.condition), how.required, how.restart});

@@ -119,6 +119,17 @@ json health_json(const Healthcheck& h) {
   return j;
 }
 
+json update_json(const UpdateConfig& u) {
+  json j = json::object();
+  put_opt(j, "parallelism", u.parallelism);
+  put_dur(j, "delay", u.delay);
+  put_dur(j, "monitor", u.monitor);
+  if (u.failure_action) j["failure_action"] = to_string(*u.failure_action);
+  put_opt(j, "max_failure_ratio", u.max_failure_ratio);
+  if (u.order) j["order"] = to_string(*u.order);
+  return j;
+}
+
 json resources_json(const Resources& r) {
   json j = json::object();
   put_opt(j, "memory", r.memory);
@@ -276,6 +287,8 @@ json to_json(const Service& s) {
   if (!s.pre_stop.empty()) j["pre_stop"] = list_json(s.pre_stop, hook_json);
   if (!s.watch.empty()) j["develop"] = {{"watch", list_json(s.watch, watch_json)}};
   if (!s.mac_address.empty()) j["mac_address"] = s.mac_address;
+  // Only when set, so the hashes of services without stay (desired.cpp leaves it out anyway).
+  if (s.update_config) j["update_config"] = update_json(*s.update_config);
   if (!s.devices.empty() || !s.cdi_devices.empty()) j["devices"] = devices_json(s);
   if (!s.device_cgroup_rules.empty())  // only when set, as devices
     j["device_cgroup_rules"] =
@@ -335,6 +348,36 @@ json to_json(const Project& p) {
           {"secrets", secrets},
           {"configs", configs},
           {"warnings", p.warnings}};
+}
+
+const char* to_string(UpdateOrder order) {
+  return order == UpdateOrder::StartFirst ? "start-first" : "stop-first";
+}
+
+const char* to_string(UpdateFailureAction action) {
+  switch (action) {
+    case UpdateFailureAction::Continue:
+      return "continue";
+    case UpdateFailureAction::Rollback:
+      return "rollback";
+    case UpdateFailureAction::Pause:
+      break;
+  }
+  return "pause";
+}
+
+UpdatePolicy UpdateConfig::policy() const {
+  using std::chrono::milliseconds;
+  using std::chrono::nanoseconds;
+  UpdatePolicy p;
+  if (parallelism) p.parallelism = *parallelism;
+  if (delay) p.delay = std::chrono::duration_cast<milliseconds>(nanoseconds(delay->nanoseconds));
+  if (monitor)
+    p.monitor = std::chrono::duration_cast<milliseconds>(nanoseconds(monitor->nanoseconds));
+  if (failure_action) p.failure_action = *failure_action;
+  if (max_failure_ratio) p.max_failure_ratio = *max_failure_ratio;
+  if (order) p.order = *order;
+  return p;
 }
 
 std::vector<std::string> start_order(const Project& p) {

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "reconciler/update_policy.hpp"
 #include "runtime/lifecycle/restart_policy.hpp"
 #include "runtime/shim/log_writer.hpp"
 #include "runtime/spec/options.hpp"
@@ -238,6 +239,17 @@ struct WatchRule {
   bool operator==(const WatchRule&) const = default;
 };
 
+// deploy.update_config as written (nullopt: not given; UpdatePolicy's default).
+struct UpdateConfig {
+  std::optional<int> parallelism;
+  std::optional<Duration> delay, monitor;
+  std::optional<UpdateFailureAction> failure_action;
+  std::optional<double> max_failure_ratio;
+  std::optional<UpdateOrder> order;
+  UpdatePolicy policy() const;  // the defaults filled in
+  bool operator==(const UpdateConfig&) const = default;
+};
+
 struct Service {
   std::string name;
   std::string image;  // "" only with build / copy
@@ -271,6 +283,9 @@ struct Service {
   // no | always | on-failure[:N] | unless-stopped
   Parsed<runtime::RestartPolicy> restart{"no", {}};
   int replicas = 1;
+  // deploy.update_config; not part of the config hash (how `up` replaces the
+  // containers, not what they are).
+  std::optional<UpdateConfig> update_config;
   Resources resources;
   std::optional<Parsed<runtime::UserArg>> user;  // USER[:GROUP], read as `run -u` reads it
   std::string working_dir, hostname, domainname, container_name;

@@ -7,12 +7,14 @@
 // Invariants of a Plan: actions are in a topological order (every index in
 // Action::after is smaller than the action's own index); actions with no path
 // between them may run in parallel; an unchanged project gives an empty plan.
+#include <chrono>
 #include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "reconciler/update_policy.hpp"
 #include "runtime/state/status.hpp"
 
 namespace lit::reconciler {
@@ -37,6 +39,12 @@ struct DesiredService {
   std::vector<DesiredDependency> depends_on{};
   std::vector<std::string> networks{};  // full names, as in DesiredNetwork::name
   std::vector<std::string> volumes{};   // named volumes only, full names
+  // deploy.update_config; nullopt: compose's recreate (every replica at once,
+  // stop-first).
+  std::optional<UpdatePolicy> update{};
+  // What two containers of the service cannot both hold ("host port 8080/tcp",
+  // "address 10.1.0.5"), so a start-first update falls back to stop-first; "" none.
+  std::string start_first_conflict{};
 };
 
 struct DesiredNetwork {
@@ -103,9 +111,13 @@ enum class ActionKind {
   CreateContainer,    // create and start replica `number` of `service`
   StartContainer,     // start the stopped container `container_id`
   RecreateContainer,  // replace `container_id` by a new one with the same name
-  RestartContainer,   // stop and start `container_id` (depends_on restart: true)
-  RemoveContainer,    // stop (if running) and remove `container_id`
-  StopContainer,      // stop `container_id` (lit stop)
+  // update_config.order start-first: a new container (under a temporary name)
+  // starts beside `container_id`, the old one goes once the new one is ready,
+  // then the new one takes the name; when it is not ready the old one stays.
+  ReplaceContainer,
+  RestartContainer,  // stop and start `container_id` (depends_on restart: true)
+  RemoveContainer,   // stop (if running) and remove `container_id`
+  StopContainer,     // stop `container_id` (lit stop)
 };
 
 struct Action {
@@ -120,6 +132,11 @@ struct Action {
   std::vector<DesiredDependency> wait_for{};
   std::vector<std::size_t> after{};  // indices of actions that must finish first
   bool start = true;                 // create, recreate: false leaves it created (--no-start)
+  // Recreate and replace of a service with deploy.update_config: its policy
+  // (the applier reads failure_action, max_failure_ratio and monitor).
+  std::optional<UpdatePolicy> update{};
+  // Waited before running (update_config.delay, between two batches).
+  std::chrono::milliseconds delay{0};
 };
 
 struct Plan {

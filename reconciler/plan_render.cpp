@@ -21,6 +21,8 @@ const char* to_string(ActionKind kind) {
       return "start container";
     case ActionKind::RecreateContainer:
       return "recreate container";
+    case ActionKind::ReplaceContainer:
+      return "replace container";
     case ActionKind::RestartContainer:
       return "restart container";
     case ActionKind::RemoveContainer:
@@ -50,6 +52,9 @@ std::string render_plan(const Plan& plan) {
     out += " " + a.target;
     std::string why = a.reason;
     if (!a.start) why += (why.empty() ? "" : "; ") + std::string("not started");
+    if (a.delay.count() > 0)
+      why += (why.empty() ? "" : "; ") + std::string("after update_config.delay ") +
+             std::to_string(a.delay.count()) + " ms";
     if (!why.empty()) out += " (" + why + ")";
     out += "\n";
   }

@@ -217,8 +217,13 @@ struct UpPlanner {
       if (!selected.count(name)) continue;
       std::vector<std::size_t> prereq = prerequisites(name, done), mine;
       if (!opts.no_start) add_restarts(name);
-      for (const ReplicaPlan& r : services[name].replicas) {
+      std::vector<std::size_t> updates;  // this service's recreations, by number
+      for (ReplicaPlan& r : services[name].replicas) {
         if (!r.step || (opts.no_start && r.step->kind == ActionKind::StartContainer)) continue;
+        if (start_first(*g.by_name.at(name), r)) {
+          r.step->kind = ActionKind::ReplaceContainer;
+          r.step->reason += "; start-first";
+        }
         Action a = container_action(*r.step, name);
         a.start = !opts.no_start;
         // Created only, nothing to wait for; --no-deps waits only on what it manages.
@@ -226,12 +231,49 @@ struct UpPlanner {
           for (const auto& d : g.deps.at(name))
             if (!opts.no_deps || selected.count(d.service)) a.wait_for.push_back(d);
         a.after = prereq;
+        bool update =
+            a.kind == ActionKind::RecreateContainer || a.kind == ActionKind::ReplaceContainer;
+        if (update) a.update = g.by_name.at(name)->update;
         mine.push_back(add(std::move(a)));
+        if (update) updates.push_back(mine.back());
       }
+      in_batches(*g.by_name.at(name), updates);
       if (mine.empty())
         for (const auto& d : g.deps.at(name))
           mine.insert(mine.end(), done[d.service].begin(), done[d.service].end());
       done[name] = std::move(mine);
+    }
+  }
+
+  // update_config.order start-first for a running container whose
+  // replacement can run beside it; else stop-first, said once per service
+  // when start-first was asked.
+  bool start_first(const DesiredService& s, const ReplicaPlan& r) {
+    if (!s.update || s.update->order != UpdateOrder::StartFirst) return false;
+    if (r.step->kind != ActionKind::RecreateContainer || opts.no_start) return false;
+    if (!r.existing || r.existing->status != runtime::ContainerStatus::Running) return false;
+    if (s.start_first_conflict.empty()) return true;
+    std::string warning = "service " + s.name +
+                          ": update_config.order start-first falls back to stop-first: two "
+                          "containers cannot both hold " +
+                          s.start_first_conflict;
+    if (std::find(plan.warnings.begin(), plan.warnings.end(), warning) == plan.warnings.end())
+      plan.warnings.push_back(warning);
+    return false;
+  }
+
+  // update_config: the service's recreations in batches of `parallelism` (0:
+  // one batch), each after the one before and `delay` later, as swarm rolls.
+  void in_batches(const DesiredService& s, const std::vector<std::size_t>& updates) {
+    if (!s.update) return;  // compose: all at once
+    const std::size_t size = s.update->parallelism > 0
+                                 ? static_cast<std::size_t>(s.update->parallelism)
+                                 : updates.size();
+    for (std::size_t i = size; i < updates.size(); ++i) {
+      Action& a = plan.actions[updates[i]];
+      const std::size_t batch_start = (i / size - 1) * size;
+      for (std::size_t j = batch_start; j < batch_start + size; ++j) a.after.push_back(updates[j]);
+      a.delay = s.update->delay;
     }
   }
 
@@ -268,6 +310,7 @@ struct UpPlanner {
     for (const ReplicaPlan& r : services[service].replicas)
       if (r.step && r.existing &&
           (r.step->kind == ActionKind::RecreateContainer ||
+           r.step->kind == ActionKind::ReplaceContainer ||
            r.step->kind == ActionKind::CreateContainer))
         return true;
     return false;

@@ -124,6 +124,79 @@ std::string create_container(const Paths& paths, const Project& project, const D
   return rec.id;
 }
 
+// How long a new container of s may take to become ready: its health
+// check's own timing (docker's defaults where unset: an image's check, too).
+std::chrono::milliseconds ready_bound(const Service& s) {
+  using std::chrono::milliseconds;
+  using std::chrono::nanoseconds;
+  auto ms = [](const std::optional<Duration>& d, std::chrono::seconds fallback) {
+    return d ? std::chrono::duration_cast<milliseconds>(nanoseconds(d->nanoseconds))
+             : milliseconds(fallback);
+  };
+  const Healthcheck h = s.healthcheck.value_or(Healthcheck{});
+  const auto period =
+      ms(h.interval, std::chrono::seconds(30)) + ms(h.timeout, std::chrono::seconds(30));
+  return ms(h.start_period, std::chrono::seconds(0)) + period * (h.retries.value_or(3) + 1);
+}
+
+// update_config: the new container `id` must become ready (healthy, or
+// running without a health check) within ready_bound, then stay so for
+// `monitor`; throws why not.
+void await_ready(const Paths& paths, const Project& project, const Service& s,
+                 const std::string& id, std::chrono::milliseconds monitor, ActionContext& ctx) {
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  const auto bound = ready_bound(s);
+  std::optional<clock::time_point> ready_since;
+  ctx.step("Waiting");
+  for (;;) {
+    if (ctx.cancelled()) throw Error("cancelled before the new container was ready");
+    std::optional<ContainerReadiness> r;
+    for (const auto& c : project_containers(paths, project.name, {.service = s.name}))
+      if (c.record.id == id) r = readiness_of(s, c);
+    if (!r) throw Error("the new container was removed meanwhile");
+    const auto now = clock::now();
+    if (r->state == Readiness::Failed)
+      throw Error("the new container " + r->detail +
+                  (ready_since ? " within update_config.monitor" : ""));
+    if (r->state == Readiness::Ready && !ready_since) {
+      ready_since = now;
+      ctx.step(r->shown.c_str());
+    }
+    if (ready_since && now - *ready_since >= monitor) return;
+    if (!ready_since && now - start > bound)
+      throw Error("the new container " + r->detail + " after " +
+                  std::to_string(std::chrono::duration_cast<std::chrono::seconds>(bound).count()) +
+                  " s (its health check's retries)");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+// A start-first replacement that did not become ready: stopped and removed
+// with the anonymous volumes it made (not those it took over from the old one).
+void discard(const Paths& paths, const std::string& id, const AnonymousVolumes& inherited,
+             std::optional<int> stop_timeout) {
+  runtime::RecordStore records(paths);
+  auto rec = records.read(id);
+  if (!rec) return;
+  std::vector<std::string> own;
+  for (const auto& v : rec->anonymous_volumes)
+    if (std::none_of(inherited.begin(), inherited.end(),
+                     [&](const auto& kv) { return kv.second == v; }))
+      own.push_back(v);
+  // Out of DNS first, then its stop signal: requests under way may end.
+  runtime::withdraw_names(paths, *rec);
+  runtime::stop_container(paths, *rec, stop_timeout);
+  if (auto again = records.read(id)) runtime::remove_container(paths, *again, true, false);
+  for (const auto& v : own) runtime::remove_volume(paths, v);
+}
+
+// docker compose's temporary name for a replacement: the old container's
+// short id, then the name it will take.
+std::string temporary_name(const Action& a) {
+  return a.container_id.substr(0, 12) + "_" + a.target;
+}
+
 network::NetworkCreate network_request(const Project& project, const std::string& name,
                                        const std::string& hash) {
   for (const auto& [key, n] : project.networks) {
@@ -161,6 +234,39 @@ std::string network_hash_of(const Desired& d, const std::string& name) {
   for (const auto& n : d.state.networks)
     if (n.name == name) return n.hash;
   return "";
+}
+
+// The plan's network and volume actions; only creations read the project
+// (a down plan has none).
+std::string run_resource_action(const Paths& paths, const Project* project, const Desired* desired,
+                                const Action& a, ActionContext& ctx) {
+  switch (a.kind) {
+    case ActionKind::CreateNetwork:
+      ctx.step("Creating");
+      network::Manager().create_network(
+          paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
+      return "Created";
+    case ActionKind::RecreateNetwork:
+      ctx.step("Recreating");
+      network::Manager().remove_network(paths, a.target);
+      network::Manager().create_network(
+          paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
+      return "Recreated";
+    case ActionKind::RemoveNetwork:
+      ctx.step("Removing");
+      network::Manager().remove_network(paths, a.target);
+      return "Removed";
+    case ActionKind::CreateVolume:
+      ctx.step("Creating");
+      runtime::create_volume(paths, a.target, volume_labels(*project, a.target));
+      return "Created";
+    case ActionKind::RemoveVolume:
+      ctx.step("Removing");
+      runtime::remove_volume(paths, a.target);
+      return "Removed";
+    default:
+      throw Error(std::string(to_string(a.kind)) + " " + a.target + ": not a network or volume");
+  }
 }
 
 }  // namespace
@@ -205,31 +311,13 @@ std::string RuntimeRunner::run(const Action& a, ActionContext& ctx) {
   auto before_stop = [&] { pre_stop(a, a.container_id); };
   switch (a.kind) {
     case ActionKind::CreateNetwork:
-      need();
-      step("Creating");
-      network::Manager().create_network(
-          paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
-      return "Created";
     case ActionKind::RecreateNetwork:
-      need();
-      step("Recreating");
-      network::Manager().remove_network(paths, a.target);
-      network::Manager().create_network(
-          paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
-      return "Recreated";
-    case ActionKind::RemoveNetwork:
-      step("Removing");
-      network::Manager().remove_network(paths, a.target);
-      return "Removed";
     case ActionKind::CreateVolume:
       need();
-      step("Creating");
-      runtime::create_volume(paths, a.target, volume_labels(*project, a.target));
-      return "Created";
+      return run_resource_action(paths, project, desired, a, ctx);
+    case ActionKind::RemoveNetwork:
     case ActionKind::RemoveVolume:
-      step("Removing");
-      runtime::remove_volume(paths, a.target);
-      return "Removed";
+      return run_resource_action(paths, project, desired, a, ctx);
     case ActionKind::CreateContainer: {
       need();
       ctx.wait_for_dependencies();
@@ -252,8 +340,19 @@ std::string RuntimeRunner::run(const Action& a, ActionContext& ctx) {
       ctx.wait_for_dependencies();
       std::string id = create_container(paths, *project, *desired, a, ctx, kept);
       if (a.start) post_start(a, id);
+      // update_config: the next batch waits until this one is ready.
+      if (a.start && a.update) try {
+          await_ready(paths, *project, *service_of(a), id, a.update->monitor, ctx);
+        } catch (Error& e) {
+          throw e.context("service " + a.service);
+        }
       return "Recreated";
     }
+    case ActionKind::ReplaceContainer:
+      need();
+      ctx.wait_for_dependencies();
+      replace_start_first(a, ctx);
+      return "Replaced";
     case ActionKind::RestartContainer: {
       step("Restarting");
       before_stop();
@@ -273,6 +372,45 @@ std::string RuntimeRunner::run(const Action& a, ActionContext& ctx) {
       return "Stopped";
   }
   return "";
+}
+
+// update_config.order start-first: the new container starts under a
+// temporary name beside the old one (on the same networks, with the service's
+// aliases, so it answers by name at once); once it is ready, the old one leaves
+// DNS, stops and goes, and the new one takes its name. When the new one is not
+// ready, it goes and the old one stays as it was.
+void RuntimeRunner::replace_start_first(const Action& a, ActionContext& ctx) {
+  const Service& s = *service_of(a);
+  AnonymousVolumes kept;
+  if (!renew_anon_volumes_) kept = anonymous_volumes_of(paths_, a.container_id);
+  Action next = a;
+  next.target = temporary_name(a);
+  std::string id;
+  try {
+    ctx.step("Replace");
+    id = create_container(paths_, *project_, *desired_, next, ctx, kept);
+    post_start(next, id);
+    await_ready(paths_, *project_, s, id,
+                a.update ? a.update->monitor : std::chrono::milliseconds(0), ctx);
+  } catch (Error& e) {
+    // create_container leaves a container that cannot start: look it up by name.
+    if (id.empty()) try {
+        id = runtime::RecordStore(paths_).lookup(next.target).id;
+      } catch (const Error&) {
+      }
+    if (!id.empty()) discard(paths_, id, kept, stop_timeout_);
+    throw Error("service " + a.service + ": " + e.what() + "; " + a.target +
+                " keeps running as it was")
+        .with_hint(e.hint());
+  }
+  remove_container(paths_, a.container_id, stop_timeout_, ctx, [&] {
+    pre_stop(a, a.container_id);
+    // No new connection reaches it while it stops: its names go first.
+    if (auto old = runtime::RecordStore(paths_).read(a.container_id))
+      runtime::withdraw_names(paths_, *old);
+  });
+  ctx.step("Renaming");
+  runtime::rename_container(paths_, runtime::RecordStore(paths_).lookup(id), a.target);
 }
 
 ConditionState dependency_condition(const DesiredDependency& dep,
@@ -325,6 +463,27 @@ ApplyResult apply_plan(const Paths& paths, const Project* project, const Desired
   return result;
 }
 
+ContainerReadiness readiness_of(const Service& s, const ProjectContainer& c) {
+  const auto& [rec, st] = c;
+  const auto& h = rec.state.health;
+  if (st.status == runtime::ContainerStatus::Exited) {
+    const auto mode = s.restart.value.mode;
+    if (st.exit_code != 0 || mode == runtime::RestartMode::Always ||
+        mode == runtime::RestartMode::UnlessStopped)
+      return {rec.name, Readiness::Failed, "exited with code " + std::to_string(st.exit_code),
+              "Error"};
+    return {rec.name, Readiness::Ready, "exited", "Exited"};
+  }
+  if (st.status != runtime::ContainerStatus::Running)
+    return {rec.name, Readiness::Waiting, "is " + std::string(runtime::to_string(st.status)),
+            "Waiting"};
+  if (h && h->status == runtime::Health::Unhealthy)
+    return {rec.name, Readiness::Failed, "is unhealthy", "Error"};
+  if (h && h->status != runtime::Health::Healthy)
+    return {rec.name, Readiness::Waiting, "is not healthy yet", "Waiting"};
+  return {rec.name, Readiness::Ready, "", h ? "Healthy" : "Running"};
+}
+
 std::vector<ContainerReadiness> assess_readiness(const Paths& paths, const Project& project,
                                                  const std::set<std::string>& services) {
   std::vector<ContainerReadiness> out;
@@ -332,28 +491,7 @@ std::vector<ContainerReadiness> assess_readiness(const Paths& paths, const Proje
     if (!services.empty() && !services.contains(name)) continue;
     auto replicas = project_containers(paths, project.name, {.service = name});
     if (replicas.empty()) out.push_back({name, Readiness::Waiting, "no container", ""});
-    for (const auto& [rec, st] : replicas) {
-      const auto& h = rec.state.health;
-      ContainerReadiness& c = out.emplace_back();
-      if (st.status == runtime::ContainerStatus::Exited) {
-        const auto mode = s.restart.value.mode;
-        if (st.exit_code != 0 || mode == runtime::RestartMode::Always ||
-            mode == runtime::RestartMode::UnlessStopped)
-          c = {rec.name, Readiness::Failed, "exited with code " + std::to_string(st.exit_code),
-               "Error"};
-        else
-          c = {rec.name, Readiness::Ready, "exited", "Exited"};
-      } else if (st.status != runtime::ContainerStatus::Running) {
-        c = {rec.name, Readiness::Waiting, "is " + std::string(runtime::to_string(st.status)),
-             "Waiting"};
-      } else if (h && h->status == runtime::Health::Unhealthy) {
-        c = {rec.name, Readiness::Failed, "is unhealthy", "Error"};
-      } else if (h && h->status != runtime::Health::Healthy) {
-        c = {rec.name, Readiness::Waiting, "is not healthy yet", "Waiting"};
-      } else {
-        c = {rec.name, Readiness::Ready, "", h ? "Healthy" : "Running"};
-      }
-    }
+    for (const auto& c : replicas) out.push_back(readiness_of(s, c));
   }
   return out;
 }

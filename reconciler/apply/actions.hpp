@@ -53,6 +53,7 @@ class RuntimeRunner : public ActionRunner {
   const Service* service_of(const Action& a) const;  // nullptr: not in the project
   void post_start(const Action& a, const std::string& id);
   void pre_stop(const Action& a, const std::string& id);
+  void replace_start_first(const Action& a, ActionContext& ctx);
 
   const Paths& paths_;
   const Project* project_;
@@ -92,6 +93,9 @@ struct ContainerReadiness {
   // empty for a service without any container (`name` is then the service's).
   std::string shown;
 };
+
+// One container of service `s`, as observed.
+ContainerReadiness readiness_of(const Service& s, const ProjectContainer& container);
 
 // One look at the containers of `services` (every service when empty); a
 // service without any container waits.

@@ -103,6 +103,7 @@ class Applier {
       applier_.emit(action_, status, ProgressState::Working);
     }
     void wait_for_dependencies() override { applier_.wait_for(action_); }
+    bool cancelled() const override { return applier_.options_.stop.stop_requested(); }
 
    private:
     Applier& applier_;
@@ -195,8 +196,10 @@ class Applier {
       ready_.pop_front();
       const Action& a = plan_.actions[i];
       bool blocked = std::any_of(a.after.begin(), a.after.end(), [&](std::size_t b) {
-        return failed_[b] && !optional_dependency(a, plan_.actions[b]);
+        return failed_[b] && !optional_dependency(a, plan_.actions[b]) &&
+               !same_update(a, plan_.actions[b]);
       });
+      bool paused = !blocked && update_paused(a);
       lock.unlock();
       std::string error;
       if (options_.stop.stop_requested())
@@ -204,17 +207,53 @@ class Applier {
       else if (blocked)
         error = std::string(to_string(a.kind)) + " " + a.target +
                 ": skipped, something it depends on failed";
+      else if (paused)
+        warn(a, "not updated: the update of service " + a.service + " stopped after a failure (" +
+                    "update_config.failure_action " + to_string(a.update->failure_action) + ")");
       else
         error = execute(a);
       lock.lock();
-      finish(i, std::move(error));
+      finish(i, std::move(error), paused);
     }
+  }
+
+  // Whether `before` is an earlier batch of the same update_config rollout.
+  static bool same_update(const Action& a, const Action& before) {
+    return a.update && before.update && a.service == before.service;
+  }
+
+  // With mutex_ held. An update batch after a failed one goes on with
+  // failure_action continue, or while the failures are at most
+  // max_failure_ratio of the service's replicas to update; else it pauses.
+  bool update_paused(const Action& a) {
+    bool after_failure = std::any_of(a.after.begin(), a.after.end(), [&](std::size_t b) {
+      return failed_[b] && same_update(a, plan_.actions[b]);
+    });
+    if (!after_failure || a.update->failure_action == UpdateFailureAction::Continue) return false;
+    std::size_t updates = 0, failures = 0;
+    for (std::size_t j = 0; j < plan_.actions.size(); ++j) {
+      if (!same_update(a, plan_.actions[j])) continue;
+      ++updates;
+      if (failed_[j] && !errors_[j].empty()) ++failures;  // paused ones are not failures
+    }
+    return static_cast<double>(failures) >
+           a.update->max_failure_ratio * static_cast<double>(updates);
+  }
+
+  // update_config.delay before a batch; ends early when the apply is cancelled.
+  void pause_before(const Action& a) {
+    if (a.delay.count() <= 0) return;
+    emit(a, "Waiting", ProgressState::Working);
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, options_.stop, a.delay, [] { return false; });
+    if (options_.stop.stop_requested()) throw Error("cancelled");
   }
 
   // Runs one action; "" on success, else the error line.
   std::string execute(const Action& a) {
     try {
       Context context(*this, a);
+      pause_before(a);
       std::string done = runner_.run(a, context);
       emit(a, done, ProgressState::Done);
       return "";
@@ -225,8 +264,9 @@ class Applier {
   }
 
   // With mutex_ held.
-  void finish(std::size_t i, std::string error) {
-    failed_[i] = !error.empty();
+  // A paused update batch did not fail but counts as failed for what comes after it.
+  void finish(std::size_t i, std::string error, bool paused = false) {
+    failed_[i] = paused || !error.empty();
     errors_[i] = std::move(error);
     for (std::size_t d : dependants_[i])
       if (--unfinished_before_[d] == 0) ready_.push_back(d);

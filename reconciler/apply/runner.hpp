@@ -20,6 +20,8 @@ class ActionContext {
   // one never will, when they do not within the dependency timeout, or when
   // the apply is cancelled.
   virtual void wait_for_dependencies() = 0;
+  // Whether the apply is being cancelled (long waits of an action end early).
+  virtual bool cancelled() const = 0;
 };
 
 // A depends_on condition, now.

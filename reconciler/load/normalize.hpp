@@ -47,6 +47,8 @@ std::string as_mac_address(const Node& n, const std::string& path);
 std::string as_interface_name(const Node& n, const std::string& path);
 void check_interfaces(const Node& service, const std::string& path, const Service& s);
 void normalize_deploy(const Node& n, const std::string& path, Service& s, NormContext& ctx);
+// deploy.update_config (service_update.cpp).
+UpdateConfig normalize_update_config(const Node& n, const std::string& path);
 Build normalize_build(const Node& n, const std::string& path, NormContext& ctx);
 void normalize_file_refs(const Node& n, const std::string& path, bool secrets, Service& s,
                          const Project& project);

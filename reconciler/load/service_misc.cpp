@@ -187,6 +187,8 @@ void normalize_deploy(const Node& n, const std::string& path, Service& s, NormCo
         fail(e.value, sub(p, "condition"), "expected none, on-failure or any, got '" + cond + "'");
       s.restart = {text,
                    runtime_parse(e.value, p, [&] { return runtime::parse_restart_policy(text); })};
+    } else if (e.key == "update_config") {
+      s.update_config = normalize_update_config(e.value, p);
     } else if (e.key == "mode") {
       std::string m = as_string(e.value, p);
       if (m != "replicated") ctx.diag.unsupported(e.key_loc, p);

@@ -50,6 +50,12 @@ void follow_primary_network(ContainerRecord& record) {
   if (!record.networks.empty()) record.spec.dns_servers.push_back(record.networks[0].gateway);
 }
 
+void withdraw_names(const Paths& paths, const ContainerRecord& record) noexcept {
+  NetworkHooks* net = network_hooks();
+  if (net && record.spec.network == NetworkMode::Bridge)
+    net->withdraw_names(paths, endpoint_of(record));
+}
+
 ContainerRecord connect_container(const Paths& paths, const ContainerRecord& record,
                                   const ConnectRequest& request) {
   const std::string what = "connect container " + record.name + " to network " + request.network;

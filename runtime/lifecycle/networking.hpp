@@ -95,11 +95,18 @@ class NetworkHooks {
   // `rename`: the endpoint's new name (endpoint.name) answers in DNS on every
   // network, the old one no longer does. Throws leaving the old name.
   virtual void rename(const Paths& paths, const Endpoint& endpoint) = 0;
+  // A running container's names no longer answer in DNS (it keeps its links
+  // and ports): a start-first replacement takes the traffic before it stops.
+  virtual void withdraw_names(const Paths& /*paths*/, const Endpoint& /*endpoint*/) noexcept {}
 };
 
 // The installed manager, or nullptr.
 NetworkHooks* network_hooks();
 void install_network_hooks(std::unique_ptr<NetworkHooks> hooks);
+
+// The container's names leave DNS on its lit networks (it keeps running and
+// connected); a no-op without a network manager or on other network modes.
+void withdraw_names(const Paths& paths, const ContainerRecord& record) noexcept;
 
 // The record's endpoint: id, name, networks and ports as asked (no observed state).
 Endpoint endpoint_of(const ContainerRecord& record);

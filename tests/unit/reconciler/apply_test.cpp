@@ -514,6 +514,92 @@ TEST(ApplyTest, AnApplyCancelledBeforeItStartsRunsNothing) {
   EXPECT_THAT(runner.log(), IsEmpty());
 }
 
+// ---- deploy.update_config batches ----
+
+// Replacements of web's replicas 1..n, each batch of one after the one before.
+Plan update_batches(int n, UpdatePolicy policy, std::chrono::milliseconds delay = {}) {
+  Plan plan;
+  for (int i = 1; i <= n; ++i) {
+    Action a{.kind = ActionKind::ReplaceContainer,
+             .target = "web-" + std::to_string(i),
+             .service = "web",
+             .number = i,
+             .update = policy};
+    if (i > 1) {
+      a.after = {static_cast<std::size_t>(i - 2)};
+      a.delay = delay;
+    }
+    plan.actions.push_back(std::move(a));
+  }
+  return plan;
+}
+
+TEST(ApplyUpdateTest, AFailedBatchPausesTheUpdateAndTheRestIsAWarning) {
+  for (auto action : {UpdateFailureAction::Pause, UpdateFailureAction::Rollback}) {
+    FakeRunner runner;
+    runner.fail("web-1", "the new container is unhealthy");
+    ApplyResult r =
+        apply_plan(update_batches(3, {.failure_action = action}), runner, fast_options(), {});
+    const std::string why = std::string(
+                                "not updated: the update of service web stopped after a "
+                                "failure (update_config.failure_action ") +
+                            to_string(action) + ")";
+    EXPECT_THAT(r.errors, ElementsAre("replace container web-1: the new container is unhealthy"));
+    EXPECT_THAT(r.warnings,
+                ElementsAre("replace container web-2: " + why, "replace container web-3: " + why));
+    EXPECT_THAT(runner.log(), ElementsAre("start web-1", "end web-1"));
+  }
+}
+
+TEST(ApplyUpdateTest, FailureActionContinueGoesOnWithTheNextBatches) {
+  FakeRunner runner;
+  runner.fail("web-1", "unhealthy");
+  runner.fail("web-2", "unhealthy");
+  ApplyResult r = apply_plan(update_batches(3, {.failure_action = UpdateFailureAction::Continue}),
+                             runner, fast_options(), {});
+  EXPECT_THAT(r.errors, ElementsAre("replace container web-1: unhealthy",
+                                    "replace container web-2: unhealthy"));
+  EXPECT_THAT(r.warnings, IsEmpty());
+  EXPECT_TRUE(FakeRunner::logged(runner.log(), "end web-3"));
+}
+
+TEST(ApplyUpdateTest, MaxFailureRatioToleratesThatManyFailures) {
+  FakeRunner runner;
+  runner.fail("web-1", "unhealthy");
+  runner.fail("web-3", "unhealthy");
+  // 1 failure of 4 is within 0.25; the second is not.
+  ApplyResult r =
+      apply_plan(update_batches(4, {.max_failure_ratio = 0.25}), runner, fast_options(), {});
+  EXPECT_THAT(r.errors, ElementsAre("replace container web-1: unhealthy",
+                                    "replace container web-3: unhealthy"));
+  EXPECT_THAT(r.warnings,
+              ElementsAre(::testing::StartsWith("replace container web-4: not updated")));
+  EXPECT_TRUE(FakeRunner::logged(runner.log(), "end web-2"));
+  EXPECT_FALSE(FakeRunner::logged(runner.log(), "start web-4"));
+}
+
+TEST(ApplyUpdateTest, AnotherServiceAfterAPausedUpdateIsSkipped) {
+  FakeRunner runner;
+  runner.fail("web-1", "unhealthy");
+  Plan plan = update_batches(2, {});
+  plan.actions.push_back(container("api", {0, 1}));
+  ApplyResult r = apply_plan(plan, runner, fast_options(), {});
+  EXPECT_THAT(r.errors,
+              ElementsAre("replace container web-1: unhealthy",
+                          "create container api: skipped, something it depends on failed"));
+}
+
+TEST(ApplyUpdateTest, CancellingEndsTheDelayBetweenBatches) {
+  FakeRunner runner;
+  Events events;
+  Plan plan = update_batches(2, {}, std::chrono::hours(1));
+  AsyncApply apply(plan, runner, fast_options(), events);
+  ASSERT_TRUE(events.wait_for("Container web-2 Waiting"));
+  apply.cancel();
+  EXPECT_THAT(apply.result().errors, ElementsAre("replace container web-2: cancelled"));
+  EXPECT_FALSE(FakeRunner::logged(runner.log(), "start web-2"));
+}
+
 TEST(ApplyTest, AnEmptyPlanDoesNothing) {
   FakeRunner runner;
   EXPECT_TRUE(apply_plan(Plan{}, runner, fast_options(), {}).ok());
