@@ -25,8 +25,9 @@ namespace {
 // that is neither a global option nor its value. Empty when there is none.
 std::string_view command_word(int argc, char** argv, int n = 0) {
   static constexpr std::string_view kWithValue[] = {
-      "--root",         "--run-root",          "--log-level", "-f",        "--file",     "-p",
-      "--project-name", "--project-directory", "--env-file",  "--profile", "--progress", "--ansi"};
+      "--root",     "--run-root",     "--log-level",         "-f",         "--file",
+      "-p",         "--project-name", "--project-directory", "--env-file", "--profile",
+      "--progress", "--ansi",         "--cgroup-manager"};
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a.empty() || a[0] != '-') {
@@ -131,6 +132,13 @@ int main(int argc, char** argv) {
   cli.add_option("--log-level", log_level, "Log level: trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
+  // New containers' cgroups; the runtime (and lit-dbus, lit's helpers) read the
+  // choice from the environment, as it read LIT_ROOT.
+  std::string cgroup_manager;
+  cli.add_option("--cgroup-manager", cgroup_manager,
+                 "Who makes containers' cgroups: cgroupfs, systemd or auto (env "
+                 "LIT_CGROUP_MANAGER; auto: systemd where it is PID 1 on cgroup v2)")
+      ->check(CLI::IsMember({"cgroupfs", "systemd", "auto"}));
   auto each = [](CLI::Option* o) { return o->allow_extra_args(false); };
   each(cli.add_option("-f,--file", ctx.project.files,
                       "Project file (repeatable; default: lit.yml or compose.yaml)"));
@@ -158,6 +166,7 @@ int main(int argc, char** argv) {
     spdlog::set_pattern("lit: %l: %v");
     ctx.paths.root = root;
     ctx.paths.run_root = run_root;
+    if (!cgroup_manager.empty()) ::setenv("LIT_CGROUP_MANAGER", cgroup_manager.c_str(), 1);
     rootless::enter(ctx.paths, argv);  // a user without root: into their session (one thread yet)
   });
 
