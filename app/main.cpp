@@ -102,6 +102,30 @@ int register_commands(CLI::App& cli, lit::app::Context& ctx, int argc, char** ar
                                                                      : app::kExitProjectFailure;
 }
 
+// compose's flags before the command: lit -f F -p NAME up.
+void add_project_flags(CLI::App& cli, lit::app::ProjectFlags& project) {
+  auto each = [](CLI::Option* o) { return o->allow_extra_args(false); };
+  each(cli.add_option("-f,--file", project.files,
+                      "Project file (repeatable; default: lit.yml or compose.yaml)"));
+  cli.add_option("-p,--project-name", project.project_name,
+                 "Project name (default: name: or the directory)");
+  cli.add_option("--project-directory", project.project_directory,
+                 "Project directory (default: the first file's)");
+  each(cli.add_option("--env-file", project.env_files,
+                      "Environment file for interpolation (default: .env)"));
+  each(cli.add_option("--profile", project.profiles, "Activate a profile (repeatable)"));
+  cli.add_option("--progress", project.progress, "Progress output: auto, tty, plain, json, quiet")
+      ->check(CLI::IsMember({"auto", "tty", "plain", "json", "quiet"}));
+  cli.add_option("--ansi", project.ansi, "Colors and terminal output: never, always or auto")
+      ->check(CLI::IsMember({"never", "always", "auto"}))
+      ->envname("COMPOSE_ANSI");
+  cli.add_flag("--dry-run", project.dry_run,
+               "Print what a project command would do; change nothing");
+  cli.add_flag("--compatibility", project.compatibility,
+               "Name containers as compose v1 did (PROJECT_SERVICE_N)")
+      ->envname("COMPOSE_COMPATIBILITY");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -139,27 +163,7 @@ int main(int argc, char** argv) {
                  "Who makes containers' cgroups: cgroupfs, systemd or auto (env "
                  "LIT_CGROUP_MANAGER; auto: systemd where it is PID 1 on cgroup v2)")
       ->check(CLI::IsMember({"cgroupfs", "systemd", "auto"}));
-  auto each = [](CLI::Option* o) { return o->allow_extra_args(false); };
-  each(cli.add_option("-f,--file", ctx.project.files,
-                      "Project file (repeatable; default: lit.yml or compose.yaml)"));
-  cli.add_option("-p,--project-name", ctx.project.project_name,
-                 "Project name (default: name: or the directory)");
-  cli.add_option("--project-directory", ctx.project.project_directory,
-                 "Project directory (default: the first file's)");
-  each(cli.add_option("--env-file", ctx.project.env_files,
-                      "Environment file for interpolation (default: .env)"));
-  each(cli.add_option("--profile", ctx.project.profiles, "Activate a profile (repeatable)"));
-  cli.add_option("--progress", ctx.project.progress,
-                 "Progress output: auto, tty, plain, json, quiet")
-      ->check(CLI::IsMember({"auto", "tty", "plain", "json", "quiet"}));
-  cli.add_option("--ansi", ctx.project.ansi, "Colors and terminal output: never, always or auto")
-      ->check(CLI::IsMember({"never", "always", "auto"}))
-      ->envname("COMPOSE_ANSI");
-  cli.add_flag("--dry-run", ctx.project.dry_run,
-               "Print what a project command would do; change nothing");
-  cli.add_flag("--compatibility", ctx.project.compatibility,
-               "Name containers as compose v1 did (PROJECT_SERVICE_N)")
-      ->envname("COMPOSE_COMPATIBILITY");
+  add_project_flags(cli, ctx.project);
   cli.parse_complete_callback([&] {
     apply_global_flags(cli, ctx);
     spdlog::set_level(spdlog::level::from_str(log_level));
