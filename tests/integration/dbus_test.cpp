@@ -15,6 +15,7 @@
 #include <tuple>
 #include <vector>
 
+#include "tests/integration/private_bus.hpp"
 #include "tests/integration/project_fixture.hpp"
 
 namespace lit::test {
@@ -25,50 +26,6 @@ using ContainerRow = sdbus::Struct<std::string, std::string, std::string, std::s
 constexpr const char* kName = "io.lit.Manager1";
 constexpr const char* kPath = "/io/lit/Manager1";
 constexpr const char* kIface = "io.lit.Manager1";
-
-// A program run in the background with its output to a file, ended by its
-// pid (SIGTERM, then SIGKILL after a bound) when the object goes.
-class Background {
- public:
-  Background(const std::vector<std::string>& argv, const fs::path& log,
-             const std::vector<std::string>& env = {}) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-      ::dup2(fd, STDOUT_FILENO);
-      ::dup2(fd, STDERR_FILENO);
-      for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execvp(args[0], args.data());
-      ::_exit(127);
-    }
-  }
-  ~Background() { stop(); }
-  Background(const Background&) = delete;
-  Background& operator=(const Background&) = delete;
-
-  // The exit status once it ended (-1 when it had to be killed).
-  int stop() {
-    if (pid_ <= 0) return status_;
-    ::kill(pid_, SIGTERM);
-    int st = 0;
-    bool ended = eventually([&] { return ::waitpid(pid_, &st, WNOHANG) == pid_; }, 30s);
-    if (!ended) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &st, 0);
-    }
-    status_ = ended && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    pid_ = -1;
-    return status_;
-  }
-  bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
-
- private:
-  pid_t pid_ = -1;
-  int status_ = -1;
-};
 
 constexpr const char* kCompose = R"(services:
   web:
@@ -121,28 +78,9 @@ class DbusTest : public ProjectFixture {
     ProjectFixture::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     write(kCompose);
-    const fs::path socket = base_ / "bus.sock";
-    address_ = "unix:path=" + socket.string();
-    std::ofstream(base_ / "bus.conf")
-        << R"(<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>)"
-        << address_ << R"(</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-)";
-    bus_.emplace(
-        std::vector<std::string>{"dbus-daemon", "--config-file=" + (base_ / "bus.conf").string(),
-                                 "--nofork", "--nopidfile"},
-        base_ / "bus.log");
-    ASSERT_TRUE(eventually([&] { return fs::exists(socket); })) << "no bus at " << socket;
+    bus_.emplace(base_);
+    address_ = bus_->address();
+    ASSERT_TRUE(bus_->ready()) << "no bus at " << bus_->socket();
     serve_.emplace(std::vector<std::string>{LIT_BINARY, "--root", root_.string(), "--run-root",
                                             run_root_.string(), "serve", "--dbus", "--session"},
                    base_ / "serve.log",
@@ -249,7 +187,8 @@ class DbusTest : public ProjectFixture {
   }
 
   std::string address_;
-  std::optional<Background> bus_, serve_;
+  std::optional<PrivateBus> bus_;
+  std::optional<Background> serve_;
   std::unique_ptr<sdbus::IConnection> connection_;
   std::unique_ptr<sdbus::IProxy> manager_;
   std::mutex mutex_;
