@@ -138,7 +138,8 @@ void register_top(CLI::App& container, Context& ctx) {
                   "start it first: lit container start " + *name);
     }
     TableRows table{kTopTitles};
-    for (auto& row : top_rows(cgroups::detect()->open(record.id)->processes()))
+    for (auto& row :
+         top_rows(cgroups::manager_for(record.spec.cgroup_manager)->open(record.id)->processes()))
       table.push_back(std::move(row));
     std::fputs(format_table(table, 20).c_str(), stdout);
   });

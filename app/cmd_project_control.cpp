@@ -331,11 +331,10 @@ void register_top(CLI::App& app, Context& ctx) {
     guarded(ctx, [&] {
       Project project = load_by_name(ctx);
       check_services(project, *services);
-      auto cgroups = cgroups::detect();
       for (const auto& c : running_containers(ctx, project, *services)) {
         TableRows table{kTopTitles};
-        for (auto& row : top_rows(cgroups->open(c.record.id)->processes()))
-          table.push_back(std::move(row));
+        auto cgroup = cgroups::manager_for(c.record.spec.cgroup_manager)->open(c.record.id);
+        for (auto& row : top_rows(cgroup->processes())) table.push_back(std::move(row));
         std::printf("%s\n%s\n", c.record.name.c_str(), format_table(table).c_str());
       }
     });

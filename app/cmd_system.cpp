@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "app/context.hpp"
@@ -153,52 +155,117 @@ void register_prune(CLI::App& system, Context& ctx) {
   });
 }
 
+// What `system info` shows, gathered once for the text and the JSON.
+struct Info {
+  std::size_t containers = 0, running = 0, paused = 0, stopped = 0, images = 0, volumes = 0,
+              networks = 0;
+  std::string cgroup_version = "none", why_none;
+  // The manager new containers get; `cgroup_manager_error`: why the one asked
+  // for (LIT_CGROUP_MANAGER, --cgroup-manager) cannot be used.
+  std::string cgroup_manager, cgroup_manager_error;
+  utsname uname{};
+  long cpus = 0;
+  std::string security;
+};
+
+Info gather_info(const Context& ctx) {
+  Info in;
+  auto records = runtime::RecordStore(ctx.paths).list();
+  in.containers = records.size();
+  for (const auto& r : records) {
+    auto st = runtime::shown_status(runtime::observed_state(r));
+    if (st == runtime::ContainerStatus::Paused)
+      ++in.paused;
+    else if (st == runtime::ContainerStatus::Running)
+      ++in.running;
+    else
+      ++in.stopped;
+  }
+  in.images = image::Store(ctx.paths.images()).list().size();
+  in.volumes = runtime::list_volumes(ctx.paths).size();
+  in.networks = network::NetworkStore(network::networks_dir(ctx.paths.root)).list().size();
+  ::uname(&in.uname);
+  in.cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+  try {
+    auto manager = cgroups::detect();
+    const std::string driver = manager->driver();
+    in.cgroup_version = driver == "v2" ? "2" : driver == "v1" ? "1" : "none";
+    in.why_none = manager->why_none();
+  } catch (const Error&) {
+  }
+  try {
+    in.cgroup_manager = cgroups::manager_kind_name(cgroups::choose_manager_kind());
+  } catch (const Error& e) {
+    in.cgroup_manager = std::getenv("LIT_CGROUP_MANAGER") ? std::getenv("LIT_CGROUP_MANAGER") : "";
+    in.cgroup_manager_error = e.what();
+  }
+  // What a default container gets (AppArmor only where the kernel runs it).
+  in.security = "seccomp=builtin no-new-privileges";
+  const std::string apparmor = security::host_apparmor_profile("", false);
+  if (!apparmor.empty()) in.security += " apparmor=" + apparmor;
+  if (rootless::active()) in.security += " rootless";
+  return in;
+}
+
+void print_info(const Context& ctx, const Info& in) {
+  std::printf(
+      "Containers: %zu\n Running: %zu\n Paused: %zu\n Stopped: %zu\nImages: %zu\n"
+      "Volumes: %zu\nNetworks: %zu\nServer Version: %s\nStorage Driver: overlay\n"
+      "Cgroup Driver: %s\nCgroup Version: %s\nKernel Version: %s\nOperating System: %s\n"
+      "Architecture: %s\nCPUs: %ld\nLit Root Dir: %s\nLit Run Root Dir: %s\nRootless: %s\n",
+      in.containers, in.running, in.paused, in.stopped, in.images, in.volumes, in.networks,
+      kLitVersion,
+      (in.cgroup_manager +
+       (in.cgroup_manager_error.empty() ? "" : " (unavailable: " + in.cgroup_manager_error + ")"))
+          .c_str(),
+      in.cgroup_version.c_str(), in.uname.release, in.uname.sysname, in.uname.machine, in.cpus,
+      ctx.paths.root.c_str(), ctx.paths.run_root.c_str(), rootless::active() ? "true" : "false");
+  if (!in.why_none.empty()) std::printf("Cgroups: none (%s)\n", in.why_none.c_str());
+  std::printf("Security Options: %s\n", in.security.c_str());
+  // Where --device VENDOR/CLASS=NAME looks, lowest priority first (docker's line).
+  std::printf("CDI spec directories:\n");
+  for (const auto& dir : runtime::cdi::default_spec_dirs()) std::printf(" %s\n", dir.c_str());
+}
+
+// docker's `info --format json` names, for what lit has.
+nlohmann::json info_json(const Context& ctx, const Info& in) {
+  nlohmann::json cdi = nlohmann::json::array();
+  for (const auto& dir : runtime::cdi::default_spec_dirs()) cdi.push_back(dir.string());
+  nlohmann::json j = {{"Containers", in.containers},
+                      {"ContainersRunning", in.running},
+                      {"ContainersPaused", in.paused},
+                      {"ContainersStopped", in.stopped},
+                      {"Images", in.images},
+                      {"Volumes", in.volumes},
+                      {"Networks", in.networks},
+                      {"ServerVersion", kLitVersion},
+                      {"Driver", "overlay"},
+                      {"CgroupDriver", in.cgroup_manager},
+                      {"CgroupVersion", in.cgroup_version},
+                      {"KernelVersion", in.uname.release},
+                      {"OperatingSystem", in.uname.sysname},
+                      {"Architecture", in.uname.machine},
+                      {"NCPU", in.cpus},
+                      {"LitRootDir", ctx.paths.root.string()},
+                      {"LitRunRootDir", ctx.paths.run_root.string()},
+                      {"Rootless", rootless::active()},
+                      {"SecurityOptions", in.security},
+                      {"CDISpecDirs", cdi}};
+  if (!in.cgroup_manager_error.empty()) j["CgroupDriverError"] = in.cgroup_manager_error;
+  if (!in.why_none.empty()) j["CgroupsNone"] = in.why_none;
+  return j;
+}
+
 void register_info(CLI::App& system, Context& ctx) {
   auto* cmd = system.add_subcommand("info", "Show what lit runs on and what it keeps");
-  cmd->callback([&ctx] {
-    std::size_t running = 0, paused = 0, stopped = 0;
-    auto records = runtime::RecordStore(ctx.paths).list();
-    for (const auto& r : records) {
-      auto st = runtime::shown_status(runtime::observed_state(r));
-      if (st == runtime::ContainerStatus::Paused)
-        ++paused;
-      else if (st == runtime::ContainerStatus::Running)
-        ++running;
-      else
-        ++stopped;
-    }
-    utsname u{};
-    ::uname(&u);
-    std::string cgroup_driver = "none", why_none;
-    try {
-      auto manager = cgroups::detect();
-      cgroup_driver = manager->driver();
-      why_none = manager->why_none();
-    } catch (const Error&) {
-    }
-    std::printf(
-        "Containers: %zu\n Running: %zu\n Paused: %zu\n Stopped: %zu\nImages: %zu\n"
-        "Volumes: %zu\nNetworks: %zu\nServer Version: %s\nStorage Driver: overlay\n"
-        "Cgroup Version: %s\nKernel Version: %s\nOperating System: %s\nArchitecture: %s\n"
-        "CPUs: %ld\nLit Root Dir: %s\nLit Run Root Dir: %s\nRootless: %s\n",
-        records.size(), running, paused, stopped, image::Store(ctx.paths.images()).list().size(),
-        runtime::list_volumes(ctx.paths).size(),
-        network::NetworkStore(network::networks_dir(ctx.paths.root)).list().size(), kLitVersion,
-        cgroup_driver == "v2"   ? "2"
-        : cgroup_driver == "v1" ? "1"
-                                : "none",
-        u.release, u.sysname, u.machine, ::sysconf(_SC_NPROCESSORS_ONLN), ctx.paths.root.c_str(),
-        ctx.paths.run_root.c_str(), rootless::active() ? "true" : "false");
-    if (!why_none.empty()) std::printf("Cgroups: none (%s)\n", why_none.c_str());
-    // What a default container gets (AppArmor only where the kernel runs it).
-    std::string security = "seccomp=builtin no-new-privileges";
-    const std::string apparmor = security::host_apparmor_profile("", false);
-    if (!apparmor.empty()) security += " apparmor=" + apparmor;
-    if (rootless::active()) security += " rootless";
-    std::printf("Security Options: %s\n", security.c_str());
-    // Where --device VENDOR/CLASS=NAME looks, lowest priority first (docker's line).
-    std::printf("CDI spec directories:\n");
-    for (const auto& dir : runtime::cdi::default_spec_dirs()) std::printf(" %s\n", dir.c_str());
+  auto format = std::make_shared<std::string>();
+  cmd->add_option("--format", *format, "json: one JSON object")->check(CLI::IsMember({"json"}));
+  cmd->callback([&ctx, format] {
+    Info in = gather_info(ctx);
+    if (*format == "json")
+      std::printf("%s\n", info_json(ctx, in).dump().c_str());
+    else
+      print_info(ctx, in);
   });
 }
 

@@ -25,8 +25,9 @@ namespace {
 // that is neither a global option nor its value. Empty when there is none.
 std::string_view command_word(int argc, char** argv, int n = 0) {
   static constexpr std::string_view kWithValue[] = {
-      "--root",         "--run-root",          "--log-level", "-f",        "--file",     "-p",
-      "--project-name", "--project-directory", "--env-file",  "--profile", "--progress", "--ansi"};
+      "--root",     "--run-root",     "--log-level",         "-f",         "--file",
+      "-p",         "--project-name", "--project-directory", "--env-file", "--profile",
+      "--progress", "--ansi",         "--cgroup-manager"};
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a.empty() || a[0] != '-') {
@@ -101,6 +102,30 @@ int register_commands(CLI::App& cli, lit::app::Context& ctx, int argc, char** ar
                                                                      : app::kExitProjectFailure;
 }
 
+// compose's flags before the command: lit -f F -p NAME up.
+void add_project_flags(CLI::App& cli, lit::app::ProjectFlags& project) {
+  auto each = [](CLI::Option* o) { return o->allow_extra_args(false); };
+  each(cli.add_option("-f,--file", project.files,
+                      "Project file (repeatable; default: lit.yml or compose.yaml)"));
+  cli.add_option("-p,--project-name", project.project_name,
+                 "Project name (default: name: or the directory)");
+  cli.add_option("--project-directory", project.project_directory,
+                 "Project directory (default: the first file's)");
+  each(cli.add_option("--env-file", project.env_files,
+                      "Environment file for interpolation (default: .env)"));
+  each(cli.add_option("--profile", project.profiles, "Activate a profile (repeatable)"));
+  cli.add_option("--progress", project.progress, "Progress output: auto, tty, plain, json, quiet")
+      ->check(CLI::IsMember({"auto", "tty", "plain", "json", "quiet"}));
+  cli.add_option("--ansi", project.ansi, "Colors and terminal output: never, always or auto")
+      ->check(CLI::IsMember({"never", "always", "auto"}))
+      ->envname("COMPOSE_ANSI");
+  cli.add_flag("--dry-run", project.dry_run,
+               "Print what a project command would do; change nothing");
+  cli.add_flag("--compatibility", project.compatibility,
+               "Name containers as compose v1 did (PROJECT_SERVICE_N)")
+      ->envname("COMPOSE_COMPATIBILITY");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -131,33 +156,21 @@ int main(int argc, char** argv) {
   cli.add_option("--log-level", log_level, "Log level: trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
-  auto each = [](CLI::Option* o) { return o->allow_extra_args(false); };
-  each(cli.add_option("-f,--file", ctx.project.files,
-                      "Project file (repeatable; default: lit.yml or compose.yaml)"));
-  cli.add_option("-p,--project-name", ctx.project.project_name,
-                 "Project name (default: name: or the directory)");
-  cli.add_option("--project-directory", ctx.project.project_directory,
-                 "Project directory (default: the first file's)");
-  each(cli.add_option("--env-file", ctx.project.env_files,
-                      "Environment file for interpolation (default: .env)"));
-  each(cli.add_option("--profile", ctx.project.profiles, "Activate a profile (repeatable)"));
-  cli.add_option("--progress", ctx.project.progress,
-                 "Progress output: auto, tty, plain, json, quiet")
-      ->check(CLI::IsMember({"auto", "tty", "plain", "json", "quiet"}));
-  cli.add_option("--ansi", ctx.project.ansi, "Colors and terminal output: never, always or auto")
-      ->check(CLI::IsMember({"never", "always", "auto"}))
-      ->envname("COMPOSE_ANSI");
-  cli.add_flag("--dry-run", ctx.project.dry_run,
-               "Print what a project command would do; change nothing");
-  cli.add_flag("--compatibility", ctx.project.compatibility,
-               "Name containers as compose v1 did (PROJECT_SERVICE_N)")
-      ->envname("COMPOSE_COMPATIBILITY");
+  // New containers' cgroups; the runtime (and lit-dbus, lit's helpers) read the
+  // choice from the environment, as it read LIT_ROOT.
+  std::string cgroup_manager;
+  cli.add_option("--cgroup-manager", cgroup_manager,
+                 "Who makes containers' cgroups: cgroupfs, systemd or auto (env "
+                 "LIT_CGROUP_MANAGER; auto: systemd where it is PID 1 on cgroup v2)")
+      ->check(CLI::IsMember({"cgroupfs", "systemd", "auto"}));
+  add_project_flags(cli, ctx.project);
   cli.parse_complete_callback([&] {
     apply_global_flags(cli, ctx);
     spdlog::set_level(spdlog::level::from_str(log_level));
     spdlog::set_pattern("lit: %l: %v");
     ctx.paths.root = root;
     ctx.paths.run_root = run_root;
+    if (!cgroup_manager.empty()) ::setenv("LIT_CGROUP_MANAGER", cgroup_manager.c_str(), 1);
     rootless::enter(ctx.paths, argv);  // a user without root: into their session (one thread yet)
   });
 

@@ -128,11 +128,17 @@ StatsCollector::StatsCollector(cgroups::Manager& cgroups, fs::path proc_root)
       proc_root_(std::move(proc_root)),
       host_memory_(host_memory_bytes(proc_root_)) {}
 
-StatsSample StatsCollector::sample(const runtime::ContainerRecord& r) const {
+cgroups::Manager& StatsCollector::manager_of(const runtime::ContainerRecord& r) {
+  if (r.spec.cgroup_manager == cgroups::ManagerKind::Cgroupfs) return cgroups_;
+  if (!systemd_) systemd_ = cgroups::manager_for(r.spec.cgroup_manager);
+  return *systemd_;
+}
+
+StatsSample StatsCollector::sample(const runtime::ContainerRecord& r) {
   StatsSample s;
   s.taken_ns = monotonic_ns();
   if (runtime::observed_state(r).status != runtime::ContainerStatus::Running) return s;
-  auto cg = cgroups_.open(r.id);
+  auto cg = manager_of(r).open(r.id);
   s.running = true;
   s.cgroup = cg->stats();
   s.block = block_io(cg->processes(), proc_root_);

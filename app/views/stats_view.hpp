@@ -63,13 +63,17 @@ nlohmann::json stats_json(const StatsRow& row);
 // over the time since the last one (0 for a container seen the first time).
 class StatsCollector {
  public:
+  // `cgroups`: the cgroupfs manager; a container whose cgroup is a systemd
+  // scope is read through the systemd manager, made when one is first seen.
   explicit StatsCollector(cgroups::Manager& cgroups, std::filesystem::path proc_root = "/proc");
   std::vector<StatsRow> collect(const std::vector<runtime::ContainerRecord>& containers);
 
  private:
-  StatsSample sample(const runtime::ContainerRecord& r) const;
+  StatsSample sample(const runtime::ContainerRecord& r);
+  cgroups::Manager& manager_of(const runtime::ContainerRecord& r);
 
   cgroups::Manager& cgroups_;
+  std::unique_ptr<cgroups::Manager> systemd_;
   std::filesystem::path proc_root_;
   std::uint64_t host_memory_;
   std::map<std::string, StatsSample> prev_;

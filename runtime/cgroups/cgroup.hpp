@@ -1,9 +1,11 @@
 #pragma once
-// One interface, two drivers: cgroup v2 (unified) and cgroup v1 (legacy or
-// hybrid, as on hosts whose v2 mount holds no controllers). Which applies is
-// detected from the mounts, never assumed. lit creates cgroups only under a
-// `lit` subtree (e.g. /sys/fs/cgroup/lit/<id> or /sys/fs/cgroup/memory/lit/<id>),
-// removed with the last container.
+// One interface, two managers. cgroupfs: lit makes the directories itself,
+// cgroup v2 (unified) or cgroup v1 (legacy or hybrid, as on hosts whose v2
+// mount holds no controllers), detected from the mounts, never assumed, only
+// under a `lit` subtree (e.g. /sys/fs/cgroup/lit/<id> or
+// /sys/fs/cgroup/memory/lit/<id>), removed with the last container. systemd:
+// each container is a transient scope lit-<id>.scope in lit.slice, made through
+// systemd's D-Bus API, and then handled through its (delegated) v2 directory.
 #include <sys/types.h>
 
 #include <cstdint>
@@ -11,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/cgroups/device_rules.hpp"
@@ -47,6 +50,11 @@ class Cgroup {
   // from the parent: in v1 a task moving itself skips the kernel's global
   // threadgroup lock, whose first writer waits a whole RCU grace period (~10 ms).
   virtual void join_self() = 0;
+  // Called by the parent with the container's init cloned, before "go" (the
+  // init runs nothing of the container yet). A cgroup that needs a process to
+  // exist (a systemd scope, whose init cannot join it itself) is made here;
+  // for the others the init has joined already.
+  virtual void start_with(pid_t /*init*/) {}
   virtual std::vector<pid_t> processes() const = 0;
   virtual std::uint64_t oom_kills() const = 0;  // how many tasks the OOM killer killed
   virtual Stats stats() const = 0;
@@ -60,10 +68,16 @@ class Cgroup {
   virtual void freeze(bool frozen) = 0;
 };
 
+// Who makes a container's cgroup: lit, in the cgroup file system, or systemd,
+// as a transient scope. Chosen at create and kept in the container's spec, so
+// every later command uses the same one.
+enum class ManagerKind { Cgroupfs, Systemd };
+
 class Manager {
  public:
   virtual ~Manager() = default;
   virtual std::string driver() const = 0;  // "v2", "v1" or "none" (rootless, not delegated)
+  virtual ManagerKind kind() const { return ManagerKind::Cgroupfs; }
   // Why there are no cgroups ("none" only), for warnings.
   virtual std::string why_none() const { return {}; }
   // Creates (or opens) the cgroup for a container id under the lit subtree.
@@ -85,5 +99,20 @@ std::unique_ptr<Manager> detect(const std::filesystem::path& sysfs_cgroup = "/sy
 // The same, reading the mount table from a given file (tests use a fake one).
 std::unique_ptr<Manager> detect(const std::filesystem::path& sysfs_cgroup,
                                 const std::filesystem::path& mountinfo);
+
+// "cgroupfs", "systemd" (the option's words, shown by `system info`).
+std::string_view manager_kind_name(ManagerKind kind);
+std::optional<ManagerKind> parse_manager_kind(std::string_view name);
+
+// The manager of a kind: cgroupfs is detect()'s; systemd talks to systemd
+// (over the system bus, DBUS_SYSTEM_BUS_ADDRESS honoured) only when a scope is
+// started or stopped.
+std::unique_ptr<Manager> manager_for(ManagerKind kind);
+
+// What new containers get: LIT_CGROUP_MANAGER ("cgroupfs", "systemd"; the
+// --cgroup-manager option sets it), else auto: systemd when PID 1 is systemd,
+// cgroup v2 is the host's only hierarchy and systemd answers on the system bus;
+// else cgroupfs. An explicit "systemd" that cannot work throws, saying why.
+ManagerKind choose_manager_kind();
 
 }  // namespace lit::cgroups

@@ -169,6 +169,30 @@ void write_until(const fs::path& dir, const std::string& file, std::string_view 
   }
 }
 
+void kill_all(const fs::path& dir) {
+  const fs::path kill_file = dir / "cgroup.kill";
+  std::error_code ec;
+  if (fs::exists(kill_file, ec)) {
+    try {
+      write_file(kill_file, "1");
+    } catch (const Error& e) {
+      if (e.err() != ENOENT && e.err() != ENODEV) throw;  // removed meanwhile
+    }
+  }
+  using clock = std::chrono::steady_clock;
+  auto deadline = clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    auto pids = read_pids(dir / "cgroup.procs");
+    if (pids.empty()) return;
+    if (clock::now() > deadline)
+      throw Error("kill the processes of cgroup " + dir.string() + ": " +
+                  std::to_string(pids.size()) + " still there after 5 seconds");
+    for (pid_t pid : pids)
+      if (pid > 0) ::kill(pid, SIGKILL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 void kill_and_remove(const std::vector<fs::path>& dirs, const fs::path& kill_file) {
   if (!kill_file.empty() && fs::exists(kill_file)) {
     try {

@@ -48,6 +48,11 @@ void write_until(const fs::path& dir, const std::string& file, std::string_view 
 // SIGKILLs every process in the given cgroup directories until all of them can
 // be removed, bounded to a few seconds. `kill_file` (v2 cgroup.kill) is written
 // first when it exists. Directories already gone are fine.
+// SIGKILLs every process in a cgroup directory until its cgroup.procs is
+// empty (cgroup.kill first where there is one), bounded to a few seconds;
+// leaves the directory. Gone already is fine.
+void kill_all(const fs::path& dir);
+
 void kill_and_remove(const std::vector<fs::path>& dirs, const fs::path& kill_file = {});
 
 }  // namespace lit::cgroups

@@ -162,6 +162,10 @@ class V2Manager final : public Manager {
 
 }  // namespace
 
+std::unique_ptr<Cgroup> make_v2_cgroup(const fs::path& dir) {
+  return std::make_unique<V2Cgroup>(dir);
+}
+
 std::unique_ptr<Manager> make_v2_manager(const fs::path& mount) {
   return std::make_unique<V2Manager>(mount);
 }

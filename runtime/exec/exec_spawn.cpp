@@ -188,7 +188,7 @@ UniqueFd open_running_init(const ContainerRecord& r) {
 SpawnedExec spawn_in_container(const ContainerRecord& r, const ProcessSpec& p,
                                const ExecStdio& stdio, bool detached) {
   UniqueFd init = open_running_init(r);
-  auto cgroup = cgroups::detect()->open(r.id);
+  auto cgroup = cgroups::manager_for(r.spec.cgroup_manager)->open(r.id);
   UniqueFd parent_end, child_end;
   Channel::make_pair(parent_end, child_end);
   int pipe_fds[2];

@@ -119,7 +119,7 @@ Operation begin(const RecordStore& records, const ContainerRecord& r) {
 // frozen process acts on no signal, SIGKILL included (cgroup v1).
 void thaw_if_paused(RecordStore& records, const ContainerRecord& record) {
   if (!record.state.paused) return;
-  cgroups::detect()->open(record.id)->freeze(false);
+  cgroups::manager_for(record.spec.cgroup_manager)->open(record.id)->freeze(false);
   records.update(record.id, [](ContainerRecord& r) { r.state.paused = false; });
 }
 
@@ -135,7 +135,7 @@ void set_paused(const Paths& paths, const ContainerRecord& current, bool paused)
   if (st.paused == paused)
     throw Error(paused ? "container " + record.name + " is already paused"
                        : "container " + record.name + " is not paused");
-  cgroups::detect()->open(record.id)->freeze(paused);
+  cgroups::manager_for(record.spec.cgroup_manager)->open(record.id)->freeze(paused);
   records.update(record.id, [paused](ContainerRecord& r) { r.state.paused = paused; });
   record_container_event(paths, record, paused ? "pause" : "unpause");
 }
@@ -147,7 +147,7 @@ void update_container(const Paths& paths, const ContainerRecord& current,
   RecordStore records(paths);
   Operation op = begin(records, current);
   if (observed_state(op.record).status == ContainerStatus::Running)
-    cgroups::detect()->open(op.record.id)->apply(limits);
+    cgroups::manager_for(op.record.spec.cgroup_manager)->open(op.record.id)->apply(limits);
   records.update(op.record.id, [&](ContainerRecord& r) {
     if (limits.memory_bytes) r.spec.limits.memory_bytes = limits.memory_bytes;
     if (limits.cpus) r.spec.limits.cpus = limits.cpus;
@@ -280,7 +280,7 @@ void kill_all(const Paths& paths, const ContainerRecord& current,
     }
   }
   // Whatever is left (a supervisor killed with -9 leaves an empty cgroup).
-  cgroups::detect()->open(record.id)->destroy();
+  cgroups::manager_for(record.spec.cgroup_manager)->open(record.id)->destroy();
   if (then) then(record);
 }
 

@@ -193,7 +193,7 @@ RestartDecision record_exit(const Paths& paths, const std::string& id, const Exi
   ExitStatus st = report.status;
   if (!report.start_failed) {
     try {
-      auto cgroup = cgroups::detect()->open(id);
+      auto cgroup = cgroups::manager_for(rec->spec.cgroup_manager)->open(id);
       st.oom_killed = cgroup->oom_kills() > 0;
       cgroup->destroy();
     } catch (const Error& e) {

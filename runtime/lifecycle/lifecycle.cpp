@@ -160,6 +160,7 @@ void check_rootless(const ContainerRequest& r) {
 ContainerRecord create_container(const Paths& paths, const ContainerRequest& asked) {
   check_request(asked);
   check_rootless(asked);
+  const cgroups::ManagerKind cgroup_manager = cgroups::choose_manager_kind();
   RecordStore records(paths);
   ContainerRequest request = asked;
   add_volumes_from(paths, records, request);
@@ -185,6 +186,7 @@ ContainerRecord create_container(const Paths& paths, const ContainerRequest& ask
   rec.lifecycle = lifecycle;
   rec.spec = plan.spec;
   rec.spec.volatile_rootfs = request.auto_remove;  // its writable layer dies with it
+  rec.spec.cgroup_manager = cgroup_manager;
 
   if (rec.spec.network ==
       NetworkMode::Container)  // its id: a name may be reused by another container

@@ -156,7 +156,7 @@ class Launch {
   Launch(const ContainerSpec& spec, const RunHooks& hooks) : spec_(spec), hooks_(hooks) {
     validate(spec, hooks);
     start_background_netns(netns_, spec, hooks);
-    cgroup_.emplace(cgroups::detect()->create(spec.id));
+    cgroup_.emplace(cgroups::manager_for(spec.cgroup_manager)->create(spec.id));
     cgroups::Limits limits = spec.limits;
     limits.devices = device_rules(spec);
     (*cgroup_)->apply(limits);
@@ -205,6 +205,7 @@ class Launch {
   // The before_start hook, "go" with the namespace made meanwhile, and the
   // wait for the init's exec; then the on_start hook. The pty master with -t.
   UniqueFd go(pid_t pid, InitGuard& init) {
+    (*cgroup_)->start_with(pid);  // a systemd scope, made with the init in it
     Channel channel(parent_end_.get());
     if (spec_.userns.enabled()) send_userns_root(pid, channel);
     if (hooks_.before_start) hooks_.before_start(pid);

@@ -112,6 +112,8 @@ struct ContainerSpec {
   std::vector<Mount> mounts;
   std::vector<ImageMount> image_mounts;
   cgroups::Limits limits;
+  // Who makes its cgroup (chosen at create; later commands use the same).
+  cgroups::ManagerKind cgroup_manager = cgroups::ManagerKind::Cgroupfs;
   NetworkMode network = NetworkMode::None;
   // Container: the id of the container whose network namespace it joins at
   // start (and whose /etc/hosts and /etc/resolv.conf it gets).

@@ -161,6 +161,9 @@ json to_json(const ContainerSpec& s) {
       {"userns", userns_to_json(s.userns)}};
   if (s.security.seccomp_profile)
     j["security"]["seccomp_profile"] = runtime::to_json(*s.security.seccomp_profile);
+  // Absent: cgroupfs (as in records of an older lit).
+  if (s.cgroup_manager != cgroups::ManagerKind::Cgroupfs)
+    j["cgroup_manager"] = cgroups::manager_kind_name(s.cgroup_manager);
   return j;
 }
 
@@ -189,6 +192,11 @@ ContainerSpec spec_from_json(const json& j) {
   if (lim.contains("memory_bytes")) s.limits.memory_bytes = lim["memory_bytes"].get<std::int64_t>();
   if (lim.contains("cpus")) s.limits.cpus = lim["cpus"].get<double>();
   if (lim.contains("pids")) s.limits.pids = lim["pids"].get<std::int64_t>();
+  if (auto m = j.find("cgroup_manager"); m != j.end()) {
+    auto kind = cgroups::parse_manager_kind(m->get<std::string>());
+    if (!kind) throw Error("read container record: unknown cgroup manager " + m->dump());
+    s.cgroup_manager = *kind;
+  }
   std::string network = j.at("network").get<std::string>();
   s.network = network_mode_from_name(network.starts_with("container:") ? "container" : network);
   if (s.network == NetworkMode::Container) s.network_container = network.substr(10);

@@ -15,6 +15,7 @@
 #include <tuple>
 #include <vector>
 
+#include "tests/integration/private_bus.hpp"
 #include "tests/integration/project_fixture.hpp"
 
 namespace lit::test {
@@ -25,50 +26,6 @@ using ContainerRow = sdbus::Struct<std::string, std::string, std::string, std::s
 constexpr const char* kName = "io.lit.Manager1";
 constexpr const char* kPath = "/io/lit/Manager1";
 constexpr const char* kIface = "io.lit.Manager1";
-
-// A program run in the background with its output to a file, ended by its
-// pid (SIGTERM, then SIGKILL after a bound) when the object goes.
-class Background {
- public:
-  Background(const std::vector<std::string>& argv, const fs::path& log,
-             const std::vector<std::string>& env = {}) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-      ::dup2(fd, STDOUT_FILENO);
-      ::dup2(fd, STDERR_FILENO);
-      for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execvp(args[0], args.data());
-      ::_exit(127);
-    }
-  }
-  ~Background() { stop(); }
-  Background(const Background&) = delete;
-  Background& operator=(const Background&) = delete;
-
-  // The exit status once it ended (-1 when it had to be killed).
-  int stop() {
-    if (pid_ <= 0) return status_;
-    ::kill(pid_, SIGTERM);
-    int st = 0;
-    bool ended = eventually([&] { return ::waitpid(pid_, &st, WNOHANG) == pid_; }, 30s);
-    if (!ended) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &st, 0);
-    }
-    status_ = ended && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    pid_ = -1;
-    return status_;
-  }
-  bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
-
- private:
-  pid_t pid_ = -1;
-  int status_ = -1;
-};
 
 constexpr const char* kCompose = R"(services:
   web:
@@ -126,8 +83,6 @@ class DbusTest : public ProjectFixture {
     const fs::path bus_dir = base_ / "bus";
     fs::create_directories(bus_dir);
     fs::permissions(base_, fs::perms::others_exec | fs::perms::group_exec, fs::perm_options::add);
-    const fs::path socket = bus_dir / "bus.sock";
-    address_ = "unix:path=" + socket.string();
     // The repo's own policy for io.lit.Manager1, as installed on a device,
     // with its group ("lit") set to one that exists here: "users".
     std::ifstream policy_in(fs::path(LIT_SOURCE_DIR) / "app/dbus/io.lit.Manager1.conf");
@@ -152,31 +107,11 @@ class DbusTest : public ProjectFixture {
                      run_root_.string());
     fs::create_directories(base_ / "services");
     std::ofstream(base_ / "services/io.lit.Manager1.service") << text;
-    std::ofstream(base_ / "bus.conf")
-        << R"(<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>)"
-        << address_ << R"(</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-  <include>)"
-        << (base_ / "lit-policy.conf").string() << R"(</include>
-  <servicedir>)"
-        << (base_ / "services").string() << R"(</servicedir>
-</busconfig>
-)";
-    bus_.emplace(
-        std::vector<std::string>{"dbus-daemon", "--config-file=" + (base_ / "bus.conf").string(),
-                                 "--nofork", "--nopidfile"},
-        base_ / "bus.log");
-    ASSERT_TRUE(eventually([&] { return fs::exists(socket); })) << "no bus at " << socket;
+    bus_.emplace(bus_dir, "  <include>" + (base_ / "lit-policy.conf").string() +
+                              "</include>\n  <servicedir>" + (base_ / "services").string() +
+                              "</servicedir>\n");
+    address_ = bus_->address();
+    ASSERT_TRUE(bus_->ready()) << "no bus at " << bus_->socket();
     connection_ = sdbus::createSessionBusConnectionWithAddress(address_);
     connection_->enterEventLoopAsync();
     if (serve_first()) {
@@ -290,7 +225,8 @@ class DbusTest : public ProjectFixture {
   }
 
   std::string address_;
-  std::optional<Background> bus_, serve_;
+  std::optional<PrivateBus> bus_;
+  std::optional<Background> serve_;
   std::unique_ptr<sdbus::IConnection> connection_;
   std::unique_ptr<sdbus::IProxy> manager_;
   std::mutex mutex_;
@@ -459,7 +395,7 @@ TEST_F(DbusActivationTest, AFirstCallStartsTheService) {
       .withTimeout(30s)
       .storeResultsTo(projects);
   EXPECT_TRUE(projects.empty());
-  ASSERT_TRUE(has_owner()) << log("bus.log");
+  ASSERT_TRUE(has_owner()) << log("bus/bus.log");
 
   auto bus = sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
   std::uint32_t pid = 0;

@@ -282,6 +282,12 @@ std::set<fs::path> lit_cgroup_dirs() {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(h / "lit", ec))
       if (e.is_directory()) dirs.insert(e.path());
+    // The systemd manager's scopes: lit.slice/lit-<id>.scope.
+    for (const auto& e : fs::directory_iterator(h / "lit.slice", ec)) {
+      const std::string name = e.path().filename().string();
+      if (e.is_directory() && name.starts_with("lit-") && name.ends_with(".scope"))
+        dirs.insert(e.path());
+    }
   }
   return dirs;
 }
@@ -353,7 +359,9 @@ std::set<std::string> LitTest::container_ids() const {
 // one of its processes runs on a rootfs made from our root (a --rm container
 // whose record is already gone).
 bool LitTest::ours(const fs::path& cgroup) const {
-  if (seen_ids_.count(cgroup.filename().string())) return true;
+  std::string id = cgroup.filename().string();
+  if (id.starts_with("lit-") && id.ends_with(".scope")) id = id.substr(4, id.size() - 10);
+  if (seen_ids_.count(id)) return true;
   for (pid_t pid : cgroup_pids(cgroup)) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/mountinfo");
     std::string text((std::istreambuf_iterator<char>(in)), {});

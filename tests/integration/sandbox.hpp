@@ -61,7 +61,8 @@ struct MountInfo {
 std::vector<MountInfo> read_mountinfo(const fs::path& file = "/proc/self/mountinfo");
 
 // Every directory lit may create for a container: /sys/fs/cgroup/<controller>/lit/<id>
-// on cgroup v1 and <cgroup2 mount>/lit/<id> on v2.
+// on cgroup v1, <cgroup2 mount>/lit/<id> on v2, and the systemd manager's
+// <cgroup2 mount>/lit.slice/lit-<id>.scope.
 std::set<fs::path> lit_cgroup_dirs();
 
 // The pids in a cgroup directory (cgroup.procs), empty when it is gone.
