@@ -169,16 +169,23 @@ void write_until(const fs::path& dir, const std::string& file, std::string_view 
   }
 }
 
-void kill_all(const fs::path& dir) {
-  const fs::path kill_file = dir / "cgroup.kill";
+namespace {
+
+// v2's cgroup.kill (5.14+), where there is one: SIGKILL to every process in it.
+void write_kill_file(const fs::path& kill_file) {
   std::error_code ec;
-  if (fs::exists(kill_file, ec)) {
-    try {
-      write_file(kill_file, "1");
-    } catch (const Error& e) {
-      if (e.err() != ENOENT && e.err() != ENODEV) throw;  // removed meanwhile
-    }
+  if (kill_file.empty() || !fs::exists(kill_file, ec)) return;
+  try {
+    write_file(kill_file, "1");
+  } catch (const Error& e) {
+    if (e.err() != ENOENT && e.err() != ENODEV) throw;  // removed meanwhile
   }
+}
+
+}  // namespace
+
+void kill_all(const fs::path& dir) {
+  write_kill_file(dir / "cgroup.kill");
   using clock = std::chrono::steady_clock;
   auto deadline = clock::now() + std::chrono::seconds(5);
   for (;;) {
@@ -194,13 +201,7 @@ void kill_all(const fs::path& dir) {
 }
 
 void kill_and_remove(const std::vector<fs::path>& dirs, const fs::path& kill_file) {
-  if (!kill_file.empty() && fs::exists(kill_file)) {
-    try {
-      write_file(kill_file, "1");
-    } catch (const Error& e) {
-      if (e.err() != ENOENT && e.err() != ENODEV) throw;  // removed meanwhile
-    }
-  }
+  write_kill_file(kill_file);
   // rmdir is the real condition: it fails with EBUSY while a task still lives
   // inside, even after cgroup.procs stops listing it (exiting tasks).
   using clock = std::chrono::steady_clock;
