@@ -60,7 +60,8 @@ class VersionStore {
   void mark(int number, VersionResult result, const std::string& note);
   std::filesystem::path definition_file(int number) const;
   // An empty env file beside it: the definition needs no variables, and the
-  // project's .env of the moment must not stand in for them.
+  // project's .env of the moment must not stand in for them. Made again when
+  // missing (it is written without fsync).
   std::filesystem::path empty_env_file(int number) const;
 
  private:

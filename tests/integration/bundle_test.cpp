@@ -36,6 +36,7 @@ services:
   api:
     image: localhost/lit-test:latest
     command: ["sleep", "600"]
+    stop_grace_period: 1s  # sleep as PID 1 ignores SIGTERM
     volumes: ["/tmp:/host-tmp:ro"]
 configs:
   motd:

@@ -85,3 +85,16 @@ TEST_F(VersionStoreTest, AnEntryCutShortIsSkipped) {
   EXPECT_EQ(s.record("a: 2\n", with(VersionResult::Applied)).number, 2);
   EXPECT_EQ(s.current()->number, 2);
 }
+
+TEST_F(VersionStoreTest, TheEmptyEnvFileLostInACrashIsMadeAgain) {
+  VersionStore s(paths_, "shop");
+  s.record("a: 1\n", with(VersionResult::Applied));
+  const fs::path file = dir_ / "projects/shop/versions/1/empty.env";
+  ASSERT_TRUE(fs::exists(file));
+  fs::remove(file);  // written without fsync: a crash may lose it
+  EXPECT_EQ(s.empty_env_file(1), file);
+  EXPECT_TRUE(fs::exists(file));
+  EXPECT_EQ(fs::file_size(file), 0u);
+  // No entry, no file made for it.
+  EXPECT_FALSE(fs::exists(s.empty_env_file(7)));
+}
