@@ -32,7 +32,8 @@ services:
     healthcheck:
       test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1/motd.txt"]
       interval: 500ms
-      retries: 20
+      retries: 6
+    stop_grace_period: 1s  # httpd as PID 1 ignores SIGTERM
   api:
     image: localhost/lit-test:latest
     command: ["sleep", "600"]
