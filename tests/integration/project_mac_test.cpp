@@ -19,6 +19,7 @@ services:
   web:
     image: localhost/lit-test:latest
     command: ["sleep", "600"]
+    stop_grace_period: 1s  # sleep as PID 1 ignores SIGTERM; web is recreated twice
     networks:
       front:
         mac_address: "02:42:ac:11:00:99"
