@@ -17,6 +17,7 @@ services:
   app:
     image: localhost/lit-test:latest
     command: ["sleep", "600"]
+    stop_grace_period: 1s
     )" + key +
          ":\n" + items;
 }
@@ -88,7 +89,7 @@ TEST_F(ProjectFixture, BadDeviceCgroupRuleStopsUpNamingTheKey) {
   write(with_rules("      - c 10:229 rw\n      - \"c 10 rw\"\n"));
   Result r = project({"up", "-d"});
   EXPECT_NE(r.exit_code, 0) << r;
-  EXPECT_NE(r.err.find("compose.yaml:8:9: services.app.device_cgroup_rules[1]: invalid value "
+  EXPECT_NE(r.err.find("compose.yaml:9:9: services.app.device_cgroup_rules[1]: invalid value "
                        "\"c 10 rw\" for device_cgroup_rules: use TYPE MAJOR:MINOR ACCESS"),
             std::string::npos)
       << r;

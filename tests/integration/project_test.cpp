@@ -243,6 +243,7 @@ services:
   app:
     image: localhost/lit-test:latest
     command: ["sleep", "600"]
+    stop_grace_period: 1s
     secrets: [token]
     configs:
       - source: settings
@@ -287,7 +288,7 @@ configs:
   // An unset variable: an error naming the file, line and key; nothing changes.
   r = project({"up", "-d"});
   EXPECT_EQ(r.exit_code, 1) << r;
-  EXPECT_NE(r.err.find("compose.yaml:12:18: secrets.token.environment: variable TOKEN is not set"),
+  EXPECT_NE(r.err.find("compose.yaml:13:18: secrets.token.environment: variable TOKEN is not set"),
             std::string::npos)
       << r;
   EXPECT_EQ(cat("/run/secrets/token"), "400\nsecond-s3cret");
