@@ -88,7 +88,7 @@ TEST_F(SeccompRun, ProfileFileRefusesMkdirWithItsErrno) {
   Result d = run({"-d", "--name", "keeps", "--security-opt", opt, kTestImage, "sleep", "600"});
   ASSERT_EQ(d.exit_code, 0) << d;
   fs::remove(profile);
-  Result restart = lit({"container", "restart", "keeps"});
+  Result restart = lit({"container", "restart", "-t", "1", "keeps"});
   EXPECT_EQ(restart.exit_code, 0) << restart;
   Result e = lit({"container", "exec", "keeps", "mkdir", "/made"});
   EXPECT_NE(e.exit_code, 0) << e;
