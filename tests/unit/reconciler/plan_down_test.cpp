@@ -2,15 +2,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <sstream>
-
 #include "reconciler/plan.hpp"
 #include "tests/unit/error_of.hpp"
+#include "tests/unit/reconciler/plan_lines.hpp"
 
 namespace lit::reconciler {
 namespace {
 
 using lit::testing::error_of;
+using lit::testing::plan_lines;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
@@ -47,21 +47,12 @@ struct Fixture {
       .volumes = {{.name = "p_data"}, {.name = "keep"}}};
 };
 
-std::vector<std::string> lines(const Plan& plan) {
-  for (std::size_t i = 0; i < plan.actions.size(); ++i)
-    for (std::size_t before : plan.actions[i].after) EXPECT_LT(before, i) << "action " << i;
-  std::vector<std::string> out;
-  std::istringstream in(render_plan(plan));
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
 TEST(PlanDown, RemovesDependantsFirstThenNetworksKeepingExternalOnes) {
   Fixture f;
   Plan plan = plan_down(f.d, f.o, {});
-  EXPECT_THAT(lines(plan), ElementsAre("remove container p-web-1", "remove container p-api-2",
-                                       "remove container p-api-1", "remove container p-db-1",
-                                       "remove network p_default"));
+  EXPECT_THAT(plan_lines(plan), ElementsAre("remove container p-web-1", "remove container p-api-2",
+                                            "remove container p-api-1", "remove container p-db-1",
+                                            "remove network p_default"));
   EXPECT_THAT(plan.actions[0].after, IsEmpty());
   EXPECT_THAT(plan.actions[1].after, ElementsAre(0));     // api waits for web
   EXPECT_THAT(plan.actions[3].after, ElementsAre(1, 2));  // db waits for both api
@@ -75,7 +66,7 @@ TEST(PlanDown, RemovesDependantsFirstThenNetworksKeepingExternalOnes) {
 TEST(PlanDown, NamedServicesRemoveOnlyTheirContainers) {
   Fixture f;
   Plan plan = plan_down(f.d, f.o, {.volumes = true, .services = {"db", "web"}});
-  EXPECT_THAT(lines(plan), ElementsAre("remove container p-web-1", "remove container p-db-1"));
+  EXPECT_THAT(plan_lines(plan), ElementsAre("remove container p-web-1", "remove container p-db-1"));
   EXPECT_THAT(plan.warnings, IsEmpty());
   EXPECT_EQ(error_of([&] { plan_down(f.d, f.o, {.services = {"nope"}}); }),
             "no such service: nope");
@@ -85,7 +76,7 @@ TEST(PlanDown, VolumesOnlyWithDashV) {
   Fixture f;
   Plan plan = plan_down(f.d, f.o, {.volumes = true});
   ASSERT_EQ(plan.actions.size(), 6u);
-  EXPECT_EQ(lines(plan).back(), "remove volume p_data");
+  EXPECT_EQ(plan_lines(plan).back(), "remove volume p_data");
   EXPECT_THAT(plan.actions.back().after, ElementsAre(0, 1, 2, 3));
 }
 
@@ -94,8 +85,8 @@ TEST(PlanDown, OrderPassesThroughAServiceWithoutContainers) {
   f.o.containers.erase(f.o.containers.begin() + 1, f.o.containers.begin() + 3);  // no api
   f.o.networks[0].attached = {"id-db-1", "id-web-1"};
   Plan plan = plan_down(f.d, f.o, {});
-  EXPECT_THAT(lines(plan), ElementsAre("remove container p-web-1", "remove container p-db-1",
-                                       "remove network p_default"));
+  EXPECT_THAT(plan_lines(plan), ElementsAre("remove container p-web-1", "remove container p-db-1",
+                                            "remove network p_default"));
   EXPECT_THAT(plan.actions[1].after, ElementsAre(0));
 }
 
@@ -106,16 +97,16 @@ TEST(PlanDown, OrphansAndNetworksStillInUse) {
   f.o.containers.push_back(container("debug", 1));
   f.o.networks[0].attached.push_back("id-old-1");
   Plan plan = plan_down(f.d, f.o, {});
-  EXPECT_EQ(lines(plan).front(), "remove container p-debug-1");
+  EXPECT_EQ(plan_lines(plan).front(), "remove container p-debug-1");
   EXPECT_EQ(plan.actions.size(), 5u);  // the network stays: p-old-1 still uses it
   EXPECT_THAT(plan.warnings,
               ElementsAre("orphan containers found for service old: run with --remove-orphans to "
                           "remove them",
                           "network p_default is still used by container id-old-1: not removed"));
   plan = plan_down(f.d, f.o, {.remove_orphans = true});
-  EXPECT_EQ(lines(plan).front(),
+  EXPECT_EQ(plan_lines(plan).front(),
             "remove container p-old-1 (orphan: service 'old' is no longer in the project)");
-  EXPECT_EQ(lines(plan).back(), "remove network p_default");
+  EXPECT_EQ(plan_lines(plan).back(), "remove network p_default");
   EXPECT_THAT(plan.warnings, IsEmpty());
 }
 

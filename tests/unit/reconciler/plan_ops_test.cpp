@@ -4,15 +4,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <sstream>
 
 #include "reconciler/plan.hpp"
 #include "tests/unit/error_of.hpp"
+#include "tests/unit/reconciler/plan_lines.hpp"
 
 namespace lit::reconciler {
 namespace {
 
 using lit::testing::error_of;
+using lit::testing::plan_lines;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
@@ -51,22 +52,12 @@ struct Project3 {
   }
 };
 
-// The plan's lines, checking that every edge points backwards.
-std::vector<std::string> lines(const Plan& plan) {
-  for (std::size_t i = 0; i < plan.actions.size(); ++i)
-    for (std::size_t before : plan.actions[i].after) EXPECT_LT(before, i) << "action " << i;
-  std::vector<std::string> out;
-  std::istringstream in(render_plan(plan));
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
 TEST(PlanLifecycle, StopsDependantsFirstAndOnlyRunningContainers) {
   Project3 p;
   p.add("web", 2, runtime::ContainerStatus::Exited);
   Plan plan = plan_lifecycle(p.d, p.o, Lifecycle::Stop, {});
-  EXPECT_THAT(lines(plan), ElementsAre("stop container p-web-1", "stop container p-api-1",
-                                       "stop container p-db-1"));
+  EXPECT_THAT(plan_lines(plan), ElementsAre("stop container p-web-1", "stop container p-api-1",
+                                            "stop container p-db-1"));
   EXPECT_THAT(plan.actions[1].after, ElementsAre(0));
   EXPECT_THAT(plan.actions[2].after, ElementsAre(1));
 }
@@ -75,19 +66,20 @@ TEST(PlanLifecycle, StartsDependenciesFirstWaitingOnTheirConditions) {
   Project3 p;
   p.set_status(runtime::ContainerStatus::Exited);
   Plan plan = plan_lifecycle(p.d, p.o, Lifecycle::Start, {});
-  EXPECT_THAT(lines(plan), ElementsAre("start container p-db-1", "start container p-api-1",
-                                       "start container p-web-1"));
+  EXPECT_THAT(plan_lines(plan), ElementsAre("start container p-db-1", "start container p-api-1",
+                                            "start container p-web-1"));
   EXPECT_THAT(plan.actions[2].after, ElementsAre(1));
   ASSERT_EQ(plan.actions[2].wait_for.size(), 1u);
   EXPECT_EQ(plan.actions[2].wait_for[0].service, "api");
   // Running ones are left alone.
-  EXPECT_THAT(lines(plan_lifecycle(p.d, Project3().o, Lifecycle::Start, {})), IsEmpty());
+  EXPECT_THAT(plan_lines(plan_lifecycle(p.d, Project3().o, Lifecycle::Start, {})), IsEmpty());
 }
 
 TEST(PlanLifecycle, SelectedServicesOnlyKeepingTheOrderThroughOthers) {
   Project3 p;
   Plan plan = plan_lifecycle(p.d, p.o, Lifecycle::Restart, {"web", "db"});
-  EXPECT_THAT(lines(plan), ElementsAre("restart container p-db-1", "restart container p-web-1"));
+  EXPECT_THAT(plan_lines(plan),
+              ElementsAre("restart container p-db-1", "restart container p-web-1"));
   EXPECT_THAT(plan.actions[1].after, ElementsAre(0));  // through api, which has no action
   EXPECT_EQ(error_of([&] { plan_lifecycle(p.d, p.o, Lifecycle::Stop, {"nope"}); }),
             "no such service: nope");
@@ -96,7 +88,7 @@ TEST(PlanLifecycle, SelectedServicesOnlyKeepingTheOrderThroughOthers) {
 TEST(PlanLifecycle, LeavesOneOffsAlone) {
   Project3 p;
   p.add("web", 1, runtime::ContainerStatus::Running, true);
-  EXPECT_THAT(lines(plan_lifecycle(p.d, p.o, Lifecycle::Stop, {"web"})),
+  EXPECT_THAT(plan_lines(plan_lifecycle(p.d, p.o, Lifecycle::Stop, {"web"})),
               ElementsAre("stop container p-web-1"));
 }
 
@@ -104,14 +96,14 @@ TEST(PlanRunDependencies, StartsWhatTheServiceNeedsButNotTheServiceItself) {
   Project3 p;
   p.o = {};
   Plan plan = plan_run_dependencies(p.d, p.o, "api", true);
-  EXPECT_THAT(lines(plan), ElementsAre("create network p_default (missing)",
-                                       "create container p-db-1 (missing)"));
+  EXPECT_THAT(plan_lines(plan), ElementsAre("create network p_default (missing)",
+                                            "create container p-db-1 (missing)"));
   EXPECT_THAT(plan.actions[1].after, ElementsAre(0));
   // --no-deps: the network only.
-  EXPECT_THAT(lines(plan_run_dependencies(p.d, p.o, "api", false)),
+  EXPECT_THAT(plan_lines(plan_run_dependencies(p.d, p.o, "api", false)),
               ElementsAre("create network p_default (missing)"));
   // Everything up: nothing to do.
-  EXPECT_THAT(lines(plan_run_dependencies(p.d, Project3().o, "web", true)), IsEmpty());
+  EXPECT_THAT(plan_lines(plan_run_dependencies(p.d, Project3().o, "web", true)), IsEmpty());
 }
 
 TEST(PlanUpDown, OneOffsAreNeitherReplicasNorOrphansButDownRemovesThem) {
@@ -120,10 +112,10 @@ TEST(PlanUpDown, OneOffsAreNeitherReplicasNorOrphansButDownRemovesThem) {
   // a one-off of a service no longer in the file
   p.add("gone", 1, runtime::ContainerStatus::Exited, true);
   Plan up = plan_up(p.d, p.o, {});
-  EXPECT_THAT(lines(up), IsEmpty());
+  EXPECT_THAT(plan_lines(up), IsEmpty());
   EXPECT_THAT(up.warnings, IsEmpty());
   Plan down = plan_down(p.d, p.o, {.remove_orphans = true});
-  auto l = lines(down);
+  auto l = plan_lines(down);
   EXPECT_EQ(std::count(l.begin(), l.end(), "remove container p-web-run-3"), 1) << render_plan(down);
   EXPECT_EQ(
       std::count(

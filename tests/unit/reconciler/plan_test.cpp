@@ -5,14 +5,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <sstream>
-
 #include "tests/unit/error_of.hpp"
+#include "tests/unit/reconciler/plan_lines.hpp"
 
 namespace lit::reconciler {
 namespace {
 
 using lit::testing::error_of;
+using lit::testing::plan_lines;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
@@ -57,16 +57,6 @@ ObservedState matching(const DesiredState& d) {
   return o;
 }
 
-// Checks the plan's invariant (edges point backwards) and returns its lines.
-std::vector<std::string> lines(const Plan& plan) {
-  for (std::size_t i = 0; i < plan.actions.size(); ++i)
-    for (std::size_t before : plan.actions[i].after) EXPECT_LT(before, i) << "action " << i;
-  std::vector<std::string> out;
-  std::istringstream in(render_plan(plan));
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
 std::vector<std::size_t> after(const Plan& plan, const std::string& target) {
   for (const auto& a : plan.actions)
     if (a.target == target) return a.after;
@@ -80,7 +70,7 @@ TEST(PlanUp, CreatesEverythingFromNothingInDependencyOrder) {
   d.volumes = {{.name = "p_data"}};
   Plan plan = plan_up(d, {}, {});
   EXPECT_THAT(
-      lines(plan),
+      plan_lines(plan),
       ElementsAre("create network p_default (missing)", "create volume p_data (missing)",
                   "create container p-db-1 (missing)", "create container p-web-1 (missing)"));
   EXPECT_THAT(after(plan, "p-db-1"), ElementsAre(0, 1));
@@ -111,8 +101,8 @@ TEST(PlanUp, RecreatesOnlyTheChangedServiceNotItsDependants) {
   d.services[1].hash = "d2222222222222222";
   o.containers[1].hash = "d1111111111111111";
   Plan plan = plan_up(d, o, {});
-  EXPECT_THAT(lines(plan), ElementsAre("recreate container p-db-1 (config changed (hash "
-                                       "d11111111111 -> d22222222222))"));
+  EXPECT_THAT(plan_lines(plan), ElementsAre("recreate container p-db-1 (config changed (hash "
+                                            "d11111111111 -> d22222222222))"));
   EXPECT_EQ(plan.actions[0].container_id, "id-db-1");
 }
 
@@ -122,7 +112,7 @@ TEST(PlanUp, DependantWorkWaitsForARecreatedDependency) {
   o.containers[0].hash = "w1";
   o.containers[1].hash = "d1";
   Plan plan = plan_up(d, o, {});
-  EXPECT_THAT(lines(plan),
+  EXPECT_THAT(plan_lines(plan),
               ElementsAre("recreate container p-db-1 (config changed (hash d1 -> d2))",
                           "recreate container p-web-1 (config changed (hash w1 -> w2))"));
   EXPECT_THAT(plan.actions[1].after, ElementsAre(0));
@@ -135,7 +125,7 @@ TEST(PlanUp, DependsOnRestartRestartsDependantsOfARecreatedService) {
   ObservedState o = matching(d);
   o.containers[2].hash = "d1";
   Plan plan = plan_up(d, o, {});
-  EXPECT_THAT(lines(plan),
+  EXPECT_THAT(plan_lines(plan),
               ElementsAre("recreate container p-db-1 (config changed (hash d1 -> d2))",
                           "restart container p-web-1 (dependency 'db' was recreated)"));
   EXPECT_EQ(plan.actions[1].kind, ActionKind::RestartContainer);
@@ -144,7 +134,8 @@ TEST(PlanUp, DependsOnRestartRestartsDependantsOfARecreatedService) {
   // A dependency that is only started again does not restart anything.
   o.containers[2].hash = "d2";
   o.containers[2].status = runtime::ContainerStatus::Exited;
-  EXPECT_THAT(lines(plan_up(d, o, {})), ElementsAre("start container p-db-1 (exited with code 0)"));
+  EXPECT_THAT(plan_lines(plan_up(d, o, {})),
+              ElementsAre("start container p-db-1 (exited with code 0)"));
 }
 
 TEST(PlanUp, StartsStoppedContainersWithTheSameHash) {
@@ -155,8 +146,8 @@ TEST(PlanUp, StartsStoppedContainersWithTheSameHash) {
   o.containers[1].status = runtime::ContainerStatus::Created;
   o.containers[2].status = runtime::ContainerStatus::Restarting;
   Plan plan = plan_up(d, o, {});
-  EXPECT_THAT(lines(plan), ElementsAre("start container p-job-1 (exited with code 0)",
-                                       "start container p-web-1 (created, never started)"));
+  EXPECT_THAT(plan_lines(plan), ElementsAre("start container p-job-1 (exited with code 0)",
+                                            "start container p-web-1 (created, never started)"));
   EXPECT_EQ(plan.actions[0].kind, ActionKind::StartContainer);
   EXPECT_EQ(plan.actions[0].container_id, "id-job-1");
   EXPECT_THAT(plan.actions[1].after, ElementsAre(0));
@@ -167,8 +158,8 @@ TEST(PlanUp, ScalesUpCreatingTheLowestMissingNumbers) {
   d.services[0].replicas = 4;
   ObservedState o = matching(project({svc("web", "w1")}));
   o.containers.push_back(running("web", 3, "w1"));
-  EXPECT_THAT(lines(plan_up(d, o, {})), ElementsAre("create container p-web-2 (missing)",
-                                                    "create container p-web-4 (missing)"));
+  EXPECT_THAT(plan_lines(plan_up(d, o, {})), ElementsAre("create container p-web-2 (missing)",
+                                                         "create container p-web-4 (missing)"));
 }
 
 TEST(PlanUp, ScalesDownRemovingTheHighestNumbersFirst) {
@@ -177,12 +168,12 @@ TEST(PlanUp, ScalesDownRemovingTheHighestNumbersFirst) {
   ObservedState o = matching(d);
   d.services[0].replicas = 1;
   Plan plan = plan_up(d, o, {});
-  EXPECT_THAT(lines(plan), ElementsAre("remove container p-web-3 (scaled down from 3 to 1)",
-                                       "remove container p-web-2 (scaled down from 3 to 1)"));
+  EXPECT_THAT(plan_lines(plan), ElementsAre("remove container p-web-3 (scaled down from 3 to 1)",
+                                            "remove container p-web-2 (scaled down from 3 to 1)"));
   EXPECT_EQ(plan.actions[0].container_id, "id-web-3");
   // --scale overrides replicas, to zero as well.
   d.services[0].replicas = 3;
-  EXPECT_THAT(lines(plan_up(d, o, {.scale = {{"web", 2}}})),
+  EXPECT_THAT(plan_lines(plan_up(d, o, {.scale = {{"web", 2}}})),
               ElementsAre("remove container p-web-3 (scaled down from 3 to 2)"));
   EXPECT_EQ(plan_up(d, o, {.scale = {{"web", 0}}}).actions.size(), 3u);
 }
@@ -200,7 +191,7 @@ TEST(PlanUp, OrphansAreAWarningUnlessRemoveOrphans) {
                                          "with --remove-orphans to remove them"));
   plan = plan_up(d, o, {.remove_orphans = true});
   EXPECT_THAT(
-      lines(plan),
+      plan_lines(plan),
       ElementsAre(
           "remove container p-old-1 (orphan: service 'old' is no longer in the project)",
           "remove container p-older-1 (orphan: service 'older' is no longer in the project)"));
@@ -210,7 +201,7 @@ TEST(PlanUp, OrphansAreAWarningUnlessRemoveOrphans) {
 TEST(PlanUp, IndependentServicesHaveNoEdgesBetweenThem) {
   DesiredState d = project({svc("a", "a1"), svc("b", "b1"), svc("c", "c1", {on("a"), on("b")})});
   Plan plan = plan_up(d, {}, {});
-  EXPECT_THAT(lines(plan),
+  EXPECT_THAT(plan_lines(plan),
               ElementsAre("create network p_default (missing)", "create container p-a-1 (missing)",
                           "create container p-b-1 (missing)", "create container p-c-1 (missing)"));
   EXPECT_THAT(after(plan, "p-a-1"), ElementsAre(0));
@@ -252,8 +243,8 @@ TEST(PlanUp, DependencyCyclesAndUnknownDependenciesAreErrors) {
   Plan plan = plan_up(d, {}, {});
   EXPECT_THAT(plan.warnings, ElementsAre("service \"web\" depends on service \"db\", which is "
                                          "disabled by its profile (optional: ignored)"));
-  EXPECT_THAT(lines(plan), ElementsAre("create network p_default (missing)",
-                                       "create container p-web-1 (missing)"));
+  EXPECT_THAT(plan_lines(plan), ElementsAre("create network p_default (missing)",
+                                            "create container p-web-1 (missing)"));
 }
 
 TEST(PlanUp, SelectedServicesPullInTheirDependencies) {
@@ -261,7 +252,7 @@ TEST(PlanUp, SelectedServicesPullInTheirDependencies) {
                             svc("db", "d1"), svc("cache", "c1")});
   d.services[3].networks = {"p_cache"};
   d.networks.push_back({.name = "p_cache", .hash = "n2"});
-  EXPECT_THAT(lines(plan_up(d, {}, {.services = {"api"}})),
+  EXPECT_THAT(plan_lines(plan_up(d, {}, {.services = {"api"}})),
               ElementsAre("create network p_default (missing)", "create container p-db-1 (missing)",
                           "create container p-api-1 (missing)"));
   EXPECT_EQ(error_of([&] { plan_up(d, {}, {.services = {"nope"}}); }), "no such service: nope");
@@ -277,14 +268,14 @@ TEST(PlanUp, NoDepsPlansOnlyTheSelectedServices) {
   DesiredState d =
       project({svc("web", "w1", {on("api")}), svc("api", "a1", {on("db")}), svc("db", "d1")});
   Plan plan = plan_up(d, {}, {.services = {"api"}, .no_deps = true});
-  EXPECT_THAT(lines(plan), ElementsAre("create network p_default (missing)",
-                                       "create container p-api-1 (missing)"));
+  EXPECT_THAT(plan_lines(plan), ElementsAre("create network p_default (missing)",
+                                            "create container p-api-1 (missing)"));
   EXPECT_THAT(plan.actions[1].wait_for, IsEmpty());
   // Two selected services keep their order and the wait between them.
   plan = plan_up(d, {}, {.services = {"web", "api"}, .no_deps = true});
-  EXPECT_THAT(lines(plan), ElementsAre("create network p_default (missing)",
-                                       "create container p-api-1 (missing)",
-                                       "create container p-web-1 (missing)"));
+  EXPECT_THAT(plan_lines(plan), ElementsAre("create network p_default (missing)",
+                                            "create container p-api-1 (missing)",
+                                            "create container p-web-1 (missing)"));
   ASSERT_EQ(plan.actions[2].wait_for.size(), 1u);
   EXPECT_EQ(plan.actions[2].wait_for[0].service, "api");
 }
@@ -299,9 +290,10 @@ TEST(PlanUp, NoStartCreatesAndRecreatesWithoutStarting) {
   o.containers[1].status = runtime::ContainerStatus::Exited;                      // db stopped
   std::erase_if(o.containers, [](const auto& c) { return c.service == "job"; });  // job missing
   Plan plan = plan_up(d, o, {.no_start = true});
-  EXPECT_THAT(lines(plan), ElementsAre("create container p-job-1 (missing; not started)",
-                                       "recreate container p-web-1 (config changed (hash w1 -> "
-                                       "w2); not started)"));
+  EXPECT_THAT(plan_lines(plan),
+              ElementsAre("create container p-job-1 (missing; not started)",
+                          "recreate container p-web-1 (config changed (hash w1 -> "
+                          "w2); not started)"));
   for (const auto& a : plan.actions) {
     EXPECT_FALSE(a.start) << a.target;
     EXPECT_THAT(a.wait_for, IsEmpty()) << a.target;
@@ -313,20 +305,20 @@ TEST(PlanUp, ForceRecreateAndNoRecreate) {
   ObservedState o = matching(d);
   // As compose: --force-recreate is for the services named; their
   // dependencies are recreated only with --always-recreate-deps.
-  EXPECT_THAT(lines(plan_up(d, o, {.force_recreate = true, .services = {"web"}})),
+  EXPECT_THAT(plan_lines(plan_up(d, o, {.force_recreate = true, .services = {"web"}})),
               ElementsAre("recreate container p-web-1 (forced (--force-recreate))"));
   EXPECT_THAT(
-      lines(plan_up(d, o,
-                    {.force_recreate = true, .services = {"web"}, .always_recreate_deps = true})),
+      plan_lines(plan_up(
+          d, o, {.force_recreate = true, .services = {"web"}, .always_recreate_deps = true})),
       ElementsAre("recreate container p-db-1 (forced (--force-recreate))",
                   "recreate container p-web-1 (forced (--force-recreate))"));
-  EXPECT_THAT(lines(plan_up(d, o, {.services = {"web"}, .always_recreate_deps = true})),
+  EXPECT_THAT(plan_lines(plan_up(d, o, {.services = {"web"}, .always_recreate_deps = true})),
               ElementsAre("recreate container p-db-1 (forced (--force-recreate))"));
-  EXPECT_THAT(lines(plan_up(d, o, {.force_recreate = true})).size(), 3u);  // all named
+  EXPECT_THAT(plan_lines(plan_up(d, o, {.force_recreate = true})).size(), 3u);  // all named
   o.containers[1].hash = "old";
   o.containers[1].status = runtime::ContainerStatus::Exited;
   o.containers[1].exit_code = 137;
-  EXPECT_THAT(lines(plan_up(d, o, {.no_recreate = true})),
+  EXPECT_THAT(plan_lines(plan_up(d, o, {.no_recreate = true})),
               ElementsAre("start container p-db-1 (exited with code 137)"));
   EXPECT_EQ(error_of([&] { plan_up(d, o, {.force_recreate = true, .no_recreate = true}); }),
             "--force-recreate and --no-recreate cannot be used together");
@@ -337,8 +329,8 @@ TEST(PlanUp, ForceRecreateAndNoRecreate) {
 TEST(PlanUp, ContainerNameReplacesTheGeneratedNameAndAllowsOneReplica) {
   DesiredState d = project({svc("db", "d1")});
   d.services[0].container_name = "postgres";
-  EXPECT_THAT(lines(plan_up(d, {}, {})), ElementsAre("create network p_default (missing)",
-                                                     "create container postgres (missing)"));
+  EXPECT_THAT(plan_lines(plan_up(d, {}, {})), ElementsAre("create network p_default (missing)",
+                                                          "create container postgres (missing)"));
   EXPECT_EQ(error_of([&] {
               plan_up(d, {}, {.scale = {{"db", 2}}});
             }),
@@ -352,14 +344,14 @@ TEST(PlanUp, ContainerNameReplacesTheGeneratedNameAndAllowsOneReplica) {
 TEST(PlanUp, CompatibilityNamesNewContainersAndASwitchRecreatesNothing) {
   DesiredState d = project({svc("web", "w1")});
   EXPECT_THAT(
-      lines(plan_up(d, {}, {.compatibility = true})),
+      plan_lines(plan_up(d, {}, {.compatibility = true})),
       ElementsAre("create network p_default (missing)", "create container p_web_1 (missing)"));
   ObservedState o = matching(d);  // p-web-1
   EXPECT_TRUE(plan_up(d, o, {.compatibility = true}).empty());
   o.containers[0].name = "p_web_1";
   EXPECT_TRUE(plan_up(d, o, {}).empty());
   o.containers[0].status = runtime::ContainerStatus::Exited;
-  EXPECT_THAT(lines(plan_up(d, o, {})),
+  EXPECT_THAT(plan_lines(plan_up(d, o, {})),
               ElementsAre("start container p_web_1 (exited with code 0)"));
 }
 
@@ -374,7 +366,7 @@ TEST(PlanUp, ExternalNetworksAndVolumesMustExist) {
   EXPECT_EQ(error_of([&] { plan_up(d, o, {}); }),
             "volume shared is declared as external, but could not be found");
   o.volumes = {{.name = "shared"}};
-  EXPECT_THAT(lines(plan_up(d, o, {})), ElementsAre("create container p-web-1 (missing)"));
+  EXPECT_THAT(plan_lines(plan_up(d, o, {})), ElementsAre("create container p-web-1 (missing)"));
 }
 
 TEST(PlanUp, ChangedNetworkIsRecreatedAroundItsContainers) {
@@ -384,7 +376,7 @@ TEST(PlanUp, ChangedNetworkIsRecreatedAroundItsContainers) {
   o.networks[0].hash = "net0";
   o.networks[0].attached = {"id-web-1"};
   Plan plan = plan_up(d, o, {});
-  EXPECT_THAT(lines(plan),
+  EXPECT_THAT(plan_lines(plan),
               ElementsAre("remove container p-web-1 (network p_default is recreated)",
                           "recreate network p_default (config changed (hash net0 -> net1))",
                           "create container p-web-1 (network p_default was recreated)"));
@@ -405,7 +397,7 @@ TEST(PlanUp, DuplicateReplicaLeftByACrashIsRemoved) {
   tmp.name = "abc_p-web-1";
   tmp.status = runtime::ContainerStatus::Created;
   o.containers.push_back(tmp);
-  EXPECT_THAT(lines(plan_up(d, o, {})),
+  EXPECT_THAT(plan_lines(plan_up(d, o, {})),
               ElementsAre("remove container abc_p-web-1 (duplicate of replica 1)",
                           "recreate container p-web-1 (config changed (hash w1 -> w2))"));
 }

@@ -3,13 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <sstream>
-
 #include "reconciler/plan.hpp"
+#include "tests/unit/reconciler/plan_lines.hpp"
 
 namespace lit::reconciler {
 namespace {
 
+using lit::testing::plan_lines;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
@@ -50,20 +50,11 @@ ObservedState running_old(const DesiredState& d,
   return o;
 }
 
-std::vector<std::string> lines(const Plan& plan) {
-  for (std::size_t i = 0; i < plan.actions.size(); ++i)
-    for (std::size_t before : plan.actions[i].after) EXPECT_LT(before, i) << "action " << i;
-  std::vector<std::string> out;
-  std::istringstream in(render_plan(plan));
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
 TEST(PlanUpdate, StartFirstReplacesARunningChangedContainer) {
   DesiredState d = project({web(1, start_first())});
   Plan plan = plan_up(d, running_old(d), {});
   EXPECT_THAT(
-      lines(plan),
+      plan_lines(plan),
       ElementsAre("replace container p-web-1 (config changed (hash w1 -> w2); start-first)"));
   const Action& a = plan.actions[0];
   EXPECT_EQ(a.kind, ActionKind::ReplaceContainer);
@@ -78,7 +69,7 @@ TEST(PlanUpdate, StopFirstByDefaultAndWithoutUpdateConfig) {
   for (auto update : {std::optional<UpdatePolicy>{}, std::optional<UpdatePolicy>{UpdatePolicy{}}}) {
     DesiredState d = project({web(1, update)});
     Plan plan = plan_up(d, running_old(d), {});
-    EXPECT_THAT(lines(plan),
+    EXPECT_THAT(plan_lines(plan),
                 ElementsAre("recreate container p-web-1 (config changed (hash w1 -> w2))"));
     EXPECT_EQ(plan.actions[0].update.has_value(), update.has_value());
   }
@@ -88,7 +79,7 @@ TEST(PlanUpdate, AFixedHostPortFallsBackToStopFirstWithAWarning) {
   DesiredState d = project({web(2, start_first())});
   d.services[0].start_first_conflict = "host port 8080/tcp";
   Plan plan = plan_up(d, running_old(d), {});
-  EXPECT_THAT(lines(plan),
+  EXPECT_THAT(plan_lines(plan),
               ElementsAre("recreate container p-web-1 (config changed (hash w1 -> w2))",
                           "recreate container p-web-2 (config changed (hash w1 -> w2))"));
   EXPECT_THAT(plan.warnings,
@@ -109,15 +100,16 @@ TEST(PlanUpdate, NoFallbackWarningWhenNothingIsRecreated) {
 TEST(PlanUpdate, AStoppedContainerIsRecreatedStopFirst) {
   DesiredState d = project({web(1, start_first())});
   Plan plan = plan_up(d, running_old(d, runtime::ContainerStatus::Exited), {});
-  EXPECT_THAT(lines(plan),
+  EXPECT_THAT(plan_lines(plan),
               ElementsAre("recreate container p-web-1 (config changed (hash w1 -> w2))"));
 }
 
 TEST(PlanUpdate, NoStartRecreatesStopFirst) {
   DesiredState d = project({web(1, start_first())});
   Plan plan = plan_up(d, running_old(d), {.no_start = true});
-  EXPECT_THAT(lines(plan), ElementsAre("recreate container p-web-1 (config changed (hash w1 -> "
-                                       "w2); not started)"));
+  EXPECT_THAT(plan_lines(plan),
+              ElementsAre("recreate container p-web-1 (config changed (hash w1 -> "
+                          "w2); not started)"));
 }
 
 TEST(PlanUpdate, ForceRecreateReplacesStartFirst) {
@@ -125,7 +117,7 @@ TEST(PlanUpdate, ForceRecreateReplacesStartFirst) {
   ObservedState o = running_old(d);
   o.containers[0].hash = "w2";
   Plan plan = plan_up(d, o, {.force_recreate = true});
-  EXPECT_THAT(lines(plan),
+  EXPECT_THAT(plan_lines(plan),
               ElementsAre("replace container p-web-1 (forced (--force-recreate); start-first)"));
 }
 
@@ -136,7 +128,7 @@ TEST(PlanUpdate, ParallelismMakesBatchesEachAfterTheOneBeforeAndItsDelay) {
   Plan plan = plan_up(d, running_old(d), {});
   const std::string changed = "config changed (hash w1 -> w2); start-first";
   EXPECT_THAT(
-      lines(plan),
+      plan_lines(plan),
       ElementsAre(
           "replace container p-web-1 (" + changed + ")",
           "replace container p-web-2 (" + changed + ")",
@@ -181,11 +173,11 @@ TEST(PlanUpdate, MissingReplicasAreCreatedOutsideTheBatches) {
   DesiredState d = project({web(3, start_first())});
   ObservedState o = running_old(project({web(2, start_first())}));
   Plan plan = plan_up(d, o, {});
-  EXPECT_THAT(lines(plan), ElementsAre("replace container p-web-1 (config changed (hash w1 -> "
-                                       "w2); start-first)",
-                                       "replace container p-web-2 (config changed (hash w1 -> "
-                                       "w2); start-first)",
-                                       "create container p-web-3 (missing)"));
+  EXPECT_THAT(plan_lines(plan), ElementsAre("replace container p-web-1 (config changed (hash w1 -> "
+                                            "w2); start-first)",
+                                            "replace container p-web-2 (config changed (hash w1 -> "
+                                            "w2); start-first)",
+                                            "create container p-web-3 (missing)"));
   EXPECT_THAT(plan.actions[1].after, ElementsAre(0));
   EXPECT_THAT(plan.actions[2].after, IsEmpty());
   EXPECT_FALSE(plan.actions[2].update.has_value());
@@ -200,7 +192,7 @@ TEST(PlanUpdate, AReplacedDependencyRestartsDependantsWithRestartTrue) {
   ObservedState o = running_old(d);
   o.containers[1].hash = "a1";
   Plan plan = plan_up(d, o, {});
-  EXPECT_THAT(lines(plan),
+  EXPECT_THAT(plan_lines(plan),
               ElementsAre("replace container p-web-1 (config changed (hash w1 -> w2); start-first)",
                           "restart container p-api-1 (dependency 'web' was recreated)"));
   EXPECT_THAT(plan.actions[1].after, ElementsAre(0));
