@@ -40,12 +40,12 @@ std::map<std::string, std::string> built_images(const Context& ctx, const Projec
 // (pruned) keeps what its tag names now, said in a line.
 void restore_built_images(const Context& ctx, const Project& project, const ProjectVersion& v) {
   const std::map<std::string, std::string> now = built_images(ctx, project);
+  image::Store store(ctx.paths.images());
   for (const auto& [name, id] : v.built_images) {
     auto s = project.services.find(name);
     if (s == project.services.end() || !s->second.build) continue;
     if (auto it = now.find(name); it != now.end() && it->second == id) continue;
     const std::string tag = service_image(project, s->second);
-    image::Store store(ctx.paths.images());
     if (!store.find(id)) {
       std::fprintf(stderr,
                    "lit: %s: the image version %d built (%s) is no longer in the store; %s "
