@@ -37,17 +37,10 @@ if [ "${LIT_TIDY:-1}" != 0 ]; then
     # The helpers' mains (bin/) are checked too; tests are not (gtest macros).
     mapfile -t tidy_files < <(git ls-files 'app/*.cpp' 'reconciler/*.cpp' 'network/*.cpp' 'runtime/*.cpp')
   fi
-  # clang-tidy cannot read g++'s precompiled headers (CMakeLists.txt,
-  # LIT_PCH_HEADERS): it gets the same commands without them, from a copy of
-  # the database, and so still sees a source that forgets an #include.
-  tidy_db=$(mktemp -d)
-  trap 'rm -rf "$tidy_db"' EXIT
-  sed -E 's# -Winvalid-pch -include [^ ]*/cmake_pch\.hxx##g' "$build/compile_commands.json" \
-    >"$tidy_db/compile_commands.json"
   jobs=$(nproc)
   echo "== clang-tidy: ${#tidy_files[@]} files, $jobs at a time =="
   # g++'s -std=c++23 is c++2b to clang 14; g++-only warning flags are ignored.
-  if ! printf '%s\n' "${tidy_files[@]}" | xargs -P "$jobs" -n 4 clang-tidy -p "$tidy_db" --quiet \
+  if ! printf '%s\n' "${tidy_files[@]}" | xargs -P "$jobs" -n 4 clang-tidy -p "$build" --quiet \
       --extra-arg=-std=c++2b --extra-arg=-Wno-unknown-warning-option --extra-arg=-Wno-c99-extensions --warnings-as-errors='*' \
       2> >(grep -v -E '^[0-9]+ warnings? (and [0-9]+ errors? )?generated\.$|^Suppressed [0-9]+ warnings' >&2); then
     echo "lint: clang-tidy found problems (above)" >&2
