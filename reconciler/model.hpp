@@ -6,7 +6,7 @@
 // keys, defaults filled in): a hash over it sees every change of a service.
 #include <cstdint>
 #include <map>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <utility>

@@ -5,7 +5,7 @@
 // as runc does; the record keeps it, so a restart does not need the file.
 #include <cstdint>
 #include <filesystem>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>

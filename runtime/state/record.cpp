@@ -1,5 +1,7 @@
 #include "runtime/state/record.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "runtime/spec/devices.hpp"
 #include "runtime/spec/namespaces.hpp"
 #include "runtime/spec/published_port.hpp"

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <ctime>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "runtime/spec/options.hpp"

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "runtime/state/record.hpp"
 #include "runtime/state/record_store.hpp"
 #include "runtime/util/error.hpp"

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "runtime/spec/options.hpp"
 #include "tests/unit/error_of.hpp"

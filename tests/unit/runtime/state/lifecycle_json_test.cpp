@@ -2,6 +2,8 @@
 // as an older lit wrote it, so its records still load.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "runtime/state/record.hpp"
 
 namespace lit::runtime {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/unit/runtime/state/sample_record.hpp"
 
 using namespace lit::runtime;
