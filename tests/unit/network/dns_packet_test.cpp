@@ -86,7 +86,7 @@ TEST(DnsPacket, RejectsMalformedInput) {
   m[12] = 60;  // label longer than the message
   EXPECT_FALSE(parse_query(m));
   std::string long_name;
-  for (int i = 0; i < 5; ++i) long_name += std::string(60, 'a') + ".";
+  for (int i = 0; i < 5; ++i) long_name.append(60, 'a').append(".");
   EXPECT_FALSE(parse_query(query(1, long_name + "x")));  // over 255 bytes
 }
 
