@@ -49,7 +49,12 @@ Firewall::Firewall(std::filesystem::path lock_file) : lock_file_(std::move(lock_
   make_dirs(lock_file_.parent_path());
 }
 
-std::optional<json> Firewall::table() { return nft_.list_lit_table(); }
+nft::Context& Firewall::nft() {
+  if (!nft_) nft_.emplace();
+  return *nft_;
+}
+
+std::optional<json> Firewall::table() { return nft().list_lit_table(); }
 
 std::vector<Published> Firewall::published() {
   auto t = table();
@@ -64,7 +69,7 @@ void Firewall::apply_network(const NetworkRules& net) {
   if (auto t = table())
     for (auto& c : nft::delete_rules(nft::rules_owned_by(*t, owner))) cmds.push_back(c);
   for (auto& c : add) cmds.push_back(c);
-  nft_.run(nft::batch(cmds), "apply rules of " + owner);
+  nft().run(nft::batch(cmds), "apply rules of " + owner);
 }
 
 void Firewall::publish(const ContainerPorts& ctr) {
@@ -77,7 +82,7 @@ void Firewall::publish(const ContainerPorts& ctr) {
   if (t)
     for (auto& c : nft::delete_rules(nft::rules_owned_by(*t, owner))) cmds.push_back(c);
   for (auto& c : add) cmds.push_back(c);
-  nft_.run(nft::batch(cmds), "publish ports of " + owner);
+  nft().run(nft::batch(cmds), "publish ports of " + owner);
 }
 
 void Firewall::check_available(const ContainerPorts& ctr) {
@@ -112,7 +117,7 @@ size_t Firewall::remove_owner(std::string_view owner) {
   if (!t) return 0;
   auto refs = nft::rules_owned_by(*t, owner);
   if (!refs.empty())
-    nft_.run(nft::batch(nft::delete_rules(refs)), "remove rules of " + std::string(owner));
+    nft().run(nft::batch(nft::delete_rules(refs)), "remove rules of " + std::string(owner));
   return refs.size();
 }
 
@@ -121,13 +126,13 @@ bool Firewall::remove_table_if_empty() {
   auto t = table();
   if (!t) return true;
   if (nft::rule_count(*t) != 0) return false;
-  nft_.run(nft::batch(nft::delete_table()), "delete table inet lit");
+  nft().run(nft::batch(nft::delete_table()), "delete table inet lit");
   return true;
 }
 
 void Firewall::delete_table() {
   FileLock lock(lock_file_);
-  if (table()) nft_.run(nft::batch(nft::delete_table()), "delete table inet lit");
+  if (table()) nft().run(nft::batch(nft::delete_table()), "delete table inet lit");
 }
 
 void enable_route_localnet() { write_file("/proc/sys/net/ipv4/conf/all/route_localnet", "1"); }

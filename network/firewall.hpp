@@ -49,8 +49,13 @@ class Firewall {
   std::optional<nlohmann::json> table();
 
  private:
+  // libnftables, opened on first use: a container start on an existing
+  // network needs no firewall change, and the library and its context cost
+  // ~2.5 ms to set up.
+  nft::Context& nft();
+
   std::filesystem::path lock_file_;
-  nft::Context nft_;
+  std::optional<nft::Context> nft_;
 };
 
 // Lets DNAT send 127.0.0.1-sourced packets out of loopback, so published ports
