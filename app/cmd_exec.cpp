@@ -43,11 +43,13 @@ void exec_command(Context& ctx, const runtime::ContainerRecord& rec,
   // As docker: an exec would join the frozen cgroup and hang.
   if (runtime::shown_status(runtime::observed_state(rec)) == runtime::ContainerStatus::Paused)
     throw Error("container " + rec.name + " is paused, unpause the container before exec");
+  runtime::ExecOptions o = options;
+  o.seccomp_cache = ctx.paths.seccomp_cache();
   try {
     if (detach)
-      runtime::exec_detached(rec, options);
+      runtime::exec_detached(rec, o);
     else
-      ctx.exit_code = runtime::exec_in(rec, options).code;
+      ctx.exit_code = runtime::exec_in(rec, o).code;
   } catch (const runtime::StartError& e) {
     ctx.exit_code = start_failed(e);
   }

@@ -309,6 +309,7 @@ void exec_in_service(const Context& ctx, const Project& project, const std::stri
                      const WatchExec& x) {
   runtime::ExecOptions o;
   o.args = x.command;
+  o.seccomp_cache = ctx.paths.seccomp_cache();
   o.env = x.environment;
   o.workdir = x.working_dir;
   o.user = x.user;

@@ -29,8 +29,9 @@ std::string short_name(const runtime::ContainerRecord& r) {
   return r.name;
 }
 
-runtime::LineExec line_exec(const ServiceHook& h) {
+runtime::LineExec line_exec(const Paths& paths, const ServiceHook& h) {
   runtime::LineExec e;
+  e.exec.seccomp_cache = paths.seccomp_cache();
   e.exec.args = h.command;
   e.exec.env = h.environment;
   e.exec.workdir = h.working_dir;
@@ -53,7 +54,7 @@ void run_hooks(const Paths& paths, const std::string& container_id, const Servic
     // cgroup would hang.
     if (runtime::shown_status(runtime::observed_state(*rec)) != runtime::ContainerStatus::Running)
       return;
-    int code = runtime::exec_lines(*rec, line_exec(hook), [&](std::string_view line) {
+    int code = runtime::exec_lines(*rec, line_exec(paths, hook), [&](std::string_view line) {
       output.add(prefix + std::string(line));
     });
     if (code != 0) throw Error(service.name + " hook exited with status " + std::to_string(code));

@@ -44,7 +44,8 @@ int remaining_ms(Clock::time_point deadline) {
 }  // namespace
 
 CapturedExec exec_capture(const ContainerRecord& r, const std::vector<std::string>& args,
-                          std::chrono::nanoseconds timeout, size_t max_output) {
+                          std::chrono::nanoseconds timeout, size_t max_output,
+                          const std::filesystem::path& seccomp_cache) {
   const auto deadline = Clock::now() + timeout;
   ExecOptions options;
   options.args = args;
@@ -54,7 +55,7 @@ CapturedExec exec_capture(const ContainerRecord& r, const std::vector<std::strin
   CapturedExec result;
   SpawnedExec s;
   try {
-    s = spawn_in_container(r, p, output.stdio(), false);
+    s = spawn_in_container(r, p, output.stdio(), false, seccomp_cache);
   } catch (const StartError& e) {
     if (e.exit_code() == 125) throw;
     return {e.exit_code(), false, std::string(e.what()).substr(0, max_output)};  // 126/127

@@ -70,7 +70,7 @@ ExitStatus exec_in(const ContainerRecord& r, const ExecOptions& o) {
       stdio.fds[0] = null.get();
     }
     ForwardedSignals signals;  // before the fork: no signal is lost meanwhile
-    SpawnedExec s = spawn_in_container(r, p, stdio, false);
+    SpawnedExec s = spawn_in_container(r, p, stdio, false, o.seccomp_cache);
     ChildGuard guard(s.pid);
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, s.pid, 0)));
     if (!pidfd) throw Error::sys("open pidfd of", std::to_string(s.pid), errno);
@@ -91,7 +91,7 @@ void exec_detached(const ContainerRecord& r, const ExecOptions& o) {
     UniqueFd null = open_dev_null();
     ExecStdio stdio;
     for (int& fd : stdio.fds) fd = null.get();  // nobody reads its output (as docker exec -d)
-    spawn_in_container(r, p, stdio, true);
+    spawn_in_container(r, p, stdio, true, o.seccomp_cache);
   });
 }
 

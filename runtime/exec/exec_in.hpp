@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct ExecOptions {
   std::string user = {};     // -u as `run` takes it; empty: the container's user
   bool interactive = false;  // -i: stdin stays connected (else /dev/null)
   bool tty = false;          // -t: a pty from the container's /dev/pts
+  // Paths::seccomp_cache(): the container's seccomp program as its start
+  // compiled it (empty: compiled again, ~1-3 ms).
+  std::filesystem::path seccomp_cache = {};
 };
 
 // The process as it will run: env, cwd and identity resolved against the
@@ -55,7 +59,9 @@ struct CapturedExec {
 // the timeout the process and its process group get SIGKILL. A command that
 // cannot be exec'd gives 126/127 with the reason as output; lit's own failures
 // (container not running, namespaces not joinable) throw lit::Error.
+// seccomp_cache as in ExecOptions.
 CapturedExec exec_capture(const ContainerRecord& r, const std::vector<std::string>& args,
-                          std::chrono::nanoseconds timeout, size_t max_output);
+                          std::chrono::nanoseconds timeout, size_t max_output,
+                          const std::filesystem::path& seccomp_cache = {});
 
 }  // namespace lit::runtime

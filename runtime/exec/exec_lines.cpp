@@ -73,7 +73,7 @@ int exec_lines(const ContainerRecord& record, const LineExec& options,
   LineSplitter lines(on_line);
   SpawnedExec s;
   try {
-    s = spawn_in_container(r, p, output.stdio(), false);
+    s = spawn_in_container(r, p, output.stdio(), false, o.seccomp_cache);
   } catch (const StartError& e) {
     if (e.exit_code() == 125) throw;
     on_line(e.what());  // 126/127: not found, not executable

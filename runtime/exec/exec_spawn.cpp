@@ -186,7 +186,8 @@ UniqueFd open_running_init(const ContainerRecord& r) {
 }
 
 SpawnedExec spawn_in_container(const ContainerRecord& r, const ProcessSpec& p,
-                               const ExecStdio& stdio, bool detached) {
+                               const ExecStdio& stdio, bool detached,
+                               const std::filesystem::path& seccomp_cache) {
   UniqueFd init = open_running_init(r);
   auto cgroup = cgroups::manager_for(r.spec.cgroup_manager)->open(r.id);
   UniqueFd parent_end, child_end;
@@ -194,7 +195,7 @@ SpawnedExec spawn_in_container(const ContainerRecord& r, const ProcessSpec& p,
   int pipe_fds[2];
   check_sys(::pipe2(pipe_fds, O_CLOEXEC), "create pipe");
   UniqueFd pid_r(pipe_fds[0]), pid_w(pipe_fds[1]);
-  auto seccomp = security::seccomp_program_for(r.spec.security);
+  auto seccomp = security::seccomp_program_for(r.spec.security, seccomp_cache);
   // The container's own profile, loaded when it started.
   const std::string apparmor =
       security::host_apparmor_profile(r.spec.security.apparmor, r.spec.security.privileged);

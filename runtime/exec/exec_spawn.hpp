@@ -30,8 +30,10 @@ UniqueFd open_running_init(const ContainerRecord& record);
 
 // Returns once the process has exec'd. Throws StartError (126/127 from exec,
 // 125 otherwise) and then nothing of it is left running.
+// seccomp_cache as in ExecOptions.
 SpawnedExec spawn_in_container(const ContainerRecord& record, const ProcessSpec& process,
-                               const ExecStdio& stdio, bool detached);
+                               const ExecStdio& stdio, bool detached,
+                               const std::filesystem::path& seccomp_cache = {});
 
 // The stdio of a process whose output lit reads (exec_capture, exec_lines):
 // stdin /dev/null, stdout and stderr into one pipe. Once spawned, drop

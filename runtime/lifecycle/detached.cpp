@@ -256,8 +256,8 @@ ProbeOutcome probe_health(const Paths& paths, const std::string& id) {
   ProbeResult probe;
   probe.start_ns = shim::now_ns();
   try {
-    CapturedExec out =
-        exec_capture(*rec, args, std::chrono::nanoseconds(hc.config.timeout_ns), kMaxProbeOutput);
+    CapturedExec out = exec_capture(*rec, args, std::chrono::nanoseconds(hc.config.timeout_ns),
+                                    kMaxProbeOutput, paths.seccomp_cache());
     probe.exit_code = out.timed_out ? -1 : out.exit_code;
     probe.output = out.timed_out ? "Health check exceeded timeout (" +
                                        std::to_string(hc.config.timeout_ns / 1'000'000) + "ms)"

@@ -271,7 +271,7 @@ void record_exit_events(const Paths& paths, const ContainerRecord& record,
 RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
                      std::vector<PublishedPort>& ports) {
   RunHooks hooks;
-  hooks.seccomp_cache = paths.run_root / "seccomp";
+  hooks.seccomp_cache = paths.seccomp_cache();
   hooks.apparmor_state = paths.run_root;
   hooks.run_dir = paths.run_container(record.id);
   try {

@@ -20,6 +20,10 @@ struct Paths {
   // rootfs mount point): remade at every start, gone with the container. A
   // foreground --rm container keeps its record here too (RecordHome::RunRoot).
   std::filesystem::path run_container(const std::string& id) const { return run_containers() / id; }
+  // Compiled seccomp programs, named by a digest of what they are made from
+  // (runtime/security/seccomp.hpp): made by the first start, read by the rest
+  // and by every exec and health probe.
+  std::filesystem::path seccomp_cache() const { return run_root / "seccomp"; }
   // Where a detached container's supervisor serves `lit attach` (while it runs).
   std::filesystem::path attach_socket(const std::string& id) const {
     return run_container(id) / "attach.sock";

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <map>
 
+#include "runtime/util/fs.hpp"
 #include "tests/integration/run_fixture.hpp"
 
 namespace lit::test {
@@ -94,6 +95,35 @@ TEST_F(SeccompRun, ProfileFileRefusesMkdirWithItsErrno) {
   EXPECT_NE(e.exit_code, 0) << e;
   EXPECT_NE(e.err.find("Disk quota exceeded"), std::string::npos) << e;
   lit({"container", "rm", "-f", "keeps"});
+}
+
+// An exec (and so a health probe) runs under the program the container's start
+// compiled and kept in <run-root>/seccomp; a cache file that does not check
+// out is made again, never loaded.
+TEST_F(SeccompRun, ExecRunsUnderTheContainersFilterFromTheCache) {
+  Result d = run({"-d", "--name", "probed", "-v", probe_.string() + ":/syscall-probe:ro",
+                  kTestImage, "sleep", "600"});
+  ASSERT_EQ(d.exit_code, 0) << d;
+  const fs::path cache = run_root_ / "seccomp";
+  ASSERT_FALSE(fs::is_empty(cache)) << "the start kept its program";
+  auto exec_probe = [&] {
+    Result e = lit({"container", "exec", "probed", "/syscall-probe"});
+    EXPECT_EQ(e.exit_code, 0) << e;
+    return lines_of(e);
+  };
+  auto got = exec_probe();
+  EXPECT_EQ(got["io_uring_setup"], "EPERM");
+  EXPECT_EQ(got["socket AF_VSOCK"], "EPERM");
+  EXPECT_EQ(got["socket AF_INET"], "ok");
+
+  for (const auto& f : fs::directory_iterator(cache)) std::ofstream(f.path()) << "garbage";
+  got = exec_probe();
+  EXPECT_EQ(got["io_uring_setup"], "EPERM");
+  EXPECT_EQ(got["socket AF_VSOCK"], "EPERM");
+  EXPECT_EQ(got["socket AF_INET"], "ok");
+  for (const auto& f : fs::directory_iterator(cache))
+    EXPECT_NE(read_file(f.path()), "garbage") << f.path() << " was made again";
+  lit({"container", "rm", "-f", "probed"});
 }
 
 TEST_F(SeccompRun, ABadProfileIsOneLineNamingTheField) {

@@ -196,7 +196,7 @@ runtime::ExitStatus run_step_container(StepHost& host, runtime::CreatePlan& plan
                                        const std::string& id, const RunSetup& setup) {
   runtime::RunHooks hooks;
   hooks.die_with_caller = true;  // a SIGKILLed `lit build` takes its RUN along
-  hooks.seccomp_cache = host.paths().run_root / "seccomp";
+  hooks.seccomp_cache = host.paths().seccomp_cache();
   hooks.apparmor_state = host.paths().run_root;
   try {
     hooks.init_layer = runtime::ensure_init_layer(host.paths().root / "init-layer");
