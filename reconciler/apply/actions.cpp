@@ -97,7 +97,17 @@ AnonymousVolumes anonymous_volumes_of(const Paths& paths, const std::string& id)
   return out;
 }
 
-// Returns the new container's id.
+// Whether the container joins another service's container when it is made
+// (network_mode, pid or ipc service:, volumes_from): that one must exist first.
+bool joins_other_containers(const ReplicaRequest& rr) {
+  return !rr.network_service.empty() || !rr.pid_service.empty() || !rr.ipc_service.empty() ||
+         !rr.volumes_from_services.empty();
+}
+
+// Returns the new container's id. As with docker compose, the container is
+// made at once and only its start waits for its dependencies (the wait is the
+// services' own; the container is ready to go when it ends). One that joins
+// another service's container waits before it is made.
 std::string create_container(const Paths& paths, const Project& project, const Desired& desired,
                              const Action& a, ActionContext& ctx,
                              const AnonymousVolumes& inherited = {}) {
@@ -108,6 +118,8 @@ std::string create_container(const Paths& paths, const Project& project, const D
     if (auto it = inherited.find(v.destination);
         v.kind == runtime::VolumeMount::Kind::Anonymous && it != inherited.end())
       v.source = it->second;
+  const bool wait_first = joins_other_containers(rr);
+  if (wait_first) ctx.wait_for_dependencies();
   if (!rr.network_service.empty()) {
     rr.request.network = {};
     rr.request.network.mode = runtime::NetworkMode::Container;
@@ -119,6 +131,7 @@ std::string create_container(const Paths& paths, const Project& project, const D
   // error is in `inspect`; the next `up` retries it.
   ContainerRecord rec = create_replica(paths, rr);
   if (!a.start) return rec.id;  // --no-start, `lit create`
+  if (!wait_first) ctx.wait_for_dependencies();
   ctx.step("Starting");
   runtime::launch_supervisor(paths, rec);
   return rec.id;
@@ -320,7 +333,6 @@ std::string RuntimeRunner::run(const Action& a, ActionContext& ctx) {
       return run_resource_action(paths, project, desired, a, ctx);
     case ActionKind::CreateContainer: {
       need();
-      ctx.wait_for_dependencies();
       std::string id = create_container(paths, *project, *desired, a, ctx);
       if (a.start) post_start(a, id);
       return a.start ? "Started" : "Created";
@@ -337,7 +349,6 @@ std::string RuntimeRunner::run(const Action& a, ActionContext& ctx) {
       AnonymousVolumes kept;
       if (!renew_anon_volumes_) kept = anonymous_volumes_of(paths, a.container_id);
       remove_container(paths, a.container_id, stop_timeout_, ctx, before_stop);
-      ctx.wait_for_dependencies();
       std::string id = create_container(paths, *project, *desired, a, ctx, kept);
       if (a.start) post_start(a, id);
       // update_config: the next batch waits until this one is ready.
@@ -350,7 +361,6 @@ std::string RuntimeRunner::run(const Action& a, ActionContext& ctx) {
     }
     case ActionKind::ReplaceContainer:
       need();
-      ctx.wait_for_dependencies();
       replace_start_first(a, ctx);
       return "Replaced";
     case ActionKind::RestartContainer: {
