@@ -317,11 +317,15 @@ void for_each_container(Context& ctx, const std::vector<std::string>& names,
   }
 }
 
-void register_container_commands(CLI::App& app, Context& ctx, bool run_only) {
+void register_container_commands(CLI::App& app, Context& ctx, ContainerCommands which) {
   auto* container = app.add_subcommand("container", "Manage containers");
   container->require_subcommand(1);
-  if (run_only) {
+  if (which == ContainerCommands::Run) {
     register_run(*container, ctx);
+    return;
+  }
+  if (which == ContainerCommands::SupervisorHelpers) {
+    register_supervisor_helpers(*container, ctx);
     return;
   }
   register_lifecycle_commands(*container, ctx);

@@ -283,6 +283,10 @@ void register_lifecycle_commands(CLI::App& container, Context& ctx) {
   register_update(container, ctx);
   register_rename(container, ctx);
   register_prune(container, ctx);
+  register_supervisor_helpers(container, ctx);
+}
+
+void register_supervisor_helpers(CLI::App& container, Context& ctx) {
   register_spawn(container, ctx);
   register_exited(container, ctx);
   register_health(container, ctx);

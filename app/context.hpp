@@ -75,8 +75,12 @@ void for_each_container(Context& ctx, const std::vector<std::string>& names,
 
 // One function per command group, each in its own file (cmd_image.cpp, ...).
 void register_image_commands(CLI::App& app, Context& ctx);
-// run_only: `container run` alone (the others are not built: lit start-up).
-void register_container_commands(CLI::App& app, Context& ctx, bool run_only = false);
+// Which of the container group's commands a process builds: each costs lit's
+// start-up, and `container run` (measured) and the supervisor's helpers
+// (__spawn at each start, __health at each probe) need only their own.
+enum class ContainerCommands { All, Run, SupervisorHelpers };
+void register_container_commands(CLI::App& app, Context& ctx,
+                                 ContainerCommands which = ContainerCommands::All);
 void register_network_commands(CLI::App& app, Context& ctx);  // cmd_network.cpp
 void register_volume_commands(CLI::App& app, Context& ctx);   // cmd_volume.cpp
 void register_system_commands(CLI::App& app, Context& ctx);   // cmd_system.cpp
@@ -97,7 +101,9 @@ void register_project_events(CLI::App& app, Context& ctx);
 void register_system_events(CLI::App& system, Context& ctx);
 
 // Subcommands of `lit container`, each group in its own file.
-void register_lifecycle_commands(CLI::App& container, Context& ctx);   // cmd_lifecycle.cpp
+void register_lifecycle_commands(CLI::App& container, Context& ctx);  // cmd_lifecycle.cpp
+// __spawn, __exited, __health (also in register_lifecycle_commands).
+void register_supervisor_helpers(CLI::App& container, Context& ctx);   // cmd_lifecycle.cpp
 void register_exec_commands(CLI::App& container, Context& ctx);        // cmd_exec.cpp
 void register_inspection_commands(CLI::App& container, Context& ctx);  // cmd_inspect.cpp
 void register_attach_command(CLI::App& container, Context& ctx);       // cmd_attach.cpp

@@ -85,8 +85,13 @@ int register_commands(CLI::App& cli, lit::app::Context& ctx, int argc, char** ar
              word != "system";
   if (all || word == "image") app::register_image_commands(cli, ctx);
   if (all || word == "container") {
-    bool run_only = word == "container" && command_word(argc, argv, 1) == "run";
-    app::register_container_commands(cli, ctx, run_only);
+    const std::string_view sub = word == "container" ? command_word(argc, argv, 1) : "";
+    const bool helper = sub == "__spawn" || sub == "__exited" || sub == "__health";
+    using app::ContainerCommands;
+    app::register_container_commands(cli, ctx,
+                                     sub == "run" ? ContainerCommands::Run
+                                     : helper     ? ContainerCommands::SupervisorHelpers
+                                                  : ContainerCommands::All);
   }
   if (all || word == "network") app::register_network_commands(cli, ctx);
   if (all || word == "volume") app::register_volume_commands(cli, ctx);
