@@ -216,9 +216,10 @@ void register_spawn(CLI::App& container, Context& ctx) {
         auto n = ::write(o->ready, text.data(), text.size());
     };
     try {
-      pid_t pid = runtime::spawn_for_supervisor(ctx.paths, o->id,
+      auto init = runtime::spawn_for_supervisor(ctx.paths, o->id,
                                                 {o->in, o->out, o->err, o->console}, o->ports);
-      std::printf("%d\n", pid);
+      // "PID STARTED_NS": lit-shim reads both (supervisor.cpp, start()).
+      std::printf("%d %lld\n", init.pid, static_cast<long long>(init.started_ns));
       std::fflush(stdout);
       tell("ok\n");
     } catch (const runtime::StartError& e) {

@@ -1,6 +1,9 @@
 #include "network/firewall.hpp"
 
+#include <set>
 #include <string>
+
+#include <spdlog/spdlog.h>
 
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -43,6 +46,26 @@ void check_conflicts(const ContainerPorts& ctr, const std::vector<Published>& ta
   }
 }
 
+// Fills in host_port where it is 0 with a port free on the host and not in `taken`.
+void choose_free(std::vector<PortMapping>& ports, const std::vector<Published>& taken) {
+  for (auto& p : ports) {
+    if (p.host_port != 0) continue;
+    // The kernel's pick is free of sockets; lit's own DNATs bind none, so skip those.
+    for (int attempt = 0; p.host_port == 0; ++attempt) {
+      uint16_t cand = pick_free_port(p.proto, p.host_ip);
+      bool clash = false;
+      for (const auto& t : taken)
+        clash |= same_port(p.host_ip, cand, p.proto, t.host_ip, t.host_port, t.proto);
+      for (const auto& q : ports)
+        clash |= &q != &p && same_port(p.host_ip, cand, p.proto, q.host_ip, q.host_port, q.proto);
+      if (!clash)
+        p.host_port = cand;
+      else if (attempt > 100)
+        throw Error("choose a free host port", "", 0, "give one with -p HOST:CONTAINER");
+    }
+  }
+}
+
 }  // namespace
 
 Firewall::Firewall(std::filesystem::path lock_file) : lock_file_(std::move(lock_file)) {
@@ -72,43 +95,45 @@ void Firewall::apply_network(const NetworkRules& net) {
   nft().run(nft::batch(cmds), "apply rules of " + owner);
 }
 
-void Firewall::publish(const ContainerPorts& ctr) {
-  json add = nft::port_rules(ctr);
+ContainerPorts Firewall::publish(ContainerPorts ctr,
+                                const std::function<bool(const std::string& owner)>& gone) {
   FileLock lock(lock_file_);
-  std::string owner = nft::container_owner(ctr.id);
+  const std::string owner = nft::container_owner(ctr.id);
   auto t = table();
-  check_conflicts(ctr, t ? nft::published_ports(*t) : std::vector<Published>{});
+  std::vector<Published> taken = t ? nft::published_ports(*t) : std::vector<Published>{};
+  std::set<std::string> freed;
+  std::erase_if(taken, [&](const Published& p) {
+    bool stale = p.owner != owner && gone && gone(p.owner);
+    if (stale) freed.insert(p.owner);
+    return stale;
+  });
+  choose_free(ctr.ports, taken);
+  check_conflicts(ctr, taken);
+  json add = nft::port_rules(ctr);  // validates before anything changes
   json cmds = nft::ensure_table();
-  if (t)
+  if (t) {
+    for (const auto& o : freed) {
+      spdlog::info("free ports of {}: its process is gone", o);
+      for (auto& c : nft::delete_rules(nft::rules_owned_by(*t, o))) cmds.push_back(c);
+    }
     for (auto& c : nft::delete_rules(nft::rules_owned_by(*t, owner))) cmds.push_back(c);
+  }
   for (auto& c : add) cmds.push_back(c);
   nft().run(nft::batch(cmds), "publish ports of " + owner);
+  return ctr;
 }
 
-void Firewall::check_available(const ContainerPorts& ctr) {
+void Firewall::check_available(const ContainerPorts& ctr,
+                               const std::function<bool(const std::string& owner)>& gone) {
   FileLock lock(lock_file_);
   auto t = table();
-  check_conflicts(ctr, t ? nft::published_ports(*t) : std::vector<Published>{});
+  std::vector<Published> taken = t ? nft::published_ports(*t) : std::vector<Published>{};
+  if (gone) std::erase_if(taken, [&](const Published& p) { return gone(p.owner); });
+  check_conflicts(ctr, taken);
 }
 
 void Firewall::choose_host_ports(std::vector<PortMapping>& ports) {
-  std::vector<Published> taken = published();
-  for (auto& p : ports) {
-    if (p.host_port != 0) continue;
-    // The kernel's pick is free of sockets; lit's own DNATs bind none, so skip those.
-    for (int attempt = 0; p.host_port == 0; ++attempt) {
-      uint16_t cand = pick_free_port(p.proto, p.host_ip);
-      bool clash = false;
-      for (const auto& t : taken)
-        clash |= same_port(p.host_ip, cand, p.proto, t.host_ip, t.host_port, t.proto);
-      for (const auto& q : ports)
-        clash |= &q != &p && same_port(p.host_ip, cand, p.proto, q.host_ip, q.host_port, q.proto);
-      if (!clash)
-        p.host_port = cand;
-      else if (attempt > 100)
-        throw Error("choose a free host port", "", 0, "give one with -p HOST:CONTAINER");
-    }
-  }
+  choose_free(ports, published());
 }
 
 size_t Firewall::remove_owner(std::string_view owner) {

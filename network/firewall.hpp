@@ -5,6 +5,7 @@
 // network or container deletes exactly its rules.
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
@@ -28,12 +29,18 @@ class Firewall {
 
   // Adds the table if needed and (re)places the network's rules, in one batch.
   void apply_network(const NetworkRules& net);
-  // Same for a container's published ports. A host port published by another
-  // lit container, or bound by a host process, is refused before any change.
-  void publish(const ContainerPorts& ctr);
+  // Same for a container's published ports, returned as published: a host
+  // port 0 is chosen first (as choose_host_ports). A host port published by
+  // another lit container, or bound by a host process, is refused before any
+  // change. Owners for which `gone` is true (containers whose process is gone)
+  // lose their rules in the same batch, and their ports are free to take. One
+  // read of the table and one transaction, under the lock.
+  ContainerPorts publish(ContainerPorts ctr,
+                         const std::function<bool(const std::string& owner)>& gone = {});
   // The refusal publish() would give, without changing anything (host ports
   // already chosen): to refuse a container before it is created.
-  void check_available(const ContainerPorts& ctr);
+  void check_available(const ContainerPorts& ctr,
+                       const std::function<bool(const std::string& owner)>& gone = {});
   // Fills in host_port where it is 0 with a port free on the host and not
   // published by lit.
   void choose_host_ports(std::vector<PortMapping>& ports);

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <functional>
+#include <memory>
 #include <set>
 
 #include "network/dns_service.hpp"
@@ -129,28 +131,17 @@ void link_into(int netns_fd, const runtime::Endpoint& ep, const NetworkAttachmen
   attach_container(link);
 }
 
-// A container's published ports on its primary network, host ports chosen.
-ContainerPorts container_ports(const runtime::Endpoint& ep, const NetworkRecord& primary,
-                               Firewall& fw) {
-  ContainerPorts ports{ep.id, ep.networks.at(0).ip, primary.subnet.to_string(), ep.publish};
-  fw.choose_host_ports(ports.ports);
-  return ports;
-}
-
-// Ports published for a container whose process is gone (killed with its
-// supervisor, or before a reboot, so its exit was never recorded) are freed.
-void release_stale_ports(const NetworkStore& networks, Firewall& fw) {
-  std::set<std::string> live;
+// Whether published ports belong to a container whose process is gone
+// (killed with its supervisor, or before a reboot, so its exit was never
+// recorded): those are freed.
+std::function<bool(const std::string&)> stale_port_owner(const NetworkStore& networks) {
+  auto live = std::make_shared<std::set<std::string>>();
   for (const auto& net : networks.list())
     for (const auto& [id, e] : net.endpoints)
-      if (e.running()) live.insert(nft::container_owner(id));
-  std::set<std::string> stale;
-  for (const auto& p : fw.published())
-    if (p.owner.starts_with("ctr:") && !live.contains(p.owner)) stale.insert(p.owner);
-  for (const auto& owner : stale) {
-    spdlog::info("free ports of {}: its process is gone", owner);
-    fw.remove_owner(owner);
-  }
+      if (e.running()) live->insert(nft::container_owner(id));
+  return [live](const std::string& owner) {
+    return owner.starts_with("ctr:") && !live->contains(owner);
+  };
 }
 
 template <typename F>
@@ -223,11 +214,9 @@ void Manager::create(const Paths& paths, runtime::Endpoint& ep) {
         attached.push_back(a.network_id);
       }
       std::erase_if(ports, [](const PortMapping& p) { return p.host_port == 0; });
-      if (!ports.empty()) {
-        Firewall fw = firewall(paths);
-        release_stale_ports(networks, fw);
-        fw.check_available(ContainerPorts{ep.id, "", "", ports});
-      }
+      if (!ports.empty())
+        firewall(paths).check_available(ContainerPorts{ep.id, "", "", ports},
+                                        stale_port_owner(networks));
     } catch (...) {
       for (const auto& id : attached)
         best_effort("release address", ep.name, [&] { networks.detach(id, ep.id); });
@@ -258,10 +247,10 @@ std::vector<PublishedPort> Manager::start(const Paths& paths, const runtime::End
       }
       networks.set_running(ep.id, ep.pid, ep.pid_start_time);
       if (!ep.publish.empty()) {
-        release_stale_ports(networks, fw);
-        ContainerPorts ports = container_ports(ep, joined.front(), fw);
         enable_route_localnet();  // published ports answer on 127.0.0.1 too
-        fw.publish(ports);
+        ContainerPorts ports = fw.publish(
+            {ep.id, ep.networks.at(0).ip, joined.front().subnet.to_string(), ep.publish},
+            stale_port_owner(networks));
         for (const auto& p : ports.ports) bound.push_back(p);
       }
       DnsService(paths).sync(true);

@@ -496,10 +496,14 @@ ContainerReadiness readiness_of(const Service& s, const ProjectContainer& c) {
 
 std::vector<ContainerReadiness> assess_readiness(const Paths& paths, const Project& project,
                                                  const std::set<std::string>& services) {
+  // One read of the records for all services (a look follows every event).
+  std::map<std::string, std::vector<ProjectContainer>> by_service;
+  for (auto& c : project_containers(paths, project.name))
+    by_service[label_of(c.record, kServiceLabel)].push_back(std::move(c));
   std::vector<ContainerReadiness> out;
   for (const auto& [name, s] : project.services) {
     if (!services.empty() && !services.contains(name)) continue;
-    auto replicas = project_containers(paths, project.name, {.service = name});
+    const auto& replicas = by_service[name];
     if (replicas.empty()) out.push_back({name, Readiness::Waiting, "no container", ""});
     for (const auto& c : replicas) out.push_back(readiness_of(s, c));
   }

@@ -139,14 +139,16 @@ void launch_supervisor(const Paths& paths, const ContainerRecord& record, const 
   throw StartError(std::move(e), code);
 }
 
-pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const DetachedStdio& stdio,
-                           int ports_fd) {
+SpawnedInit spawn_for_supervisor(const Paths& paths, const std::string& id,
+                                 const DetachedStdio& stdio, int ports_fd) {
   RecordStore records(paths);
   auto rec = records.read(id);
   if (!rec) throw StartError(Error("no such container: " + id), 125);
   const pid_t shim = ::getppid();
   std::vector<PublishedPort> ports;
+  SpawnedInit spawned;
   auto on_start = [&](pid_t pid) {
+    spawned.started_ns = shim::now_ns();
     bool present = records.update(
         id,
         [&](ContainerRecord& r) {
@@ -167,14 +169,14 @@ pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const Deta
         proxied = bind_proxy_listeners(*rec, ports);
       };
     }
-    pid_t pid = start_detached(rec->spec, stdio, hooks);
+    spawned.pid = start_detached(rec->spec, stdio, hooks);
     try {
       if (!proxied.empty()) hand_over_ports(ports_fd, proxied);
     } catch (const Error& e) {  // it runs: say why its ports do not answer
       spdlog::warn("container {}: {}", rec->name, e.what());
     }
     record_container_event(paths, *rec, "start");  // the first start and each restart's
-    return pid;
+    return spawned;
   } catch (const StartError& e) {
     network_stop(paths, *rec);
     records.update(id, [&](ContainerRecord& r) {

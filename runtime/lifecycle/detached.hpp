@@ -30,14 +30,21 @@ void launch_supervisor(const Paths& paths, const ContainerRecord& record);
 // The same, with the operation lock the caller already holds.
 void launch_supervisor(const Paths& paths, const ContainerRecord& record, const FileLock& op_lock);
 
+// The init __spawn started, and when (realtime ns, the moment recorded as
+// started_at): the supervisor times the first health probe from it.
+struct SpawnedInit {
+  pid_t pid = -1;
+  int64_t started_ns = 0;
+};
+
 // __spawn: starts the container as the caller's sibling, records it running
-// (pid, supervisor pid = our parent) and returns the init's pid. On failure the
+// (pid, supervisor pid = our parent) and returns the init. On failure the
 // record gets the error and exit code, and StartError is rethrown. When its
 // ports need the supervisor's proxy (published_proxy.hpp), their host sockets
 // are bound before it runs (a port taken fails the start) and sent over
 // `ports_fd` (-1: the supervisor takes none; then they are not proxied).
-pid_t spawn_for_supervisor(const Paths& paths, const std::string& id, const DetachedStdio& stdio,
-                           int ports_fd = -1);
+SpawnedInit spawn_for_supervisor(const Paths& paths, const std::string& id,
+                                 const DetachedStdio& stdio, int ports_fd = -1);
 
 // What the supervisor tells __exited about one run of the container.
 struct ExitReport {

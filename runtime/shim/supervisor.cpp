@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -182,8 +183,12 @@ class Supervisor {
     open_attach();
     if (!proxied.listeners.empty())
       proxy_ = std::make_unique<PortProxy>(std::move(proxied.listeners), std::move(proxied.netns));
+    // "PID STARTED_NS": the init, and when __spawn recorded it started.
     init_ = 0;
-    std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), init_);
+    const char* end = pid_text.data() + pid_text.size();
+    auto [p, ec] = std::from_chars(pid_text.data(), end, init_);
+    init_started_ns_ = 0;
+    if (ec == std::errc() && p < end && *p == ' ') std::from_chars(p + 1, end, init_started_ns_);
     return init_ > 0;
   }
 
@@ -202,15 +207,19 @@ class Supervisor {
     return {stdin_->write.get(), false, c_.stdin_once};
   }
 
-  void arm_health(bool on) {
+  // Probes every period from now on; the first one after `first_ns` (the
+  // period when 0).
+  void arm_health(bool on, int64_t first_ns = 0) {
     if (!timerfd_) return;
     itimerspec t{};
     armed_ns_ = 0;
     if (on) {
       armed_ns_ = probe_interval_ns();
-      t.it_value.tv_sec = armed_ns_ / 1'000'000'000;
-      t.it_value.tv_nsec = armed_ns_ % 1'000'000'000;
-      t.it_interval = t.it_value;
+      if (first_ns <= 0 || first_ns > armed_ns_) first_ns = armed_ns_;
+      t.it_value.tv_sec = first_ns / 1'000'000'000;
+      t.it_value.tv_nsec = first_ns % 1'000'000'000;
+      t.it_interval.tv_sec = armed_ns_ / 1'000'000'000;
+      t.it_interval.tv_nsec = armed_ns_ % 1'000'000'000;
     }
     ::timerfd_settime(timerfd_.get(), 0, &t, nullptr);
   }
@@ -245,12 +254,17 @@ class Supervisor {
     if (master_) out.read = std::move(master_);  // with a tty, all output comes from the pty
     if (attach_)
       attach_->set_input(attach_input(out.read.get()), [this] { stdin_->write.reset(); });
-    const int64_t started = now_ns();
+    // The container started when __spawn recorded it (started_at), a few ms
+    // before its exit let us here: the first probe is one period after that,
+    // as in docker, not one period after this.
+    const int64_t now = now_ns();
+    const int64_t started =
+        init_started_ns_ > 0 && init_started_ns_ <= now ? init_started_ns_ : now;
     started_ns_ = started;
     health_starting_ = true;
     ::fcntl(out.read.get(), F_SETFL, O_NONBLOCK);
     ::fcntl(err.read.get(), F_SETFL, O_NONBLOCK);
-    arm_health(true);
+    arm_health(true, std::max<int64_t>(probe_interval_ns() - (now - started), 1));
     supervise(out.read, err.read, o);
     proxy_.reset();
     arm_health(false);
@@ -390,6 +404,7 @@ class Supervisor {
   std::unique_ptr<PortProxy> proxy_;  // this run's published ports, when proxied (rootless)
   std::unique_ptr<LogWriter> log_;
   pid_t init_ = -1, health_ = -1;
+  int64_t init_started_ns_ = 0;  // when __spawn recorded the init started (realtime ns)
   int64_t started_ns_ = 0, armed_ns_ = 0;  // the init's start; the timer's period (0: off)
   bool health_starting_ = true;            // the health status is still "starting"
   int64_t last_delay_ms_ = 0;

@@ -16,7 +16,10 @@ bench_enter() {
     return
   fi
   local missing=() tool
-  for tool in podman runc crun hyperfine; do
+  # podman's network stack (netavark 1.4) runs the iptables command: without
+  # it every podman container with a network fails to start ("netavark: No
+  # such file or directory"). It changes only the sandbox's own netns here.
+  for tool in podman runc crun hyperfine iptables; do
     command -v "$tool" >/dev/null || missing+=("$tool")
   done
   if [ ${#missing[@]} -gt 0 ]; then
