@@ -1,9 +1,9 @@
 #include "network/firewall.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <set>
 #include <string>
-
-#include <spdlog/spdlog.h>
 
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -96,7 +96,7 @@ void Firewall::apply_network(const NetworkRules& net) {
 }
 
 ContainerPorts Firewall::publish(ContainerPorts ctr,
-                                const std::function<bool(const std::string& owner)>& gone) {
+                                 const std::function<bool(const std::string& owner)>& gone) {
   FileLock lock(lock_file_);
   const std::string owner = nft::container_owner(ctr.id);
   auto t = table();

@@ -248,9 +248,9 @@ std::vector<PublishedPort> Manager::start(const Paths& paths, const runtime::End
       networks.set_running(ep.id, ep.pid, ep.pid_start_time);
       if (!ep.publish.empty()) {
         enable_route_localnet();  // published ports answer on 127.0.0.1 too
-        ContainerPorts ports = fw.publish(
-            {ep.id, ep.networks.at(0).ip, joined.front().subnet.to_string(), ep.publish},
-            stale_port_owner(networks));
+        ContainerPorts ports =
+            fw.publish({ep.id, ep.networks.at(0).ip, joined.front().subnet.to_string(), ep.publish},
+                       stale_port_owner(networks));
         for (const auto& p : ports.ports) bound.push_back(p);
       }
       DnsService(paths).sync(true);

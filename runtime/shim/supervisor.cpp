@@ -404,7 +404,7 @@ class Supervisor {
   std::unique_ptr<PortProxy> proxy_;  // this run's published ports, when proxied (rootless)
   std::unique_ptr<LogWriter> log_;
   pid_t init_ = -1, health_ = -1;
-  int64_t init_started_ns_ = 0;  // when __spawn recorded the init started (realtime ns)
+  int64_t init_started_ns_ = 0;            // when __spawn recorded the init started (realtime ns)
   int64_t started_ns_ = 0, armed_ns_ = 0;  // the init's start; the timer's period (0: off)
   bool health_starting_ = true;            // the health status is still "starting"
   int64_t last_delay_ms_ = 0;

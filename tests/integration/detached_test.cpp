@@ -11,6 +11,7 @@
 #include <regex>
 #include <thread>
 
+#include "runtime/shim/log_time.hpp"
 #include "tests/integration/run_fixture.hpp"
 
 namespace lit::test {
@@ -216,6 +217,14 @@ TEST_F(DetachedTest, HealthGoesStartingHealthyUnhealthy) {
   EXPECT_TRUE(status_line("doc").ends_with("(health: starting)")) << status_line("doc");
   EXPECT_TRUE(eventually([&] { return status_line("doc").ends_with("(healthy)"); }))
       << status_line("doc");
+  // docker's rule: the first probe runs one interval after the container
+  // started (lit-shim times it from the start __spawn recorded), not sooner.
+  auto j = inspect("doc");
+  int64_t started_ns = 0;
+  ASSERT_TRUE(lit::shim::parse_rfc3339(j["state"]["started_at"].get<std::string>(), started_ns))
+      << j.dump(2);
+  const auto& first = j["state"]["health"]["log"].at(0);
+  EXPECT_GE(first["start_ns"].get<int64_t>(), started_ns + 500'000'000) << j.dump(2);
   Result r = lit({"container", "exec", "doc", "rm", "/tmp/ok"});
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_TRUE(eventually([&] { return status_line("doc").ends_with("(unhealthy)"); }))
