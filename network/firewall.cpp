@@ -66,6 +66,11 @@ void choose_free(std::vector<PortMapping>& ports, const std::vector<Published>& 
   }
 }
 
+// The table and its base chains, when the listing lacks them (see ensure_table()).
+json setup_for(const std::optional<json>& table) {
+  return table && nft::has_base_chains(*table) ? json::array() : nft::ensure_table();
+}
+
 }  // namespace
 
 Firewall::Firewall(std::filesystem::path lock_file) : lock_file_(std::move(lock_file)) {
@@ -88,8 +93,9 @@ void Firewall::apply_network(const NetworkRules& net) {
   json add = nft::network_rules(net);  // validates before anything changes
   FileLock lock(lock_file_);
   std::string owner = nft::network_owner(net.id);
-  json cmds = nft::ensure_table();
-  if (auto t = table())
+  auto t = table();
+  json cmds = setup_for(t);
+  if (t)
     for (auto& c : nft::delete_rules(nft::rules_owned_by(*t, owner))) cmds.push_back(c);
   for (auto& c : add) cmds.push_back(c);
   nft().run(nft::batch(cmds), "apply rules of " + owner);
@@ -110,7 +116,7 @@ ContainerPorts Firewall::publish(ContainerPorts ctr,
   choose_free(ctr.ports, taken);
   check_conflicts(ctr, taken);
   json add = nft::port_rules(ctr);  // validates before anything changes
-  json cmds = nft::ensure_table();
+  json cmds = setup_for(t);
   if (t) {
     for (const auto& o : freed) {
       spdlog::info("free ports of {}: its process is gone", o);

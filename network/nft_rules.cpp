@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <charconv>
+#include <set>
 
 #include "runtime/util/error.hpp"
 
@@ -197,6 +198,18 @@ std::vector<RuleRef> rules_owned_by(const json& listing, std::string_view owner)
 }
 
 size_t rule_count(const json& listing) { return rules_of(listing).size(); }
+
+bool has_base_chains(const json& listing) {
+  if (!listing.contains("nftables")) return false;
+  std::set<std::string> chains;
+  for (const auto& item : listing["nftables"]) {
+    if (!item.contains("chain")) continue;
+    const json& c = item["chain"];
+    if (c.value("family", "") == kFamily && c.value("table", "") == kTable && c.contains("hook"))
+      chains.insert(c.value("name", ""));
+  }
+  return chains == std::set<std::string>{"prerouting", "output", "forward", "postrouting"};
+}
 
 std::vector<Published> published_ports(const json& listing) {
   std::vector<Published> out;

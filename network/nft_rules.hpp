@@ -57,7 +57,10 @@ struct Published {
 // {"nftables": [cmds...]}: one batch, applied atomically by the kernel.
 json batch(const json& cmds);
 
-// "add table" and "add chain" commands: idempotent (adding what exists is a no-op).
+// "add table" and "add chain" commands: idempotent (adding what exists is a
+// no-op), but not free: the kernel takes an "add chain" of an existing base
+// chain as an update, and a batch with one waits ~13 ms (against ~0.5 ms for
+// a rule). Sent only when the table lacks them (has_base_chains).
 json ensure_table();
 // "add rule" commands for a network: isolation, and masquerade or (internal) no egress.
 json network_rules(const NetworkRules& net);
@@ -71,6 +74,8 @@ json list_table();
 // Readers of a `list table inet lit` JSON output.
 std::vector<RuleRef> rules_owned_by(const json& listing, std::string_view owner);
 size_t rule_count(const json& listing);
+// Whether the listing has lit's table with the four base chains ensure_table() makes.
+bool has_base_chains(const json& listing);
 std::vector<Published> published_ports(const json& listing);
 
 }  // namespace lit::network::nft

@@ -246,6 +246,32 @@ json listing_of(const json& cmds) {
   return {{"nftables", items}};
 }
 
+// What `list table inet lit` shows of the chains ensure_table() adds.
+json chains_listing(const std::string& table, std::vector<std::string> names) {
+  json items = json::array({{{"table", {{"family", "inet"}, {"name", table}, {"handle", 1}}}}});
+  for (const auto& n : names)
+    items.push_back({{"chain",
+                      {{"family", "inet"},
+                       {"table", table},
+                       {"name", n},
+                       {"handle", 2},
+                       {"type", n == "forward" ? "filter" : "nat"},
+                       {"hook", n},
+                       {"prio", 0},
+                       {"policy", "accept"}}}});
+  return {{"nftables", items}};
+}
+
+// lit adds the table and its chains only when they are missing: an "add
+// chain" of an existing base chain makes the kernel's transaction wait.
+TEST(NftRules, BaseChainsAreFoundOnlyWhenAllFourAreInLitsTable) {
+  const std::vector<std::string> all = {"prerouting", "output", "forward", "postrouting"};
+  EXPECT_TRUE(nft::has_base_chains(chains_listing("lit", all)));
+  EXPECT_FALSE(nft::has_base_chains(chains_listing("lit", {"prerouting", "output", "forward"})));
+  EXPECT_FALSE(nft::has_base_chains(chains_listing("other", all)));
+  EXPECT_FALSE(nft::has_base_chains(json::object()));
+}
+
 TEST(NftRules, ReadersFindRulesByOwnerInLitsTableOnly) {
   json cmds = nft::network_rules({"n1", "lit-n1", "10.90.1.0/24", false});
   for (auto& c : nft::port_rules(web())) cmds.push_back(c);
