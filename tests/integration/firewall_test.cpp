@@ -180,6 +180,13 @@ TEST_F(FirewallTest, PublishedPortAnswersOnLoopbackTheHostAddressAndHairpin) {
       "ip route add default via 10.90.1.1;"
       "ip link add host0 type veth peer name host0p; ip addr add 192.0.2.10/24 dev host0;"
       "ip link set host0p up; ip link set host0 up";
+  // The links live in this process's namespace: gone with this test, or the
+  // next test in the same process would find them (its leak check does).
+  struct Links {
+    ~Links() {
+      run_process({"sh", "-c", "ip link del lit-n1; ip link del lv-c1; ip link del host0"});
+    }
+  } links;
   Result made = sh(setup);
   ASSERT_EQ(made.exit_code, 0) << made;
   Background httpd({"nsenter", "-t", std::to_string(holder.pid), "-n", "busybox", "httpd", "-f",
