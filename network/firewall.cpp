@@ -66,6 +66,20 @@ void choose_free(std::vector<PortMapping>& ports, const std::vector<Published>& 
   }
 }
 
+// The ports published in the listing, but for those of owners `gone` says
+// are gone (added to `freed`) and of `own`, which is being replaced.
+std::vector<Published> taken_ports(const std::optional<json>& table,
+                                   const std::function<bool(const std::string&)>& gone,
+                                   std::set<std::string>& freed, const std::string& own = "") {
+  std::vector<Published> taken = table ? nft::published_ports(*table) : std::vector<Published>{};
+  std::erase_if(taken, [&](const Published& p) {
+    bool stale = p.owner != own && gone && gone(p.owner);
+    if (stale) freed.insert(p.owner);
+    return stale;
+  });
+  return taken;
+}
+
 // The table and its base chains, when the listing lacks them (see ensure_table()).
 json setup_for(const std::optional<json>& table) {
   return table && nft::has_base_chains(*table) ? json::array() : nft::ensure_table();
@@ -106,13 +120,8 @@ ContainerPorts Firewall::publish(ContainerPorts ctr,
   FileLock lock(lock_file_);
   const std::string owner = nft::container_owner(ctr.id);
   auto t = table();
-  std::vector<Published> taken = t ? nft::published_ports(*t) : std::vector<Published>{};
   std::set<std::string> freed;
-  std::erase_if(taken, [&](const Published& p) {
-    bool stale = p.owner != owner && gone && gone(p.owner);
-    if (stale) freed.insert(p.owner);
-    return stale;
-  });
+  std::vector<Published> taken = taken_ports(t, gone, freed, owner);
   choose_free(ctr.ports, taken);
   check_conflicts(ctr, taken);
   json add = nft::port_rules(ctr);  // validates before anything changes
@@ -133,9 +142,8 @@ void Firewall::check_available(const ContainerPorts& ctr,
                                const std::function<bool(const std::string& owner)>& gone) {
   FileLock lock(lock_file_);
   auto t = table();
-  std::vector<Published> taken = t ? nft::published_ports(*t) : std::vector<Published>{};
-  if (gone) std::erase_if(taken, [&](const Published& p) { return gone(p.owner); });
-  check_conflicts(ctr, taken);
+  std::set<std::string> freed;  // only at publish
+  check_conflicts(ctr, taken_ports(t, gone, freed));
 }
 
 void Firewall::choose_host_ports(std::vector<PortMapping>& ports) {

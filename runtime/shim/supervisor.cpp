@@ -185,10 +185,10 @@ class Supervisor {
       proxy_ = std::make_unique<PortProxy>(std::move(proxied.listeners), std::move(proxied.netns));
     // "PID STARTED_NS": the init, and when __spawn recorded it started.
     init_ = 0;
+    started_ns_ = 0;
     const char* end = pid_text.data() + pid_text.size();
     auto [p, ec] = std::from_chars(pid_text.data(), end, init_);
-    init_started_ns_ = 0;
-    if (ec == std::errc() && p < end && *p == ' ') std::from_chars(p + 1, end, init_started_ns_);
+    if (ec == std::errc() && p < end && *p == ' ') std::from_chars(p + 1, end, started_ns_);
     return init_ > 0;
   }
 
@@ -207,15 +207,15 @@ class Supervisor {
     return {stdin_->write.get(), false, c_.stdin_once};
   }
 
-  // Probes every period from now on; the first one after `first_ns` (the
-  // period when 0).
-  void arm_health(bool on, int64_t first_ns = 0) {
+  // Probes every period; the first one a period after a moment `elapsed_ns`
+  // ago (the container's start), at once when that has passed.
+  void arm_health(bool on, int64_t elapsed_ns = 0) {
     if (!timerfd_) return;
     itimerspec t{};
     armed_ns_ = 0;
     if (on) {
       armed_ns_ = probe_interval_ns();
-      if (first_ns <= 0 || first_ns > armed_ns_) first_ns = armed_ns_;
+      const int64_t first_ns = std::max<int64_t>(armed_ns_ - elapsed_ns, 1);
       t.it_value.tv_sec = first_ns / 1'000'000'000;
       t.it_value.tv_nsec = first_ns % 1'000'000'000;
       t.it_interval.tv_sec = armed_ns_ / 1'000'000'000;
@@ -258,13 +258,12 @@ class Supervisor {
     // before its exit let us here: the first probe is one period after that,
     // as in docker, not one period after this.
     const int64_t now = now_ns();
-    const int64_t started =
-        init_started_ns_ > 0 && init_started_ns_ <= now ? init_started_ns_ : now;
-    started_ns_ = started;
+    if (started_ns_ <= 0 || started_ns_ > now) started_ns_ = now;
+    const int64_t started = started_ns_;
     health_starting_ = true;
     ::fcntl(out.read.get(), F_SETFL, O_NONBLOCK);
     ::fcntl(err.read.get(), F_SETFL, O_NONBLOCK);
-    arm_health(true, std::max<int64_t>(probe_interval_ns() - (now - started), 1));
+    arm_health(true, now - started);
     supervise(out.read, err.read, o);
     proxy_.reset();
     arm_health(false);
@@ -404,9 +403,9 @@ class Supervisor {
   std::unique_ptr<PortProxy> proxy_;  // this run's published ports, when proxied (rootless)
   std::unique_ptr<LogWriter> log_;
   pid_t init_ = -1, health_ = -1;
-  int64_t init_started_ns_ = 0;            // when __spawn recorded the init started (realtime ns)
-  int64_t started_ns_ = 0, armed_ns_ = 0;  // the init's start; the timer's period (0: off)
-  bool health_starting_ = true;            // the health status is still "starting"
+  // The init's start as __spawn recorded it (realtime ns); the timer's period (0: off).
+  int64_t started_ns_ = 0, armed_ns_ = 0;
+  bool health_starting_ = true;  // the health status is still "starting"
   int64_t last_delay_ms_ = 0;
 };
 
