@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -136,9 +137,13 @@ Applied apply_and_wait(const Context& ctx, const Project& project, const Desired
   out.output = std::move(result.output);
   out.warnings = std::move(result.warnings);
   const bool stopped = options.stop.stop_requested();
-  if (out.failures.empty() && wait && !stopped)
+  if (out.failures.empty() && wait && !stopped) {
+    std::future<void> meanwhile;
+    if (wait->meanwhile) meanwhile = std::async(std::launch::async, wait->meanwhile);
     out.failures = wait_until_ready(ctx.paths, project, wait->services, wait->timeout, progress,
                                     wait->on_look);
+    if (meanwhile.valid()) meanwhile.get();
+  }
   return out;
 }
 
@@ -336,9 +341,11 @@ void register_up(CLI::App& app, Context& ctx) {
       wait = WaitFor{std::chrono::seconds(o->wait_timeout), changed};
     ApplyOptions apply;
     apply.renew_anon_volumes = o->f.renew_anon_volumes;
+    VersionDraft draft;
+    if (wait) wait->meanwhile = [&] { draft = draft_version(ctx, c.project); };
     ctx.exit_code = apply_with_progress(ctx, c.project, c.desired, c.plan, apply, wait);
     ctx.exit_code = settle_version(ctx, c.project, changed, ctx.exit_code, o->atomic,
-                                   std::chrono::seconds(o->wait_timeout));
+                                   std::chrono::seconds(o->wait_timeout), std::move(draft));
     std::optional<SystemdSupervision> supervision;
     if (systemd && ctx.exit_code == 0) {
       systemd->send("READY=1");
@@ -376,10 +383,12 @@ int up_from_store_and_wait(Context& ctx, std::chrono::seconds timeout) {
   f.remove_orphans = true;  // the files are the whole project: a service gone goes
   Convergence c = plan_convergence(ctx, f);
   const std::set<std::string> changed = changed_services(c.plan);
-  const int rc = apply_with_progress(ctx, c.project, c.desired, c.plan, {},
-                                     WaitFor{timeout, started_services(c.project, f)});
+  VersionDraft draft;
+  WaitFor wait{timeout, started_services(c.project, f)};
+  wait.meanwhile = [&] { draft = draft_version(ctx, c.project); };
+  const int rc = apply_with_progress(ctx, c.project, c.desired, c.plan, {}, wait);
   // As up --atomic: what changed goes back to the version that ran before.
-  return settle_version(ctx, c.project, changed, rc, true, timeout);
+  return settle_version(ctx, c.project, changed, rc, true, timeout, std::move(draft));
 }
 
 namespace {
@@ -634,10 +643,12 @@ UpOutcome up_detached(const Context& base, const UpRequest& request, std::stop_t
   if (request.atomic && !wait && !changed.empty()) wait = WaitFor{request.timeout, changed};
   ApplyOptions apply;
   apply.stop = stop;
+  VersionDraft draft;
+  if (wait) wait->meanwhile = [&] { draft = draft_version(ctx, c.project); };
   UpOutcome out{c.project.name,
                 apply_and_wait(ctx, c.project, c.desired, c.plan, apply, wait).failures};
   settle_version(ctx, c.project, changed, out.failures.empty() ? 0 : 1, request.atomic,
-                 request.timeout);
+                 request.timeout, std::move(draft));
   return out;
 }
 

@@ -56,6 +56,9 @@ struct WaitFor {
   std::chrono::seconds timeout;
   std::set<std::string> services;
   reconciler::ReadinessObserver on_look{};  // each look at the containers (systemd's STATUS=)
+  // Work for the time the wait takes, run beside it once the plan is applied
+  // (the version the up records); what it throws, the wait rethrows.
+  std::function<void()> meanwhile{};
 };
 
 // What applying a plan (and waiting, with --wait) came to: the failures, one

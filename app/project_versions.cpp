@@ -76,24 +76,33 @@ std::set<std::string> changed_services(const Plan& plan) {
   return out;
 }
 
-void record_applied(const Context& ctx, const Project& project,
-                    const std::set<std::string>& changed) {
+VersionDraft draft_version(const Context& ctx, const Project& project) {
   VersionStore versions(ctx.paths, project.name);
-  std::string definition = definition_of(project);
+  VersionDraft d;
+  d.definition = definition_of(project);
+  d.built_images = built_images(ctx, project);
+  auto current = versions.current();  // an up that changed nothing records nothing
+  d.unchanged = current && d.built_images == current->built_images &&
+                d.definition == versions.definition(current->number);
+  if (!d.unchanged) d.staged = versions.stage(d.definition);
+  d.made = true;
+  return d;
+}
+
+void record_applied(const Context& ctx, const Project& project,
+                    const std::set<std::string>& changed, VersionDraft draft) {
+  if (!draft.made) draft = draft_version(ctx, project);
+  if (draft.unchanged) return;
   ProjectVersion v;
   v.changed.assign(changed.begin(), changed.end());
   v.working_dir = project.working_dir;
-  v.built_images = built_images(ctx, project);
-  auto current = versions.current();  // an up that changed nothing records nothing
-  if (current && definition == versions.definition(current->number) &&
-      current->built_images == v.built_images)
-    return;
-  versions.record(definition, v);
+  v.built_images = std::move(draft.built_images);
+  VersionStore(ctx.paths, project.name).record_staged(std::move(draft.staged), std::move(v));
 }
 
 int settle_version(Context& ctx, const Project& project, const std::set<std::string>& changed,
-                   int rc, bool atomic, std::chrono::seconds timeout) {
-  if (rc == 0) record_applied(ctx, project, changed);
+                   int rc, bool atomic, std::chrono::seconds timeout, VersionDraft draft) {
+  if (rc == 0) record_applied(ctx, project, changed, std::move(draft));
   if (rc == 0 || !atomic || rc == kExitInterrupted || changed.empty()) return rc;
   return return_to_current(ctx, project, changed, timeout);
 }

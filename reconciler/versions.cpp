@@ -1,5 +1,7 @@
 #include "reconciler/versions.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -12,6 +14,9 @@ namespace lit::reconciler {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Where stage() writes a version's files before record_staged() numbers them.
+constexpr std::string_view kStagedPrefix = ".staged-";
 
 constexpr std::pair<VersionResult, std::string_view> kResults[] = {
     {VersionResult::Applied, "applied"},
@@ -72,6 +77,7 @@ std::vector<ProjectVersion> VersionStore::list() const {
   std::vector<ProjectVersion> out;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    if (entry.path().filename().string().starts_with(kStagedPrefix)) continue;  // not recorded
     try {  // version.json is written last: without it, the entry was cut short
       out.push_back(from_json(nlohmann::json::parse(read_file(entry.path() / "version.json"))));
     } catch (const std::exception&) {
@@ -96,7 +102,39 @@ std::string VersionStore::definition(int number) const {
   return read_file(definition_file(number));
 }
 
+StagedVersion& StagedVersion::operator=(StagedVersion&& other) noexcept {
+  if (this != &other) {
+    discard();
+    dir_ = std::exchange(other.dir_, {});
+  }
+  return *this;
+}
+
+void StagedVersion::discard() noexcept {
+  if (dir_.empty()) return;
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+  dir_.clear();
+}
+
 ProjectVersion VersionStore::record(const std::string& definition, ProjectVersion v) {
+  return record_staged(stage(definition), std::move(v));
+}
+
+StagedVersion VersionStore::stage(const std::string& definition) const {
+  const fs::path dir = dir_ / (std::string(kStagedPrefix) + std::to_string(::getpid()));
+  std::error_code ec;
+  fs::remove_all(dir, ec);  // a pid reused: an earlier stage of a killed up
+  StagedVersion out(dir);   // removed again if a write fails
+  make_dirs(dir, 0700);
+  write_file_atomic(dir / "compose.yaml", definition, 0600);
+  // Empty, so it needs no fsync: if a crash loses it, empty_env_file() makes
+  // it again (one fsync less for each up that records a version).
+  write_file_atomic(dir / "empty.env", "", 0600, Durability::NoSync);
+  return out;
+}
+
+ProjectVersion VersionStore::record_staged(StagedVersion staged, ProjectVersion v) {
   auto all = list();
   v.number = all.empty() ? 1 : all.back().number + 1;
   v.created_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -105,21 +143,21 @@ ProjectVersion VersionStore::record(const std::string& definition, ProjectVersio
   const fs::path dir = dir_ / std::to_string(v.number);
   std::error_code ec;
   fs::remove_all(dir, ec);  // an earlier entry cut short under this number
-  make_dirs(dir, 0700);
-  write_file_atomic(dir / "compose.yaml", definition, 0600);
-  // Empty, so it needs no fsync: if a crash loses it, empty_env_file() makes
-  // it again (one fsync less for each up that records a version).
-  write_file_atomic(dir / "empty.env", "", 0600, Durability::NoSync);
-  write_file_atomic(dir / "version.json", to_json(v).dump(2) + "\n", 0600);
+  write_file_atomic(staged.dir() / "version.json", to_json(v).dump(2) + "\n", 0600);
+  fs::rename(staged.dir(), dir, ec);
+  if (ec) throw Error::sys("record version " + std::to_string(v.number), dir.string(), ec.value());
+  staged.release();
   all.push_back(v);
-  // Pruned: the oldest beyond kKeptVersions, never what runs or the one before it.
+  // Pruned: the oldest beyond kKeptVersions, never what runs or the one before
+  // it; and what killed ups staged and never recorded (we hold the lock).
   std::set<int> keep;
-  if (auto c = current()) {
-    keep.insert(c->number);
-    if (auto b = applied_before(c->number)) keep.insert(b->number);
-  }
+  for (auto it = all.rbegin(); it != all.rend() && keep.size() < 2; ++it)
+    if (it->result == VersionResult::Applied) keep.insert(it->number);
   for (std::size_t i = 0; i + kKeptVersions < all.size(); ++i)
     if (!keep.contains(all[i].number)) fs::remove_all(dir_ / std::to_string(all[i].number), ec);
+  for (const auto& entry : fs::directory_iterator(dir_, ec))
+    if (entry.path().filename().string().starts_with(kStagedPrefix))
+      fs::remove_all(entry.path(), ec);
   return v;
 }
 

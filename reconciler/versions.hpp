@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "runtime/util/paths.hpp"
@@ -40,6 +41,27 @@ struct ProjectVersion {
 // How many versions are kept (besides the current one and the one before it).
 inline constexpr std::size_t kKeptVersions = 10;
 
+// A version's files written ahead by VersionStore::stage(), not yet a
+// version: removed when dropped, unless record_staged() took them.
+class StagedVersion {
+ public:
+  StagedVersion() = default;
+  explicit StagedVersion(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  StagedVersion(StagedVersion&& other) noexcept : dir_(std::exchange(other.dir_, {})) {}
+  StagedVersion& operator=(StagedVersion&& other) noexcept;
+  StagedVersion(const StagedVersion&) = delete;
+  StagedVersion& operator=(const StagedVersion&) = delete;
+  ~StagedVersion() { discard(); }
+
+  const std::filesystem::path& dir() const { return dir_; }
+  // The directory, now the caller's (it is no longer removed).
+  std::filesystem::path release() { return std::exchange(dir_, {}); }
+
+ private:
+  void discard() noexcept;
+  std::filesystem::path dir_;
+};
+
 class VersionStore {
  public:
   VersionStore(const Paths& paths, const std::string& project);
@@ -56,6 +78,14 @@ class VersionStore {
   // Writes a new version (its number: one more than the newest; its time:
   // now) and prunes the oldest beyond kKeptVersions. Returns it.
   ProjectVersion record(const std::string& definition, ProjectVersion version);
+  // record() in two steps, so that the files can be written ahead (while
+  // `up --wait` waits) and the record at the end is one small file and a
+  // rename: stage() writes the definition under a name list() skips
+  // (.staged-<pid>); record_staged() numbers it, writes its version.json and
+  // renames it into place. One left by a killed `up` goes with the next
+  // record (the caller holds the project's lock).
+  StagedVersion stage(const std::string& definition) const;
+  ProjectVersion record_staged(StagedVersion staged, ProjectVersion version);
   // Rewrites an existing version's result and note.
   void mark(int number, VersionResult result, const std::string& note);
   std::filesystem::path definition_file(int number) const;

@@ -98,3 +98,37 @@ TEST_F(VersionStoreTest, TheEmptyEnvFileLostInACrashIsMadeAgain) {
   // No entry, no file made for it.
   EXPECT_FALSE(fs::exists(s.empty_env_file(7)));
 }
+
+TEST_F(VersionStoreTest, AStagedVersionIsListedOnlyOnceRecorded) {
+  VersionStore s(paths_, "shop");
+  s.record("a: 1\n", with(VersionResult::Applied));
+  StagedVersion staged = s.stage("a: 2\n");
+  ASSERT_TRUE(fs::exists(staged.dir() / "compose.yaml"));
+  EXPECT_EQ(s.list().size(), 1u);  // written ahead, not a version yet
+  EXPECT_EQ(s.current()->number, 1);
+  const fs::path staged_dir = staged.dir();
+  ProjectVersion v = s.record_staged(std::move(staged), with(VersionResult::Applied, {"web"}));
+  EXPECT_EQ(v.number, 2);
+  EXPECT_EQ(s.current()->number, 2);
+  EXPECT_EQ(s.definition(2), "a: 2\n");
+  EXPECT_TRUE(fs::exists(s.empty_env_file(2)));
+  EXPECT_FALSE(fs::exists(staged_dir));
+}
+
+TEST_F(VersionStoreTest, AStageDroppedIsRemovedAndOneAKilledUpLeftGoesWithTheNextRecord) {
+  VersionStore s(paths_, "shop");
+  fs::path dropped;
+  {
+    StagedVersion staged = s.stage("a: 1\n");
+    dropped = staged.dir();
+  }
+  EXPECT_FALSE(fs::exists(dropped));
+  s.record("a: 1\n", with(VersionResult::Applied));
+  // What an up killed between its version.json and the rename leaves behind.
+  const fs::path left = dir_ / "projects/shop/versions/.staged-999999999";
+  fs::create_directories(left);
+  fs::copy_file(dir_ / "projects/shop/versions/1/version.json", left / "version.json");
+  EXPECT_EQ(s.list().size(), 1u) << "a stage is never a version";
+  EXPECT_EQ(s.record("a: 2\n", with(VersionResult::Applied)).number, 2);
+  EXPECT_FALSE(fs::exists(left));
+}
