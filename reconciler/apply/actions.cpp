@@ -1,5 +1,6 @@
 #include "reconciler/apply/actions.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -544,7 +545,12 @@ std::vector<std::string> wait_until_ready(const Paths& paths, const Project& pro
       for (auto& p : pending) p += " after " + std::to_string(timeout.count()) + " s";
       return pending;
     }
-    changes.wait(std::chrono::milliseconds(100));  // woken by the next start, exit or health
+    // Woken by the next start, exit or health change; the period is for what
+    // the journal misses (a supervisor killed outright).
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    changes.wait(std::clamp(left + std::chrono::milliseconds(1), std::chrono::milliseconds(1),
+                            std::chrono::milliseconds(1000)));
   }
 }
 

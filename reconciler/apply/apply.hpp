@@ -33,9 +33,14 @@ struct ApplyOptions {
   bool renew_anon_volumes = false;
   std::chrono::milliseconds dependency_timeout{std::chrono::seconds(300)};
   std::size_t workers = default_apply_workers();  // actions running at once, at most
-  // A dependency's containers change outside the process: while nothing in it
-  // changes, a waiting action checks its condition again this often.
-  std::chrono::milliseconds recheck{50};
+  // A dependency's containers change outside the process. What a condition
+  // waits for (a start, an exit, a health status) is in the event journal,
+  // whose watch wakes the waiting actions at once (ActionRunner::
+  // wait_outside_change); this is only for what the journal misses (a
+  // supervisor killed outright): while nothing changes, a waiting action
+  // checks its condition again this often. Each check reads the project's
+  // container records, so more often costs CPU the starts need.
+  std::chrono::milliseconds recheck{1000};
   // Once requested, actions not started yet are skipped and waits for
   // dependencies end; actions already running finish.
   std::stop_token stop{};
