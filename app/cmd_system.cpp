@@ -278,6 +278,7 @@ void register_system_commands(CLI::App& app, Context& ctx) {
   register_prune(*system, ctx);
   register_info(*system, ctx);
   register_system_events(*system, ctx);
+  register_system_check(*system, ctx);
 }
 
 }  // namespace lit::app

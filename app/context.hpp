@@ -99,6 +99,7 @@ void register_serve(CLI::App& app, Context& ctx);             // cmd_serve.cpp: 
 // cmd_events.cpp: `lit events` (compose's) and `lit system events` (docker's).
 void register_project_events(CLI::App& app, Context& ctx);
 void register_system_events(CLI::App& system, Context& ctx);
+void register_system_check(CLI::App& system, Context& ctx);  // cmd_system_check.cpp
 
 // Subcommands of `lit container`, each group in its own file.
 void register_lifecycle_commands(CLI::App& container, Context& ctx);  // cmd_lifecycle.cpp

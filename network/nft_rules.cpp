@@ -197,6 +197,13 @@ std::vector<RuleRef> rules_owned_by(const json& listing, std::string_view owner)
   return out;
 }
 
+std::vector<std::string> rule_owners(const json& listing) {
+  std::set<std::string> owners;
+  for (const json* r : rules_of(listing))
+    if (auto owner = r->value("comment", ""); !owner.empty()) owners.insert(owner);
+  return {owners.begin(), owners.end()};
+}
+
 size_t rule_count(const json& listing) { return rules_of(listing).size(); }
 
 bool has_base_chains(const json& listing) {

@@ -73,6 +73,8 @@ json list_table();
 
 // Readers of a `list table inet lit` JSON output.
 std::vector<RuleRef> rules_owned_by(const json& listing, std::string_view owner);
+// The owners of the rules in the listing ("net:<id>", "ctr:<id>"), sorted.
+std::vector<std::string> rule_owners(const json& listing);
 size_t rule_count(const json& listing);
 // Whether the listing has lit's table with the four base chains ensure_table() makes.
 bool has_base_chains(const json& listing);

@@ -281,6 +281,9 @@ TEST(NftRules, ReadersFindRulesByOwnerInLitsTableOnly) {
             (std::vector<nft::RuleRef>{{"forward", 10}, {"forward", 11}, {"postrouting", 12}}));
   EXPECT_EQ(nft::rules_owned_by(listing, "ctr:c1").size(), 6u);
   EXPECT_TRUE(nft::rules_owned_by(listing, "ctr:c").empty());  // exact, not a prefix
+  // What `lit system check` holds against the records: each owner once.
+  EXPECT_EQ(nft::rule_owners(listing), (std::vector<std::string>{"ctr:c1", "net:n1"}));
+  EXPECT_TRUE(nft::rule_owners(json::object()).empty());
   json del = nft::delete_rules(nft::rules_owned_by(listing, "net:n1"));
   ASSERT_EQ(del.size(), 3u);
   EXPECT_EQ(body(del[2], "delete", "rule"),

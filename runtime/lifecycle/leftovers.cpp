@@ -1,0 +1,227 @@
+#include "runtime/lifecycle/leftovers.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include "runtime/cgroups/cgroup.hpp"
+#include "runtime/cgroups/stale.hpp"
+#include "runtime/process/identity.hpp"
+#include "runtime/shim/log_time.hpp"
+#include "runtime/state/liveness.hpp"
+#include "runtime/state/record_store.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace lit::runtime {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::pair<LeftoverKind, std::string_view> kKinds[] = {
+    {LeftoverKind::Process, "process"},
+    {LeftoverKind::Cgroup, "cgroup"},
+    {LeftoverKind::Link, "link"},
+    {LeftoverKind::FirewallRules, "nftables rules"},
+    {LeftoverKind::Endpoint, "endpoint"},
+    {LeftoverKind::DnsNames, "dns names"},
+    {LeftoverKind::RunDirectory, "run directory"},
+};
+
+std::string short_id(std::string_view id) { return std::string(id.substr(0, 12)); }
+
+// Whether every directory is older than `age` (its mtime: when it was made):
+// a start makes a container's cgroup and records it running within
+// milliseconds, so a younger one may belong to a start under way.
+bool older_than(const std::vector<fs::path>& dirs, std::chrono::seconds age) {
+  const auto now = fs::file_time_type::clock::now();
+  bool any = false;
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    auto t = fs::last_write_time(dir, ec);
+    if (ec) continue;  // not in this controller's hierarchy
+    if (now - t < age) return false;
+    any = true;
+  }
+  return any;
+}
+
+// argv of a process, empty when it is gone or a kernel thread.
+std::vector<std::string> command_line(const fs::path& proc_dir) {
+  std::vector<std::string> args;
+  std::string text;
+  try {
+    text = read_file(proc_dir / "cmdline");
+  } catch (const Error&) {
+    return args;
+  }
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = text.find('\0', at);
+    if (end == std::string::npos) end = text.size();
+    args.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return args;
+}
+
+bool same_path(const fs::path& a, const fs::path& b) {
+  std::error_code ec;
+  return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec);
+}
+
+}  // namespace
+
+std::string HelperProcess::option(std::string_view name) const {
+  for (std::size_t i = 1; i + 1 < args.size(); ++i)
+    if (args[i] == name) return args[i + 1];
+  return {};
+}
+
+std::vector<HelperProcess> helper_processes(std::string_view program) {
+  std::vector<HelperProcess> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    pid_t pid = 0;
+    auto [p, err] = std::from_chars(name.data(), name.data() + name.size(), pid);
+    if (err != std::errc() || p != name.data() + name.size()) continue;
+    auto args = command_line(e.path());
+    if (args.empty() || fs::path(args[0]).filename() != program) continue;
+    out.push_back({pid, process_start_time(pid), std::move(args)});
+  }
+  return out;
+}
+
+void kill_leftover(const HelperProcess& process, const std::string& what) {
+  const pid_t pid = process.pid;
+  if (!process_alive(pid, process.start_time)) return;
+  if (::kill(pid, SIGKILL) != 0 && errno != ESRCH) throw Error::sys("kill", what, errno);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (process_alive(pid, process.start_time)) {
+    // A zombie until its parent reaps it: it holds nothing any more.
+    try {
+      std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+      auto close = stat.rfind(')');
+      if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z') return;
+    } catch (const Error&) {
+      return;
+    }
+    if (std::chrono::steady_clock::now() > deadline)
+      throw Error("kill " + what, {}, 0, "it is still alive 5 s after SIGKILL");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+std::string_view to_string(LeftoverKind kind) {
+  for (const auto& [k, text] : kKinds)
+    if (k == kind) return text;
+  return "unknown";
+}
+
+ContainerCensus::ContainerCensus(const Paths& paths) {
+  RecordStore records(paths);
+  for (const auto& r : records.list()) {
+    known_.insert(r.id);
+    const ContainerState st = observed_state(r);
+    described_[r.id] = r.name + " (" + std::string(to_string(st.status)) + ")";
+    bool live = st.status == ContainerStatus::Running || st.status == ContainerStatus::Paused ||
+                st.status == ContainerStatus::Restarting;
+    // A foreground `run` starts what it just created without the operation
+    // lock: for a moment it holds a cgroup and a veth and is not running yet.
+    int64_t created_ns = 0;
+    if (st.status == ContainerStatus::Created && shim::parse_rfc3339(r.created, created_ns) &&
+        shim::now_ns() - created_ns < std::chrono::nanoseconds(cgroups::kStaleAfter).count())
+      live = true;
+    if (!live) {  // a start, stop or removal under way holds the operation lock
+      bool free = false;
+      try {
+        FileLock probe = FileLock::try_lock(records.operation_lock(r.id), free);
+      } catch (const Error&) {
+        free = true;  // removed meanwhile
+      }
+      live = !free;
+    }
+    if (live) live_.insert(r.id);
+  }
+}
+
+bool ContainerCensus::live_prefix(std::string_view prefix) const {
+  return std::any_of(live_.begin(), live_.end(),
+                     [&](const std::string& id) { return id.starts_with(prefix); });
+}
+
+bool ContainerCensus::known_prefix(std::string_view prefix) const {
+  return std::any_of(known_.begin(), known_.end(),
+                     [&](const std::string& id) { return id.starts_with(prefix); });
+}
+
+std::string ContainerCensus::describe(const std::string& id) const {
+  auto it = described_.find(id);
+  return it != described_.end() ? it->second : short_id(id);
+}
+
+std::vector<Leftover> container_leftovers(const Paths& paths, const ContainerCensus& census) {
+  std::vector<Leftover> out;
+  // Supervisors: of a container with no record, nothing would ever stop them.
+  std::set<std::string> orphaned;  // their containers' ids
+  for (const HelperProcess& shim : helper_processes("lit-shim")) {
+    const std::string id = shim.option("--id"), root = shim.option("--root");
+    if (id.empty() || root.empty() || !same_path(root, paths.root) || census.known(id)) continue;
+    orphaned.insert(id);
+    const std::string what =
+        "pid " + std::to_string(shim.pid) + " (lit-shim of " + short_id(id) + ")";
+    out.push_back({LeftoverKind::Process, what, "its container " + short_id(id) + " has no record",
+                   [shim, what] { kill_leftover(shim, what); }});
+  }
+
+  // Cgroups: each one lit makes belongs to a container while it runs.
+  std::shared_ptr<cgroups::Manager> manager;
+  try {
+    manager = cgroups::detect();
+  } catch (const Error&) {
+  }
+  if (manager && manager->driver() != "none") {
+    std::vector<std::string> stale = cgroups::stale_cgroups(*manager);
+    for (const auto& id : manager->list()) {
+      if (census.live(id)) continue;
+      std::unique_ptr<cgroups::Cgroup> cg;
+      try {
+        cg = manager->open(id);
+      } catch (const Error&) {
+        continue;  // a name lit never makes
+      }
+      std::string why;
+      if (orphaned.contains(id))
+        why = "its container " + short_id(id) + " has no record (its supervisor is left over too)";
+      else if (census.known(id) && older_than(cg->paths(), cgroups::kStaleAfter))
+        why = "container " + census.describe(id) + " does not run";
+      else if (!census.known(id) && std::find(stale.begin(), stale.end(), id) != stale.end())
+        why = "empty, and no container has a record of it";
+      if (why.empty()) continue;
+      const auto dirs = cg->paths();
+      std::string object = dirs.empty() ? id : dirs.front().string();
+      if (dirs.size() > 1) object += " (and " + std::to_string(dirs.size() - 1) + " more)";
+      out.push_back(
+          {LeftoverKind::Cgroup, object, why, [manager, id] { manager->open(id)->destroy(); }});
+    }
+  }
+
+  // Run directories: a container's runtime files, remade at every start.
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(paths.run_containers(), ec)) {
+    const std::string id = e.path().filename().string();
+    if (census.known(id) || !older_than({e.path()}, cgroups::kStaleAfter)) continue;
+    const fs::path& dir = e.path();
+    out.push_back({LeftoverKind::RunDirectory, dir.string(), "no container has a record of it",
+                   [dir] { remove_tree(dir); }});
+  }
+  return out;
+}
+
+}  // namespace lit::runtime

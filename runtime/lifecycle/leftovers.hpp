@@ -1,0 +1,81 @@
+#pragma once
+// What `lit system check` looks for: anything of lit's on the host that no
+// record explains, and records that point at nothing. Every kernel object lit
+// makes is named so that it can be found without lit's state files (cgroups
+// under the lit subtree, links named lit..., nftables rules tagged with their
+// owner, supervisors and the DNS server by their command line); here each one
+// found is held against the records, and what no record explains is a
+// leftover: what it is, why it is judged stale, and how to remove it.
+//
+// This file has the container side (supervisors, cgroups, run directories);
+// network/leftovers.hpp has the network side (links, nftables rules,
+// endpoints, DNS names).
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/util/paths.hpp"
+
+namespace lit::runtime {
+
+// In the order `--fix` removes them: a supervisor first (it would restart its
+// container), then what the container held.
+enum class LeftoverKind { Process, Cgroup, Link, FirewallRules, Endpoint, DnsNames, RunDirectory };
+std::string_view to_string(LeftoverKind kind);  // "process", "cgroup", "link", ...
+
+struct Leftover {
+  LeftoverKind kind = LeftoverKind::Process;
+  std::string object;            // what it is: a path, a link's name, "pid 123 (lit-shim)"
+  std::string why;               // why it is judged stale, one line
+  std::function<void()> remove;  // --fix; throws lit::Error when it cannot
+};
+
+// The containers as the check sees them, read once.
+class ContainerCensus {
+ public:
+  explicit ContainerCensus(const Paths& paths);
+  // A record exists.
+  bool known(const std::string& id) const { return known_.contains(id); }
+  // Its processes may be alive and holding what they hold: the record says
+  // running, paused or restarting and its processes are alive, or a command is
+  // starting, stopping or removing it now (its operation lock is held).
+  bool live(const std::string& id) const { return live_.contains(id); }
+  // The same for a container named by the first characters of its id (a veth
+  // carries 11 of them).
+  bool live_prefix(std::string_view prefix) const;
+  bool known_prefix(std::string_view prefix) const;
+  // "web-1 (exited)", or the short id when there is no record.
+  std::string describe(const std::string& id) const;
+
+ private:
+  std::set<std::string> known_, live_;
+  std::map<std::string, std::string> described_;
+};
+
+// A running process of one of lit's helper programs.
+struct HelperProcess {
+  pid_t pid = 0;
+  std::uint64_t start_time = 0;  // tells a reused pid apart
+  std::vector<std::string> args;
+  // The value after `name` on its command line ("" when absent).
+  std::string option(std::string_view name) const;
+};
+// Every process whose argv[0] names `program` ("lit-shim", "lit-dns").
+std::vector<HelperProcess> helper_processes(std::string_view program);
+// SIGKILL to a leftover process, if it is still the one that was seen; returns
+// once it is gone (or a zombie), within 5 s, else throws naming `what`.
+void kill_leftover(const HelperProcess& process, const std::string& what);
+
+// Supervisors of lit's root whose container has no record, cgroups under the
+// lit subtree that no live container owns (empty ones only when no record
+// names them and they are older than a start takes: a build's RUN step has
+// none), and run directories without a record.
+std::vector<Leftover> container_leftovers(const Paths& paths, const ContainerCensus& census);
+
+}  // namespace lit::runtime

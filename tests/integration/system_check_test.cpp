@@ -1,0 +1,121 @@
+// `lit system check [--fix]`: what a crash or lost state leaves on the host is
+// found, each thing with why it is judged stale, and removed with --fix, while
+// a container that runs keeps everything it holds.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/integration/expect.hpp"
+#include "tests/integration/run_fixture.hpp"
+
+namespace lit::test {
+namespace {
+
+class SystemCheckTest : public RunTest {
+ protected:
+  nlohmann::json inspect(const std::string& name) {
+    Result r = lit({"container", "inspect", name});
+    if (r.exit_code != 0) return nullptr;
+    return nlohmann::json::parse(r.out).at(0);
+  }
+
+  // The findings of `system check --format json` that name one of `ids`
+  // (other tests on this host may leave cgroups of their own meanwhile).
+  std::vector<nlohmann::json> findings(const std::vector<std::string>& ids, int& exit_code) {
+    Result r = lit({"system", "check", "--format", "json"});
+    exit_code = r.exit_code;
+    std::vector<nlohmann::json> out;
+    for (const auto& f : nlohmann::json::parse(r.out)) {
+      const std::string text = f["Object"].get<std::string>() + " " + f["Why"].get<std::string>();
+      for (const auto& id : ids)
+        if (text.find(id.substr(0, 11)) != std::string::npos) {
+          out.push_back(f);
+          break;
+        }
+    }
+    return out;
+  }
+
+  static bool has(const std::vector<nlohmann::json>& found, const std::string& kind,
+                  const std::string& in_object, const std::string& in_why) {
+    for (const auto& f : found)
+      if (f["Kind"] == kind &&
+          f["Object"].get<std::string>().find(in_object) != std::string::npos &&
+          f["Why"].get<std::string>().find(in_why) != std::string::npos)
+        return true;
+    return false;
+  }
+
+  // As if made a minute ago: a start makes and records a cgroup within
+  // milliseconds, so the check leaves younger ones alone.
+  static void age(const fs::path& dir) {
+    const timespec past[2] = {{::time(nullptr) - 60, 0}, {::time(nullptr) - 60, 0}};
+    ::utimensat(AT_FDCWD, dir.c_str(), past, 0);
+  }
+};
+
+TEST_F(SystemCheckTest, FindsWhatNoRecordExplainsAndFixRemovesItButNotWhatRuns) {
+  ASSERT_EQ(lit({"network", "create", "checknet"}).exit_code, 0);
+  std::vector<std::string> ids;
+  for (const char* name : {"keep", "lost", "killed"})
+    ids.push_back(detach_sh("sleep 600", {"--name", name, "--network", "checknet", "-p", "80"}));
+  ASSERT_EQ(ids.size(), 3u);
+  const std::string keep = ids[0], lost = ids[1], killed = ids[2];
+  ASSERT_FALSE(keep.empty() || lost.empty() || killed.empty());
+  int rc = -1;
+  EXPECT_TRUE(findings(ids, rc).empty()) << "all three run: nothing is left over";
+
+  // lost: its record is gone while it runs (its supervisor, cgroup, veth,
+  // rules and address stay). killed: its supervisor and processes are
+  // SIGKILLed, so nothing cleaned up after them.
+  const nlohmann::json k = inspect("killed");
+  ASSERT_FALSE(k.is_null());
+  fs::remove_all(root_ / "containers" / lost);
+  ::kill(k["state"]["shim_pid"].get<pid_t>(), SIGKILL);
+  ::kill(k["state"]["pid"].get<pid_t>(), SIGKILL);
+  ASSERT_TRUE(eventually([&] { return inspect("killed")["state"]["status"] == "exited"; }));
+  for (const auto& dir : lit_cgroup_dirs())
+    if (dir.filename() == lost || dir.filename() == killed) age(dir);
+  age(run_root_ / "containers" / lost);
+
+  std::vector<nlohmann::json> found = findings(ids, rc);
+  EXPECT_EQ(rc, 1) << "leftovers found: exit 1";
+  const std::string lost12 = lost.substr(0, 12);
+  EXPECT_TRUE(has(found, "process", "lit-shim of " + lost12, "has no record")) << found.size();
+  EXPECT_TRUE(has(found, "cgroup", lost, "has no record"));
+  EXPECT_TRUE(has(found, "cgroup", killed, "container killed (exited) does not run"));
+  EXPECT_TRUE(has(found, "link", "lit" + lost.substr(0, 11), "which has no record"));
+  EXPECT_TRUE(has(found, "nftables rules", "owner ctr:" + lost, "does not run"));
+  EXPECT_TRUE(has(found, "nftables rules", "owner ctr:" + killed, "killed (exited) does not run"));
+  EXPECT_TRUE(has(found, "endpoint", "on network checknet (lost)", "has no record"));
+  EXPECT_TRUE(has(found, "run directory", lost, "no container has a record of it"));
+  for (const auto& f : found)
+    EXPECT_EQ(f.dump().find(keep.substr(0, 11)), std::string::npos) << "keep runs: " << f;
+
+  Result fix = lit({"system", "check", "--fix"});
+  EXPECT_EQ(fix.exit_code, 0) << fix;
+  EXPECT_TRUE(findings(ids, rc).empty()) << "after --fix";
+  // The one that runs kept its process, cgroup, veth and published port.
+  EXPECT_EQ(inspect("keep")["state"]["status"], "running");
+  EXPECT_EQ(lit({"container", "exec", "keep", "true"}).exit_code, 0);
+  Result port = lit({"container", "port", "keep"});
+  EXPECT_NE(port.out.find("80/tcp"), std::string::npos) << port;
+
+  EXPECT_EQ(lit({"container", "rm", "-f", "keep", "killed"}).exit_code, 0);
+  EXPECT_EQ(lit({"network", "rm", "checknet"}).exit_code, 0);
+  Result clean = lit({"system", "check"});
+  EXPECT_EQ(findings(ids, rc).size(), 0u) << clean;
+}
+
+TEST_F(SystemCheckTest, ACleanHostHasNothingLeftOver) {
+  Result r = lit({"system", "check"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "nothing of lit's is left over\n");
+}
+
+}  // namespace
+}  // namespace lit::test
