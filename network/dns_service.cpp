@@ -96,10 +96,11 @@ std::optional<pid_t> DnsService::running() const {
   return p->pid;
 }
 
-void DnsService::sync(bool start) {
+void DnsService::sync(bool start, const std::string& leaving) {
   make_dirs(lock_file_.parent_path(), 0700);
   FileLock lock(lock_file_);
   auto networks = NetworkStore(networks_dir(paths_.root)).list();
+  std::erase_if(networks, [&](const NetworkRecord& n) { return n.id == leaving; });
   if (networks.empty()) {
     stop_server();
     return;

@@ -35,7 +35,8 @@ class DnsService {
   // Rewrites the config from the network records. With `start`, launches the
   // server when a network exists and none runs. With no network left, the
   // server is stopped and its files removed.
-  void sync(bool start);
+  // `leaving`: the id of a network whose record is about to go (not served).
+  void sync(bool start, const std::string& leaving = {});
 
   // The server's pid while it runs.
   std::optional<pid_t> running() const;

@@ -192,12 +192,15 @@ NetworkRecord Manager::create_network(const Paths& paths, const NetworkCreate& r
 
 NetworkRecord Manager::remove_network(const Paths& paths, const std::string& name_or_id) {
   return in_home_netns([&] {
-    NetworkRecord r = store(paths).remove(name_or_id);
-    Firewall fw = firewall(paths);
-    fw.remove_owner(nft::network_owner(r.id));
-    fw.remove_table_if_empty();
-    delete_link(bridge_name(r.id));
-    DnsService(paths).sync(false);  // stops the server with the last network
+    // The rules, bridge and DNS go before the record (store.hpp): a `network
+    // rm` killed half-way is finished by the next one.
+    NetworkRecord r = store(paths).remove(name_or_id, [&](const NetworkRecord& doomed) {
+      Firewall fw = firewall(paths);
+      fw.remove_owner(nft::network_owner(doomed.id));
+      fw.remove_table_if_empty();
+      delete_link(bridge_name(doomed.id));
+      DnsService(paths).sync(false, doomed.id);  // stops the server with the last network
+    });
     network_event(paths, "destroy", r.id, r.name);
     return r;
   });

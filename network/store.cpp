@@ -204,7 +204,8 @@ NetworkRecord NetworkStore::create(const NetworkCreate& request) {
   return r;
 }
 
-NetworkRecord NetworkStore::remove(const std::string& name_or_id) {
+NetworkRecord NetworkStore::remove(const std::string& name_or_id,
+                                   const std::function<void(const NetworkRecord&)>& before) {
   FileLock held = lock();
   NetworkRecord r = lookup(name_or_id);
   if (!r.endpoints.empty()) {
@@ -214,6 +215,7 @@ NetworkRecord NetworkStore::remove(const std::string& name_or_id) {
         .with_hint("disconnect or remove them first (lit network disconnect " + r.name +
                    " CONTAINER)");
   }
+  if (before) before(r);
   if (::unlink(file(r.name).c_str()) < 0 && errno != ENOENT)
     throw Error::sys("remove network record", file(r.name).string(), errno);
   return r;

@@ -109,7 +109,12 @@ class NetworkStore {
 
   // Removes the record; refused while containers are attached:
   // "network X is in use by container(s) a, b". Returns what was removed.
-  NetworkRecord remove(const std::string& name_or_id);
+  // `before`, when given, runs under the store's lock once the network is
+  // known to be unused and before its record goes: what the network made in
+  // the kernel goes first, so a removal cut short leaves the record, and
+  // removing it again finishes the job.
+  NetworkRecord remove(const std::string& name_or_id,
+                       const std::function<void(const NetworkRecord&)>& before = {});
 
   // Gives the container an address (the lowest free one, or its --ip) and
   // records it. Refused when the container is already attached. Returns the endpoint.

@@ -219,6 +219,27 @@ TEST_F(NetworkStoreTest, RemoveRefusedWhileInUse) {
   EXPECT_EQ(error_of([&] { store().remove("app"); }), "no such network: app");
 }
 
+// `network rm` removes the bridge and rules first, the record last: one cut
+// short (killed, or an error) leaves the record, and the next rm finishes.
+TEST_F(NetworkStoreTest, RemoveRunsItsStepBeforeTheRecordGoesAndKeepsItWhenTheStepFails) {
+  make("app");
+  EXPECT_THROW(
+      store().remove("app", [](const NetworkRecord&) { throw lit::Error("delete bridge failed"); }),
+      lit::Error);
+  EXPECT_TRUE(store().find("app")) << "the record stays for the next rm";
+  bool record_there = false;
+  NetworkRecord gone = store().remove("app", [&](const NetworkRecord& r) {
+    record_there = fs::exists(store().dir() / (r.name + ".json"));
+  });
+  EXPECT_TRUE(record_there);
+  EXPECT_EQ(gone.name, "app");
+  EXPECT_FALSE(store().find("app"));
+  store().attach(make("busy").name, req("c1", "web"));
+  bool ran = false;
+  EXPECT_THROW(store().remove("busy", [&](const NetworkRecord&) { ran = true; }), lit::Error);
+  EXPECT_FALSE(ran) << "nothing is removed from a network in use";
+}
+
 TEST_F(NetworkStoreTest, NetworksOfAContainer) {
   make("a");
   make("b");
