@@ -26,15 +26,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A pidfd for the recorded process, or none if it is gone (its pid may have
-// been reused: the start time tells).
-UniqueFd open_pidfd(pid_t pid, std::uint64_t start_time) {
-  if (pid <= 0) return {};
-  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-  if (!fd || process_start_time(pid) != start_time) return {};
-  return fd;
-}
-
 // True when the process behind the pidfd exited within the timeout.
 bool wait_exit(int pidfd, std::chrono::milliseconds timeout) {
   pollfd p{pidfd, POLLIN, 0};

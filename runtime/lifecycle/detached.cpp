@@ -68,6 +68,9 @@ std::vector<std::string> shim_args(const Paths& paths, const ContainerRecord& r)
                                "--health-start-period-ns", std::to_string(hc.start_period_ns)});
     }
   }
+  // On a lit network, the supervisor keeps lit's DNS server running (as root:
+  // a rootless session's server lives in the session's namespace, not ours).
+  if (r.spec.network == NetworkMode::Bridge && ::geteuid() == 0) args.push_back("--keep-dns");
   if (r.spec.process.stdin_open) args.push_back("--keep-stdin");
   if (r.spec.process.stdin_open && r.spec.process.stdin_once) args.push_back("--stdin-once");
   if (r.spec.process.terminal) args.push_back("--tty");

@@ -1,6 +1,9 @@
 #include "runtime/process/identity.hpp"
 
-#include <sstream>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <charconv>
 
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -15,14 +18,24 @@ std::uint64_t process_start_time(pid_t pid) {
     return 0;
   }
   // The command name (field 2) may contain spaces and ')': count fields after the last ')'.
-  auto close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream in(stat.substr(close + 1));
-  std::string field;
-  for (int i = 3; i <= 22 && (in >> field); ++i) {
-    if (i == 22) return std::stoull(field);
+  // (No iostreams: lit-shim links this file, and stays small.)
+  auto at = stat.rfind(')');
+  if (at == std::string::npos) return 0;
+  for (int field = 2; field < 22; ++field) {  // at: the space before field + 1
+    at = stat.find(' ', at + 1);
+    if (at == std::string::npos) return 0;
   }
-  return 0;
+  std::uint64_t ticks = 0;
+  const char* begin = stat.data() + at + 1;
+  auto [end, ec] = std::from_chars(begin, stat.data() + stat.size(), ticks);
+  return ec == std::errc() && end != begin ? ticks : 0;
+}
+
+UniqueFd open_pidfd(pid_t pid, std::uint64_t start_time) {
+  if (pid <= 0) return {};
+  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!fd || process_start_time(pid) != start_time) return {};
+  return fd;
 }
 
 bool process_alive(pid_t pid, std::uint64_t start_time) {

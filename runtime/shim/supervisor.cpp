@@ -21,6 +21,7 @@
 #include "runtime/lifecycle/health_state.hpp"
 #include "runtime/shim/attach_protocol.hpp"
 #include "runtime/shim/attach_server.hpp"
+#include "runtime/shim/dns_keeper.hpp"
 #include "runtime/shim/log_time.hpp"
 #include "runtime/shim/port_handoff.hpp"
 #include "runtime/shim/port_proxy.hpp"
@@ -113,6 +114,11 @@ class Supervisor {
     if (c_.health_interval_ns > 0)
       timerfd_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
     if (c_.keep_stdin) stdin_ = std::make_unique<Pipe>();
+    if (c_.keep_dns) {
+      const std::string::size_type slash = c_.lit.rfind('/');
+      const std::string dir = slash == std::string::npos ? "." : c_.lit.substr(0, slash);
+      dns_ = std::make_unique<DnsKeeper>(c_.run_root, dir + "/lit-dns");
+    }
     try {
       log_ = std::make_unique<LogWriter>(c_.log_path, c_.log);
     } catch (const std::exception& e) {
@@ -251,6 +257,7 @@ class Supervisor {
       return o;
     }
     if (!start(first, out, err, o)) return o;
+    if (dns_) dns_->watch();                     // the start made sure it runs
     if (master_) out.read = std::move(master_);  // with a tty, all output comes from the pty
     if (attach_)
       attach_->set_input(attach_input(out.read.get()), [this] { stdin_->write.reset(); });
@@ -285,7 +292,9 @@ class Supervisor {
       fds = {{out.get(), POLLIN, 0},
              {err.get(), POLLIN, 0},
              {sigfd_.get(), POLLIN, 0},
-             {timerfd_.get(), POLLIN, 0}};
+             {timerfd_.get(), POLLIN, 0},
+             {dns_ ? dns_->fd() : -1, POLLIN, 0}};
+      constexpr size_t kFixed = 5;
       if (attach_) attach_->add_pollfds(fds);
       const size_t proxy_at = fds.size();
       if (proxy_) proxy_->add_pollfds(fds);
@@ -297,7 +306,8 @@ class Supervisor {
       if (fds[1].revents) pump(err, Stream::Stderr);
       if (fds[2].revents) on_signals(exited, o);
       if (fds[3].revents) on_health_timer(exited);
-      if (attach_) attach_->handle(fds.data() + 4, proxy_at - 4);
+      if (fds[4].revents) dns_->on_exit();
+      if (attach_) attach_->handle(fds.data() + kFixed, proxy_at - kFixed);
       if (proxy_) proxy_->handle(fds.data() + proxy_at, fds.size() - proxy_at);
       if (exited) proxy_.reset();  // the container is gone: its ports close with this run
     }
@@ -402,6 +412,7 @@ class Supervisor {
   std::unique_ptr<AttachServer> attach_;
   std::unique_ptr<PortProxy> proxy_;  // this run's published ports, when proxied (rootless)
   std::unique_ptr<LogWriter> log_;
+  std::unique_ptr<DnsKeeper> dns_;  // --keep-dns
   pid_t init_ = -1, health_ = -1;
   // The init's start as __spawn recorded it (realtime ns); the timer's period (0: off).
   int64_t started_ns_ = 0, armed_ns_ = 0;
@@ -420,8 +431,11 @@ bool parse_number(const char* text, int64_t& out) {
 bool parse_supervisor_args(int argc, char** argv, SupervisorConfig& c, std::string& error) {
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
-    if (a == "--keep-stdin" || a == "--stdin-once" || a == "--tty") {
-      (a == "--keep-stdin" ? c.keep_stdin : a == "--tty" ? c.tty : c.stdin_once) = true;
+    if (a == "--keep-stdin" || a == "--stdin-once" || a == "--tty" || a == "--keep-dns") {
+      (a == "--keep-stdin" ? c.keep_stdin
+       : a == "--tty"      ? c.tty
+       : a == "--keep-dns" ? c.keep_dns
+                           : c.stdin_once) = true;
       continue;
     }
     if (i + 1 >= argc) {

@@ -27,6 +27,7 @@ struct SupervisorConfig {
   bool keep_stdin = false;  // -i: stdin is a pipe held open, written by attached clients
   bool stdin_once = false;  // the first attached client's end of input closes it (compose run)
   bool tty = false;         // -t: the init's pty master comes to us from __spawn
+  bool keep_dns = false;  // on a lit network: restart lit's DNS server if it dies (dns_keeper.hpp)
   std::string attach_path;  // the attach socket, made once the container runs (empty: none)
   int ready_fd = -1;        // `run -d` waits for "ok" or an error on it, then EOF
   int lock_fd = -1;  // the container's operation lock: held until the first start is recorded

@@ -7,6 +7,8 @@
 #include <sys/mount.h>
 #include <sys/wait.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -403,6 +405,53 @@ TEST_F(ContainerNetworkTest, AContainerKilledWithItsSupervisorFreesItsPortAndNam
   EXPECT_TRUE(eventually([&] { return fetch("http://127.0.0.1:8080/hostname") == id2; }));
   EXPECT_NE(exec("web2", "nslookup web").exit_code, 0) << "a dead container's name is still served";
   EXPECT_EQ(exec("web2", "nslookup web2").exit_code, 0);
+}
+
+// No daemon restarts lit's DNS server: the supervisors of the containers on
+// lit networks do, the first to see it exit (runtime/shim/dns_keeper.hpp).
+TEST_F(ContainerNetworkTest, ADnsServerKilledIsStartedAgainByTheSupervisors) {
+  network({"front"});
+  sleeper("client", {"--network", "front"});
+  sleeper("web", {"--network", "front"});
+  ASSERT_EQ(exec("client", "nslookup web").exit_code, 0);
+  auto server = [&] {
+    std::ifstream in(run_root_ / "network" / "dns.pid");
+    pid_t pid = 0;
+    in >> pid;
+    return pid;
+  };
+  const pid_t first = server();
+  ASSERT_GT(first, 0);
+  ASSERT_EQ(kill(first, SIGKILL), 0);
+  const auto killed = std::chrono::steady_clock::now();
+  auto since = [&] {
+    return static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::steady_clock::now() - killed)
+                                      .count());
+  };
+  EXPECT_TRUE(eventually([&] { return server() != first && kill(server(), 0) == 0; }))
+      << "a new server runs";
+  const long long restarted = since();
+  EXPECT_TRUE(eventually([&] { return exec("client", "nslookup web").exit_code == 0; }))
+      << "names resolve again";
+  const pid_t second = server();
+  EXPECT_NE(second, first);
+  EXPECT_EQ(kill(second, 0), 0) << "the pid file names the new server";
+  std::printf("DNS server killed: another ran %lld ms later, names resolved %lld ms later\n",
+              restarted, since());
+  // One server, not one per supervisor; and it stops with the last network.
+  int servers = 0;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    std::ifstream in(e.path() / "cmdline");
+    std::string cmd((std::istreambuf_iterator<char>(in)), {});
+    if (cmd.find("lit-dns") != std::string::npos &&
+        cmd.find(run_root_.string()) != std::string::npos)
+      ++servers;
+  }
+  EXPECT_EQ(servers, 1);
+  ASSERT_EQ(lit({"container", "rm", "-f", "client", "web"}).exit_code, 0);
+  ASSERT_EQ(lit({"network", "rm", "front"}).exit_code, 0);
+  EXPECT_TRUE(eventually([&] { return kill(second, 0) != 0; })) << "it stops with the last network";
 }
 
 TEST_F(ContainerNetworkTest, StartRemakesTheBridgeAndRulesLostWithAReboot) {
