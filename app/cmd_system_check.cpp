@@ -12,6 +12,7 @@
 #include "app/context.hpp"
 #include "app/views/table.hpp"
 #include "network/leftovers.hpp"
+#include "runtime/image/store_check.hpp"
 #include "runtime/lifecycle/leftovers.hpp"
 #include "runtime/util/error.hpp"
 
@@ -23,6 +24,7 @@ std::vector<runtime::Leftover> find_leftovers(const Paths& paths) {
   const runtime::ContainerCensus census(paths);
   std::vector<runtime::Leftover> found = runtime::container_leftovers(paths, census);
   for (auto& l : network::network_leftovers(paths, census)) found.push_back(std::move(l));
+  for (auto& l : image::image_store_leftovers(paths.images())) found.push_back(std::move(l));
   // In the order --fix removes them: a supervisor before what its container held.
   std::stable_sort(found.begin(), found.end(),
                    [](const auto& a, const auto& b) { return a.kind < b.kind; });
@@ -77,6 +79,8 @@ void register_system_check(CLI::App& system, Context& ctx) {
         ++failed;
         std::fprintf(stderr, "lit: could not remove %s %s: %s\n",
                      std::string(runtime::to_string(l.kind)).c_str(), l.object.c_str(), e.what());
+        if (const auto* error = dynamic_cast<const Error*>(&e); error && !error->hint().empty())
+          std::fprintf(stderr, "hint: %s\n", error->hint().c_str());
       }
     }
     if (failed > 0) ctx.exit_code = 1;

@@ -32,6 +32,7 @@ constexpr std::pair<LeftoverKind, std::string_view> kKinds[] = {
     {LeftoverKind::Endpoint, "endpoint"},
     {LeftoverKind::DnsNames, "dns names"},
     {LeftoverKind::RunDirectory, "run directory"},
+    {LeftoverKind::Image, "image store"},
 };
 
 std::string short_id(std::string_view id) { return std::string(id.substr(0, 12)); }

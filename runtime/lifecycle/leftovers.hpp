@@ -26,7 +26,16 @@ namespace lit::runtime {
 
 // In the order `--fix` removes them: a supervisor first (it would restart its
 // container), then what the container held.
-enum class LeftoverKind { Process, Cgroup, Link, FirewallRules, Endpoint, DnsNames, RunDirectory };
+enum class LeftoverKind {
+  Process,
+  Cgroup,
+  Link,
+  FirewallRules,
+  Endpoint,
+  DnsNames,
+  RunDirectory,
+  Image
+};
 std::string_view to_string(LeftoverKind kind);  // "process", "cgroup", "link", ...
 
 struct Leftover {

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -109,6 +110,56 @@ TEST_F(SystemCheckTest, FindsWhatNoRecordExplainsAndFixRemovesItButNotWhatRuns) 
   EXPECT_EQ(lit({"network", "rm", "checknet"}).exit_code, 0);
   Result clean = lit({"system", "check"});
   EXPECT_EQ(findings(ids, rc).size(), 0u) << clean;
+}
+
+TEST_F(SystemCheckTest, ImageStoreProblemsAreFoundAndWhatIsSafeToRemoveIsRemoved) {
+  const fs::path images = root_ / "images";
+  // A tag pointing at no image, an unpacked layer no image lists (an unpack
+  // cut short), and an image whose layer went missing.
+  nlohmann::json state = nlohmann::json::parse(std::ifstream(images / "state.json"));
+  const std::string ghost = "sha256:" + std::string(64, 'e');
+  state["tags"]["docker.io/library/ghost:latest"] = ghost;
+  std::ofstream(images / "state.json") << state.dump();
+  const fs::path stray = images / "layers" / "sha256" / std::string(64, 'f');
+  fs::create_directories(stray / "diff");
+
+  Result r = lit({"system", "check", "--format", "json"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  const auto found = nlohmann::json::parse(r.out);
+  auto has = [&](const std::string& object, const std::string& why) {
+    for (const auto& f : found)
+      if (f["Kind"] == "image store" &&
+          f["Object"].get<std::string>().find(object) != std::string::npos &&
+          f["Why"].get<std::string>().find(why) != std::string::npos)
+        return true;
+    return false;
+  };
+  EXPECT_TRUE(has("tag docker.io/library/ghost:latest", "which is not in the store")) << r.out;
+  EXPECT_TRUE(has(stray.string(), "no image lists")) << r.out;
+
+  Result fix = lit({"system", "check", "--fix"});
+  EXPECT_EQ(fix.exit_code, 0) << fix;
+  EXPECT_FALSE(fs::exists(stray));
+  Result again = lit({"system", "check"});
+  EXPECT_EQ(again.exit_code, 0) << again;
+  // The images that were whole still run.
+  EXPECT_EQ(run({"--rm", kTestImage, "true"}).exit_code, 0);
+
+  // A layer lost under an image: reported, and left for the user to remove.
+  nlohmann::json now = nlohmann::json::parse(std::ifstream(images / "state.json"));
+  const std::string diff_id = now["images"].begin().value()["diff_ids"][0];
+  const fs::path layer = images / "layers" / "sha256" / diff_id.substr(7);
+  fs::rename(layer, base_ / "moved-layer");
+  Result broken = lit({"system", "check"});
+  EXPECT_EQ(broken.exit_code, 1) << broken;
+  EXPECT_NE(broken.out.find("its layer " + diff_id.substr(7, 12) + " is missing"),
+            std::string::npos)
+      << broken;
+  Result cannot = lit({"system", "check", "--fix"});
+  EXPECT_EQ(cannot.exit_code, 1) << cannot;
+  EXPECT_NE(cannot.err.find("lit image rm -f"), std::string::npos) << cannot;
+  fs::rename(base_ / "moved-layer", layer);
+  EXPECT_EQ(lit({"system", "check"}).exit_code, 0);
 }
 
 TEST_F(SystemCheckTest, ACleanHostHasNothingLeftOver) {
