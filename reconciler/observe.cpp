@@ -39,7 +39,7 @@ ObservedState observe(const Paths& paths, const std::string& project_name,
     auto p = n.labels.find(kProjectLabel);
     bool ours = p != n.labels.end() && p->second == project_name;
     if (!ours && !external.contains(n.name)) continue;
-    ObservedNetwork on{n.name, "", {}};
+    ObservedNetwork on{n.name, "", {}, p != n.labels.end() ? p->second : ""};
     if (auto h = n.labels.find(kHashLabel); h != n.labels.end() && ours) on.hash = h->second;
     for (const auto& [id, _] : n.endpoints) on.attached.push_back(id);
     o.networks.push_back(std::move(on));

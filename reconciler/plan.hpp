@@ -86,6 +86,9 @@ struct ObservedNetwork {
   std::string name{};
   std::string hash{};                   // label ("" for external networks)
   std::vector<std::string> attached{};  // ids of every container attached to it
+  // The project that made it (its label), "" for a plain `lit network create`;
+  // another project's network of the name the file gives is used, not remade.
+  std::string project{};
 };
 
 struct ObservedVolume {

@@ -186,6 +186,12 @@ struct UpPlanner {
             add({.kind = ActionKind::CreateNetwork, .target = n->name, .reason = "missing"});
         continue;
       }
+      if (it->project != desired.project) {  // as compose: used as it is, with a warning
+        plan.warnings.push_back("a network with name " + n->name +
+                                " exists but was not created for project \"" + desired.project +
+                                "\"; set `external: true` to use an existing network");
+        continue;
+      }
       if (it->hash == n->hash) continue;
       std::string reason = "config changed (hash " + detail::short_hash(it->hash) + " -> " +
                            detail::short_hash(n->hash) + ")";

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "network/manager.hpp"
+#include "network/store.hpp"
 #include "reconciler/apply/copy_image.hpp"
 #include "reconciler/apply/hooks.hpp"
 #include "reconciler/apply/replica_request.hpp"
@@ -257,8 +258,15 @@ std::string run_resource_action(const Paths& paths, const Project* project, cons
   switch (a.kind) {
     case ActionKind::CreateNetwork:
       ctx.step("Creating");
-      network::Manager().create_network(
-          paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
+      try {
+        network::Manager().create_network(
+            paths, network_request(*project, a.target, network_hash_of(*desired, a.target)));
+      } catch (const Error&) {
+        // Another project's `up` made a network of this name meanwhile (two
+        // files naming one): it is used, as one found by the plan would be.
+        if (!network::NetworkStore(network::networks_dir(paths.root)).find(a.target)) throw;
+        return "Exists";
+      }
       return "Created";
     case ActionKind::RecreateNetwork:
       ctx.step("Recreating");

@@ -70,8 +70,14 @@ class Applier {
   }
 
   ApplyResult run() {
+    const bool teardown =
+        std::all_of(plan_.actions.begin(), plan_.actions.end(), [](const Action& a) {
+          return a.kind == ActionKind::StopContainer || a.kind == ActionKind::RemoveContainer ||
+                 a.kind == ActionKind::RemoveNetwork || a.kind == ActionKind::RemoveVolume;
+        });
     const std::size_t n =
-        std::min(std::max<std::size_t>(options_.workers, 1), plan_.actions.size());
+        std::min(std::max<std::size_t>(teardown ? options_.teardown_workers : options_.workers, 1),
+                 plan_.actions.size());
     std::vector<std::thread> pool;
     pool.reserve(n);
     std::thread watcher;  // while an action may wait for a condition

@@ -155,6 +155,19 @@ void check_rootless(const ContainerRequest& r) {
   }
 }
 
+// On a lit network: the attachment asked for (addresses come later, from the
+// network hooks this returns); nullptr otherwise.
+NetworkHooks* requested_networks(ContainerRecord& rec, const ContainerRequest& request) {
+  if (rec.spec.network != NetworkMode::Bridge) return nullptr;
+  NetworkHooks* net = network_hooks();
+  const NetworkRequest& n = request.network;
+  if (!net) throw Error("--network " + n.name + ": networks are not available here");
+  rec.networks = {NetworkAttachment{n.name, "", n.ip, !n.ip.empty(), n.aliases, "", 0,
+                                    n.interface.empty() ? "eth0" : n.interface, n.mac, 0u}};
+  rec.publish = request.ports;
+  return net;
+}
+
 }  // namespace
 
 ContainerRecord create_container(const Paths& paths, const ContainerRequest& asked) {
@@ -199,25 +212,26 @@ ContainerRecord create_container(const Paths& paths, const ContainerRequest& ask
             .allocate(rec.id, request.userns.size ? request.userns.size : kDefaultUsernsSize, {},
                       request.auto_remove ? Durability::NoSync : Durability::Sync);
   }
-  if (rec.spec.network == NetworkMode::Bridge) {
-    NetworkHooks* net = network_hooks();
-    const NetworkRequest& n = request.network;
-    if (!net) throw Error("--network " + n.name + ": networks are not available here");
-    rec.networks = {NetworkAttachment{n.name, "", n.ip, !n.ip.empty(), n.aliases, "", 0,
-                                      n.interface.empty() ? "eth0" : n.interface, n.mac, 0u}};
-    rec.publish = request.ports;
+  NetworkHooks* net = requested_networks(rec, request);
+  // A --rm container's record matters only while it runs: no fsync (~0.5 ms),
+  // and in the foreground it lives in the run root (no disk writes at all).
+  const Durability durability = request.auto_remove ? Durability::NoSync : Durability::Sync;
+  // The record comes before the addresses its networks hold for it: a lit
+  // killed in between leaves a container that `rm` removes, addresses and all,
+  // never an address held for nobody. With networks it is synced once, below.
+  records.create(
+      rec, net ? Durability::NoSync : durability,
+      request.auto_remove && request.foreground_run ? RecordHome::RunRoot : RecordHome::Disk);
+  guard.record(rec.id);
+  if (net) {
     Endpoint endpoint = endpoint_of(rec);
     net->create(paths, endpoint);
     rec.networks = endpoint.networks;
     follow_primary_network(rec);
     guard.networks(&rec);
+    records.update(
+        rec.id, [&](ContainerRecord& r) { r = rec; }, durability);
   }
-  // A --rm container's record matters only while it runs: no fsync (~0.5 ms),
-  // and in the foreground it lives in the run root (no disk writes at all).
-  records.create(
-      rec, request.auto_remove ? Durability::NoSync : Durability::Sync,
-      request.auto_remove && request.foreground_run ? RecordHome::RunRoot : RecordHome::Disk);
-  guard.record(rec.id);
   std::vector<std::string> fresh = plan.anonymous_volumes;
   std::erase_if(fresh, [&](const std::string& v) {
     return std::find(plan.inherited_volumes.begin(), plan.inherited_volumes.end(), v) !=

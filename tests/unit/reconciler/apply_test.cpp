@@ -293,6 +293,27 @@ TEST(ApplyTest, RunsIndependentActionsInParallel) {
   EXPECT_EQ(runner.max_running(), 2);
 }
 
+// down's stops wait on stop timeouts, not the CPU: they all run at once.
+TEST(ApplyTest, APlanThatOnlyStopsAndRemovesRunsAllAtOnce) {
+  Plan plan;
+  for (const char* name : {"a", "b", "c", "d", "e", "f"}) {
+    Action a = container(name);
+    a.kind = ActionKind::RemoveContainer;
+    plan.actions.push_back(a);
+  }
+  FakeRunner runner;
+  for (const auto& a : plan.actions) runner.hold(a.target);
+  ApplyOptions options = fast_options();
+  options.workers = 2;
+  Events events;
+  AsyncApply apply(plan, runner, options, events);
+  EXPECT_TRUE(runner.wait_until([](const auto& log) { return log.size() == 6u; }))
+      << "all six removals started while none had ended";
+  runner.release_all();
+  EXPECT_THAT(apply.result().errors, IsEmpty());
+  EXPECT_EQ(runner.max_running(), 6);
+}
+
 TEST(ApplyTest, RunsNoMoreActionsAtOnceThanItHasWorkers) {
   Plan plan;
   for (const char* name : {"a", "b", "c", "d", "e", "f"}) plan.actions.push_back(container(name));

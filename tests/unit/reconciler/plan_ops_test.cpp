@@ -20,7 +20,7 @@ using ::testing::IsEmpty;
 // web -> api -> db, all on p_default, every replica running with hash "h".
 struct Project3 {
   DesiredState d{.project = "p", .networks = {{.name = "p_default", .hash = "n"}}};
-  ObservedState o{.networks = {{.name = "p_default", .hash = "n"}}};
+  ObservedState o{.networks = {{.name = "p_default", .hash = "n", .project = "p"}}};
 
   Project3() {
     using Edge = std::pair<const char*, const char*>;

@@ -47,7 +47,7 @@ ObservedContainer running(const std::string& service, int number, const std::str
 ObservedState matching(const DesiredState& d) {
   ObservedState o;
   for (const auto& n : d.networks)
-    if (!n.external) o.networks.push_back({.name = n.name, .hash = n.hash});
+    if (!n.external) o.networks.push_back({.name = n.name, .hash = n.hash, .project = d.project});
   for (const auto& v : d.volumes) o.volumes.push_back({.name = v.name});
   for (const auto& s : d.services)
     for (int i = 1; i <= s.replicas; ++i) {
@@ -421,6 +421,22 @@ TEST(ServiceOrder, DependenciesFirstTiesByName) {
   DesiredState d = project({svc("web", "1", {on("db"), on("cache")}), svc("db", "1"),
                             svc("cache", "1"), svc("admin", "1", {on("db")})});
   EXPECT_THAT(service_order(d), ElementsAre("cache", "db", "admin", "web"));
+}
+
+// Two project files may name one network (networks: {x: {name: shared}}):
+// the project that did not make it uses it as it is, as compose does, and
+// never remakes it under the other project's containers.
+TEST(PlanUp, AnotherProjectsNetworkOfTheNameIsUsedWithAWarningNotRemade) {
+  DesiredState d = project({svc("web", "h1")});
+  ObservedState o = matching(d);
+  o.networks[0].project = "other";
+  o.networks[0].hash = "theirs";
+  o.networks[0].attached.push_back("id-of-other-project");
+  Plan p = plan_up(d, o, {});
+  EXPECT_THAT(plan_lines(p), IsEmpty());
+  EXPECT_THAT(p.warnings, ::testing::Contains(::testing::HasSubstr(
+                              "a network with name p_default exists but was not "
+                              "created for project \"p\"")));
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ DesiredState project(std::vector<DesiredService> services) {
 ObservedState running_old(const DesiredState& d,
                           runtime::ContainerStatus status = runtime::ContainerStatus::Running) {
   ObservedState o;
-  o.networks.push_back({.name = "p_default", .hash = "net1"});
+  o.networks.push_back({.name = "p_default", .hash = "net1", .project = "p"});
   for (const auto& s : d.services)
     for (int i = 1; i <= s.replicas; ++i) {
       std::string n = std::to_string(i);
