@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/inotify.h>
@@ -117,6 +118,9 @@ class Server {
       if (l.udp) next.emplace(ip, std::move(l));
     }
     listeners_ = std::move(next);
+    // Each container that starts or stops rewrites the config: give the old
+    // one's memory back, or 250 starts leave the heap at 1.4 MB, not 0.8.
+    ::malloc_trim(0);
     return !listeners_.empty();
   }
 
