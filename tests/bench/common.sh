@@ -80,3 +80,15 @@ our_pids() {
   done
   return 0
 }
+
+# podman_compose_wrapper: podman-compose puts --podman-args AFTER the
+# subcommand, where podman's global --root/--runroot are not accepted; a
+# wrapper puts them first. Sets pcompose to run podman-compose through it.
+podman_compose_wrapper() {
+  cat >"$work/podman-wrap" <<EOF
+#!/bin/sh
+exec $(printf '%q ' "${podman[@]}") "\$@"
+EOF
+  chmod +x "$work/podman-wrap"
+  pcompose=(podman-compose --podman-path "$work/podman-wrap")
+}

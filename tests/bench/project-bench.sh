@@ -28,14 +28,7 @@ bench_enter "${BASH_SOURCE[0]}" "$rounds" "$sizes"
 mkdir -p "$work/podman-networks" /run/containers/networks
 mount -t tmpfs pb-netavark /run/containers/networks
 podman+=(--network-config-dir "$work/podman-networks")
-# podman-compose puts --podman-args AFTER the subcommand, where podman's
-# global --root/--runroot are not accepted; a wrapper puts them first.
-cat >"$work/podman-wrap" <<EOF
-#!/bin/sh
-exec $(printf '%q ' "${podman[@]}") "\$@"
-EOF
-chmod +x "$work/podman-wrap"
-pcompose=(podman-compose --podman-path "$work/podman-wrap")
+podman_compose_wrapper
 res=$work/results
 mkdir -p "$res"
 

@@ -31,12 +31,7 @@ bench_enter "${BASH_SOURCE[0]}" "$sizes"
 mkdir -p "$work/podman-networks" /run/containers/networks
 mount -t tmpfs scale-netavark /run/containers/networks
 podman+=(--network-config-dir "$work/podman-networks" --network-backend netavark)
-cat >"$work/podman-wrap" <<EOF
-#!/bin/sh
-exec $(printf '%q ' "${podman[@]}") "\$@"
-EOF
-chmod +x "$work/podman-wrap"
-pcompose=(podman-compose --podman-path "$work/podman-wrap")
+podman_compose_wrapper
 res=$work/results
 mkdir -p "$res"
 g++ -O2 -std=c++20 -o "$work/peak-rss" "$repo/tests/bench/edge/peak-rss.cpp"

@@ -293,14 +293,20 @@ TEST(ApplyTest, RunsIndependentActionsInParallel) {
   EXPECT_EQ(runner.max_running(), 2);
 }
 
-// down's stops wait on stop timeouts, not the CPU: they all run at once.
-TEST(ApplyTest, APlanThatOnlyStopsAndRemovesRunsAllAtOnce) {
+// Six independent actions of one kind, a to f.
+Plan six_held(ActionKind kind) {
   Plan plan;
   for (const char* name : {"a", "b", "c", "d", "e", "f"}) {
     Action a = container(name);
-    a.kind = ActionKind::RemoveContainer;
+    a.kind = kind;
     plan.actions.push_back(a);
   }
+  return plan;
+}
+
+// down's stops wait on stop timeouts, not the CPU: they all run at once.
+TEST(ApplyTest, APlanThatOnlyStopsAndRemovesRunsAllAtOnce) {
+  Plan plan = six_held(ActionKind::RemoveContainer);
   FakeRunner runner;
   for (const auto& a : plan.actions) runner.hold(a.target);
   ApplyOptions options = fast_options();
@@ -315,8 +321,7 @@ TEST(ApplyTest, APlanThatOnlyStopsAndRemovesRunsAllAtOnce) {
 }
 
 TEST(ApplyTest, RunsNoMoreActionsAtOnceThanItHasWorkers) {
-  Plan plan;
-  for (const char* name : {"a", "b", "c", "d", "e", "f"}) plan.actions.push_back(container(name));
+  Plan plan = six_held(ActionKind::CreateContainer);
   FakeRunner runner;
   for (const auto& a : plan.actions) runner.hold(a.target);
   ApplyOptions options = fast_options();
