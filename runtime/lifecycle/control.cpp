@@ -256,7 +256,17 @@ void kill_all(const Paths& paths, const ContainerRecord& current,
   const ContainerState& st = record.state;
   if (st.status == ContainerStatus::Running || st.status == ContainerStatus::Restarting ||
       supervisor_alive(st)) {
-    mark_stopped(records, record.id);
+    try {
+      mark_stopped(records, record.id);
+    } catch (const Error&) {
+      // A full disk (maybe filled by this very container's log) must not keep
+      // it from going: without the mark, its supervisor goes first, so that
+      // nothing restarts it.
+      if (UniqueFd shim = open_pidfd(st.shim_pid, st.shim_start_time)) {
+        ::syscall(SYS_pidfd_send_signal, shim.get(), SIGKILL, nullptr, 0);
+        wait_exit(shim.get(), 5s);
+      }
+    }
     if (UniqueFd init = open_pidfd(st.pid, st.pid_start_time)) {
       try {
         thaw_if_paused(records, record);

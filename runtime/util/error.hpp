@@ -2,6 +2,7 @@
 // One error type for all of lit: the failing operation, its target, errno where
 // there is one, and a context chain added as the error travels up, so the user
 // reads "run web-1: mount overlay on /run/lit/...: Invalid argument".
+#include <cerrno>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -13,9 +14,15 @@ class Error : public std::exception {
   // op: what was being done ("mount overlay"); target: on what ("/run/lit/x/merged").
   Error(std::string op, std::string target = {}, int err = 0, std::string hint = {});
 
-  // An error from a failed system call: errno is captured by the caller.
+  // An error from a failed system call: errno is captured by the caller. A
+  // full file system (or quota) says what to do about it.
   static Error sys(std::string op, std::string target, int err) {
-    return Error(std::move(op), std::move(target), err);
+    Error e(std::move(op), std::move(target), err);
+    if (err == ENOSPC || err == EDQUOT)
+      e.with_hint(
+          "the file system is full: free some space (lit system df shows what lit keeps; lit "
+          "system prune removes what nothing uses) and try again");
+    return e;
   }
 
   // Adds an outer layer of context ("run web-1") in front of the message.
