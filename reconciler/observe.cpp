@@ -6,6 +6,7 @@
 
 #include "network/store.hpp"
 #include "reconciler/labels.hpp"
+#include "runtime/lifecycle/networking.hpp"
 
 namespace lit::reconciler {
 
@@ -26,6 +27,7 @@ ObservedState observe(const Paths& paths, const std::string& project_name,
     std::string number = label_of(r, kNumberLabel);
     std::from_chars(number.data(), number.data() + number.size(), c.number);
     c.hash = label_of(r, kHashLabel);
+    if (!runtime::created_completely(r)) c.hash.clear();  // cut short: made again
     c.oneoff = is_oneoff(r.labels);
     c.status = st.status;
     c.exit_code = st.exit_code;

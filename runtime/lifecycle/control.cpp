@@ -179,6 +179,11 @@ void start_container(const Paths& paths, const ContainerRecord& current) {
   const ContainerRecord& record = op.record;
   ContainerState st = observed_state(record);
   if (st.status == ContainerStatus::Running || st.status == ContainerStatus::Restarting) return;
+  if (!created_completely(record))
+    throw Error("container " + record.name +
+                " was not created completely (the lit creating it "
+                "was stopped before its networks gave it an address)")
+        .with_hint("remove it with: lit container rm " + record.name);
   // A supervisor still finishing the previous run (e.g. writing the last log lines).
   if (UniqueFd shim = open_pidfd(st.shim_pid, st.shim_start_time)) wait_exit(shim.get(), 5s);
   bool present = records.update(record.id, [](ContainerRecord& r) {

@@ -100,19 +100,11 @@ std::vector<HelperProcess> helper_processes(std::string_view program) {
 }
 
 void kill_leftover(const HelperProcess& process, const std::string& what) {
-  const pid_t pid = process.pid;
-  if (!process_alive(pid, process.start_time)) return;
-  if (::kill(pid, SIGKILL) != 0 && errno != ESRCH) throw Error::sys("kill", what, errno);
+  if (!process_alive(process.pid, process.start_time)) return;
+  if (::kill(process.pid, SIGKILL) != 0 && errno != ESRCH) throw Error::sys("kill", what, errno);
+  // Gone, or a zombie (process_alive says no) until its parent reaps it.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (process_alive(pid, process.start_time)) {
-    // A zombie until its parent reaps it: it holds nothing any more.
-    try {
-      std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-      auto close = stat.rfind(')');
-      if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z') return;
-    } catch (const Error&) {
-      return;
-    }
+  while (process_alive(process.pid, process.start_time)) {
     if (std::chrono::steady_clock::now() > deadline)
       throw Error("kill " + what, {}, 0, "it is still alive 5 s after SIGKILL");
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

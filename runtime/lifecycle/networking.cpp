@@ -44,6 +44,12 @@ Endpoint endpoint_of(const ContainerRecord& record) {
   return e;
 }
 
+bool created_completely(const ContainerRecord& record) {
+  return record.spec.network != NetworkMode::Bridge ||
+         std::none_of(record.networks.begin(), record.networks.end(),
+                      [](const NetworkAttachment& a) { return a.network_id.empty(); });
+}
+
 void follow_primary_network(ContainerRecord& record) {
   record.spec.address = record.networks.empty() ? "" : record.networks[0].ip;
   record.spec.dns_servers.clear();

@@ -111,6 +111,11 @@ void withdraw_names(const Paths& paths, const ContainerRecord& record) noexcept;
 // The record's endpoint: id, name, networks and ports as asked (no observed state).
 Endpoint endpoint_of(const ContainerRecord& record);
 
+// False for a container on lit networks whose creation was cut short (a lit
+// killed after writing its record, before its networks gave it addresses):
+// it cannot start; `up` makes it again, `rm` removes it.
+bool created_completely(const ContainerRecord& record);
+
 // The spec's /etc/hosts address and nameserver (lit-dns answers on the
 // gateway) follow the primary network.
 void follow_primary_network(ContainerRecord& record);
