@@ -1,11 +1,8 @@
 // `lit build`: the image builder (runtime/image/builder) from the command
 // line and for a project's services with build:.
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +11,7 @@
 
 #include "app/build.hpp"
 #include "app/pull.hpp"
+#include "network/build_network.hpp"
 #include "network/manager.hpp"
 #include "network/store.hpp"
 #include "reconciler/apply/replica_request.hpp"
@@ -79,12 +77,10 @@ runtime::NetworkMode network_mode(const std::string& n) {
 void dry_run_image_build(const ImageBuildFlags& f, const std::string& context,
                          const std::string& why);
 
-constexpr std::string_view kBuildNetworkPrefix = "lit-build-";
-
 // The network of a build's RUNs (`--network default`): a lit network of its
-// own, lit-build-<pid>, made when a RUN first needs it (a cached build makes
-// none) and removed when the build ends, failed or not. One left by a build
-// that was killed is removed by the next build.
+// own (network/build_network.hpp), made when a RUN first needs it (a cached
+// build makes none) and removed when the build ends, failed or not. One left
+// by a build that was killed is removed by the next build.
 class BuildNetwork {
  public:
   explicit BuildNetwork(const Paths& paths) : paths_(paths) {}
@@ -103,7 +99,7 @@ class BuildNetwork {
     if (!name_.empty()) return name_;
     remove_stale();
     network::NetworkCreate request;
-    request.name = std::string(kBuildNetworkPrefix) + std::to_string(::getpid());
+    request.name = network::build_network_name(::getpid());
     network::Manager().create_network(paths_, request);
     name_ = request.name;
     return name_;
@@ -113,14 +109,9 @@ class BuildNetwork {
   void remove_stale() const {
     network::NetworkStore store(network::networks_dir(paths_.root));
     for (const auto& r : store.list()) {
-      if (!r.name.starts_with(kBuildNetworkPrefix) || !r.endpoints.empty()) continue;
-      pid_t pid = 0;
-      const char* digits = r.name.data() + kBuildNetworkPrefix.size();
-      auto [end, ec] = std::from_chars(digits, r.name.data() + r.name.size(), pid);
-      if (ec != std::errc() || end != r.name.data() + r.name.size()) continue;
-      if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+      if (!network::build_network_abandoned(r.name)) continue;
       try {
-        network::Manager().remove_network(paths_, r.name);
+        network::remove_build_network(paths_, r.name);
       } catch (const Error&) {  // another build removed it meanwhile
       }
     }

@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "network/build_network.hpp"
 #include "network/dns/config.hpp"
 #include "network/dns_service.hpp"
 #include "network/firewall.hpp"
@@ -79,9 +80,23 @@ void rule_leftovers(const Paths& paths, const std::vector<NetworkRecord>& networ
   }
 }
 
+// A killed build's network, with the endpoints of its RUNs (they died with it).
+void build_network_leftovers(const Paths& paths, const std::vector<NetworkRecord>& networks,
+                             std::vector<Leftover>& out) {
+  for (const auto& net : networks) {
+    if (!build_network_abandoned(net.name)) continue;
+    const std::string name = net.name;
+    out.push_back({LeftoverKind::Network, name,
+                   "the network of build " + std::to_string(*build_network_owner(name)) +
+                       ", which no longer runs (killed before it could remove it)",
+                   at_home([paths, name] { remove_build_network(paths, name); })});
+  }
+}
+
 void endpoint_leftovers(const Paths& paths, const std::vector<NetworkRecord>& networks,
                         const runtime::ContainerCensus& census, std::vector<Leftover>& out) {
-  for (const auto& net : networks)
+  for (const auto& net : networks) {
+    if (build_network_abandoned(net.name)) continue;  // goes as a whole
     for (const auto& [id, e] : net.endpoints) {
       if (census.known(id)) continue;
       const std::string name = net.name;
@@ -93,6 +108,7 @@ void endpoint_leftovers(const Paths& paths, const std::vector<NetworkRecord>& ne
                        DnsService(paths).sync(false);
                      })});
     }
+  }
 }
 
 void dns_leftovers(const Paths& paths, const std::vector<NetworkRecord>& networks,
@@ -139,6 +155,7 @@ std::vector<Leftover> network_leftovers(const Paths& paths,
     link_leftovers(networks, census, out);
     rule_leftovers(paths, networks, census, out);
     endpoint_leftovers(paths, networks, census, out);
+    build_network_leftovers(paths, networks, out);
     dns_leftovers(paths, networks, out);
     return out;
   });

@@ -6,6 +6,7 @@
 //   rules     nftables rules whose owner ("net:<id>", "ctr:<id>") is a network
 //             with no record or a container that does not run
 //   endpoints a network's address held for a container that has no record
+//   networks  a build's network whose build was killed (build_network.hpp)
 //   DNS       names the DNS server's config serves that no running container
 //             has; a DNS server with no lit network, or a second one
 #include <vector>

@@ -3,26 +3,10 @@
 #include <sstream>
 
 #include "runtime/util/fs.hpp"
+#include "runtime/util/mountinfo.hpp"
 
 namespace lit::cgroups {
 namespace {
-
-// mountinfo escapes space, tab, newline and backslash as \ooo octal.
-std::string unescape(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size()) {
-      auto oct = s.substr(i + 1, 3);
-      if (oct.find_first_not_of("01234567") == std::string_view::npos) {
-        out += static_cast<char>((oct[0] - '0') * 64 + (oct[1] - '0') * 8 + (oct[2] - '0'));
-        i += 3;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
-}
 
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> out;
@@ -54,20 +38,14 @@ std::vector<std::string> controllers_of(std::string_view super_options) {
 
 std::vector<CgroupMount> parse_cgroup_mounts(std::string_view mountinfo) {
   std::vector<CgroupMount> out;
-  for (const auto& line : split(mountinfo, '\n')) {
-    // id parent dev root mount_point options [optional...] - fstype source super_options
-    auto fields = split(line, ' ');
-    size_t dash = 0;
-    while (dash < fields.size() && fields[dash] != "-") ++dash;
-    if (dash < 5 || dash + 1 >= fields.size()) continue;
-    const std::string& fstype = fields[dash + 1];
-    if (fstype != "cgroup" && fstype != "cgroup2") continue;
+  for (auto& entry : parse_mountinfo(mountinfo)) {
+    if (entry.fstype != "cgroup" && entry.fstype != "cgroup2") continue;
     CgroupMount m;
-    m.mount_point = unescape(fields[4]);
-    m.unified = fstype == "cgroup2";
-    if (!m.unified && dash + 3 < fields.size()) {
-      m.controllers = controllers_of(fields[dash + 3]);
-      for (auto& opt : split(fields[dash + 3], ','))
+    m.mount_point = std::move(entry.mount_point);
+    m.unified = entry.fstype == "cgroup2";
+    if (!m.unified && !entry.super_options.empty()) {
+      m.controllers = controllers_of(entry.super_options);
+      for (auto& opt : split(entry.super_options, ','))
         if (opt != "rw" && opt != "ro") m.options += (m.options.empty() ? "" : ",") + opt;
     }
     out.push_back(std::move(m));

@@ -50,6 +50,18 @@ std::vector<std::string> stale_cgroups(Manager& manager, std::chrono::seconds mi
   return out;
 }
 
+bool remove_if_unused(Manager& manager, const std::string& id) noexcept {
+  try {
+    std::unique_ptr<Cgroup> cg = manager.open(id);
+    if (!abandoned_shape(*cg, std::chrono::seconds(0)) || !cg->processes().empty()) return false;
+    cg->destroy();
+    return true;
+  } catch (const std::exception& e) {
+    spdlog::debug("remove unused cgroup {}: {}", id, e.what());
+    return false;
+  }
+}
+
 std::size_t remove_stale_cgroups(Manager& manager, std::chrono::seconds min_age) {
   std::size_t removed = 0;
   for (const auto& id : stale_cgroups(manager, min_age)) {

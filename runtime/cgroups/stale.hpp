@@ -20,6 +20,11 @@ inline constexpr std::chrono::seconds kStaleAfter{10};
 std::vector<std::string> stale_cgroups(Manager& manager,
                                        std::chrono::seconds min_age = kStaleAfter);
 
+// Removes the cgroup `id` now if no process is in it, whatever its age: for
+// one known to be abandoned (a killed build's RUN: the bundle of a build
+// whose staging the image store collects names it). True when it went.
+bool remove_if_unused(Manager& manager, const std::string& id) noexcept;
+
 // Removes them; returns how many went. Never throws: a cgroup that cannot be
 // removed now is left for the next sweep (logged at debug level).
 std::size_t remove_stale_cgroups(Manager& manager, std::chrono::seconds min_age = kStaleAfter);

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <set>
 
+#include "runtime/cgroups/cgroup.hpp"
+#include "runtime/cgroups/stale.hpp"
 #include "runtime/image/config.hpp"
 #include "runtime/image/digest.hpp"
 #include "runtime/image/lookup.hpp"
@@ -95,6 +97,30 @@ Transaction::~Transaction() {
   }
 }
 
+namespace {
+
+// A killed `lit build`'s RUN died with it (RunHooks::die_with_caller), but its
+// cgroup stays: the RUN's bundle in the build's staging is named after it
+// (run-<container id>-XXXXXX, builder/steps.cpp).
+void release_run_cgroups(const fs::path& staging) {
+  std::error_code ec;
+  std::shared_ptr<cgroups::Manager> manager;
+  for (const auto& e : fs::directory_iterator(staging, ec)) {
+    const std::string name = e.path().filename().string();
+    if (!name.starts_with("run-") || name.size() < 4 + 64) continue;
+    const std::string id = name.substr(4, 64);
+    if (id.find_first_not_of("0123456789abcdef") != std::string::npos) continue;
+    try {
+      if (!manager) manager = cgroups::detect();
+    } catch (const Error&) {
+      return;
+    }
+    cgroups::remove_if_unused(*manager, id);
+  }
+}
+
+}  // namespace
+
 // Under the lock, anything in tmp/ or not referenced by state.json was left
 // by a writer that crashed before (or after) its commit point; except the
 // staging of a pull still running (an UnlockedStaging holds its flock).
@@ -103,6 +129,7 @@ void Transaction::collect_garbage() {
   for (const auto& e : fs::directory_iterator(root_ / "tmp", ec)) {
     UniqueFd fd(::open(e.path().c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
     if (fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) continue;
+    release_run_cgroups(e.path());
     discard(e.path());  // with its flock held, so a pull that just made it makes another
   }
   std::set<std::string> blobs;

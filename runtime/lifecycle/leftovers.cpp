@@ -1,8 +1,10 @@
 #include "runtime/lifecycle/leftovers.hpp"
 
 #include <signal.h>
+#include <sys/mount.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <filesystem>
@@ -17,6 +19,7 @@
 #include "runtime/state/record_store.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
+#include "runtime/util/mountinfo.hpp"
 
 namespace lit::runtime {
 
@@ -27,9 +30,11 @@ namespace {
 constexpr std::pair<LeftoverKind, std::string_view> kKinds[] = {
     {LeftoverKind::Process, "process"},
     {LeftoverKind::Cgroup, "cgroup"},
+    {LeftoverKind::Mount, "mount"},
     {LeftoverKind::Link, "link"},
     {LeftoverKind::FirewallRules, "nftables rules"},
     {LeftoverKind::Endpoint, "endpoint"},
+    {LeftoverKind::Network, "network"},
     {LeftoverKind::DnsNames, "dns names"},
     {LeftoverKind::RunDirectory, "run directory"},
     {LeftoverKind::Image, "image store"},
@@ -69,6 +74,47 @@ std::vector<std::string> command_line(const fs::path& proc_dir) {
     at = end + 1;
   }
   return args;
+}
+
+// `path` lies strictly below `dir` (both absolute, normalized).
+bool strictly_below(const fs::path& path, const fs::path& dir) {
+  const std::string p = path.lexically_normal().string(), d = dir.lexically_normal().string();
+  return p.size() > d.size() + 1 && p.starts_with(d) && (d.ends_with('/') || p[d.size()] == '/');
+}
+
+// What only a container has (leftovers.hpp): found on the host under lit's
+// roots, it is a leftover.
+bool container_filesystem(std::string_view fstype) {
+  for (std::string_view t : {"overlay", "proc", "sysfs", "devpts", "mqueue", "nsfs"})
+    if (fstype == t) return true;
+  return false;
+}
+
+void mount_leftovers(const Paths& paths, std::vector<Leftover>& out) {
+  std::string text;
+  try {
+    text = read_file("/proc/self/mountinfo");
+  } catch (const Error&) {
+    return;
+  }
+  const std::vector<MountEntry> mounts = parse_mountinfo(text);
+  // Deepest last in the table; removed in reverse, so a mount goes before the one it is on.
+  for (auto it = mounts.rbegin(); it != mounts.rend(); ++it) {
+    const fs::path& at = it->mount_point;
+    const bool in_container_dir =
+        strictly_below(at, paths.containers()) || strictly_below(at, paths.run_containers());
+    const bool under_roots = strictly_below(at, paths.root) || strictly_below(at, paths.run_root);
+    if (!in_container_dir && !(under_roots && container_filesystem(it->fstype))) continue;
+    const std::string why =
+        it->fstype +
+        (in_container_dir ? " mount in a container's directory" : " mount under lit's roots") +
+        " on the host: lit mounts containers' file systems only in their own mount namespaces";
+    out.push_back({LeftoverKind::Mount, at.string(), why, [at] {
+                     if (::umount2(at.c_str(), MNT_DETACH) < 0 && errno != EINVAL &&
+                         errno != ENOENT)
+                       throw Error::sys("unmount", at.string(), errno);
+                   }});
+  }
 }
 
 bool same_path(const fs::path& a, const fs::path& b) {
@@ -204,6 +250,8 @@ std::vector<Leftover> container_leftovers(const Paths& paths, const ContainerCen
           {LeftoverKind::Cgroup, object, why, [manager, id] { manager->open(id)->destroy(); }});
     }
   }
+
+  mount_leftovers(paths, out);
 
   // Run directories: a container's runtime files, remade at every start.
   std::error_code ec;

@@ -29,9 +29,11 @@ namespace lit::runtime {
 enum class LeftoverKind {
   Process,
   Cgroup,
+  Mount,
   Link,
   FirewallRules,
   Endpoint,
+  Network,
   DnsNames,
   RunDirectory,
   Image
@@ -84,7 +86,16 @@ void kill_leftover(const HelperProcess& process, const std::string& what);
 // Supervisors of lit's root whose container has no record, cgroups under the
 // lit subtree that no live container owns (empty ones only when no record
 // names them and they are older than a start takes: a build's RUN step has
-// none), and run directories without a record.
+// none), mounts lit would have made under its roots in this (the host's)
+// mount namespace, and run directories without a record.
+//
+// lit mounts a container's root, volumes, /proc and /dev only in the
+// container's own mount namespace, and its own views of a container's files
+// in a private one (container_fs.hpp); it bind-mounts no namespace file. So
+// on the host, an overlay, proc, sysfs, devpts, mqueue or nsfs mount under
+// lit's roots, or any mount under a container's directory, is a leftover (of
+// another tool, or of a lit from before this rule). Other mounts under the
+// roots (a disk for the image store, say) are the user's.
 std::vector<Leftover> container_leftovers(const Paths& paths, const ContainerCensus& census);
 
 }  // namespace lit::runtime

@@ -485,14 +485,17 @@ std::string lit_cgroup_of(pid_t pid) {
 }
 
 // A `lit build` SIGKILLed during a RUN takes the RUN's processes with it (they
-// die with the build, as buildah's do), and the next build (or `lit builder
-// prune`) removes the RUN's cgroup the killed one could not.
+// die with the build, as buildah's do). What it could not remove, the RUN's
+// cgroup and the build's network, `lit system check` names, and the next
+// build removes at once: the RUN's bundle in the store's staging names its
+// cgroup, and the network's name names the build that is gone.
 TEST_F(BuildTest, ABuildKilledDuringARunLeavesNothingRunning) {
   put("Containerfile", R"(FROM localhost/lit-test:latest
 RUN echo run-started; exec sleep 4321
 )");
   const std::vector<std::string> sleeper{"sleep", "4321"};
   std::string id;
+  pid_t killed = 0;
   RunOptions opts;
   opts.timeout = 60s;  // without the fix: the orphaned sleep keeps stdout open
   opts.on_stdout = [&](pid_t lit_pid, const std::string& out) {
@@ -500,9 +503,10 @@ RUN echo run-started; exec sleep 4321
     pid_t pid = 0;
     if (!eventually([&] { return (pid = find_process(sleeper)) != 0; })) return;
     id = lit_cgroup_of(pid);
+    killed = lit_pid;
     ::kill(lit_pid, SIGKILL);
   };
-  Result r = lit({"build", "--network", "none", ctx_.string()}, opts);
+  Result r = lit({"build", ctx_.string()}, opts);  // RUN on the build's own network
   ASSERT_FALSE(id.empty()) << r;
   EXPECT_EQ(r.signal, SIGKILL) << r;
   EXPECT_FALSE(r.timed_out) << r;
@@ -513,12 +517,20 @@ RUN echo run-started; exec sleep 4321
     return false;
   };
   EXPECT_TRUE(left());  // nobody was left to remove it
-  EXPECT_TRUE(eventually(
-      [&] {
-        lit({"builder", "prune", "-f"});
-        return !left();
-      },
-      40s));
+  const std::string network = "lit-build-" + std::to_string(killed);
+  EXPECT_NE(lit({"network", "ls"}).out.find(network), std::string::npos);
+  Result check = lit({"system", "check"});
+  EXPECT_EQ(check.exit_code, 1) << check;
+  EXPECT_NE(check.out.find(network + " "), std::string::npos) << check;
+  EXPECT_NE(check.out.find("which no longer runs"), std::string::npos) << check;
+
+  put("Containerfile", "FROM localhost/lit-test:latest\nRUN true\n");
+  Result next = lit({"build", "-q", ctx_.string()});
+  EXPECT_EQ(next.exit_code, 0) << next;
+  EXPECT_FALSE(left());
+  EXPECT_EQ(lit({"network", "ls"}).out.find(network), std::string::npos);
+  Result after = lit({"system", "check"});
+  EXPECT_EQ(after.out.find(network + " "), std::string::npos) << after;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // a container that runs keeps everything it holds.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -160,6 +161,47 @@ TEST_F(SystemCheckTest, ImageStoreProblemsAreFoundAndWhatIsSafeToRemoveIsRemoved
   EXPECT_NE(cannot.err.find("lit image rm -f"), std::string::npos) << cannot;
   fs::rename(base_ / "moved-layer", layer);
   EXPECT_EQ(lit({"system", "check"}).exit_code, 0);
+}
+
+// lit mounts containers' file systems only in their own mount namespaces: one
+// found on the host under lit's roots is a leftover; a disk the user mounted
+// there is not.
+TEST_F(SystemCheckTest, ContainerMountsOnTheHostAreFoundAndUnmounted) {
+  const fs::path stray_proc = run_root_ / "stray-proc";
+  const fs::path in_container = run_root_ / "containers" / std::string(64, 'd') / "rootfs";
+  const fs::path user_disk = root_ / "user-disk";
+  for (const auto& dir : {stray_proc, in_container, user_disk}) fs::create_directories(dir);
+  ASSERT_EQ(::mount("proc", stray_proc.c_str(), "proc", 0, nullptr), 0) << errno;
+  ASSERT_EQ(::mount("tmpfs", in_container.c_str(), "tmpfs", 0, nullptr), 0) << errno;
+  ASSERT_EQ(::mount("tmpfs", user_disk.c_str(), "tmpfs", 0, nullptr), 0) << errno;
+  auto mounted = [](const fs::path& at) {
+    std::ifstream in("/proc/self/mountinfo");
+    for (std::string line; std::getline(in, line);)
+      if (line.find(" " + at.string() + " ") != std::string::npos) return true;
+    return false;
+  };
+
+  Result r = lit({"system", "check", "--format", "json"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  const auto found = nlohmann::json::parse(r.out);
+  auto has = [&](const fs::path& at, const std::string& why) {
+    for (const auto& f : found)
+      if (f["Kind"] == "mount" && f["Object"] == at.string() &&
+          f["Why"].get<std::string>().find(why) != std::string::npos)
+        return true;
+    return false;
+  };
+  EXPECT_TRUE(has(stray_proc, "proc mount under lit's roots on the host")) << r.out;
+  EXPECT_TRUE(has(in_container, "tmpfs mount in a container's directory")) << r.out;
+  EXPECT_EQ(r.out.find(user_disk.string()), std::string::npos) << "the user's: " << r.out;
+
+  Result fix = lit({"system", "check", "--fix"});
+  EXPECT_EQ(fix.exit_code, 0) << fix;
+  EXPECT_FALSE(mounted(stray_proc));
+  EXPECT_FALSE(mounted(in_container));
+  EXPECT_TRUE(mounted(user_disk));
+  ::umount2(user_disk.c_str(), MNT_DETACH);
+  fs::remove_all(run_root_ / "containers" / std::string(64, 'd'));
 }
 
 TEST_F(SystemCheckTest, ACleanHostHasNothingLeftOver) {

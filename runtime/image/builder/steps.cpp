@@ -244,8 +244,10 @@ std::string run_in_container(StepHost& host, const StageImage& image,
   Image img;
   img.id = "sha256:" + std::string(64, '0');
   fill_from_config(img, image.config);
-  TempDir bundle(host.txn().staging(), "run-");
   const std::string id = runtime::generate_id();
+  // Named after its container: a build killed during the RUN leaves its
+  // cgroup, which the store's next transaction finds here (transaction.cpp).
+  TempDir bundle(host.txn().staging(), "run-" + id + "-");
   runtime::Identity identity{id, "lit-build-" + id.substr(0, 12), bundle.path(),
                              host.paths().root / "volumes"};
   runtime::CreatePlan plan = runtime::build_spec(req, img, layers, identity);
