@@ -246,7 +246,7 @@ std::string veth_name(std::string_view container_id, unsigned index) {
   return std::string(kLinkPrefix) + id_part(container_id, "container") + kDigits[index];
 }
 
-void ensure_bridge(const std::string& name, const Ipv4Interface& gateway, int mtu) {
+void ensure_bridge(const std::string& name, const Ipv4Interface& gateway, int mtu, bool bring_up) {
   check_name(name, true, "bridge");
   try {
     nl::Socket sock = nl::Socket::connect();
@@ -257,11 +257,25 @@ void ensure_bridge(const std::string& name, const Ipv4Interface& gateway, int mt
       check_existing_bridge(sock, name, mtu);
     }
     set_only_address(sock, nl::ifindex(sock, name), gateway, name);
-    nl::set_up(sock, name);
+    if (bring_up) nl::set_up(sock, name);
     guard.disarm();
   } catch (Error& e) {
     throw e.context("set up bridge " + name);
   }
+}
+
+void bring_up_link(const std::string& name) {
+  check_name(name, true, "link");
+  try {
+    nl::set_up(nl::Socket::connect(), name);
+  } catch (Error& e) {
+    throw e.context("bring up " + name);
+  }
+}
+
+bool link_up(const std::string& name) {
+  nl::Link link = nl::get_link(nl::Socket::connect(), name);
+  return link && (rtnl_link_get_flags(link.get()) & IFF_UP) != 0;
 }
 
 void delete_link(const std::string& name) {

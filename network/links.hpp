@@ -31,9 +31,18 @@ std::string bridge_name(std::string_view network_id);
 std::string veth_name(std::string_view container_id, unsigned index);
 
 // Creates the bridge if missing, gives it exactly this IPv4 address (the
-// network's gateway), sets the MTU (0: kernel default) and brings it up.
+// network's gateway), sets the MTU (0: kernel default) and brings it up
+// (with bring_up false, one it makes stays down: the network manager brings
+// it up last, with bring_up_link, so an up bridge means its rules are there).
 // Idempotent. A link of that name that is not a bridge is an error.
-void ensure_bridge(const std::string& name, const Ipv4Interface& gateway, int mtu = 0);
+void ensure_bridge(const std::string& name, const Ipv4Interface& gateway, int mtu = 0,
+                   bool bring_up = true);
+
+// Sets IFF_UP on a lit link.
+void bring_up_link(const std::string& name);
+
+// The link exists and is up.
+bool link_up(const std::string& name);
 
 // Deletes a lit link (a bridge, or a veth and its peer); no error if it is gone.
 // Names not starting with "lit" are refused: lit never deletes links it did not make.

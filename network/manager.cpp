@@ -13,7 +13,6 @@
 #include "network/firewall.hpp"
 #include "network/home_netns.hpp"
 #include "network/links.hpp"
-#include "network/netlink.hpp"
 #include "network/ports.hpp"
 #include "runtime/events/journal.hpp"
 #include "runtime/util/error.hpp"
@@ -43,17 +42,21 @@ NetworkRules rules_of(const NetworkRecord& r) {
 
 // The bridge with its gateway and the network's rules, (re)made: idempotent,
 // so a start after a reboot (or after someone deleted the bridge) repairs them.
+// The bridge comes up last, so an up bridge means the rest is there, even
+// after a lit killed half-way through (tests/reliability/kill-points.sh).
 void ensure_network(Firewall& fw, const NetworkRecord& r) {
-  ensure_bridge(bridge_name(r.id), interface_of(r.gateway, r.subnet.prefix()), r.mtu);
+  const std::string bridge = bridge_name(r.id);
+  ensure_bridge(bridge, interface_of(r.gateway, r.subnet.prefix()), r.mtu, false);
   fw.apply_network(rules_of(r));
   if (!r.internal) enable_ip_forward();
+  bring_up_link(bridge);
 }
 
 // At a container's start: the bridge and the rules are made together and die
-// together (a reboot), so an existing bridge means both are there. This spares
-// each start an nftables round trip (~9 ms here).
+// together (a reboot), and the bridge comes up last, so an up bridge means
+// both are there. This spares each start an nftables round trip (~9 ms here).
 void ensure_network_for_start(Firewall& fw, const NetworkRecord& r) {
-  if (nl::get_link(nl::Socket::connect(), bridge_name(r.id))) {
+  if (link_up(bridge_name(r.id))) {
     if (!r.internal) enable_ip_forward();
     return;
   }

@@ -504,6 +504,24 @@ TEST_F(ContainerNetworkTest, StartRemakesTheBridgeAndRulesLostWithAReboot) {
   EXPECT_EQ(fetch_in("client", "http://web/hostname"), short_id("web") + "\n");
 }
 
+// A `network create` (or the `up` making it) killed right after it made the
+// bridge leaves the bridge down, without its address or rules: a start does
+// not take that bridge for a finished one (found by kill-points.sh).
+TEST_F(ContainerNetworkTest, StartFinishesANetworkWhoseCreateWasCutShort) {
+  network({"front"});
+  auto net = nlohmann::json::parse(lit({"network", "inspect", "front"}).out).at(0);
+  const std::string bridge = net.at("bridge");
+  network::delete_link(bridge);
+  network::Firewall(base_ / "test-firewall.lock").delete_table();
+  Result made = sh("ip link add " + bridge + " type bridge");
+  ASSERT_EQ(made.exit_code, 0) << made;
+
+  web("web", {"--network", "front"});
+  sleeper("client", {"--network", "front"});
+  EXPECT_EQ(fetch_in("client", "http://web/hostname"), short_id("web") + "\n");
+  EXPECT_TRUE(network::link_up(bridge));
+}
+
 TEST_F(ContainerNetworkTest, BadNetworkFlagsAreRefusedBeforeAnythingIsMade) {
   network({"front"});
   expect_lit_error(run({"--network", "nope", kTestImage, "true"}), "nope");
