@@ -5,7 +5,7 @@
 #   tests/reliability/kill-points.sh [KILLS] [SEED]
 #
 # Each kill point runs one lit command (up, down, container run -d, container
-# rm -f, network rm, image load), SIGKILLs that lit process after a delay drawn
+# rm -f, network rm, image load, image pull, build), SIGKILLs that lit process after a delay drawn
 # (seeded, reproducible: RANDOM=SEED) between 0 and 1.2x the command's own
 # duration, measured once at the start, and then recovers as a user would:
 #   up          `up -d --wait`: the project converged and web answers from db
@@ -15,6 +15,14 @@
 #   rm -f       `container rm -f` again
 #   network rm  `network rm` again
 #   image load  `image load` again, and a container runs from the image
+#   image pull  `image pull` again (from Debian's docker-registry on
+#               127.0.0.1 in the sandbox, holding a 3-layer image of 12 MB),
+#               and a container runs from it
+#   build       `build --no-cache` again of a 4-step Containerfile (RUN, COPY),
+#               and a container from the result sees what each step made
+# After each point the image store must pass `system check` (no tag points at
+# nothing, every image's config and layers are there, no unpacked layer that
+# no image lists).
 # After each point `lit system check` must find nothing, no lit-shim or lit-dns
 # of this root may run, no lit link, nftables rule or cgroup of ours may exist,
 # and no mount under the roots. The supervisors a killed lit already started
@@ -56,6 +64,7 @@ cleanup() {
   "${lit[@]}" network rm relnet >/dev/null 2>&1
   "${lit[@]}" system check --fix >/dev/null 2>&1
   for pid in $(ours); do kill -9 "$pid" 2>/dev/null; done
+  [ -n "${registry_pid:-}" ] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
   cd /
   umount -l "$work" 2>/dev/null
   rmdir "$work" 2>/dev/null
@@ -96,6 +105,46 @@ volumes:
 EOF
 
 "${lit[@]}" image load -i "$fixtures/busybox-docker.tar" >/dev/null
+# The registry the pull points pull from: docker-registry on 127.0.0.1 of the
+# sandbox, holding localhost/big (the busybox fixture and three 4 MB layers).
+registry=127.0.0.1:5000
+mkdir -p "$work/registry/storage"
+cat >"$work/registry/config.yml" <<EOF
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $work/registry/storage
+http:
+  addr: $registry
+EOF
+docker-registry serve "$work/registry/config.yml" >"$work/registry/log" 2>&1 &
+registry_pid=$!
+for _ in $(seq 100); do
+  (exec 3<>/dev/tcp/127.0.0.1/5000) 2>/dev/null && break
+  sleep 0.1
+done
+python3 "$repo/tests/bench/make_bench_image.py" "$fixtures/busybox-docker.tar" \
+  "$work/big.tar" localhost/big:latest 3 4
+"${lit[@]}" image load -i "$work/big.tar" >/dev/null
+"${lit[@]}" image push --insecure-registry "$registry" localhost/big:latest "$registry/big:latest" >/dev/null
+"${lit[@]}" image rm localhost/big:latest >/dev/null
+rm "$work/big.tar"
+pulled=$registry/big:latest
+
+# The build points' context: RUN steps that take a while and write files,
+# and a COPY.
+mkdir -p "$work/ctx"
+echo copied >"$work/ctx/file"
+cat >"$work/ctx/Containerfile" <<'EOF'
+FROM localhost/lit-test:latest
+RUN echo one >/one && dd if=/dev/zero of=/zeros bs=1M count=4 2>/dev/null
+COPY file /file
+RUN for i in 1 2 3 4 5 6 7 8; do echo $i >>/count; done && sleep 0.2
+RUN cat /one /file /count | wc -l >/lines
+EOF
+
 cgroups_before=$(find /sys/fs/cgroup -maxdepth 4 -type d -path '*lit/*' 2>/dev/null | sort)
 
 # Everything but the command to kill, and the recovery after it.
@@ -109,6 +158,10 @@ prepare() {
       ;;
     run | netrm) out=$("${lit[@]}" network create relnet 2>&1) ;;
     load) out=$("${lit[@]}" image rm "$image" 2>&1) ;;  # nothing runs it between points
+    pull | build)
+      out=$("${lit[@]}" image rm "$([ "$1" = pull ] && echo "$pulled" || echo built:latest)" 2>&1) ||
+        [[ $out == *"image not found"* ]]
+      ;;
   esac || fail "preparing $1" "$out"
 }
 command_of() {
@@ -119,6 +172,8 @@ command_of() {
     rm) echo "container rm -f solo" ;;
     netrm) echo "network rm relnet" ;;
     load) echo "image load -i $fixtures/busybox-docker.tar" ;;
+    pull) echo "image pull -q --insecure-registry $registry $pulled" ;;
+    build) echo "build --no-cache -q -t built:latest $work/ctx" ;;
   esac
 }
 fail() {
@@ -155,6 +210,18 @@ recover() {
       out=$("${lit[@]}" container run --rm "$image" echo ok 2>&1) || true
       [ "$out" = ok ] || fail "a container does not run from the image loaded again: $out"
       ;;
+    pull)
+      out=$("${lit[@]}" image pull -q --insecure-registry "$registry" "$pulled" 2>&1) ||
+        fail "image pull again" "$out"
+      out=$("${lit[@]}" container run --rm "$pulled" sh -c 'ls /bench | wc -l' 2>&1) || true
+      [ "$out" = 3 ] || fail "a container from the image pulled again does not see its layers: $out"
+      ;;
+    build)
+      out=$("${lit[@]}" build --no-cache -q -t built:latest "$work/ctx" 2>&1) ||
+        fail "build again" "$out"
+      out=$("${lit[@]}" container run --rm built:latest cat /lines 2>&1) || true
+      [ "$out" = 10 ] || fail "a container from the image built again does not see its steps: $out"
+      ;;
   esac
 }
 # Nothing of lit's left: what `system check` sees, and what we see ourselves.
@@ -177,7 +244,7 @@ check_clean() {
 }
 
 # Each command's duration, unkilled: the delays are drawn up to 1.2x of it.
-kinds=(up down run rm netrm load)
+kinds=(up down run rm netrm load pull build)
 declare -A took
 for kind in "${kinds[@]}"; do
   prepare "$kind"
