@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "network/dns/config_lines.hpp"
+
 namespace lit::network::dns {
 
 void Config::add_name(uint32_t listen_addr, const std::string& name, uint32_t addr) {
@@ -29,49 +31,24 @@ std::string format_ipv4(uint32_t addr) {
   return buf;
 }
 
-namespace {
-
-// Up to four whitespace-separated words of each line: no iostreams, which
-// would double the server's size (it stays resident).
-template <typename F>
-void each_line(std::string_view text, F&& f) {
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    std::string w[4];
-    for (auto& word : w) {
-      size_t start = line.find_first_not_of(" \t\r");
-      if (start == std::string_view::npos) break;
-      line.remove_prefix(start);
-      size_t end = line.find_first_of(" \t\r");
-      word = std::string(line.substr(0, end));
-      line.remove_prefix(end == std::string_view::npos ? line.size() : end);
-    }
-    f(w[0], w[1], w[2], w[3]);
-  }
-}
-
-}  // namespace
-
 Config parse_config(std::string_view text) {
   Config c;
-  each_line(text, [&](const std::string& kind, const std::string& a, const std::string& b,
-                      const std::string& d) {
-    if (kind == "listen") {
-      if (auto ip = parse_ipv4(a)) c.listen.push_back(*ip);
-    } else if (kind == "upstream") {
-      if (auto ip = parse_ipv4(a)) c.upstreams.push_back(*ip);
-    } else if (kind == "name") {
-      auto listen = parse_ipv4(a);
-      auto addr = parse_ipv4(d);
-      if (listen && addr && !b.empty()) c.add_name(*listen, b, *addr);
-    } else if (kind == "scope") {
-      auto client = parse_ipv4(a);
-      auto listen = parse_ipv4(b);
-      if (client && listen) c.scopes[*client].push_back(*listen);
-    }
-  });
+  each_config_line(
+      text, [&](std::string_view kind, std::string_view a, std::string_view b, std::string_view d) {
+        if (kind == "listen") {
+          if (auto ip = parse_ipv4(a)) c.listen.push_back(*ip);
+        } else if (kind == "upstream") {
+          if (auto ip = parse_ipv4(a)) c.upstreams.push_back(*ip);
+        } else if (kind == "name") {
+          auto listen = parse_ipv4(a);
+          auto addr = parse_ipv4(d);
+          if (listen && addr && !b.empty()) c.add_name(*listen, std::string(b), *addr);
+        } else if (kind == "scope") {
+          auto client = parse_ipv4(a);
+          auto listen = parse_ipv4(b);
+          if (client && listen) c.scopes[*client].push_back(*listen);
+        }
+      });
   return c;
 }
 
@@ -91,11 +68,11 @@ std::vector<uint32_t> resolv_conf_nameservers(std::string_view text) {
   std::vector<uint32_t> out;
   // 127.x resolvers (systemd-resolved's stub) are unreachable from a container's
   // network, but lit's server runs on the host side, where they work.
-  each_line(text, [&](const std::string& kind, const std::string& addr, const std::string&,
-                      const std::string&) {
-    if (kind != "nameserver") return;
-    if (auto ip = parse_ipv4(addr)) out.push_back(*ip);
-  });
+  each_config_line(
+      text, [&](std::string_view kind, std::string_view addr, std::string_view, std::string_view) {
+        if (kind != "nameserver") return;
+        if (auto ip = parse_ipv4(addr)) out.push_back(*ip);
+      });
   return out;
 }
 
