@@ -41,6 +41,8 @@ PruneResult prune_images(const fs::path& root, bool all,
     out.lines.push_back("deleted: " + it->first);
     out.reclaimed += it->second;
     doomed.push_back(layer_path(root, it->first));
+    st.layer_content.erase(it->first);
+    st.unchecked_layers.erase(it->first);
     it = st.layers.erase(it);
   }
   for (const auto& b : doomed_blobs) {

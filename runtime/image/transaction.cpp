@@ -177,6 +177,7 @@ void Transaction::ensure_layer(const StagedFile& file, const std::string& expect
       if (actual == expected) {
         new_layers_[expected] = dir;
         state_.layers[expected] = r.content_size;
+        hasher_.add(expected, dir / "diff");
       }
     }
     verified_[file.path.string()] = actual;
@@ -219,6 +220,7 @@ UnpackResult Transaction::stage_layer(int fd, const std::string& what) {
   if (!state_.layers.contains(r.diff_id)) {
     new_layers_[r.diff_id] = dir;
     state_.layers[r.diff_id] = r.content_size;
+    hasher_.add(r.diff_id, dir / "diff");
   }
   return r;
 }
@@ -284,11 +286,16 @@ bool Transaction::has_layer(const std::string& diff_id) const {
 fs::path Transaction::layer_dir() { return new_layer_dir(); }
 
 void Transaction::adopt_layer(const std::string& diff_id, const fs::path& dir,
-                              std::uint64_t content_size, bool synced) {
+                              std::uint64_t content_size, bool synced, const std::string& content) {
   if (has_layer(diff_id)) return;  // the same layer twice in one image: the first is kept
   if (synced) synced_.insert(diff_id);
   new_layers_[diff_id] = dir;
   state_.layers[diff_id] = content_size;
+  if (content.empty()) {
+    hasher_.add(diff_id, dir / "diff");
+  } else {
+    state_.record_content(diff_id, content);
+  }
 }
 
 void Transaction::add_pulled(const std::string& config, const std::string& manifest,
@@ -307,11 +314,34 @@ void Transaction::add_pulled(const std::string& config, const std::string& manif
   if (!tag.empty()) state_.tags[tag] = id;
 }
 
+// A layer whose files cannot be read back is stored all the same (as before
+// content digests were recorded), marked unchecked: system check reports it.
+void Transaction::record_content() {
+  for (const auto& [diff_id, out] : hasher_.finish()) {
+    if (!new_layers_.contains(diff_id)) continue;
+    if (out.error.empty()) {
+      state_.record_content(diff_id, out.content);
+      continue;
+    }
+    spdlog::warn("image store: layer {}: cannot regenerate its content digest: {}", diff_id,
+                 out.error);
+    state_.layer_content.erase(diff_id);
+    state_.unchecked_layers.insert(diff_id);
+  }
+}
+
 void Transaction::commit() {
   if (new_layers_.empty() && new_blobs_.empty() && state_ == loaded_) {
     committed_ = true;  // nothing changed (a fully cached build): no sync, no write
     return;
   }
+  // Layer files reach the disk before the index that makes them visible:
+  // synced in staging (a pull syncs its own before it takes the lock) while
+  // the hasher finishes their content digests, then moved into place, and
+  // the moves (and the blobs, written with fsync) synced with their
+  // directories.
+  sync_new_layers();
+  record_content();  // before the layers move: the hasher reads them in staging
   for (const auto& [diff, dir] : new_layers_) {
     fs::path final = layer_path(root_, diff);
     if (::rename(dir.c_str(), final.c_str()) < 0)
@@ -323,10 +353,10 @@ void Transaction::commit() {
     write_file_atomic(p, content, 0644);
     installed_.push_back(p);
   }
-  // Layer files reach the disk before the index that makes them visible. A
-  // pull syncs its layers before it takes the lock: then only the renames
-  // (and the blobs, written with fsync) need their directories synced.
-  sync_before_index();
+  for (const char* dir : {"layers/sha256", "blobs/sha256"}) {
+    UniqueFd fd(::open((root_ / dir).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd) ::fsync(fd.get());
+  }
   save_state(root_ / "state.json", state_);
   loaded_ = state_;
   committed_ = true;
@@ -334,17 +364,11 @@ void Transaction::commit() {
   new_blobs_.clear();
 }
 
-void Transaction::sync_before_index() {
-  if (!std::ranges::all_of(new_layers_,
-                           [&](const auto& kv) { return synced_.contains(kv.first); })) {
-    UniqueFd rootfd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (rootfd) ::syncfs(rootfd.get());
+void Transaction::sync_new_layers() {
+  if (std::ranges::all_of(new_layers_, [&](const auto& kv) { return synced_.contains(kv.first); }))
     return;
-  }
-  for (const char* dir : {"layers/sha256", "blobs/sha256"}) {
-    UniqueFd fd(::open((root_ / dir).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (fd) ::fsync(fd.get());
-  }
+  UniqueFd rootfd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (rootfd) ::syncfs(rootfd.get());
 }
 
 std::vector<std::string> Transaction::remove(
@@ -393,7 +417,7 @@ std::vector<std::string> Transaction::remove(
   }
   for (const auto& d : rec.diff_ids) {
     if (state_.layers.contains(d) && !state_.layer_used(d)) {
-      state_.layers.erase(d);
+      state_.drop_layer(d);
       doomed.push_back(layer_path(root_, d));
       lines.push_back("Deleted: " + d);
     }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "runtime/image/formats.hpp"
+#include "runtime/image/layer_content.hpp"
 #include "runtime/image/state.hpp"
 #include "runtime/image/unpack.hpp"
 #include "runtime/util/fs.hpp"
@@ -73,8 +74,11 @@ class Transaction {
   // A layer unpacked into a layer_dir() (or an UnlockedStaging's), its diff_id
   // checked by the caller; `synced`: its files are on disk already (syncfs
   // done by the caller), so commit() need not sync the filesystem for it.
+  // `content`: its content digest (layer_content.hpp) when the caller has it
+  // already; empty: hashed here, in the background, before commit().
   void adopt_layer(const std::string& diff_id, const std::filesystem::path& dir,
-                   std::uint64_t content_size, bool synced = false);
+                   std::uint64_t content_size, bool synced = false,
+                   const std::string& content = {});
   // A pulled image: its config and the registry's manifest (whose digest
   // becomes the image's), its layers present or adopted; `tag` normalized or empty.
   void add_pulled(const std::string& config, const std::string& manifest,
@@ -95,7 +99,8 @@ class Transaction {
   UnpackResult stage_layer(int fd, const std::string& what);
   void put_blob(const std::string& digest, const std::string& content);
   void discard(const std::filesystem::path& path);
-  void sync_before_index();
+  void sync_new_layers();
+  void record_content();
 
   std::filesystem::path root_;
   FileLock lock_;
@@ -111,6 +116,9 @@ class Transaction {
   bool committed_ = false;
   int seq_ = 0;
   std::mutex seq_mu_;  // layer_dir() from parallel fetches
+  // Content digests of new layers, made while the load goes on; last, so it
+  // stops before the staging directory it reads is removed.
+  LayerHasher hasher_;
 };
 
 }  // namespace lit::image

@@ -163,6 +163,104 @@ TEST_F(SystemCheckTest, ImageStoreProblemsAreFoundAndWhatIsSafeToRemoveIsRemoved
   EXPECT_EQ(lit({"system", "check"}).exit_code, 0);
 }
 
+// Issue 22: every layer's files are held against the digest recorded as it
+// entered the store (its diff ID for lit's own layers: build, commit), so a
+// byte changed or a file added in an unpacked layer is found; a store nobody
+// touched passes.
+TEST_F(SystemCheckTest, ALayerWhoseFilesChangedIsFoundAndAnUntouchedStorePasses) {
+  // Layers from a docker-archive (the fixture), an import, a commit and a build.
+  ASSERT_EQ(
+      lit({"image", "import", fixture("busybox-rootfs.tar.gz").string(), "imported:1"}).exit_code,
+      0);
+  ASSERT_EQ(run({"--name", "box", kTestImage, "sh", "-c", "echo hi > /committed"}).exit_code, 0);
+  ASSERT_EQ(lit({"container", "commit", "box", "committed:1"}).exit_code, 0);
+  ASSERT_EQ(lit({"container", "rm", "box"}).exit_code, 0);
+  const fs::path ctx = base_ / "ctx";
+  fs::create_directories(ctx);
+  std::ofstream(ctx / "Containerfile")
+      << "FROM " << kTestImage << "\nRUN echo built > /built\nCOPY f /f\n";
+  std::ofstream(ctx / "f") << "copied\n";
+  Result built = lit({"build", "-t", "built:1", ctx.string()});
+  ASSERT_EQ(built.exit_code, 0) << built;
+  Result clean = lit({"system", "check"});
+  EXPECT_EQ(clean.exit_code, 0) << clean;
+  EXPECT_EQ(clean.out, "nothing of lit's is left over\n");
+
+  const fs::path images = root_ / "images";
+  nlohmann::json state = nlohmann::json::parse(std::ifstream(images / "state.json"));
+  const std::string id = state["tags"].value(kTestImage, "");
+  ASSERT_FALSE(id.empty()) << state.dump();
+  const std::string image = id.substr(7, 12);
+  const std::vector<std::string> diff_ids = state["images"][id]["diff_ids"];
+  ASSERT_EQ(diff_ids.size(), 2u);
+  // lit's own layers (commit, build) regenerate their diff IDs: nothing recorded.
+  for (const char* tag : {"docker.io/library/committed:1", "docker.io/library/built:1"}) {
+    const std::string top = state["images"][state["tags"].value(tag, "")]["diff_ids"].back();
+    EXPECT_FALSE(state["layer_content"].contains(top)) << tag << ": " << state.dump();
+  }
+  auto diff_of = [&](const std::string& diff_id) {
+    return images / "layers" / "sha256" / diff_id.substr(7) / "diff";
+  };
+  // The line `system check` shows for an image.
+  auto line_about = [&](const Result& r, const std::string& shown) {
+    for (const auto& l : r.out_lines())
+      if (l.find("image " + shown) != std::string::npos) return l;
+    return std::string("no line about image " + shown + " in:\n" + r.out);
+  };
+  const std::string why = " does not match its diff ID: a file in it was changed";
+
+  // One byte of busybox in the bottom layer, its size and mtime kept.
+  const fs::path busybox = diff_of(diff_ids[0]) / "bin" / "busybox";
+  struct stat st {};
+  ASSERT_EQ(::stat(busybox.c_str(), &st), 0);
+  auto flip = [&] {
+    std::fstream f(busybox, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(4096);
+    const char c = static_cast<char>(f.get() ^ 1);
+    f.seekp(4096);
+    f.put(c);
+    f.close();
+    const timespec times[2] = {st.st_atim, st.st_mtim};
+    ::utimensat(AT_FDCWD, busybox.c_str(), times, 0);
+  };
+  flip();
+  Result changed = lit({"system", "check"});
+  EXPECT_EQ(changed.exit_code, 1) << changed;
+  // The committed and the built image share that layer: all three are damaged.
+  for (const char* tag :
+       {kTestImage, "docker.io/library/committed:1", "docker.io/library/built:1"}) {
+    const std::string shown = state["tags"].value(tag, "sha256:?").substr(7, 12);
+    EXPECT_NE(line_about(changed, shown).find("its layer " + diff_ids[0].substr(7, 12) + why),
+              std::string::npos)
+        << tag << ": " << line_about(changed, shown);
+  }
+  EXPECT_NE(changed.err.find("lit: 3 left over"), std::string::npos) << changed;
+  Result cannot = lit({"system", "check", "--fix"});
+  EXPECT_EQ(cannot.exit_code, 1) << cannot;
+  EXPECT_NE(cannot.err.find("hint: remove it with: lit image rm -f " + image + " "),
+            std::string::npos)
+      << cannot;
+  EXPECT_NE(cannot.err.find(" share its damaged layer), then load or pull it again"),
+            std::string::npos)
+      << cannot;
+  flip();  // back as it was
+  Result restored = lit({"system", "check"});
+  EXPECT_EQ(restored.exit_code, 0) << restored;
+  EXPECT_EQ(restored.out, "nothing of lit's is left over\n");
+
+  // A file added to the top layer.
+  std::ofstream(diff_of(diff_ids[1]) / "added") << "x";
+  Result added = lit({"system", "check"});
+  EXPECT_EQ(added.exit_code, 1) << added;
+  EXPECT_NE(line_about(added, image).find("its layer " + diff_ids[1].substr(7, 12) + why),
+            std::string::npos)
+      << line_about(added, image);
+  fs::remove(diff_of(diff_ids[1]) / "added");
+  Result removed = lit({"system", "check"});
+  EXPECT_EQ(removed.exit_code, 0) << removed;
+  EXPECT_EQ(removed.out, "nothing of lit's is left over\n");
+}
+
 // lit mounts containers' file systems only in their own mount namespaces: one
 // found on the host under lit's roots is a leftover; a disk the user mounted
 // there is not.

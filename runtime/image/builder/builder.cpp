@@ -153,7 +153,7 @@ std::string Builder::add_layer_dir(const fs::path& dir) {
   if (txn_->has_layer(d.diff_id)) {
     remove_tree(dir);
   } else {
-    txn_->adopt_layer(d.diff_id, dir, d.size);
+    txn_->adopt_layer(d.diff_id, dir, d.size, false, d.diff_id);  // hashed from this very dir
     new_layers_[d.diff_id] = dir / "diff";
   }
   return d.diff_id;

@@ -11,6 +11,7 @@
 
 #include "runtime/image/config.hpp"
 #include "runtime/image/digest.hpp"
+#include "runtime/image/layer_content.hpp"
 #include "runtime/image/lookup.hpp"
 #include "runtime/image/reference.hpp"
 #include "runtime/image/registry/client.hpp"
@@ -114,6 +115,7 @@ struct LayerJob {
   std::size_t index;
   fs::path dir;
   std::uint64_t content_size = 0;
+  std::string content;  // its content digest (layer_content.hpp); empty: the commit hashes it
 };
 
 // Runs the jobs, `parallel` at once; rethrows the first failure (by layer order).
@@ -180,7 +182,7 @@ std::vector<LayerJob> plan_fetch(const Manifest& m, const std::vector<std::strin
     if (has(diff_ids[i]) || earlier) {
       emit(o, PullEvent::Kind::Exists, m.layers[i].digest);
     } else {
-      jobs.push_back({i, {}, 0});
+      jobs.push_back({i, {}, 0, {}});
       emit(o, PullEvent::Kind::Waiting, m.layers[i].digest, 0, m.layers[i].size);
     }
   }
@@ -194,6 +196,12 @@ void fetch(RegistryClient& client, const Resolved& r, const std::vector<std::str
   run_jobs(jobs, o.parallel, [&](LayerJob& job) {
     const Descriptor& d = r.manifest.layers[job.index];
     job.content_size = fetch_layer(client, d, diff_ids[job.index], job.dir, o);
+    // Here, in parallel and without the store lock, rather than in the commit.
+    try {
+      job.content = layer_content_digest(job.dir / "diff");
+    } catch (const Error& e) {
+      spdlog::debug("layer {}: {}", d.digest, e.what());  // the commit tries again
+    }
     emit(o, PullEvent::Kind::Complete, d.digest);
   });
 }
@@ -226,12 +234,14 @@ PullResult pull(Store& store, const Reference& ref, const PullOptions& o, Regist
     staging->sync();  // before the lock: other writers do not wait for this pull's writeback
   }
   Transaction tx(store.root());
-  for (const auto& job : jobs) tx.adopt_layer(diff_ids[job.index], job.dir, job.content_size, true);
+  for (const auto& job : jobs)
+    tx.adopt_layer(diff_ids[job.index], job.dir, job.content_size, true, job.content);
   std::vector<LayerJob> late =
       plan_fetch(r.manifest, diff_ids, [&](const std::string& d) { return tx.has_layer(d); }, {});
   fetch(
       client, r, diff_ids, late, [&] { return tx.layer_dir(); }, o);
-  for (const auto& job : late) tx.adopt_layer(diff_ids[job.index], job.dir, job.content_size);
+  for (const auto& job : late)
+    tx.adopt_layer(diff_ids[job.index], job.dir, job.content_size, false, job.content);
   const std::string id = sha256_digest(config);
   const bool had = tx.state().images.contains(id);
   tx.add_pulled(config, r.fetched.bytes, r.fetched.digest, diff_ids, tag);
