@@ -37,7 +37,71 @@ void check_valid_name(const std::string& name) {
     throw Error("invalid container name \"" + name +
                 "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
 }
+
+bool full_id(std::string_view s) {
+  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+// Points <index>/<name> at `id`, replacing what the name pointed at.
+void link_name(const fs::path& index, const std::string& name, const std::string& id) {
+  const fs::path link = index / name;
+  const fs::path tmp = index / ("." + name + ".tmp");
+  ::unlink(tmp.c_str());
+  if (::symlink(id.c_str(), tmp.c_str()) < 0)
+    throw Error::sys("record the name of container", name, errno);
+  if (::rename(tmp.c_str(), link.c_str()) < 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw Error::sys("record the name of container", name, err);
+  }
+}
+
+// The id <index>/<name> points at ("" when none).
+std::string linked_id(const fs::path& index, const std::string& name) {
+  char target[128];
+  const ssize_t n = ::readlink((index / name).c_str(), target, sizeof target);
+  return n > 0 && static_cast<size_t>(n) < sizeof target ? std::string(target, n) : "";
+}
 }  // namespace
+
+// ---- the name index ----------------------------------------------------------
+// <root>/.names/<name> is a symlink to the id of the container of that name,
+// so that a create, a rename or a lookup by name reads one record, not all of
+// them (with 250 containers, every create parsed every record: O(N) each).
+// The records stay the truth: a link whose record is gone, or names another
+// name (a create, rename or rm cut short), counts for nothing. A link is made
+// before its record and removed after it, so no record lacks its link. A
+// store made by an older lit gets its index once, from its records.
+
+fs::path RecordStore::names_dir() const { return root_ / ".names"; }
+
+void RecordStore::ensure_name_index() const {
+  std::error_code ec;
+  if (fs::is_directory(names_dir(), ec)) return;
+  // Built aside and renamed into place: there is no half index. One a killed
+  // lit left half-built goes first (this runs under the store-wide lock).
+  for (const auto& e : fs::directory_iterator(root_, ec))
+    if (e.path().filename().string().starts_with(".names-")) remove_tree(e.path());
+  TempDir building(root_, ".names-");
+  for (const auto& r : list()) link_name(building.path(), r.name, r.id);
+  if (::rename(building.path().c_str(), names_dir().c_str()) < 0)
+    throw Error::sys("create the container name index", names_dir().string(), errno);
+  building.release();
+}
+
+std::optional<ContainerRecord> RecordStore::named(const std::string& name) const {
+  if (!is_valid_name(name)) return std::nullopt;
+  const std::string id = linked_id(names_dir(), name);
+  if (id.empty() || !full_id(id)) return std::nullopt;
+  std::optional<ContainerRecord> r;
+  try {
+    r = read(id);
+  } catch (const Error&) {
+    return std::nullopt;  // list() skips it too
+  }
+  if (r && r->name == name) return r;
+  return std::nullopt;
+}
 
 fs::path RecordStore::dir(const std::string& id) const {
   if (!run_.empty() && holds_record(run_ / id)) return run_ / id;
@@ -50,12 +114,10 @@ void RecordStore::write(const fs::path& dir, const ContainerRecord& record,
 }
 
 void RecordStore::check_unused(const std::string& name) const {
-  for (const auto& other : list()) {
-    if (other.name == name)
-      throw Error("the container name \"/" + name + "\" is already in use by container \"" +
-                  other.id + "\"")
-          .with_hint("remove it (lit container rm " + name + ") or choose another --name");
-  }
+  if (auto other = named(name))
+    throw Error("the container name \"/" + name + "\" is already in use by container \"" +
+                other->id + "\"")
+        .with_hint("remove it (lit container rm " + name + ") or choose another --name");
 }
 
 void RecordStore::create(const ContainerRecord& record, Durability durability, RecordHome home) {
@@ -64,8 +126,10 @@ void RecordStore::create(const ContainerRecord& record, Durability durability, R
   make_dirs(root_, 0700);
   spread_subdirectories(root_);    // a best effort: only ext2/3/4 have the flag
   FileLock names(root_ / "lock");  // name check and creation are one step
+  ensure_name_index();
   check_unused(record.name);
   remove_orphans_of_earlier_boots();
+  link_name(names_dir(), record.name, record.id);
   const fs::path record_dir = home == RecordHome::RunRoot ? run_ / record.id : root_ / record.id;
   if (home == RecordHome::RunRoot) make_dirs(run_, 0700);
   if (::mkdir(record_dir.c_str(), 0700) < 0)
@@ -118,7 +182,8 @@ std::vector<std::string> RecordStore::ids() const {
     if (root.empty()) continue;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(root, ec))
-      if (entry.is_directory(ec)) out.insert(entry.path().filename().string());
+      if (entry.is_directory(ec) && !entry.path().filename().string().starts_with('.'))
+        out.insert(entry.path().filename().string());
   }
   return {out.begin(), out.end()};
 }
@@ -168,6 +233,10 @@ void RecordStore::remove_orphans_of_earlier_boots() const {
 
 ContainerRecord RecordStore::lookup(const std::string& name_or_id) const {
   if (name_or_id.empty()) throw Error("no such container: \"\"");
+  // A full id, then a name: one record read. Else every record (an id prefix).
+  if (full_id(name_or_id))
+    if (auto r = read(name_or_id)) return *r;
+  if (auto r = named(name_or_id.front() == '/' ? name_or_id.substr(1) : name_or_id)) return *r;
   auto records = list();
   for (const auto& r : records)
     if (r.id == name_or_id) return r;
@@ -211,18 +280,22 @@ ContainerRecord RecordStore::rename(const std::string& id, const std::string& na
   if (current->name == name)
     throw Error("renaming container " + current->name + " to the name it already has")
         .with_hint("give a different new name");
+  ensure_name_index();
   check_unused(name);
+  link_name(names_dir(), name, id);
   ContainerRecord renamed;
   bool present = update(id, [&](ContainerRecord& r) {
     r.name = name;
     renamed = r;
   });
   if (!present) throw Error("no such container: " + current->name);
+  if (linked_id(names_dir(), current->name) == id) ::unlink((names_dir() / current->name).c_str());
   return renamed;
 }
 
 void RecordStore::remove(const std::string& id) {
   const fs::path where = dir(id);
+  std::string name;
   {
     std::optional<FileLock> l;
     try {
@@ -231,9 +304,17 @@ void RecordStore::remove(const std::string& id) {
       if (e.err() == ENOENT) return;  // removed already
       throw;
     }
+    try {
+      if (auto r = read(id)) name = r->name;
+    } catch (const Error&) {  // unreadable: its link (if any) counts for nothing anyway
+    }
     if (::unlink((where / "container.json").c_str()) < 0 && errno != ENOENT)
       throw Error::sys("remove container record", (where / "container.json").string(), errno);
   }
+  // After the record: a name whose record is gone is free whether or not its
+  // link went too. Only the link to this very container goes.
+  if (!name.empty() && is_valid_name(name) && linked_id(names_dir(), name) == id)
+    ::unlink((names_dir() / name).c_str());
   remove_tree(where);
   if (where != bundle(id)) remove_tree(bundle(id));
 }

@@ -81,6 +81,11 @@ class RecordStore {
   std::vector<std::string> ids() const;
   // Throws when a container is named `name` (call with the store-wide lock held).
   void check_unused(const std::string& name) const;
+  // The name index (record_store.cpp): its directory, made from the records
+  // when missing (under the store-wide lock), and the record it names.
+  std::filesystem::path names_dir() const;
+  void ensure_name_index() const;
+  std::optional<ContainerRecord> named(const std::string& name) const;
   // Removes disk directories without a record that predate this boot: the
   // writable layers of --rm runs whose run-root record a reboot took.
   void remove_orphans_of_earlier_boots() const;

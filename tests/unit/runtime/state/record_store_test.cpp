@@ -206,3 +206,50 @@ TEST_F(RecordStoreTest, ContainersDirectoryIsMarkedTopOfUnrelatedTrees) {
   EXPECT_TRUE(flags & FS_TOPDIR_FL) << "lsattr -d " << (tmp.path() / "containers") << " shows no T";
   EXPECT_TRUE(fs::is_directory(tmp.path() / "containers" / std::string(64, 'e')));
 }
+
+// The name index (.names/NAME -> id) only finds a record faster: a link left
+// by a create, rename or rm cut short counts for nothing, a store made by an
+// older lit gets its index from its records, and names stay unique.
+TEST_F(RecordStoreTest, TheNameIndexFollowsTheRecordsAndStaleLinksCountForNothing) {
+  const fs::path index = tmp.path() / "containers" / ".names";
+  auto web = make(generate_id(), "web");
+  store.create(web);
+  EXPECT_EQ(fs::read_symlink(index / "web"), web.id);
+  EXPECT_EQ(store.lookup("web").id, web.id);
+  EXPECT_EQ(store.lookup("/web").id, web.id);
+  EXPECT_EQ(store.list().size(), 1u) << "the index is not a container";
+
+  // A create killed after its link, before its record: the name is free.
+  fs::create_symlink(std::string(64, 'a'), index / "ghost");
+  EXPECT_THROW(store.lookup("ghost"), lit::Error);
+  auto ghost = make(generate_id(), "ghost");
+  store.create(ghost);
+  EXPECT_EQ(store.lookup("ghost").id, ghost.id);
+
+  // A link to a record that has another name now (a rename cut short).
+  fs::remove(index / "web");
+  fs::create_symlink(ghost.id, index / "web");
+  EXPECT_EQ(store.lookup("web").id, web.id) << "found by the records, not the stale link";
+
+  store.rename(web.id, "front");
+  EXPECT_EQ(store.lookup("front").id, web.id);
+  EXPECT_FALSE(fs::is_symlink(index / "web") && fs::read_symlink(index / "web") == web.id);
+  store.create(make(generate_id(), "web"));  // the old name is free again
+
+  store.remove(ghost.id);
+  EXPECT_FALSE(fs::is_symlink(index / "ghost"));
+  EXPECT_THROW(store.lookup("ghost"), lit::Error);
+
+  // Names that are not names never reach the file system.
+  EXPECT_THROW(store.lookup("../../etc"), lit::Error);
+}
+
+TEST_F(RecordStoreTest, AStoreWithoutANameIndexGetsOneFromItsRecords) {
+  auto db = make(generate_id(), "db");
+  store.create(db);
+  fs::remove_all(tmp.path() / "containers" / ".names");  // as an older lit left it
+  EXPECT_EQ(error_of([&] { store.create(make(generate_id(), "db")); }),
+            "the container name \"/db\" is already in use by container \"" + db.id + "\"");
+  EXPECT_EQ(fs::read_symlink(tmp.path() / "containers" / ".names" / "db"), db.id);
+  EXPECT_EQ(store.list().size(), 1u);
+}
