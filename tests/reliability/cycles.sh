@@ -27,27 +27,11 @@
 # on a tmpfs. LIT names the lit binary (default: build/lit).
 set -euo pipefail
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/reliability/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cycles=${1:-200}
 every=${LIT_CYCLES_EVERY:-10}
-LIT=${LIT:-$repo/build/lit}
-fixtures=${LIT_FIXTURES:-$(dirname "$LIT")/fixtures}
-
-if [ "$(id -u)" -ne 0 ]; then
-  echo "cycles.sh: skipped: needs root (namespaces, cgroups, nftables)"
-  exit 77
-fi
-if [ -z "${LIT_RELIABILITY_INSIDE:-}" ]; then
-  exec env LIT_RELIABILITY_INSIDE=1 LIT="$LIT" LIT_FIXTURES="$fixtures" \
-    unshare -mn --propagation private bash "${BASH_SOURCE[0]}" "$cycles"
-fi
-
-ip link set lo up
-work=$(mktemp -d /tmp/lit-reliability.XXXXXX)
-mount -t tmpfs -o mode=0700 lit-reliability "$work"
-root=$work/root
-run=$work/run
-lit=("$LIT" --root "$root" --run-root "$run")
+reliability_enter "${BASH_SOURCE[0]}" "$cycles"
 project=(-f "$work/compose.yaml" -p cyc)
 ids=$work/ids  # every container ID this run made, for its cgroups
 
@@ -62,16 +46,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# lit processes serving this root (a supervisor's or DNS server's command
-# line names the roots).
-ours() {
-  local pid
-  for pid in $(pgrep -f -- "$run" || true); do
-    [ "$pid" != $$ ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q '^[^ ]*lit-' &&
-      echo "$pid"
-  done
-  return 0
-}
 
 # Every service leaves on SIGTERM (PID 1 ignores a signal it has no handler
 # for, so each runs under a shell that traps it): down's time is lit's own,

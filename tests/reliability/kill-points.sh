@@ -21,7 +21,8 @@
 #   build       `build --no-cache` again of a 4-step Containerfile (RUN, COPY),
 #               and a container from the result sees what each step made
 # After each point the image store must pass `system check` (no tag points at
-# nothing, every image's config and layers are there, no unpacked layer that
+# nothing, every image's config and layers are there and each layer's files
+# hash to what was recorded when it entered the store, no unpacked layer that
 # no image lists).
 # After each point `lit system check` must find nothing, no lit-shim or lit-dns
 # of this root may run, no lit link, nftables rule or cgroup of ours may exist,
@@ -33,27 +34,12 @@
 # on a tmpfs. LIT names the lit binary (default: build/lit).
 set -euo pipefail
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/reliability/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+repo=$reliability_repo
 kills=${1:-24}
 seed=${2:-1}
-LIT=${LIT:-$repo/build/lit}
-fixtures=${LIT_FIXTURES:-$(dirname "$LIT")/fixtures}
-
-if [ "$(id -u)" -ne 0 ]; then
-  echo "kill-points.sh: skipped: needs root (namespaces, cgroups, nftables)"
-  exit 77
-fi
-if [ -z "${LIT_RELIABILITY_INSIDE:-}" ]; then
-  exec env LIT_RELIABILITY_INSIDE=1 LIT="$LIT" LIT_FIXTURES="$fixtures" \
-    unshare -mn --propagation private bash "${BASH_SOURCE[0]}" "$kills" "$seed"
-fi
-
-ip link set lo up
-work=$(mktemp -d /tmp/lit-reliability.XXXXXX)
-mount -t tmpfs -o mode=0700 lit-reliability "$work"
-root=$work/root
-run=$work/run
-lit=("$LIT" --root "$root" --run-root "$run")
+reliability_enter "${BASH_SOURCE[0]}" "$kills" "$seed"
 project=(-f "$work/compose.yaml" -p rel)
 image=localhost/lit-test:latest
 
@@ -71,16 +57,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# lit processes serving this root (a supervisor's or DNS server's command
-# line names the roots).
-ours() {
-  local pid
-  for pid in $(pgrep -f -- "$run" || true); do
-    [ "$pid" != $$ ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q '^[^ ]*lit-' &&
-      echo "$pid"
-  done
-  return 0
-}
 
 cat >"$work/compose.yaml" <<'EOF'
 services:

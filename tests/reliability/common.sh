@@ -1,0 +1,45 @@
+# shellcheck shell=bash
+# Shared by tests/reliability/*.sh (sourced, not run).
+#
+#   reliability_enter SCRIPT ARGS...
+#     As root only (else "skipped" and exit 77, ctest's skip code): re-runs
+#     SCRIPT with ARGS in a throwaway mount + network namespace; inside it,
+#     brings up loopback and sets $work (a tmpfs), $root and $run (lit's roots
+#     on it) and the array lit=(LIT --root ... --run-root ...). LIT names the
+#     lit binary (default: build/lit), LIT_FIXTURES its fixtures.
+#   ours
+#     The lit processes serving this run root (a supervisor's or DNS
+#     server's command line names the roots).
+
+reliability_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LIT=${LIT:-$reliability_repo/build/lit}
+fixtures=${LIT_FIXTURES:-$(dirname "$LIT")/fixtures}
+
+reliability_enter() {
+  local script=$1
+  shift
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "$(basename "$script"): skipped: needs root (namespaces, cgroups, nftables)"
+    exit 77
+  fi
+  if [ -z "${LIT_RELIABILITY_INSIDE:-}" ]; then
+    exec env LIT_RELIABILITY_INSIDE=1 LIT="$LIT" LIT_FIXTURES="$fixtures" \
+      unshare -mn --propagation private bash "$script" "$@"
+  fi
+  ip link set lo up
+  work=$(mktemp -d /tmp/lit-reliability.XXXXXX)
+  mount -t tmpfs -o mode=0700 lit-reliability "$work"
+  root=$work/root
+  run=$work/run
+  # shellcheck disable=SC2034 # for the scripts that source this
+  lit=("$LIT" --root "$root" --run-root "$run")
+}
+
+ours() {
+  local pid
+  for pid in $(pgrep -f -- "$run" || true); do
+    [ "$pid" != $$ ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q '^[^ ]*lit-' &&
+      echo "$pid"
+  done
+  return 0
+}
