@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <thread>
 
@@ -96,9 +97,44 @@ std::optional<pid_t> DnsService::running() const {
   return p->pid;
 }
 
+namespace {
+
+int64_t boot_ns() {
+  timespec t{};
+  ::clock_gettime(CLOCK_BOOTTIME, &t);
+  return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
+
+// When the last config written began reading the records (0: unknown).
+int64_t synced_at(const fs::path& file) {
+  int64_t at = 0;
+  try {
+    const std::string text = read_file(file);
+    std::from_chars(text.data(), text.data() + text.size(), at);
+  } catch (const Error&) {
+  }
+  return at;
+}
+
+}  // namespace
+
+// Concurrent starts (up starts four containers at once) each ask for a sync
+// after changing the records; the syncs take turns under the lock. One that
+// began reading the records after this call was made has seen this caller's
+// change, so this call has nothing left to write: with N containers on a
+// network each sync costs O(N) (the records, a liveness check per endpoint,
+// the server's reload), and the turns coalesce. A network leaving is always
+// written (its record still exists until the caller removes it).
 void DnsService::sync(bool start, const std::string& leaving) {
+  const int64_t asked = boot_ns();
   make_dirs(lock_file_.parent_path(), 0700);
   FileLock lock(lock_file_);
+  const fs::path synced = lock_file_.parent_path() / "dns.synced";
+  if (leaving.empty() && synced_at(synced) > asked && fs::exists(config_path())) {
+    if (start && !running()) launch();
+    return;
+  }
+  const int64_t began = boot_ns();
   auto networks = NetworkStore(networks_dir(paths_.root)).list();
   std::erase_if(networks, [&](const NetworkRecord& n) { return n.id == leaving; });
   if (networks.empty()) {
@@ -108,6 +144,7 @@ void DnsService::sync(bool start, const std::string& leaving) {
   make_dirs(dir_, 0700);
   write_file_atomic(config_path(), dns::render_config(dns_config(networks, host_upstreams())), 0644,
                     Durability::NoSync);
+  write_file_atomic(synced, std::to_string(began), 0644, Durability::NoSync);
   if (start && !running()) launch();
 }
 
@@ -142,6 +179,7 @@ void DnsService::stop_server() {
   auto pid = running();
   std::error_code ec;
   fs::remove(config_path(), ec);
+  fs::remove(lock_file_.parent_path() / "dns.synced", ec);
   if (pid) {
     using namespace std::chrono;
     auto deadline = steady_clock::now() + seconds(2);

@@ -3,7 +3,8 @@
 // demand when a container on a lit network starts, given a new config file
 // whenever a container or network comes or goes, and stopped when no lit
 // network is left. Files: <run_root>/dns/config (watched by the server; alone
-// in its directory) and <run_root>/network/dns.pid ("PID START_TIME").
+// in its directory), <run_root>/network/dns.pid ("PID START_TIME") and
+// <run_root>/network/dns.synced (when the config last read the records).
 #include <sys/types.h>
 
 #include <cstdint>

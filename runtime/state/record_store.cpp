@@ -128,7 +128,17 @@ void RecordStore::create(const ContainerRecord& record, Durability durability, R
   FileLock names(root_ / "lock");  // name check and creation are one step
   ensure_name_index();
   check_unused(record.name);
-  remove_orphans_of_earlier_boots();
+  // Once a boot: the run root is empty after a reboot, so its marker says
+  // this boot's orphans were looked for (each look reads every container's
+  // directory: O(N) a create).
+  const fs::path swept = run_.empty() ? fs::path() : run_.parent_path() / "containers.swept";
+  if (swept.empty() || ::access(swept.c_str(), F_OK) != 0) {
+    remove_orphans_of_earlier_boots();
+    if (!swept.empty()) {
+      make_dirs(swept.parent_path(), 0700);
+      write_file_atomic(swept, "", 0600, Durability::NoSync);
+    }
+  }
   link_name(names_dir(), record.name, record.id);
   const fs::path record_dir = home == RecordHome::RunRoot ? run_ / record.id : root_ / record.id;
   if (home == RecordHome::RunRoot) make_dirs(run_, 0700);

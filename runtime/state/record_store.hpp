@@ -46,7 +46,8 @@ class RecordStore {
   // be valid and unused: `the container name "/x" is already in use by
   // container "<id>"`. NoSync suits a container that does not outlive its run
   // (--rm): after a power loss its record may be empty, which read() takes for
-  // no record. Also removes what crashed --rm runs of an earlier boot left.
+  // no record. Also removes what crashed --rm runs of an earlier boot left
+  // (looked for at the first create of a boot).
   void create(const ContainerRecord& record, Durability durability = Durability::Sync,
               RecordHome home = RecordHome::Disk);
 

@@ -350,7 +350,9 @@ std::set<std::string> LitTest::container_ids() const {
   // On disk, and in the run root (the records of foreground --rm containers).
   for (const auto& dir : {root_ / "containers", run_root_ / "containers"})
     for (const auto& e : fs::directory_iterator(dir, ec))
-      if (e.is_directory()) ids.insert(e.path().filename().string());  // not the lock file
+      // Not the lock file, nor the name index (.names).
+      if (e.is_directory() && !e.path().filename().string().starts_with('.'))
+        ids.insert(e.path().filename().string());
   seen_ids_.insert(ids.begin(), ids.end());
   return ids;
 }
