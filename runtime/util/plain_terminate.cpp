@@ -7,6 +7,7 @@
 
 namespace __gnu_cxx {
 
+// NOLINTNEXTLINE(bugprone-reserved-identifier): the name libstdc++ calls
 [[noreturn]] void __verbose_terminate_handler() { std::abort(); }
 
 }  // namespace __gnu_cxx
