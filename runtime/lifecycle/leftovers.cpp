@@ -209,8 +209,13 @@ std::vector<Leftover> container_leftovers(const Paths& paths, const ContainerCen
   std::vector<Leftover> out;
   // Supervisors: of a container with no record, nothing would ever stop them.
   std::set<std::string> orphaned;  // their containers' ids
+  // Every supervisor's container, of any lit root: the cgroup tree is the
+  // host's, shared by every root, and a container of another root that just
+  // exited has an empty cgroup until its supervisor removes it.
+  std::set<std::string> supervised;
   for (const HelperProcess& shim : helper_processes("lit-shim")) {
     const std::string id = shim.option("--id"), root = shim.option("--root");
+    if (!id.empty()) supervised.insert(id);
     if (id.empty() || root.empty() || !same_path(root, paths.root) || census.known(id)) continue;
     orphaned.insert(id);
     const std::string what =
@@ -240,8 +245,9 @@ std::vector<Leftover> container_leftovers(const Paths& paths, const ContainerCen
         why = "its container " + short_id(id) + " has no record (its supervisor is left over too)";
       else if (census.known(id) && older_than(cg->paths(), cgroups::kStaleAfter))
         why = "container " + census.describe(id) + " does not run";
-      else if (!census.known(id) && std::find(stale.begin(), stale.end(), id) != stale.end())
-        why = "empty, and no container has a record of it";
+      else if (!census.known(id) && !supervised.contains(id) &&
+               std::find(stale.begin(), stale.end(), id) != stale.end())
+        why = "empty, and no container has a record of it or a supervisor";
       if (why.empty()) continue;
       const auto dirs = cg->paths();
       std::string object = dirs.empty() ? id : dirs.front().string();

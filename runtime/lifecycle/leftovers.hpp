@@ -85,9 +85,9 @@ void kill_leftover(const HelperProcess& process, const std::string& what);
 
 // Supervisors of lit's root whose container has no record, cgroups under the
 // lit subtree that no live container owns (empty ones only when no record
-// names them and they are older than a start takes: a build's RUN step has
-// none), mounts lit would have made under its roots in this (the host's)
-// mount namespace, and run directories without a record.
+// names them, no supervisor of any root watches them, and they are older
+// than a start takes: a build's RUN step has none), mounts lit would have made under its roots in
+// this (the host's) mount namespace, and run directories without a record.
 //
 // lit mounts a container's root, volumes, /proc and /dev only in the
 // container's own mount namespace, and its own views of a container's files

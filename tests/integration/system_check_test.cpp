@@ -5,12 +5,16 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "runtime/cgroups/cgroup.hpp"
+#include "runtime/state/ids.hpp"
 #include "tests/integration/expect.hpp"
 #include "tests/integration/run_fixture.hpp"
 
@@ -300,6 +304,41 @@ TEST_F(SystemCheckTest, ContainerMountsOnTheHostAreFoundAndUnmounted) {
   EXPECT_TRUE(mounted(user_disk));
   ::umount2(user_disk.c_str(), MNT_DETACH);
   fs::remove_all(run_root_ / "containers" / std::string(64, 'd'));
+}
+
+// The cgroup tree is the host's, shared by every lit root: an empty cgroup of
+// a container that another root's supervisor still watches (it has just
+// exited) is not this root's leftover. Once no supervisor has it, it is.
+TEST_F(SystemCheckTest, AnEmptyCgroupAnotherRootsSupervisorHoldsIsLeftAlone) {
+  const std::string id = runtime::generate_id();
+  std::shared_ptr<cgroups::Manager> manager = cgroups::detect();
+  if (manager->driver() == "none") GTEST_SKIP() << "no cgroups here: " << manager->why_none();
+  std::vector<fs::path> dirs = manager->create(id)->paths();
+  for (const auto& dir : dirs) age(dir);
+  // A supervisor of another root, as the check sees one: argv[0] lit-shim.
+  const pid_t shim = ::fork();
+  if (shim == 0) {
+    ::execl("/bin/sh", "lit-shim", "-c", "sleep 600; :", "--id", id.c_str(), "--root", "/elsewhere",
+            nullptr);
+    ::_exit(127);
+  }
+  ASSERT_GT(shim, 0);
+  ASSERT_TRUE(eventually([&] {
+    std::ifstream in("/proc/" + std::to_string(shim) + "/cmdline");
+    std::string cmd((std::istreambuf_iterator<char>(in)), {});
+    return cmd.starts_with(std::string("lit-shim\0", 9));
+  }));
+  int rc = -1;
+  EXPECT_TRUE(findings({id}, rc).empty()) << "its supervisor still runs";
+
+  ::kill(shim, SIGKILL);
+  ::waitpid(shim, nullptr, 0);
+  std::vector<nlohmann::json> found = findings({id}, rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_TRUE(has(found, "cgroup", id, "no container has a record of it or a supervisor"))
+      << found.size();
+  EXPECT_EQ(lit({"system", "check", "--fix"}).exit_code, 0);
+  for (const auto& dir : dirs) EXPECT_FALSE(fs::exists(dir)) << dir;
 }
 
 TEST_F(SystemCheckTest, ACleanHostHasNothingLeftOver) {
