@@ -318,6 +318,10 @@ TEST_F(SystemCheckTest, AnEmptyCgroupAnotherRootsSupervisorHoldsIsLeftAlone) {
   // A supervisor of another root, as the check sees one: argv[0] lit-shim.
   const pid_t shim = ::fork();
   if (shim == 0) {
+    ::setpgid(0, 0);  // its sleep goes with it
+    const int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
     ::execl("/bin/sh", "lit-shim", "-c", "sleep 600; :", "--id", id.c_str(), "--root", "/elsewhere",
             nullptr);
     ::_exit(127);
@@ -331,7 +335,7 @@ TEST_F(SystemCheckTest, AnEmptyCgroupAnotherRootsSupervisorHoldsIsLeftAlone) {
   int rc = -1;
   EXPECT_TRUE(findings({id}, rc).empty()) << "its supervisor still runs";
 
-  ::kill(shim, SIGKILL);
+  ::kill(-shim, SIGKILL);
   ::waitpid(shim, nullptr, 0);
   std::vector<nlohmann::json> found = findings({id}, rc);
   EXPECT_EQ(rc, 1);
