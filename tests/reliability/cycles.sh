@@ -46,7 +46,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-
 # Every service leaves on SIGTERM (PID 1 ignores a signal it has no handler
 # for, so each runs under a shell that traps it): down's time is lit's own,
 # not a grace period waited out.

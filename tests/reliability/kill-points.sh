@@ -57,7 +57,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-
 cat >"$work/compose.yaml" <<'EOF'
 services:
   db:
