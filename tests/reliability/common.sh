@@ -10,6 +10,10 @@
 #   ours
 #     The lit processes serving this run root (a supervisor's or DNS
 #     server's command line names the roots).
+#   reliability_leave
+#     The end of a script's cleanup, after it removed what it made:
+#     `system check --fix`, then any lit process still serving the run root
+#     is killed, and the tmpfs goes.
 
 reliability_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LIT=${LIT:-$reliability_repo/build/lit}
@@ -42,4 +46,12 @@ ours() {
       echo "$pid"
   done
   return 0
+}
+
+reliability_leave() {
+  "${lit[@]}" system check --fix >/dev/null 2>&1
+  for pid in $(ours); do kill -9 "$pid" 2>/dev/null; done
+  cd /
+  umount -l "$work" 2>/dev/null
+  rmdir "$work" 2>/dev/null
 }

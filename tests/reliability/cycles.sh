@@ -38,11 +38,7 @@ ids=$work/ids  # every container ID this run made, for its cgroups
 cleanup() {
   set +e
   "${lit[@]}" "${project[@]}" down -v -t 0 >/dev/null 2>&1
-  "${lit[@]}" system check --fix >/dev/null 2>&1
-  for pid in $(ours); do kill -9 "$pid" 2>/dev/null; done
-  cd /
-  umount -l "$work" 2>/dev/null
-  rmdir "$work" 2>/dev/null
+  reliability_leave
 }
 trap cleanup EXIT
 

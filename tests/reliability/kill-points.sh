@@ -48,12 +48,8 @@ cleanup() {
   "${lit[@]}" "${project[@]}" down -v -t 0 >/dev/null 2>&1
   "${lit[@]}" container rm -f solo >/dev/null 2>&1
   "${lit[@]}" network rm relnet >/dev/null 2>&1
-  "${lit[@]}" system check --fix >/dev/null 2>&1
-  for pid in $(ours); do kill -9 "$pid" 2>/dev/null; done
   [ -n "${registry_pid:-}" ] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
-  cd /
-  umount -l "$work" 2>/dev/null
-  rmdir "$work" 2>/dev/null
+  reliability_leave
 }
 trap cleanup EXIT
 
