@@ -1,160 +1,21 @@
-// --cgroup-manager systemd against a fake systemd: org.freedesktop.systemd1 on
-// a private dbus-daemon, written here with sdbus-c++, doing with a scope what
-// systemd does (its directory under lit.slice in the cgroup2 hierarchy, the
-// PIDs moved in, JobRemoved for its job). This host has no systemd, and its
-// cgroups are hybrid: LIT_SYSTEMD_CGROUP_ROOT points lit at the cgroup2 mount
-// (.../unified), where directories can be made and processes moved.
-#include <sdbus-c++/sdbus-c++.h>
-#include <sys/statfs.h>
-
+// --cgroup-manager systemd against a fake systemd (fake_systemd.hpp) on a
+// private bus. This host has no systemd, and its cgroups are hybrid:
+// LIT_SYSTEMD_CGROUP_ROOT points lit at the cgroup2 mount (.../unified),
+// where directories can be made and processes moved.
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
-#include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 #include <string>
-#include <utility>
 #include <vector>
 
+#include "tests/integration/fake_systemd.hpp"
 #include "tests/integration/private_bus.hpp"
 #include "tests/integration/run_fixture.hpp"
 
 namespace lit::test {
 namespace {
-
-constexpr const char* kManager = "org.freedesktop.systemd1.Manager";
-using Properties = std::vector<sdbus::Struct<std::string, sdbus::Variant>>;
-using AuxUnits = std::vector<sdbus::Struct<std::string, Properties>>;
-
-// A property's value as text: "s" as is, "b" true/false, "t" the number, "au" "1 2 3".
-std::string text_of(const sdbus::Variant& v) {
-  const std::string type = v.peekValueType();
-  if (type == "s") return v.get<std::string>();
-  if (type == "b") return v.get<bool>() ? "true" : "false";
-  if (type == "t") return std::to_string(v.get<std::uint64_t>());
-  if (type == "au") {
-    std::string out;
-    for (auto pid : v.get<std::vector<std::uint32_t>>())
-      out += (out.empty() ? "" : " ") + std::to_string(pid);
-    return out;
-  }
-  return "(" + type + ")";
-}
-
-// org.freedesktop.systemd1's Manager, the part lit uses: StartTransientUnit
-// makes <cgroup2>/lit.slice/<unit> and moves the PIDs in, StopUnit removes it
-// (lit has killed its processes); both answer with a job whose JobRemoved is
-// sent before the reply, the race a client has to handle.
-class FakeSystemd {
- public:
-  FakeSystemd(const std::string& address, fs::path cgroup2)
-      : cgroup2_(std::move(cgroup2)),
-        connection_(sdbus::createSessionBusConnectionWithAddress(address)) {
-    object_ = sdbus::createObject(*connection_, "/org/freedesktop/systemd1");
-    object_->registerMethod("StartTransientUnit")
-        .onInterface(kManager)
-        .implementedAs([this](const std::string& unit, const std::string& mode,
-                              const Properties& props,
-                              const AuxUnits&) { return start(unit, mode, props); });
-    object_->registerMethod("StopUnit")
-        .onInterface(kManager)
-        .implementedAs([this](const std::string& unit, const std::string&) { return stop(unit); });
-    object_->registerMethod("SetUnitProperties")
-        .onInterface(kManager)
-        .implementedAs([this](const std::string& unit, bool, const Properties& props) {
-          std::lock_guard lock(mutex_);
-          for (const auto& p : props) units_[unit][p.get<0>()] = text_of(p.get<1>());
-          calls_.push_back("SetUnitProperties " + unit);
-        });
-    object_->registerMethod("Subscribe").onInterface(kManager).implementedAs([] {});
-    object_->registerSignal("JobRemoved")
-        .onInterface(kManager)
-        .withParameters<std::uint32_t, sdbus::ObjectPath, std::string, std::string>();
-    object_->finishRegistration();
-    connection_->requestName("org.freedesktop.systemd1");
-    connection_->enterEventLoopAsync();
-  }
-  ~FakeSystemd() {
-    connection_->leaveEventLoop();
-    object_.reset();
-  }
-
-  // The next StartTransientUnit fails with this D-Bus error.
-  void refuse_next(std::string error) {
-    std::lock_guard lock(mutex_);
-    refuse_ = std::move(error);
-  }
-  // unit -> property -> value, as StartTransientUnit (and SetUnitProperties) got them.
-  std::map<std::string, std::string> properties(const std::string& unit) {
-    std::lock_guard lock(mutex_);
-    return units_.contains(unit) ? units_[unit] : std::map<std::string, std::string>{};
-  }
-  std::vector<std::string> calls() {
-    std::lock_guard lock(mutex_);
-    return calls_;
-  }
-  bool called(const std::string& call) {
-    auto all = calls();
-    return std::find(all.begin(), all.end(), call) != all.end();
-  }
-
- private:
-  sdbus::ObjectPath start(const std::string& unit, const std::string& mode,
-                          const Properties& props) {
-    std::lock_guard lock(mutex_);
-    calls_.push_back("StartTransientUnit " + unit + " " + mode);
-    if (!refuse_.empty()) {
-      std::string name = std::exchange(refuse_, "");
-      throw sdbus::Error(name, "Unit " + unit + " already exists.");
-    }
-    auto& got = units_[unit];
-    for (const auto& p : props) got[p.get<0>()] = text_of(p.get<1>());
-    const fs::path dir = cgroup2_ / got["Slice"] / unit;
-    fs::create_directories(dir);
-    std::istringstream pids(got["PIDs"]);
-    for (std::string pid; pids >> pid;) std::ofstream(dir / "cgroup.procs") << pid;
-    return finish_job(unit);
-  }
-
-  sdbus::ObjectPath stop(const std::string& unit) {
-    std::lock_guard lock(mutex_);
-    calls_.push_back("StopUnit " + unit);
-    const fs::path dir = cgroup2_ / "lit.slice" / unit;
-    if (!fs::exists(dir))
-      throw sdbus::Error("org.freedesktop.systemd1.NoSuchUnit", "Unit " + unit + " not loaded.");
-    ::rmdir(dir.c_str());
-    return finish_job(unit);
-  }
-
-  sdbus::ObjectPath finish_job(const std::string& unit) {
-    sdbus::ObjectPath job("/org/freedesktop/systemd1/job/" + std::to_string(++jobs_));
-    object_->emitSignal("JobRemoved")
-        .onInterface(kManager)
-        .withArguments(jobs_, job, unit, std::string("done"));
-    return job;
-  }
-
-  fs::path cgroup2_;
-  std::unique_ptr<sdbus::IConnection> connection_;
-  std::unique_ptr<sdbus::IObject> object_;
-  std::mutex mutex_;
-  std::map<std::string, std::map<std::string, std::string>> units_;
-  std::vector<std::string> calls_;
-  std::string refuse_;
-  std::uint32_t jobs_ = 0;
-};
-
-// The host's cgroup2 mount: /sys/fs/cgroup (unified) or .../unified (hybrid).
-fs::path cgroup2_mount() {
-  for (const fs::path p : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
-    struct statfs st {};
-    if (::statfs(p.c_str(), &st) == 0 && st.f_type == 0x63677270) return p;
-  }
-  return {};
-}
 
 class SystemdCgroupTest : public RunTest {
  protected:
