@@ -1,6 +1,7 @@
 #include "runtime/lifecycle/leftovers.hpp"
 
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <sys/mount.h>
 
 #include <algorithm>
@@ -12,9 +13,14 @@
 #include <thread>
 
 #include "runtime/cgroups/cgroup.hpp"
+#include "runtime/cgroups/drivers.hpp"
 #include "runtime/cgroups/stale.hpp"
+#include "runtime/cgroups/systemd_bus.hpp"
+#include "runtime/cgroups/systemd_unit.hpp"
 #include "runtime/process/identity.hpp"
+#include "runtime/rootless/session.hpp"
 #include "runtime/shim/log_time.hpp"
+#include "runtime/state/ids.hpp"
 #include "runtime/state/liveness.hpp"
 #include "runtime/state/record_store.hpp"
 #include "runtime/util/error.hpp"
@@ -30,6 +36,7 @@ namespace {
 constexpr std::pair<LeftoverKind, std::string_view> kKinds[] = {
     {LeftoverKind::Process, "process"},
     {LeftoverKind::Cgroup, "cgroup"},
+    {LeftoverKind::Scope, "systemd scope"},  // the systemd cgroup manager's cgroup
     {LeftoverKind::Mount, "mount"},
     {LeftoverKind::Link, "link"},
     {LeftoverKind::FirewallRules, "nftables rules"},
@@ -120,6 +127,99 @@ void mount_leftovers(const Paths& paths, std::vector<Leftover>& out) {
 bool same_path(const fs::path& a, const fs::path& b) {
   std::error_code ec;
   return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec);
+}
+
+// What the supervisors running on the host say about cgroups.
+struct Supervisors {
+  const std::set<std::string>& orphaned;    // of this root, whose container has no record
+  const std::set<std::string>& supervised;  // of any root: the cgroup tree is the host's
+};
+
+// Why the cgroup `id` is left over; "" when it is not (or may not be).
+std::string stale_reason(const std::string& id, const cgroups::Cgroup& cg,
+                         const ContainerCensus& census, const Supervisors& supervisors,
+                         const std::vector<std::string>& stale) {
+  if (census.live(id)) return {};
+  if (supervisors.orphaned.contains(id))
+    return "its container " + short_id(id) + " has no record (its supervisor is left over too)";
+  if (census.known(id))
+    return older_than(cg.paths(), cgroups::kStaleAfter)
+               ? "container " + census.describe(id) + " does not run"
+               : std::string();
+  // No record here: it may be another root's container, unless it is empty
+  // and old with no supervisor of any root watching it.
+  if (!supervisors.supervised.contains(id) &&
+      std::find(stale.begin(), stale.end(), id) != stale.end())
+    return "empty, and no container has a record of it or a supervisor";
+  return {};
+}
+
+// The cgroups of `manager` no live container explains. A systemd scope
+// (LeftoverKind::Scope) is named by its unit and counts only when its name
+// is exactly one lit gives (lit-<id>.scope, a 64-digit id): lit.slice is
+// systemd's, and another unit may be put in it.
+void cgroup_leftovers(const std::shared_ptr<cgroups::Manager>& manager, LeftoverKind kind,
+                      const ContainerCensus& census, const Supervisors& supervisors,
+                      std::vector<Leftover>& out) {
+  const std::vector<std::string> stale = cgroups::stale_cgroups(*manager);
+  for (const auto& id : manager->list()) {
+    if (kind == LeftoverKind::Scope && !is_generated_id(id)) continue;
+    std::unique_ptr<cgroups::Cgroup> cg;
+    try {
+      cg = manager->open(id);
+    } catch (const Error&) {
+      continue;  // a name lit never makes
+    }
+    const std::string why = stale_reason(id, *cg, census, supervisors, stale);
+    if (why.empty()) continue;
+    const auto dirs = cg->paths();
+    std::string object = dirs.empty() ? id : dirs.front().string();
+    if (kind == LeftoverKind::Scope) object = cgroups::scope_unit_name(id);
+    if (dirs.size() > 1) object += " (and " + std::to_string(dirs.size() - 1) + " more)";
+    out.push_back({kind, object, why, [manager, id] { manager->open(id)->destroy(); }});
+  }
+}
+
+// systemd as the check's --fix finds it: on the system bus, or, where it is
+// not (no systemd, or none answering), nowhere, so that stopping a scope
+// only kills what is in its directory and removes it, as lit does with a
+// cgroup of its own.
+class AbsentSystemd final : public cgroups::SystemdBus {
+ public:
+  explicit AbsentSystemd(std::string why) : why_(std::move(why)) {}
+  void start_scope(const std::string& unit, pid_t,
+                   const std::vector<cgroups::UnitProperty>&) override {
+    throw cgroups::ScopeStartError("start " + unit + ": " + why_, false);
+  }
+  bool stop_unit(const std::string&) override { return false; }
+  void set_properties(const std::string& unit, const std::vector<cgroups::UnitProperty>&) override {
+    throw Error("set the properties of " + unit + ": " + why_);
+  }
+
+ private:
+  std::string why_;
+};
+
+std::unique_ptr<cgroups::SystemdBus> systemd_or_absent() {
+  try {
+    return cgroups::open_systemd_bus();
+  } catch (const Error& e) {
+    spdlog::debug("system check: no systemd to stop scopes ({}): their directories are removed",
+                  e.what());
+    return std::make_unique<AbsentSystemd>(e.what());
+  }
+}
+
+// The systemd manager's scopes (lit.slice/lit-<id>.scope), where the cgroup2
+// mount it would use is there; the bus is opened only to stop one. Not for
+// rootless lit: the system's lit.slice holds root's containers.
+std::shared_ptr<cgroups::Manager> systemd_scopes() {
+  if (rootless::active()) return nullptr;
+  try {
+    return cgroups::make_systemd_manager(cgroups::systemd_v2_root(), systemd_or_absent);
+  } catch (const Error&) {
+    return nullptr;  // cgroup v1 or hybrid: lit makes no scopes here
+  }
 }
 
 }  // namespace
@@ -224,38 +324,18 @@ std::vector<Leftover> container_leftovers(const Paths& paths, const ContainerCen
                    [shim, what] { kill_leftover(shim, what); }});
   }
 
-  // Cgroups: each one lit makes belongs to a container while it runs.
+  // Cgroups: each one lit makes belongs to a container while it runs; so
+  // does a systemd scope, lit's cgroup under the systemd manager.
+  const Supervisors supervisors{orphaned, supervised};
   std::shared_ptr<cgroups::Manager> manager;
   try {
     manager = cgroups::detect();
   } catch (const Error&) {
   }
-  if (manager && manager->driver() != "none") {
-    std::vector<std::string> stale = cgroups::stale_cgroups(*manager);
-    for (const auto& id : manager->list()) {
-      if (census.live(id)) continue;
-      std::unique_ptr<cgroups::Cgroup> cg;
-      try {
-        cg = manager->open(id);
-      } catch (const Error&) {
-        continue;  // a name lit never makes
-      }
-      std::string why;
-      if (orphaned.contains(id))
-        why = "its container " + short_id(id) + " has no record (its supervisor is left over too)";
-      else if (census.known(id) && older_than(cg->paths(), cgroups::kStaleAfter))
-        why = "container " + census.describe(id) + " does not run";
-      else if (!census.known(id) && !supervised.contains(id) &&
-               std::find(stale.begin(), stale.end(), id) != stale.end())
-        why = "empty, and no container has a record of it or a supervisor";
-      if (why.empty()) continue;
-      const auto dirs = cg->paths();
-      std::string object = dirs.empty() ? id : dirs.front().string();
-      if (dirs.size() > 1) object += " (and " + std::to_string(dirs.size() - 1) + " more)";
-      out.push_back(
-          {LeftoverKind::Cgroup, object, why, [manager, id] { manager->open(id)->destroy(); }});
-    }
-  }
+  if (manager && manager->driver() != "none")
+    cgroup_leftovers(manager, LeftoverKind::Cgroup, census, supervisors, out);
+  if (auto scopes = systemd_scopes())
+    cgroup_leftovers(scopes, LeftoverKind::Scope, census, supervisors, out);
 
   mount_leftovers(paths, out);
 

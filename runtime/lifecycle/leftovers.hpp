@@ -7,9 +7,9 @@
 // found is held against the records, and what no record explains is a
 // leftover: what it is, why it is judged stale, and how to remove it.
 //
-// This file has the container side (supervisors, cgroups, run directories);
-// network/leftovers.hpp has the network side (links, nftables rules,
-// endpoints, DNS names).
+// This file has the container side (supervisors, cgroups and systemd scopes,
+// mounts, run directories); network/leftovers.hpp has the network side
+// (links, nftables rules, endpoints, DNS names).
 #include <sys/types.h>
 
 #include <cstdint>
@@ -29,6 +29,7 @@ namespace lit::runtime {
 enum class LeftoverKind {
   Process,
   Cgroup,
+  Scope,
   Mount,
   Link,
   FirewallRules,
@@ -86,8 +87,11 @@ void kill_leftover(const HelperProcess& process, const std::string& what);
 // Supervisors of lit's root whose container has no record, cgroups under the
 // lit subtree that no live container owns (empty ones only when no record
 // names them, no supervisor of any root watches them, and they are older
-// than a start takes: a build's RUN step has none), mounts lit would have made under its roots in
-// this (the host's) mount namespace, and run directories without a record.
+// than a start takes: a build's RUN step has none), the systemd manager's
+// scopes (lit.slice/lit-<id>.scope, by the same rules; --fix stops one over
+// the system bus, or where no systemd answers kills what is in its directory
+// and removes it), mounts lit would have made under its roots in this (the
+// host's) mount namespace, and run directories without a record.
 //
 // lit mounts a container's root, volumes, /proc and /dev only in the
 // container's own mount namespace, and its own views of a container's files

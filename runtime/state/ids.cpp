@@ -34,6 +34,10 @@ std::string generate_id() {
   return id;
 }
 
+bool is_generated_id(std::string_view text) {
+  return text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
 std::string generate_name() {
   // A short selection of docker's namesgenerator lists.
   static constexpr std::array kLeft = {

@@ -3,11 +3,16 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace lit::runtime {
 
 // 64 random hex characters (getrandom).
 std::string generate_id();
+// Whether `text` has generate_id's form exactly (64 lowercase hex digits): how
+// what lit names after a container (a systemd scope, say) is told from
+// anything else named alike.
+bool is_generated_id(std::string_view text);
 // docker-style "adjective_surname".
 std::string generate_name();
 

@@ -8,14 +8,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "runtime/cgroups/cgroup.hpp"
 #include "runtime/state/ids.hpp"
 #include "tests/integration/expect.hpp"
+#include "tests/integration/fake_systemd.hpp"
+#include "tests/integration/private_bus.hpp"
 #include "tests/integration/run_fixture.hpp"
 
 namespace lit::test {
@@ -23,6 +27,41 @@ namespace {
 
 class SystemCheckTest : public RunTest {
  protected:
+  void TearDown() override {
+    if (bus_) {
+      // What a failing test left: its containers go while the fake can stop their scopes.
+      if (!systemd_) start_systemd_again();
+      for (const auto& id : container_ids()) lit({"container", "rm", "-f", id});
+      systemd_.reset();
+      bus_->stop();
+      for (const auto& dir : planted_) ::rmdir(dir.c_str());
+      ::rmdir((cgroup2_ / "lit.slice").c_str());  // the fake's slice; busy or gone is fine
+      for (const char* v :
+           {"DBUS_SYSTEM_BUS_ADDRESS", "LIT_SYSTEMD_CGROUP_ROOT", "LIT_CGROUP_MANAGER"})
+        ::unsetenv(v);
+    }
+    RunTest::TearDown();
+  }
+
+  // The systemd cgroup manager for every lit the test runs from now on,
+  // against a fake systemd on a private bus (fake_systemd.hpp: this host has
+  // no systemd). Skips the test without a cgroup2 hierarchy.
+  void start_systemd() {
+    cgroup2_ = cgroup2_mount();
+    if (cgroup2_.empty()) GTEST_SKIP() << "no cgroup2 hierarchy";
+    bus_.emplace(base_);
+    ASSERT_TRUE(bus_->ready()) << "no bus at " << bus_->socket();
+    ::setenv("DBUS_SYSTEM_BUS_ADDRESS", bus_->address().c_str(), 1);
+    ::setenv("LIT_SYSTEMD_CGROUP_ROOT", cgroup2_.c_str(), 1);
+    ::setenv("LIT_CGROUP_MANAGER", "systemd", 1);
+    start_systemd_again();
+  }
+  void start_systemd_again() { systemd_.emplace(bus_->address(), cgroup2_); }
+
+  fs::path scope(const std::string& id) const {
+    return cgroup2_ / "lit.slice" / ("lit-" + id + ".scope");
+  }
+
   nlohmann::json inspect(const std::string& name) {
     Result r = lit({"container", "inspect", name});
     if (r.exit_code != 0) return nullptr;
@@ -62,6 +101,18 @@ class SystemCheckTest : public RunTest {
     const timespec past[2] = {{::time(nullptr) - 60, 0}, {::time(nullptr) - 60, 0}};
     ::utimensat(AT_FDCWD, dir.c_str(), past, 0);
   }
+
+  // The line of `system check`'s table that names `object`.
+  static std::string line_of(const Result& r, const std::string& object) {
+    for (const auto& l : r.out_lines())
+      if (l.find(object) != std::string::npos) return l;
+    return "no line about " + object + " in:\n" + r.out;
+  }
+
+  fs::path cgroup2_;
+  std::optional<PrivateBus> bus_;
+  std::optional<FakeSystemd> systemd_;
+  std::vector<fs::path> planted_;  // directories the test made in lit.slice
 };
 
 TEST_F(SystemCheckTest, FindsWhatNoRecordExplainsAndFixRemovesItButNotWhatRuns) {
@@ -343,6 +394,109 @@ TEST_F(SystemCheckTest, AnEmptyCgroupAnotherRootsSupervisorHoldsIsLeftAlone) {
       << found.size();
   EXPECT_EQ(lit({"system", "check", "--fix"}).exit_code, 0);
   for (const auto& dir : dirs) EXPECT_FALSE(fs::exists(dir)) << dir;
+}
+
+// Under the systemd cgroup manager a container's cgroup is a transient scope,
+// lit.slice/lit-<id>.scope. A scope of a container whose record is gone or
+// that does not run, and an empty one that nothing names, are found and
+// stopped over the bus; a running container keeps its scope, and a unit
+// whose name lit would not give is never touched. Where no systemd answers,
+// --fix removes a scope's directory itself.
+TEST_F(SystemCheckTest, SystemdScopesOfNoRunningContainerAreStoppedAndNoOtherUnit) {
+  start_systemd();
+  if (IsSkipped() || HasFatalFailure()) return;
+  std::vector<std::string> ids;
+  for (const char* name : {"keep", "lost", "killed"})
+    ids.push_back(detach_sh("sleep 600", {"--name", name}));
+  ASSERT_EQ(ids.size(), 3u);
+  const std::string keep = ids[0], lost = ids[1], killed = ids[2];
+  ASSERT_FALSE(keep.empty() || lost.empty() || killed.empty());
+  for (const auto& id : ids) ASSERT_TRUE(fs::exists(scope(id))) << scope(id);
+  int rc = -1;
+  EXPECT_TRUE(findings(ids, rc).empty()) << "all three run: nothing is left over";
+
+  // lost: its record is gone while it runs. killed: its supervisor and init
+  // are SIGKILLed, so nobody stops its scope. stray: an empty scope that no
+  // record names and no supervisor watches (a lit killed with the container
+  // it ran in the foreground, its run root gone).
+  const nlohmann::json k = inspect("killed");
+  ASSERT_FALSE(k.is_null());
+  fs::remove_all(root_ / "containers" / lost);
+  ::kill(k["state"]["shim_pid"].get<pid_t>(), SIGKILL);
+  ::kill(k["state"]["pid"].get<pid_t>(), SIGKILL);
+  ASSERT_TRUE(eventually([&] { return inspect("killed")["state"]["status"] == "exited"; }));
+  const std::string stray = runtime::generate_id();
+  planted_.push_back(scope(stray));
+  // Not lit's names, though alike: lit's ids are 64 lowercase hex digits, its units scopes.
+  const std::vector<std::string> others = {"lit-c0ffee.scope",
+                                           "lit-" + std::string(64, 'A') + ".scope",
+                                           "lit-" + stray.substr(1) + "0.service"};
+  for (const auto& name : others) planted_.push_back(cgroup2_ / "lit.slice" / name);
+  for (const auto& dir : planted_) ASSERT_TRUE(fs::create_directories(dir)) << dir;
+  for (const auto& dir : planted_) age(dir);
+  age(scope(lost));
+  age(scope(killed));
+  age(run_root_ / "containers" / lost);
+  ids.push_back(stray);
+
+  Result text = lit({"system", "check"});
+  EXPECT_EQ(text.exit_code, 1) << text;
+  const std::string unit_lost = "lit-" + lost + ".scope", unit_killed = "lit-" + killed + ".scope",
+                    unit_stray = "lit-" + stray + ".scope";
+  EXPECT_TRUE(line_of(text, unit_killed).starts_with("systemd scope"))
+      << line_of(text, unit_killed);
+  EXPECT_NE(line_of(text, unit_killed).find("container killed (exited) does not run"),
+            std::string::npos)
+      << line_of(text, unit_killed);
+  for (const auto& name : others) EXPECT_EQ(text.out.find(name), std::string::npos) << text;
+  std::vector<nlohmann::json> found = findings(ids, rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_TRUE(has(found, "systemd scope", unit_lost,
+                  "its container " + lost.substr(0, 12) + " has no record"))
+      << nlohmann::json(found).dump();
+  EXPECT_TRUE(has(found, "process", "lit-shim of " + lost.substr(0, 12), "has no record"));
+  EXPECT_TRUE(has(found, "systemd scope", unit_stray,
+                  "empty, and no container has a record of it or a supervisor"));
+  for (const auto& f : found)
+    EXPECT_EQ(f.dump().find(keep.substr(0, 11)), std::string::npos) << "keep runs: " << f;
+
+  Result fix = lit({"system", "check", "--fix"});
+  EXPECT_EQ(fix.exit_code, 0) << fix;
+  for (const auto& unit : {unit_lost, unit_killed, unit_stray}) {
+    EXPECT_TRUE(systemd_->called("StopUnit " + unit))
+        << ::testing::PrintToString(systemd_->calls());
+    EXPECT_NE(fix.err.find("removed systemd scope " + unit), std::string::npos) << fix;
+  }
+  for (const auto& id : {lost, killed, stray}) EXPECT_FALSE(fs::exists(scope(id))) << id;
+  for (const auto& call : systemd_->calls())
+    EXPECT_TRUE(call.starts_with("StartTransientUnit") || call == "StopUnit " + unit_lost ||
+                call == "StopUnit " + unit_killed || call == "StopUnit " + unit_stray)
+        << call;
+  for (const auto& name : others) EXPECT_TRUE(fs::exists(cgroup2_ / "lit.slice" / name)) << name;
+  EXPECT_TRUE(findings(ids, rc).empty()) << "after --fix";
+  // The one that runs kept its scope.
+  EXPECT_EQ(inspect("keep")["state"]["status"], "running");
+  EXPECT_FALSE(cgroup_pids(scope(keep)).empty());
+  EXPECT_EQ(lit({"container", "exec", "keep", "true"}).exit_code, 0);
+
+  // No systemd on the bus: the scope's directory is removed as lit's own.
+  const std::string unanswered = runtime::generate_id();
+  planted_.push_back(scope(unanswered));
+  ASSERT_TRUE(fs::create_directories(scope(unanswered)));
+  age(scope(unanswered));
+  systemd_.reset();
+  found = findings({unanswered}, rc);
+  EXPECT_TRUE(has(found, "systemd scope", "lit-" + unanswered + ".scope", "empty, and no"))
+      << nlohmann::json(found).dump();
+  Result alone = lit({"system", "check", "--fix"});
+  EXPECT_EQ(alone.exit_code, 0) << alone;
+  EXPECT_FALSE(fs::exists(scope(unanswered)));
+  EXPECT_TRUE(findings({unanswered}, rc).empty());
+
+  start_systemd_again();
+  EXPECT_EQ(lit({"container", "rm", "-f", "keep", "killed"}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(scope(keep)));
+  for (const auto& name : others) ::rmdir((cgroup2_ / "lit.slice" / name).c_str());
 }
 
 TEST_F(SystemCheckTest, ACleanHostHasNothingLeftOver) {

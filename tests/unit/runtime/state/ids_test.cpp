@@ -13,9 +13,14 @@ TEST(Record, IdsAndNames) {
     auto id = generate_id();
     EXPECT_EQ(id.size(), 64u);
     EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos);
+    EXPECT_TRUE(is_generated_id(id));
     ids.insert(id);
   }
   EXPECT_EQ(ids.size(), 20u);
+  EXPECT_FALSE(is_generated_id("c0ffee"));
+  EXPECT_FALSE(is_generated_id(std::string(64, 'A')));  // lit's ids are lowercase
+  EXPECT_FALSE(is_generated_id(std::string(63, 'a') + "g"));
+  EXPECT_FALSE(is_generated_id(std::string(65, 'a')));
   auto name = generate_name();
   EXPECT_NE(name.find('_'), std::string::npos);
 }
