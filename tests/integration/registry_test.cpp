@@ -4,15 +4,7 @@
 // with the busybox fixture, and a small bearer-token registry
 // (registry_helper.py fake-registry) that also cuts transfers halfway; and
 // `lit image push` / `lit push` read back by skopeo and pulled again.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -21,20 +13,13 @@
 #include <sstream>
 
 #include "tests/integration/expect.hpp"
+#include "tests/integration/registry_fixture.hpp"
 #include "tests/integration/sandbox.hpp"
-
-extern char** environ;
 
 namespace lit::test {
 namespace {
 
 const fs::path kHelper = fs::path(LIT_SOURCE_DIR) / "tests/integration/registry_helper.py";
-
-RunOptions slow() {
-  RunOptions o;
-  o.timeout = 120s;
-  return o;
-}
 
 RunOptions with_stdin(const std::string& data) {
   RunOptions o;
@@ -46,36 +31,6 @@ RunOptions with_env(const std::string& kv) {
   RunOptions o;
   o.extra_env = {kv};
   return o;
-}
-
-int free_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
-
-bool accepts(int port, const std::string& address = "127.0.0.1") {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  ::inet_pton(AF_INET, address.c_str(), &a.sin_addr);
-  bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(s);
-  return ok;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::string line_with(const std::string& text, const std::string& prefix) {
@@ -92,65 +47,10 @@ std::size_t count_of(const std::string& text, const std::string& what) {
   return n;
 }
 
-class RegistryTest : public LitTest {
+// Beyond docker-registry (registry_fixture.hpp): registry_helper.py's fake
+// registry and images, and lit's own config file.
+class RegistryTest : public LocalRegistryTest {
  protected:
-  void SetUp() override {
-    LitTest::SetUp();
-    if (IsSkipped()) return;
-    for (const char* tool : {"/usr/bin/docker-registry", "/usr/bin/skopeo", "/usr/bin/htpasswd"})
-      if (!fs::exists(tool)) GTEST_SKIP() << tool << " is not installed (scripts/setup.sh)";
-  }
-  void TearDown() override {
-    for (pid_t pid : servers_) {
-      ::kill(pid, SIGTERM);
-      ::waitpid(pid, nullptr, 0);
-    }
-    LitTest::TearDown();
-  }
-
-  pid_t spawn(const std::vector<std::string>& argv, const fs::path& log) {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    pid_t pid = 0;
-    int rc = ::posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    EXPECT_EQ(rc, 0) << "spawn " << argv[0];
-    servers_.push_back(pid);
-    return pid;
-  }
-
-  // docker-registry on a free port; `htpasswd` adds basic auth with user/secret.
-  std::string start_registry(bool htpasswd = false, const std::string& address = "127.0.0.1") {
-    port_ = free_port();
-    fs::path dir = base_ / ("registry-" + std::to_string(port_));
-    fs::create_directories(dir / "storage");
-    std::string config =
-        "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n"
-        "    rootdirectory: " +
-        (dir / "storage").string() + "\nhttp:\n  addr: " + address + ":" + std::to_string(port_) +
-        "\n";
-    if (htpasswd) {
-      Result h = run_process({"/usr/bin/htpasswd", "-Bbn", "user", "secret"});
-      EXPECT_EQ(h.exit_code, 0) << h;
-      std::ofstream(dir / "htpasswd") << h.out;
-      config +=
-          "auth:\n  htpasswd:\n    realm: lit-test\n    path: " + (dir / "htpasswd").string() +
-          "\n";
-    }
-    std::ofstream(dir / "config.yml") << config;
-    server_ =
-        spawn({"/usr/bin/docker-registry", "serve", (dir / "config.yml").string()}, dir / "log");
-    storage_ = dir / "storage";
-    registry_ = address + ":" + std::to_string(port_);
-    EXPECT_TRUE(eventually([&] { return accepts(port_, address); })) << slurp(dir / "log");
-    return registry_;
-  }
-
   // registry_helper.py's fake registry serving the OCI layout `layout`; its
   // "127.0.0.1:PORT", "" when it did not start. Its requests go to fake.log.
   std::string start_fake_registry(const fs::path& layout) {
@@ -161,13 +61,6 @@ class RegistryTest : public LitTest {
     EXPECT_TRUE(eventually([&] { return fs::exists(port_file) && fs::file_size(port_file) > 0; }))
         << slurp(base_ / "fake.out");
     return fs::exists(port_file) ? "127.0.0.1:" + slurp(port_file) : "";
-  }
-
-  // Stops a server spawned by the test.
-  void stop(pid_t pid) {
-    ::kill(pid, SIGTERM);
-    ::waitpid(pid, nullptr, 0);
-    std::erase(servers_, pid);
   }
 
   // lit's config file with `text`, named by $LIT_CONFIG in what `lit_with_config` runs.
@@ -182,27 +75,11 @@ class RegistryTest : public LitTest {
     return lit(args, o);
   }
 
-  void seed(const std::string& repo_tag, const std::string& creds = "") {
-    std::vector<std::string> argv = {"/usr/bin/skopeo", "--insecure-policy", "copy", "-q",
-                                     "--dest-tls-verify=false"};
-    if (!creds.empty()) argv.insert(argv.end(), {"--dest-creds", creds});
-    argv.push_back("docker-archive:" + fixture("busybox-docker.tar").string());
-    argv.push_back("docker://" + registry_ + "/" + repo_tag);
-    Result r = run_process(argv, slow());
-    ASSERT_EQ(r.exit_code, 0) << r;
-  }
-
   void helper(const std::vector<std::string>& args) {
     std::vector<std::string> argv = {"/usr/bin/python3", kHelper.string()};
     argv.insert(argv.end(), args.begin(), args.end());
     Result r = run_process(argv);
     ASSERT_EQ(r.exit_code, 0) << r;
-  }
-
-  Result pull(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {"image", "pull"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return lit(argv, slow());
   }
 
   std::string inspect_field(const std::string& ref, const std::string& key) {
@@ -211,12 +88,6 @@ class RegistryTest : public LitTest {
     if (j.is_discarded() || !j.is_array() || j.empty()) return "";
     return j[0].value(key, "");
   }
-
-  std::vector<pid_t> servers_;
-  pid_t server_ = 0;  // the last registry started
-  int port_ = 0;
-  fs::path storage_;
-  std::string registry_;
 };
 
 TEST_F(RegistryTest, PullsByTagAndRunsTheImage) {
