@@ -23,6 +23,7 @@
 #include "runtime/state/ids.hpp"
 #include "runtime/state/liveness.hpp"
 #include "runtime/state/record_store.hpp"
+#include "runtime/userns/allocation.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 #include "runtime/util/mountinfo.hpp"
@@ -44,6 +45,7 @@ constexpr std::pair<LeftoverKind, std::string_view> kKinds[] = {
     {LeftoverKind::Network, "network"},
     {LeftoverKind::DnsNames, "dns names"},
     {LeftoverKind::RunDirectory, "run directory"},
+    {LeftoverKind::UsernsRange, "userns range"},
     {LeftoverKind::Image, "image store"},
 };
 
@@ -222,6 +224,36 @@ std::shared_ptr<cgroups::Manager> systemd_scopes() {
   }
 }
 
+// The ids of --userns auto held for a container with no record. A create
+// takes its range just before it writes the record and an rm frees it just
+// after it removes the record: a lit killed in between leaves the ids held
+// for nobody, never to be given out again. A range taken less than a start
+// takes ago may be a create's that is under way.
+void userns_leftovers(const Paths& paths, const ContainerCensus& census,
+                      std::vector<Leftover>& out) {
+  std::vector<HeldRange> held;
+  try {
+    held = UsernsRanges(paths.root).held();
+  } catch (const Error& e) {
+    spdlog::warn("system check: {}", e.what());
+    return;
+  }
+  const auto now = std::chrono::system_clock::now();
+  for (const HeldRange& range : held) {
+    if (census.known(range.owner)) continue;
+    const auto allocated = parse_rfc3339(range.allocated);
+    if (allocated && now - *allocated < cgroups::kStaleAfter) continue;
+    auto ids = [](const IdMapping& m) {
+      return std::to_string(m.host) + "-" + std::to_string(std::uint64_t{m.host} + m.size - 1);
+    };
+    const std::string object = "uids " + ids(range.ns.uid) + ", gids " + ids(range.ns.gid);
+    out.push_back(
+        {LeftoverKind::UsernsRange, object,
+         "held for container " + short_id(range.owner) + ", which has no record",
+         [root = paths.root, owner = range.owner] { UsernsRanges(root).release(owner); }});
+  }
+}
+
 }  // namespace
 
 std::string HelperProcess::option(std::string_view name) const {
@@ -348,6 +380,8 @@ std::vector<Leftover> container_leftovers(const Paths& paths, const ContainerCen
     out.push_back({LeftoverKind::RunDirectory, dir.string(), "no container has a record of it",
                    [dir] { remove_tree(dir); }});
   }
+
+  userns_leftovers(paths, census, out);
   return out;
 }
 

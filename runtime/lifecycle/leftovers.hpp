@@ -8,8 +8,8 @@
 // leftover: what it is, why it is judged stale, and how to remove it.
 //
 // This file has the container side (supervisors, cgroups and systemd scopes,
-// mounts, run directories); network/leftovers.hpp has the network side
-// (links, nftables rules, endpoints, DNS names).
+// mounts, run directories, user namespace ranges); network/leftovers.hpp has
+// the network side (links, nftables rules, endpoints, DNS names).
 #include <sys/types.h>
 
 #include <cstdint>
@@ -37,6 +37,7 @@ enum class LeftoverKind {
   Network,
   DnsNames,
   RunDirectory,
+  UsernsRange,
   Image
 };
 std::string_view to_string(LeftoverKind kind);  // "process", "cgroup", "link", ...
@@ -91,7 +92,9 @@ void kill_leftover(const HelperProcess& process, const std::string& what);
 // scopes (lit.slice/lit-<id>.scope, by the same rules; --fix stops one over
 // the system bus, or where no systemd answers kills what is in its directory
 // and removes it), mounts lit would have made under its roots in this (the
-// host's) mount namespace, and run directories without a record.
+// host's) mount namespace, run directories without a record, and the id
+// ranges of --userns auto held for a container with no record (once older
+// than a create takes to write it).
 //
 // lit mounts a container's root, volumes, /proc and /dev only in the
 // container's own mount namespace, and its own views of a container's files

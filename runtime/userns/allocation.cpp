@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "runtime/state/ids.hpp"
 #include "runtime/userns/layer_copies.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -14,17 +15,12 @@ namespace {
 
 using nlohmann::json;
 
-struct Held {
-  std::string owner;
-  UserNamespace ns;
-};
-
 bool overlaps(std::uint64_t a, std::uint64_t a_size, const SubidRange& b) {
   return a < std::uint64_t{b.start} + b.count && std::uint64_t{b.start} < a + a_size;
 }
 
-std::vector<Held> load(const fs::path& file) {
-  std::vector<Held> out;
+std::vector<HeldRange> load(const fs::path& file) {
+  std::vector<HeldRange> out;
   std::error_code ec;
   if (!fs::exists(file, ec)) return out;
   json j;
@@ -34,7 +30,8 @@ std::vector<Held> load(const fs::path& file) {
       std::uint32_t size = r.at("size");
       out.push_back({r.at("owner"),
                      {{0, r.at("uid").get<std::uint32_t>(), size},
-                      {0, r.at("gid").get<std::uint32_t>(), size}}});
+                      {0, r.at("gid").get<std::uint32_t>(), size}},
+                     r.value("allocated", "")});
     }
   } catch (const json::exception& e) {
     throw Error("read user namespace ranges", file.string(), 0, e.what());
@@ -42,13 +39,16 @@ std::vector<Held> load(const fs::path& file) {
   return out;
 }
 
-void save(const fs::path& file, const std::vector<Held>& held, Durability durability) {
+void save(const fs::path& file, const std::vector<HeldRange>& held, Durability durability) {
   json ranges = json::array();
-  for (const auto& h : held)
-    ranges.push_back({{"owner", h.owner},
-                      {"uid", h.ns.uid.host},
-                      {"gid", h.ns.gid.host},
-                      {"size", h.ns.uid.size}});
+  for (const auto& h : held) {
+    json range = {{"owner", h.owner},
+                  {"uid", h.ns.uid.host},
+                  {"gid", h.ns.gid.host},
+                  {"size", h.ns.uid.size}};
+    if (!h.allocated.empty()) range["allocated"] = h.allocated;
+    ranges.push_back(std::move(range));
+  }
   write_file_atomic(file, json{{"ranges", ranges}}.dump(1) + "\n", 0644, durability);
 }
 
@@ -89,11 +89,13 @@ std::optional<std::uint32_t> first_fit(const std::vector<SubidRange>& available,
 
 UsernsRanges::UsernsRanges(const fs::path& root) : root_(root), dir_(root / "userns") {}
 
+std::vector<HeldRange> UsernsRanges::held() const { return load(dir_ / "ranges.json"); }
+
 UserNamespace UsernsRanges::allocate(const std::string& owner, std::uint32_t size,
                                      const SubidSource& source, Durability durability) {
   make_dirs(dir_, 0700);
   FileLock lock(dir_ / "ranges.lock");
-  std::vector<Held> held = load(dir_ / "ranges.json");
+  std::vector<HeldRange> held = load(dir_ / "ranges.json");
   for (const auto& h : held)
     if (h.owner == owner) return h.ns;
   std::vector<SubidRange> uids, gids;
@@ -104,7 +106,7 @@ UserNamespace UsernsRanges::allocate(const std::string& owner, std::uint32_t siz
   std::uint32_t uid = take(source.subuid, source.user, size, uids);
   std::uint32_t gid = take(source.subgid, source.user, size, gids);
   UserNamespace ns{{0, uid, size}, {0, gid, size}};
-  held.push_back({owner, ns});
+  held.push_back({owner, ns, now_rfc3339()});
   save(dir_ / "ranges.json", held, durability);
   return ns;
 }
@@ -113,8 +115,8 @@ void UsernsRanges::release(const std::string& owner) {
   std::error_code ec;
   if (!fs::exists(dir_ / "ranges.json", ec)) return;
   FileLock lock(dir_ / "ranges.lock");
-  std::vector<Held> held = load(dir_ / "ranges.json");
-  auto it = std::ranges::find(held, owner, &Held::owner);
+  std::vector<HeldRange> held = load(dir_ / "ranges.json");
+  auto it = std::ranges::find(held, owner, &HeldRange::owner);
   if (it == held.end()) return;
   // Its layer copies go first, while the range is still held: a container
   // given the range next cannot be starting on them meanwhile.

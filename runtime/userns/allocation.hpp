@@ -3,7 +3,8 @@
 // range per container, taken first-fit from lit's /etc/subuid and /etc/subgid
 // entries and recorded in <root>/userns/ranges.json under
 // <root>/userns/ranges.lock, so a restart maps the same ids (its files in the
-// upper layer stay its own) and `rm` gives them back.
+// upper layer stay its own) and `rm` gives them back (or `lit system check
+// --fix`, when a killed lit left a range held for a container with no record).
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -27,9 +28,22 @@ struct SubidSource {
   std::string user{kSubidUser};
 };
 
+// One range as ranges.json holds it.
+struct HeldRange {
+  std::string owner;  // the container's id
+  UserNamespace ns;
+  // When it was taken (RFC 3339), "" in a file a lit from before wrote: a
+  // create takes the range just before it writes the container's record, so
+  // for a moment a range's owner has none.
+  std::string allocated;
+};
+
 class UsernsRanges {
  public:
   explicit UsernsRanges(const std::filesystem::path& root);  // lit's persistent root
+
+  // Every range held now (none before the first).
+  std::vector<HeldRange> held() const;
 
   // owner's namespace: the one recorded for it, else a new range of `size` ids
   // (uids and gids alike). Throws naming what to add to /etc/subuid or

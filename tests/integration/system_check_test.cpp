@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -40,7 +41,23 @@ class SystemCheckTest : public RunTest {
            {"DBUS_SYSTEM_BUS_ADDRESS", "LIT_SYSTEMD_CGROUP_ROOT", "LIT_CGROUP_MANAGER"})
         ::unsetenv(v);
     }
+    for (const char* f : {"/etc/subuid", "/etc/subgid"})
+      while (subids_bound_ && ::umount2(f, MNT_DETACH) == 0) {
+      }
     RunTest::TearDown();
+  }
+
+  // lit's /etc/subuid and /etc/subgid entries for --userns auto: the test's
+  // own files, bound over those in its private mount namespace.
+  void subids(const std::string& text) {
+    subids_bound_ = true;
+    for (const char* name : {"subuid", "subgid"}) {
+      const fs::path file = base_ / name;
+      std::ofstream(file) << text;
+      const std::string target = std::string("/etc/") + name;
+      ASSERT_EQ(::mount(file.c_str(), target.c_str(), nullptr, MS_BIND, nullptr), 0)
+          << "bind " << file << " over " << target << ": " << std::strerror(errno);
+    }
   }
 
   // The systemd cgroup manager for every lit the test runs from now on,
@@ -113,6 +130,7 @@ class SystemCheckTest : public RunTest {
   std::optional<PrivateBus> bus_;
   std::optional<FakeSystemd> systemd_;
   std::vector<fs::path> planted_;  // directories the test made in lit.slice
+  bool subids_bound_ = false;
 };
 
 TEST_F(SystemCheckTest, FindsWhatNoRecordExplainsAndFixRemovesItButNotWhatRuns) {
@@ -497,6 +515,91 @@ TEST_F(SystemCheckTest, SystemdScopesOfNoRunningContainerAreStoppedAndNoOtherUni
   EXPECT_EQ(lit({"container", "rm", "-f", "keep", "killed"}).exit_code, 0);
   EXPECT_FALSE(fs::exists(scope(keep)));
   for (const auto& name : others) ::rmdir((cgroup2_ / "lit.slice" / name).c_str());
+}
+
+// --userns auto: the ids each container's user namespace holds are recorded
+// in <root>/userns/ranges.json. A range held for a container with no record
+// (an rm killed after it removed the record, a create killed before it wrote
+// one) is found and freed, to be given out again; the ranges of a running and
+// of a stopped container are theirs, and one just taken may be a create's
+// that is under way.
+TEST_F(SystemCheckTest, UsernsRangesHeldForNoContainerAreFreedButNotAContainersOwn) {
+  subids("lit:200000:262144\n");  // four ranges of 65536 ids
+  if (HasFatalFailure()) return;
+  const std::string keep = detach_sh("sleep 600", {"--name", "keep", "--userns", "auto"});
+  ASSERT_FALSE(keep.empty());
+  ASSERT_EQ(run({"--name", "stopped", "--userns", "auto", kTestImage, "true"}).exit_code, 0);
+  const nlohmann::json stopped_record = inspect("stopped");
+  ASSERT_FALSE(stopped_record.is_null());
+  const std::string stopped = stopped_record["id"];
+  Result created = lit({"container", "create", "--userns", "auto", kTestImage, "true"});
+  ASSERT_EQ(created.exit_code, 0) << created;
+  const std::string gone = created.out_lines().at(0);
+
+  const fs::path file = root_ / "userns" / "ranges.json";
+  auto ranges = [&] { return nlohmann::json::parse(std::ifstream(file)); };
+  auto range_of = [&](const std::string& owner) {
+    const nlohmann::json now = ranges();
+    for (const auto& r : now["ranges"])
+      if (r["owner"] == owner) return r;
+    return nlohmann::json();
+  };
+  auto shown = [](const nlohmann::json& r) {  // "uids 331072-396607, gids 331072-396607"
+    const unsigned size = r["size"], uid = r["uid"], gid = r["gid"];
+    return "uids " + std::to_string(uid) + "-" + std::to_string(uid + size - 1) + ", gids " +
+           std::to_string(gid) + "-" + std::to_string(gid + size - 1);
+  };
+  const nlohmann::json gone_range = range_of(gone);
+  ASSERT_FALSE(gone_range.is_null()) << ranges().dump();
+  const std::vector<std::string> ids = {keep, stopped, gone};
+  int rc = -1;
+  EXPECT_TRUE(findings(ids, rc).empty()) << "each range has its container";
+
+  // gone: its rm is killed between removing the record and freeing the range.
+  fs::remove_all(root_ / "containers" / gone);
+  EXPECT_TRUE(findings(ids, rc).empty()) << "taken just now: a create may be under way";
+  // Every range taken long ago, and one that a lit from before (no time) took
+  // for a create killed before the record.
+  const std::string never = runtime::generate_id();
+  nlohmann::json all = ranges();
+  for (auto& r : all["ranges"]) r["allocated"] = "2020-01-01T00:00:00Z";
+  const nlohmann::json never_range = {
+      {"owner", never}, {"uid", 396608}, {"gid", 396608}, {"size", 65536}};
+  all["ranges"].push_back(never_range);
+  std::ofstream(file) << all.dump();
+
+  Result text = lit({"system", "check"});
+  EXPECT_EQ(text.exit_code, 1) << text;
+  const std::string line = line_of(text, shown(gone_range));
+  EXPECT_TRUE(line.starts_with("userns range")) << line;
+  EXPECT_NE(line.find("held for container " + gone.substr(0, 12) + ", which has no record"),
+            std::string::npos)
+      << line;
+  std::vector<nlohmann::json> found = findings({keep, stopped, gone, never}, rc);
+  EXPECT_EQ(found.size(), 2u) << nlohmann::json(found).dump();
+  EXPECT_TRUE(has(found, "userns range", shown(never_range), never.substr(0, 12)));
+  for (const auto& f : found) {
+    EXPECT_EQ(f.dump().find(keep.substr(0, 11)), std::string::npos) << "keep runs: " << f;
+    EXPECT_EQ(f.dump().find(stopped.substr(0, 11)), std::string::npos) << "stopped: " << f;
+  }
+
+  Result fix = lit({"system", "check", "--fix"});
+  EXPECT_EQ(fix.exit_code, 0) << fix;
+  EXPECT_NE(fix.err.find("removed userns range " + shown(gone_range)), std::string::npos) << fix;
+  EXPECT_TRUE(range_of(gone).is_null()) << ranges().dump();
+  EXPECT_TRUE(range_of(never).is_null()) << ranges().dump();
+  EXPECT_FALSE(range_of(keep).is_null()) << ranges().dump();
+  EXPECT_FALSE(range_of(stopped).is_null()) << ranges().dump();
+  EXPECT_TRUE(findings({keep, stopped, gone, never}, rc).empty()) << "after --fix";
+  // The freed ids are given out again, and the containers kept theirs.
+  Result reused = sh("cat /proc/self/uid_map", {"--userns", "auto"});
+  EXPECT_EQ(reused.exit_code, 0) << reused;
+  EXPECT_NE(reused.out.find(std::to_string(gone_range["uid"].get<unsigned>())), std::string::npos)
+      << reused;
+  EXPECT_EQ(inspect("keep")["state"]["status"], "running");
+  EXPECT_EQ(lit({"container", "start", "stopped"}).exit_code, 0);
+  EXPECT_EQ(lit({"container", "rm", "-f", "keep", "stopped"}).exit_code, 0);
+  EXPECT_TRUE(ranges()["ranges"].empty()) << ranges().dump();
 }
 
 TEST_F(SystemCheckTest, ACleanHostHasNothingLeftOver) {

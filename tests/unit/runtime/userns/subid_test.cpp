@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "runtime/state/ids.hpp"
 #include "runtime/userns/allocation.hpp"
 #include "runtime/util/fs.hpp"
 #include "tests/unit/error_of.hpp"
@@ -76,6 +77,37 @@ TEST(UsernsRanges, AllocatesDisjointRangesReusesAndFrees) {
   ranges.release("a");
   ranges.release("never-allocated");
   EXPECT_EQ(ranges.allocate("c", 65536, src), a);
+}
+
+// What `lit system check` holds against the records: each range, its owner
+// and when it was taken (a create takes it just before it writes the record).
+TEST(UsernsRanges, HeldListsEachRangeAndWhenItWasTaken) {
+  lit::TempDir dir("/tmp", "lit-userns-test-");
+  lit::write_file_atomic(dir.path() / "subuid", "lit:100000:196608\n");
+  lit::write_file_atomic(dir.path() / "subgid", "lit:100000:196608\n");
+  SubidSource src{dir.path() / "subuid", dir.path() / "subgid", "lit"};
+  UsernsRanges ranges(dir.path());
+  EXPECT_TRUE(ranges.held().empty());
+  UserNamespace a = ranges.allocate("a", 65536, src);
+  auto held = ranges.held();
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(held[0].owner, "a");
+  EXPECT_EQ(held[0].ns, a);
+  auto taken = parse_rfc3339(held[0].allocated);
+  ASSERT_TRUE(taken.has_value()) << held[0].allocated;
+  EXPECT_LT(std::chrono::abs(std::chrono::system_clock::now() - *taken), std::chrono::minutes(1));
+
+  // A file a lit from before wrote has no times: "" (as old as can be), kept so.
+  lit::write_file_atomic(dir.path() / "userns" / "ranges.json",
+                         R"({"ranges": [{"owner": "old", "uid": 100000, "gid": 100000, )"
+                         R"("size": 65536}]})");
+  EXPECT_EQ(ranges.allocate("b", 65536, src).uid.host, 165536u);
+  held = ranges.held();
+  ASSERT_EQ(held.size(), 2u);
+  EXPECT_EQ(held[0].owner, "old");
+  EXPECT_EQ(held[0].allocated, "");
+  EXPECT_EQ(held[1].owner, "b");
+  EXPECT_TRUE(parse_rfc3339(held[1].allocated).has_value()) << held[1].allocated;
 }
 
 TEST(UsernsRanges, NoEntrySaysWhatToAdd) {
