@@ -11,6 +11,7 @@
 
 #include "runtime/image/digest.hpp"
 #include "runtime/rootfs/overlay_xattr.hpp"
+#include "runtime/util/dir_io.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -79,6 +80,16 @@ void set_meta(const fs::path& p, const struct stat& st, const CopyOptions& o, bo
   ::utimensat(AT_FDCWD, p.c_str(), times, AT_SYMLINK_NOFOLLOW);
 }
 
+// fs::copy_file reports a short copy (a full disk) as an I/O error naming
+// both paths; this says what failed (ENOSPC with its hint) and names `what`.
+void copy_file(const fs::path& src, const fs::path& dst, const std::string& what) {
+  UniqueFd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!in) throw Error::sys("open", src.string(), errno);
+  UniqueFd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!out) throw Error::sys("create", what, errno);
+  copy_bytes(in.get(), out.get(), what);
+}
+
 void copy_tree(const fs::path& src, const fs::path& dst, const std::string& rel,
                const IgnoreMatcher& ignore, const CopyOptions& o) {
   struct stat st = lstat_or_throw(src);
@@ -97,7 +108,7 @@ void copy_tree(const fs::path& src, const fs::path& dst, const std::string& rel,
     fs::create_symlink(fs::read_symlink(src), dst);
   } else if (S_ISREG(st.st_mode)) {
     fs::remove_all(dst, ec);
-    fs::copy_file(src, dst);
+    copy_file(src, dst, rel.empty() ? src.filename().string() : rel);
   } else {
     return;  // sockets, devices and FIFOs of a context are not copied
   }
