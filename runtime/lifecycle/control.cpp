@@ -15,6 +15,7 @@
 #include "runtime/cgroups/cgroup.hpp"
 #include "runtime/events/journal.hpp"
 #include "runtime/lifecycle/detached.hpp"
+#include "runtime/lifecycle/lifecycle.hpp"
 #include "runtime/lifecycle/networking.hpp"
 #include "runtime/state/liveness.hpp"
 #include "runtime/state/record_store.hpp"
@@ -81,6 +82,16 @@ void mark_stopped(RecordStore& records, const std::string& id) {
 
 bool terminating(int sig, int stop_signal) {
   return sig == SIGKILL || sig == SIGTERM || sig == SIGINT || sig == SIGQUIT || sig == stop_signal;
+}
+
+// The last run ended with nobody to record it (its supervisor was killed):
+// what the supervisor's __exited would have done is done before the next run.
+// Its ports and DNS names go, and its cgroup with whatever is left in it: a
+// container sharing the host's pid namespace (--pid host) keeps its other
+// processes past its init's death, and a new run must not inherit them.
+void settle_unrecorded_exit(const Paths& paths, const ContainerRecord& record) {
+  network_stop(paths, record);
+  cgroups::manager_for(record.spec.cgroup_manager)->open(record.id)->destroy();
 }
 
 // User commands on one container run one at a time (two `start`s must not
@@ -186,6 +197,9 @@ void start_container(const Paths& paths, const ContainerRecord& current) {
         .with_hint("remove it with: lit container rm " + record.name);
   // A supervisor still finishing the previous run (e.g. writing the last log lines).
   if (UniqueFd shim = open_pidfd(st.shim_pid, st.shim_start_time)) wait_exit(shim.get(), 5s);
+  if (record.state.status == ContainerStatus::Running ||
+      record.state.status == ContainerStatus::Restarting)
+    settle_unrecorded_exit(paths, record);
   bool present = records.update(record.id, [](ContainerRecord& r) {
     r.state.manually_stopped = false;
     r.state.paused = false;
