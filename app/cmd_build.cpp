@@ -79,15 +79,17 @@ void dry_run_image_build(const ImageBuildFlags& f, const std::string& context,
 
 // The network of a build's RUNs (`--network default`): a lit network of its
 // own (network/build_network.hpp), made when a RUN first needs it (a cached
-// build makes none) and removed when the build ends, failed or not. One left
-// by a build that was killed is removed by the next build.
+// build makes none) and removed when the build ends, failed or not, with any
+// endpoint a RUN could not give back (its record not rewritten on a full
+// disk): every RUN has ended by then. One left by a build that was killed is
+// removed by the next build.
 class BuildNetwork {
  public:
   explicit BuildNetwork(const Paths& paths) : paths_(paths) {}
   ~BuildNetwork() {
     if (name_.empty()) return;
     try {
-      network::Manager().remove_network(paths_, name_);
+      network::remove_build_network(paths_, name_);
     } catch (const Error& e) {
       std::fprintf(stderr, "lit: warning: remove build network %s: %s\n", name_.c_str(), e.what());
     }

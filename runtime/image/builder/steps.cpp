@@ -193,7 +193,8 @@ std::string joined(const std::vector<std::string>& argv) {
 namespace {
 
 runtime::ExitStatus run_step_container(StepHost& host, runtime::CreatePlan& plan,
-                                       const std::string& id, const RunSetup& setup) {
+                                       const std::string& id, const RunSetup& setup,
+                                       std::optional<RunEndpoint>& endpoint) {
   runtime::RunHooks hooks;
   hooks.die_with_caller = true;  // a SIGKILLed `lit build` takes its RUN along
   hooks.seccomp_cache = host.paths().seccomp_cache();
@@ -202,14 +203,13 @@ runtime::ExitStatus run_step_container(StepHost& host, runtime::CreatePlan& plan
     hooks.init_layer = runtime::ensure_init_layer(host.paths().root / "init-layer");
   } catch (const Error&) {  // the container copies /etc up instead
   }
-  std::optional<RunEndpoint> endpoint;
   if (setup.network == runtime::NetworkMode::Bridge) {
     endpoint.emplace(host.paths(), id, plan.spec.name, setup.network_name);
     endpoint->configure(plan.spec);
     hooks.before_start = [&endpoint](pid_t pid) { endpoint->start(pid); };
   }
   if (setup.in_child) return run_in_child(plan.spec, hooks, setup.output);
-  return runtime::run_foreground(plan.spec, hooks);  // the endpoint goes at scope exit
+  return runtime::run_foreground(plan.spec, hooks);
 }
 
 // Mount points made for RUN's mounts are not part of its layer (as BuildKit
@@ -245,6 +245,9 @@ std::string run_in_container(StepHost& host, const StageImage& image,
   img.id = "sha256:" + std::string(64, '0');
   fill_from_config(img, image.config);
   const std::string id = runtime::generate_id();
+  // Released after the bundle is removed: when the RUN filled the disk, the
+  // network's records need that room to be rewritten.
+  std::optional<RunEndpoint> endpoint;
   // Named after its container: a build killed during the RUN leaves its
   // cgroup, which the store's next transaction finds here (transaction.cpp).
   TempDir bundle(host.txn().staging(), "run-" + id + "-");
@@ -254,7 +257,7 @@ std::string run_in_container(StepHost& host, const StageImage& image,
   plan.spec.mounts.insert(plan.spec.mounts.end(), setup.mounts.begin(), setup.mounts.end());
   runtime::ExitStatus st;
   try {
-    st = run_step_container(host, plan, id, setup);
+    st = run_step_container(host, plan, id, setup, endpoint);
   } catch (const runtime::StartError& e) {
     throw Error(std::string(e.what()) + ": " + joined(argv));
   }
