@@ -2,10 +2,13 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -212,6 +215,16 @@ runtime::ExitStatus run_step_container(StepHost& host, runtime::CreatePlan& plan
   return runtime::run_foreground(plan.spec, hooks);
 }
 
+// Below this much room left, a RUN that failed most likely failed for want of
+// it (its own message, "No space left on device", is in its output above).
+constexpr std::uint64_t kFullBelow = 1u << 20;
+
+bool file_system_full(const fs::path& path) {
+  struct statvfs st {};
+  return ::statvfs(path.c_str(), &st) == 0 &&
+         static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize < kFullBelow;
+}
+
 // Mount points made for RUN's mounts are not part of its layer (as BuildKit
 // removes its mount stubs): deepest first, each only while empty.
 void remove_mount_stubs(const fs::path& upper, const std::vector<std::string>& stubs) {
@@ -261,7 +274,12 @@ std::string run_in_container(StepHost& host, const StageImage& image,
   } catch (const runtime::StartError& e) {
     throw Error(std::string(e.what()) + ": " + joined(argv));
   }
-  if (st.code != 0) throw Error("exit code " + std::to_string(st.code) + ": " + joined(argv));
+  if (st.code != 0) {
+    Error failed("exit code " + std::to_string(st.code) + ": " + joined(argv));
+    if (file_system_full(bundle.path()))  // the hint a write that found no room gets
+      failed.with_hint(Error::sys("write", {}, ENOSPC).hint());
+    throw failed;
+  }
   fs::path dir = host.txn().layer_dir();
   fs::remove(dir / "diff");
   if (::rename((bundle.path() / "upper").c_str(), (dir / "diff").c_str()) < 0)
