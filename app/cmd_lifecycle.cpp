@@ -1,10 +1,11 @@
 // lit container start, stop, kill, restart, wait, pause, unpause; and the hidden helper
-// commands the supervisor (lit-shim) runs: __spawn, __exited, __health.
+// commands the supervisor (lit-shim) runs: __spawn, __exited, __health, __dns.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -13,6 +14,8 @@
 
 #include "app/context.hpp"
 #include "app/prune.hpp"
+#include "network/dns_service.hpp"
+#include "network/home_netns.hpp"
 #include "runtime/lifecycle/control.hpp"
 #include "runtime/lifecycle/detached.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
@@ -271,6 +274,18 @@ void register_health(CLI::App& container, Context& ctx) {
   });
 }
 
+// lit's DNS server died: its config is written again from the records, so
+// that the names of containers whose supervisor died with it go, and the
+// server is started unless one runs (runtime/shim/dns_keeper.hpp).
+void register_dns(CLI::App& container, Context& ctx) {
+  auto* cmd = container.add_subcommand("__dns", "(lit-shim) start lit's DNS server again");
+  cmd->group("");
+  cmd->callback([&ctx] {
+    runtime::await_inits_of_dead_supervisors(ctx.paths, std::chrono::milliseconds(500));
+    network::in_home_netns([&] { network::DnsService(ctx.paths).sync(true); });
+  });
+}
+
 }  // namespace
 
 void register_lifecycle_commands(CLI::App& container, Context& ctx) {
@@ -291,6 +306,7 @@ void register_supervisor_helpers(CLI::App& container, Context& ctx) {
   register_spawn(container, ctx);
   register_exited(container, ctx);
   register_health(container, ctx);
+  register_dns(container, ctx);
 }
 
 }  // namespace lit::app

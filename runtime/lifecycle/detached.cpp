@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <poll.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/wait.h>
@@ -292,6 +293,22 @@ ProbeOutcome probe_health(const Paths& paths, const std::string& id) {
     record_container_event(paths, *rec, "health_status: " + std::string(to_string(*changed_to)));
   outcome.kill = turned_unhealthy && kill_when_unhealthy(rec->lifecycle.restart);
   return outcome;
+}
+
+void await_inits_of_dead_supervisors(const Paths& paths, std::chrono::milliseconds bound) {
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  for (const auto& r : RecordStore(paths).list()) {
+    const ContainerState& st = r.state;
+    if (st.status != ContainerStatus::Running || st.shim_pid <= 0 || supervisor_alive(st)) continue;
+    UniqueFd init = open_pidfd(st.pid, st.pid_start_time);
+    if (!init) continue;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{init.get(), POLLIN, 0};
+    while (left.count() > 0 && ::poll(&p, 1, static_cast<int>(left.count())) < 0 &&
+           errno == EINTR) {
+    }
+  }
 }
 
 }  // namespace lit::runtime

@@ -5,9 +5,11 @@
 //   lit container __spawn ID    start the container (its init becomes the shim's child)
 //   lit container __exited ID   record an exit, clean up, decide a restart
 //   lit container __health ID   run one health probe and record it
+//   lit container __dns         start lit's DNS server again (the shim saw it die)
 // so the resident shim stays tiny and every rule lives here, in one place.
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -68,5 +70,12 @@ struct ProbeOutcome {
   bool starting = true;  // its health status is still "starting"
 };
 ProbeOutcome probe_health(const Paths& paths, const std::string& id);
+
+// __dns, before the DNS config is read from the records: a container whose
+// supervisor was killed dies with it (its init has the parent-death signal),
+// a moment later; waits, at most `bound`, until every such init is gone, so
+// that a supervisor killed in the same instant as the DNS server does not
+// leave its container's names served.
+void await_inits_of_dead_supervisors(const Paths& paths, std::chrono::milliseconds bound);
 
 }  // namespace lit::runtime

@@ -117,7 +117,7 @@ class Supervisor {
     if (c_.keep_dns) {
       const std::string::size_type slash = c_.lit.rfind('/');
       const std::string dir = slash == std::string::npos ? "." : c_.lit.substr(0, slash);
-      dns_ = std::make_unique<DnsKeeper>(c_.run_root, dir + "/lit-dns");
+      dns_ = std::make_unique<DnsKeeper>(c_.run_root, dir + "/lit-dns", lit({"__dns"}));
     }
     try {
       log_ = std::make_unique<LogWriter>(c_.log_path, c_.log);
