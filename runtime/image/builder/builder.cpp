@@ -107,6 +107,7 @@ class Builder : public StepHost {
   RunSetup run_setup(const b::Run& run, const b::Vars& args);
   std::optional<StageImage> cached(const std::string& key) const;
   void remember(const std::string& key, const StageImage& image);
+  void write_cache() const;
   std::string store_image(const StageImage& image, const std::vector<std::string>& tags);
   void build_stages(const b::BuildPlan& plan);
 
@@ -118,6 +119,7 @@ class Builder : public StepHost {
   b::IgnoreMatcher ignore_;
   std::unique_ptr<Transaction> txn_;
   std::map<std::string, fs::path> new_layers_;  // diff id -> staged diff dir
+  std::map<std::string, json> remembered_;      // build-cache file name -> entry, this build's
   std::map<std::size_t, StageImage> results_;
   BuildResult result_;
   int step_no_ = 0, step_count_ = 0;
@@ -167,10 +169,18 @@ StageImage Builder::image_named(const std::string& ref) {
 
 std::optional<StageImage> Builder::cached(const std::string& key) const {
   if (o_.no_cache) return std::nullopt;
-  fs::path file = store_.root() / "build-cache" / (digest_hex(key, "cache key") + ".json");
-  std::error_code ec;
-  if (!fs::exists(file, ec)) return std::nullopt;
-  json j = json::parse(read_file(file), nullptr, false);
+  const std::string name = digest_hex(key, "cache key") + ".json";
+  json j;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = remembered_.find(name); it != remembered_.end()) j = it->second;
+  }
+  if (j.is_null()) {
+    fs::path file = store_.root() / "build-cache" / name;
+    std::error_code ec;
+    if (!fs::exists(file, ec)) return std::nullopt;
+    j = json::parse(read_file(file), nullptr, false);
+  }
   if (!j.is_object() || !j.contains("config")) return std::nullopt;
   StageImage image;
   image.config = j["config"];
@@ -182,12 +192,23 @@ std::optional<StageImage> Builder::cached(const std::string& key) const {
 }
 
 void Builder::remember(const std::string& key, const StageImage& image) {
-  fs::path dir = store_.root() / "build-cache";
   json j = {{"config", image.config}, {"cmd_set", image.cmd_set}};
   std::lock_guard lock(mu_);  // two stages may remember the same step
-  make_dirs(dir, 0700);
-  write_file_atomic(dir / (digest_hex(key, "cache key") + ".json"), j.dump(), 0600,
-                    Durability::NoSync);
+  remembered_[digest_hex(key, "cache key") + ".json"] = std::move(j);
+}
+
+// After the commit: an entry names layers, which a failed build never
+// stores. The image is built by then, so an entry that cannot be written
+// (a full disk) costs a later build that step again, and no more.
+void Builder::write_cache() const {
+  const fs::path dir = store_.root() / "build-cache";
+  try {
+    make_dirs(dir, 0700);
+    for (const auto& [name, j] : remembered_)
+      write_file_atomic(dir / name, j.dump(), 0600, Durability::NoSync);
+  } catch (const Error& e) {
+    spdlog::warn("build cache: {}", e.what());
+  }
 }
 
 void Builder::log(const std::string& label, const std::string& line) {
@@ -398,6 +419,7 @@ BuildResult Builder::run() {
     if (s.index != plan.target) store_image(results_.at(s.index), {});
   result_.id = store_image(results_.at(plan.target), tags);
   txn_->commit();
+  write_cache();
   return result_;
 }
 
