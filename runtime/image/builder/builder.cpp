@@ -415,10 +415,14 @@ BuildResult Builder::run() {
   for (const auto& s : plan.stages) step_count_ += int(s.steps.size()) + 1;
   txn_ = std::make_unique<Transaction>(store_.root());
   build_stages(plan);
-  for (const auto& s : plan.stages)  // keeps every stage's layers (and cache) in the store
-    if (s.index != plan.target) store_image(results_.at(s.index), {});
-  result_.id = store_image(results_.at(plan.target), tags);
-  txn_->commit();
+  try {
+    for (const auto& s : plan.stages)  // keeps every stage's layers (and cache) in the store
+      if (s.index != plan.target) store_image(results_.at(s.index), {});
+    result_.id = store_image(results_.at(plan.target), tags);
+    txn_->commit();
+  } catch (Error& e) {
+    throw e.context("store the image");  // after the steps: no step to name
+  }
   write_cache();
   return result_;
 }
