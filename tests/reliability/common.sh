@@ -14,6 +14,13 @@
 #     The end of a script's cleanup, after it removed what it made:
 #     `system check --fix`, then any lit process still serving the run root
 #     is killed, and the tmpfs goes.
+#   containers_started
+#     The container starts lit recorded in this run's event journal (docker's
+#     start events, restarts included; both of its generations: exact until
+#     it rotates twice, past 8 MiB).
+#   reliability_result NAME KEY=VALUE...
+#     The script's figures as its last line, for run.sh:
+#     "RESULT NAME KEY=VALUE...".
 
 reliability_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LIT=${LIT:-$reliability_repo/build/lit}
@@ -54,4 +61,13 @@ reliability_leave() {
   cd /
   umount -l "$work" 2>/dev/null
   rmdir "$work" 2>/dev/null
+}
+
+containers_started() {
+  cat "$run/events.jsonl.1" "$run/events.jsonl" 2>/dev/null |
+    grep '"action":"start"' | grep -c '"type":"container"' || true
+}
+
+reliability_result() {
+  echo "RESULT $*"
 }

@@ -86,12 +86,20 @@ EOF
 "${lit[@]}" image load -i "$fixtures/busybox-docker.tar" >/dev/null
 : >"$ids"
 
+# The figures for run.sh (the last line): cycles run, leaks found (leftovers
+# after a down, or a metric grown).
+result() {
+  reliability_result cycles "cycles=$cycles" "ran=$1" "containers=$(containers_started)" \
+    "leaks=$2"
+}
 fail() {
   echo "FAILED at cycle $cycle: $1" >&2
   shift
   [ $# -gt 0 ] && printf '%s\n' "$@" >&2
+  result $((cycle - 1)) "$in_check"
   exit 1
 }
+in_check=0
 # `lit system check` must find nothing of ours. The cgroup tree is the host's,
 # shared by every lit root: another root's container whose init has just
 # exited, or a cgroup another run left, shows here as an empty cgroup with no
@@ -128,8 +136,10 @@ cycle_once() {
   t0=$(now_ms)
   out=$("${lit[@]}" "${project[@]}" down -v -t 1 2>&1) || fail "down -v" "$out"
   down_ms+=($(($(now_ms) - t0)))
+  in_check=1
   check_system
   [ -z "$(ours)" ] || fail "lit processes left" "$(ps -o pid,args -p "$(ours | tr '\n' ',')0")"
+  in_check=0
 }
 
 # --- What is measured --------------------------------------------------------
@@ -255,4 +265,5 @@ fi
 [ "$foreign" = 0 ] || echo "(system check also saw $foreign cgroups of other lit roots on this host; not ours, not counted)"
 figures=$(for k in "${metrics[@]}"; do printf '%s %s -> %s, ' "$k" "${base[$k]}" "${m[$k]}"; done)
 echo "cycles: $cycles, leaks found: $leaks (${figures}up median $(median "${up_ms[@]}") ms, down median $(median "${down_ms[@]}") ms, total $((($(now_ms) - t_start) / 1000)) s)"
+result "$cycles" "$leaks"
 [ "$leaks" = 0 ]

@@ -147,10 +147,17 @@ command_of() {
     build) echo "build --no-cache -q -t built:latest $work/ctx" ;;
   esac
 }
+# The figures for run.sh (the last line): a failure in check_clean is a leak.
+survived=0 hit=0 in_check=0 point=0 what=setup delay_ms=none
+result() {
+  reliability_result kill-points "points=$kills" "survived=$survived" "killed=$hit" \
+    "containers=$(containers_started)" "leaks=$1"
+}
 fail() {
   echo "FAILED at kill point $point ($what after ${delay_ms} ms): $1" >&2
   shift
   [ $# -gt 0 ] && printf '%s\n' "$@" >&2
+  result "$in_check"
   exit 1
 }
 recover() {
@@ -198,6 +205,7 @@ recover() {
 # Nothing of lit's left: what `system check` sees, and what we see ourselves.
 check_clean() {
   local out
+  in_check=1
   out=$("${lit[@]}" system check 2>&1) || fail "system check found leftovers" "$out"
   [ -z "$(ours)" ] || fail "lit processes left" "$(ps -o pid,args -p "$(ours | tr '\n' ',')0")"
   out=$(ip -o link show | grep -o ' lit[^:@]*' || true)
@@ -212,6 +220,7 @@ check_clean() {
   [ -z "$out" ] || fail "cgroups left" "$out"
   out=$(grep -F " $work/" /proc/self/mountinfo || true)
   [ -z "$out" ] || fail "mounts left" "$out"
+  in_check=0
 }
 
 # Each command's duration, unkilled: the delays are drawn up to 1.2x of it.
@@ -230,7 +239,6 @@ done
 echo "unkilled, ms: $(for k in "${kinds[@]}"; do printf '%s %s  ' "$k" "${took[$k]}"; done)"
 
 RANDOM=$seed
-hit=0
 for point in $(seq 1 "$kills"); do
   what=${kinds[$(((point - 1) % ${#kinds[@]}))]}
   span=$((took[$what] * 12 / 10 + 1))
@@ -245,5 +253,7 @@ for point in $(seq 1 "$kills"); do
   wait "$pid" 2>/dev/null || true
   recover "$what"
   check_clean
+  survived=$point
 done
 echo "kill points: $kills (seed $seed; $hit killed the command while it ran), recovered: $kills, leaks found: 0"
+result 0
