@@ -124,6 +124,10 @@ sockaddr_in endpoint(const char* addr, uint16_t port) {
 // A TCP listener on addr:port; returns its fd (or -1).
 int listen_on(const char* addr, uint16_t port) {
   int s = socket(AF_INET, SOCK_STREAM, 0);
+  // Its connections' TIME_WAIT must not hold the port for the tests after it
+  // (a project publishing 8081 in the same sandbox).
+  int one = 1;
+  setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in sa = endpoint(addr, port);
   if (s < 0 || bind(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0 || listen(s, 1) < 0)
     return -1;
@@ -144,8 +148,8 @@ int expect_pong(const char* addr, uint16_t port) {
 
 // Accepts one connection on a listener and answers "pong".
 int serve_pong(int listener) {
-  int c = accept(listener, nullptr, nullptr);
-  return c >= 0 && write(c, "pong", 4) == 4 ? 0 : 4;
+  UniqueFd c(accept(listener, nullptr, nullptr));  // closed: it would hold the port
+  return c && write(c.get(), "pong", 4) == 4 ? 0 : 4;
 }
 
 class LinksTest : public ::testing::Test {
