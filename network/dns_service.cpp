@@ -21,34 +21,70 @@ namespace lit::network {
 
 namespace fs = std::filesystem;
 
+dns::Config container_dns(const std::string& container_id,
+                          const std::vector<NetworkRecord>& networks) {
+  dns::Config c;
+  std::vector<std::pair<uint32_t, uint32_t>> joined;  // (address, gateway)
+  for (const auto& net : networks) {
+    auto it = net.endpoints.find(container_id);
+    if (it == net.endpoints.end()) continue;
+    const Endpoint& e = it->second;
+    const uint32_t listen = net.gateway.value();
+    joined.emplace_back(e.address.value(), listen);
+    std::vector<std::string> names = e.aliases;
+    if (!e.container_name.empty()) names.push_back(e.container_name);
+    names.push_back(container_id.substr(0, 12));
+    for (const auto& n : names) {
+      c.add_name(listen, n, e.address.value());
+      c.add_name(listen, n + "." + net.name, e.address.value());
+    }
+  }
+  // A container on several networks resolves the names of all of them,
+  // whichever of its addresses it asks from.
+  for (const auto& [address, _] : joined)
+    for (const auto& [other_address, gateway] : joined)
+      if (other_address != address) c.scopes[address].push_back(gateway);
+  return c;
+}
+
+std::string container_dns_file(const std::string& container_id, pid_t pid, uint64_t start,
+                               const std::vector<NetworkRecord>& networks) {
+  return "pid " + std::to_string(pid) + " " + std::to_string(start) + "\n" +
+         dns::render_config(container_dns(container_id, networks));
+}
+
+namespace {
+
+void merge(dns::Config& into, const dns::Config& from) {
+  for (const auto& [key, addresses] : from.names)
+    for (uint32_t a : addresses) into.add_name(key.first, key.second, a);
+  for (const auto& [client, listens] : from.scopes) {
+    auto& to = into.scopes[client];
+    to.insert(to.end(), listens.begin(), listens.end());
+  }
+}
+
+// Each running container's (pid, start), by id, in id order.
+std::map<std::string, std::pair<pid_t, uint64_t>> running_inits(
+    const std::vector<NetworkRecord>& networks,
+    const std::function<bool(const Endpoint&)>& running) {
+  std::map<std::string, std::pair<pid_t, uint64_t>> out;
+  for (const auto& net : networks)
+    for (const auto& [id, e] : net.endpoints)
+      if (!out.contains(id) && running(e)) out.emplace(id, std::pair(e.pid, e.pid_start));
+  return out;
+}
+
+}  // namespace
+
 dns::Config dns_config(const std::vector<NetworkRecord>& networks,
                        const std::vector<uint32_t>& upstreams,
                        const std::function<bool(const Endpoint&)>& running) {
   dns::Config c;
   c.upstreams = upstreams;
-  std::map<std::string, std::vector<std::pair<uint32_t, uint32_t>>>
-      joined;  // id -> (address, gateway)
-  for (const auto& net : networks) {
-    const uint32_t listen = net.gateway.value();
-    c.listen.push_back(listen);
-    for (const auto& [id, e] : net.endpoints) {
-      if (!running(e)) continue;
-      joined[id].emplace_back(e.address.value(), listen);
-      std::vector<std::string> names = e.aliases;
-      if (!e.container_name.empty()) names.push_back(e.container_name);
-      names.push_back(id.substr(0, 12));
-      for (const auto& n : names) {
-        c.add_name(listen, n, e.address.value());
-        c.add_name(listen, n + "." + net.name, e.address.value());
-      }
-    }
-  }
-  // A container on several networks resolves the names of all of them,
-  // whichever of its addresses it asks from.
-  for (const auto& [id, memberships] : joined)
-    for (const auto& [address, _] : memberships)
-      for (const auto& [other_address, gateway] : memberships)
-        if (other_address != address) c.scopes[address].push_back(gateway);
+  for (const auto& net : networks) c.listen.push_back(net.gateway.value());
+  for (const auto& [id, init] : running_inits(networks, running))
+    merge(c, container_dns(id, networks));
   return c;
 }
 
@@ -134,6 +170,10 @@ void DnsService::sync(bool start, const std::string& leaving) {
     if (start && !running()) launch();
     return;
   }
+  sync_locked(start, leaving);
+}
+
+void DnsService::sync_locked(bool start, const std::string& leaving) {
   const int64_t began = boot_ns();
   auto networks = NetworkStore(networks_dir(paths_.root)).list();
   std::erase_if(networks, [&](const NetworkRecord& n) { return n.id == leaving; });
@@ -141,11 +181,66 @@ void DnsService::sync(bool start, const std::string& leaving) {
     stop_server();
     return;
   }
-  make_dirs(dir_, 0700);
-  write_file_atomic(config_path(), dns::render_config(dns_config(networks, host_upstreams())), 0644,
+  make_dirs(names_dir(), 0700);
+  // The names first: a server started by this sync reads them all at once.
+  const auto inits = running_inits(networks, [](const Endpoint& e) { return e.running(); });
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(names_dir(), ec)) {
+    const std::string id = entry.path().filename().string();
+    if (!inits.contains(id)) fs::remove(entry.path(), ec);
+  }
+  for (const auto& [id, init] : inits) {
+    const std::string text = container_dns_file(id, init.first, init.second, networks);
+    std::string now;
+    try {
+      now = read_file(names_dir() / id);
+    } catch (const Error&) {
+    }
+    if (now != text) write_file_atomic(names_dir() / id, text, 0644, Durability::NoSync);
+  }
+  dns::Config c;
+  c.upstreams = host_upstreams();
+  for (const auto& net : networks) c.listen.push_back(net.gateway.value());
+  write_file_atomic(config_path(), dns::render_config(c), 0644, Durability::NoSync);
+  write_file_atomic(lock_file_.parent_path() / "dns.synced", std::to_string(began), 0644,
                     Durability::NoSync);
-  write_file_atomic(synced, std::to_string(began), 0644, Durability::NoSync);
   if (start && !running()) launch();
+}
+
+void DnsService::publish(const std::string& container_id, pid_t pid, uint64_t start,
+                         const std::vector<NetworkRecord>& networks) {
+  make_dirs(lock_file_.parent_path(), 0700);
+  FileLock lock(lock_file_);
+  if (!fs::exists(config_path())) {  // no server configured yet: everything at once
+    sync_locked(true, {});
+    return;
+  }
+  make_dirs(names_dir(), 0700);
+  write_file_atomic(names_dir() / container_id,
+                    container_dns_file(container_id, pid, start, networks), 0644,
+                    Durability::NoSync);
+  if (!running()) launch();
+}
+
+void DnsService::withdraw(const std::string& container_id) {
+  make_dirs(lock_file_.parent_path(), 0700);
+  FileLock lock(lock_file_);  // after a full sync that may have read it as running
+  const fs::path file = names_dir() / container_id;
+  if (::unlink(file.c_str()) < 0 && errno != ENOENT)
+    throw Error::sys("remove DNS names", file.string(), errno);
+}
+
+dns::Config DnsService::served() const {
+  dns::Config c = dns::parse_config(read_file(config_path()));
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(names_dir(), ec)) {
+    if (entry.path().filename().string().find('.') != std::string::npos) continue;
+    try {
+      merge(c, dns::parse_config(read_file(entry.path())));
+    } catch (const Error&) {  // removed meanwhile
+    }
+  }
+  return c;
 }
 
 // posix_spawn in a new session: the server outlives this short lit command
@@ -179,6 +274,7 @@ void DnsService::stop_server() {
   auto pid = running();
   std::error_code ec;
   fs::remove(config_path(), ec);
+  fs::remove_all(names_dir(), ec);
   fs::remove(lock_file_.parent_path() / "dns.synced", ec);
   if (pid) {
     using namespace std::chrono;

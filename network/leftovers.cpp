@@ -127,13 +127,12 @@ void dns_leftovers(const Paths& paths, const std::vector<NetworkRecord>& network
     out.push_back(
         {LeftoverKind::Process, what, why, [p, what] { runtime::kill_leftover(p, what); }});
   }
-  std::string text;
+  dns::Config served;
   try {
-    text = read_file(dns.config_path());
+    served = dns.served();
   } catch (const Error&) {
     return;  // no server configured
   }
-  const dns::Config served = dns::parse_config(text);
   const dns::Config wanted = dns_config(networks, served.upstreams);
   std::set<std::string> stale;
   for (const auto& [key, addresses] : served.names)
@@ -141,7 +140,8 @@ void dns_leftovers(const Paths& paths, const std::vector<NetworkRecord>& network
   if (stale.empty()) return;
   std::string names;
   for (const auto& n : stale) names += (names.empty() ? "" : ", ") + n;
-  out.push_back({LeftoverKind::DnsNames, names, "served, but no running container has them",
+  out.push_back({LeftoverKind::DnsNames, names,
+                 "given to the DNS server, but no running container has them",
                  at_home([paths] { DnsService(paths).sync(false); })});
 }
 

@@ -156,6 +156,32 @@ void best_effort(const char* what, const std::string& name, F&& f) noexcept {
   }
 }
 
+// The names of a container that runs (its init recorded on its endpoints),
+// from its own endpoints only.
+void publish_names(const Paths& paths, const NetworkStore& networks, const runtime::Endpoint& ep) {
+  DnsService(paths).publish(ep.id, ep.pid, ep.pid_start_time, networks.networks_of(ep.id));
+}
+
+// After a change to a container's networks or name: its names again if it
+// runs (as its endpoints say), none if it does not or is on no network.
+void republish_names(const Paths& paths, const NetworkStore& networks,
+                     const runtime::Endpoint& ep) {
+  auto joined = networks.networks_of(ep.id);
+  for (const auto& net : joined) {
+    const Endpoint& e = net.endpoints.at(ep.id);
+    if (e.running()) {
+      DnsService(paths).publish(ep.id, e.pid, e.pid_start, joined);
+      return;
+    }
+  }
+  DnsService(paths).withdraw(ep.id);
+}
+
+// Marked as not running on its endpoints, its names go.
+void withdraw_names_now(const Paths& paths, const runtime::Endpoint& ep) {
+  if (store(paths).set_running(ep.id, 0, 0) > 0) DnsService(paths).withdraw(ep.id);
+}
+
 // docker's network events: create and destroy, and connect and disconnect of a
 // container (also as it starts and stops).
 void network_event(const Paths& paths, std::string action, const std::string& id,
@@ -259,7 +285,7 @@ std::vector<PublishedPort> Manager::start(const Paths& paths, const runtime::End
                        stale_port_owner(networks));
         for (const auto& p : ports.ports) bound.push_back(p);
       }
-      DnsService(paths).sync(true);
+      publish_names(paths, networks, ep);
       for (const auto& net : joined) network_event(paths, "connect", net.id, net.name, ep.id);
     } catch (Error& e) {
       stop(paths, ep);
@@ -275,9 +301,7 @@ void Manager::stop(const Paths& paths, const runtime::Endpoint& ep) noexcept {
       if (!ep.publish.empty())
         best_effort("unpublish ports", ep.name,
                     [&] { firewall(paths).remove_owner(nft::container_owner(ep.id)); });
-      best_effort("remove DNS names", ep.name, [&] {
-        if (store(paths).set_running(ep.id, 0, 0) > 0) DnsService(paths).sync(false);
-      });
+      best_effort("remove DNS names", ep.name, [&] { withdraw_names_now(paths, ep); });
       // The veths die with the container's namespace, but not at once: deleting
       // them now lets a restart reuse their names and `ip link` show none.
       for (const auto& a : ep.networks) {
@@ -318,14 +342,14 @@ NetworkAttachment Manager::connect(const Paths& paths, const runtime::Endpoint& 
         UniqueFd netns = open_netns(ep.pid);
         link_into(netns.get(), ep, a, net, false);
         networks.set_running(ep.id, ep.pid, ep.pid_start_time);
-        DnsService(paths).sync(true);
+        publish_names(paths, networks, ep);
       }
       record(a);
       network_event(paths, "connect", a.network_id, a.network, ep.id);
     } catch (...) {
       best_effort("undo connect", ep.name, [&] { delete_link(host_end(ep, a)); });
       best_effort("undo connect", ep.name, [&] { networks.detach(a.network_id, ep.id); });
-      best_effort("undo connect", ep.name, [&] { DnsService(paths).sync(false); });
+      best_effort("undo connect", ep.name, [&] { republish_names(paths, networks, ep); });
       throw;
     }
     return a;
@@ -349,7 +373,7 @@ std::string Manager::disconnect(const Paths& paths, const runtime::Endpoint& ep,
           .with_hint("stop the container first");
     if (running) delete_link(host_end(ep, *it));
     networks.detach(net.id, ep.id);
-    DnsService(paths).sync(false);
+    republish_names(paths, networks, ep);
     network_event(paths, "disconnect", net.id, net.name, ep.id);
     return net.id;
   });
@@ -357,18 +381,16 @@ std::string Manager::disconnect(const Paths& paths, const runtime::Endpoint& ep,
 
 void Manager::rename(const Paths& paths, const runtime::Endpoint& ep) {
   return in_home_netns([&] {
-    if (store(paths).rename_endpoint(ep.id, ep.name) > 0) DnsService(paths).sync(false);
+    NetworkStore networks = store(paths);
+    if (networks.rename_endpoint(ep.id, ep.name) > 0) republish_names(paths, networks, ep);
   });
 }
 
 // DNS answers for running endpoints only: marked as not running, its names
 // go while its links stay (stop() marks it so again, harmlessly).
 void Manager::withdraw_names(const Paths& paths, const runtime::Endpoint& ep) noexcept {
-  best_effort("remove DNS names", ep.name, [&] {
-    in_home_netns([&] {
-      if (store(paths).set_running(ep.id, 0, 0) > 0) DnsService(paths).sync(false);
-    });
-  });
+  best_effort("remove DNS names", ep.name,
+              [&] { in_home_netns([&] { withdraw_names_now(paths, ep); }); });
 }
 
 void install_manager() { runtime::install_network_hooks(std::make_unique<Manager>()); }

@@ -1,7 +1,9 @@
 #pragma once
-// What lit's DNS server serves, as one small text file that lit rewrites
-// atomically (write + rename) whenever a container or network comes or goes;
-// the server notices the rename and swaps its tables between two queries.
+// What lit's DNS server serves, as small text files that lit rewrites
+// atomically (write + rename): the config (listen and upstream lines) when a
+// network comes or goes, and one file of name and scope lines per running
+// container (network/dns_service.hpp); the server notices the rename and
+// swaps its tables between two queries.
 //   listen 10.90.0.1            one line per lit network: its gateway address
 //   upstream 192.168.1.1        resolvers for everything else (the host's)
 //   name 10.90.0.1 web 10.90.0.2

@@ -59,30 +59,38 @@ std::vector<uint32_t> ServerTables::scopes_of(uint32_t client) const {
 }
 
 ServerTables parse_server_tables(std::string_view text) {
+  return parse_server_tables(std::span<const std::string_view>(&text, 1));
+}
+
+ServerTables parse_server_tables(std::span<const std::string_view> texts) {
   ServerTables t;
   // One allocation each, of the right size: the server's heap is what the
   // largest reload needed.
-  size_t lines = 0;
-  for (size_t at = text.find("name "); at != std::string_view::npos;
-       at = text.find("name ", at + 5))
-    lines += at == 0 || text[at - 1] == '\n';
-  t.names.reserve(lines, text.size() / 2);
-  each_config_line(
-      text, [&](std::string_view kind, std::string_view a, std::string_view b, std::string_view d) {
-        if (kind == "listen") {
-          if (auto ip = parse_ipv4(a)) t.listen.push_back(*ip);
-        } else if (kind == "upstream") {
-          if (auto ip = parse_ipv4(a)) t.upstreams.push_back(*ip);
-        } else if (kind == "name") {
-          auto listen = parse_ipv4(a);
-          auto addr = parse_ipv4(d);
-          if (listen && addr && !b.empty()) t.names.add(*listen, b, *addr);
-        } else if (kind == "scope") {
-          auto client = parse_ipv4(a);
-          auto listen = parse_ipv4(b);
-          if (client && listen) t.scopes.emplace_back(*client, *listen);
-        }
-      });
+  size_t lines = 0, bytes = 0;
+  for (std::string_view text : texts) {
+    bytes += text.size();
+    for (size_t at = text.find("name "); at != std::string_view::npos;
+         at = text.find("name ", at + 5))
+      lines += at == 0 || text[at - 1] == '\n';
+  }
+  t.names.reserve(lines, bytes / 2);
+  auto line = [&](std::string_view kind, std::string_view a, std::string_view b,
+                  std::string_view d) {
+    if (kind == "listen") {
+      if (auto ip = parse_ipv4(a)) t.listen.push_back(*ip);
+    } else if (kind == "upstream") {
+      if (auto ip = parse_ipv4(a)) t.upstreams.push_back(*ip);
+    } else if (kind == "name") {
+      auto listen = parse_ipv4(a);
+      auto addr = parse_ipv4(d);
+      if (listen && addr && !b.empty()) t.names.add(*listen, b, *addr);
+    } else if (kind == "scope") {
+      auto client = parse_ipv4(a);
+      auto listen = parse_ipv4(b);
+      if (client && listen) t.scopes.emplace_back(*client, *listen);
+    }
+  };
+  for (std::string_view text : texts) each_config_line(text, line);
   t.names.seal();
   std::stable_sort(t.scopes.begin(), t.scopes.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });

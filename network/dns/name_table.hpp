@@ -6,6 +6,7 @@
 // reload builds them without a node allocation per name; lit-dns stays under
 // 1 MB RSS (issue 22).
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -49,5 +50,8 @@ struct ServerTables {
 
 // Lines it does not understand are skipped, as parse_config does.
 ServerTables parse_server_tables(std::string_view text);
+// The tables of several files at once: the config and each running
+// container's names (network/dns_service.hpp), as if they were one text.
+ServerTables parse_server_tables(std::span<const std::string_view> texts);
 
 }  // namespace lit::network::dns

@@ -5,22 +5,29 @@
 #include <malloc.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "network/dns/config.hpp"
+#include "network/dns/config_lines.hpp"
 #include "network/dns/name_table.hpp"
 #include "network/dns/packet.hpp"
+#include "runtime/process/identity.hpp"
 #include "runtime/util/fs.hpp"
 
 namespace lit::network::dns {
@@ -77,20 +84,58 @@ struct Pending {
   Clock::time_point deadline;
 };
 
+// One running container's names: its file under names/ (network/dns_service.hpp)
+// and, when the file names the container's init, a pidfd of it: the names
+// are served only while that very process lives, so a container killed with
+// its supervisor stops being served at once, whoever removes its file later.
+struct Owner {
+  std::string text;
+  UniqueFd pidfd;
+  bool alive = true;
+};
+
+// The file's "pid PID START_TIME" line, if any.
+std::optional<std::pair<pid_t, uint64_t>> init_of(std::string_view text) {
+  std::optional<std::pair<pid_t, uint64_t>> out;
+  each_config_line(text, [&](std::string_view kind, std::string_view pid, std::string_view start,
+                             std::string_view) {
+    if (kind != "pid" || out) return;
+    pid_t p = 0;
+    uint64_t t = 0;
+    std::from_chars(pid.data(), pid.data() + pid.size(), p);
+    std::from_chars(start.data(), start.data() + start.size(), t);
+    out.emplace(p, t);
+  });
+  return out;
+}
+
+// A container id as a file name: no temporary file of an atomic write.
+bool is_owner_name(std::string_view name) {
+  return !name.empty() && name.find('.') == std::string_view::npos;
+}
+
 class Server {
  public:
-  Server(std::string config_path, int port) : path_(std::move(config_path)), port_(port) {}
+  Server(std::string config_path, int port)
+      : path_(std::move(config_path)),
+        names_dir_(std::filesystem::path(path_).parent_path() / "names"),
+        port_(port) {}
 
   int run() {
     namespace fs = std::filesystem;
     inotify_.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
-    if (!inotify_) return 1;
+    epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
+    if (!inotify_ || !epoll_) return 1;
     std::string dir = fs::path(path_).parent_path().string();
-    if (::inotify_add_watch(inotify_.get(), dir.c_str(), IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE) <
-        0)
-      return 1;
+    constexpr uint32_t kChanges = IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM;
+    config_watch_ = ::inotify_add_watch(inotify_.get(), dir.c_str(), kChanges);
+    if (config_watch_ < 0) return 1;
+    ::mkdir(names_dir_.c_str(), 0700);  // watched before it is read: no file is missed
+    names_watch_ = ::inotify_add_watch(inotify_.get(), names_dir_.c_str(), kChanges);
     upstream_.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!upstream_ || !reload()) return 0;
+    if (!upstream_) return 0;
+    load_all_owners();
+    if (!read_config() || !rebuild()) return 0;
     while (!listeners_.empty()) {
       poll_once();
       expire();
@@ -99,16 +144,52 @@ class Server {
   }
 
  private:
-  // Re-reads the config; false when no network is left (time to go).
-  bool reload() {
-    std::string text;
+  // False when the config is gone (lit stopped the server on purpose).
+  bool read_config() {
     try {
-      text = read_file(path_);
+      config_ = read_file(path_);
+      return true;
     } catch (const std::exception&) {
       listeners_.clear();
       return false;
     }
-    tables_ = parse_server_tables(text);
+  }
+
+  void load_all_owners() {
+    owners_.clear();
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(names_dir_, ec))
+      load_owner(entry.path().filename().string());
+  }
+
+  // (Re)reads one container's file; gone, its names go.
+  void load_owner(const std::string& id) {
+    if (!is_owner_name(id)) return;
+    Owner o;
+    try {
+      o.text = read_file(names_dir_ / id);
+    } catch (const std::exception&) {
+      owners_.erase(id);
+      return;
+    }
+    if (auto init = init_of(o.text)) {
+      o.pidfd = runtime::open_pidfd(init->first, init->second);
+      o.alive = static_cast<bool>(o.pidfd);
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.fd = o.pidfd.get();
+      if (o.alive) ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, o.pidfd.get(), &ev);
+    }
+    owners_.insert_or_assign(id, std::move(o));
+  }
+
+  // Builds the tables from the config and the living containers' names; false
+  // when no network is left (time to go).
+  bool rebuild() {
+    std::vector<std::string_view> texts{config_};
+    for (const auto& [id, o] : owners_)
+      if (o.alive) texts.emplace_back(o.text);
+    tables_ = parse_server_tables(texts);
     turns_.assign(tables_.names.size(), 0);
     std::map<uint32_t, Listener> next;
     for (uint32_t ip : tables_.listen) {
@@ -120,7 +201,7 @@ class Server {
       if (l.udp) next.emplace(ip, std::move(l));
     }
     listeners_ = std::move(next);
-    // Each container that starts or stops rewrites the config: give the old
+    // Each container that starts or stops changes the tables: give the old
     // tables' memory back.
     ::malloc_trim(0);
     return !listeners_.empty();
@@ -130,6 +211,7 @@ class Server {
     std::vector<pollfd> fds;
     std::vector<std::pair<int, uint32_t>> roles;  // kind (0 udp, 1 tcp listen, 2 tcp client), ip
     fds.push_back({inotify_.get(), POLLIN, 0});
+    fds.push_back({epoll_.get(), POLLIN, 0});
     fds.push_back({upstream_.get(), POLLIN, 0});
     for (auto& [ip, l] : listeners_) {
       fds.push_back({l.udp.get(), POLLIN, 0});
@@ -138,9 +220,9 @@ class Server {
     for (auto& c : tcp_) fds.push_back({c->fd.get(), POLLIN, 0});
     int n = ::poll(fds.data(), fds.size(), timeout_ms());
     if (n <= 0) return;
-    if (fds[0].revents) on_config_change();
-    if (fds[1].revents) on_upstream();
-    size_t i = 2;
+    if (fds[0].revents || fds[1].revents) on_change();
+    if (fds[2].revents) on_upstream();
+    size_t i = 3;
     for (auto& [ip, l] : listeners_) {
       if (i < fds.size() && fds[i].revents) on_udp(l);
       if (i + 1 < fds.size() && fds[i + 1].revents) on_accept(l);
@@ -164,11 +246,36 @@ class Server {
     return static_cast<int>(std::max<long>(0, ms) + 1);
   }
 
-  void on_config_change() {
-    char buf[4096];
-    while (::read(inotify_.get(), buf, sizeof buf) > 0) {
+  // Files changed, or containers' inits exited: the tables are built once
+  // for everything that happened since the last time.
+  void on_change() {
+    bool config = false, rescan = false;
+    alignas(inotify_event) char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::read(inotify_.get(), buf, sizeof buf)) > 0) {
+      for (char* p = buf; p < buf + n;) {
+        const auto* ev = reinterpret_cast<const inotify_event*>(p);
+        p += sizeof(inotify_event) + ev->len;
+        if (ev->mask & IN_Q_OVERFLOW) rescan = config = true;
+        if (ev->len == 0) continue;
+        const std::string name(ev->name);
+        if (ev->wd == config_watch_ && name == "config") config = true;
+        if (ev->wd == names_watch_ && !rescan) load_owner(name);
+      }
     }
-    reload();
+    epoll_event events[64];
+    int dead = 0;
+    while ((dead = ::epoll_wait(epoll_.get(), events, 64, 0)) > 0) {
+      for (int i = 0; i < dead; ++i)
+        for (auto& [id, o] : owners_)
+          if (o.pidfd.get() == events[i].data.fd) {
+            o.alive = false;
+            o.pidfd.reset();  // closed, it leaves the epoll set
+          }
+    }
+    if (rescan) load_all_owners();
+    if (config && !read_config()) return;
+    rebuild();
   }
 
   // The reply to a query on `ip`, or nullopt when it must go upstream.
@@ -332,8 +439,12 @@ class Server {
   }
 
   std::string path_;
+  std::filesystem::path names_dir_;
   int port_;
-  UniqueFd inotify_, upstream_;
+  UniqueFd inotify_, epoll_, upstream_;
+  int config_watch_ = -1, names_watch_ = -1;
+  std::string config_;
+  std::map<std::string, Owner> owners_;  // by container id
   ServerTables tables_;
   std::map<uint32_t, Listener> listeners_;
   std::vector<std::unique_ptr<TcpClient>> tcp_;

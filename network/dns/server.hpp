@@ -1,9 +1,11 @@
 #pragma once
 // lit's embedded DNS server (the lit-dns executable): one small process per
 // host, serving every lit network on its gateway address (UDP and TCP port 53).
-// Names come from the config file (network/dns/config.hpp), reloaded when lit
-// replaces it; everything else is forwarded to the upstreams. It exits when
-// the config lists no network any more, or is removed.
+// Names come from the config file (network/dns/config.hpp) and the files in
+// names/ beside it (one per running container, served while the init it names
+// lives), each reloaded when lit replaces it; everything else is forwarded to
+// the upstreams. It exits when the config lists no network any more, or is
+// removed.
 #include <string>
 
 namespace lit::network::dns {

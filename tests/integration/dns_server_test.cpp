@@ -14,6 +14,7 @@
 
 #include "network/dns/config.hpp"
 #include "network/dns/packet.hpp"
+#include "runtime/process/identity.hpp"
 #include "tests/integration/dns_fixture.hpp"
 #include "tests/integration/sandbox.hpp"
 
@@ -73,9 +74,70 @@ class DnsServerTest : public LitTest {
     return c;
   }
 
+  // As lit does it for one container: names/<id>, written and renamed.
+  void write_names(const std::string& id, const std::string& text) {
+    fs::create_directories(config_path_.parent_path() / "names");
+    fs::path file = config_path_.parent_path() / "names" / id;
+    fs::path tmp = file.string() + ".tmp-1";
+    std::ofstream(tmp) << text;
+    fs::rename(tmp, file);
+  }
+
+  // Waits (bounded) until `name` on kNet1 answers `addresses` (empty: NXDOMAIN).
+  static bool answers(const std::string& name, const std::vector<std::string>& addresses) {
+    for (int i = 0; i < 100; ++i) {
+      Reply r = ask_udp(kNet1, name);
+      if (addresses.empty() ? r.rcode == 3 : r.addresses == addresses) return true;
+      usleep(10000);
+    }
+    return false;
+  }
+
   fs::path config_path_;
   pid_t server_ = -1;
 };
+
+// Each running container's names are a file of their own (names/<id>), read
+// at start and followed one file at a time, and served only while the init
+// the file names lives: killed, its names go although its file stays.
+TEST_F(DnsServerTest, AContainersNamesAreServedFromItsFileWhileItsInitLives) {
+  FakeUpstream upstream(kUpstream);
+  Config c;
+  c.listen = {*parse_ipv4(kNet1)};
+  c.upstreams = {*parse_ipv4(kUpstream)};
+  write_config(c);
+  write_names("early", "name 127.0.0.10 early 10.90.0.4\n");
+  pid_t init = fork();
+  if (init == 0) {
+    pause();
+    _exit(0);
+  }
+  ASSERT_GT(init, 0);
+  const std::string pid_line =
+      "pid " + std::to_string(init) + " " + std::to_string(runtime::process_start_time(init));
+  start_server();
+  EXPECT_TRUE(answers("early", {"10.90.0.4"})) << "a file written before the server started";
+
+  write_names("api",
+              pid_line + "\nname 127.0.0.10 api 10.90.0.9\nname 127.0.0.10 api.p 10.90.0.9\n");
+  // The right pid with another start time: a process that reused the pid.
+  write_names("ghost", "pid " + std::to_string(init) + " 1\nname 127.0.0.10 ghost 10.90.0.8\n");
+  write_names("probe", "name 127.0.0.10 probe 10.90.0.7\n");
+  EXPECT_TRUE(answers("api", {"10.90.0.9"}));
+  EXPECT_TRUE(answers("api.p", {"10.90.0.9"}));
+  EXPECT_TRUE(answers("probe", {"10.90.0.7"}));
+  EXPECT_EQ(ask_udp(kNet1, "ghost").rcode, 3) << "served for a process that is not its init";
+
+  kill(init, SIGKILL);
+  waitpid(init, nullptr, 0);
+  EXPECT_TRUE(answers("api", {})) << "names of a dead init are still served";
+  EXPECT_TRUE(fs::exists(config_path_.parent_path() / "names" / "api"));
+  EXPECT_TRUE(answers("probe", {"10.90.0.7"})) << "another container's names went too";
+
+  fs::remove(config_path_.parent_path() / "names" / "probe");
+  EXPECT_TRUE(answers("probe", {}));
+  EXPECT_TRUE(answers("early", {"10.90.0.4"}));
+}
 
 TEST_F(DnsServerTest, AnswersNamesOfItsNetworkOnly) {
   FakeUpstream upstream(kUpstream);

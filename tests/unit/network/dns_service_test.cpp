@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "network/dns/name_table.hpp"
 #include "runtime/process/identity.hpp"
 
 namespace lit::network {
@@ -94,6 +95,44 @@ TEST(DnsConfig, AContainerWhoseProcessIsGoneIsNotServed) {
   front.endpoints["x"].pid = getpid();
   front.endpoints["x"].pid_start = runtime::process_start_time(getpid());
   EXPECT_TRUE(dns_config({front}, {}).names.contains({ip("10.90.0.1"), "ghost"}));
+}
+
+// What a start writes (names/<id>): that container's lines only, from its own
+// endpoints, headed by its init; the server reading every container's file
+// with the config gets the tables of the whole config.
+TEST(DnsConfig, EachContainersFileHoldsItsOwnNamesAndTogetherTheWhole) {
+  auto front = net("front", "10.90.0.0/24", "10.90.0.1");
+  auto back = net("back", "10.90.1.0/24", "10.90.1.1");
+  const std::string api(64, '1'), db(64, '2');
+  add(front, api, "api", "10.90.0.2", true, {"www"});
+  add(back, api, "api", "10.90.1.2", true);
+  add(back, db, "db", "10.90.1.3", true);
+
+  const std::string file = container_dns_file(api, 4321, 99, {front, back});
+  EXPECT_TRUE(file.starts_with("pid 4321 99\n")) << file;
+  dns::Config own = dns::parse_config(file);
+  EXPECT_TRUE(own.names.contains({ip("10.90.0.1"), "www.front"}));
+  EXPECT_TRUE(own.names.contains({ip("10.90.1.1"), "api.back"}));
+  EXPECT_FALSE(own.names.contains({ip("10.90.1.1"), "db"})) << "another container's name";
+  EXPECT_TRUE(own.listen.empty() && own.upstreams.empty());
+  EXPECT_EQ(own.scopes[ip("10.90.0.2")], std::vector<uint32_t>{ip("10.90.1.1")});
+
+  dns::Config whole = dns_config({front, back}, {ip("192.168.1.1")}, pid_set);
+  std::string base;
+  for (uint32_t l : whole.listen) base += "listen " + dns::format_ipv4(l) + "\n";
+  const std::string db_file = container_dns_file(db, 4322, 98, {front, back});
+  const std::string_view texts[] = {base, file, db_file};
+  const dns::ServerTables tables = dns::parse_server_tables(texts);
+  const dns::ServerTables expected = dns::parse_server_tables(dns::render_config(whole));
+  EXPECT_EQ(tables.names.size(), expected.names.size());
+  for (const auto& [key, addresses] : whole.names) {
+    auto [first, last] = tables.names.find(key.first, key.second);
+    ASSERT_EQ(last - first, addresses.size()) << key.second;
+    for (size_t i = first; i < last; ++i)
+      EXPECT_EQ(tables.names.address(i), addresses[i - first]) << key.second;
+  }
+  EXPECT_EQ(tables.scopes, expected.scopes);
+  EXPECT_EQ(tables.listen, expected.listen);
 }
 
 TEST(DnsConfig, NoNetworkMeansNothingToListenOn) {
