@@ -26,7 +26,8 @@
 # no image lists).
 # After each point `lit system check` must find nothing, no lit-shim or lit-dns
 # of this root may run, no lit link, nftables rule or cgroup of ours may exist,
-# and no mount under the roots. The supervisors a killed lit already started
+# no mount under the roots, and no temporary file or directory (NAME.tmp-PID,
+# images/tmp/*, versions/.staged-*). The supervisors a killed lit already started
 # are not lit's to lose: only the lit command itself is killed.
 #
 # CI runs it reduced (ctest: 24 points); by hand, e.g. `kill-points.sh 240 7`.
@@ -220,6 +221,11 @@ check_clean() {
   [ -z "$out" ] || fail "cgroups left" "$out"
   out=$(grep -F " $work/" /proc/self/mountinfo || true)
   [ -z "$out" ] || fail "mounts left" "$out"
+  # Temporary files and directories: a file written atomically (NAME.tmp-PID),
+  # the image store's staging (images/tmp), a version being staged.
+  out=$(find "$root" "$run" \( -name '*.tmp-*' -o -name '.staged-*' \) 2>/dev/null || true)
+  out+=$(find "$root"/*/tmp -mindepth 1 -maxdepth 1 2>/dev/null || true)
+  [ -z "$out" ] || fail "temporary files left" "$out"
   in_check=0
 }
 
