@@ -84,14 +84,14 @@ struct Pending {
   Clock::time_point deadline;
 };
 
-// One running container's names: its file under names/ (network/dns_service.hpp)
-// and, when the file names the container's init, a pidfd of it: the names
-// are served only while that very process lives, so a container killed with
-// its supervisor stops being served at once, whoever removes its file later.
+// One running container whose names (its file under names/,
+// network/dns_service.hpp) are in the tables as `number`'s, and, when the
+// file names the container's init, a pidfd of it: the names are served only
+// while that very process lives, so a container killed with its supervisor
+// stops being served at once, whoever removes its file later.
 struct Owner {
-  std::string text;
+  uint32_t number = 0;
   UniqueFd pidfd;
-  bool alive = true;
 };
 
 // The file's "pid PID START_TIME" line, if any.
@@ -134,8 +134,9 @@ class Server {
     names_watch_ = ::inotify_add_watch(inotify_.get(), names_dir_.c_str(), kChanges);
     upstream_.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!upstream_) return 0;
+    if (!read_config()) return 0;
     load_all_owners();
-    if (!read_config() || !rebuild()) return 0;
+    if (!rebuild()) return 0;
     while (!listeners_.empty()) {
       poll_once();
       expire();
@@ -147,7 +148,7 @@ class Server {
   // False when the config is gone (lit stopped the server on purpose).
   bool read_config() {
     try {
-      config_ = read_file(path_);
+      tables_.update(0, read_file(path_));
       return true;
     } catch (const std::exception&) {
       listeners_.clear();
@@ -156,40 +157,49 @@ class Server {
   }
 
   void load_all_owners() {
+    for (const auto& [id, o] : owners_) tables_.remove(o.number);
     owners_.clear();
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(names_dir_, ec))
       load_owner(entry.path().filename().string());
   }
 
-  // (Re)reads one container's file; gone, its names go.
-  void load_owner(const std::string& id) {
-    if (!is_owner_name(id)) return;
-    Owner o;
-    try {
-      o.text = read_file(names_dir_ / id);
-    } catch (const std::exception&) {
-      owners_.erase(id);
-      return;
-    }
-    if (auto init = init_of(o.text)) {
-      o.pidfd = runtime::open_pidfd(init->first, init->second);
-      o.alive = static_cast<bool>(o.pidfd);
-      epoll_event ev{};
-      ev.events = EPOLLIN;
-      ev.data.fd = o.pidfd.get();
-      if (o.alive) ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, o.pidfd.get(), &ev);
-    }
-    owners_.insert_or_assign(id, std::move(o));
+  void drop_owner(std::map<std::string, Owner>::iterator it) {
+    tables_.remove(it->second.number);
+    owners_.erase(it);  // its pidfd closed, it leaves the epoll set
   }
 
-  // Builds the tables from the config and the living containers' names; false
-  // when no network is left (time to go).
+  // (Re)reads one container's file; gone, or its init gone, its names go.
+  void load_owner(const std::string& id) {
+    if (!is_owner_name(id)) return;
+    std::string text;
+    try {
+      text = read_file(names_dir_ / id);
+    } catch (const std::exception&) {
+      text.clear();
+    }
+    UniqueFd pidfd;
+    const auto init = init_of(text);
+    if (init) pidfd = runtime::open_pidfd(init->first, init->second);
+    if (text.empty() || (init && !pidfd)) {
+      if (auto it = owners_.find(id); it != owners_.end()) drop_owner(it);
+      return;
+    }
+    Owner& o = owners_[id];
+    if (o.number == 0) o.number = ++owner_numbers_;
+    o.pidfd = std::move(pidfd);
+    if (o.pidfd) {
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.u32 = o.number;
+      ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, o.pidfd.get(), &ev);
+    }
+    tables_.update(o.number, text);
+  }
+
+  // Seals the tables after changes; false when no network is left (time to go).
   bool rebuild() {
-    std::vector<std::string_view> texts{config_};
-    for (const auto& [id, o] : owners_)
-      if (o.alive) texts.emplace_back(o.text);
-    tables_ = parse_server_tables(texts);
+    tables_.seal();
     turns_.assign(tables_.names.size(), 0);
     std::map<uint32_t, Listener> next;
     for (uint32_t ip : tables_.listen) {
@@ -266,12 +276,12 @@ class Server {
     epoll_event events[64];
     int dead = 0;
     while ((dead = ::epoll_wait(epoll_.get(), events, 64, 0)) > 0) {
-      for (int i = 0; i < dead; ++i)
-        for (auto& [id, o] : owners_)
-          if (o.pidfd.get() == events[i].data.fd) {
-            o.alive = false;
-            o.pidfd.reset();  // closed, it leaves the epoll set
-          }
+      for (int i = 0; i < dead; ++i) {
+        auto it = std::find_if(owners_.begin(), owners_.end(), [&](const auto& o) {
+          return o.second.number == events[i].data.u32;
+        });
+        if (it != owners_.end()) drop_owner(it);
+      }
     }
     if (rescan) load_all_owners();
     if (config && !read_config()) return;
@@ -299,7 +309,9 @@ class Server {
     if (q.question.type != kTypeA && q.question.type != kTypeAny)
       return build_error(q, Rcode::NoError);
     std::vector<uint32_t> addrs;
-    for (size_t i = first; i < last; ++i) addrs.push_back(tables_.names.address(i));
+    for (size_t i = first; i < last; ++i)  // two files may list one address
+      if (std::find(addrs.begin(), addrs.end(), tables_.names.address(i)) == addrs.end())
+        addrs.push_back(tables_.names.address(i));
     size_t turn = turns_[first]++ % addrs.size();  // round robin over replicas
     std::rotate(addrs.begin(), addrs.begin() + static_cast<long>(turn), addrs.end());
     if (addrs.size() > 25) addrs.resize(25);  // stays under 512 bytes over UDP
@@ -443,8 +455,8 @@ class Server {
   int port_;
   UniqueFd inotify_, epoll_, upstream_;
   int config_watch_ = -1, names_watch_ = -1;
-  std::string config_;
   std::map<std::string, Owner> owners_;  // by container id
+  uint32_t owner_numbers_ = 0;           // the last given (0 is the config)
   ServerTables tables_;
   std::map<uint32_t, Listener> listeners_;
   std::vector<std::unique_ptr<TcpClient>> tcp_;

@@ -3,6 +3,10 @@
 // and a container on two networks sees both networks' names.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <string_view>
+
 #include "network/dns/config.hpp"
 #include "network/dns/name_table.hpp"
 
@@ -77,6 +81,71 @@ TEST(NameTable, AgreesWithTheConfigLitRenders) {
     EXPECT_EQ(got, addrs) << key.second;
   }
   EXPECT_EQ(t.names.size(), entries);
+}
+
+}  // namespace
+}  // namespace lit::network::dns
+
+namespace lit::network::dns {
+namespace {
+
+// lit-dns keeps one set of tables and replaces a container's entries when its
+// file changes or its init dies: after any mix of updates and removals (and
+// the arena's compactions), the tables answer as a fresh parse of the files
+// that are left.
+TEST(NameTable, UpdatesAndRemovalsAgreeWithAFreshParseOfWhatIsLeft) {
+  const std::string config = "listen 10.90.0.1\nlisten 10.90.1.1\nupstream 192.0.2.53\n";
+  auto file = [](int owner, int generation) {
+    const std::string n = "svc-" + std::to_string(owner);
+    const std::string a = "10.90.0." + std::to_string(2 + owner);
+    std::string text = "pid 1 1\nname 10.90.0.1 " + n + " " + a + "\n" + "name 10.90.0.1 " + n +
+                       ".p" + std::to_string(generation) + " " + a + "\n" +
+                       "name 10.90.0.1 shared " + a + "\n";  // every container's alias
+    if (owner % 3 == 0) text += "scope " + a + " 10.90.1.1\n";
+    return text;
+  };
+  ServerTables live;
+  live.update(0, config);
+  std::map<uint32_t, std::string> files;
+  unsigned seed = 7;
+  for (int step = 0; step < 400; ++step) {
+    seed = seed * 1103515245 + 12345;
+    const auto owner = static_cast<uint32_t>(1 + (seed >> 8) % 40);
+    if ((seed >> 20) % 3 == 0) {
+      live.remove(owner);
+      files.erase(owner);
+    } else {
+      files[owner] = file(static_cast<int>(owner), step);
+      live.update(owner, files[owner]);
+    }
+    if (step % 7 == 0) live.seal();
+  }
+  live.seal();
+  std::vector<std::string_view> texts{config};
+  for (const auto& [owner, text] : files) texts.emplace_back(text);
+  const ServerTables fresh = parse_server_tables(texts);
+
+  EXPECT_EQ(live.listen, fresh.listen);
+  EXPECT_EQ(live.upstreams, fresh.upstreams);
+  EXPECT_EQ(live.names.size(), fresh.names.size());
+  auto sorted = [](const NameTable& t, const std::string& name) {
+    auto got = addresses(t, "10.90.0.1", name);
+    std::sort(got.begin(), got.end());
+    return got;
+  };
+  EXPECT_EQ(sorted(live.names, "shared"), sorted(fresh.names, "shared"));
+  EXPECT_EQ(sorted(live.names, "shared").size(), files.size());
+  for (const auto& [owner, text] : files) {
+    const std::string n = "svc-" + std::to_string(owner);
+    EXPECT_EQ(sorted(live.names, n), sorted(fresh.names, n)) << n;
+    EXPECT_EQ(sorted(live.names, n).size(), 1u) << n;
+  }
+  EXPECT_TRUE(sorted(live.names, "svc-41").empty());
+  std::vector<uint32_t> live_clients, fresh_clients;
+  for (const auto& s : live.scopes) live_clients.push_back(s.client);
+  for (const auto& s : fresh.scopes) fresh_clients.push_back(s.client);
+  std::sort(live_clients.begin(), live_clients.end());
+  EXPECT_EQ(live_clients, fresh_clients);
 }
 
 }  // namespace
