@@ -48,18 +48,36 @@ std::string holder(const Endpoint& e) {
   return e.container_name.empty() ? e.container_id.substr(0, 12) : e.container_name;
 }
 
-}  // namespace
+// Container ids name files of the endpoints directory: lit's are hex.
+bool is_valid_container_key(std::string_view id) {
+  return !id.empty() && id.size() <= 200 && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+}
 
-json to_json(const NetworkRecord& r) {
-  json containers = json::object();
-  for (const auto& [id, e] : r.endpoints) {
-    containers[id] = {{"name", e.container_name},
-                      {"address", e.address.to_string()},
-                      {"aliases", e.aliases},
-                      {"static", e.static_address},
-                      {"pid", e.pid},
-                      {"pid_start", e.pid_start}};
-  }
+json endpoint_json(const Endpoint& e) {
+  return {{"name", e.container_name},
+          {"address", e.address.to_string()},
+          {"aliases", e.aliases},
+          {"static", e.static_address},
+          {"pid", e.pid},
+          {"pid_start", e.pid_start}};
+}
+
+Endpoint endpoint_from_json(const std::string& id, const json& c, const std::string& network) {
+  auto address = Ipv4::try_parse(c.at("address").get<std::string>());
+  if (!address) throw Error("bad address of container " + id + " in network record " + network);
+  return Endpoint{id,
+                  c.value("name", ""),
+                  *address,
+                  c.value("aliases", std::vector<std::string>{}),
+                  c.value("static", false),
+                  c.value("pid", pid_t{0}),
+                  c.value("pid_start", uint64_t{0})};
+}
+
+// The record's own fields: what <name>.json holds.
+json fields_json(const NetworkRecord& r) {
   return {{"name", r.name},
           {"id", r.id},
           {"subnet", r.subnet.to_string()},
@@ -67,8 +85,101 @@ json to_json(const NetworkRecord& r) {
           {"internal", r.internal},
           {"mtu", r.mtu},
           {"created", r.created},
-          {"labels", r.labels},
-          {"containers", containers}};
+          {"labels", r.labels}};
+}
+
+fs::path endpoint_file(const fs::path& endpoints, Ipv4 address) {
+  return endpoints / (address.to_string() + ".json");
+}
+
+// One endpoint's file; nullopt when it is gone (detached meanwhile).
+std::optional<Endpoint> read_endpoint(const fs::path& file, const std::string& network) {
+  std::string text;
+  try {
+    text = read_file(file);
+  } catch (const Error& e) {
+    if (e.err() == ENOENT) return std::nullopt;
+    throw;
+  }
+  try {
+    const json j = json::parse(text);
+    return endpoint_from_json(j.at("container").get<std::string>(), j, network);
+  } catch (const std::exception& e) {
+    throw Error("read network endpoint", file.string())
+        .with_hint(std::string("the file is damaged (") + e.what() + "); remove it");
+  }
+}
+
+void write_endpoint(const fs::path& endpoints, const Endpoint& e, Durability durability) {
+  json j = endpoint_json(e);
+  j["container"] = e.container_id;
+  write_file_atomic(endpoint_file(endpoints, e.address), j.dump(2) + "\n", 0644, durability);
+}
+
+// The link <container id> -> <ip>.json, made before the file it names: a
+// link to no file (or to another container's) is no endpoint.
+void link_endpoint(const fs::path& endpoints, const std::string& id, Ipv4 address) {
+  const fs::path link = endpoints / id;
+  if (::unlink(link.c_str()) < 0 && errno != ENOENT)
+    throw Error::sys("remove stale endpoint link", link.string(), errno);
+  if (::symlink((address.to_string() + ".json").c_str(), link.c_str()) < 0)
+    throw Error::sys("link endpoint", link.string(), errno);
+}
+
+struct FoundEndpoint {
+  fs::path file;
+  Endpoint endpoint;
+};
+
+// A container's endpoint in one network, through its link: its own files only.
+std::optional<FoundEndpoint> endpoint_of(const fs::path& endpoints, const std::string& id,
+                                         const std::string& network) {
+  if (!is_valid_container_key(id)) return std::nullopt;
+  const fs::path link = endpoints / id;
+  char target[64];
+  const ssize_t n = ::readlink(link.c_str(), target, sizeof target);
+  if (n < 0) {
+    if (errno == ENOENT || errno == ENOTDIR || errno == EINVAL) return std::nullopt;
+    throw Error::sys("read endpoint link", link.string(), errno);
+  }
+  const std::string name(target, static_cast<size_t>(n));
+  if (static_cast<size_t>(n) == sizeof target || name.find('/') != std::string::npos)
+    return std::nullopt;  // not one lit made
+  FoundEndpoint found{endpoints / name, {}};
+  auto e = read_endpoint(found.file, network);
+  if (!e || e->container_id != id) return std::nullopt;  // a stale link
+  found.endpoint = std::move(*e);
+  return found;
+}
+
+// The addresses given out in a network: the names of its endpoint files, no
+// file read. Holders are left empty (a message asks for one by itself).
+TakenAddresses taken_addresses(const fs::path& endpoints) {
+  TakenAddresses taken;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(endpoints, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.ends_with(".json")) continue;  // links, temporary files
+    if (auto a = Ipv4::try_parse(std::string_view(name).substr(0, name.size() - 5)))
+      taken.emplace(*a, "");
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    throw Error::sys("list endpoints in", endpoints.string(), ec.value());
+  return taken;
+}
+
+void unlink_if_there(const fs::path& path, const char* what) {
+  if (::unlink(path.c_str()) < 0 && errno != ENOENT) throw Error::sys(what, path.string(), errno);
+}
+
+}  // namespace
+
+json to_json(const NetworkRecord& r) {
+  json containers = json::object();
+  for (const auto& [id, e] : r.endpoints) containers[id] = endpoint_json(e);
+  json j = fields_json(r);
+  j["containers"] = std::move(containers);
+  return j;
 }
 
 NetworkRecord network_from_json(const json& j) {
@@ -84,20 +195,33 @@ NetworkRecord network_from_json(const json& j) {
   r.mtu = j.value("mtu", kLegacyMtu);
   r.created = j.value("created", "");
   r.labels = j.value("labels", std::map<std::string, std::string>{});
-  const json none = json::object();
-  const json& containers = j.contains("containers") ? j.at("containers") : none;
-  for (const auto& [id, c] : containers.items()) {
-    auto address = Ipv4::try_parse(c.at("address").get<std::string>());
-    if (!address) throw Error("bad address of container " + id + " in network record " + r.name);
-    r.endpoints[id] = Endpoint{id,
-                               c.value("name", ""),
-                               *address,
-                               c.value("aliases", std::vector<std::string>{}),
-                               c.value("static", false),
-                               c.value("pid", pid_t{0}),
-                               c.value("pid_start", uint64_t{0})};
-  }
+  if (auto c = j.find("containers"); c != j.end())
+    for (const auto& [id, e] : c->items()) r.endpoints[id] = endpoint_from_json(id, e, r.name);
   return r;
+}
+
+struct NetworkStore::Stored {
+  NetworkRecord record;
+  // Its endpoints inside it ("containers"), as lit wrote records before they
+  // had files of their own: then they are in record.endpoints.
+  bool legacy = false;
+};
+
+std::optional<NetworkStore::Stored> NetworkStore::read_stored(const fs::path& file) {
+  std::string text;
+  try {
+    text = read_file(file);
+  } catch (const Error& e) {
+    if (e.err() == ENOENT) return std::nullopt;  // removed meanwhile
+    throw;
+  }
+  try {
+    const json j = json::parse(text);
+    return NetworkStore::Stored{network_from_json(j), j.contains("containers")};
+  } catch (const std::exception& e) {
+    throw Error("read network record", file.string())
+        .with_hint(std::string("the file is damaged (") + e.what() + "); remove it");
+  }
 }
 
 NetworkStore::NetworkStore(fs::path dir, SubnetPool pool, RouteSource routes)
@@ -108,56 +232,104 @@ FileLock NetworkStore::lock() const {
   return FileLock(dir_ / "lock");
 }
 
-void NetworkStore::write(const NetworkRecord& record, Durability durability) const {
-  write_file_atomic(file(record.name), to_json(record).dump(2) + "\n", 0644, durability);
+void NetworkStore::write(const NetworkRecord& record) const {
+  write_file_atomic(file(record.name), fields_json(record).dump(2) + "\n", 0644);
 }
 
-std::vector<NetworkRecord> NetworkStore::list() const {
-  std::vector<NetworkRecord> out;
+std::vector<NetworkStore::Stored> NetworkStore::list_stored() const {
+  std::vector<Stored> out;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    if (entry.path().extension() != ".json") continue;  // the lock, temporary files
-    std::string text;
-    try {
-      text = read_file(entry.path());
-    } catch (const Error& e) {
-      if (e.err() == ENOENT) continue;  // removed while listing
-      throw;
-    }
-    try {
-      out.push_back(network_from_json(json::parse(text)));
-    } catch (const std::exception& e) {
-      throw Error("read network record", entry.path().string())
-          .with_hint(std::string("the file is damaged (") + e.what() + "); remove it");
-    }
+    if (entry.path().extension() != ".json") continue;  // the lock, endpoints, temporary files
+    if (auto s = read_stored(entry.path())) out.push_back(std::move(*s));
   }
   if (ec && ec != std::errc::no_such_file_or_directory)
     throw Error::sys("list networks in", dir_.string(), ec.value());
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.record.name < b.record.name; });
   return out;
 }
 
-std::optional<NetworkRecord> NetworkStore::find(const std::string& name_or_id) const {
+std::map<std::string, Endpoint> NetworkStore::read_endpoints(const std::string& network) const {
+  std::map<std::string, Endpoint> out;
+  const fs::path endpoints = endpoints_dir(network);
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(endpoints, ec)) {
+    if (entry.path().extension() != ".json") continue;  // links, temporary files
+    if (auto e = read_endpoint(entry.path(), network)) out[e->container_id] = std::move(*e);
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    throw Error::sys("list endpoints in", endpoints.string(), ec.value());
+  return out;
+}
+
+NetworkRecord NetworkStore::finish(Stored stored, Endpoints endpoints) const {
+  if (endpoints == Endpoints::Skip)
+    stored.record.endpoints.clear();
+  else if (!stored.legacy)
+    stored.record.endpoints = read_endpoints(stored.record.name);
+  return std::move(stored.record);
+}
+
+// Moves a legacy record's endpoints to their files, then drops them from the
+// record: cut short, the record still holds them all and the next change
+// starts over (the directory is cleared first: it may hold strays of an
+// earlier network of that name).
+void NetworkStore::migrate(Stored& stored) const {
+  if (!stored.legacy) return;
+  const fs::path endpoints = endpoints_dir(stored.record.name);
+  remove_tree(endpoints);
+  make_dirs(endpoints, 0700);
+  for (const auto& [id, e] : stored.record.endpoints) {
+    if (!is_valid_container_key(id))
+      throw Error("move the endpoints of network " + stored.record.name + " to their files",
+                  "container id \"" + id + "\" is not a valid file name");
+    link_endpoint(endpoints, id, e.address);
+    write_endpoint(endpoints, e, Durability::Sync);
+  }
+  write(stored.record);
+  stored.legacy = false;
+}
+
+std::vector<NetworkRecord> NetworkStore::list(Endpoints endpoints) const {
+  std::vector<NetworkRecord> out;
+  for (auto& s : list_stored()) out.push_back(finish(std::move(s), endpoints));
+  return out;
+}
+
+std::optional<NetworkStore::Stored> NetworkStore::find_stored(const std::string& name_or_id) const {
   if (name_or_id.empty()) return std::nullopt;
-  auto records = list();
-  for (const auto& r : records)
-    if (r.name == name_or_id || r.id == name_or_id) return r;
-  std::vector<const NetworkRecord*> matches;
-  for (const auto& r : records)
-    if (r.id.starts_with(name_or_id)) matches.push_back(&r);
+  if (is_valid_network_name(name_or_id))  // a name: its file, not every record
+    if (auto s = read_stored(file(name_or_id))) return s;
+  auto records = list_stored();
+  for (auto& s : records)
+    if (s.record.id == name_or_id) return std::move(s);
+  std::vector<Stored*> matches;
+  for (auto& s : records)
+    if (s.record.id.starts_with(name_or_id)) matches.push_back(&s);
   if (matches.empty()) return std::nullopt;
-  if (matches.size() == 1) return *matches.front();
+  if (matches.size() == 1) return std::move(*matches.front());
   std::string names;
-  for (const auto* m : matches) names += (names.empty() ? "" : ", ") + m->name;
+  for (const auto* m : matches) names += (names.empty() ? "" : ", ") + m->record.name;
   throw Error("network id prefix \"" + name_or_id + "\" is ambiguous: it matches " + names)
       .with_hint("give more characters of the id, or the name");
 }
 
-NetworkRecord NetworkStore::lookup(const std::string& name_or_id) const {
-  if (auto r = find(name_or_id)) return *r;
+NetworkStore::Stored NetworkStore::lookup_stored(const std::string& name_or_id) const {
+  if (auto s = find_stored(name_or_id)) return std::move(*s);
   throw Error("no such network: " + name_or_id)
       .with_hint("list networks with lit network ls, or create it with lit network create " +
                  name_or_id);
+}
+
+std::optional<NetworkRecord> NetworkStore::find(const std::string& name_or_id,
+                                                Endpoints endpoints) const {
+  if (auto s = find_stored(name_or_id)) return finish(std::move(*s), endpoints);
+  return std::nullopt;
+}
+
+NetworkRecord NetworkStore::lookup(const std::string& name_or_id, Endpoints endpoints) const {
+  return finish(lookup_stored(name_or_id), endpoints);
 }
 
 NetworkRecord NetworkStore::create(const NetworkCreate& request) {
@@ -171,7 +343,7 @@ NetworkRecord NetworkStore::create(const NetworkCreate& request) {
       throw Error("flag --gateway needs --subnet: a gateway is an address in a given subnet");
   }
   FileLock held = lock();  // the name and subnet checks and the write are one step
-  auto others = list();
+  auto others = list(Endpoints::Skip);
   for (const auto& o : others) {
     if (o.name == request.name)
       throw Error("network \"" + request.name + "\" already exists (id " + o.id.substr(0, 12) + ")")
@@ -200,6 +372,7 @@ NetworkRecord NetworkStore::create(const NetworkCreate& request) {
   r.mtu = request.mtu;
   r.created = runtime::now_rfc3339();
   r.labels = request.labels;
+  remove_tree(endpoints_dir(r.name));  // a stray of an earlier network of this name
   write(r);
   return r;
 }
@@ -207,85 +380,148 @@ NetworkRecord NetworkStore::create(const NetworkCreate& request) {
 NetworkRecord NetworkStore::remove(const std::string& name_or_id,
                                    const std::function<void(const NetworkRecord&)>& before) {
   FileLock held = lock();
-  NetworkRecord r = lookup(name_or_id);
-  if (!r.endpoints.empty()) {
-    std::string users;
-    for (const auto& [id, e] : r.endpoints) users += (users.empty() ? "" : ", ") + holder(e);
-    throw Error("network " + r.name + " is in use by container(s) " + users)
-        .with_hint("disconnect or remove them first (lit network disconnect " + r.name +
+  Stored s = lookup_stored(name_or_id);
+  const auto users = s.legacy ? s.record.endpoints : read_endpoints(s.record.name);
+  if (!users.empty()) {
+    std::string names;
+    for (const auto& [id, e] : users) names += (names.empty() ? "" : ", ") + holder(e);
+    throw Error("network " + s.record.name + " is in use by container(s) " + names)
+        .with_hint("disconnect or remove them first (lit network disconnect " + s.record.name +
                    " CONTAINER)");
   }
+  NetworkRecord r = std::move(s.record);
+  r.endpoints.clear();
   if (before) before(r);
-  if (::unlink(file(r.name).c_str()) < 0 && errno != ENOENT)
-    throw Error::sys("remove network record", file(r.name).string(), errno);
+  remove_tree(endpoints_dir(r.name));  // stale links at most
+  unlink_if_there(file(r.name), "remove network record");
   return r;
 }
 
 Endpoint NetworkStore::attach(const std::string& name_or_id, const AttachRequest& request) {
   check_aliases(request.aliases);
+  if (!is_valid_container_key(request.container_id))
+    throw Error("attach container \"" + request.container_id + "\" to network " + name_or_id +
+                ": not a container id");
   std::optional<Ipv4> wanted;
   if (request.ip) wanted = Ipv4::parse(*request.ip, "--ip");
   FileLock held = lock();
-  NetworkRecord r = lookup(name_or_id);
-  if (auto it = r.endpoints.find(request.container_id); it != r.endpoints.end())
-    throw Error("container " + holder(it->second) + " is already attached to network " + r.name);
-  TakenAddresses taken;
-  for (const auto& [id, e] : r.endpoints) taken.emplace(e.address, holder(e));
+  Stored s = lookup_stored(name_or_id);
+  migrate(s);
+  const NetworkRecord& r = s.record;
+  const fs::path endpoints = endpoints_dir(r.name);
+  if (auto found = endpoint_of(endpoints, request.container_id, r.name))
+    throw Error("container " + holder(found->endpoint) + " is already attached to network " +
+                r.name);
+  TakenAddresses taken = taken_addresses(endpoints);
   Endpoint e{request.container_id, request.container_name, {}, request.aliases, wanted.has_value()};
   if (wanted) {
+    if (auto it = taken.find(*wanted); it != taken.end())
+      if (auto other = read_endpoint(endpoint_file(endpoints, *wanted), r.name))
+        it->second = holder(*other);
     check_static_address(r.name, r.subnet, r.gateway, taken, *wanted);
     e.address = *wanted;
   } else {
     e.address = allocate_address(r.name, r.subnet, r.gateway, taken);
   }
-  r.endpoints[e.container_id] = e;
-  write(r);
+  make_dirs(endpoints, 0700);
+  link_endpoint(endpoints, e.container_id, e.address);
+  write_endpoint(endpoints, e, Durability::Sync);
   return e;
 }
 
 bool NetworkStore::detach(const std::string& name_or_id, const std::string& container_id) {
   FileLock held = lock();
-  NetworkRecord r = lookup(name_or_id);
-  if (r.endpoints.erase(container_id) == 0) return false;
-  write(r);
-  return true;
+  Stored s = lookup_stored(name_or_id);
+  migrate(s);
+  const fs::path endpoints = endpoints_dir(s.record.name);
+  auto found = endpoint_of(endpoints, container_id, s.record.name);
+  if (found) unlink_if_there(found->file, "release address");  // the address first, then its link
+  if (is_valid_container_key(container_id))
+    unlink_if_there(endpoints / container_id, "remove endpoint link");
+  return found.has_value();
 }
 
 bool Endpoint::running() const { return pid > 0 && runtime::process_alive(pid, pid_start); }
 
-size_t NetworkStore::set_running(const std::string& container_id, pid_t pid, uint64_t pid_start) {
+size_t NetworkStore::update_endpoints(const std::string& container_id,
+                                      const std::function<bool(Endpoint&)>& change,
+                                      Durability durability) {
   FileLock held = lock();
   size_t n = 0;
-  for (auto& r : list()) {
-    auto it = r.endpoints.find(container_id);
-    if (it == r.endpoints.end()) continue;
+  for (auto& s : list_stored()) {
+    if (s.legacy) {
+      if (!s.record.endpoints.contains(container_id)) continue;
+      migrate(s);
+    }
+    const fs::path endpoints = endpoints_dir(s.record.name);
+    auto found = endpoint_of(endpoints, container_id, s.record.name);
+    if (!found) continue;
     ++n;
-    if (it->second.pid == pid && it->second.pid_start == pid_start) continue;
-    it->second.pid = pid;
-    it->second.pid_start = pid_start;
-    write(r, Durability::NoSync);  // a pid means nothing after a crash: running() checks it
+    if (change(found->endpoint)) write_endpoint(endpoints, found->endpoint, durability);
   }
   return n;
 }
 
+size_t NetworkStore::set_running(const std::string& container_id, pid_t pid, uint64_t pid_start) {
+  return update_endpoints(
+      container_id,
+      [&](Endpoint& e) {
+        if (e.pid == pid && e.pid_start == pid_start) return false;
+        e.pid = pid;
+        e.pid_start = pid_start;
+        return true;
+      },
+      Durability::NoSync);  // a pid means nothing after a crash: running() checks it
+}
+
 size_t NetworkStore::rename_endpoint(const std::string& container_id, const std::string& name) {
-  FileLock held = lock();
-  size_t n = 0;
-  for (auto& r : list()) {
-    auto it = r.endpoints.find(container_id);
-    if (it == r.endpoints.end()) continue;
-    ++n;
-    it->second.container_name = name;
-    write(r);
-  }
-  return n;
+  return update_endpoints(
+      container_id,
+      [&](Endpoint& e) {
+        e.container_name = name;
+        return true;
+      },
+      Durability::Sync);
 }
 
 std::vector<NetworkRecord> NetworkStore::networks_of(const std::string& container_id) const {
   std::vector<NetworkRecord> out;
-  for (auto& r : list())
-    if (r.endpoints.contains(container_id)) out.push_back(std::move(r));
+  for (auto& s : list_stored()) {
+    std::optional<Endpoint> e;
+    if (s.legacy) {
+      if (auto it = s.record.endpoints.find(container_id); it != s.record.endpoints.end())
+        e = it->second;
+    } else if (auto found =
+                   endpoint_of(endpoints_dir(s.record.name), container_id, s.record.name)) {
+      e = std::move(found->endpoint);
+    }
+    if (!e) continue;
+    s.record.endpoints = {{container_id, std::move(*e)}};
+    out.push_back(std::move(s.record));
+  }
   return out;
+}
+
+std::vector<std::string> NetworkStore::stray_endpoint_dirs() const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    if (entry.path().extension() != ".endpoints" || !entry.is_directory()) continue;
+    std::string name = entry.path().stem().string();
+    if (!fs::exists(file(name))) out.push_back(std::move(name));
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    throw Error::sys("list networks in", dir_.string(), ec.value());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool NetworkStore::remove_stray_endpoint_dir(const std::string& network) {
+  if (!is_valid_network_name(network)) return false;
+  FileLock held = lock();
+  if (fs::exists(file(network))) return false;
+  remove_tree(endpoints_dir(network));
+  return true;
 }
 
 void apply_driver_options(NetworkCreate& request,

@@ -1,8 +1,20 @@
 #pragma once
-// lit's network records: <root>/networks/<name>.json, one per network, written
-// atomically; every change (create, remove, attach, detach) happens under the
-// store-wide lock <root>/networks/lock, so names, subnets and addresses stay
-// unique across concurrent lit commands. Reads need no lock.
+// lit's network records, under <root>/networks:
+//   <name>.json                     the network's own fields
+//   <name>.endpoints/<ip>.json      one per container attached: the address is
+//                                   taken while its file exists
+//   <name>.endpoints/<container id> a symlink to its <ip>.json, to find a
+//                                   container's endpoint without reading the others
+// so a container's attach, start, stop or removal costs the same however many
+// other containers share the network (attach lists the directory's names to
+// find a free address, and reads no other file). Every file is written
+// atomically; every change happens under the store-wide lock
+// <root>/networks/lock, so names, subnets and addresses stay unique across
+// concurrent lit commands. Reads need no lock.
+//
+// A record written before endpoints had files of their own holds them inside
+// ("containers"): it is read as it is, and moved to the files above (under the
+// lock) by the first change to that network.
 #include <sys/types.h>
 
 #include <filesystem>
@@ -53,9 +65,13 @@ struct NetworkRecord {
   int mtu = kDefaultMtu;  // of the bridge and every container's veth
   std::string created;    // RFC 3339
   std::map<std::string, std::string> labels;
-  std::map<std::string, Endpoint> endpoints;  // by container id
+  // By container id; read only when asked (Endpoints::Load), and by
+  // networks_of only the container's own.
+  std::map<std::string, Endpoint> endpoints;
 };
 
+// The record with its endpoints as "containers" (network inspect's form, and
+// the store's before endpoints had files of their own).
 nlohmann::json to_json(const NetworkRecord& record);
 NetworkRecord network_from_json(const nlohmann::json& j);
 
@@ -88,6 +104,11 @@ inline std::filesystem::path networks_dir(const std::filesystem::path& root) {
   return root / "networks";
 }
 
+// Whether reading a network reads its endpoints too: one file each, so a
+// caller that needs only the network's fields (subnet, gateway, bridge, MTU)
+// passes Skip.
+enum class Endpoints { Skip, Load };
+
 class NetworkStore {
  public:
   // Returns the host's routes when a subnet must be chosen (read_host_routes by default).
@@ -100,19 +121,21 @@ class NetworkStore {
   // an invalid or taken name and a subnet overlapping another lit network's.
   NetworkRecord create(const NetworkCreate& request);
 
-  std::vector<NetworkRecord> list() const;  // sorted by name
+  // Sorted by name. A damaged file (record or endpoint) throws an error naming it.
+  std::vector<NetworkRecord> list(Endpoints endpoints = Endpoints::Load) const;
   // By exact name, full id, or unique id prefix; nullopt when none matches.
   // Throws when a prefix is ambiguous.
-  std::optional<NetworkRecord> find(const std::string& name_or_id) const;
+  std::optional<NetworkRecord> find(const std::string& name_or_id,
+                                    Endpoints endpoints = Endpoints::Load) const;
   // As find, but throws "no such network: X".
-  NetworkRecord lookup(const std::string& name_or_id) const;
+  NetworkRecord lookup(const std::string& name_or_id, Endpoints endpoints = Endpoints::Load) const;
 
   // Removes the record; refused while containers are attached:
   // "network X is in use by container(s) a, b". Returns what was removed.
   // `before`, when given, runs under the store's lock once the network is
   // known to be unused and before its record goes: what the network made in
-  // the kernel goes first, so a removal cut short leaves the record, and
-  // removing it again finishes the job.
+  // the kernel goes first, then its endpoints directory, the record last, so
+  // a removal cut short leaves the record, and removing it again finishes the job.
   NetworkRecord remove(const std::string& name_or_id,
                        const std::function<void(const NetworkRecord&)>& before = {});
 
@@ -123,22 +146,46 @@ class NetworkStore {
   bool detach(const std::string& name_or_id, const std::string& container_id);
 
   // Records the container's init on its endpoints (on every network), or
-  // clears it with pid 0; returns how many endpoints there were.
+  // clears it with pid 0; returns how many endpoints there were. Rewrites
+  // only the container's own endpoint files.
   size_t set_running(const std::string& container_id, pid_t pid, uint64_t pid_start);
 
   // The container's name on its endpoints (every network); returns how many
   // endpoints there were.
   size_t rename_endpoint(const std::string& container_id, const std::string& name);
 
-  // The networks a container is attached to (e.g. to detach it from all on removal).
+  // The networks a container is attached to (e.g. to detach it from all on
+  // removal), each with that container's endpoint only: no other endpoint is read.
   std::vector<NetworkRecord> networks_of(const std::string& container_id) const;
 
+  // Names of networks whose endpoints directory has no record beside it (the
+  // record deleted by hand, or the network removed by an older lit), for
+  // `lit system check`.
+  std::vector<std::string> stray_endpoint_dirs() const;
+  // Removes such a directory, unless its network has a record again; false then.
+  bool remove_stray_endpoint_dir(const std::string& network);
+
   const std::filesystem::path& dir() const { return dir_; }
+  std::filesystem::path endpoints_dir(const std::string& network) const {
+    return dir_ / (network + ".endpoints");
+  }
 
  private:
+  struct Stored;  // a record as its file holds it (store.cpp)
   FileLock lock() const;
   std::filesystem::path file(const std::string& name) const { return dir_ / (name + ".json"); }
-  void write(const NetworkRecord& record, Durability durability = Durability::Sync) const;
+  void write(const NetworkRecord& record) const;  // its own fields
+  static std::optional<Stored> read_stored(const std::filesystem::path& file);
+  std::vector<Stored> list_stored() const;
+  std::optional<Stored> find_stored(const std::string& name_or_id) const;
+  Stored lookup_stored(const std::string& name_or_id) const;
+  NetworkRecord finish(Stored stored, Endpoints endpoints) const;
+  std::map<std::string, Endpoint> read_endpoints(const std::string& network) const;
+  void migrate(Stored& stored) const;  // under the lock
+  // Applies `change` to the container's endpoint on every network, writing
+  // those it changed (it returns whether it did); returns how many there were.
+  size_t update_endpoints(const std::string& container_id,
+                          const std::function<bool(Endpoint&)>& change, Durability durability);
   std::filesystem::path dir_;
   SubnetPool pool_;
   RouteSource routes_;

@@ -1,10 +1,12 @@
 // The network store: records on disk, names and subnets unique, lookup,
-// removal refused while in use, attach/detach with address allocation, and
-// concurrent lit commands serialized by the store's lock.
+// removal refused while in use, attach/detach with address allocation, one
+// file per endpoint (a container's changes read no other's), records of the
+// earlier one-file form, and concurrent lit commands serialized by the store's lock.
 #include "network/store.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,7 +62,7 @@ TEST_F(NetworkStoreTest, CreateWritesOneJsonFilePerNetwork) {
   EXPECT_EQ(j["internal"], true);
   EXPECT_EQ(j["labels"]["com.example"], "x");
   EXPECT_FALSE(j["created"].get<std::string>().empty());
-  EXPECT_TRUE(j["containers"].empty());
+  EXPECT_FALSE(j.contains("containers")) << "endpoints have files of their own";
 }
 
 TEST_F(NetworkStoreTest, AutomaticSubnetsSkipOtherNetworksAndHostRoutes) {
@@ -155,9 +157,18 @@ TEST_F(NetworkStoreTest, AttachAllocatesLowestFreeAndDetachReleases) {
   ASSERT_EQ(r.endpoints.size(), 3u);
   EXPECT_EQ(r.endpoints.at("c4").container_name, "cache");
   EXPECT_EQ(r.endpoints.at("c1").address.to_string(), "10.90.0.2");
-  auto j = nlohmann::json::parse(read_file(s.dir() / "app.json"));
-  EXPECT_EQ(j["containers"]["c4"]["address"], "10.90.0.3");
-  EXPECT_EQ(j["containers"]["c4"]["name"], "cache");
+  // One file per endpoint, named by its address, and a link to it named by its container.
+  const fs::path endpoints = s.dir() / "app.endpoints";
+  auto j = nlohmann::json::parse(read_file(endpoints / "10.90.0.3.json"));
+  EXPECT_EQ(j["container"], "c4");
+  EXPECT_EQ(j["address"], "10.90.0.3");
+  EXPECT_EQ(j["name"], "cache");
+  EXPECT_EQ(fs::read_symlink(endpoints / "c4"), "10.90.0.3.json");
+  EXPECT_FALSE(fs::exists(fs::symlink_status(endpoints / "c2"))) << "detached: its link goes too";
+  EXPECT_FALSE(nlohmann::json::parse(read_file(s.dir() / "app.json")).contains("containers"));
+  EXPECT_TRUE(s.lookup("app", Endpoints::Skip).endpoints.empty()) << "not read when not asked";
+  EXPECT_TRUE(s.list(Endpoints::Skip).at(0).endpoints.empty());
+  EXPECT_EQ(s.list().at(0).endpoints.size(), 3u);
 }
 
 TEST_F(NetworkStoreTest, AttachTwiceIsRefused) {
@@ -216,6 +227,7 @@ TEST_F(NetworkStoreTest, RemoveRefusedWhileInUse) {
   EXPECT_EQ(store().remove("app").name, "app");
   EXPECT_FALSE(store().find("app"));
   EXPECT_FALSE(fs::exists(store().dir() / "app.json"));
+  EXPECT_FALSE(fs::exists(store().dir() / "app.endpoints"));
   EXPECT_EQ(error_of([&] { store().remove("app"); }), "no such network: app");
 }
 
@@ -247,10 +259,161 @@ TEST_F(NetworkStoreTest, NetworksOfAContainer) {
   store().attach("a", req("c1", "x"));
   store().attach("c", req("c1", "x"));
   store().attach("b", req("c2", "y"));
+  store().attach("a", req("c3", "z"));
   auto nets = store().networks_of("c1");
   ASSERT_EQ(nets.size(), 2u);
   EXPECT_EQ(nets[0].name, "a");
   EXPECT_EQ(nets[1].name, "c");
+  ASSERT_EQ(nets[0].endpoints.size(), 1u) << "the container's own endpoint only";
+  EXPECT_EQ(nets[0].endpoints.at("c1").address.to_string(), "10.90.0.2");
+  EXPECT_EQ(nets[1].endpoints.at("c1").container_name, "x");
+  EXPECT_EQ(nets[1].gateway.to_string(), "10.90.2.1");
+  EXPECT_TRUE(store().networks_of("c9").empty());
+}
+
+// set_running, rename, networks_of, detach and attach touch the container's
+// own files: on a network of many, another endpoint's damaged file (or one
+// that cannot be read) changes nothing for them, while reading the network
+// with its endpoints reports it.
+TEST_F(NetworkStoreTest, AContainersChangesReadNoOtherEndpoint) {
+  make("big", "10.60.0.0/22");
+  auto s = store();
+  for (int i = 0; i < 300; ++i)
+    s.attach("big", req("c" + std::to_string(i), "n" + std::to_string(i)));
+  const fs::path endpoints = s.endpoints_dir("big");
+  const fs::path damaged = endpoints / fs::read_symlink(endpoints / "c5");
+  write_file_atomic(damaged, "{not json");
+  const fs::path unreadable = endpoints / fs::read_symlink(endpoints / "c6");
+  fs::remove(unreadable);
+  fs::create_directory(unreadable);  // read() fails: EISDIR, even for root
+
+  EXPECT_EQ(s.set_running("c7", 1234, 99), 1u);
+  auto nets = s.networks_of("c7");
+  ASSERT_EQ(nets.size(), 1u);
+  EXPECT_EQ(nets[0].endpoints.at("c7").pid, 1234);
+  EXPECT_EQ(nets[0].endpoints.at("c7").pid_start, 99u);
+  EXPECT_EQ(s.rename_endpoint("c7", "seven"), 1u);
+  EXPECT_EQ(s.networks_of("c7").at(0).endpoints.at("c7").container_name, "seven");
+  EXPECT_EQ(s.set_running("c7", 0, 0), 1u);
+  EXPECT_EQ(s.attach("big", req("new", "new")).address.to_string(), "10.60.1.46");
+  EXPECT_TRUE(s.detach("big", "c8"));
+  EXPECT_EQ(s.lookup("big", Endpoints::Skip).subnet.to_string(), "10.60.0.0/22");
+  EXPECT_EQ(s.list(Endpoints::Skip).size(), 1u);
+
+  EXPECT_THAT(error_of([&] { s.list(); }), HasSubstr("read network endpoint " + damaged.string()));
+  EXPECT_THAT(error_of([&] { s.lookup("big"); }), HasSubstr(damaged.string()));
+  EXPECT_THAT(error_of([&] { s.set_running("c5", 1, 1); }), HasSubstr(damaged.string()))
+      << "its own damaged file is an error";
+}
+
+// A record written before endpoints had files of their own holds them inside
+// ("containers"): read as it is, and moved to files by the first change.
+TEST_F(NetworkStoreTest, LegacyRecordIsReadAndMovedToEndpointFilesByItsFirstChange) {
+  make("other");
+  fs::create_directories(store().dir());
+  const std::string legacy = R"({
+  "name": "old", "id": ")" + std::string(64, 'a') +
+                             R"(",
+  "subnet": "10.80.0.0/24", "gateway": "10.80.0.1", "internal": false, "mtu": 1500,
+  "created": "2025-01-01T00:00:00Z", "labels": {"k": "v"},
+  "containers": {
+    "c1": {"name": "web", "address": "10.80.0.2", "aliases": ["www"], "static": false,
+           "pid": 0, "pid_start": 0},
+    "c2": {"name": "db", "address": "10.80.0.7", "aliases": [], "static": true,
+           "pid": 0, "pid_start": 0}
+  }
+})";
+  write_file_atomic(store().dir() / "old.json", legacy);
+  // A stray of an earlier network "old" (removed by an older lit): not an endpoint.
+  fs::create_directories(store().endpoints_dir("old"));
+  write_file_atomic(store().endpoints_dir("old") / "10.80.0.3.json",
+                    R"({"container": "ghost", "name": "g", "address": "10.80.0.3"})");
+
+  // Read as it is.
+  auto r = store().lookup("old");
+  ASSERT_EQ(r.endpoints.size(), 2u);
+  EXPECT_EQ(r.endpoints.at("c1").aliases, std::vector<std::string>{"www"});
+  EXPECT_TRUE(r.endpoints.at("c2").static_address);
+  EXPECT_EQ(r.labels.at("k"), "v");
+  EXPECT_EQ(r.mtu, 1500);
+  EXPECT_TRUE(store().lookup("old", Endpoints::Skip).endpoints.empty());
+  EXPECT_EQ(store().networks_of("c2").at(0).endpoints.at("c2").address.to_string(), "10.80.0.7");
+  EXPECT_EQ(error_of([&] { store().remove("old"); }),
+            "network old is in use by container(s) web, db");
+  EXPECT_EQ(read_file(store().dir() / "old.json"), legacy) << "reads change nothing";
+
+  // The first change moves them, then makes its own.
+  EXPECT_EQ(store().set_running("c1", 77, 88), 1u);
+  auto j = nlohmann::json::parse(read_file(store().dir() / "old.json"));
+  EXPECT_FALSE(j.contains("containers"));
+  EXPECT_EQ(j["id"], std::string(64, 'a'));
+  EXPECT_EQ(j["labels"]["k"], "v");
+  EXPECT_FALSE(fs::exists(store().endpoints_dir("old") / "10.80.0.3.json")) << "the stray went";
+  EXPECT_EQ(store().attach("old", req("c3", "api")).address.to_string(), "10.80.0.3");
+  r = store().lookup("old");
+  ASSERT_EQ(r.endpoints.size(), 3u);
+  EXPECT_EQ(r.endpoints.at("c1").pid, 77);
+  EXPECT_EQ(r.endpoints.at("c1").pid_start, 88u);
+  EXPECT_EQ(r.endpoints.at("c1").aliases, std::vector<std::string>{"www"});
+  EXPECT_EQ(r.endpoints.at("c2").address.to_string(), "10.80.0.7");
+  EXPECT_TRUE(r.endpoints.at("c2").static_address);
+  EXPECT_EQ(r.endpoints.at("c2").container_name, "db");
+  EXPECT_EQ(store().lookup("other").endpoints.size(), 0u);
+
+  // Each change migrates: detach and attach too.
+  write_file_atomic(store().dir() / "old2.json",
+                    R"({"name": "old2", "id": ")" + std::string(64, 'b') +
+                        R"(", "subnet": "10.81.0.0/24", "gateway": "10.81.0.1",
+                        "containers": {"c1": {"name": "web", "address": "10.81.0.2"}}})");
+  EXPECT_EQ(store().attach("old2", req("c4", "x")).address.to_string(), "10.81.0.3");
+  EXPECT_TRUE(store().detach("old2", "c1"));
+  EXPECT_EQ(store().lookup("old2").endpoints.size(), 1u);
+  EXPECT_EQ(store().lookup("old2").mtu, kLegacyMtu);
+  EXPECT_TRUE(store().detach("old2", "c4"));
+  EXPECT_EQ(store().remove("old2").name, "old2");
+}
+
+// A link to no file (an attach cut short after it) or to another
+// container's file (the address given out again) is no endpoint.
+TEST_F(NetworkStoreTest, AStaleLinkIsNoEndpoint) {
+  make("app");
+  auto s = store();
+  s.attach("app", req("c1", "web"));
+  const fs::path endpoints = s.endpoints_dir("app");
+  fs::create_symlink("10.90.0.9.json", endpoints / "cut");
+  EXPECT_TRUE(s.networks_of("cut").empty());
+  EXPECT_EQ(s.set_running("cut", 1, 1), 0u);
+  EXPECT_FALSE(s.detach("app", "cut"));
+  EXPECT_FALSE(fs::exists(fs::symlink_status(endpoints / "cut"))) << "detach removes it";
+  fs::create_symlink("10.90.0.2.json", endpoints / "gone");  // c1's address
+  EXPECT_TRUE(s.networks_of("gone").empty());
+  EXPECT_EQ(s.attach("app", req("gone", "back")).address.to_string(), "10.90.0.3");
+  EXPECT_EQ(s.networks_of("gone").at(0).endpoints.at("gone").address.to_string(), "10.90.0.3");
+  EXPECT_EQ(s.lookup("app").endpoints.size(), 2u);
+}
+
+// `network rm` removes the endpoints directory before the record, so one cut
+// short is finished by the next; a directory whose record is gone anyway
+// (deleted by hand) is found by system check, and a new network of that name
+// does not inherit it.
+TEST_F(NetworkStoreTest, StrayEndpointsDirectories) {
+  make("app");
+  auto s = store();
+  s.attach("app", req("c1", "web"));
+  EXPECT_TRUE(s.stray_endpoint_dirs().empty());
+  fs::remove(s.dir() / "app.json");
+  EXPECT_EQ(s.stray_endpoint_dirs(), std::vector<std::string>{"app"});
+  EXPECT_TRUE(s.networks_of("c1").empty());
+  make("app");
+  EXPECT_TRUE(s.lookup("app").endpoints.empty()) << "not inherited";
+  EXPECT_EQ(s.attach("app", req("c2", "api")).address.to_string(), "10.90.0.2");
+  EXPECT_TRUE(s.stray_endpoint_dirs().empty());
+  EXPECT_FALSE(s.remove_stray_endpoint_dir("app")) << "it has a record again";
+  EXPECT_EQ(s.lookup("app").endpoints.size(), 1u);
+  fs::remove(s.dir() / "app.json");
+  EXPECT_TRUE(s.remove_stray_endpoint_dir("app"));
+  EXPECT_FALSE(fs::exists(s.endpoints_dir("app")));
+  EXPECT_TRUE(s.stray_endpoint_dirs().empty());
 }
 
 TEST_F(NetworkStoreTest, DamagedRecordIsReportedWithItsPath) {
@@ -290,7 +453,10 @@ TEST_F(NetworkStoreTest, ConcurrentProcessesGetDistinctAddressesAndSubnets) {
   auto r = store().lookup("shared");
   ASSERT_EQ(r.endpoints.size(), static_cast<size_t>(kProcs * kEach));
   std::set<Ipv4> addresses;
-  for (const auto& [id, e] : r.endpoints) addresses.insert(e.address);
+  for (const auto& [id, e] : r.endpoints) {
+    addresses.insert(e.address);
+    EXPECT_EQ(store().networks_of(id).at(0).endpoints.at(id).address, e.address);
+  }
   EXPECT_EQ(addresses.size(), static_cast<size_t>(kProcs * kEach));
   std::set<Cidr> subnets;
   for (const auto& n : store().list()) subnets.insert(n.subnet);
