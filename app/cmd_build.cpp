@@ -110,7 +110,7 @@ class BuildNetwork {
  private:
   void remove_stale() const {
     network::NetworkStore store(network::networks_dir(paths_.root));
-    for (const auto& r : store.list()) {
+    for (const auto& r : store.list(network::Endpoints::Skip)) {
       if (!network::build_network_abandoned(r.name)) continue;
       try {
         network::remove_build_network(paths_, r.name);

@@ -116,7 +116,7 @@ void register_ls(CLI::App& parent, Context& ctx) {
     FormatChoice format = choose_format(o->format, "networksFormat");
     if (!o->quiet) parse_format(format, network_ls_spec());  // a bad template fails first
     std::vector<FormatRow> rows;
-    for (const auto& r : store(ctx).list()) {
+    for (const auto& r : store(ctx).list(network::Endpoints::Skip)) {
       FilterSubject subject;
       subject.id = r.id;
       subject.name = r.name;

@@ -183,7 +183,9 @@ Info gather_info(const Context& ctx) {
   }
   in.images = image::Store(ctx.paths.images()).list().size();
   in.volumes = runtime::list_volumes(ctx.paths).size();
-  in.networks = network::NetworkStore(network::networks_dir(ctx.paths.root)).list().size();
+  in.networks = network::NetworkStore(network::networks_dir(ctx.paths.root))
+                    .list(network::Endpoints::Skip)
+                    .size();
   ::uname(&in.uname);
   in.cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
   try {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -106,7 +107,7 @@ void place_attachment(const std::vector<NetworkAttachment>& networks, NetworkAtt
 // Gives the container an address on the network and fills the attachment.
 void attach_record(NetworkStore& networks, const runtime::Endpoint& ep, NetworkAttachment& a) {
   AttachRequest req{ep.id, ep.name, a.ip.empty() ? std::nullopt : std::optional(a.ip), a.aliases};
-  NetworkRecord net = networks.lookup(a.network);
+  NetworkRecord net = networks.lookup(a.network, Endpoints::Skip);
   Endpoint e = networks.attach(net.id, req);
   a.network = net.name;
   a.network_id = net.id;
@@ -136,14 +137,18 @@ void link_into(int netns_fd, const runtime::Endpoint& ep, const NetworkAttachmen
 
 // Whether published ports belong to a container whose process is gone
 // (killed with its supervisor, or before a reboot, so its exit was never
-// recorded): those are freed.
+// recorded): those are freed. Only the owners of published ports are looked
+// up, each once, by their own endpoints.
 std::function<bool(const std::string&)> stale_port_owner(const NetworkStore& networks) {
-  auto live = std::make_shared<std::set<std::string>>();
-  for (const auto& net : networks.list())
-    for (const auto& [id, e] : net.endpoints)
-      if (e.running()) live->insert(nft::container_owner(id));
-  return [live](const std::string& owner) {
-    return owner.starts_with("ctr:") && !live->contains(owner);
+  auto gone = std::make_shared<std::map<std::string, bool>>();
+  return [networks, gone](const std::string& owner) {
+    if (!owner.starts_with("ctr:")) return false;
+    auto [it, fresh] = gone->emplace(owner, true);
+    if (!fresh) return it->second;
+    const std::string id = owner.substr(4);
+    for (const auto& net : networks.networks_of(id))
+      if (net.endpoints.at(id).running()) it->second = false;
+    return it->second;
   };
 }
 
@@ -273,7 +278,7 @@ std::vector<PublishedPort> Manager::start(const Paths& paths, const runtime::End
       std::vector<NetworkRecord> joined;
       for (size_t i = 0; i < ep.networks.size(); ++i) {
         const NetworkAttachment& a = ep.networks[i];
-        joined.push_back(networks.lookup(a.network_id));
+        joined.push_back(networks.lookup(a.network_id, Endpoints::Skip));
         ensure_network_for_start(fw, joined.back());
         link_into(netns.get(), ep, a, joined.back(), i == 0);
       }
@@ -337,7 +342,7 @@ NetworkAttachment Manager::connect(const Paths& paths, const runtime::Endpoint& 
     try {
       if (ep.status == runtime::ContainerStatus::Running) {
         Firewall fw = firewall(paths);
-        NetworkRecord net = networks.lookup(a.network_id);
+        NetworkRecord net = networks.lookup(a.network_id, Endpoints::Skip);
         ensure_network(fw, net);
         UniqueFd netns = open_netns(ep.pid);
         link_into(netns.get(), ep, a, net, false);
@@ -360,7 +365,7 @@ std::string Manager::disconnect(const Paths& paths, const runtime::Endpoint& ep,
                                 const std::string& network) {
   return in_home_netns([&] {
     NetworkStore networks = store(paths);
-    NetworkRecord net = networks.lookup(network);
+    NetworkRecord net = networks.lookup(network, Endpoints::Skip);
     auto it = std::find_if(ep.networks.begin(), ep.networks.end(),
                            [&](const NetworkAttachment& a) { return a.network_id == net.id; });
     if (it == ep.networks.end())

@@ -37,13 +37,16 @@ ObservedState observe(const Paths& paths, const std::string& project_name,
   }
   std::map<std::string, bool> external;
   for (const auto& n : desired.networks) external[n.name] = n.external;
-  for (const auto& n : network::NetworkStore(network::networks_dir(paths.root)).list()) {
+  const network::NetworkStore networks(network::networks_dir(paths.root));
+  for (const auto& n : networks.list(network::Endpoints::Skip)) {
     auto p = n.labels.find(kProjectLabel);
     bool ours = p != n.labels.end() && p->second == project_name;
     if (!ours && !external.contains(n.name)) continue;
     ObservedNetwork on{n.name, "", {}, p != n.labels.end() ? p->second : ""};
     if (auto h = n.labels.find(kHashLabel); h != n.labels.end() && ours) on.hash = h->second;
-    for (const auto& [id, _] : n.endpoints) on.attached.push_back(id);
+    // Only this project's networks' endpoints are read.
+    if (auto with = networks.find(n.name))
+      for (const auto& [id, _] : with->endpoints) on.attached.push_back(id);
     o.networks.push_back(std::move(on));
   }
   for (const auto& v : desired.volumes) {

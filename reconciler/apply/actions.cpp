@@ -264,7 +264,9 @@ std::string run_resource_action(const Paths& paths, const Project* project, cons
       } catch (const Error&) {
         // Another project's `up` made a network of this name meanwhile (two
         // files naming one): it is used, as one found by the plan would be.
-        if (!network::NetworkStore(network::networks_dir(paths.root)).find(a.target)) throw;
+        if (!network::NetworkStore(network::networks_dir(paths.root))
+                 .find(a.target, network::Endpoints::Skip))
+          throw;
         return "Exists";
       }
       return "Created";
