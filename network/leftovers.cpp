@@ -111,6 +111,19 @@ void endpoint_leftovers(const Paths& paths, const std::vector<NetworkRecord>& ne
   }
 }
 
+// The endpoints directory of a network with no record (its record deleted by
+// hand, or the network removed by an older lit): a later network of that name
+// would otherwise find those addresses taken.
+void stray_endpoint_leftovers(const Paths& paths, std::vector<Leftover>& out) {
+  NetworkStore store(networks_dir(paths.root));
+  for (const auto& name : store.stray_endpoint_dirs()) {
+    out.push_back({LeftoverKind::Endpoint, store.endpoints_dir(name).string(),
+                   "the endpoints of network " + name + ", which has no record", [paths, name] {
+                     NetworkStore(networks_dir(paths.root)).remove_stray_endpoint_dir(name);
+                   }});
+  }
+}
+
 void dns_leftovers(const Paths& paths, const std::vector<NetworkRecord>& networks,
                    std::vector<Leftover>& out) {
   DnsService dns(paths);
@@ -155,6 +168,7 @@ std::vector<Leftover> network_leftovers(const Paths& paths,
     link_leftovers(networks, census, out);
     rule_leftovers(paths, networks, census, out);
     endpoint_leftovers(paths, networks, census, out);
+    stray_endpoint_leftovers(paths, out);
     build_network_leftovers(paths, networks, out);
     dns_leftovers(paths, networks, out);
     return out;

@@ -18,6 +18,7 @@
 
 #include "network/firewall.hpp"
 #include "network/links.hpp"
+#include "runtime/util/fs.hpp"
 #include "tests/integration/dns_fixture.hpp"
 #include "tests/integration/expect.hpp"
 #include "tests/integration/outside_host.hpp"
@@ -298,6 +299,40 @@ TEST_F(ContainerNetworkTest, NamesAppearAndDisappearAsContainersStartAndStop) {
   EXPECT_TRUE(resolves());
   ASSERT_EQ(lit({"container", "rm", "-f", "web"}).exit_code, 0);
   EXPECT_FALSE(resolves()) << "a removed container still resolves";
+}
+
+// A network record as lits before endpoint files wrote it (every endpoint in
+// it, "containers"), with containers running: they keep their addresses and
+// names, and the next change moves the endpoints to their files.
+TEST_F(ContainerNetworkTest, ANetworkRecordOfAnEarlierLitKeepsWorking) {
+  network({"front"});
+  sleeper("client", {"--network", "front"});
+  sleeper("web", {"--network", "front", "--network-alias", "www"});
+  const fs::path networks = root_ / "networks";
+  auto record = nlohmann::json::parse(read_file(networks / "front.json"));
+  ASSERT_FALSE(record.contains("containers"));
+  record["containers"] =
+      nlohmann::json::parse(lit({"network", "inspect", "front"}).out).at(0).at("containers");
+  ASSERT_EQ(record["containers"].size(), 2u) << record.dump();
+  write_file_atomic(networks / "front.json", record.dump(2));
+  fs::remove_all(networks / "front.endpoints");
+
+  EXPECT_EQ(
+      nlohmann::json::parse(lit({"network", "inspect", "front"}).out).at(0).at("containers").size(),
+      2u);
+  sleeper("api", {"--network", "front"});  // the first change
+  const std::string web = address_of("web"), client = address_of("client");
+  const std::string api = address_of("api");
+  EXPECT_NE(api, web);
+  EXPECT_NE(api, client);
+  EXPECT_FALSE(nlohmann::json::parse(read_file(networks / "front.json")).contains("containers"));
+  EXPECT_TRUE(fs::exists(networks / "front.endpoints" / (web + ".json")));
+  EXPECT_TRUE(eventually([&] { return exec("api", "nslookup www").exit_code == 0; }))
+      << "an alias moved from the record does not resolve";
+  EXPECT_EQ(exec("client", "nslookup api").exit_code, 0);
+  ASSERT_EQ(lit({"container", "rm", "-f", "web"}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(networks / "front.endpoints" / (web + ".json"))) << "address kept";
+  EXPECT_NE(exec("client", "nslookup www").exit_code, 0);
 }
 
 TEST_F(ContainerNetworkTest, RenameChangesTheNameInListsAndInDns) {

@@ -186,6 +186,42 @@ TEST_F(SystemCheckTest, FindsWhatNoRecordExplainsAndFixRemovesItButNotWhatRuns) 
   EXPECT_EQ(findings(ids, rc).size(), 0u) << clean;
 }
 
+// A network's endpoints directory whose record is gone (deleted by hand, or
+// the network removed by an older lit) is found and removed by --fix, and a
+// network made again with that name does not inherit its addresses.
+TEST_F(SystemCheckTest, TheEndpointsOfANetworkWithNoRecordAreFound) {
+  ASSERT_EQ(lit({"network", "create", "straynet"}).exit_code, 0);
+  Result held =
+      lit({"container", "create", "--name", "held", "--network", "straynet", kTestImage, "true"});
+  ASSERT_EQ(held.exit_code, 0) << held;
+  const fs::path endpoints = root_ / "networks" / "straynet.endpoints";
+  ASSERT_TRUE(fs::exists(endpoints / "10.90.0.2.json"));
+  int rc = -1;
+  EXPECT_TRUE(findings({"straynet"}, rc).empty());
+  fs::remove(root_ / "networks" / "straynet.json");
+
+  std::vector<nlohmann::json> found = findings({"straynet"}, rc);
+  EXPECT_EQ(rc, 1) << "leftovers found: exit 1";
+  EXPECT_TRUE(has(found, "endpoint", endpoints.string(), "network straynet, which has no record"))
+      << found.size();
+  Result fix = lit({"system", "check", "--fix"});
+  EXPECT_EQ(fix.exit_code, 0) << fix;  // the bridge and rules of the network too
+  EXPECT_FALSE(fs::exists(endpoints));
+  EXPECT_TRUE(findings({"straynet"}, rc).empty());
+
+  EXPECT_EQ(lit({"container", "rm", "held"}).exit_code, 0);
+  ASSERT_EQ(lit({"network", "create", "straynet"}).exit_code, 0);
+  ASSERT_EQ(
+      lit({"container", "create", "--name", "again", "--network", "straynet", kTestImage, "true"})
+          .exit_code,
+      0);
+  EXPECT_TRUE(fs::exists(endpoints / "10.90.0.2.json"));
+  EXPECT_EQ(lit({"container", "rm", "again"}).exit_code, 0);
+  EXPECT_EQ(lit({"network", "rm", "straynet"}).exit_code, 0);
+  Result clean = lit({"system", "check"});
+  EXPECT_EQ(clean.exit_code, 0) << clean;
+}
+
 TEST_F(SystemCheckTest, ImageStoreProblemsAreFoundAndWhatIsSafeToRemoveIsRemoved) {
   const fs::path images = root_ / "images";
   // A tag pointing at no image, an unpacked layer no image lists (an unpack
