@@ -1,11 +1,14 @@
 #include "network/store.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <memory>
 
 #include "runtime/process/identity.hpp"
 #include "runtime/state/ids.hpp"
@@ -92,15 +95,54 @@ fs::path endpoint_file(const fs::path& endpoints, Ipv4 address) {
   return endpoints / (address.to_string() + ".json");
 }
 
-// One endpoint's file; nullopt when it is gone (detached meanwhile).
-std::optional<Endpoint> read_endpoint(const fs::path& file, const std::string& network) {
-  std::string text;
-  try {
-    text = read_file(file);
-  } catch (const Error& e) {
-    if (e.err() == ENOENT) return std::nullopt;
-    throw;
+// An endpoints directory, open for reading its entries and opening them by
+// name: DNS reads every endpoint at each change, so the names are not made
+// into paths, and no path is walked again for each file.
+class EndpointsDir {
+ public:
+  explicit EndpointsDir(const fs::path& path)
+      : path_(path), dir_(::opendir(path.c_str()), &::closedir) {
+    if (!dir_ && errno != ENOENT) throw Error::sys("list endpoints in", path.string(), errno);
   }
+  // Calls fn(name) for each endpoint file (<ip>.json): not the links, not temporary files.
+  template <typename F>
+  void each_endpoint_file(F fn) const {
+    if (!dir_) return;  // no endpoint yet, or a record of the older form
+    errno = 0;
+    while (const dirent* d = ::readdir(dir_.get())) {
+      const std::string_view name(d->d_name);
+      if (d->d_type != DT_LNK && name.size() > 5 && name.ends_with(".json")) fn(name);
+      errno = 0;
+    }
+    if (errno != 0) throw Error::sys("list endpoints in", path_.string(), errno);
+  }
+  // The file's content; nullopt when it is gone (detached meanwhile).
+  std::optional<std::string> read(std::string_view name) const {
+    const std::string file(name);
+    UniqueFd fd(::openat(dir_ ? ::dirfd(dir_.get()) : AT_FDCWD,
+                         dir_ ? file.c_str() : (path_ / file).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+      if (errno == ENOENT) return std::nullopt;
+      throw Error::sys("read", (path_ / file).string(), errno);
+    }
+    std::string out;
+    char buf[4096];
+    for (;;) {
+      const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw Error::sys("read", (path_ / file).string(), errno);
+      if (n == 0) return out;
+      out.append(buf, static_cast<size_t>(n));
+    }
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+  std::unique_ptr<DIR, int (*)(DIR*)> dir_;
+};
+
+Endpoint parse_endpoint(const std::string& text, const fs::path& file, const std::string& network) {
   try {
     const json j = json::parse(text);
     return endpoint_from_json(j.at("container").get<std::string>(), j, network);
@@ -110,10 +152,22 @@ std::optional<Endpoint> read_endpoint(const fs::path& file, const std::string& n
   }
 }
 
+// One endpoint's file; nullopt when it is gone (detached meanwhile).
+std::optional<Endpoint> read_endpoint(const fs::path& file, const std::string& network) {
+  std::string text;
+  try {
+    text = read_file(file);
+  } catch (const Error& e) {
+    if (e.err() == ENOENT) return std::nullopt;
+    throw;
+  }
+  return parse_endpoint(text, file, network);
+}
+
 void write_endpoint(const fs::path& endpoints, const Endpoint& e, Durability durability) {
   json j = endpoint_json(e);
   j["container"] = e.container_id;
-  write_file_atomic(endpoint_file(endpoints, e.address), j.dump(2) + "\n", 0644, durability);
+  write_file_atomic(endpoint_file(endpoints, e.address), j.dump() + "\n", 0644, durability);
 }
 
 // The link <container id> -> <ip>.json, made before the file it names: a
@@ -156,15 +210,9 @@ std::optional<FoundEndpoint> endpoint_of(const fs::path& endpoints, const std::s
 // file read. Holders are left empty (a message asks for one by itself).
 TakenAddresses taken_addresses(const fs::path& endpoints) {
   TakenAddresses taken;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(endpoints, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (!name.ends_with(".json")) continue;  // links, temporary files
-    if (auto a = Ipv4::try_parse(std::string_view(name).substr(0, name.size() - 5)))
-      taken.emplace(*a, "");
-  }
-  if (ec && ec != std::errc::no_such_file_or_directory)
-    throw Error::sys("list endpoints in", endpoints.string(), ec.value());
+  EndpointsDir(endpoints).each_endpoint_file([&](std::string_view name) {
+    if (auto a = Ipv4::try_parse(name.substr(0, name.size() - 5))) taken.emplace(*a, "");
+  });
   return taken;
 }
 
@@ -252,14 +300,14 @@ std::vector<NetworkStore::Stored> NetworkStore::list_stored() const {
 
 std::map<std::string, Endpoint> NetworkStore::read_endpoints(const std::string& network) const {
   std::map<std::string, Endpoint> out;
-  const fs::path endpoints = endpoints_dir(network);
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(endpoints, ec)) {
-    if (entry.path().extension() != ".json") continue;  // links, temporary files
-    if (auto e = read_endpoint(entry.path(), network)) out[e->container_id] = std::move(*e);
-  }
-  if (ec && ec != std::errc::no_such_file_or_directory)
-    throw Error::sys("list endpoints in", endpoints.string(), ec.value());
+  const EndpointsDir endpoints(endpoints_dir(network));
+  endpoints.each_endpoint_file([&](std::string_view name) {
+    if (auto text = endpoints.read(name)) {
+      Endpoint e = parse_endpoint(*text, endpoints.path() / name, network);
+      std::string id = e.container_id;
+      out.insert_or_assign(std::move(id), std::move(e));
+    }
+  });
   return out;
 }
 
