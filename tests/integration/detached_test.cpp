@@ -71,27 +71,18 @@ class DetachedTest : public RunTest {
   }
 };
 
-// Running, not a zombie waiting for a slow reaper.
-bool alive(pid_t pid) {
-  if (pid <= 0) return false;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), {});
-  auto close = stat.rfind(')');
-  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
-}
-
 TEST_F(DetachedTest, RunDetachedPrintsIdAndKeepsRunning) {
   std::string id = detach("echo started; sleep 100", {"--name", "bg"});
   ASSERT_EQ(id.size(), 64u);
   auto j = inspect("bg");
   EXPECT_EQ(j["state"]["status"], "running") << j.dump(2);
   pid_t shim = j["state"]["shim_pid"];
-  EXPECT_TRUE(alive(shim));
-  EXPECT_TRUE(alive(j["state"]["pid"].get<pid_t>()));
+  EXPECT_TRUE(process_running(shim));
+  EXPECT_TRUE(process_running(j["state"]["pid"].get<pid_t>()));
   EXPECT_TRUE(status_line("bg").starts_with("Up ")) << status_line("bg");
   EXPECT_TRUE(eventually([&] { return log_text(id).find("started") != std::string::npos; }));
   remove("bg");
-  EXPECT_FALSE(alive(shim)) << "rm -f returned before the supervisor was gone";
+  EXPECT_FALSE(process_running(shim)) << "rm -f returned before the supervisor was gone";
 }
 
 TEST_F(DetachedTest, SurvivesTheCliAndItsProcessGroupBeingKilled) {
@@ -176,7 +167,8 @@ TEST_F(DetachedTest, OnFailureRestartsExactlyThreeTimes) {
   ASSERT_TRUE(eventually(
       [&] {
         auto j = inspect("flaky");
-        return j["state"]["status"] == "exited" && !alive(j["state"]["shim_pid"].get<pid_t>());
+        return j["state"]["status"] == "exited" &&
+               !process_running(j["state"]["shim_pid"].get<pid_t>());
       },
       20s))
       << inspect("flaky").dump(2);
@@ -191,7 +183,7 @@ TEST_F(DetachedTest, OnFailureRestartsExactlyThreeTimes) {
 TEST_F(DetachedTest, AlwaysRestartsAfterACrashButNotAfterStop) {
   detach("echo up; sleep 100", {"--name", "phoenix", "--restart", "always"});
   pid_t first = inspect("phoenix")["state"]["pid"];
-  ASSERT_TRUE(alive(first));
+  ASSERT_TRUE(process_running(first));
   kill(first, SIGKILL);  // a crash: not lit's doing
   ASSERT_TRUE(eventually([&] {
     auto j = inspect("phoenix");
@@ -205,7 +197,8 @@ TEST_F(DetachedTest, AlwaysRestartsAfterACrashButNotAfterStop) {
   EXPECT_EQ(j["state"]["status"], "exited") << j.dump(2);
   // Only the supervisor restarts a container: once it is gone, no restart can come.
   pid_t shim = j["state"]["shim_pid"].get<pid_t>();
-  EXPECT_TRUE(eventually([&] { return !alive(shim); })) << "the supervisor outlived a user's stop";
+  EXPECT_TRUE(eventually([&] { return !process_running(shim); }))
+      << "the supervisor outlived a user's stop";
   j = inspect("phoenix");
   EXPECT_EQ(j["state"]["status"], "exited") << "restarted after a user's stop\n" << j.dump(2);
   remove("phoenix");
@@ -294,7 +287,7 @@ TEST_F(DetachedTest, RestartReplacesTheProcess) {
   auto j = inspect("rr");
   EXPECT_EQ(j["state"]["status"], "running");
   EXPECT_NE(j["state"]["pid"], before);
-  EXPECT_FALSE(alive(before));
+  EXPECT_FALSE(process_running(before));
   remove("rr");
 }
 
@@ -340,7 +333,7 @@ TEST_F(DetachedTest, KilledSupervisorIsReportedAndRmCleansUp) {
   pid_t shim = j["state"]["shim_pid"], init = j["state"]["pid"];
   ASSERT_EQ(kill(shim, SIGKILL), 0);
   // The container dies with its supervisor: nothing runs unsupervised.
-  EXPECT_TRUE(eventually([&] { return !alive(init); }));
+  EXPECT_TRUE(eventually([&] { return !process_running(init); }));
   j = inspect("victim");
   EXPECT_EQ(j["state"]["status"], "exited") << j.dump(2);
   EXPECT_NE(j["state"]["error"].get<std::string>().find("supervisor"), std::string::npos)

@@ -43,15 +43,6 @@ services:
     init: true
 )";
 
-// Running, not a zombie waiting for its reaper.
-bool alive(pid_t pid) {
-  if (pid <= 0) return false;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), {});
-  auto close = stat.rfind(')');
-  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
-}
-
 long long ms_since(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
 }
@@ -87,7 +78,7 @@ class KilledSupervisorsTest : public ProjectFixture {
       const std::string argv0 = cmd.substr(0, cmd.find('\0'));
       const pid_t pid = std::atoi(e.path().filename().c_str());
       if (fs::path(argv0).filename() == program &&
-          cmd.find(run_root_.string()) != std::string::npos && alive(pid))
+          cmd.find(run_root_.string()) != std::string::npos && process_running(pid))
         out.push_back(pid);
     }
     return out;
@@ -151,7 +142,8 @@ TEST_F(KilledSupervisorsTest, ASupervisorKilledWithTheDnsServerLeavesTheOthersRe
   EXPECT_TRUE(eventually([&] { return resolves("one", "three") && resolves("three", "one"); }, 1s))
       << "the living do not resolve each other within 1 s";
   const long long resolved_ms = ms_since(killed);
-  EXPECT_TRUE(eventually([&] { return !alive(init); }, 5s)) << "two outlived its supervisor";
+  EXPECT_TRUE(eventually([&] { return !process_running(init); }, 5s))
+      << "two outlived its supervisor";
   EXPECT_TRUE(eventually([&] { return !served(gw, "two") && !served(gw, "shop-two-1"); }, 1s))
       << "the dead container's names are still served";
   std::printf("supervisor and DNS server killed: names resolved again %lld ms later\n",
@@ -227,14 +219,15 @@ services:
   doomed.push_back(dns_server());
   for (pid_t pid : doomed) ASSERT_EQ(kill(pid, SIGKILL), 0);
   for (const auto& n : names)
-    EXPECT_TRUE(eventually([&] { return !alive(inits[n]); }, 5s))
+    EXPECT_TRUE(eventually([&] { return !process_running(inits[n]); }, 5s))
         << n << " outlived its supervisor";
   for (const auto& n : names) expect_exited_with_its_supervisor(n);
   // Nobody starts a DNS server for containers that do not run; two's restart
   // policy has no supervisor to act on it (`up` does, below).
   EXPECT_TRUE(lit_processes("lit-shim").empty());
   EXPECT_TRUE(lit_processes("lit-dns").empty());
-  EXPECT_TRUE(alive(left_over)) << "three shares the host's pid namespace: its sleep stays";
+  EXPECT_TRUE(process_running(left_over))
+      << "three shares the host's pid namespace: its sleep stays";
 
   up = project({"up", "-d", "--wait"});
   ASSERT_EQ(up.exit_code, 0) << up;
@@ -248,7 +241,7 @@ services:
       << "names do not resolve within 1 s of up";
   std::printf("every supervisor and the DNS server killed: names resolved %lld ms after up\n",
               ms_since(restarted));
-  EXPECT_FALSE(alive(left_over)) << "three's new run inherited its last run's sleep";
+  EXPECT_FALSE(process_running(left_over)) << "three's new run inherited its last run's sleep";
   EXPECT_EQ(lit_processes("lit-dns").size(), 1u);
   Result check = lit({"system", "check"});
   EXPECT_EQ(check.exit_code, 0) << "with the project up again\n" << check;

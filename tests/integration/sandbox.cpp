@@ -292,6 +292,14 @@ std::set<fs::path> lit_cgroup_dirs() {
   return dirs;
 }
 
+bool process_running(pid_t pid) {
+  if (pid <= 0) return false;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  auto close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+}
+
 std::vector<pid_t> cgroup_pids(const fs::path& dir) {
   std::vector<pid_t> pids;
   std::ifstream in(dir / "cgroup.procs");

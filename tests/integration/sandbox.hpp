@@ -68,6 +68,9 @@ std::set<fs::path> lit_cgroup_dirs();
 // The pids in a cgroup directory (cgroup.procs), empty when it is gone.
 std::vector<pid_t> cgroup_pids(const fs::path& dir);
 
+// The process runs: it exists and is not a zombie waiting for a slow reaper.
+bool process_running(pid_t pid);
+
 // The image every test loads, and its files.
 inline constexpr const char* kTestImage = "localhost/lit-test:latest";
 fs::path fixture(const std::string& name);
