@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
-#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -63,6 +62,7 @@ void append_event(const fs::path& journal, const Event& event, std::uint64_t max
   }
   // One write: with O_APPEND the line lands whole after every other writer's.
   if (!write_all(fd.get(), line)) throw Error::sys("append to", journal.string(), errno);
+  JournalCounter(journal).bump();  // whoever waits for the next event looks now
 }
 
 void record_event(const Paths& paths, Event event) noexcept {
@@ -192,13 +192,18 @@ void read_events(const fs::path& journal, const EventWindow& window, int cancel_
     each(e);
   };
   const bool history = window.since_ns || window.until_ns;
-  // Watch first: what is appended while the history is read wakes us.
+  // Watch first: what is appended while the history is read wakes us. Not
+  // for a window that has ended: its close would cost an SRCU grace period
+  // (see journal_counter.hpp) for nothing.
   make_dirs(journal.parent_path(), 0700);
-  UniqueFd inotify(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-  if (!inotify) throw Error::sys("watch the event journal", journal.string(), errno);
-  if (::inotify_add_watch(inotify.get(), journal.parent_path().c_str(),
-                          IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0)
-    throw Error::sys("watch the event journal", journal.parent_path().string(), errno);
+  UniqueFd inotify;
+  if (!window.until_ns || *window.until_ns > shim::now_ns()) {
+    inotify.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+    if (!inotify) throw Error::sys("watch the event journal", journal.string(), errno);
+    if (::inotify_add_watch(inotify.get(), journal.parent_path().c_str(),
+                            IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0)
+      throw Error::sys("watch the event journal", journal.parent_path().string(), errno);
+  }
   JournalReader current(journal, in_window);
   if (history) read_file_events(rotated(journal), in_window);
   current.open(!history);
@@ -210,6 +215,7 @@ void read_events(const fs::path& journal, const EventWindow& window, int cancel_
       if (left < 0) break;
       ms = static_cast<int>(std::min<int64_t>(ms, left / 1'000'000 + 1));
     }
+    if (!inotify) break;  // the window ended while its history was read
     if (!wait_change(inotify.get(), cancel_fd, ms)) return;
     current.read_new();
   }
@@ -217,36 +223,24 @@ void read_events(const fs::path& journal, const EventWindow& window, int cancel_
 }
 
 JournalWatch::JournalWatch(const Paths& paths) noexcept
-    : wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
-  const fs::path dir = event_journal(paths).parent_path();  // the run root
-  inotify_.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-  if (inotify_ &&
-      ::inotify_add_watch(inotify_.get(), dir.c_str(), IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0)
-    inotify_.reset();
-}
+    : counter_(event_journal(paths)), seen_(counter_.load()) {}
 
 void JournalWatch::wait(std::chrono::milliseconds at_most) {
-  if (!inotify_ || !wake_) {
+  if (!counter_.valid()) {
     std::this_thread::sleep_for(at_most);
     return;
   }
-  pollfd fds[2] = {{inotify_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
-  const int n = ::poll(fds, 2, static_cast<int>(at_most.count()));
-  if (n <= 0) return;  // timed out, or a signal: the caller looks again either way
-  char buf[4096];
-  if (fds[0].revents != 0)
-    while (::read(inotify_.get(), buf, sizeof buf) > 0) {
-    }
-  if (fds[1].revents != 0) {
-    std::uint64_t count = 0;
-    [[maybe_unused]] ssize_t r = ::read(wake_.get(), &count, sizeof count);
-  }
+  if (!interrupted_.exchange(false) && counter_.load() == seen_)
+    counter_.wait_while(seen_, at_most);
+  interrupted_.store(false);
+  seen_ = counter_.load();
 }
 
 void JournalWatch::interrupt() noexcept {
-  if (!wake_) return;
-  const std::uint64_t one = 1;
-  [[maybe_unused]] ssize_t r = ::write(wake_.get(), &one, sizeof one);
+  interrupted_.store(true);
+  // A bump, not a bare wake: a wait() about to sleep sees the counter moved.
+  // Other processes' waiters take one more look, for nothing.
+  counter_.bump();
 }
 
 }  // namespace lit::runtime

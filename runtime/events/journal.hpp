@@ -6,6 +6,7 @@
 // concurrent writers never interleave. Past a few MiB the file is rotated to
 // events.jsonl.1 (one older generation is kept). Like docker's, the events
 // live in the runtime root: a reboot forgets them.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include <string>
 
 #include "runtime/events/event.hpp"
+#include "runtime/events/journal_counter.hpp"
 #include "runtime/state/record.hpp"
 #include "runtime/util/fs.hpp"
 #include "runtime/util/paths.hpp"
@@ -60,22 +62,24 @@ void read_events(const std::filesystem::path& journal, const EventWindow& window
 
 // Wakes whoever waits for containers to change (up's dependency conditions,
 // up --wait): what they wait for (a container created, started, exited, its
-// health changed) is recorded in the journal as it happens, so a watch on its
-// directory replaces polling. A change the journal misses (a supervisor
-// killed outright) is still seen at the caller's polling period: wait()
-// returns after `at_most` in any case (and only then without inotify, or
-// while the run root does not exist yet).
+// health changed) is recorded in the journal as it happens, and each append
+// bumps the journal's counter (journal_counter.hpp), so waiting replaces
+// polling. A change the journal misses (a supervisor killed outright) is
+// still seen at the caller's polling period: wait() returns after `at_most`
+// in any case (and only then when the counter cannot be mapped).
 class JournalWatch {
  public:
   explicit JournalWatch(const Paths& paths) noexcept;
-  // Returns when the journal's directory changed since the watch was made or
+  // Returns when the journal was appended to since the watch was made or
   // the last wait() returned, when interrupt() was called, or after at_most.
   void wait(std::chrono::milliseconds at_most);
   // Ends a wait() in another thread now, and the next one if none is running.
   void interrupt() noexcept;
 
  private:
-  UniqueFd inotify_, wake_;
+  JournalCounter counter_;
+  std::uint32_t seen_ = 0;
+  std::atomic<bool> interrupted_{false};
 };
 
 }  // namespace lit::runtime

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/eventfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -151,4 +152,34 @@ TEST_F(JournalTest, AWatchWakesWhenAnEventIsAppendedOrWhenInterrupted) {
   watch.wait(60s);
   waker.join();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 30s);
+}
+
+// The counter the watch waits on is a futex word in a file's shared page:
+// an append by another process wakes it, and one made after the watch but
+// before its wait is not missed (the wait then does not sleep at all).
+TEST_F(JournalTest, AWatchSeesAnotherProcesssAppendMadeBeforeItWaits) {
+  append_event(journal, at(10, "create"));
+  const lit::Paths paths{tmp.path() / "root", journal.parent_path()};
+  JournalWatch watch(paths);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    try {
+      append_event(journal, at(20, "start"));
+    } catch (...) {
+      ::_exit(1);
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  watch.wait(60s);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 30s);
+  // Nothing new since: the next wait lasts its whole period.
+  const auto t1 = std::chrono::steady_clock::now();
+  watch.wait(50ms);
+  EXPECT_GE(std::chrono::steady_clock::now() - t1, 40ms);
+  EXPECT_TRUE(fs::exists(journal_counter_file(journal)));
 }
