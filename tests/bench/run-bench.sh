@@ -3,8 +3,12 @@
 # in the busybox fixture, all measured in one run so the ratios are comparable.
 # Run by hand as root (not in CI): bash tests/bench/run-bench.sh [RUNS] [ROUNDS]
 # Env: LIT=path/to/lit (default: builds build-bench/lit), RUNS (default 30),
-# ROUNDS (default 3): the tools take turns, RUNS runs each per round, so load
-# and the disk's state drift over all of them alike; medians are of all runs.
+# ROUNDS (default 3). Two measures, both reported:
+#   - back to back: the tools take turns by the block, RUNS runs each per
+#     round, ROUNDS rounds, so load and the disk's state drift over all of
+#     them alike; medians are of all runs;
+#   - isolated: RUNS x ROUNDS runs of each, taking turns one run at a time,
+#     each 0.1 s after the last (interleave.py).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -92,6 +96,7 @@ for round in $(seq "$rounds"); do
     "$image" true
   measure "runc.$round" runc --root "$run/runc" run bench-runc
   measure "podman.$round" "${podman[@]}" run --rm --network=none "$image" true
+  # shellcheck disable=SC2016 # expanded by the inner bash
   unshare -m --propagation private bash -c '
     umount /sys/fs/cgroup/unified 2>/dev/null || true
     measure crun.'"$round"' crun --root "$run/crun" run bench-crun'
@@ -111,6 +116,7 @@ for name in ["lit", "lit-tmpfs", "lit-userns", "crun", "runc", "podman"]:
         times += t
     med[name] = statistics.median(times) * 1000
 print()
+print("back to back (blocks of RUNS runs of one tool)")
 print("%-10s %10s   %s" % ("runtime", "median ms", "per round"))
 for name, ms in med.items():
     print("%-10s %10.1f   %s" % (name, ms, " ".join("%.1f" % x for x in per_round[name])))
@@ -122,4 +128,68 @@ print("lit/runc    %.2f" % (med["lit"] / med["runc"]))
 print("lit-userns - lit  %+.1f ms (--userns auto: id-mapped layers, no copy)" %
       (med["lit-userns"] - med["lit"]))
 print("podman/lit  %.2f" % (med["podman"] / med["lit"]))
+PY
+
+# Isolated runs: the same tools, one run each per turn in a shuffled order,
+# each 0.1 s after the last (interleave.py). That is how a person or a boot
+# script starts a container, and it costs some tools more than back to back:
+# the first process moved into a v1 cgroup from outside (crun, runc write
+# cgroup.procs) waits for an RCU grace period (~15 ms here) that a run right
+# after another skips; lit's init moves itself (join_self) and never waits.
+python3 - "$results/config.json" "$bundle" "$run" "$image" "${#lit[@]}" "${lit[@]}" \
+  "${#lit_tmpfs[@]}" "${lit_tmpfs[@]}" "${#podman[@]}" "${podman[@]}" <<'PY'
+import json, sys
+out, bundle, run, image = sys.argv[1:5]
+rest = sys.argv[5:]
+def take():
+    n = int(rest.pop(0))
+    taken = rest[:n]
+    del rest[:n]
+    return taken
+lit, lit_tmpfs, podman = take(), take(), take()
+crun_ns = ["unshare", "-m", "--propagation", "private", "bash", "-c",
+           'umount /sys/fs/cgroup/unified 2>/dev/null || true; exec "$@"', "--"]
+tools = [
+    {"name": "lit", "argv": lit + ["container", "run", "--rm", "--network", "none", image, "true"]},
+    {"name": "lit-tmpfs",
+     "argv": lit_tmpfs + ["container", "run", "--rm", "--network", "none", image, "true"]},
+    {"name": "lit-userns", "argv": lit + ["container", "run", "--rm", "--userns", "auto",
+                                          "--network", "none", image, "true"]},
+    {"name": "crun", "argv": ["crun", "--root", run + "/crun", "run", "bench-crun"],
+     "cwd": bundle, "server": crun_ns},
+    {"name": "runc", "argv": ["runc", "--root", run + "/runc", "run", "bench-runc"], "cwd": bundle},
+    {"name": "podman", "argv": podman + ["run", "--rm", "--network=none", image, "true"]},
+]
+json.dump(tools, open(out, "w"), indent=2)
+PY
+python3 "$repo/tests/bench/interleave.py" "$results/config.json" "$((runs * rounds))" 3 \
+  "$results/times.json" 0.1
+
+python3 - "$results/times.json" <<'PY'
+import json, statistics, sys
+t = {n: v["times"] for n, v in json.load(open(sys.argv[1])).items()}
+ms = lambda xs: statistics.median(xs) * 1000
+def q(xs, f):
+    xs = sorted(xs)
+    return xs[int(f * (len(xs) - 1))] * 1000
+n = len(t["lit"])
+thirds = [range(i * n // 3, (i + 1) * n // 3) for i in range(3)]
+print()
+print("isolated (%d runs of each, taking turns, 0.1 s apart)" % n)
+print("%-10s %10s %8s %8s   %s" % ("runtime", "median ms", "p25", "p75", "median by thirds of the run"))
+for name, xs in t.items():
+    print("%-10s %10.1f %8.1f %8.1f   %s" % (name, ms(xs), q(xs, .25), q(xs, .75),
+          " ".join("%.1f" % ms([xs[i] for i in r]) for r in thirds)))
+ratio = lambda a, b: ms(t[a]) / ms(t[b])
+turns = statistics.median(a / b for a, b in zip(t["lit"], t["crun"]))
+print()
+print("lit/crun    %.2f   (median of the per-turn ratios %.2f; by thirds: %s)" % (
+    ratio("lit", "crun"), turns,
+    " ".join("%.2f" % (ms([t["lit"][i] for i in r]) / ms([t["crun"][i] for i in r]))
+             for r in thirds)))
+print("lit-tmpfs/crun %.2f (lit with its root on a tmpfs)" % ratio("lit-tmpfs", "crun"))
+print("lit/runc    %.2f" % ratio("lit", "runc"))
+print("lit-userns - lit  %+.1f ms (--userns auto: id-mapped layers, no copy)" %
+      (ms(t["lit-userns"]) - ms(t["lit"])))
+print("podman/lit  %.2f" % ratio("podman", "lit"))
 PY
