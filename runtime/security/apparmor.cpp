@@ -111,7 +111,12 @@ void load_default_profile(const std::string& text) {
 
 }  // namespace
 
-bool apparmor_enabled() { return ::aa_is_enabled() == 1; }
+// Once a process: each call of aa_is_enabled reads two sysfs files, and a
+// start asked up to four times (the module's state does not change while lit runs).
+bool apparmor_enabled() {
+  static const bool enabled = ::aa_is_enabled() == 1;
+  return enabled;
+}
 
 void note_apparmor() {
   static const bool once = [] {

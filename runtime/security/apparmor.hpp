@@ -14,7 +14,7 @@
 
 namespace lit::security {
 
-// Whether the kernel runs AppArmor (libapparmor's aa_is_enabled).
+// Whether the kernel runs AppArmor (libapparmor's aa_is_enabled), asked once a process.
 bool apparmor_enabled();
 
 // Logs at debug level whether the host has AppArmor, once per process.
