@@ -191,7 +191,7 @@ void register_prune(CLI::App& container, Context& ctx) {
 void register_spawn(CLI::App& container, Context& ctx) {
   struct Opts {
     std::string id;
-    int out = -1, err = -1, in = -1, ready = -1, console = -1, ports = -1;
+    int out = -1, err = -1, in = -1, ready = -1, console = -1, ports = -1, hold = -1;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = container.add_subcommand("__spawn", "(lit-shim) start a detached container");
@@ -203,6 +203,7 @@ void register_spawn(CLI::App& container, Context& ctx) {
   cmd->add_option("--ready-fd", o->ready);
   cmd->add_option("--console-fd", o->console);
   cmd->add_option("--ports-fd", o->ports);  // the published ports to proxy go there
+  cmd->add_option("--hold-fd", o->hold);    // a held start: its release comes there
   cmd->callback([&ctx, o] {
     ::signal(SIGPIPE, SIG_IGN);  // the CLI waiting on the ready fd may be gone
     // The supervisor reads it to its end: nothing we start may hold it open,
@@ -219,12 +220,17 @@ void register_spawn(CLI::App& container, Context& ctx) {
         auto n = ::write(o->ready, text.data(), text.size());
     };
     try {
-      auto init = runtime::spawn_for_supervisor(ctx.paths, o->id,
-                                                {o->in, o->out, o->err, o->console}, o->ports);
-      // "PID STARTED_NS": lit-shim reads both (supervisor.cpp, start()).
-      std::printf("%d %lld\n", init.pid, static_cast<long long>(init.started_ns));
+      if (o->hold >= 0) ::fcntl(o->hold, F_SETFD, FD_CLOEXEC);  // ours alone, as the ports'
+      auto init = runtime::spawn_for_supervisor(
+          ctx.paths, o->id, {o->in, o->out, o->err, o->console}, o->ports, o->hold);
+      // "PID STARTED_NS": lit-shim reads both (supervisor.cpp, start()); a
+      // held start let go: "cancelled", and the CLI hears nothing.
+      if (init)
+        std::printf("%d %lld\n", init->pid, static_cast<long long>(init->started_ns));
+      else
+        std::printf("cancelled\n");
       std::fflush(stdout);
-      tell("ok\n");
+      if (init) tell("ok\n");
     } catch (const runtime::StartError& e) {
       tell(std::to_string(e.exit_code()) + "\n" + e.what() + "\n" + e.hint() + "\n");
       ctx.exit_code = e.exit_code();

@@ -163,7 +163,8 @@ void best_effort(const char* what, const std::string& name, F&& f) noexcept {
 
 // The names of a container that runs (its init recorded on its endpoints),
 // from its own endpoints only.
-void publish_names(const Paths& paths, const NetworkStore& networks, const runtime::Endpoint& ep) {
+void publish_dns_names(const Paths& paths, const NetworkStore& networks,
+                       const runtime::Endpoint& ep) {
   DnsService(paths).publish(ep.id, ep.pid, ep.pid_start_time, networks.networks_of(ep.id));
 }
 
@@ -262,7 +263,8 @@ void Manager::create(const Paths& paths, runtime::Endpoint& ep) {
   });
 }
 
-std::vector<PublishedPort> Manager::start(const Paths& paths, const runtime::Endpoint& ep) {
+std::vector<PublishedPort> Manager::start(const Paths& paths, const runtime::Endpoint& ep,
+                                          runtime::Names names) {
   return in_home_netns([&] {
     NetworkStore networks = store(paths);
     Firewall fw = firewall(paths);
@@ -290,7 +292,7 @@ std::vector<PublishedPort> Manager::start(const Paths& paths, const runtime::End
                        stale_port_owner(networks));
         for (const auto& p : ports.ports) bound.push_back(p);
       }
-      publish_names(paths, networks, ep);
+      if (names == runtime::Names::WithStart) publish_dns_names(paths, networks, ep);
       for (const auto& net : joined) network_event(paths, "connect", net.id, net.name, ep.id);
     } catch (Error& e) {
       stop(paths, ep);
@@ -298,6 +300,10 @@ std::vector<PublishedPort> Manager::start(const Paths& paths, const runtime::End
     }
     return bound;
   });
+}
+
+void Manager::publish_names(const Paths& paths, const runtime::Endpoint& ep) {
+  in_home_netns([&] { publish_dns_names(paths, store(paths), ep); });
 }
 
 void Manager::stop(const Paths& paths, const runtime::Endpoint& ep) noexcept {
@@ -347,7 +353,7 @@ NetworkAttachment Manager::connect(const Paths& paths, const runtime::Endpoint& 
         UniqueFd netns = open_netns(ep.pid);
         link_into(netns.get(), ep, a, net, false);
         networks.set_running(ep.id, ep.pid, ep.pid_start_time);
-        publish_names(paths, networks, ep);
+        publish_dns_names(paths, networks, ep);
       }
       record(a);
       network_event(paths, "connect", a.network_id, a.network, ep.id);

@@ -32,8 +32,9 @@ class Manager : public runtime::NetworkHooks {
   // `disconnect` through runtime::connect_container and disconnect_container,
   // which keep the container's record).
   void create(const Paths& paths, runtime::Endpoint& ep) override;
-  std::vector<runtime::PublishedPort> start(const Paths& paths,
-                                            const runtime::Endpoint& ep) override;
+  std::vector<runtime::PublishedPort> start(const Paths& paths, const runtime::Endpoint& ep,
+                                            runtime::Names names) override;
+  void publish_names(const Paths& paths, const runtime::Endpoint& ep) override;
   void stop(const Paths& paths, const runtime::Endpoint& ep) noexcept override;
   void remove(const Paths& paths, const runtime::Endpoint& ep) noexcept override;
   runtime::NetworkAttachment connect(

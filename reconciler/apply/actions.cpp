@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "network/manager.hpp"
@@ -133,9 +134,18 @@ std::string create_container(const Paths& paths, const Project& project, const D
   // error is in `inspect`; the next `up` retries it.
   ContainerRecord rec = create_replica(paths, rr);
   if (!a.start) return rec.id;  // --no-start, `lit create`
+  // Waiting for healthy dependencies, its start is made ready once they have
+  // started (not before: their own starts come first), and held until they
+  // are healthy; then only the init's own start is left. A failed wait lets
+  // the held start go: the container stays Created.
+  std::optional<runtime::HeldStart> held;
+  if (!wait_first && ctx.wait_for_dependencies_started()) held.emplace(paths, rec);
   if (!wait_first) ctx.wait_for_dependencies();
   ctx.step("Starting");
-  runtime::launch_supervisor(paths, rec);
+  if (held)
+    held->release();
+  else
+    runtime::launch_supervisor(paths, rec);
   return rec.id;
 }
 

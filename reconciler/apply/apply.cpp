@@ -108,12 +108,19 @@ class Applier {
     void step(const char* status) override {
       applier_.emit(action_, status, ProgressState::Working);
     }
-    void wait_for_dependencies() override { applier_.wait_for(action_); }
+    void wait_for_dependencies() override {
+      applier_.wait_for(action_, waiting_shown_);
+      waiting_shown_ = true;
+    }
+    bool wait_for_dependencies_started() override {
+      return applier_.wait_started(action_, waiting_shown_);
+    }
     bool cancelled() const override { return applier_.options_.stop.stop_requested(); }
 
    private:
     Applier& applier_;
     const Action& action_;
+    bool waiting_shown_ = false;  // "Waiting" was reported
   };
 
   void emit(const Action& a, const std::string& status, ProgressState st,
@@ -125,9 +132,9 @@ class Applier {
 
   // Checks each condition again when something in the process changed, and at
   // least every options_.recheck for what changes outside it (containers).
-  void wait_for(const Action& a) {
+  void wait_for(const Action& a, bool waiting_shown) {
     if (a.wait_for.empty()) return;
-    emit(a, "Waiting", ProgressState::Working);
+    if (!waiting_shown) emit(a, "Waiting", ProgressState::Working);
     const auto timeout = options_.dependency_timeout;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (const auto& dep : a.wait_for) {
@@ -153,11 +160,42 @@ class Applier {
           warn(a, failure + " (optional dependency: starting without it)");
           break;
         }
-        std::unique_lock lock(mutex_);
-        changed_.wait_until(lock, options_.stop, std::min(now + options_.recheck, deadline),
-                            [&] { return generation_ != seen; });
+        await_change(seen, std::min(now + options_.recheck, deadline));
       }
     }
+  }
+
+  // wait_for's first part, for a start prepared meanwhile: every dependency
+  // waited for healthy (required ones only) has started. False when the
+  // action waits on anything else, or a dependency will not start, does not
+  // within the dependency timeout, or the apply is cancelled.
+  bool wait_started(const Action& a, bool& waiting_shown) {
+    if (a.wait_for.empty() || !std::all_of(a.wait_for.begin(), a.wait_for.end(), [](auto& d) {
+          return d.condition == Condition::Healthy && d.required;
+        }))
+      return false;
+    if (!waiting_shown) emit(a, "Waiting", ProgressState::Working);
+    waiting_shown = true;
+    const auto deadline = std::chrono::steady_clock::now() + options_.dependency_timeout;
+    for (DesiredDependency dep : a.wait_for) {
+      dep.condition = Condition::Started;
+      for (;;) {
+        std::uint64_t seen = generation();
+        if (options_.stop.stop_requested()) return false;
+        ConditionState c = runner_.condition(dep);
+        if (c.kind == ConditionState::Kind::Holds) break;
+        auto now = std::chrono::steady_clock::now();
+        if (c.kind == ConditionState::Kind::Never || now > deadline) return false;
+        await_change(seen, std::min(now + options_.recheck, deadline));
+      }
+    }
+    return true;
+  }
+
+  // Until something changed since generation `seen`, the apply is cancelled, or `until`.
+  void await_change(std::uint64_t seen, std::chrono::steady_clock::time_point until) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_until(lock, options_.stop, until, [&] { return generation_ != seen; });
   }
 
   // Wakes the waiting actions whenever the runner sees a change outside the

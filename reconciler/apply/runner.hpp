@@ -20,6 +20,11 @@ class ActionContext {
   // one never will, when they do not within the dependency timeout, or when
   // the apply is cancelled.
   virtual void wait_for_dependencies() = 0;
+  // Blocks until every dependency the action waits to be healthy has started:
+  // then its own start can be prepared while they become healthy (a held
+  // start). False, at once or later, when it waits on anything else, or a
+  // dependency will not start; wait_for_dependencies() then says why.
+  virtual bool wait_for_dependencies_started() = 0;
   // Whether the apply is being cancelled (long waits of an action end early).
   virtual bool cancelled() const = 0;
 };

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,7 +81,9 @@ std::vector<std::string> shim_args(const Paths& paths, const ContainerRecord& r)
 
 // The shim is a grandchild in its own session: it is nobody's child that
 // waits, and neither the terminal's signals nor the CLI's death reach it.
-void fork_shim(const std::vector<std::string>& args, int ready_fd, int lock_fd) {
+// Its fds: 3 the ready pipe, 4 the operation lock, 5 a held start's release
+// (hold_fd, when not -1).
+void fork_shim(const std::vector<std::string>& args, int ready_fd, int lock_fd, int hold_fd = -1) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -92,10 +95,12 @@ void fork_shim(const std::vector<std::string>& args, int ready_fd, int lock_fd) 
     if (shim != 0) ::_exit(shim < 0 ? 1 : 0);
     int w = ::fcntl(ready_fd, F_DUPFD, 10);
     int l = ::fcntl(lock_fd, F_DUPFD, 10);
+    int h = hold_fd >= 0 ? ::fcntl(hold_fd, F_DUPFD, 10) : -1;
     int null = ::open("/dev/null", O_RDWR);
     if (w < 0 || l < 0 || null < 0 || ::dup2(w, 3) < 0 || ::dup2(l, 4) < 0) ::_exit(126);
+    if (hold_fd >= 0 && (h < 0 || ::dup2(h, 5) < 0)) ::_exit(126);
     for (int i = 0; i < 3; ++i) ::dup2(null, i);
-    ::close_range(5, ~0U, 0);
+    ::close_range(hold_fd >= 0 ? 6 : 5, ~0U, 0);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
@@ -106,23 +111,12 @@ void fork_shim(const std::vector<std::string>& args, int ready_fd, int lock_fd) 
     throw Error("start the supervisor", args[0], 0, "fork failed");
 }
 
-}  // namespace
-
-void launch_supervisor(const Paths& paths, const ContainerRecord& record) {
-  FileLock op_lock(RecordStore(paths).operation_lock(record.id));
-  launch_supervisor(paths, record, op_lock);
-}
-
-void launch_supervisor(const Paths& paths, const ContainerRecord& record, const FileLock& op_lock) {
-  const std::string context = "start container " + record.name;
-  std::vector<std::string> args = shim_args(paths, record);
-  int fds[2];
-  check_sys(::pipe2(fds, O_CLOEXEC), "create pipe");
-  UniqueFd rd(fds[0]), wr(fds[1]);
-  fork_shim(args, wr.get(), op_lock.fd());
-  wr.reset();
+// The supervisor's answer on the ready pipe: returns on "ok", else throws the
+// start's error as __spawn wrote it.
+void await_start(int ready_fd, const std::string& name) {
+  const std::string context = "start container " + name;
   // "ok", or the start's exit code and one-line error, then EOF.
-  std::string reply = read_all(rd.get());
+  std::string reply = read_all(ready_fd);
   if (reply.starts_with("ok")) return;
   if (reply.empty())
     throw StartError(
@@ -143,8 +137,75 @@ void launch_supervisor(const Paths& paths, const ContainerRecord& record, const 
   throw StartError(std::move(e), code);
 }
 
-SpawnedInit spawn_for_supervisor(const Paths& paths, const std::string& id,
-                                 const DetachedStdio& stdio, int ports_fd) {
+// A held start's release did not come: its `lit` let it go, or died.
+class StartCancelled : public StartError {
+ public:
+  StartCancelled() : StartError(Error("the start was cancelled before it was released"), 125) {}
+};
+
+// __spawn, in a held start, before the init goes: one byte from HeldStart::release().
+void await_release(int hold_fd) {
+  char go = 0;
+  ssize_t n;
+  while ((n = ::read(hold_fd, &go, 1)) < 0 && errno == EINTR) {
+  }
+  if (n != 1 || go != 'g') throw StartCancelled();
+}
+
+}  // namespace
+
+void launch_supervisor(const Paths& paths, const ContainerRecord& record) {
+  FileLock op_lock(RecordStore(paths).operation_lock(record.id));
+  launch_supervisor(paths, record, op_lock);
+}
+
+void launch_supervisor(const Paths& paths, const ContainerRecord& record, const FileLock& op_lock) {
+  std::vector<std::string> args = shim_args(paths, record);
+  int fds[2];
+  check_sys(::pipe2(fds, O_CLOEXEC), "create pipe");
+  UniqueFd rd(fds[0]), wr(fds[1]);
+  fork_shim(args, wr.get(), op_lock.fd());
+  wr.reset();
+  await_start(rd.get(), record.name);
+}
+
+HeldStart::HeldStart(const Paths& paths, const ContainerRecord& record)
+    : op_lock_(RecordStore(paths).operation_lock(record.id)), name_(record.name) {
+  std::vector<std::string> args = shim_args(paths, record);
+  args.insert(args.end(), {"--hold-fd", "5"});
+  int fds[2];
+  check_sys(::pipe2(fds, O_CLOEXEC), "create pipe");
+  UniqueFd rd(fds[0]), wr(fds[1]);
+  int hold[2];
+  check_sys(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, hold), "create socket pair");
+  UniqueFd theirs(hold[0]);
+  hold_.reset(hold[1]);
+  fork_shim(args, wr.get(), op_lock_.fd(), theirs.get());
+  ready_ = std::move(rd);
+}
+
+HeldStart::~HeldStart() {
+  if (!hold_) return;
+  hold_.reset();  // the end of the stream: __spawn undoes the start
+  try {
+    std::string reply = read_all(ready_.get());  // empty once the supervisor is gone
+    if (!reply.empty() && !reply.starts_with("ok"))
+      spdlog::debug("container {}: its held start failed: {}", name_, reply);
+  } catch (const std::exception&) {
+  }
+}
+
+void HeldStart::release() {
+  if (!hold_) throw Error("start container " + name_ + ": released twice");
+  // A start that failed while held has gone: its error is on the ready pipe.
+  [[maybe_unused]] ssize_t n = ::send(hold_.get(), "g", 1, MSG_NOSIGNAL);
+  hold_.reset();
+  await_start(ready_.get(), name_);
+}
+
+std::optional<SpawnedInit> spawn_for_supervisor(const Paths& paths, const std::string& id,
+                                                const DetachedStdio& stdio, int ports_fd,
+                                                int hold_fd) {
   RecordStore records(paths);
   auto rec = records.read(id);
   if (!rec) throw StartError(Error("no such container: " + id), 125);
@@ -163,8 +224,14 @@ SpawnedInit spawn_for_supervisor(const Paths& paths, const std::string& id,
   };
   try {
     // In the try: a network that cannot be joined is a start failure like any other.
-    RunHooks hooks = start_hooks(paths, *rec, ports);
+    const bool held = hold_fd >= 0;
+    RunHooks hooks = start_hooks(paths, *rec, ports, held ? Names::Later : Names::WithStart);
     hooks.on_start = on_start;
+    if (held)
+      hooks.before_go = [hold_fd, publish_names = std::move(hooks.before_go)] {
+        await_release(hold_fd);
+        if (publish_names) publish_names();
+      };
     std::vector<shim::ProxyListener> proxied;
     if (ports_fd >= 0 && ports_need_proxy(*rec)) {
       // Bound while the init waits: a port taken fails the start before it runs.
@@ -181,6 +248,9 @@ SpawnedInit spawn_for_supervisor(const Paths& paths, const std::string& id,
     }
     record_container_event(paths, *rec, "start");  // the first start and each restart's
     return spawned;
+  } catch (const StartCancelled&) {  // nothing ran: it stays Created, as it was
+    network_stop(paths, *rec);
+    return std::nullopt;
   } catch (const StartError& e) {
     network_stop(paths, *rec);
     records.update(id, [&](ContainerRecord& r) {

@@ -12,11 +12,13 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "runtime/lifecycle/restart_policy.hpp"
 #include "runtime/process/run.hpp"
 #include "runtime/state/record.hpp"
+#include "runtime/util/fs.hpp"
 #include "runtime/util/paths.hpp"
 
 namespace lit::runtime {
@@ -32,6 +34,32 @@ void launch_supervisor(const Paths& paths, const ContainerRecord& record);
 // The same, with the operation lock the caller already holds.
 void launch_supervisor(const Paths& paths, const ContainerRecord& record, const FileLock& op_lock);
 
+// A start made ready to its last step and held there until release(): the
+// supervisor runs, and __spawn has made the container's cgroup, run
+// directory, namespaces, links and published ports, then waits before its
+// init goes. `up` prepares a container this way while its dependencies become
+// healthy, so that once they are, only the init's own start is left (its
+// root, its exec). While held, the record says Created and its names are not
+// in DNS. Not released (destroyed, or the `lit` holding it died: the release
+// is a socket whose end is then closed), __spawn undoes the start: the record
+// stays Created and nothing of the start is left. The operation lock is held
+// throughout (launch_supervisor's).
+class HeldStart {
+ public:
+  HeldStart(const Paths& paths, const ContainerRecord& record);
+  HeldStart(HeldStart&&) = default;
+  HeldStart& operator=(HeldStart&&) = delete;
+  ~HeldStart();
+  // Lets the init go; returns once the container runs. Throws StartError as
+  // launch_supervisor does (also for a failure while it was held).
+  void release();
+
+ private:
+  FileLock op_lock_;
+  std::string name_;
+  UniqueFd hold_, ready_;
+};
+
 // The init __spawn started, and when (realtime ns, the moment recorded as
 // started_at): the supervisor times the first health probe from it.
 struct SpawnedInit {
@@ -45,8 +73,12 @@ struct SpawnedInit {
 // ports need the supervisor's proxy (published_proxy.hpp), their host sockets
 // are bound before it runs (a port taken fails the start) and sent over
 // `ports_fd` (-1: the supervisor takes none; then they are not proxied).
-SpawnedInit spawn_for_supervisor(const Paths& paths, const std::string& id,
-                                 const DetachedStdio& stdio, int ports_fd = -1);
+// A held start (HeldStart; `hold_fd` its end of the release) waits for the
+// release right before the init goes; nullopt when none came (the start was
+// undone and the record is still Created).
+std::optional<SpawnedInit> spawn_for_supervisor(const Paths& paths, const std::string& id,
+                                                const DetachedStdio& stdio, int ports_fd = -1,
+                                                int hold_fd = -1);
 
 // What the supervisor tells __exited about one run of the container.
 struct ExitReport {

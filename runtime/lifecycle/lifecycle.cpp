@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <memory>
 #include <system_error>
 
 #include "runtime/cgroups/cgroup.hpp"
@@ -283,7 +284,7 @@ void record_exit_events(const Paths& paths, const ContainerRecord& record,
 }
 
 RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
-                     std::vector<PublishedPort>& ports) {
+                     std::vector<PublishedPort>& ports, Names names) {
   RunHooks hooks;
   hooks.seccomp_cache = paths.seccomp_cache();
   hooks.apparmor_state = paths.run_root;
@@ -299,12 +300,15 @@ RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
     if (!net)
       throw StartError(
           Error("start container " + record.name + ": networks are not available here"), 125);
-    hooks.before_start = [&paths, endpoint = endpoint_of(record), &ports, net](pid_t pid) mutable {
-      endpoint.status = ContainerStatus::Running;
-      endpoint.pid = pid;
-      endpoint.pid_start_time = process_start_time(pid);
-      ports = net->start(paths, endpoint);
+    auto endpoint = std::make_shared<Endpoint>(endpoint_of(record));
+    hooks.before_start = [&paths, endpoint, &ports, net, names](pid_t pid) {
+      endpoint->status = ContainerStatus::Running;
+      endpoint->pid = pid;
+      endpoint->pid_start_time = process_start_time(pid);
+      ports = net->start(paths, *endpoint, names);
     };
+    if (names == Names::Later)
+      hooks.before_go = [&paths, endpoint, net] { net->publish_names(paths, *endpoint); };
   }
   if (record.spec.network == NetworkMode::Container) hooks.netns = open_joined_netns(paths, record);
   if (record.spec.pid.mode == NamespaceMode::Container)

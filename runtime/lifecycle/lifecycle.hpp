@@ -30,9 +30,10 @@ ExitStatus run_created(const Paths& paths, const ContainerRecord& record,
 // it bound in `ports`; a joined network namespace; the seccomp cache in the run
 // root. network_stop undoes the attachment after the container exited;
 // network_remove also releases its addresses (the container is removed). Both
-// do nothing for a container not on lit networks.
+// do nothing for a container not on lit networks. Names::Later (a held start):
+// its DNS names wait for hooks.before_go, which publishes them.
 RunHooks start_hooks(const Paths& paths, const ContainerRecord& record,
-                     std::vector<PublishedPort>& ports);
+                     std::vector<PublishedPort>& ports, Names names = Names::WithStart);
 void network_stop(const Paths& paths, const ContainerRecord& record);
 void network_remove(const Paths& paths, const ContainerRecord& record) noexcept;
 

@@ -64,6 +64,10 @@ struct ConnectRequest {
   std::string interface;  // its name in the container; empty: the next free ethN
 };
 
+// When a started container's names appear in lit's DNS: with the rest of its
+// start, or once a held start is released (NetworkHooks::publish_names).
+enum class Names { WithStart, Later };
+
 // The runtime calls these only for containers on lit networks (--network N).
 class NetworkHooks {
  public:
@@ -73,9 +77,12 @@ class NetworkHooks {
   // allocated.
   virtual void create(const Paths& paths, Endpoint& endpoint) = 0;
   // Its init (endpoint.pid, Running) is in its namespaces: links into its
-  // network namespace, published ports, its names in DNS. Returns the ports
-  // bound. Throws leaving nothing behind.
-  virtual std::vector<PublishedPort> start(const Paths& paths, const Endpoint& endpoint) = 0;
+  // network namespace, published ports, its names in DNS (Names::Later: not
+  // yet). Returns the ports bound. Throws leaving nothing behind.
+  virtual std::vector<PublishedPort> start(const Paths& paths, const Endpoint& endpoint,
+                                           Names names) = 0;
+  // After start(..., Names::Later): its names in DNS, now that it runs.
+  virtual void publish_names(const Paths& paths, const Endpoint& endpoint) = 0;
   // The container exited (or is being removed): its ports and DNS names go.
   // Its links died with its network namespace. Never throws; idempotent.
   virtual void stop(const Paths& paths, const Endpoint& endpoint) noexcept = 0;

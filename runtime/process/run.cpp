@@ -202,13 +202,15 @@ class Launch {
     return pid;
   }
 
-  // The before_start hook, "go" with the namespace made meanwhile, and the
-  // wait for the init's exec; then the on_start hook. The pty master with -t.
+  // The before_start and before_go hooks, "go" with the namespace made
+  // meanwhile, and the wait for the init's exec; then the on_start hook. The
+  // pty master with -t.
   UniqueFd go(pid_t pid, InitGuard& init) {
     (*cgroup_)->start_with(pid);  // a systemd scope, made with the init in it
     Channel channel(parent_end_.get());
     if (spec_.userns.enabled()) send_userns_root(pid, channel);
     if (hooks_.before_start) hooks_.before_start(pid);
+    if (hooks_.before_go) hooks_.before_go();
     // The thread has been making it while the init was cloned and joined its cgroup.
     UniqueFd own_netns = netns_ ? netns_->take() : UniqueFd();
     channel.send_go(own_netns.get());

@@ -29,6 +29,10 @@ struct RunHooks {
   // Called once the init is in its namespaces and cgroup, before it sets up its
   // rootfs: e.g. to move a veth into /proc/<pid>/ns/net. Throwing aborts the start.
   std::function<void(pid_t pid)> before_start;
+  // Called after before_start, right before the init is told to go: a held
+  // start (detached.hpp, HeldStart) waits here for its release, everything
+  // else made. Throwing aborts the start.
+  std::function<void()> before_go;
   // Called once the user's command was exec'd successfully (the init's pid as
   // seen from the host), e.g. to record its pid in the container record.
   std::function<void(pid_t pid)> on_start;

@@ -82,20 +82,23 @@ struct Pipe {
 struct Outcome {
   int code = 0, signal = 0;
   bool start_failed = false, killed_unhealthy = false;
+  bool cancelled = false;  // a held start let go: nothing ran, nothing to record
   int64_t ran_ms = 0;
 };
 
 class Supervisor {
  public:
-  explicit Supervisor(const SupervisorConfig& c) : c_(c), op_lock_(c.lock_fd) {
-    // Ours alone: the helpers and the container must not keep it held.
+  explicit Supervisor(const SupervisorConfig& c) : c_(c), op_lock_(c.lock_fd), hold_(c.hold_fd) {
+    // Ours alone: the helpers and the container must not keep them.
     if (op_lock_) ::fcntl(op_lock_.get(), F_SETFD, FD_CLOEXEC);
+    if (hold_) ::fcntl(hold_.get(), F_SETFD, FD_CLOEXEC);
   }
 
   int run() {
     if (!setup()) return 1;
     for (bool first = true;; first = false) {
       Outcome o = run_once(first);
+      if (o.cancelled) return 0;
       int64_t delay = report_exit(o, first);
       if (attach_ && !o.start_failed) attach_->finish(o.code);  // recorded: attach returns now
       op_lock_.reset();  // the first start (or its failure) is recorded
@@ -166,7 +169,12 @@ class Supervisor {
       args.insert(args.end(), {"--ports-fd", "8"});
       fds.emplace_back(8, ports_peer.get());
     }
+    if (first && hold_) {
+      args.insert(args.end(), {"--hold-fd", "9"});
+      fds.emplace_back(9, hold_.get());
+    }
     pid_t helper = spawn(args, fds);
+    hold_.reset();  // __spawn's alone now
     status.write.reset();
     out.write.reset();
     err.write.reset();
@@ -177,6 +185,10 @@ class Supervisor {
     std::string pid_text = read_all(status.read.get());
     int st = wait_status_of(helper);
     if (console) master_.reset(receive_fd(console.get()));
+    if (helper >= 0 && st >= 0 && pid_text.starts_with("cancelled")) {
+      o.cancelled = true;
+      return false;
+    }
     if (helper < 0 || st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
       // The ready fd stays open until __exited has cleaned up (--rm): the CLI
       // returns only once nothing of the failed container is left.
@@ -406,6 +418,7 @@ class Supervisor {
 
   const SupervisorConfig& c_;
   UniqueFd op_lock_;
+  UniqueFd hold_;  // a held start's release, until the first __spawn has it
   UniqueFd sigfd_, timerfd_;
   std::unique_ptr<Pipe> stdin_;
   UniqueFd master_;  // -t: the pty master __spawn just sent
@@ -470,6 +483,8 @@ bool parse_supervisor_args(int argc, char** argv, SupervisorConfig& c, std::stri
       c.ready_fd = static_cast<int>(n);
     else if (a == "--lock-fd" && parse_number(v, n) && n >= 0)
       c.lock_fd = static_cast<int>(n);
+    else if (a == "--hold-fd" && parse_number(v, n) && n >= 0)
+      c.hold_fd = static_cast<int>(n);
     else {
       error = "bad argument " + std::string(a) + " " + v;
       return false;

@@ -31,6 +31,9 @@ struct SupervisorConfig {
   std::string attach_path;  // the attach socket, made once the container runs (empty: none)
   int ready_fd = -1;        // `run -d` waits for "ok" or an error on it, then EOF
   int lock_fd = -1;  // the container's operation lock: held until the first start is recorded
+  // A held start (lifecycle/detached.hpp, HeldStart): the first start waits
+  // for its release on this socket, passed on to __spawn (-1: none).
+  int hold_fd = -1;
 };
 
 // lit-shim's command line; false with a message in `error` on bad usage.

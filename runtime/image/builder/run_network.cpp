@@ -52,7 +52,7 @@ void RunEndpoint::start(pid_t pid) {
   endpoint_.status = runtime::ContainerStatus::Running;
   endpoint_.pid = pid;
   endpoint_.pid_start_time = runtime::process_start_time(pid);
-  net_->start(paths_, endpoint_);
+  net_->start(paths_, endpoint_, runtime::Names::WithStart);
 }
 
 }  // namespace lit::image::builder

@@ -69,6 +69,12 @@ class FakeRunner : public ActionRunner {
     std::lock_guard lock(m_);
     conditions_[service] = {kind, std::move(why)};
   }
+  // `service`'s containers started (a service_started condition holds; the
+  // others answer as set).
+  void set_started(const std::string& service) {
+    std::lock_guard lock(m_);
+    started_.insert(service);
+  }
   // When the action on `target` succeeds, `service`'s conditions hold.
   void on_success_holds(const std::string& target, const std::string& service) {
     std::lock_guard lock(m_);
@@ -76,9 +82,10 @@ class FakeRunner : public ActionRunner {
   }
 
   // Waits, with a bound, until `pred` holds over the log; false on timeout.
-  bool wait_until(const std::function<bool(const std::vector<std::string>&)>& pred) {
+  bool wait_until(const std::function<bool(const std::vector<std::string>&)>& pred,
+                  std::chrono::milliseconds bound = kBound) {
     std::unique_lock lock(m_);
-    return cv_.wait_for(lock, kBound, [&] { return pred(log_); });
+    return cv_.wait_for(lock, bound, [&] { return pred(log_); });
   }
   bool started(const std::string& target) {
     return wait_until([&](const auto& log) { return logged(log, "start " + target); });
@@ -107,6 +114,7 @@ class FakeRunner : public ActionRunner {
       std::string target;
       ~Ended() { self->record("end " + target, -1); }
     } ended{this, a.target};
+    if (waits(a.kind) && context.wait_for_dependencies_started()) record("prepare " + a.target, 0);
     if (waits(a.kind)) context.wait_for_dependencies();
     context.step("Working");
     std::unique_lock lock(m_);
@@ -121,6 +129,9 @@ class FakeRunner : public ActionRunner {
   ConditionState condition(const DesiredDependency& dep) override {
     std::lock_guard lock(m_);
     auto it = conditions_.find(dep.service);
+    if (dep.condition == Condition::Started && started_.contains(dep.service) &&
+        (it == conditions_.end() || it->second.kind == Kind::Waiting))
+      return {Kind::Holds};
     return it == conditions_.end() ? ConditionState{Kind::Waiting} : it->second;
   }
 
@@ -136,7 +147,7 @@ class FakeRunner : public ActionRunner {
   std::mutex m_;
   std::condition_variable cv_;
   std::map<std::string, std::string> failures_, makes_hold_;
-  std::set<std::string> held_;
+  std::set<std::string> held_, started_;
   std::map<std::string, ConditionState> conditions_;
   std::vector<std::string> log_;
   int running_ = 0, max_running_ = 0;
@@ -400,6 +411,55 @@ TEST(ApplyTest, AWaitingActionWakesWhenTheRunnerSeesAChangeOutsideTheProcess) {
   runner.change_outside("db");
   EXPECT_THAT(apply.result().errors, IsEmpty());
   EXPECT_THAT(events.of("Container web"), ElementsAre("Waiting", "Working", "Done"));
+}
+
+TEST(ApplyTest, AStartWaitingForHealthyDependenciesIsPreparedOnceTheyHaveStarted) {
+  Plan plan{.actions = {container("web", {},
+                                  {{.service = "db", .condition = Condition::Healthy},
+                                   {.service = "cache", .condition = Condition::Healthy}})}};
+  WatchingRunner runner;
+  Events events;
+  AsyncApply apply(plan, runner, fast_options(), events);
+  ASSERT_TRUE(events.wait_for("Container web Waiting"));
+  runner.set_started("db");
+  runner.change_outside("nothing");
+  // Not while cache has not started: its own start comes first.
+  EXPECT_FALSE(
+      runner.wait_until([](const auto& log) { return FakeRunner::logged(log, "prepare web"); },
+                        std::chrono::milliseconds(100)));
+  runner.set_started("cache");
+  runner.change_outside("nothing");
+  ASSERT_TRUE(
+      runner.wait_until([](const auto& log) { return FakeRunner::logged(log, "prepare web"); }));
+  EXPECT_FALSE(FakeRunner::logged(runner.log(), "end web")) << "web went on before db was healthy";
+  runner.change_outside("db");
+  runner.change_outside("cache");
+  EXPECT_THAT(apply.result().errors, IsEmpty());
+  EXPECT_THAT(runner.log(), ElementsAre("start web", "prepare web", "end web"));
+  EXPECT_THAT(events.of("Container web"), ElementsAre("Waiting", "Working", "Done"));
+}
+
+TEST(ApplyTest, AStartIsNotPreparedForOtherConditionsOrADependencyThatWillNotStart) {
+  // service_started, an optional dependency, service_completed_successfully:
+  // nothing to prepare while waiting.
+  Plan plan{
+      .actions = {
+          container("a", {}, {{.service = "db", .condition = Condition::Started}}),
+          container("b", {},
+                    {{.service = "db", .condition = Condition::Healthy, .required = false}}),
+          container("c", {}, {{.service = "job", .condition = Condition::CompletedSuccessfully}}),
+          container("d", {}, {{.service = "broken", .condition = Condition::Healthy}})}};
+  FakeRunner runner;
+  runner.set_started("job");
+  runner.set_condition("db", Kind::Holds);
+  runner.set_condition("job", Kind::Holds);
+  runner.set_condition("broken", Kind::Never, "service broken exited before it was healthy");
+  Events events;
+  ApplyResult result = apply_plan(plan, runner, fast_options(), events.sink());
+  EXPECT_THAT(result.errors,
+              ElementsAre("create container d: dependency failed to start: service broken exited "
+                          "before it was healthy"));
+  for (const auto& entry : runner.log()) EXPECT_FALSE(entry.starts_with("prepare")) << entry;
 }
 
 TEST(ApplyTest, ADependencyThatNeverWillBeHealthyFailsTheActionAndSkipsItsDependants) {

@@ -29,10 +29,11 @@ struct FakeHooks final : NetworkHooks {
   bool undone = false;
 
   void create(const lit::Paths&, Endpoint& ep) override { seen.push_back(ep); }
-  std::vector<PublishedPort> start(const lit::Paths&, const Endpoint& ep) override {
+  std::vector<PublishedPort> start(const lit::Paths&, const Endpoint& ep, Names) override {
     seen.push_back(ep);
     return {};
   }
+  void publish_names(const lit::Paths&, const Endpoint& ep) override { seen.push_back(ep); }
   void stop(const lit::Paths&, const Endpoint& ep) noexcept override { seen.push_back(ep); }
   void remove(const lit::Paths&, const Endpoint& ep) noexcept override { seen.push_back(ep); }
   void rename(const lit::Paths&, const Endpoint& ep) override { seen.push_back(ep); }
