@@ -233,7 +233,7 @@ void userns_leftovers(const Paths& paths, const ContainerCensus& census,
                       std::vector<Leftover>& out) {
   std::vector<HeldRange> held;
   try {
-    held = UsernsRanges(paths.root).held();
+    held = UsernsRanges(paths.root, paths.run_root).held();
   } catch (const Error& e) {
     spdlog::warn("system check: {}", e.what());
     return;
@@ -247,10 +247,11 @@ void userns_leftovers(const Paths& paths, const ContainerCensus& census,
       return std::to_string(m.host) + "-" + std::to_string(std::uint64_t{m.host} + m.size - 1);
     };
     const std::string object = "uids " + ids(range.ns.uid) + ", gids " + ids(range.ns.gid);
-    out.push_back(
-        {LeftoverKind::UsernsRange, object,
-         "held for container " + short_id(range.owner) + ", which has no record",
-         [root = paths.root, owner = range.owner] { UsernsRanges(root).release(owner); }});
+    out.push_back({LeftoverKind::UsernsRange, object,
+                   "held for container " + short_id(range.owner) + ", which has no record",
+                   [root = paths.root, run_root = paths.run_root, owner = range.owner] {
+                     UsernsRanges(root, run_root).release(owner);
+                   }});
   }
 }
 

@@ -56,7 +56,7 @@ class CreationGuard {
     remove_volumes(paths_, anonymous_);
     if (networks_) network_remove(paths_, *networks_);
     try {
-      if (!userns_owner_.empty()) UsernsRanges(paths_.root).release(userns_owner_);
+      if (!userns_owner_.empty()) UsernsRanges(paths_.root, paths_.run_root).release(userns_owner_);
     } catch (...) {  // best effort, as above
     }
   }
@@ -206,12 +206,16 @@ ContainerRecord create_container(const Paths& paths, const ContainerRequest& ask
       NetworkMode::Container)  // its id: a name may be reused by another container
     rec.spec.network_container = records.lookup(rec.spec.network_container).id;
   CreationGuard guard(paths, records);
+  // A --rm container in the foreground matters only while it runs: its record
+  // (and its user namespace's range) live in the run root, written to no disk.
+  const RecordHome home =
+      request.auto_remove && request.foreground_run ? RecordHome::RunRoot : RecordHome::Disk;
   if (request.userns.mode == UsernsRequest::Mode::Auto) {
     guard.userns(rec.id);
     rec.spec.userns =
-        UsernsRanges(paths.root)
+        UsernsRanges(paths.root, paths.run_root)
             .allocate(rec.id, request.userns.size ? request.userns.size : kDefaultUsernsSize, {},
-                      request.auto_remove ? Durability::NoSync : Durability::Sync);
+                      request.auto_remove ? Durability::NoSync : Durability::Sync, home);
   }
   NetworkHooks* net = requested_networks(rec, request);
   // A --rm container's record matters only while it runs: no fsync (~0.5 ms),
@@ -220,9 +224,7 @@ ContainerRecord create_container(const Paths& paths, const ContainerRequest& ask
   // The record comes before the addresses its networks hold for it: a lit
   // killed in between leaves a container that `rm` removes, addresses and all,
   // never an address held for nobody. With networks it is synced once, below.
-  records.create(
-      rec, net ? Durability::NoSync : durability,
-      request.auto_remove && request.foreground_run ? RecordHome::RunRoot : RecordHome::Disk);
+  records.create(rec, net ? Durability::NoSync : durability, home);
   guard.record(rec.id);
   if (net) {
     Endpoint endpoint = endpoint_of(rec);
@@ -261,7 +263,7 @@ namespace {
 // Its user namespace's ids go back to the pool (by its id: a record from
 // before --userns has none, which is fine).
 void release_userns(const Paths& paths, const ContainerRecord& record) {
-  if (record.spec.userns.enabled()) UsernsRanges(paths.root).release(record.id);
+  if (record.spec.userns.enabled()) UsernsRanges(paths.root, paths.run_root).release(record.id);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "runtime/state/ids.hpp"
@@ -87,15 +88,21 @@ std::optional<std::uint32_t> first_fit(const std::vector<SubidRange>& available,
   return std::nullopt;
 }
 
-UsernsRanges::UsernsRanges(const fs::path& root) : root_(root), dir_(root / "userns") {}
+UsernsRanges::UsernsRanges(const fs::path& root, const fs::path& run_root)
+    : root_(root), dir_(root / "userns"), run_dir_(run_root / "userns") {}
 
-std::vector<HeldRange> UsernsRanges::held() const { return load(dir_ / "ranges.json"); }
+std::vector<HeldRange> UsernsRanges::held() const {
+  std::vector<HeldRange> all = load(dir_ / "ranges.json");
+  std::ranges::move(load(run_dir_ / "ranges.json"), std::back_inserter(all));
+  return all;
+}
 
 UserNamespace UsernsRanges::allocate(const std::string& owner, std::uint32_t size,
-                                     const SubidSource& source, Durability durability) {
+                                     const SubidSource& source, Durability durability,
+                                     RecordHome home) {
   make_dirs(dir_, 0700);
   FileLock lock(dir_ / "ranges.lock");
-  std::vector<HeldRange> held = load(dir_ / "ranges.json");
+  std::vector<HeldRange> held = this->held();
   for (const auto& h : held)
     if (h.owner == owner) return h.ns;
   std::vector<SubidRange> uids, gids;
@@ -106,18 +113,29 @@ UserNamespace UsernsRanges::allocate(const std::string& owner, std::uint32_t siz
   std::uint32_t uid = take(source.subuid, source.user, size, uids);
   std::uint32_t gid = take(source.subgid, source.user, size, gids);
   UserNamespace ns{{0, uid, size}, {0, gid, size}};
-  held.push_back({owner, ns, now_rfc3339()});
-  save(dir_ / "ranges.json", held, durability);
+  const fs::path dir = home == RecordHome::RunRoot ? run_dir_ : dir_;
+  if (home == RecordHome::RunRoot) make_dirs(dir, 0700);
+  std::vector<HeldRange> in_file = load(dir / "ranges.json");
+  in_file.push_back({owner, ns, now_rfc3339()});
+  save(dir / "ranges.json", in_file, durability);
   return ns;
 }
 
 void UsernsRanges::release(const std::string& owner) {
-  std::error_code ec;
-  if (!fs::exists(dir_ / "ranges.json", ec)) return;
-  FileLock lock(dir_ / "ranges.lock");
-  std::vector<HeldRange> held = load(dir_ / "ranges.json");
-  auto it = std::ranges::find(held, owner, &HeldRange::owner);
-  if (it == held.end()) return;
+  for (const fs::path& dir : {run_dir_, dir_}) {
+    std::error_code ec;
+    if (!fs::exists(dir / "ranges.json", ec)) continue;
+    FileLock lock(dir_ / "ranges.lock");
+    std::vector<HeldRange> held = load(dir / "ranges.json");
+    auto it = std::ranges::find(held, owner, &HeldRange::owner);
+    if (it == held.end()) continue;
+    release(dir, held, it);
+    return;
+  }
+}
+
+void UsernsRanges::release(const fs::path& dir, std::vector<HeldRange>& held,
+                           std::vector<HeldRange>::iterator it) {
   // Its layer copies go first, while the range is still held: a container
   // given the range next cannot be starting on them meanwhile.
   try {
@@ -126,7 +144,7 @@ void UsernsRanges::release(const std::string& owner) {
     spdlog::warn("--userns auto: {}", e.what());
   }
   held.erase(it);
-  save(dir_ / "ranges.json", held, Durability::NoSync);
+  save(dir / "ranges.json", held, Durability::NoSync);
 }
 
 }  // namespace lit::runtime

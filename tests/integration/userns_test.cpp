@@ -87,6 +87,8 @@ TEST_F(UsernsTest, RootIsTheFirstIdOfItsRange) {
   r = sh("cat /proc/self/uid_map", {"--userns", "auto:size=1000"});
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(squeeze(r.out), "0 200000 1000");
+  // A `run --rm` in the foreground keeps its range in the run root: nothing on disk.
+  EXPECT_FALSE(fs::exists(root_ / "userns" / "ranges.json"));
 }
 
 TEST_F(UsernsTest, HostIsTheDefault) {

@@ -64,7 +64,7 @@ TEST(UsernsRanges, AllocatesDisjointRangesReusesAndFrees) {
   lit::write_file_atomic(dir.path() / "subuid", "lit:100000:131072\n");
   lit::write_file_atomic(dir.path() / "subgid", "lit:300000:131072\n");
   SubidSource src{dir.path() / "subuid", dir.path() / "subgid", "lit"};
-  UsernsRanges ranges(dir.path());
+  UsernsRanges ranges(dir.path(), dir.path() / "run");
   UserNamespace a = ranges.allocate("a", 65536, src);
   UserNamespace b = ranges.allocate("b", 65536, src);
   EXPECT_EQ(a.uid, (IdMapping{0, 100000, 65536}));
@@ -81,12 +81,36 @@ TEST(UsernsRanges, AllocatesDisjointRangesReusesAndFrees) {
 
 // What `lit system check` holds against the records: each range, its owner
 // and when it was taken (a create takes it just before it writes the record).
+TEST(UsernsRanges, ARunRootRangeIsKeptThereAndNeverOverlapsADiskOne) {
+  lit::TempDir dir("/tmp", "lit-userns-test-");
+  lit::write_file_atomic(dir.path() / "subuid", "lit:100000:196608\n");
+  lit::write_file_atomic(dir.path() / "subgid", "lit:100000:196608\n");
+  SubidSource src{dir.path() / "subuid", dir.path() / "subgid", "lit"};
+  const std::filesystem::path disk = dir.path() / "userns" / "ranges.json";
+  const std::filesystem::path run = dir.path() / "run" / "userns" / "ranges.json";
+  UsernsRanges ranges(dir.path(), dir.path() / "run");
+  UserNamespace a = ranges.allocate("a", 65536, src);
+  UserNamespace rm =
+      ranges.allocate("rm", 65536, src, lit::Durability::NoSync, lit::runtime::RecordHome::RunRoot);
+  EXPECT_EQ(rm.uid.host, 165536u);  // not a's
+  EXPECT_EQ(lit::read_file(disk).find("\"rm\""), std::string::npos) << lit::read_file(disk);
+  EXPECT_NE(lit::read_file(run).find("\"rm\""), std::string::npos) << lit::read_file(run);
+  EXPECT_EQ(ranges.allocate("b", 65536, src).uid.host, 231072u);  // neither a's nor rm's
+  EXPECT_EQ(ranges.allocate("rm", 65536, src), rm);               // found where it is
+  EXPECT_EQ(ranges.held().size(), 3u);
+  ranges.release("rm");
+  EXPECT_EQ(lit::read_file(run).find("\"rm\""), std::string::npos) << lit::read_file(run);
+  EXPECT_EQ(ranges.held().size(), 2u);
+  EXPECT_EQ(ranges.allocate("c", 65536, src), rm);  // its ids are free again
+  EXPECT_EQ(ranges.allocate("a", 65536, src), a);
+}
+
 TEST(UsernsRanges, HeldListsEachRangeAndWhenItWasTaken) {
   lit::TempDir dir("/tmp", "lit-userns-test-");
   lit::write_file_atomic(dir.path() / "subuid", "lit:100000:196608\n");
   lit::write_file_atomic(dir.path() / "subgid", "lit:100000:196608\n");
   SubidSource src{dir.path() / "subuid", dir.path() / "subgid", "lit"};
-  UsernsRanges ranges(dir.path());
+  UsernsRanges ranges(dir.path(), dir.path() / "run");
   EXPECT_TRUE(ranges.held().empty());
   UserNamespace a = ranges.allocate("a", 65536, src);
   auto held = ranges.held();
@@ -116,7 +140,7 @@ TEST(UsernsRanges, NoEntrySaysWhatToAdd) {
   SubidSource src{dir.path() / "subuid", dir.path() / "subgid", "lit"};
   lit::Error err("");
   try {
-    UsernsRanges(dir.path()).allocate("a", 65536, src);
+    UsernsRanges(dir.path(), dir.path() / "run").allocate("a", 65536, src);
   } catch (const lit::Error& e) {
     err = e;
   }
