@@ -102,17 +102,6 @@ Json Context::selector(const std::string& service) const {
   return {{kProjectLabel, project.name}, {kServiceLabel, service}};
 }
 
-Json Context::extension(const std::string& section, const std::string& key) const {
-  const Json* at = &options.extensions;
-  if (!section.empty()) {
-    if (!at->contains(section) || !(*at)[section].contains(key)) return Json::object();
-    at = &(*at)[section][key];
-  }
-  if (!at->is_object() || !at->contains("x-lit-kubernetes")) return Json::object();
-  const Json& x = (*at)["x-lit-kubernetes"];
-  return x.is_object() ? x : Json::object();
-}
-
 void Context::add(std::string kind, const std::string& api_version, const std::string& name,
                   Json body, std::vector<std::string> comments) {
   Json object = {{"apiVersion", api_version}, {"kind", kind}, {"metadata", body["metadata"]}};
@@ -169,6 +158,7 @@ std::string Finding::text() const {
 
 Conversion convert(const Project& project, const SourcePlaces& places, const Options& options) {
   Context ctx{project, places, options, {}, {}, {}, {}, {}};
+  check_extensions(ctx);
   name_services(ctx);
   if (!options.namespace_name.empty()) {
     Json ns = {{"metadata", ctx.metadata(options.namespace_name)}};

@@ -54,9 +54,10 @@ std::int64_t seconds(std::int64_t nanoseconds, std::int64_t min = 1);
 std::string literal(const std::string& text);
 
 // Steps, each in its own file.
-void add_storage_objects(Context& ctx);                    // storage.cpp: PVCs, ConfigMaps, Secrets
-void add_services(Context& ctx);                           // service.cpp
-void add_workloads(Context& ctx);                          // workload.cpp
+void check_extensions(const Context& ctx);  // extension.cpp: throws, placed, on a bad key
+void add_storage_objects(Context& ctx);     // storage.cpp: PVCs, ConfigMaps, Secrets
+void add_services(Context& ctx);            // service.cpp
+void add_workloads(Context& ctx);           // workload.cpp
 void report_untranslated(Context& ctx, const Service& s);  // report.cpp
 
 // storage.cpp: a pod's volumes and the container's mounts for a service.

@@ -27,6 +27,17 @@ bool only_stateful(const Context& ctx, const std::string& key) {
   return used;
 }
 
+// How many pods mount a project volume (a service's replicas each).
+int pods_mounting(const Context& ctx, const std::string& key) {
+  int pods = 0;
+  for (const auto& [name, s] : ctx.project.services) {
+    bool mounts = false;
+    for (const auto& m : s.volumes) mounts |= m.type == MountType::volume && m.source == key;
+    if (mounts) pods += ctx.workloads.at(name) == Workload::Job ? 1 : s.replicas;
+  }
+  return pods;
+}
+
 // A claim's spec: size and class from x-lit-kubernetes, else the defaults (said in `comments`).
 Json claim_spec(const Context& ctx, const std::string& key, std::vector<std::string>& comments) {
   Json x = ctx.extension("volumes", key);
@@ -149,6 +160,12 @@ void add_storage_objects(Context& ctx) {
     if (only_stateful(ctx, key)) continue;  // a claim template of its StatefulSet
     std::vector<std::string> comments;
     Json spec = claim_spec(ctx, key, comments);
+    if (int pods = pods_mounting(ctx, key); pods > 1 && spec["accessModes"][0] == "ReadWriteOnce")
+      ctx.report("", "volumes." + key,
+                 "one volume for " + std::to_string(pods) +
+                     " containers, which a ReadWriteOnce claim gives only pods on one node",
+                 "one claim; x-lit-kubernetes: {access_mode: ReadWriteMany} on the volume where "
+                 "the cluster's storage allows it");
     ctx.add("PersistentVolumeClaim", "v1", ctx.volume_names.at(key),
             {{"metadata", ctx.metadata(ctx.volume_names.at(key))}, {"spec", spec}}, comments);
   }

@@ -1,6 +1,7 @@
 // Each service as a Deployment, a StatefulSet or a Job: its container (image,
 // command, env, ports, probes, resources, security context), the pod around
 // it, and init containers that wait for what it depends on.
+#include <cctype>
 #include <csignal>
 
 #include "reconciler/desired.hpp"
@@ -18,6 +19,25 @@ constexpr const char* kJobWaiter = "lit-job-waiter";
 
 bool numeric(const std::string& s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// An annotation key: [PREFIX/]NAME, NAME alphanumeric at both ends with
+// '-', '_', '.' between, at most 63; PREFIX a DNS subdomain.
+bool qualified_name(const std::string& key) {
+  auto slash = key.find('/');
+  std::string prefix = slash == std::string::npos ? "" : key.substr(0, slash);
+  std::string name = slash == std::string::npos ? key : key.substr(slash + 1);
+  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  if (name.empty() || name.size() > 63 || !alnum(name.front()) || !alnum(name.back())) return false;
+  for (char c : name)
+    if (!alnum(c) && c != '-' && c != '_' && c != '.') return false;
+  if (slash == std::string::npos) return true;
+  if (prefix.empty() || prefix.size() > 253) return false;
+  for (char c : prefix)
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.'))
+      return false;
+  return true;
 }
 
 Json literal_list(const std::vector<std::string>& words) {
@@ -217,7 +237,13 @@ Json pod_template(Context& ctx, const Service& s, const PodStorage& storage, Wor
   }
   Json meta = {{"labels", ctx.metadata(ctx.names.at(s.name), s.name)["labels"]}};
   meta["annotations"] = {{kHashLabel, definition_hash(s)}};
-  for (const auto& [k, v] : s.labels) meta["annotations"][k] = v;
+  for (const auto& [k, v] : s.labels) {
+    if (qualified_name(k))
+      meta["annotations"][k] = v;
+    else
+      ctx.report(s.name, "labels." + k, "the label \"" + k + "\" is not a Kubernetes key",
+                 "left out of the pod's annotations");
+  }
   return {{"metadata", meta}, {"spec", pod}};
 }
 

@@ -1,9 +1,12 @@
 // `lit convert kubernetes` (reconciler/kube): the round trip (every service,
 // port, volume, secret, config and healthcheck of each project appears in
-// the output, and no object the project did not ask for), and the
-// translations of golden_kube/full one by one.
+// the output, and no object the project did not ask for), the translations
+// of golden_kube/full one by one, and small projects written for one case.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <regex>
 #include <set>
 
@@ -11,6 +14,7 @@
 #include "reconciler/kube/convert.hpp"
 #include "reconciler/labels.hpp"
 #include "runtime/image/registry/credentials.hpp"
+#include "runtime/util/error.hpp"
 #include "tests/unit/reconciler/kube_cases.hpp"
 
 namespace lit::reconciler::kube {
@@ -238,6 +242,71 @@ TEST(KubeConvert, ServiceTypeAndNamespace) {
   EXPECT_EQ(web->object["spec"]["ports"][1]["nodePort"], 30080);       // in the node port range
   EXPECT_FALSE(web->object["spec"]["ports"][0].contains("nodePort"));  // 8080 is not
   EXPECT_EQ(find(c, "Service", "backend")->object["spec"].value("type", ""), "");  // an alias
+}
+
+// A project written to a temporary directory, converted.
+class KubeProject : public ::testing::Test {
+ protected:
+  std::filesystem::path dir_ = std::filesystem::temp_directory_path() /
+                               ("lit-kube-" + std::to_string(::getpid()) + "-" +
+                                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  void SetUp() override { std::filesystem::create_directories(dir_); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  Conversion convert_text(const std::string& yaml) {
+    std::ofstream(dir_ / "lit.yml") << yaml;
+    LoadOptions lo;
+    lo.files = {(dir_ / "lit.yml").string()};
+    lo.environment = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+    LocatedProject located = load_project_located(lo);
+    Options o;
+    o.extensions = load_raw(lo, true).extensions;
+    return convert(located.project, located.places, o);
+  }
+  std::string error_of(const std::string& yaml) {
+    try {
+      convert_text(yaml);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  }
+};
+
+TEST_F(KubeProject, BadExtensionIsPlacedInTheFile) {
+  EXPECT_EQ(error_of("services:\n  web:\n    image: x\n    x-lit-kubernetes: {workload: Pod}\n"),
+            "lit.yml:4:24: services.web.x-lit-kubernetes.workload: expected one of Deployment, "
+            "Job, StatefulSet, got \"Pod\"");
+  EXPECT_EQ(error_of("x-lit-kubernetes: {size: 1Gi}\nservices:\n  web:\n    image: x\n"),
+            "lit.yml:1:20: x-lit-kubernetes.size: unknown key (known: kubectl_image, "
+            "volume_size, wait_image)");
+}
+
+TEST_F(KubeProject, WorkloadAsAsked) {
+  Conversion c =
+      convert_text("services:\n  once:\n    image: x\n    x-lit-kubernetes: {workload: Job}\n");
+  EXPECT_NE(find(c, "Job", "once"), nullptr);
+}
+
+TEST_F(KubeProject, SharedReadWriteOnceClaimIsReported) {
+  Conversion c = convert_text(
+      "services:\n  a:\n    image: x\n    volumes: [data:/d]\n    deploy: {replicas: 2}\n"
+      "volumes:\n  data: {}\n");
+  ASSERT_NE(find(c, "Deployment", "a"), nullptr);
+  ASSERT_NE(find(c, "PersistentVolumeClaim", "data"), nullptr);
+  bool reported = false;
+  for (const auto& f : c.findings) reported |= f.key == "volumes.data" && f.loss;
+  EXPECT_TRUE(reported);
+}
+
+TEST_F(KubeProject, LabelThatIsNoKubernetesKeyIsLeftOut) {
+  Conversion c = convert_text(
+      "services:\n  a:\n    image: x\n    labels: {\"bad key!\": v, com.example.ok: w}\n");
+  const Json& annotations =
+      find(c, "Deployment", "a")->object["spec"]["template"]["metadata"]["annotations"];
+  EXPECT_EQ(annotations["com.example.ok"], "w");
+  EXPECT_FALSE(annotations.contains("bad key!"));
+  ASSERT_FALSE(c.findings.empty());
+  EXPECT_EQ(c.findings[0].key, "services.a.labels.bad key!");
 }
 
 TEST(KubeConvert, FileNamesAreKindAndName) {
