@@ -44,9 +44,8 @@ Workload workload_of(const Context& ctx, const Service& s) {
     if (m.type != MountType::volume || m.source.empty()) continue;
     if (ctx.project.volumes.at(m.source).external) return Workload::Deployment;
     for (const auto& [name, other] : ctx.project.services)
-      for (const auto& om : other.volumes)
-        if (name != s.name && om.type == MountType::volume && om.source == m.source)
-          return Workload::Deployment;  // shared with another service: one claim for both
+      if (name != s.name && mounts_volume(other, m.source))
+        return Workload::Deployment;  // shared with another service: one claim for both
     named = true;
   }
   return named ? Workload::StatefulSet : Workload::Deployment;

@@ -1,6 +1,7 @@
 // x-lit-kubernetes: what the project says about its conversion, at the top
 // level, on a service and on a volume. A key or value the conversion does not
 // know is an error placed in the files, as the loader's are.
+#include <regex>
 #include <set>
 
 #include "reconciler/kube/parts.hpp"
@@ -29,6 +30,12 @@ const Json* extension_at(const Json& extensions, const std::string& section,
   return &(*at)[kKey];
 }
 
+// A Kubernetes quantity: digits (a fraction), then a binary or decimal suffix.
+bool quantity(const std::string& text) {
+  static const std::regex kQuantity(R"(^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$)");
+  return std::regex_match(text, kQuantity);
+}
+
 void check(const Context& ctx, const Json& x, const std::string& path, const Allowed& allowed) {
   if (!x.is_object()) load::fail(ctx.places.of(path), path, "expected a mapping, got " + x.dump());
   for (const auto& [k, v] : x.items()) {
@@ -39,6 +46,9 @@ void check(const Context& ctx, const Json& x, const std::string& path, const All
       load::fail(ctx.places.of(p), p, "unknown key (known: " + known + ")");
     }
     if (!v.is_string()) load::fail(ctx.places.of(p), p, "expected a string, got " + v.dump());
+    if ((k == "size" || k == "volume_size") && !quantity(v.get<std::string>()))
+      load::fail(ctx.places.of(p), p,
+                 "expected a storage size such as 5Gi or 500Mi, got " + v.dump());
     auto values = allowed.values.find(k);
     if (values != allowed.values.end() && !values->second.contains(v.get<std::string>())) {
       std::string known;

@@ -41,6 +41,13 @@ struct Context {
            std::vector<std::string> comments = {});
 };
 
+// Whether the service mounts the project volume `key`.
+inline bool mounts_volume(const Service& s, const std::string& key) {
+  for (const auto& m : s.volumes)
+    if (m.type == MountType::volume && m.source == key) return true;
+  return false;
+}
+
 // "services.<name>" or "services.<name>.<key>".
 std::string service_key(const std::string& service, const std::string& key);
 

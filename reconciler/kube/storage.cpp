@@ -18,23 +18,19 @@ constexpr const char* kDefaultSize = "1Gi";
 // Who mounts a project volume: true when only StatefulSets (their claim templates).
 bool only_stateful(const Context& ctx, const std::string& key) {
   bool used = false;
-  for (const auto& [name, s] : ctx.project.services)
-    for (const auto& m : s.volumes)
-      if (m.type == MountType::volume && m.source == key) {
-        used = true;
-        if (ctx.workloads.at(name) != Workload::StatefulSet) return false;
-      }
+  for (const auto& [name, s] : ctx.project.services) {
+    if (!mounts_volume(s, key)) continue;
+    used = true;
+    if (ctx.workloads.at(name) != Workload::StatefulSet) return false;
+  }
   return used;
 }
 
 // How many pods mount a project volume (a service's replicas each).
 int pods_mounting(const Context& ctx, const std::string& key) {
   int pods = 0;
-  for (const auto& [name, s] : ctx.project.services) {
-    bool mounts = false;
-    for (const auto& m : s.volumes) mounts |= m.type == MountType::volume && m.source == key;
-    if (mounts) pods += ctx.workloads.at(name) == Workload::Job ? 1 : s.replicas;
-  }
+  for (const auto& [name, s] : ctx.project.services)
+    if (mounts_volume(s, key)) pods += ctx.workloads.at(name) == Workload::Job ? 1 : s.replicas;
   return pods;
 }
 

@@ -279,6 +279,10 @@ TEST_F(KubeProject, BadExtensionIsPlacedInTheFile) {
   EXPECT_EQ(error_of("x-lit-kubernetes: {size: 1Gi}\nservices:\n  web:\n    image: x\n"),
             "lit.yml:1:20: x-lit-kubernetes.size: unknown key (known: kubectl_image, "
             "volume_size, wait_image)");
+  EXPECT_EQ(error_of("services:\n  a:\n    image: x\nvolumes:\n  d:\n"
+                     "    x-lit-kubernetes: {size: lots}\n"),
+            "lit.yml:6:24: volumes.d.x-lit-kubernetes.size: expected a storage size such as 5Gi "
+            "or 500Mi, got \"lots\"");
 }
 
 TEST_F(KubeProject, WorkloadAsAsked) {
