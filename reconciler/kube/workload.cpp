@@ -13,7 +13,7 @@ namespace lit::reconciler::kube {
 namespace {
 
 constexpr const char* kWaitImage = "busybox:1.36";
-constexpr const char* kKubectlImage = "bitnami/kubectl:1.30";
+constexpr const char* kKubectlImage = "registry.k8s.io/kubectl:v1.29.2";
 // The account of the pods that wait for a Job (they read Jobs' status).
 constexpr const char* kJobWaiter = "lit-job-waiter";
 
@@ -256,11 +256,13 @@ void add_job_waiter(Context& ctx) {
            {"rules", Json::array({{{"apiGroups", Json::array({"batch"})},
                                    {"resources", Json::array({"jobs"})},
                                    {"verbs", Json::array({"get", "list", "watch"})}}})}});
+  Json subject = {{"kind", "ServiceAccount"}, {"name", kJobWaiter}};
+  if (!ctx.options.namespace_name.empty()) subject["namespace"] = ctx.options.namespace_name;
   ctx.add("RoleBinding", "rbac.authorization.k8s.io/v1", kJobWaiter,
           {{"metadata", meta},
            {"roleRef",
             {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "Role"}, {"name", kJobWaiter}}},
-           {"subjects", Json::array({{{"kind", "ServiceAccount"}, {"name", kJobWaiter}}})}});
+           {"subjects", Json::array({subject})}});
 }
 
 }  // namespace
