@@ -98,6 +98,8 @@ void register_rollback(CLI::App& app, Context& ctx);          // cmd_rollback.cp
 void register_serve(CLI::App& app, Context& ctx);             // cmd_serve.cpp: lit serve --dbus
 // cmd_events.cpp: `lit events` (compose's) and `lit system events` (docker's).
 void register_project_events(CLI::App& app, Context& ctx);
+// cmd_convert.cpp: `lit convert kubernetes` (reconciler/kube).
+void register_convert(CLI::App& app, Context& ctx);
 void register_system_events(CLI::App& system, Context& ctx);
 void register_system_check(CLI::App& system, Context& ctx);  // cmd_system_check.cpp
 

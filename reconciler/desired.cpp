@@ -55,6 +55,12 @@ std::string service_hash(const Paths& paths, const Project& project, const Servi
     }
   }
   if (!s.copy.empty()) extra.push_back(copy_layer_diff_id(paths, s));  // an edited file recreates
+  return definition_hash(s, std::move(extra));
+}
+
+}  // namespace
+
+std::string definition_hash(const Service& s, std::vector<std::string> extra) {
   std::vector<fs::path> files(s.env_files.begin(), s.env_files.end());
   for (const auto* refs : {&s.secrets, &s.configs})
     for (const auto& r : *refs)
@@ -73,6 +79,8 @@ std::string service_hash(const Paths& paths, const Project& project, const Servi
   canonical.erase("update_config");  // how `up` replaces them, not what they are
   return config_hash(canonical, extra);
 }
+
+namespace {
 
 // The services whose namespaces s joins (network_mode, pid, ipc service:NAME)
 // or whose volumes it takes (volumes_from), each once, network's first.

@@ -4,6 +4,7 @@
 // service, the image digests and the files they read.
 #include <map>
 #include <string>
+#include <vector>
 
 #include "reconciler/model.hpp"
 #include "reconciler/plan.hpp"
@@ -21,6 +22,12 @@ struct Desired {
 // Commands that only stop, start or remove what exists (down, stop, start,
 // restart) skip the hashes: they need no image, and no copy source, present.
 enum class Hashes { Compute, Skip };
+
+// The config hash over the service's definition alone: its canonical JSON
+// and the contents of the files it reads (env_file, secrets, configs, inline
+// and environment values, seccomp profiles), after `images` (the image ids
+// `desired_state` puts first; none for `lit convert`, which has no store).
+std::string definition_hash(const Service& s, std::vector<std::string> images = {});
 Desired desired_state(const Paths& paths, const Project& project, Hashes hashes = Hashes::Compute);
 
 }  // namespace lit::reconciler

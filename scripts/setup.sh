@@ -34,6 +34,15 @@ packages=(
   apparmor systemd dbus-daemon
 )
 
+# node and npm: the offline Kubernetes schema check of `lit convert kubernetes`
+# (tests/kube). Debian's, unless a node with its npm is already installed.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
+
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${packages[@]}"
+
+# The validator's npm packages, pinned by tests/kube/package-lock.json.
+bash "$(dirname "${BASH_SOURCE[0]}")/../tests/kube/setup.sh"

@@ -215,7 +215,33 @@ std::set<std::string> env_file_services(const Node& services, const LoadOptions&
   return out;
 }
 
+// Every key and list item under `n`, by key path.
+void collect_places(const Node& n, const std::string& path, SourcePlaces& out) {
+  if (n.is_map()) {
+    for (const auto& e : n.entries) {
+      std::string p = sub(path, e.key);
+      out.add(p, e.key_loc);
+      collect_places(e.value, p, out);
+    }
+  } else if (n.is_seq()) {
+    for (std::size_t i = 0; i < n.items.size(); ++i) {
+      std::string p = idx(path, i);
+      out.add(p, n.items[i].loc);
+      collect_places(n.items[i], p, out);
+    }
+  }
+}
+
 }  // namespace
+
+Loc SourcePlaces::of(const std::string& path) const {
+  for (std::string p = path; !p.empty();) {
+    if (auto it = at_.find(p); it != at_.end()) return it->second;
+    std::size_t cut = p.find_last_of(".[");
+    p = cut == std::string::npos ? "" : p.substr(0, cut);
+  }
+  return {};
+}
 
 bool valid_project_name(const std::string& n) {
   return !n.empty() && normalize_project_name(n) == n;
@@ -231,14 +257,18 @@ void check_project_name(const std::string& name) {
   if (!valid_project_name(name)) throw invalid_project_name(name);
 }
 
-Project load_project(const LoadOptions& o) {
+Project load_project(const LoadOptions& o) { return load_project_located(o).project; }
+
+LocatedProject load_project_located(const LoadOptions& o) {
   Diag diag;
   diag.strict = o.strict;
   Merged m = merge_files(o, diag, true);
   Lookup lookup = [&m](const std::string& k) { return m.lookup(k); };
   Node& root = m.loaded.root;
 
-  Project project;
+  LocatedProject located;
+  collect_places(root, "", located.places);
+  Project& project = located.project;
   project.working_dir = m.project_dir.string();
   project.files = m.files;
   project.other_files = m.other_files;
@@ -267,7 +297,7 @@ Project load_project(const LoadOptions& o) {
     project.networks["default"] =
         Network{project.name + "_default", "bridge", {}, false, false, false, false, {}, {}};
   project.warnings = std::move(diag.warnings);
-  return project;
+  return located;
 }
 
 RawProject load_raw(const LoadOptions& o, bool interpolate) {

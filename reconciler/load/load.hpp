@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "reconciler/load/tree.hpp"
 #include "reconciler/model.hpp"
 #include "runtime/util/error.hpp"
 
@@ -41,6 +42,28 @@ struct LoadOptions {
 
 // Throws lit::Error "FILE:LINE:COL: key.path: what is wrong" for bad input.
 Project load_project(const LoadOptions& options);
+
+// Where each key and list item of the merged files was written, by key path
+// ("services.web.privileged", "services.web.volumes[0]"): for messages about
+// the normalized project that point back into the files (lit convert's
+// untranslatable keys), in the loader's own "FILE:LINE:COL: key.path: what".
+class SourcePlaces {
+ public:
+  void add(const std::string& path, const load::Loc& loc) { at_[path] = loc; }
+  bool written(const std::string& path) const { return at_.contains(path); }
+  // The place of `path`, else of its nearest parent written; no place when none is.
+  load::Loc of(const std::string& path) const;
+
+ private:
+  std::map<std::string, load::Loc> at_;
+};
+
+struct LocatedProject {
+  Project project;
+  SourcePlaces places;
+};
+// load_project, and where each key of the merged files was written.
+LocatedProject load_project_located(const LoadOptions& options);
 
 // The merged files as written (`lit config --no-interpolate`, --variables,
 // --profiles, --environment, and the x-* keys of `lit config`): discovery,

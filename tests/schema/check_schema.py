@@ -2,7 +2,8 @@
 """Agreement between schemas/lit.schema.json and lit's loader.
 
 Validates with python3-jsonschema (YAML read by python3-yaml):
-- every project file under examples/ and the repository's lit.yml: must be valid
+- every project file under examples/, the repository's lit.yml and the
+  projects of tests/unit/reconciler/golden_kube/: must be valid
   (the unit test LoadExamples checks that lit's loader loads the same files);
 - every golden case of the loader (tests/unit/reconciler/golden/<case>/):
   a case lit loads (expected.json) must be schema-valid, unless its `schema`
@@ -84,6 +85,9 @@ def main():
     for p in sorted((root / "examples").rglob("*")):
         if p.suffix in YAML_SUFFIXES:
             expect(p, True)
+    # The projects `lit convert kubernetes` is tested on (x-lit-kubernetes).
+    for p in sorted((root / "tests/unit/reconciler/golden_kube").glob("*/compose.yaml")):
+        expect(p, True)
 
     for case in sorted((root / "tests/unit/reconciler/golden").iterdir()):
         if not case.is_dir():
