@@ -198,6 +198,18 @@ ojson ulimits_of(const std::map<std::string, Ulimit>& ulimits) {
   return j;
 }
 
+// optimize: lit's own key, each service's with the top level's merged in.
+ojson optimize_of(const Optimize& opt) {
+  ojson j = ojson::object();
+  if (opt.auto_memory_tune) j["auto_memory_tune"] = true;
+  if (opt.memory_ceiling) j["memory_ceiling"] = std::to_string(*opt.memory_ceiling);
+  if (opt.memory_headroom != Optimize{}.memory_headroom) j["memory_headroom"] = opt.memory_headroom;
+  if (opt.shrink_image) j["shrink_image"] = true;
+  put_list(j, "keep", opt.keep);
+  put_list(j, "verify", opt.verify);
+  return j;
+}
+
 ojson hooks_of(const std::vector<ServiceHook>& hooks) {
   ojson j = ojson::array();
   for (const auto& h : hooks) {
@@ -278,6 +290,7 @@ void put_second_half(ojson& j, const Project& p, const Service& s, const Compose
   bool implicit = s.networks.size() == 1 && s.networks.count("default") &&
                   written(s.networks.at("default")) == ServiceNetwork{};
   if (!s.networks.empty() && (o.normalize || !implicit)) j["networks"] = networks_of(s);
+  if (s.optimize != Optimize{}) j["optimize"] = optimize_of(s.optimize);
   put_str(j, "pid", s.pid.text);
   if (s.resources.pids && wrote(o, "services", s.name, "pids_limit"))
     j["pids_limit"] = *s.resources.pids;

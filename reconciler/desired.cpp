@@ -77,6 +77,14 @@ std::string definition_hash(const Service& s, std::vector<std::string> extra) {
   nlohmann::json canonical = to_json(s);
   canonical.erase("develop");        // how `lit watch` updates the containers, not what they are
   canonical.erase("update_config");  // how `up` replaces them, not what they are
+  // optimize: only what the supervisor does (sampling, raising a limit) makes
+  // another container; the report's headroom and the slim image's recipe do not.
+  canonical.erase("optimize");
+  if (s.optimize.auto_memory_tune) {
+    canonical["optimize"] = {{"auto_memory_tune", true}};
+    if (s.optimize.memory_ceiling && s.memory_from_optimize)
+      canonical["optimize"]["memory_ceiling"] = *s.optimize.memory_ceiling;
+  }
   return config_hash(canonical, extra);
 }
 

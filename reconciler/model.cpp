@@ -300,6 +300,8 @@ json to_json(const Service& s) {
        {Setting{"pid", &s.pid}, Setting{"ipc", &s.ipc}, Setting{"uts", &s.uts}})
     if (!v->text.empty()) j[key] = v->text;
   if (!s.userns_mode.text.empty()) j["userns_mode"] = s.userns_mode.text;
+  // Only when set, as the hooks: the hashes of services without it stay.
+  if (s.optimize != Optimize{}) j["optimize"] = optimize_json(s.optimize);
   if (!s.volumes_from.empty())
     j["volumes_from"] = list_json(s.volumes_from, [](const VolumesFromRef& v) { return v.text; });
   if (!s.links.empty()) {
@@ -307,6 +309,16 @@ json to_json(const Service& s) {
     for (const auto& l : s.links) links.push_back({{"service", l.service}, {"alias", l.alias}});
     j["links"] = links;
   }
+  return j;
+}
+
+json optimize_json(const Optimize& o) {
+  json j = {{"auto_memory_tune", o.auto_memory_tune},
+            {"memory_headroom", o.memory_headroom},
+            {"shrink_image", o.shrink_image},
+            {"keep", o.keep}};
+  put_opt(j, "memory_ceiling", o.memory_ceiling);
+  if (!o.verify.empty()) j["verify"] = o.verify;
   return j;
 }
 
@@ -348,6 +360,7 @@ json to_json(const Project& p) {
           {"volumes", volumes},
           {"secrets", secrets},
           {"configs", configs},
+          {"optimize", optimize_json(p.optimize)},
           {"warnings", p.warnings}};
 }
 

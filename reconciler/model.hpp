@@ -116,6 +116,26 @@ struct ServiceNetwork {
   bool operator==(const ServiceNetwork&) const = default;
 };
 
+// optimize: lit's own key, per service or at the top level for every
+// service (a service's own keys win). See README "optimize:".
+struct Optimize {
+  // The supervisor samples the container's memory use every second
+  // (<container>/memory.samples); `lit optimize report` reads them.
+  bool auto_memory_tune = false;
+  // A suggested limit is the observed peak times (1 + headroom), rounded up.
+  double memory_headroom = 0.25;
+  // With auto_memory_tune, a limit the user's own files did not set (one
+  // `lit optimize apply` wrote) is raised when the container keeps reaching
+  // it or is OOM-killed, never above this (nullopt: never raised).
+  std::optional<std::int64_t> memory_ceiling;
+  // `lit up` runs the service on its verified slim image, once `lit optimize
+  // image` has made one.
+  bool shrink_image = false;
+  std::vector<std::string> keep;    // absolute paths a slim image keeps
+  std::vector<std::string> verify;  // a command the slim image must pass (empty: the health check)
+  bool operator==(const Optimize&) const = default;
+};
+
 // Limits from mem_limit / cpus / pids_limit / ... and deploy.resources.limits.
 struct Resources {
   std::optional<std::int64_t> memory;              // bytes
@@ -321,6 +341,10 @@ struct Service {
   // userns_mode: host (docker's) or auto[:size=N] (podman's): each container
   // its own range (text "" = not given: the host's).
   Parsed<runtime::UsernsRequest> userns_mode;
+  Optimize optimize;
+  // Where resources.memory came from lit.optimize.yml (`lit optimize apply`),
+  // not from the user's own files: only such a limit is raised (memory_ceiling).
+  bool memory_from_optimize = false;
   bool operator==(const Service&) const = default;
 };
 
@@ -370,6 +394,9 @@ struct Project {
   std::map<std::string, Network> networks;     // includes "default" when a service uses it
   std::map<std::string, Volume> volumes;
   std::map<std::string, FileSource> secrets, configs;
+  Optimize optimize;  // the top-level optimize: (each service starts from it)
+  // <working_dir>/lit.optimize.yml when it exists and was applied ("" otherwise)
+  std::string optimize_file;
   std::vector<std::string> warnings;  // "FILE:LINE:COL: key.path: message"
 };
 
@@ -384,6 +411,7 @@ std::vector<std::string> mounted_images(const Service& s);
 // rule: optionals are omitted when unset). Used by `lit config` and config hashes.
 nlohmann::json to_json(const Service& s);
 nlohmann::json to_json(const Project& p);
+nlohmann::json optimize_json(const Optimize& o);
 
 // Service names in an order where every service comes after its depends_on.
 std::vector<std::string> start_order(const Project& p);

@@ -15,7 +15,7 @@ namespace {
 
 void check_top_level_keys(const Node& root, Diag& diag) {
   static const std::set<std::string> known = {"name",    "services", "networks", "volumes",
-                                              "secrets", "configs",  "include"};
+                                              "secrets", "configs",  "include",  "optimize"};
   for (const auto& e : root.entries) {
     if (e.key == "version")
       diag.warn(e.key_loc, "version", "obsolete, ignored");

@@ -49,6 +49,8 @@ void check_interfaces(const Node& service, const std::string& path, const Servic
 void normalize_deploy(const Node& n, const std::string& path, Service& s, NormContext& ctx);
 // deploy.update_config (service_update.cpp).
 UpdateConfig normalize_update_config(const Node& n, const std::string& path);
+// optimize: on a service or at the top level; keys not given keep `base`'s values.
+Optimize normalize_optimize(const Node& n, const std::string& path, Optimize base);
 Build normalize_build(const Node& n, const std::string& path, NormContext& ctx);
 void normalize_file_refs(const Node& n, const std::string& path, bool secrets, Service& s,
                          const Project& project);

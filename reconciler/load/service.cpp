@@ -295,6 +295,10 @@ const std::unordered_map<std::string, Handler>& handlers() {
        }},
       {"volumes_from",
        [](const KeyCtx& k) { k.s.volumes_from = normalize_volumes_from(k.value, k.path); }},
+      {"optimize",
+       [](const KeyCtx& k) {
+         k.s.optimize = normalize_optimize(k.value, k.path, k.project.optimize);
+       }},
       {"userns_mode",
        [](const KeyCtx& k) {
          std::string text = str(k);
@@ -332,6 +336,7 @@ Service normalize_service(const std::string& name, const Node& node, const Proje
   std::string path = "services." + name;
   Service s;
   s.name = name;
+  s.optimize = project.optimize;  // the top level's, unless the service has its own
   if (node.is_null()) fail(node, path, "neither image nor build is set");
   expect_map(node, path);
   for (const auto& e : node.entries) {

@@ -94,7 +94,7 @@ std::vector<CopySpec> expand_shorthand(Node& root, const std::string& project_di
   for (const auto& e : root.entries) {
     // Top-level keys of the project itself stay where they are.
     if (e.key == "name" || e.key == "version" || e.key.rfind("x-", 0) == 0 || e.key == "volumes" ||
-        e.key == "networks")
+        e.key == "networks" || e.key == "optimize")
       out.entries.push_back(e);
     else if (e.key == "entrypoint" || e.key == "command")
       svc.set(e.key, e.value, e.key_loc);

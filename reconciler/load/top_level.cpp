@@ -176,6 +176,8 @@ void normalize_top_level(const Node& root, Project& project, NormContext& ctx) {
       fn(e.key, e.value, std::string(section) + "." + e.key);
     }
   };
+  if (const Node* o = root.find("optimize"))
+    project.optimize = normalize_optimize(*o, "optimize", project.optimize);
   each("networks", [&](const std::string& k, const Node& v, const std::string& p) {
     project.networks[k] = network(k, v, p, project.name, ctx);
   });
