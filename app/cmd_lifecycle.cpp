@@ -1,5 +1,6 @@
 // lit container start, stop, kill, restart, wait, pause, unpause; and the hidden helper
-// commands the supervisor (lit-shim) runs: __spawn, __exited, __health, __dns.
+// commands the supervisor (lit-shim) runs: __spawn, __exited, __health, __dns,
+// __memory-raise.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -19,6 +20,7 @@
 #include "runtime/lifecycle/control.hpp"
 #include "runtime/lifecycle/detached.hpp"
 #include "runtime/lifecycle/lifecycle.hpp"
+#include "runtime/lifecycle/memory_raise.hpp"
 #include "runtime/spec/options.hpp"
 #include "runtime/state/record_store.hpp"
 
@@ -280,6 +282,22 @@ void register_health(CLI::App& container, Context& ctx) {
   });
 }
 
+// A container with optimize.memory_ceiling keeps reaching its memory limit
+// (or was OOM-killed): raise it. Exit 2 tells the shim the limit is at the
+// ceiling (it stops asking for this run).
+void register_memory_raise(CLI::App& container, Context& ctx) {
+  auto id = std::make_shared<std::string>();
+  auto reason = std::make_shared<std::string>("at its limit");
+  auto* cmd = container.add_subcommand("__memory-raise", "(lit-shim) raise a memory limit");
+  cmd->group("");
+  cmd->add_option("ID", *id)->required();
+  cmd->add_option("--reason", *reason);
+  cmd->callback([&ctx, id, reason] {
+    if (runtime::raise_memory_limit(ctx.paths, *id, *reason) == runtime::RaiseOutcome::AtCeiling)
+      ctx.exit_code = 2;
+  });
+}
+
 // lit's DNS server died: its config is written again from the records, so
 // that the names of containers whose supervisor died with it go, and the
 // server is started unless one runs (runtime/shim/dns_keeper.hpp).
@@ -312,6 +330,7 @@ void register_supervisor_helpers(CLI::App& container, Context& ctx) {
   register_spawn(container, ctx);
   register_exited(container, ctx);
   register_health(container, ctx);
+  register_memory_raise(container, ctx);
   register_dns(container, ctx);
 }
 

@@ -660,6 +660,7 @@ void register_project_commands(CLI::App& app, Context& ctx) {
   register_ps(app, ctx);
   register_config(app, ctx);
   register_convert(app, ctx);
+  register_optimize(app, ctx);
   register_project_ops_commands(app, ctx);
   register_project_control_commands(app, ctx);
   register_project_logs(app, ctx);

@@ -100,6 +100,8 @@ void register_serve(CLI::App& app, Context& ctx);             // cmd_serve.cpp: 
 void register_project_events(CLI::App& app, Context& ctx);
 // cmd_convert.cpp: `lit convert kubernetes` (reconciler/kube).
 void register_convert(CLI::App& app, Context& ctx);
+// cmd_optimize.cpp: lit optimize report / apply (optimize.auto_memory_tune).
+void register_optimize(CLI::App& app, Context& ctx);
 void register_system_events(CLI::App& system, Context& ctx);
 void register_system_check(CLI::App& system, Context& ctx);  // cmd_system_check.cpp
 

@@ -86,8 +86,8 @@ int register_commands(CLI::App& cli, lit::app::Context& ctx, int argc, char** ar
   if (all || word == "image") app::register_image_commands(cli, ctx);
   if (all || word == "container") {
     const std::string_view sub = word == "container" ? command_word(argc, argv, 1) : "";
-    const bool helper =
-        sub == "__spawn" || sub == "__exited" || sub == "__health" || sub == "__dns";
+    const bool helper = sub == "__spawn" || sub == "__exited" || sub == "__health" ||
+                        sub == "__dns" || sub == "__memory-raise";
     using app::ContainerCommands;
     app::register_container_commands(cli, ctx,
                                      sub == "run" ? ContainerCommands::Run

@@ -351,17 +351,20 @@ json to_json(const Project& p) {
   json secrets = json::object(), configs = json::object();
   for (const auto& [k, f] : p.secrets) secrets[k] = filesource_json(f);
   for (const auto& [k, f] : p.configs) configs[k] = filesource_json(f);
-  return {{"name", p.name},
-          {"working_dir", p.working_dir},
-          {"files", p.files},
-          {"services", services},
-          {"disabled_services", p.disabled_services},
-          {"networks", networks},
-          {"volumes", volumes},
-          {"secrets", secrets},
-          {"configs", configs},
-          {"optimize", optimize_json(p.optimize)},
-          {"warnings", p.warnings}};
+  json j = {{"name", p.name},
+            {"working_dir", p.working_dir},
+            {"files", p.files},
+            {"services", services},
+            {"disabled_services", p.disabled_services},
+            {"networks", networks},
+            {"volumes", volumes},
+            {"secrets", secrets},
+            {"configs", configs},
+            {"warnings", p.warnings}};
+  // Only when set, as a service's: the output of projects without stays.
+  if (p.optimize != Optimize{}) j["optimize"] = optimize_json(p.optimize);
+  if (!p.optimize_file.empty()) j["optimize_file"] = p.optimize_file;
+  return j;
 }
 
 const char* to_string(UpdateOrder order) {

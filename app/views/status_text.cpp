@@ -1,5 +1,6 @@
 #include "app/views/status_text.hpp"
 
+#include "reconciler/optimize.hpp"
 #include "runtime/state/ids.hpp"
 
 namespace lit::app {
@@ -82,8 +83,12 @@ std::string status_text(const runtime::ContainerState& state,
   f.finished_ns = ns(state.finished_at);
   f.exit_code = state.exit_code;
   if (state.health) f.health = state.health->status;
-  return status_text(
+  std::string text = status_text(
       f, std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
+  // optimize.memory_ceiling raised its limit: said where the user looks first.
+  if (!state.memory_raises.empty())
+    text += " (memory raised to " + reconciler::human_bytes(state.memory_raises.back().to) + ")";
+  return text;
 }
 
 }  // namespace lit::app

@@ -270,6 +270,10 @@ void add_resources(const Service& s, ContainerRequest& r) {
         {*u.resource, rlimit_value(s, name, u.soft), rlimit_value(s, name, u.hard)});
   }
   r.shm_bytes = s.shm_size;
+  // optimize: sampling, and raising only a limit lit.optimize.yml set.
+  r.memory_tune.sample = s.optimize.auto_memory_tune;
+  if (s.optimize.auto_memory_tune && s.memory_from_optimize)
+    r.memory_tune.ceiling = s.optimize.memory_ceiling;
 }
 
 void add_lifecycle(const Service& s, ContainerRequest& r) {

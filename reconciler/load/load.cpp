@@ -13,6 +13,7 @@
 #include "reconciler/load/links.hpp"
 #include "reconciler/load/merge.hpp"
 #include "reconciler/load/normalize.hpp"
+#include "reconciler/load/optimize_file.hpp"
 #include "reconciler/load/profiles.hpp"
 #include "reconciler/load/shorthand.hpp"
 #include "reconciler/load/tree_json.hpp"
@@ -291,6 +292,7 @@ LocatedProject load_project_located(const LoadOptions& o) {
   }
   if (o.consistency) check_references(services, project, diag);
   apply_link_aliases(project);
+  apply_optimize_file(project, diag);
   bool uses_default = false;
   for (const auto& [_, s] : project.services) uses_default |= s.networks.count("default") > 0;
   if (uses_default && !project.networks.count("default"))

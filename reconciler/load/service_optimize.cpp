@@ -36,7 +36,7 @@ Optimize normalize_optimize(const Node& n, const std::string& path, Optimize o) 
       o.keep = as_string_list(e.value, p);
       for (std::size_t i = 0; i < o.keep.size(); ++i)
         if (!o.keep[i].starts_with('/'))
-          fail(e.value, idx(p, i),
+          fail(e.value.is_seq() ? e.value.items[i] : e.value, idx(p, i),
                "expected an absolute path in the image, got '" + o.keep[i] + "'");
     } else if (e.key == "verify") {
       o.verify = as_command(e.value, p);

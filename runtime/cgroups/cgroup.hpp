@@ -62,6 +62,10 @@ class Cgroup {
   // Safe to call when it does not exist (already removed).
   virtual void destroy() = 0;
   virtual std::vector<std::filesystem::path> paths() const = 0;
+  // The directory with its memory controller's files (v2: the cgroup's
+  // directory; v1: the memory hierarchy's), empty without one. The files
+  // there tell which version: memory.current (v2) or memory.usage_in_bytes (v1).
+  virtual std::filesystem::path memory_dir() const = 0;
   // Freezes (or thaws) every process in it: v2 cgroup.freeze, v1 the freezer
   // controller; returns once the kernel reports the new state (bounded). Throws
   // when neither is available, saying so.

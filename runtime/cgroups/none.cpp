@@ -21,6 +21,7 @@ class NoCgroup final : public Cgroup {
   Stats stats() const override { return {}; }
   void destroy() override {}
   std::vector<std::filesystem::path> paths() const override { return {}; }
+  std::filesystem::path memory_dir() const override { return {}; }
   void freeze(bool) override {
     throw Error("pause container " + id_.substr(0, 12) + ": it has no cgroup (" + why_ + ")")
         .with_hint("delegate cgroup v2 controllers to this user (systemd's user@.service does)");

@@ -91,6 +91,7 @@ class SystemdCgroup final : public Cgroup {
   std::uint64_t oom_kills() const override { return v2_->oom_kills(); }
   Stats stats() const override { return v2_->stats(); }
   std::vector<fs::path> paths() const override { return {dir_}; }
+  fs::path memory_dir() const override { return dir_; }
   void freeze(bool frozen) override { v2_->freeze(frozen); }
 
   // Kills what is left, stops the unit (systemd stops a scope by signalling

@@ -124,6 +124,11 @@ class V1Cgroup final : public Cgroup {
     });
   }
 
+  fs::path memory_dir() const override {
+    auto it = dirs_.find("memory");
+    return it == dirs_.end() ? fs::path() : it->second;
+  }
+
   std::vector<fs::path> paths() const override {
     std::vector<fs::path> out;
     for (const auto& [c, d] : dirs_) {

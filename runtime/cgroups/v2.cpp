@@ -99,6 +99,7 @@ class V2Cgroup final : public Cgroup {
   }
 
   std::vector<fs::path> paths() const override { return {dir_}; }
+  fs::path memory_dir() const override { return dir_; }
 
   void freeze(bool frozen) override {
     if (!fs::exists(dir_ / "cgroup.freeze"))

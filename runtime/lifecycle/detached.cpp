@@ -20,6 +20,7 @@
 #include "runtime/logs/logs.hpp"
 #include "runtime/shim/log_time.hpp"
 #include "runtime/state/liveness.hpp"
+#include "runtime/state/memory_samples.hpp"
 #include "runtime/state/record_store.hpp"
 #include "runtime/state/transitions.hpp"
 #include "runtime/util/error.hpp"
@@ -76,6 +77,15 @@ std::vector<std::string> shim_args(const Paths& paths, const ContainerRecord& r)
   if (r.spec.process.stdin_open) args.push_back("--keep-stdin");
   if (r.spec.process.stdin_open && r.spec.process.stdin_once) args.push_back("--stdin-once");
   if (r.spec.process.terminal) args.push_back("--tty");
+  if (r.lifecycle.memory_tune.sample) {
+    // Without a memory controller (rootless, not delegated) there is nothing to sample.
+    fs::path dir = cgroups::manager_for(r.spec.cgroup_manager)->open(r.id)->memory_dir();
+    if (!dir.empty()) {
+      args.insert(args.end(), {"--memory-cgroup", dir.string(), "--memory-samples",
+                               memory_samples_path(RecordStore(paths), r.id).string()});
+      if (r.lifecycle.memory_tune.ceiling) args.push_back("--memory-raise");
+    }
+  }
   return args;
 }
 

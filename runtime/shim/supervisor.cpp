@@ -23,6 +23,7 @@
 #include "runtime/shim/attach_server.hpp"
 #include "runtime/shim/dns_keeper.hpp"
 #include "runtime/shim/log_time.hpp"
+#include "runtime/shim/memory_sampler.hpp"
 #include "runtime/shim/port_handoff.hpp"
 #include "runtime/shim/port_proxy.hpp"
 #include "runtime/util/fs.hpp"
@@ -116,6 +117,11 @@ class Supervisor {
     sigfd_.reset(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
     if (c_.health_interval_ns > 0)
       timerfd_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+    if (!c_.memory_cgroup.empty() && !c_.memory_samples.empty()) {
+      memory_ = std::make_unique<MemorySampler>(c_.memory_cgroup, c_.memory_samples);
+      memory_timer_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+      if (!memory_timer_) memory_.reset();  // sampling is optional: the container runs anyway
+    }
     if (c_.keep_stdin) stdin_ = std::make_unique<Pipe>();
     if (c_.keep_dns) {
       const std::string::size_type slash = c_.lit.rfind('/');
@@ -283,9 +289,11 @@ class Supervisor {
     ::fcntl(out.read.get(), F_SETFL, O_NONBLOCK);
     ::fcntl(err.read.get(), F_SETFL, O_NONBLOCK);
     arm_health(true, now - started);
+    arm_memory(memory_ && memory_->begin_run(started / 1'000'000));
     supervise(out.read, err.read, o);
     proxy_.reset();
     arm_health(false);
+    end_memory_run();
     if (health_ > 0) {  // the container is gone: its probe has nothing left to say
       ::kill(health_, SIGKILL);
       wait_status_of(health_);
@@ -305,8 +313,9 @@ class Supervisor {
              {err.get(), POLLIN, 0},
              {sigfd_.get(), POLLIN, 0},
              {timerfd_.get(), POLLIN, 0},
-             {dns_ ? dns_->fd() : -1, POLLIN, 0}};
-      constexpr size_t kFixed = 5;
+             {dns_ ? dns_->fd() : -1, POLLIN, 0},
+             {memory_timer_.get(), POLLIN, 0}};
+      constexpr size_t kFixed = 6;
       if (attach_) attach_->add_pollfds(fds);
       const size_t proxy_at = fds.size();
       if (proxy_) proxy_->add_pollfds(fds);
@@ -319,6 +328,7 @@ class Supervisor {
       if (fds[2].revents) on_signals(exited, o);
       if (fds[3].revents) on_health_timer(exited);
       if (fds[4].revents) dns_->on_exit();
+      if (fds[5].revents) on_memory_timer(exited);
       if (attach_) attach_->handle(fds.data() + kFixed, proxy_at - kFixed);
       if (proxy_) proxy_->handle(fds.data() + proxy_at, fds.size() - proxy_at);
       if (exited) proxy_.reset();  // the container is gone: its ports close with this run
@@ -357,6 +367,10 @@ class Supervisor {
           exited = true;
           o.code = exit_code_of(st);
           o.signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+        } else if (p == raise_) {
+          raise_ = -1;
+          // __memory-raise exits 2 when the limit is at the ceiling: no more asking this run.
+          if (WIFEXITED(st) && WEXITSTATUS(st) == 2) at_ceiling_ = true;
         } else if (p == health_) {
           health_ = -1;
           // __health exits 3 when the container just turned unhealthy and must go,
@@ -378,6 +392,45 @@ class Supervisor {
     if (exited || health_ > 0) return;  // one probe at a time, as docker
     update_health_period();
     health_ = spawn(lit({"__health", c_.id}), {{0, -1}, {1, -1}, {2, -1}});
+  }
+
+  void arm_memory(bool on) {
+    if (!memory_timer_) return;
+    itimerspec t{};
+    if (on) t.it_value.tv_sec = t.it_interval.tv_sec = 1;
+    ::timerfd_settime(memory_timer_.get(), 0, &t, nullptr);
+    at_ceiling_ = false;
+    if (on) oom_kills_at_start_ = memory_->oom_kills_now();
+  }
+
+  void on_memory_timer(bool exited) {
+    uint64_t ticks = 0;
+    [[maybe_unused]] ssize_t n = ::read(memory_timer_.get(), &ticks, sizeof ticks);
+    if (exited) return;
+    memory_->tick(now_ns() / 1'000'000);
+    if (c_.memory_raise && !at_ceiling_ && raise_ < 0 && memory_->keeps_reaching_limit()) {
+      memory_->reset_reaching();
+      raise_ = spawn(lit({"__memory-raise", c_.id, "--reason", "at its limit"}),
+                     {{0, -1}, {1, -1}, {2, -1}});
+    }
+  }
+
+  // The run is over: its last samples, and when the OOM killer struck, the
+  // limit raised before the restart (__exited, next) starts it again.
+  void end_memory_run() {
+    if (!memory_) return;
+    arm_memory(false);
+    const uint64_t oom_kills = memory_->oom_kills_now();
+    memory_->end_run(now_ns() / 1'000'000);
+    if (raise_ > 0) {
+      wait_status_of(raise_);
+      raise_ = -1;
+    }
+    if (c_.memory_raise && oom_kills > oom_kills_at_start_) {
+      pid_t helper = spawn(lit({"__memory-raise", c_.id, "--reason", "oom-killed"}),
+                           {{0, -1}, {1, -1}, {2, -1}});
+      wait_status_of(helper);
+    }
   }
 
   // __exited records the exit and answers "restart <ms>" or "exit"; -1 for exit.
@@ -420,6 +473,11 @@ class Supervisor {
   UniqueFd op_lock_;
   UniqueFd hold_;  // a held start's release, until the first __spawn has it
   UniqueFd sigfd_, timerfd_;
+  std::unique_ptr<MemorySampler> memory_;  // --memory-cgroup: optimize.auto_memory_tune
+  UniqueFd memory_timer_;
+  pid_t raise_ = -1;  // a running __memory-raise
+  bool at_ceiling_ = false;
+  uint64_t oom_kills_at_start_ = 0;
   std::unique_ptr<Pipe> stdin_;
   UniqueFd master_;  // -t: the pty master __spawn just sent
   std::unique_ptr<AttachServer> attach_;
@@ -444,11 +502,13 @@ bool parse_number(const char* text, int64_t& out) {
 bool parse_supervisor_args(int argc, char** argv, SupervisorConfig& c, std::string& error) {
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
-    if (a == "--keep-stdin" || a == "--stdin-once" || a == "--tty" || a == "--keep-dns") {
-      (a == "--keep-stdin" ? c.keep_stdin
-       : a == "--tty"      ? c.tty
-       : a == "--keep-dns" ? c.keep_dns
-                           : c.stdin_once) = true;
+    if (a == "--keep-stdin" || a == "--stdin-once" || a == "--tty" || a == "--keep-dns" ||
+        a == "--memory-raise") {
+      (a == "--keep-stdin"     ? c.keep_stdin
+       : a == "--tty"          ? c.tty
+       : a == "--keep-dns"     ? c.keep_dns
+       : a == "--memory-raise" ? c.memory_raise
+                               : c.stdin_once) = true;
       continue;
     }
     if (i + 1 >= argc) {
@@ -469,6 +529,10 @@ bool parse_supervisor_args(int argc, char** argv, SupervisorConfig& c, std::stri
       c.log_path = v;
     else if (a == "--attach")
       c.attach_path = v;
+    else if (a == "--memory-cgroup")
+      c.memory_cgroup = v;
+    else if (a == "--memory-samples")
+      c.memory_samples = v;
     else if (a == "--log-max-size" && parse_number(v, n) && n > 0)
       c.log.max_size = static_cast<uint64_t>(n);
     else if (a == "--log-max-file" && parse_number(v, n) && n > 0)

@@ -34,6 +34,12 @@ struct SupervisorConfig {
   // A held start (lifecycle/detached.hpp, HeldStart): the first start waits
   // for its release on this socket, passed on to __spawn (-1: none).
   int hold_fd = -1;
+  // optimize.auto_memory_tune: the container's memory cgroup directory and its
+  // memory.samples (memory_sampler.hpp; both empty: no sampling). With
+  // memory_raise, a limit the container keeps reaching, or an OOM kill, has
+  // `lit container __memory-raise` raise it (up to the service's ceiling).
+  std::string memory_cgroup, memory_samples;
+  bool memory_raise = false;
 };
 
 // lit-shim's command line; false with a message in `error` on bad usage.

@@ -70,6 +70,7 @@ LifecycleConfig build_lifecycle(const ContainerRequest& r, const image::ImageCon
   else if (!image.stop_signal.empty())
     c.stop_signal = parse_signal(image.stop_signal, "the image's StopSignal");
   c.stop_timeout = r.stop_timeout;
+  c.memory_tune = r.memory_tune;
   return c;
 }
 

@@ -14,6 +14,7 @@
 
 #include "runtime/cdi/name.hpp"
 #include "runtime/cgroups/cgroup.hpp"
+#include "runtime/lifecycle/memory_tune.hpp"
 #include "runtime/lifecycle/restart_policy.hpp"
 #include "runtime/shim/log_writer.hpp"
 #include "runtime/spec/published_port.hpp"
@@ -144,7 +145,8 @@ struct ContainerRequest {
   bool init = false;               // --init
   NamespaceShare pid, ipc, uts;    // --pid, --ipc, --uts
   std::vector<VolumesFrom> volumes_from;
-  UsernsRequest userns;  // --userns, userns_mode
+  UsernsRequest userns;    // --userns, userns_mode
+  MemoryTune memory_tune;  // a service's optimize.auto_memory_tune
 };
 
 // What can be checked without the image or the disk: names, network mode

@@ -278,6 +278,10 @@ json lifecycle_to_json(const LifecycleConfig& c) {
                         {"start_interval_ns", h.config.start_interval_ns},
                         {"retries", h.config.retries}};
   }
+  if (c.memory_tune.sample) {  // only when on: records of other containers stay as they were
+    j["memory_tune"] = {{"sample", true}};
+    if (c.memory_tune.ceiling) j["memory_tune"]["ceiling"] = *c.memory_tune.ceiling;
+  }
   return j;
 }
 
@@ -298,6 +302,11 @@ LifecycleConfig lifecycle_from_json(const json& j) {
     hc.config.start_interval_ns = h->value("start_interval_ns", int64_t{0});  // older records
     hc.config.retries = h->at("retries");
     c.healthcheck = hc;
+  }
+  if (auto m = j.find("memory_tune"); m != j.end()) {
+    c.memory_tune.sample = m->value("sample", false);
+    if (auto ceiling = m->find("ceiling"); ceiling != m->end())
+      c.memory_tune.ceiling = ceiling->get<std::int64_t>();
   }
   return c;
 }
@@ -425,6 +434,12 @@ json record_json(const ContainerRecord& r) {
 json to_json(const ContainerRecord& r) {
   json j = record_json(r);
   if (r.state.paused) j["state"]["paused"] = true;  // absent when not, as records had it
+  if (!r.state.memory_raises.empty()) {             // absent when none, as paused
+    json raises = json::array();
+    for (const auto& m : r.state.memory_raises)
+      raises.push_back({{"at", m.at}, {"from", m.from}, {"to", m.to}, {"reason", m.reason}});
+    j["state"]["memory_raises"] = raises;
+  }
   return j;
 }
 
@@ -460,6 +475,9 @@ ContainerRecord record_from_json(const json& j) {
   if (auto h = st.find("health"); h != st.end() && h->is_object())
     r.state.health = health_from_json(*h);
   if (auto p = st.find("ports"); p != st.end()) r.state.ports = ports_from_json(*p);
+  if (auto m = st.find("memory_raises"); m != st.end())
+    for (const auto& e : *m)
+      r.state.memory_raises.push_back({e.at("at"), e.at("from"), e.at("to"), e.at("reason")});
   if (auto l = j.find("lifecycle"); l != j.end()) r.lifecycle = lifecycle_from_json(*l);
   if (auto n = j.find("networks"); n != j.end()) r.networks = networks_from_json(*n);
   if (auto p = j.find("publish"); p != j.end()) r.publish = ports_from_json(*p);

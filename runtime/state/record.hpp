@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "runtime/lifecycle/health_state.hpp"
+#include "runtime/lifecycle/memory_tune.hpp"
 #include "runtime/lifecycle/networking.hpp"
 #include "runtime/lifecycle/restart_policy.hpp"
 #include "runtime/shim/log_writer.hpp"
@@ -42,6 +43,9 @@ struct ContainerState {
   bool paused = false;                // Running with its cgroup frozen (lit pause)
   std::optional<HealthState> health;  // set when the container has a health check
   std::vector<PublishedPort> ports;   // published ports as bound by the last start
+  // Raises of the memory limit by optimize.memory_ceiling, oldest first (the
+  // spec's limit is the last one's `to`).
+  std::vector<MemoryRaise> memory_raises;
 };
 
 // The status as docker shows it: Paused for a Running container that is
@@ -65,6 +69,7 @@ struct LifecycleConfig {
   std::optional<HealthCheck> healthcheck;
   int stop_signal = 15;   // SIGTERM unless --stop-signal or the image's StopSignal
   int stop_timeout = 10;  // seconds between the stop signal and SIGKILL
+  MemoryTune memory_tune;
 };
 
 struct ContainerRecord {

@@ -48,6 +48,7 @@ struct FakeCgroup final : lit::cgroups::Cgroup {
   lit::cgroups::Stats stats() const override { return s; }
   void destroy() override {}
   std::vector<fs::path> paths() const override { return {}; }
+  fs::path memory_dir() const override { return {}; }
   void freeze(bool) override {}
 };
 

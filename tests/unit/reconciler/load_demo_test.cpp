@@ -32,6 +32,7 @@ TEST(LoadDemo, RootLitYmlLoadsWithoutWarnings) {
   EXPECT_EQ(web.volumes[0].source, (kRepo / "examples/web").string());
   EXPECT_TRUE(web.volumes[0].read_only);
   EXPECT_EQ(*web.resources.memory, 32 << 20);
+  EXPECT_TRUE(web.optimize.auto_memory_tune);
   ASSERT_TRUE(web.healthcheck);
   EXPECT_EQ(web.healthcheck->interval->nanoseconds, 2000000000);
   EXPECT_EQ(web.healthcheck->interval->text, "2s");
