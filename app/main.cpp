@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "app/bundle.hpp"
+#include "app/cmd_optimize_image.hpp"
 #include "app/context.hpp"
 #include "app/flag_forms.hpp"
 #include "app/pull.hpp"
@@ -103,6 +104,13 @@ int register_commands(CLI::App& cli, lit::app::Context& ctx, int argc, char** ar
   if (all) app::register_rollback(cli, ctx);
   if (all) app::register_bundle_commands(cli, ctx);
   if (all) app::register_serve(cli, ctx);
+  // `lit optimize image` (shrink-image branch): until the lead's cmd_optimize.cpp
+  // makes the group and calls add_optimize_image_command itself.
+  if (all) {
+    auto* optimize = cli.add_subcommand("optimize", "Tune a project's services");
+    optimize->require_subcommand(1);
+    app::add_optimize_image_command(*optimize, ctx);
+  }
   app::accept_short_option_equals(cli);  // -f=PATH, -t=0, as docker
   return word == "container" || word == "image" || word == "network" ? app::kExitLitFailure
                                                                      : app::kExitProjectFailure;
