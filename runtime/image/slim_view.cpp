@@ -129,7 +129,10 @@ std::set<std::string> slim_closure(const MergedView& view, const std::set<std::s
   for (const auto& [path, e] : view) {
     if (e.type != S_IFLNK || kept.contains(path)) continue;
     const std::string target = resolve(view, path, nullptr);
-    if (!target.empty() && target != "/" && kept.contains(target)) resolve(view, path, &kept);
+    if (target.empty())
+      kept.insert(path);  // dangling in the image too (/etc/mtab -> /proc/mounts): no data
+    else if (target != "/" && kept.contains(target))
+      resolve(view, path, &kept);
   }
   return kept;
 }

@@ -11,7 +11,8 @@
 //    directory it never read, /tmp, /var/run);
 //  - every symlink whose target, resolved within the image, is kept (the
 //    trace names files by their real path, never the link a command was
-//    found through: an applet symlink costs a header).
+//    found through: an applet symlink costs a header), and every symlink
+//    the image cannot resolve (/etc/mtab -> /proc/mounts: another mount's).
 // A wanted path the image lacks (a file the service created) keeps the
 // directories above it, nothing more.
 #include <sys/types.h>
