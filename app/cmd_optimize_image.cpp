@@ -157,7 +157,7 @@ Check await_check(const Paths& paths, const std::string& id, const std::vector<s
         verify.empty() && st.health && st.health->status == runtime::Health::Unhealthy;
     if (final) return c;
     if (Clock::now() >= deadline) {
-      c.why += " within the time given";
+      c.why += ", until its time ran out";
       return c;
     }
     std::this_thread::sleep_for(200ms);
