@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/interrupt.hpp"
 #include "app/project.hpp"
 #include "app/views/image_display.hpp"
 #include "reconciler/apply/actions.hpp"
@@ -99,6 +100,12 @@ ContainerRecord create_run(const Context& ctx, const Project& project,
   return reconciler::create_replica(ctx.paths, rr);
 }
 
+// Ctrl-C: the one-offs and the unverified slim image go, by scope exit.
+class Interrupted : public Error {
+ public:
+  Interrupted() : Error("optimize image: interrupted; nothing of it is left") {}
+};
+
 // How one run's check ended, and the output that tells why it failed.
 struct Check {
   bool passed = false;
@@ -140,8 +147,10 @@ Check look_once(const ContainerRecord& rec, const runtime::ContainerState& st,
 // Looks at the container until its check passes, it fails for good
 // (unhealthy, exited) or `deadline`; `tick` runs before each look.
 Check await_check(const Paths& paths, const std::string& id, const std::vector<std::string>& verify,
-                  Clock::time_point deadline, const std::function<void()>& tick) {
+                  Clock::time_point deadline, std::stop_token stop,
+                  const std::function<void()>& tick) {
   for (;;) {
+    if (stop.stop_requested()) throw Interrupted();
     tick();
     ContainerRecord rec = runtime::RecordStore(paths).lookup(id);
     runtime::ContainerState st = runtime::observed_state(rec);
@@ -175,14 +184,15 @@ void require_check(const ContainerRecord& rec, const Service& s) {
 // The files the service opened or executed on its own image until its check passed.
 std::set<std::string> traced_run(const Context& ctx, const Project& project,
                                  const reconciler::Desired& desired, const Service& s,
-                                 const image::Image& original, Clock::time_point deadline) {
+                                 const image::Image& original, Clock::time_point deadline,
+                                 std::stop_token stop) {
   ServiceRun run(ctx.paths, create_run(ctx, project, desired, s.name, original.id, "trace"));
   require_check(run.record(), s);
   runtime::RootTrace trace(run.record().spec.bundle);
   runtime::launch_supervisor(ctx.paths, run.record());
   trace.receive_group(10s);
-  Check c =
-      await_check(ctx.paths, run.record().id, s.optimize.verify, deadline, [&] { trace.drain(); });
+  Check c = await_check(ctx.paths, run.record().id, s.optimize.verify, deadline, stop,
+                        [&] { trace.drain(); });
   trace.drain();
   if (!c.passed)
     throw Error("optimize image " + s.name + ": it does not work on its own image: " + c.why)
@@ -191,7 +201,8 @@ std::set<std::string> traced_run(const Context& ctx, const Project& project,
 }
 
 Check verify_run(const Context& ctx, const Project& project, const reconciler::Desired& desired,
-                 const Service& s, const image::Image& slim, Clock::time_point deadline) {
+                 const Service& s, const image::Image& slim, Clock::time_point deadline,
+                 std::stop_token stop) {
   ServiceRun run(ctx.paths, create_run(ctx, project, desired, s.name, slim.id, "verify"));
   try {
     runtime::launch_supervisor(ctx.paths, run.record());
@@ -199,7 +210,9 @@ Check verify_run(const Context& ctx, const Project& project, const reconciler::D
     return {false, std::string("it did not start: ") + e.what(), {e.what()}};
   }
   try {
-    return await_check(ctx.paths, run.record().id, s.optimize.verify, deadline, [] {});
+    return await_check(ctx.paths, run.record().id, s.optimize.verify, deadline, stop, [] {});
+  } catch (const Interrupted&) {
+    throw;
   } catch (const Error& e) {  // lit could not look (its exec failed): not verified either
     return {false, e.what(), {e.what()}};
   }
@@ -293,18 +306,26 @@ void optimize_image(Context& ctx, const Opts& o) {
   reconciler::Desired desired = reconciler::desired_state(ctx.paths, project);
   bring_up_dependencies(ctx, project, desired, o.service);
 
+  CancelOnInterrupt interrupt;
   const auto timeout = std::chrono::seconds(o.timeout);
   const auto t0 = Clock::now();
-  std::set<std::string> wanted = traced_run(ctx, project, desired, s, original, t0 + timeout);
+  std::set<std::string> wanted =
+      traced_run(ctx, project, desired, s, original, t0 + timeout, interrupt.token());
   const auto took = Clock::now() - t0;
-  std::printf("Traced %s: %zu files opened or executed; its check passed after %s\n",
-              s.name.c_str(), wanted.size(), seconds(took).c_str());
+  std::printf("Traced %s: %zu %s opened or executed; its check passed after %s\n", s.name.c_str(),
+              wanted.size(), wanted.size() == 1 ? "file" : "files", seconds(took).c_str());
   wanted.insert(s.optimize.keep.begin(), s.optimize.keep.end());
   image::SlimBuild slim = image::build_slim_image(store, original, wanted);
 
   const auto bound = std::min<Clock::duration>(timeout, 3 * took + 5s);
   const auto t1 = Clock::now();
-  Check c = verify_run(ctx, project, desired, s, slim.image, t1 + bound);
+  Check c;
+  try {
+    c = verify_run(ctx, project, desired, s, slim.image, t1 + bound, interrupt.token());
+  } catch (const Interrupted&) {
+    discard_slim(store, slim.image);
+    throw;
+  }
   const auto verified_after = Clock::now() - t1;
   if (!c.passed) fail_verification(store, s, original, slim.image, c);
   const std::string ref = image::slim_reference(project.name, s.name);
