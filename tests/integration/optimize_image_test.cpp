@@ -109,5 +109,20 @@ TEST_F(OptimizeImageTest, FailedVerificationKeepsTheOriginalAndNamesTheMissingFi
   EXPECT_EQ(web_row().value("Image", ""), "slim-web") << web_row();
 }
 
+TEST_F(OptimizeImageTest, AServiceWithNoCheckIsRefusedAndLeavesNothing) {
+  write(R"(name: slim
+services:
+  web:
+    image: localhost/lit-test:latest
+    network_mode: none
+    command: ["sleep", "600"]
+)");
+  const auto images_before = lit({"image", "ls", "-q"}).out_lines().size();
+  Result r = project({"optimize", "image", "web"});
+  expect_lit_error(r, "optimize image web: it has no health check and no optimize.verify");
+  EXPECT_EQ(lit({"image", "ls", "-q"}).out_lines().size(), images_before);
+  EXPECT_TRUE(container_ids().empty());
+}
+
 }  // namespace
 }  // namespace lit::test
