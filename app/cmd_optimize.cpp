@@ -11,12 +11,16 @@
 #include <string>
 #include <vector>
 
+#include "app/cmd_optimize_image.hpp"
 #include "app/context.hpp"
 #include "app/project.hpp"
 #include "app/views/table.hpp"
+#include "reconciler/apply/replica_request.hpp"
 #include "reconciler/labels.hpp"
 #include "reconciler/load/optimize_file.hpp"
 #include "reconciler/optimize.hpp"
+#include "runtime/image/slim.hpp"
+#include "runtime/image/store.hpp"
 #include "runtime/state/memory_samples.hpp"
 #include "runtime/state/record_store.hpp"
 #include "runtime/util/error.hpp"
@@ -29,7 +33,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace lit::reconciler;
 
-// The services named (each must exist), or every one with auto_memory_tune on.
+// The services named (each must exist), or every one with auto_memory_tune
+// or shrink_image on.
 std::vector<const Service*> chosen(const Project& p, const std::vector<std::string>& names) {
   std::vector<const Service*> out;
   for (const auto& n : names) {
@@ -40,7 +45,7 @@ std::vector<const Service*> chosen(const Project& p, const std::vector<std::stri
   }
   if (names.empty())
     for (const auto& [_, s] : p.services)
-      if (s.optimize.auto_memory_tune) out.push_back(&s);
+      if (s.optimize.auto_memory_tune || s.optimize.shrink_image) out.push_back(&s);
   return out;
 }
 
@@ -104,6 +109,23 @@ nlohmann::json advice_json(const MemoryAdvice& a) {
           {"raises", raises}};
 }
 
+// shrink_image: the service's image and its verified slim image, by service.
+std::map<std::string, image::SlimSizes> image_sizes(const Context& ctx, const Project& p,
+                                                    const std::vector<const Service*>& services) {
+  std::map<std::string, image::SlimSizes> out;
+  image::Store store(ctx.paths.images());
+  for (const Service* s : services)
+    if (s->optimize.shrink_image)
+      out[s->name] =
+          image::slim_sizes(store, service_image(p, *s), image::slim_reference(p.name, s->name));
+  return out;
+}
+
+std::string saved(const image::SlimSizes& z) {
+  if (!z.slim || z.original <= 0) return "-";
+  return std::to_string((z.original - *z.slim) * 100 / z.original) + "%";
+}
+
 struct ReportOpts {
   std::vector<std::string> services;
   std::string format = "table";
@@ -111,19 +133,30 @@ struct ReportOpts {
 
 void report(const Context& ctx, const ReportOpts& o) {
   Project p = load_by_name(ctx, o.services);
-  auto advice = gather(ctx, p, chosen(p, o.services));
+  const auto services = chosen(p, o.services);
+  auto advice = gather(ctx, p, services);
+  auto images = image_sizes(ctx, p, services);
   if (o.format == "json") {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& a : advice) out.push_back(advice_json(a));
+    for (const auto& a : advice) {
+      nlohmann::json j = advice_json(a);
+      if (auto z = images.find(a.service); z != images.end())
+        j["image"] = {{"size", z->second.original},
+                      {"slim_size",
+                       z->second.slim ? nlohmann::json(*z->second.slim) : nlohmann::json(nullptr)}};
+      out.push_back(j);
+    }
     std::printf("%s\n", out.dump(2).c_str());
     return;
   }
   if (advice.empty()) {
-    std::printf("no service of %s has optimize.auto_memory_tune on\n", p.name.c_str());
+    std::printf("no service of %s has optimize.auto_memory_tune or shrink_image on\n",
+                p.name.c_str());
     return;
   }
   TableRows rows = {{"SERVICE", "WINDOW", "PEAK", "P95", "LIMIT", "SUGGESTED", "NOTE"}};
   for (const auto& a : advice) {
+    if (!a.tuned && images.contains(a.service) && o.services.empty()) continue;  // images only
     const bool seen = a.summary.samples > 0;
     std::string limit = or_dash(a.limit);
     if (a.running_limit) limit += " (runs with " + human_bytes(*a.running_limit) + ")";
@@ -133,7 +166,15 @@ void report(const Context& ctx, const ReportOpts& o) {
          a.suggested ? human_bytes(*a.suggested) + " (" + percent(a.headroom) + ")" : "-",
          advice_note(a)});
   }
-  std::fputs(format_table(rows).c_str(), stdout);
+  if (rows.size() > 1) std::fputs(format_table(rows).c_str(), stdout);
+  if (images.empty()) return;
+  TableRows sizes = {{"SERVICE", "IMAGE", "SLIM IMAGE", "SAVED"}};
+  for (const auto& [service, z] : images)
+    sizes.push_back({service, z.original > 0 ? human_bytes(z.original) : "-",
+                     z.slim ? human_bytes(*z.slim) : "none: lit optimize image " + service,
+                     saved(z)});
+  if (rows.size() > 1) std::printf("\n");
+  std::fputs(format_table(sizes).c_str(), stdout);
 }
 
 struct ApplyOpts {
@@ -190,7 +231,8 @@ void apply(const Context& ctx, const ApplyOpts& o) {
 
 void register_optimize(CLI::App& app, Context& ctx) {
   auto* optimize = app.add_subcommand(
-      "optimize", "Measured optimizations: memory limits from use (optimize: in the project)");
+      "optimize",
+      "Measured optimizations: memory limits from use, images shrunk to what a service uses");
   optimize->require_subcommand(1);
   auto r = std::make_shared<ReportOpts>();
   auto* rep = optimize->add_subcommand(
@@ -206,6 +248,7 @@ void register_optimize(CLI::App& app, Context& ctx) {
   app_cmd->add_option("SERVICE", a->services, "Services (default: those with samples)");
   app_cmd->add_flag("--dry-run", a->dry_run, "Print the file instead of writing it");
   app_cmd->callback([&ctx, a] { apply(ctx, *a); });
+  add_optimize_image_command(*optimize, ctx);
 }
 
 }  // namespace lit::app

@@ -267,6 +267,7 @@ Convergence plan_convergence(Context& ctx, ConvergeFlags& f) {
   up.scale = parse_scale(f.scale, "flag --scale");
   c.held = project_lock(ctx, c.project.name);
   c.desired = desired_state(ctx.paths, c.project);
+  for (const auto& n : c.desired.notes) std::fprintf(stderr, "lit: %s\n", n.c_str());
   ObservedState observed = observe(ctx.paths, c.project.name, c.desired.state);
   c.plan = plan_up(c.desired.state, observed, up);
   for (const auto& w : c.plan.warnings) std::fprintf(stderr, "lit: warning: %s\n", w.c_str());

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include "reconciler/apply/copy_image.hpp"
 #include "reconciler/apply/replica_request.hpp"
 #include "reconciler/hash.hpp"
+#include "runtime/image/slim.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/spec/seccomp_profile.hpp"
 #include "runtime/util/error.hpp"
@@ -29,8 +31,20 @@ Condition condition_of(DependCondition c) {
   return Condition::Started;
 }
 
+// optimize.shrink_image: the verified slim image made from the service's
+// current image, if `lit optimize image` made one.
+std::optional<image::Image> slim_image(const Paths& paths, const Project& project,
+                                       const Service& s) {
+  if (!s.optimize.shrink_image) return std::nullopt;
+  image::Store store(paths.images());
+  std::optional<image::Image> original = store.find(service_image(project, s));
+  if (!original) return std::nullopt;
+  return image::verified_slim(store, image::slim_reference(project.name, s.name), original->id);
+}
+
 std::string service_hash(const Paths& paths, const Project& project, const Service& s) {
   std::vector<std::string> extra;
+  if (auto slim = slim_image(paths, project, s)) extra.push_back(slim->id);  // on it, or off it
   if (!s.image.empty()) {
     try {
       extra.push_back(image::Store(paths.images()).resolve(s.image).id);  // a new image recreates
@@ -146,6 +160,18 @@ std::string network_hash(const Network& n) {
   return config_hash(j, {});
 }
 
+void choose_slim(const Paths& paths, const Project& project, const Service& s, Desired& d) {
+  if (!s.optimize.shrink_image) return;
+  if (auto slim = slim_image(paths, project, s)) {
+    d.slim_images[s.name] = slim->id;
+    return;
+  }
+  d.notes.push_back("service " + s.name +
+                    ": shrink_image is on but it has no verified slim image of its current "
+                    "image; it runs on the original (run `lit optimize image " +
+                    s.name + "` to make one)");
+}
+
 }  // namespace
 
 Desired desired_state(const Paths& paths, const Project& project, Hashes hashes) {
@@ -155,7 +181,10 @@ Desired desired_state(const Paths& paths, const Project& project, Hashes hashes)
   for (const auto& [name, s] : project.services) {
     DesiredService ds;
     ds.name = name;
-    if (hashes == Hashes::Compute) ds.hash = joined_hash(paths, project, name, d.hashes);
+    if (hashes == Hashes::Compute) {
+      ds.hash = joined_hash(paths, project, name, d.hashes);
+      choose_slim(paths, project, s, d);
+    }
     ds.replicas = s.replicas;
     if (s.update_config) ds.update = s.update_config->policy();
     ds.start_first_conflict = start_first_conflict(s);

@@ -15,6 +15,11 @@ namespace lit::reconciler {
 struct Desired {
   DesiredState state;
   std::map<std::string, std::string> hashes;  // service -> config hash
+  // optimize.shrink_image: service -> the id of the verified slim image its
+  // containers run on (`lit optimize image` made it from its current image).
+  std::map<std::string, std::string> slim_images;
+  // One line for each shrink_image service that has none: what to run.
+  std::vector<std::string> notes;
 };
 
 // Throws lit::Error naming the service when its image is not in the store, or

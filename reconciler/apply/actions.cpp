@@ -117,6 +117,8 @@ std::string create_container(const Paths& paths, const Project& project, const D
   const Service& s = project.services.at(a.service);
   if (!s.copy.empty()) ensure_copy_image(paths, project, s);
   ReplicaRequest rr = replica_request(project, s, a.target, a.number, desired.hashes.at(a.service));
+  if (auto slim = desired.slim_images.find(a.service); slim != desired.slim_images.end())
+    rr.request.image = slim->second;  // optimize.shrink_image, verified (desired.hpp)
   for (auto& v : rr.request.volumes)  // the predecessor's data, as compose
     if (auto it = inherited.find(v.destination);
         v.kind == runtime::VolumeMount::Kind::Anonymous && it != inherited.end())

@@ -279,6 +279,30 @@ std::string Transaction::add_layer(const std::string& base_id, int fd, const std
   return id;
 }
 
+std::string Transaction::add_slim(const std::string& base_id, int fd, const std::string& created_by,
+                                  const std::map<std::string, std::string>& labels) {
+  if (!state_.images.contains(base_id))
+    throw Error("image not found:", base_id, 0, "`lit image ls` lists the images in the store");
+  const std::string what = "image " + short_id(base_id);
+  nlohmann::json cfg = parse_config_blob(read_file(blob_path(root_, base_id)), what + " config");
+  UnpackResult r = stage_layer(fd, "slim layer of " + what);
+  cfg["rootfs"] = {{"type", "layers"}, {"diff_ids", {r.diff_id}}};
+  cfg["history"] =
+      nlohmann::json::array({{{"created", cfg.value("created", "")}, {"created_by", created_by}}});
+  if (!cfg["config"].is_object()) cfg["config"] = nlohmann::json::object();
+  if (!cfg["config"]["Labels"].is_object()) cfg["config"]["Labels"] = nlohmann::json::object();
+  for (const auto& [k, v] : labels) cfg["config"]["Labels"][k] = v;
+  const std::string config = cfg.dump();
+  const std::string manifest =
+      make_manifest(config, {{"application/vnd.oci.image.layer.v1.tar", r.diff_id, r.tar_size}});
+  const std::string id = sha256_digest(config);
+  put_blob(id, config);
+  put_blob(sha256_digest(manifest), manifest);
+  auto [it, fresh] = state_.images.try_emplace(id);
+  if (fresh) it->second = ImageRecord{sha256_digest(manifest), {r.diff_id}, now_rfc3339()};
+  return id;
+}
+
 bool Transaction::has_layer(const std::string& diff_id) const {
   return state_.layers.contains(diff_id) || new_layers_.contains(diff_id);
 }

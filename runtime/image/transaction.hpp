@@ -62,6 +62,11 @@ class Transaction {
   // kept, so the same base and content always give the same id.
   std::string add_layer(const std::string& base_id, int fd, const std::string& name,
                         const std::string& tag);
+  // A slim image of `base_id` (image/slim.hpp): its config with the one
+  // layer read from fd as its rootfs, `created_by` as its history and
+  // `labels` added; untagged. Returns its id.
+  std::string add_slim(const std::string& base_id, int fd, const std::string& created_by,
+                       const std::map<std::string, std::string>& labels);
   // Untags and/or deletes, committing itself; returns docker's lines.
   std::vector<std::string> remove(const std::string& reference, bool force,
                                   const std::function<bool(const std::string&)>& in_use);

@@ -21,6 +21,7 @@
 #include "runtime/rootfs/beneath.hpp"
 #include "runtime/security/security.hpp"
 #include "runtime/spec/sysctl.hpp"
+#include "runtime/trace/root_trace.hpp"
 #include "runtime/util/error.hpp"
 
 namespace lit::runtime {
@@ -149,7 +150,14 @@ void run_init(const InitConfig& c, const Channel& channel) {
     shm = copy_joined_shm(c.ipc_mntns_fd, spec.ipc.container);
     rootfs.shm_tree = shm.get();
   }
+  // `lit optimize image` traces its files (root_trace.hpp): connected while the
+  // bundle is in reach, marked once in the root, before anything runs there.
+  UniqueFd tracer = connect_to_tracer(spec.bundle);
   enter_rootfs(spec, rootfs, std::move(go.rootfs));
+  if (tracer) {
+    hand_over_root_mark(tracer.get());
+    tracer.reset();
+  }
   if (!spec.hostname.empty() && spec.uts.mode != NamespaceMode::Host) {  // host: the host's
     check_sys(::sethostname(spec.hostname.data(), spec.hostname.size()), "set hostname",
               spec.hostname);
