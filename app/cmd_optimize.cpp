@@ -2,6 +2,7 @@
 // service and the limits lit suggests from them (reconciler/optimize.hpp);
 // `apply` writes them into lit.optimize.yml, which `lit up` merges and
 // applies with the usual recreate.
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -76,7 +77,7 @@ std::string or_dash(const std::optional<std::int64_t>& v) {
 }
 
 std::string percent(double headroom) {
-  return "+" + std::to_string(static_cast<int>(headroom * 100 + 0.5)) + "%";
+  return "+" + std::to_string(std::lround(headroom * 100)) + "%";
 }
 
 nlohmann::json advice_json(const MemoryAdvice& a) {

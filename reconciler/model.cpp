@@ -226,6 +226,24 @@ json devices_json(const Service& s) {
   return j;
 }
 
+// Keys of newer lit versions, each only when set: the hashes of services
+// without them stay as they were.
+void put_when_set(json& j, const Service& s) {
+  using Setting = std::pair<const char*, const Parsed<NamespaceSetting>*>;
+  for (const auto& [key, v] :
+       {Setting{"pid", &s.pid}, Setting{"ipc", &s.ipc}, Setting{"uts", &s.uts}})
+    if (!v->text.empty()) j[key] = v->text;
+  if (!s.userns_mode.text.empty()) j["userns_mode"] = s.userns_mode.text;
+  if (s.optimize != Optimize{}) j["optimize"] = optimize_json(s.optimize);
+  if (!s.volumes_from.empty())
+    j["volumes_from"] = list_json(s.volumes_from, [](const VolumesFromRef& v) { return v.text; });
+  if (!s.links.empty()) {
+    json links = json::array();
+    for (const auto& l : s.links) links.push_back({{"service", l.service}, {"alias", l.alias}});
+    j["links"] = links;
+  }
+}
+
 }  // namespace
 
 json to_json(const Service& s) {
@@ -294,21 +312,7 @@ json to_json(const Service& s) {
   if (!s.device_cgroup_rules.empty())  // only when set, as devices
     j["device_cgroup_rules"] =
         list_json(s.device_cgroup_rules, [](const auto& r) { return r.text; });
-  // Only when set, as the hooks: the hashes of services without them stay.
-  using Setting = std::pair<const char*, const Parsed<NamespaceSetting>*>;
-  for (const auto& [key, v] :
-       {Setting{"pid", &s.pid}, Setting{"ipc", &s.ipc}, Setting{"uts", &s.uts}})
-    if (!v->text.empty()) j[key] = v->text;
-  if (!s.userns_mode.text.empty()) j["userns_mode"] = s.userns_mode.text;
-  // Only when set, as the hooks: the hashes of services without it stay.
-  if (s.optimize != Optimize{}) j["optimize"] = optimize_json(s.optimize);
-  if (!s.volumes_from.empty())
-    j["volumes_from"] = list_json(s.volumes_from, [](const VolumesFromRef& v) { return v.text; });
-  if (!s.links.empty()) {
-    json links = json::array();
-    for (const auto& l : s.links) links.push_back({{"service", l.service}, {"alias", l.alias}});
-    j["links"] = links;
-  }
+  put_when_set(j, s);
   return j;
 }
 
