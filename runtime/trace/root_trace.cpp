@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "runtime/util/error.hpp"
+#include "runtime/util/io.hpp"
 
 namespace lit::runtime {
 namespace fs = std::filesystem;
@@ -63,24 +64,8 @@ void hand_over_root_mark(int tracer) {
   check_sys(::fanotify_mark(group.get(), FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN | FAN_OPEN_EXEC,
                             AT_FDCWD, "/"),
             "trace the container's files: mark", "/");
-  char byte = 'T';
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  const int fd = group.get();
-  std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  while (::sendmsg(tracer, &msg, MSG_NOSIGNAL) < 0) {
-    if (errno != EINTR)
-      throw Error::sys("trace the container's files: hand over the group", {}, errno);
-  }
+  if (!send_fd(tracer, group.get()))
+    throw Error::sys("trace the container's files: hand over the group", {}, errno);
 }
 
 RootTrace::RootTrace(const fs::path& bundle) : socket_path_(bundle / kTraceSocketName) {
@@ -103,21 +88,9 @@ void RootTrace::receive_group(std::chrono::milliseconds bound) {
   if (!conn) throw Error::sys("accept on the trace socket", socket_path_.string(), errno);
   if (!readable_within(conn.get(), bound))
     throw Error("trace the container's files: its init sent no fanotify group");
-  char byte = 0;
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  if (::recvmsg(conn.get(), &msg, MSG_CMSG_CLOEXEC) <= 0)
-    throw Error::sys("receive the fanotify group", socket_path_.string(), errno);
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  if (!c || c->cmsg_type != SCM_RIGHTS)
-    throw Error("trace the container's files: the init could not mark its root");
-  int fd = -1;
-  std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  // No group (its init could not mark its root) or no message: the same to us.
+  const int fd = receive_fd(conn.get());
+  if (fd < 0) throw Error("trace the container's files: the init could not mark its root");
   group_.reset(fd);
 }
 
