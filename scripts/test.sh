@@ -25,17 +25,22 @@ build_type=${LIT_BUILD_TYPE:-Release}
 cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" \
   -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG"
 stage() { echo "== $1 ($(date -u +%T), ${SECONDS}s in) =="; }
-stage "build"
-ninja -C "$build"
-
-# Formatting and clang-tidy (scripts/lint.sh) run beside the tests, at the
-# lowest priority: the integration tests mostly wait on containers, and the
-# tests keep the CPU whenever they want it. Its output follows the tests'.
-stage "lint (in the background) and ctest"
+# Formatting and clang-tidy (scripts/lint.sh) run beside the build and the
+# tests, at the lowest priority: they need only the compile commands, and take
+# the CPU the build leaves idle (its serial links and PCHs) and the integration
+# tests' waits on containers. Their output follows the tests'.
+stage "lint (in the background) and build"
 lint_log="$build/lint.log"
-nice -n 19 bash scripts/lint.sh "$build" >"$lint_log" 2>&1 &
+# Its own process group (setsid), so a failed build stops all of it.
+setsid nice -n 19 bash scripts/lint.sh "$build" >"$lint_log" 2>&1 &
 lint_pid=$!
+if ! ninja -C "$build"; then
+  kill -- -"$lint_pid" 2>/dev/null || true
+  echo "test.sh: the build failed" >&2
+  exit 1
+fi
 
+stage "ctest"
 # Serial on purpose: integration tests compare lit's cgroup tree before and after.
 log="$build/ctest.log"
 set +e
