@@ -411,7 +411,9 @@ int down_project(Context& ctx, const Project& project) {
     std::fputs(plan.empty() ? "nothing to do\n" : render_plan(plan).c_str(), stdout);
     return 0;
   }
-  return apply_with_progress(ctx, project, desired, plan, {});
+  const int code = apply_with_progress(ctx, project, desired, plan, {});
+  cgroups::remove_empty_lit_parents();  // as `lit down`
+  return code;
 }
 
 // compose wait: one line per container as it exits; the exit status is the
