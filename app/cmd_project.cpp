@@ -42,7 +42,6 @@
 #include "reconciler/load/load.hpp"
 #include "reconciler/observe.hpp"
 #include "reconciler/plan.hpp"
-#include "runtime/cgroups/cgroup.hpp"
 #include "runtime/image/store.hpp"
 #include "runtime/image/usage.hpp"
 #include "runtime/state/record.hpp"
@@ -501,8 +500,6 @@ void register_down(CLI::App& app, Context& ctx) {
     ApplyOptions apply;
     apply.stop_timeout = o->timeout;
     ctx.exit_code = apply_with_progress(ctx, project, desired, plan, apply);
-    // Nothing of lit stays on the host once no container is left anywhere.
-    cgroups::remove_empty_lit_parents();
     if (ctx.exit_code == 0 && !images.empty()) ctx.exit_code = remove_images(ctx, images);
   });
 }

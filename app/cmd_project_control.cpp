@@ -411,9 +411,7 @@ int down_project(Context& ctx, const Project& project) {
     std::fputs(plan.empty() ? "nothing to do\n" : render_plan(plan).c_str(), stdout);
     return 0;
   }
-  const int code = apply_with_progress(ctx, project, desired, plan, {});
-  cgroups::remove_empty_lit_parents();  // as `lit down`
-  return code;
+  return apply_with_progress(ctx, project, desired, plan, {});
 }
 
 // compose wait: one line per container as it exits; the exit status is the

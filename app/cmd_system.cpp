@@ -143,7 +143,6 @@ void register_prune(CLI::App& system, Context& ctx) {
     image::PruneResult images = image::prune_images(
         ctx.paths.images(), o->all, [&](const std::string& id) { return users.contains(id); });
     std::uintmax_t cache = image::builder::prune_build_cache(ctx.paths.images());
-    cgroups::remove_empty_lit_parents();  // the `lit` cgroups no container uses any more
     std::string out = deleted_section("Containers", containers) +
                       deleted_section("Networks", networks) + deleted_section("Volumes", volumes);
     if (!images.lines.empty()) {

@@ -3,9 +3,7 @@
 // cgroup v2 (unified) or cgroup v1 (legacy or hybrid, as on hosts whose v2
 // mount holds no controllers), detected from the mounts, never assumed, only
 // under a `lit` subtree (e.g. /sys/fs/cgroup/lit/<id> or
-// /sys/fs/cgroup/memory/lit/<id>). A container's cgroup goes with it; the
-// empty `lit` parents stay (as docker's and podman's do) until `lit down` or
-// `lit system prune` finds nothing left under them. systemd:
+// /sys/fs/cgroup/memory/lit/<id>), removed with the last container. systemd:
 // each container is a transient scope lit-<id>.scope in lit.slice, made through
 // systemd's D-Bus API, and then handled through its (delegated) v2 directory.
 #include <sys/types.h>
@@ -91,15 +89,7 @@ class Manager {
   virtual std::unique_ptr<Cgroup> open(const std::string& id) = 0;
   // The ids of lit cgroups that exist (for leak checks and cleanup without state).
   virtual std::vector<std::string> list() const = 0;
-  // Removes the `lit` parents that have no cgroup left under them (`lit down`,
-  // `system prune`); one still in use, by any lit root, stays (the kernel
-  // refuses to remove it), and one already gone is fine.
-  virtual void remove_empty_parents() {}
 };
-
-// The cgroupfs manager's remove_empty_parents(), for the commands that leave
-// nothing of lit on the host; never throws (a host without cgroups has none).
-void remove_empty_lit_parents() noexcept;
 
 // In a rootless session: the highest ancestor of our own cgroup (the "0::"
 // line of /proc/self/cgroup) under a cgroup2 mount that this user owns and may

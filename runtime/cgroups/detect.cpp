@@ -112,12 +112,4 @@ std::unique_ptr<Manager> detect(const fs::path& sysfs_cgroup) {
   return detect_from(sysfs_cgroup, host_cgroup_mounts());
 }
 
-void remove_empty_lit_parents() noexcept {
-  try {
-    detect()->remove_empty_parents();
-  } catch (const std::exception&) {
-    // No cgroups to read here: no parents of lit's either.
-  }
-}
-
 }  // namespace lit::cgroups

@@ -215,11 +215,11 @@ void kill_and_remove(const std::vector<fs::path>& dirs, const fs::path& kill_fil
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  // The shared `lit` parent stays, empty, as the root of lit's subtree (as
-  // docker's and podman's do) until `lit down` or `system prune`
-  // (remove_empty_parents). Making and removing it with every container cost
-  // a back-to-back `run --rm` 1.0-1.4 ms here (cgroup v1, hyperfine A/B), and
-  // each memory cgroup removed can linger in the kernel as a dying one.
+  // The shared `lit` parent goes with its last child, so nothing of lit stays
+  // on the host; busy (other containers) or already gone is fine.
+  for (const auto& dir : dirs) {
+    if (dir.parent_path().filename() == "lit") ::rmdir(dir.parent_path().c_str());
+  }
 }
 
 }  // namespace lit::cgroups

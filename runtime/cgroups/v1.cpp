@@ -224,10 +224,6 @@ class V1Manager final : public Manager {
     return {ids.begin(), ids.end()};
   }
 
-  void remove_empty_parents() override {
-    for (const auto& [c, m] : mounts_) ::rmdir((m / "lit").c_str());  // busy or gone: fine
-  }
-
  private:
   std::map<std::string, fs::path> mounts_;
 };

@@ -157,10 +157,6 @@ class V2Manager final : public Manager {
 
   std::vector<std::string> list() const override { return list_dirs(mount_ / "lit"); }
 
-  void remove_empty_parents() override {
-    ::rmdir((mount_ / "lit").c_str());  // busy or gone: fine
-  }
-
  private:
   fs::path mount_;
 };

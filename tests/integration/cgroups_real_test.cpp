@@ -85,7 +85,6 @@ class RealCgroup : public ::testing::Test {
     auto paths = cg_->paths();
     cg_->destroy();
     for (const auto& p : paths) EXPECT_FALSE(fs::exists(p)) << p << " left behind";
-    manager_->remove_empty_parents();
   }
 
   std::string id_;
@@ -238,33 +237,6 @@ TEST_F(RealCgroup, DestroyIsIdempotentAndOpenFindsIt) {
   again->destroy();
   for (const auto& p : cg_->paths()) EXPECT_FALSE(fs::exists(p));
   EXPECT_NO_THROW(cg_->destroy());
-}
-
-// destroy() keeps the shared `lit` parents for the next container;
-// remove_empty_parents() removes each that has nothing under it, and never one
-// that does (the kernel refuses: EBUSY).
-TEST_F(RealCgroup, ParentsStayAfterDestroyUntilRemovedWhenEmpty) {
-  auto other = manager_->create(id_ + "-other");
-  auto paths = cg_->paths();
-  cg_->destroy();
-  cg_.reset();
-  for (const auto& p : paths) {
-    EXPECT_FALSE(fs::exists(p)) << p;
-    EXPECT_TRUE(fs::is_directory(p.parent_path())) << p.parent_path() << " went with its child";
-  }
-  manager_->remove_empty_parents();  // `other` is still there: every parent stays
-  for (const auto& p : other->paths()) EXPECT_TRUE(fs::is_directory(p)) << p;
-  other->destroy();
-  manager_->remove_empty_parents();
-  for (const auto& p : paths) {
-    std::error_code ec;
-    const bool left = fs::exists(p.parent_path());
-    bool used = false;  // a cgroup under it (its files are the kernel's)
-    for (const auto& e : fs::directory_iterator(p.parent_path(), ec))
-      used = used || e.is_directory();
-    // Another lit's container may still use a parent; only an empty one is wrong.
-    EXPECT_TRUE(!left || used) << p.parent_path() << " is empty and was not removed";
-  }
 }
 
 // On a hybrid host the (controller-less) cgroup2 mount still exercises the v2

@@ -48,26 +48,6 @@ TEST_F(RunTest, DefaultHostnameIsIdPrefix) {
   EXPECT_EQ(lit({"container", "rm", "named"}).exit_code, 0);
 }
 
-// A container's cgroups go with it; the empty `lit` parents stay, as docker's
-// do, for the next container (making them again cost a back-to-back run
-// 1-1.4 ms), until `system prune` (or `down`) finds nothing under them.
-TEST_F(RunTest, RemovalLeavesOnlyTheEmptyLitCgroupParentsWhichPruneRemoves) {
-  const std::string id = detach_sh("sleep 600");
-  ASSERT_FALSE(id.empty());
-  EXPECT_FALSE(new_lit_cgroups().empty()) << "the container has no cgroup under lit/";
-  ASSERT_EQ(lit({"container", "rm", "-f", id}).exit_code, 0);
-  Result r = sh("true");  // and a --rm one
-  ASSERT_EQ(r.exit_code, 0) << r;
-  EXPECT_TRUE(new_lit_cgroups().empty()) << "the containers' cgroups are left";
-  if (lit_cgroup_dirs().empty()) {  // no other lit's containers on this host
-    EXPECT_FALSE(empty_lit_cgroup_parents().empty()) << "the `lit` parents were removed";
-  }
-  Result prune = lit({"system", "prune", "-f"});
-  ASSERT_EQ(prune.exit_code, 0) << prune;
-  // A parent still in use by another lit root's container stays (not empty).
-  EXPECT_EQ(empty_lit_cgroup_parents(), std::set<fs::path>{}) << "prune left empty parents";
-}
-
 TEST_F(RunTest, WritesStayInTheContainersUpperDir) {
   Result first = run({"--name", "writer", kTestImage, "sh", "-c", "echo written > /data/new.txt"});
   ASSERT_EQ(first.exit_code, 0) << first;

@@ -26,7 +26,6 @@
 
 #include "network/firewall.hpp"
 #include "network/links.hpp"
-#include "runtime/cgroups/cgroup.hpp"
 
 extern char** environ;
 
@@ -293,20 +292,6 @@ std::set<fs::path> lit_cgroup_dirs() {
   return dirs;
 }
 
-std::set<fs::path> empty_lit_cgroup_parents() {
-  std::set<fs::path> empty;
-  for (const auto& m : read_mountinfo()) {
-    if (m.fs_type != "cgroup" && m.fs_type != "cgroup2") continue;
-    const fs::path lit = fs::path(m.mount_point) / "lit";
-    std::error_code ec;
-    if (!fs::is_directory(lit, ec)) continue;
-    bool children = false;
-    for (const auto& e : fs::directory_iterator(lit, ec)) children = children || e.is_directory();
-    if (!children) empty.insert(lit);
-  }
-  return empty;
-}
-
 bool process_running(pid_t pid) {
   if (pid <= 0) return false;
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
@@ -342,9 +327,6 @@ void LitTest::SetUp() {
 void LitTest::TearDown() {
   if (base_.empty()) return;
   check_no_leaks();
-  // The empty `lit` parents that lit keeps between containers, as `lit down`
-  // removes them: the host is left as the test found it.
-  cgroups::remove_empty_lit_parents();
   std::error_code ec;
   fs::remove_all(base_, ec);
   EXPECT_FALSE(ec) << "remove " << base_ << ": " << ec.message();

@@ -64,9 +64,6 @@ std::vector<MountInfo> read_mountinfo(const fs::path& file = "/proc/self/mountin
 // on cgroup v1, <cgroup2 mount>/lit/<id> on v2, and the systemd manager's
 // <cgroup2 mount>/lit.slice/lit-<id>.scope.
 std::set<fs::path> lit_cgroup_dirs();
-// The `lit` parents (one per hierarchy) with no cgroup under them: what a
-// `run --rm` leaves and `lit down` or `system prune` removes.
-std::set<fs::path> empty_lit_cgroup_parents();
 
 // The pids in a cgroup directory (cgroup.procs), empty when it is gone.
 std::vector<pid_t> cgroup_pids(const fs::path& dir);
