@@ -10,8 +10,10 @@
 #      the base is not in the history (a shallow clone). clang-tidy reads every
 #      header a source includes (a source of only `#include <nlohmann/json.hpp>`
 #      takes 9.6 s), so the whole tree took 24 of a CI run's 52 minutes (b882b96).
-#      .ci/tidy-base names a commit whose whole tree passed (a CI run that
-#      passed); LIT_TIDY_ALL=1 on a clean checkout says when it may move to HEAD.
+#      .ci/tidy-base names a commit whose whole tree passes: one whose CI run
+#      passed (what it did not check had not changed since a base that
+#      passed), or where LIT_TIDY_ALL=1 on a clean checkout passed (it says so).
+#      Move it forward now and then, so that fewer sources are checked again.
 # Usage: bash scripts/lint.sh BUILD_DIR   (BUILD_DIR holds compile_commands.json)
 # Env: LIT_TIDY_FILES="a.cpp b.cpp" checks only those with clang-tidy;
 #      LIT_TIDY_ALL=1 checks every source; LIT_TIDY=0 skips clang-tidy;
