@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string>
 
+#include "runtime/rootfs/overlay.hpp"
 #include "runtime/userns/layer_copies.hpp"
 #include "runtime/util/error.hpp"
 
@@ -28,10 +29,7 @@ void make_upper(const fs::path& bundle, const UserNamespace& ns, bool volatile_u
     if (::chown(p.c_str(), ns.uid.host, ns.gid.host) < 0)
       throw Error::sys("chown to the container's root", p.string(), errno);
   }
-  // As mount_overlay: a volatile mount's marker would make overlay refuse the next one.
-  const fs::path marker = bundle / "work" / "work" / "incompat" / "volatile";
-  if (volatile_upper && ::rmdir(marker.c_str()) < 0 && errno != ENOENT)
-    throw Error::sys("remove overlay volatile marker", marker.string(), errno);
+  if (volatile_upper) clear_volatile_marker(bundle / "work");
 }
 
 void set_string(int fsfd, const char* key, const std::string& value) {

@@ -58,15 +58,15 @@ void mount_with_fsconfig(const std::vector<fs::path>& layers, const fs::path& up
   }
 }
 
-// A volatile mount leaves work/work/incompat/volatile behind, and overlay
-// refuses to mount over it again; the upper layer is disposable, so drop the marker.
+}  // namespace
+
 void clear_volatile_marker(const fs::path& work) {
-  fs::path marker = work / "work" / "incompat" / "volatile";
+  const fs::path marker = work / "work" / "incompat" / "volatile";
+  if (::unlink((marker / "dirty").c_str()) < 0 && errno != ENOENT)
+    throw Error::sys("remove overlay volatile marker", (marker / "dirty").string(), errno);
   if (::rmdir(marker.c_str()) < 0 && errno != ENOENT)
     throw Error::sys("remove overlay volatile marker", marker.string(), errno);
 }
-
-}  // namespace
 
 void mount_overlay(const std::vector<fs::path>& image_layers, const fs::path& bundle,
                    const fs::path& merged, bool volatile_upper, const fs::path& init_layer) {

@@ -17,6 +17,12 @@ void mount_overlay(const std::vector<std::filesystem::path>& layers,
                    const std::filesystem::path& bundle, const std::filesystem::path& target,
                    bool volatile_upper = false, const std::filesystem::path& init_layer = {});
 
+// A volatile mount leaves work/work/incompat/volatile (and a "dirty" file in
+// it) behind, and overlay refuses to mount over it again; the upper layer is
+// disposable, so the marker goes before the next volatile mount. `work`: the
+// overlay's workdir.
+void clear_volatile_marker(const std::filesystem::path& work);
+
 // A read-only overlay of `layers` (bottom first, at least two) on target:
 // how `container cp` and `export` see a container that is not running (its
 // upper/ as the top-most layer).
