@@ -25,7 +25,7 @@ struct InitConfig {
   bool die_with_parent = false;   // SIGKILL when the parent (supervisor, build) dies
   int netns_fd =
       -1;  // the namespace to join: Container's (None's made in the background comes with go)
-  bool netns_with_go = false;  // None: joins the namespace sent with "go" (BackgroundNetns)
+  bool netns_with_go = false;  // None: joins the namespace sent with "go" (BackgroundStart)
   int ipcns_fd = -1;           // --ipc container:NAME: the namespace to join
   int ipc_mntns_fd = -1;       // and the mount namespace whose /dev/shm it shares
   const security::SeccompProgram* seccomp = nullptr;  // made by lit before the clone

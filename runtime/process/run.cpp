@@ -11,15 +11,17 @@
 #include <cerrno>
 
 #include "runtime/cgroups/cgroup.hpp"
+#include "runtime/process/background_start.hpp"
 #include "runtime/process/channel.hpp"
 #include "runtime/process/init.hpp"
-#include "runtime/process/netns.hpp"
 #include "runtime/process/pty.hpp"
 #include "runtime/process/sealed_exec.hpp"
 #include "runtime/process/supervise.hpp"
+#include "runtime/rootfs/detached_overlay.hpp"
 #include "runtime/rootfs/etc_files.hpp"
 #include "runtime/rootfs/idmapped_overlay.hpp"
 #include "runtime/rootfs/init_layer.hpp"
+#include "runtime/rootless/session.hpp"
 #include "runtime/security/apparmor.hpp"
 #include "runtime/security/security.hpp"
 #include "runtime/spec/devices.hpp"
@@ -87,12 +89,25 @@ void validate(const ContainerSpec& spec, const RunHooks& hooks) {
                            !spec.image_mounts.empty());
 }
 
-// A network namespace made in the background: for --network none, whose
-// namespace needs nothing from outside (bridge's gets its veth by the init's pid).
-void start_background_netns(std::optional<BackgroundNetns>& netns, const ContainerSpec& spec,
-                            const RunHooks& hooks) {
-  // Not for a user namespace: its init, once in it, may join only namespaces it owns.
-  if (spec.network == NetworkMode::None && !hooks.netns && !spec.userns.enabled()) netns.emplace();
+// The init layer the overlay gets (init_layer.hpp), if any.
+fs::path chosen_init_layer(const ContainerSpec& spec, const RunHooks& hooks) {
+  return !hooks.init_layer.empty() && init_layer_fits(spec.layers) ? hooks.init_layer : fs::path();
+}
+
+// What is made in the background (background_start.hpp): the network
+// namespace for --network none, whose namespace needs nothing from outside
+// (bridge's gets its veth by the init's pid), but not with a user namespace
+// (its init, once in it, may join only namespaces it owns); the overlay for
+// root's containers (a user namespace's is id-mapped, made after the clone).
+// Returns whether the namespace is made there.
+bool start_in_background(std::optional<BackgroundStart>& background,
+                         std::optional<DetachedOverlay>& overlay, const ContainerSpec& spec,
+                         const RunHooks& hooks) {
+  const bool netns = spec.network == NetworkMode::None && !hooks.netns && !spec.userns.enabled();
+  if (!spec.userns.enabled() && !rootless::active())
+    overlay.emplace(spec.layers, spec.bundle, spec.volatile_rootfs, chosen_init_layer(spec, hooks));
+  if (netns || overlay) background.emplace(netns, overlay ? &*overlay : nullptr);
+  return netns;
 }
 
 // An init that joins a namespace (another container's, or one made in the
@@ -126,7 +141,7 @@ RootfsContext prepare_run_dir(const ContainerSpec& spec, const RunHooks& hooks,
   make_dirs(ctx.rootfs, 0700);
   write_etc_files(spec, ctx.etc_dir);
   if (spec.userns.enabled()) chown_etc_files(ctx.etc_dir, spec.userns);
-  if (!hooks.init_layer.empty() && init_layer_fits(spec.layers)) ctx.init_layer = hooks.init_layer;
+  ctx.init_layer = chosen_init_layer(spec, hooks);
   return ctx;
 }
 
@@ -155,7 +170,7 @@ class Launch {
  public:
   Launch(const ContainerSpec& spec, const RunHooks& hooks) : spec_(spec), hooks_(hooks) {
     validate(spec, hooks);
-    start_background_netns(netns_, spec, hooks);
+    config.netns_with_go = start_in_background(background_, overlay_, spec, hooks);
     cgroup_.emplace(cgroups::manager_for(spec.cgroup_manager)->create(spec.id));
     cgroups::Limits limits = spec.limits;
     limits.devices = device_rules(spec);
@@ -168,7 +183,6 @@ class Launch {
     config.apparmor = security::prepare_apparmor(spec.security.apparmor, spec.security.privileged,
                                                  hooks.apparmor_state);
     config.netns_fd = hooks.netns.get();
-    config.netns_with_go = netns_.has_value();
     config.ipcns_fd = hooks.ipcns.get();
     trampoline_ = open_exec_trampoline();
     config.exec_trampoline = trampoline_.get();
@@ -211,8 +225,11 @@ class Launch {
     if (spec_.userns.enabled()) send_userns_root(pid, channel);
     if (hooks_.before_start) hooks_.before_start(pid);
     if (hooks_.before_go) hooks_.before_go();
-    // The thread has been making it while the init was cloned and joined its cgroup.
-    UniqueFd own_netns = netns_ ? netns_->take() : UniqueFd();
+    // The thread has been making them while the init was cloned and joined its cgroup.
+    if (background_) {
+      if (UniqueFd root = background_->take_overlay()) channel.send_rootfs(root.get());
+    }
+    UniqueFd own_netns = config.netns_with_go ? background_->take_netns() : UniqueFd();
     channel.send_go(own_netns.get());
     UniqueFd master = await_exec(channel, pid, init);
     if (hooks_.on_start) hooks_.on_start(pid);
@@ -240,7 +257,8 @@ class Launch {
  private:
   const ContainerSpec& spec_;
   const RunHooks& hooks_;
-  std::optional<BackgroundNetns> netns_;
+  std::optional<DetachedOverlay> overlay_;  // before background_: outlives its thread
+  std::optional<BackgroundStart> background_;
   std::optional<CgroupGuard> cgroup_;
   std::optional<security::SeccompProgram> seccomp_;
   UniqueFd parent_end_, child_end_, trampoline_;

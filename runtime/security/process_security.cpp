@@ -20,7 +20,7 @@ namespace {
 
 // The system calls, not glibc's wrappers: those change every thread of the
 // process, and the init (a fork-style clone of lit, made while lit may still
-// run a thread, see BackgroundNetns) has only itself but a copy of lit's
+// run a thread, see BackgroundStart) has only itself but a copy of lit's
 // thread list, so they would wait forever for threads that are not there.
 void set_identity(uid_t uid, gid_t gid, const std::vector<gid_t>& groups) {
   // Keep the permitted set across the uid change; capset below picks what stays.
