@@ -42,12 +42,47 @@ bool full_id(std::string_view s) {
   return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
+constexpr std::string_view kBase64Url =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+// A link's target: the id's 32 bytes in base64url (43 characters), not its 64
+// hex digits. ext4 keeps a target shorter than 60 bytes in the inode; a longer
+// one gets a block of its own, allocated at every create and freed (on a disk
+// mounted with discard, discarded, ~0.1 ms) at every rm.
+std::string link_target(const std::string& id) {
+  std::string out;
+  unsigned bits = 0, acc = 0;
+  for (char c : id) {
+    acc = (acc << 4) | static_cast<unsigned>(c <= '9' ? c - '0' : c - 'a' + 10);
+    for (bits += 4; bits >= 6; bits -= 6) out += kBase64Url[(acc >> (bits - 6)) & 63];
+  }
+  if (bits > 0) out += kBase64Url[(acc << (6 - bits)) & 63];
+  return out;
+}
+
+// The id a link's target names: link_target's form, or the 64 hex digits an
+// older lit wrote ("" for anything else).
+std::string id_of_target(std::string_view target) {
+  if (target.size() == 64) return std::string(target);
+  if (target.size() != 43) return "";
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  unsigned bits = 0, acc = 0;
+  for (char c : target) {
+    const size_t v = kBase64Url.find(c);
+    if (v == std::string_view::npos) return "";
+    acc = (acc << 6) | static_cast<unsigned>(v);
+    for (bits += 6; bits >= 4; bits -= 4) id += kHex[(acc >> (bits - 4)) & 15];
+  }
+  return id.substr(0, 64);
+}
+
 // Points <index>/<name> at `id`, replacing what the name pointed at.
 void link_name(const fs::path& index, const std::string& name, const std::string& id) {
   const fs::path link = index / name;
   const fs::path tmp = index / ("." + name + ".tmp");
   ::unlink(tmp.c_str());
-  if (::symlink(id.c_str(), tmp.c_str()) < 0)
+  if (::symlink(link_target(id).c_str(), tmp.c_str()) < 0)
     throw Error::sys("record the name of container", name, errno);
   if (::rename(tmp.c_str(), link.c_str()) < 0) {
     const int err = errno;
@@ -60,12 +95,15 @@ void link_name(const fs::path& index, const std::string& name, const std::string
 std::string linked_id(const fs::path& index, const std::string& name) {
   char target[128];
   const ssize_t n = ::readlink((index / name).c_str(), target, sizeof target);
-  return n > 0 && static_cast<size_t>(n) < sizeof target ? std::string(target, n) : "";
+  return n > 0 && static_cast<size_t>(n) < sizeof target
+             ? id_of_target(std::string_view(target, static_cast<size_t>(n)))
+             : "";
 }
 }  // namespace
 
 // ---- the name index ----------------------------------------------------------
-// <root>/.names/<name> is a symlink to the id of the container of that name,
+// <root>/.names/<name> is a symlink to the id of the container of that name
+// (in base64url, see link_target),
 // so that a create, a rename or a lookup by name reads one record, not all of
 // them (with 250 containers, every create parsed every record: O(N) each).
 // The records stay the truth: a link whose record is gone, or names another
