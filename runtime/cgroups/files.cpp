@@ -200,7 +200,27 @@ void kill_all(const fs::path& dir) {
   }
 }
 
+namespace {
+
+// The shared `lit` parent goes with its last child, so nothing of lit stays
+// on the host; busy (other containers) or already gone is fine.
+void remove_lit_parents(const std::vector<fs::path>& dirs) {
+  for (const auto& dir : dirs) {
+    if (dir.parent_path().filename() == "lit") ::rmdir(dir.parent_path().c_str());
+  }
+}
+
+}  // namespace
+
+bool remove_if_empty(const std::vector<fs::path>& dirs) {
+  for (const auto& dir : dirs)
+    if (::rmdir(dir.c_str()) < 0 && errno != ENOENT) return false;
+  remove_lit_parents(dirs);
+  return true;
+}
+
 void kill_and_remove(const std::vector<fs::path>& dirs, const fs::path& kill_file) {
+  if (remove_if_empty(dirs)) return;
   write_kill_file(kill_file);
   // rmdir is the real condition: it fails with EBUSY while a task still lives
   // inside, even after cgroup.procs stops listing it (exiting tasks).
@@ -215,11 +235,7 @@ void kill_and_remove(const std::vector<fs::path>& dirs, const fs::path& kill_fil
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  // The shared `lit` parent goes with its last child, so nothing of lit stays
-  // on the host; busy (other containers) or already gone is fine.
-  for (const auto& dir : dirs) {
-    if (dir.parent_path().filename() == "lit") ::rmdir(dir.parent_path().c_str());
-  }
+  remove_lit_parents(dirs);
 }
 
 }  // namespace lit::cgroups

@@ -45,14 +45,21 @@ std::vector<std::string> list_dirs(const fs::path& dir);
 void write_until(const fs::path& dir, const std::string& file, std::string_view value,
                  const std::string& what, const std::function<bool()>& done);
 
-// SIGKILLs every process in the given cgroup directories until all of them can
-// be removed, bounded to a few seconds. `kill_file` (v2 cgroup.kill) is written
-// first when it exists. Directories already gone are fine.
 // SIGKILLs every process in a cgroup directory until its cgroup.procs is
 // empty (cgroup.kill first where there is one), bounded to a few seconds;
 // leaves the directory. Gone already is fine.
 void kill_all(const fs::path& dir);
 
+// Removes the given cgroup directories if nothing lives in them (a container
+// whose init was reaped: its PID namespace went with it), and then each one's
+// shared `lit` parent if that is empty too. True when all are gone (gone
+// already is fine); false at the first that is busy.
+bool remove_if_empty(const std::vector<fs::path>& dirs);
+
+// SIGKILLs every process in the given cgroup directories until all of them can
+// be removed, bounded to a few seconds. Empty ones are removed at once;
+// otherwise `kill_file` (v2 cgroup.kill) is written first when it exists.
+// Directories already gone are fine.
 void kill_and_remove(const std::vector<fs::path>& dirs, const fs::path& kill_file = {});
 
 }  // namespace lit::cgroups

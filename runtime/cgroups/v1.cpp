@@ -96,6 +96,7 @@ class V1Cgroup final : public Cgroup {
   }
 
   void destroy() override {
+    if (remove_if_empty(paths())) return;  // the usual case: nothing to thaw or kill
     // Frozen tasks do not die of SIGKILL until thawed.
     if (auto it = dirs_.find("freezer"); it != dirs_.end() && fs::exists(it->second)) {
       try {

@@ -94,6 +94,7 @@ class V2Cgroup final : public Cgroup {
   }
 
   void destroy() override {
+    if (remove_if_empty({dir_})) return;  // the usual case: nothing to thaw or kill
     thaw_quietly();  // cgroup.kill works on a frozen cgroup; the SIGKILL fallback does not
     kill_and_remove({dir_}, dir_ / "cgroup.kill");
   }
