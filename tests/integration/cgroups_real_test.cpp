@@ -239,6 +239,27 @@ TEST_F(RealCgroup, DestroyIsIdempotentAndOpenFindsIt) {
   EXPECT_NO_THROW(cg_->destroy());
 }
 
+// destroy() removes an empty cgroup as it is; one with a frozen process in
+// it (a paused container's rm -f) is thawed, killed and removed.
+TEST_F(RealCgroup, DestroyThawsKillsAndRemovesAFrozenProcess) {
+  Child child([](int) {
+    ::pause();
+    return 0;
+  });
+  cg_->add_process(child.pid());
+  child.go();
+  try {
+    cg_->freeze(true);
+  } catch (const lit::Error& e) {
+    GTEST_SKIP() << "no freezer here: " << e.what();
+  }
+  const auto paths = cg_->paths();
+  cg_->destroy();
+  for (const auto& p : paths) EXPECT_FALSE(fs::exists(p)) << p;
+  int status = child.wait();
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+}
+
 // On a hybrid host the (controller-less) cgroup2 mount still exercises the v2
 // driver's create / move / cgroup.kill / rmdir path.
 TEST(RealCgroupV2Unified, KillsAndRemoves) {
