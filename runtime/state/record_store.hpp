@@ -3,7 +3,8 @@
 // foreground --rm container, <run-root>/containers/<id>/container.json),
 // written atomically and guarded by a per-container flock (lock, next to the
 // record), plus the store-wide lock
-// (<root>/containers/lock) that keeps names unique.
+// (<root>/containers/lock) that keeps names unique, the name index
+// (<root>/containers/.names) and a spare bundle (<root>/containers/.spare).
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -75,9 +76,15 @@ class RecordStore {
   // its directories (a run-root record's too).
   void remove(const std::string& id);
 
+  // A run-root record's bundle, emptied, is kept at <root>/containers/.spare
+  // for the next one (see park_bundle): what may be there.
+  std::filesystem::path spare_bundle() const { return root_ / ".spare"; }
+
  private:
   void write(const std::filesystem::path& dir, const ContainerRecord& record,
              Durability durability) const;
+  void make_bundle(const std::filesystem::path& bundle) const;
+  void park_bundle(const std::filesystem::path& bundle) const;
   // Ids of every directory in either root (a container may have one in each).
   std::vector<std::string> ids() const;
   // Throws when a container is named `name` (call with the store-wide lock held).

@@ -269,3 +269,54 @@ TEST_F(RecordStoreTest, AnOlderLitsHexLinksStillName) {
   store.remove(db.id);
   EXPECT_FALSE(fs::is_symlink(link)) << "removed with its container";
 }
+
+// A foreground --rm container's bundle (record in the run root) is kept as
+// the spare for the next one: its work/ only, never its upper/ (what the
+// container wrote, and its root's owner and mode). One spare; a bundle that
+// holds anything else, or comes when there is a spare already, goes.
+TEST_F(RecordStoreTest, ARunRootRecordsBundleIsKeptAsTheSpareWithoutItsUpper) {
+  RecordStore both{tmp.path() / "containers", tmp.path() / "run"};
+  auto first = make(generate_id(), "first");
+  both.create(first, lit::Durability::NoSync, RecordHome::RunRoot);
+  const fs::path bundle = both.bundle(first.id);
+  fs::create_directories(bundle / "upper" / "etc");
+  std::ofstream(bundle / "upper" / "etc" / "written") << "by first";
+  fs::create_directories(bundle / "work" / "work");
+  both.remove(first.id);
+  EXPECT_FALSE(fs::exists(bundle));
+  EXPECT_TRUE(fs::is_directory(both.spare_bundle() / "work"));
+  EXPECT_FALSE(fs::exists(both.spare_bundle() / "upper")) << "nothing of first for the next";
+  EXPECT_TRUE(both.list().empty()) << "the spare is no container";
+
+  auto second = make(generate_id(), "second");
+  both.create(second, lit::Durability::NoSync, RecordHome::RunRoot);
+  EXPECT_FALSE(fs::exists(both.spare_bundle())) << "taken";
+  EXPECT_TRUE(fs::is_directory(both.bundle(second.id) / "work"));
+  EXPECT_FALSE(fs::exists(both.bundle(second.id) / "upper"));
+
+  // Two bundles going: the first becomes the spare, the second goes.
+  auto third = make(generate_id(), "third");
+  both.create(third, lit::Durability::NoSync, RecordHome::RunRoot);
+  fs::create_directories(both.bundle(third.id) / "work");
+  both.remove(second.id);
+  EXPECT_TRUE(fs::is_directory(both.spare_bundle()));
+  both.remove(third.id);
+  EXPECT_FALSE(fs::exists(both.bundle(third.id))) << "one spare at most";
+
+  // A bundle with more than upper/ and work/ (files lit wrote for it) goes too.
+  ASSERT_NO_THROW(fs::remove_all(both.spare_bundle()));
+  auto fourth = make(generate_id(), "fourth");
+  both.create(fourth, lit::Durability::NoSync, RecordHome::RunRoot);
+  fs::create_directories(both.bundle(fourth.id) / "files");
+  both.remove(fourth.id);
+  EXPECT_FALSE(fs::exists(both.bundle(fourth.id)));
+  EXPECT_FALSE(fs::exists(both.spare_bundle()));
+
+  // A record on disk holds its bundle: never parked.
+  auto kept = make(generate_id(), "kept");
+  both.create(kept);
+  fs::create_directories(both.bundle(kept.id) / "work");
+  both.remove(kept.id);
+  EXPECT_FALSE(fs::exists(both.bundle(kept.id)));
+  EXPECT_FALSE(fs::exists(both.spare_bundle()));
+}
