@@ -16,8 +16,6 @@
 // and the init's copy can never hold a malloc lock the thread had.
 #include <pthread.h>
 
-#include <optional>
-
 #include "runtime/rootfs/detached_overlay.hpp"
 #include "runtime/util/fs.hpp"
 

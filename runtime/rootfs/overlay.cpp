@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <string>
 
+#include "runtime/rootfs/detached_overlay.hpp"
 #include "runtime/rootfs/overlay_xattr.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -30,33 +31,6 @@ void set_userxattr(int fsfd, const std::string& what) {
 }
 
 std::string userxattr_option() { return overlay_userxattr() ? ",userxattr" : ""; }
-
-// Too many layers for one page of mount data: the new mount API takes each
-// lowerdir separately ("lowerdir+", Linux 6.8+).
-void mount_with_fsconfig(const std::vector<fs::path>& layers, const fs::path& upper,
-                         const fs::path& work, const fs::path& merged, bool volatile_upper) {
-  UniqueFd fsfd(::fsopen("overlay", FSOPEN_CLOEXEC));
-  if (!fsfd) throw Error::sys("open overlay filesystem for", merged.string(), errno);
-  auto set = [&](const char* key, const fs::path& value) {
-    if (::fsconfig(fsfd.get(), FSCONFIG_SET_STRING, key, value.c_str(), 0) < 0) {
-      throw Error::sys(std::string("set overlay ") + key, value.string(), errno);
-    }
-  };
-  for (auto it = layers.rbegin(); it != layers.rend(); ++it) set("lowerdir+", *it);
-  set("upperdir", upper);
-  set("workdir", work);
-  if (volatile_upper && ::fsconfig(fsfd.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) < 0)
-    throw Error::sys("set overlay volatile", merged.string(), errno);
-  set_userxattr(fsfd.get(), merged.string());
-  if (::fsconfig(fsfd.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
-    throw Error::sys("create overlay for", merged.string(), errno);
-  }
-  UniqueFd mnt(::fsmount(fsfd.get(), FSMOUNT_CLOEXEC, 0));
-  if (!mnt) throw Error::sys("mount overlay on", merged.string(), errno);
-  if (::move_mount(mnt.get(), "", AT_FDCWD, merged.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-    throw Error::sys("mount overlay on", merged.string(), errno);
-  }
-}
 
 }  // namespace
 
@@ -92,7 +66,14 @@ void mount_overlay(const std::vector<fs::path>& image_layers, const fs::path& bu
   if (volatile_upper) data += ",volatile";
   data += userxattr_option();
   if (data.size() >= static_cast<size_t>(::getpagesize())) {
-    mount_with_fsconfig(layers, upper, work, merged, volatile_upper);
+    // Too many layers for one page of mount data: the new mount API, each
+    // lowerdir separately ("lowerdir+", Linux 6.8+), then attached here.
+    DetachedOverlay overlay(image_layers, bundle, volatile_upper, init_layer);
+    const char* step = "";
+    if (int err = overlay.make(&step)) throw Error::sys(step, merged.string(), err);
+    UniqueFd mnt = overlay.take();
+    if (::move_mount(mnt.get(), "", AT_FDCWD, merged.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0)
+      throw Error::sys("mount overlay on", merged.string(), errno);
     return;
   }
   if (::mount("overlay", merged.c_str(), "overlay", 0, data.c_str()) < 0) {

@@ -14,6 +14,7 @@
 #include <iterator>
 #include <string>
 
+#include "runtime/rootfs/overlay.hpp"
 #include "runtime/util/fs.hpp"
 #include "tests/integration/run_fixture.hpp"
 
@@ -104,6 +105,28 @@ TEST_F(DetachedOverlayTest, PathsFsconfigCannotTakeLeaveTheMountToTheInit) {
                      "echo x > /f && cat /f && awk '$2 == \"/\" {print $3}' /proc/mounts"});
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "x\noverlay\n") << r;
+}
+
+// More layers than one page of mount(2) data holds: mount_overlay makes the
+// overlay as a detached mount, a lowerdir+ each, and attaches it.
+TEST_F(DetachedOverlayTest, MountOverlayTakesMoreLayersThanAPageOfMountData) {
+  const fs::path dir = base_ / "many";
+  std::vector<fs::path> layers;
+  for (int i = 0; i < 40; ++i) {
+    layers.push_back(dir / ("layer-" + std::to_string(i) + "-" + std::string(100, 'x')));
+    put(layers.back() / ("f" + std::to_string(i)), std::to_string(i));
+  }
+  put(layers.front() / "shadowed", "bottom");
+  put(layers.back() / "shadowed", "top");
+  fs::create_directories(dir / "bundle");
+  fs::create_directories(dir / "target");
+  ASSERT_NO_THROW(runtime::mount_overlay(layers, dir / "bundle", dir / "target", true));
+  EXPECT_EQ(slurp(dir / "target" / "f0"), "0");
+  EXPECT_EQ(slurp(dir / "target" / "f39"), "39");
+  EXPECT_EQ(slurp(dir / "target" / "shadowed"), "top");
+  put(dir / "target" / "new", "written");
+  EXPECT_EQ(slurp(dir / "bundle" / "upper" / "new"), "written");
+  ASSERT_EQ(::umount2((dir / "target").c_str(), MNT_DETACH), 0);
 }
 
 }  // namespace
